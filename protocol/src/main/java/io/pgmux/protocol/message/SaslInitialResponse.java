@@ -1,0 +1,48 @@
+package io.pgmux.protocol.message;
+
+import io.netty.buffer.ByteBuf;
+import io.pgmux.protocol.Frames;
+import io.pgmux.protocol.Frontend;
+import io.pgmux.protocol.ProtocolException;
+import io.pgmux.protocol.Wire;
+
+import java.util.Arrays;
+
+/** The client's choice of SASL mechanism and its first message ({@code data} may be empty). */
+public record SaslInitialResponse(String mechanism, byte[] data) implements WireMessage {
+
+    public static SaslInitialResponse decode(ByteBuf frame) {
+        ByteBuf body = Frames.body(frame);
+        String mechanism = Wire.readCString(body);
+        if (body.readableBytes() < 4) {
+            throw new ProtocolException("SASLInitialResponse is truncated");
+        }
+        int length = body.readInt();
+        byte[] data = length == -1 ? new byte[0] : Wire.readBytes(body, length, "SASLInitialResponse data");
+        Wire.expectEnd(body, "SASLInitialResponse");
+        return new SaslInitialResponse(mechanism, data);
+    }
+
+    public void encode(ByteBuf out) {
+        int lengthIndex = Wire.beginMessage(out, Frontend.PASSWORD);
+        Wire.writeCString(out, mechanism);
+        out.writeInt(data.length);
+        out.writeBytes(data);
+        Wire.endMessage(out, lengthIndex);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SaslInitialResponse r && mechanism.equals(r.mechanism) && Arrays.equals(data, r.data);
+    }
+
+    @Override
+    public int hashCode() {
+        return mechanism.hashCode() * 31 + Arrays.hashCode(data);
+    }
+
+    @Override
+    public String toString() {
+        return "SaslInitialResponse[mechanism=" + mechanism + ", " + data.length + " bytes]";
+    }
+}
