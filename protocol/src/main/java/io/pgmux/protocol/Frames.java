@@ -23,6 +23,9 @@ public final class Frames {
 
     /** A view of the body (not retained; valid while the frame is). */
     public static ByteBuf body(ByteBuf frame) {
+        if (frame.readableBytes() < HEADER_SIZE) {
+            throw new ProtocolException("message of " + frame.readableBytes() + " bytes is shorter than its header");
+        }
         return frame.slice(frame.readerIndex() + HEADER_SIZE, frame.readableBytes() - HEADER_SIZE);
     }
 
@@ -47,7 +50,7 @@ public final class Frames {
             throw new ProtocolException("message of type " + describeType(in.getByte(start)) + " is " + length
                     + " bytes, over the limit of " + maxLength);
         }
-        if (in.readableBytes() < 1 + length) {
+        if (in.readableBytes() - 1 < length) { // not 1 + length: that overflows for a length near 2^31
             return null;
         }
         return in.readRetainedSlice(1 + length);

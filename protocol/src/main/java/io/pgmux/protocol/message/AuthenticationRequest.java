@@ -49,7 +49,11 @@ public record AuthenticationRequest(int code, byte[] data) implements WireMessag
         return new AuthenticationRequest(Backend.AUTH_SASL_FINAL, data.clone());
     }
 
-    /** The mechanisms of an {@code AuthenticationSASL} request, in the server's order of preference. */
+    /**
+     * The mechanisms of an {@code AuthenticationSASL} request, in the server's order of preference.
+     *
+     * @throws ProtocolException when the list is not a run of Strings closed by an empty one
+     */
     public List<String> saslMechanisms() {
         if (code != Backend.AUTH_SASL) {
             throw new IllegalStateException("not a SASL request (code " + code + ")");
@@ -59,13 +63,17 @@ public record AuthenticationRequest(int code, byte[] data) implements WireMessag
         for (int i = 0; i < data.length; i++) {
             if (data[i] == 0) {
                 if (i == start) {
-                    break;
+                    if (i != data.length - 1) {
+                        throw new ProtocolException("SASL mechanism list has " + (data.length - 1 - i)
+                                + " bytes after its terminator");
+                    }
+                    return mechanisms;
                 }
                 mechanisms.add(new String(data, start, i - start, StandardCharsets.UTF_8));
                 start = i + 1;
             }
         }
-        return mechanisms;
+        throw new ProtocolException("SASL mechanism list is not terminated");
     }
 
     public static AuthenticationRequest decode(ByteBuf frame) {
@@ -74,6 +82,16 @@ public record AuthenticationRequest(int code, byte[] data) implements WireMessag
             throw new ProtocolException("authentication request is truncated");
         }
         int code = body.readInt();
+        int expected = switch (code) {
+            case Backend.AUTH_OK, Backend.AUTH_KERBEROS_V5, Backend.AUTH_CLEARTEXT_PASSWORD, Backend.AUTH_GSS,
+                 Backend.AUTH_SSPI -> 0;
+            case Backend.AUTH_MD5_PASSWORD -> 4;
+            default -> body.readableBytes();
+        };
+        if (body.readableBytes() != expected) {
+            throw new ProtocolException("authentication request " + code + " carries " + body.readableBytes()
+                    + " bytes of data (expected " + expected + ")");
+        }
         return new AuthenticationRequest(code, Wire.readBytes(body, body.readableBytes(), "authentication data"));
     }
 

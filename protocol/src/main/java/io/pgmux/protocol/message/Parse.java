@@ -31,6 +31,9 @@ public record Parse(String statement, String query, int[] parameterTypes) implem
     }
 
     public void encode(ByteBuf out) {
+        if (parameterTypes.length > 0xffff) {
+            throw new IllegalArgumentException("Parse carries at most 65535 parameter types, not " + parameterTypes.length);
+        }
         int lengthIndex = Wire.beginMessage(out, Frontend.PARSE);
         Wire.writeCString(out, statement);
         Wire.writeCString(out, query);

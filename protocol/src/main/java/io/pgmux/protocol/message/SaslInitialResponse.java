@@ -8,8 +8,20 @@ import io.pgmux.protocol.Wire;
 
 import java.util.Arrays;
 
-/** The client's choice of SASL mechanism and its first message ({@code data} may be empty). */
+/**
+ * The client's choice of SASL mechanism and its "Initial Client Response". {@code data} is
+ * {@code null} when the client sent none (length -1 on the wire), which is not the same as an
+ * empty response (length 0): check {@link #hasInitialResponse()} before reading it.
+ */
 public record SaslInitialResponse(String mechanism, byte[] data) implements WireMessage {
+
+    public static SaslInitialResponse withoutInitialResponse(String mechanism) {
+        return new SaslInitialResponse(mechanism, null);
+    }
+
+    public boolean hasInitialResponse() {
+        return data != null;
+    }
 
     public static SaslInitialResponse decode(ByteBuf frame) {
         ByteBuf body = Frames.body(frame);
@@ -18,7 +30,7 @@ public record SaslInitialResponse(String mechanism, byte[] data) implements Wire
             throw new ProtocolException("SASLInitialResponse is truncated");
         }
         int length = body.readInt();
-        byte[] data = length == -1 ? new byte[0] : Wire.readBytes(body, length, "SASLInitialResponse data");
+        byte[] data = length == -1 ? null : Wire.readBytes(body, length, "SASLInitialResponse data");
         Wire.expectEnd(body, "SASLInitialResponse");
         return new SaslInitialResponse(mechanism, data);
     }
@@ -26,8 +38,12 @@ public record SaslInitialResponse(String mechanism, byte[] data) implements Wire
     public void encode(ByteBuf out) {
         int lengthIndex = Wire.beginMessage(out, Frontend.PASSWORD);
         Wire.writeCString(out, mechanism);
-        out.writeInt(data.length);
-        out.writeBytes(data);
+        if (data == null) {
+            out.writeInt(-1);
+        } else {
+            out.writeInt(data.length);
+            out.writeBytes(data);
+        }
         Wire.endMessage(out, lengthIndex);
     }
 
@@ -43,6 +59,7 @@ public record SaslInitialResponse(String mechanism, byte[] data) implements Wire
 
     @Override
     public String toString() {
-        return "SaslInitialResponse[mechanism=" + mechanism + ", " + data.length + " bytes]";
+        return "SaslInitialResponse[mechanism=" + mechanism + ", "
+                + (data == null ? "no initial response" : data.length + " bytes") + "]";
     }
 }

@@ -27,6 +27,9 @@ public record StartupMessage(int protocolVersion, Map<String, String> parameters
     /** Decodes a whole startup packet (length included, as cut by {@link Frames#readStartupPacket}). */
     public static StartupMessage decode(ByteBuf packet) {
         ByteBuf buf = packet.duplicate();
+        if (buf.readableBytes() < 8) {
+            throw new ProtocolException("startup packet of " + buf.readableBytes() + " bytes has no protocol version");
+        }
         buf.skipBytes(4);
         int version = buf.readInt();
         Map<String, String> parameters = new LinkedHashMap<>();
