@@ -1,0 +1,139 @@
+package io.pgmux.proxy.backend;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import io.pgmux.protocol.message.Messages;
+import io.pgmux.proxy.net.Outbox;
+import io.pgmux.proxy.pool.Pool;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One connection from pgmux to a Postgres server. Its socket lives on one event loop; between
+ * logins it belongs to its pool, and while a client holds it, to that client's session, which is
+ * the only one to send on it and receives its frames (see {@link ServerListener}). Hand-over
+ * between holders goes through the pool's lock, which orders their memory effects.
+ */
+public final class ServerConnection {
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final long id = IDS.incrementAndGet();
+    private final Pool pool;
+    private final ServerConnector connector;
+    private final InetSocketAddress address;
+    private final long createdAtNanos = System.nanoTime();
+    private final ServerParameters parameters = new ServerParameters();
+    private Channel channel;
+    private volatile ServerListener listener;
+    private int processId;
+    private int secretKey;
+    private long idleSinceNanos = createdAtNanos;
+
+    ServerConnection(Pool pool, ServerConnector connector, InetSocketAddress address) {
+        this.pool = pool;
+        this.connector = connector;
+        this.address = address;
+    }
+
+    void bind(Channel channel) {
+        this.channel = channel;
+    }
+
+    void setCancelKey(int processId, int secretKey) {
+        this.processId = processId;
+        this.secretKey = secretKey;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public Pool pool() {
+        return pool;
+    }
+
+    public EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public int processId() {
+        return processId;
+    }
+
+    public ServerParameters parameters() {
+        return parameters;
+    }
+
+    public ServerListener listener() {
+        return listener;
+    }
+
+    /** Called by the pool, under its lock: the next holder, or null when the server goes idle. */
+    public void assignTo(ServerListener holder) {
+        this.listener = holder;
+    }
+
+    public void markIdle() {
+        idleSinceNanos = System.nanoTime();
+    }
+
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    public boolean isExpired(long nowNanos, Duration lifetime) {
+        return !lifetime.isZero() && nowNanos - createdAtNanos > lifetime.toNanos();
+    }
+
+    public boolean isIdleLongerThan(long nowNanos, Duration idleTimeout) {
+        return !idleTimeout.isZero() && nowNanos - idleSinceNanos > idleTimeout.toNanos();
+    }
+
+    /** Writes what the outbox holds, from any thread. */
+    public void send(Outbox outbox) {
+        outbox.flushTo(channel);
+    }
+
+    public void pauseReading() {
+        channel.config().setAutoRead(false);
+    }
+
+    public void resumeReading() {
+        channel.config().setAutoRead(true);
+    }
+
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    /** Asks Postgres, on a new connection, to cancel whatever this connection is running. */
+    public void cancel() {
+        connector.sendCancel(eventLoop(), address, processId, secretKey);
+    }
+
+    /** Says goodbye politely (Terminate) and closes. */
+    public void terminate() {
+        if (channel.isActive()) {
+            channel.writeAndFlush(Messages.terminate()).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+    }
+
+    /** Closes at once: the connection's state is unknown and must not be reused. */
+    public void close() {
+        channel.close();
+    }
+
+    @Override
+    public String toString() {
+        return "s" + id;
+    }
+}

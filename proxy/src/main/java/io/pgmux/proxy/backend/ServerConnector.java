@@ -1,0 +1,141 @@
+package io.pgmux.proxy.backend;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.NetUtil;
+import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.message.CancelRequest;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.net.Transport;
+import io.pgmux.proxy.pool.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * Opens connections to Postgres: pooled server connections (connect, then {@link ServerLogin}) and
+ * the one-shot connections that carry a CancelRequest. Host names are resolved on a separate
+ * executor, never on an event loop.
+ */
+public final class ServerConnector {
+    private static final Logger log = LoggerFactory.getLogger(ServerConnector.class);
+    /** Postgres never sends a message over 1 GB; a larger length is corruption. */
+    private static final int MAX_SERVER_MESSAGE_SIZE = (1 << 30) + 1024;
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+
+    private final EventLoopGroup group;
+    private final Transport transport;
+    private final Executor resolver;
+
+    public ServerConnector(EventLoopGroup group, Transport transport, Executor resolver) {
+        this.group = group;
+        this.transport = transport;
+        this.resolver = resolver;
+    }
+
+    /** Opens a server for {@code pool}; the outcome reaches the pool (ready or login failed). */
+    public void open(Pool pool, EventLoop preferredLoop) {
+        EventLoop loop = preferredLoop != null ? preferredLoop : group.next();
+        HostPort target = pool.settings().server();
+        resolve(target).whenComplete((address, error) -> {
+            if (error != null) {
+                ServerConnection unconnected = new ServerConnection(pool, this, null);
+                pool.onServerLoginFailed(unconnected, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                        "pgmux could not resolve server host \"" + target.host() + "\""));
+                return;
+            }
+            connect(pool, loop, address);
+        });
+    }
+
+    private void connect(Pool pool, EventLoop loop, InetSocketAddress address) {
+        ServerConnection server = new ServerConnection(pool, this, address);
+        ServerLogin login = new ServerLogin(server, pool.settings());
+        new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannelClass())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis(pool))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        server.bind(ch);
+                        ch.pipeline().addLast(FrameDecoder.forServer(MAX_SERVER_MESSAGE_SIZE), new ServerHandler(server, pool, login));
+                    }
+                })
+                .connect(address)
+                .addListener((ChannelFutureListener) future -> {
+                    if (!future.isSuccess()) {
+                        pool.onServerLoginFailed(server, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                                "pgmux could not connect to server " + pool.settings().server() + ": " + describe(future.cause())));
+                    }
+                });
+    }
+
+    /** Sends a CancelRequest for {@code processId} on a fresh connection to {@code address}. */
+    void sendCancel(EventLoop loop, InetSocketAddress address, int processId, int secretKey) {
+        new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannelClass())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) {
+                        ByteBuf packet = new CancelRequest(processId, secretKey).encode(ctx.alloc());
+                        ctx.writeAndFlush(packet).addListener(ChannelFutureListener.CLOSE);
+                    }
+                })
+                .connect(address)
+                .addListener((ChannelFutureListener) future -> {
+                    if (!future.isSuccess()) {
+                        log.warn("could not send cancel request to {}: {}", address, describe(future.cause()));
+                    }
+                });
+    }
+
+    private CompletableFuture<InetSocketAddress> resolve(HostPort target) {
+        byte[] literal = NetUtil.createByteArrayFromIpAddressString(target.host());
+        if (literal != null) {
+            try {
+                return CompletableFuture.completedFuture(new InetSocketAddress(InetAddress.getByAddress(literal), target.port()));
+            } catch (UnknownHostException impossible) {
+                return CompletableFuture.failedFuture(impossible);
+            }
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            InetSocketAddress address = new InetSocketAddress(target.host(), target.port());
+            if (address.isUnresolved()) {
+                throw new IllegalStateException("unknown host");
+            }
+            return address;
+        }, resolver);
+    }
+
+    private static int connectTimeoutMillis(Pool pool) {
+        long millis = pool.settings().connectTimeout().toMillis();
+        return millis <= 0 || millis > Integer.MAX_VALUE ? 0 : (int) millis;
+    }
+
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return message != null ? message : cause.getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,182 @@
+package io.pgmux.proxy.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pgmux.protocol.Backend;
+import io.pgmux.protocol.Frames;
+import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.pool.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The I/O side of a server connection, on the server's event loop. During login it drives
+ * {@link ServerLogin}; afterwards it batches frames per read and hands each batch to the current
+ * holder's loop. Frames that arrive while no client holds the server (notices, a FATAL before the
+ * server goes away) are handled here.
+ */
+final class ServerHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ServerHandler.class);
+
+    private final ServerConnection server;
+    private final Pool pool;
+    private ServerLogin login;
+    private ScheduledFuture<?> loginTimeout;
+    private ErrorResponse loginError;
+    private List<ByteBuf> batch = new ArrayList<>();
+    private ServerListener batchListener;
+
+    ServerHandler(ServerConnection server, Pool pool, ServerLogin login) {
+        this.server = server;
+        this.pool = pool;
+        this.login = login;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        long timeoutMillis = pool.settings().connectTimeout().toMillis();
+        if (timeoutMillis > 0) {
+            loginTimeout = ctx.executor().schedule(() -> failLogin(ctx, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                    "server login to " + pool.settings().server() + " did not finish within " + timeoutMillis + " ms")),
+                    timeoutMillis, TimeUnit.MILLISECONDS);
+        }
+        ctx.writeAndFlush(login.startupMessage(ctx.alloc()));
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        if (login != null) {
+            onLoginFrame(ctx, frame);
+            return;
+        }
+        ServerListener listener = server.listener();
+        if (listener == null) {
+            onFrameWhileIdle(ctx, frame);
+            return;
+        }
+        if (listener != batchListener) {
+            dispatchBatch();
+            batchListener = listener;
+        }
+        batch.add(frame);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        dispatchBatch();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ServerListener listener = server.listener();
+        if (ctx.channel().isWritable() && listener != null) {
+            listener.executor().execute(() -> listener.onServerWritable(server));
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        dispatchBatch();
+        if (login != null) {
+            cancelLoginTimeout();
+            login = null;
+            pool.onServerLoginFailed(server, loginError != null ? loginError : ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                    "server " + pool.settings().server() + " closed the connection during login"));
+            return;
+        }
+        log.info("[{}] server {} closed", pool.key(), server);
+        ServerListener listener = server.listener();
+        if (listener != null) {
+            listener.executor().execute(() -> listener.onServerClosed(server));
+        }
+        pool.onServerClosed(server);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable reason = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (login != null) {
+            failLogin(ctx, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                    "server login to " + pool.settings().server() + " failed: " + reason.getMessage()));
+            return;
+        }
+        log.warn("[{}] server {} failed, closing it: {}", pool.key(), server, reason.toString());
+        ctx.close();
+    }
+
+    private void onLoginFrame(ChannelHandlerContext ctx, ByteBuf frame) {
+        try {
+            ByteBuf answer = login.onFrame(frame, ctx.alloc());
+            if (answer != null) {
+                ctx.writeAndFlush(answer);
+            }
+            if (login.isComplete()) {
+                cancelLoginTimeout();
+                login = null;
+                pool.onServerReady(server);
+            }
+        } catch (LoginFailure e) {
+            failLogin(ctx, e.error());
+        } catch (RuntimeException e) {
+            failLogin(ctx, ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
+                    "server login to " + pool.settings().server() + " failed: " + e.getMessage()));
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void failLogin(ChannelHandlerContext ctx, ErrorResponse error) {
+        if (loginError == null) {
+            loginError = error;
+        }
+        ctx.close();
+    }
+
+    private void cancelLoginTimeout() {
+        if (loginTimeout != null) {
+            loginTimeout.cancel(false);
+        }
+    }
+
+    private void onFrameWhileIdle(ChannelHandlerContext ctx, ByteBuf frame) {
+        try {
+            byte type = Frames.type(frame);
+            if (type == Backend.NOTICE_RESPONSE || type == Backend.NOTIFICATION_RESPONSE) {
+                log.debug("[{}] server {} sent {} while idle; dropped", pool.key(), server, Frames.describeType(type));
+                return;
+            }
+            if (type == Backend.ERROR_RESPONSE) {
+                log.info("[{}] server {} reports while idle: {}", pool.key(), server, ErrorResponse.decode(frame));
+            } else {
+                log.warn("[{}] server {} sent {} while idle; closing it", pool.key(), server, Frames.describeType(type));
+            }
+            ctx.close();
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    private void dispatchBatch() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<ByteBuf> frames = batch;
+        ServerListener listener = batchListener;
+        batch = new ArrayList<>();
+        if (listener.executor().inEventLoop()) {
+            listener.onServerFrames(server, frames);
+        } else {
+            listener.executor().execute(() -> listener.onServerFrames(server, frames));
+        }
+    }
+}

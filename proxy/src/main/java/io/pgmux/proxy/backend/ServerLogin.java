@@ -1,0 +1,157 @@
+package io.pgmux.proxy.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.pgmux.protocol.Backend;
+import io.pgmux.protocol.Frames;
+import io.pgmux.protocol.Frontend;
+import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.auth.Md5Password;
+import io.pgmux.protocol.auth.ScramClient;
+import io.pgmux.protocol.auth.ScramException;
+import io.pgmux.protocol.auth.ScramSecret;
+import io.pgmux.protocol.message.AuthenticationRequest;
+import io.pgmux.protocol.message.BackendKeyData;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.protocol.message.ParameterStatus;
+import io.pgmux.protocol.message.PasswordMessage;
+import io.pgmux.protocol.message.SaslInitialResponse;
+import io.pgmux.protocol.message.SaslResponse;
+import io.pgmux.protocol.message.StartupMessage;
+import io.pgmux.protocol.message.WireMessage;
+import io.pgmux.proxy.pool.PoolSettings;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Logs a new server connection in: StartupMessage, then whatever authentication the server asks
+ * for (trust, cleartext, md5, SCRAM-SHA-256), collecting its ParameterStatus and BackendKeyData
+ * until the first ReadyForQuery. An ErrorResponse from Postgres fails the login as Postgres sent it.
+ */
+final class ServerLogin {
+    private static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
+
+    private final ServerConnection server;
+    private final PoolSettings settings;
+    private ScramClient scram;
+    private boolean authenticated;
+    private boolean complete;
+
+    ServerLogin(ServerConnection server, PoolSettings settings) {
+        this.server = server;
+        this.settings = settings;
+    }
+
+    ByteBuf startupMessage(ByteBufAllocator alloc) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("user", settings.serverUser());
+        parameters.put("database", settings.dbname());
+        return new StartupMessage(Frontend.PROTOCOL_3_0, parameters).encode(alloc);
+    }
+
+    /**
+     * Handles one frame of the login. Returns the answer to send (or null), and sets
+     * {@link #isComplete()} once the server is ready for queries.
+     */
+    ByteBuf onFrame(ByteBuf frame, ByteBufAllocator alloc) throws LoginFailure {
+        byte type = Frames.type(frame);
+        switch (type) {
+            case Backend.AUTHENTICATION:
+                WireMessage answer = onAuthenticationRequest(AuthenticationRequest.decode(frame));
+                return answer == null ? null : answer.encode(alloc);
+            case Backend.PARAMETER_STATUS:
+                ParameterStatus status = ParameterStatus.decode(frame);
+                server.parameters().report(status.name(), status.value());
+                return null;
+            case Backend.BACKEND_KEY_DATA:
+                BackendKeyData key = BackendKeyData.decode(frame);
+                server.setCancelKey(key.processId(), key.secretKey());
+                return null;
+            case Backend.ERROR_RESPONSE:
+                throw new LoginFailure(ErrorResponse.decode(frame));
+            case Backend.NOTICE_RESPONSE, Backend.NEGOTIATE_PROTOCOL_VERSION:
+                return null;
+            case Backend.READY_FOR_QUERY:
+                if (!authenticated) {
+                    throw failure(SqlState.PROTOCOL_VIOLATION, "server sent ReadyForQuery before authentication completed");
+                }
+                complete = true;
+                return null;
+            default:
+                throw failure(SqlState.PROTOCOL_VIOLATION,
+                        "unexpected message " + Frames.describeType(type) + " from server during login");
+        }
+    }
+
+    boolean isComplete() {
+        return complete;
+    }
+
+    private WireMessage onAuthenticationRequest(AuthenticationRequest request) throws LoginFailure {
+        switch (request.code()) {
+            case Backend.AUTH_OK:
+                authenticated = true;
+                return null;
+            case Backend.AUTH_CLEARTEXT_PASSWORD:
+                return new PasswordMessage(plaintextPassword("cleartext password"));
+            case Backend.AUTH_MD5_PASSWORD:
+                return new PasswordMessage(Md5Password.challengeResponse(md5Secret(), request.data()));
+            case Backend.AUTH_SASL:
+                if (!request.saslMechanisms().contains(SCRAM_SHA_256)) {
+                    throw failure(SqlState.FEATURE_NOT_SUPPORTED, "server offers SASL mechanisms "
+                            + request.saslMechanisms() + " but pgmux supports only " + SCRAM_SHA_256);
+                }
+                scram = new ScramClient(plaintextPassword(SCRAM_SHA_256));
+                return new SaslInitialResponse(SCRAM_SHA_256, scram.clientFirstMessage());
+            case Backend.AUTH_SASL_CONTINUE:
+                return new SaslResponse(scramStep(() -> scram.clientFinalMessage(request.data())));
+            case Backend.AUTH_SASL_FINAL:
+                scramStep(() -> {
+                    scram.verifyServerFinal(request.data());
+                    return null;
+                });
+                return null;
+            default:
+                throw failure(SqlState.FEATURE_NOT_SUPPORTED, "server asks for authentication method "
+                        + request.code() + ", which pgmux does not support (use trust, password, md5 or scram-sha-256)");
+        }
+    }
+
+    private interface ScramStep {
+        byte[] run() throws ScramException;
+    }
+
+    private byte[] scramStep(ScramStep step) throws LoginFailure {
+        if (scram == null) {
+            throw failure(SqlState.PROTOCOL_VIOLATION, "server continued a SASL exchange that was never started");
+        }
+        try {
+            return step.run();
+        } catch (ScramException e) {
+            throw failure(SqlState.INVALID_PASSWORD, "SCRAM authentication with the server failed: " + e.getMessage());
+        }
+    }
+
+    private String plaintextPassword(String method) throws LoginFailure {
+        String password = settings.serverPassword();
+        if (password == null || Md5Password.isSecret(password) || ScramSecret.isSecret(password)) {
+            throw new LoginFailure(ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "server asks for a " + method
+                    + " for user \"" + settings.serverUser() + "\" but pgmux has no plaintext password for it")
+                    .withHint("Set the password under databases.<name>.password or users.<name>.password in the pgmux config."));
+        }
+        return password;
+    }
+
+    private String md5Secret() throws LoginFailure {
+        String password = settings.serverPassword();
+        if (password != null && Md5Password.isSecret(password)) {
+            return password;
+        }
+        return Md5Password.secret(settings.serverUser(), plaintextPassword("md5 password"));
+    }
+
+    private static LoginFailure failure(String sqlState, String message) {
+        return new LoginFailure(ErrorResponse.fatal(sqlState, message));
+    }
+}

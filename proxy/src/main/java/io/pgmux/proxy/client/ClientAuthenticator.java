@@ -1,0 +1,162 @@
+package io.pgmux.proxy.client;
+
+import io.netty.buffer.ByteBuf;
+import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.auth.Md5Password;
+import io.pgmux.protocol.auth.ScramException;
+import io.pgmux.protocol.auth.ScramSecret;
+import io.pgmux.protocol.auth.ScramServer;
+import io.pgmux.protocol.message.AuthenticationRequest;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.protocol.message.PasswordMessage;
+import io.pgmux.protocol.message.SaslInitialResponse;
+import io.pgmux.protocol.message.SaslResponse;
+import io.pgmux.protocol.message.WireMessage;
+import io.pgmux.proxy.config.AuthMethod;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.List;
+
+/**
+ * Checks a client's password with the configured method. Like Postgres: an unknown user goes
+ * through the same exchange and fails with the same message as a wrong password, and {@code md5}
+ * falls back to SCRAM for a user whose only secret is a SCRAM one.
+ */
+final class ClientAuthenticator {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    sealed interface Step permits Send, Success, Failure {}
+
+    /** Send this request and wait for the client's next password message. */
+    record Send(WireMessage message) implements Step {}
+
+    /** Authenticated; {@code finalMessage} (may be null) goes out before AuthenticationOk. */
+    record Success(WireMessage finalMessage) implements Step {}
+
+    /** {@code reason} is for the log only: the client learns no more than Postgres would tell it. */
+    record Failure(ErrorResponse error, String reason) implements Step {}
+
+    private enum Phase { CLEARTEXT, MD5, SCRAM_FIRST, SCRAM_FINAL, DONE }
+
+    private final String user;
+    private final ClientCredentials.Entry entry;
+    private final ClientCredentials credentials;
+    private final AuthMethod method;
+    private Phase phase;
+    private byte[] md5Salt;
+    private ScramServer scram;
+
+    ClientAuthenticator(AuthMethod method, String user, ClientCredentials credentials) {
+        this.method = method;
+        this.user = user;
+        this.credentials = credentials;
+        this.entry = credentials.lookup(user);
+    }
+
+    Step start() {
+        switch (method) {
+            case TRUST:
+                phase = Phase.DONE;
+                return new Success(null);
+            case PASSWORD:
+                phase = Phase.CLEARTEXT;
+                return new Send(AuthenticationRequest.cleartextPassword());
+            case MD5:
+                if (entry != null && entry.md5Secret() == null && entry.scramSecret() != null) {
+                    return startScram();
+                }
+                phase = Phase.MD5;
+                md5Salt = new byte[4];
+                RANDOM.nextBytes(md5Salt);
+                return new Send(AuthenticationRequest.md5Password(md5Salt));
+            case SCRAM_SHA_256:
+                return startScram();
+            default:
+                throw new IllegalStateException("unknown auth method " + method);
+        }
+    }
+
+    Step onPasswordFrame(ByteBuf frame) {
+        try {
+            switch (phase) {
+                case CLEARTEXT:
+                    return checkCleartext(PasswordMessage.decode(frame).password());
+                case MD5:
+                    return checkMd5(PasswordMessage.decode(frame).password());
+                case SCRAM_FIRST:
+                    return scramFirst(SaslInitialResponse.decode(frame));
+                case SCRAM_FINAL:
+                    return scramFinal(SaslResponse.decode(frame));
+                default:
+                    throw new IllegalStateException("authentication already finished");
+            }
+        } catch (ScramException e) {
+            return failed("SCRAM exchange failed: " + e.getMessage());
+        }
+    }
+
+    private Step startScram() {
+        phase = Phase.SCRAM_FIRST;
+        return new Send(AuthenticationRequest.sasl(List.of(ScramServer.MECHANISM)));
+    }
+
+    private Step checkCleartext(String password) {
+        phase = Phase.DONE;
+        if (entry == null) {
+            return failed("no password configured for this user");
+        }
+        boolean ok;
+        if (entry.plaintext() != null) {
+            ok = MessageDigest.isEqual(entry.plaintext().getBytes(StandardCharsets.UTF_8), password.getBytes(StandardCharsets.UTF_8));
+        } else if (entry.md5Secret() != null) {
+            ok = MessageDigest.isEqual(entry.md5Secret().getBytes(StandardCharsets.US_ASCII),
+                    Md5Password.secret(user, password).getBytes(StandardCharsets.US_ASCII));
+        } else {
+            ScramSecret stored = entry.scramSecret();
+            ok = stored.equals(ScramSecret.fromPassword(password, stored.salt(), stored.iterations()));
+        }
+        return ok ? new Success(null) : failed("wrong password");
+    }
+
+    private Step checkMd5(String response) {
+        phase = Phase.DONE;
+        if (entry == null || entry.md5Secret() == null) {
+            return failed(entry == null ? "no password configured for this user" : "md5 needs a plaintext password or an md5 secret");
+        }
+        return Md5Password.verify(entry.md5Secret(), md5Salt, response) ? new Success(null) : failed("wrong password");
+    }
+
+    private Step scramFirst(SaslInitialResponse response) throws ScramException {
+        if (!ScramServer.MECHANISM.equals(response.mechanism())) {
+            phase = Phase.DONE;
+            return new Failure(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
+                    "client selected an invalid SASL authentication mechanism"), "mechanism " + response.mechanism());
+        }
+        if (!response.hasInitialResponse()) {
+            phase = Phase.DONE;
+            return new Failure(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "malformed SCRAM message: no client-first message"),
+                    "SASLInitialResponse without data");
+        }
+        ScramSecret secret = entry != null && entry.scramSecret() != null ? entry.scramSecret() : credentials.mockScramSecret(user);
+        scram = new ScramServer(secret);
+        phase = Phase.SCRAM_FINAL;
+        return new Send(AuthenticationRequest.saslContinue(scram.serverFirstMessage(response.data())));
+    }
+
+    private Step scramFinal(SaslResponse response) throws ScramException {
+        phase = Phase.DONE;
+        byte[] serverFinal = scram.serverFinalMessage(response.data());
+        if (entry == null || entry.scramSecret() == null) {
+            return failed(entry == null ? "no password configured for this user" : "SCRAM needs a plaintext password or a SCRAM secret");
+        }
+        return new Success(AuthenticationRequest.saslFinal(serverFinal));
+    }
+
+    private Step failed(String reason) {
+        phase = Phase.DONE;
+        return new Failure(ErrorResponse.fatal(SqlState.INVALID_PASSWORD,
+                "password authentication failed for user \"" + user + "\""), reason);
+    }
+}

@@ -1,0 +1,62 @@
+package io.pgmux.proxy.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.pgmux.protocol.ProtocolException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+
+/** The client connection's I/O: turns Netty events into {@link ClientSession} events, nothing more. */
+public final class ClientHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
+
+    private final ClientSession session;
+
+    public ClientHandler(ClientSession session) {
+        this.session = session;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        session.onConnected();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        session.onClientFrame((ByteBuf) msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        session.onClientReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        session.onClientWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        session.onClientClosed();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecoderException && cause.getCause() instanceof ProtocolException protocolError) {
+            session.onProtocolError(protocolError);
+        } else if (cause instanceof ProtocolException protocolError) {
+            session.onProtocolError(protocolError);
+        } else if (cause instanceof IOException) {
+            log.debug("{} connection error: {}", session, cause.toString());
+            ctx.close();
+        } else {
+            log.error("{} unexpected failure; closing the client", session, cause);
+            ctx.close();
+        }
+    }
+}

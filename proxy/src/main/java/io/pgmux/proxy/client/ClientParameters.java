@@ -1,0 +1,74 @@
+package io.pgmux.proxy.client;
+
+import io.pgmux.proxy.backend.ServerParameters;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The settings a client is entitled to on whatever server it holds: the server defaults the pool
+ * reported, overlaid with what the client asked for at startup (parameters and {@code options}),
+ * updated whenever a server reports a change the client made ({@code SET TimeZone ...}). Names
+ * compare case-insensitively, as Postgres does.
+ */
+final class ClientParameters {
+    /** Startup packet keys that are not settings. */
+    private static final Set<String> NOT_SETTINGS = caseInsensitive("user", "database", "options", "replication");
+    /** Reported parameters a client cannot set, or that describe the server rather than the session. */
+    private static final Set<String> NOT_SYNCED = caseInsensitive("server_version", "server_encoding",
+            "integer_datetimes", "is_superuser", "session_authorization", "in_hot_standby");
+
+    private final Map<String, String> values = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+
+    /** The client's own startup settings, before the server defaults are known. */
+    static ClientParameters fromStartup(Map<String, String> startup) {
+        ClientParameters parameters = new ClientParameters();
+        startup.forEach((name, value) -> {
+            if (!NOT_SETTINGS.contains(name) && !name.startsWith("_pq_.")) {
+                parameters.values.put(name, value);
+            }
+        });
+        String options = startup.get("options");
+        if (options != null) {
+            parameters.values.putAll(StartupOptions.parse(options));
+        }
+        return parameters;
+    }
+
+    /** Fills in the server defaults for every synced setting the client did not choose. */
+    void adoptDefaults(ServerParameters welcome) {
+        welcome.reported().forEach((name, value) -> {
+            if (!NOT_SYNCED.contains(name)) {
+                values.putIfAbsent(name, value);
+            }
+        });
+    }
+
+    /** A server reported a new value during this client's transaction: it follows the client. */
+    void onServerReport(String name, String value) {
+        if (!NOT_SYNCED.contains(name)) {
+            values.put(name, value);
+        }
+    }
+
+    void set(String name, String value) {
+        values.put(name, value);
+    }
+
+    String get(String name) {
+        return values.get(name);
+    }
+
+    Map<String, String> values() {
+        return Collections.unmodifiableMap(values);
+    }
+
+    private static Set<String> caseInsensitive(String... names) {
+        Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        Collections.addAll(set, names);
+        return set;
+    }
+}

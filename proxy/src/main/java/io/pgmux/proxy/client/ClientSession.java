@@ -1,0 +1,883 @@
+package io.pgmux.proxy.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pgmux.protocol.Backend;
+import io.pgmux.protocol.Frames;
+import io.pgmux.protocol.Frontend;
+import io.pgmux.protocol.ProtocolException;
+import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.TransactionStatus;
+import io.pgmux.protocol.message.BackendKeyData;
+import io.pgmux.protocol.message.CancelRequest;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.protocol.message.Messages;
+import io.pgmux.protocol.message.NegotiateProtocolVersion;
+import io.pgmux.protocol.message.ParameterStatus;
+import io.pgmux.protocol.message.ReadyForQuery;
+import io.pgmux.protocol.message.StartupMessage;
+import io.pgmux.protocol.message.WireMessage;
+import io.pgmux.proxy.backend.ServerConnection;
+import io.pgmux.proxy.backend.ServerParameters;
+import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.net.Outbox;
+import io.pgmux.proxy.pool.Pool;
+import io.pgmux.proxy.pool.Waiter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One client connection, from its startup packet to its last byte. Everything here runs on the
+ * client's event loop: client frames, frames of the server it holds (handed over by the server's
+ * loop), pool callbacks and timers. The Netty handler only does I/O and calls the {@code on*}
+ * events; every state change happens in them.
+ *
+ * <pre>
+ *  AwaitingStartup ──StartupMessage──▶ Authenticating ──ok──▶ (welcome known) ──────────────┐
+ *                                            │                                             ▼
+ *                                            └──ok, settings to check──▶ Waiting(welcome) ▶ Validating ─▶ Idle
+ *
+ *  Idle ──Query/Parse/...──▶ Waiting ──server assigned──▶ Linked ──ReadyForQuery 'I', nothing owed──▶ Idle
+ *   ▲                          │                            │
+ *   └──────── error answered ──┴─▶ (FailedUntilSync ─Sync─▶ Idle)       client gone ─▶ Abandoned ─▶ Closed
+ * </pre>
+ *
+ * Any state goes to Closed when the client disconnects or gets a FATAL error.
+ */
+public final class ClientSession implements Waiter {
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+    private static final int PAUSED_WAITING = 1;
+    private static final int PAUSED_SERVER_FULL = 2;
+
+    /** Every state a session can be in; see the diagram above. */
+    sealed interface State permits AwaitingStartup, Authenticating, Waiting, Validating, Idle, FailedUntilSync,
+            Linked, Abandoned, Closed {}
+
+    /** Before the StartupMessage; SSL and GSS encryption requests are refused here. */
+    record AwaitingStartup() implements State {}
+
+    record Authenticating(ClientAuthenticator authenticator) implements State {}
+
+    /** Queued for a server: to check the client's startup settings ({@code forWelcome}), or to run its messages. */
+    record Waiting(List<ByteBuf> pending, ScheduledFuture<?> timeout, boolean forWelcome) implements State {}
+
+    /** Holding a server to check the startup settings before the welcome; client messages wait. */
+    record Validating(ServerLink link, List<ByteBuf> pending) implements State {}
+
+    /** Logged in, holding no server. */
+    record Idle() implements State {}
+
+    /** An error was answered locally for an unfinished extended-protocol batch: drop messages until Sync, as Postgres does. */
+    record FailedUntilSync() implements State {}
+
+    /** Holding a server for a transaction (or, in session mode, for the session). */
+    record Linked(ServerLink link) implements State {}
+
+    /** The client is gone; the server it held is being rolled back or reset before it goes back. */
+    record Abandoned(ServerLink link) implements State {}
+
+    record Closed() implements State {}
+
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final long id = IDS.incrementAndGet();
+    private final Channel channel;
+    private final ProxyContext context;
+    private final Outbox toServer = new Outbox();
+    private State state = new AwaitingStartup();
+    private boolean overClientLimit;
+    private boolean shuttingDown;
+    private boolean clientNeedsFlush;
+    private int readPauses;
+    private String user;
+    private String database;
+    private Pool pool;
+    private ClientParameters parameters;
+    private int processId;
+    private int secretKey;
+    private ScheduledFuture<?> loginTimeout;
+    /** The server to cancel on this client's behalf: read by the cancel path, from any loop. */
+    private volatile ServerConnection cancelTarget;
+
+    public ClientSession(Channel channel, ProxyContext context) {
+        this.channel = channel;
+        this.context = context;
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return channel.eventLoop();
+    }
+
+    State state() {
+        return state;
+    }
+
+    int processId() {
+        return processId;
+    }
+
+    int secretKey() {
+        return secretKey;
+    }
+
+    void setCancelKey(int processId, int secretKey) {
+        this.processId = processId;
+        this.secretKey = secretKey;
+    }
+
+    // ---------------------------------------------------------------- client events
+
+    public void onConnected() {
+        int count = context.sessions().onConnected(this);
+        overClientLimit = count > context.config().maxClientConnections();
+        long timeoutMillis = context.loginTimeout().toMillis();
+        if (timeoutMillis > 0) {
+            loginTimeout = channel.eventLoop().schedule(this::onLoginTimeout, timeoutMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    public void onClientFrame(ByteBuf frame) {
+        if (state instanceof AwaitingStartup) {
+            onStartupPacket(frame);
+        } else if (state instanceof Authenticating authenticating) {
+            onPasswordFrame(authenticating, frame);
+        } else if (state instanceof Closed || state instanceof Abandoned) {
+            frame.release();
+        } else {
+            onSessionFrame(frame);
+        }
+    }
+
+    public void onClientReadComplete() {
+        if (state instanceof Linked linked) {
+            sendToServer(linked.link());
+        }
+        flushClient();
+    }
+
+    public void onClientWritabilityChanged() {
+        if (channel.isWritable() && state instanceof Linked linked && linked.link().serverPaused) {
+            linked.link().serverPaused = false;
+            linked.link().server.resumeReading();
+        }
+    }
+
+    public void onProtocolError(ProtocolException e) {
+        channel.config().setAutoRead(false);
+        log.info("c{} [{}] protocol violation: {}", id, poolName(), e.getMessage());
+        fatal(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
+    }
+
+    /** The client's connection is gone (it left, was killed, or pgmux closed it). */
+    public void onClientClosed() {
+        cancelLoginTimeout();
+        State previous = state;
+        state = new Closed();
+        if (previous instanceof Waiting waiting) {
+            waiting.pending().forEach(ReferenceCountUtil::release);
+            cancelTimer(waiting.timeout());
+            // If the pool already picked us, the server arrives later and goes straight back.
+            pool.cancelWait(this);
+        } else if (previous instanceof Validating validating) {
+            validating.pending().forEach(ReferenceCountUtil::release);
+            abandon(validating.link());
+        } else if (previous instanceof Linked linked) {
+            abandon(linked.link());
+        }
+        toServer.clear();
+        cancelTarget = null;
+        context.sessions().onDisconnected(this);
+        if (user != null) {
+            log.debug("c{} [{}] disconnected", id, poolName());
+        }
+    }
+
+    /** pgmux is stopping: idle clients are told now, clients in a transaction when it ends. */
+    public void onShutdown() {
+        shuttingDown = true;
+        // A client holding a server is closed when its transaction ends, in afterServerBatch.
+        if (!(state instanceof Linked || state instanceof Abandoned || state instanceof Closed)) {
+            fatal(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "pgmux is shutting down"));
+        }
+    }
+
+    /** Closes the connection at once (shutdown timeout passed). */
+    public void forceClose() {
+        channel.close();
+    }
+
+    /** A CancelRequest carrying this session's key arrived: forward it to the server held now, if any. */
+    void forwardCancel() {
+        ServerConnection server = cancelTarget;
+        if (server != null) {
+            log.info("c{} [{}] cancel request forwarded to server {}", id, poolName(), server);
+            server.cancel();
+        } else {
+            log.debug("c{} [{}] cancel request while holding no server; ignored", id, poolName());
+        }
+    }
+
+    // ---------------------------------------------------------------- startup and authentication
+
+    private void onStartupPacket(ByteBuf packet) {
+        try {
+            int code = Frames.startupCode(packet);
+            switch (code) {
+                case Frontend.SSL_REQUEST_CODE, Frontend.GSSENC_REQUEST_CODE -> {
+                    channel.writeAndFlush(Messages.encryptionRefused());
+                    return;
+                }
+                case Frontend.CANCEL_REQUEST_CODE -> {
+                    onCancelRequest(CancelRequest.decode(packet));
+                    return;
+                }
+                default -> onStartupMessage(StartupMessage.decode(packet));
+            }
+        } finally {
+            packet.release();
+        }
+    }
+
+    private void onCancelRequest(CancelRequest request) {
+        ClientSession target = context.sessions().find(request.processId(), request.secretKey());
+        if (target != null) {
+            target.executor().execute(target::forwardCancel);
+        }
+        channel.close();
+    }
+
+    private void onStartupMessage(StartupMessage startup) {
+        if (startup.majorVersion() != 3) {
+            fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, "unsupported frontend protocol "
+                    + startup.majorVersion() + "." + startup.minorVersion() + ": pgmux supports 3.0"));
+            return;
+        }
+        Map<String, String> startupParameters = startup.parameters();
+        List<String> protocolOptions = startupParameters.keySet().stream().filter(k -> k.startsWith("_pq_.")).toList();
+        if (startup.minorVersion() > 0 || !protocolOptions.isEmpty()) {
+            writeToClient(new NegotiateProtocolVersion(Frontend.PROTOCOL_3_0, protocolOptions));
+        }
+        user = startupParameters.get("user");
+        if (user == null || user.isEmpty()) {
+            fatal(ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no PostgreSQL user name specified in startup packet"));
+            return;
+        }
+        database = startupParameters.getOrDefault("database", user);
+        if (database.isEmpty()) {
+            database = user;
+        }
+        if (isReplication(startupParameters.get("replication"))) {
+            fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported by pgmux")
+                    .withHint("Connect replication clients to Postgres directly."));
+            return;
+        }
+        if (overClientLimit) {
+            fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections: pgmux allows "
+                    + context.config().maxClientConnections() + " (max_client_connections)"));
+            return;
+        }
+        try {
+            parameters = ClientParameters.fromStartup(startupParameters);
+        } catch (IllegalArgumentException e) {
+            fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, e.getMessage()));
+            return;
+        }
+        pool = context.pools().pool(database, user).orElse(null);
+        if (pool == null) {
+            fatal(ErrorResponse.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" does not exist")
+                    .withHint("pgmux serves the databases listed under \"databases\" in its config, and any database when \"upstream\" is set."));
+            return;
+        }
+        context.sessions().assignCancelKey(this);
+        log.info("c{} [{}] login from {}", id, poolName(), channel.remoteAddress());
+        ClientAuthenticator authenticator = new ClientAuthenticator(context.config().clientAuth(), user, context.credentials());
+        state = new Authenticating(authenticator);
+        onAuthenticationStep(authenticator.start());
+    }
+
+    private static boolean isReplication(String value) {
+        return value != null && !value.equalsIgnoreCase("false") && !value.equalsIgnoreCase("off")
+                && !value.equalsIgnoreCase("no") && !value.equals("0");
+    }
+
+    private void onPasswordFrame(Authenticating authenticating, ByteBuf frame) {
+        try {
+            if (Frames.type(frame) != Frontend.PASSWORD) {
+                throw new ProtocolException("expected a password message, got message type " + Frames.describeType(Frames.type(frame)));
+            }
+            onAuthenticationStep(authenticating.authenticator().onPasswordFrame(frame));
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void onAuthenticationStep(ClientAuthenticator.Step step) {
+        if (step instanceof ClientAuthenticator.Send send) {
+            writeToClient(send.message());
+            flushClient();
+        } else if (step instanceof ClientAuthenticator.Failure failure) {
+            log.info("c{} [{}] authentication failed: {}", id, poolName(), failure.reason());
+            fatal(failure.error());
+        } else if (step instanceof ClientAuthenticator.Success success) {
+            if (success.finalMessage() != null) {
+                writeToClient(success.finalMessage());
+            }
+            writeToClient(Messages.authenticationOk());
+            afterAuthentication();
+        }
+    }
+
+    /**
+     * The welcome needs a server's view of the settings. It comes straight from the pool when the
+     * pool knows its defaults and every setting the client asked for was already accepted by a
+     * server; otherwise a server checks them first, as Postgres would at startup.
+     */
+    private void afterAuthentication() {
+        ServerParameters welcome = pool.welcomeParameters();
+        boolean allKnown = welcome != null;
+        for (Map.Entry<String, String> setting : Map.copyOf(parameters.values()).entrySet()) {
+            String name = setting.getKey();
+            String value = setting.getValue();
+            String accepted = pool.acceptedSetting(name, value);
+            if (accepted != null) {
+                parameters.set(name, accepted);
+            } else if (!(welcome != null && value.equals(welcome.get(name))) && !isPlainApplicationName(name, value)) {
+                allKnown = false;
+            }
+        }
+        if (allKnown) {
+            parameters.adoptDefaults(welcome);
+            sendWelcome(welcome);
+            return;
+        }
+        startWaiting(new ArrayList<>(), true);
+    }
+
+    /** Postgres keeps an application_name of printable ASCII under 64 bytes exactly as given. */
+    private static boolean isPlainApplicationName(String name, String value) {
+        return name.equalsIgnoreCase("application_name") && value.length() < 64
+                && value.chars().allMatch(c -> c >= 32 && c < 127);
+    }
+
+    private void sendWelcome(ServerParameters welcome) {
+        cancelLoginTimeout();
+        welcome.reported().forEach((name, serverValue) -> {
+            String value = parameters.get(name);
+            writeToClient(new ParameterStatus(name, value != null ? value : serverValue));
+        });
+        writeToClient(new BackendKeyData(processId, secretKey));
+        writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
+        flushClient();
+        state = new Idle();
+    }
+
+    private void onLoginTimeout() {
+        if (state instanceof AwaitingStartup || state instanceof Authenticating) {
+            fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "login did not complete within "
+                    + context.loginTimeout().toSeconds() + " seconds"));
+        }
+    }
+
+    // ---------------------------------------------------------------- logged in
+
+    private void onSessionFrame(ByteBuf frame) {
+        byte type = Frames.type(frame);
+        if (!Frontend.isKnownType(type) || type == Frontend.PASSWORD) {
+            frame.release();
+            onProtocolError(new ProtocolException("invalid frontend message type " + Frames.describeType(type)));
+            return;
+        }
+        if (state instanceof Idle) {
+            onFrameWhileIdle(frame, type);
+        } else if (state instanceof FailedUntilSync) {
+            onFrameAfterLocalError(frame, type);
+        } else if (state instanceof Waiting waiting) {
+            waiting.pending().add(frame);
+        } else if (state instanceof Validating validating) {
+            validating.pending().add(frame);
+        } else if (state instanceof Linked linked) {
+            forward(linked.link(), frame, type);
+        } else {
+            frame.release();
+            throw new IllegalStateException("client frame in state " + state);
+        }
+    }
+
+    private void onFrameWhileIdle(ByteBuf frame, byte type) {
+        switch (type) {
+            case Frontend.TERMINATE -> {
+                frame.release();
+                channel.close();
+            }
+            case Frontend.SYNC -> {
+                // Nothing is pending: Postgres would answer an idle ReadyForQuery, and so can we.
+                frame.release();
+                writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
+            }
+            case Frontend.FLUSH, Frontend.COPY_DATA, Frontend.COPY_DONE, Frontend.COPY_FAIL -> {
+                // Nothing to flush; Postgres ignores copy messages outside COPY.
+                frame.release();
+            }
+            default -> {
+                List<ByteBuf> pending = new ArrayList<>(4);
+                pending.add(frame);
+                startWaiting(pending, false);
+            }
+        }
+    }
+
+    private void onFrameAfterLocalError(ByteBuf frame, byte type) {
+        frame.release();
+        if (type == Frontend.SYNC) {
+            writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
+            state = new Idle();
+        } else if (type == Frontend.TERMINATE) {
+            channel.close();
+        }
+    }
+
+    private void startWaiting(List<ByteBuf> pending, boolean forWelcome) {
+        long timeoutMillis = pool.settings().queryWaitTimeout().toMillis();
+        ScheduledFuture<?> timeout = timeoutMillis > 0
+                ? channel.eventLoop().schedule(this::onWaitTimeout, timeoutMillis, TimeUnit.MILLISECONDS)
+                : null;
+        state = new Waiting(pending, timeout, forWelcome);
+        pauseReading(PAUSED_WAITING);
+        pool.acquire(this);
+    }
+
+    private void onWaitTimeout() {
+        if (state instanceof Waiting waiting && pool.cancelWait(this)) {
+            long seconds = pool.settings().queryWaitTimeout().toSeconds();
+            log.info("c{} [{}] waited {}s for a server; giving up", id, poolName(), seconds);
+            onAcquireFailed(ErrorResponse.error(SqlState.TOO_MANY_CONNECTIONS, "no server connection became free within "
+                    + "query_wait_timeout (" + seconds + "s): all " + pool.settings().poolSize() + " of pool " + poolName()
+                    + " are busy").withHint("Raise pool_size or query_wait_timeout, or shorten the transactions holding the pool."));
+        }
+    }
+
+    @Override
+    public void onAcquireFailed(ErrorResponse error) {
+        if (!(state instanceof Waiting waiting)) {
+            return;
+        }
+        cancelTimer(waiting.timeout());
+        resumeReading(PAUSED_WAITING);
+        if (waiting.forWelcome()) {
+            waiting.pending().forEach(ReferenceCountUtil::release);
+            fatal(error.withSeverity(ErrorResponse.FATAL));
+            return;
+        }
+        answerLocally(waiting.pending(), error.isFatal() ? error.withSeverity(ErrorResponse.ERROR) : error);
+        flushClient();
+    }
+
+    /**
+     * Answers queued messages with {@code error} the way Postgres answers a failing batch: a
+     * simple query gets the error and ReadyForQuery; an extended-protocol batch gets the error once,
+     * then everything up to its Sync is dropped and the Sync gets ReadyForQuery.
+     */
+    private void answerLocally(List<ByteBuf> pending, ErrorResponse error) {
+        boolean skipping = false;
+        boolean terminate = false;
+        for (ByteBuf frame : pending) {
+            byte type = Frames.type(frame);
+            frame.release();
+            if (terminate) {
+                continue;
+            }
+            switch (type) {
+                case Frontend.QUERY, Frontend.FUNCTION_CALL -> {
+                    if (!skipping) {
+                        writeToClient(error);
+                        writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
+                    }
+                }
+                case Frontend.SYNC -> {
+                    skipping = false;
+                    writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
+                }
+                case Frontend.PARSE, Frontend.BIND, Frontend.DESCRIBE, Frontend.EXECUTE, Frontend.CLOSE -> {
+                    if (!skipping) {
+                        writeToClient(error);
+                        skipping = true;
+                    }
+                }
+                case Frontend.TERMINATE -> terminate = true;
+                default -> {
+                }
+            }
+        }
+        state = skipping ? new FailedUntilSync() : new Idle();
+        if (terminate || shuttingDown) {
+            channel.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- holding a server
+
+    @Override
+    public void onServerAssigned(ServerConnection server) {
+        if (!(state instanceof Waiting waiting)) {
+            // The client left while the pool was handing us this server: nothing was sent on it.
+            pool.release(server);
+            return;
+        }
+        cancelTimer(waiting.timeout());
+        ServerLink link = new ServerLink(server);
+        if (waiting.forWelcome()) {
+            parameters.adoptDefaults(pool.welcomeParameters());
+            state = new Validating(link, waiting.pending());
+        } else {
+            state = new Linked(link);
+            cancelTarget = server;
+        }
+        ParameterSync sync = ParameterSync.between(parameters, server.parameters());
+        if (!sync.isEmpty()) {
+            inject(link, InjectedQuery.parameterSync(sync));
+        }
+        if (state instanceof Validating) {
+            sendToServer(link);
+            if (link.isClean()) {
+                finishValidation(link);
+            }
+            return;
+        }
+        for (ByteBuf frame : waiting.pending()) {
+            forward(link, frame, Frames.type(frame));
+        }
+        sendToServer(link);
+        resumeReading(PAUSED_WAITING);
+    }
+
+    private void inject(ServerLink link, InjectedQuery query) {
+        link.onInjectedQuery(query);
+        toServer.add(query.message().encode(channel.alloc()));
+    }
+
+    private void forward(ServerLink link, ByteBuf frame, byte type) {
+        if (type == Frontend.TERMINATE) {
+            frame.release();
+            channel.close();
+            return;
+        }
+        link.onClientMessage(type);
+        toServer.add(frame);
+    }
+
+    private void sendToServer(ServerLink link) {
+        if (toServer.isEmpty()) {
+            return;
+        }
+        link.server.send(toServer);
+        if (!link.server.isWritable()) {
+            pauseReading(PAUSED_SERVER_FULL);
+        }
+    }
+
+    @Override
+    public void onServerWritable(ServerConnection server) {
+        if (state instanceof Linked linked && linked.link().server == server) {
+            resumeReading(PAUSED_SERVER_FULL);
+        }
+    }
+
+    @Override
+    public void onServerFrames(ServerConnection server, List<ByteBuf> frames) {
+        ServerLink link = linkOf(server);
+        int i = 0;
+        try {
+            if (link == null) {
+                log.debug("c{} dropped {} frames from server {} it no longer holds", id, frames.size(), server);
+                return;
+            }
+            for (; i < frames.size() && linkOf(server) == link; i++) {
+                onServerFrame(link, frames.get(i));
+            }
+        } finally {
+            for (; i < frames.size(); i++) {
+                frames.get(i).release();
+            }
+        }
+        flushClient();
+        if (linkOf(server) == link) {
+            afterServerBatch(link);
+        }
+    }
+
+    private ServerLink linkOf(ServerConnection server) {
+        ServerLink link = null;
+        if (state instanceof Linked linked) {
+            link = linked.link();
+        } else if (state instanceof Validating validating) {
+            link = validating.link();
+        } else if (state instanceof Abandoned abandoned) {
+            link = abandoned.link();
+        }
+        return link != null && link.server == server ? link : null;
+    }
+
+    /** One frame from the held server; takes ownership of it. */
+    private void onServerFrame(ServerLink link, ByteBuf frame) {
+        byte type = Frames.type(frame);
+        InjectedQuery injected = link.currentInjected();
+        if (injected != null) {
+            try {
+                if (type == Backend.READY_FOR_QUERY) {
+                    link.completeInjected(ReadyForQuery.statusOf(frame));
+                    onInjectedDone(link, injected);
+                } else {
+                    injected.onFrame(frame, link.server.parameters());
+                }
+            } finally {
+                frame.release();
+            }
+            return;
+        }
+        switch (type) {
+            case Backend.READY_FOR_QUERY -> {
+                if (!link.onClientReady(ReadyForQuery.statusOf(frame))) {
+                    frame.release();
+                    log.error("c{} [{}] server {} sent a ReadyForQuery nobody asked for; closing both", id, poolName(), link.server);
+                    link.server.close();
+                    fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "pgmux lost track of the server's replies; please reconnect"));
+                    return;
+                }
+            }
+            case Backend.PARAMETER_STATUS -> {
+                ParameterStatus status = ParameterStatus.decode(frame);
+                link.server.parameters().report(status.name(), status.value());
+                parameters.onServerReport(status.name(), status.value());
+            }
+            case Backend.ERROR_RESPONSE -> {
+                if (ErrorResponse.decode(frame).isFatal()) {
+                    link.serverFatal = true;
+                }
+            }
+            default -> {
+            }
+        }
+        if (state instanceof Linked) {
+            channel.write(frame, channel.voidPromise());
+            clientNeedsFlush = true;
+        } else {
+            frame.release();
+        }
+    }
+
+    private void onInjectedDone(ServerLink link, InjectedQuery query) {
+        ErrorResponse error = query.error();
+        switch (query.purpose()) {
+            case PARAMETER_SYNC -> {
+                if (error == null) {
+                    query.sync().applyTo(link.server.parameters(), query.row());
+                    if (state instanceof Validating) {
+                        adoptNormalizedSettings(query.sync(), query.row());
+                    }
+                    return;
+                }
+                log.info("c{} [{}] server rejected the client's settings: {}", id, poolName(), error);
+                if (state instanceof Validating v) {
+                    pool.release(link.server);
+                    state = new Closed();
+                    v.pending().forEach(ReferenceCountUtil::release);
+                    fatal(error.withSeverity(ErrorResponse.FATAL));
+                } else if (state instanceof Linked) {
+                    // The client's own messages already went out behind the failed sync: its settings are lost.
+                    fatal(error.withSeverity(ErrorResponse.FATAL));
+                }
+            }
+            case ROLLBACK, RESET -> {
+                if (error != null) {
+                    log.warn("c{} [{}] {} failed on server {}: {}; closing it", id, poolName(), query.purpose(), link.server, error);
+                    link.server.close();
+                }
+            }
+        }
+    }
+
+    private void adoptNormalizedSettings(ParameterSync sync, List<String> normalized) {
+        int i = 0;
+        for (Map.Entry<String, String> setting : sync.toSet().entrySet()) {
+            String value = i < normalized.size() ? normalized.get(i) : setting.getValue();
+            i++;
+            pool.rememberAcceptedSetting(setting.getKey(), setting.getValue(), value);
+            parameters.set(setting.getKey(), value);
+        }
+    }
+
+    /** After a batch of server frames: give the server back if the link is clean, or apply backpressure. */
+    private void afterServerBatch(ServerLink link) {
+        if (state instanceof Linked) {
+            if (link.isClean() && (pool.settings().mode() == PoolMode.TRANSACTION || shuttingDown)) {
+                releaseServer(link);
+                state = new Idle();
+                if (shuttingDown) {
+                    fatal(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "pgmux is shutting down"));
+                }
+            } else if (!channel.isWritable() && !link.serverPaused) {
+                link.serverPaused = true;
+                link.server.pauseReading();
+            }
+        } else if (state instanceof Validating) {
+            if (link.isClean()) {
+                finishValidation(link);
+            }
+        } else if (state instanceof Abandoned) {
+            if (link.isClean()) {
+                releaseServer(link);
+                state = new Closed();
+            } else if (link.currentInjected() == null) {
+                log.info("c{} [{}] server {} still not clean after cleanup; closing it", id, poolName(), link.server);
+                link.server.close();
+                state = new Closed();
+            }
+        }
+    }
+
+    private void finishValidation(ServerLink link) {
+        Validating validating = (Validating) state;
+        releaseServer(link);
+        sendWelcome(pool.welcomeParameters());
+        List<ByteBuf> pending = validating.pending();
+        resumeReading(PAUSED_WAITING);
+        for (int i = 0; i < pending.size(); i++) {
+            onClientFrame(pending.get(i));
+        }
+        onClientReadComplete();
+    }
+
+    private void releaseServer(ServerLink link) {
+        cancelTarget = null;
+        if (link.serverPaused) {
+            link.serverPaused = false;
+            link.server.resumeReading();
+        }
+        pool.release(link.server);
+    }
+
+    /**
+     * The client left while holding a server. A clean server goes back (after the reset query in
+     * session mode); one idle in a transaction is rolled back first; one in the middle of anything
+     * else (a query, a COPY, a pipeline) is cancelled and closed, since its state cannot be known.
+     */
+    private void abandon(ServerLink link) {
+        state = new Abandoned(link);
+        String resetQuery = pool.settings().mode() == PoolMode.SESSION ? pool.settings().resetQuery() : "";
+        if (link.isClean() && resetQuery.isEmpty()) {
+            releaseServer(link);
+            state = new Closed();
+            return;
+        }
+        if (link.isClean() || link.needsOnlyRollback()) {
+            if (link.inTransaction()) {
+                inject(link, InjectedQuery.rollback());
+            }
+            if (!resetQuery.isEmpty()) {
+                inject(link, InjectedQuery.reset(resetQuery));
+            }
+            link.server.send(toServer);
+            return;
+        }
+        log.info("c{} [{}] left in the middle of a request; cancelling and closing server {}", id, poolName(), link.server);
+        link.server.cancel();
+        link.server.close();
+        state = new Closed();
+    }
+
+    @Override
+    public void onServerClosed(ServerConnection server) {
+        ServerLink link = linkOf(server);
+        if (link == null) {
+            return;
+        }
+        State previous = state;
+        state = new Closed();
+        cancelTarget = null;
+        if (previous instanceof Validating validating) {
+            validating.pending().forEach(ReferenceCountUtil::release);
+            fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "the server closed the connection while pgmux checked the client's settings"));
+        } else if (previous instanceof Linked) {
+            if (link.serverFatal) {
+                channel.close();
+            } else {
+                fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server connection lost: the server closed the connection unexpectedly")
+                        .withHint("The transaction, if any, is lost; reconnect and retry."));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private void writeToClient(WireMessage message) {
+        writeToClient(message.encode(channel.alloc()));
+    }
+
+    private void writeToClient(ByteBuf frame) {
+        channel.write(frame, channel.voidPromise());
+        clientNeedsFlush = true;
+    }
+
+    private void flushClient() {
+        if (clientNeedsFlush) {
+            clientNeedsFlush = false;
+            channel.flush();
+        }
+    }
+
+    /** Sends a FATAL error and closes the connection; cleanup happens in {@link #onClientClosed}. */
+    private void fatal(ErrorResponse error) {
+        if (channel.isActive()) {
+            clientNeedsFlush = false;
+            channel.writeAndFlush(error.encode(channel.alloc())).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void pauseReading(int reason) {
+        if (readPauses == 0) {
+            channel.config().setAutoRead(false);
+        }
+        readPauses |= reason;
+    }
+
+    private void resumeReading(int reason) {
+        if (readPauses == 0) {
+            return;
+        }
+        readPauses &= ~reason;
+        if (readPauses == 0) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    private void cancelLoginTimeout() {
+        cancelTimer(loginTimeout);
+        loginTimeout = null;
+    }
+
+    private static void cancelTimer(ScheduledFuture<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
+    private String poolName() {
+        return pool != null ? pool.key().toString() : (database != null ? database + "/" + user : "-");
+    }
+
+    @Override
+    public String toString() {
+        return "c" + id;
+    }
+}

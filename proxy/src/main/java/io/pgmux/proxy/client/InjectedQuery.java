@@ -1,0 +1,85 @@
+package io.pgmux.proxy.client;
+
+import io.netty.buffer.ByteBuf;
+import io.pgmux.protocol.Backend;
+import io.pgmux.protocol.Frames;
+import io.pgmux.protocol.message.DataRow;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.protocol.message.ParameterStatus;
+import io.pgmux.protocol.message.Query;
+import io.pgmux.proxy.backend.ServerParameters;
+
+import java.util.List;
+
+/**
+ * A simple query pgmux sends on its own account ahead of, or instead of, the client's messages:
+ * a parameter sync, a ROLLBACK for an abandoned transaction, or the session-mode reset query. Its
+ * answers are swallowed; what matters of them is collected here.
+ */
+final class InjectedQuery {
+    enum Purpose { PARAMETER_SYNC, ROLLBACK, RESET }
+
+    private final Purpose purpose;
+    private final ParameterSync sync;
+    private final String sql;
+    private List<String> row = List.of();
+    private ErrorResponse error;
+
+    private InjectedQuery(Purpose purpose, ParameterSync sync, String sql) {
+        this.purpose = purpose;
+        this.sync = sync;
+        this.sql = sql;
+    }
+
+    static InjectedQuery parameterSync(ParameterSync sync) {
+        return new InjectedQuery(Purpose.PARAMETER_SYNC, sync, sync.sql());
+    }
+
+    static InjectedQuery rollback() {
+        return new InjectedQuery(Purpose.ROLLBACK, null, "ROLLBACK");
+    }
+
+    static InjectedQuery reset(String sql) {
+        return new InjectedQuery(Purpose.RESET, null, sql);
+    }
+
+    Purpose purpose() {
+        return purpose;
+    }
+
+    ParameterSync sync() {
+        return sync;
+    }
+
+    Query message() {
+        return new Query(sql);
+    }
+
+    /** The first row's values: for a parameter sync, each setting as the server normalized it. */
+    List<String> row() {
+        return row;
+    }
+
+    ErrorResponse error() {
+        return error;
+    }
+
+    /** Takes one answer frame (not the final ReadyForQuery); the caller still owns the frame. */
+    void onFrame(ByteBuf frame, ServerParameters server) {
+        switch (Frames.type(frame)) {
+            case Backend.DATA_ROW -> row = DataRow.decode(frame).values();
+            case Backend.PARAMETER_STATUS -> {
+                ParameterStatus status = ParameterStatus.decode(frame);
+                server.report(status.name(), status.value());
+            }
+            case Backend.ERROR_RESPONSE -> {
+                if (error == null) {
+                    error = ErrorResponse.decode(frame);
+                }
+            }
+            default -> {
+                // RowDescription, CommandComplete, notices: nothing to keep.
+            }
+        }
+    }
+}

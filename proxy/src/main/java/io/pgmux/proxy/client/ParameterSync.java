@@ -1,0 +1,79 @@
+package io.pgmux.proxy.client;
+
+import io.pgmux.proxy.backend.ServerParameters;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What must change on a server before a client may use it: settings whose value differs from the
+ * client's, and settings pgmux applied for an earlier client that this client did not ask for. As
+ * one simple query: {@code SELECT set_config(...), ...} — which also returns each value as the
+ * server normalizes it — followed by a {@code RESET} per leftover.
+ */
+record ParameterSync(Map<String, String> toSet, List<String> toReset) {
+
+    static ParameterSync between(ClientParameters client, ServerParameters server) {
+        Map<String, String> toSet = new LinkedHashMap<>();
+        client.values().forEach((name, value) -> {
+            if (!value.equals(server.get(name))) {
+                toSet.put(name, value);
+            }
+        });
+        List<String> toReset = new ArrayList<>();
+        server.applied().keySet().forEach(name -> {
+            if (client.get(name) == null) {
+                toReset.add(name);
+            }
+        });
+        return new ParameterSync(toSet, toReset);
+    }
+
+    boolean isEmpty() {
+        return toSet.isEmpty() && toReset.isEmpty();
+    }
+
+    String sql() {
+        StringBuilder sql = new StringBuilder();
+        if (!toSet.isEmpty()) {
+            sql.append("SELECT ");
+            String separator = "";
+            for (Map.Entry<String, String> setting : toSet.entrySet()) {
+                sql.append(separator).append("pg_catalog.set_config(").append(literal(setting.getKey()))
+                        .append(", ").append(literal(setting.getValue())).append(", false)");
+                separator = ", ";
+            }
+            sql.append(';');
+        }
+        for (String name : toReset) {
+            sql.append("RESET ").append(identifier(name)).append(';');
+        }
+        return sql.toString();
+    }
+
+    /** Records on the server what a successful sync changed (reported values also arrive as ParameterStatus). */
+    void applyTo(ServerParameters server, List<String> normalizedValues) {
+        int i = 0;
+        for (String name : toSet.keySet()) {
+            String value = i < normalizedValues.size() ? normalizedValues.get(i) : toSet.get(name);
+            i++;
+            if (server.isReported(name)) {
+                server.report(name, value);
+            } else {
+                server.applied(name, value);
+            }
+        }
+        toReset.forEach(server::reset);
+    }
+
+    /** An escape-string literal: correct whatever {@code standard_conforming_strings} is. */
+    static String literal(String value) {
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
+    }
+
+    static String identifier(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
+}

@@ -1,0 +1,3 @@
+package io.pgmux.proxy.config;
+
+public enum PoolMode { TRANSACTION, SESSION }

@@ -1,0 +1,3 @@
+package io.pgmux.proxy.config;
+
+public record UserConfig(String name, String password) {}

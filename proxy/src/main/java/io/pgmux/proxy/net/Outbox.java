@@ -1,0 +1,64 @@
+package io.pgmux.proxy.net;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Frames bound for one channel, gathered while a batch of input is processed and handed over in
+ * one go. On the channel's own event loop that is a run of writes and one flush; from another loop
+ * it is one task on the channel's loop instead of a task per message. Owns the frames it holds
+ * until they are written (Netty then owns them) or it is cleared.
+ */
+public final class Outbox {
+    private List<ByteBuf> frames = new ArrayList<>(8);
+
+    public void add(ByteBuf frame) {
+        frames.add(frame);
+    }
+
+    public boolean isEmpty() {
+        return frames.isEmpty();
+    }
+
+    public void flushTo(Channel channel) {
+        if (frames.isEmpty()) {
+            return;
+        }
+        List<ByteBuf> batch = frames;
+        frames = new ArrayList<>(8);
+        if (channel.eventLoop().inEventLoop()) {
+            writeAll(channel, batch);
+            return;
+        }
+        try {
+            channel.eventLoop().execute(() -> writeAll(channel, batch));
+        } catch (RejectedExecutionException e) {
+            release(batch);
+        }
+    }
+
+    /** Drops everything not yet handed over. */
+    public void clear() {
+        release(frames);
+        frames = new ArrayList<>(8);
+    }
+
+    private static void writeAll(Channel channel, List<ByteBuf> batch) {
+        for (ByteBuf frame : batch) {
+            channel.write(frame, channel.voidPromise());
+        }
+        channel.flush();
+    }
+
+    private static void release(List<ByteBuf> batch) {
+        for (ByteBuf frame : batch) {
+            ReferenceCountUtil.safeRelease(frame);
+        }
+        batch.clear();
+    }
+}

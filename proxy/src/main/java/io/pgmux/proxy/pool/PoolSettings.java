@@ -1,0 +1,24 @@
+package io.pgmux.proxy.pool;
+
+import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.config.PoolMode;
+
+import java.time.Duration;
+
+/**
+ * Everything a pool needs to open and manage its server connections: where, as whom, how many, and
+ * the timeouts. {@code serverPassword} may be a plaintext password, an md5 secret, or null.
+ */
+public record PoolSettings(
+        HostPort server,
+        String dbname,
+        String serverUser,
+        String serverPassword,
+        int poolSize,
+        PoolMode mode,
+        Duration queryWaitTimeout,
+        Duration connectTimeout,
+        Duration loginRetry,
+        Duration idleTimeout,
+        Duration lifetime,
+        String resetQuery) {}

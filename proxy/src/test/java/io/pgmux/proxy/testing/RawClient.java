@@ -1,0 +1,272 @@
+package io.pgmux.proxy.testing;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.pgmux.protocol.Backend;
+import io.pgmux.protocol.Frames;
+import io.pgmux.protocol.Frontend;
+import io.pgmux.protocol.TransactionStatus;
+import io.pgmux.protocol.message.AuthenticationRequest;
+import io.pgmux.protocol.message.Bind;
+import io.pgmux.protocol.message.CommandComplete;
+import io.pgmux.protocol.message.DataRow;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.protocol.message.Messages;
+import io.pgmux.protocol.message.ParameterStatus;
+import io.pgmux.protocol.message.ReadyForQuery;
+import io.pgmux.protocol.message.StartupMessage;
+import io.pgmux.protocol.message.WireMessage;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A blocking, byte-level Postgres client for tests: it sends exactly the messages a test spells
+ * (pipelines, garbage, half messages) and reads the replies as {@link Reply} values. It speaks
+ * trust authentication only; use pgJDBC for the others.
+ */
+public final class RawClient implements AutoCloseable {
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+    private final Map<String, String> parameters = new LinkedHashMap<>();
+    private int processId;
+    private int secretKey;
+
+    /** One backend message: its type and whole frame bytes (header included). */
+    public record Reply(byte type, byte[] frame) {
+        public ByteBuf buf() {
+            return Unpooled.wrappedBuffer(frame);
+        }
+
+        public ErrorResponse error() {
+            return ErrorResponse.decode(buf());
+        }
+
+        public List<String> row() {
+            return DataRow.decode(buf()).values();
+        }
+
+        public String tag() {
+            return CommandComplete.decode(buf()).tag();
+        }
+
+        public TransactionStatus status() {
+            return ReadyForQuery.statusOf(buf());
+        }
+
+        public char typeChar() {
+            return (char) type;
+        }
+
+        @Override
+        public String toString() {
+            return type == Backend.ERROR_RESPONSE ? "E(" + error() + ")" : String.valueOf((char) type);
+        }
+    }
+
+    private RawClient(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = new DataInputStream(socket.getInputStream());
+        this.out = socket.getOutputStream();
+    }
+
+    /** Opens a TCP connection without sending anything. */
+    public static RawClient open(String host, int port) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress(host, port), 5_000);
+        socket.setSoTimeout(30_000);
+        socket.setTcpNoDelay(true);
+        return new RawClient(socket);
+    }
+
+    /** Connects and logs in with trust authentication, up to the first ReadyForQuery. */
+    public static RawClient connect(String host, int port, String database, String user, Map<String, String> extra) throws IOException {
+        RawClient client = open(host, port);
+        Map<String, String> startup = new LinkedHashMap<>();
+        startup.put("user", user);
+        startup.put("database", database);
+        startup.putAll(extra);
+        client.send(new StartupMessage(Frontend.PROTOCOL_3_0, startup));
+        client.flush();
+        for (Reply reply : client.readUntilReady()) {
+            switch (reply.type()) {
+                case Backend.AUTHENTICATION -> {
+                    int code = AuthenticationRequest.decode(reply.buf()).code();
+                    if (code != Backend.AUTH_OK) {
+                        throw new IllegalStateException("RawClient only speaks trust; server asked for auth code " + code);
+                    }
+                }
+                case Backend.PARAMETER_STATUS -> {
+                    ParameterStatus status = ParameterStatus.decode(reply.buf());
+                    client.parameters.put(status.name(), status.value());
+                }
+                case Backend.BACKEND_KEY_DATA -> {
+                    client.processId = reply.buf().getInt(5);
+                    client.secretKey = reply.buf().getInt(9);
+                }
+                case Backend.ERROR_RESPONSE -> throw new IllegalStateException("login failed: " + reply.error());
+                default -> {
+                }
+            }
+        }
+        return client;
+    }
+
+    public static RawClient connect(String host, int port, String database, String user) throws IOException {
+        return connect(host, port, database, user, Map.of());
+    }
+
+    public Map<String, String> parameters() {
+        return parameters;
+    }
+
+    public int processId() {
+        return processId;
+    }
+
+    public int secretKey() {
+        return secretKey;
+    }
+
+    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+
+    /** Queues a message; nothing goes out until {@link #flush()}. */
+    public RawClient send(WireMessage message) {
+        ByteBuf buf = Unpooled.buffer();
+        message.encode(buf);
+        return sendRaw(toBytes(buf));
+    }
+
+    public RawClient sendRaw(byte[] bytes) {
+        pending.writeBytes(bytes);
+        return this;
+    }
+
+    public RawClient sync() {
+        return sendRaw(toBytes(Messages.sync()));
+    }
+
+    public RawClient flushMessage() {
+        return sendRaw(toBytes(Messages.flush()));
+    }
+
+    public RawClient bind(String portal, String statement) {
+        return send(Bind.of(portal, statement, List.of()));
+    }
+
+    public RawClient flush() throws IOException {
+        out.write(pending.toByteArray());
+        out.flush();
+        pending.reset();
+        return this;
+    }
+
+    /** Sends a simple query and reads until its ReadyForQuery. */
+    public List<Reply> query(String sql) throws IOException {
+        send(new io.pgmux.protocol.message.Query(sql)).flush();
+        return readUntilReady();
+    }
+
+    public Reply read() throws IOException {
+        byte type = in.readByte();
+        int length = in.readInt();
+        if (length < 4 || length > (1 << 30)) {
+            throw new IOException("bad length " + length + " for type " + (char) type);
+        }
+        byte[] frame = new byte[1 + length];
+        frame[0] = type;
+        frame[1] = (byte) (length >>> 24);
+        frame[2] = (byte) (length >>> 16);
+        frame[3] = (byte) (length >>> 8);
+        frame[4] = (byte) length;
+        in.readFully(frame, 5, length - 4);
+        return new Reply(type, frame);
+    }
+
+    /** Reads messages up to and including the next ReadyForQuery. */
+    public List<Reply> readUntilReady() throws IOException {
+        List<Reply> replies = new ArrayList<>();
+        while (true) {
+            Reply reply = read();
+            replies.add(reply);
+            if (reply.type() == Backend.READY_FOR_QUERY) {
+                return replies;
+            }
+        }
+    }
+
+    /** Reads until {@code count} ReadyForQuery messages have arrived. */
+    public List<Reply> readUntilReady(int count) throws IOException {
+        List<Reply> replies = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            replies.addAll(readUntilReady());
+        }
+        return replies;
+    }
+
+    /** Reads one byte (the answer to SSLRequest / GSSENCRequest). */
+    public int readByte() throws IOException {
+        return in.readUnsignedByte();
+    }
+
+    /** True when the server closed the connection (reads hit end of stream). */
+    public boolean isClosedByPeer() {
+        try {
+            socket.setSoTimeout(10_000);
+            while (true) {
+                read();
+            }
+        } catch (EOFException e) {
+            return true;
+        } catch (IOException e) {
+            return e.getMessage() != null && e.getMessage().contains("reset");
+        }
+    }
+
+    /** The single-letter types of a reply list, e.g. "TDCZ", for compact assertions. */
+    public static String types(List<Reply> replies) {
+        StringBuilder types = new StringBuilder();
+        replies.forEach(r -> types.append((char) r.type()));
+        return types.toString();
+    }
+
+    /** Closes the socket abruptly, without Terminate, like a killed process. */
+    public void kill() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!socket.isClosed()) {
+            try {
+                sendRaw(toBytes(Messages.terminate())).flush();
+            } catch (IOException ignored) {
+                // already gone
+            }
+            socket.close();
+        }
+    }
+
+    private static byte[] toBytes(ByteBuf buf) {
+        byte[] bytes = new byte[buf.readableBytes()];
+        buf.readBytes(bytes);
+        buf.release();
+        return bytes;
+    }
+
+    /** The frame type of a message as the Frames helper sees it; handy in assertions. */
+    public static byte typeOf(byte[] frame) {
+        return Frames.type(Unpooled.wrappedBuffer(frame));
+    }
+}
