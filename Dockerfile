@@ -17,12 +17,10 @@ WORKDIR /src
 # The poms alone first: building them downloads every plugin and dependency into a layer that
 # stays cached until a pom changes (dependency:go-offline cannot resolve the modules' own artifacts).
 COPY pom.xml ./
-COPY testkit/pom.xml testkit/
 COPY protocol/pom.xml protocol/
 COPY proxy/pom.xml proxy/
 COPY bench/pom.xml bench/
 RUN mvn -B -q -DskipTests package
-COPY testkit/src testkit/src
 COPY protocol/src protocol/src
 COPY proxy/src proxy/src
 COPY bench/src bench/src
