@@ -1,20 +1,94 @@
 package io.pgmux.proxy.config;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
-public record PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode, int poolSize,
-        Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry, Duration serverIdleTimeout, Duration serverLifetime,
-        String serverResetQuery, Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
+/**
+ * The whole configuration, every default applied. Built by {@link ConfigLoader} from the YAML file
+ * (whose keys are the public API; this record is not) or by {@link #defaults()}.
+ *
+ * <p>Durations of zero mean "never" / "forever" where the YAML documentation says so
+ * ({@code query_wait_timeout}, {@code server_idle_timeout}, {@code server_lifetime}).
+ * {@code serverResetQuery} is empty when none should run. {@code upstream} is null when only the
+ * listed databases may be used. The maps keep the order of the file and cannot be modified.
+ */
+public record PgmuxConfig(
+        HostPort listen,
+        int eventLoops,
+        int maxClientConnections,
+        int maxMessageSize,
+        PoolMode poolMode,
+        int poolSize,
+        Duration queryWaitTimeout,
+        Duration serverConnectTimeout,
+        Duration serverLoginRetry,
+        Duration serverIdleTimeout,
+        Duration serverLifetime,
+        String serverResetQuery,
+        Duration shutdownTimeout,
+        AuthMethod clientAuth,
+        HostPort upstream,
+        Map<String, UserConfig> users,
         Map<String, DatabaseConfig> databases) {
 
-    public static PgmuxConfig defaults() {
-        return new PgmuxConfig(new HostPort("127.0.0.1", 6432), 0, 10000, 64 << 20, PoolMode.TRANSACTION, 20, Duration.ofSeconds(120),
-                Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofSeconds(600), Duration.ofSeconds(3600), "DISCARD ALL",
-                Duration.ofSeconds(30), AuthMethod.TRUST, new HostPort("127.0.0.1", 5432), Map.of(), Map.of());
+    /** The host and port of a database server when neither the database nor {@code upstream} says. */
+    public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
+    /** The largest {@code pool_size} accepted, in the file or on the command line. */
+    public static final int MAX_POOL_SIZE = 100_000;
+
+    public PgmuxConfig {
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(poolMode, "poolMode");
+        Objects.requireNonNull(queryWaitTimeout, "queryWaitTimeout");
+        Objects.requireNonNull(serverConnectTimeout, "serverConnectTimeout");
+        Objects.requireNonNull(serverLoginRetry, "serverLoginRetry");
+        Objects.requireNonNull(serverIdleTimeout, "serverIdleTimeout");
+        Objects.requireNonNull(serverLifetime, "serverLifetime");
+        Objects.requireNonNull(serverResetQuery, "serverResetQuery");
+        Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        Objects.requireNonNull(clientAuth, "clientAuth");
+        if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
+            throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
+                    + "maxMessageSize and poolSize >= 1");
+        }
+        if (upstream != null && upstream.port() == 0) {
+            throw new IllegalArgumentException("upstream port must be 1..65535");
+        }
+        users = Collections.unmodifiableMap(new LinkedHashMap<>(users));
+        databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
     }
 
+    /** What an empty config file gives; equal to what the shipped {@code conf/pgmux.yaml} gives. */
+    public static PgmuxConfig defaults() {
+        return new PgmuxConfig(
+                new HostPort("127.0.0.1", 6432),
+                0,
+                10_000,
+                64 * 1024 * 1024,
+                PoolMode.TRANSACTION,
+                20,
+                Duration.ofSeconds(120),
+                Duration.ofSeconds(15),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(600),
+                Duration.ofSeconds(3600),
+                "DISCARD ALL",
+                Duration.ofSeconds(30),
+                AuthMethod.TRUST,
+                DEFAULT_SERVER,
+                Map.of(),
+                Map.of());
+    }
+
+    /**
+     * Where a client asking for {@code clientDatabase} goes: the listed database of that name, else
+     * one derived from {@code upstream} (same database name on the server, the client's user and
+     * password, the global pool size and mode), else nothing (the client gets an error).
+     */
     public Optional<DatabaseConfig> database(String clientDatabase) {
         DatabaseConfig listed = databases.get(clientDatabase);
         if (listed != null) {
@@ -26,7 +100,51 @@ public record PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnecti
         return Optional.of(new DatabaseConfig(clientDatabase, upstream, clientDatabase, null, null, poolSize, poolMode));
     }
 
+    /** {@code eventLoops}, with 0 meaning one per available processor. */
     public int effectiveEventLoops() {
         return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * Applies command-line overrides; null fields keep what the file says.
+     * <ul>
+     *   <li>{@code listen} replaces {@code listen}.
+     *   <li>{@code upstream} replaces {@code upstream}: where databases that are not listed go. Listed
+     *       databases keep the server they were given when the file was loaded.
+     *   <li>{@code poolSize} and {@code poolMode} replace the global default <em>and</em> the value
+     *       of every listed database, including one that set its own: a flag on the command line is
+     *       the operator's latest word and means the same whatever the file says.
+     * </ul>
+     */
+    public PgmuxConfig withOverrides(CliOverrides o) {
+        Map<String, DatabaseConfig> newDatabases = new LinkedHashMap<>();
+        for (DatabaseConfig db : databases.values()) {
+            DatabaseConfig changed = db;
+            if (o.poolSize() != null) {
+                changed = changed.withPoolSize(o.poolSize());
+            }
+            if (o.poolMode() != null) {
+                changed = changed.withPoolMode(o.poolMode());
+            }
+            newDatabases.put(changed.name(), changed);
+        }
+        return new PgmuxConfig(
+                o.listen() != null ? o.listen() : listen,
+                eventLoops,
+                maxClientConnections,
+                maxMessageSize,
+                o.poolMode() != null ? o.poolMode() : poolMode,
+                o.poolSize() != null ? o.poolSize() : poolSize,
+                queryWaitTimeout,
+                serverConnectTimeout,
+                serverLoginRetry,
+                serverIdleTimeout,
+                serverLifetime,
+                serverResetQuery,
+                shutdownTimeout,
+                clientAuth,
+                o.upstream() != null ? o.upstream() : upstream,
+                users,
+                newDatabases);
     }
 }

@@ -1,3 +1,36 @@
 package io.pgmux.proxy.config;
 
-public enum PoolMode { TRANSACTION, SESSION }
+import java.util.Optional;
+
+/** When a server connection goes back to its pool. YAML key {@code pool_mode}. */
+public enum PoolMode {
+    /** After each transaction (the server's {@code ReadyForQuery 'I'} with nothing outstanding). */
+    TRANSACTION("transaction"),
+    /** When the client disconnects; {@code server_reset_query} runs before the next client. */
+    SESSION("session");
+
+    private final String yamlName;
+
+    PoolMode(String yamlName) {
+        this.yamlName = yamlName;
+    }
+
+    /** The spelling used in the YAML file and on the command line. */
+    public String yamlName() {
+        return yamlName;
+    }
+
+    public static Optional<PoolMode> fromYaml(String name) {
+        for (PoolMode mode : values()) {
+            if (mode.yamlName.equals(name)) {
+                return Optional.of(mode);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** {@code transaction, session}: for error messages and help. */
+    public static String choices() {
+        return YamlNames.join(values(), PoolMode::yamlName);
+    }
+}

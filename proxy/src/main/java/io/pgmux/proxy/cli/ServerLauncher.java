@@ -1,0 +1,15 @@
+package io.pgmux.proxy.cli;
+
+import io.pgmux.proxy.config.PgmuxConfig;
+
+/** Starts the proxy; injected into {@link PgmuxCommand} so the CLI can be tested without a server. */
+@FunctionalInterface
+public interface ServerLauncher {
+    /**
+     * Binds the listening socket and starts serving; returns once clients can connect.
+     *
+     * @throws Exception if the server cannot start (address in use, ...); its message is shown to the
+     *                   operator on one line
+     */
+    RunningServer start(PgmuxConfig config) throws Exception;
+}

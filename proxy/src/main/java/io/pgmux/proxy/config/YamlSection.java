@@ -1,0 +1,304 @@
+package io.pgmux.proxy.config;
+
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * One YAML mapping being read into the config: knows its path, hands out typed values key by key,
+ * and records an error (prefixed with the key's path) instead of throwing, so that one pass finds
+ * every problem. Keys nobody asked for are reported by {@link #reportUnknownKeys()}.
+ *
+ * <p>Scalars are typed by the key that reads them, not by YAML 1.1's guesses: a password
+ * {@code 0123}, a user {@code no} or a host {@code 10:20} are read as the text written. Integers must
+ * be plain (unquoted) decimal numbers. A key whose value is empty or {@code null} reads as absent.
+ * On any error a reader returns the default, so the caller can go on building.
+ */
+final class YamlSection {
+    private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9_-]+");
+    private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9]+");
+
+    private final String path;
+    private final List<String> errors;
+    private final Map<String, Node> values = new LinkedHashMap<>();
+    private final Set<String> consumed = new HashSet<>();
+
+    private YamlSection(String path, List<String> errors) {
+        this.path = path;
+        this.errors = errors;
+    }
+
+    /** The document: a mapping, or empty/null (all defaults); anything else is an error. */
+    static YamlSection document(Node node, List<String> errors) {
+        YamlSection root = new YamlSection("", errors);
+        if (node instanceof MappingNode mapping) {
+            root.fill(mapping);
+        } else if (node != null && !isNull(node)) {
+            errors.add("the document must be a mapping of settings (got " + describe(node) + ")");
+        }
+        return root;
+    }
+
+    /** The path of {@code key} inside this section: {@code databases.app.port}. */
+    String pathOf(String key) {
+        String name = PLAIN_NAME.matcher(key).matches() ? key : quote(key);
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    /** Records an error about {@code key}. */
+    void error(String key, String message) {
+        errors.add(pathOf(key) + ": " + message);
+    }
+
+    /** Records an error about this section as a whole. */
+    void error(String message) {
+        errors.add((path.isEmpty() ? "config" : path) + ": " + message);
+    }
+
+    /** The keys of this mapping, in the file's order. */
+    Set<String> keys() {
+        return values.keySet();
+    }
+
+    boolean isPresent(String key) {
+        return values.containsKey(key);
+    }
+
+    /** True if the key is written with no value, {@code ~} or {@code null}. */
+    boolean isNull(String key) {
+        Node node = values.get(key);
+        return node != null && isNull(node);
+    }
+
+    /** True if the key's value is the empty string. */
+    boolean isEmptyString(String key) {
+        return values.get(key) instanceof ScalarNode scalar && !isNull(scalar) && scalar.getValue().isEmpty();
+    }
+
+    /** Marks the key as known without reading it. */
+    void consume(String key) {
+        consumed.add(key);
+    }
+
+    String string(String key, String dflt) {
+        Node node = take(key);
+        if (node == null) {
+            return dflt;
+        }
+        if (!(node instanceof ScalarNode scalar)) {
+            error(key, "must be a string (got " + describe(node) + ")");
+            return dflt;
+        }
+        return scalar.getValue();
+    }
+
+    int integer(String key, int dflt, int min, int max) {
+        Node node = take(key);
+        if (node == null) {
+            return dflt;
+        }
+        if (!(node instanceof ScalarNode scalar) || !scalar.isPlain() || !INTEGER.matcher(scalar.getValue()).matches()) {
+            error(key, "must be an integer");
+            return dflt;
+        }
+        BigInteger value = new BigInteger(scalar.getValue());
+        if (value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0) {
+            error(key, max == Integer.MAX_VALUE ? "must be at least " + min : "must be " + min + ".." + max);
+            return dflt;
+        }
+        return value.intValueExact();
+    }
+
+    /** A duration no shorter than {@code min}; an unquoted integer means seconds. */
+    Duration duration(String key, Duration dflt, Duration min) {
+        Node node = take(key);
+        if (node == null) {
+            return dflt;
+        }
+        if (!(node instanceof ScalarNode scalar)) {
+            error(key, "must be a duration like " + Units.DURATION_EXAMPLES + " (got " + describe(node) + ")");
+            return dflt;
+        }
+        try {
+            Duration value = Units.parseDuration(scalar.getValue());
+            if (value.compareTo(min) < 0) {
+                error(key, min.equals(Duration.ofMillis(1)) ? "must be greater than 0" : "must be at least " + min);
+                return dflt;
+            }
+            return value;
+        } catch (IllegalArgumentException e) {
+            error(key, e.getMessage());
+            return dflt;
+        }
+    }
+
+    /** A size in bytes within {@code min..max}; an unquoted integer means bytes. */
+    int size(String key, int dflt, int min, int max) {
+        Node node = take(key);
+        if (node == null) {
+            return dflt;
+        }
+        if (!(node instanceof ScalarNode scalar)) {
+            error(key, "must be a size like " + Units.SIZE_EXAMPLES + " (got " + describe(node) + ")");
+            return dflt;
+        }
+        try {
+            long value = Units.parseSize(scalar.getValue());
+            if (value < min || value > max) {
+                error(key, "must be " + Units.formatSize(min) + ".." + Units.formatSize(max)
+                        + " (got \"" + scalar.getValue() + "\")");
+                return dflt;
+            }
+            return (int) value;
+        } catch (IllegalArgumentException e) {
+            error(key, e.getMessage());
+            return dflt;
+        }
+    }
+
+    /** One of a fixed set of spellings, e.g. {@code pool_mode}. */
+    <E> E choice(String key, E dflt, Function<String, Optional<E>> parse, String choices) {
+        Node node = take(key);
+        if (node == null) {
+            return dflt;
+        }
+        Optional<E> value = node instanceof ScalarNode scalar ? parse.apply(scalar.getValue()) : Optional.empty();
+        if (value.isEmpty()) {
+            error(key, "must be one of " + choices + " (got " + describe(node) + ")");
+            return dflt;
+        }
+        return value.get();
+    }
+
+    /** {@code host:port} whose port is at least {@code minPort} (0 for a listening address). */
+    HostPort hostPort(String key, HostPort dflt, int minPort) {
+        Node node = take(key);
+        if (node == null) {
+            return dflt;
+        }
+        if (!(node instanceof ScalarNode scalar)) {
+            error(key, "expected host:port (got " + describe(node) + ")");
+            return dflt;
+        }
+        try {
+            HostPort value = HostPort.parse(scalar.getValue());
+            if (value.port() < minPort) {
+                error(key, "port must be " + minPort + "..65535 (got \"" + scalar.getValue() + "\")");
+                return dflt;
+            }
+            return value;
+        } catch (IllegalArgumentException e) {
+            error(key, e.getMessage());
+            return dflt;
+        }
+    }
+
+    /** A nested mapping; empty if absent or null, empty with an error if it is not a mapping. */
+    YamlSection section(String key) {
+        YamlSection child = new YamlSection(pathOf(key), errors);
+        Node node = take(key);
+        if (node instanceof MappingNode mapping) {
+            child.fill(mapping);
+        } else if (node != null) {
+            // a scalar is not shown: under users it may be a password written in the wrong place
+            error(key, "must be a mapping (got " + (node instanceof ScalarNode ? "a single value" : describe(node)) + ")");
+        }
+        return child;
+    }
+
+    /** Reports every key of this section that no reader asked for. */
+    void reportUnknownKeys() {
+        for (String key : values.keySet()) {
+            if (!consumed.contains(key)) {
+                error(key, "unknown key");
+            }
+        }
+    }
+
+    /** Consumes the key; null if it is absent or has a null value. */
+    private Node take(String key) {
+        consumed.add(key);
+        Node node = values.get(key);
+        return node == null || isNull(node) ? null : node;
+    }
+
+    private void fill(MappingNode mapping) {
+        Map<String, Integer> lines = new LinkedHashMap<>();
+        List<String> duplicates = new ArrayList<>();
+        for (NodeTuple tuple : mapping.getValue()) {
+            if (!(tuple.getKeyNode() instanceof ScalarNode keyNode)) {
+                error("keys must be names (got " + describe(tuple.getKeyNode()) + " at line " + line(tuple.getKeyNode()) + ")");
+                continue;
+            }
+            String key = keyNode.getValue();
+            if (values.containsKey(key)) {
+                if (!duplicates.contains(key)) {
+                    duplicates.add(key);
+                    error(key, "duplicate key (lines " + lines.get(key) + " and " + line(keyNode) + ")");
+                }
+                continue;
+            }
+            values.put(key, tuple.getValueNode());
+            lines.put(key, line(keyNode));
+        }
+    }
+
+    private static int line(Node node) {
+        return node.getStartMark() == null ? 0 : node.getStartMark().getLine() + 1;
+    }
+
+    private static boolean isNull(Node node) {
+        return node instanceof ScalarNode scalar
+                && scalar.getScalarStyle() == DumperOptions.ScalarStyle.PLAIN
+                && Tag.NULL.equals(scalar.getTag());
+    }
+
+    /** How a value is shown in an error: {@code "bogus"}, {@code a list}, {@code a mapping}. */
+    static String describe(Node node) {
+        if (node instanceof ScalarNode scalar) {
+            String value = scalar.getValue();
+            return quote(value.length() > 60 ? value.substring(0, 57) + "..." : value);
+        }
+        if (node instanceof SequenceNode) {
+            return "a list";
+        }
+        return "a mapping";
+    }
+
+    static String quote(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+}

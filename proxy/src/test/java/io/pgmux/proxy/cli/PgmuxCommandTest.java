@@ -1,0 +1,348 @@
+package io.pgmux.proxy.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.BindException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.pgmux.proxy.config.CliOverrides;
+import io.pgmux.proxy.config.ConfigLoader;
+import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.config.PoolMode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+class PgmuxCommandTest {
+    @TempDir
+    Path dir;
+
+    private final FakeLauncher launcher = new FakeLauncher();
+    private final FakeJvm jvm = new FakeJvm();
+    private Map<String, String> env = Map.of();
+
+    /** The outcome of one command line. */
+    record Result(int exitCode, String out, String err) {
+        List<String> errLines() {
+            return err.lines().toList();
+        }
+    }
+
+    private Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = new CommandLine(new PgmuxCommand(launcher, env, jvm))
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true));
+        int exitCode = commandLine.execute(args);
+        return new Result(exitCode, out.toString(), err.toString());
+    }
+
+    private Path configFile(String yaml) throws IOException {
+        return Files.writeString(dir.resolve("pgmux.yaml"), yaml);
+    }
+
+    @Test
+    void checkOfAGoodFileSaysOkAndExitsZero() throws IOException {
+        Path file = configFile("pool_size: 5\n");
+
+        Result result = run("--check", "-c", file.toString());
+
+        assertEquals(new Result(0, "config OK: " + file + System.lineSeparator(), ""), result);
+        assertNull(launcher.started, "the server is not started");
+    }
+
+    @Test
+    void checkWithoutAFileChecksTheBuiltInDefaults() {
+        Result result = run("--check");
+
+        assertEquals(new Result(0, "config OK: built-in defaults" + System.lineSeparator(), ""), result);
+    }
+
+    @Test
+    void checkOfTheShippedFileSaysOk() {
+        assertEquals(0, run("--check", "--config", "../conf/pgmux.yaml").exitCode());
+    }
+
+    @Test
+    void checkOfABadFilePrintsEveryErrorOnItsOwnLineAndExitsTwo() throws IOException {
+        Path file = configFile("pool_mode: bogus\ndatabases: {app: {port: 0}}\n");
+
+        Result result = run("--check", "-c", file.toString());
+
+        assertEquals(2, result.exitCode());
+        assertEquals("", result.out());
+        assertEquals(List.of(
+                "pool_mode: must be one of transaction, session (got \"bogus\")",
+                "databases.app.port: must be 1..65535"), result.errLines());
+    }
+
+    @Test
+    void checkOfAMissingFileNamesItAndExitsTwo() {
+        Path missing = dir.resolve("missing.yaml");
+
+        Result result = run("--check", "-c", missing.toString());
+
+        assertEquals(new Result(2, "", missing + ": file not found" + System.lineSeparator()), result);
+    }
+
+    @Test
+    void environmentVariablesInTheFileComeFromTheCommandsEnvironment() throws IOException {
+        Path file = configFile("users: {alice: {password: '${ALICE_PW}'}}\n");
+
+        assertEquals(List.of("users.alice.password: environment variable ALICE_PW is not set"),
+                run("--check", "-c", file.toString()).errLines());
+        env = Map.of("ALICE_PW", "pw");
+        assertEquals(0, run("--check", "-c", file.toString()).exitCode());
+    }
+
+    @Test
+    void startingWithABadConfigExitsTwoWithoutStartingTheServer() throws IOException {
+        Path file = configFile("pool_size: -1\n");
+
+        Result result = run("-c", file.toString());
+
+        assertEquals(new Result(2, "", "pool_size: must be 1..100000" + System.lineSeparator()), result);
+        assertNull(launcher.started);
+    }
+
+    @Test
+    void helpDescribesTheOptionsAndExitsZero() {
+        Result result = run("--help");
+
+        assertEquals(0, result.exitCode());
+        for (String option : List.of("--config", "--check", "--listen", "--upstream", "--pool-size", "--pool-mode",
+                "--version", "even one that sets its own")) {
+            assertTrue(result.out().contains(option), "help mentions " + option + ":\n" + result.out());
+        }
+        assertEquals("", result.err());
+    }
+
+    @Test
+    void versionPrintsTheProjectVersionAndExitsZero() {
+        Result result = run("--version");
+
+        assertEquals(0, result.exitCode());
+        assertTrue(result.out().matches("pgmux \\d+\\.\\d+\\.\\d+\\S*\\R"), result.out());
+    }
+
+    @Test
+    void overridesWithoutAFileApplyToTheDefaults() {
+        Result result = run("--listen", "0.0.0.0:7432", "--upstream", "[::1]:5433", "--pool-size", "3",
+                "--pool-mode", "session");
+
+        assertEquals(0, result.exitCode());
+        PgmuxConfig expected = PgmuxConfig.defaults().withOverrides(new CliOverrides(
+                new HostPort("0.0.0.0", 7432), new HostPort("::1", 5433), 3, PoolMode.SESSION));
+        assertEquals(expected, launcher.started);
+    }
+
+    @Test
+    void overridesApplyOnTopOfTheFile() throws Exception {
+        Path file = configFile("pool_size: 50\nshutdown_timeout: 5s\ndatabases: {app: {pool_size: 9}}\n");
+
+        Result result = run("-c", file.toString(), "--pool-size", "4");
+
+        assertEquals(0, result.exitCode());
+        PgmuxConfig expected = ConfigLoader.load(file, Map.of())
+                .withOverrides(new CliOverrides(null, null, 4, null));
+        assertEquals(expected, launcher.started);
+        assertEquals(4, launcher.started.databases().get("app").poolSize());
+    }
+
+    @Test
+    void invalidOptionValuesAreUsageErrorsWithExitTwo() {
+        assertUsageError("expected host:port (got \"6432\")", "--listen", "6432");
+        assertUsageError("port must be 1..65535 (got \"db:0\")", "--upstream", "db:0");
+        assertUsageError("must be 1..100000 (got 0)", "--pool-size", "0");
+        assertUsageError("must be an integer (got \"many\")", "--pool-size", "many");
+        assertUsageError("must be one of transaction, session (got \"statement\")", "--pool-mode", "statement");
+        assertUsageError("Unknown option: '--bogus'", "--bogus");
+        assertNull(launcher.started);
+    }
+
+    private void assertUsageError(String message, String... args) {
+        Result result = run(args);
+        assertEquals(2, result.exitCode(), String.join(" ", args));
+        assertTrue(result.err().contains(message), result.err());
+    }
+
+    @Test
+    void aServerThatCannotStartGivesOneLineAndExitOne() {
+        launcher.failure = new BindException("Address already in use");
+
+        Result result = run("--listen", "127.0.0.1:6432");
+
+        assertEquals(new Result(1, "",
+                "pgmux: cannot start: cannot listen on 127.0.0.1:6432: Address already in use" + System.lineSeparator()),
+                result);
+    }
+
+    @Test
+    void theStartFailureMessageIsKeptOnOneLine() {
+        launcher.failure = new IllegalStateException("first line\n  second line");
+
+        assertEquals(List.of("pgmux: cannot start: first line second line"), run().errLines());
+    }
+
+    @Test
+    void theServerPlaceholderReportsThatItIsNotBuiltYet() {
+        StringWriter err = new StringWriter();
+        int exitCode = new CommandLine(new PgmuxCommand(io.pgmux.proxy.server.PgmuxServer::start, env, jvm))
+                .setErr(new PrintWriter(err, true)).execute();
+
+        assertEquals(1, exitCode);
+        assertEquals("pgmux: cannot start: server not built yet", err.toString().strip());
+    }
+
+    @Test
+    void aServerThatStopsByItselfExitsZeroAndLeavesNoShutdownHook() {
+        Result result = run();
+
+        assertEquals(new Result(0, "", ""), result);
+        assertEquals(1, jvm.added.size());
+        assertEquals(jvm.added, jvm.removed);
+        assertEquals(List.of(), jvm.halts);
+        assertEquals(0, launcher.server.shutdownRequests);
+    }
+
+    @Test
+    void theListeningAddressIsLogged() {
+        Logger logger = (Logger) LoggerFactory.getLogger(PgmuxCommand.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        Level before = logger.getLevel();
+        logger.setLevel(Level.INFO);
+        logger.setAdditive(false); // keep the INFO lines out of the test output
+        logger.addAppender(appender);
+        try {
+            launcher.boundAddress = new HostPort("127.0.0.1", 40001);
+
+            run("--listen", "127.0.0.1:0");
+
+            assertEquals("pgmux " + PgmuxVersion.current() + " listening on 127.0.0.1:40001",
+                    appender.list.get(0).getFormattedMessage());
+        } finally {
+            logger.detachAppender(appender);
+            logger.setAdditive(true);
+            logger.setLevel(before);
+        }
+    }
+
+    @Test
+    void aSignalStopsTheServerGracefullyAndEndsTheProcessWithZero() throws Exception {
+        launcher.server = new FakeServer(false);
+        CompletableFuture<Result> running = CompletableFuture.supplyAsync(this::run);
+        assertTrue(jvm.hookAdded.await(10, TimeUnit.SECONDS), "the command registers a shutdown hook");
+
+        jvm.signal(); // what SIGTERM or SIGINT does: run the hooks
+
+        assertEquals(1, launcher.server.shutdownRequests);
+        assertEquals(List.of(0), jvm.halts);
+        assertEquals(0, running.get(10, TimeUnit.SECONDS).exitCode());
+        assertFalse(jvm.hookRemoved, "a hook cannot be removed while the JVM shuts down");
+    }
+
+    /** Records the config and hands out a {@link FakeServer}. */
+    static final class FakeLauncher implements ServerLauncher {
+        PgmuxConfig started;
+        Exception failure;
+        HostPort boundAddress;
+        FakeServer server = new FakeServer(true);
+
+        @Override
+        public RunningServer start(PgmuxConfig config) throws Exception {
+            if (failure != null) {
+                throw failure;
+            }
+            started = config;
+            server.boundAddress = boundAddress != null ? boundAddress : config.listen();
+            return server;
+        }
+    }
+
+    /** Terminates at once, or when asked to shut down. */
+    static final class FakeServer implements RunningServer {
+        private final CountDownLatch terminated;
+        volatile HostPort boundAddress;
+        volatile int shutdownRequests;
+
+        FakeServer(boolean alreadyTerminated) {
+            terminated = new CountDownLatch(alreadyTerminated ? 0 : 1);
+        }
+
+        @Override
+        public HostPort boundAddress() {
+            return boundAddress;
+        }
+
+        @Override
+        public void awaitTermination() throws InterruptedException {
+            terminated.await();
+        }
+
+        @Override
+        public synchronized void shutdownGracefully() {
+            shutdownRequests++;
+            terminated.countDown();
+        }
+    }
+
+    /** A JVM whose shutdown the test triggers. */
+    static final class FakeJvm implements Jvm {
+        final List<Thread> added = new ArrayList<>();
+        final List<Thread> removed = new ArrayList<>();
+        final List<Integer> halts = new ArrayList<>();
+        final CountDownLatch hookAdded = new CountDownLatch(1);
+        volatile boolean shuttingDown;
+        volatile boolean hookRemoved;
+
+        @Override
+        public synchronized void addShutdownHook(Thread hook) {
+            added.add(hook);
+            hookAdded.countDown();
+        }
+
+        @Override
+        public synchronized boolean removeShutdownHook(Thread hook) {
+            if (shuttingDown) {
+                return false;
+            }
+            hookRemoved = true;
+            return removed.add(hook);
+        }
+
+        @Override
+        public synchronized void halt(int status) {
+            halts.add(status);
+        }
+
+        void signal() {
+            List<Thread> hooks;
+            synchronized (this) {
+                shuttingDown = true;
+                hooks = List.copyOf(added);
+            }
+            hooks.forEach(Thread::run);
+        }
+    }
+}
