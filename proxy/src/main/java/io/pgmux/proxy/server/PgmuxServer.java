@@ -115,11 +115,17 @@ public final class PgmuxServer implements RunningServer {
         terminated.await();
     }
 
+    /** Starts the shutdown on its own thread and returns; {@link #awaitTermination} waits for the end. */
     @Override
     public void shutdownGracefully() {
-        if (!stopping.compareAndSet(false, true)) {
-            return;
+        if (stopping.compareAndSet(false, true)) {
+            Thread thread = new Thread(this::shutdown, "pgmux-shutdown");
+            thread.setDaemon(false);
+            thread.start();
         }
+    }
+
+    private void shutdown() {
         log.info("shutting down: no new clients; waiting up to {}s for running transactions", config.shutdownTimeout().toSeconds());
         listener.close().syncUninterruptibly();
         sessions.all().forEach(session -> session.executor().execute(session::onShutdown));
