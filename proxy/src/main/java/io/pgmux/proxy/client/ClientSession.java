@@ -106,6 +106,7 @@ public final class ClientSession implements Waiter {
     private int processId;
     private int secretKey;
     private ScheduledFuture<?> loginTimeout;
+    private long waitStartedNanos;
     /** The server to cancel on this client's behalf: read by the cancel path, from any loop. */
     private volatile ServerConnection cancelTarget;
 
@@ -453,6 +454,7 @@ public final class ClientSession implements Waiter {
                 ? channel.eventLoop().schedule(this::onWaitTimeout, timeoutMillis, TimeUnit.MILLISECONDS)
                 : null;
         state = new Waiting(pending, timeout, forWelcome);
+        waitStartedNanos = System.nanoTime();
         pauseReading(PAUSED_WAITING);
         pool.acquire(this);
     }
@@ -473,6 +475,7 @@ public final class ClientSession implements Waiter {
             return;
         }
         cancelTimer(waiting.timeout());
+        pool.stats().onClientWaited(System.nanoTime() - waitStartedNanos);
         resumeReading(PAUSED_WAITING);
         if (waiting.forWelcome()) {
             waiting.pending().forEach(ReferenceCountUtil::release);
@@ -489,6 +492,7 @@ public final class ClientSession implements Waiter {
      * then everything up to its Sync is dropped and the Sync gets ReadyForQuery.
      */
     private void answerLocally(List<ByteBuf> pending, ErrorResponse error) {
+        pool.stats().onError(error.sqlState());
         boolean skipping = false;
         boolean terminate = false;
         for (ByteBuf frame : pending) {
@@ -535,6 +539,7 @@ public final class ClientSession implements Waiter {
             return;
         }
         cancelTimer(waiting.timeout());
+        pool.stats().onClientWaited(System.nanoTime() - waitStartedNanos);
         ServerLink link = new ServerLink(server);
         if (waiting.forWelcome()) {
             parameters.adoptDefaults(pool.welcomeParameters());
@@ -573,6 +578,7 @@ public final class ClientSession implements Waiter {
             return;
         }
         link.onClientMessage(type);
+        pool.stats().onBytesFromClient(frame.readableBytes());
         toServer.add(frame);
     }
 
@@ -647,7 +653,10 @@ public final class ClientSession implements Waiter {
         }
         switch (type) {
             case Backend.READY_FOR_QUERY -> {
-                if (!link.onClientReady(ReadyForQuery.statusOf(frame))) {
+                long queryNanos = link.onClientReady(ReadyForQuery.statusOf(frame));
+                if (queryNanos >= 0) {
+                    pool.stats().onQuery(queryNanos);
+                } else {
                     frame.release();
                     log.error("c{} [{}] server {} sent a ReadyForQuery nobody asked for; closing both", id, poolName(), link.server);
                     link.server.close();
@@ -661,7 +670,9 @@ public final class ClientSession implements Waiter {
                 parameters.onServerReport(status.name(), status.value());
             }
             case Backend.ERROR_RESPONSE -> {
-                if (ErrorResponse.decode(frame).isFatal()) {
+                ErrorResponse error = ErrorResponse.decode(frame);
+                pool.stats().onError(error.sqlState());
+                if (error.isFatal()) {
                     link.serverFatal = true;
                 }
             }
@@ -669,6 +680,7 @@ public final class ClientSession implements Waiter {
             }
         }
         if (state instanceof Linked) {
+            pool.stats().onBytesToClient(frame.readableBytes());
             channel.write(frame, channel.voidPromise());
             clientNeedsFlush = true;
         } else {
@@ -759,6 +771,9 @@ public final class ClientSession implements Waiter {
     }
 
     private void releaseServer(ServerLink link) {
+        if (state instanceof Linked) {
+            pool.stats().onTransaction(System.nanoTime() - link.linkedAtNanos);
+        }
         cancelTarget = null;
         if (link.serverPaused) {
             link.serverPaused = false;

@@ -25,6 +25,11 @@ final class ServerLink {
     /** Parse/Bind/Describe/Execute/Close sent since the client's last sync point. */
     private boolean unsynced;
     private TransactionStatus status = TransactionStatus.IDLE;
+    /** When each sync point still owed a ReadyForQuery was sent (oldest first), for query times. */
+    private long[] syncSentNanos = new long[4];
+    private int syncHead;
+    /** When the client took the server. */
+    final long linkedAtNanos = System.nanoTime();
 
     ServerLink(ServerConnection server) {
         this.server = server;
@@ -34,6 +39,10 @@ final class ServerLink {
     void onClientMessage(byte type) {
         switch (type) {
             case Frontend.QUERY, Frontend.SYNC, Frontend.FUNCTION_CALL -> {
+                if (clientReadies == syncSentNanos.length) {
+                    growSyncTimes();
+                }
+                syncSentNanos[(syncHead + clientReadies) % syncSentNanos.length] = System.nanoTime();
                 clientReadies++;
                 unsynced = false;
             }
@@ -63,15 +72,27 @@ final class ServerLink {
     /**
      * A ReadyForQuery for the client.
      *
-     * @return false when the server sent one more than it owed: the link is out of step
+     * @return nanoseconds since the sync point it answers was sent, or -1 when the server sent one
+     *         more than it owed: the link is out of step
      */
-    boolean onClientReady(TransactionStatus status) {
+    long onClientReady(TransactionStatus status) {
         if (clientReadies == 0) {
-            return false;
+            return -1;
         }
+        long sentAt = syncSentNanos[syncHead];
+        syncHead = (syncHead + 1) % syncSentNanos.length;
         clientReadies--;
         this.status = status;
-        return true;
+        return System.nanoTime() - sentAt;
+    }
+
+    private void growSyncTimes() {
+        long[] grown = new long[syncSentNanos.length * 2];
+        for (int i = 0; i < clientReadies; i++) {
+            grown[i] = syncSentNanos[(syncHead + i) % syncSentNanos.length];
+        }
+        syncSentNanos = grown;
+        syncHead = 0;
     }
 
     boolean isClean() {

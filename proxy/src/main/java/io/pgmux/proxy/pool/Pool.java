@@ -43,6 +43,7 @@ public final class Pool {
     private final PoolKey key;
     private final PoolSettings settings;
     private final ServerConnector connector;
+    private final PoolStats stats = new PoolStats();
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
@@ -68,6 +69,10 @@ public final class Pool {
 
     public PoolSettings settings() {
         return settings;
+    }
+
+    public PoolStats stats() {
+        return stats;
     }
 
     /** The parameters a real server reported, or null before any server has logged in. */
