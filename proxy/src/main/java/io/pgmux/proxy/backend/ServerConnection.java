@@ -6,6 +6,7 @@ import io.netty.channel.EventLoop;
 import io.pgmux.protocol.message.Messages;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.pool.Pool;
+import io.pgmux.proxy.prepared.ServerStatements;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -26,6 +27,7 @@ public final class ServerConnection {
     private final InetSocketAddress address;
     private final long createdAtNanos = System.nanoTime();
     private final ServerParameters parameters = new ServerParameters();
+    private final ServerStatements statements = new ServerStatements();
     private Channel channel;
     private volatile ServerListener listener;
     private int processId;
@@ -69,6 +71,11 @@ public final class ServerConnection {
 
     public ServerParameters parameters() {
         return parameters;
+    }
+
+    /** The prepared statements this server holds (for its current holder). */
+    public ServerStatements statements() {
+        return statements;
     }
 
     public ServerListener listener() {

@@ -31,6 +31,11 @@ public final class ServerParameters {
         applied.remove(name);
     }
 
+    /** The server reset every setting ({@code DISCARD ALL}): what pgmux set is gone. */
+    public void resetApplied() {
+        applied.clear();
+    }
+
     public boolean isReported(String name) {
         return reported.containsKey(name);
     }

@@ -14,12 +14,16 @@ import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.BackendKeyData;
 import io.pgmux.protocol.message.CancelRequest;
+import io.pgmux.protocol.message.Close;
+import io.pgmux.protocol.message.CommandComplete;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Messages;
 import io.pgmux.protocol.message.NegotiateProtocolVersion;
 import io.pgmux.protocol.message.ParameterStatus;
+import io.pgmux.protocol.message.Parse;
 import io.pgmux.protocol.message.ReadyForQuery;
 import io.pgmux.protocol.message.StartupMessage;
+import io.pgmux.protocol.message.Target;
 import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.backend.ServerParameters;
@@ -27,6 +31,7 @@ import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.Waiter;
+import io.pgmux.proxy.prepared.ClientStatements;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,6 +108,8 @@ public final class ClientSession implements Waiter {
     private String database;
     private Pool pool;
     private ClientParameters parameters;
+    private StatementContext statements;
+    private final LinkEvents linkEvents = new LinkEvents();
     private int processId;
     private int secretKey;
     private ScheduledFuture<?> loginTimeout;
@@ -198,6 +205,9 @@ public final class ClientSession implements Waiter {
         }
         toServer.clear();
         cancelTarget = null;
+        if (statements != null) {
+            statements.client().clear();
+        }
         context.sessions().onDisconnected(this);
         if (user != null) {
             log.debug("c{} [{}] disconnected", id, poolName());
@@ -300,6 +310,9 @@ public final class ClientSession implements Waiter {
                     .withHint("pgmux serves the databases listed under \"databases\" in its config, and any database when \"upstream\" is set."));
             return;
         }
+        statements = new StatementContext(pool.settings().preparedStatements(), pool.settings().mode(),
+                new ClientStatements(pool.statements()), pool.statements(), pool.settings().maxPreparedPerServer(),
+                pool.settings().maxPreparedPerClient(), parameters.get("search_path"));
         context.sessions().assignCancelKey(this);
         log.info("c{} [{}] login from {}", id, poolName(), channel.remoteAddress());
         ClientAuthenticator authenticator = new ClientAuthenticator(context.config().clientAuth(), user, context.credentials());
@@ -431,11 +444,72 @@ public final class ClientSession implements Waiter {
                 frame.release();
             }
             default -> {
-                List<ByteBuf> pending = new ArrayList<>(4);
-                pending.add(frame);
-                startWaiting(pending, false);
+                if (!answeredWithoutServer(frame, type)) {
+                    List<ByteBuf> pending = new ArrayList<>(4);
+                    pending.add(frame);
+                    startWaiting(pending, false);
+                }
             }
         }
+    }
+
+    /**
+     * Messages about the client's own statement names need no server while the client holds none:
+     * a Parse of a statement a server already accepted, a Close, a DEALLOCATE, and the errors
+     * Postgres would raise for a duplicate name or a refused statement. Takes the frame if it
+     * answers it.
+     */
+    private boolean answeredWithoutServer(ByteBuf frame, byte type) {
+        if (type == Frontend.PARSE && statements.inspectsNames() && !isUnnamed(frame)) {
+            Parse parse = Parse.decode(frame);
+            ErrorResponse refusal = statements.refusalFor(parse);
+            if (refusal != null) {
+                frame.release();
+                writeError(refusal);
+                state = new FailedUntilSync();
+                return true;
+            }
+            if (statements.rewrites() && statements.isKnownValid(parse)) {
+                frame.release();
+                statements.client().register(parse.statement(), statements.keyOf(parse));
+                writeToClient(Messages.parseComplete());
+                return true;
+            }
+        } else if (type == Frontend.CLOSE && statements.rewrites()) {
+            Close close = Close.decode(frame);
+            if (close.target() == Target.STATEMENT && !close.name().isEmpty()) {
+                frame.release();
+                statements.client().unregister(close.name());
+                writeToClient(Messages.closeComplete());
+                return true;
+            }
+        } else if (type == Frontend.QUERY && statements.inspectsSql()) {
+            SqlCommand command = SqlCommand.of(frame);
+            if (command.isDeallocate() && statements.rewrites()) {
+                frame.release();
+                if (command.deallocatesAll()) {
+                    statements.client().forgetBefore(statements.client().nextGeneration());
+                    writeToClient(new CommandComplete("DEALLOCATE ALL"));
+                } else if (statements.client().unregister(command.statementName())) {
+                    writeToClient(new CommandComplete("DEALLOCATE"));
+                } else {
+                    writeError(StatementContext.unknownStatement(command.statementName()));
+                }
+                writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
+                return true;
+            }
+            if (command.isPrepare() && statements.refusesSqlPrepare()) {
+                frame.release();
+                writeError(StatementContext.sqlPrepareRefused());
+                writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isUnnamed(ByteBuf frame) {
+        return frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0;
     }
 
     private void onFrameAfterLocalError(ByteBuf frame, byte type) {
@@ -492,7 +566,6 @@ public final class ClientSession implements Waiter {
      * then everything up to its Sync is dropped and the Sync gets ReadyForQuery.
      */
     private void answerLocally(List<ByteBuf> pending, ErrorResponse error) {
-        pool.stats().onError(error.sqlState());
         boolean skipping = false;
         boolean terminate = false;
         for (ByteBuf frame : pending) {
@@ -504,7 +577,7 @@ public final class ClientSession implements Waiter {
             switch (type) {
                 case Frontend.QUERY, Frontend.FUNCTION_CALL -> {
                     if (!skipping) {
-                        writeToClient(error);
+                        writeError(error);
                         writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
                     }
                 }
@@ -514,7 +587,7 @@ public final class ClientSession implements Waiter {
                 }
                 case Frontend.PARSE, Frontend.BIND, Frontend.DESCRIBE, Frontend.EXECUTE, Frontend.CLOSE -> {
                     if (!skipping) {
-                        writeToClient(error);
+                        writeError(error);
                         skipping = true;
                     }
                 }
@@ -540,7 +613,7 @@ public final class ClientSession implements Waiter {
         }
         cancelTimer(waiting.timeout());
         pool.stats().onClientWaited(System.nanoTime() - waitStartedNanos);
-        ServerLink link = new ServerLink(server);
+        ServerLink link = new ServerLink(server, statements, toServer, channel.alloc(), linkEvents);
         if (waiting.forWelcome()) {
             parameters.adoptDefaults(pool.welcomeParameters());
             state = new Validating(link, waiting.pending());
@@ -550,7 +623,7 @@ public final class ClientSession implements Waiter {
         }
         ParameterSync sync = ParameterSync.between(parameters, server.parameters());
         if (!sync.isEmpty()) {
-            inject(link, InjectedQuery.parameterSync(sync));
+            link.inject(InjectedQuery.parameterSync(sync));
         }
         if (state instanceof Validating) {
             sendToServer(link);
@@ -566,20 +639,14 @@ public final class ClientSession implements Waiter {
         resumeReading(PAUSED_WAITING);
     }
 
-    private void inject(ServerLink link, InjectedQuery query) {
-        link.onInjectedQuery(query);
-        toServer.add(query.message().encode(channel.alloc()));
-    }
-
     private void forward(ServerLink link, ByteBuf frame, byte type) {
         if (type == Frontend.TERMINATE) {
             frame.release();
             channel.close();
             return;
         }
-        link.onClientMessage(type);
         pool.stats().onBytesFromClient(frame.readableBytes());
-        toServer.add(frame);
+        link.sendFromClient(frame, type);
     }
 
     private void sendToServer(ServerLink link) {
@@ -609,7 +676,7 @@ public final class ClientSession implements Waiter {
                 return;
             }
             for (; i < frames.size() && linkOf(server) == link; i++) {
-                onServerFrame(link, frames.get(i));
+                link.onServerFrame(frames.get(i));
             }
         } finally {
             for (; i < frames.size(); i++) {
@@ -634,58 +701,62 @@ public final class ClientSession implements Waiter {
         return link != null && link.server == server ? link : null;
     }
 
-    /** One frame from the held server; takes ownership of it. */
-    private void onServerFrame(ServerLink link, ByteBuf frame) {
-        byte type = Frames.type(frame);
-        InjectedQuery injected = link.currentInjected();
-        if (injected != null) {
-            try {
-                if (type == Backend.READY_FOR_QUERY) {
-                    link.completeInjected(ReadyForQuery.statusOf(frame));
-                    onInjectedDone(link, injected);
-                } else {
-                    injected.onFrame(frame, link.server.parameters());
-                }
-            } finally {
+    /** What the link reports, acted on in the session's state. */
+    private final class LinkEvents implements ServerLink.Events {
+        @Override
+        public void toClient(ByteBuf frame) {
+            if (state instanceof Linked) {
+                pool.stats().onBytesToClient(frame.readableBytes());
+                channel.write(frame, channel.voidPromise());
+                clientNeedsFlush = true;
+            } else {
                 frame.release();
             }
-            return;
         }
-        switch (type) {
-            case Backend.READY_FOR_QUERY -> {
-                long queryNanos = link.onClientReady(ReadyForQuery.statusOf(frame));
-                if (queryNanos >= 0) {
-                    pool.stats().onQuery(queryNanos);
-                } else {
-                    frame.release();
-                    log.error("c{} [{}] server {} sent a ReadyForQuery nobody asked for; closing both", id, poolName(), link.server);
-                    link.server.close();
-                    fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "pgmux lost track of the server's replies; please reconnect"));
-                    return;
-                }
-            }
-            case Backend.PARAMETER_STATUS -> {
-                ParameterStatus status = ParameterStatus.decode(frame);
-                link.server.parameters().report(status.name(), status.value());
-                parameters.onServerReport(status.name(), status.value());
-            }
-            case Backend.ERROR_RESPONSE -> {
-                ErrorResponse error = ErrorResponse.decode(frame);
-                pool.stats().onError(error.sqlState());
-                if (error.isFatal()) {
-                    link.serverFatal = true;
-                }
-            }
-            default -> {
+
+        @Override
+        public void onClientParameterStatus(String name, String value) {
+            parameters.onServerReport(name, value);
+        }
+
+        @Override
+        public void onInjectedQueryDone(InjectedQuery query) {
+            ServerLink link = linkOf(currentServer());
+            if (link != null) {
+                onInjectedDone(link, query);
             }
         }
-        if (state instanceof Linked) {
-            pool.stats().onBytesToClient(frame.readableBytes());
-            channel.write(frame, channel.voidPromise());
-            clientNeedsFlush = true;
-        } else {
-            frame.release();
+
+        @Override
+        public void onQueryDone(long nanos) {
+            pool.stats().onQuery(nanos);
         }
+
+        @Override
+        public void onErrorToClient(String sqlState) {
+            pool.stats().onError(sqlState);
+        }
+
+        @Override
+        public void onLostTrack(String what) {
+            ServerLink link = linkOf(currentServer());
+            log.error("c{} [{}] {}; closing the client and server {}", id, poolName(), what, link != null ? link.server : "-");
+            if (link != null) {
+                link.server.close();
+            }
+            fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "pgmux lost track of the server's replies; please reconnect"));
+        }
+    }
+
+    private ServerConnection currentServer() {
+        if (state instanceof Linked linked) {
+            return linked.link().server;
+        } else if (state instanceof Validating validating) {
+            return validating.link().server;
+        } else if (state instanceof Abandoned abandoned) {
+            return abandoned.link().server;
+        }
+        return null;
     }
 
     private void onInjectedDone(ServerLink link, InjectedQuery query) {
@@ -732,12 +803,17 @@ public final class ClientSession implements Waiter {
     /** After a batch of server frames: give the server back if the link is clean, or apply backpressure. */
     private void afterServerBatch(ServerLink link) {
         if (state instanceof Linked) {
-            if (link.isClean() && (pool.settings().mode() == PoolMode.TRANSACTION || shuttingDown)) {
+            boolean transactionMode = pool.settings().mode() == PoolMode.TRANSACTION;
+            if (link.isClean() && (transactionMode || shuttingDown)) {
                 releaseServer(link);
-                state = new Idle();
+                state = link.errorSinceSync() ? new FailedUntilSync() : new Idle();
                 if (shuttingDown) {
                     fatal(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "pgmux is shutting down"));
                 }
+            } else if (transactionMode && link.canUnpin()) {
+                // Only named statements were prepared or described: no need to keep the server until the client's Sync.
+                link.unpin();
+                sendToServer(link);
             } else if (!channel.isWritable() && !link.serverPaused) {
                 link.serverPaused = true;
                 link.server.pauseReading();
@@ -797,10 +873,10 @@ public final class ClientSession implements Waiter {
         }
         if (link.isClean() || link.needsOnlyRollback()) {
             if (link.inTransaction()) {
-                inject(link, InjectedQuery.rollback());
+                link.inject(InjectedQuery.rollback());
             }
             if (!resetQuery.isEmpty()) {
-                inject(link, InjectedQuery.reset(resetQuery));
+                link.inject(InjectedQuery.reset(resetQuery));
             }
             link.server.send(toServer);
             return;
@@ -820,6 +896,7 @@ public final class ClientSession implements Waiter {
         State previous = state;
         state = new Closed();
         cancelTarget = null;
+        link.discard();
         if (previous instanceof Validating validating) {
             validating.pending().forEach(ReferenceCountUtil::release);
             fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "the server closed the connection while pgmux checked the client's settings"));
@@ -834,6 +911,13 @@ public final class ClientSession implements Waiter {
     }
 
     // ---------------------------------------------------------------- plumbing
+
+    private void writeError(ErrorResponse error) {
+        if (pool != null) {
+            pool.stats().onError(error.sqlState());
+        }
+        writeToClient(error);
+    }
 
     private void writeToClient(WireMessage message) {
         writeToClient(message.encode(channel.alloc()));

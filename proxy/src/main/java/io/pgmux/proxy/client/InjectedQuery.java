@@ -5,9 +5,7 @@ import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.message.DataRow;
 import io.pgmux.protocol.message.ErrorResponse;
-import io.pgmux.protocol.message.ParameterStatus;
 import io.pgmux.protocol.message.Query;
-import io.pgmux.proxy.backend.ServerParameters;
 
 import java.util.List;
 
@@ -64,14 +62,10 @@ final class InjectedQuery {
         return error;
     }
 
-    /** Takes one answer frame (not the final ReadyForQuery); the caller still owns the frame. */
-    void onFrame(ByteBuf frame, ServerParameters server) {
+    /** Takes one answer frame (not the final ReadyForQuery nor ParameterStatus); the caller still owns the frame. */
+    void onFrame(ByteBuf frame) {
         switch (Frames.type(frame)) {
             case Backend.DATA_ROW -> row = DataRow.decode(frame).values();
-            case Backend.PARAMETER_STATUS -> {
-                ParameterStatus status = ParameterStatus.decode(frame);
-                server.report(status.name(), status.value());
-            }
             case Backend.ERROR_RESPONSE -> {
                 if (error == null) {
                     error = ErrorResponse.decode(frame);

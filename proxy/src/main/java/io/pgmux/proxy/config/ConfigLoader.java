@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -143,19 +144,36 @@ public final class ConfigLoader {
         root.consume("server_reset_query");
         Duration shutdown = root.duration("shutdown_timeout", d.shutdownTimeout(), Duration.ZERO);
         AuthMethod clientAuth = root.choice("client_auth", d.clientAuth(), AuthMethod::fromYaml, AuthMethod.choices());
+        PreparedStatementMode preparedMode = readPreparedMode(root, null);
+        if (preparedMode == PreparedStatementMode.PASSTHROUGH && poolMode == PoolMode.TRANSACTION) {
+            root.error("prepared_statements", PASSTHROUGH_NEEDS_SESSION);
+        }
+        PreparedStatementsConfig prepared = new PreparedStatementsConfig(preparedMode,
+                root.integer("max_prepared_statements", d.preparedStatements().maxPerServer(), 1, PreparedStatementsConfig.MAX_LIMIT),
+                root.integer("max_client_prepared_statements", d.preparedStatements().maxPerClient(), 1, PreparedStatementsConfig.MAX_LIMIT));
 
         YamlSection databasesSection = root.section("databases");
         HostPort upstream = readUpstream(root, !databasesSection.keys().isEmpty());
         Map<String, UserConfig> users = readUsers(root.section("users"), clientAuth, env);
         Map<String, DatabaseConfig> databases =
-                readDatabases(databasesSection, upstream, users, poolSize, poolMode, env);
+                readDatabases(databasesSection, upstream, users, poolSize, poolMode, preparedMode, env);
         root.reportUnknownKeys();
 
         if (upstream == null && databasesSection.keys().isEmpty()) {
             root.error("upstream", "nothing to route to: upstream is null and no databases are listed");
         }
         return new PgmuxConfig(listen, eventLoops, maxClients, maxMessageSize, poolMode, poolSize, queryWait,
-                connect, loginRetry, idle, lifetime, resetQuery, shutdown, clientAuth, upstream, users, databases);
+                connect, loginRetry, idle, lifetime, resetQuery, shutdown, clientAuth, upstream, users, databases, prepared);
+    }
+
+    private static final String PASSTHROUGH_NEEDS_SESSION = "passthrough leaves named statements on a server other clients"
+            + " use next; it needs pool_mode session (use rewrite or reject in transaction mode)";
+
+    /** {@code prepared_statements}: null when absent or {@code auto}. */
+    private static PreparedStatementMode readPreparedMode(YamlSection section, PreparedStatementMode dflt) {
+        Optional<PreparedStatementMode> mode = section.choice("prepared_statements", Optional.ofNullable(dflt),
+                PreparedStatementMode::fromYaml, PreparedStatementMode.choices());
+        return mode.orElse(null);
     }
 
     /**
@@ -203,7 +221,8 @@ public final class ConfigLoader {
 
     private static Map<String, DatabaseConfig> readDatabases(YamlSection section, HostPort upstream,
                                                              Map<String, UserConfig> users, int poolSize,
-                                                             PoolMode poolMode, Map<String, String> env) {
+                                                             PoolMode poolMode, PreparedStatementMode preparedMode,
+                                                             Map<String, String> env) {
         HostPort base = upstream != null ? upstream : PgmuxConfig.DEFAULT_SERVER;
         Map<String, DatabaseConfig> databases = new LinkedHashMap<>();
         for (String name : section.keys()) {
@@ -222,13 +241,18 @@ public final class ConfigLoader {
             }
             int dbPoolSize = db.integer("pool_size", poolSize, 1, PgmuxConfig.MAX_POOL_SIZE);
             PoolMode dbPoolMode = db.choice("pool_mode", poolMode, PoolMode::fromYaml, PoolMode.choices());
+            PreparedStatementMode dbPrepared = readPreparedMode(db, null);
+            if (PreparedStatementMode.effective(dbPrepared, preparedMode, dbPoolMode) == PreparedStatementMode.PASSTHROUGH
+                    && dbPoolMode == PoolMode.TRANSACTION) {
+                db.error(db.isPresent("prepared_statements") ? "prepared_statements" : "pool_mode", PASSTHROUGH_NEEDS_SESSION);
+            }
             db.reportUnknownKeys();
             if (name.isEmpty()) {
                 section.error(name, "a database name must not be empty");
                 continue;
             }
             databases.put(name, new DatabaseConfig(name, new HostPort(host, port), dbname, user, password,
-                    dbPoolSize, dbPoolMode));
+                    dbPoolSize, dbPoolMode, dbPrepared));
         }
         return databases;
     }

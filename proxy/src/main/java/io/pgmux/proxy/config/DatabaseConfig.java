@@ -13,9 +13,10 @@ import java.util.Objects;
  *                 {@code users}, if there is one, looked up when connecting
  * @param poolSize maximum server connections per (database, user) pool
  * @param poolMode when server connections go back to the pool
+ * @param preparedStatements this database's {@code prepared_statements}; null = the global setting
  */
 public record DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
-                             int poolSize, PoolMode poolMode) {
+                             int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements) {
 
     public DatabaseConfig {
         Objects.requireNonNull(name, "name");
@@ -31,11 +32,11 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
     }
 
     DatabaseConfig withPoolSize(int newPoolSize) {
-        return new DatabaseConfig(name, server, dbname, user, password, newPoolSize, poolMode);
+        return new DatabaseConfig(name, server, dbname, user, password, newPoolSize, poolMode, preparedStatements);
     }
 
     DatabaseConfig withPoolMode(PoolMode newPoolMode) {
-        return new DatabaseConfig(name, server, dbname, user, password, poolSize, newPoolMode);
+        return new DatabaseConfig(name, server, dbname, user, password, poolSize, newPoolMode, preparedStatements);
     }
 
     /** Never shows the password. */
@@ -44,6 +45,7 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
         return "DatabaseConfig[name=" + name + ", server=" + server + ", dbname=" + dbname
                 + ", user=" + (user == null ? "(client's)" : user)
                 + ", password=" + (password == null ? "(default)" : "***")
-                + ", poolSize=" + poolSize + ", poolMode=" + poolMode.yamlName() + "]";
+                + ", poolSize=" + poolSize + ", poolMode=" + poolMode.yamlName()
+                + ", preparedStatements=" + (preparedStatements == null ? "(global)" : preparedStatements.yamlName()) + "]";
     }
 }

@@ -33,7 +33,8 @@ public record PgmuxConfig(
         AuthMethod clientAuth,
         HostPort upstream,
         Map<String, UserConfig> users,
-        Map<String, DatabaseConfig> databases) {
+        Map<String, DatabaseConfig> databases,
+        PreparedStatementsConfig preparedStatements) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -51,6 +52,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(serverResetQuery, "serverResetQuery");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(clientAuth, "clientAuth");
+        Objects.requireNonNull(preparedStatements, "preparedStatements");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -81,7 +83,8 @@ public record PgmuxConfig(
                 AuthMethod.TRUST,
                 DEFAULT_SERVER,
                 Map.of(),
-                Map.of());
+                Map.of(),
+                PreparedStatementsConfig.defaults());
     }
 
     /**
@@ -97,7 +100,12 @@ public record PgmuxConfig(
         if (upstream == null) {
             return Optional.empty();
         }
-        return Optional.of(new DatabaseConfig(clientDatabase, upstream, clientDatabase, null, null, poolSize, poolMode));
+        return Optional.of(new DatabaseConfig(clientDatabase, upstream, clientDatabase, null, null, poolSize, poolMode, null));
+    }
+
+    /** The prepared-statement mode of {@code database}'s pools. */
+    public PreparedStatementMode preparedStatementMode(DatabaseConfig database) {
+        return PreparedStatementMode.effective(database.preparedStatements(), preparedStatements.mode(), database.poolMode());
     }
 
     /** {@code eventLoops}, with 0 meaning one per available processor. */
@@ -145,6 +153,7 @@ public record PgmuxConfig(
                 clientAuth,
                 o.upstream() != null ? o.upstream() : upstream,
                 users,
-                newDatabases);
+                newDatabases,
+                preparedStatements);
     }
 }

@@ -7,6 +7,7 @@ import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.backend.ServerConnector;
 import io.pgmux.proxy.backend.ServerParameters;
+import io.pgmux.proxy.prepared.StatementRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,7 @@ public final class Pool {
     private final PoolSettings settings;
     private final ServerConnector connector;
     private final PoolStats stats = new PoolStats();
+    private final StatementRegistry statements = new StatementRegistry();
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
@@ -73,6 +75,11 @@ public final class Pool {
 
     public PoolStats stats() {
         return stats;
+    }
+
+    /** The named prepared statements of this pool's clients, shared by content. */
+    public StatementRegistry statements() {
+        return statements;
     }
 
     /** The parameters a real server reported, or null before any server has logged in. */

@@ -54,6 +54,8 @@ public final class PoolRegistry {
         }
         return new PoolSettings(db.server(), db.dbname(), serverUser, password, db.poolSize(), db.poolMode(),
                 config.queryWaitTimeout(), config.serverConnectTimeout(), config.serverLoginRetry(),
-                config.serverIdleTimeout(), config.serverLifetime(), config.serverResetQuery());
+                config.serverIdleTimeout(), config.serverLifetime(), config.serverResetQuery(),
+                config.preparedStatementMode(db), config.preparedStatements().maxPerServer(),
+                config.preparedStatements().maxPerClient());
     }
 }

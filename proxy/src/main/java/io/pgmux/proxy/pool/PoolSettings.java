@@ -2,6 +2,7 @@ package io.pgmux.proxy.pool;
 
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.config.PreparedStatementMode;
 
 import java.time.Duration;
 
@@ -21,4 +22,7 @@ public record PoolSettings(
         Duration loginRetry,
         Duration idleTimeout,
         Duration lifetime,
-        String resetQuery) {}
+        String resetQuery,
+        PreparedStatementMode preparedStatements,
+        int maxPreparedPerServer,
+        int maxPreparedPerClient) {}

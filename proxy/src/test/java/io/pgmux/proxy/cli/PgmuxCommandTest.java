@@ -205,16 +205,6 @@ class PgmuxCommandTest {
     }
 
     @Test
-    void theServerPlaceholderReportsThatItIsNotBuiltYet() {
-        StringWriter err = new StringWriter();
-        int exitCode = new CommandLine(new PgmuxCommand(io.pgmux.proxy.server.PgmuxServer::start, env, jvm))
-                .setErr(new PrintWriter(err, true)).execute();
-
-        assertEquals(1, exitCode);
-        assertEquals("pgmux: cannot start: server not built yet", err.toString().strip());
-    }
-
-    @Test
     void aServerThatStopsByItselfExitsZeroAndLeavesNoShutdownHook() {
         Result result = run();
 

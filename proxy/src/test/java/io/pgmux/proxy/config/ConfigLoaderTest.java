@@ -81,7 +81,7 @@ class ConfigLoaderTest {
             DatabaseConfig db = PgmuxConfig.defaults().database("shop").orElseThrow();
 
             assertEquals(new DatabaseConfig("shop", new HostPort("127.0.0.1", 5432), "shop", null, null, 20,
-                    PoolMode.TRANSACTION), db);
+                    PoolMode.TRANSACTION, null), db);
         }
 
         private int indexOfLineStartingWith(List<String> lines, String prefix) {
@@ -135,7 +135,7 @@ class ConfigLoaderTest {
                     "", Duration.ofSeconds(5), AuthMethod.SCRAM_SHA_256, new HostPort("db.internal", 5433),
                     Map.of("alice", new UserConfig("alice", "secret")),
                     Map.of("app", new DatabaseConfig("app", new HostPort("10.0.0.5", 6543), "app_prod", "alice",
-                            "other", 3, PoolMode.TRANSACTION))),
+                            "other", 3, PoolMode.TRANSACTION, null)), PreparedStatementsConfig.defaults()),
                     config);
         }
 
@@ -526,7 +526,7 @@ class ConfigLoaderTest {
 
             assertEquals(PgmuxConfig.DEFAULT_SERVER, config.upstream());
             assertEquals(Optional.of(new DatabaseConfig("any", PgmuxConfig.DEFAULT_SERVER, "any", null, null, 9,
-                    PoolMode.TRANSACTION)), config.database("any"));
+                    PoolMode.TRANSACTION, null)), config.database("any"));
         }
 
         @Test
@@ -557,7 +557,7 @@ class ConfigLoaderTest {
                     """);
 
             assertEquals(new DatabaseConfig("shop", new HostPort("pg.internal", 5433), "shop", null, null, 4,
-                    PoolMode.SESSION), config.database("shop").orElseThrow());
+                    PoolMode.SESSION, null), config.database("shop").orElseThrow());
             assertEquals(10, config.database("app").orElseThrow().poolSize());
         }
 
@@ -572,7 +572,7 @@ class ConfigLoaderTest {
                     """);
 
             assertEquals(new DatabaseConfig("app", new HostPort("pg.internal", 5433), "app", null, null, 4,
-                    PoolMode.SESSION), config.databases().get("app"));
+                    PoolMode.SESSION, null), config.databases().get("app"));
         }
 
         @Test

@@ -74,7 +74,7 @@ class PgmuxConfigTest {
         PgmuxConfig config = new PgmuxConfig(d.listen(), 3, d.maxClientConnections(), d.maxMessageSize(),
                 d.poolMode(), d.poolSize(), d.queryWaitTimeout(), d.serverConnectTimeout(), d.serverLoginRetry(),
                 d.serverIdleTimeout(), d.serverLifetime(), d.serverResetQuery(), d.shutdownTimeout(), d.clientAuth(),
-                d.upstream(), users, d.databases());
+                d.upstream(), users, d.databases(), d.preparedStatements());
 
         users.put("late", new UserConfig("late", null));
 

@@ -1,0 +1,81 @@
+package io.pgmux.proxy.client;
+
+import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.protocol.message.Parse;
+import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.prepared.ClientStatements;
+import io.pgmux.proxy.config.PreparedStatementMode;
+import io.pgmux.proxy.prepared.StatementKey;
+import io.pgmux.proxy.prepared.StatementRegistry;
+
+/**
+ * A client's prepared-statement policy and state: the mode of its pool, its own statement names,
+ * the pool's shared statements, the limits, and the errors it raises where Postgres would.
+ */
+record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientStatements client,
+        StatementRegistry registry, int maxPerServer, int maxPerClient, String searchPath) {
+
+    boolean rewrites() {
+        return mode == PreparedStatementMode.REWRITE;
+    }
+
+    /** Named statements are rewritten or refused: their names must be looked at. */
+    boolean inspectsNames() {
+        return mode != PreparedStatementMode.PASSTHROUGH;
+    }
+
+    /** Simple queries may be DEALLOCATE or PREPARE that pgmux handles. */
+    boolean inspectsSql() {
+        return rewrites() || refusesSqlPrepare();
+    }
+
+    /** SQL-level PREPARE would leave a statement on a server other clients get next. */
+    boolean refusesSqlPrepare() {
+        return poolMode == PoolMode.TRANSACTION && mode != PreparedStatementMode.PASSTHROUGH;
+    }
+
+    StatementKey keyOf(Parse parse) {
+        return new StatementKey(parse.query(), parse.parameterTypes(), searchPath);
+    }
+
+    /** A statement of this content a server already accepted: a client's Parse of it needs no server. */
+    boolean isKnownValid(Parse parse) {
+        return registry.isValidated(keyOf(parse));
+    }
+
+    /** Why a named Parse cannot be accepted (Postgres's error where Postgres would raise one), or null. */
+    ErrorResponse refusalFor(Parse parse) {
+        if (mode == PreparedStatementMode.REJECT) {
+            return ErrorResponse.error(SqlState.FEATURE_NOT_SUPPORTED, "named prepared statements are not supported in "
+                    + poolMode.name().toLowerCase() + " pooling mode (statement \"" + parse.statement() + "\")")
+                    .withHint("Set prepared_statements: rewrite in the pgmux config, or use unnamed statements.");
+        }
+        if (client.get(parse.statement()) != null) {
+            return ErrorResponse.error(SqlState.DUPLICATE_PREPARED_STATEMENT,
+                    "prepared statement \"" + parse.statement() + "\" already exists");
+        }
+        if (client.size() >= maxPerClient) {
+            return ErrorResponse.error(SqlState.CONFIGURATION_LIMIT_EXCEEDED, "too many prepared statements: this client "
+                    + "already holds " + client.size() + " (max_client_prepared_statements)")
+                    .withHint("Close or DEALLOCATE statements the client no longer uses, or raise max_client_prepared_statements.");
+        }
+        return null;
+    }
+
+    static ErrorResponse sqlPrepareRefused() {
+        return ErrorResponse.error(SqlState.FEATURE_NOT_SUPPORTED, "SQL PREPARE is not supported in transaction pooling mode: "
+                + "the statement would stay on a server connection that other clients use next")
+                .withHint("Use your driver's protocol-level prepared statements (pgmux keeps them per client), "
+                        + "or pool_mode: session for this database.");
+    }
+
+    static ErrorResponse unknownStatement(String name) {
+        return ErrorResponse.error(SqlState.INVALID_SQL_STATEMENT_NAME, "prepared statement \"" + name + "\" does not exist");
+    }
+
+    static ErrorResponse transactionAborted() {
+        return ErrorResponse.error(SqlState.IN_FAILED_SQL_TRANSACTION,
+                "current transaction is aborted, commands ignored until end of transaction block");
+    }
+}

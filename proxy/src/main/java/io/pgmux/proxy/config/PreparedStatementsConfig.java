@@ -1,0 +1,22 @@
+package io.pgmux.proxy.config;
+
+/**
+ * Named prepared statements under pooling.
+ *
+ * @param mode          {@code prepared_statements}; null = auto (see {@link PreparedStatementMode})
+ * @param maxPerServer  {@code max_prepared_statements}: statements one server connection keeps (LRU)
+ * @param maxPerClient  {@code max_client_prepared_statements}: names one client may hold
+ */
+public record PreparedStatementsConfig(PreparedStatementMode mode, int maxPerServer, int maxPerClient) {
+    public static final int MAX_LIMIT = 1_000_000;
+
+    public PreparedStatementsConfig {
+        if (maxPerServer < 1 || maxPerClient < 1) {
+            throw new IllegalArgumentException("prepared statement limits must be at least 1");
+        }
+    }
+
+    public static PreparedStatementsConfig defaults() {
+        return new PreparedStatementsConfig(null, 200, 10_000);
+    }
+}

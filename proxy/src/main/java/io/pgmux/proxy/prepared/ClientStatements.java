@@ -1,0 +1,77 @@
+package io.pgmux.proxy.prepared;
+
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * A client's own names for its prepared statements (only its own: names are per client), each
+ * pointing at a statement shared by content. Every registration carries a generation number, so
+ * that a {@code DEALLOCATE ALL} answered later forgets exactly what was prepared before it was sent.
+ * Lives on the client's event loop.
+ */
+public final class ClientStatements {
+    /** One name given by the client, in the order names were given. */
+    public record Registration(String name, PreparedStatement statement, long generation) {}
+
+    private final Map<String, Registration> byName = new HashMap<>();
+    private final StatementRegistry registry;
+    private long generation;
+
+    public ClientStatements(StatementRegistry registry) {
+        this.registry = registry;
+    }
+
+    public Registration get(String name) {
+        return byName.get(name);
+    }
+
+    public int size() {
+        return byName.size();
+    }
+
+    /** The generation the next registration gets: what was registered before has a smaller one. */
+    public long nextGeneration() {
+        return generation + 1;
+    }
+
+    /** Names {@code key} as {@code name}; the caller has checked the name is free. */
+    public Registration register(String name, StatementKey key) {
+        Registration registration = new Registration(name, registry.reference(key), ++generation);
+        byName.put(name, registration);
+        return registration;
+    }
+
+    /** Forgets {@code name}; true if it existed. */
+    public boolean unregister(String name) {
+        Registration removed = byName.remove(name);
+        if (removed != null) {
+            registry.unreference(removed.statement());
+            return true;
+        }
+        return false;
+    }
+
+    /** Undoes {@code registration} if the name still refers to it (its Parse failed). */
+    public void undo(Registration registration) {
+        if (byName.remove(registration.name(), registration)) {
+            registry.unreference(registration.statement());
+        }
+    }
+
+    /** Forgets every name registered before {@code generation}. */
+    public void forgetBefore(long generation) {
+        for (Iterator<Registration> it = byName.values().iterator(); it.hasNext(); ) {
+            Registration registration = it.next();
+            if (registration.generation() < generation) {
+                it.remove();
+                registry.unreference(registration.statement());
+            }
+        }
+    }
+
+    /** Forgets everything (the client left). */
+    public void clear() {
+        forgetBefore(Long.MAX_VALUE);
+    }
+}

@@ -1,0 +1,82 @@
+package io.pgmux.proxy.prepared;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.pgmux.protocol.message.Close;
+import io.pgmux.protocol.message.Parse;
+import io.pgmux.protocol.message.Target;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One statement, by content, shared by every client of a pool that prepared the same text: the
+ * name it has on servers ({@code pgmux_} and a hash of its key, so the same content always gets
+ * the same name) and whether a server has ever accepted it.
+ */
+public final class PreparedStatement {
+    private static final String NAME_PREFIX = "pgmux_";
+
+    private final StatementKey key;
+    private final String serverName;
+    /** Clients holding a name for this statement; the registry forgets it at zero. */
+    final AtomicInteger clientReferences = new AtomicInteger();
+    /** A server parsed it without error: a client's Parse of it can be answered without a server. */
+    private volatile boolean validated;
+
+    PreparedStatement(StatementKey key) {
+        this.key = key;
+        this.serverName = NAME_PREFIX + hash(key);
+    }
+
+    public StatementKey key() {
+        return key;
+    }
+
+    public String serverName() {
+        return serverName;
+    }
+
+    public boolean isValidated() {
+        return validated;
+    }
+
+    public void markValidated() {
+        validated = true;
+    }
+
+    /** The Parse that creates this statement on a server. */
+    public ByteBuf parseMessage(ByteBufAllocator alloc) {
+        return new Parse(serverName, key.query(), key.parameterTypes()).encode(alloc);
+    }
+
+    /** The Close that removes it from a server. */
+    public ByteBuf closeMessage(ByteBufAllocator alloc) {
+        return new Close(Target.STATEMENT, serverName).encode(alloc);
+    }
+
+    private static String hash(StatementKey key) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(key.query().getBytes(StandardCharsets.UTF_8));
+            for (int type : key.parameterTypes()) {
+                sha.update(new byte[] {0, (byte) (type >>> 24), (byte) (type >>> 16), (byte) (type >>> 8), (byte) type});
+            }
+            if (key.searchPath() != null) {
+                sha.update((byte) 1);
+                sha.update(key.searchPath().getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(sha.digest(), 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return serverName;
+    }
+}

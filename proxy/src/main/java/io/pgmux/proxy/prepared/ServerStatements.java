@@ -1,0 +1,87 @@
+package io.pgmux.proxy.prepared;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+
+/**
+ * The statements one server connection holds (or has been sent a Parse for), least recently used
+ * first, bounded by {@code max_prepared_statements}. Touched only by the connection's holder.
+ *
+ * <p>Each statement sits in a {@link Slot} whose state follows the server's replies: a Parse in
+ * flight is PENDING until ParseComplete (PRESENT) or an error (ABSENT). An evicted slot leaves the
+ * map at once, and comes back if the server skipped its Close after an error.
+ */
+public final class ServerStatements {
+    /** One statement's life on one server. */
+    public static final class Slot {
+        public enum State { PENDING, PRESENT, ABSENT }
+
+        private final PreparedStatement statement;
+        private State state = State.PENDING;
+
+        private Slot(PreparedStatement statement) {
+            this.statement = statement;
+        }
+
+        public PreparedStatement statement() {
+            return statement;
+        }
+
+        public State state() {
+            return state;
+        }
+
+        public void markPresent() {
+            state = State.PRESENT;
+        }
+
+        public void markAbsent() {
+            state = State.ABSENT;
+        }
+    }
+
+    private final LinkedHashMap<String, Slot> byServerName = new LinkedHashMap<>(16, 0.75f, true);
+
+    /** The statement's slot, marking it used; null if the server does not have it. */
+    public Slot find(PreparedStatement statement) {
+        return byServerName.get(statement.serverName());
+    }
+
+    /** A Parse of {@code statement} goes to the server now. */
+    public Slot addPending(PreparedStatement statement) {
+        Slot slot = new Slot(statement);
+        byServerName.put(statement.serverName(), slot);
+        return slot;
+    }
+
+    /** The least recently used slot other than {@code keep}'s, or null. */
+    public Slot leastRecentlyUsedExcept(PreparedStatement keep) {
+        for (Iterator<Slot> it = byServerName.values().iterator(); it.hasNext(); ) {
+            Slot candidate = it.next();
+            if (candidate.statement != keep) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /** Forgets {@code slot} if it is still the statement's current one. */
+    public void remove(Slot slot) {
+        byServerName.remove(slot.statement.serverName(), slot);
+    }
+
+    /** The server still holds an evicted statement (its Close was skipped): it counts again. */
+    public void restore(Slot slot) {
+        byServerName.putIfAbsent(slot.statement.serverName(), slot);
+    }
+
+    public int size() {
+        return byServerName.size();
+    }
+
+    /** The server dropped all its statements ({@code DEALLOCATE ALL}, {@code DISCARD ALL}). */
+    public void clear() {
+        byServerName.values().forEach(Slot::markAbsent);
+        byServerName.clear();
+    }
+}
