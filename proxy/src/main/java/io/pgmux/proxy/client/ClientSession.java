@@ -741,7 +741,10 @@ public final class ClientSession implements Waiter {
         public void onLostTrack(String what) {
             ServerLink link = linkOf(currentServer());
             log.error("c{} [{}] {}; closing the client and server {}", id, poolName(), what, link != null ? link.server : "-");
+            state = new Closed();
+            cancelTarget = null;
             if (link != null) {
+                link.discard();
                 link.server.close();
             }
             fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "pgmux lost track of the server's replies; please reconnect"));

@@ -245,6 +245,9 @@ final class ServerLink {
         PreparedStatement statement = registration.statement();
         Slot slot = server.statements().find(statement);
         if (slot != null && slot.state() != Slot.State.ABSENT) {
+            if (slot.state() == Slot.State.PRESENT) {
+                statements.registry().markValidated(statement);
+            }
             replies.push(ReplyQueue.SYNTHETIC, 0, 0, Messages.parseComplete());
             emitSynthetics();
             return;
@@ -256,13 +259,14 @@ final class ServerLink {
 
     private void sendBind(ByteBuf frame) {
         extendedMessage(false);
-        replies.push(ReplyQueue.BIND, 0, 0, null);
         PreparedStatement statement = namedStatement(statements.rewrites() ? Bind.statementOf(frame) : "");
         if (statement == null) {
+            replies.push(ReplyQueue.BIND, 0, 0, null);
             toServer.add(frame);
             return;
         }
         ensurePrepared(statement);
+        replies.push(ReplyQueue.BIND, 0, 0, null);
         sendBindNaming(frame, statement.serverName());
     }
 
@@ -555,11 +559,11 @@ final class ServerLink {
     private void onSucceeded(byte kind, Object attachment) {
         if (attachment instanceof ParseAttempt attempt) {
             attempt.slot().markPresent();
-            attempt.slot().statement().markValidated();
+            statements.registry().markValidated(attempt.slot().statement());
         } else if (attachment instanceof Slot slot) {
             if (kind == ReplyQueue.PARSE) {
                 slot.markPresent();
-                slot.statement().markValidated();
+                statements.registry().markValidated(slot.statement());
             } else {
                 slot.markAbsent();
             }

@@ -44,7 +44,7 @@ public final class PreparedStatement {
         return validated;
     }
 
-    public void markValidated() {
+    void markValidated() {
         validated = true;
     }
 

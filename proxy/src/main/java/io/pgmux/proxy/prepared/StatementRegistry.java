@@ -38,6 +38,18 @@ public final class StatementRegistry {
         return statement != null && statement.isValidated();
     }
 
+    /**
+     * A server accepted this content. Marks the statement the registry holds for it now, which may
+     * be a newer object than the one a server slot still refers to.
+     */
+    public void markValidated(PreparedStatement statement) {
+        statement.markValidated();
+        PreparedStatement current = statements.get(statement.key());
+        if (current != null) {
+            current.markValidated();
+        }
+    }
+
     public int size() {
         return statements.size();
     }
