@@ -217,8 +217,8 @@ public final class ClientSession implements Waiter {
     /** pgmux is stopping: idle clients are told now, clients in a transaction when it ends. */
     public void onShutdown() {
         shuttingDown = true;
-        // A client holding a server is closed when its transaction ends, in afterServerBatch.
-        if (!(state instanceof Linked || state instanceof Abandoned || state instanceof Closed)) {
+        // A client in the middle of a transaction is closed when it ends, in afterServerBatch.
+        if (!(state instanceof Linked linked && !linked.link().isClean() || state instanceof Abandoned || state instanceof Closed)) {
             fatal(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "pgmux is shutting down"));
         }
     }

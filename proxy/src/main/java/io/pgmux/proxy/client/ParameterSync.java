@@ -10,8 +10,10 @@ import java.util.Map;
 /**
  * What must change on a server before a client may use it: settings whose value differs from the
  * client's, and settings pgmux applied for an earlier client that this client did not ask for. As
- * one simple query: {@code SELECT set_config(...), ...} — which also returns each value as the
- * server normalizes it — followed by a {@code RESET} per leftover.
+ * one simple query: a {@code RESET} per setting to change, so that each value applies to the server
+ * default as at login (DateStyle=iso keeps the default date order, not an earlier client's), then
+ * {@code SELECT set_config(...), ...} — which also returns each value as the server normalizes it —
+ * and a {@code RESET} per leftover.
  */
 record ParameterSync(Map<String, String> toSet, List<String> toReset) {
 
@@ -38,6 +40,9 @@ record ParameterSync(Map<String, String> toSet, List<String> toReset) {
     String sql() {
         StringBuilder sql = new StringBuilder();
         if (!toSet.isEmpty()) {
+            for (String name : toSet.keySet()) {
+                sql.append("RESET ").append(identifier(name)).append(';');
+            }
             sql.append("SELECT ");
             String separator = "";
             for (Map.Entry<String, String> setting : toSet.entrySet()) {
@@ -68,9 +73,22 @@ record ParameterSync(Map<String, String> toSet, List<String> toReset) {
         toReset.forEach(server::reset);
     }
 
-    /** An escape-string literal: correct whatever {@code standard_conforming_strings} is. */
+    /**
+     * An escape-string literal in ASCII, other characters as Unicode escapes: it means the same
+     * whatever {@code standard_conforming_strings} and {@code client_encoding} the server has.
+     */
     static String literal(String value) {
-        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
+        StringBuilder literal = new StringBuilder(value.length() + 3).append("E'");
+        value.codePoints().forEach(c -> {
+            if (c == '\\' || c == '\'') {
+                literal.appendCodePoint(c).appendCodePoint(c);
+            } else if (c < 0x80) {
+                literal.appendCodePoint(c);
+            } else {
+                literal.append(String.format("\\U%08X", c));
+            }
+        });
+        return literal.append('\'').toString();
     }
 
     static String identifier(String name) {
