@@ -1,6 +1,7 @@
 package io.pgmux.proxy.it;
 
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.ServerSampler;
 import io.pgmux.proxy.testing.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,8 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -62,14 +61,14 @@ class PgbenchIT {
     void twoHundredPgbenchClientsRunWithoutAFailureOnTenServerConnections(String mode) throws Exception {
         Pgbench run;
         int maxServers;
-        try (ServerSampler sampler = new ServerSampler()) {
+        try (ServerSampler sampler = new ServerSampler(DATABASE, USER)) {
             run = pgbench(pgmux.host(), pgmux.port(), "-M", mode, "-c", Integer.toString(CLIENTS), "-j", "2", "-T", "10");
             maxServers = sampler.max();
         }
 
         String output = run.output();
-        System.out.println("pgbench -M " + mode + " -c " + CLIENTS + " through pgmux (pool_size " + POOL_SIZE + "): "
-                + String.join("; ", run.lines("^tps = .*")));
+        System.out.println("pgbench -M " + mode + " -c " + CLIENTS + " through pgmux (pool_size " + POOL_SIZE + ", at most "
+                + maxServers + " server connections seen): " + String.join("; ", run.lines("^tps = .*")));
         assertEquals(0, run.exitCode(), output);
         assertEquals(mode, run.value("query mode: (\\w+)"), output);
         assertEquals(CLIENTS, Long.parseLong(run.value("number of clients: (\\d+)")), output);
@@ -128,39 +127,6 @@ class PgbenchIT {
              ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
-        }
-    }
-
-    /** Samples pgmux's server connections to the pgbench database until closed, keeping the maximum. */
-    private static final class ServerSampler implements AutoCloseable {
-        private final AtomicInteger max = new AtomicInteger();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread = new Thread(this::sample, "pgbench-server-sampler");
-
-        ServerSampler() {
-            thread.start();
-        }
-
-        private void sample() {
-            while (running.get()) {
-                try {
-                    max.accumulateAndGet(Pgmux.serverConnections(DATABASE, USER), Math::max);
-                    Thread.sleep(50);
-                } catch (SQLException | InterruptedException e) {
-                    return;
-                }
-            }
-        }
-
-        int max() throws InterruptedException {
-            close();
-            return max.get();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running.set(false);
-            thread.join();
         }
     }
 }

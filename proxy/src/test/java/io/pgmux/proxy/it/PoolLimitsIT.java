@@ -2,6 +2,7 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.ServerSampler;
 import io.pgmux.proxy.testing.TestPostgres;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,8 +22,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import static io.pgmux.proxy.testing.TestPostgres.DATABASE;
@@ -194,6 +193,7 @@ class PoolLimitsIT {
             }
             assertTrue(sampler.max() <= poolSize, "pool_size " + poolSize + ", but Postgres saw " + sampler.max());
             assertTrue(Pgmux.serverConnections(DATABASE, STORM_USER) <= poolSize);
+            awaitTrue("every server is back in the pool", () -> pool(pgmux, STORM_USER).activeServers() == 0);
             PoolCounts counts = pool(pgmux, STORM_USER);
             assertEquals(0, counts.waiting());
             assertTrue(counts.idleServers() >= 1 && counts.idleServers() <= poolSize, counts::toString);
@@ -227,38 +227,6 @@ class PoolLimitsIT {
             return results;
         } finally {
             threads.shutdownNow();
-        }
-    }
-
-    /** Samples pgmux's server connections in pg_stat_activity until closed, keeping the maximum. */
-    private static final class ServerSampler implements AutoCloseable {
-        private final AtomicInteger max = new AtomicInteger();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-
-        ServerSampler(String database, String user) {
-            thread = new Thread(() -> {
-                while (running.get()) {
-                    try {
-                        max.accumulateAndGet(Pgmux.serverConnections(database, user), Math::max);
-                        Thread.sleep(10);
-                    } catch (SQLException | InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "server-sampler");
-            thread.start();
-        }
-
-        int max() throws InterruptedException {
-            close();
-            return max.get();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running.set(false);
-            thread.join();
         }
     }
 

@@ -117,8 +117,14 @@ public final class Pgmux implements AutoCloseable {
      * one asking: pgmux's server connections, when the test opens no direct ones.
      */
     public static int serverConnections(String database, String user) throws SQLException {
-        try (Connection direct = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null);
-             Statement st = direct.createStatement();
+        try (Connection direct = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null)) {
+            return serverConnections(direct, database, user);
+        }
+    }
+
+    /** As {@link #serverConnections(String, String)}, asked on an open direct connection. */
+    static int serverConnections(Connection direct, String database, String user) throws SQLException {
+        try (Statement st = direct.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
                      + " AND datname = '" + database + "' AND usename = '" + user + "' AND pid <> pg_backend_pid()")) {
             rs.next();
