@@ -37,6 +37,11 @@ public final class Pgmux implements AutoCloseable {
 
     /** Starts pgmux with {@code yaml} added to the base config (keys given here win). */
     public static Pgmux start(String yaml) {
+        return start(yaml, System.getenv());
+    }
+
+    /** As {@link #start(String)}, with {@code env} as the environment {@code ${NAME}} reads from. */
+    public static Pgmux start(String yaml, Map<String, String> env) {
         TestPostgres pg = TestPostgres.get();
         StringBuilder config = new StringBuilder();
         if (!yaml.contains("listen:")) {
@@ -47,7 +52,7 @@ public final class Pgmux implements AutoCloseable {
         }
         config.append(yaml.replace("${PG_PORT}", Integer.toString(pg.port())));
         try {
-            PgmuxConfig parsed = ConfigLoader.parse(config.toString(), System.getenv());
+            PgmuxConfig parsed = ConfigLoader.parse(config.toString(), env);
             return new Pgmux(PgmuxServer.start(parsed), parsed);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("test config is invalid:\n" + e.getMessage() + "\n---\n" + config);
@@ -112,8 +117,14 @@ public final class Pgmux implements AutoCloseable {
      * one asking: pgmux's server connections, when the test opens no direct ones.
      */
     public static int serverConnections(String database, String user) throws SQLException {
-        try (Connection direct = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null);
-             Statement st = direct.createStatement();
+        try (Connection direct = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null)) {
+            return serverConnections(direct, database, user);
+        }
+    }
+
+    /** As {@link #serverConnections(String, String)}, asked on an open direct connection. */
+    static int serverConnections(Connection direct, String database, String user) throws SQLException {
+        try (Statement st = direct.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
                      + " AND datname = '" + database + "' AND usename = '" + user + "' AND pid <> pg_backend_pid()")) {
             rs.next();

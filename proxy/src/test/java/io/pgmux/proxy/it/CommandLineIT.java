@@ -1,0 +1,209 @@
+package io.pgmux.proxy.it;
+
+import io.pgmux.proxy.testing.TestPostgres;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The shaded jar as an operator runs it: {@code java -jar pgmux.jar -c pgmux.yaml}. */
+class CommandLineIT {
+    private static final Path JAR = Path.of("target", "pgmux.jar");
+    private static final Path SHIPPED_CONFIG = Path.of("..", "conf", "pgmux.yaml");
+    private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+)\\s*$");
+    private static final String USER = "cli_user";
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void createRole() {
+        assertTrue(Files.isRegularFile(JAR), JAR.toAbsolutePath() + " is missing: failsafe runs after package");
+        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
+    }
+
+    @Test
+    void theJarServesClientsAndExitsZeroOnSigterm() throws Exception {
+        // given pgmux started from the jar with a config file and a --listen override
+        TestPostgres pg = TestPostgres.get();
+        Path config = Files.writeString(dir.resolve("pgmux.yaml"),
+                "listen: \"127.0.0.1:6432\"\nupstream: \"" + pg.host() + ":" + pg.port() + "\"\nshutdown_timeout: 5s\n");
+        Process pgmux = pgmux("-c", config.toString(), "--listen", "127.0.0.1:0").redirectErrorStream(true).start();
+        try {
+            Output output = Output.of(pgmux);
+            int port = output.awaitListeningPort();
+
+            // when a client connects and runs a query
+            try (Connection client = connect(port)) {
+                assertEquals(USER + " 42", queryString(client, "SELECT current_user || ' ' || 6 * 7"));
+
+                // then SIGTERM stops pgmux with exit status 0, ending the idle client's session
+                // (sent through the handle: Process.destroy() would also close our end of the output)
+                pgmux.toHandle().destroy();
+                assertTrue(pgmux.waitFor(30, TimeUnit.SECONDS), "pgmux still running 30 s after SIGTERM");
+                assertEquals(0, pgmux.exitValue(), output::text);
+                assertThrows(SQLException.class, () -> queryString(client, "SELECT 1"));
+            }
+            assertTrue(output.awaitLine("pgmux stopped"), output::text);
+            assertFalse(accepts(port), "nothing listens on " + port + " any more");
+        } finally {
+            pgmux.destroyForcibly();
+        }
+    }
+
+    @Test
+    void checkAcceptsTheShippedConfig() throws Exception {
+        Result result = run(pgmux("--check", "-c", SHIPPED_CONFIG.toString()));
+
+        assertEquals(0, result.exitCode(), result::toString);
+        assertTrue(result.stdout().contains("config OK: " + SHIPPED_CONFIG), result::toString);
+    }
+
+    @Test
+    void aBadConfigExitsWithStatus2AndNamesTheYamlPathOnStderr() throws Exception {
+        Path config = Files.writeString(dir.resolve("bad.yaml"),
+                "listen: \"127.0.0.1:0\"\ndatabases:\n  app:\n    pool_size: 0\n");
+
+        Result result = run(pgmux("-c", config.toString()));
+
+        assertEquals(2, result.exitCode(), result::toString);
+        assertTrue(result.stderr().contains("databases.app.pool_size: must be 1..100000"), result::toString);
+        assertFalse(result.stdout().contains("listening on"), result::toString);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static ProcessBuilder pgmux(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command);
+    }
+
+    private record Result(int exitCode, String stdout, String stderr) {}
+
+    private Result run(ProcessBuilder builder) throws IOException, InterruptedException {
+        Path out = dir.resolve("stdout.txt");
+        Path err = dir.resolve("stderr.txt");
+        Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("pgmux did not exit within 60 s: " + Files.readString(out) + Files.readString(err));
+        }
+        return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    /** A child's output (stdout and stderr), read line by line as it comes. */
+    private static final class Output {
+        private static final String END = "\u0000end";
+        private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        private final StringBuffer text = new StringBuffer();
+
+        static Output of(Process process) {
+            Output output = new Output();
+            Thread reader = new Thread(() -> output.read(process), "pgmux-output");
+            reader.setDaemon(true);
+            reader.start();
+            return output;
+        }
+
+        private void read(Process process) {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    text.append(line).append('\n');
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                text.append("(reading the output failed: ").append(e).append(")\n");
+            } finally {
+                lines.add(END);
+            }
+        }
+
+        String text() {
+            return text.toString();
+        }
+
+        /** The port from the "listening on" line pgmux logs once it accepts clients. */
+        int awaitListeningPort() throws InterruptedException {
+            String line = awaitLineMatching(LISTENING);
+            if (line == null) {
+                throw new AssertionError("pgmux did not log \"listening on\":\n" + text());
+            }
+            Matcher m = LISTENING.matcher(line);
+            assertTrue(m.find());
+            assertEquals("127.0.0.1", m.group(1), line);
+            return Integer.parseInt(m.group(2));
+        }
+
+        boolean awaitLine(String fragment) throws InterruptedException {
+            return awaitLineMatching(Pattern.compile(Pattern.quote(fragment))) != null;
+        }
+
+        /** The next line matching {@code pattern}, or null if the output ends or 60 s pass first. */
+        private String awaitLineMatching(Pattern pattern) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (line == null || line.equals(END)) {
+                    if (line != null) {
+                        lines.add(END);
+                    }
+                    return null;
+                }
+                if (pattern.matcher(line).find()) {
+                    return line;
+                }
+            }
+        }
+    }
+
+    private static Connection connect(int port) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", USER);
+        props.setProperty("connectTimeout", "10");
+        props.setProperty("socketTimeout", "30");
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + TestPostgres.DATABASE, props);
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String queryString(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            assertTrue(rs.next(), sql);
+            return rs.getString(1);
+        }
+    }
+}

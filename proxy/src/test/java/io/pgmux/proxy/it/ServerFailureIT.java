@@ -1,0 +1,271 @@
+package io.pgmux.proxy.it;
+
+import io.pgmux.proxy.pool.PoolCounts;
+import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.TestPostgres;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.postgresql.util.PSQLException;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static io.pgmux.proxy.testing.TestPostgres.DATABASE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Postgres restarting, down, or killing a server connection: clients holding a server get an error
+ * and can reconnect; everybody else goes on, and the pools replace what they lost. Every test leaves
+ * Postgres running for the test classes after it.
+ */
+class ServerFailureIT {
+    private static final String TX_USER = "sfail_tx";
+    private static final String IDLE_USER = "sfail_idle";
+    private static final String DOWN_USER = "sfail_down";
+    private static final String OUTAGE_USER = "sfail_outage";
+    private static final String KILLED_USER = "sfail_killed";
+    /** One server per pool: a slot the pool failed to free after a failure would leave clients waiting. */
+    private static final String ONE_SERVER = "pool_size: 1\nquery_wait_timeout: 10s\n";
+
+    private final TestPostgres pg = TestPostgres.get();
+
+    @BeforeAll
+    static void createRoles() {
+        for (String role : List.of(TX_USER, IDLE_USER, DOWN_USER, OUTAGE_USER, KILLED_USER)) {
+            TestPostgres.get().execute("DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN");
+        }
+    }
+
+    @AfterEach
+    void leavePostgresRunning() {
+        ensureRunning();
+    }
+
+    @Test
+    void aClientInATransactionWhenPostgresRestartsGetsAnErrorAndCanReconnect() throws Exception {
+        try (Pgmux pgmux = Pgmux.start(ONE_SERVER); Connection inTransaction = pgmux.jdbc(TX_USER)) {
+            // given a client in a transaction
+            inTransaction.setAutoCommit(false);
+            int pidBefore = queryInt(inTransaction, "SELECT pg_backend_pid()");
+
+            // when Postgres restarts
+            try {
+                pg.restart();
+            } finally {
+                ensureRunning();
+            }
+
+            // then its transaction is gone with an error saying so
+            SQLException e = assertThrows(SQLException.class, () -> queryInt(inTransaction, "SELECT 1"));
+            assertTrue(Set.of("57P01", "08006").contains(e.getSQLState()), () -> e.getSQLState() + " " + e.getMessage());
+
+            // and it can reconnect and work
+            try (Connection again = pgmux.jdbc(TX_USER)) {
+                again.setAutoCommit(false);
+                int pidAfter = queryInt(again, "SELECT pg_backend_pid()");
+                assertEquals(pidAfter, queryInt(again, "SELECT pg_backend_pid()"));
+                again.commit();
+                assertNotEquals(pidBefore, pidAfter);
+            }
+        }
+    }
+
+    @Test
+    void anIdleClientGoesOnAfterARestartWithoutReconnectingAndThePoolReplacesItsServers() throws Exception {
+        try (Pgmux pgmux = Pgmux.start(ONE_SERVER); Connection idle = pgmux.jdbc(IDLE_USER)) {
+            // given an idle client (holding no server) and the pool's server
+            int pidBefore = queryInt(idle, "SELECT pg_backend_pid()");
+            Timestamp startedBefore = queryTimestamp(idle, "SELECT pg_postmaster_start_time()");
+
+            // when Postgres restarts
+            try {
+                pg.restart();
+            } finally {
+                ensureRunning();
+            }
+            awaitTrue("pgmux dropped the servers Postgres closed", () -> isEmpty(pool(pgmux, IDLE_USER)));
+
+            // then the same connection goes on, served by the new Postgres
+            Timestamp startedAfter = queryTimestamp(idle, "SELECT pg_postmaster_start_time()");
+            assertTrue(startedAfter.after(startedBefore), startedBefore + " then " + startedAfter);
+            int pidAfter = queryInt(idle, "SELECT pg_backend_pid()");
+            assertNotEquals(pidBefore, pidAfter);
+            awaitTrue("the new server is back in the pool", () -> pool(pgmux, IDLE_USER).idleServers() == 1);
+            assertEquals(1, Pgmux.serverConnections(DATABASE, IDLE_USER));
+        }
+    }
+
+    @Test
+    void withPostgresDownANewClientGetsAClearErrorAndIsServedOnceItIsBack() throws Exception {
+        Pgmux pgmux = null;
+        pg.stop();
+        try {
+            // given pgmux started while Postgres is down
+            pgmux = Pgmux.start(ONE_SERVER + "server_login_retry: 1s\nserver_connect_timeout: 5s\n");
+            Pgmux started = pgmux;
+
+            // when a client logs in, it is told at once why it cannot be served
+            PSQLException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                    () -> assertThrows(PSQLException.class, () -> started.jdbc(DOWN_USER).close()));
+            assertEquals("08006", e.getSQLState(), e::getMessage);
+            assertTrue(e.getMessage().contains("127.0.0.1:" + pg.port()), e::getMessage);
+
+            // then once Postgres is back, new clients are served without restarting pgmux
+            pg.start();
+            try (Connection c = connectWhenServed(pgmux, DOWN_USER)) {
+                assertEquals(DOWN_USER, queryString(c, "SELECT current_user"));
+            }
+        } finally {
+            ensureRunning();
+            if (pgmux != null) {
+                pgmux.close();
+            }
+        }
+    }
+
+    @Test
+    void aLoggedInClientGetsAnErrorWhilePostgresIsDownAndGoesOnWhenItIsBack() throws Exception {
+        try (Pgmux pgmux = Pgmux.start(ONE_SERVER + "server_login_retry: 1s\nserver_connect_timeout: 5s\n");
+             Connection client = pgmux.jdbc(OUTAGE_USER)) {
+            assertEquals(1, queryInt(client, "SELECT 1"));
+            try {
+                // given Postgres down
+                pg.stop();
+                awaitTrue("pgmux dropped the server Postgres closed", () -> isEmpty(pool(pgmux, OUTAGE_USER)));
+
+                // when the client sends a query, it gets an error and stays connected
+                PSQLException e = assertThrows(PSQLException.class, () -> queryInt(client, "SELECT 2"));
+                assertEquals("08006", e.getSQLState(), e::getMessage);
+                assertNotNull(e.getServerErrorMessage(), e::getMessage);
+                assertEquals("ERROR", e.getServerErrorMessage().getSeverity());
+                assertTrue(e.getMessage().contains("127.0.0.1:" + pg.port()), e::getMessage);
+                assertFalse(client.isClosed());
+            } finally {
+                ensureRunning();
+            }
+
+            // then once Postgres is back the same connection is served
+            assertEquals(3, queryIntWhenServed(client, "SELECT 3"));
+        }
+    }
+
+    @Test
+    void aServerKilledWhileIdleInThePoolIsDroppedAndTheNextClientGetsAWorkingOne() throws Exception {
+        try (Pgmux pgmux = Pgmux.start(ONE_SERVER); Connection client = pgmux.jdbc(KILLED_USER)) {
+            // given one idle server in the pool
+            int pid = queryInt(client, "SELECT pg_backend_pid()");
+            awaitTrue("the server is back in the pool", () -> pool(pgmux, KILLED_USER).idleServers() == 1);
+
+            // when Postgres terminates it
+            try (Connection direct = pg.connect(DATABASE, TestPostgres.SUPERUSER, null)) {
+                assertTrue(queryBoolean(direct, "SELECT pg_terminate_backend(" + pid + ", 10000)"));
+            }
+            awaitTrue("pgmux dropped the terminated server", () -> isEmpty(pool(pgmux, KILLED_USER)));
+
+            // then the next query, and the next client, get a new server without an error
+            int newPid = queryInt(client, "SELECT pg_backend_pid()");
+            assertNotEquals(pid, newPid);
+            try (Connection next = pgmux.jdbc(KILLED_USER)) {
+                assertEquals(KILLED_USER, queryString(next, "SELECT current_user"));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void ensureRunning() {
+        if (!pg.isRunning()) {
+            pg.start();
+        }
+    }
+
+    private static PoolCounts pool(Pgmux pgmux, String user) {
+        return pgmux.server().pools().pool(DATABASE, user).orElseThrow().counts();
+    }
+
+    private static boolean isEmpty(PoolCounts counts) {
+        return counts.idleServers() == 0 && counts.activeServers() == 0 && counts.connectingServers() == 0;
+    }
+
+    /** Logs in, retrying while pgmux still reports the outage (for up to server_login_retry and then some). */
+    private static Connection connectWhenServed(Pgmux pgmux, String user) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            try {
+                return pgmux.jdbc(user);
+            } catch (SQLException e) {
+                if (!"08006".equals(e.getSQLState()) || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static int queryIntWhenServed(Connection c, String sql) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            try {
+                return queryInt(c, sql);
+            } catch (SQLException e) {
+                if (!"08006".equals(e.getSQLState()) || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static int queryInt(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            assertTrue(rs.next(), sql);
+            return rs.getInt(1);
+        }
+    }
+
+    private static boolean queryBoolean(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            assertTrue(rs.next(), sql);
+            return rs.getBoolean(1);
+        }
+    }
+
+    private static String queryString(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            assertTrue(rs.next(), sql);
+            return rs.getString(1);
+        }
+    }
+
+    private static Timestamp queryTimestamp(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            assertTrue(rs.next(), sql);
+            return rs.getTimestamp(1);
+        }
+    }
+}
