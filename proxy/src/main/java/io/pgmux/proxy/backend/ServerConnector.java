@@ -134,8 +134,17 @@ public final class ServerConnector {
         return millis <= 0 || millis > Integer.MAX_VALUE ? 0 : (int) millis;
     }
 
+    /** The cause in a person's words: "Connection refused", not the native call that reported it. */
     private static String describe(Throwable cause) {
         String message = cause.getMessage();
-        return message != null ? message : cause.getClass().getSimpleName();
+        if (message == null) {
+            return cause.getClass().getSimpleName();
+        }
+        int nativeCall = message.indexOf("): ");
+        if (message.contains("failed with error(") && nativeCall >= 0) {
+            message = message.substring(nativeCall + 3);
+        }
+        int address = message.indexOf(": /");
+        return address > 0 ? message.substring(0, address) : message;
     }
 }

@@ -136,8 +136,8 @@ final class ServerLogin {
     private String plaintextPassword(String method) throws LoginFailure {
         String password = settings.serverPassword();
         if (password == null || Md5Password.isSecret(password) || ScramSecret.isSecret(password)) {
-            throw new LoginFailure(ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "server asks for a " + method
-                    + " for user \"" + settings.serverUser() + "\" but pgmux has no plaintext password for it")
+            throw new LoginFailure(ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "server asks for " + method
+                    + " authentication of user \"" + settings.serverUser() + "\" but pgmux has no plaintext password for it")
                     .withHint("Set the password under databases.<name>.password or users.<name>.password in the pgmux config."));
         }
         return password;

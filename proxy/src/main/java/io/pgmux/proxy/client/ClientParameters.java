@@ -22,6 +22,10 @@ final class ClientParameters {
             "integer_datetimes", "is_superuser", "session_authorization", "in_hot_standby");
 
     private final Map<String, String> values = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    /** What the client asked for at login (as the server normalizes it, once known): what RESET returns to. */
+    private final Map<String, String> startup = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    /** Settings the server reports (ParameterStatus): RESET of one is reported back by the server. */
+    private final Set<String> reported = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
 
     /** The client's own startup settings, before the server defaults are known. */
     static ClientParameters fromStartup(Map<String, String> startup) {
@@ -35,6 +39,7 @@ final class ClientParameters {
         if (options != null) {
             parameters.values.putAll(StartupOptions.parse(options));
         }
+        parameters.startup.putAll(parameters.values);
         return parameters;
     }
 
@@ -43,6 +48,7 @@ final class ClientParameters {
         welcome.reported().forEach((name, value) -> {
             if (!NOT_SYNCED.contains(name)) {
                 values.putIfAbsent(name, value);
+                reported.add(name);
             }
         });
     }
@@ -54,8 +60,51 @@ final class ClientParameters {
         }
     }
 
+    /** The client changed a setting ({@code SET name ...}). */
     void set(String name, String value) {
         values.put(name, value);
+    }
+
+    /** A startup setting as the server spells it: the current value and what RESET returns to. */
+    void normalizeStartup(String name, String value) {
+        values.put(name, value);
+        if (startup.containsKey(name)) {
+            startup.put(name, value);
+        }
+    }
+
+    /**
+     * The client reset a setting: back to its startup value, as Postgres does; a reported setting
+     * without one follows the server's ParameterStatus; any other goes back to the server default.
+     */
+    void reset(String name) {
+        String atStartup = startup.get(name);
+        if (atStartup != null) {
+            values.put(name, atStartup);
+        } else if (!reported.contains(name)) {
+            values.remove(name);
+        }
+    }
+
+    /**
+     * Reported settings that a reset returned to a startup value: the server reported its own
+     * default, so the client must be told the value it will have from its next transaction on.
+     */
+    Map<String, String> reportedStartupValues(String onlyName) {
+        Map<String, String> corrected = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        startup.forEach((name, value) -> {
+            if (reported.contains(name) && (onlyName == null || onlyName.equalsIgnoreCase(name))) {
+                corrected.put(name, value);
+            }
+        });
+        return corrected;
+    }
+
+    /** {@code RESET ALL} or {@code DISCARD ALL}. */
+    void resetAll() {
+        for (String name : Set.copyOf(values.keySet())) {
+            reset(name);
+        }
     }
 
     String get(String name) {

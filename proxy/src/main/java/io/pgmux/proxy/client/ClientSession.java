@@ -365,7 +365,7 @@ public final class ClientSession implements Waiter {
             String value = setting.getValue();
             String accepted = pool.acceptedSetting(name, value);
             if (accepted != null) {
-                parameters.set(name, accepted);
+                parameters.normalizeStartup(name, accepted);
             } else if (!(welcome != null && value.equals(welcome.get(name))) && !isPlainApplicationName(name, value)) {
                 allKnown = false;
             }
@@ -484,7 +484,7 @@ public final class ClientSession implements Waiter {
                 return true;
             }
         } else if (type == Frontend.QUERY && statements.inspectsSql()) {
-            SqlCommand command = SqlCommand.of(frame);
+            SqlCommand command = SqlCommand.of(frame, frame.readerIndex() + Frames.HEADER_SIZE);
             if (command.isDeallocate() && statements.rewrites()) {
                 frame.release();
                 if (command.deallocatesAll()) {
@@ -728,6 +728,32 @@ public final class ClientSession implements Waiter {
         }
 
         @Override
+        public void onClientSettingChanged(SqlCommand command) {
+            ServerConnection server = currentServer();
+            switch (command.kind()) {
+                case SET -> {
+                    parameters.set(command.name(), command.value());
+                    server.parameters().applied(command.name(), command.value());
+                }
+                case RESET -> {
+                    parameters.reset(command.name());
+                    server.parameters().reset(command.name());
+                    tellStartupValues(command.name());
+                }
+                case RESET_ALL -> {
+                    parameters.resetAll();
+                    server.parameters().resetApplied();
+                    tellStartupValues(null);
+                }
+                default -> throw new IllegalArgumentException("not a setting change: " + command);
+            }
+        }
+
+        private void tellStartupValues(String onlyName) {
+            parameters.reportedStartupValues(onlyName).forEach((name, value) -> toClient(new ParameterStatus(name, value).encode(channel.alloc())));
+        }
+
+        @Override
         public void onQueryDone(long nanos) {
             pool.stats().onQuery(nanos);
         }
@@ -799,7 +825,7 @@ public final class ClientSession implements Waiter {
             String value = i < normalized.size() ? normalized.get(i) : setting.getValue();
             i++;
             pool.rememberAcceptedSetting(setting.getKey(), setting.getValue(), value);
-            parameters.set(setting.getKey(), value);
+            parameters.normalizeStartup(setting.getKey(), value);
         }
     }
 
@@ -808,6 +834,13 @@ public final class ClientSession implements Waiter {
         if (state instanceof Linked) {
             boolean transactionMode = pool.settings().mode() == PoolMode.TRANSACTION;
             if (link.isClean() && (transactionMode || shuttingDown)) {
+                if (link.takeSqlPrepared()) {
+                    log.warn("c{} [{}] ran SQL PREPARE inside a larger query; deallocating it before server {} is shared",
+                            id, poolName(), link.server);
+                    link.inject(InjectedQuery.reset("DEALLOCATE ALL"));
+                    sendToServer(link);
+                    return;
+                }
                 releaseServer(link);
                 state = link.errorSinceSync() ? new FailedUntilSync() : new Idle();
                 if (shuttingDown) {
@@ -869,7 +902,8 @@ public final class ClientSession implements Waiter {
     private void abandon(ServerLink link) {
         state = new Abandoned(link);
         String resetQuery = pool.settings().mode() == PoolMode.SESSION ? pool.settings().resetQuery() : "";
-        if (link.isClean() && resetQuery.isEmpty()) {
+        boolean deallocate = link.takeSqlPrepared();
+        if (link.isClean() && resetQuery.isEmpty() && !deallocate) {
             releaseServer(link);
             state = new Closed();
             return;
@@ -877,6 +911,9 @@ public final class ClientSession implements Waiter {
         if (link.isClean() || link.needsOnlyRollback()) {
             if (link.inTransaction()) {
                 link.inject(InjectedQuery.rollback());
+            }
+            if (deallocate) {
+                link.inject(InjectedQuery.reset("DEALLOCATE ALL"));
             }
             if (!resetQuery.isEmpty()) {
                 link.inject(InjectedQuery.reset(resetQuery));

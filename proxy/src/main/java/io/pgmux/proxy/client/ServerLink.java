@@ -26,6 +26,8 @@ import io.pgmux.proxy.prepared.ServerStatements;
 import io.pgmux.proxy.prepared.ServerStatements.Slot;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One client holding one server: everything sent to the server passes {@link #sendFromClient} and
@@ -53,6 +55,9 @@ final class ServerLink {
 
         /** A server reported a changed setting during the client's transaction. */
         void onClientParameterStatus(String name, String value);
+
+        /** A SET or RESET of the client's took effect (committed, or outside a transaction). */
+        void onClientSettingChanged(SqlCommand command);
 
         /** One of pgmux's own queries got its ReadyForQuery. */
         void onInjectedQueryDone(InjectedQuery query);
@@ -97,6 +102,18 @@ final class ServerLink {
     private boolean skipping;
     /** The client got an error for an extended-protocol message since its last Sync. */
     private boolean errorSinceSync;
+    /** What the client's unnamed statement and unnamed portal do, if it is a SET or RESET pgmux tracks. */
+    private SqlCommand unnamedStatementCommand;
+    private SqlCommand unnamedPortalCommand;
+    /**
+     * SETs and RESETs that completed and wait for the next ReadyForQuery: they count once the
+     * server is out of any transaction (committed or autocommit), not if a ROLLBACK came first.
+     * (Postgres reports changed settings just before ReadyForQuery, so that is also when a RESET's
+     * server default has arrived and the client's startup value can take its place.)
+     */
+    private List<SqlCommand> settingsInTransaction;
+    /** The client ran SQL PREPARE (inside a larger query): its statement must not outlive the transaction. */
+    private boolean sqlPrepared;
 
     ServerLink(ServerConnection server, StatementContext statements, Outbox toServer, ByteBufAllocator alloc, Events events) {
         this.server = server;
@@ -144,6 +161,17 @@ final class ServerLink {
         return status != TransactionStatus.IDLE;
     }
 
+    /**
+     * The client left an SQL-level prepared statement on the server (PREPARE inside a larger query,
+     * which pgmux cannot refuse beforehand): it must be deallocated before the server is shared.
+     * Answers once.
+     */
+    boolean takeSqlPrepared() {
+        boolean prepared = sqlPrepared;
+        sqlPrepared = false;
+        return prepared;
+    }
+
     /** The injected query whose replies come next, or null. */
     InjectedQuery currentInjected() {
         return !replies.isEmpty() && replies.headKind() == ReplyQueue.QUERY && replies.headSwallowed()
@@ -182,7 +210,8 @@ final class ServerLink {
             case Frontend.DESCRIBE -> sendDescribe(frame);
             case Frontend.EXECUTE -> {
                 extendedMessage(false);
-                replies.push(ReplyQueue.EXECUTE, 0, 0, null);
+                boolean unnamedPortal = frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0;
+                replies.push(ReplyQueue.EXECUTE, 0, 0, unnamedPortal ? unnamedPortalCommand : null);
                 toServer.add(frame);
             }
             case Frontend.CLOSE -> sendClose(frame);
@@ -198,7 +227,8 @@ final class ServerLink {
     private void sendQuery(ByteBuf frame) {
         unsynced = false;
         unpinnable = true;
-        SqlCommand command = statements.inspectsSql() ? SqlCommand.of(frame) : SqlCommand.OTHER;
+        SqlCommand command = statements.inspectsSql()
+                ? SqlCommand.of(frame, frame.readerIndex() + Frames.HEADER_SIZE) : SqlCommand.OTHER;
         if (statements.rewrites()) {
             if (command.isDeallocate()) {
                 if (command.deallocatesAll()) {
@@ -222,12 +252,17 @@ final class ServerLink {
             toServer.add(new Query(REFUSAL_SQL).encode(alloc));
             return;
         }
-        replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), null);
+        replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), command.changesSetting() ? command : null);
         toServer.add(frame);
     }
 
     private void sendParse(ByteBuf frame) {
-        if (!statements.inspectsNames() || isUnnamedParse(frame)) {
+        boolean unnamed = isUnnamedParse(frame);
+        if (unnamed && statements.tracksSettings()) {
+            SqlCommand command = SqlCommand.of(frame, frame.readerIndex() + Frames.HEADER_SIZE + 1);
+            unnamedStatementCommand = command.changesSetting() ? command : null;
+        }
+        if (!statements.inspectsNames() || unnamed) {
             extendedMessage(false);
             replies.push(ReplyQueue.PARSE, 0, 0, null);
             toServer.add(frame);
@@ -259,7 +294,11 @@ final class ServerLink {
 
     private void sendBind(ByteBuf frame) {
         extendedMessage(false);
-        PreparedStatement statement = namedStatement(statements.rewrites() ? Bind.statementOf(frame) : "");
+        String statementName = Bind.statementOf(frame);
+        if (frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0) {
+            unnamedPortalCommand = statementName.isEmpty() ? unnamedStatementCommand : null;
+        }
+        PreparedStatement statement = namedStatement(statements.rewrites() ? statementName : "");
         if (statement == null) {
             replies.push(ReplyQueue.BIND, 0, 0, null);
             toServer.add(frame);
@@ -384,6 +423,11 @@ final class ServerLink {
             return;
         }
         if (replies.isEmpty()) {
+            if (type == Backend.ERROR_RESPONSE && ErrorResponse.decode(frame).isFatal()) {
+                // The server is going away (shutdown, terminated backend) and says why before it closes.
+                toClientAsError(frame, null);
+                return;
+            }
             frame.release();
             events.onLostTrack("server sent message " + Frames.describeType(type) + " that nothing asked for");
             return;
@@ -427,6 +471,7 @@ final class ServerLink {
                 frame.release();
                 events.onInjectedQueryDone((InjectedQuery) attachment);
             } else {
+                applySettingsOutsideTransaction();
                 events.onQueryDone(System.nanoTime() - sentAt);
                 events.toClient(frame);
             }
@@ -434,7 +479,7 @@ final class ServerLink {
             return;
         }
         if (type == Backend.COMMAND_COMPLETE) {
-            onCommandComplete(frame);
+            onCommandComplete(frame, attachment);
         }
         if (swallowed) {
             try {
@@ -463,6 +508,7 @@ final class ServerLink {
             frame.release();
         } else {
             errorSinceSync = false;
+            applySettingsOutsideTransaction();
             events.onQueryDone(System.nanoTime() - sentAt);
             events.toClient(frame);
         }
@@ -480,7 +526,7 @@ final class ServerLink {
             frame.release();
         } else {
             if (type == Backend.COMMAND_COMPLETE) {
-                onCommandComplete(frame);
+                onCommandComplete(frame, replies.headAttachment());
             }
             events.toClient(frame);
         }
@@ -597,23 +643,77 @@ final class ServerLink {
         }
     }
 
-    /** {@code DISCARD ALL} and {@code DEALLOCATE ALL} empty the server of statements and session settings. */
-    private void onCommandComplete(ByteBuf frame) {
+    /**
+     * A command completed. The tags that matter: a client SET/RESET (kept until the transaction is
+     * over), ROLLBACK (which undoes them), PREPARE (an SQL statement that must not
+     * outlive the client's hold on this server), {@code DISCARD ALL} and {@code DEALLOCATE ALL}
+     * (which empty the server of statements, and DISCARD ALL of settings).
+     */
+    private void onCommandComplete(ByteBuf frame, Object attachment) {
+        if (attachment instanceof SqlCommand setting) {
+            if (settingsInTransaction == null) {
+                settingsInTransaction = new ArrayList<>(2);
+            }
+            settingsInTransaction.add(setting);
+        }
         int tagStart = frame.readerIndex() + Frames.HEADER_SIZE;
         int tagLength = frame.writerIndex() - tagStart - 1;
-        if (frame.getByte(tagStart) != 'D' || (tagLength != "DISCARD ALL".length() && tagLength != "DEALLOCATE ALL".length())) {
-            return;
-        }
-        String tag = frame.toString(tagStart, tagLength, StandardCharsets.US_ASCII);
-        if (tag.equals("DISCARD ALL")) {
-            server.statements().clear();
-            server.parameters().resetApplied();
-            if (!replies.headSwallowed()) {
-                statements.client().forgetBefore(statements.client().nextGeneration());
+        switch (frame.getByte(tagStart)) {
+            case 'R' -> {
+                if (isTag(frame, tagStart, tagLength, ROLLBACK)) {
+                    settingsInTransaction = null;
+                }
             }
-        } else if (tag.equals("DEALLOCATE ALL")) {
-            server.statements().clear();
+            case 'P' -> {
+                if (isTag(frame, tagStart, tagLength, PREPARE) && statements.refusesSqlPrepare()) {
+                    sqlPrepared = true;
+                }
+            }
+            case 'D' -> {
+                if (isTag(frame, tagStart, tagLength, DISCARD_ALL)) {
+                    server.statements().clear();
+                    server.parameters().resetApplied();
+                    if (!replies.headSwallowed()) {
+                        statements.client().forgetBefore(statements.client().nextGeneration());
+                        settingsInTransaction = null;
+                        events.onClientSettingChanged(new SqlCommand(SqlCommand.Kind.RESET_ALL, null, null));
+                    }
+                } else if (isTag(frame, tagStart, tagLength, DEALLOCATE_ALL)) {
+                    server.statements().clear();
+                }
+            }
+            default -> {
+            }
         }
+    }
+
+    private static final byte[] ROLLBACK = tag("ROLLBACK");
+
+    private void applySettingsOutsideTransaction() {
+        if (settingsInTransaction != null && status == TransactionStatus.IDLE) {
+            List<SqlCommand> done = settingsInTransaction;
+            settingsInTransaction = null;
+            done.forEach(events::onClientSettingChanged);
+        }
+    }
+    private static final byte[] PREPARE = tag("PREPARE");
+    private static final byte[] DISCARD_ALL = tag("DISCARD ALL");
+    private static final byte[] DEALLOCATE_ALL = tag("DEALLOCATE ALL");
+
+    private static byte[] tag(String tag) {
+        return tag.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static boolean isTag(ByteBuf frame, int start, int length, byte[] tag) {
+        if (length != tag.length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (frame.getByte(start + i) != tag[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Emits the synthetic replies at the head of the queue: everything before them has been answered. */

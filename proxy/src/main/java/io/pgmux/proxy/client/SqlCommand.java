@@ -1,20 +1,23 @@
 package io.pgmux.proxy.client;
 
 import io.netty.buffer.ByteBuf;
-import io.pgmux.protocol.Frames;
+import io.netty.util.ByteProcessor;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * The few SQL commands pgmux must recognise in a simple Query: {@code DEALLOCATE [PREPARE] name|ALL}
- * and {@code PREPARE name ...} (but not {@code PREPARE TRANSACTION}). Only a Query whose first word
- * could be one of them is decoded at all; a DEALLOCATE is recognised only as the whole query.
+ * The few SQL commands pgmux must recognise, when one makes up a whole query: {@code DEALLOCATE},
+ * {@code PREPARE} (not {@code PREPARE TRANSACTION}), and the session settings a client changes
+ * ({@code SET [SESSION] name TO|= value}, {@code SET SCHEMA}, {@code SET name TO DEFAULT},
+ * {@code RESET name|ALL}). The first word is compared as bytes, so the text of ordinary queries is
+ * never decoded.
  */
-record SqlCommand(Kind kind, String statementName) {
-    enum Kind { DEALLOCATE, DEALLOCATE_ALL, PREPARE, OTHER }
+record SqlCommand(Kind kind, String name, String value) {
+    enum Kind { DEALLOCATE, DEALLOCATE_ALL, PREPARE, SET, RESET, RESET_ALL, OTHER }
 
-    static final SqlCommand OTHER = new SqlCommand(Kind.OTHER, null);
+    static final SqlCommand OTHER = new SqlCommand(Kind.OTHER, null, null);
+    private static final byte[][] KEYWORDS = {bytes("deallocate"), bytes("prepare"), bytes("set"), bytes("reset")};
 
     boolean isDeallocate() {
         return kind == Kind.DEALLOCATE || kind == Kind.DEALLOCATE_ALL;
@@ -28,54 +31,125 @@ record SqlCommand(Kind kind, String statementName) {
         return kind == Kind.PREPARE;
     }
 
-    static SqlCommand of(ByteBuf queryFrame) {
-        int start = queryFrame.readerIndex() + Frames.HEADER_SIZE;
-        int end = queryFrame.writerIndex() - 1;
-        while (start < end && isSpace(queryFrame.getByte(start))) {
-            start++;
-        }
-        if (start == end) {
+    boolean changesSetting() {
+        return kind == Kind.SET || kind == Kind.RESET || kind == Kind.RESET_ALL;
+    }
+
+    /** The statement name of a DEALLOCATE. */
+    String statementName() {
+        return name;
+    }
+
+    /** Classifies the null-terminated SQL text starting at {@code start} in {@code buf}. */
+    static SqlCommand of(ByteBuf buf, int start) {
+        int end = buf.forEachByte(start, buf.writerIndex() - start, ByteProcessor.FIND_NUL);
+        if (end < 0) {
             return OTHER;
         }
-        byte first = queryFrame.getByte(start);
-        if (first != 'D' && first != 'd' && first != 'P' && first != 'p') {
-            return OTHER;
+        int word = start;
+        while (word < end && isSpace(buf.getByte(word))) {
+            word++;
         }
-        return parse(queryFrame.toString(start, end - start, StandardCharsets.UTF_8));
+        for (byte[] keyword : KEYWORDS) {
+            if (startsWithWord(buf, word, end, keyword)) {
+                return parse(buf.toString(word, end - word, StandardCharsets.UTF_8));
+            }
+        }
+        return OTHER;
     }
 
     static SqlCommand parse(String sql) {
         Tokens tokens = new Tokens(sql);
-        String word = tokens.identifier();
-        if ("prepare".equals(word)) {
-            String next = tokens.identifier();
-            return next == null || next.equals("transaction") ? OTHER : new SqlCommand(Kind.PREPARE, null);
-        }
-        if (!"deallocate".equals(word)) {
+        String word = tokens.word();
+        if (word == null) {
             return OTHER;
         }
-        int mark = tokens.position;
-        String name = tokens.identifier();
-        if ("prepare".equals(name) && !tokens.atEnd()) {
-            mark = tokens.position;
-            name = tokens.identifier();
+        switch (word) {
+            case "prepare": {
+                String next = tokens.word();
+                return next == null || next.equals("transaction") ? OTHER : new SqlCommand(Kind.PREPARE, null, null);
+            }
+            case "deallocate":
+                return parseDeallocate(tokens);
+            case "set":
+                return parseSet(tokens);
+            case "reset": {
+                boolean quoted = tokens.nextIsQuoted();
+                String name = tokens.name();
+                if (name == null || !tokens.atEnd()) {
+                    return OTHER;
+                }
+                return !quoted && name.equals("all") ? new SqlCommand(Kind.RESET_ALL, null, null) : new SqlCommand(Kind.RESET, name, null);
+            }
+            default:
+                return OTHER;
+        }
+    }
+
+    private static SqlCommand parseDeallocate(Tokens tokens) {
+        boolean quoted = tokens.nextIsQuoted();
+        String name = tokens.word();
+        if ("prepare".equals(name) && !quoted && !tokens.atEnd()) {
+            quoted = tokens.nextIsQuoted();
+            name = tokens.word();
         }
         if (name == null || !tokens.atEnd()) {
             return OTHER;
         }
-        boolean quoted = sql.charAt(skipSpaces(sql, mark)) == '"';
-        return !quoted && name.equals("all") ? new SqlCommand(Kind.DEALLOCATE_ALL, null) : new SqlCommand(Kind.DEALLOCATE, name);
+        return !quoted && name.equals("all") ? new SqlCommand(Kind.DEALLOCATE_ALL, null, null)
+                : new SqlCommand(Kind.DEALLOCATE, name, null);
     }
 
-    private static int skipSpaces(String sql, int i) {
-        while (i < sql.length() && Character.isWhitespace(sql.charAt(i))) {
-            i++;
+    /** {@code SET [SESSION] name {TO|=} value}, {@code SET [SESSION] SCHEMA 'x'}; LOCAL and the special forms are not session settings pgmux tracks. */
+    private static SqlCommand parseSet(Tokens tokens) {
+        int mark = tokens.position;
+        String name = tokens.name();
+        if ("session".equals(name)) {
+            mark = tokens.position;
+            name = tokens.name();
         }
-        return i;
+        if (name == null) {
+            return OTHER;
+        }
+        if (name.equals("schema")) {
+            String value = tokens.rest();
+            return value == null ? OTHER : new SqlCommand(Kind.SET, "search_path", value);
+        }
+        switch (name) {
+            case "local", "transaction", "characteristics", "authorization", "role", "constraints", "time", "names":
+                return OTHER;
+            default:
+                break;
+        }
+        if (!tokens.skip("to") && !tokens.skip("=")) {
+            tokens.position = mark;
+            return OTHER;
+        }
+        String value = tokens.rest();
+        if (value == null) {
+            return OTHER;
+        }
+        return value.equalsIgnoreCase("default") ? new SqlCommand(Kind.RESET, name, null) : new SqlCommand(Kind.SET, name, value);
+    }
+
+    private static boolean startsWithWord(ByteBuf buf, int start, int end, byte[] keyword) {
+        if (end - start < keyword.length) {
+            return false;
+        }
+        for (int i = 0; i < keyword.length; i++) {
+            if ((buf.getByte(start + i) | 0x20) != keyword[i]) {
+                return false;
+            }
+        }
+        return start + keyword.length == end || isSpace(buf.getByte(start + keyword.length)) || buf.getByte(start + keyword.length) == ';';
     }
 
     private static boolean isSpace(byte b) {
         return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f';
+    }
+
+    private static byte[] bytes(String keyword) {
+        return keyword.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Words of a statement as Postgres folds them: unquoted lower-cased, quoted kept ("" is a quote). */
@@ -87,8 +161,14 @@ record SqlCommand(Kind kind, String statementName) {
             this.sql = sql;
         }
 
-        String identifier() {
-            position = skipSpaces(sql, position);
+        boolean nextIsQuoted() {
+            skipSpaces();
+            return position < sql.length() && sql.charAt(position) == '"';
+        }
+
+        /** An identifier: quoted, or letters, digits, _ and $, folded to lower case. */
+        String word() {
+            skipSpaces();
             if (position >= sql.length()) {
                 return null;
             }
@@ -118,6 +198,93 @@ record SqlCommand(Kind kind, String statementName) {
             return position == begin ? null : sql.substring(begin, position).toLowerCase(Locale.ROOT);
         }
 
+        /** A setting name: words joined by dots ({@code myapp.tenant}). */
+        String name() {
+            String name = word();
+            while (name != null && position < sql.length() && sql.charAt(position) == '.') {
+                position++;
+                String part = word();
+                name = part == null ? null : name + "." + part;
+            }
+            return name;
+        }
+
+        boolean skip(String token) {
+            skipSpaces();
+            if (sql.regionMatches(true, position, token, 0, token.length())) {
+                int after = position + token.length();
+                boolean wordEnds = !Character.isLetterOrDigit(token.charAt(0)) || after >= sql.length()
+                        || !isIdentifierChar(sql.charAt(after));
+                if (wordEnds) {
+                    position = after;
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * The rest of the statement as a setting value, the way SET reads it: comma-separated items,
+         * each a quoted literal (unquoted here), a double-quoted name or a plain word or number, joined
+         * by ", ". Null when empty, or when more than one statement follows.
+         */
+        String rest() {
+            skipSpaces();
+            int end = sql.length();
+            while (end > position && (Character.isWhitespace(sql.charAt(end - 1)) || sql.charAt(end - 1) == ';')) {
+                end--;
+            }
+            if (end <= position) {
+                return null;
+            }
+            StringBuilder value = new StringBuilder();
+            StringBuilder item = new StringBuilder();
+            char quote = 0;
+            for (int i = position; i < end; i++) {
+                char c = sql.charAt(i);
+                if (quote != 0) {
+                    if (c == quote && i + 1 < end && sql.charAt(i + 1) == quote) {
+                        item.append(c);
+                        if (quote == '"') {
+                            item.append(c);
+                        }
+                        i++;
+                    } else if (c == quote) {
+                        if (quote == '"') {
+                            item.append(c);
+                        }
+                        quote = 0;
+                    } else {
+                        item.append(c);
+                    }
+                } else if (c == '\'' || c == '"') {
+                    quote = c;
+                    if (c == '"') {
+                        item.append(c);
+                    }
+                } else if (c == ',') {
+                    appendItem(value, item);
+                    item.setLength(0);
+                } else if (c == ';') {
+                    return null;
+                } else if (!Character.isWhitespace(c) || !item.isEmpty()) {
+                    item.append(c);
+                }
+            }
+            if (quote != 0) {
+                return null;
+            }
+            appendItem(value, item);
+            return value.toString();
+        }
+
+        private static void appendItem(StringBuilder value, StringBuilder item) {
+            if (!value.isEmpty()) {
+                value.append(", ");
+            }
+            value.append(item.toString().strip());
+        }
+
         /** Only spaces and semicolons remain. */
         boolean atEnd() {
             for (int i = position; i < sql.length(); i++) {
@@ -127,6 +294,12 @@ record SqlCommand(Kind kind, String statementName) {
                 }
             }
             return true;
+        }
+
+        private void skipSpaces() {
+            while (position < sql.length() && Character.isWhitespace(sql.charAt(position))) {
+                position++;
+            }
         }
 
         private static boolean isIdentifierChar(char c) {

@@ -25,9 +25,14 @@ record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientSta
         return mode != PreparedStatementMode.PASSTHROUGH;
     }
 
-    /** Simple queries may be DEALLOCATE or PREPARE that pgmux handles. */
+    /** Simple queries may be DEALLOCATE, PREPARE or SET that pgmux handles. */
     boolean inspectsSql() {
-        return rewrites() || refusesSqlPrepare();
+        return rewrites() || refusesSqlPrepare() || tracksSettings();
+    }
+
+    /** In transaction mode a client's SET must follow it to its next server, and not stay behind on this one. */
+    boolean tracksSettings() {
+        return poolMode == PoolMode.TRANSACTION;
     }
 
     /** SQL-level PREPARE would leave a statement on a server other clients get next. */

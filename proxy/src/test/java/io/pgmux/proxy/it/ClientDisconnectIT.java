@@ -14,7 +14,6 @@ import io.pgmux.proxy.testing.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -178,9 +177,6 @@ class ClientDisconnectIT {
     }
 
     @Test
-    @Disabled("bug: prepared statements (named Parse, SQL PREPARE) are not transactional: they outlive the ROLLBACK pgmux"
-            + " sends for a client that died in a transaction, and the server goes back to the pool with them (named"
-            + " statements are not yet mapped per client in transaction mode, see DESIGN.md)")
     void preparedStatementsOfAClientKilledInATransactionAreNotVisibleToTheNextClient() throws Exception {
         // given: a client in a transaction that prepared statements both ways
         RawClient dead = pgmux.raw(USER);

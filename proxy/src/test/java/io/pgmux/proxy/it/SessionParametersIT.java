@@ -11,7 +11,6 @@ import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -278,8 +277,6 @@ class SessionParametersIT {
     }
 
     @Test
-    @Disabled("bug: RESET (and RESET ALL, SET ... TO DEFAULT, DISCARD ALL) of a startup setting returns it to the pooled"
-            + " server's default, not to the client's startup value; pgmux only follows the server's ParameterStatus")
     void resetTimeZoneGoesBackToTheClientsStartupValue() throws Exception {
         try (RawClient client = pgmux.raw(USER, Map.of("TimeZone", KOLKATA));
              RawClient other = pgmux.raw(USER)) {
