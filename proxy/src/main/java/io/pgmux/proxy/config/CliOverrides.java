@@ -4,7 +4,7 @@ package io.pgmux.proxy.config;
  * Values given on the command line that win over the config file; null = keep the file's.
  * See {@link PgmuxConfig#withOverrides(CliOverrides)} for what each one changes.
  */
-public record CliOverrides(HostPort listen, HostPort upstream, Integer poolSize, PoolMode poolMode) {
+public record CliOverrides(HostPort listen, HostPort upstream, Integer poolSize, PoolMode poolMode, HostPort http) {
 
     public CliOverrides {
         if (upstream != null && upstream.port() == 0) {
@@ -15,7 +15,11 @@ public record CliOverrides(HostPort listen, HostPort upstream, Integer poolSize,
         }
     }
 
+    public CliOverrides(HostPort listen, HostPort upstream, Integer poolSize, PoolMode poolMode) {
+        this(listen, upstream, poolSize, poolMode, null);
+    }
+
     public static CliOverrides none() {
-        return new CliOverrides(null, null, null, null);
+        return new CliOverrides(null, null, null, null, null);
     }
 }

@@ -43,6 +43,9 @@ public final class ConfigLoader {
     /** Postgres itself refuses messages of 1 GB or more. */
     static final int MAX_MESSAGE_SIZE = 1 << 30;
 
+    /** Database names that reach the admin console instead of a server. */
+    public static final List<String> RESERVED_DATABASES = List.of("pgbouncer", "pgmux");
+
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private ConfigLoader() {
@@ -152,18 +155,58 @@ public final class ConfigLoader {
                 root.integer("max_prepared_statements", d.preparedStatements().maxPerServer(), 1, PreparedStatementsConfig.MAX_LIMIT),
                 root.integer("max_client_prepared_statements", d.preparedStatements().maxPerClient(), 1, PreparedStatementsConfig.MAX_LIMIT));
 
+        List<String> adminUsers = root.nameList("admin_users");
+        List<String> statsUsers = root.nameList("stats_users");
+        Duration statsPeriod = root.duration("stats_period", d.observability().statsPeriod(), Duration.ofSeconds(1));
+        HostPort httpListen = readHttp(root.section("http"));
+        YamlSection logSection = root.section("log");
+        LogLevel logLevel = logSection.choice("level", d.observability().logLevel(), LogLevel::fromYaml, LogLevel.choices());
+        LogFormat logFormat = logSection.choice("format", d.observability().logFormat(), LogFormat::fromYaml,
+                LogFormat.choices());
+        logSection.reportUnknownKeys();
+
         YamlSection databasesSection = root.section("databases");
         HostPort upstream = readUpstream(root, !databasesSection.keys().isEmpty());
         Map<String, UserConfig> users = readUsers(root.section("users"), clientAuth, env);
         Map<String, DatabaseConfig> databases =
                 readDatabases(databasesSection, upstream, users, poolSize, poolMode, preparedMode, env);
         root.reportUnknownKeys();
+        checkConsoleUsers(root, "admin_users", adminUsers, users, clientAuth);
+        checkConsoleUsers(root, "stats_users", statsUsers, users, clientAuth);
 
         if (upstream == null && databasesSection.keys().isEmpty()) {
             root.error("upstream", "nothing to route to: upstream is null and no databases are listed");
         }
         return new PgmuxConfig(listen, eventLoops, maxClients, maxMessageSize, poolMode, poolSize, queryWait,
-                connect, loginRetry, idle, lifetime, resetQuery, shutdown, clientAuth, upstream, users, databases, prepared);
+                connect, loginRetry, idle, lifetime, resetQuery, shutdown, clientAuth, upstream, users, databases, prepared,
+                new ObservabilityConfig(adminUsers, statsUsers, httpListen, statsPeriod, logLevel, logFormat));
+    }
+
+    /** {@code http.listen}: host:port; null or "" = no HTTP endpoint (like {@code upstream}). */
+    private static HostPort readHttp(YamlSection http) {
+        HostPort listen;
+        if (http.isNull("listen") || http.isEmptyString("listen")) {
+            http.consume("listen");
+            listen = null;
+        } else {
+            listen = http.hostPort("listen", ObservabilityConfig.DEFAULT_HTTP_LISTEN, 0);
+        }
+        http.reportUnknownKeys();
+        return listen;
+    }
+
+    /** Console users log in with client_auth like everyone else, so they need a password unless it is trust. */
+    private static void checkConsoleUsers(YamlSection root, String key, List<String> names, Map<String, UserConfig> users,
+                                          AuthMethod clientAuth) {
+        if (clientAuth == AuthMethod.TRUST) {
+            return;
+        }
+        for (String name : names) {
+            if (!users.containsKey(name)) {
+                root.error(key, "\"" + name + "\" is not listed under users: with client_auth "
+                        + clientAuth.yamlName() + " it needs a password there to log in to the admin console");
+            }
+        }
     }
 
     private static final String PASSTHROUGH_NEEDS_SESSION = "passthrough leaves named statements on a server other clients"
@@ -249,6 +292,10 @@ public final class ConfigLoader {
             db.reportUnknownKeys();
             if (name.isEmpty()) {
                 section.error(name, "a database name must not be empty");
+                continue;
+            }
+            if (RESERVED_DATABASES.contains(name)) {
+                section.error(name, "the name is reserved for the admin console (connect to it to run SHOW POOLS, RELOAD...)");
                 continue;
             }
             databases.put(name, new DatabaseConfig(name, new HostPort(host, port), dbname, user, password,

@@ -34,7 +34,8 @@ public record PgmuxConfig(
         HostPort upstream,
         Map<String, UserConfig> users,
         Map<String, DatabaseConfig> databases,
-        PreparedStatementsConfig preparedStatements) {
+        PreparedStatementsConfig preparedStatements,
+        ObservabilityConfig observability) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -53,6 +54,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(clientAuth, "clientAuth");
         Objects.requireNonNull(preparedStatements, "preparedStatements");
+        Objects.requireNonNull(observability, "observability");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -62,6 +64,18 @@ public record PgmuxConfig(
         }
         users = Collections.unmodifiableMap(new LinkedHashMap<>(users));
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
+    }
+
+    /** A config with the default admin console, HTTP endpoint, statistics and logging settings. */
+    public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
+                       int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
+                       Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
+                       Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
+                       Map<String, DatabaseConfig> databases, PreparedStatementsConfig preparedStatements) {
+        this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
+                serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
+                shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements,
+                ObservabilityConfig.defaults());
     }
 
     /** What an empty config file gives; equal to what the shipped {@code conf/pgmux.yaml} gives. */
@@ -84,7 +98,8 @@ public record PgmuxConfig(
                 DEFAULT_SERVER,
                 Map.of(),
                 Map.of(),
-                PreparedStatementsConfig.defaults());
+                PreparedStatementsConfig.defaults(),
+                ObservabilityConfig.defaults());
     }
 
     /**
@@ -116,7 +131,7 @@ public record PgmuxConfig(
     /**
      * Applies command-line overrides; null fields keep what the file says.
      * <ul>
-     *   <li>{@code listen} replaces {@code listen}.
+     *   <li>{@code listen} replaces {@code listen}; {@code http} replaces {@code http.listen}.
      *   <li>{@code upstream} replaces {@code upstream}: where databases that are not listed go. Listed
      *       databases keep the server they were given when the file was loaded.
      *   <li>{@code poolSize} and {@code poolMode} replace the global default <em>and</em> the value
@@ -154,6 +169,7 @@ public record PgmuxConfig(
                 o.upstream() != null ? o.upstream() : upstream,
                 users,
                 newDatabases,
-                preparedStatements);
+                preparedStatements,
+                o.http() != null ? observability.withHttpListen(o.http()) : observability);
     }
 }

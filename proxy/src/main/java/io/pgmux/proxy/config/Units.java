@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * {@code MB} or {@code GB} (1024-based, as Postgres reads them). Units are not case-sensitive and may
  * be separated from the number by spaces.
  */
-final class Units {
+public final class Units {
     static final String DURATION_EXAMPLES = "500ms, 15s, 2m or 1h";
     static final String SIZE_EXAMPLES = "8192, 512kB, 64MB or 1GB";
 
@@ -68,7 +68,16 @@ final class Units {
     }
 
     /** {@code 64MB}, {@code 1500} — the largest unit that divides the size exactly. */
-    static String formatSize(long bytes) {
+    /** {@code 500ms}, {@code 15s}: the largest unit that divides the duration exactly (parses back). */
+    public static String formatDuration(java.time.Duration duration) {
+        long millis = duration.toMillis();
+        if (millis % 1000 != 0) {
+            return millis + "ms";
+        }
+        return millis / 1000 + "s";
+    }
+
+    public static String formatSize(long bytes) {
         if (bytes > 0 && bytes % (1L << 30) == 0) {
             return (bytes >> 30) + "GB";
         }

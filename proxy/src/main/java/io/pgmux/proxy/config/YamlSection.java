@@ -125,6 +125,41 @@ final class YamlSection {
         return value.intValueExact();
     }
 
+    /**
+     * A list of names: a YAML sequence of strings, or one string of comma-separated names as
+     * PgBouncer writes them ({@code "alice, bob"}). Empty names are errors; duplicates are dropped.
+     */
+    List<String> nameList(String key) {
+        Node node = take(key);
+        if (node == null) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        if (node instanceof ScalarNode scalar) {
+            if (!scalar.getValue().isBlank()) {
+                for (String name : scalar.getValue().split(",", -1)) {
+                    names.add(name.strip());
+                }
+            }
+        } else if (node instanceof SequenceNode sequence) {
+            for (Node item : sequence.getValue()) {
+                if (!(item instanceof ScalarNode scalar) || isNull(item)) {
+                    error(key, "must be a list of names (got " + describe(item) + " in the list)");
+                    return List.of();
+                }
+                names.add(scalar.getValue());
+            }
+        } else {
+            error(key, "must be a list of names (got " + describe(node) + ")");
+            return List.of();
+        }
+        if (names.stream().anyMatch(String::isEmpty)) {
+            error(key, "a name must not be empty");
+            return List.of();
+        }
+        return names.stream().distinct().toList();
+    }
+
     /** A duration no shorter than {@code min}; an unquoted integer means seconds. */
     Duration duration(String key, Duration dflt, Duration min) {
         Node node = take(key);

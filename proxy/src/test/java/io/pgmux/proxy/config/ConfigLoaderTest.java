@@ -59,7 +59,8 @@ class ConfigLoaderTest {
             for (String key : List.of("listen", "event_loops", "max_client_connections", "max_message_size",
                     "pool_mode", "pool_size", "query_wait_timeout", "server_connect_timeout", "server_login_retry",
                     "server_idle_timeout", "server_lifetime", "server_reset_query", "shutdown_timeout",
-                    "client_auth", "upstream", "users", "databases")) {
+                    "client_auth", "upstream", "users", "databases", "admin_users", "stats_users", "stats_period",
+                    "http", "log")) {
                 int at = indexOfLineStartingWith(lines, key + ":");
                 assertTrue(at > 0, key + " is set in the shipped file");
                 assertTrue(lines.get(at - 1).startsWith("#"), key + " has a comment above it");
