@@ -69,6 +69,10 @@ public final class ServerConnection {
         return processId;
     }
 
+    public long createdAtNanos() {
+        return createdAtNanos;
+    }
+
     public ServerParameters parameters() {
         return parameters;
     }

@@ -66,6 +66,7 @@ public final class ServerConnector {
 
     private void connect(Pool pool, EventLoop loop, InetSocketAddress address) {
         ServerConnection server = new ServerConnection(pool, this, address);
+        pool.onServerOpening(server);
         ServerLogin login = new ServerLogin(server, pool.settings());
         new Bootstrap()
                 .group(loop)

@@ -11,46 +11,70 @@ import io.pgmux.proxy.prepared.StatementRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The server connections of one (database, user) pair, shared by every event loop.
  *
  * <p>Each state is a list, as in PgBouncer: {@code idle} servers wait for a client, {@code waiters}
- * are clients queued (FIFO) for a server, and every other open server is held by exactly one
- * client. {@code size} counts servers open or being opened and never exceeds the pool size. All of
- * it is guarded by one lock held only for list operations: callbacks, connects and closes happen
- * after it is released.
+ * are clients queued (FIFO) for a server, {@code servers} holds every server open or being opened
+ * (held by exactly one client unless idle or logging in), and {@code closing} the retired ones whose
+ * connection is still going away. {@code size} counts {@code servers} and never exceeds the pool
+ * size (except briefly after a reload shrank it). All of it is guarded by one lock held only for list
+ * operations: callbacks, connects and closes happen after it is released.
  *
  * <pre>
  *  connect ──login ok──▶ idle ◀──release── held by a client ◀──assign── idle / new
  *     │                   │                       │
- *  login failed      idle/lifetime expired    server died / client closed it
- *     ▼                   ▼                       ▼
- *  (size--, waiters told if none left)        closed (size--)
+ *  login failed      retired: expired,         server died / client closed it
+ *     │              paused, reconnect,               │
+ *     │              pool shrank ──▶ closing ─────────┤
+ *     ▼                                               ▼
+ *  (size--, waiters told if none left)             closed
  * </pre>
+ *
+ * <p>Admin states: a <em>paused</em> pool hands out no servers (clients queue, their
+ * query_wait_timeout running) and retires every server as soon as it is idle; {@link #pause()}
+ * completes when none is left. Each server remembers the pool's <em>generation</em> when it was
+ * opened; {@link #reconnect()} and a changed upstream start a new one, and servers of an older
+ * generation are retired when next released ({@link #waitClose()} completes when none is left).
  */
 public final class Pool {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
     private static final int MAX_REMEMBERED_SETTINGS = 10_000;
 
     private final PoolKey key;
-    private final PoolSettings settings;
+    private volatile PoolSettings settings;
     private final ServerConnector connector;
-    private final PoolStats stats = new PoolStats();
+    private final PoolStats stats;
     private final StatementRegistry statements = new StatementRegistry();
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
-    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private final ArrayDeque<Queued> waiters = new ArrayDeque<>();
+    /** Every server open or being opened, with the generation it was opened in and whether it logged in. */
+    private final Map<ServerConnection, Entry> servers = new LinkedHashMap<>();
+    private final Set<ServerConnection> closing = new HashSet<>();
+    private final List<CompletableFuture<Void>> drainWaiters = new ArrayList<>();
+    private final List<CloseWaiter> closeWaiters = new ArrayList<>();
+    private final AtomicInteger clients = new AtomicInteger();
     private int size;
     private int connecting;
+    private int generation;
+    private boolean paused;
     private boolean closed;
     private ErrorResponse lastLoginError;
     private long retryAfterNanos;
@@ -59,10 +83,28 @@ public final class Pool {
     /** Client settings a server accepted, by "name=value" as the client spelled it, to the value as normalized. */
     private final Map<String, String> acceptedSettings = new ConcurrentHashMap<>();
 
+    private record Queued(Waiter waiter, long sinceNanos) {}
+
+    private static final class Entry {
+        final int generation;
+        boolean ready;
+
+        Entry(int generation) {
+            this.generation = generation;
+        }
+    }
+
+    private record CloseWaiter(int generation, CompletableFuture<Void> done) {}
+
     public Pool(PoolKey key, PoolSettings settings, ServerConnector connector) {
+        this(key, settings, connector, PoolStats.DEFAULT_WINDOW);
+    }
+
+    public Pool(PoolKey key, PoolSettings settings, ServerConnector connector, Duration statsWindow) {
         this.key = key;
         this.settings = settings;
         this.connector = connector;
+        this.stats = new PoolStats(statsWindow);
     }
 
     public PoolKey key() {
@@ -114,11 +156,13 @@ public final class Pool {
         try {
             if (closed) {
                 failure = closedError();
+            } else if (paused) {
+                waiters.addLast(new Queued(waiter, System.nanoTime()));
             } else if ((server = takeIdle(waiter.executor())) == null) {
                 if (size == 0 && lastLoginError != null && System.nanoTime() - retryAfterNanos < 0) {
                     failure = lastLoginError;
                 } else {
-                    waiters.addLast(waiter);
+                    waiters.addLast(new Queued(waiter, System.nanoTime()));
                     connect = reserveConnectIfNeeded();
                 }
             } else {
@@ -141,7 +185,7 @@ public final class Pool {
     public boolean cancelWait(Waiter waiter) {
         lock.lock();
         try {
-            return waiters.remove(waiter);
+            return waiters.removeIf(queued -> queued.waiter() == waiter);
         } finally {
             lock.unlock();
         }
@@ -151,10 +195,17 @@ public final class Pool {
     public void release(ServerConnection server) {
         boolean expired = server.isExpired(System.nanoTime(), settings.lifetime());
         Waiter next = null;
+        boolean retire;
         lock.lock();
         try {
-            if (!expired && !closed && server.isOpen()) {
-                next = waiters.pollFirst();
+            Entry entry = servers.get(server);
+            retire = expired || closed || paused || entry == null || entry.generation != generation
+                    || size > settings.poolSize();
+            if (retire) {
+                retire(server);
+            } else if (server.isOpen()) {
+                Queued queued = waiters.pollFirst();
+                next = queued != null ? queued.waiter() : null;
                 if (next != null) {
                     server.assignTo(next);
                 } else {
@@ -168,9 +219,19 @@ public final class Pool {
         }
         if (next != null) {
             deliver(next, server);
-        } else if (expired || closed) {
+        } else if (retire) {
             server.assignTo(null);
             server.terminate();
+        }
+    }
+
+    /** A new server connection is being opened for this pool; called by the connector before it connects. */
+    public void onServerOpening(ServerConnection server) {
+        lock.lock();
+        try {
+            servers.put(server, new Entry(generation));
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -183,6 +244,10 @@ public final class Pool {
         try {
             connecting--;
             lastLoginError = null;
+            Entry entry = servers.get(server);
+            if (entry != null) {
+                entry.ready = true;
+            }
         } finally {
             lock.unlock();
         }
@@ -198,21 +263,25 @@ public final class Pool {
     public void onServerLoginFailed(ServerConnection server, ErrorResponse error) {
         List<Waiter> failed = new ArrayList<>();
         boolean connect = false;
+        List<CompletableFuture<Void>> done;
         lock.lock();
         try {
             size--;
             connecting--;
+            servers.remove(server);
             lastLoginError = error;
             retryAfterNanos = System.nanoTime() + settings.loginRetry().toNanos();
             if (size == 0) {
-                failed.addAll(waiters);
+                waiters.forEach(queued -> failed.add(queued.waiter()));
                 waiters.clear();
             } else {
                 connect = reserveConnectIfNeeded();
             }
+            done = takeFinishedWaits();
         } finally {
             lock.unlock();
         }
+        done.forEach(future -> future.complete(null));
         log.warn("[{}] server login to {} failed: {}", key, settings.server(), error.message());
         for (Waiter waiter : failed) {
             fail(waiter, error);
@@ -225,14 +294,20 @@ public final class Pool {
     /** A logged-in server's connection closed, for whatever reason; it leaves the pool. */
     public void onServerClosed(ServerConnection server) {
         boolean connect;
+        List<CompletableFuture<Void>> done;
         lock.lock();
         try {
-            idle.remove(server);
-            size--;
+            if (servers.remove(server) != null) {
+                idle.remove(server);
+                size--;
+            }
+            closing.remove(server);
             connect = reserveConnectIfNeeded();
+            done = takeFinishedWaits();
         } finally {
             lock.unlock();
         }
+        done.forEach(future -> future.complete(null));
         if (connect) {
             openServer(null);
         }
@@ -247,10 +322,10 @@ public final class Pool {
                 ServerConnection server = it.next();
                 if (server.isExpired(nowNanos, settings.lifetime())
                         || server.isIdleLongerThan(nowNanos, settings.idleTimeout())) {
-                    it.remove();
                     expired.add(server);
                 }
             }
+            expired.forEach(this::retire);
         } finally {
             lock.unlock();
         }
@@ -262,35 +337,251 @@ public final class Pool {
 
     /** Stops serving: waiters are failed, idle servers closed; held servers close when released. */
     public void close() {
-        List<Waiter> failed;
+        List<Waiter> failed = new ArrayList<>();
         List<ServerConnection> toClose;
+        List<CompletableFuture<Void>> interrupted;
+        List<CloseWaiter> closeWaits;
         lock.lock();
         try {
             closed = true;
-            failed = new ArrayList<>(waiters);
+            waiters.forEach(queued -> failed.add(queued.waiter()));
             waiters.clear();
-            toClose = new ArrayList<>(idle);
-            idle.clear();
+            toClose = retireIdle();
+            interrupted = new ArrayList<>(drainWaiters);
+            drainWaiters.clear();
+            closeWaits = new ArrayList<>(closeWaiters);
+            closeWaiters.clear();
         } finally {
             lock.unlock();
         }
         failed.forEach(waiter -> fail(waiter, closedError()));
         toClose.forEach(ServerConnection::terminate);
+        interrupted.forEach(future -> future.completeExceptionally(new IllegalStateException("pool " + key + " was closed")));
+        closeWaits.forEach(wait -> wait.done().completeExceptionally(new IllegalStateException("pool " + key + " was closed")));
     }
 
-    /** A consistent view of the pool's lists, for the admin console and metrics. */
-    public PoolCounts counts() {
+    // ---------------------------------------------------------------- admin: pause, reconnect, settings
+
+    /**
+     * Stops handing out servers: clients that need one queue until {@link #resume()}; idle servers
+     * close now and the others when released. Completes when the pool has no server left.
+     */
+    public CompletableFuture<Void> pause() {
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        List<ServerConnection> toClose;
         lock.lock();
         try {
-            return new PoolCounts(waiters.size(), idle.size(), size - idle.size() - connecting, connecting);
+            paused = true;
+            toClose = retireIdle();
+            if (size == 0 && closing.isEmpty()) {
+                drained.complete(null);
+            } else {
+                drainWaiters.add(drained);
+            }
+        } finally {
+            lock.unlock();
+        }
+        toClose.forEach(ServerConnection::terminate);
+        return drained;
+    }
+
+    /** Hands out servers again; queued clients are served (new servers open for them). */
+    public void resume() {
+        List<CompletableFuture<Void>> interrupted;
+        int connects = 0;
+        lock.lock();
+        try {
+            paused = false;
+            interrupted = new ArrayList<>(drainWaiters);
+            drainWaiters.clear();
+            while (reserveConnectIfNeeded()) {
+                connects++;
+            }
+        } finally {
+            lock.unlock();
+        }
+        interrupted.forEach(future -> future.completeExceptionally(
+                new IllegalStateException("RESUME came before every server of " + key + " had closed")));
+        for (int i = 0; i < connects; i++) {
+            openServer(null);
+        }
+    }
+
+    public boolean isPaused() {
+        lock.lock();
+        try {
+            return paused;
         } finally {
             lock.unlock();
         }
     }
 
+    /** Closes every server: idle ones now, the others when released. New ones open as clients need them. */
+    public void reconnect() {
+        List<ServerConnection> toClose;
+        lock.lock();
+        try {
+            generation++;
+            toClose = retireIdle();
+        } finally {
+            lock.unlock();
+        }
+        toClose.forEach(ServerConnection::terminate);
+    }
+
+    /** Completes when no server opened before now with an older generation is left (after RECONNECT or a reload). */
+    public CompletableFuture<Void> waitClose() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        lock.lock();
+        try {
+            if (oldServersLeft(generation)) {
+                closeWaiters.add(new CloseWaiter(generation, done));
+            } else {
+                done.complete(null);
+            }
+        } finally {
+            lock.unlock();
+        }
+        return done;
+    }
+
+    /**
+     * Applies settings from a reloaded config. A new server address, database, user or password
+     * starts a new generation (idle servers close now, busy ones when released); a bigger pool opens
+     * servers for queued clients; a smaller one closes idle servers beyond the new size now and busy
+     * ones as they are released.
+     */
+    public void updateSettings(PoolSettings newSettings) {
+        PoolSettings old = settings;
+        boolean upstreamChanged = !old.server().equals(newSettings.server()) || !old.dbname().equals(newSettings.dbname())
+                || !old.serverUser().equals(newSettings.serverUser())
+                || !Objects.equals(old.serverPassword(), newSettings.serverPassword());
+        List<ServerConnection> toClose;
+        int connects = 0;
+        lock.lock();
+        try {
+            settings = newSettings;
+            if (upstreamChanged) {
+                generation++;
+                toClose = retireIdle();
+            } else {
+                toClose = new ArrayList<>();
+                while (size > newSettings.poolSize() && !idle.isEmpty()) {
+                    ServerConnection server = idle.pollLast();
+                    retire(server);
+                    toClose.add(server);
+                }
+            }
+            while (reserveConnectIfNeeded()) {
+                connects++;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (upstreamChanged) {
+            welcomeParameters = null;
+            acceptedSettings.clear();
+            log.info("[{}] server changed to {}/{} as {}: old server connections close when released", key,
+                    newSettings.server(), newSettings.dbname(), newSettings.serverUser());
+        }
+        toClose.forEach(ServerConnection::terminate);
+        for (int i = 0; i < connects; i++) {
+            openServer(null);
+        }
+    }
+
+    // ---------------------------------------------------------------- views
+
+    public void onClientJoined() {
+        clients.incrementAndGet();
+    }
+
+    public void onClientLeft() {
+        clients.decrementAndGet();
+    }
+
+    /** A consistent view of the pool's lists, for the admin console and metrics. */
+    public PoolCounts counts() {
+        long now = System.nanoTime();
+        lock.lock();
+        try {
+            Queued oldest = waiters.peekFirst();
+            return new PoolCounts(clients.get(), waiters.size(), size - idle.size() - connecting, idle.size(), connecting,
+                    closing.size(), oldest == null ? 0 : now - oldest.sinceNanos(), paused);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Every server open or logging in, with its state. */
+    public List<ServerState> servers() {
+        lock.lock();
+        try {
+            List<ServerState> states = new ArrayList<>(servers.size());
+            Set<ServerConnection> idleSet = new HashSet<>(idle);
+            servers.forEach((server, entry) -> states.add(new ServerState(server,
+                    !entry.ready ? "new" : idleSet.contains(server) ? "idle" : "active", entry.generation != generation)));
+            return states;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The error of the last failed server login, if no login succeeded since; null otherwise. */
+    public ErrorResponse lastLoginError() {
+        lock.lock();
+        try {
+            return lastLoginError;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Called with the lock held: the server leaves the pool's accounting and is about to be closed. */
+    private void retire(ServerConnection server) {
+        if (servers.remove(server) != null) {
+            size--;
+            idle.remove(server);
+            closing.add(server);
+        }
+    }
+
+    /** Called with the lock held: retires every idle server; the caller terminates them. */
+    private List<ServerConnection> retireIdle() {
+        List<ServerConnection> retired = new ArrayList<>(idle);
+        retired.forEach(this::retire);
+        return retired;
+    }
+
+    private boolean oldServersLeft(int target) {
+        for (Entry entry : servers.values()) {
+            if (entry.generation < target) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Called with the lock held: the PAUSE and WAIT_CLOSE waits that are now over. */
+    private List<CompletableFuture<Void>> takeFinishedWaits() {
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        if (paused && size == 0 && closing.isEmpty()) {
+            done.addAll(drainWaiters);
+            drainWaiters.clear();
+        }
+        for (Iterator<CloseWaiter> it = closeWaiters.iterator(); it.hasNext(); ) {
+            CloseWaiter wait = it.next();
+            if (!oldServersLeft(wait.generation())) {
+                it.remove();
+                done.add(wait.done());
+            }
+        }
+        return done;
+    }
+
     /** Called with the lock held. */
     private boolean reserveConnectIfNeeded() {
-        if (closed || waiters.size() <= connecting || size >= settings.poolSize()) {
+        if (closed || paused || waiters.size() <= connecting || size >= settings.poolSize()) {
             return false;
         }
         size++;
@@ -317,7 +608,8 @@ public final class Pool {
         connector.open(this, preferredLoop instanceof EventLoop loop ? loop : null);
     }
 
-    private static void deliver(Waiter waiter, ServerConnection server) {
+    private void deliver(Waiter waiter, ServerConnection server) {
+        stats.onServerAssigned();
         waiter.executor().execute(() -> waiter.onServerAssigned(server));
     }
 

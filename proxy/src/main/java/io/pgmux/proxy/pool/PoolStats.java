@@ -1,19 +1,46 @@
 package io.pgmux.proxy.pool;
 
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
-
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What happened in one pool, recorded from every event loop without locks: counters (LongAdder)
- * and latency recorders (HdrHistogram's {@link Recorder}, which readers sample as interval
- * histograms). Times are in microseconds, as PgBouncer reports them.
+ * and latency distributions ({@link LatencyWindow}). Times are in microseconds, as PgBouncer
+ * reports them.
  */
 public final class PoolStats {
     private static final long MAX_TRACKED_MICROS = TimeUnit.HOURS.toMicros(1);
+    static final Duration DEFAULT_WINDOW = Duration.ofSeconds(60);
 
+    /** Every counter at one moment; the difference of two is what happened in between. */
+    public record Totals(long serverAssignments, long transactions, long queries, long bytesReceived, long bytesSent,
+                         long transactionMicros, long queryMicros, long waitMicros, long waits) {
+        public static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+        public Totals minus(Totals o) {
+            return new Totals(serverAssignments - o.serverAssignments, transactions - o.transactions,
+                    queries - o.queries, bytesReceived - o.bytesReceived, bytesSent - o.bytesSent,
+                    transactionMicros - o.transactionMicros, queryMicros - o.queryMicros, waitMicros - o.waitMicros,
+                    waits - o.waits);
+        }
+
+        public Totals plus(Totals o) {
+            return new Totals(serverAssignments + o.serverAssignments, transactions + o.transactions,
+                    queries + o.queries, bytesReceived + o.bytesReceived, bytesSent + o.bytesSent,
+                    transactionMicros + o.transactionMicros, queryMicros + o.queryMicros, waitMicros + o.waitMicros,
+                    waits + o.waits);
+        }
+    }
+
+    /** What changed during the last complete stats period, and how long it was. */
+    public record Period(Totals delta, long micros) {
+        public static final Period NONE = new Period(Totals.ZERO, 0);
+    }
+
+    private final LongAdder serverAssignments = new LongAdder();
     private final LongAdder transactions = new LongAdder();
     private final LongAdder queries = new LongAdder();
     private final LongAdder bytesReceived = new LongAdder();
@@ -23,14 +50,34 @@ public final class PoolStats {
     private final LongAdder queryMicros = new LongAdder();
     private final LongAdder clientWaits = new LongAdder();
     private final LongAdder[] errorsByClass = new LongAdder[36 * 36];
-    private final Recorder waitTimes = new Recorder(MAX_TRACKED_MICROS, 3);
-    private final Recorder transactionTimes = new Recorder(MAX_TRACKED_MICROS, 3);
-    private final Recorder queryTimes = new Recorder(MAX_TRACKED_MICROS, 3);
+    private final LatencyWindow waitTimes;
+    private final LatencyWindow transactionTimes;
+    private final LatencyWindow queryTimes;
+    /** Written by the stats ticker only. */
+    private Totals periodStart = Totals.ZERO;
+    private long periodStartNanos;
+    private volatile Period lastPeriod = Period.NONE;
+    private Duration window;
 
     public PoolStats() {
+        this(DEFAULT_WINDOW);
+    }
+
+    public PoolStats(Duration window) {
         for (int i = 0; i < errorsByClass.length; i++) {
             errorsByClass[i] = new LongAdder();
         }
+        this.window = window;
+        long now = System.nanoTime();
+        periodStartNanos = now;
+        waitTimes = new LatencyWindow(window, now);
+        transactionTimes = new LatencyWindow(window, now);
+        queryTimes = new LatencyWindow(window, now);
+    }
+
+    /** The pool handed a server to a client. */
+    public void onServerAssigned() {
+        serverAssignments.increment();
     }
 
     /** A client waited this long for a server (whether it got one or not). */
@@ -38,7 +85,7 @@ public final class PoolStats {
         long micros = toMicros(nanos);
         clientWaits.increment();
         waitMicros.add(micros);
-        waitTimes.recordValue(micros);
+        waitTimes.record(micros);
     }
 
     /** A client held a server for this long: one transaction (one server lease). */
@@ -46,7 +93,7 @@ public final class PoolStats {
         long micros = toMicros(nanos);
         transactions.increment();
         transactionMicros.add(micros);
-        transactionTimes.recordValue(micros);
+        transactionTimes.record(micros);
     }
 
     /** A query (a Query, or an extended batch up to its Sync) took this long, send to ReadyForQuery. */
@@ -54,7 +101,7 @@ public final class PoolStats {
         long micros = toMicros(nanos);
         queries.increment();
         queryMicros.add(micros);
-        queryTimes.recordValue(micros);
+        queryTimes.record(micros);
     }
 
     public void onBytesFromClient(long bytes) {
@@ -71,6 +118,10 @@ public final class PoolStats {
         if (index >= 0) {
             errorsByClass[index].increment();
         }
+    }
+
+    public long serverAssignments() {
+        return serverAssignments.sum();
     }
 
     public long transactions() {
@@ -105,23 +156,66 @@ public final class PoolStats {
         return clientWaits.sum();
     }
 
+    public Totals totals() {
+        return new Totals(serverAssignments(), transactions(), queries(), bytesReceived(), bytesSent(),
+                totalTransactionMicros(), totalQueryMicros(), totalWaitMicros(), clientWaits());
+    }
+
     /** Errors sent to clients whose SQLSTATE class is {@code sqlStateClass} (e.g. "08"). */
     public long errors(String sqlStateClass) {
         int index = errorClassIndex(sqlStateClass);
         return index < 0 ? 0 : errorsByClass[index].sum();
     }
 
-    /** The wait times recorded since the previous call (the recorder's interval histogram). */
-    public Histogram takeWaitTimes() {
-        return waitTimes.getIntervalHistogram();
+    /** Every SQLSTATE class that has had an error, in order ("08", "42", ...), with its count. */
+    public Map<String, Long> errorCounts() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (int i = 0; i < errorsByClass.length; i++) {
+            long count = errorsByClass[i].sum();
+            if (count > 0) {
+                counts.put(errorClassName(i), count);
+            }
+        }
+        return counts;
     }
 
-    public Histogram takeTransactionTimes() {
-        return transactionTimes.getIntervalHistogram();
+    public LatencyWindow waitTimes() {
+        return waitTimes;
     }
 
-    public Histogram takeQueryTimes() {
-        return queryTimes.getIntervalHistogram();
+    public LatencyWindow transactionTimes() {
+        return transactionTimes;
+    }
+
+    public LatencyWindow queryTimes() {
+        return queryTimes;
+    }
+
+    /** The stats ticker's view of the last complete period (what SHOW STATS averages). */
+    public Period lastPeriod() {
+        return lastPeriod;
+    }
+
+    /** Ends the current stats period; called by one thread, the stats ticker. */
+    public Period endPeriod(long nowNanos) {
+        Totals now = totals();
+        Period period = new Period(now.minus(periodStart), Math.max(0, (nowNanos - periodStartNanos) / 1000));
+        periodStart = now;
+        periodStartNanos = nowNanos;
+        lastPeriod = period;
+        return period;
+    }
+
+    /** Changes the length of the latency windows (at reload, when stats_period changes). */
+    public synchronized void setWindowIfChanged(Duration window) {
+        if (window.equals(this.window)) {
+            return;
+        }
+        this.window = window;
+        long now = System.nanoTime();
+        waitTimes.setWindow(window, now);
+        transactionTimes.setWindow(window, now);
+        queryTimes.setWindow(window, now);
     }
 
     private static long toMicros(long nanos) {
@@ -135,5 +229,10 @@ public final class PoolStats {
         int a = Character.digit(sqlState.charAt(0), 36);
         int b = Character.digit(sqlState.charAt(1), 36);
         return a < 0 || b < 0 ? -1 : a * 36 + b;
+    }
+
+    private static String errorClassName(int index) {
+        return (Character.toUpperCase(Character.forDigit(index / 36, 36)) + "")
+                + Character.toUpperCase(Character.forDigit(index % 36, 36));
     }
 }

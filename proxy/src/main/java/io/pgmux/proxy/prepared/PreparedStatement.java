@@ -40,6 +40,11 @@ public final class PreparedStatement {
         return serverName;
     }
 
+    /** How many client names refer to this statement now. */
+    public int clientReferences() {
+        return clientReferences.get();
+    }
+
     public boolean isValidated() {
         return validated;
     }
