@@ -1,5 +1,7 @@
 package io.pgmux.proxy.cli;
 
+import java.lang.reflect.Proxy;
+
 /** The process-wide calls the daemon makes, behind an interface so tests can play the JVM. */
 interface Jvm {
     void addShutdownHook(Thread hook);
@@ -9,6 +11,9 @@ interface Jvm {
 
     /** Ends the process with {@code status} without running the remaining shutdown hooks. */
     void halt(int status);
+
+    /** Runs {@code action} on every SIGHUP; false if this JVM cannot catch signals (then nothing is set up). */
+    boolean onHangup(Runnable action);
 
     Jvm RUNTIME = new Jvm() {
         @Override
@@ -28,6 +33,38 @@ interface Jvm {
         @Override
         public void halt(int status) {
             Runtime.getRuntime().halt(status);
+        }
+
+        /** Through {@code sun.misc.Signal} (module jdk.unsupported), found by reflection so that its absence is no error. */
+        @Override
+        public boolean onHangup(Runnable action) {
+            try {
+                Class<?> signalClass = Class.forName("sun.misc.Signal");
+                Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+                Object signal = signalClass.getConstructor(String.class).newInstance("HUP");
+                Object handler = Proxy.newProxyInstance(handlerClass.getClassLoader(), new Class<?>[] {handlerClass},
+                        (proxy, method, args) -> {
+                            switch (method.getName()) {
+                                case "handle" -> action.run();
+                                case "hashCode" -> {
+                                    return System.identityHashCode(proxy);
+                                }
+                                case "equals" -> {
+                                    return proxy == args[0];
+                                }
+                                case "toString" -> {
+                                    return "pgmux SIGHUP handler";
+                                }
+                                default -> {
+                                }
+                            }
+                            return null;
+                        });
+                signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
+                return true;
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                return false;
+            }
         }
     };
 }

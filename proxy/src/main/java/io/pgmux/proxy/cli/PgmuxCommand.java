@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import io.pgmux.proxy.config.CliOverrides;
 import io.pgmux.proxy.config.ConfigException;
 import io.pgmux.proxy.config.ConfigLoader;
+import io.pgmux.proxy.config.ConfigSource;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.PoolMode;
@@ -24,7 +25,8 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code pgmux [-c FILE] [--check] [overrides]}: loads the config, applies the overrides, then either
- * reports that the config is fine ({@code --check}) or runs the proxy until SIGTERM/SIGINT.
+ * reports that the config is fine ({@code --check}) or runs the proxy until SIGTERM/SIGINT. SIGHUP
+ * reads the file again (with the same overrides) and applies it, like the admin console's RELOAD.
  *
  * <p>Exit status: 0 after {@code --check} succeeds or the proxy stops cleanly, 1 if the proxy cannot
  * start, 2 for a bad config or command line.
@@ -84,6 +86,11 @@ public final class PgmuxCommand implements Callable<Integer> {
                     + " listed database, even one that sets its own.")
     PoolMode poolMode;
 
+    @Option(names = "--http", paramLabel = "HOST:PORT", converter = ListenConverter.class,
+            description = "Where /metrics, /healthz and /readyz are served; replaces 'http.listen'. Port 0 = any free"
+                    + " port.")
+    HostPort http;
+
     private final ServerLauncher launcher;
     private final Map<String, String> env;
     private final Jvm jvm;
@@ -101,9 +108,11 @@ public final class PgmuxCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PgmuxConfig config;
+        CliOverrides overrides = new CliOverrides(listen, upstream, poolSize, poolMode, http);
+        ConfigSource source = () -> (configFile == null ? PgmuxConfig.defaults() : ConfigLoader.load(configFile, env))
+                .withOverrides(overrides);
         try {
-            PgmuxConfig base = configFile == null ? PgmuxConfig.defaults() : ConfigLoader.load(configFile, env);
-            config = base.withOverrides(new CliOverrides(listen, upstream, poolSize, poolMode));
+            config = source.load();
         } catch (ConfigException e) {
             PrintWriter err = spec.commandLine().getErr();
             e.errors().forEach(err::println);
@@ -116,14 +125,14 @@ public final class PgmuxCommand implements Callable<Integer> {
             out.flush();
             return EXIT_OK;
         }
-        return run(config);
+        return run(config, source);
     }
 
     /** Starts the proxy and blocks until it stops. */
-    private int run(PgmuxConfig config) {
+    private int run(PgmuxConfig config, ConfigSource source) {
         RunningServer server;
         try {
-            server = launcher.start(config);
+            server = launcher.start(config, source);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -138,6 +147,14 @@ public final class PgmuxCommand implements Callable<Integer> {
 
         Thread hook = new Thread(() -> stopOnSignal(server, config), "pgmux-shutdown");
         jvm.addShutdownHook(hook);
+        if (jvm.onHangup(() -> {
+            log.info("SIGHUP: reloading {}", configFile == null ? "(built-in defaults)" : configFile);
+            server.requestReload();
+        })) {
+            log.debug("SIGHUP reloads the config");
+        } else {
+            log.warn("this JVM cannot catch SIGHUP: reload the config with the admin console's RELOAD");
+        }
         try {
             server.awaitTermination();
         } catch (InterruptedException e) {

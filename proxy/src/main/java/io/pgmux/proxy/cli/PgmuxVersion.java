@@ -7,12 +7,12 @@ import java.util.Properties;
 import picocli.CommandLine.IVersionProvider;
 
 /** The version Maven wrote into {@code io/pgmux/proxy/version.properties}. */
-final class PgmuxVersion implements IVersionProvider {
+public final class PgmuxVersion implements IVersionProvider {
     private static final String RESOURCE = "/io/pgmux/proxy/version.properties";
     private static final String VERSION = read();
 
     /** For example {@code 0.1.0}; {@code unknown} when the resource is missing or was not filtered. */
-    static String current() {
+    public static String current() {
         return VERSION;
     }
 

@@ -16,4 +16,10 @@ public interface RunningServer {
      * than once.
      */
     void shutdownGracefully();
+
+    /**
+     * Reads the config file again and applies it without dropping connections (SIGHUP); returns at
+     * once, the outcome is logged. An invalid file changes nothing.
+     */
+    void requestReload();
 }

@@ -26,6 +26,7 @@ import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.protocol.message.Target;
 import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.backend.ServerConnection;
+import io.pgmux.proxy.admin.AdminConsole;
 import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.net.Outbox;
@@ -55,6 +56,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *  Idle ──Query/Parse/...──▶ Waiting ──server assigned──▶ Linked ──ReadyForQuery 'I', nothing owed──▶ Idle
  *   ▲                          │                            │
  *   └──────── error answered ──┴─▶ (FailedUntilSync ─Sync─▶ Idle)       client gone ─▶ Abandoned ─▶ Closed
+ *
+ *  Authenticating ──ok, database pgbouncer/pgmux, admin or stats user──▶ Admin (frames go to its AdminConsole)
  * </pre>
  *
  * Any state goes to Closed when the client disconnects or gets a FATAL error.
@@ -63,10 +66,11 @@ public final class ClientSession implements Waiter {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
     private static final int PAUSED_WAITING = 1;
     private static final int PAUSED_SERVER_FULL = 2;
+    private static final ErrorResponse SHUTTING_DOWN = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "pgmux is shutting down");
 
     /** Every state a session can be in; see the diagram above. */
     sealed interface State permits AwaitingStartup, Authenticating, Waiting, Validating, Idle, FailedUntilSync,
-            Linked, Abandoned, Closed {}
+            Linked, Abandoned, Admin, Closed {}
 
     /** Before the StartupMessage; SSL and GSS encryption requests are refused here. */
     record AwaitingStartup() implements State {}
@@ -91,17 +95,24 @@ public final class ClientSession implements Waiter {
     /** The client is gone; the server it held is being rolled back or reset before it goes back. */
     record Abandoned(ServerLink link) implements State {}
 
+    /** Logged in to the admin console, which gets every frame. */
+    record Admin(AdminConsole console) implements State {}
+
     record Closed() implements State {}
 
     private static final AtomicLong IDS = new AtomicLong();
 
     private final long id = IDS.incrementAndGet();
+    private final long connectedAtMillis = System.currentTimeMillis();
+    private final long connectedAtNanos = System.nanoTime();
     private final Channel channel;
     private final ProxyContext context;
     private final Outbox toServer = new Outbox();
     private State state = new AwaitingStartup();
     private boolean overClientLimit;
     private boolean shuttingDown;
+    private ErrorResponse leaveReason = SHUTTING_DOWN;
+    private boolean countedInPool;
     private boolean clientNeedsFlush;
     private int readPauses;
     private String user;
@@ -160,6 +171,8 @@ public final class ClientSession implements Waiter {
             onStartupPacket(frame);
         } else if (state instanceof Authenticating authenticating) {
             onPasswordFrame(authenticating, frame);
+        } else if (state instanceof Admin admin) {
+            admin.console().onFrame(frame);
         } else if (state instanceof Closed || state instanceof Abandoned) {
             frame.release();
         } else {
@@ -202,6 +215,11 @@ public final class ClientSession implements Waiter {
             abandon(validating.link());
         } else if (previous instanceof Linked linked) {
             abandon(linked.link());
+        } else if (previous instanceof Admin admin) {
+            admin.console().onClosed();
+        }
+        if (countedInPool) {
+            pool.onClientLeft();
         }
         toServer.clear();
         cancelTarget = null;
@@ -219,8 +237,57 @@ public final class ClientSession implements Waiter {
         shuttingDown = true;
         // A client in the middle of a transaction is closed when it ends, in afterServerBatch.
         if (!(state instanceof Linked linked && !linked.link().isClean() || state instanceof Abandoned || state instanceof Closed)) {
-            fatal(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "pgmux is shutting down"));
+            fatal(leaveReason);
         }
+    }
+
+    /** Like {@link #onShutdown}, with another reason: the client's database is no longer served. */
+    public void closeWhenIdle(ErrorResponse reason) {
+        leaveReason = reason;
+        onShutdown();
+    }
+
+    /** Sends {@code reason} and closes the connection now, whatever the client is doing (KILL, KILL_CLIENT). */
+    public void kill(ErrorResponse reason) {
+        fatal(reason);
+    }
+
+    // ---------------------------------------------------------------- read on the session's loop, for the admin console
+
+    public long id() {
+        return id;
+    }
+
+    /** The pool this client uses, or null (before login, on the admin console). */
+    public Pool pool() {
+        return pool;
+    }
+
+    public ClientInfo describe() {
+        String shown;
+        long serverId = -1;
+        long waitNanos = 0;
+        if (state instanceof AwaitingStartup || state instanceof Authenticating || state instanceof Validating
+                || state instanceof Waiting w && w.forWelcome()) {
+            shown = "login";
+        } else if (state instanceof Waiting) {
+            shown = "waiting";
+            waitNanos = System.nanoTime() - waitStartedNanos;
+        } else if (state instanceof Linked linked) {
+            shown = "active";
+            serverId = linked.link().server.id();
+        } else if (state instanceof Admin) {
+            shown = "active";
+        } else if (state instanceof Idle || state instanceof FailedUntilSync) {
+            shown = "idle";
+        } else {
+            shown = "closing";
+        }
+        long requestAtMillis = waitStartedNanos == 0 ? connectedAtMillis
+                : connectedAtMillis + (waitStartedNanos - connectedAtNanos) / 1_000_000;
+        String applicationName = parameters != null ? parameters.get("application_name") : null;
+        return new ClientInfo(id, user, database, shown, channel.remoteAddress(), channel.localAddress(),
+                connectedAtMillis, requestAtMillis, waitNanos, serverId, applicationName != null ? applicationName : "");
     }
 
     /** Closes the connection at once (shutdown timeout passed). */
@@ -304,15 +371,18 @@ public final class ClientSession implements Waiter {
             fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, e.getMessage()));
             return;
         }
-        pool = context.pools().pool(database, user).orElse(null);
-        if (pool == null) {
+        boolean console = AdminConsole.isConsoleDatabase(database);
+        pool = console ? null : context.pools().pool(database, user).orElse(null);
+        if (pool == null && !console) {
             fatal(ErrorResponse.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" does not exist")
                     .withHint("pgmux serves the databases listed under \"databases\" in its config, and any database when \"upstream\" is set."));
             return;
         }
-        statements = new StatementContext(pool.settings().preparedStatements(), pool.settings().mode(),
-                new ClientStatements(pool.statements()), pool.statements(), pool.settings().maxPreparedPerServer(),
-                pool.settings().maxPreparedPerClient(), parameters.get("search_path"));
+        if (pool != null) {
+            statements = new StatementContext(pool.settings().preparedStatements(), pool.settings().mode(),
+                    new ClientStatements(pool.statements()), pool.statements(), pool.settings().maxPreparedPerServer(),
+                    pool.settings().maxPreparedPerClient(), parameters.get("search_path"));
+        }
         context.sessions().assignCancelKey(this);
         log.info("c{} [{}] login from {}", id, poolName(), channel.remoteAddress());
         ClientAuthenticator authenticator = new ClientAuthenticator(context.config().clientAuth(), user, context.credentials());
@@ -358,6 +428,12 @@ public final class ClientSession implements Waiter {
      * server; otherwise a server checks them first, as Postgres would at startup.
      */
     private void afterAuthentication() {
+        if (pool == null) {
+            openAdminConsole();
+            return;
+        }
+        pool.onClientJoined();
+        countedInPool = true;
         ServerParameters welcome = pool.welcomeParameters();
         boolean allKnown = welcome != null;
         for (Map.Entry<String, String> setting : Map.copyOf(parameters.values()).entrySet()) {
@@ -376,6 +452,18 @@ public final class ClientSession implements Waiter {
             return;
         }
         startWaiting(new ArrayList<>(), true);
+    }
+
+    private void openAdminConsole() {
+        cancelLoginTimeout();
+        AdminConsole console = AdminConsole.open(context.control(), channel, id, user, database);
+        if (console == null) {
+            log.info("c{} [{}] refused: not an admin or stats user", id, poolName());
+            fatal(AdminConsole.notAllowed(user));
+            return;
+        }
+        state = new Admin(console);
+        console.start(processId, secretKey);
     }
 
     /** Postgres keeps an application_name of printable ASCII under 64 bytes exactly as given. */
@@ -844,7 +932,7 @@ public final class ClientSession implements Waiter {
                 releaseServer(link);
                 state = link.errorSinceSync() ? new FailedUntilSync() : new Idle();
                 if (shuttingDown) {
-                    fatal(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "pgmux is shutting down"));
+                    fatal(leaveReason);
                 }
             } else if (transactionMode && link.canUnpin()) {
                 // Only named statements were prepared or described: no need to keep the server until the client's Sync.

@@ -1,10 +1,61 @@
 package io.pgmux.proxy.client;
 
+import io.pgmux.proxy.admin.Control;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.pool.PoolRegistry;
 
 import java.time.Duration;
+import java.util.Objects;
 
-/** What every client session shares: the config, the pools, the credentials and the other sessions. */
-public record ProxyContext(PgmuxConfig config, PoolRegistry pools, ClientCredentials credentials,
-        SessionRegistry sessions, Duration loginTimeout) {}
+/**
+ * What every client session shares: the config, the pools, the credentials, the other sessions and
+ * the server's controls (for the admin console). The config and the credentials change at reload;
+ * a session reads them when it needs them, so new logins see the new values.
+ */
+public final class ProxyContext {
+    private final PoolRegistry pools;
+    private final SessionRegistry sessions;
+    private final Duration loginTimeout;
+    private final Control control;
+    private volatile PgmuxConfig config;
+    private volatile ClientCredentials credentials;
+
+    public ProxyContext(PgmuxConfig config, PoolRegistry pools, SessionRegistry sessions, Duration loginTimeout,
+                        Control control) {
+        this.pools = pools;
+        this.sessions = sessions;
+        this.loginTimeout = loginTimeout;
+        this.control = Objects.requireNonNull(control, "control");
+        update(config);
+    }
+
+    public PgmuxConfig config() {
+        return config;
+    }
+
+    public ClientCredentials credentials() {
+        return credentials;
+    }
+
+    public PoolRegistry pools() {
+        return pools;
+    }
+
+    public SessionRegistry sessions() {
+        return sessions;
+    }
+
+    public Duration loginTimeout() {
+        return loginTimeout;
+    }
+
+    public Control control() {
+        return control;
+    }
+
+    /** A reloaded config: applies to logins from now on. */
+    public void update(PgmuxConfig newConfig) {
+        credentials = ClientCredentials.from(newConfig.users());
+        config = newConfig;
+    }
+}

@@ -52,4 +52,14 @@ public final class SessionRegistry {
     public List<ClientSession> all() {
         return List.copyOf(sessions);
     }
+
+    /** The connected session with this id (SHOW CLIENTS' {@code id}), or null. */
+    public ClientSession byId(long id) {
+        for (ClientSession session : sessions) {
+            if (session.id() == id) {
+                return session;
+            }
+        }
+        return null;
+    }
 }

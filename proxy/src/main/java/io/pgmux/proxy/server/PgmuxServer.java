@@ -7,93 +7,165 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.admin.Control;
+import io.pgmux.proxy.admin.ReloadResult;
 import io.pgmux.proxy.backend.ServerConnector;
 import io.pgmux.proxy.cli.RunningServer;
-import io.pgmux.proxy.client.ClientCredentials;
 import io.pgmux.proxy.client.ClientHandler;
 import io.pgmux.proxy.client.ClientSession;
 import io.pgmux.proxy.client.ProxyContext;
 import io.pgmux.proxy.client.SessionRegistry;
+import io.pgmux.proxy.config.ConfigException;
+import io.pgmux.proxy.config.ConfigSource;
+import io.pgmux.proxy.config.ConfigView;
+import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.config.ObservabilityConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.http.Health;
+import io.pgmux.proxy.http.HttpEndpoint;
+import io.pgmux.proxy.http.UpstreamProbe;
+import io.pgmux.proxy.logging.LogSettings;
+import io.pgmux.proxy.metrics.EventLoopLag;
+import io.pgmux.proxy.metrics.Metrics;
+import io.pgmux.proxy.metrics.StatsTicker;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.Transport;
+import io.pgmux.proxy.pool.Pool;
+import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.pool.PoolRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The running proxy: event loops, the client listener, the pools and the sessions. Start it with
- * {@link #start}; stop it with {@link #shutdownGracefully}, which stops accepting, lets running
- * transactions finish for up to {@code shutdown_timeout}, then closes everything.
+ * The running proxy: event loops, the client listener, the pools and the sessions, the HTTP
+ * endpoint and the background thread (reloads, statistics). Start it with {@link #start}; stop it
+ * with {@link #shutdownGracefully}, which stops accepting, lets running transactions finish for up
+ * to {@code shutdown_timeout}, then closes everything. {@link #reload} applies a new config file
+ * without dropping connections.
  */
-public final class PgmuxServer implements RunningServer {
+public final class PgmuxServer implements RunningServer, Control {
     private static final Logger log = LoggerFactory.getLogger(PgmuxServer.class);
     private static final WriteBufferWaterMark CLIENT_WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
     private static final Duration LOGIN_TIMEOUT = Duration.ofSeconds(60);
 
-    private final PgmuxConfig config;
+    private final ConfigSource source;
+    private final Transport transport;
     private final EventLoopGroup group;
+    private final EventLoopGroup httpGroup;
     private final ExecutorService resolver;
+    private final ScheduledExecutorService background;
     private final PoolRegistry pools;
     private final SessionRegistry sessions;
-    private final Channel listener;
+    private final ProxyContext context;
+    private final StatsTicker ticker;
+    private final long startedAtMillis = System.currentTimeMillis();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicLong reloadsOk = new AtomicLong();
+    private final AtomicLong reloadsFailed = new AtomicLong();
+    private volatile long lastReloadMillis = startedAtMillis;
+    private volatile PgmuxConfig config;
+    private volatile boolean shuttingDown;
+    private Channel listener;
+    private HttpEndpoint http;
+    private EventLoopLag lag;
 
-    private PgmuxServer(PgmuxConfig config, EventLoopGroup group, ExecutorService resolver, PoolRegistry pools,
-            SessionRegistry sessions, Channel listener) {
+    private PgmuxServer(PgmuxConfig config, ConfigSource source, Transport transport, EventLoopGroup group,
+                        EventLoopGroup httpGroup, ExecutorService resolver, ScheduledExecutorService background) {
         this.config = config;
+        this.source = source;
+        this.transport = transport;
         this.group = group;
+        this.httpGroup = httpGroup;
         this.resolver = resolver;
-        this.pools = pools;
-        this.sessions = sessions;
-        this.listener = listener;
+        this.background = background;
+        this.pools = new PoolRegistry(config, new ServerConnector(group, transport, resolver));
+        this.sessions = new SessionRegistry();
+        this.context = new ProxyContext(config, pools, sessions, LOGIN_TIMEOUT, this);
+        this.ticker = new StatsTicker(pools, background);
     }
 
+    /** Starts with a config that RELOAD cannot change (it is read again from nowhere). */
     public static PgmuxServer start(PgmuxConfig config) throws Exception {
+        return start(config, ConfigSource.fixed(config));
+    }
+
+    /** Starts with {@code config}; RELOAD and SIGHUP read {@code source} again. */
+    public static PgmuxServer start(PgmuxConfig config, ConfigSource source) throws Exception {
         Transport transport = Transport.best();
         int loops = config.effectiveEventLoops();
         EventLoopGroup group = transport.newGroup(loops, "pgmux-loop");
+        EventLoopGroup httpGroup = transport.newGroup(1, "pgmux-http");
         ExecutorService resolver = Executors.newCachedThreadPool(new DefaultThreadFactory("pgmux-resolver", true));
+        ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("pgmux-background", true));
+        PgmuxServer server = new PgmuxServer(config, source, transport, group, httpGroup, resolver, background);
         try {
-            ServerConnector connector = new ServerConnector(group, transport, resolver);
-            PoolRegistry pools = new PoolRegistry(config, connector);
-            SessionRegistry sessions = new SessionRegistry();
-            ProxyContext context = new ProxyContext(config, pools, ClientCredentials.from(config.users()), sessions, LOGIN_TIMEOUT);
-            Channel listener = new ServerBootstrap()
-                    .group(group)
-                    .channel(transport.serverChannelClass())
-                    .option(ChannelOption.SO_BACKLOG, 4096)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.SO_KEEPALIVE, true)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, CLIENT_WATER_MARK)
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(FrameDecoder.forClient(config.maxMessageSize()),
-                                    new ClientHandler(new ClientSession(ch, context)));
-                        }
-                    })
-                    .bind(config.listen().host(), config.listen().port())
-                    .sync()
-                    .channel();
-            group.next().scheduleAtFixedRate(pools::closeExpiredIdle, 1, 1, TimeUnit.SECONDS);
+            server.bind();
             log.info("{} transport, {} event loops", transport.name(), loops);
-            return new PgmuxServer(config, group, resolver, pools, sessions, listener);
+            return server;
         } catch (Exception | Error e) {
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            resolver.shutdownNow();
+            server.releaseResources();
             throw e;
         }
+    }
+
+    private void bind() throws Exception {
+        LogSettings.apply(config.observability().logLevel(), config.observability().logFormat());
+        listener = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, CLIENT_WATER_MARK)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(FrameDecoder.forClient(config.maxMessageSize()),
+                                new ClientHandler(new ClientSession(ch, context)));
+                    }
+                })
+                .bind(config.listen().host(), config.listen().port())
+                .sync()
+                .channel();
+        HostPort httpListen = config.observability().httpListen();
+        if (httpListen != null) {
+            http = HttpEndpoint.start(httpListen, transport, httpGroup, new HttpEndpoint.Routes() {
+                @Override
+                public String metrics() {
+                    return metricsText();
+                }
+
+                @Override
+                public CompletableFuture<Health> readiness() {
+                    return PgmuxServer.this.readiness();
+                }
+            });
+            log.info("metrics and health checks on http://{}/metrics, /healthz, /readyz", http.boundAddress());
+        }
+        group.next().scheduleAtFixedRate(pools::closeExpiredIdle, 1, 1, TimeUnit.SECONDS);
+        lag = EventLoopLag.start(group);
+        ticker.start(config.observability().statsPeriod());
     }
 
     @Override
@@ -102,13 +174,134 @@ public final class PgmuxServer implements RunningServer {
         return new HostPort(address.getAddress().getHostAddress(), address.getPort());
     }
 
+    /** Where the HTTP endpoint listens, or null when {@code http.listen} is off. */
+    public HostPort httpAddress() {
+        return http != null ? http.boundAddress() : null;
+    }
+
+    @Override
+    public PgmuxConfig config() {
+        return config;
+    }
+
+    @Override
     public SessionRegistry sessions() {
         return sessions;
     }
 
+    @Override
     public PoolRegistry pools() {
         return pools;
     }
+
+    @Override
+    public long startedAtMillis() {
+        return startedAtMillis;
+    }
+
+    @Override
+    public boolean isShuttingDown() {
+        return shuttingDown;
+    }
+
+    // ---------------------------------------------------------------- reload
+
+    @Override
+    public CompletableFuture<ReloadResult> reload() {
+        return CompletableFuture.supplyAsync(this::reloadNow, background);
+    }
+
+    @Override
+    public void requestReload() {
+        reload();
+    }
+
+    /** On the background thread: one reload at a time. */
+    private ReloadResult reloadNow() {
+        PgmuxConfig loaded;
+        try {
+            loaded = source.load();
+        } catch (ConfigException e) {
+            reloadsFailed.incrementAndGet();
+            log.warn("reload failed; the config in effect is unchanged: {}", String.join("; ", e.errors()));
+            return ReloadResult.failed(e.errors());
+        } catch (RuntimeException e) {
+            reloadsFailed.incrementAndGet();
+            log.error("reload failed; the config in effect is unchanged", e);
+            return ReloadResult.failed(List.of(e.toString()));
+        }
+        PgmuxConfig running = config;
+        List<String> changed = new ArrayList<>();
+        List<String> notices = new ArrayList<>();
+        for (ConfigView.Setting change : ConfigView.changes(running, loaded)) {
+            if (change.changeable()) {
+                changed.add(change.key());
+            } else {
+                notices.add(change.key() + " changed in the config file (" + change.defaultValue() + " -> " + change.value()
+                        + "): restart pgmux to apply it; every other change is applied");
+            }
+        }
+        PgmuxConfig effective = ConfigView.keepUnchangeable(running, loaded);
+        config = effective;
+        context.update(effective);
+        List<Pool> removed = pools.apply(effective);
+        for (ClientSession session : sessions.all()) {
+            session.executor().execute(() -> {
+                Pool pool = session.pool();
+                if (pool != null && removed.contains(pool)) {
+                    session.closeWhenIdle(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "database \""
+                            + pool.key().database() + "\" is no longer served by pgmux (removed from its config at reload)"));
+                }
+            });
+        }
+        ObservabilityConfig o = effective.observability();
+        ticker.start(o.statsPeriod());
+        LogSettings.apply(o.logLevel(), o.logFormat());
+        reloadsOk.incrementAndGet();
+        lastReloadMillis = System.currentTimeMillis();
+        notices.forEach(notice -> log.warn("reload: {}", notice));
+        log.info("config reloaded: {}{}", changed.isEmpty() ? "nothing changed" : "changed " + String.join(", ", changed),
+                removed.isEmpty() ? "" : "; closed pools " + removed.stream().map(p -> p.key().toString()).toList());
+        return new ReloadResult(List.of(), changed, notices);
+    }
+
+    // ---------------------------------------------------------------- metrics and health
+
+    private String metricsText() {
+        return Metrics.render(this, lag != null ? lag.lagNanos() : new long[0], new Metrics.ServerCounters(
+                reloadsOk.get(), reloadsFailed.get(), lastReloadMillis / 1000, isReady()));
+    }
+
+    private boolean isReady() {
+        return !shuttingDown && listener != null && listener.isActive();
+    }
+
+    private CompletableFuture<Health> readiness() {
+        boolean ready = isReady();
+        PgmuxConfig current = config;
+        Set<HostPort> targets = new LinkedHashSet<>();
+        if (current.upstream() != null) {
+            targets.add(current.upstream());
+        }
+        current.databases().values().stream().map(DatabaseConfig::server).forEach(targets::add);
+        List<Pool> poolList = new ArrayList<>(pools.all());
+        poolList.sort(Comparator.comparing(p -> p.key().toString()));
+        return UpstreamProbe.check(targets, transport, httpGroup, resolver).thenApply(lines -> {
+            StringBuilder body = new StringBuilder(ready ? "ready\n" : shuttingDown ? "not ready: shutting down\n"
+                    : "not ready: not listening\n");
+            lines.forEach(line -> body.append(line).append('\n'));
+            for (Pool pool : poolList) {
+                PoolCounts c = pool.counts();
+                ErrorResponse error = pool.lastLoginError();
+                body.append("pool ").append(pool.key()).append(": ").append(c.servers()).append(" servers")
+                        .append(c.paused() ? ", paused" : "")
+                        .append(error != null ? ", last server login failed: " + error.message() : "").append('\n');
+            }
+            return new Health(ready, body.toString());
+        });
+    }
+
+    // ---------------------------------------------------------------- shutdown
 
     @Override
     public void awaitTermination() throws InterruptedException {
@@ -118,31 +311,58 @@ public final class PgmuxServer implements RunningServer {
     /** Starts the shutdown on its own thread and returns; {@link #awaitTermination} waits for the end. */
     @Override
     public void shutdownGracefully() {
+        shutdown(false);
+    }
+
+    @Override
+    public void shutdown(boolean waitForClients) {
         if (stopping.compareAndSet(false, true)) {
-            Thread thread = new Thread(this::shutdown, "pgmux-shutdown");
+            shuttingDown = true;
+            Thread thread = new Thread(() -> shutdownNow(waitForClients), "pgmux-shutdown");
             thread.setDaemon(false);
             thread.start();
         }
     }
 
-    private void shutdown() {
-        log.info("shutting down: no new clients; waiting up to {}s for running transactions", config.shutdownTimeout().toSeconds());
+    private void shutdownNow(boolean waitForClients) {
+        Duration timeout = config.shutdownTimeout();
         listener.close().syncUninterruptibly();
-        sessions.all().forEach(session -> session.executor().execute(session::onShutdown));
-        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
-        while (sessions.connectedCount() > 0 && System.nanoTime() - deadline < 0) {
-            sleep(20);
-        }
-        if (sessions.connectedCount() > 0) {
-            log.warn("shutdown timeout: closing {} clients still connected", sessions.connectedCount());
-            sessions.all().forEach(ClientSession::forceClose);
+        if (waitForClients) {
+            log.info("shutting down: no new clients; waiting for the {} connected to leave", sessions.connectedCount());
+            while (sessions.connectedCount() > 0) {
+                sleep(20);
+            }
+        } else {
+            log.info("shutting down: no new clients; waiting up to {}s for running transactions", timeout.toSeconds());
+            sessions.all().forEach(session -> session.executor().execute(session::onShutdown));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (sessions.connectedCount() > 0 && System.nanoTime() - deadline < 0) {
+                sleep(20);
+            }
+            if (sessions.connectedCount() > 0) {
+                log.warn("shutdown timeout: closing {} clients still connected", sessions.connectedCount());
+                sessions.all().forEach(ClientSession::forceClose);
+            }
         }
         pools.closeAll();
         sleep(100);
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        resolver.shutdownNow();
+        releaseResources();
         log.info("stopped");
         terminated.countDown();
+    }
+
+    private void releaseResources() {
+        ticker.stop();
+        if (http != null) {
+            http.close();
+        }
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        httpGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        resolver.shutdownNow();
+        background.shutdownNow();
     }
 
     private static void sleep(long millis) {

@@ -24,6 +24,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.pgmux.proxy.config.CliOverrides;
 import io.pgmux.proxy.config.ConfigLoader;
+import io.pgmux.proxy.config.ConfigSource;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.PoolMode;
@@ -239,6 +240,30 @@ class PgmuxCommandTest {
     }
 
     @Test
+    void httpReplacesHttpListen() {
+        run("--http", "0.0.0.0:9999");
+
+        assertEquals(new HostPort("0.0.0.0", 9999), launcher.started.observability().httpListen());
+    }
+
+    @Test
+    void aHangupAsksTheServerToReload() throws Exception {
+        // given: a running server
+        launcher.server = new FakeServer(false);
+        CompletableFuture<Result> running = CompletableFuture.supplyAsync(this::run);
+        assertTrue(jvm.hangupSet.await(10, TimeUnit.SECONDS), "the command catches SIGHUP");
+
+        // when: SIGHUP
+        jvm.hangup.run();
+
+        // then: one reload, and the server keeps running until stopped
+        assertEquals(1, launcher.server.reloadRequests);
+        assertEquals(0, launcher.server.shutdownRequests);
+        jvm.signal();
+        assertEquals(0, running.get(10, TimeUnit.SECONDS).exitCode());
+    }
+
+    @Test
     void aSignalStopsTheServerGracefullyAndEndsTheProcessWithZero() throws Exception {
         launcher.server = new FakeServer(false);
         CompletableFuture<Result> running = CompletableFuture.supplyAsync(this::run);
@@ -260,7 +285,7 @@ class PgmuxCommandTest {
         FakeServer server = new FakeServer(true);
 
         @Override
-        public RunningServer start(PgmuxConfig config) throws Exception {
+        public RunningServer start(PgmuxConfig config, ConfigSource reloadSource) throws Exception {
             if (failure != null) {
                 throw failure;
             }
@@ -275,6 +300,7 @@ class PgmuxCommandTest {
         private final CountDownLatch terminated;
         volatile HostPort boundAddress;
         volatile int shutdownRequests;
+        volatile int reloadRequests;
 
         FakeServer(boolean alreadyTerminated) {
             terminated = new CountDownLatch(alreadyTerminated ? 0 : 1);
@@ -295,6 +321,11 @@ class PgmuxCommandTest {
             shutdownRequests++;
             terminated.countDown();
         }
+
+        @Override
+        public void requestReload() {
+            reloadRequests++;
+        }
     }
 
     /** A JVM whose shutdown the test triggers. */
@@ -305,6 +336,8 @@ class PgmuxCommandTest {
         final CountDownLatch hookAdded = new CountDownLatch(1);
         volatile boolean shuttingDown;
         volatile boolean hookRemoved;
+        volatile Runnable hangup;
+        final CountDownLatch hangupSet = new CountDownLatch(1);
 
         @Override
         public synchronized void addShutdownHook(Thread hook) {
@@ -324,6 +357,13 @@ class PgmuxCommandTest {
         @Override
         public synchronized void halt(int status) {
             halts.add(status);
+        }
+
+        @Override
+        public boolean onHangup(Runnable action) {
+            hangup = action;
+            hangupSet.countDown();
+            return true;
         }
 
         void signal() {

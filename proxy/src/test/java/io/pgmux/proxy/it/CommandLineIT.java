@@ -49,11 +49,12 @@ class CommandLineIT {
 
     @Test
     void theJarServesClientsAndExitsZeroOnSigterm() throws Exception {
-        // given pgmux started from the jar with a config file and a --listen override
+        // given pgmux started from the jar with a config file and --listen and --http overrides
         TestPostgres pg = TestPostgres.get();
         Path config = Files.writeString(dir.resolve("pgmux.yaml"),
                 "listen: \"127.0.0.1:6432\"\nupstream: \"" + pg.host() + ":" + pg.port() + "\"\nshutdown_timeout: 5s\n");
-        Process pgmux = pgmux("-c", config.toString(), "--listen", "127.0.0.1:0").redirectErrorStream(true).start();
+        Process pgmux = pgmux("-c", config.toString(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0")
+                .redirectErrorStream(true).start();
         try {
             Output output = Output.of(pgmux);
             int port = output.awaitListeningPort();

@@ -2,10 +2,14 @@ package io.pgmux.proxy.testing;
 
 import io.pgmux.proxy.config.ConfigException;
 import io.pgmux.proxy.config.ConfigLoader;
+import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.server.PgmuxServer;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -17,8 +21,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * pgmux running in the test JVM in front of {@link TestPostgres}, configured by the YAML a test
- * writes (on top of: listen on a free loopback port, upstream = the test Postgres). Connect to it
- * with {@link #jdbc} (pgJDBC, unnamed statements by default) or {@link #raw} (byte-level).
+ * writes (on top of: listen on a free loopback port, upstream = the test Postgres, the HTTP endpoint
+ * on a free loopback port). Connect to it with {@link #jdbc} (pgJDBC, unnamed statements by
+ * default), {@link #raw} (byte-level) or {@link #console} (the admin console). The config is kept in
+ * a file that RELOAD reads: {@link #rewriteConfig} changes it.
  *
  * <pre>
  * try (Pgmux pgmux = Pgmux.start("pool_size: 5")) {
@@ -29,10 +35,12 @@ import java.util.concurrent.TimeUnit;
 public final class Pgmux implements AutoCloseable {
     private final PgmuxServer server;
     private final PgmuxConfig config;
+    private final Path file;
 
-    private Pgmux(PgmuxServer server, PgmuxConfig config) {
+    private Pgmux(PgmuxServer server, PgmuxConfig config, Path file) {
         this.server = server;
         this.config = config;
+        this.file = file;
     }
 
     /** Starts pgmux with {@code yaml} added to the base config (keys given here win). */
@@ -42,23 +50,48 @@ public final class Pgmux implements AutoCloseable {
 
     /** As {@link #start(String)}, with {@code env} as the environment {@code ${NAME}} reads from. */
     public static Pgmux start(String yaml, Map<String, String> env) {
-        TestPostgres pg = TestPostgres.get();
-        StringBuilder config = new StringBuilder();
-        if (!yaml.contains("listen:")) {
-            config.append("listen: \"127.0.0.1:0\"\n");
-        }
-        if (!yaml.contains("upstream:") && !yaml.contains("databases:")) {
-            config.append("upstream: \"").append(pg.host()).append(':').append(pg.port()).append("\"\n");
-        }
-        config.append(yaml.replace("${PG_PORT}", Integer.toString(pg.port())));
+        String config = withBase(yaml);
+        Path file;
         try {
-            PgmuxConfig parsed = ConfigLoader.parse(config.toString(), env);
-            return new Pgmux(PgmuxServer.start(parsed), parsed);
+            file = Files.createTempFile("pgmux-test-", ".yaml");
+            Files.writeString(file, config);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            PgmuxConfig parsed = ConfigLoader.parse(config, env);
+            return new Pgmux(PgmuxServer.start(parsed, () -> ConfigLoader.load(file, env)), parsed, file);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("test config is invalid:\n" + e.getMessage() + "\n---\n" + config);
         } catch (Exception e) {
             throw new IllegalStateException("pgmux did not start", e);
         }
+    }
+
+    /** Replaces the config file RELOAD reads with {@code yaml} on the same base as {@link #start}. */
+    public void rewriteConfig(String yaml) throws IOException {
+        Files.writeString(file, withBase(yaml));
+    }
+
+    /** Replaces the config file with exactly {@code text} (to test invalid files). */
+    public void rewriteConfigFile(String text) throws IOException {
+        Files.writeString(file, text);
+    }
+
+    private static String withBase(String yaml) {
+        TestPostgres pg = TestPostgres.get();
+        StringBuilder config = new StringBuilder();
+        if (!yaml.startsWith("listen:") && !yaml.contains("\nlisten:")) {
+            config.append("listen: \"127.0.0.1:0\"\n");
+        }
+        if (!yaml.startsWith("http:") && !yaml.contains("\nhttp:")) {
+            config.append("http:\n  listen: \"127.0.0.1:0\"\n");
+        }
+        if (!yaml.contains("upstream:") && !yaml.contains("databases:")) {
+            config.append("upstream: \"").append(pg.host()).append(':').append(pg.port()).append("\"\n");
+        }
+        config.append(yaml.replace("${PG_PORT}", Integer.toString(pg.port())));
+        return config.toString();
     }
 
     public static Pgmux start() {
@@ -112,6 +145,16 @@ public final class Pgmux implements AutoCloseable {
         return RawClient.connect(host(), port(), TestPostgres.DATABASE, user, startupParameters);
     }
 
+    /** A logged-in byte-level client on the admin console (database {@code pgbouncer}). */
+    public RawClient console(String user) throws IOException {
+        return RawClient.connect(host(), port(), "pgbouncer", user);
+    }
+
+    /** Where the HTTP endpoint listens. */
+    public HostPort http() {
+        return server.httpAddress();
+    }
+
     /**
      * Backends in the test Postgres connected to {@code database} as {@code user}, other than the
      * one asking: pgmux's server connections, when the test opens no direct ones.
@@ -134,6 +177,11 @@ public final class Pgmux implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // a temp file
+        }
         server.shutdownGracefully();
         try {
             Thread waiter = new Thread(() -> {

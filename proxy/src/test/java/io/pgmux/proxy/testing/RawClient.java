@@ -134,6 +134,11 @@ public final class RawClient implements AutoCloseable {
         return processId;
     }
 
+    /** The client side's port: what pgmux sees as this client's port (SHOW CLIENTS' {@code port}). */
+    public int localPort() {
+        return socket.getLocalPort();
+    }
+
     public int secretKey() {
         return secretKey;
     }

@@ -1,0 +1,356 @@
+package io.pgmux.proxy.admin;
+
+import io.pgmux.proxy.backend.ServerConnection;
+import io.pgmux.proxy.cli.PgmuxVersion;
+import io.pgmux.proxy.client.ClientInfo;
+import io.pgmux.proxy.config.ConfigView;
+import io.pgmux.proxy.config.DatabaseConfig;
+import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.pool.LatencyWindow;
+import io.pgmux.proxy.pool.Pool;
+import io.pgmux.proxy.pool.PoolCounts;
+import io.pgmux.proxy.pool.PoolStats;
+import io.pgmux.proxy.pool.ServerState;
+import io.pgmux.proxy.prepared.PreparedStatement;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The SHOW commands: PgBouncer 1.25's columns, in its order and with its types (see its
+ * {@code admin.c} and {@code stats.c}), filled from pgmux's pools and sessions. Columns for
+ * features pgmux does not have (cancel queues, reserve pools, peers, TLS, DNS cache, prepared
+ * statements) are 0, empty or NULL, as PgBouncer shows them when unused.
+ */
+final class Shows {
+    private static final String SOCKET_TYPES = "ssssssisiTTiiississii";
+    private static final String[] SOCKET_COLUMNS = {"type", "user", "database", "replication", "state", "addr", "port",
+        "local_addr", "local_port", "connect_time", "request_time", "wait", "wait_us", "close_needed", "ptr", "link",
+        "remote_pid", "tls", "application_name", "prepared_statements", "id"};
+
+    private Shows() {
+    }
+
+    static ResultTable pools(Control control) {
+        ResultTable table = ResultTable.of("ssiiiiiiiiiiiiiss", "database", "user", "cl_active", "cl_waiting",
+                "cl_active_cancel_req", "cl_waiting_cancel_req", "sv_active", "sv_active_cancel", "sv_being_canceled",
+                "sv_idle", "sv_used", "sv_tested", "sv_login", "maxwait", "maxwait_us", "pool_mode", "load_balance_hosts");
+        for (Pool pool : sortedPools(control)) {
+            PoolCounts c = pool.counts();
+            long waitMicros = c.oldestWaitNanos() / 1000;
+            table.row(pool.key().database(), pool.key().user(), c.clients() - c.waiting(), c.waiting(), 0, 0,
+                    c.activeServers(), 0, 0, c.idleServers(), 0, 0, c.connectingServers(),
+                    waitMicros / 1_000_000, waitMicros % 1_000_000, pool.settings().mode().yamlName(), null);
+        }
+        return table;
+    }
+
+    static ResultTable clients(List<ClientInfo> clients) {
+        ResultTable table = ResultTable.of(SOCKET_TYPES, SOCKET_COLUMNS);
+        long now = System.currentTimeMillis();
+        for (ClientInfo c : clients) {
+            if (c.state().equals("login") || c.state().equals("closing")) {
+                continue;
+            }
+            long waitMicros = c.waitNanos() / 1000;
+            table.row("C", c.user(), c.database(), "none", c.state(), host(c.remoteAddress()), port(c.remoteAddress()),
+                    host(c.localAddress()), port(c.localAddress()), ResultTable.time(c.connectedAtMillis()),
+                    ResultTable.time(Math.min(now, c.requestAtMillis())), waitMicros / 1_000_000, waitMicros % 1_000_000, 0,
+                    "c" + c.id(), c.serverId() < 0 ? "" : "s" + c.serverId(), 0, "", c.applicationName(), 0, c.id());
+        }
+        return table;
+    }
+
+    static ResultTable servers(Control control, List<ClientInfo> clients) {
+        Map<Long, ClientInfo> byServer = new HashMap<>();
+        clients.forEach(c -> {
+            if (c.serverId() >= 0) {
+                byServer.put(c.serverId(), c);
+            }
+        });
+        ResultTable table = ResultTable.of(SOCKET_TYPES, SOCKET_COLUMNS);
+        long nowMillis = System.currentTimeMillis();
+        long nowNanos = System.nanoTime();
+        for (Pool pool : sortedPools(control)) {
+            for (ServerState s : pool.servers()) {
+                ServerConnection server = s.server();
+                boolean ready = !s.state().equals("new");
+                SocketAddress remote = ready ? server.channel().remoteAddress() : null;
+                SocketAddress local = ready ? server.channel().localAddress() : null;
+                String connected = ResultTable.time(nowMillis - (nowNanos - server.createdAtNanos()) / 1_000_000);
+                ClientInfo client = byServer.get(server.id());
+                table.row("S", pool.settings().serverUser(), pool.key().database(), "none", s.state(),
+                        remote != null ? host(remote) : pool.settings().server().host(),
+                        remote != null ? port(remote) : pool.settings().server().port(), host(local), port(local),
+                        connected, connected, 0, 0, s.closeNeeded() ? 1 : 0, "s" + server.id(),
+                        client != null ? "c" + client.id() : "", ready ? server.processId() : 0, "",
+                        client != null ? client.applicationName() : "", 0, server.id());
+            }
+        }
+        return table;
+    }
+
+    static ResultTable stats(Control control) {
+        ResultTable table = ResultTable.of("sNNNNNNNNNNNNNNNNNNNNNN", "database", "total_server_assignment_count",
+                "total_xact_count", "total_query_count", "total_received", "total_sent", "total_xact_time",
+                "total_query_time", "total_wait_time", "total_client_parse_count", "total_server_parse_count",
+                "total_bind_count", "avg_server_assignment_count", "avg_xact_count", "avg_query_count", "avg_recv",
+                "avg_sent", "avg_xact_time", "avg_query_time", "avg_wait_time", "avg_client_parse_count",
+                "avg_server_parse_count", "avg_bind_count");
+        statsByDatabase(control).forEach((db, s) -> {
+            PoolStats.Totals t = s.totals;
+            Averages a = new Averages(s.period);
+            table.row(db, t.serverAssignments(), t.transactions(), t.queries(), t.bytesReceived(), t.bytesSent(),
+                    t.transactionMicros(), t.queryMicros(), t.waitMicros(), 0, 0, 0,
+                    a.serverAssignments, a.transactions, a.queries, a.received, a.sent, a.transactionTime, a.queryTime,
+                    a.waitTime, 0, 0, 0);
+        });
+        return table;
+    }
+
+    static ResultTable statsTotals(Control control) {
+        ResultTable table = ResultTable.of("sNNNNNNNNNNN", "database", "server_assignment_count", "xact_count",
+                "query_count", "bytes_received", "bytes_sent", "xact_time", "query_time", "wait_time",
+                "client_parse_count", "server_parse_count", "bind_count");
+        statsByDatabase(control).forEach((db, s) -> {
+            PoolStats.Totals t = s.totals;
+            table.row(db, t.serverAssignments(), t.transactions(), t.queries(), t.bytesReceived(), t.bytesSent(),
+                    t.transactionMicros(), t.queryMicros(), t.waitMicros(), 0, 0, 0);
+        });
+        return table;
+    }
+
+    static ResultTable statsAverages(Control control) {
+        ResultTable table = ResultTable.of("sNNNNNNNNNNN", "database", "server_assignment_count", "xact_count",
+                "query_count", "bytes_received", "bytes_sent", "xact_time", "query_time", "wait_time",
+                "avg_client_parse_count", "avg_server_parse_count", "avg_bind_count");
+        statsByDatabase(control).forEach((db, s) -> {
+            Averages a = new Averages(s.period);
+            table.row(db, a.serverAssignments, a.transactions, a.queries, a.received, a.sent, a.transactionTime,
+                    a.queryTime, a.waitTime, 0, 0, 0);
+        });
+        return table;
+    }
+
+    static ResultTable databases(Control control) {
+        ResultTable table = ResultTable.of("ssissiiiissiiiiii", "name", "host", "port", "database", "force_user",
+                "pool_size", "min_pool_size", "reserve_pool_size", "server_lifetime", "pool_mode", "load_balance_hosts",
+                "max_connections", "current_connections", "max_client_connections", "current_client_connections",
+                "paused", "disabled");
+        PgmuxConfig config = control.config();
+        for (String name : databaseNames(control)) {
+            DatabaseConfig db = config.database(name).orElse(null);
+            List<Pool> pools = control.pools().ofDatabase(name);
+            if (db == null && pools.isEmpty()) {
+                continue;
+            }
+            int servers = 0;
+            int clients = 0;
+            for (Pool pool : pools) {
+                PoolCounts c = pool.counts();
+                servers += c.servers();
+                clients += c.clients();
+            }
+            String host = db != null ? db.server().host() : pools.get(0).settings().server().host();
+            int port = db != null ? db.server().port() : pools.get(0).settings().server().port();
+            String dbname = db != null ? db.dbname() : pools.get(0).settings().dbname();
+            int poolSize = db != null ? db.poolSize() : pools.get(0).settings().poolSize();
+            String mode = db != null ? db.poolMode().yamlName() : pools.get(0).settings().mode().yamlName();
+            table.row(name, host, port, dbname, db != null ? db.user() : null, poolSize, 0, 0,
+                    config.serverLifetime().toSeconds(), mode, null, 0, servers, 0, clients,
+                    control.pools().isPaused(name) ? 1 : 0, 0);
+        }
+        return table;
+    }
+
+    static ResultTable users(Control control, List<ClientInfo> clients) {
+        ResultTable table = ResultTable.of("ssssiiii", "name", "pool_size", "reserve_pool_size", "pool_mode",
+                "max_user_connections", "current_connections", "max_user_client_connections",
+                "current_client_connections");
+        TreeSet<String> names = new TreeSet<>(control.config().users().keySet());
+        Map<String, Integer> servers = new HashMap<>();
+        for (Pool pool : control.pools().all()) {
+            names.add(pool.key().user());
+            servers.merge(pool.key().user(), pool.counts().servers(), Integer::sum);
+        }
+        Map<String, Integer> clientCounts = new HashMap<>();
+        for (ClientInfo c : clients) {
+            if (c.user() != null && !c.state().equals("login") && !c.state().equals("closing")) {
+                names.add(c.user());
+                clientCounts.merge(c.user(), 1, Integer::sum);
+            }
+        }
+        for (String name : names) {
+            table.row(name, null, null, null, 0, servers.getOrDefault(name, 0), 0, clientCounts.getOrDefault(name, 0));
+        }
+        return table;
+    }
+
+    static ResultTable lists(Control control, List<ClientInfo> clients) {
+        ResultTable table = ResultTable.of("si", "list", "items");
+        TreeSet<String> users = new TreeSet<>(control.config().users().keySet());
+        int servers = 0;
+        for (Pool pool : control.pools().all()) {
+            users.add(pool.key().user());
+            PoolCounts c = pool.counts();
+            servers += c.servers() + c.closingServers();
+        }
+        long login = clients.stream().filter(c -> c.state().equals("login")).count();
+        table.row("databases", databaseNames(control).size());
+        table.row("users", users.size());
+        table.row("peers", 0);
+        table.row("pools", control.pools().all().size());
+        table.row("peer_pools", 0);
+        table.row("free_clients", 0);
+        table.row("used_clients", control.sessions().connectedCount());
+        table.row("login_clients", login);
+        table.row("free_servers", 0);
+        table.row("used_servers", servers);
+        table.row("dns_names", 0);
+        table.row("dns_zones", 0);
+        table.row("dns_queries", 0);
+        table.row("dns_pending", 0);
+        return table;
+    }
+
+    static ResultTable config(Control control) {
+        ResultTable table = ResultTable.of("ssss", "key", "value", "default", "changeable");
+        for (ConfigView.Setting s : ConfigView.settings(control.config())) {
+            table.row(s.key(), s.value(), s.defaultValue(), s.changeable() ? "yes" : "no");
+        }
+        return table;
+    }
+
+    static ResultTable version() {
+        return ResultTable.of("s", "version").row("pgmux " + PgmuxVersion.current());
+    }
+
+    /** pgmux's own: percentiles of the last stats_period (sliding), per pool, in microseconds. */
+    static ResultTable latency(Control control) {
+        List<String> names = new ArrayList<>(List.of("database", "user"));
+        StringBuilder types = new StringBuilder("ss");
+        for (String kind : List.of("wait", "xact", "query")) {
+            for (String stat : List.of("count", "p50_us", "p90_us", "p99_us", "p999_us", "max_us")) {
+                names.add(kind + "_" + stat);
+                types.append('q');
+            }
+        }
+        ResultTable table = ResultTable.of(types.toString(), names.toArray(String[]::new));
+        long now = System.nanoTime();
+        for (Pool pool : sortedPools(control)) {
+            List<Object> row = new ArrayList<>(List.of(pool.key().database(), pool.key().user()));
+            for (LatencyWindow window : List.of(pool.stats().waitTimes(), pool.stats().transactionTimes(),
+                    pool.stats().queryTimes())) {
+                LatencyWindow.Snapshot s = window.snapshot(now);
+                row.addAll(List.of(s.windowCount(), s.p50(), s.p90(), s.p99(), s.p999(), s.max()));
+            }
+            table.row(row.toArray());
+        }
+        return table;
+    }
+
+    /**
+     * pgmux's own: the named prepared statements each pool's clients hold, by content, with the name
+     * they have on the servers ({@code prepared_statements: rewrite}).
+     */
+    static ResultTable preparedStatements(Control control) {
+        ResultTable table = ResultTable.of("sssisss", "database", "user", "server_name", "client_references",
+                "validated", "parameter_types", "query");
+        for (Pool pool : sortedPools(control)) {
+            List<PreparedStatement> statements = new ArrayList<>(pool.statements().all());
+            statements.sort(Comparator.comparing(PreparedStatement::serverName));
+            for (PreparedStatement statement : statements) {
+                table.row(pool.key().database(), pool.key().user(), statement.serverName(), statement.clientReferences(),
+                        statement.isValidated() ? "yes" : "no", Arrays.toString(statement.key().parameterTypes()),
+                        statement.key().query());
+            }
+        }
+        return table;
+    }
+
+    /** PgBouncer's answers to SHOW of a few server settings that drivers ask about. */
+    static ResultTable fakeSetting(String name) {
+        String value = switch (name) {
+            case "client_encoding" -> "UTF-8";
+            case "default_transaction_isolation" -> "read committed";
+            case "standard_conforming_strings" -> "on";
+            case "datestyle" -> "ISO";
+            case "timezone" -> "GMT";
+            default -> null;
+        };
+        return value == null ? null : ResultTable.of("s", name).row(value);
+    }
+
+    private static List<Pool> sortedPools(Control control) {
+        List<Pool> pools = new ArrayList<>(control.pools().all());
+        pools.sort(Comparator.comparing((Pool p) -> p.key().database()).thenComparing(p -> p.key().user()));
+        return pools;
+    }
+
+    private static TreeSet<String> databaseNames(Control control) {
+        TreeSet<String> names = new TreeSet<>(control.config().databases().keySet());
+        control.pools().all().forEach(pool -> names.add(pool.key().database()));
+        return names;
+    }
+
+    private record DatabaseStats(PoolStats.Totals totals, PoolStats.Period period) {}
+
+    private static Map<String, DatabaseStats> statsByDatabase(Control control) {
+        Map<String, DatabaseStats> byDb = new TreeMap<>();
+        for (Pool pool : control.pools().all()) {
+            PoolStats.Totals totals = pool.stats().totals();
+            PoolStats.Period period = pool.stats().lastPeriod();
+            byDb.merge(pool.key().database(), new DatabaseStats(totals, period), (a, b) -> new DatabaseStats(
+                    a.totals().plus(b.totals()),
+                    new PoolStats.Period(a.period().delta().plus(b.period().delta()),
+                            Math.max(a.period().micros(), b.period().micros()))));
+        }
+        return byDb;
+    }
+
+    /** PgBouncer's averages over the last stats period: rates per second and mean times in microseconds. */
+    private static final class Averages {
+        final long serverAssignments;
+        final long transactions;
+        final long queries;
+        final long received;
+        final long sent;
+        final long transactionTime;
+        final long queryTime;
+        final long waitTime;
+
+        Averages(PoolStats.Period period) {
+            PoolStats.Totals d = period.delta();
+            long micros = period.micros();
+            serverAssignments = perSecond(d.serverAssignments(), micros);
+            transactions = perSecond(d.transactions(), micros);
+            queries = perSecond(d.queries(), micros);
+            received = perSecond(d.bytesReceived(), micros);
+            sent = perSecond(d.bytesSent(), micros);
+            transactionTime = d.transactions() > 0 ? d.transactionMicros() / d.transactions() : 0;
+            queryTime = d.queries() > 0 ? d.queryMicros() / d.queries() : 0;
+            waitTime = d.waits() > 0 ? d.waitMicros() / d.waits() : 0;
+        }
+
+        private static long perSecond(long count, long micros) {
+            return micros <= 0 ? 0 : count * 1_000_000 / micros;
+        }
+    }
+
+    private static String host(SocketAddress address) {
+        return address instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : null;
+    }
+
+    private static Integer port(SocketAddress address) {
+        return address instanceof InetSocketAddress inet ? inet.getPort() : null;
+    }
+}

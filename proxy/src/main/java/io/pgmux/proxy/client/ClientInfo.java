@@ -1,0 +1,16 @@
+package io.pgmux.proxy.client;
+
+import java.net.SocketAddress;
+
+/**
+ * What SHOW CLIENTS shows of one client session, taken on the session's own event loop.
+ *
+ * @param state       {@code login} (before the welcome), {@code idle}, {@code waiting} (for a server),
+ *                    {@code active} (holding one, or on the admin console)
+ * @param waitNanos   how long it has been waiting, when {@code waiting}
+ * @param serverId    the server connection it holds, or -1
+ * @param requestAtMillis when it last asked for a server (its connect time if never)
+ */
+public record ClientInfo(long id, String user, String database, String state, SocketAddress remoteAddress,
+                         SocketAddress localAddress, long connectedAtMillis, long requestAtMillis, long waitNanos,
+                         long serverId, String applicationName) {}

@@ -1,0 +1,209 @@
+package io.pgmux.proxy.metrics;
+
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.util.internal.PlatformDependent;
+import io.pgmux.proxy.admin.Control;
+import io.pgmux.proxy.cli.PgmuxVersion;
+import io.pgmux.proxy.pool.LatencyWindow;
+import io.pgmux.proxy.pool.Pool;
+import io.pgmux.proxy.pool.PoolCounts;
+import io.pgmux.proxy.pool.PoolStats;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryUsage;
+import java.lang.management.OperatingSystemMXBean;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code /metrics}: every pool's clients, servers, counters, errors and latency histograms, and the
+ * process's connections, memory and event-loop lag, in Prometheus' text format. Names follow
+ * Prometheus' conventions: {@code pgmux_} prefix, base units (seconds, bytes), {@code _total} for
+ * counters. Pools are labelled {@code database} and {@code user} (the server user).
+ */
+public final class Metrics {
+    private static final String[] QUANTILES = {"0.5", "0.9", "0.99", "0.999", "1"};
+
+    /** Counts kept by the server itself. */
+    public record ServerCounters(long reloadsOk, long reloadsFailed, long lastReloadEpochSeconds, boolean ready) {}
+
+    private Metrics() {
+    }
+
+    public static String render(Control control, long[] loopLagNanos, ServerCounters counters) {
+        PrometheusText out = new PrometheusText();
+        List<Pool> pools = new ArrayList<>(control.pools().all());
+        pools.sort(Comparator.comparing((Pool p) -> p.key().database()).thenComparing(p -> p.key().user()));
+        List<PoolCounts> counts = pools.stream().map(Pool::counts).toList();
+        long now = System.nanoTime();
+
+        out.family("pgmux_pool_clients", "gauge", "Clients logged in to the pool: active (holding a server or idle) or waiting for a server.");
+        for (int i = 0; i < pools.size(); i++) {
+            PoolCounts c = counts.get(i);
+            out.sample("pgmux_pool_clients", c.clients() - c.waiting(), labels(pools.get(i), "state", "active"));
+            out.sample("pgmux_pool_clients", c.waiting(), labels(pools.get(i), "state", "waiting"));
+        }
+        out.family("pgmux_pool_client_maxwait_seconds", "gauge", "How long the oldest waiting client has waited.");
+        for (int i = 0; i < pools.size(); i++) {
+            out.sample("pgmux_pool_client_maxwait_seconds", counts.get(i).oldestWaitNanos() / 1e9, labels(pools.get(i)));
+        }
+        out.family("pgmux_pool_servers", "gauge", "Server connections: active (held by a client), idle, used (always 0:"
+                + " pgmux has no server_check_query), connecting (logging in).");
+        for (int i = 0; i < pools.size(); i++) {
+            PoolCounts c = counts.get(i);
+            Pool pool = pools.get(i);
+            out.sample("pgmux_pool_servers", c.activeServers(), labels(pool, "state", "active"));
+            out.sample("pgmux_pool_servers", c.idleServers(), labels(pool, "state", "idle"));
+            out.sample("pgmux_pool_servers", 0, labels(pool, "state", "used"));
+            out.sample("pgmux_pool_servers", c.connectingServers(), labels(pool, "state", "connecting"));
+        }
+        out.family("pgmux_pool_size", "gauge", "The most server connections the pool may open (pool_size).");
+        pools.forEach(pool -> out.sample("pgmux_pool_size", pool.settings().poolSize(), labels(pool)));
+        out.family("pgmux_pool_paused", "gauge", "1 while the pool is paused (PAUSE, KILL), else 0.");
+        for (int i = 0; i < pools.size(); i++) {
+            out.sample("pgmux_pool_paused", counts.get(i).paused() ? 1 : 0, labels(pools.get(i)));
+        }
+
+        counter(out, pools, "pgmux_pool_transactions_total", "Transactions: server leases that ended (one per session in session mode).",
+                PoolStats::transactions);
+        counter(out, pools, "pgmux_pool_queries_total", "Queries: Query messages and extended-protocol batches up to their Sync.",
+                PoolStats::queries);
+        counter(out, pools, "pgmux_pool_server_assignments_total", "Times a server was handed to a client.",
+                PoolStats::serverAssignments);
+        counter(out, pools, "pgmux_pool_received_bytes_total", "Bytes received from clients and forwarded to servers.",
+                PoolStats::bytesReceived);
+        counter(out, pools, "pgmux_pool_sent_bytes_total", "Bytes sent to clients from servers.", PoolStats::bytesSent);
+
+        out.family("pgmux_pool_errors_total", "counter", "Errors sent to clients (from servers or pgmux), by SQLSTATE class.");
+        for (Pool pool : pools) {
+            for (Map.Entry<String, Long> e : pool.stats().errorCounts().entrySet()) {
+                out.sample("pgmux_pool_errors_total", e.getValue(), labels(pool, "class", e.getKey()));
+            }
+        }
+
+        histogram(out, pools, now, "pgmux_pool_wait_seconds", "How long clients waited for a server.",
+                s -> s.waitTimes(), PoolStats::totalWaitMicros);
+        histogram(out, pools, now, "pgmux_pool_transaction_seconds", "How long clients held a server (transaction time).",
+                s -> s.transactionTimes(), PoolStats::totalTransactionMicros);
+        histogram(out, pools, now, "pgmux_pool_query_seconds", "Query time: from a Query or Sync to its ReadyForQuery.",
+                s -> s.queryTimes(), PoolStats::totalQueryMicros);
+
+        out.family("pgmux_pool_latency_window_seconds", "gauge", "Percentiles over the last stats_period (sliding window):"
+                + " kind wait, transaction or query; quantile 1 is the maximum.");
+        for (Pool pool : pools) {
+            window(out, pool, "wait", pool.stats().waitTimes().snapshot(now));
+            window(out, pool, "transaction", pool.stats().transactionTimes().snapshot(now));
+            window(out, pool, "query", pool.stats().queryTimes().snapshot(now));
+        }
+
+        process(out, control, loopLagNanos, counters);
+        return out.toString();
+    }
+
+    private static void process(PrometheusText out, Control control, long[] loopLagNanos, ServerCounters counters) {
+        out.family("pgmux_info", "gauge", "Always 1; the version is in the label.");
+        out.sample("pgmux_info", 1, "version", PgmuxVersion.current());
+        out.family("pgmux_ready", "gauge", "1 while pgmux accepts clients (what /readyz reports), else 0.");
+        out.sample("pgmux_ready", counters.ready() ? 1 : 0);
+        out.family("pgmux_client_connections", "gauge", "Client connections open now, in any state (admin console included).");
+        out.sample("pgmux_client_connections", control.sessions().connectedCount());
+        out.family("pgmux_client_connections_max", "gauge", "max_client_connections.");
+        out.sample("pgmux_client_connections_max", control.config().maxClientConnections());
+        out.family("pgmux_pools", "gauge", "Pools (database, user pairs) in use.");
+        out.sample("pgmux_pools", control.pools().all().size());
+        out.family("pgmux_config_reloads_total", "counter", "RELOAD commands and SIGHUPs, by result.");
+        out.sample("pgmux_config_reloads_total", counters.reloadsOk(), "result", "success");
+        out.sample("pgmux_config_reloads_total", counters.reloadsFailed(), "result", "failure");
+        out.family("pgmux_config_last_reload_success_timestamp_seconds", "gauge", "When the config was last loaded (start or reload).");
+        out.sample("pgmux_config_last_reload_success_timestamp_seconds", counters.lastReloadEpochSeconds());
+        out.family("pgmux_event_loop_lag_seconds", "gauge", "How late each event loop last ran a task due on it (probed every second).");
+        for (int i = 0; i < loopLagNanos.length; i++) {
+            out.sample("pgmux_event_loop_lag_seconds", loopLagNanos[i] / 1e9, "loop", Integer.toString(i));
+        }
+
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        MemoryUsage heap = memory.getHeapMemoryUsage();
+        MemoryUsage nonHeap = memory.getNonHeapMemoryUsage();
+        out.family("pgmux_jvm_memory_used_bytes", "gauge", "JVM memory in use, by area.");
+        out.sample("pgmux_jvm_memory_used_bytes", heap.getUsed(), "area", "heap");
+        out.sample("pgmux_jvm_memory_used_bytes", nonHeap.getUsed(), "area", "nonheap");
+        out.family("pgmux_jvm_memory_committed_bytes", "gauge", "JVM memory committed, by area.");
+        out.sample("pgmux_jvm_memory_committed_bytes", heap.getCommitted(), "area", "heap");
+        out.sample("pgmux_jvm_memory_committed_bytes", nonHeap.getCommitted(), "area", "nonheap");
+        out.family("pgmux_jvm_memory_max_bytes", "gauge", "Most JVM heap memory available (-Xmx).");
+        out.sample("pgmux_jvm_memory_max_bytes", heap.getMax(), "area", "heap");
+        out.family("pgmux_netty_direct_memory_used_bytes", "gauge", "Direct (off-heap) memory used by Netty's buffers.");
+        out.sample("pgmux_netty_direct_memory_used_bytes", nettyDirectMemory());
+
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        out.family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+        out.sample("process_start_time_seconds", control.startedAtMillis() / 1000.0);
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            out.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+            out.sample("process_cpu_seconds_total", sun.getProcessCpuTime() / 1e9);
+        }
+        if (os instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            out.family("process_open_fds", "gauge", "Number of open file descriptors.");
+            out.sample("process_open_fds", unix.getOpenFileDescriptorCount());
+            out.family("process_max_fds", "gauge", "Maximum number of open file descriptors.");
+            out.sample("process_max_fds", unix.getMaxFileDescriptorCount());
+        }
+    }
+
+    private static long nettyDirectMemory() {
+        long used = PlatformDependent.usedDirectMemory();
+        if (used >= 0) {
+            return used;
+        }
+        return ((ByteBufAllocatorMetricProvider) PooledByteBufAllocator.DEFAULT).metric().usedDirectMemory();
+    }
+
+    private interface Counter {
+        long read(PoolStats stats);
+    }
+
+    private interface Window {
+        LatencyWindow of(PoolStats stats);
+    }
+
+    private static void counter(PrometheusText out, List<Pool> pools, String name, String help, Counter counter) {
+        out.family(name, "counter", help);
+        pools.forEach(pool -> out.sample(name, counter.read(pool.stats()), labels(pool)));
+    }
+
+    private static void histogram(PrometheusText out, List<Pool> pools, long now, String name, String help, Window window,
+                                  Counter sumMicros) {
+        out.family(name, "histogram", help);
+        for (Pool pool : pools) {
+            LatencyWindow.Snapshot s = window.of(pool.stats()).snapshot(now);
+            long[] bounds = LatencyWindow.BUCKET_BOUNDS_MICROS;
+            for (int i = 0; i < bounds.length; i++) {
+                out.sample(name + "_bucket", s.cumulativeBuckets()[i], labels(pool, "le", PrometheusText.format(bounds[i] / 1e6)));
+            }
+            out.sample(name + "_bucket", s.totalCount(), labels(pool, "le", "+Inf"));
+            out.sample(name + "_sum", sumMicros.read(pool.stats()) / 1e6, labels(pool));
+            out.sample(name + "_count", s.totalCount(), labels(pool));
+        }
+    }
+
+    private static void window(PrometheusText out, Pool pool, String kind, LatencyWindow.Snapshot s) {
+        long[] values = {s.p50(), s.p90(), s.p99(), s.p999(), s.max()};
+        for (int i = 0; i < QUANTILES.length; i++) {
+            out.sample("pgmux_pool_latency_window_seconds", values[i] / 1e6, labels(pool, "kind", kind, "quantile", QUANTILES[i]));
+        }
+    }
+
+    private static String[] labels(Pool pool, String... more) {
+        String[] labels = new String[4 + more.length];
+        labels[0] = "database";
+        labels[1] = pool.key().database();
+        labels[2] = "user";
+        labels[3] = pool.key().user();
+        System.arraycopy(more, 0, labels, 4, more.length);
+        return labels;
+    }
+}
