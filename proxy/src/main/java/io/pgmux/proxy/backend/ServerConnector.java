@@ -11,20 +11,18 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.util.NetUtil;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.CancelRequest;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.Transport;
 import io.pgmux.proxy.pool.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -53,7 +51,7 @@ public final class ServerConnector {
     public void open(Pool pool, EventLoop preferredLoop) {
         EventLoop loop = preferredLoop != null ? preferredLoop : group.next();
         HostPort target = pool.settings().server();
-        resolve(target).whenComplete((address, error) -> {
+        Addresses.resolve(target, resolver).whenComplete((address, error) -> {
             if (error != null) {
                 ServerConnection unconnected = new ServerConnection(pool, this, null);
                 pool.onServerLoginFailed(unconnected, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
@@ -86,7 +84,7 @@ public final class ServerConnector {
                 .addListener((ChannelFutureListener) future -> {
                     if (!future.isSuccess()) {
                         pool.onServerLoginFailed(server, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
-                                "pgmux could not connect to server " + pool.settings().server() + ": " + describe(future.cause())));
+                                "pgmux could not connect to server " + pool.settings().server() + ": " + Addresses.describeFailure(future.cause())));
                     }
                 });
     }
@@ -107,45 +105,13 @@ public final class ServerConnector {
                 .connect(address)
                 .addListener((ChannelFutureListener) future -> {
                     if (!future.isSuccess()) {
-                        log.warn("could not send cancel request to {}: {}", address, describe(future.cause()));
+                        log.warn("could not send cancel request to {}: {}", address, Addresses.describeFailure(future.cause()));
                     }
                 });
-    }
-
-    private CompletableFuture<InetSocketAddress> resolve(HostPort target) {
-        byte[] literal = NetUtil.createByteArrayFromIpAddressString(target.host());
-        if (literal != null) {
-            try {
-                return CompletableFuture.completedFuture(new InetSocketAddress(InetAddress.getByAddress(literal), target.port()));
-            } catch (UnknownHostException impossible) {
-                return CompletableFuture.failedFuture(impossible);
-            }
-        }
-        return CompletableFuture.supplyAsync(() -> {
-            InetSocketAddress address = new InetSocketAddress(target.host(), target.port());
-            if (address.isUnresolved()) {
-                throw new IllegalStateException("unknown host");
-            }
-            return address;
-        }, resolver);
     }
 
     private static int connectTimeoutMillis(Pool pool) {
         long millis = pool.settings().connectTimeout().toMillis();
         return millis <= 0 || millis > Integer.MAX_VALUE ? 0 : (int) millis;
-    }
-
-    /** The cause in a person's words: "Connection refused", not the native call that reported it. */
-    private static String describe(Throwable cause) {
-        String message = cause.getMessage();
-        if (message == null) {
-            return cause.getClass().getSimpleName();
-        }
-        int nativeCall = message.indexOf("): ");
-        if (message.contains("failed with error(") && nativeCall >= 0) {
-            message = message.substring(nativeCall + 3);
-        }
-        int address = message.indexOf(": /");
-        return address > 0 ? message.substring(0, address) : message;
     }
 }

@@ -5,13 +5,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.NetUtil;
 import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.Transport;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -33,31 +31,13 @@ public final class UpstreamProbe {
                                                  Executor resolver) {
         List<CompletableFuture<String>> lines = new ArrayList<>();
         for (HostPort target : targets) {
-            lines.add(resolve(target, resolver)
+            lines.add(Addresses.resolve(target, resolver)
                     .thenCompose(address -> connect(address, transport, group))
                     .handle((ignored, error) -> "upstream " + target + ": "
-                            + (error == null ? "reachable" : "unreachable (" + reason(error) + ")")));
+                            + (error == null ? "reachable" : "unreachable (" + Addresses.describeFailure(error) + ")")));
         }
         return CompletableFuture.allOf(lines.toArray(CompletableFuture[]::new))
                 .thenApply(ignored -> lines.stream().map(CompletableFuture::join).toList());
-    }
-
-    private static CompletableFuture<InetSocketAddress> resolve(HostPort target, Executor resolver) {
-        byte[] literal = NetUtil.createByteArrayFromIpAddressString(target.host());
-        if (literal != null) {
-            try {
-                return CompletableFuture.completedFuture(new InetSocketAddress(InetAddress.getByAddress(literal), target.port()));
-            } catch (UnknownHostException impossible) {
-                return CompletableFuture.failedFuture(impossible);
-            }
-        }
-        return CompletableFuture.supplyAsync(() -> {
-            InetSocketAddress address = new InetSocketAddress(target.host(), target.port());
-            if (address.isUnresolved()) {
-                throw new IllegalStateException("unknown host");
-            }
-            return address;
-        }, resolver);
     }
 
     private static CompletableFuture<Void> connect(InetSocketAddress address, Transport transport, EventLoopGroup group) {
@@ -77,13 +57,5 @@ public final class UpstreamProbe {
                     }
                 });
         return done;
-    }
-
-    private static String reason(Throwable error) {
-        Throwable cause = error;
-        while (cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 }
