@@ -645,6 +645,7 @@ public final class ClientSession implements Waiter {
             }
             return;
         }
+        link.onServerMessage(type);
         switch (type) {
             case Backend.READY_FOR_QUERY -> {
                 if (!link.onClientReady(ReadyForQuery.statusOf(frame))) {

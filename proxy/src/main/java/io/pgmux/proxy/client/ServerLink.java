@@ -1,5 +1,6 @@
 package io.pgmux.proxy.client;
 
+import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.proxy.backend.ServerConnection;
@@ -9,8 +10,9 @@ import java.util.ArrayDeque;
 /**
  * The bookkeeping of one client holding one server: how many ReadyForQuery the server still owes
  * the client and pgmux's own injected queries, whether the client sent extended-protocol messages
- * since its last sync point, and the last transaction status. A server may go back to its pool
- * only when {@link #isClean()}: nothing owed, nothing unsynced, and status idle.
+ * since its last sync point, whether a COPY FROM STDIN is running, and the last transaction status.
+ * A server may go back to its pool only when {@link #isClean()}: nothing owed, nothing unsynced, no
+ * COPY, and status idle.
  */
 final class ServerLink {
     final ServerConnection server;
@@ -24,6 +26,15 @@ final class ServerLink {
     boolean serverFatal;
     /** Parse/Bind/Describe/Execute/Close sent since the client's last sync point. */
     private boolean unsynced;
+    /** The last Query or Execute sent, which may turn out to start a COPY FROM STDIN, was an Execute. */
+    private boolean statementIsExecute;
+    /** Syncs sent after that statement and before the client ended any COPY data: a COPY FROM STDIN swallows them. */
+    private int syncsSinceStatement;
+    /** A CopyDone or CopyFail was sent after that statement, and whether a Sync followed it. */
+    private boolean copyEndSent;
+    private boolean syncAfterCopyEnd;
+    /** The server is in COPY FROM STDIN, where Postgres ignores Sync, until the client ends the data or the server fails the COPY. */
+    private boolean copyIn;
     private TransactionStatus status = TransactionStatus.IDLE;
 
     ServerLink(ServerConnection server) {
@@ -33,14 +44,59 @@ final class ServerLink {
     /** Counts a client message about to be forwarded. */
     void onClientMessage(byte type) {
         switch (type) {
-            case Frontend.QUERY, Frontend.SYNC, Frontend.FUNCTION_CALL -> {
+            case Frontend.SYNC -> {
+                if (!copyIn) {
+                    clientReadies++;
+                    unsynced = false;
+                    if (copyEndSent) {
+                        syncAfterCopyEnd = true;
+                    } else {
+                        syncsSinceStatement++;
+                    }
+                }
+            }
+            case Frontend.QUERY, Frontend.FUNCTION_CALL -> {
                 clientReadies++;
                 unsynced = false;
+                startStatement(false);
             }
-            case Frontend.PARSE, Frontend.BIND, Frontend.DESCRIBE, Frontend.EXECUTE, Frontend.CLOSE -> unsynced = true;
+            case Frontend.EXECUTE -> {
+                unsynced = true;
+                startStatement(true);
+            }
+            case Frontend.PARSE, Frontend.BIND, Frontend.DESCRIBE, Frontend.CLOSE -> unsynced = true;
+            case Frontend.COPY_DONE, Frontend.COPY_FAIL -> {
+                copyIn = false;
+                copyEndSent = true;
+            }
             default -> {
-                // CopyData/CopyDone/CopyFail belong to the running COPY; Flush asks for nothing new.
+                // CopyData belongs to the running COPY; Flush asks for nothing new.
             }
+        }
+    }
+
+    private void startStatement(boolean execute) {
+        statementIsExecute = execute;
+        syncsSinceStatement = 0;
+        copyEndSent = false;
+        syncAfterCopyEnd = false;
+    }
+
+    /**
+     * Notes a server message bound for the client (ReadyForQuery goes to {@link #onClientReady}).
+     * A CopyInResponse means the last statement started a COPY FROM STDIN: the Syncs sent since,
+     * before its data ended, get no ReadyForQuery, and an Execute's batch now waits for a later Sync.
+     */
+    void onServerMessage(byte type) {
+        if (type == Backend.COPY_IN_RESPONSE) {
+            clientReadies -= syncsSinceStatement;
+            syncsSinceStatement = 0;
+            if (statementIsExecute && !syncAfterCopyEnd) {
+                unsynced = true;
+            }
+            copyIn = !copyEndSent;
+        } else if (type == Backend.ERROR_RESPONSE) {
+            copyIn = false;
         }
     }
 
@@ -75,12 +131,12 @@ final class ServerLink {
     }
 
     boolean isClean() {
-        return clientReadies == 0 && injected.isEmpty() && !unsynced && status == TransactionStatus.IDLE;
+        return clientReadies == 0 && injected.isEmpty() && !unsynced && !copyIn && status == TransactionStatus.IDLE;
     }
 
     /** Nothing is owed, but a transaction is open (or failed): a ROLLBACK makes the server clean. */
     boolean needsOnlyRollback() {
-        return clientReadies == 0 && injected.isEmpty() && !unsynced && status != TransactionStatus.IDLE;
+        return clientReadies == 0 && injected.isEmpty() && !unsynced && !copyIn && status != TransactionStatus.IDLE;
     }
 
     TransactionStatus status() {
