@@ -30,15 +30,15 @@ final class ClientParameters {
     /** The client's own startup settings, before the server defaults are known. */
     static ClientParameters fromStartup(Map<String, String> startup) {
         ClientParameters parameters = new ClientParameters();
+        String options = startup.get("options");
+        if (options != null) {
+            parameters.values.putAll(StartupOptions.parse(options));
+        }
         startup.forEach((name, value) -> {
             if (!NOT_SETTINGS.contains(name) && !name.startsWith("_pq_.")) {
                 parameters.values.put(name, value);
             }
         });
-        String options = startup.get("options");
-        if (options != null) {
-            parameters.values.putAll(StartupOptions.parse(options));
-        }
         parameters.startup.putAll(parameters.values);
         return parameters;
     }

@@ -19,6 +19,8 @@ final class ReplyQueue {
     static final byte QUERY = 8;
     /** No server message: the attachment's frames go to the client when the entry reaches the head. */
     static final byte SYNTHETIC = 9;
+    /** No reply: marks where the client's CopyDone or CopyFail went out. */
+    static final byte COPY_END = 10;
 
     /** pgmux's own message: the server's answer is not for the client. */
     static final int SWALLOW = 1;
@@ -73,14 +75,33 @@ final class ReplyQueue {
         size--;
     }
 
-    /** Whether some entry still waits for a Sync's ReadyForQuery. */
-    boolean containsSync() {
-        for (int i = 0; i < size; i++) {
-            if (kinds[(head + i) % kinds.length] == SYNC) {
-                return true;
+    /**
+     * The head entry started a COPY FROM STDIN: the server ignores the Syncs that reach it before
+     * the client's CopyDone/CopyFail. Removes those Sync entries.
+     *
+     * @return whether the client's end of the copy data was already sent (a COPY_END entry was found)
+     */
+    boolean dropSyncsBeforeCopyEnd() {
+        int kept = 1;
+        boolean ended = false;
+        for (int i = 1; i < size; i++) {
+            int from = (head + i) % kinds.length;
+            if (!ended && kinds[from] == SYNC) {
+                continue;
             }
+            ended |= kinds[from] == COPY_END;
+            int to = (head + kept) % kinds.length;
+            kinds[to] = kinds[from];
+            flags[to] = flags[from];
+            numbers[to] = numbers[from];
+            attachments[to] = attachments[from];
+            kept++;
         }
-        return false;
+        for (int i = kept; i < size; i++) {
+            attachments[(head + i) % kinds.length] = null;
+        }
+        size = kept;
+        return ended;
     }
 
     private void grow() {

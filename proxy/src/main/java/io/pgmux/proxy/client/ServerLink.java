@@ -102,6 +102,8 @@ final class ServerLink {
     private boolean skipping;
     /** The client got an error for an extended-protocol message since its last Sync. */
     private boolean errorSinceSync;
+    /** The server is in COPY FROM STDIN and the client has not ended its data: Syncs now are ignored by the server. */
+    private boolean copyIn;
     /** What the client's unnamed statement and unnamed portal do, if it is a SET or RESET pgmux tracks. */
     private SqlCommand unnamedStatementCommand;
     private SqlCommand unnamedPortalCommand;
@@ -195,6 +197,10 @@ final class ServerLink {
         switch (type) {
             case Frontend.QUERY -> sendQuery(frame);
             case Frontend.SYNC -> {
+                if (copyIn) {
+                    toServer.add(frame);
+                    return;
+                }
                 replies.push(ReplyQueue.SYNC, 0, System.nanoTime(), null);
                 unsynced = false;
                 unpinnable = true;
@@ -215,7 +221,16 @@ final class ServerLink {
                 toServer.add(frame);
             }
             case Frontend.CLOSE -> sendClose(frame);
-            default -> toServer.add(frame); // Flush; CopyData/CopyDone/CopyFail of the running COPY
+            case Frontend.COPY_DONE, Frontend.COPY_FAIL -> {
+                if (copyIn) {
+                    copyIn = false;
+                } else {
+                    replies.push(ReplyQueue.COPY_END, 0, 0, null);
+                    emitSynthetics();
+                }
+                toServer.add(frame);
+            }
+            default -> toServer.add(frame); // Flush; CopyData of the running COPY
         }
     }
 
@@ -480,6 +495,8 @@ final class ServerLink {
         }
         if (type == Backend.COMMAND_COMPLETE) {
             onCommandComplete(frame, attachment);
+        } else if (type == Backend.COPY_IN_RESPONSE) {
+            copyIn = !replies.dropSyncsBeforeCopyEnd();
         }
         if (swallowed) {
             try {
@@ -488,6 +505,7 @@ final class ServerLink {
                 frame.release();
             }
         } else if (type == Backend.ERROR_RESPONSE) {
+            copyIn = false;
             toClientAsError(frame, attachment);
         } else {
             events.toClient(frame);
@@ -521,6 +539,9 @@ final class ServerLink {
             frame.release();
             events.onLostTrack("server answered " + kindName(kind) + " with " + Frames.describeType(type));
             return;
+        }
+        if (type == Backend.COPY_IN_RESPONSE) {
+            copyIn = !replies.dropSyncsBeforeCopyEnd();
         }
         if (replies.headSwallowed()) {
             frame.release();
@@ -573,6 +594,7 @@ final class ServerLink {
 
     /** The head entry's message failed: the server now skips everything up to the next Sync. */
     private void onExtendedError(ByteBuf frame) {
+        copyIn = false;
         byte kind = replies.headKind();
         Object attachment = replies.headAttachment();
         onFailed(kind, attachment);
@@ -718,7 +740,7 @@ final class ServerLink {
 
     /** Emits the synthetic replies at the head of the queue: everything before them has been answered. */
     private void emitSynthetics() {
-        while (!replies.isEmpty() && replies.headKind() == ReplyQueue.SYNTHETIC) {
+        while (!replies.isEmpty() && (replies.headKind() == ReplyQueue.SYNTHETIC || replies.headKind() == ReplyQueue.COPY_END)) {
             Object reply = replies.headAttachment();
             replies.pop();
             if (reply instanceof ByteBuf frame) {

@@ -17,6 +17,7 @@ import io.pgmux.protocol.message.ReadyForQuery;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.protocol.message.WireMessage;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -76,13 +77,25 @@ public final class RawClient implements AutoCloseable {
 
     private RawClient(Socket socket) throws IOException {
         this.socket = socket;
-        this.in = new DataInputStream(socket.getInputStream());
+        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 65536));
         this.out = socket.getOutputStream();
     }
 
     /** Opens a TCP connection without sending anything. */
     public static RawClient open(String host, int port) throws IOException {
+        return open(host, port, 0);
+    }
+
+    /**
+     * Opens a TCP connection with a socket receive buffer of {@code receiveBufferSize} bytes (0 =
+     * the system default), set before connecting so the TCP window is small from the start: a
+     * client that stops reading then pushes back on its peer early.
+     */
+    public static RawClient open(String host, int port, int receiveBufferSize) throws IOException {
         Socket socket = new Socket();
+        if (receiveBufferSize > 0) {
+            socket.setReceiveBufferSize(receiveBufferSize);
+        }
         socket.connect(new InetSocketAddress(host, port), 5_000);
         socket.setSoTimeout(30_000);
         socket.setTcpNoDelay(true);
@@ -91,14 +104,18 @@ public final class RawClient implements AutoCloseable {
 
     /** Connects and logs in with trust authentication, up to the first ReadyForQuery. */
     public static RawClient connect(String host, int port, String database, String user, Map<String, String> extra) throws IOException {
-        RawClient client = open(host, port);
+        return open(host, port).login(database, user, extra);
+    }
+
+    /** Sends a StartupMessage on a connection from {@link #open} and logs in with trust authentication. */
+    public RawClient login(String database, String user, Map<String, String> extra) throws IOException {
         Map<String, String> startup = new LinkedHashMap<>();
         startup.put("user", user);
         startup.put("database", database);
         startup.putAll(extra);
-        client.send(new StartupMessage(Frontend.PROTOCOL_3_0, startup));
-        client.flush();
-        for (Reply reply : client.readUntilReady()) {
+        send(new StartupMessage(Frontend.PROTOCOL_3_0, startup));
+        flush();
+        for (Reply reply : readUntilReady()) {
             switch (reply.type()) {
                 case Backend.AUTHENTICATION -> {
                     int code = AuthenticationRequest.decode(reply.buf()).code();
@@ -108,18 +125,18 @@ public final class RawClient implements AutoCloseable {
                 }
                 case Backend.PARAMETER_STATUS -> {
                     ParameterStatus status = ParameterStatus.decode(reply.buf());
-                    client.parameters.put(status.name(), status.value());
+                    parameters.put(status.name(), status.value());
                 }
                 case Backend.BACKEND_KEY_DATA -> {
-                    client.processId = reply.buf().getInt(5);
-                    client.secretKey = reply.buf().getInt(9);
+                    processId = reply.buf().getInt(5);
+                    secretKey = reply.buf().getInt(9);
                 }
                 case Backend.ERROR_RESPONSE -> throw new IllegalStateException("login failed: " + reply.error());
                 default -> {
                 }
             }
         }
-        return client;
+        return this;
     }
 
     public static RawClient connect(String host, int port, String database, String user) throws IOException {
@@ -155,6 +172,19 @@ public final class RawClient implements AutoCloseable {
     public RawClient sendRaw(byte[] bytes) {
         pending.writeBytes(bytes);
         return this;
+    }
+
+    /** Queues a message of type {@code type} with {@code body}, the header computed from it. */
+    public RawClient sendMessage(char type, byte[] body) {
+        byte[] frame = new byte[5 + body.length];
+        frame[0] = (byte) type;
+        int length = 4 + body.length;
+        frame[1] = (byte) (length >>> 24);
+        frame[2] = (byte) (length >>> 16);
+        frame[3] = (byte) (length >>> 8);
+        frame[4] = (byte) length;
+        System.arraycopy(body, 0, frame, 5, body.length);
+        return sendRaw(frame);
     }
 
     public RawClient sync() {

@@ -1,0 +1,155 @@
+package io.pgmux.proxy.client;
+
+import io.pgmux.proxy.backend.ServerParameters;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What pgmux changes on a server before a client uses it, and the exact SQL it sends for that. */
+class ParameterSyncTest {
+
+    @Test
+    void nothingToDoWhenTheServerMatchesTheClient() {
+        ServerParameters server = server(Map.of("TimeZone", "UTC", "DateStyle", "ISO, MDY"));
+        ClientParameters client = ClientParameters.fromStartup(Map.of("timezone", "UTC"));
+
+        ParameterSync sync = ParameterSync.between(client, server);
+
+        assertTrue(sync.isEmpty());
+        assertEquals("", sync.sql());
+    }
+
+    @Test
+    void differingValuesAreSetWithSetConfigInOneSelect() {
+        ServerParameters server = server(Map.of("TimeZone", "UTC", "application_name", "", "DateStyle", "ISO, MDY"));
+        Map<String, String> startup = new LinkedHashMap<>();
+        startup.put("TimeZone", "Europe/Paris");
+        startup.put("application_name", "billing");
+        startup.put("DateStyle", "ISO, MDY");
+        ClientParameters client = ClientParameters.fromStartup(startup);
+
+        ParameterSync sync = ParameterSync.between(client, server);
+
+        assertEquals(Map.of("TimeZone", "Europe/Paris", "application_name", "billing"), sync.toSet());
+        assertEquals(List.of(), sync.toReset());
+        assertEquals("SELECT pg_catalog.set_config(E'application_name', E'billing', false), "
+                + "pg_catalog.set_config(E'TimeZone', E'Europe/Paris', false);", sync.sql());
+    }
+
+    @Test
+    void settingTheServerDoesNotReportIsSetWhenItDiffersFromWhatPgmuxAppliedEarlier() {
+        ServerParameters server = server(Map.of());
+        server.applied("search_path", "other");
+        ClientParameters client = ClientParameters.fromStartup(Map.of("search_path", "app"));
+
+        ParameterSync sync = ParameterSync.between(client, server);
+
+        assertEquals(Map.of("search_path", "app"), sync.toSet());
+        assertEquals(List.of(), sync.toReset());
+    }
+
+    @Test
+    void settingPgmuxAppliedForAnEarlierClientIsResetForOneThatDidNotAskForIt() {
+        ServerParameters server = server(Map.of("TimeZone", "UTC"));
+        server.applied("search_path", "app");
+        server.applied("statement_timeout", "5s");
+        ClientParameters client = ClientParameters.fromStartup(Map.of("TimeZone", "UTC", "statement_timeout", "5s"));
+
+        ParameterSync sync = ParameterSync.between(client, server);
+
+        assertEquals(Map.of(), sync.toSet());
+        assertEquals(List.of("search_path"), sync.toReset());
+        assertEquals("RESET \"search_path\";", sync.sql());
+    }
+
+    @Test
+    void setsComeBeforeResets() {
+        ServerParameters server = server(Map.of("TimeZone", "UTC"));
+        server.applied("search_path", "app");
+        server.applied("work_mem", "64MB");
+        ClientParameters client = ClientParameters.fromStartup(Map.of("TimeZone", "Asia/Tokyo"));
+
+        String sql = ParameterSync.between(client, server).sql();
+
+        assertEquals("SELECT pg_catalog.set_config(E'TimeZone', E'Asia/Tokyo', false);"
+                + "RESET \"search_path\";RESET \"work_mem\";", sql);
+    }
+
+    @Test
+    void quotesInValuesAreDoubled() {
+        assertEquals("E'O''Brien'", ParameterSync.literal("O'Brien"));
+        assertEquals("E''''", ParameterSync.literal("'"));
+        assertEquals("E''", ParameterSync.literal(""));
+    }
+
+    @Test
+    void backslashesInValuesAreEscaped() {
+        assertEquals("E'C:\\\\temp'", ParameterSync.literal("C:\\temp"));
+        assertEquals("E'\\\\'''", ParameterSync.literal("\\'"));
+    }
+
+    @Test
+    void injectionAttemptStaysOneLiteral() {
+        ServerParameters server = server(Map.of("application_name", ""));
+        ClientParameters client = ClientParameters.fromStartup(Map.of("application_name", "x'); DROP TABLE t; --\\"));
+
+        String sql = ParameterSync.between(client, server).sql();
+
+        assertEquals("SELECT pg_catalog.set_config(E'application_name', E'x''); DROP TABLE t; --\\\\', false);", sql);
+    }
+
+    @Test
+    void identifiersAreDoubleQuotedWithQuotesDoubled() {
+        assertEquals("\"search_path\"", ParameterSync.identifier("search_path"));
+        assertEquals("\"my\"\"app.x\"", ParameterSync.identifier("my\"app.x"));
+
+        ServerParameters server = server(Map.of());
+        server.applied("my\"app.x", "1");
+        assertEquals("RESET \"my\"\"app.x\";", ParameterSync.between(ClientParameters.fromStartup(Map.of()), server).sql());
+    }
+
+    @Test
+    void applyingRecordsReportedAndUnreportedSettingsApart() {
+        ServerParameters server = server(Map.of("TimeZone", "UTC"));
+        server.applied("work_mem", "64MB");
+        ParameterSync sync = new ParameterSync(orderedMap("TimeZone", "europe/paris", "search_path", "app"), List.of("work_mem"));
+
+        sync.applyTo(server, List.of("Europe/Paris", "app"));
+
+        assertEquals("Europe/Paris", server.reported().get("TimeZone"), "the value as the server normalized it");
+        assertEquals("app", server.applied().get("search_path"));
+        assertFalse(server.isReported("search_path"));
+        assertNull(server.get("work_mem"), "reset to the server default");
+    }
+
+    @Test
+    void applyingWithoutNormalizedValuesKeepsTheClientValues() {
+        ServerParameters server = server(Map.of());
+        ParameterSync sync = new ParameterSync(orderedMap("search_path", "app"), List.of());
+
+        sync.applyTo(server, List.of());
+
+        assertEquals("app", server.get("search_path"));
+    }
+
+    private static ServerParameters server(Map<String, String> reported) {
+        ServerParameters server = new ServerParameters();
+        reported.forEach(server::report);
+        return server;
+    }
+
+    private static Map<String, String> orderedMap(String... namesAndValues) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            map.put(namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return map;
+    }
+}
