@@ -39,7 +39,8 @@ class ParameterSyncTest {
 
         assertEquals(Map.of("TimeZone", "Europe/Paris", "application_name", "billing"), sync.toSet());
         assertEquals(List.of(), sync.toReset());
-        assertEquals("SELECT pg_catalog.set_config(E'application_name', E'billing', false), "
+        assertEquals("RESET \"application_name\";RESET \"TimeZone\";"
+                + "SELECT pg_catalog.set_config(E'application_name', E'billing', false), "
                 + "pg_catalog.set_config(E'TimeZone', E'Europe/Paris', false);", sync.sql());
     }
 
@@ -78,7 +79,7 @@ class ParameterSyncTest {
 
         String sql = ParameterSync.between(client, server).sql();
 
-        assertEquals("SELECT pg_catalog.set_config(E'TimeZone', E'Asia/Tokyo', false);"
+        assertEquals("RESET \"TimeZone\";SELECT pg_catalog.set_config(E'TimeZone', E'Asia/Tokyo', false);"
                 + "RESET \"search_path\";RESET \"work_mem\";", sql);
     }
 
@@ -102,7 +103,8 @@ class ParameterSyncTest {
 
         String sql = ParameterSync.between(client, server).sql();
 
-        assertEquals("SELECT pg_catalog.set_config(E'application_name', E'x''); DROP TABLE t; --\\\\', false);", sql);
+        assertEquals("RESET \"application_name\";"
+                + "SELECT pg_catalog.set_config(E'application_name', E'x''); DROP TABLE t; --\\\\', false);", sql);
     }
 
     @Test
