@@ -9,7 +9,8 @@ import java.util.Locale;
 /**
  * The few SQL commands pgmux must recognise in a simple Query: {@code DEALLOCATE [PREPARE] name|ALL}
  * and {@code PREPARE name ...} (but not {@code PREPARE TRANSACTION}). Only a Query whose first word
- * could be one of them is decoded at all; a DEALLOCATE is recognised only as the whole query.
+ * (after white space and comments) could be one of them is decoded at all; a DEALLOCATE is
+ * recognised only as the whole query.
  */
 record SqlCommand(Kind kind, String statementName) {
     enum Kind { DEALLOCATE, DEALLOCATE_ALL, PREPARE, OTHER }
@@ -38,7 +39,7 @@ record SqlCommand(Kind kind, String statementName) {
             return OTHER;
         }
         byte first = queryFrame.getByte(start);
-        if (first != 'D' && first != 'd' && first != 'P' && first != 'p') {
+        if (first != 'D' && first != 'd' && first != 'P' && first != 'p' && first != '/' && first != '-') {
             return OTHER;
         }
         return parse(queryFrame.toString(start, end - start, StandardCharsets.UTF_8));
@@ -67,9 +68,37 @@ record SqlCommand(Kind kind, String statementName) {
         return !quoted && name.equals("all") ? new SqlCommand(Kind.DEALLOCATE_ALL, null) : new SqlCommand(Kind.DEALLOCATE, name);
     }
 
+    /** Skips white space and comments: {@code --} to the end of the line, and nested block comments. */
     private static int skipSpaces(String sql, int i) {
-        while (i < sql.length() && Character.isWhitespace(sql.charAt(i))) {
-            i++;
+        while (i < sql.length()) {
+            if (Character.isWhitespace(sql.charAt(i))) {
+                i++;
+            } else if (sql.startsWith("--", i)) {
+                int lineEnd = sql.indexOf('\n', i);
+                i = lineEnd < 0 ? sql.length() : lineEnd + 1;
+            } else if (sql.startsWith("/*", i)) {
+                i = afterBlockComment(sql, i);
+            } else {
+                break;
+            }
+        }
+        return i;
+    }
+
+    private static int afterBlockComment(String sql, int i) {
+        int depth = 0;
+        while (i < sql.length()) {
+            if (sql.startsWith("/*", i)) {
+                depth++;
+                i += 2;
+            } else if (sql.startsWith("*/", i)) {
+                i += 2;
+                if (--depth == 0) {
+                    return i;
+                }
+            } else {
+                i++;
+            }
         }
         return i;
     }
@@ -118,15 +147,13 @@ record SqlCommand(Kind kind, String statementName) {
             return position == begin ? null : sql.substring(begin, position).toLowerCase(Locale.ROOT);
         }
 
-        /** Only spaces and semicolons remain. */
+        /** Only spaces, comments and semicolons remain. */
         boolean atEnd() {
-            for (int i = position; i < sql.length(); i++) {
-                char c = sql.charAt(i);
-                if (!Character.isWhitespace(c) && c != ';') {
-                    return false;
-                }
+            int i = skipSpaces(sql, position);
+            while (i < sql.length() && sql.charAt(i) == ';') {
+                i = skipSpaces(sql, i + 1);
             }
-            return true;
+            return i >= sql.length();
         }
 
         private static boolean isIdentifierChar(char c) {
