@@ -7,6 +7,9 @@ Usage: psycopg_prepared.py HOST PORT USER DATABASE MODE CONNECTIONS
             whose pipeline writes to prep_psycopg_log and reads its own write.
   rotate    one connection with prepared_max=5 running 12 distinct statements twice, so that
             psycopg deallocates the oldest ones ("DEALLOCATE _pg3_N", sent in the extended protocol).
+  rollback  one connection running 3 statements in a transaction and rolling it back, 40 times: after
+            each rollback psycopg forgets its statements and sends "DEALLOCATE ALL" (extended
+            protocol), then prepares them again under new names.
 
 Prints "ok ..." and exits 0; prints the failure and exits 1.
 """
@@ -69,6 +72,20 @@ async def rotate_mode(args):
         await conn.close()
 
 
+async def rollback_mode(args):
+    conn = await connect(args)
+    await conn.set_autocommit(False)
+    try:
+        for n in range(40):
+            for k in range(3):
+                cur = await conn.execute(f"SELECT %s::int * {k}", (n,))
+                assert (await cur.fetchone())[0] == n * k
+            await conn.rollback()
+        return "40 rollbacks"
+    finally:
+        await conn.close()
+
+
 class Args:
     def __init__(self, argv):
         self.host, port, self.user, self.database, self.mode, connections = argv
@@ -77,7 +94,7 @@ class Args:
 
 
 async def main(args):
-    mode = {"pipeline": pipeline_mode, "rotate": rotate_mode}[args.mode]
+    mode = {"pipeline": pipeline_mode, "rotate": rotate_mode, "rollback": rollback_mode}[args.mode]
     return await asyncio.wait_for(mode(args), 150)
 
 

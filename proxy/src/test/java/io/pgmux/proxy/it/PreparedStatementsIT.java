@@ -405,6 +405,25 @@ class PreparedStatementsIT {
     }
 
     @Test
+    void pipelinedDeallocateThenParseOfTheSameNameTakesTheNewText() throws Exception {
+        start(2);
+        try (RawClient client = pgmux.raw(USER)) {
+            // given
+            client.send(parse("name", PLUS_ONE)).sync().flush();
+            assertEquals("1Z", types(client.readUntilReady()));
+
+            // when: DEALLOCATE and a new Parse under the name, in one write
+            client.send(new Query("DEALLOCATE name")).send(parse("name", SHOUT)).send(bind("name", "new")).send(execute())
+                    .sync().flush();
+            List<Reply> replies = client.readUntilReady(2);
+
+            // then
+            assertEquals("CZ12DCZ", types(replies));
+            assertEquals(List.of("new!"), values(replies));
+        }
+    }
+
+    @Test
     @Disabled("bug: a DISCARD ALL in a pipeline is applied at its reply: a Parse sent after it gets a synthetic ParseComplete for a statement the DISCARD drops")
     void pipelinedDiscardAllForgetsOnlyWhatWasPreparedBeforeIt() throws Exception {
         start(1);
@@ -442,6 +461,27 @@ class PreparedStatementsIT {
             // then: as in Postgres
             assertEquals("12CZ", types(replies), replies.toString());
             assertEquals("26000", sqlState(run(client, "mine", "1")));
+        }
+    }
+
+    @Test
+    @Disabled("bug: DEALLOCATE ALL sent as an unnamed Parse (psycopg 3 after every rollback) reaches the server, which"
+            + " drops every client's statements there, while the client's own names stay registered")
+    void deallocateAllSentThroughTheExtendedProtocolForgetsTheClientsNames() throws Exception {
+        start(1);
+        try (RawClient client = pgmux.raw(USER)) {
+            // given
+            client.send(parse("mine", PLUS_ONE)).sync().flush();
+            assertEquals("1Z", types(client.readUntilReady()));
+
+            // when: DEALLOCATE ALL as libpq's PQsendQueryParams sends it
+            client.send(parse("", "DEALLOCATE ALL")).send(bind("")).send(execute()).sync().flush();
+            assertEquals("12CZ", types(client.readUntilReady()));
+
+            // then: as in Postgres, the name is free again
+            client.send(parse("mine", SHOUT)).send(bind("mine", "again")).send(execute()).sync().flush();
+            List<Reply> replies = client.readUntilReady();
+            assertEquals("12DCZ", types(replies), replies.toString());
         }
     }
 

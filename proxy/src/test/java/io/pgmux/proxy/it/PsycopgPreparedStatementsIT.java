@@ -37,8 +37,17 @@ class PsycopgPreparedStatementsIT {
     }
 
     private ExternalClient.Result psycopg(String mode, int connections) throws Exception {
+        return psycopg(pgmux.host(), pgmux.port(), mode, connections);
+    }
+
+    private static ExternalClient.Result psycopg(String host, int port, String mode, int connections) throws Exception {
         return ExternalClient.run(200, ExternalClient.PYTHON, ExternalClient.script("psycopg_prepared.py"),
-                pgmux.host(), Integer.toString(pgmux.port()), USER, TestPostgres.DATABASE, mode, Integer.toString(connections));
+                host, Integer.toString(port), USER, TestPostgres.DATABASE, mode, Integer.toString(connections));
+    }
+
+    /** The same script straight against Postgres: what pgmux must not change. */
+    private static ExternalClient.Result psycopgOnPostgres(String mode) throws Exception {
+        return psycopg(TestPostgres.get().host(), TestPostgres.get().port(), mode, 1);
     }
 
     @Test
@@ -66,6 +75,8 @@ class PsycopgPreparedStatementsIT {
     @Disabled("bug: psycopg deallocates with \"DEALLOCATE _pg3_N\" sent through the extended protocol (unnamed Parse);"
             + " pgmux intercepts DEALLOCATE only in a simple Query, so the server answers 26000")
     void statementCacheRotationDeallocatesThroughTheExtendedProtocol() throws Exception {
+        // given: the script passes on Postgres itself
+        psycopgOnPostgres("rotate").orFail("psycopg straight to Postgres");
         pgmux = Pgmux.start("pool_size: 2\n");
 
         // when: psycopg's cache of 5 rotates, deallocating its oldest statements
@@ -74,5 +85,21 @@ class PsycopgPreparedStatementsIT {
         // then
         assertEquals(0, result.exitCode(), result.output());
         assertTrue(result.output().startsWith("ok 12 statements rotated"), result.output());
+    }
+
+    @Test
+    @Disabled("bug: psycopg sends DEALLOCATE ALL after each rollback through the extended protocol; pgmux forwards it"
+            + " (the server drops every client's statements) and keeps the client's names, which pile up to 53400")
+    void rollbacksDeallocateAllThroughTheExtendedProtocol() throws Exception {
+        // given: the script passes on Postgres itself
+        psycopgOnPostgres("rollback").orFail("psycopg straight to Postgres");
+        pgmux = Pgmux.start("pool_size: 2\nmax_client_prepared_statements: 20\n");
+
+        // when: 40 rollbacks of 3 prepared statements each (psycopg re-prepares under new names every time)
+        ExternalClient.Result result = psycopg("rollback", 1);
+
+        // then: as on Postgres, DEALLOCATE ALL frees the names
+        assertEquals(0, result.exitCode(), result.output());
+        assertTrue(result.output().startsWith("ok 40 rollbacks"), result.output());
     }
 }
