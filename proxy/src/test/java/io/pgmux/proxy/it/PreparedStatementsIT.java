@@ -341,6 +341,31 @@ class PreparedStatementsIT {
     }
 
     @Test
+    @Disabled("bug: a Parse of a statement the held server has is answered ParseComplete even in a failed transaction,"
+            + " where Postgres raises 25P02 and creates nothing; the name then stays taken")
+    void parseInAFailedTransactionFailsAndLeavesNoName() throws Exception {
+        start(1);
+        try (RawClient client = pgmux.raw(USER)) {
+            // given: the server holds PLUS_ONE, and the client's transaction failed
+            client.send(parse("first", PLUS_ONE)).sync().flush();
+            assertEquals("1Z", types(client.readUntilReady()));
+            ok(client, "BEGIN");
+            assertEquals("22012", sqlState(client.query("SELECT 1 / 0")));
+
+            // when
+            client.send(parse("second", PLUS_ONE)).sync().flush();
+            List<Reply> replies = client.readUntilReady();
+
+            // then: as in Postgres, 25P02, and after the rollback the name is free
+            assertEquals("EZ", types(replies));
+            assertEquals("25P02", sqlState(replies));
+            ok(client, "ROLLBACK");
+            client.send(parse("second", SHOUT)).send(bind("second", "free")).send(execute()).sync().flush();
+            assertEquals(List.of("free!"), values(client.readUntilReady()));
+        }
+    }
+
+    @Test
     void bindOrDescribeOfAnUnknownNameIsInvalidStatementNameAndTheConnectionGoesOn() throws Exception {
         start(2);
         try (RawClient client = pgmux.raw(USER)) {
