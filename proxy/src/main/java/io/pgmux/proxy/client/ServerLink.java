@@ -81,6 +81,9 @@ final class ServerLink {
     /** A reply to a simple query that pgmux gives itself (DEALLOCATE of the client's names). */
     private record LocalCommand(String tag) {}
 
+    /** A client Parse of a statement the server holds, answered by pgmux: undone if the server skips it. */
+    private record LocalParse(ClientStatements.Registration registration) {}
+
     final ServerConnection server;
     final long linkedAtNanos = System.nanoTime();
     /** The server's reading is paused because the client cannot take more. */
@@ -298,7 +301,7 @@ final class ServerLink {
             if (slot.state() == Slot.State.PRESENT) {
                 statements.registry().markValidated(statement);
             }
-            replies.push(ReplyQueue.SYNTHETIC, 0, 0, Messages.parseComplete());
+            replies.push(ReplyQueue.SYNTHETIC, 0, 0, new LocalParse(registration));
             emitSynthetics();
             return;
         }
@@ -655,6 +658,8 @@ final class ServerLink {
         if (kind == ReplyQueue.SYNTHETIC) {
             if (attachment instanceof ByteBuf synthetic) {
                 synthetic.release();
+            } else if (attachment instanceof LocalParse parse) {
+                statements.client().undo(parse.registration());
             }
         } else if (kind == ReplyQueue.CLOSE && swallowed && attachment instanceof Slot evicted) {
             if (evicted.state() == Slot.State.PRESENT) {
@@ -745,6 +750,8 @@ final class ServerLink {
             replies.pop();
             if (reply instanceof ByteBuf frame) {
                 events.toClient(frame);
+            } else if (reply instanceof LocalParse) {
+                events.toClient(Messages.parseComplete());
             } else if (reply instanceof LocalCommand command) {
                 if (status == TransactionStatus.FAILED) {
                     ErrorResponse aborted = StatementContext.transactionAborted();

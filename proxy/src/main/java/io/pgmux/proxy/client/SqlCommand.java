@@ -10,8 +10,8 @@ import java.util.Locale;
  * The few SQL commands pgmux must recognise, when one makes up a whole query: {@code DEALLOCATE},
  * {@code PREPARE} (not {@code PREPARE TRANSACTION}), and the session settings a client changes
  * ({@code SET [SESSION] name TO|= value}, {@code SET SCHEMA}, {@code SET name TO DEFAULT},
- * {@code RESET name|ALL}). The first word is compared as bytes, so the text of ordinary queries is
- * never decoded.
+ * {@code RESET name|ALL}). The first word is compared as bytes (after white space; a query that
+ * starts with a comment is decoded to look past it), so the text of ordinary queries is never decoded.
  */
 record SqlCommand(Kind kind, String name, String value) {
     enum Kind { DEALLOCATE, DEALLOCATE_ALL, PREPARE, SET, RESET, RESET_ALL, OTHER }
@@ -50,8 +50,10 @@ record SqlCommand(Kind kind, String name, String value) {
         while (word < end && isSpace(buf.getByte(word))) {
             word++;
         }
+        boolean comment = word + 1 < end && (buf.getByte(word) == '-' && buf.getByte(word + 1) == '-'
+                || buf.getByte(word) == '/' && buf.getByte(word + 1) == '*');
         for (byte[] keyword : KEYWORDS) {
-            if (startsWithWord(buf, word, end, keyword)) {
+            if (comment || startsWithWord(buf, word, end, keyword)) {
                 return parse(buf.toString(word, end - word, StandardCharsets.UTF_8));
             }
         }
@@ -285,21 +287,52 @@ record SqlCommand(Kind kind, String name, String value) {
             value.append(item.toString().strip());
         }
 
-        /** Only spaces and semicolons remain. */
+        /** Only spaces, comments and semicolons remain. */
         boolean atEnd() {
-            for (int i = position; i < sql.length(); i++) {
-                char c = sql.charAt(i);
-                if (!Character.isWhitespace(c) && c != ';') {
+            while (true) {
+                skipSpaces();
+                if (position >= sql.length()) {
+                    return true;
+                }
+                if (sql.charAt(position) != ';') {
                     return false;
                 }
-            }
-            return true;
-        }
-
-        private void skipSpaces() {
-            while (position < sql.length() && Character.isWhitespace(sql.charAt(position))) {
                 position++;
             }
+        }
+
+        /** Skips white space and comments: {@code --} to the end of the line, and nested block comments. */
+        private void skipSpaces() {
+            while (position < sql.length()) {
+                if (Character.isWhitespace(sql.charAt(position))) {
+                    position++;
+                } else if (sql.startsWith("--", position)) {
+                    int lineEnd = sql.indexOf('\n', position);
+                    position = lineEnd < 0 ? sql.length() : lineEnd + 1;
+                } else if (sql.startsWith("/*", position)) {
+                    position = afterBlockComment(position);
+                } else {
+                    break;
+                }
+            }
+        }
+
+        private int afterBlockComment(int i) {
+            int depth = 0;
+            while (i < sql.length()) {
+                if (sql.startsWith("/*", i)) {
+                    depth++;
+                    i += 2;
+                } else if (sql.startsWith("*/", i)) {
+                    i += 2;
+                    if (--depth == 0) {
+                        return i;
+                    }
+                } else {
+                    i++;
+                }
+            }
+            return i;
         }
 
         private static boolean isIdentifierChar(char c) {

@@ -70,9 +70,12 @@ public final class ServerStatements {
         byServerName.remove(slot.statement.serverName(), slot);
     }
 
-    /** The server still holds an evicted statement (its Close was skipped): it counts again. */
+    /**
+     * The server still holds an evicted statement (its Close was skipped): it counts again, in place
+     * of any newer slot of the statement, whose Parse came after the Close and was skipped too.
+     */
     public void restore(Slot slot) {
-        byServerName.putIfAbsent(slot.statement.serverName(), slot);
+        byServerName.put(slot.statement.serverName(), slot);
     }
 
     public int size() {

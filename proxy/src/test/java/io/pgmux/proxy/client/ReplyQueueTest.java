@@ -1,0 +1,108 @@
+package io.pgmux.proxy.client;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The ring of expected replies: FIFO order, per-entry columns, growth across the wrap. */
+class ReplyQueueTest {
+
+    @Test
+    void entriesComeOutInTheOrderTheyWentIn() {
+        ReplyQueue queue = new ReplyQueue();
+        Object attachment = new Object();
+        queue.push(ReplyQueue.PARSE, 0, 0, null);
+        queue.push(ReplyQueue.BIND, ReplyQueue.SWALLOW, 7, attachment);
+        queue.push(ReplyQueue.SYNC, 0, 42, null);
+
+        assertEquals(3, queue.size());
+        assertEquals(ReplyQueue.PARSE, queue.headKind());
+        assertFalse(queue.headSwallowed());
+        queue.pop();
+        assertEquals(ReplyQueue.BIND, queue.headKind());
+        assertTrue(queue.headSwallowed());
+        assertEquals(7, queue.headNumber());
+        assertEquals(attachment, queue.headAttachment());
+        queue.pop();
+        assertEquals(ReplyQueue.SYNC, queue.headKind());
+        assertEquals(42, queue.headNumber());
+        queue.pop();
+        assertTrue(queue.isEmpty());
+    }
+
+    @Test
+    void growsWhileWrappedAroundWithoutLosingOrder() {
+        ReplyQueue queue = new ReplyQueue();
+        // move the head into the middle of the initial ring, so that the entries wrap around
+        for (int i = 0; i < 5; i++) {
+            queue.push(ReplyQueue.EXECUTE, 0, -1, null);
+            queue.pop();
+        }
+        int count = 100;
+        for (int i = 0; i < count; i++) {
+            queue.push(i % 2 == 0 ? ReplyQueue.PARSE : ReplyQueue.CLOSE, i % 3 == 0 ? ReplyQueue.SWALLOW : 0, i, "a" + i);
+        }
+        assertEquals(count, queue.size());
+        for (int i = 0; i < count; i++) {
+            assertEquals(i % 2 == 0 ? ReplyQueue.PARSE : ReplyQueue.CLOSE, queue.headKind(), "entry " + i);
+            assertEquals(i % 3 == 0, queue.headSwallowed(), "entry " + i);
+            assertEquals(i, queue.headNumber());
+            assertEquals("a" + i, queue.headAttachment());
+            queue.pop();
+        }
+        assertTrue(queue.isEmpty());
+    }
+
+    @Test
+    void interleavedPushesAndPopsAcrossManyGrowths() {
+        ReplyQueue queue = new ReplyQueue();
+        long next = 0;
+        long expected = 0;
+        for (int round = 0; round < 50; round++) {
+            for (int i = 0; i < round + 3; i++) {
+                queue.push(ReplyQueue.QUERY, 0, next++, null);
+            }
+            for (int i = 0; i < round + 1; i++) {
+                assertEquals(expected++, queue.headNumber());
+                queue.pop();
+            }
+        }
+        while (!queue.isEmpty()) {
+            assertEquals(expected++, queue.headNumber());
+            queue.pop();
+        }
+        assertEquals(next, expected);
+    }
+
+    @Test
+    void aCopyDropsTheSyncsBeforeTheClientsCopyEndAndKeepsTheOthers() {
+        ReplyQueue queue = new ReplyQueue();
+        queue.push(ReplyQueue.EXECUTE, 0, 1, null);
+        queue.push(ReplyQueue.SYNC, 0, 2, null);
+        queue.push(ReplyQueue.COPY_END, 0, 3, null);
+        queue.push(ReplyQueue.SYNC, 0, 4, null);
+
+        assertTrue(queue.dropSyncsBeforeCopyEnd());
+
+        assertEquals(3, queue.size());
+        assertEquals(1, queue.headNumber());
+        queue.pop();
+        assertEquals(ReplyQueue.COPY_END, queue.headKind());
+        queue.pop();
+        assertEquals(ReplyQueue.SYNC, queue.headKind());
+        assertEquals(4, queue.headNumber());
+    }
+
+    @Test
+    void aCopyWhoseDataIsStillComingDropsEverySyncAfterIt() {
+        ReplyQueue queue = new ReplyQueue();
+        queue.push(ReplyQueue.EXECUTE, 0, 1, null);
+        queue.push(ReplyQueue.SYNC, 0, 2, null);
+
+        assertFalse(queue.dropSyncsBeforeCopyEnd());
+
+        assertEquals(1, queue.size());
+    }
+}
