@@ -66,6 +66,7 @@ public final class ClientSession implements Waiter {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
     private static final int PAUSED_WAITING = 1;
     private static final int PAUSED_SERVER_FULL = 2;
+    private static final int PAUSED_STALLED = 4;
     private static final ErrorResponse SHUTTING_DOWN = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "pgmux is shutting down");
 
     /** Every state a session can be in; see the diagram above. */
@@ -108,6 +109,8 @@ public final class ClientSession implements Waiter {
     private final Channel channel;
     private final ProxyContext context;
     private final Outbox toServer = new Outbox();
+    /** What the held server owes; one queue for the session's life, empty whenever it holds no server. */
+    private final ReplyQueue replies = new ReplyQueue();
     private State state = new AwaitingStartup();
     private boolean overClientLimit;
     private boolean shuttingDown;
@@ -578,7 +581,7 @@ public final class ClientSession implements Waiter {
                 if (command.deallocatesAll()) {
                     statements.client().forgetBefore(statements.client().nextGeneration());
                     writeToClient(new CommandComplete("DEALLOCATE ALL"));
-                } else if (statements.client().unregister(command.statementName())) {
+                } else if (statements.client().unregister(command.statementName()) != null) {
                     writeToClient(new CommandComplete("DEALLOCATE"));
                 } else {
                     writeError(StatementContext.unknownStatement(command.statementName()));
@@ -701,7 +704,7 @@ public final class ClientSession implements Waiter {
         }
         cancelTimer(waiting.timeout());
         pool.stats().onClientWaited(System.nanoTime() - waitStartedNanos);
-        ServerLink link = new ServerLink(server, statements, toServer, channel.alloc(), linkEvents);
+        ServerLink link = new ServerLink(server, statements, replies, toServer, channel.alloc(), linkEvents);
         if (waiting.forWelcome()) {
             parameters.adoptDefaults(pool.welcomeParameters());
             state = new Validating(link, waiting.pending());
@@ -738,6 +741,11 @@ public final class ClientSession implements Waiter {
     }
 
     private void sendToServer(ServerLink link) {
+        if (link.isStalled()) {
+            pauseReading(PAUSED_STALLED);
+        } else {
+            resumeReading(PAUSED_STALLED);
+        }
         if (toServer.isEmpty()) {
             return;
         }
@@ -920,6 +928,7 @@ public final class ClientSession implements Waiter {
     /** After a batch of server frames: give the server back if the link is clean, or apply backpressure. */
     private void afterServerBatch(ServerLink link) {
         if (state instanceof Linked) {
+            sendToServer(link);
             boolean transactionMode = pool.settings().mode() == PoolMode.TRANSACTION;
             if (link.isClean() && (transactionMode || shuttingDown)) {
                 if (link.takeSqlPrepared()) {
@@ -1010,6 +1019,7 @@ public final class ClientSession implements Waiter {
             return;
         }
         log.info("c{} [{}] left in the middle of a request; cancelling and closing server {}", id, poolName(), link.server);
+        link.discard();
         link.server.cancel();
         link.server.close();
         state = new Closed();

@@ -60,13 +60,22 @@ final class ReplyQueue {
         return (flags[head] & SWALLOW) != 0;
     }
 
-    /** For SYNC and QUERY entries: when the message was sent (nanoTime), or the client generation. */
+    /** For SYNC and QUERY entries: when the message was sent (nanoTime); for entries that change statements, their Sync segment. */
     long headNumber() {
         return numbers[head];
     }
 
     Object headAttachment() {
         return attachments[head];
+    }
+
+    /** The {@code i}-th entry from the head (0 is the head). */
+    Object attachmentAt(int i) {
+        return attachments[(head + i) % kinds.length];
+    }
+
+    long numberAt(int i) {
+        return numbers[(head + i) % kinds.length];
     }
 
     void pop() {

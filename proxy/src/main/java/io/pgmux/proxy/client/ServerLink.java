@@ -2,7 +2,6 @@ package io.pgmux.proxy.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.util.ByteProcessor;
 import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.Frontend;
@@ -13,19 +12,19 @@ import io.pgmux.protocol.message.CommandComplete;
 import io.pgmux.protocol.message.Describe;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Messages;
-import io.pgmux.protocol.message.Parse;
 import io.pgmux.protocol.message.ParameterStatus;
-import io.pgmux.protocol.message.Query;
 import io.pgmux.protocol.message.ReadyForQuery;
 import io.pgmux.protocol.message.Target;
 import io.pgmux.proxy.backend.ServerConnection;
+import io.pgmux.proxy.client.NamedStatements.DiscardAll;
+import io.pgmux.proxy.client.NamedStatements.LocalClose;
+import io.pgmux.proxy.client.NamedStatements.LocalDeallocate;
+import io.pgmux.proxy.client.NamedStatements.LocalParse;
+import io.pgmux.proxy.client.NamedStatements.Refusal;
 import io.pgmux.proxy.net.Outbox;
-import io.pgmux.proxy.prepared.ClientStatements;
-import io.pgmux.proxy.prepared.PreparedStatement;
-import io.pgmux.proxy.prepared.ServerStatements;
-import io.pgmux.proxy.prepared.ServerStatements.Slot;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,19 +33,16 @@ import java.util.List;
  * everything it answers passes {@link #onServerFrame}, so the link knows at every moment what the
  * server still owes ({@link ReplyQueue}) and whether the server may go back to its pool.
  *
- * <p>With named prepared statements rewritten, the client's names become shared server names: a
- * statement the server lacks is prepared first (its ParseComplete swallowed), a client Parse the
- * server already holds and every client Close are answered by pgmux itself, at their place in the
- * reply stream. After an error the server skips to the next Sync, and so does the queue: replies
- * queued for skipped messages, synthetic ones included, are dropped. Errors pgmux must raise in the
- * middle of a pipeline (duplicate name, rejected statement) are raised by the server itself, from a
- * Parse that cannot succeed, and their text replaced: so the transaction and the skip-to-Sync
- * behave exactly as Postgres would.
+ * <p>Replies pgmux makes itself (a ParseComplete for a statement the server holds, a CloseComplete,
+ * DEALLOCATE) and replies it swallows (statements prepared on the client's behalf, its own queries)
+ * keep their exact place in the stream. After an error the server skips to the next Sync, and so
+ * does the queue: nothing made up is sent for a skipped message, and what pgmux did for it when
+ * sending is undone. A message whose rewriting would depend on such an outcome, still unknown for
+ * an earlier Sync segment, waits ({@code stalled}) until it is known. Errors pgmux must raise in the
+ * middle of a pipeline are raised by the server itself from a message that must fail, and their
+ * text replaced, so the transaction and the skip-to-Sync behave exactly as Postgres would.
  */
 final class ServerLink {
-    /** pgmux asks the server to fail where it must report its own error, then swaps the text. */
-    private static final String REFUSAL_STATEMENT = "pgmux_refused";
-    private static final String REFUSAL_SQL = "pgmux refused this statement";
 
     /** What the session does with the outcome of the link's work. */
     interface Events {
@@ -72,18 +68,6 @@ final class ServerLink {
         void onLostTrack(String what);
     }
 
-    /** The server fails a refusal Parse or Query; the client gets {@code error} in its place. */
-    private record Refusal(ErrorResponse error) {}
-
-    /** A client Parse forwarded to the server: undone if the server rejects it. */
-    private record ParseAttempt(ClientStatements.Registration registration, Slot slot) {}
-
-    /** A reply to a simple query that pgmux gives itself (DEALLOCATE of the client's names). */
-    private record LocalCommand(String tag) {}
-
-    /** A client Parse of a statement the server holds, answered by pgmux: undone if the server skips it. */
-    private record LocalParse(ClientStatements.Registration registration) {}
-
     final ServerConnection server;
     final long linkedAtNanos = System.nanoTime();
     /** The server's reading is paused because the client cannot take more. */
@@ -92,11 +76,16 @@ final class ServerLink {
     boolean serverFatal;
 
     private final StatementContext statements;
+    private final NamedStatements named;
     private final Outbox toServer;
     private final ByteBufAllocator alloc;
     private final Events events;
-    private final ReplyQueue replies = new ReplyQueue();
+    private final ReplyQueue replies;
+    /** Client messages that wait for an earlier outcome before they can be rewritten and sent, in order. */
+    private final ArrayDeque<ByteBuf> stalled = new ArrayDeque<>(0);
     private TransactionStatus status = TransactionStatus.IDLE;
+    /** Sync segments sent so far: an error skips everything up to the end of its segment. */
+    private long segment = 1;
     /** Extended-protocol messages went out since the client's last Sync. */
     private boolean unsynced;
     /** ...and all of them are free of effects that live on this server (named Parse/Describe/Close). */
@@ -107,9 +96,9 @@ final class ServerLink {
     private boolean errorSinceSync;
     /** The server is in COPY FROM STDIN and the client has not ended its data: Syncs now are ignored by the server. */
     private boolean copyIn;
-    /** What the client's unnamed statement and unnamed portal do, if it is a SET or RESET pgmux tracks. */
+    /** What the client's unnamed statement and portal do, when it is a command pgmux follows (SET, RESET, DISCARD ALL). */
     private SqlCommand unnamedStatementCommand;
-    private SqlCommand unnamedPortalCommand;
+    private Object unnamedPortalAttachment;
     /**
      * SETs and RESETs that completed and wait for the next ReadyForQuery: they count once the
      * server is out of any transaction (committed or autocommit), not if a ROLLBACK came first.
@@ -120,24 +109,27 @@ final class ServerLink {
     /** The client ran SQL PREPARE (inside a larger query): its statement must not outlive the transaction. */
     private boolean sqlPrepared;
 
-    ServerLink(ServerConnection server, StatementContext statements, Outbox toServer, ByteBufAllocator alloc, Events events) {
+    ServerLink(ServerConnection server, StatementContext statements, ReplyQueue replies, Outbox toServer,
+            ByteBufAllocator alloc, Events events) {
         this.server = server;
         this.statements = statements;
+        this.replies = replies;
         this.toServer = toServer;
         this.alloc = alloc;
         this.events = events;
+        this.named = new NamedStatements(statements, server, replies, toServer, alloc);
     }
 
     // ---------------------------------------------------------------- the link's state
 
-    /** Nothing owed, nothing unsynced, no transaction: the server may go back to the pool. */
+    /** Nothing owed, nothing unsynced or waiting, no transaction: the server may go back to the pool. */
     boolean isClean() {
-        return replies.isEmpty() && !unsynced && status == TransactionStatus.IDLE;
+        return replies.isEmpty() && stalled.isEmpty() && !unsynced && status == TransactionStatus.IDLE;
     }
 
     /** Nothing owed, but a transaction is open (or failed): a ROLLBACK makes the server clean. */
     boolean needsOnlyRollback() {
-        return replies.isEmpty() && !unsynced && status != TransactionStatus.IDLE;
+        return replies.isEmpty() && stalled.isEmpty() && !unsynced && status != TransactionStatus.IDLE;
     }
 
     /**
@@ -146,15 +138,13 @@ final class ServerLink {
      * server can be let go before the client's Sync (after pgmux's own Sync, see {@link #unpin}).
      */
     boolean canUnpin() {
-        return replies.isEmpty() && unsynced && unpinnable && status == TransactionStatus.IDLE;
+        return replies.isEmpty() && stalled.isEmpty() && unsynced && unpinnable && status == TransactionStatus.IDLE;
     }
 
     /** Sends a Sync of pgmux's own, so the server ends the implicit transaction and can be released. */
     void unpin() {
-        replies.push(ReplyQueue.SYNC, ReplyQueue.SWALLOW, 0, null);
+        pushSync(ReplyQueue.SWALLOW, 0);
         toServer.add(Messages.sync());
-        unsynced = false;
-        skipping = false;
     }
 
     /** The client must see messages up to its next Sync ignored, as after an error in Postgres. */
@@ -164,6 +154,11 @@ final class ServerLink {
 
     boolean inTransaction() {
         return status != TransactionStatus.IDLE;
+    }
+
+    /** Client messages wait for an earlier outcome: the client should not send more for now. */
+    boolean isStalled() {
+        return !stalled.isEmpty();
     }
 
     /**
@@ -193,6 +188,14 @@ final class ServerLink {
 
     /** A client message, rewritten or answered as needed; takes ownership of the frame. */
     void sendFromClient(ByteBuf frame, byte type) {
+        if (!stalled.isEmpty() || mustWait(frame, type)) {
+            stalled.addLast(frame);
+            return;
+        }
+        send(frame, type);
+    }
+
+    private void send(ByteBuf frame, byte type) {
         if (skipping && type != Frontend.SYNC) {
             frame.release();
             return;
@@ -204,10 +207,7 @@ final class ServerLink {
                     toServer.add(frame);
                     return;
                 }
-                replies.push(ReplyQueue.SYNC, 0, System.nanoTime(), null);
-                unsynced = false;
-                unpinnable = true;
-                skipping = false;
+                pushSync(0, System.nanoTime());
                 toServer.add(frame);
             }
             case Frontend.FUNCTION_CALL -> {
@@ -215,12 +215,27 @@ final class ServerLink {
                 toServer.add(frame);
             }
             case Frontend.PARSE -> sendParse(frame);
-            case Frontend.BIND -> sendBind(frame);
+            case Frontend.BIND -> {
+                extendedMessage(false);
+                if (frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0) {
+                    unnamedPortalAttachment = Bind.statementOf(frame).isEmpty() ? unnamedStatementAttachment() : null;
+                }
+                if (statements.rewrites()) {
+                    named.bind(frame, segment);
+                } else {
+                    replies.push(ReplyQueue.BIND, 0, 0, null);
+                    toServer.add(frame);
+                }
+            }
             case Frontend.DESCRIBE -> sendDescribe(frame);
             case Frontend.EXECUTE -> {
                 extendedMessage(false);
+                if (statements.rewrites() && named.executeLocally(frame)) {
+                    emitLocalReplies();
+                    return;
+                }
                 boolean unnamedPortal = frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0;
-                replies.push(ReplyQueue.EXECUTE, 0, 0, unnamedPortal ? unnamedPortalCommand : null);
+                replies.push(ReplyQueue.EXECUTE, 0, 0, unnamedPortal ? unnamedPortalAttachment : null);
                 toServer.add(frame);
             }
             case Frontend.CLOSE -> sendClose(frame);
@@ -229,12 +244,21 @@ final class ServerLink {
                     copyIn = false;
                 } else {
                     replies.push(ReplyQueue.COPY_END, 0, 0, null);
-                    emitSynthetics();
+                    emitLocalReplies();
                 }
                 toServer.add(frame);
             }
             default -> toServer.add(frame); // Flush; CopyData of the running COPY
         }
+        emitLocalReplies();
+    }
+
+    private void pushSync(int flags, long sentAt) {
+        replies.push(ReplyQueue.SYNC, flags, sentAt, null);
+        segment++;
+        unsynced = false;
+        unpinnable = true;
+        skipping = false;
     }
 
     private void extendedMessage(boolean freeOfServerEffects) {
@@ -242,43 +266,75 @@ final class ServerLink {
         unpinnable &= freeOfServerEffects;
     }
 
+    /**
+     * Whether this message must wait: a message about named statements while an earlier outcome
+     * it depends on is unknown, and a DEALLOCATE until nothing is owed (it is answered by pgmux
+     * in the transaction state of that moment).
+     */
+    private boolean mustWait(ByteBuf frame, byte type) {
+        if (!statements.rewrites()) {
+            return false;
+        }
+        int body = frame.readerIndex() + Frames.HEADER_SIZE;
+        switch (type) {
+            case Frontend.PARSE:
+                if (frame.getByte(body) != 0) {
+                    return named.blocks(segment);
+                }
+                return SqlCommand.of(frame, body + 1).isDeallocate() && !replies.isEmpty();
+            case Frontend.QUERY:
+                return SqlCommand.of(frame, body).isDeallocate() && !replies.isEmpty();
+            case Frontend.BIND:
+                return !Bind.statementOf(frame).isEmpty() && named.blocks(segment);
+            case Frontend.DESCRIBE, Frontend.CLOSE:
+                return frame.getByte(body) == 'S' && frame.getByte(body + 1) != 0 && named.blocks(segment);
+            default:
+                return false;
+        }
+    }
+
+    /** Sends what waited, as far as the outcomes it needed are known now. */
+    private void sendStalled() {
+        while (!stalled.isEmpty()) {
+            ByteBuf frame = stalled.peekFirst();
+            byte type = Frames.type(frame);
+            if (mustWait(frame, type)) {
+                return;
+            }
+            stalled.pollFirst();
+            send(frame, type);
+        }
+    }
+
     private void sendQuery(ByteBuf frame) {
         unsynced = false;
         unpinnable = true;
         SqlCommand command = statements.inspectsSql()
                 ? SqlCommand.of(frame, frame.readerIndex() + Frames.HEADER_SIZE) : SqlCommand.OTHER;
-        if (statements.rewrites()) {
-            if (command.isDeallocate()) {
-                if (command.deallocatesAll()) {
-                    statements.client().forgetBefore(statements.client().nextGeneration());
-                    frame.release();
-                    replies.push(ReplyQueue.SYNTHETIC, 0, 0, new LocalCommand("DEALLOCATE ALL"));
-                    emitSynthetics();
-                    return;
-                }
-                if (statements.client().unregister(command.statementName())) {
-                    frame.release();
-                    replies.push(ReplyQueue.SYNTHETIC, 0, 0, new LocalCommand("DEALLOCATE"));
-                    emitSynthetics();
-                    return;
-                }
-            }
-        }
-        if (command.isPrepare() && statements.refusesSqlPrepare()) {
-            frame.release();
-            replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), new Refusal(StatementContext.sqlPrepareRefused()));
-            toServer.add(new Query(REFUSAL_SQL).encode(alloc));
+        if (command.isDeallocate() && statements.rewrites() && named.queryLocalDeallocate(frame, command, status)) {
+            emitLocalReplies();
             return;
         }
-        replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), command.changesSetting() ? command : null);
+        if (statements.refusesSqlPrepare() && (command.isPrepare()
+                || SqlCommand.hasLaterPrepare(frame, frame.readerIndex() + Frames.HEADER_SIZE))) {
+            frame.release();
+            named.refuseQuery(StatementContext.sqlPrepareRefused(), System.nanoTime());
+            return;
+        }
+        replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), attachmentFor(command));
         toServer.add(frame);
     }
 
     private void sendParse(ByteBuf frame) {
-        boolean unnamed = isUnnamedParse(frame);
-        if (unnamed && statements.tracksSettings()) {
-            SqlCommand command = SqlCommand.of(frame, frame.readerIndex() + Frames.HEADER_SIZE + 1);
-            unnamedStatementCommand = command.changesSetting() ? command : null;
+        boolean unnamed = frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0;
+        if (unnamed) {
+            SqlCommand command = statements.inspectsSql()
+                    ? SqlCommand.of(frame, frame.readerIndex() + Frames.HEADER_SIZE + 1) : SqlCommand.OTHER;
+            if (command.isDeallocate() && statements.rewrites() && named.parseLocalDeallocate(frame, command, status)) {
+                return;
+            }
+            named.forgetLocalUnnamed();
+            unnamedStatementCommand = command;
         }
         if (!statements.inspectsNames() || unnamed) {
             extendedMessage(false);
@@ -286,148 +342,48 @@ final class ServerLink {
             toServer.add(frame);
             return;
         }
-        Parse parse = Parse.decode(frame);
-        frame.release();
         extendedMessage(true);
-        ErrorResponse refusal = statements.refusalFor(parse);
-        if (refusal != null) {
-            refuseInPipeline(refusal);
-            return;
-        }
-        ClientStatements.Registration registration = statements.client().register(parse.statement(), statements.keyOf(parse));
-        PreparedStatement statement = registration.statement();
-        Slot slot = server.statements().find(statement);
-        if (slot != null && slot.state() != Slot.State.ABSENT) {
-            if (slot.state() == Slot.State.PRESENT) {
-                statements.registry().markValidated(statement);
-            }
-            replies.push(ReplyQueue.SYNTHETIC, 0, 0, new LocalParse(registration));
-            emitSynthetics();
-            return;
-        }
-        slot = newSlot(statement);
-        replies.push(ReplyQueue.PARSE, 0, 0, new ParseAttempt(registration, slot));
-        toServer.add(statement.parseMessage(alloc));
-    }
-
-    private void sendBind(ByteBuf frame) {
-        extendedMessage(false);
-        String statementName = Bind.statementOf(frame);
-        if (frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0) {
-            unnamedPortalCommand = statementName.isEmpty() ? unnamedStatementCommand : null;
-        }
-        PreparedStatement statement = namedStatement(statements.rewrites() ? statementName : "");
-        if (statement == null) {
-            replies.push(ReplyQueue.BIND, 0, 0, null);
-            toServer.add(frame);
-            return;
-        }
-        ensurePrepared(statement);
-        replies.push(ReplyQueue.BIND, 0, 0, null);
-        sendBindNaming(frame, statement.serverName());
+        named.parse(frame, segment, replies.isEmpty() ? status : null);
     }
 
     private void sendDescribe(ByteBuf frame) {
         Describe describe = Describe.decode(frame);
-        if (describe.target() == Target.PORTAL) {
-            extendedMessage(false);
-            replies.push(ReplyQueue.DESCRIBE_PORTAL, 0, 0, null);
+        boolean handled = statements.rewrites() && named.describe(frame, describe, segment);
+        extendedMessage(describe.target() == Target.STATEMENT && !describe.name().isEmpty() && statements.rewrites());
+        if (!handled) {
+            replies.push(describe.target() == Target.PORTAL ? ReplyQueue.DESCRIBE_PORTAL : ReplyQueue.DESCRIBE_STATEMENT, 0, 0, null);
             toServer.add(frame);
-            return;
         }
-        PreparedStatement statement = namedStatement(statements.rewrites() ? describe.name() : "");
-        extendedMessage(statement != null);
-        if (statement == null) {
-            replies.push(ReplyQueue.DESCRIBE_STATEMENT, 0, 0, null);
-            toServer.add(frame);
-            return;
-        }
-        frame.release();
-        ensurePrepared(statement);
-        replies.push(ReplyQueue.DESCRIBE_STATEMENT, 0, 0, null);
-        toServer.add(new Describe(Target.STATEMENT, statement.serverName()).encode(alloc));
     }
 
     private void sendClose(ByteBuf frame) {
         Close close = Close.decode(frame);
-        if (close.target() == Target.STATEMENT && statements.rewrites() && !close.name().isEmpty()) {
-            // Postgres answers CloseComplete whether or not the name exists; the server keeps the statement.
-            frame.release();
-            extendedMessage(true);
-            statements.client().unregister(close.name());
-            replies.push(ReplyQueue.SYNTHETIC, 0, 0, Messages.closeComplete());
-            emitSynthetics();
-            return;
+        if (statements.rewrites()) {
+            if (close.target() == Target.STATEMENT && !close.name().isEmpty()) {
+                extendedMessage(true);
+                named.closeStatement(frame, close.name(), segment);
+                return;
+            }
+            if (close.name().isEmpty() && named.closeLocalUnnamed(frame)) {
+                extendedMessage(true);
+                return;
+            }
         }
         extendedMessage(false);
         replies.push(ReplyQueue.CLOSE, 0, 0, null);
         toServer.add(frame);
     }
 
-    /** The statement behind a client's statement name; null for the unnamed one or an unknown name (the server reports it). */
-    private PreparedStatement namedStatement(String name) {
-        if (name.isEmpty()) {
-            return null;
+    /** What a QUERY or EXECUTE entry of this command carries: a tracked setting change, or a DISCARD ALL. */
+    private Object attachmentFor(SqlCommand command) {
+        if (command.kind() == SqlCommand.Kind.DISCARD_ALL) {
+            return new DiscardAll(statements.client().nextGeneration());
         }
-        ClientStatements.Registration registration = statements.client().get(name);
-        return registration != null ? registration.statement() : null;
+        return command.changesSetting() && statements.tracksSettings() ? command : null;
     }
 
-    /** Prepares {@code statement} on the server first if it lacks it; the ParseComplete is swallowed. */
-    private void ensurePrepared(PreparedStatement statement) {
-        Slot slot = server.statements().find(statement);
-        if (slot != null && slot.state() != Slot.State.ABSENT) {
-            return;
-        }
-        slot = newSlot(statement);
-        replies.push(ReplyQueue.PARSE, ReplyQueue.SWALLOW, 0, slot);
-        toServer.add(statement.parseMessage(alloc));
-    }
-
-    /** Makes room under {@code max_prepared_statements} (closing the least recently used), then a pending slot. */
-    private Slot newSlot(PreparedStatement statement) {
-        ServerStatements held = server.statements();
-        while (held.size() >= statements.maxPerServer()) {
-            Slot victim = held.leastRecentlyUsedExcept(statement);
-            if (victim == null) {
-                break;
-            }
-            held.remove(victim);
-            replies.push(ReplyQueue.CLOSE, ReplyQueue.SWALLOW, 0, victim);
-            toServer.add(victim.statement().closeMessage(alloc));
-        }
-        return held.addPending(statement);
-    }
-
-    /** Makes the server raise an error at this point of the pipeline; the client sees {@code error}. */
-    private void refuseInPipeline(ErrorResponse error) {
-        replies.push(ReplyQueue.PARSE, 0, 0, new Refusal(error));
-        toServer.add(new Parse(REFUSAL_STATEMENT, REFUSAL_SQL, new int[0]).encode(alloc));
-    }
-
-    private static boolean isUnnamedParse(ByteBuf frame) {
-        return frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0;
-    }
-
-    /** Sends the same Bind naming {@code statement}: a new header and names, then the original values, not copied. */
-    private void sendBindNaming(ByteBuf frame, String statement) {
-        int bodyStart = frame.readerIndex() + Frames.HEADER_SIZE;
-        int end = frame.writerIndex();
-        int portalEnd = frame.forEachByte(bodyStart, end - bodyStart, ByteProcessor.FIND_NUL);
-        int statementEnd = frame.forEachByte(portalEnd + 1, end - portalEnd - 1, ByteProcessor.FIND_NUL);
-        byte[] name = statement.getBytes(StandardCharsets.UTF_8);
-        int restLength = end - statementEnd - 1;
-        int portalLength = portalEnd - bodyStart + 1;
-        ByteBuf head = alloc.buffer(Frames.HEADER_SIZE + portalLength + name.length + 1);
-        head.writeByte(Frontend.BIND);
-        head.writeInt(4 + portalLength + name.length + 1 + restLength);
-        head.writeBytes(frame, bodyStart, portalLength);
-        head.writeBytes(name);
-        head.writeByte(0);
-        ByteBuf rest = frame.retainedSlice(statementEnd + 1, restLength);
-        frame.release();
-        toServer.add(head);
-        toServer.add(rest);
+    private Object unnamedStatementAttachment() {
+        return unnamedStatementCommand != null ? attachmentFor(unnamedStatementCommand) : null;
     }
 
     // ---------------------------------------------------------------- from the server
@@ -435,31 +391,30 @@ final class ServerLink {
     /** One frame from the server; takes ownership of it. */
     void onServerFrame(ByteBuf frame) {
         byte type = Frames.type(frame);
-        emitSynthetics();
         if (type == Backend.PARAMETER_STATUS || type == Backend.NOTICE_RESPONSE || type == Backend.NOTIFICATION_RESPONSE) {
             onAsyncMessage(frame, type);
-            return;
-        }
-        if (replies.isEmpty()) {
+        } else if (replies.isEmpty()) {
             if (type == Backend.ERROR_RESPONSE && ErrorResponse.decode(frame).isFatal()) {
                 // The server is going away (shutdown, terminated backend) and says why before it closes.
                 toClientAsError(frame, null);
-                return;
+            } else {
+                frame.release();
+                events.onLostTrack("server sent message " + Frames.describeType(type) + " that nothing asked for");
             }
-            frame.release();
-            events.onLostTrack("server sent message " + Frames.describeType(type) + " that nothing asked for");
             return;
-        }
-        byte kind = replies.headKind();
-        if (kind == ReplyQueue.QUERY) {
-            onQueryReply(frame, type);
-        } else if (type == Backend.ERROR_RESPONSE) {
-            onExtendedError(frame);
-        } else if (kind == ReplyQueue.SYNC) {
-            onSyncReply(frame, type);
         } else {
-            onExtendedReply(frame, type, kind);
+            byte kind = replies.headKind();
+            if (kind == ReplyQueue.QUERY) {
+                onQueryReply(frame, type);
+            } else if (type == Backend.ERROR_RESPONSE) {
+                onExtendedError(frame);
+            } else if (kind == ReplyQueue.SYNC) {
+                onSyncReply(frame, type);
+            } else {
+                onExtendedReply(frame, type, kind);
+            }
         }
+        sendStalled();
     }
 
     private void onAsyncMessage(ByteBuf frame, byte type) {
@@ -493,7 +448,7 @@ final class ServerLink {
                 events.onQueryDone(System.nanoTime() - sentAt);
                 events.toClient(frame);
             }
-            emitSynthetics();
+            emitLocalReplies();
             return;
         }
         if (type == Backend.COMMAND_COMPLETE) {
@@ -533,7 +488,7 @@ final class ServerLink {
             events.onQueryDone(System.nanoTime() - sentAt);
             events.toClient(frame);
         }
-        emitSynthetics();
+        emitLocalReplies();
     }
 
     private void onExtendedReply(ByteBuf frame, byte type, byte kind) {
@@ -555,9 +510,9 @@ final class ServerLink {
             events.toClient(frame);
         }
         if (expected == LAST_REPLY) {
-            onSucceeded(kind, replies.headAttachment());
+            named.onSucceeded(kind, replies.headAttachment());
             replies.pop();
-            emitSynthetics();
+            emitLocalReplies();
         }
     }
 
@@ -600,13 +555,13 @@ final class ServerLink {
         copyIn = false;
         byte kind = replies.headKind();
         Object attachment = replies.headAttachment();
-        onFailed(kind, attachment);
+        named.onFailed(kind, attachment);
         replies.pop();
         // An injected Parse that fails (the statement no longer compiles) reports the client's next step failing.
         toClientAsError(frame, attachment);
         errorSinceSync = true;
         while (!replies.isEmpty() && replies.headKind() != ReplyQueue.SYNC) {
-            onSkipped(replies.headKind(), replies.headSwallowed(), replies.headAttachment());
+            named.onSkipped(replies.headKind(), replies.headSwallowed(), replies.headAttachment());
             replies.pop();
         }
         skipping = replies.isEmpty();
@@ -627,54 +582,11 @@ final class ServerLink {
         events.toClient(frame);
     }
 
-    private void onSucceeded(byte kind, Object attachment) {
-        if (attachment instanceof ParseAttempt attempt) {
-            attempt.slot().markPresent();
-            statements.registry().markValidated(attempt.slot().statement());
-        } else if (attachment instanceof Slot slot) {
-            if (kind == ReplyQueue.PARSE) {
-                slot.markPresent();
-                statements.registry().markValidated(slot.statement());
-            } else {
-                slot.markAbsent();
-            }
-        }
-    }
-
-    private void onFailed(byte kind, Object attachment) {
-        if (attachment instanceof ParseAttempt attempt) {
-            // A failed Parse leaves no name behind, as in Postgres.
-            statements.client().undo(attempt.registration());
-            attempt.slot().markAbsent();
-            server.statements().remove(attempt.slot());
-        } else if (attachment instanceof Slot slot && kind == ReplyQueue.PARSE) {
-            slot.markAbsent();
-            server.statements().remove(slot);
-        }
-    }
-
-    /** A message the server skipped after an error: no reply will come for it. */
-    private void onSkipped(byte kind, boolean swallowed, Object attachment) {
-        if (kind == ReplyQueue.SYNTHETIC) {
-            if (attachment instanceof ByteBuf synthetic) {
-                synthetic.release();
-            } else if (attachment instanceof LocalParse parse) {
-                statements.client().undo(parse.registration());
-            }
-        } else if (kind == ReplyQueue.CLOSE && swallowed && attachment instanceof Slot evicted) {
-            if (evicted.state() == Slot.State.PRESENT) {
-                server.statements().restore(evicted);
-            }
-        } else {
-            onFailed(kind, attachment);
-        }
-    }
-
     /**
      * A command completed. The tags that matter: a client SET/RESET (kept until the transaction is
-     * over), ROLLBACK (which undoes them), PREPARE (an SQL statement that must not
-     * outlive the client's hold on this server), {@code DISCARD ALL} and {@code DEALLOCATE ALL}
-     * (which empty the server of statements, and DISCARD ALL of settings).
+     * over), ROLLBACK (which undoes them), PREPARE (an SQL statement that must not outlive the
+     * client's hold on this server), {@code DISCARD ALL} and {@code DEALLOCATE ALL} (which empty the
+     * server of statements, and DISCARD ALL of settings).
      */
     private void onCommandComplete(ByteBuf frame, Object attachment) {
         if (attachment instanceof SqlCommand setting) {
@@ -698,10 +610,12 @@ final class ServerLink {
             }
             case 'D' -> {
                 if (isTag(frame, tagStart, tagLength, DISCARD_ALL)) {
-                    server.statements().clear();
                     server.parameters().resetApplied();
-                    if (!replies.headSwallowed()) {
-                        statements.client().forgetBefore(statements.client().nextGeneration());
+                    if (replies.headSwallowed()) {
+                        server.statements().clear();
+                    } else {
+                        named.onDiscardAll(attachment instanceof DiscardAll ? attachment
+                                : new DiscardAll(statements.client().nextGeneration()));
                         settingsInTransaction = null;
                         events.onClientSettingChanged(new SqlCommand(SqlCommand.Kind.RESET_ALL, null, null));
                     }
@@ -715,14 +629,6 @@ final class ServerLink {
     }
 
     private static final byte[] ROLLBACK = tag("ROLLBACK");
-
-    private void applySettingsOutsideTransaction() {
-        if (settingsInTransaction != null && status == TransactionStatus.IDLE) {
-            List<SqlCommand> done = settingsInTransaction;
-            settingsInTransaction = null;
-            done.forEach(events::onClientSettingChanged);
-        }
-    }
     private static final byte[] PREPARE = tag("PREPARE");
     private static final byte[] DISCARD_ALL = tag("DISCARD ALL");
     private static final byte[] DEALLOCATE_ALL = tag("DEALLOCATE ALL");
@@ -743,8 +649,16 @@ final class ServerLink {
         return true;
     }
 
-    /** Emits the synthetic replies at the head of the queue: everything before them has been answered. */
-    private void emitSynthetics() {
+    private void applySettingsOutsideTransaction() {
+        if (settingsInTransaction != null && status == TransactionStatus.IDLE) {
+            List<SqlCommand> done = settingsInTransaction;
+            settingsInTransaction = null;
+            done.forEach(events::onClientSettingChanged);
+        }
+    }
+
+    /** Emits the replies pgmux makes at the head of the queue: everything before them has been answered. */
+    private void emitLocalReplies() {
         while (!replies.isEmpty() && (replies.headKind() == ReplyQueue.SYNTHETIC || replies.headKind() == ReplyQueue.COPY_END)) {
             Object reply = replies.headAttachment();
             replies.pop();
@@ -752,16 +666,25 @@ final class ServerLink {
                 events.toClient(frame);
             } else if (reply instanceof LocalParse) {
                 events.toClient(Messages.parseComplete());
-            } else if (reply instanceof LocalCommand command) {
-                if (status == TransactionStatus.FAILED) {
-                    ErrorResponse aborted = StatementContext.transactionAborted();
-                    events.onErrorToClient(aborted.sqlState());
-                    events.toClient(aborted.encode(alloc));
-                } else {
-                    events.toClient(new CommandComplete(command.tag()).encode(alloc));
-                }
-                events.toClient(new ReadyForQuery(status).encode(alloc));
+            } else if (reply instanceof LocalClose) {
+                events.toClient(Messages.closeComplete());
+            } else if (reply instanceof LocalDeallocate deallocate) {
+                emitDeallocate(deallocate);
             }
+        }
+    }
+
+    /** DEALLOCATE takes effect now, in the client's order: every reply before it has been given. */
+    private void emitDeallocate(LocalDeallocate deallocate) {
+        SqlCommand command = deallocate.command();
+        if (command.deallocatesAll()) {
+            statements.client().forgetBefore(statements.client().nextGeneration());
+        } else {
+            statements.client().unregister(command.statementName());
+        }
+        events.toClient(new CommandComplete(command.deallocatesAll() ? "DEALLOCATE ALL" : "DEALLOCATE").encode(alloc));
+        if (deallocate.simpleQuery()) {
+            events.toClient(new ReadyForQuery(status).encode(alloc));
         }
     }
 
@@ -777,7 +700,7 @@ final class ServerLink {
         };
     }
 
-    /** Releases what the queue still holds (the link is dropped). */
+    /** Releases what the link still holds (it is dropped). */
     void discard() {
         while (!replies.isEmpty()) {
             if (replies.headAttachment() instanceof ByteBuf synthetic) {
@@ -785,5 +708,7 @@ final class ServerLink {
             }
             replies.pop();
         }
+        stalled.forEach(ByteBuf::release);
+        stalled.clear();
     }
 }

@@ -8,16 +8,16 @@ import java.util.Locale;
 
 /**
  * The few SQL commands pgmux must recognise, when one makes up a whole query: {@code DEALLOCATE},
- * {@code PREPARE} (not {@code PREPARE TRANSACTION}), and the session settings a client changes
+ * {@code PREPARE} (not {@code PREPARE TRANSACTION}), {@code DISCARD ALL}, and the session settings a client changes
  * ({@code SET [SESSION] name TO|= value}, {@code SET SCHEMA}, {@code SET name TO DEFAULT},
  * {@code RESET name|ALL}). The first word is compared as bytes (after white space; a query that
  * starts with a comment is decoded to look past it), so the text of ordinary queries is never decoded.
  */
 record SqlCommand(Kind kind, String name, String value) {
-    enum Kind { DEALLOCATE, DEALLOCATE_ALL, PREPARE, SET, RESET, RESET_ALL, OTHER }
+    enum Kind { DEALLOCATE, DEALLOCATE_ALL, PREPARE, SET, RESET, RESET_ALL, DISCARD_ALL, OTHER }
 
     static final SqlCommand OTHER = new SqlCommand(Kind.OTHER, null, null);
-    private static final byte[][] KEYWORDS = {bytes("deallocate"), bytes("prepare"), bytes("set"), bytes("reset")};
+    private static final byte[][] KEYWORDS = {bytes("deallocate"), bytes("prepare"), bytes("set"), bytes("reset"), bytes("discard")};
 
     boolean isDeallocate() {
         return kind == Kind.DEALLOCATE || kind == Kind.DEALLOCATE_ALL;
@@ -60,6 +60,94 @@ record SqlCommand(Kind kind, String name, String value) {
         return OTHER;
     }
 
+    /**
+     * Whether some statement of a multi-statement query is an SQL PREPARE (the first one is
+     * classified by {@link #of}). The text is decoded only when it contains the word at all.
+     */
+    static boolean hasLaterPrepare(ByteBuf buf, int start) {
+        int end = buf.forEachByte(start, buf.writerIndex() - start, ByteProcessor.FIND_NUL);
+        if (end < 0 || !containsIgnoringCase(buf, start, end, KEYWORDS[1])) {
+            return false;
+        }
+        String sql = buf.toString(start, end - start, StandardCharsets.UTF_8);
+        for (int statement : statementStarts(sql)) {
+            if (statement > 0 && parse(sql.substring(statement)).isPrepare()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Where each statement of {@code sql} starts: after each top-level semicolon, that is one not
+     * inside a quoted string ('...', E'...', "...", $tag$...$tag$) or a comment.
+     */
+    static java.util.List<Integer> statementStarts(String sql) {
+        java.util.List<Integer> starts = new java.util.ArrayList<>();
+        starts.add(0);
+        int i = 0;
+        while (i < sql.length()) {
+            char c = sql.charAt(i);
+            if (c == '\'') {
+                boolean escapes = i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e');
+                i = afterQuoted(sql, i + 1, '\'', escapes);
+            } else if (c == '"') {
+                i = afterQuoted(sql, i + 1, '"', false);
+            } else if (c == '$') {
+                int tagEnd = sql.indexOf('$', i + 1);
+                String tag = tagEnd > 0 ? sql.substring(i, tagEnd + 1) : null;
+                if (tag != null && tag.chars().skip(1).limit(tag.length() - 2L).allMatch(ch -> Character.isLetterOrDigit(ch) || ch == '_')) {
+                    int close = sql.indexOf(tag, tagEnd + 1);
+                    i = close < 0 ? sql.length() : close + tag.length();
+                } else {
+                    i++;
+                }
+            } else if (sql.startsWith("--", i)) {
+                int lineEnd = sql.indexOf('\n', i);
+                i = lineEnd < 0 ? sql.length() : lineEnd + 1;
+            } else if (sql.startsWith("/*", i)) {
+                i = new Tokens(sql).afterBlockComment(i);
+            } else {
+                if (c == ';') {
+                    starts.add(i + 1);
+                }
+                i++;
+            }
+        }
+        return starts;
+    }
+
+    private static int afterQuoted(String sql, int i, char quote, boolean backslashEscapes) {
+        while (i < sql.length()) {
+            char c = sql.charAt(i);
+            if (backslashEscapes && c == '\\') {
+                i += 2;
+            } else if (c == quote) {
+                if (i + 1 < sql.length() && sql.charAt(i + 1) == quote) {
+                    i += 2;
+                } else {
+                    return i + 1;
+                }
+            } else {
+                i++;
+            }
+        }
+        return i;
+    }
+
+    private static boolean containsIgnoringCase(ByteBuf buf, int start, int end, byte[] word) {
+        for (int i = start; i + word.length <= end; i++) {
+            int j = 0;
+            while (j < word.length && (buf.getByte(i + j) | 0x20) == word[j]) {
+                j++;
+            }
+            if (j == word.length) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static SqlCommand parse(String sql) {
         Tokens tokens = new Tokens(sql);
         String word = tokens.word();
@@ -73,6 +161,11 @@ record SqlCommand(Kind kind, String name, String value) {
             }
             case "deallocate":
                 return parseDeallocate(tokens);
+            case "discard": {
+                boolean quoted = tokens.nextIsQuoted();
+                String what = tokens.word();
+                return !quoted && "all".equals(what) && tokens.atEnd() ? new SqlCommand(Kind.DISCARD_ALL, null, null) : OTHER;
+            }
             case "set":
                 return parseSet(tokens);
             case "reset": {
@@ -317,7 +410,7 @@ record SqlCommand(Kind kind, String name, String value) {
             }
         }
 
-        private int afterBlockComment(int i) {
+        int afterBlockComment(int i) {
             int depth = 0;
             while (i < sql.length()) {
                 if (sql.startsWith("/*", i)) {

@@ -42,14 +42,21 @@ public final class ClientStatements {
         return registration;
     }
 
-    /** Forgets {@code name}; true if it existed. */
-    public boolean unregister(String name) {
+    /** Forgets {@code name}; returns what it named, or null. */
+    public Registration unregister(String name) {
         Registration removed = byName.remove(name);
         if (removed != null) {
             registry.unreference(removed.statement());
-            return true;
         }
-        return false;
+        return removed;
+    }
+
+    /** Gives back a name whose Close the server skipped, unless the name was taken again since. */
+    public void restore(Registration registration) {
+        if (!byName.containsKey(registration.name())) {
+            byName.put(registration.name(), new Registration(registration.name(),
+                    registry.reference(registration.statement().key()), registration.generation()));
+        }
     }
 
     /** Undoes {@code registration} if the name still refers to it (its Parse failed). */

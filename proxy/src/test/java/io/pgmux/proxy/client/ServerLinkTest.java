@@ -369,7 +369,7 @@ class ServerLinkTest {
 
     private ServerLink link(PreparedStatementMode mode, int maxPerServer) {
         StatementContext context = new StatementContext(mode, PoolMode.TRANSACTION, clientStatements, registry, maxPerServer, 10, null);
-        return new ServerLink(server, context, toServer, ByteBufAllocator.DEFAULT, events);
+        return new ServerLink(server, context, new ReplyQueue(), toServer, ByteBufAllocator.DEFAULT, events);
     }
 
     private static ServerConnection newServer() {

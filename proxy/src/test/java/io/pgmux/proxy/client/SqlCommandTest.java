@@ -118,4 +118,26 @@ class SqlCommandTest {
             buffer.release();
         }
     }
+
+    @Test
+    void aPrepareAfterAnotherStatementIsFoundButNotInsideQuotesOrComments() {
+        assertTrue(laterPrepare("SELECT 1; PREPARE p AS SELECT 2"));
+        assertTrue(laterPrepare("SELECT ';'; /* ; */ prepare p AS SELECT 2"));
+        assertFalse(laterPrepare("SELECT 'x; PREPARE p AS SELECT 1'"));
+        assertFalse(laterPrepare("SELECT $q$; PREPARE p AS SELECT 1$q$"));
+        assertFalse(laterPrepare("SELECT 1 -- ; PREPARE p AS SELECT 1"));
+        assertFalse(laterPrepare("SELECT E'\\'; PREPARE p AS SELECT 1'"));
+        assertFalse(laterPrepare("BEGIN; PREPARE TRANSACTION 'tx'"));
+        assertFalse(laterPrepare("SELECT 1; SELECT 2"));
+    }
+
+    private static boolean laterPrepare(String sql) {
+        ByteBuf frame = UnpooledByteBufAllocator.DEFAULT.buffer();
+        try {
+            new Query(sql).encode(frame);
+            return SqlCommand.hasLaterPrepare(frame, frame.readerIndex() + Frames.HEADER_SIZE);
+        } finally {
+            frame.release();
+        }
+    }
 }

@@ -9,7 +9,6 @@ import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -120,8 +119,6 @@ class PreparedStatementLimitsIT {
     }
 
     @Test
-    @Disabled("bug: an eviction Close skipped after an error, while the next sync segment already re-Parses the statement:"
-            + " the server still holds it and answers that Parse 42P05 on pgmux's own name, at the client's Bind")
     void evictionSkippedAfterAnErrorWhileTheNextSyncSegmentRePreparesTheStatement() throws Exception {
         pgmux = Pgmux.start("pool_size: 1\nmax_prepared_statements: 1\n");
         try (RawClient client = pgmux.raw(USER)) {

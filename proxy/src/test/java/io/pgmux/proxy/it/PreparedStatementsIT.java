@@ -9,7 +9,6 @@ import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -231,7 +230,6 @@ class PreparedStatementsIT {
     }
 
     @Test
-    @Disabled("bug: a Parse whose text has a Parse pending on the server is answered ParseComplete at send time, even when that pending Parse then fails")
     void sameRejectedTextParsedAgainAfterTheFailedSyncFailsAgain() throws Exception {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
@@ -245,7 +243,6 @@ class PreparedStatementsIT {
     }
 
     @Test
-    @Disabled("bug: a client Close is applied when sent; if the server skips it after an error, pgmux has forgotten a name Postgres keeps")
     void closeSkippedAfterAnErrorKeepsTheStatement() throws Exception {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
@@ -286,7 +283,6 @@ class PreparedStatementsIT {
     }
 
     @Test
-    @Disabled("bug: the duplicate-name check runs at send time: a Parse pipelined behind a failing Parse of the same name gets 42P05")
     void failedParseThenReParseOfTheSameNameInOnePipeline() throws Exception {
         start(2);
         try (RawClient client = pgmux.raw(USER)) {
@@ -341,8 +337,6 @@ class PreparedStatementsIT {
     }
 
     @Test
-    @Disabled("bug: a Parse of a statement the held server has is answered ParseComplete even in a failed transaction,"
-            + " where Postgres raises 25P02 and creates nothing; the name then stays taken")
     void parseInAFailedTransactionFailsAndLeavesNoName() throws Exception {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
@@ -449,7 +443,6 @@ class PreparedStatementsIT {
     }
 
     @Test
-    @Disabled("bug: a DISCARD ALL in a pipeline is applied at its reply: a Parse sent after it gets a synthetic ParseComplete for a statement the DISCARD drops")
     void pipelinedDiscardAllForgetsOnlyWhatWasPreparedBeforeIt() throws Exception {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
@@ -470,8 +463,6 @@ class PreparedStatementsIT {
     }
 
     @Test
-    @Disabled("bug: DEALLOCATE is intercepted only in a simple Query; sent as an unnamed Parse (psycopg 3, any libpq"
-            + " PQexecParams) it reaches the server, which answers 26000, and the client's name stays registered")
     void deallocateSentThroughTheExtendedProtocolActsOnTheClientsNames() throws Exception {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
@@ -490,8 +481,6 @@ class PreparedStatementsIT {
     }
 
     @Test
-    @Disabled("bug: DEALLOCATE ALL sent as an unnamed Parse (psycopg 3 after every rollback) reaches the server, which"
-            + " drops every client's statements there, while the client's own names stay registered")
     void deallocateAllSentThroughTheExtendedProtocolForgetsTheClientsNames() throws Exception {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
@@ -548,7 +537,6 @@ class PreparedStatementsIT {
     }
 
     @Test
-    @Disabled("bug: DEALLOCATE forgets the client's name when sent, even in a failed transaction where Postgres ignores it (25P02)")
     void deallocateInAFailedTransactionKeepsTheStatement() throws Exception {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
@@ -643,7 +631,6 @@ class PreparedStatementsIT {
     }
 
     @Test
-    @Disabled("bug: SqlCommand looks only at a query's first statement: \"SELECT 1; PREPARE p AS ...\" leaves p on the shared server")
     void sqlPrepareAfterAnotherStatementInTheSameQueryIsRefusedToo() throws Exception {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {

@@ -4,7 +4,6 @@ import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.TestPostgres;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -72,8 +71,6 @@ class PsycopgPreparedStatementsIT {
     }
 
     @Test
-    @Disabled("bug: psycopg deallocates with \"DEALLOCATE _pg3_N\" sent through the extended protocol (unnamed Parse);"
-            + " pgmux intercepts DEALLOCATE only in a simple Query, so the server answers 26000")
     void statementCacheRotationDeallocatesThroughTheExtendedProtocol() throws Exception {
         // given: the script passes on Postgres itself
         psycopgOnPostgres("rotate").orFail("psycopg straight to Postgres");
@@ -88,8 +85,6 @@ class PsycopgPreparedStatementsIT {
     }
 
     @Test
-    @Disabled("bug: psycopg sends DEALLOCATE ALL after each rollback through the extended protocol; pgmux forwards it"
-            + " (the server drops every client's statements) and keeps the client's names, which pile up to 53400")
     void rollbacksDeallocateAllThroughTheExtendedProtocol() throws Exception {
         // given: the script passes on Postgres itself
         psycopgOnPostgres("rollback").orFail("psycopg straight to Postgres");
