@@ -535,7 +535,14 @@ public final class ClientSession implements Waiter {
                 frame.release();
             }
             default -> {
-                if (!answeredWithoutServer(frame, type)) {
+                boolean answered;
+                try {
+                    answered = answeredWithoutServer(frame, type);
+                } catch (RuntimeException malformed) {
+                    frame.release();
+                    throw malformed;
+                }
+                if (!answered) {
                     List<ByteBuf> pending = new ArrayList<>(4);
                     pending.add(frame);
                     startWaiting(pending, false);
@@ -548,7 +555,7 @@ public final class ClientSession implements Waiter {
      * Messages about the client's own statement names need no server while the client holds none:
      * a Parse of a statement a server already accepted, a Close, a DEALLOCATE, and the errors
      * Postgres would raise for a duplicate name or a refused statement. Takes the frame if it
-     * answers it.
+     * answers it; a malformed message throws and leaves the frame to the caller.
      */
     private boolean answeredWithoutServer(ByteBuf frame, byte type) {
         if (type == Frontend.PARSE && statements.inspectsNames() && !isUnnamed(frame)) {

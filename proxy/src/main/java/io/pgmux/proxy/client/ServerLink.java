@@ -186,11 +186,20 @@ final class ServerLink {
         toServer.add(query.message().encode(alloc));
     }
 
-    /** A client message, rewritten or answered as needed; takes ownership of the frame. */
+    /**
+     * A client message, rewritten or answered as needed; takes ownership of the frame.
+     *
+     * @throws io.pgmux.protocol.ProtocolException for a malformed message (the frame is released)
+     */
     void sendFromClient(ByteBuf frame, byte type) {
-        if (!stalled.isEmpty() || mustWait(frame, type)) {
-            stalled.addLast(frame);
-            return;
+        try {
+            if (!stalled.isEmpty() || mustWait(frame, type)) {
+                stalled.addLast(frame);
+                return;
+            }
+        } catch (RuntimeException e) {
+            frame.release();
+            throw e;
         }
         send(frame, type);
     }
@@ -199,6 +208,10 @@ final class ServerLink {
         if (skipping && type != Frontend.SYNC) {
             frame.release();
             return;
+        }
+        boolean hasName = frame.readableBytes() > Frames.HEADER_SIZE && frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) != 0;
+        if (type == Frontend.DESCRIBE || type == Frontend.CLOSE || type == Frontend.PARSE && hasName && statements.inspectsNames()) {
+            validate(frame, type);
         }
         switch (type) {
             case Frontend.QUERY -> sendQuery(frame);
@@ -253,6 +266,20 @@ final class ServerLink {
         emitLocalReplies();
     }
 
+    /** Decodes a message pgmux will act on before anything is done for it, so a malformed one changes nothing. */
+    private static void validate(ByteBuf frame, byte type) {
+        try {
+            switch (type) {
+                case Frontend.PARSE -> io.pgmux.protocol.message.Parse.decode(frame);
+                case Frontend.DESCRIBE -> Describe.decode(frame);
+                default -> Close.decode(frame);
+            }
+        } catch (RuntimeException e) {
+            frame.release();
+            throw e;
+        }
+    }
+
     private void pushSync(int flags, long sentAt) {
         replies.push(ReplyQueue.SYNC, flags, sentAt, null);
         segment++;
@@ -276,6 +303,9 @@ final class ServerLink {
             return false;
         }
         int body = frame.readerIndex() + Frames.HEADER_SIZE;
+        if (frame.readableBytes() < Frames.HEADER_SIZE + 2) {
+            return false;
+        }
         switch (type) {
             case Frontend.PARSE:
                 if (frame.getByte(body) != 0) {
@@ -500,6 +530,9 @@ final class ServerLink {
         }
         if (type == Backend.COPY_IN_RESPONSE) {
             copyIn = !replies.dropSyncsBeforeCopyEnd();
+            // The Syncs the server ignores do not end the implicit transaction holding the COPY.
+            unsynced = true;
+            unpinnable = false;
         }
         if (replies.headSwallowed()) {
             frame.release();
@@ -564,7 +597,10 @@ final class ServerLink {
             named.onSkipped(replies.headKind(), replies.headSwallowed(), replies.headAttachment());
             replies.pop();
         }
-        skipping = replies.isEmpty();
+        if (replies.isEmpty()) {
+            skipping = true;
+            unsynced = true;
+        }
     }
 
     private void toClientAsError(ByteBuf frame, Object attachment) {

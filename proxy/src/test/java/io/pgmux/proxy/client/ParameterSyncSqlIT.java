@@ -37,10 +37,11 @@ class ParameterSyncSqlIT {
             ParameterSync sync = ParameterSync.between(client, server);
             List<Reply> replies = postgres.query(sync.sql());
 
-            // then every value is set as given (normalized by the server where it does that) and the leftover is reset
-            assertEquals("TDCCZ", RawClient.types(replies).replace("S", ""), replies::toString);
+            // then every value is set as given (normalized by the server where it does that) and the leftover is reset:
+            // a RESET per setting first (so each applies to the default, not an earlier client's value), the SELECT, the leftover's RESET
+            assertEquals("CCCCTDCCZ", RawClient.types(replies).replace("S", ""), replies::toString);
             assertEquals(List.of("application_name", "DateStyle", "pgmux_it.custom", "search_path"), List.copyOf(sync.toSet().keySet()));
-            assertEquals(List.of("it's a \\ test", "German, DMY", "a\\b'c\"d", "\"we'ird\", public"), replies.get(1).row());
+            assertEquals(List.of("it's a \\ test", "German, DMY", "a\\b'c\"d", "\"we'ird\", public"), replies.stream().filter(r -> r.typeChar() == 'D').findFirst().orElseThrow().row());
             assertEquals("it's a \\ test", show(postgres, "application_name"));
             assertEquals("\"we'ird\", public", show(postgres, "search_path"));
             assertEquals("a\\b'c\"d", show(postgres, "pgmux_it.custom"));
@@ -52,6 +53,6 @@ class ParameterSyncSqlIT {
     private static String show(RawClient postgres, String name) throws IOException {
         List<Reply> replies = postgres.query("SELECT current_setting(" + ParameterSync.literal(name) + ")");
         assertEquals("TDCZ", RawClient.types(replies), replies::toString);
-        return replies.get(1).row().get(0);
+        return replies.stream().filter(r -> r.typeChar() == 'D').findFirst().orElseThrow().row().get(0);
     }
 }

@@ -136,15 +136,19 @@ class BadInputIT {
     }
 
     /*
-     * A message whose length is right but whose body is malformed does not break the framing:
-     * pgmux forwards it as it is (it decodes no Parse yet), and Postgres answers it the way it
-     * answers a direct client, with an ERROR 08P01 and a skip to Sync. The session goes on.
+     * A named Parse is decoded by pgmux, which keeps named statements per client: a malformed one
+     * is a protocol violation like any other, refused with FATAL 08P01.
      */
     @Test
-    void parseEndingInsideItsStatementNameGetsPostgresProtocolErrorAndTheSessionGoesOn() throws IOException {
-        assertErrorUntilSync(new byte[] {'s', 't', 'm', 't'}, "invalid string in message");
+    void namedParseEndingInsideItsStatementNameIsRefused() throws IOException {
+        assertRefused(pgmux.raw(USER).sendMessage('P', new byte[] {'s', 't', 'm', 't'}));
     }
 
+    /*
+     * A message whose length is right but whose body is malformed, and that pgmux forwards as it is
+     * (an unnamed Parse), is answered by Postgres the way it answers a direct client: with an
+     * ERROR 08P01 and a skip to Sync. The session goes on.
+     */
     @Test
     void parseWithItsParameterCountCutShortGetsPostgresProtocolErrorAndTheSessionGoesOn() throws IOException {
         assertErrorUntilSync("\0SELECT 1\0\0".getBytes(StandardCharsets.UTF_8), "insufficient data left in message");
