@@ -28,7 +28,8 @@ public final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
-    static CommandLine commandLine() {
+    /** The command line {@link BenchMain} executes (tests set its output streams). */
+    public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new BenchCommand());
         cl.getCommandSpec().usageMessage().footer(scenarioHelp());
         return cl;

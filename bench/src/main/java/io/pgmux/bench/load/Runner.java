@@ -151,8 +151,8 @@ public final class Runner implements AutoCloseable {
                 double tps = (completed - lastCompleted) / ((t - lastPrint) / 1e9);
                 lastCompleted = completed;
                 lastPrint = t;
-                progress.update(String.format("%s  %5.1fs %s  tps %,9.0f  p99 %s  errors %,d", label,
-                        (t - now) / 1e9, measuring ? "" : "(warm-up)", tps,
+                progress.update(String.format("%s  %5.1fs %s tps %9s  p99 %s  errors %,d", label,
+                        (t - now) / 1e9, measuring ? "" : "(warm-up)", measuring ? String.format("%,.0f", tps) : "-",
                         measuring && total.getTotalCount() > 0 ? ms(total.getValueAtPercentile(99)) : "-",
                         run.failed.sum()));
             }
