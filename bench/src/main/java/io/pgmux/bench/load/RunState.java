@@ -31,18 +31,22 @@ final class RunState {
         return now - measureEnd < 0;
     }
 
-    /** Counts a transaction that ended at {@code end} if that is inside the measured window. */
+    /**
+     * Counts a transaction that ended at {@code end}: a success only inside the measured window, a
+     * failure whenever it happened (an error in the warm-up, such as a statement that fails only
+     * the first time, must not vanish from the report).
+     */
     void record(long begin, long end, String error) {
+        if (error != null) {
+            failed.increment();
+            errors.add(error);
+            return;
+        }
         if (end - measureStart < 0 || end - measureEnd >= 0) {
             return;
         }
-        if (error == null) {
-            completed.increment();
-            latencies.recordValue(Math.min(LatencySummary.HIGHEST_MICROS, Math.max(0, (end - begin) / 1_000)));
-        } else {
-            failed.increment();
-            errors.add(error);
-        }
+        completed.increment();
+        latencies.recordValue(Math.min(LatencySummary.HIGHEST_MICROS, Math.max(0, (end - begin) / 1_000)));
     }
 
     /** An error outside any transaction (a client lost, a connect that failed): always counted. */

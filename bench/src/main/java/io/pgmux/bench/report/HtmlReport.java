@@ -97,8 +97,8 @@ public final class HtmlReport {
         }
         html.append("<p class='note'>cpu s: CPU seconds the target's processes used during the measured window"
                 + " (Postgres: the postmaster and all its backends); rss MB: resident memory at the end of the window"
-                + " (Postgres: proportional set size summed over its processes). KB/client: memory the idle clients"
-                + " added, divided by their number.</p>\n");
+                + " (Postgres: proportional set size summed over its processes). KB/client: that memory with the idle"
+                + " clients connected, divided by their number.</p>\n");
         String errors = TextReport.errorNotes(summary);
         if (!errors.isEmpty()) {
             html.append("<h2>Errors and skipped runs</h2>\n<pre>").append(Svg.esc(errors)).append("</pre>\n");

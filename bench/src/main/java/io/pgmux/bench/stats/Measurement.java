@@ -41,12 +41,16 @@ public record Measurement(String target, Workload workload, int repetition, int 
         return skipped != null;
     }
 
-    /** Idle: resident memory the clients added, per client, in bytes; NaN when unknown. */
+    /**
+     * Idle: the target's resident memory divided by the clients connected, in bytes; NaN when
+     * unknown. The whole footprint, not the increment: a JVM keeps the heap an earlier workload
+     * grew, so "after minus before" says little about what a client costs.
+     */
     public double rssPerClientBytes() {
-        if (rssBytes == null || rssBeforeBytes == null || clientsReady == 0) {
+        if (rssBytes == null || clientsReady == 0) {
             return Double.NaN;
         }
-        return (double) (rssBytes - rssBeforeBytes) / clientsReady;
+        return (double) rssBytes / clientsReady;
     }
 
     /** The most frequent error message, or null. */

@@ -64,7 +64,7 @@ class SummaryTest {
         assertFalse(direct.ran());
         assertEquals("over direct's limit of 1000 clients", direct.skipped());
         assertEquals(150, pgmux.rssMb(), 1e-9);
-        assertEquals(100 * 1024.0 / 1000, pgmux.rssPerClientKb(), 1e-9);
+        assertEquals(150 * 1024.0 / 1000, pgmux.rssPerClientKb(), 1e-9);
         assertTrue(Double.isNaN(summary.ratio(pgmux, "direct")));
     }
 
