@@ -189,6 +189,7 @@ public final class CompareCommand implements Callable<Integer> {
 
     private void write(Map<String, Object> meta, List<Target> resolved, List<Workload> chosen, List<String> targetNames,
             List<Measurement> measurements) throws IOException {
+        meta.put("load_average_at_end", HostInfo.loadAverage());
         Summary summary = Summary.of(measurements, chosen, targetNames);
         Files.writeString(outDir.resolve("result.json"),
                 Json.write(ResultJson.build(meta, resolved, summary, references, measurements)));
@@ -217,6 +218,7 @@ public final class CompareCommand implements Callable<Integer> {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         meta.put("host", HostInfo.describe());
+        meta.put("load_average_at_start", HostInfo.loadAverage());
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("duration_s", load.duration.toMillis() / 1000.0);
         settings.put("warmup_s", load.warmup.toMillis() / 1000.0);

@@ -85,7 +85,7 @@ public final class RunCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        Target named = new Target("target", target.host(), target.port(), null, 0);
+        Target named = new Target(target.address(), target.host(), target.port(), null, 0);
         Measurement m;
         try (Runner runner = new Runner(load.threads(), settings, Progress.console(err, System.console() != null))) {
             if (!load.noSetup && !chosen.setUp(load.scale).isEmpty()) {

@@ -191,13 +191,13 @@ public final class Runner implements AutoCloseable {
                 if (now.isPresent()) {
                     peak = Math.max(peak, now.get().rssBytes());
                 }
-                long open = connections.stream().filter(PgConnection::isOpen).count();
+                long open = connections.stream().filter(c -> c.channel().isActive()).count();
                 progress.update(String.format("%s  %5.1fs  %,d clients idle  RSS %s", label, (t - start) / 1e9, open,
                         now.map(u -> mb(u.rssBytes())).orElse("?")));
             }
         }
         Optional<ProcStats.Usage> after = usage(pid, true);
-        long stillOpen = connections.stream().filter(PgConnection::isOpen).count();
+        long stillOpen = connections.stream().filter(c -> c.channel().isActive()).count();
         ErrorTally errors = batch.errors();
         if (stillOpen < connections.size()) {
             errors.add("idle client disconnected by the target", connections.size() - stillOpen);

@@ -104,6 +104,7 @@ public final class PgConnection extends ByteToMessageDecoder {
         return channel.eventLoop();
     }
 
+    /** On the event loop: whether round trips can still be run. Elsewhere: use {@code channel().isActive()}. */
     public boolean isOpen() {
         return state != State.CLOSED;
     }
@@ -131,12 +132,21 @@ public final class PgConnection extends ByteToMessageDecoder {
         channel.writeAndFlush(messages, channel.voidPromise());
     }
 
-    /** Sends {@code Terminate} and closes; the returned future completes when the channel is closed. */
+    /**
+     * Sends {@code Terminate} and closes, on the connection's event loop (callable from any thread);
+     * the returned future completes when the channel is closed.
+     */
     public ChannelFuture close() {
-        if (channel.isActive() && state != State.CLOSED) {
-            channel.write(Messages.terminate(), channel.voidPromise());
-        }
-        return channel.close();
+        channel.eventLoop().execute(() -> {
+            if (channel.isActive() && state != State.CLOSED) {
+                if (closeReason == null) {
+                    closeReason = "closed by the load generator";
+                }
+                channel.write(Messages.terminate(), channel.voidPromise());
+            }
+            channel.close();
+        });
+        return channel.closeFuture();
     }
 
     // ---- Netty ------------------------------------------------------------------------------

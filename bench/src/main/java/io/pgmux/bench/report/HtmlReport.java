@@ -46,9 +46,14 @@ public final class HtmlReport {
             html.append("<h2>Throughput against clients</h2>\n<div class='charts'>\n");
             Set<String> families = new LinkedHashSet<>();
             throughput.forEach(w -> families.add(w.family()));
+            List<Workload> single = new ArrayList<>();
             for (String family : families) {
                 List<Workload> points = throughput.stream().filter(w -> w.family().equals(family))
                         .sorted((a, b) -> Integer.compare(a.clients(), b.clients())).toList();
+                if (points.size() == 1) {
+                    single.add(points.get(0));
+                    continue;
+                }
                 List<String> xs = points.stream().map(w -> String.format("%,d", w.clients())).toList();
                 Map<String, double[]> series = new LinkedHashMap<>();
                 for (String target : summary.targets()) {
@@ -59,6 +64,12 @@ public final class HtmlReport {
                     series.put(target, values);
                 }
                 html.append(Svg.lines(family + ": transactions/s", "tps", "clients", xs, series, colors));
+            }
+            // workloads measured at one client count only: side by side as bars
+            for (int from = 0; from < single.size(); from += 3) {
+                List<Workload> group = single.subList(from, Math.min(single.size(), from + 3));
+                html.append(Svg.bars("transactions/s", "tps", group.stream().map(Workload::label).toList(),
+                        byTarget(summary, group, Summary.Row::tps), colors));
             }
             html.append("</div>\n<h2>Latency percentiles</h2>\n<div class='charts'>\n");
             List<String> percentiles = List.of("p50", "p90", "p99", "p99.9");

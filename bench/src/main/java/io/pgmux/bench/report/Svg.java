@@ -142,8 +142,11 @@ final class Svg {
             return "-";
         }
         double a = Math.abs(v);
+        if (v == 0) {
+            return "0";
+        }
         if (a >= 10_000) {
-            return String.format(Locale.ROOT, "%.0fk", v / 1000);
+            return String.format(Locale.ROOT, v % 1000 == 0 ? "%.0fk" : "%.1fk", v / 1000);
         }
         if (a >= 100) {
             return String.format(Locale.ROOT, "%.0f", v);

@@ -21,6 +21,16 @@ public final class HostInfo {
         return info;
     }
 
+    /** The 1-, 5- and 15-minute load averages ("0.52 0.61 0.70"): how busy the machine was. */
+    public static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
     /** CPU seconds this JVM has used so far. */
     public static double ownCpuSeconds() {
         java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
