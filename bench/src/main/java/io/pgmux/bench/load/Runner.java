@@ -6,7 +6,6 @@ import io.pgmux.bench.net.ConnectSettings;
 import io.pgmux.bench.net.PgConnection;
 import io.pgmux.bench.net.PgException;
 import io.pgmux.bench.net.Transport;
-import io.pgmux.bench.scenario.Kind;
 import io.pgmux.bench.scenario.Scenario;
 import io.pgmux.bench.scenario.Workload;
 import io.pgmux.bench.stats.ErrorTally;
@@ -310,11 +309,6 @@ public final class Runner implements AutoCloseable {
 
     static String mb(long bytes) {
         return String.format("%,.0f MB", bytes / 1024.0 / 1024.0);
-    }
-
-    /** Whether {@code kind} reports transactions per second. */
-    public static boolean hasThroughput(Kind kind) {
-        return kind == Kind.THROUGHPUT;
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.pgmux.bench.report;
 
 import io.pgmux.bench.scenario.Kind;
-import io.pgmux.bench.scenario.Workload;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -129,10 +128,5 @@ public final class TextReport {
             }
         }
         return out.toString();
-    }
-
-    /** The workloads of {@code summary} that have a given kind. */
-    static List<Workload> ofKind(Summary summary, Kind kind) {
-        return summary.workloads().stream().filter(w -> w.kind() == kind).toList();
     }
 }
