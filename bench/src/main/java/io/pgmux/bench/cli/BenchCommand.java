@@ -18,9 +18,7 @@ import java.util.List;
         description = {
             "Load generator for PostgreSQL and the poolers in front of it (pgmux, PgBouncer).",
             "",
-            "  run      one scenario against one target, with a live progress line and a final table",
-            "  compare  the same workloads against several named targets, interleaved and repeated;",
-            "           one table of medians and ratios, a JSON result and an HTML report",
+            "See the commands below; bench/README.md says how to reproduce the comparison.",
             ""},
         footerHeading = "%nScenarios:%n",
         footer = {"%s"})
