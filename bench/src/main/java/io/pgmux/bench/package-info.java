@@ -1,2 +1,0 @@
-/** Load generator and comparison runner; filled by the benchmark issue. */
-package io.pgmux.bench;
