@@ -172,10 +172,12 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
         }
         List<ByteBuf> frames = batch;
         ServerListener listener = batchListener;
-        batch = new ArrayList<>();
         if (listener.executor().inEventLoop()) {
+            // The listener takes the frames, not the list: it can serve the next batch.
             listener.onServerFrames(server, frames);
+            frames.clear();
         } else {
+            batch = new ArrayList<>();
             listener.executor().execute(() -> listener.onServerFrames(server, frames));
         }
     }

@@ -14,7 +14,7 @@ public interface ServerListener {
 
     EventExecutor executor();
 
-    /** Frames read from the server, in order; the listener owns them. */
+    /** Frames read from the server, in order; the listener owns them (not the list, which it must not keep). */
     void onServerFrames(ServerConnection server, List<ByteBuf> frames);
 
     /** The server's connection closed; frames read before it were delivered first. */

@@ -12,28 +12,51 @@ import java.util.TreeMap;
 public final class ServerParameters {
     private final Map<String, String> reported = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     private final Map<String, String> applied = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    /** Counts changes, so that "in sync with these settings" stays true only while nothing changed. */
+    private long version;
+    private Object syncedWith;
+    private long syncedVersion = -1;
 
     /** A ParameterStatus from the server. */
     public void report(String name, String value) {
-        reported.put(name, value);
-        applied.remove(name);
+        if (!value.equals(reported.put(name, value)) | applied.remove(name) != null) {
+            version++;
+        }
     }
 
     /** pgmux SET a parameter the server does not report. */
     public void applied(String name, String value) {
-        if (!reported.containsKey(name)) {
-            applied.put(name, value);
+        if (!reported.containsKey(name) && !value.equals(applied.put(name, value))) {
+            version++;
         }
     }
 
     /** pgmux RESET a parameter it had set. */
     public void reset(String name) {
-        applied.remove(name);
+        if (applied.remove(name) != null) {
+            version++;
+        }
     }
 
     /** The server reset every setting ({@code DISCARD ALL}): what pgmux set is gone. */
     public void resetApplied() {
-        applied.clear();
+        if (!applied.isEmpty()) {
+            applied.clear();
+            version++;
+        }
+    }
+
+    /**
+     * The server now has exactly the settings {@code settings} stands for (an interned snapshot of
+     * a client's settings): until something changes, a client with the same snapshot needs no sync.
+     */
+    public void markInSyncWith(Object settings) {
+        syncedWith = settings;
+        syncedVersion = version;
+    }
+
+    public boolean isInSyncWith(Object settings) {
+        return settings == syncedWith && version == syncedVersion;
     }
 
     public boolean isReported(String name) {

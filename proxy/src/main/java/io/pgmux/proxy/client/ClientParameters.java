@@ -3,10 +3,13 @@ package io.pgmux.proxy.client;
 import io.pgmux.proxy.backend.ServerParameters;
 
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 
 /**
  * The settings a client is entitled to on whatever server it holds: the server defaults the pool
@@ -26,6 +29,8 @@ final class ClientParameters {
     private final Map<String, String> startup = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     /** Settings the server reports (ParameterStatus): RESET of one is reported back by the server. */
     private final Set<String> reported = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    /** The values as an interned map (lower-case names), shared by every client with the same settings; null after a change. */
+    private Map<String, String> snapshot;
 
     /** The client's own startup settings, before the server defaults are known. */
     static ClientParameters fromStartup(Map<String, String> startup) {
@@ -45,6 +50,7 @@ final class ClientParameters {
 
     /** Fills in the server defaults for every synced setting the client did not choose. */
     void adoptDefaults(ServerParameters welcome) {
+        snapshot = null;
         welcome.reported().forEach((name, value) -> {
             if (!NOT_SYNCED.contains(name)) {
                 values.putIfAbsent(name, value);
@@ -55,6 +61,7 @@ final class ClientParameters {
 
     /** A server reported a new value during this client's transaction: it follows the client. */
     void onServerReport(String name, String value) {
+        snapshot = null;
         if (!NOT_SYNCED.contains(name)) {
             values.put(name, value);
         }
@@ -62,11 +69,13 @@ final class ClientParameters {
 
     /** The client changed a setting ({@code SET name ...}). */
     void set(String name, String value) {
+        snapshot = null;
         values.put(name, value);
     }
 
     /** A startup setting as the server spells it: the current value and what RESET returns to. */
     void normalizeStartup(String name, String value) {
+        snapshot = null;
         values.put(name, value);
         if (startup.containsKey(name)) {
             startup.put(name, value);
@@ -78,6 +87,7 @@ final class ClientParameters {
      * without one follows the server's ParameterStatus; any other goes back to the server default.
      */
     void reset(String name) {
+        snapshot = null;
         String atStartup = startup.get(name);
         if (atStartup != null) {
             values.put(name, atStartup);
@@ -105,6 +115,20 @@ final class ClientParameters {
         for (String name : Set.copyOf(values.keySet())) {
             reset(name);
         }
+    }
+
+    /**
+     * The client's settings as one object that {@code intern} makes shared among clients with the
+     * same settings, so a server can tell in one comparison that it already has them
+     * ({@link ServerParameters#isInSyncWith}).
+     */
+    Object snapshot(UnaryOperator<Map<String, String>> intern) {
+        if (snapshot == null) {
+            Map<String, String> lowerCased = new HashMap<>();
+            values.forEach((name, value) -> lowerCased.put(name.toLowerCase(Locale.ROOT), value));
+            snapshot = intern.apply(Map.copyOf(lowerCased));
+        }
+        return snapshot;
     }
 
     String get(String name) {

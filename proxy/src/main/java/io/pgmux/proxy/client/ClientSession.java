@@ -1,6 +1,7 @@
 package io.pgmux.proxy.client;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.util.ReferenceCountUtil;
@@ -30,6 +31,7 @@ import io.pgmux.proxy.admin.AdminConsole;
 import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.net.Outbox;
+import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.Waiter;
 import io.pgmux.proxy.prepared.ClientStatements;
@@ -79,7 +81,7 @@ public final class ClientSession implements Waiter {
     record Authenticating(ClientAuthenticator authenticator) implements State {}
 
     /** Queued for a server: to check the client's startup settings ({@code forWelcome}), or to run its messages. */
-    record Waiting(List<ByteBuf> pending, ScheduledFuture<?> timeout, boolean forWelcome) implements State {}
+    record Waiting(List<ByteBuf> pending, boolean forWelcome) implements State {}
 
     /** Holding a server to check the startup settings before the welcome; client messages wait. */
     record Validating(ServerLink link, List<ByteBuf> pending) implements State {}
@@ -109,6 +111,7 @@ public final class ClientSession implements Waiter {
     private final Channel channel;
     private final ProxyContext context;
     private final Outbox toServer = new Outbox();
+    private final WriteBatcher toClient;
     /** What the held server owes; one queue for the session's life, empty whenever it holds no server. */
     private final ReplyQueue replies = new ReplyQueue();
     private State state = new AwaitingStartup();
@@ -116,7 +119,6 @@ public final class ClientSession implements Waiter {
     private boolean shuttingDown;
     private ErrorResponse leaveReason = SHUTTING_DOWN;
     private boolean countedInPool;
-    private boolean clientNeedsFlush;
     private int readPauses;
     private String user;
     private String database;
@@ -133,6 +135,7 @@ public final class ClientSession implements Waiter {
 
     public ClientSession(Channel channel, ProxyContext context) {
         this.channel = channel;
+        this.toClient = new WriteBatcher(channel);
         this.context = context;
     }
 
@@ -210,7 +213,6 @@ public final class ClientSession implements Waiter {
         state = new Closed();
         if (previous instanceof Waiting waiting) {
             waiting.pending().forEach(ReferenceCountUtil::release);
-            cancelTimer(waiting.timeout());
             // If the pool already picked us, the server arrives later and goes straight back.
             pool.cancelWait(this);
         } else if (previous instanceof Validating validating) {
@@ -225,6 +227,7 @@ public final class ClientSession implements Waiter {
             pool.onClientLeft();
         }
         toServer.clear();
+        toClient.discard();
         cancelTarget = null;
         if (statements != null) {
             statements.client().clear();
@@ -509,6 +512,9 @@ public final class ClientSession implements Waiter {
             onFrameAfterLocalError(frame, type);
         } else if (state instanceof Waiting waiting) {
             waiting.pending().add(frame);
+            if (waiting.pending().size() >= MAX_PENDING_WHILE_WAITING) {
+                pauseReading(PAUSED_WAITING);
+            }
         } else if (state instanceof Validating validating) {
             validating.pending().add(frame);
         } else if (state instanceof Linked linked) {
@@ -620,33 +626,24 @@ public final class ClientSession implements Waiter {
         }
     }
 
+    /**
+     * Asks the pool for a server: one that is idle arrives at once (on this loop, within this call);
+     * otherwise the client queues, and the pool fails it after {@code query_wait_timeout}.
+     */
     private void startWaiting(List<ByteBuf> pending, boolean forWelcome) {
-        long timeoutMillis = pool.settings().queryWaitTimeout().toMillis();
-        ScheduledFuture<?> timeout = timeoutMillis > 0
-                ? channel.eventLoop().schedule(this::onWaitTimeout, timeoutMillis, TimeUnit.MILLISECONDS)
-                : null;
-        state = new Waiting(pending, timeout, forWelcome);
+        state = new Waiting(pending, forWelcome);
         waitStartedNanos = System.nanoTime();
-        pauseReading(PAUSED_WAITING);
         pool.acquire(this);
     }
 
-    private void onWaitTimeout() {
-        if (state instanceof Waiting waiting && pool.cancelWait(this)) {
-            long seconds = pool.settings().queryWaitTimeout().toSeconds();
-            log.info("c{} [{}] waited {}s for a server; giving up", id, poolName(), seconds);
-            onAcquireFailed(ErrorResponse.error(SqlState.TOO_MANY_CONNECTIONS, "no server connection became free within "
-                    + "query_wait_timeout (" + seconds + "s): all " + pool.settings().poolSize() + " of pool " + poolName()
-                    + " are busy").withHint("Raise pool_size or query_wait_timeout, or shorten the transactions holding the pool."));
-        }
-    }
+    /** A waiting client stops reading once it has queued this many messages: memory stays bounded. */
+    private static final int MAX_PENDING_WHILE_WAITING = 16;
 
     @Override
     public void onAcquireFailed(ErrorResponse error) {
         if (!(state instanceof Waiting waiting)) {
             return;
         }
-        cancelTimer(waiting.timeout());
         pool.stats().onClientWaited(System.nanoTime() - waitStartedNanos);
         resumeReading(PAUSED_WAITING);
         if (waiting.forWelcome()) {
@@ -709,7 +706,6 @@ public final class ClientSession implements Waiter {
             pool.release(server);
             return;
         }
-        cancelTimer(waiting.timeout());
         pool.stats().onClientWaited(System.nanoTime() - waitStartedNanos);
         ServerLink link = new ServerLink(server, statements, replies, toServer, channel.alloc(), linkEvents);
         if (waiting.forWelcome()) {
@@ -719,9 +715,14 @@ public final class ClientSession implements Waiter {
             state = new Linked(link);
             cancelTarget = server;
         }
-        ParameterSync sync = ParameterSync.between(parameters, server.parameters());
-        if (!sync.isEmpty()) {
-            link.inject(InjectedQuery.parameterSync(sync));
+        Object settings = parameters.snapshot(pool::internSettings);
+        if (!server.parameters().isInSyncWith(settings)) {
+            ParameterSync sync = ParameterSync.between(parameters, server.parameters());
+            if (sync.isEmpty()) {
+                server.parameters().markInSyncWith(settings);
+            } else {
+                link.inject(InjectedQuery.parameterSync(sync, settings));
+            }
         }
         if (state instanceof Validating) {
             sendToServer(link);
@@ -810,8 +811,7 @@ public final class ClientSession implements Waiter {
         public void toClient(ByteBuf frame) {
             if (state instanceof Linked) {
                 pool.stats().onBytesToClient(frame.readableBytes());
-                channel.write(frame, channel.voidPromise());
-                clientNeedsFlush = true;
+                toClient.write(frame);
             } else {
                 frame.release();
             }
@@ -897,6 +897,7 @@ public final class ClientSession implements Waiter {
             case PARAMETER_SYNC -> {
                 if (error == null) {
                     query.sync().applyTo(link.server.parameters(), query.row());
+                    link.server.parameters().markInSyncWith(query.settings());
                     if (state instanceof Validating) {
                         adoptNormalizedSettings(query.sync(), query.row());
                     }
@@ -1069,22 +1070,19 @@ public final class ClientSession implements Waiter {
     }
 
     private void writeToClient(ByteBuf frame) {
-        channel.write(frame, channel.voidPromise());
-        clientNeedsFlush = true;
+        toClient.write(frame);
     }
 
     private void flushClient() {
-        if (clientNeedsFlush) {
-            clientNeedsFlush = false;
-            channel.flush();
-        }
+        toClient.flush();
     }
 
     /** Sends a FATAL error and closes the connection; cleanup happens in {@link #onClientClosed}. */
     private void fatal(ErrorResponse error) {
         if (channel.isActive()) {
-            clientNeedsFlush = false;
-            channel.writeAndFlush(error.encode(channel.alloc())).addListener(ChannelFutureListener.CLOSE);
+            toClient.write(error.encode(channel.alloc()));
+            toClient.flush();
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
 

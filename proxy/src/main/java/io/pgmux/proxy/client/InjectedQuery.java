@@ -19,26 +19,29 @@ final class InjectedQuery {
 
     private final Purpose purpose;
     private final ParameterSync sync;
+    private final Object settings;
     private final String sql;
     private List<String> row = List.of();
     private ErrorResponse error;
 
-    private InjectedQuery(Purpose purpose, ParameterSync sync, String sql) {
+    private InjectedQuery(Purpose purpose, ParameterSync sync, Object settings, String sql) {
         this.purpose = purpose;
         this.sync = sync;
+        this.settings = settings;
         this.sql = sql;
     }
 
-    static InjectedQuery parameterSync(ParameterSync sync) {
-        return new InjectedQuery(Purpose.PARAMETER_SYNC, sync, sync.sql());
+    /** Brings a server to the client's settings; {@code settings} is the client's snapshot it then matches. */
+    static InjectedQuery parameterSync(ParameterSync sync, Object settings) {
+        return new InjectedQuery(Purpose.PARAMETER_SYNC, sync, settings, sync.sql());
     }
 
     static InjectedQuery rollback() {
-        return new InjectedQuery(Purpose.ROLLBACK, null, "ROLLBACK");
+        return new InjectedQuery(Purpose.ROLLBACK, null, null, "ROLLBACK");
     }
 
     static InjectedQuery reset(String sql) {
-        return new InjectedQuery(Purpose.RESET, null, sql);
+        return new InjectedQuery(Purpose.RESET, null, null, sql);
     }
 
     Purpose purpose() {
@@ -47,6 +50,10 @@ final class InjectedQuery {
 
     ParameterSync sync() {
         return sync;
+    }
+
+    Object settings() {
+        return settings;
     }
 
     Query message() {

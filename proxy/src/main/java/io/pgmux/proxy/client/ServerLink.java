@@ -76,13 +76,14 @@ final class ServerLink {
     boolean serverFatal;
 
     private final StatementContext statements;
-    private final NamedStatements named;
+    /** Made on first use: most transactions never name a statement. */
+    private NamedStatements named;
     private final Outbox toServer;
     private final ByteBufAllocator alloc;
     private final Events events;
     private final ReplyQueue replies;
     /** Client messages that wait for an earlier outcome before they can be rewritten and sent, in order. */
-    private final ArrayDeque<ByteBuf> stalled = new ArrayDeque<>(0);
+    private final ArrayDeque<ByteBuf> stalled = new ArrayDeque<>(2);
     private TransactionStatus status = TransactionStatus.IDLE;
     /** Sync segments sent so far: an error skips everything up to the end of its segment. */
     private long segment = 1;
@@ -117,7 +118,13 @@ final class ServerLink {
         this.toServer = toServer;
         this.alloc = alloc;
         this.events = events;
-        this.named = new NamedStatements(statements, server, replies, toServer, alloc);
+    }
+
+    private NamedStatements named() {
+        if (named == null) {
+            named = new NamedStatements(statements, server, replies, toServer, alloc);
+        }
+        return named;
     }
 
     // ---------------------------------------------------------------- the link's state
@@ -230,11 +237,13 @@ final class ServerLink {
             case Frontend.PARSE -> sendParse(frame);
             case Frontend.BIND -> {
                 extendedMessage(false);
-                if (frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0) {
-                    unnamedPortalAttachment = Bind.statementOf(frame).isEmpty() ? unnamedStatementAttachment() : null;
+                int body = frame.readerIndex() + Frames.HEADER_SIZE;
+                boolean unnamedPortalOfUnnamedStatement = frame.getByte(body) == 0 && frame.getByte(body + 1) == 0;
+                if (frame.getByte(body) == 0) {
+                    unnamedPortalAttachment = unnamedPortalOfUnnamedStatement ? unnamedStatementAttachment() : null;
                 }
-                if (statements.rewrites()) {
-                    named.bind(frame, segment);
+                if (statements.rewrites() && (named != null || !unnamedPortalOfUnnamedStatement)) {
+                    named().bind(frame, segment);
                 } else {
                     replies.push(ReplyQueue.BIND, 0, 0, null);
                     toServer.add(frame);
@@ -243,7 +252,7 @@ final class ServerLink {
             case Frontend.DESCRIBE -> sendDescribe(frame);
             case Frontend.EXECUTE -> {
                 extendedMessage(false);
-                if (statements.rewrites() && named.executeLocally(frame)) {
+                if (named != null && named.executeLocally(frame)) {
                     emitLocalReplies();
                     return;
                 }
@@ -309,15 +318,17 @@ final class ServerLink {
         switch (type) {
             case Frontend.PARSE:
                 if (frame.getByte(body) != 0) {
-                    return named.blocks(segment);
+                    return named().blocks(segment);
                 }
                 return SqlCommand.of(frame, body + 1).isDeallocate() && !replies.isEmpty();
             case Frontend.QUERY:
                 return SqlCommand.of(frame, body).isDeallocate() && !replies.isEmpty();
             case Frontend.BIND:
-                return !Bind.statementOf(frame).isEmpty() && named.blocks(segment);
+                int portalEnd = frame.forEachByte(body, frame.writerIndex() - body, io.netty.util.ByteProcessor.FIND_NUL);
+                return portalEnd >= 0 && portalEnd + 1 < frame.writerIndex() && frame.getByte(portalEnd + 1) != 0
+                        && named().blocks(segment);
             case Frontend.DESCRIBE, Frontend.CLOSE:
-                return frame.getByte(body) == 'S' && frame.getByte(body + 1) != 0 && named.blocks(segment);
+                return frame.getByte(body) == 'S' && frame.getByte(body + 1) != 0 && named().blocks(segment);
             default:
                 return false;
         }
@@ -341,14 +352,14 @@ final class ServerLink {
         unpinnable = true;
         SqlCommand command = statements.inspectsSql()
                 ? SqlCommand.of(frame, frame.readerIndex() + Frames.HEADER_SIZE) : SqlCommand.OTHER;
-        if (command.isDeallocate() && statements.rewrites() && named.queryLocalDeallocate(frame, command, status)) {
+        if (command.isDeallocate() && statements.rewrites() && named().queryLocalDeallocate(frame, command, status)) {
             emitLocalReplies();
             return;
         }
         if (statements.refusesSqlPrepare() && (command.isPrepare()
                 || SqlCommand.hasLaterPrepare(frame, frame.readerIndex() + Frames.HEADER_SIZE))) {
             frame.release();
-            named.refuseQuery(StatementContext.sqlPrepareRefused(), System.nanoTime());
+            named().refuseQuery(StatementContext.sqlPrepareRefused(), System.nanoTime());
             return;
         }
         replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), attachmentFor(command));
@@ -360,10 +371,12 @@ final class ServerLink {
         if (unnamed) {
             SqlCommand command = statements.inspectsSql()
                     ? SqlCommand.of(frame, frame.readerIndex() + Frames.HEADER_SIZE + 1) : SqlCommand.OTHER;
-            if (command.isDeallocate() && statements.rewrites() && named.parseLocalDeallocate(frame, command, status)) {
+            if (command.isDeallocate() && statements.rewrites() && named().parseLocalDeallocate(frame, command, status)) {
                 return;
             }
-            named.forgetLocalUnnamed();
+            if (named != null) {
+                named.forgetLocalUnnamed();
+            }
             unnamedStatementCommand = command;
         }
         if (!statements.inspectsNames() || unnamed) {
@@ -373,12 +386,12 @@ final class ServerLink {
             return;
         }
         extendedMessage(true);
-        named.parse(frame, segment, replies.isEmpty() ? status : null);
+        named().parse(frame, segment, replies.isEmpty() ? status : null);
     }
 
     private void sendDescribe(ByteBuf frame) {
         Describe describe = Describe.decode(frame);
-        boolean handled = statements.rewrites() && named.describe(frame, describe, segment);
+        boolean handled = statements.rewrites() && named().describe(frame, describe, segment);
         extendedMessage(describe.target() == Target.STATEMENT && !describe.name().isEmpty() && statements.rewrites());
         if (!handled) {
             replies.push(describe.target() == Target.PORTAL ? ReplyQueue.DESCRIBE_PORTAL : ReplyQueue.DESCRIBE_STATEMENT, 0, 0, null);
@@ -391,10 +404,10 @@ final class ServerLink {
         if (statements.rewrites()) {
             if (close.target() == Target.STATEMENT && !close.name().isEmpty()) {
                 extendedMessage(true);
-                named.closeStatement(frame, close.name(), segment);
+                named().closeStatement(frame, close.name(), segment);
                 return;
             }
-            if (close.name().isEmpty() && named.closeLocalUnnamed(frame)) {
+            if (close.name().isEmpty() && named().closeLocalUnnamed(frame)) {
                 extendedMessage(true);
                 return;
             }
@@ -543,7 +556,9 @@ final class ServerLink {
             events.toClient(frame);
         }
         if (expected == LAST_REPLY) {
-            named.onSucceeded(kind, replies.headAttachment());
+            if (replies.headAttachment() != null) {
+                named().onSucceeded(kind, replies.headAttachment());
+            }
             replies.pop();
             emitLocalReplies();
         }
@@ -588,13 +603,17 @@ final class ServerLink {
         copyIn = false;
         byte kind = replies.headKind();
         Object attachment = replies.headAttachment();
-        named.onFailed(kind, attachment);
+        if (attachment != null) {
+            named().onFailed(kind, attachment);
+        }
         replies.pop();
         // An injected Parse that fails (the statement no longer compiles) reports the client's next step failing.
         toClientAsError(frame, attachment);
         errorSinceSync = true;
         while (!replies.isEmpty() && replies.headKind() != ReplyQueue.SYNC) {
-            named.onSkipped(replies.headKind(), replies.headSwallowed(), replies.headAttachment());
+            if (replies.headAttachment() != null) {
+                named().onSkipped(replies.headKind(), replies.headSwallowed(), replies.headAttachment());
+            }
             replies.pop();
         }
         if (replies.isEmpty()) {
@@ -650,7 +669,7 @@ final class ServerLink {
                     if (replies.headSwallowed()) {
                         server.statements().clear();
                     } else {
-                        named.onDiscardAll(attachment instanceof DiscardAll ? attachment
+                        named().onDiscardAll(attachment instanceof DiscardAll ? attachment
                                 : new DiscardAll(statements.client().nextGeneration()));
                         settingsInTransaction = null;
                         events.onClientSettingChanged(new SqlCommand(SqlCommand.Kind.RESET_ALL, null, null));

@@ -42,19 +42,23 @@ record SqlCommand(Kind kind, String name, String value) {
 
     /** Classifies the null-terminated SQL text starting at {@code start} in {@code buf}. */
     static SqlCommand of(ByteBuf buf, int start) {
-        int end = buf.forEachByte(start, buf.writerIndex() - start, ByteProcessor.FIND_NUL);
-        if (end < 0) {
-            return OTHER;
-        }
+        int limit = buf.writerIndex();
         int word = start;
-        while (word < end && isSpace(buf.getByte(word))) {
+        while (word < limit && isSpace(buf.getByte(word))) {
             word++;
         }
-        boolean comment = word + 1 < end && (buf.getByte(word) == '-' && buf.getByte(word + 1) == '-'
-                || buf.getByte(word) == '/' && buf.getByte(word + 1) == '*');
+        if (word >= limit) {
+            return OTHER;
+        }
+        int first = buf.getByte(word) | 0x20;
+        boolean comment = first == '-' || first == '/';
+        if (!comment && first != 'd' && first != 'p' && first != 's' && first != 'r') {
+            return OTHER;
+        }
         for (byte[] keyword : KEYWORDS) {
-            if (comment || startsWithWord(buf, word, end, keyword)) {
-                return parse(buf.toString(word, end - word, StandardCharsets.UTF_8));
+            if (comment || startsWithWord(buf, word, limit, keyword)) {
+                int end = buf.forEachByte(word, limit - word, ByteProcessor.FIND_NUL);
+                return end < 0 ? OTHER : parse(buf.toString(word, end - word, StandardCharsets.UTF_8));
             }
         }
         return OTHER;
@@ -66,7 +70,7 @@ record SqlCommand(Kind kind, String name, String value) {
      */
     static boolean hasLaterPrepare(ByteBuf buf, int start) {
         int end = buf.forEachByte(start, buf.writerIndex() - start, ByteProcessor.FIND_NUL);
-        if (end < 0 || !containsIgnoringCase(buf, start, end, KEYWORDS[1])) {
+        if (end < 0 || !hasTextAfterASemicolon(buf, start, end) || !containsIgnoringCase(buf, start, end, KEYWORDS[1])) {
             return false;
         }
         String sql = buf.toString(start, end - start, StandardCharsets.UTF_8);
@@ -133,6 +137,21 @@ record SqlCommand(Kind kind, String name, String value) {
             }
         }
         return i;
+    }
+
+    /** Most queries are one statement, with at most a semicolon at the end. */
+    private static boolean hasTextAfterASemicolon(ByteBuf buf, int start, int end) {
+        int semicolon = buf.forEachByte(start, end - start, ByteProcessor.FIND_SEMI_COLON);
+        if (semicolon < 0) {
+            return false;
+        }
+        for (int i = semicolon + 1; i < end; i++) {
+            byte b = buf.getByte(i);
+            if (!isSpace(b) && b != ';') {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean containsIgnoringCase(ByteBuf buf, int start, int end, byte[] word) {
@@ -236,7 +255,11 @@ record SqlCommand(Kind kind, String name, String value) {
                 return false;
             }
         }
-        return start + keyword.length == end || isSpace(buf.getByte(start + keyword.length)) || buf.getByte(start + keyword.length) == ';';
+        if (start + keyword.length == end) {
+            return true;
+        }
+        byte after = buf.getByte(start + keyword.length);
+        return isSpace(after) || after == ';' || after == 0;
     }
 
     private static boolean isSpace(byte b) {

@@ -29,12 +29,13 @@ public final class Outbox {
         if (frames.isEmpty()) {
             return;
         }
-        List<ByteBuf> batch = frames;
-        frames = new ArrayList<>(8);
         if (channel.eventLoop().inEventLoop()) {
-            writeAll(channel, batch);
+            writeAll(channel, frames);
+            frames.clear();
             return;
         }
+        List<ByteBuf> batch = frames;
+        frames = new ArrayList<>(8);
         try {
             channel.eventLoop().execute(() -> writeAll(channel, batch));
         } catch (RejectedExecutionException e) {

@@ -82,8 +82,13 @@ public final class Pool {
     private volatile ServerParameters welcomeParameters;
     /** Client settings a server accepted, by "name=value" as the client spelled it, to the value as normalized. */
     private final Map<String, String> acceptedSettings = new ConcurrentHashMap<>();
+    private final Map<Map<String, String>, Map<String, String>> internedSettings = new ConcurrentHashMap<>();
 
     private record Queued(Waiter waiter, long sinceNanos) {}
+
+    /** How long the head of the queue may be passed over for a waiter on the released server's loop. */
+    private static final long LOCALITY_GRACE_NANOS = 2_000_000;
+    private static final int LOCALITY_WINDOW = 8;
 
     private static final class Entry {
         final int generation;
@@ -129,6 +134,15 @@ public final class Pool {
         return welcomeParameters;
     }
 
+    /** The one shared copy of a set of client settings (see {@code ClientParameters.snapshot}). */
+    public Map<String, String> internSettings(Map<String, String> settings) {
+        if (internedSettings.size() >= MAX_REMEMBERED_SETTINGS) {
+            Map<String, String> known = internedSettings.get(settings);
+            return known != null ? known : settings;
+        }
+        return internedSettings.computeIfAbsent(settings, s -> s);
+    }
+
     /** A setting value a server of this pool already accepted, as the server spells it; null if never seen. */
     public String acceptedSetting(String name, String value) {
         return acceptedSettings.get(settingKey(name, value));
@@ -147,8 +161,10 @@ public final class Pool {
     /**
      * Hands {@code waiter} an idle server (preferring one on its own event loop), or queues it and
      * opens a server if the pool has room. Every outcome is a callback on the waiter's executor.
+     *
+     * @return whether the waiter was queued (it got neither a server nor an error at once)
      */
-    public void acquire(Waiter waiter) {
+    public boolean acquire(Waiter waiter) {
         ServerConnection server = null;
         ErrorResponse failure = null;
         boolean connect = false;
@@ -179,6 +195,7 @@ public final class Pool {
         if (connect) {
             openServer(waiter.executor());
         }
+        return server == null && failure == null;
     }
 
     /** Takes {@code waiter} out of the queue; false if it was already given a server (one is on its way). */
@@ -204,7 +221,7 @@ public final class Pool {
             if (retire) {
                 retire(server);
             } else if (server.isOpen()) {
-                Queued queued = waiters.pollFirst();
+                Queued queued = nextWaiterFor(server);
                 next = queued != null ? queued.waiter() : null;
                 if (next != null) {
                     server.assignTo(next);
@@ -608,9 +625,69 @@ public final class Pool {
         connector.open(this, preferredLoop instanceof EventLoop loop ? loop : null);
     }
 
+    /** On the waiter's own loop the hand-over is a call, not a task: no queueing, no wake-up. */
     private void deliver(Waiter waiter, ServerConnection server) {
         stats.onServerAssigned();
-        waiter.executor().execute(() -> waiter.onServerAssigned(server));
+        if (waiter.executor().inEventLoop()) {
+            waiter.onServerAssigned(server);
+        } else {
+            waiter.executor().execute(() -> waiter.onServerAssigned(server));
+        }
+    }
+
+    /**
+     * Called with the lock held: the waiter that gets a released server. First come, first served;
+     * except that a waiter on the server's own event loop, among the next few, goes first while the
+     * head of the queue has waited less than {@link #LOCALITY_GRACE_NANOS}: a hand-over within one
+     * loop needs no cross-thread task. The grace bounds how long the head can be passed over.
+     */
+    private Queued nextWaiterFor(ServerConnection server) {
+        Queued head = waiters.peekFirst();
+        if (head == null || head.waiter().executor() == server.eventLoop()
+                || System.nanoTime() - head.sinceNanos() > LOCALITY_GRACE_NANOS) {
+            return waiters.pollFirst();
+        }
+        int looked = 0;
+        for (Iterator<Queued> it = waiters.iterator(); it.hasNext() && looked < LOCALITY_WINDOW; looked++) {
+            Queued queued = it.next();
+            if (queued.waiter().executor() == server.eventLoop()) {
+                it.remove();
+                return queued;
+            }
+        }
+        return waiters.pollFirst();
+    }
+
+    /**
+     * Fails the waiters queued longer than {@code query_wait_timeout}; one sweep for the whole pool
+     * instead of a timer per wait.
+     */
+    public void expireWaiters(long nowNanos) {
+        long timeout = settings.queryWaitTimeout().toNanos();
+        if (timeout <= 0) {
+            return;
+        }
+        List<Waiter> expired = new ArrayList<>();
+        lock.lock();
+        try {
+            while (!waiters.isEmpty() && nowNanos - waiters.peekFirst().sinceNanos() > timeout) {
+                expired.add(waiters.pollFirst().waiter());
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (!expired.isEmpty()) {
+            ErrorResponse error = waitTimeoutError();
+            log.info("[{}] {} clients waited over query_wait_timeout for a server", key, expired.size());
+            expired.forEach(waiter -> fail(waiter, error));
+        }
+    }
+
+    private ErrorResponse waitTimeoutError() {
+        long seconds = settings.queryWaitTimeout().toSeconds();
+        return ErrorResponse.error(SqlState.TOO_MANY_CONNECTIONS, "no server connection became free within "
+                + "query_wait_timeout (" + seconds + "s): all " + settings.poolSize() + " of pool " + key + " are busy")
+                .withHint("Raise pool_size or query_wait_timeout, or shorten the transactions holding the pool.");
     }
 
     private static void fail(Waiter waiter, ErrorResponse error) {

@@ -76,6 +76,12 @@ public final class PoolRegistry {
         return config.database(database).isPresent() || !ofDatabase(database).isEmpty();
     }
 
+    /** Fails clients queued longer than {@code query_wait_timeout}, in every pool. */
+    public void expireWaiters() {
+        long now = System.nanoTime();
+        pools.values().forEach(pool -> pool.expireWaiters(now));
+    }
+
     public void closeExpiredIdle() {
         long now = System.nanoTime();
         pools.values().forEach(pool -> pool.closeExpiredIdle(now));

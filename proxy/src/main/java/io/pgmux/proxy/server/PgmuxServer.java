@@ -164,6 +164,7 @@ public final class PgmuxServer implements RunningServer, Control {
             log.info("metrics and health checks on http://{}/metrics, /healthz, /readyz", http.boundAddress());
         }
         group.next().scheduleAtFixedRate(pools::closeExpiredIdle, 1, 1, TimeUnit.SECONDS);
+        group.next().scheduleAtFixedRate(pools::expireWaiters, 100, 100, TimeUnit.MILLISECONDS);
         lag = EventLoopLag.start(group);
         ticker.start(config.observability().statsPeriod());
     }
@@ -325,6 +326,16 @@ public final class PgmuxServer implements RunningServer, Control {
     }
 
     private void shutdownNow(boolean waitForClients) {
+        try {
+            stopServing(waitForClients);
+        } catch (RuntimeException | Error e) {
+            log.error("shutdown failed; stopping anyway", e);
+        } finally {
+            terminated.countDown();
+        }
+    }
+
+    private void stopServing(boolean waitForClients) {
         Duration timeout = config.shutdownTimeout();
         listener.close().syncUninterruptibly();
         if (waitForClients) {
@@ -348,7 +359,6 @@ public final class PgmuxServer implements RunningServer, Control {
         sleep(100);
         releaseResources();
         log.info("stopped");
-        terminated.countDown();
     }
 
     private void releaseResources() {
