@@ -462,6 +462,7 @@ public final class ClientSession implements Waiter {
 
     private void openAdminConsole() {
         cancelLoginTimeout();
+        flushClient(); // the console writes to the channel itself, after AuthenticationOk
         AdminConsole console = AdminConsole.open(context.control(), channel, id, user, database);
         if (console == null) {
             log.info("c{} [{}] refused: not an admin or stats user", id, poolName());
