@@ -150,6 +150,8 @@ upstream: "127.0.0.1:$PG_PORT"
 pool_mode: $POOL_MODE
 pool_size: $POOL_SIZE
 max_client_connections: $MAX_CLIENTS
+http:
+  listen: ""   # no metrics endpoint: it would clash with a pgmux already on 9127
 EOF
     say "starting pgmux on 127.0.0.1:$PGMUX_PORT (pool_size $POOL_SIZE, $POOL_MODE mode)"
     # shellcheck disable=SC2086

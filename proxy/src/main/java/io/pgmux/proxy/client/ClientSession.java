@@ -7,7 +7,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.ProtocolException;
@@ -15,16 +14,12 @@ import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.BackendKeyData;
 import io.pgmux.protocol.message.CancelRequest;
-import io.pgmux.protocol.message.Close;
-import io.pgmux.protocol.message.CommandComplete;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Messages;
 import io.pgmux.protocol.message.NegotiateProtocolVersion;
 import io.pgmux.protocol.message.ParameterStatus;
-import io.pgmux.protocol.message.Parse;
 import io.pgmux.protocol.message.ReadyForQuery;
 import io.pgmux.protocol.message.StartupMessage;
-import io.pgmux.protocol.message.Target;
 import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.admin.AdminConsole;
@@ -125,6 +120,7 @@ public final class ClientSession implements Waiter {
     private Pool pool;
     private ClientParameters parameters;
     private StatementContext statements;
+    private LocalReplies localReplies;
     private final LinkEvents linkEvents = new LinkEvents();
     private int processId;
     private int secretKey;
@@ -388,6 +384,7 @@ public final class ClientSession implements Waiter {
             statements = new StatementContext(pool.settings().preparedStatements(), pool.settings().mode(),
                     new ClientStatements(pool.statements()), pool.statements(), pool.settings().maxPreparedPerServer(),
                     pool.settings().maxPreparedPerClient(), parameters.get("search_path"));
+            localReplies = new LocalReplies(statements, toClient, pool.stats(), channel.alloc());
         }
         context.sessions().assignCancelKey(this);
         log.info("c{} [{}] login from {}", id, poolName(), channel.remoteAddress());
@@ -542,79 +539,22 @@ public final class ClientSession implements Waiter {
                 frame.release();
             }
             default -> {
-                boolean answered;
+                LocalReplies.Outcome outcome;
                 try {
-                    answered = answeredWithoutServer(frame, type);
+                    outcome = localReplies.answer(frame, type);
                 } catch (RuntimeException malformed) {
                     frame.release();
                     throw malformed;
                 }
-                if (!answered) {
+                if (outcome == LocalReplies.Outcome.ANSWERED_SKIP_TO_SYNC) {
+                    state = new FailedUntilSync();
+                } else if (outcome == LocalReplies.Outcome.NOT_ANSWERED) {
                     List<ByteBuf> pending = new ArrayList<>(4);
                     pending.add(frame);
                     startWaiting(pending, false);
                 }
             }
         }
-    }
-
-    /**
-     * Messages about the client's own statement names need no server while the client holds none:
-     * a Parse of a statement a server already accepted, a Close, a DEALLOCATE, and the errors
-     * Postgres would raise for a duplicate name or a refused statement. Takes the frame if it
-     * answers it; a malformed message throws and leaves the frame to the caller.
-     */
-    private boolean answeredWithoutServer(ByteBuf frame, byte type) {
-        if (type == Frontend.PARSE && statements.inspectsNames() && !isUnnamed(frame)) {
-            Parse parse = Parse.decode(frame);
-            ErrorResponse refusal = statements.refusalFor(parse);
-            if (refusal != null) {
-                frame.release();
-                writeError(refusal);
-                state = new FailedUntilSync();
-                return true;
-            }
-            if (statements.rewrites() && statements.isKnownValid(parse)) {
-                frame.release();
-                statements.client().register(parse.statement(), statements.keyOf(parse));
-                writeToClient(Messages.parseComplete());
-                return true;
-            }
-        } else if (type == Frontend.CLOSE && statements.rewrites()) {
-            Close close = Close.decode(frame);
-            if (close.target() == Target.STATEMENT && !close.name().isEmpty()) {
-                frame.release();
-                statements.client().unregister(close.name());
-                writeToClient(Messages.closeComplete());
-                return true;
-            }
-        } else if (type == Frontend.QUERY && statements.inspectsSql()) {
-            SqlCommand command = SqlCommand.of(frame, frame.readerIndex() + Frames.HEADER_SIZE);
-            if (command.isDeallocate() && statements.rewrites()) {
-                frame.release();
-                if (command.deallocatesAll()) {
-                    statements.client().forgetBefore(statements.client().nextGeneration());
-                    writeToClient(new CommandComplete("DEALLOCATE ALL"));
-                } else if (statements.client().unregister(command.statementName()) != null) {
-                    writeToClient(new CommandComplete("DEALLOCATE"));
-                } else {
-                    writeError(StatementContext.unknownStatement(command.statementName()));
-                }
-                writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
-                return true;
-            }
-            if (command.isPrepare() && statements.refusesSqlPrepare()) {
-                frame.release();
-                writeError(StatementContext.sqlPrepareRefused());
-                writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isUnnamed(ByteBuf frame) {
-        return frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0;
     }
 
     private void onFrameAfterLocalError(ByteBuf frame, byte type) {
@@ -652,50 +592,12 @@ public final class ClientSession implements Waiter {
             fatal(error.withSeverity(ErrorResponse.FATAL));
             return;
         }
-        answerLocally(waiting.pending(), error.isFatal() ? error.withSeverity(ErrorResponse.ERROR) : error);
-        flushClient();
-    }
-
-    /**
-     * Answers queued messages with {@code error} the way Postgres answers a failing batch: a
-     * simple query gets the error and ReadyForQuery; an extended-protocol batch gets the error once,
-     * then everything up to its Sync is dropped and the Sync gets ReadyForQuery.
-     */
-    private void answerLocally(List<ByteBuf> pending, ErrorResponse error) {
-        boolean skipping = false;
-        boolean terminate = false;
-        for (ByteBuf frame : pending) {
-            byte type = Frames.type(frame);
-            frame.release();
-            if (terminate) {
-                continue;
-            }
-            switch (type) {
-                case Frontend.QUERY, Frontend.FUNCTION_CALL -> {
-                    if (!skipping) {
-                        writeError(error);
-                        writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
-                    }
-                }
-                case Frontend.SYNC -> {
-                    skipping = false;
-                    writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
-                }
-                case Frontend.PARSE, Frontend.BIND, Frontend.DESCRIBE, Frontend.EXECUTE, Frontend.CLOSE -> {
-                    if (!skipping) {
-                        writeError(error);
-                        skipping = true;
-                    }
-                }
-                case Frontend.TERMINATE -> terminate = true;
-                default -> {
-                }
-            }
-        }
-        state = skipping ? new FailedUntilSync() : new Idle();
-        if (terminate || shuttingDown) {
+        LocalReplies.Failed failed = localReplies.failAll(waiting.pending(), error.isFatal() ? error.withSeverity(ErrorResponse.ERROR) : error);
+        state = failed.skippingToSync() ? new FailedUntilSync() : new Idle();
+        if (failed.terminated() || shuttingDown) {
             channel.close();
         }
+        flushClient();
     }
 
     // ---------------------------------------------------------------- holding a server

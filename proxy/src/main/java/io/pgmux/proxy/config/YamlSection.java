@@ -1,5 +1,7 @@
 package io.pgmux.proxy.config;
 
+import io.pgmux.proxy.util.JsonText;
+
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -317,23 +319,6 @@ final class YamlSection {
     }
 
     static String quote(String text) {
-        StringBuilder out = new StringBuilder(text.length() + 2).append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
+        return JsonText.quote(text);
     }
 }

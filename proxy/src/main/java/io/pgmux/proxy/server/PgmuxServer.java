@@ -2,6 +2,7 @@ package io.pgmux.proxy.server;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -31,6 +32,7 @@ import io.pgmux.proxy.logging.LogSettings;
 import io.pgmux.proxy.metrics.EventLoopLag;
 import io.pgmux.proxy.metrics.Metrics;
 import io.pgmux.proxy.metrics.StatsTicker;
+import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.Transport;
 import io.pgmux.proxy.pool.Pool;
@@ -39,6 +41,7 @@ import io.pgmux.proxy.pool.PoolRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -131,7 +134,7 @@ public final class PgmuxServer implements RunningServer, Control {
 
     private void bind() throws Exception {
         LogSettings.apply(config.observability().logLevel(), config.observability().logFormat());
-        listener = new ServerBootstrap()
+        ChannelFuture bound = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
@@ -146,11 +149,34 @@ public final class PgmuxServer implements RunningServer, Control {
                     }
                 })
                 .bind(config.listen().host(), config.listen().port())
-                .sync()
-                .channel();
+                .await();
+        if (!bound.isSuccess()) {
+            throw cannotListen("listen", config.listen(), bound.cause());
+        }
+        listener = bound.channel();
         HostPort httpListen = config.observability().httpListen();
         if (httpListen != null) {
-            http = HttpEndpoint.start(httpListen, transport, httpGroup, new HttpEndpoint.Routes() {
+            try {
+                http = startHttp(httpListen);
+            } catch (Exception e) {
+                throw cannotListen("http.listen", httpListen, e);
+            }
+            log.info("metrics and health checks on http://{}/metrics, /healthz, /readyz", http.boundAddress());
+        }
+        group.next().scheduleAtFixedRate(pools::closeExpiredIdle, 1, 1, TimeUnit.SECONDS);
+        group.next().scheduleAtFixedRate(pools::expireWaiters, 100, 100, TimeUnit.MILLISECONDS);
+        lag = EventLoopLag.start(group);
+        ticker.start(config.observability().statsPeriod());
+    }
+
+    /** A bind failure in words that name the setting and the address, not only Netty's native call. */
+    private static IOException cannotListen(String key, HostPort address, Throwable cause) {
+        String reason = cause != null ? Addresses.describeFailure(cause) : "the socket did not open";
+        return new IOException("cannot listen on " + address + " (" + key + "): " + reason, cause);
+    }
+
+    private HttpEndpoint startHttp(HostPort httpListen) throws Exception {
+        return HttpEndpoint.start(httpListen, transport, httpGroup, new HttpEndpoint.Routes() {
                 @Override
                 public String metrics() {
                     return metricsText();
@@ -161,12 +187,6 @@ public final class PgmuxServer implements RunningServer, Control {
                     return PgmuxServer.this.readiness();
                 }
             });
-            log.info("metrics and health checks on http://{}/metrics, /healthz, /readyz", http.boundAddress());
-        }
-        group.next().scheduleAtFixedRate(pools::closeExpiredIdle, 1, 1, TimeUnit.SECONDS);
-        group.next().scheduleAtFixedRate(pools::expireWaiters, 100, 100, TimeUnit.MILLISECONDS);
-        lag = EventLoopLag.start(group);
-        ticker.start(config.observability().statsPeriod());
     }
 
     @Override

@@ -64,7 +64,7 @@ class PgmuxConfigTest {
 
     @Test
     void zeroEventLoopsMeansOnePerCore() {
-        assertEquals(Runtime.getRuntime().availableProcessors(), PgmuxConfig.defaults().effectiveEventLoops());
+        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), PgmuxConfig.defaults().effectiveEventLoops());
     }
 
     @Test
