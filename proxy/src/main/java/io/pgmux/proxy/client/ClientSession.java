@@ -126,6 +126,9 @@ public final class ClientSession implements Waiter {
     private int secretKey;
     private ScheduledFuture<?> loginTimeout;
     private long waitStartedNanos;
+    /** Bytes forwarded since the pool's counters were last told (once per batch, not per message). */
+    private long bytesFromClient;
+    private long bytesToClient;
     /** The server to cancel on this client's behalf: read by the cancel path, from any loop. */
     private volatile ServerConnection cancelTarget;
 
@@ -647,7 +650,7 @@ public final class ClientSession implements Waiter {
             channel.close();
             return;
         }
-        pool.stats().onBytesFromClient(frame.readableBytes());
+        bytesFromClient += frame.readableBytes();
         link.sendFromClient(frame, type);
     }
 
@@ -713,7 +716,7 @@ public final class ClientSession implements Waiter {
         @Override
         public void toClient(ByteBuf frame) {
             if (state instanceof Linked) {
-                pool.stats().onBytesToClient(frame.readableBytes());
+                bytesToClient += frame.readableBytes();
                 toClient.write(frame);
             } else {
                 frame.release();
@@ -978,6 +981,12 @@ public final class ClientSession implements Waiter {
 
     private void flushClient() {
         toClient.flush();
+        if (bytesFromClient != 0 || bytesToClient != 0) {
+            pool.stats().onBytesFromClient(bytesFromClient);
+            pool.stats().onBytesToClient(bytesToClient);
+            bytesFromClient = 0;
+            bytesToClient = 0;
+        }
     }
 
     /** Sends a FATAL error and closes the connection; cleanup happens in {@link #onClientClosed}. */

@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * One client holding one server: everything sent to the server passes {@link #sendFromClient} and
@@ -216,10 +217,6 @@ final class ServerLink {
             frame.release();
             return;
         }
-        boolean hasName = frame.readableBytes() > Frames.HEADER_SIZE && frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) != 0;
-        if (type == Frontend.DESCRIBE || type == Frontend.CLOSE || type == Frontend.PARSE && hasName && statements.inspectsNames()) {
-            validate(frame, type);
-        }
         switch (type) {
             case Frontend.QUERY -> sendQuery(frame);
             case Frontend.SYNC -> {
@@ -275,14 +272,10 @@ final class ServerLink {
         emitLocalReplies();
     }
 
-    /** Decodes a message pgmux will act on before anything is done for it, so a malformed one changes nothing. */
-    private static void validate(ByteBuf frame, byte type) {
+    /** Decodes a message pgmux acts on; a malformed one is released and reported before anything is done for it. */
+    static <T> T decode(ByteBuf frame, Function<ByteBuf, T> decoder) {
         try {
-            switch (type) {
-                case Frontend.PARSE -> io.pgmux.protocol.message.Parse.decode(frame);
-                case Frontend.DESCRIBE -> Describe.decode(frame);
-                default -> Close.decode(frame);
-            }
+            return decoder.apply(frame);
         } catch (RuntimeException e) {
             frame.release();
             throw e;
@@ -320,9 +313,9 @@ final class ServerLink {
                 if (frame.getByte(body) != 0) {
                     return named().blocks(segment);
                 }
-                return SqlCommand.of(frame, body + 1).isDeallocate() && !replies.isEmpty();
+                return !replies.isEmpty() && SqlCommand.of(frame, body + 1).isDeallocate();
             case Frontend.QUERY:
-                return SqlCommand.of(frame, body).isDeallocate() && !replies.isEmpty();
+                return !replies.isEmpty() && SqlCommand.of(frame, body).isDeallocate();
             case Frontend.BIND:
                 int portalEnd = frame.forEachByte(body, frame.writerIndex() - body, io.netty.util.ByteProcessor.FIND_NUL);
                 return portalEnd >= 0 && portalEnd + 1 < frame.writerIndex() && frame.getByte(portalEnd + 1) != 0
@@ -390,7 +383,7 @@ final class ServerLink {
     }
 
     private void sendDescribe(ByteBuf frame) {
-        Describe describe = Describe.decode(frame);
+        Describe describe = decode(frame, Describe::decode);
         boolean handled = statements.rewrites() && named().describe(frame, describe, segment);
         extendedMessage(describe.target() == Target.STATEMENT && !describe.name().isEmpty() && statements.rewrites());
         if (!handled) {
@@ -400,7 +393,7 @@ final class ServerLink {
     }
 
     private void sendClose(ByteBuf frame) {
-        Close close = Close.decode(frame);
+        Close close = decode(frame, Close::decode);
         if (statements.rewrites()) {
             if (close.target() == Target.STATEMENT && !close.name().isEmpty()) {
                 extendedMessage(true);
