@@ -37,20 +37,32 @@ final class NamedStatements {
     /** The server fails a Parse or Query sent to raise an error; the client gets {@code error} in its place. */
     record Refusal(ErrorResponse error) {}
 
+    /**
+     * A queued operation that changes the client's names or the server's statements, which later
+     * operations may depend on ({@link #blocks}); the queue counts them.
+     */
+    sealed interface StatementChange permits ParseAttempt, Prepare, Evict, LocalParse, LocalClose, LocalDeallocate, DiscardAll {}
+
     /** A client Parse sent to the server; {@code slot} is null when the server already holds the statement. */
-    record ParseAttempt(Registration registration, Slot slot) {}
+    record ParseAttempt(Registration registration, Slot slot) implements StatementChange {}
+
+    /** pgmux prepares a statement the client uses on this server; its ParseComplete is swallowed. */
+    record Prepare(Slot slot) implements StatementChange {}
+
+    /** pgmux closes the least recently used statement to stay under {@code max_prepared_statements}. */
+    record Evict(Slot slot) implements StatementChange {}
 
     /** A client Parse of a statement the server holds, answered by pgmux. */
-    record LocalParse(Registration registration) {}
+    record LocalParse(Registration registration) implements StatementChange {}
 
     /** A client Close of a statement name, answered by pgmux; {@code removed} may be null (no such name). */
-    record LocalClose(Registration removed) {}
+    record LocalClose(Registration removed) implements StatementChange {}
 
     /** DEALLOCATE of the client's names, done and answered by pgmux when it reaches the head of the queue. */
-    record LocalDeallocate(SqlCommand command, boolean simpleQuery) {}
+    record LocalDeallocate(SqlCommand command, boolean simpleQuery) implements StatementChange {}
 
     /** A DISCARD ALL the server runs: the client's names from before {@code generation} go with its statements. */
-    record DiscardAll(long generation) {}
+    record DiscardAll(long generation) implements StatementChange {}
 
     private final StatementContext statements;
     private final ServerConnection server;
@@ -77,14 +89,15 @@ final class NamedStatements {
      * this message's rewriting depends on it), or a DEALLOCATE or DISCARD ALL is still to happen.
      */
     boolean blocks(long segment) {
+        if (replies.statementChanges() == 0) {
+            return false;
+        }
         for (int i = 0; i < replies.size(); i++) {
             Object attachment = replies.attachmentAt(i);
             if (attachment instanceof LocalDeallocate || attachment instanceof DiscardAll) {
                 return true;
             }
-            boolean changesNames = attachment instanceof ParseAttempt || attachment instanceof Slot
-                    || attachment instanceof LocalParse || attachment instanceof LocalClose;
-            if (changesNames && replies.numberAt(i) < segment) {
+            if (attachment instanceof StatementChange && replies.numberAt(i) < segment) {
                 return true;
             }
         }
@@ -262,7 +275,7 @@ final class NamedStatements {
             return;
         }
         slot = newSlot(statement, segment);
-        replies.push(ReplyQueue.PARSE, ReplyQueue.SWALLOW, segment, slot);
+        replies.push(ReplyQueue.PARSE, ReplyQueue.SWALLOW, segment, new Prepare(slot));
         toServer.add(statement.parseMessage(alloc));
     }
 
@@ -275,7 +288,7 @@ final class NamedStatements {
                 break;
             }
             held.remove(victim);
-            replies.push(ReplyQueue.CLOSE, ReplyQueue.SWALLOW, segment, victim);
+            replies.push(ReplyQueue.CLOSE, ReplyQueue.SWALLOW, segment, new Evict(victim));
             toServer.add(victim.statement().closeMessage(alloc));
         }
         return held.addPending(statement);
@@ -313,36 +326,40 @@ final class NamedStatements {
     // ---------------------------------------------------------------- from the server
 
     /** The entry's message was carried out. */
-    void onSucceeded(byte kind, Object attachment) {
+    void onSucceeded(Object attachment) {
         if (attachment instanceof ParseAttempt attempt && attempt.slot() != null) {
-            attempt.slot().markPresent();
-            statements.registry().markValidated(attempt.slot().statement());
-        } else if (attachment instanceof Slot slot) {
-            if (kind == ReplyQueue.PARSE) {
-                slot.markPresent();
-                statements.registry().markValidated(slot.statement());
-            } else {
-                slot.markAbsent();
-            }
+            prepared(attempt.slot());
+        } else if (attachment instanceof Prepare prepare) {
+            prepared(prepare.slot());
+        } else if (attachment instanceof Evict evict) {
+            evict.slot().markAbsent();
         }
+    }
+
+    private void prepared(Slot slot) {
+        slot.markPresent();
+        statements.registry().markValidated(slot.statement());
     }
 
     /** The entry's message failed: a Parse leaves no name and no statement behind, as in Postgres. */
-    void onFailed(byte kind, Object attachment) {
+    void onFailed(Object attachment) {
         if (attachment instanceof ParseAttempt attempt) {
             statements.client().undo(attempt.registration());
             if (attempt.slot() != null) {
-                attempt.slot().markAbsent();
-                server.statements().remove(attempt.slot());
+                forget(attempt.slot());
             }
-        } else if (attachment instanceof Slot slot && kind == ReplyQueue.PARSE) {
-            slot.markAbsent();
-            server.statements().remove(slot);
+        } else if (attachment instanceof Prepare prepare) {
+            forget(prepare.slot());
         }
     }
 
+    private void forget(Slot slot) {
+        slot.markAbsent();
+        server.statements().remove(slot);
+    }
+
     /** The server skipped the entry's message after an error: whatever pgmux did for it when sending is undone. */
-    void onSkipped(byte kind, boolean swallowed, Object attachment) {
+    void onSkipped(Object attachment) {
         if (attachment instanceof ByteBuf synthetic) {
             synthetic.release();
         } else if (attachment instanceof LocalParse parse) {
@@ -351,12 +368,12 @@ final class NamedStatements {
             if (close.removed() != null) {
                 statements.client().restore(close.removed());
             }
-        } else if (kind == ReplyQueue.CLOSE && swallowed && attachment instanceof Slot evicted) {
-            if (evicted.state() == Slot.State.PRESENT) {
-                server.statements().restore(evicted);
+        } else if (attachment instanceof Evict evict) {
+            if (evict.slot().state() == Slot.State.PRESENT) {
+                server.statements().restore(evict.slot());
             }
         } else {
-            onFailed(kind, attachment);
+            onFailed(attachment);
         }
     }
 

@@ -31,6 +31,8 @@ final class ReplyQueue {
     private Object[] attachments = new Object[8];
     private int head;
     private int size;
+    /** Entries whose attachment changes statements or names ({@link NamedStatements.StatementChange}). */
+    private int statementChanges;
 
     void push(byte kind, int flag, long number, Object attachment) {
         if (size == kinds.length) {
@@ -42,6 +44,13 @@ final class ReplyQueue {
         numbers[i] = number;
         attachments[i] = attachment;
         size++;
+        if (attachment instanceof NamedStatements.StatementChange) {
+            statementChanges++;
+        }
+    }
+
+    int statementChanges() {
+        return statementChanges;
     }
 
     boolean isEmpty() {
@@ -79,6 +88,9 @@ final class ReplyQueue {
     }
 
     void pop() {
+        if (attachments[head] instanceof NamedStatements.StatementChange) {
+            statementChanges--;
+        }
         attachments[head] = null;
         head = (head + 1) % kinds.length;
         size--;

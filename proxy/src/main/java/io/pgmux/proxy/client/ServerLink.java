@@ -550,7 +550,7 @@ final class ServerLink {
         }
         if (expected == LAST_REPLY) {
             if (replies.headAttachment() != null) {
-                named().onSucceeded(kind, replies.headAttachment());
+                named().onSucceeded(replies.headAttachment());
             }
             replies.pop();
             emitLocalReplies();
@@ -597,7 +597,7 @@ final class ServerLink {
         byte kind = replies.headKind();
         Object attachment = replies.headAttachment();
         if (attachment != null) {
-            named().onFailed(kind, attachment);
+            named().onFailed(attachment);
         }
         replies.pop();
         // An injected Parse that fails (the statement no longer compiles) reports the client's next step failing.
@@ -605,7 +605,7 @@ final class ServerLink {
         errorSinceSync = true;
         while (!replies.isEmpty() && replies.headKind() != ReplyQueue.SYNC) {
             if (replies.headAttachment() != null) {
-                named().onSkipped(replies.headKind(), replies.headSwallowed(), replies.headAttachment());
+                named().onSkipped(replies.headAttachment());
             }
             replies.pop();
         }
