@@ -109,9 +109,9 @@ final class Shows {
             PoolStats.Totals t = s.totals;
             Averages a = new Averages(s.period);
             table.row(db, t.serverAssignments(), t.transactions(), t.queries(), t.bytesReceived(), t.bytesSent(),
-                    t.transactionMicros(), t.queryMicros(), t.waitMicros(), 0, 0, 0,
+                    t.transactionMicros(), t.queryMicros(), t.waitMicros(), t.clientParses(), t.serverParses(), t.binds(),
                     a.serverAssignments, a.transactions, a.queries, a.received, a.sent, a.transactionTime, a.queryTime,
-                    a.waitTime, 0, 0, 0);
+                    a.waitTime, a.clientParses, a.serverParses, a.binds);
         });
         return table;
     }
@@ -123,7 +123,7 @@ final class Shows {
         statsByDatabase(control).forEach((db, s) -> {
             PoolStats.Totals t = s.totals;
             table.row(db, t.serverAssignments(), t.transactions(), t.queries(), t.bytesReceived(), t.bytesSent(),
-                    t.transactionMicros(), t.queryMicros(), t.waitMicros(), 0, 0, 0);
+                    t.transactionMicros(), t.queryMicros(), t.waitMicros(), t.clientParses(), t.serverParses(), t.binds());
         });
         return table;
     }
@@ -135,7 +135,7 @@ final class Shows {
         statsByDatabase(control).forEach((db, s) -> {
             Averages a = new Averages(s.period);
             table.row(db, a.serverAssignments, a.transactions, a.queries, a.received, a.sent, a.transactionTime,
-                    a.queryTime, a.waitTime, 0, 0, 0);
+                    a.queryTime, a.waitTime, a.clientParses, a.serverParses, a.binds);
         });
         return table;
     }
@@ -326,6 +326,9 @@ final class Shows {
         final long transactionTime;
         final long queryTime;
         final long waitTime;
+        final long clientParses;
+        final long serverParses;
+        final long binds;
 
         Averages(PoolStats.Period period) {
             PoolStats.Totals d = period.delta();
@@ -338,6 +341,9 @@ final class Shows {
             transactionTime = d.transactions() > 0 ? d.transactionMicros() / d.transactions() : 0;
             queryTime = d.queries() > 0 ? d.queryMicros() / d.queries() : 0;
             waitTime = d.waits() > 0 ? d.waitMicros() / d.waits() : 0;
+            clientParses = perSecond(d.clientParses(), micros);
+            serverParses = perSecond(d.serverParses(), micros);
+            binds = perSecond(d.binds(), micros);
         }
 
         private static long perSecond(long count, long micros) {

@@ -126,9 +126,10 @@ public final class ClientSession implements Waiter {
     private int secretKey;
     private ScheduledFuture<?> loginTimeout;
     private long waitStartedNanos;
-    /** Bytes forwarded since the pool's counters were last told (once per batch, not per message). */
+    /** Bytes forwarded and named statements used since the pool's counters were last told (once per batch, not per message). */
     private long bytesFromClient;
     private long bytesToClient;
+    private final StatementCounts statementCounts = new StatementCounts();
     /** The server to cancel on this client's behalf: read by the cancel path, from any loop. */
     private volatile ServerConnection cancelTarget;
 
@@ -386,7 +387,7 @@ public final class ClientSession implements Waiter {
         if (pool != null) {
             statements = new StatementContext(pool.settings().preparedStatements(), pool.settings().mode(),
                     new ClientStatements(pool.statements()), pool.statements(), pool.settings().maxPreparedPerServer(),
-                    pool.settings().maxPreparedPerClient(), parameters.get("search_path"));
+                    pool.settings().maxPreparedPerClient(), parameters.get("search_path"), statementCounts);
             localReplies = new LocalReplies(statements, toClient, pool.stats(), channel.alloc());
         }
         context.sessions().assignCancelKey(this);
@@ -986,6 +987,9 @@ public final class ClientSession implements Waiter {
             pool.stats().onBytesToClient(bytesToClient);
             bytesFromClient = 0;
             bytesToClient = 0;
+        }
+        if (!statementCounts.isEmpty()) {
+            statementCounts.moveTo(pool.stats());
         }
     }
 
