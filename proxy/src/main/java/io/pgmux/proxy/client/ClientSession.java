@@ -293,7 +293,8 @@ public final class ClientSession implements Waiter {
                 : connectedAtMillis + (waitStartedNanos - connectedAtNanos) / 1_000_000;
         String applicationName = parameters != null ? parameters.get("application_name") : null;
         return new ClientInfo(id, user, database, shown, channel.remoteAddress(), channel.localAddress(),
-                connectedAtMillis, requestAtMillis, waitNanos, serverId, applicationName != null ? applicationName : "");
+                connectedAtMillis, requestAtMillis, waitNanos, serverId, applicationName != null ? applicationName : "",
+                statements != null ? statements.client().size() : 0);
     }
 
     /** Closes the connection at once (shutdown timeout passed). */
