@@ -126,9 +126,10 @@ public final class ClientSession implements Waiter {
     private int secretKey;
     private ScheduledFuture<?> loginTimeout;
     private long waitStartedNanos;
-    /** Bytes forwarded and named statements used since the pool's counters were last told (once per batch, not per message). */
+    /** Bytes forwarded since the pool's counters were last told (once per batch, not per message). */
     private long bytesFromClient;
     private long bytesToClient;
+    /** Named statements prepared and bound since then, told the same way. */
     private final StatementCounts statementCounts = new StatementCounts();
     /** The server to cancel on this client's behalf: read by the cancel path, from any loop. */
     private volatile ServerConnection cancelTarget;
@@ -982,15 +983,16 @@ public final class ClientSession implements Waiter {
     }
 
     private void flushClient() {
+        // Counted before the replies go: pgmux answers some Parses itself, and whoever reads the answer may ask SHOW STATS.
+        if (!statementCounts.isEmpty()) {
+            statementCounts.moveTo(pool.stats());
+        }
         toClient.flush();
         if (bytesFromClient != 0 || bytesToClient != 0) {
             pool.stats().onBytesFromClient(bytesFromClient);
             pool.stats().onBytesToClient(bytesToClient);
             bytesFromClient = 0;
             bytesToClient = 0;
-        }
-        if (!statementCounts.isEmpty()) {
-            statementCounts.moveTo(pool.stats());
         }
     }
 
