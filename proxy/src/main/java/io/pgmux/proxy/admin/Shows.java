@@ -27,8 +27,8 @@ import java.util.TreeSet;
 /**
  * The SHOW commands: PgBouncer 1.25's columns, in its order and with its types (see its
  * {@code admin.c} and {@code stats.c}), filled from pgmux's pools and sessions. Columns for
- * features pgmux does not have (cancel queues, reserve pools, peers, TLS, DNS cache, prepared
- * statements) are 0, empty or NULL, as PgBouncer shows them when unused.
+ * features pgmux does not have (cancel queues, reserve pools, peers, TLS, DNS cache) are 0, empty
+ * or NULL, as PgBouncer shows them when unused.
  */
 final class Shows {
     private static final String SOCKET_TYPES = "ssssssisiTTiiississii";
@@ -64,7 +64,8 @@ final class Shows {
             table.row("C", c.user(), c.database(), "none", c.state(), host(c.remoteAddress()), port(c.remoteAddress()),
                     host(c.localAddress()), port(c.localAddress()), ResultTable.time(c.connectedAtMillis()),
                     ResultTable.time(Math.min(now, c.requestAtMillis())), waitMicros / 1_000_000, waitMicros % 1_000_000, 0,
-                    "c" + c.id(), c.serverId() < 0 ? "" : "s" + c.serverId(), 0, "", c.applicationName(), 0, c.id());
+                    "c" + c.id(), c.serverId() < 0 ? "" : "s" + c.serverId(), 0, "", c.applicationName(),
+                    c.preparedStatements(), c.id());
         }
         return table;
     }
@@ -85,14 +86,15 @@ final class Shows {
                 boolean ready = !s.state().equals("new");
                 SocketAddress remote = ready ? server.channel().remoteAddress() : null;
                 SocketAddress local = ready ? server.channel().localAddress() : null;
-                String connected = ResultTable.time(nowMillis - (nowNanos - server.createdAtNanos()) / 1_000_000);
                 ClientInfo client = byServer.get(server.id());
                 table.row("S", pool.settings().serverUser(), pool.key().database(), "none", s.state(),
                         remote != null ? host(remote) : pool.settings().server().host(),
                         remote != null ? port(remote) : pool.settings().server().port(), host(local), port(local),
-                        connected, connected, 0, 0, s.closeNeeded() ? 1 : 0, "s" + server.id(),
-                        client != null ? "c" + client.id() : "", ready ? server.processId() : 0, "",
-                        client != null ? client.applicationName() : "", 0, server.id());
+                        timeOf(server.createdAtNanos(), nowMillis, nowNanos),
+                        timeOf(server.assignedAtNanos(), nowMillis, nowNanos), 0, 0,
+                        s.closeNeeded() ? 1 : 0, "s" + server.id(), client != null ? "c" + client.id() : "",
+                        ready ? server.processId() : 0, "", client != null ? client.applicationName() : "",
+                        server.statements().publishedSize(), server.id());
             }
         }
         return table;
@@ -109,9 +111,9 @@ final class Shows {
             PoolStats.Totals t = s.totals;
             Averages a = new Averages(s.period);
             table.row(db, t.serverAssignments(), t.transactions(), t.queries(), t.bytesReceived(), t.bytesSent(),
-                    t.transactionMicros(), t.queryMicros(), t.waitMicros(), 0, 0, 0,
+                    t.transactionMicros(), t.queryMicros(), t.waitMicros(), t.clientParses(), t.serverParses(), t.binds(),
                     a.serverAssignments, a.transactions, a.queries, a.received, a.sent, a.transactionTime, a.queryTime,
-                    a.waitTime, 0, 0, 0);
+                    a.waitTime, a.clientParses, a.serverParses, a.binds);
         });
         return table;
     }
@@ -123,7 +125,7 @@ final class Shows {
         statsByDatabase(control).forEach((db, s) -> {
             PoolStats.Totals t = s.totals;
             table.row(db, t.serverAssignments(), t.transactions(), t.queries(), t.bytesReceived(), t.bytesSent(),
-                    t.transactionMicros(), t.queryMicros(), t.waitMicros(), 0, 0, 0);
+                    t.transactionMicros(), t.queryMicros(), t.waitMicros(), t.clientParses(), t.serverParses(), t.binds());
         });
         return table;
     }
@@ -135,7 +137,7 @@ final class Shows {
         statsByDatabase(control).forEach((db, s) -> {
             Averages a = new Averages(s.period);
             table.row(db, a.serverAssignments, a.transactions, a.queries, a.received, a.sent, a.transactionTime,
-                    a.queryTime, a.waitTime, 0, 0, 0);
+                    a.queryTime, a.waitTime, a.clientParses, a.serverParses, a.binds);
         });
         return table;
     }
@@ -326,6 +328,9 @@ final class Shows {
         final long transactionTime;
         final long queryTime;
         final long waitTime;
+        final long clientParses;
+        final long serverParses;
+        final long binds;
 
         Averages(PoolStats.Period period) {
             PoolStats.Totals d = period.delta();
@@ -338,11 +343,19 @@ final class Shows {
             transactionTime = d.transactions() > 0 ? d.transactionMicros() / d.transactions() : 0;
             queryTime = d.queries() > 0 ? d.queryMicros() / d.queries() : 0;
             waitTime = d.waits() > 0 ? d.waitMicros() / d.waits() : 0;
+            clientParses = perSecond(d.clientParses(), micros);
+            serverParses = perSecond(d.serverParses(), micros);
+            binds = perSecond(d.binds(), micros);
         }
 
         private static long perSecond(long count, long micros) {
             return micros <= 0 ? 0 : count * 1_000_000 / micros;
         }
+    }
+
+    /** The wall-clock time of a {@link System#nanoTime()} reading. */
+    private static String timeOf(long nanos, long nowMillis, long nowNanos) {
+        return ResultTable.time(nowMillis - (nowNanos - nanos) / 1_000_000);
     }
 
     private static String host(SocketAddress address) {

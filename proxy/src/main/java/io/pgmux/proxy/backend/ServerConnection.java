@@ -30,6 +30,8 @@ public final class ServerConnection {
     private final ServerStatements statements = new ServerStatements();
     private Channel channel;
     private volatile ServerListener listener;
+    /** When the pool last handed it to a client (its creation if never): read by SHOW SERVERS. */
+    private volatile long assignedAtNanos = createdAtNanos;
     private int processId;
     private int secretKey;
     private long idleSinceNanos = createdAtNanos;
@@ -73,6 +75,10 @@ public final class ServerConnection {
         return createdAtNanos;
     }
 
+    public long assignedAtNanos() {
+        return assignedAtNanos;
+    }
+
     public ServerParameters parameters() {
         return parameters;
     }
@@ -88,6 +94,9 @@ public final class ServerConnection {
 
     /** Called by the pool, under its lock: the next holder, or null when the server goes idle. */
     public void assignTo(ServerListener holder) {
+        if (holder != null) {
+            assignedAtNanos = System.nanoTime();
+        }
         this.listener = holder;
     }
 

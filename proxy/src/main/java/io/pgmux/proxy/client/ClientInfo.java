@@ -10,7 +10,8 @@ import java.net.SocketAddress;
  * @param waitNanos   how long it has been waiting, when {@code waiting}
  * @param serverId    the server connection it holds, or -1
  * @param requestAtMillis when it last asked for a server (its connect time if never)
+ * @param preparedStatements the named prepared statements it holds now
  */
 public record ClientInfo(long id, String user, String database, String state, SocketAddress remoteAddress,
                          SocketAddress localAddress, long connectedAtMillis, long requestAtMillis, long waitNanos,
-                         long serverId, String applicationName) {}
+                         long serverId, String applicationName, int preparedStatements) {}

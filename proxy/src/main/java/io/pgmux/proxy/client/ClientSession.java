@@ -129,6 +129,8 @@ public final class ClientSession implements Waiter {
     /** Bytes forwarded since the pool's counters were last told (once per batch, not per message). */
     private long bytesFromClient;
     private long bytesToClient;
+    /** Named statements prepared and bound since then, told the same way. */
+    private final StatementCounts statementCounts = new StatementCounts();
     /** The server to cancel on this client's behalf: read by the cancel path, from any loop. */
     private volatile ServerConnection cancelTarget;
 
@@ -292,7 +294,8 @@ public final class ClientSession implements Waiter {
                 : connectedAtMillis + (waitStartedNanos - connectedAtNanos) / 1_000_000;
         String applicationName = parameters != null ? parameters.get("application_name") : null;
         return new ClientInfo(id, user, database, shown, channel.remoteAddress(), channel.localAddress(),
-                connectedAtMillis, requestAtMillis, waitNanos, serverId, applicationName != null ? applicationName : "");
+                connectedAtMillis, requestAtMillis, waitNanos, serverId, applicationName != null ? applicationName : "",
+                statements != null ? statements.client().size() : 0);
     }
 
     /** Closes the connection at once (shutdown timeout passed). */
@@ -386,7 +389,7 @@ public final class ClientSession implements Waiter {
         if (pool != null) {
             statements = new StatementContext(pool.settings().preparedStatements(), pool.settings().mode(),
                     new ClientStatements(pool.statements()), pool.statements(), pool.settings().maxPreparedPerServer(),
-                    pool.settings().maxPreparedPerClient(), parameters.get("search_path"));
+                    pool.settings().maxPreparedPerClient(), parameters.get("search_path"), statementCounts);
             localReplies = new LocalReplies(statements, toClient, pool.stats(), channel.alloc());
         }
         context.sessions().assignCancelKey(this);
@@ -980,6 +983,10 @@ public final class ClientSession implements Waiter {
     }
 
     private void flushClient() {
+        // Counted before the replies go: pgmux answers some Parses itself, and whoever reads the answer may ask SHOW STATS.
+        if (!statementCounts.isEmpty()) {
+            statementCounts.moveTo(pool.stats());
+        }
         toClient.flush();
         if (bytesFromClient != 0 || bytesToClient != 0) {
             pool.stats().onBytesFromClient(bytesFromClient);

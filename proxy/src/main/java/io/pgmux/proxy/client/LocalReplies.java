@@ -72,6 +72,7 @@ final class LocalReplies {
         if (statements.rewrites() && statements.isKnownValid(parse)) {
             frame.release();
             statements.client().register(parse.statement(), statements.keyOf(parse));
+            statements.counts().clientParses++;
             write(Messages.parseComplete());
             return Outcome.ANSWERED;
         }

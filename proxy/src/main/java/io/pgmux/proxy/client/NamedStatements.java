@@ -116,13 +116,14 @@ final class NamedStatements {
             return;
         }
         Registration registration = statements.client().register(parse.statement(), statements.keyOf(parse));
+        statements.counts().clientParses++;
         PreparedStatement statement = registration.statement();
         Slot slot = server.statements().find(statement);
         boolean held = slot != null && slot.state() != Slot.State.ABSENT;
         if (held && knownStatus == TransactionStatus.FAILED) {
             // Postgres refuses any Parse in a failed transaction; let the server say so, and undo the name.
             replies.push(ReplyQueue.PARSE, 0, segment, new ParseAttempt(registration, null));
-            toServer.add(statement.parseMessage(alloc));
+            sendParse(statement);
             return;
         }
         if (held) {
@@ -134,7 +135,7 @@ final class NamedStatements {
         }
         slot = newSlot(statement, segment);
         replies.push(ReplyQueue.PARSE, 0, segment, new ParseAttempt(registration, slot));
-        toServer.add(statement.parseMessage(alloc));
+        sendParse(statement);
     }
 
     /**
@@ -173,6 +174,7 @@ final class NamedStatements {
         }
         ensurePrepared(statement, segment);
         replies.push(ReplyQueue.BIND, 0, 0, null);
+        statements.counts().binds++;
         sendBindNaming(frame, statement.serverName());
     }
 
@@ -276,6 +278,12 @@ final class NamedStatements {
         }
         slot = newSlot(statement, segment);
         replies.push(ReplyQueue.PARSE, ReplyQueue.SWALLOW, segment, new Prepare(slot));
+        sendParse(statement);
+    }
+
+    /** The Parse that prepares {@code statement} on the server, under its server name. */
+    private void sendParse(PreparedStatement statement) {
+        statements.counts().serverParses++;
         toServer.add(statement.parseMessage(alloc));
     }
 

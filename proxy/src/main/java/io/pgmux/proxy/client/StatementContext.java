@@ -11,10 +11,11 @@ import io.pgmux.proxy.prepared.StatementRegistry;
 
 /**
  * A client's prepared-statement policy and state: the mode of its pool, its own statement names,
- * the pool's shared statements, the limits, and the errors it raises where Postgres would.
+ * the pool's shared statements, the limits, what it counts for the pool's statistics, and the
+ * errors it raises where Postgres would.
  */
 record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientStatements client,
-        StatementRegistry registry, int maxPerServer, int maxPerClient, String searchPath) {
+        StatementRegistry registry, int maxPerServer, int maxPerClient, String searchPath, StatementCounts counts) {
 
     boolean rewrites() {
         return mode == PreparedStatementMode.REWRITE;

@@ -77,6 +77,13 @@ public final class Metrics {
         counter(out, pools, "pgmux_pool_received_bytes_total", "Bytes received from clients and forwarded to servers.",
                 PoolStats::bytesReceived);
         counter(out, pools, "pgmux_pool_sent_bytes_total", "Bytes sent to clients from servers.", PoolStats::bytesSent);
+        counter(out, pools, "pgmux_pool_client_parses_total", "Named prepared statements created by clients (their Parse"
+                + " messages pgmux accepted; PgBouncer's client_parse_count).", PoolStats::clientParses);
+        counter(out, pools, "pgmux_pool_server_parses_total", "Parse messages of named prepared statements sent to servers:"
+                + " clients' own, and those pgmux sends to prepare a statement on a server that lacks it"
+                + " (PgBouncer's server_parse_count).", PoolStats::serverParses);
+        counter(out, pools, "pgmux_pool_binds_total", "Bind messages of named prepared statements sent to servers"
+                + " (PgBouncer's bind_count).", PoolStats::binds);
 
         out.family("pgmux_pool_errors_total", "counter", "Errors sent to clients (from servers or pgmux), by SQLSTATE class.");
         for (Pool pool : pools) {

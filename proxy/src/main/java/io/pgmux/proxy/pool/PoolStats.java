@@ -15,23 +15,30 @@ public final class PoolStats {
     private static final long MAX_TRACKED_MICROS = TimeUnit.HOURS.toMicros(1);
     static final Duration DEFAULT_WINDOW = Duration.ofSeconds(60);
 
-    /** Every counter at one moment; the difference of two is what happened in between. */
+    /**
+     * Every counter at one moment; the difference of two is what happened in between.
+     *
+     * @param clientParses named statements clients prepared (PgBouncer's {@code client_parse_count})
+     * @param serverParses Parse messages of named statements sent to servers ({@code server_parse_count})
+     * @param binds        Binds of named statements sent to servers ({@code bind_count})
+     */
     public record Totals(long serverAssignments, long transactions, long queries, long bytesReceived, long bytesSent,
-                         long transactionMicros, long queryMicros, long waitMicros, long waits) {
-        public static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0, 0, 0, 0);
+                         long transactionMicros, long queryMicros, long waitMicros, long waits, long clientParses,
+                         long serverParses, long binds) {
+        public static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
         public Totals minus(Totals o) {
             return new Totals(serverAssignments - o.serverAssignments, transactions - o.transactions,
                     queries - o.queries, bytesReceived - o.bytesReceived, bytesSent - o.bytesSent,
                     transactionMicros - o.transactionMicros, queryMicros - o.queryMicros, waitMicros - o.waitMicros,
-                    waits - o.waits);
+                    waits - o.waits, clientParses - o.clientParses, serverParses - o.serverParses, binds - o.binds);
         }
 
         public Totals plus(Totals o) {
             return new Totals(serverAssignments + o.serverAssignments, transactions + o.transactions,
                     queries + o.queries, bytesReceived + o.bytesReceived, bytesSent + o.bytesSent,
                     transactionMicros + o.transactionMicros, queryMicros + o.queryMicros, waitMicros + o.waitMicros,
-                    waits + o.waits);
+                    waits + o.waits, clientParses + o.clientParses, serverParses + o.serverParses, binds + o.binds);
         }
     }
 
@@ -49,6 +56,9 @@ public final class PoolStats {
     private final LongAdder transactionMicros = new LongAdder();
     private final LongAdder queryMicros = new LongAdder();
     private final LongAdder clientWaits = new LongAdder();
+    private final LongAdder clientParses = new LongAdder();
+    private final LongAdder serverParses = new LongAdder();
+    private final LongAdder binds = new LongAdder();
     private final LongAdder[] errorsByClass = new LongAdder[36 * 36];
     private final LatencyWindow waitTimes;
     private final LatencyWindow transactionTimes;
@@ -112,6 +122,22 @@ public final class PoolStats {
         bytesSent.add(bytes);
     }
 
+    /**
+     * Named prepared statements, as a session counted them since it last told (once per batch):
+     * statements its client prepared, Parses sent to its server for them, and Binds of them.
+     */
+    public void onNamedStatements(int clientParsed, int serverParsed, int bound) {
+        if (clientParsed != 0) {
+            clientParses.add(clientParsed);
+        }
+        if (serverParsed != 0) {
+            serverParses.add(serverParsed);
+        }
+        if (bound != 0) {
+            binds.add(bound);
+        }
+    }
+
     /** An error went to a client; counted by the SQLSTATE's class (its first two characters). */
     public void onError(String sqlState) {
         int index = errorClassIndex(sqlState);
@@ -156,9 +182,22 @@ public final class PoolStats {
         return clientWaits.sum();
     }
 
+    public long clientParses() {
+        return clientParses.sum();
+    }
+
+    public long serverParses() {
+        return serverParses.sum();
+    }
+
+    public long binds() {
+        return binds.sum();
+    }
+
     public Totals totals() {
         return new Totals(serverAssignments(), transactions(), queries(), bytesReceived(), bytesSent(),
-                totalTransactionMicros(), totalQueryMicros(), totalWaitMicros(), clientWaits());
+                totalTransactionMicros(), totalQueryMicros(), totalWaitMicros(), clientWaits(), clientParses(),
+                serverParses(), binds());
     }
 
     /** Errors sent to clients whose SQLSTATE class is {@code sqlStateClass} (e.g. "08"). */

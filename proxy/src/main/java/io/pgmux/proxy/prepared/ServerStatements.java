@@ -10,6 +10,9 @@ import java.util.LinkedHashMap;
  * <p>Each statement sits in a {@link Slot} whose state follows the server's replies: a Parse in
  * flight is PENDING until ParseComplete (PRESENT) or an error (ABSENT). An evicted slot leaves the
  * map at once, and comes back if the server skipped its Close after an error.
+ *
+ * <p>Only its count is read by others (SHOW SERVERS, from any thread): the holder publishes it
+ * whenever it changes, which is when a statement is prepared or dropped, not when one is used.
  */
 public final class ServerStatements {
     /** One statement's life on one server. */
@@ -41,6 +44,7 @@ public final class ServerStatements {
     }
 
     private final LinkedHashMap<String, Slot> byServerName = new LinkedHashMap<>(16, 0.75f, true);
+    private volatile int publishedSize;
 
     /** The statement's slot, marking it used; null if the server does not have it. */
     public Slot find(PreparedStatement statement) {
@@ -51,6 +55,7 @@ public final class ServerStatements {
     public Slot addPending(PreparedStatement statement) {
         Slot slot = new Slot(statement);
         byServerName.put(statement.serverName(), slot);
+        publishSize();
         return slot;
     }
 
@@ -67,7 +72,9 @@ public final class ServerStatements {
 
     /** Forgets {@code slot} if it is still the statement's current one. */
     public void remove(Slot slot) {
-        byServerName.remove(slot.statement.serverName(), slot);
+        if (byServerName.remove(slot.statement.serverName(), slot)) {
+            publishSize();
+        }
     }
 
     /**
@@ -76,15 +83,26 @@ public final class ServerStatements {
      */
     public void restore(Slot slot) {
         byServerName.put(slot.statement.serverName(), slot);
+        publishSize();
     }
 
     public int size() {
         return byServerName.size();
     }
 
+    /** {@link #size()} as the holder last published it: readable from any thread. */
+    public int publishedSize() {
+        return publishedSize;
+    }
+
     /** The server dropped all its statements ({@code DEALLOCATE ALL}, {@code DISCARD ALL}). */
     public void clear() {
         byServerName.values().forEach(Slot::markAbsent);
         byServerName.clear();
+        publishSize();
+    }
+
+    private void publishSize() {
+        publishedSize = byServerName.size();
     }
 }

@@ -31,6 +31,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
+import static io.pgmux.proxy.it.PreparedProtocol.bind;
+import static io.pgmux.proxy.it.PreparedProtocol.execute;
+import static io.pgmux.proxy.it.PreparedProtocol.holdServer;
+import static io.pgmux.proxy.it.PreparedProtocol.ok;
+import static io.pgmux.proxy.it.PreparedProtocol.parse;
+import static io.pgmux.proxy.it.PreparedProtocol.run;
+import static io.pgmux.proxy.it.PreparedProtocol.statementsOfHeldServer;
+import static io.pgmux.proxy.it.PreparedProtocol.types;
+import static io.pgmux.proxy.it.PreparedProtocol.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -45,12 +54,21 @@ class AdminConsoleIT {
     private static final String ADMIN = "console_admin";
     private static final String STATS = "console_stats";
     private static final String APP = "console_app";
+    private static final String PREPARING = "console_preparing";
+    /** A database of its own, served by one server connection. */
+    private static final String ONE_SERVER = """
+            admin_users: [console_admin]
+            stats_users: console_stats
+            pool_size: 1
+            databases:
+              ps_db: {host: 127.0.0.1, port: ${PG_PORT}, dbname: pgmux_test}
+            """;
     private static Pgmux pgmux;
 
     @BeforeAll
     static void startPgmux() {
         for (String role : List.of(APP, "console_pause", "console_kill", "console_reconnect", "console_latency",
-                "console_killdb", "console_prepared")) {
+                "console_killdb", "console_prepared", PREPARING)) {
             TestPostgres.get().execute("DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN");
         }
         pgmux = Pgmux.start("""
@@ -310,6 +328,87 @@ class AdminConsoleIT {
     }
 
     @Test
+    void showStatsCountsNamedStatementsClientsPrepareServersParseAndClientsBind() throws Exception {
+        // given: one database with one server, and averages over one-second periods
+        try (Pgmux own = Pgmux.start(ONE_SERVER + "stats_period: 1s\n"); RawClient console = own.console(ADMIN);
+             RawClient first = RawClient.connect(own.host(), own.port(), "ps_db", PREPARING);
+             RawClient second = RawClient.connect(own.host(), own.port(), "ps_db", PREPARING)) {
+            // when: a client prepares two statements and binds them five times
+            prepareTwo(first);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(List.of(Integer.toString(i + 1)), values(run(first, "plus", Integer.toString(i))));
+            }
+            for (int i = 0; i < 2; i++) {
+                assertEquals(List.of("hi!"), values(run(first, "bang", "hi")));
+            }
+            // and another prepares the first text again, on the server that already has it, and binds it once
+            second.send(parse("mine", "SELECT $1::int + 1")).send(bind("mine", "41")).send(execute()).sync().flush();
+            assertEquals("12DCZ", types(second.readUntilReady()));
+            // and runs an unnamed statement, which is not counted
+            second.send(parse("", "SELECT $1::int")).send(bind("", "7")).send(execute()).sync().flush();
+            assertEquals("12DCZ", types(second.readUntilReady()));
+
+            // then: three statements created by clients, two parsed on the server, six binds
+            Map<String, String> totals = Console.show(console, "SHOW STATS_TOTALS").one("database", "ps_db");
+            assertEquals("3", totals.get("client_parse_count"), totals.toString());
+            assertEquals("2", totals.get("server_parse_count"), totals.toString());
+            assertEquals("6", totals.get("bind_count"), totals.toString());
+
+            // when: the server is replaced, and the first client uses its statement on the new one
+            assertEquals("RECONNECT", Console.show(console, "RECONNECT ps_db").tag());
+            assertEquals("2DCZ", types(run(first, "plus", "1")));
+
+            // then: pgmux prepared it there first, and SHOW STATS agrees with SHOW STATS_TOTALS
+            Map<String, String> stats = Console.show(console, "SHOW STATS").one("database", "ps_db");
+            assertEquals("3", stats.get("total_client_parse_count"), stats.toString());
+            assertEquals("3", stats.get("total_server_parse_count"), stats.toString());
+            assertEquals("7", stats.get("total_bind_count"), stats.toString());
+            // and the averages of a period that saw them are rates above zero
+            Set<String> seen = new HashSet<>();
+            List<String> averages = List.of("avg_client_parse_count", "avg_server_parse_count", "avg_bind_count");
+            awaitTrue(() -> {
+                Map<String, String> row = showOne(console, "SHOW STATS_AVERAGES", "database", "ps_db");
+                averages.stream().filter(column -> Long.parseLong(row.get(column)) > 0).forEach(seen::add);
+                return seen.size() == averages.size();
+            }, "every prepared-statement average is above zero in some period");
+        }
+    }
+
+    @Test
+    void showClientsAndServersCountPreparedStatementsAndTheServersLastHandOver() throws Exception {
+        try (Pgmux own = Pgmux.start(ONE_SERVER); RawClient console = own.console(STATS);
+             RawClient first = RawClient.connect(own.host(), own.port(), "ps_db", PREPARING);
+             RawClient second = RawClient.connect(own.host(), own.port(), "ps_db", PREPARING)) {
+            // given: a client with two named statements, another with one of the same text
+            prepareTwo(first);
+            second.send(parse("mine", "SELECT $1::int + 1")).sync().flush();
+            assertEquals("1Z", types(second.readUntilReady()));
+            String connected = Console.show(console, "SHOW SERVERS").one("database", "ps_db").get("connect_time");
+
+            // when: SHOW CLIENTS
+            Console.Result clients = Console.show(console, "SHOW CLIENTS");
+
+            // then: each client's own names
+            Map<String, String> firstRow = clients.one("port", Integer.toString(first.localPort()));
+            assertEquals("2", firstRow.get("prepared_statements"));
+            assertEquals("1", clients.one("port", Integer.toString(second.localPort())).get("prepared_statements"));
+
+            // when: more than a second later, the first client takes the server
+            Thread.sleep(1100);
+            String pid = holdServer(first);
+            Map<String, String> server = Console.show(console, "SHOW SERVERS").one("database", "ps_db");
+
+            // then: the server holds the statements Postgres lists for it, and was last handed out now
+            assertEquals(pid, server.get("remote_pid"));
+            assertEquals(firstRow.get("ptr"), server.get("link"));
+            assertEquals(2, statementsOfHeldServer(first).size());
+            assertEquals("2", server.get("prepared_statements"));
+            assertTrue(server.get("request_time").compareTo(connected) > 0, server + " connected " + connected);
+            ok(first, "ROLLBACK");
+        }
+    }
+
+    @Test
     void reconnectClosesServersWhenReleasedAndWaitCloseWaitsForIt() throws Exception {
         String user = "console_reconnect";
         try (RawClient client = pgmux.raw(user); RawClient console = pgmux.console(ADMIN);
@@ -426,6 +525,12 @@ class AdminConsoleIT {
 
     // ---------------------------------------------------------------- helpers
 
+    /** Prepares {@code plus} ({@code SELECT $1::int + 1}) and {@code bang}. */
+    private static void prepareTwo(RawClient client) throws IOException {
+        client.send(parse("plus", "SELECT $1::int + 1")).send(parse("bang", "SELECT $1::text || '!'")).sync().flush();
+        assertEquals("11Z", types(client.readUntilReady()));
+    }
+
     private static int beginAndGetPid(RawClient client) throws IOException {
         client.query("BEGIN");
         return pid(client);
@@ -449,8 +554,12 @@ class AdminConsoleIT {
     }
 
     private static Map<String, String> databaseRow(RawClient console, String database) {
+        return showOne(console, "SHOW DATABASES", "name", database);
+    }
+
+    private static Map<String, String> showOne(RawClient console, String show, String column, String value) {
         try {
-            return Console.show(console, "SHOW DATABASES").one("name", database);
+            return Console.show(console, show).one(column, value);
         } catch (IOException e) {
             throw new RuntimeException(e);
         }

@@ -19,6 +19,11 @@ import java.time.Duration;
 import java.util.List;
 
 import static io.pgmux.proxy.it.AdminConsoleIT.awaitTrue;
+import static io.pgmux.proxy.it.PreparedProtocol.bind;
+import static io.pgmux.proxy.it.PreparedProtocol.execute;
+import static io.pgmux.proxy.it.PreparedProtocol.parse;
+import static io.pgmux.proxy.it.PreparedProtocol.run;
+import static io.pgmux.proxy.it.PreparedProtocol.types;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -89,6 +94,35 @@ class MetricsIT {
                 }
                 assertTrue(metrics.help().containsKey(family.getKey()), "HELP for " + family.getKey());
             }
+        }
+    }
+
+    @Test
+    void metricsCountNamedPreparedStatements() throws Exception {
+        try (Pgmux pgmux = Pgmux.start(DATABASES + "pool_size: 1\n");
+             RawClient first = RawClient.connect(pgmux.host(), pgmux.port(), "metrics_db", USER);
+             RawClient second = RawClient.connect(pgmux.host(), pgmux.port(), "metrics_db", USER)) {
+            // given: a client prepares two statements and binds one three times; another prepares the
+            // first text again on the same server and binds it once; an unnamed statement is not counted
+            first.send(parse("a", "SELECT $1::int")).send(parse("b", "SELECT $1::int * 2")).sync().flush();
+            assertEquals("11Z", types(first.readUntilReady()));
+            for (int i = 0; i < 3; i++) {
+                assertEquals("2DCZ", types(run(first, "a", "1")));
+            }
+            second.send(parse("mine", "SELECT $1::int")).send(bind("mine", "2")).send(execute()).sync().flush();
+            assertEquals("12DCZ", types(second.readUntilReady()));
+            second.send(parse("", "SELECT $1::int + 1")).send(bind("", "3")).send(execute()).sync().flush();
+            assertEquals("12DCZ", types(second.readUntilReady()));
+
+            // when
+            Exposition metrics = PrometheusTextParser.parse(get(pgmux.http(), "/metrics").body());
+
+            // then
+            String[] pool = {"database", "metrics_db", "user", USER};
+            assertEquals(3.0, value(metrics, "pgmux_pool_client_parses_total", pool));
+            assertEquals(2.0, value(metrics, "pgmux_pool_server_parses_total", pool));
+            assertEquals(4.0, value(metrics, "pgmux_pool_binds_total", pool));
+            assertEquals("counter", metrics.types().get("pgmux_pool_binds_total"));
         }
     }
 
