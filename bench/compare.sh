@@ -154,8 +154,13 @@ http:
   listen: ""   # no metrics endpoint: it would clash with a pgmux already on 9127
 EOF
     say "starting pgmux on 127.0.0.1:$PGMUX_PORT (pool_size $POOL_SIZE, $POOL_MODE mode)"
+    # In a session of its own, detached from the caller's, as pg_ctl starts Postgres and `pgbouncer -d`
+    # starts PgBouncer. Left in the session of the shell that ran this script, pgmux showed single
+    # clients stalling for 100-350 ms on our benchmark machine (max latency 10-15 ms in a session of
+    # its own: same build, same load, A/B repeated); the cause is outside pgmux, and setsid keeps the
+    # comparison even. (Not nohup: it makes the JVM ignore SIGHUP, which pgmux uses for reloads.)
     # shellcheck disable=SC2086
-    nohup java $PGMUX_JAVA_OPTS -jar "$pgmux_jar" -c "$BENCH_DIR/pgmux.yaml" >"$BENCH_DIR/pgmux.log" 2>&1 &
+    setsid java $PGMUX_JAVA_OPTS -jar "$pgmux_jar" -c "$BENCH_DIR/pgmux.yaml" >"$BENCH_DIR/pgmux.log" 2>&1 </dev/null &
     echo $! >"$BENCH_DIR/pgmux.pid"
     wait_port "$PGMUX_PORT" pgmux "$BENCH_DIR/pgmux.log"
 

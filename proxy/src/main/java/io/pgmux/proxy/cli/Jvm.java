@@ -12,8 +12,18 @@ interface Jvm {
     /** Ends the process with {@code status} without running the remaining shutdown hooks. */
     void halt(int status);
 
-    /** Runs {@code action} on every SIGHUP; false if this JVM cannot catch signals (then nothing is set up). */
-    boolean onHangup(Runnable action);
+    /** What became of a request to run an action on SIGHUP. */
+    enum Hangup {
+        /** The action runs on every SIGHUP. */
+        CAUGHT,
+        /** The process was started with SIGHUP ignored (nohup does that); the JVM keeps ignoring it. */
+        IGNORED,
+        /** This JVM cannot catch signals. */
+        UNSUPPORTED
+    }
+
+    /** Runs {@code action} on every SIGHUP, if it can. */
+    Hangup onHangup(Runnable action);
 
     Jvm RUNTIME = new Jvm() {
         @Override
@@ -37,7 +47,7 @@ interface Jvm {
 
         /** Through {@code sun.misc.Signal} (module jdk.unsupported), found by reflection so that its absence is no error. */
         @Override
-        public boolean onHangup(Runnable action) {
+        public Hangup onHangup(Runnable action) {
             try {
                 Class<?> signalClass = Class.forName("sun.misc.Signal");
                 Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
@@ -60,10 +70,11 @@ interface Jvm {
                             }
                             return null;
                         });
-                signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
-                return true;
+                Object previous = signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
+                // Under an ignored SIGHUP the JVM answers "it was ignored" and installs nothing.
+                return previous == handlerClass.getField("SIG_IGN").get(null) ? Hangup.IGNORED : Hangup.CAUGHT;
             } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-                return false;
+                return Hangup.UNSUPPORTED;
             }
         }
     };

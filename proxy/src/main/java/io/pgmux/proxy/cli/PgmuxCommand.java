@@ -147,13 +147,15 @@ public final class PgmuxCommand implements Callable<Integer> {
 
         Thread hook = new Thread(() -> stopOnSignal(server, config), "pgmux-shutdown");
         jvm.addShutdownHook(hook);
-        if (jvm.onHangup(() -> {
+        Jvm.Hangup hangup = jvm.onHangup(() -> {
             log.info("SIGHUP: reloading {}", configFile == null ? "(built-in defaults)" : configFile);
             server.requestReload();
-        })) {
-            log.debug("SIGHUP reloads the config");
-        } else {
-            log.warn("this JVM cannot catch SIGHUP: reload the config with the admin console's RELOAD");
+        });
+        switch (hangup) {
+            case CAUGHT -> log.debug("SIGHUP reloads the config");
+            case IGNORED -> log.warn("SIGHUP is ignored in this process (started under nohup?): reload the config with"
+                    + " the admin console's RELOAD, or start pgmux without nohup");
+            case UNSUPPORTED -> log.warn("this JVM cannot catch SIGHUP: reload the config with the admin console's RELOAD");
         }
         try {
             server.awaitTermination();

@@ -225,6 +225,7 @@ public final class ClientSession implements Waiter {
             admin.console().onClosed();
         }
         if (countedInPool) {
+            reportCounts();
             pool.onClientLeft();
         }
         toServer.clear();
@@ -984,10 +985,15 @@ public final class ClientSession implements Waiter {
 
     private void flushClient() {
         // Counted before the replies go: pgmux answers some Parses itself, and whoever reads the answer may ask SHOW STATS.
+        reportCounts();
+        toClient.flush();
+    }
+
+    /** Tells the pool what this session counted since the last time (once per batch, not per message). */
+    private void reportCounts() {
         if (!statementCounts.isEmpty()) {
             statementCounts.moveTo(pool.stats());
         }
-        toClient.flush();
         if (bytesFromClient != 0 || bytesToClient != 0) {
             pool.stats().onBytesFromClient(bytesFromClient);
             pool.stats().onBytesToClient(bytesToClient);

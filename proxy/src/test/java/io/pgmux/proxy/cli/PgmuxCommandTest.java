@@ -360,10 +360,10 @@ class PgmuxCommandTest {
         }
 
         @Override
-        public boolean onHangup(Runnable action) {
+        public Hangup onHangup(Runnable action) {
             hangup = action;
             hangupSet.countDown();
-            return true;
+            return Hangup.CAUGHT;
         }
 
         void signal() {
