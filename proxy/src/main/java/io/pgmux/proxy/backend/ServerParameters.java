@@ -38,6 +38,18 @@ public final class ServerParameters {
         }
     }
 
+    /** Whether {@code RESET ALL} leaves the setting alone, as Postgres does for these (DISCARD ALL does reset them). */
+    public static boolean survivesResetAll(String name) {
+        return name.equalsIgnoreCase("role") || name.equalsIgnoreCase("session_authorization");
+    }
+
+    /** The server ran {@code RESET ALL}: what pgmux set is gone, but for {@link #survivesResetAll} settings. */
+    public void resetAll() {
+        if (applied.keySet().removeIf(name -> !survivesResetAll(name))) {
+            version++;
+        }
+    }
+
     /** The server reset every setting ({@code DISCARD ALL}): what pgmux set is gone. */
     public void resetApplied() {
         if (!applied.isEmpty()) {

@@ -20,9 +20,12 @@ import java.util.function.UnaryOperator;
 final class ClientParameters {
     /** Startup packet keys that are not settings. */
     private static final Set<String> NOT_SETTINGS = caseInsensitive("user", "database", "options", "replication");
-    /** Reported parameters a client cannot set, or that describe the server rather than the session. */
+    /**
+     * Reported parameters a client cannot set, or that describe the server rather than the session
+     * ({@code is_superuser} follows {@code session_authorization}, which is synced).
+     */
     private static final Set<String> NOT_SYNCED = caseInsensitive("server_version", "server_encoding",
-            "integer_datetimes", "is_superuser", "session_authorization", "in_hot_standby");
+            "integer_datetimes", "is_superuser", "in_hot_standby");
 
     private final Map<String, String> values = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     /** What the client asked for at login (as the server normalizes it, once known): what RESET returns to. */
@@ -110,10 +113,12 @@ final class ClientParameters {
         return corrected;
     }
 
-    /** {@code RESET ALL} or {@code DISCARD ALL}. */
-    void resetAll() {
+    /** {@code RESET ALL}, which leaves the role alone, or {@code DISCARD ALL}, which does not. */
+    void resetAll(boolean discard) {
         for (String name : Set.copyOf(values.keySet())) {
-            reset(name);
+            if (discard || !ServerParameters.survivesResetAll(name)) {
+                reset(name);
+            }
         }
     }
 

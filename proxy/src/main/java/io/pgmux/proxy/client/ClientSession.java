@@ -754,7 +754,12 @@ public final class ClientSession implements Waiter {
                     tellStartupValues(command.name());
                 }
                 case RESET_ALL -> {
-                    parameters.resetAll();
+                    parameters.resetAll(false);
+                    server.parameters().resetAll();
+                    tellStartupValues(null);
+                }
+                case DISCARD_ALL -> {
+                    parameters.resetAll(true);
                     server.parameters().resetApplied();
                     tellStartupValues(null);
                 }

@@ -16,11 +16,17 @@ import java.util.Map;
  * and a {@code RESET} per leftover.
  */
 record ParameterSync(Map<String, String> toSet, List<String> toReset) {
+    private static final String SESSION_AUTHORIZATION = "session_authorization";
 
     static ParameterSync between(ClientParameters client, ServerParameters server) {
         Map<String, String> toSet = new LinkedHashMap<>();
+        // First: setting the session authorization resets the role.
+        String authorization = client.get(SESSION_AUTHORIZATION);
+        if (authorization != null && !authorization.equals(server.get(SESSION_AUTHORIZATION))) {
+            toSet.put(SESSION_AUTHORIZATION, authorization);
+        }
         client.values().forEach((name, value) -> {
-            if (!value.equals(server.get(name))) {
+            if (!value.equals(server.get(name)) && !name.equalsIgnoreCase(SESSION_AUTHORIZATION)) {
                 toSet.put(name, value);
             }
         });

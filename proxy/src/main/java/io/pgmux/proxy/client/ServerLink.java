@@ -355,7 +355,12 @@ final class ServerLink {
             named().refuseQuery(StatementContext.sqlPrepareRefused(), System.nanoTime());
             return;
         }
-        replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), attachmentFor(command));
+        Object attachment = attachmentFor(command);
+        if (attachment == null && statements.tracksSettings()) {
+            List<SqlCommand> multiStatement = SqlCommand.statementsChangingSettings(frame, frame.readerIndex() + Frames.HEADER_SIZE);
+            attachment = multiStatement != null ? new MultiStatementSettings(multiStatement) : null;
+        }
+        replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), attachment);
         toServer.add(frame);
     }
 
@@ -480,6 +485,9 @@ final class ServerLink {
                 frame.release();
                 events.onInjectedQueryDone((InjectedQuery) attachment);
             } else {
+                if (attachment instanceof MultiStatementSettings multiStatement) {
+                    multiStatement.takeCompleted().forEach(this::keepUntilTransactionEnds);
+                }
                 applySettingsOutsideTransaction();
                 events.onQueryDone(System.nanoTime() - sentAt);
                 events.toClient(frame);
@@ -500,6 +508,9 @@ final class ServerLink {
             }
         } else if (type == Backend.ERROR_RESPONSE) {
             copyIn = false;
+            if (attachment instanceof MultiStatementSettings multiStatement) {
+                multiStatement.discard();
+            }
             toClientAsError(frame, attachment);
         } else {
             events.toClient(frame);
@@ -632,16 +643,16 @@ final class ServerLink {
 
     /**
      * A command completed. The tags that matter: a client SET/RESET (kept until the transaction is
-     * over), ROLLBACK (which undoes them), PREPARE (an SQL statement that must not outlive the
+     * over; in a multi-statement query, until a COMMIT in it or its end), ROLLBACK (which undoes them), PREPARE (an SQL statement that must not outlive the
      * client's hold on this server), {@code DISCARD ALL} and {@code DEALLOCATE ALL} (which empty the
      * server of statements, and DISCARD ALL of settings).
      */
     private void onCommandComplete(ByteBuf frame, Object attachment) {
+        MultiStatementSettings multiStatement = attachment instanceof MultiStatementSettings multi ? multi : null;
         if (attachment instanceof SqlCommand setting) {
-            if (settingsInTransaction == null) {
-                settingsInTransaction = new ArrayList<>(2);
-            }
-            settingsInTransaction.add(setting);
+            keepUntilTransactionEnds(setting);
+        } else if (multiStatement != null) {
+            multiStatement.onStatementComplete();
         }
         int tagStart = frame.readerIndex() + Frames.HEADER_SIZE;
         int tagLength = frame.writerIndex() - tagStart - 1;
@@ -649,6 +660,14 @@ final class ServerLink {
             case 'R' -> {
                 if (isTag(frame, tagStart, tagLength, ROLLBACK)) {
                     settingsInTransaction = null;
+                    if (multiStatement != null) {
+                        multiStatement.discard();
+                    }
+                }
+            }
+            case 'C' -> {
+                if (multiStatement != null && isTag(frame, tagStart, tagLength, COMMIT)) {
+                    multiStatement.takeCompleted().forEach(this::keepUntilTransactionEnds);
                 }
             }
             case 'P' -> {
@@ -665,7 +684,7 @@ final class ServerLink {
                         named().onDiscardAll(attachment instanceof DiscardAll ? attachment
                                 : new DiscardAll(statements.client().nextGeneration()));
                         settingsInTransaction = null;
-                        events.onClientSettingChanged(new SqlCommand(SqlCommand.Kind.RESET_ALL, null, null));
+                        events.onClientSettingChanged(new SqlCommand(SqlCommand.Kind.DISCARD_ALL, null, null));
                     }
                 } else if (isTag(frame, tagStart, tagLength, DEALLOCATE_ALL)) {
                     server.statements().clear();
@@ -676,7 +695,16 @@ final class ServerLink {
         }
     }
 
+    /** A client's SET or RESET completed: it holds for the client once its transaction commits. */
+    private void keepUntilTransactionEnds(SqlCommand setting) {
+        if (settingsInTransaction == null) {
+            settingsInTransaction = new ArrayList<>(2);
+        }
+        settingsInTransaction.add(setting);
+    }
+
     private static final byte[] ROLLBACK = tag("ROLLBACK");
+    private static final byte[] COMMIT = tag("COMMIT");
     private static final byte[] PREPARE = tag("PREPARE");
     private static final byte[] DISCARD_ALL = tag("DISCARD ALL");
     private static final byte[] DEALLOCATE_ALL = tag("DEALLOCATE ALL");

@@ -4,14 +4,17 @@ import io.netty.buffer.ByteBuf;
 import io.netty.util.ByteProcessor;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * The few SQL commands pgmux must recognise, when one makes up a whole query: {@code DEALLOCATE},
  * {@code PREPARE} (not {@code PREPARE TRANSACTION}), {@code DISCARD ALL}, and the session settings a client changes
- * ({@code SET [SESSION] name TO|= value}, {@code SET SCHEMA}, {@code SET name TO DEFAULT},
- * {@code RESET name|ALL}). The first word is compared as bytes (after white space; a query that
- * starts with a comment is decoded to look past it), so the text of ordinary queries is never decoded.
+ * ({@code SET [SESSION] name TO|= value}, {@code SET SCHEMA}, {@code SET ROLE}, {@code SET name TO DEFAULT},
+ * {@code RESET name|ALL}); and, statement by statement, the settings a multi-statement query changes.
+ * The first word is compared as bytes (after white space; a query that starts with a comment is
+ * decoded to look past it), so the text of ordinary queries is never decoded.
  */
 record SqlCommand(Kind kind, String name, String value) {
     enum Kind { DEALLOCATE, DEALLOCATE_ALL, PREPARE, SET, RESET, RESET_ALL, DISCARD_ALL, OTHER }
@@ -83,11 +86,38 @@ record SqlCommand(Kind kind, String name, String value) {
     }
 
     /**
+     * Each statement of a multi-statement query, classified ({@link #OTHER} for most), in the order
+     * the server completes them; null when the query is one statement or the word "set" (of SET
+     * and RESET) appears nowhere in it, so that only such queries are decoded. Empty statements
+     * ({@code ;;}) are left out: the server completes nothing for them.
+     */
+    static List<SqlCommand> statementsChangingSettings(ByteBuf buf, int start) {
+        int end = buf.forEachByte(start, buf.writerIndex() - start, ByteProcessor.FIND_NUL);
+        if (end < 0 || !hasTextAfterASemicolon(buf, start, end) || !containsIgnoringCase(buf, start, end, KEYWORDS[2])) {
+            return null;
+        }
+        String sql = buf.toString(start, end - start, StandardCharsets.UTF_8);
+        List<Integer> starts = statementStarts(sql);
+        List<SqlCommand> statements = new ArrayList<>(starts.size());
+        boolean changesSettings = false;
+        for (int i = 0; i < starts.size(); i++) {
+            String statement = sql.substring(starts.get(i), i + 1 < starts.size() ? starts.get(i + 1) - 1 : sql.length());
+            if (new Tokens(statement).atEnd()) {
+                continue;
+            }
+            SqlCommand command = parse(statement);
+            changesSettings |= command.changesSetting();
+            statements.add(command);
+        }
+        return changesSettings ? statements : null;
+    }
+
+    /**
      * Where each statement of {@code sql} starts: after each top-level semicolon, that is one not
      * inside a quoted string ('...', E'...', "...", $tag$...$tag$) or a comment.
      */
-    static java.util.List<Integer> statementStarts(String sql) {
-        java.util.List<Integer> starts = new java.util.ArrayList<>();
+    static List<Integer> statementStarts(String sql) {
+        List<Integer> starts = new ArrayList<>();
         starts.add(0);
         int i = 0;
         while (i < sql.length()) {
@@ -229,8 +259,11 @@ record SqlCommand(Kind kind, String name, String value) {
             String value = tokens.rest();
             return value == null ? OTHER : new SqlCommand(Kind.SET, "search_path", value);
         }
+        if (name.equals("role")) {
+            return parseRole(tokens);
+        }
         switch (name) {
-            case "local", "transaction", "characteristics", "authorization", "role", "constraints", "time", "names":
+            case "local", "transaction", "characteristics", "authorization", "constraints", "time", "names":
                 return OTHER;
             default:
                 break;
@@ -244,6 +277,21 @@ record SqlCommand(Kind kind, String name, String value) {
             return OTHER;
         }
         return value.equalsIgnoreCase("default") ? new SqlCommand(Kind.RESET, name, null) : new SqlCommand(Kind.SET, name, value);
+    }
+
+    /**
+     * {@code SET [SESSION] ROLE name|NONE}, also written {@code SET role {TO|=} 'name'}: the role is a
+     * name (folded to lower case unless double-quoted) or a string; {@code none} resets it.
+     */
+    private static SqlCommand parseRole(Tokens tokens) {
+        if (!tokens.skip("to")) {
+            tokens.skip("=");
+        }
+        String role = tokens.nameOrString();
+        if (role == null || !tokens.atEnd()) {
+            return OTHER;
+        }
+        return role.equals("none") ? new SqlCommand(Kind.RESET, "role", null) : new SqlCommand(Kind.SET, "role", role);
     }
 
     private static boolean startsWithWord(ByteBuf buf, int start, int end, byte[] keyword) {
@@ -316,6 +364,31 @@ record SqlCommand(Kind kind, String name, String value) {
             return position == begin ? null : sql.substring(begin, position).toLowerCase(Locale.ROOT);
         }
 
+        /** A name as Postgres reads one (see {@link #word}), or a string literal ('...', '' for a quote). */
+        String nameOrString() {
+            skipSpaces();
+            if (position >= sql.length() || sql.charAt(position) != '\'') {
+                return word();
+            }
+            StringBuilder value = new StringBuilder();
+            int i = position + 1;
+            while (i < sql.length()) {
+                char c = sql.charAt(i);
+                if (c == '\'') {
+                    if (i + 1 < sql.length() && sql.charAt(i + 1) == '\'') {
+                        value.append(c);
+                        i += 2;
+                        continue;
+                    }
+                    position = i + 1;
+                    return value.toString();
+                }
+                value.append(c);
+                i++;
+            }
+            return null;
+        }
+
         /** A setting name: words joined by dots ({@code myapp.tenant}). */
         String name() {
             String name = word();
@@ -374,6 +447,14 @@ record SqlCommand(Kind kind, String name, String value) {
                         quote = 0;
                     } else {
                         item.append(c);
+                    }
+                } else if (sql.startsWith("--", i) || sql.startsWith("/*", i)) {
+                    // a comment separates like white space
+                    int lineEnd = sql.indexOf('\n', i);
+                    int after = sql.charAt(i) == '-' ? (lineEnd < 0 ? end : lineEnd) : afterBlockComment(i);
+                    i = Math.min(after, end) - 1;
+                    if (!item.isEmpty()) {
+                        item.append(' ');
                     }
                 } else if (c == '\'' || c == '"') {
                     quote = c;

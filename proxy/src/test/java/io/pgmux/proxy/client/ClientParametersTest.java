@@ -86,16 +86,19 @@ class ClientParametersTest {
         ClientParameters parameters = ClientParameters.fromStartup(Map.of());
         ServerParameters welcome = new ServerParameters();
         for (String name : new String[] {"server_version", "server_encoding", "integer_datetimes", "is_superuser",
-                "session_authorization", "in_hot_standby"}) {
+                "in_hot_standby"}) {
             welcome.report(name, "x");
         }
         welcome.report("standard_conforming_strings", "on");
+        welcome.report("session_authorization", "app");
 
         parameters.adoptDefaults(welcome);
         parameters.onServerReport("server_version", "99");
         parameters.onServerReport("IS_SUPERUSER", "on");
+        parameters.onServerReport("session_authorization", "tenant");
 
-        assertEquals(Map.of("standard_conforming_strings", "on"), Map.copyOf(parameters.values()));
+        // session_authorization is the session's (SET SESSION AUTHORIZATION), is_superuser follows from it
+        assertEquals(Map.of("standard_conforming_strings", "on", "session_authorization", "tenant"), Map.copyOf(parameters.values()));
     }
 
     @Test

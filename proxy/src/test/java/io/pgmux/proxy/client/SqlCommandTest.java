@@ -8,12 +8,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The DEALLOCATE and PREPARE forms pgmux must recognise in a simple Query, read as Postgres reads them. */
+/** The DEALLOCATE, PREPARE and SET forms pgmux must recognise in a simple Query, read as Postgres reads them. */
 class SqlCommandTest {
 
     private static SqlCommand of(String sql) {
@@ -129,6 +131,41 @@ class SqlCommandTest {
         assertFalse(laterPrepare("SELECT E'\\'; PREPARE p AS SELECT 1'"));
         assertFalse(laterPrepare("BEGIN; PREPARE TRANSACTION 'tx'"));
         assertFalse(laterPrepare("SELECT 1; SELECT 2"));
+    }
+
+    @Test
+    void setRoleInEachSpellingIsASettingOfRole() {
+        assertEquals(new SqlCommand(SqlCommand.Kind.SET, "role", "tenant"), of("SET ROLE Tenant"));
+        assertEquals(new SqlCommand(SqlCommand.Kind.SET, "role", "Tenant"), of("set session role \"Tenant\""));
+        assertEquals(new SqlCommand(SqlCommand.Kind.SET, "role", "it's"), of("SET role = 'it''s'"));
+        assertEquals(new SqlCommand(SqlCommand.Kind.SET, "role", "tenant"), of("SET role TO tenant;"));
+        assertEquals(new SqlCommand(SqlCommand.Kind.RESET, "role", null), of("SET ROLE NONE"));
+        assertEquals(new SqlCommand(SqlCommand.Kind.RESET, "role", null), of("RESET ROLE"));
+        assertEquals(SqlCommand.OTHER, of("SET LOCAL ROLE tenant"), "ends with the transaction: nothing to follow");
+        assertEquals(SqlCommand.OTHER, of("SET ROLE tenant extra"));
+        assertEquals(SqlCommand.OTHER, of("SET SESSION AUTHORIZATION tenant"), "followed through the server's ParameterStatus");
+    }
+
+    @Test
+    void theStatementsOfAMultiStatementQueryAreClassifiedInTheOrderTheServerCompletesThem() {
+        assertEquals(List.of(SqlCommand.OTHER, new SqlCommand(SqlCommand.Kind.SET, "search_path", "x"),
+                        new SqlCommand(SqlCommand.Kind.RESET, "work_mem", null), SqlCommand.OTHER),
+                statements("SELECT 'a;b'; ;; SET search_path TO x -- ;\n; RESET work_mem; BEGIN"));
+        assertEquals(List.of(new SqlCommand(SqlCommand.Kind.SET, "role", "tenant"), SqlCommand.OTHER),
+                statements("SET ROLE tenant; SELECT $$;$$"));
+        assertNull(statements("SET search_path TO x"), "one statement: SqlCommand.of reads it");
+        assertNull(statements("SET search_path TO x;"), "one statement: SqlCommand.of reads it");
+        assertNull(statements("SELECT 1; SELECT 2"));
+        assertNull(statements("SELECT 'set'; SELECT 'reset'"), "the word alone changes nothing");
+    }
+
+    private static List<SqlCommand> statements(String sql) {
+        ByteBuf frame = new Query(sql).encode(UnpooledByteBufAllocator.DEFAULT);
+        try {
+            return SqlCommand.statementsChangingSettings(frame, frame.readerIndex() + Frames.HEADER_SIZE);
+        } finally {
+            frame.release();
+        }
     }
 
     private static boolean laterPrepare(String sql) {

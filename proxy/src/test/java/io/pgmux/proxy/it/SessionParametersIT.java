@@ -45,6 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SessionParametersIT {
     private static final String USER = "sessparam_user";
+    /** A role {@link #USER} may SET ROLE to. */
+    private static final String TENANT = "sessparam_tenant";
     private static final String KOLKATA = "Asia/Kolkata";
     private static final int KOLKATA_OFFSET = 19_800;
     private static final String HONOLULU = "Pacific/Honolulu";
@@ -55,6 +57,7 @@ class SessionParametersIT {
     @BeforeAll
     static void startPgmux() {
         TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
+        TestPostgres.get().execute("DROP ROLE IF EXISTS " + TENANT + "; CREATE ROLE " + TENANT + " NOLOGIN; GRANT " + TENANT + " TO " + USER);
         TestPostgres.get().execute("DROP TABLE IF EXISTS sessparam_text; CREATE TABLE sessparam_text (id serial, v text)");
         TestPostgres.get().execute("DROP SCHEMA IF EXISTS sessparam_opts CASCADE; CREATE SCHEMA sessparam_opts");
         TestPostgres.get().execute("DROP SCHEMA IF EXISTS \"sessparam_schéma\" CASCADE; CREATE SCHEMA \"sessparam_schéma\"");
@@ -285,6 +288,83 @@ class SessionParametersIT {
             TestSql.assertOk(client.query("RESET TimeZone"));
             // Postgres resets a setting to the value the session started with
             assertEquals(KOLKATA, value(client, "SELECT current_setting('TimeZone')"));
+        }
+    }
+
+    @Test
+    void setRoleStaysWithTheClientThatSetItAndNeverReachesTheNext() throws Exception {
+        try (RawClient a = pgmux.raw(USER); RawClient b = pgmux.raw(USER)) {
+            String who = "SELECT current_user || ' ' || pg_backend_pid()";
+            // when: A takes another role, B runs next on the pool's only server
+            TestSql.assertOk(a.query("SET ROLE " + TENANT));
+            String server = value(a, "SELECT pg_backend_pid()::text");
+            for (int i = 0; i < 3; i++) {
+                // then: B is itself, A keeps its role, on the same server
+                assertEquals(USER + " " + server, value(b, who), "round " + i);
+                assertEquals(TENANT + " " + server, value(a, who), "round " + i);
+            }
+            // RESET ALL leaves the role alone, as in Postgres; SET ROLE NONE and DISCARD ALL do not
+            TestSql.assertOk(a.query("RESET ALL"));
+            assertEquals(TENANT, value(a, "SELECT current_user::text"));
+            TestSql.assertOk(a.query("SET ROLE NONE"));
+            assertEquals(USER, value(a, "SELECT current_user::text"));
+            TestSql.assertOk(a.query("SET role = '" + TENANT + "'"));
+            assertEquals(USER, value(b, "SELECT current_user::text"));
+            assertEquals(TENANT, value(a, "SELECT current_user::text"));
+            TestSql.assertOk(a.query("DISCARD ALL"));
+            assertEquals(USER, value(a, "SELECT current_user::text"));
+            // a role set in a transaction that rolls back was never the client's
+            TestSql.assertOk(a.query("BEGIN; SET ROLE " + TENANT));
+            TestSql.assertOk(a.query("ROLLBACK"));
+            assertEquals(USER, value(b, "SELECT current_user::text"));
+            assertEquals(USER, value(a, "SELECT current_user::text"));
+        }
+    }
+
+    @Test
+    void settingsChangedInsideAMultiStatementQueryFollowTheirClient() throws Exception {
+        String probe = "SELECT current_setting('search_path') || ' / ' || current_setting('statement_timeout')";
+        try (RawClient a = pgmux.raw(USER); RawClient b = pgmux.raw(USER)) {
+            String withWorkMem = probe + " || ' / ' || current_setting('work_mem')";
+            String defaults = value(b, probe);
+            String defaultsWithWorkMem = value(b, withWorkMem);
+            assertEquals("\"$user\", public / 0", defaults);
+
+            // when: A sets a schema in front of a statement of the same query
+            assertEquals("1", value(a.query("SET search_path TO sessparam_opts; SELECT 1")));
+            // then: it holds for A, and B, next on the same server, still has the defaults
+            assertEquals(defaults, value(b, probe));
+            assertEquals("sessparam_opts / 0", value(a, probe));
+
+            // when: the query fails after its SET: Postgres rolls the implicit transaction back
+            assertEquals("22012", TestSql.error(a.query("SET statement_timeout = '7s'; SELECT 1/0")).sqlState());
+            assertEquals("sessparam_opts / 0", value(a, probe));
+            // ...unless a COMMIT in the query came first
+            assertEquals("22012", TestSql.error(a.query("BEGIN; SET statement_timeout = '8s'; COMMIT; SELECT 1/0")).sqlState());
+            assertEquals(defaults, value(b, probe));
+            assertEquals("sessparam_opts / 8s", value(a, probe));
+
+            // semicolons in literals and comments, and empty statements, do not confuse the split
+            TestSql.assertOk(a.query("SELECT 'x;y' /* ; */; ;; SET statement_timeout = '9s' -- ;\n; SET work_mem = '5MB'"));
+            assertEquals(defaultsWithWorkMem, value(b, withWorkMem));
+            assertEquals("sessparam_opts / 9s / 5MB", value(a, withWorkMem));
+
+            // a query that ends inside a transaction keeps its SET until that transaction's end
+            TestSql.assertOk(a.query("BEGIN; SET search_path TO public; SELECT 1"));
+            TestSql.assertOk(a.query("ROLLBACK"));
+            assertEquals("sessparam_opts / 9s", value(a, probe));
+        }
+    }
+
+    @Test
+    void sessionAuthorizationFollowsTheClientThatSetIt() throws Exception {
+        try (RawClient a = pgmux.raw(TestPostgres.SUPERUSER); RawClient b = pgmux.raw(TestPostgres.SUPERUSER)) {
+            String who = "SELECT session_user || ' ' || current_user";
+            TestSql.assertOk(a.query("SET SESSION AUTHORIZATION " + USER));
+            assertEquals("postgres postgres", value(b, who));
+            assertEquals(USER + " " + USER, value(a, who));
+            TestSql.assertOk(a.query("RESET SESSION AUTHORIZATION"));
+            assertEquals("postgres postgres", value(a, who));
         }
     }
 
