@@ -339,23 +339,7 @@ record SqlCommand(Kind kind, String name, String value) {
                 return null;
             }
             if (sql.charAt(position) == '"') {
-                StringBuilder name = new StringBuilder();
-                int i = position + 1;
-                while (i < sql.length()) {
-                    char c = sql.charAt(i);
-                    if (c == '"') {
-                        if (i + 1 < sql.length() && sql.charAt(i + 1) == '"') {
-                            name.append('"');
-                            i += 2;
-                            continue;
-                        }
-                        position = i + 1;
-                        return name.toString();
-                    }
-                    name.append(c);
-                    i++;
-                }
-                return null;
+                return quoted('"');
             }
             int begin = position;
             while (position < sql.length() && isIdentifierChar(sql.charAt(position))) {
@@ -367,23 +351,25 @@ record SqlCommand(Kind kind, String name, String value) {
         /** A name as Postgres reads one (see {@link #word}), or a string literal ('...', '' for a quote). */
         String nameOrString() {
             skipSpaces();
-            if (position >= sql.length() || sql.charAt(position) != '\'') {
-                return word();
-            }
-            StringBuilder value = new StringBuilder();
+            return position < sql.length() && sql.charAt(position) == '\'' ? quoted('\'') : word();
+        }
+
+        /** The text between {@code quote} at the position and the closing one (doubled: one of it); null if unclosed. */
+        private String quoted(char quote) {
+            StringBuilder text = new StringBuilder();
             int i = position + 1;
             while (i < sql.length()) {
                 char c = sql.charAt(i);
-                if (c == '\'') {
-                    if (i + 1 < sql.length() && sql.charAt(i + 1) == '\'') {
-                        value.append(c);
+                if (c == quote) {
+                    if (i + 1 < sql.length() && sql.charAt(i + 1) == quote) {
+                        text.append(quote);
                         i += 2;
                         continue;
                     }
                     position = i + 1;
-                    return value.toString();
+                    return text.toString();
                 }
-                value.append(c);
+                text.append(c);
                 i++;
             }
             return null;
