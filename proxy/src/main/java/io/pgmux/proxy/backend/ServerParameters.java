@@ -14,6 +14,8 @@ public final class ServerParameters {
     private final Map<String, String> applied = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     /** Counts changes, so that "in sync with these settings" stays true only while nothing changed. */
     private long version;
+    /** A client may have changed settings pgmux could not follow (set_config): the next sync starts from RESET. */
+    private boolean unknown;
     private Object syncedWith;
     private long syncedVersion = -1;
 
@@ -48,6 +50,26 @@ public final class ServerParameters {
         if (applied.keySet().removeIf(name -> !survivesResetAll(name))) {
             version++;
         }
+    }
+
+    /**
+     * A client ran something that may change settings without pgmux seeing which ({@code set_config}
+     * for the session): no client is in sync with this server until a sync has reset it.
+     */
+    public void markUnknown() {
+        unknown = true;
+        version++;
+    }
+
+    public boolean isUnknown() {
+        return unknown;
+    }
+
+    /** The server reset every setting, role and session authorization included: what pgmux set is gone. */
+    public void resetEverything() {
+        unknown = false;
+        applied.clear();
+        version++;
     }
 
     /** The server reset every setting ({@code DISCARD ALL}): what pgmux set is gone. */

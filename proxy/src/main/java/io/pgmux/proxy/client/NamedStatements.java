@@ -173,6 +173,9 @@ final class NamedStatements {
             return;
         }
         ensurePrepared(statement, segment);
+        if (statements.tracksSettings() && changesSessionSettings(statement)) {
+            server.parameters().markUnknown();
+        }
         replies.push(ReplyQueue.BIND, 0, 0, null);
         statements.counts().binds++;
         sendBindNaming(frame, statement.serverName());
@@ -279,6 +282,16 @@ final class NamedStatements {
         slot = newSlot(statement, segment);
         replies.push(ReplyQueue.PARSE, ReplyQueue.SWALLOW, segment, new Prepare(slot));
         sendParse(statement);
+    }
+
+    /** Whether executing the statement may change session settings pgmux cannot follow (checked once per statement). */
+    private static boolean changesSessionSettings(PreparedStatement statement) {
+        Boolean changes = statement.changesSessionSettings();
+        if (changes == null) {
+            changes = SqlCommand.maySetConfigForTheSession(statement.key().query());
+            statement.rememberChangesSessionSettings(changes);
+        }
+        return changes;
     }
 
     /** The Parse that prepares {@code statement} on the server, under its server name. */

@@ -13,23 +13,34 @@ import java.util.Map;
  * one simple query: a {@code RESET} per setting to change, so that each value applies to the server
  * default as at login (DateStyle=iso keeps the default date order, not an earlier client's), then
  * {@code SELECT set_config(...), ...} — which also returns each value as the server normalizes it —
- * and a {@code RESET} per leftover.
+ * and a {@code RESET} per leftover. After a client changed settings pgmux could not follow
+ * ({@link ServerParameters#isUnknown}), the query resets everything first and sets every value.
  */
-record ParameterSync(Map<String, String> toSet, List<String> toReset) {
+record ParameterSync(boolean resetFirst, Map<String, String> toSet, List<String> toReset) {
     private static final String SESSION_AUTHORIZATION = "session_authorization";
+    /** Back to the server's state at login, as far as settings go (the role goes with the authorization). */
+    private static final String RESET_EVERYTHING = "RESET SESSION AUTHORIZATION;RESET ALL;";
+
+    ParameterSync(Map<String, String> toSet, List<String> toReset) {
+        this(false, toSet, toReset);
+    }
 
     static ParameterSync between(ClientParameters client, ServerParameters server) {
+        boolean resetFirst = server.isUnknown();
         Map<String, String> toSet = new LinkedHashMap<>();
         // First: setting the session authorization resets the role.
         String authorization = client.get(SESSION_AUTHORIZATION);
-        if (authorization != null && !authorization.equals(server.get(SESSION_AUTHORIZATION))) {
+        if (authorization != null && (resetFirst || !authorization.equals(server.get(SESSION_AUTHORIZATION)))) {
             toSet.put(SESSION_AUTHORIZATION, authorization);
         }
         client.values().forEach((name, value) -> {
-            if (!value.equals(server.get(name)) && !name.equalsIgnoreCase(SESSION_AUTHORIZATION)) {
+            if ((resetFirst || !value.equals(server.get(name))) && !name.equalsIgnoreCase(SESSION_AUTHORIZATION)) {
                 toSet.put(name, value);
             }
         });
+        if (resetFirst) {
+            return new ParameterSync(true, toSet, List.of());
+        }
         List<String> toReset = new ArrayList<>();
         server.applied().keySet().forEach(name -> {
             if (client.get(name) == null) {
@@ -40,11 +51,11 @@ record ParameterSync(Map<String, String> toSet, List<String> toReset) {
     }
 
     boolean isEmpty() {
-        return toSet.isEmpty() && toReset.isEmpty();
+        return !resetFirst && toSet.isEmpty() && toReset.isEmpty();
     }
 
     String sql() {
-        StringBuilder sql = new StringBuilder();
+        StringBuilder sql = new StringBuilder(resetFirst ? RESET_EVERYTHING : "");
         if (!toSet.isEmpty()) {
             for (String name : toSet.keySet()) {
                 sql.append("RESET ").append(identifier(name)).append(';');
@@ -66,6 +77,9 @@ record ParameterSync(Map<String, String> toSet, List<String> toReset) {
 
     /** Records on the server what a successful sync changed (reported values also arrive as ParameterStatus). */
     void applyTo(ServerParameters server, List<String> normalizedValues) {
+        if (resetFirst) {
+            server.resetEverything();
+        }
         int i = 0;
         for (String name : toSet.keySet()) {
             String value = i < normalizedValues.size() ? normalizedValues.get(i) : toSet.get(name);

@@ -357,8 +357,12 @@ final class ServerLink {
         }
         Object attachment = attachmentFor(command);
         if (attachment == null && statements.tracksSettings()) {
-            List<SqlCommand> multiStatement = SqlCommand.statementsChangingSettings(frame, frame.readerIndex() + Frames.HEADER_SIZE);
+            int sql = frame.readerIndex() + Frames.HEADER_SIZE;
+            List<SqlCommand> multiStatement = SqlCommand.statementsChangingSettings(frame, sql);
             attachment = multiStatement != null ? new MultiStatementSettings(multiStatement) : null;
+            if (SqlCommand.maySetConfigForTheSession(frame, sql)) {
+                server.parameters().markUnknown();
+            }
         }
         replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), attachment);
         toServer.add(frame);
@@ -376,6 +380,9 @@ final class ServerLink {
                 named.forgetLocalUnnamed();
             }
             unnamedStatementCommand = command;
+            if (statements.tracksSettings() && SqlCommand.maySetConfigForTheSession(frame, frame.readerIndex() + Frames.HEADER_SIZE + 1)) {
+                server.parameters().markUnknown();
+            }
         }
         if (!statements.inspectsNames() || unnamed) {
             extendedMessage(false);

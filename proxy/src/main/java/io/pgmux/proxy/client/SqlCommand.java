@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The few SQL commands pgmux must recognise, when one makes up a whole query: {@code DEALLOCATE},
@@ -21,6 +22,9 @@ record SqlCommand(Kind kind, String name, String value) {
 
     static final SqlCommand OTHER = new SqlCommand(Kind.OTHER, null, null);
     private static final byte[][] KEYWORDS = {bytes("deallocate"), bytes("prepare"), bytes("set"), bytes("reset"), bytes("discard")};
+    private static final byte[] SET_CONFIG = bytes("set_config");
+    /** The spellings of a literal true as set_config's {@code is_local} (a transaction-local setting). */
+    private static final Set<String> LOCAL_TRUE = Set.of("true", "'true'", "'t'", "'on'", "'yes'", "'1'", "true::boolean");
 
     boolean isDeallocate() {
         return kind == Kind.DEALLOCATE || kind == Kind.DEALLOCATE_ALL;
@@ -113,6 +117,54 @@ record SqlCommand(Kind kind, String name, String value) {
     }
 
     /**
+     * Whether the query may call {@code set_config(name, value, is_local)} with {@code is_local} other
+     * than a literal true: a change of the session's settings that pgmux cannot follow (name and
+     * value may be computed). Errs on the side of yes. Decoded only when the word appears.
+     */
+    static boolean maySetConfigForTheSession(ByteBuf buf, int start) {
+        int end = buf.forEachByte(start, buf.writerIndex() - start, ByteProcessor.FIND_NUL);
+        return end >= 0 && containsIgnoringCase(buf, start, end, SET_CONFIG)
+                && maySetConfigForTheSession(buf.toString(start, end - start, StandardCharsets.UTF_8));
+    }
+
+    static boolean maySetConfigForTheSession(String sql) {
+        String lower = sql.toLowerCase(Locale.ROOT);
+        int call = lower.indexOf("set_config");
+        while (call >= 0) {
+            int open = call + "set_config".length();
+            while (open < sql.length() && Character.isWhitespace(sql.charAt(open))) {
+                open++;
+            }
+            if (open < sql.length() && sql.charAt(open) == '(') {
+                int lastComma = -1;
+                int depth = 0;
+                int i = open + 1;
+                while (i < sql.length() && (depth > 0 || sql.charAt(i) != ')')) {
+                    char c = sql.charAt(i);
+                    if (c == '\'' || c == '"') {
+                        i = afterQuoted(sql, i + 1, c, false);
+                        continue;
+                    }
+                    if (c == '(') {
+                        depth++;
+                    } else if (c == ')') {
+                        depth--;
+                    } else if (c == ',' && depth == 0) {
+                        lastComma = i;
+                    }
+                    i++;
+                }
+                if (lastComma < 0 || i >= sql.length() || !LOCAL_TRUE.contains(lower.substring(lastComma + 1, i).strip())) {
+                    return true;
+                }
+                open = i;
+            }
+            call = lower.indexOf("set_config", open);
+        }
+        return false;
+    }
+
+    /**
      * Where each statement of {@code sql} starts: after each top-level semicolon, that is one not
      * inside a quoted string ('...', E'...', "...", $tag$...$tag$) or a comment.
      */
@@ -184,10 +236,11 @@ record SqlCommand(Kind kind, String name, String value) {
         return false;
     }
 
+    /** Whether the lower-case ASCII {@code word} occurs in the bytes, ASCII letters compared in either case. */
     private static boolean containsIgnoringCase(ByteBuf buf, int start, int end, byte[] word) {
         for (int i = start; i + word.length <= end; i++) {
             int j = 0;
-            while (j < word.length && (buf.getByte(i + j) | 0x20) == word[j]) {
+            while (j < word.length && toLowerAscii(buf.getByte(i + j)) == word[j]) {
                 j++;
             }
             if (j == word.length) {
@@ -195,6 +248,10 @@ record SqlCommand(Kind kind, String name, String value) {
             }
         }
         return false;
+    }
+
+    private static byte toLowerAscii(byte b) {
+        return b >= 'A' && b <= 'Z' ? (byte) (b | 0x20) : b;
     }
 
     static SqlCommand parse(String sql) {

@@ -26,6 +26,8 @@ public final class PreparedStatement {
     final AtomicInteger clientReferences = new AtomicInteger();
     /** A server parsed it without error: a client's Parse of it can be answered without a server. */
     private volatile boolean validated;
+    /** Whether running it may change session settings pgmux cannot follow; null until a client checked. */
+    private volatile Boolean changesSessionSettings;
 
     PreparedStatement(StatementKey key) {
         this.key = key;
@@ -51,6 +53,16 @@ public final class PreparedStatement {
 
     void markValidated() {
         validated = true;
+    }
+
+    /** Whether running it may change session settings pgmux cannot follow; null until {@link #rememberChangesSessionSettings}. */
+    public Boolean changesSessionSettings() {
+        return changesSessionSettings;
+    }
+
+    /** The answer of the check of its text (the same for every client: it depends on the text only). */
+    public void rememberChangesSessionSettings(boolean changes) {
+        changesSessionSettings = changes;
     }
 
     /** The Parse that creates this statement on a server. */

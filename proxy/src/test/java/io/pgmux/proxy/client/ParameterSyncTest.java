@@ -141,6 +141,28 @@ class ParameterSyncTest {
         assertEquals("app", server.get("search_path"));
     }
 
+    @Test
+    void aServerWhoseSettingsAreUnknownIsResetAndGetsEveryValueOfTheClient() {
+        ServerParameters server = server(Map.of("TimeZone", "UTC"));
+        server.applied("search_path", "earlier");
+        ClientParameters client = ClientParameters.fromStartup(Map.of("TimeZone", "UTC"));
+        server.markInSyncWith(client.snapshot(settings -> settings));
+        assertTrue(server.isInSyncWith(client.snapshot(settings -> settings)));
+
+        // when: a client ran a set_config pgmux could not follow
+        server.markUnknown();
+
+        // then: no client is in sync, and the sync starts from a reset and sets every value
+        assertFalse(server.isInSyncWith(client.snapshot(settings -> settings)));
+        ParameterSync sync = ParameterSync.between(client, server);
+        assertFalse(sync.isEmpty());
+        assertEquals("RESET SESSION AUTHORIZATION;RESET ALL;RESET \"TimeZone\";"
+                + "SELECT pg_catalog.set_config(E'TimeZone', E'UTC', false);", sync.sql());
+        sync.applyTo(server, List.of("UTC"));
+        assertFalse(server.isUnknown());
+        assertNull(server.get("search_path"), "what pgmux set before is gone with the reset");
+    }
+
     private static ServerParameters server(Map<String, String> reported) {
         ServerParameters server = new ServerParameters();
         reported.forEach(server::report);

@@ -159,6 +159,28 @@ class SqlCommandTest {
         assertNull(statements("SELECT 'set'; SELECT 'reset'"), "the word alone changes nothing");
     }
 
+    @Test
+    void aSetConfigForTheSessionIsFoundUnlessItsIsLocalIsALiteralTrue() {
+        assertTrue(setsConfig("SELECT set_config('search_path', 'x', false)"));
+        assertTrue(setsConfig("select pg_catalog.SET_CONFIG ('a.b', concat('x', ','), FALSE)"));
+        assertTrue(setsConfig("SELECT set_config($1, $2, $3)"));
+        assertTrue(setsConfig("SELECT set_config('a.b', 'x', true), set_config('a.c', 'y', false)"));
+        assertTrue(setsConfig("SELECT set_config('a.b', 'x', true"), "unclosed: assume the worst");
+        assertFalse(setsConfig("SELECT set_config('a.b', 'x', true)"));
+        assertFalse(setsConfig("SELECT set_config('a.b', ')', 'on'), set_config($1, f(',', 2), TRUE)"));
+        assertFalse(setsConfig("SELECT 'set_config', current_setting('a.b')"));
+        assertFalse(setsConfig("SELECT 1"));
+    }
+
+    private static boolean setsConfig(String sql) {
+        ByteBuf frame = new Query(sql).encode(UnpooledByteBufAllocator.DEFAULT);
+        try {
+            return SqlCommand.maySetConfigForTheSession(frame, frame.readerIndex() + Frames.HEADER_SIZE);
+        } finally {
+            frame.release();
+        }
+    }
+
     private static List<SqlCommand> statements(String sql) {
         ByteBuf frame = new Query(sql).encode(UnpooledByteBufAllocator.DEFAULT);
         try {

@@ -357,6 +357,37 @@ class SessionParametersIT {
     }
 
     @Test
+    void aSessionSetConfigNeverReachesTheNextClientOnTheServer() throws Exception {
+        String probe = "SELECT current_setting('search_path') || ' / ' || current_user";
+        try (RawClient a = pgmux.raw(USER); RawClient b = pgmux.raw(USER);
+             Connection named = pgmux.jdbc(USER, null, Map.of("prepareThreshold", "1"))) {
+            String defaults = value(b, probe);
+            assertEquals("\"$user\", public / " + USER, defaults);
+
+            // when: A changes settings through set_config in a simple query, which pgmux cannot follow
+            TestSql.assertOk(a.query("SELECT pg_catalog.SET_CONFIG('search_path', 'sessparam_opts', false), "
+                    + "set_config('role', '" + TENANT + "', false)"));
+            // then: the server is reset before the next client; A does not keep them either (a documented limit)
+            assertEquals(defaults, value(b, probe));
+            assertEquals(defaults, value(a, probe));
+
+            // the same through pgJDBC: an unnamed statement first, then a named one (prepareThreshold=1)
+            for (int i = 0; i < 3; i++) {
+                try (java.sql.PreparedStatement set = named.prepareStatement("SELECT set_config(?, ?, false)")) {
+                    set.setString(1, "search_path");
+                    set.setString(2, "sessparam_opts");
+                    set.executeQuery().close();
+                }
+                assertEquals(defaults, value(b, probe), "round " + i);
+            }
+
+            // a transaction-local set_config needs nothing, and ends with its transaction as usual
+            assertEquals("sessparam_opts", value(a, "SELECT set_config('search_path', 'sessparam_opts', true)"));
+            assertEquals(defaults, value(b, probe));
+        }
+    }
+
+    @Test
     void sessionAuthorizationFollowsTheClientThatSetIt() throws Exception {
         try (RawClient a = pgmux.raw(TestPostgres.SUPERUSER); RawClient b = pgmux.raw(TestPostgres.SUPERUSER)) {
             String who = "SELECT session_user || ' ' || current_user";
