@@ -9,6 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
+import java.util.function.BiFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,9 +20,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SqlCommandTest {
 
     private static SqlCommand of(String sql) {
+        return onQuery(sql, SqlCommand::of);
+    }
+
+    /** What {@code read} finds in a Query frame of {@code sql}, given the frame and where the text starts. */
+    private static <T> T onQuery(String sql, BiFunction<ByteBuf, Integer, T> read) {
         ByteBuf frame = new Query(sql).encode(UnpooledByteBufAllocator.DEFAULT);
         try {
-            return SqlCommand.of(frame, frame.readerIndex() + Frames.HEADER_SIZE);
+            return read.apply(frame, frame.readerIndex() + Frames.HEADER_SIZE);
         } finally {
             frame.release();
         }
@@ -173,30 +179,14 @@ class SqlCommandTest {
     }
 
     private static boolean setsConfig(String sql) {
-        ByteBuf frame = new Query(sql).encode(UnpooledByteBufAllocator.DEFAULT);
-        try {
-            return SqlCommand.maySetConfigForTheSession(frame, frame.readerIndex() + Frames.HEADER_SIZE);
-        } finally {
-            frame.release();
-        }
+        return onQuery(sql, SqlCommand::maySetConfigForTheSession);
     }
 
     private static List<SqlCommand> statements(String sql) {
-        ByteBuf frame = new Query(sql).encode(UnpooledByteBufAllocator.DEFAULT);
-        try {
-            return SqlCommand.statementsChangingSettings(frame, frame.readerIndex() + Frames.HEADER_SIZE);
-        } finally {
-            frame.release();
-        }
+        return onQuery(sql, SqlCommand::statementsChangingSettings);
     }
 
     private static boolean laterPrepare(String sql) {
-        ByteBuf frame = UnpooledByteBufAllocator.DEFAULT.buffer();
-        try {
-            new Query(sql).encode(frame);
-            return SqlCommand.hasLaterPrepare(frame, frame.readerIndex() + Frames.HEADER_SIZE);
-        } finally {
-            frame.release();
-        }
+        return onQuery(sql, SqlCommand::hasLaterPrepare);
     }
 }
