@@ -650,9 +650,10 @@ final class ServerLink {
 
     /**
      * A command completed. The tags that matter: a client SET/RESET (kept until the transaction is
-     * over; in a multi-statement query, until a COMMIT in it or its end), ROLLBACK (which undoes them), PREPARE (an SQL statement that must not outlive the
-     * client's hold on this server), {@code DISCARD ALL} and {@code DEALLOCATE ALL} (which empty the
-     * server of statements, and DISCARD ALL of settings).
+     * over; in a multi-statement query, until a COMMIT in it or its end), ROLLBACK (which undoes
+     * them), PREPARE (an SQL statement that must not outlive the client's hold on this server),
+     * {@code DISCARD ALL} and {@code DEALLOCATE ALL} (which empty the server of statements, and
+     * DISCARD ALL of settings).
      */
     private void onCommandComplete(ByteBuf frame, Object attachment) {
         MultiStatementSettings multiStatement = attachment instanceof MultiStatementSettings multi ? multi : null;
