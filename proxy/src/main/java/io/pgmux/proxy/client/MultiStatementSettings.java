@@ -37,6 +37,10 @@ final class MultiStatementSettings {
         return taken;
     }
 
+    boolean hasUncommitted() {
+        return !uncommitted.isEmpty();
+    }
+
     /** An error or a ROLLBACK undid the changes not yet committed. */
     void discard() {
         uncommitted.clear();

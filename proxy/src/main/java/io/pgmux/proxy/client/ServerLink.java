@@ -667,6 +667,12 @@ final class ServerLink {
         switch (frame.getByte(tagStart)) {
             case 'R' -> {
                 if (isTag(frame, tagStart, tagLength, ROLLBACK)) {
+                    // ROLLBACK TO SAVEPOINT has the same tag and undoes only the SETs after the savepoint:
+                    // the ones before stay on the server. Which is which is unknown here, so the client
+                    // forgets them all and the server is reset before anyone uses it next.
+                    if (settingsInTransaction != null || (multiStatement != null && multiStatement.hasUncommitted())) {
+                        server.parameters().markUnknown();
+                    }
                     settingsInTransaction = null;
                     if (multiStatement != null) {
                         multiStatement.discard();

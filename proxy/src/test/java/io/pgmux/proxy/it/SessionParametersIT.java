@@ -388,6 +388,26 @@ class SessionParametersIT {
     }
 
     @Test
+    void aSetKeptThroughARollbackToSavepointNeverReachesTheNextClient() throws Exception {
+        String probe = "SELECT current_setting('search_path')";
+        try (RawClient a = pgmux.raw(USER); RawClient b = pgmux.raw(USER)) {
+            String defaults = value(b, probe);
+            // when: a SET before a savepoint survives ROLLBACK TO SAVEPOINT and the transaction commits
+            for (String query : List.of("BEGIN", "SET search_path TO sessparam_opts", "SAVEPOINT s", "SELECT 1",
+                    "ROLLBACK TO SAVEPOINT s", "COMMIT")) {
+                TestSql.assertOk(a.query(query));
+            }
+            // then: the next client on the server does not get it (pgmux cannot tell which SETs the
+            // savepoint undid: the server is reset, and A forgets them too: see the README)
+            assertEquals(defaults, value(b, probe));
+
+            // the same in one multi-statement query
+            TestSql.assertOk(a.query("BEGIN; SET search_path TO sessparam_opts; SAVEPOINT s; ROLLBACK TO SAVEPOINT s; COMMIT"));
+            assertEquals(defaults, value(b, probe));
+        }
+    }
+
+    @Test
     void sessionAuthorizationFollowsTheClientThatSetIt() throws Exception {
         try (RawClient a = pgmux.raw(TestPostgres.SUPERUSER); RawClient b = pgmux.raw(TestPostgres.SUPERUSER)) {
             String who = "SELECT session_user || ' ' || current_user";
