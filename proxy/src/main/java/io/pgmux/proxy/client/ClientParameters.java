@@ -22,10 +22,15 @@ final class ClientParameters {
     private static final Set<String> NOT_SETTINGS = caseInsensitive("user", "database", "options", "replication");
     /**
      * Reported parameters a client cannot set, or that describe the server rather than the session
-     * ({@code is_superuser} follows {@code session_authorization}, which is synced).
+     * ({@code is_superuser} follows {@code session_authorization}).
      */
     private static final Set<String> NOT_SYNCED = caseInsensitive("server_version", "server_encoding",
             "integer_datetimes", "is_superuser", "in_hot_standby");
+    /**
+     * Synced only once the client changed it ({@code SET SESSION AUTHORIZATION}): the welcome's value is
+     * the pool's login user, which a reload may change for new servers.
+     */
+    private static final Set<String> NOT_FROM_WELCOME = caseInsensitive("session_authorization");
 
     private final Map<String, String> values = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     /** What the client asked for at login (as the server normalizes it, once known): what RESET returns to. */
@@ -55,7 +60,7 @@ final class ClientParameters {
     void adoptDefaults(ServerParameters welcome) {
         snapshot = null;
         welcome.reported().forEach((name, value) -> {
-            if (!NOT_SYNCED.contains(name)) {
+            if (!NOT_SYNCED.contains(name) && !NOT_FROM_WELCOME.contains(name)) {
                 values.putIfAbsent(name, value);
                 reported.add(name);
             }

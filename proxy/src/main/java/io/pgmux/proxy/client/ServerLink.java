@@ -472,6 +472,10 @@ final class ServerLink {
             server.parameters().report(status.name(), status.value());
             if (injected == null) {
                 events.onClientParameterStatus(status.name(), status.value());
+                if (status.name().equalsIgnoreCase("session_authorization")) {
+                    // other clients do not carry the login user's name: only a reset takes it back for them
+                    server.parameters().markUnknown();
+                }
             }
         }
         if (injected != null) {

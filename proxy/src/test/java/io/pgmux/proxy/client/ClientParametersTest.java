@@ -93,11 +93,12 @@ class ClientParametersTest {
         welcome.report("session_authorization", "app");
 
         parameters.adoptDefaults(welcome);
+        assertNull(parameters.get("session_authorization"), "the welcome's login user is not the client's choice");
         parameters.onServerReport("server_version", "99");
         parameters.onServerReport("IS_SUPERUSER", "on");
         parameters.onServerReport("session_authorization", "tenant");
 
-        // session_authorization is the session's (SET SESSION AUTHORIZATION), is_superuser follows from it
+        // session_authorization is the session's once it changes it (SET SESSION AUTHORIZATION); is_superuser follows
         assertEquals(Map.of("standard_conforming_strings", "on", "session_authorization", "tenant"), Map.copyOf(parameters.values()));
     }
 
