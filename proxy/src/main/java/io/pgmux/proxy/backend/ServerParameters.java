@@ -14,13 +14,24 @@ public final class ServerParameters {
     private final Map<String, String> applied = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     /** Counts changes, so that "in sync with these settings" stays true only while nothing changed. */
     private long version;
-    /** A client may have changed settings pgmux could not follow (set_config): the next sync starts from RESET. */
-    private boolean unknown;
+    /**
+     * How many times a client may have changed settings pgmux could not follow (set_config), and how
+     * many of those marks a completed reset-first sync has covered: while they differ, no client is
+     * in sync with this server. A mark made while a sync is in flight is not covered by it.
+     */
+    private long unknownMarks;
+    private long resetMarks;
     private Object syncedWith;
     private long syncedVersion = -1;
 
+    /** The session authorization the server reported at login: its login user. */
+    private String loginAuthorization;
+
     /** A ParameterStatus from the server. */
     public void report(String name, String value) {
+        if (loginAuthorization == null && name.equalsIgnoreCase("session_authorization")) {
+            loginAuthorization = value;
+        }
         if (!value.equals(reported.put(name, value)) | applied.remove(name) != null) {
             version++;
         }
@@ -57,17 +68,25 @@ public final class ServerParameters {
      * for the session): no client is in sync with this server until a sync has reset it.
      */
     public void markUnknown() {
-        unknown = true;
+        unknownMarks++;
         version++;
     }
 
     public boolean isUnknown() {
-        return unknown;
+        return unknownMarks != resetMarks;
     }
 
-    /** The server reset every setting, role and session authorization included: what pgmux set is gone. */
-    public void resetEverything() {
-        unknown = false;
+    /** The marks made so far: a sync that resets the server covers these, not later ones. */
+    public long unknownMarks() {
+        return unknownMarks;
+    }
+
+    /**
+     * The server reset every setting, role and session authorization included, with a sync sent
+     * when {@code marks} marks were made: what pgmux set is gone.
+     */
+    public void resetEverything(long marks) {
+        resetMarks = Math.max(resetMarks, marks);
         applied.clear();
         version++;
     }
@@ -90,7 +109,12 @@ public final class ServerParameters {
     }
 
     public boolean isInSyncWith(Object settings) {
-        return settings == syncedWith && version == syncedVersion;
+        return settings == syncedWith && version == syncedVersion && !isUnknown();
+    }
+
+    /** Whether {@code authorization} is the user the server logged in as. */
+    public boolean isLoginAuthorization(String authorization) {
+        return authorization.equals(loginAuthorization);
     }
 
     public boolean isReported(String name) {

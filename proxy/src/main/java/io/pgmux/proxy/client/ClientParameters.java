@@ -73,6 +73,10 @@ final class ClientParameters {
         if (!NOT_SYNCED.contains(name)) {
             values.put(name, value);
         }
+        if (NOT_FROM_WELCOME.contains(name)) {
+            // a change of session authorization also ends any SET ROLE, as in Postgres
+            values.remove("role");
+        }
     }
 
     /** The client changed a setting ({@code SET name ...}). */

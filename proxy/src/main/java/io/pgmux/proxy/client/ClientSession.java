@@ -728,6 +728,11 @@ public final class ClientSession implements Waiter {
         }
 
         @Override
+        public String clientSetting(String name) {
+            return parameters.get(name);
+        }
+
+        @Override
         public void onClientParameterStatus(String name, String value) {
             parameters.onServerReport(name, value);
         }

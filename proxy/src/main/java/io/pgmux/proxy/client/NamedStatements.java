@@ -284,11 +284,16 @@ final class NamedStatements {
         sendParse(statement);
     }
 
-    /** Whether executing the statement may change session settings pgmux cannot follow (checked once per statement). */
+    /**
+     * Whether executing the statement may change session settings pgmux does not follow: a
+     * set_config, or a SET prepared as a named statement (checked once per statement).
+     */
     private static boolean changesSessionSettings(PreparedStatement statement) {
         Boolean changes = statement.changesSessionSettings();
         if (changes == null) {
-            changes = SqlCommand.maySetConfigForTheSession(statement.key().query());
+            String query = statement.key().query();
+            SqlCommand command = SqlCommand.parse(query);
+            changes = command.changesSetting() || command.isUnfollowed() || SqlCommand.maySetConfigForTheSession(query);
             statement.rememberChangesSessionSettings(changes);
         }
         return changes;

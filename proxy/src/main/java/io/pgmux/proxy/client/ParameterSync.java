@@ -16,50 +16,80 @@ import java.util.Map;
  * and a {@code RESET} per leftover. After a client changed settings pgmux could not follow
  * ({@link ServerParameters#isUnknown}), the query resets everything first and sets every value.
  */
-record ParameterSync(boolean resetFirst, Map<String, String> toSet, List<String> toReset) {
+record ParameterSync(long resetMarks, Map<String, String> toSet, List<String> toReset) {
     private static final String SESSION_AUTHORIZATION = "session_authorization";
+    private static final String ROLE = "role";
     /** Back to the server's state at login, as far as settings go (the role goes with the authorization). */
     private static final String RESET_EVERYTHING = "RESET SESSION AUTHORIZATION;RESET ALL;";
+    private static final long NO_RESET = -1;
 
     ParameterSync(Map<String, String> toSet, List<String> toReset) {
-        this(false, toSet, toReset);
+        this(NO_RESET, toSet, toReset);
     }
 
+    /**
+     * The sync for {@code client} on {@code server}. Privileges first: the session authorization
+     * and the role are reset before anything else changes, so that every other setting is reset and
+     * set as the server's login user; the client's own authorization is set first and its role last.
+     */
     static ParameterSync between(ClientParameters client, ServerParameters server) {
         boolean resetFirst = server.isUnknown();
+        boolean roleInvolved = client.get(ROLE) != null || server.get(ROLE) != null;
         Map<String, String> toSet = new LinkedHashMap<>();
-        // First: setting the session authorization resets the role.
         String authorization = client.get(SESSION_AUTHORIZATION);
         if (authorization != null && (resetFirst || !authorization.equals(server.get(SESSION_AUTHORIZATION)))) {
             toSet.put(SESSION_AUTHORIZATION, authorization);
         }
         client.values().forEach((name, value) -> {
-            if ((resetFirst || !value.equals(server.get(name))) && !name.equalsIgnoreCase(SESSION_AUTHORIZATION)) {
+            boolean privilege = name.equalsIgnoreCase(SESSION_AUTHORIZATION) || name.equalsIgnoreCase(ROLE);
+            if (!privilege && (resetFirst || !value.equals(server.get(name)))) {
                 toSet.put(name, value);
             }
         });
-        if (resetFirst) {
-            return new ParameterSync(true, toSet, List.of());
-        }
         List<String> toReset = new ArrayList<>();
-        server.applied().keySet().forEach(name -> {
-            if (client.get(name) == null) {
-                toReset.add(name);
-            }
-        });
-        return new ParameterSync(toSet, toReset);
+        if (!resetFirst) {
+            server.applied().keySet().forEach(name -> {
+                if (client.get(name) == null) {
+                    toReset.add(name);
+                }
+            });
+        }
+        String role = client.get(ROLE);
+        boolean othersChange = !toSet.isEmpty() || !toReset.isEmpty();
+        if (role != null && (resetFirst || roleInvolved && othersChange || !role.equals(server.get(ROLE)))) {
+            toSet.put(ROLE, role);
+        }
+        return new ParameterSync(resetFirst ? server.unknownMarks() : NO_RESET, toSet, toReset);
+    }
+
+    boolean resetFirst() {
+        return resetMarks != NO_RESET;
     }
 
     boolean isEmpty() {
-        return !resetFirst && toSet.isEmpty() && toReset.isEmpty();
+        return !resetFirst() && toSet.isEmpty() && toReset.isEmpty();
     }
 
     String sql() {
-        StringBuilder sql = new StringBuilder(resetFirst ? RESET_EVERYTHING : "");
-        if (!toSet.isEmpty()) {
-            for (String name : toSet.keySet()) {
+        StringBuilder sql = new StringBuilder(resetFirst() ? RESET_EVERYTHING : "");
+        if (!resetFirst()) {
+            if (toSet.containsKey(SESSION_AUTHORIZATION)) {
+                sql.append("RESET SESSION AUTHORIZATION;");
+            } else if (toSet.containsKey(ROLE) || toReset.stream().anyMatch(ROLE::equalsIgnoreCase)) {
+                sql.append("RESET ROLE;");
+            }
+        }
+        for (String name : toSet.keySet()) {
+            if (!isPrivilege(name)) {
                 sql.append("RESET ").append(identifier(name)).append(';');
             }
+        }
+        for (String name : toReset) {
+            if (!isPrivilege(name)) {
+                sql.append("RESET ").append(identifier(name)).append(';');
+            }
+        }
+        if (!toSet.isEmpty()) {
             sql.append("SELECT ");
             String separator = "";
             for (Map.Entry<String, String> setting : toSet.entrySet()) {
@@ -69,16 +99,17 @@ record ParameterSync(boolean resetFirst, Map<String, String> toSet, List<String>
             }
             sql.append(';');
         }
-        for (String name : toReset) {
-            sql.append("RESET ").append(identifier(name)).append(';');
-        }
         return sql.toString();
+    }
+
+    private static boolean isPrivilege(String name) {
+        return name.equalsIgnoreCase(SESSION_AUTHORIZATION) || name.equalsIgnoreCase(ROLE);
     }
 
     /** Records on the server what a successful sync changed (reported values also arrive as ParameterStatus). */
     void applyTo(ServerParameters server, List<String> normalizedValues) {
-        if (resetFirst) {
-            server.resetEverything();
+        if (resetFirst()) {
+            server.resetEverything(resetMarks);
         }
         int i = 0;
         for (String name : toSet.keySet()) {
@@ -91,6 +122,11 @@ record ParameterSync(boolean resetFirst, Map<String, String> toSet, List<String>
             }
         }
         toReset.forEach(server::reset);
+        String authorization = toSet.get(SESSION_AUTHORIZATION);
+        if (authorization != null && !server.isLoginAuthorization(authorization)) {
+            // the next client, without an authorization of its own, must get the login user back
+            server.markUnknown();
+        }
     }
 
     /**

@@ -67,6 +67,11 @@ final class ServerLink {
 
         /** The server's replies do not match what was sent: the link cannot be trusted. */
         void onLostTrack(String what);
+
+        /** The client's value of a setting (what its SQL means depends on some), or null. */
+        default String clientSetting(String name) {
+            return null;
+        }
     }
 
     final ServerConnection server;
@@ -356,10 +361,16 @@ final class ServerLink {
             return;
         }
         Object attachment = attachmentFor(command);
-        if (attachment == null && statements.tracksSettings()) {
+        if (statements.tracksSettings()) {
             int sql = frame.readerIndex() + Frames.HEADER_SIZE;
-            List<SqlCommand> multiStatement = SqlCommand.statementsChangingSettings(frame, sql);
-            attachment = multiStatement != null ? new MultiStatementSettings(multiStatement) : null;
+            boolean backslashEscapes = "off".equalsIgnoreCase(events.clientSetting("standard_conforming_strings"));
+            List<SqlCommand> multiStatement = SqlCommand.statementsMentioningSet(frame, sql, backslashEscapes);
+            if (multiStatement != null) {
+                // The client keeps the SETs pgmux reads in it; the server is reset before others use it,
+                // in case the text held a change pgmux could not read.
+                attachment = new MultiStatementSettings(multiStatement.stream().map(this::followable).toList());
+                server.parameters().markUnknown();
+            }
             if (SqlCommand.maySetConfigForTheSession(frame, sql)) {
                 server.parameters().markUnknown();
             }
@@ -422,12 +433,25 @@ final class ServerLink {
         toServer.add(frame);
     }
 
-    /** What a QUERY or EXECUTE entry of this command carries: a tracked setting change, or a DISCARD ALL. */
+    /** What a QUERY or EXECUTE entry of this command carries: a setting change (followed or not), or a DISCARD ALL. */
     private Object attachmentFor(SqlCommand command) {
         if (command.kind() == SqlCommand.Kind.DISCARD_ALL) {
             return new DiscardAll(statements.client().nextGeneration());
         }
-        return command.changesSetting() && statements.tracksSettings() ? command : null;
+        return (command.changesSetting() || command.isUnfollowed()) && statements.tracksSettings() ? followable(command) : null;
+    }
+
+    /**
+     * The command, or {@link SqlCommand#UNFOLLOWED} for a value pgmux may have read wrong: text beyond
+     * ASCII from a client whose encoding is not UTF-8 (pgmux reads SQL as UTF-8).
+     */
+    private SqlCommand followable(SqlCommand command) {
+        boolean utf8 = "UTF8".equalsIgnoreCase(events.clientSetting("client_encoding"))
+                || "UTF-8".equalsIgnoreCase(events.clientSetting("client_encoding"));
+        if (command.value() != null && !utf8 && !command.value().chars().allMatch(c -> c < 0x80)) {
+            return SqlCommand.UNFOLLOWED;
+        }
+        return command;
     }
 
     private Object unnamedStatementAttachment() {
@@ -522,6 +546,7 @@ final class ServerLink {
             if (attachment instanceof MultiStatementSettings multiStatement) {
                 multiStatement.discard();
             }
+            forgetSettingsOnError();
             toClientAsError(frame, attachment);
         } else {
             events.toClient(frame);
@@ -622,6 +647,7 @@ final class ServerLink {
             named().onFailed(attachment);
         }
         replies.pop();
+        forgetSettingsOnError();
         // An injected Parse that fails (the statement no longer compiles) reports the client's next step failing.
         toClientAsError(frame, attachment);
         errorSinceSync = true;
@@ -662,7 +688,11 @@ final class ServerLink {
     private void onCommandComplete(ByteBuf frame, Object attachment) {
         MultiStatementSettings multiStatement = attachment instanceof MultiStatementSettings multi ? multi : null;
         if (attachment instanceof SqlCommand setting) {
-            keepUntilTransactionEnds(setting);
+            if (setting.isUnfollowed()) {
+                server.parameters().markUnknown();
+            } else {
+                keepUntilTransactionEnds(setting);
+            }
         } else if (multiStatement != null) {
             multiStatement.onStatementComplete();
         }
@@ -684,11 +714,15 @@ final class ServerLink {
                 }
             }
             case 'C' -> {
-                if (multiStatement != null && isTag(frame, tagStart, tagLength, COMMIT)) {
-                    multiStatement.takeCompleted().forEach(this::keepUntilTransactionEnds);
+                if (isTag(frame, tagStart, tagLength, COMMIT)) {
+                    onCommitted(multiStatement);
                 }
             }
             case 'P' -> {
+                if (isTag(frame, tagStart, tagLength, PREPARE_TRANSACTION)) {
+                    // the prepared transaction's SETs stay with the session, as at a COMMIT
+                    onCommitted(multiStatement);
+                }
                 if (isTag(frame, tagStart, tagLength, PREPARE) && statements.refusesSqlPrepare()) {
                     sqlPrepared = true;
                 }
@@ -713,6 +747,30 @@ final class ServerLink {
         }
     }
 
+    /** The transaction committed: its SETs are the client's now (a later ROLLBACK cannot take them back). */
+    private void onCommitted(MultiStatementSettings multiStatement) {
+        if (multiStatement != null) {
+            multiStatement.takeCompleted().forEach(this::keepUntilTransactionEnds);
+        }
+        List<SqlCommand> committed = settingsInTransaction;
+        settingsInTransaction = null;
+        if (committed != null) {
+            committed.forEach(events::onClientSettingChanged);
+        }
+    }
+
+    /**
+     * An error ended the statement: Postgres rolls back the transaction's SETs with it (or will, at
+     * the ROLLBACK a failed transaction needs). A savepoint may yet keep some: the client forgets
+     * them and the server is reset before others use it.
+     */
+    private void forgetSettingsOnError() {
+        if (settingsInTransaction != null) {
+            settingsInTransaction = null;
+            server.parameters().markUnknown();
+        }
+    }
+
     /** A client's SET or RESET completed: it holds for the client once its transaction commits. */
     private void keepUntilTransactionEnds(SqlCommand setting) {
         if (settingsInTransaction == null) {
@@ -723,6 +781,7 @@ final class ServerLink {
 
     private static final byte[] ROLLBACK = tag("ROLLBACK");
     private static final byte[] COMMIT = tag("COMMIT");
+    private static final byte[] PREPARE_TRANSACTION = tag("PREPARE TRANSACTION");
     private static final byte[] PREPARE = tag("PREPARE");
     private static final byte[] DISCARD_ALL = tag("DISCARD ALL");
     private static final byte[] DEALLOCATE_ALL = tag("DEALLOCATE ALL");

@@ -18,12 +18,18 @@ import java.util.Set;
  * decoded to look past it), so the text of ordinary queries is never decoded.
  */
 record SqlCommand(Kind kind, String name, String value) {
-    enum Kind { DEALLOCATE, DEALLOCATE_ALL, PREPARE, SET, RESET, RESET_ALL, DISCARD_ALL, OTHER }
+    /** {@code UNFOLLOWED}: changes session state in a way pgmux does not follow (its server must be reset before others use it). */
+    enum Kind { DEALLOCATE, DEALLOCATE_ALL, PREPARE, SET, RESET, RESET_ALL, DISCARD_ALL, UNFOLLOWED, OTHER }
 
     static final SqlCommand OTHER = new SqlCommand(Kind.OTHER, null, null);
+    static final SqlCommand UNFOLLOWED = new SqlCommand(Kind.UNFOLLOWED, null, null);
     private static final byte[][] KEYWORDS = {bytes("deallocate"), bytes("prepare"), bytes("set"), bytes("reset"), bytes("discard")};
     private static final byte[] SET_CONFIG = bytes("set_config");
+    private static final byte[] PG_SETTINGS = bytes("pg_settings");
+    private static final byte[] UPDATE = bytes("update");
     /** The spellings of a literal true as set_config's {@code is_local} (a transaction-local setting). */
+    /** Settings whose value is a list of names: a string item is a name, quoted when it must be. */
+    private static final Set<String> LIST_OF_NAMES = Set.of("search_path", "temp_tablespaces");
     private static final Set<String> LOCAL_TRUE = Set.of("true", "'true'", "'t'", "'on'", "'yes'", "'1'", "true::boolean");
 
     boolean isDeallocate() {
@@ -36,6 +42,10 @@ record SqlCommand(Kind kind, String name, String value) {
 
     boolean isPrepare() {
         return kind == Kind.PREPARE;
+    }
+
+    boolean isUnfollowed() {
+        return kind == Kind.UNFOLLOWED;
     }
 
     boolean changesSetting() {
@@ -81,7 +91,7 @@ record SqlCommand(Kind kind, String name, String value) {
             return false;
         }
         String sql = buf.toString(start, end - start, StandardCharsets.UTF_8);
-        for (int statement : statementStarts(sql)) {
+        for (int statement : statementStarts(sql, false)) {
             if (statement > 0 && parse(sql.substring(statement)).isPrepare()) {
                 return true;
             }
@@ -90,30 +100,28 @@ record SqlCommand(Kind kind, String name, String value) {
     }
 
     /**
-     * Each statement of a multi-statement query, classified ({@link #OTHER} for most), in the order
-     * the server completes them; null when the query is one statement or the word "set" (of SET
-     * and RESET) appears nowhere in it, so that only such queries are decoded. Empty statements
-     * ({@code ;;}) are left out: the server completes nothing for them.
+     * Each statement of a multi-statement query that mentions the word "set" (of SET and RESET),
+     * classified ({@link #OTHER} for most), in the order the server completes them; null when the
+     * query is one statement or does not mention the word, so that only such queries are decoded.
+     * Empty statements ({@code ;;}) are left out: the server completes nothing for them.
+     *
+     * @param backslashEscapes whether {@code \} escapes in plain '...' strings ({@code standard_conforming_strings} off)
      */
-    static List<SqlCommand> statementsChangingSettings(ByteBuf buf, int start) {
+    static List<SqlCommand> statementsMentioningSet(ByteBuf buf, int start, boolean backslashEscapes) {
         int end = buf.forEachByte(start, buf.writerIndex() - start, ByteProcessor.FIND_NUL);
         if (end < 0 || !hasTextAfterASemicolon(buf, start, end) || !containsIgnoringCase(buf, start, end, KEYWORDS[2])) {
             return null;
         }
         String sql = buf.toString(start, end - start, StandardCharsets.UTF_8);
-        List<Integer> starts = statementStarts(sql);
+        List<Integer> starts = statementStarts(sql, backslashEscapes);
         List<SqlCommand> statements = new ArrayList<>(starts.size());
-        boolean changesSettings = false;
         for (int i = 0; i < starts.size(); i++) {
             String statement = sql.substring(starts.get(i), i + 1 < starts.size() ? starts.get(i + 1) - 1 : sql.length());
-            if (new Tokens(statement).atEnd()) {
-                continue;
+            if (!new Tokens(statement).atEnd()) {
+                statements.add(parse(statement));
             }
-            SqlCommand command = parse(statement);
-            changesSettings |= command.changesSetting();
-            statements.add(command);
         }
-        return changesSettings ? statements : null;
+        return statements;
     }
 
     /**
@@ -123,59 +131,81 @@ record SqlCommand(Kind kind, String name, String value) {
      */
     static boolean maySetConfigForTheSession(ByteBuf buf, int start) {
         int end = buf.forEachByte(start, buf.writerIndex() - start, ByteProcessor.FIND_NUL);
-        return end >= 0 && containsIgnoringCase(buf, start, end, SET_CONFIG)
-                && maySetConfigForTheSession(buf.toString(start, end - start, StandardCharsets.UTF_8));
+        if (end < 0) {
+            return false;
+        }
+        if (containsIgnoringCase(buf, start, end, SET_CONFIG)) {
+            return maySetConfigForTheSession(buf.toString(start, end - start, StandardCharsets.UTF_8));
+        }
+        // UPDATE pg_settings SET setting = ... is Postgres's other spelling of set_config
+        return containsIgnoringCase(buf, start, end, PG_SETTINGS) && containsIgnoringCase(buf, start, end, UPDATE);
     }
 
     static boolean maySetConfigForTheSession(String sql) {
-        String lower = sql.toLowerCase(Locale.ROOT);
+        String lower = asciiLowerCase(sql);
         int call = lower.indexOf("set_config");
         while (call >= 0) {
             int open = call + "set_config".length();
             while (open < sql.length() && Character.isWhitespace(sql.charAt(open))) {
                 open++;
             }
-            if (open < sql.length() && sql.charAt(open) == '(') {
-                int lastComma = -1;
-                int depth = 0;
-                int i = open + 1;
-                while (i < sql.length() && (depth > 0 || sql.charAt(i) != ')')) {
-                    char c = sql.charAt(i);
-                    if (c == '\'' || c == '"') {
-                        i = afterQuoted(sql, i + 1, c, false);
-                        continue;
-                    }
-                    if (c == '(') {
-                        depth++;
-                    } else if (c == ')') {
-                        depth--;
-                    } else if (c == ',' && depth == 0) {
-                        lastComma = i;
-                    }
-                    i++;
-                }
-                if (lastComma < 0 || i >= sql.length() || !LOCAL_TRUE.contains(lower.substring(lastComma + 1, i).strip())) {
-                    return true;
-                }
-                open = i;
+            if (open >= sql.length() || sql.charAt(open) != '(') {
+                return true; // "set_config"(, set_config/**/(, or a mention pgmux cannot read: assume a call
             }
-            call = lower.indexOf("set_config", open);
+            int lastComma = -1;
+            int depth = 0;
+            int i = open + 1;
+            while (i < sql.length() && (depth > 0 || sql.charAt(i) != ')')) {
+                char c = sql.charAt(i);
+                if (c == '\'' || c == '"') {
+                    i = afterQuoted(sql, i + 1, c, false);
+                    continue;
+                }
+                if (c == '(') {
+                    depth++;
+                } else if (c == ')') {
+                    depth--;
+                } else if (c == ',' && depth == 0) {
+                    lastComma = i;
+                }
+                i++;
+            }
+            if (lastComma < 0 || i >= sql.length() || !LOCAL_TRUE.contains(lower.substring(lastComma + 1, i).strip())) {
+                return true;
+            }
+            call = lower.indexOf("set_config", i);
         }
         return false;
+    }
+
+    /** Lower case for ASCII letters only, as Postgres folds identifiers: the length never changes. */
+    static String asciiLowerCase(String text) {
+        char[] chars = text.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            if (chars[i] >= 'A' && chars[i] <= 'Z') {
+                chars[i] = (char) (chars[i] | 0x20);
+            }
+        }
+        return new String(chars);
     }
 
     /**
      * Where each statement of {@code sql} starts: after each top-level semicolon, that is one not
      * inside a quoted string ('...', E'...', "...", $tag$...$tag$) or a comment.
+     *
+     * @param backslashEscapes whether {@code \} escapes in plain '...' strings ({@code standard_conforming_strings} off)
      */
-    static List<Integer> statementStarts(String sql) {
+    static List<Integer> statementStarts(String sql, boolean backslashEscapes) {
         List<Integer> starts = new ArrayList<>();
         starts.add(0);
         int i = 0;
         while (i < sql.length()) {
             char c = sql.charAt(i);
             if (c == '\'') {
-                boolean escapes = i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e');
+                // E'...' only where the E starts a token: name'...' is a typed literal
+                boolean escapeString = i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
+                        && (i < 2 || !Tokens.isIdentifierChar(sql.charAt(i - 2)));
+                boolean escapes = backslashEscapes || escapeString;
                 i = afterQuoted(sql, i + 1, '\'', escapes);
             } else if (c == '"') {
                 i = afterQuoted(sql, i + 1, '"', false);
@@ -301,37 +331,44 @@ record SqlCommand(Kind kind, String name, String value) {
                 : new SqlCommand(Kind.DEALLOCATE, name, null);
     }
 
-    /** {@code SET [SESSION] name {TO|=} value}, {@code SET [SESSION] SCHEMA 'x'}; LOCAL and the special forms are not session settings pgmux tracks. */
+    /**
+     * {@code SET [SESSION] name {TO|=} value}, {@code SET [SESSION] SCHEMA 'x'}, {@code SET ROLE}.
+     * Transaction-scoped forms (LOCAL, TRANSACTION, CONSTRAINTS, {@code transaction_*}) end with
+     * their transaction: {@link #OTHER}. TIME ZONE, NAMES and SESSION AUTHORIZATION change reported
+     * settings, which pgmux follows from the server's ParameterStatus: {@link #OTHER}. Anything else
+     * it cannot read (SESSION CHARACTERISTICS, XML OPTION, a value written E'...' or $$...$$) is
+     * {@link #UNFOLLOWED}.
+     */
     private static SqlCommand parseSet(Tokens tokens) {
-        int mark = tokens.position;
         String name = tokens.name();
         if ("session".equals(name)) {
-            mark = tokens.position;
             name = tokens.name();
         }
         if (name == null) {
-            return OTHER;
+            return UNFOLLOWED;
         }
         if (name.equals("schema")) {
-            String value = tokens.rest();
-            return value == null ? OTHER : new SqlCommand(Kind.SET, "search_path", value);
+            String value = tokens.rest(true);
+            return value == null ? UNFOLLOWED : new SqlCommand(Kind.SET, "search_path", value);
         }
         if (name.equals("role")) {
             return parseRole(tokens);
         }
         switch (name) {
-            case "local", "transaction", "characteristics", "authorization", "constraints", "time", "names":
+            case "local", "transaction", "constraints", "time", "names", "authorization":
                 return OTHER;
             default:
                 break;
         }
-        if (!tokens.skip("to") && !tokens.skip("=")) {
-            tokens.position = mark;
+        if (name.startsWith("transaction_")) {
             return OTHER;
         }
-        String value = tokens.rest();
+        if (!tokens.skip("to") && !tokens.skip("=")) {
+            return UNFOLLOWED;
+        }
+        String value = tokens.rest(LIST_OF_NAMES.contains(name));
         if (value == null) {
-            return OTHER;
+            return UNFOLLOWED;
         }
         return value.equalsIgnoreCase("default") ? new SqlCommand(Kind.RESET, name, null) : new SqlCommand(Kind.SET, name, value);
     }
@@ -343,6 +380,9 @@ record SqlCommand(Kind kind, String name, String value) {
     private static SqlCommand parseRole(Tokens tokens) {
         if (!tokens.skip("to")) {
             tokens.skip("=");
+        }
+        if (!tokens.nextIsQuoted() && tokens.skip("default") && tokens.atEnd()) {
+            return new SqlCommand(Kind.RESET, "role", null);
         }
         String role = tokens.nameOrString();
         if (role == null || !tokens.atEnd()) {
@@ -402,7 +442,7 @@ record SqlCommand(Kind kind, String name, String value) {
             while (position < sql.length() && isIdentifierChar(sql.charAt(position))) {
                 position++;
             }
-            return position == begin ? null : sql.substring(begin, position).toLowerCase(Locale.ROOT);
+            return position == begin ? null : asciiLowerCase(sql.substring(begin, position));
         }
 
         /** A name as Postgres reads one (see {@link #word}), or a string literal ('...', '' for a quote). */
@@ -459,10 +499,11 @@ record SqlCommand(Kind kind, String name, String value) {
 
         /**
          * The rest of the statement as a setting value, the way SET reads it: comma-separated items,
-         * each a quoted literal (unquoted here), a double-quoted name or a plain word or number, joined
-         * by ", ". Null when empty, or when more than one statement follows.
+         * each a quoted literal (unquoted here; written as a name where {@code stringsAreNames}), a
+         * double-quoted name or a plain word or number, joined by ", ". Null when empty, when more
+         * than one statement follows, or for forms not read here (U&'...', typed literals, some escapes).
          */
-        String rest() {
+        String rest(boolean stringsAreNames) {
             skipSpaces();
             int end = sql.length();
             while (end > position && (Character.isWhitespace(sql.charAt(end - 1)) || sql.charAt(end - 1) == ';')) {
@@ -473,6 +514,7 @@ record SqlCommand(Kind kind, String name, String value) {
             }
             StringBuilder value = new StringBuilder();
             StringBuilder item = new StringBuilder();
+            boolean itemIsString = false;
             char quote = 0;
             for (int i = position; i < end; i++) {
                 char c = sql.charAt(i);
@@ -499,14 +541,33 @@ record SqlCommand(Kind kind, String name, String value) {
                     if (!item.isEmpty()) {
                         item.append(' ');
                     }
+                } else if (c == '\'' && (item.toString().equals("E") || item.toString().equals("e"))) {
+                    int after = escapeString(i + 1, end, item);
+                    if (after < 0) {
+                        return null;
+                    }
+                    itemIsString = true;
+                    i = after - 1;
                 } else if (c == '\'' || c == '"') {
+                    if (!item.isEmpty()) {
+                        return null; // U&'...', a typed literal: not read here
+                    }
                     quote = c;
+                    itemIsString = c == '\'';
                     if (c == '"') {
                         item.append(c);
                     }
+                } else if (c == '$' && item.isEmpty()) {
+                    int after = dollarString(i, end, item);
+                    if (after < 0) {
+                        return null;
+                    }
+                    itemIsString = true;
+                    i = after - 1;
                 } else if (c == ',') {
-                    appendItem(value, item);
+                    appendItem(value, item, itemIsString && stringsAreNames);
                     item.setLength(0);
+                    itemIsString = false;
                 } else if (c == ';') {
                     return null;
                 } else if (!Character.isWhitespace(c) || !item.isEmpty()) {
@@ -516,15 +577,77 @@ record SqlCommand(Kind kind, String name, String value) {
             if (quote != 0) {
                 return null;
             }
-            appendItem(value, item);
+            appendItem(value, item, itemIsString && stringsAreNames);
             return value.toString();
         }
 
-        private static void appendItem(StringBuilder value, StringBuilder item) {
+        /**
+         * Reads the escape string whose text starts at {@code i} (after {@code E'}) into {@code item}
+         * (replacing the E); the index after its closing quote, or -1 for an escape not read here.
+         */
+        private int escapeString(int i, int end, StringBuilder item) {
+            item.setLength(0);
+            while (i < end) {
+                char c = sql.charAt(i);
+                if (c == '\\') {
+                    if (i + 1 >= end) {
+                        return -1;
+                    }
+                    char escaped = sql.charAt(i + 1);
+                    switch (escaped) {
+                        case 'n' -> item.append('\n');
+                        case 't' -> item.append('\t');
+                        case 'r' -> item.append('\r');
+                        case 'b' -> item.append('\b');
+                        case 'f' -> item.append('\f');
+                        case '\\', '\'', '"' -> item.append(escaped);
+                        default -> {
+                            return -1; // octal, hex and Unicode escapes: not read here
+                        }
+                    }
+                    i += 2;
+                } else if (c == '\'') {
+                    if (i + 1 < end && sql.charAt(i + 1) == '\'') {
+                        item.append(c);
+                        i += 2;
+                    } else {
+                        return i + 1;
+                    }
+                } else {
+                    item.append(c);
+                    i++;
+                }
+            }
+            return -1;
+        }
+
+        /** Reads the dollar-quoted string starting at {@code i} into {@code item}; the index after it, or -1. */
+        private int dollarString(int i, int end, StringBuilder item) {
+            int tagEnd = sql.indexOf('$', i + 1);
+            if (tagEnd < 0 || tagEnd >= end) {
+                return -1;
+            }
+            String tag = sql.substring(i, tagEnd + 1);
+            if (!tag.chars().skip(1).limit(tag.length() - 2L).allMatch(ch -> Character.isLetterOrDigit(ch) || ch == '_')) {
+                return -1;
+            }
+            int close = sql.indexOf(tag, tagEnd + 1);
+            if (close < 0 || close + tag.length() > end) {
+                return -1;
+            }
+            item.append(sql, tagEnd + 1, close);
+            return close + tag.length();
+        }
+
+        /** Appends an item; a string that stands for a name is written as that name, quoted if it must be. */
+        private static void appendItem(StringBuilder value, StringBuilder item, boolean stringIsName) {
             if (!value.isEmpty()) {
                 value.append(", ");
             }
-            value.append(item.toString().strip());
+            String text = item.toString().strip();
+            boolean plainName = !text.isEmpty() && (Character.isLowerCase(text.charAt(0)) || text.charAt(0) == '_')
+                    && text.chars().allMatch(ch -> ch < 0x80 && (Character.isLowerCase(ch) || Character.isDigit(ch) || ch == '_' || ch == '$'));
+            value.append(stringIsName && !plainName ? '"' + text.replace("\"", "\"\"") + '"' : text);
         }
 
         /** Only spaces, comments and semicolons remain. */
@@ -575,7 +698,7 @@ record SqlCommand(Kind kind, String name, String value) {
             return i;
         }
 
-        private static boolean isIdentifierChar(char c) {
+        static boolean isIdentifierChar(char c) {
             return Character.isLetterOrDigit(c) || c == '_' || c == '$';
         }
     }

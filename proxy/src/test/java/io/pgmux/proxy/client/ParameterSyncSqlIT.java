@@ -38,8 +38,8 @@ class ParameterSyncSqlIT {
             List<Reply> replies = postgres.query(sync.sql());
 
             // then every value is set as given (normalized by the server where it does that) and the leftover is reset:
-            // a RESET per setting first (so each applies to the default, not an earlier client's value), the SELECT, the leftover's RESET
-            assertEquals("CCCCTDCCZ", RawClient.types(replies).replace("S", ""), replies::toString);
+            // a RESET per setting first (so each applies to the default, not an earlier client's value), the leftover's RESET, the SELECT
+            assertEquals("CCCCCTDCZ", RawClient.types(replies).replace("S", ""), replies::toString);
             assertEquals(List.of("application_name", "DateStyle", "pgmux_it.custom", "search_path"), List.copyOf(sync.toSet().keySet()));
             assertEquals(List.of("it's a \\ test", "German, DMY", "a\\b'c\"d", "\"we'ird\", public"), replies.stream().filter(r -> r.typeChar() == 'D').findFirst().orElseThrow().row());
             assertEquals("it's a \\ test", show(postgres, "application_name"));

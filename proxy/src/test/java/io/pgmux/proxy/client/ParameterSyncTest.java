@@ -71,7 +71,7 @@ class ParameterSyncTest {
     }
 
     @Test
-    void setsComeBeforeResets() {
+    void leftoversAreResetBeforeTheClientsValuesAreSet() {
         ServerParameters server = server(Map.of("TimeZone", "UTC"));
         server.applied("search_path", "app");
         server.applied("work_mem", "64MB");
@@ -79,8 +79,21 @@ class ParameterSyncTest {
 
         String sql = ParameterSync.between(client, server).sql();
 
-        assertEquals("RESET \"TimeZone\";SELECT pg_catalog.set_config(E'TimeZone', E'Asia/Tokyo', false);"
-                + "RESET \"search_path\";RESET \"work_mem\";", sql);
+        assertEquals("RESET \"TimeZone\";RESET \"search_path\";RESET \"work_mem\";"
+                + "SELECT pg_catalog.set_config(E'TimeZone', E'Asia/Tokyo', false);", sql);
+    }
+
+    @Test
+    void theRoleIsResetFirstAndSetLastSoEverythingElseChangesAsTheLoginUser() {
+        ServerParameters server = server(Map.of("TimeZone", "UTC"));
+        server.applied("role", "tenant_a");
+        server.applied("log_statement", "none");
+        ClientParameters client = ClientParameters.fromStartup(Map.of("TimeZone", "Asia/Tokyo", "role", "tenant_b"));
+
+        String sql = ParameterSync.between(client, server).sql();
+
+        assertEquals("RESET ROLE;RESET \"TimeZone\";RESET \"log_statement\";"
+                + "SELECT pg_catalog.set_config(E'TimeZone', E'Asia/Tokyo', false), pg_catalog.set_config(E'role', E'tenant_b', false);", sql);
     }
 
     @Test

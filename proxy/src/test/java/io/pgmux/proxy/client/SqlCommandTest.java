@@ -153,6 +153,21 @@ class SqlCommandTest {
     }
 
     @Test
+    void setValuesAreReadAsPostgresReadsThem() {
+        assertEquals(new SqlCommand(SqlCommand.Kind.SET, "statement_timeout", "5s"), of("SET statement_timeout = E'5s'"));
+        assertEquals(new SqlCommand(SqlCommand.Kind.SET, "statement_timeout", "6s"), of("SET statement_timeout = $$6s$$"));
+        assertEquals(new SqlCommand(SqlCommand.Kind.SET, "application_name", "it's"), of("SET application_name = E'it\\'s'"));
+        assertEquals(new SqlCommand(SqlCommand.Kind.SET, "search_path", "\"Mixed Case\", public"), of("SET search_path = 'Mixed Case', 'public'"));
+        assertEquals(new SqlCommand(SqlCommand.Kind.SET, "search_path", "x"), of("SET search_path TO x -- a comment"));
+        assertEquals(new SqlCommand(SqlCommand.Kind.RESET, "role", null), of("SET role TO DEFAULT"));
+        assertEquals(new SqlCommand(SqlCommand.Kind.SET, "role", "Ünal"), of("SET ROLE Ünal"), "only ASCII folds");
+        assertEquals(SqlCommand.OTHER, of("SET transaction_isolation = 'serializable'"), "ends with the transaction");
+        assertEquals(SqlCommand.UNFOLLOWED, of("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE"));
+        assertEquals(SqlCommand.UNFOLLOWED, of("SET XML OPTION DOCUMENT"));
+        assertEquals(SqlCommand.UNFOLLOWED, of("SET statement_timeout = E'\\x35s'"), "a hex escape is not read");
+    }
+
+    @Test
     void theStatementsOfAMultiStatementQueryAreClassifiedInTheOrderTheServerCompletesThem() {
         assertEquals(List.of(SqlCommand.OTHER, new SqlCommand(SqlCommand.Kind.SET, "search_path", "x"),
                         new SqlCommand(SqlCommand.Kind.RESET, "work_mem", null), SqlCommand.OTHER),
@@ -162,7 +177,8 @@ class SqlCommandTest {
         assertNull(statements("SET search_path TO x"), "one statement: SqlCommand.of reads it");
         assertNull(statements("SET search_path TO x;"), "one statement: SqlCommand.of reads it");
         assertNull(statements("SELECT 1; SELECT 2"));
-        assertNull(statements("SELECT 'set'; SELECT 'reset'"), "the word alone changes nothing");
+        assertEquals(List.of(SqlCommand.OTHER, SqlCommand.OTHER), statements("SELECT 'set'; SELECT 'reset'"),
+                "read whenever the word appears: the server is reset in case pgmux misread");
     }
 
     @Test
@@ -174,7 +190,12 @@ class SqlCommandTest {
         assertTrue(setsConfig("SELECT set_config('a.b', 'x', true"), "unclosed: assume the worst");
         assertFalse(setsConfig("SELECT set_config('a.b', 'x', true)"));
         assertFalse(setsConfig("SELECT set_config('a.b', ')', 'on'), set_config($1, f(',', 2), TRUE)"));
-        assertFalse(setsConfig("SELECT 'set_config', current_setting('a.b')"));
+        assertTrue(setsConfig("SELECT \"set_config\"('a.b', 'x', false)"));
+        assertTrue(setsConfig("SELECT set_config/**/('a.b', 'x', true)"), "not read: assume the worst");
+        assertTrue(setsConfig("SELECT 'İ', set_config('a.b', 'x', false)"), "one case fold, same indexes");
+        assertTrue(setsConfig("UPDATE pg_settings SET setting = 'x' WHERE name = 'search_path'"));
+        assertTrue(setsConfig("SELECT 'set_config', current_setting('a.b')"), "a mere mention costs a reset, no more");
+        assertFalse(setsConfig("SELECT name, setting FROM pg_settings"));
         assertFalse(setsConfig("SELECT 1"));
     }
 
@@ -183,7 +204,7 @@ class SqlCommandTest {
     }
 
     private static List<SqlCommand> statements(String sql) {
-        return onQuery(sql, SqlCommand::statementsChangingSettings);
+        return onQuery(sql, (frame, start) -> SqlCommand.statementsMentioningSet(frame, start, false));
     }
 
     private static boolean laterPrepare(String sql) {

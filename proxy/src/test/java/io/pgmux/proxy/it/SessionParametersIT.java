@@ -13,10 +13,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -171,13 +169,13 @@ class SessionParametersIT {
             assertEquals("LATIN1", latin1.parameters().get("client_encoding"));
             assertEquals("UTF8", utf8.parameters().get("client_encoding"));
             // when: each inserts a non-ASCII value in its own encoding, taking turns on one server
-            TestSql.assertOk(queryBytes(latin1, "INSERT INTO sessparam_text (v) VALUES ('é')", StandardCharsets.ISO_8859_1));
-            TestSql.assertOk(queryBytes(utf8, "INSERT INTO sessparam_text (v) VALUES ('ü')", StandardCharsets.UTF_8));
+            TestSql.assertOk(TestSql.queryInCharset(latin1, "INSERT INTO sessparam_text (v) VALUES ('é')", StandardCharsets.ISO_8859_1));
+            TestSql.assertOk(TestSql.queryInCharset(utf8, "INSERT INTO sessparam_text (v) VALUES ('ü')", StandardCharsets.UTF_8));
             for (int i = 0; i < 3; i++) {
                 // then: each reads both values back in its own encoding
                 String select = "SELECT string_agg(v, '' ORDER BY id), string_agg(ascii(v)::text, ',' ORDER BY id) FROM sessparam_text";
-                List<Reply> fromLatin1 = queryBytes(latin1, select, StandardCharsets.ISO_8859_1);
-                List<Reply> fromUtf8 = queryBytes(utf8, select, StandardCharsets.UTF_8);
+                List<Reply> fromLatin1 = TestSql.queryInCharset(latin1, select, StandardCharsets.ISO_8859_1);
+                List<Reply> fromUtf8 = TestSql.queryInCharset(utf8, select, StandardCharsets.UTF_8);
                 assertArrayEquals("éü".getBytes(StandardCharsets.ISO_8859_1), firstColumnBytes(fromLatin1), "round " + i);
                 assertArrayEquals("éü".getBytes(StandardCharsets.UTF_8), firstColumnBytes(fromUtf8), "round " + i);
                 assertEquals("233,252", row(fromLatin1).get(1), "the server stored the characters, not the bytes");
@@ -445,18 +443,6 @@ class SessionParametersIT {
 
     private static int offsetOf(String zone) {
         return ZoneId.of(zone).getRules().getOffset(Instant.now()).getTotalSeconds();
-    }
-
-    /** A simple query whose text is encoded in {@code charset}, as a client in that encoding sends it. */
-    private static List<Reply> queryBytes(RawClient client, String sql, Charset charset) throws IOException {
-        byte[] text = sql.getBytes(charset);
-        ByteArrayOutputStream frame = new ByteArrayOutputStream();
-        frame.write(Frontend.QUERY);
-        frame.writeBytes(ByteBuffer.allocate(4).putInt(4 + text.length + 1).array());
-        frame.writeBytes(text);
-        frame.write(0);
-        client.sendRaw(frame.toByteArray()).flush();
-        return client.readUntilReady();
     }
 
     /** The first column of the first DataRow, as the bytes on the wire. */

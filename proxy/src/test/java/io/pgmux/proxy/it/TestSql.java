@@ -1,6 +1,7 @@
 package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.Backend;
+import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.CancelRequest;
 import io.pgmux.protocol.message.ErrorResponse;
@@ -8,7 +9,10 @@ import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -128,5 +132,17 @@ final class TestSql {
     static int backendsInState(String user, String state) {
         return Integer.parseInt(direct("SELECT count(*) FROM pg_stat_activity WHERE usename = '" + user
                 + "' AND state = '" + state + "'"));
+    }
+
+    /** A simple query whose text is encoded in {@code charset}, as a client in that encoding sends it. */
+    static List<Reply> queryInCharset(RawClient client, String sql, Charset charset) throws IOException {
+        byte[] text = sql.getBytes(charset);
+        ByteArrayOutputStream frame = new ByteArrayOutputStream();
+        frame.write(Frontend.QUERY);
+        frame.writeBytes(ByteBuffer.allocate(4).putInt(4 + text.length + 1).array());
+        frame.writeBytes(text);
+        frame.write(0);
+        client.sendRaw(frame.toByteArray()).flush();
+        return client.readUntilReady();
     }
 }
