@@ -366,10 +366,14 @@ final class ServerLink {
             boolean backslashEscapes = "off".equalsIgnoreCase(events.clientSetting("standard_conforming_strings"));
             List<SqlCommand> multiStatement = SqlCommand.statementsMentioningSet(frame, sql, backslashEscapes);
             if (multiStatement != null) {
-                // The client keeps the SETs pgmux reads in it; the server is reset before others use it,
-                // in case the text held a change pgmux could not read.
                 attachment = new MultiStatementSettings(multiStatement.stream().map(this::followable).toList());
-                server.parameters().markUnknown();
+                // The client keeps the SETs pgmux reads in it. When there are some, or the text has a
+                // backslash (the one place where reading SQL depends on more than the text), the server
+                // is also reset before others use it, in case pgmux misread: an UPDATE ... SET costs nothing.
+                boolean setsSomething = multiStatement.stream().anyMatch(c -> c.changesSetting() || c.isUnfollowed());
+                if (setsSomething || SqlCommand.hasBackslash(frame, sql)) {
+                    server.parameters().markUnknown();
+                }
             }
             if (SqlCommand.maySetConfigForTheSession(frame, sql)) {
                 server.parameters().markUnknown();

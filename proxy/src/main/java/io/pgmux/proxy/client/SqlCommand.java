@@ -124,6 +124,12 @@ record SqlCommand(Kind kind, String name, String value) {
         return statements;
     }
 
+    /** Whether the null-terminated text at {@code start} has a backslash. */
+    static boolean hasBackslash(ByteBuf buf, int start) {
+        int end = buf.forEachByte(start, buf.writerIndex() - start, ByteProcessor.FIND_NUL);
+        return end > start && buf.forEachByte(start, end - start, b -> b != '\\') >= 0;
+    }
+
     /**
      * Whether the query may call {@code set_config(name, value, is_local)} with {@code is_local} other
      * than a literal true: a change of the session's settings that pgmux cannot follow (name and
