@@ -26,6 +26,7 @@ import static io.pgmux.proxy.it.TestSql.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A CancelRequest with a client's pgmux key cancels what that client runs now, on whatever server,
@@ -34,6 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  */
 class CancelIT {
     private static final String USER = "cancel_user";
+    private static final String SLEEPING = "SELECT count(*) > 0 FROM pg_stat_activity"
+            + " WHERE usename = '" + USER + "' AND state = 'active' AND query LIKE '%pg_sleep%'";
     private static Pgmux pgmux;
 
     @BeforeAll
@@ -119,7 +122,7 @@ class CancelIT {
                     try (Statement st = client.createStatement()) {
                         // when: each one's long query is cancelled
                         Future<?> sleeping = runner.submit(() -> st.execute("SELECT pg_sleep(30)"));
-                        awaitSleeping();
+                        awaitSleeping(sleeping);
                         st.cancel();
                         // then: it is cancelled, and the client goes on
                         assertCanceled(sleeping);
@@ -135,10 +138,24 @@ class CancelIT {
         }
     }
 
+    /** Waits until a backend of the test user runs pg_sleep; says how {@code query} ended if it ended first. */
+    private static void awaitSleeping(Future<?> query) {
+        TestSql.await("a pg_sleep of " + USER + " is running", () -> {
+            if (query.isDone()) {
+                try {
+                    query.get();
+                    fail("the query ended without being seen running");
+                } catch (ExecutionException | InterruptedException e) {
+                    fail("the query failed before it was seen running: " + e.getCause(), e);
+                }
+            }
+            return "t".equals(TestSql.direct(SLEEPING));
+        });
+    }
+
     /** Waits until a backend of the test user runs pg_sleep. */
     private static void awaitSleeping() {
-        TestSql.awaitDirect("a pg_sleep of " + USER + " is running", "SELECT count(*) > 0 FROM pg_stat_activity"
-                + " WHERE usename = '" + USER + "' AND state = 'active' AND query LIKE '%pg_sleep%'");
+        TestSql.awaitDirect("a pg_sleep of " + USER + " is running", SLEEPING);
     }
 
     private static void assertCanceled(Future<?> query) throws InterruptedException, java.util.concurrent.TimeoutException {
