@@ -140,11 +140,19 @@ record SqlCommand(Kind kind, String name, String value) {
         if (end < 0) {
             return false;
         }
-        if (containsIgnoringCase(buf, start, end, SET_CONFIG)) {
+        // Both words have an underscore: most texts have none, and are read once, fast.
+        boolean setConfig = false;
+        boolean pgSettings = false;
+        for (int underscore = buf.indexOf(start, end, (byte) '_'); underscore >= 0 && !setConfig;
+                underscore = buf.indexOf(underscore + 1, end, (byte) '_')) {
+            setConfig = matchesIgnoringCase(buf, underscore - 3, start, end, SET_CONFIG);
+            pgSettings |= matchesIgnoringCase(buf, underscore - 2, start, end, PG_SETTINGS);
+        }
+        if (setConfig) {
             return maySetConfigForTheSession(buf.toString(start, end - start, StandardCharsets.UTF_8));
         }
         // UPDATE pg_settings SET setting = ... is Postgres's other spelling of set_config
-        return containsIgnoringCase(buf, start, end, PG_SETTINGS) && containsIgnoringCase(buf, start, end, UPDATE);
+        return pgSettings && containsIgnoringCase(buf, start, end, UPDATE);
     }
 
     static boolean maySetConfigForTheSession(String sql) {
@@ -270,6 +278,19 @@ record SqlCommand(Kind kind, String name, String value) {
             }
         }
         return false;
+    }
+
+    /** Whether the lower-case ASCII {@code word} is at {@code at}, within [start, end), in either case. */
+    private static boolean matchesIgnoringCase(ByteBuf buf, int at, int start, int end, byte[] word) {
+        if (at < start || at + word.length > end) {
+            return false;
+        }
+        for (int j = 0; j < word.length; j++) {
+            if (toLowerAscii(buf.getByte(at + j)) != word[j]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether the lower-case ASCII {@code word} occurs in the bytes, ASCII letters compared in either case. */
