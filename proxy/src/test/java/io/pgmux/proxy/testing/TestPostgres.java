@@ -57,7 +57,8 @@ import java.util.stream.Stream;
  *       server log is {@code data/postgresql.log} and the unix socket is in {@code data/}.
  *   <li>Port: env {@code PGMUX_TEST_PG_PORT}, else a free one chosen below the kernel's ephemeral
  *       range (so that a restart does not find it taken by some client socket).
- *   <li>{@code max_connections = 400}; {@code fsync}, {@code synchronous_commit} and
+ *   <li>{@code max_connections = 400}, {@code max_prepared_transactions = 10} (PREPARE TRANSACTION
+ *       tests); {@code fsync}, {@code synchronous_commit} and
  *       {@code full_page_writes} off (a crash loses nothing a test needs); {@code TimeZone = UTC}.
  *   <li>Roles: {@value #SUPERUSER} (superuser, no password); {@value #MD5_USER} (secret stored as an
  *       md5 hash, must log in with md5); {@value #SCRAM_USER} (SCRAM secret, scram-sha-256);
@@ -260,6 +261,7 @@ public final class TestPostgres {
                     port = %d
                     unix_socket_directories = '%s'
                     max_connections = 400
+                    max_prepared_transactions = 10
                     fsync = off
                     synchronous_commit = off
                     full_page_writes = off
