@@ -607,9 +607,16 @@ class PreparedStatementsIT {
             ok(client, "ROLLBACK");
             ok(client, "BEGIN");
             assertEquals(List.of(), statementsOfHeldServer(client));
-            // PREPARE TRANSACTION is not a PREPARE: the server answers it (prepared transactions are off)
-            List<Reply> twoPhase = client.query("PREPARE TRANSACTION 'prep_tx'");
-            assertEquals("55000", sqlState(twoPhase));
+            // PREPARE TRANSACTION is not a PREPARE: it reaches the server, which prepares the transaction
+            try {
+                List<Reply> twoPhase = client.query("PREPARE TRANSACTION 'prep_tx'");
+                assertEquals("CZ", types(twoPhase));
+                assertEquals("1", TestSql.direct("SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'prep_tx'"));
+            } finally {
+                if ("1".equals(TestSql.direct("SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'prep_tx'"))) {
+                    TestPostgres.get().execute("ROLLBACK PREPARED 'prep_tx'");
+                }
+            }
         }
     }
 
