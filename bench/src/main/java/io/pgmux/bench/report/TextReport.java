@@ -48,11 +48,7 @@ public final class TextReport {
             }
             List<String> cells = new ArrayList<>(List.of(row.workload().label(), row.target()));
             if (!row.ran()) {
-                cells.add("skipped");
-                while (cells.size() < columns.size()) {
-                    cells.add("");
-                }
-                table.row(cells.toArray(String[]::new));
+                table.row(skipped(cells, columns.size()));
                 continue;
             }
             cells.add(Double.isNaN(row.tps()) ? "failed" : Format.count(row.tps()));
@@ -72,6 +68,15 @@ public final class TextReport {
         return table;
     }
 
+    /** A row for a target that did not run: "skipped", then empty cells. */
+    private static String[] skipped(List<String> cells, int columns) {
+        cells.add("skipped");
+        while (cells.size() < columns) {
+            cells.add("");
+        }
+        return cells.toArray(String[]::new);
+    }
+
     static TextTable connectionTable(Summary summary, List<String> refs) {
         List<String> columns = new ArrayList<>(List.of("<workload", "<target", "ready", "all ready s",
                 "p50 ms", "p99 ms", "max ms", "rss MB", "KB/client"));
@@ -85,11 +90,7 @@ public final class TextReport {
             }
             List<String> cells = new ArrayList<>(List.of(row.workload().label(), row.target()));
             if (!row.ran()) {
-                cells.add("skipped");
-                while (cells.size() < columns.size()) {
-                    cells.add("");
-                }
-                table.row(cells.toArray(String[]::new));
+                table.row(skipped(cells, columns.size()));
                 continue;
             }
             boolean storm = kind == Kind.STORM;

@@ -108,12 +108,10 @@ final class Shows {
                 "avg_sent", "avg_xact_time", "avg_query_time", "avg_wait_time", "avg_client_parse_count",
                 "avg_server_parse_count", "avg_bind_count");
         statsByDatabase(control).forEach((db, s) -> {
-            PoolStats.Totals t = s.totals;
-            Averages a = new Averages(s.period);
-            table.row(db, t.serverAssignments(), t.transactions(), t.queries(), t.bytesReceived(), t.bytesSent(),
-                    t.transactionMicros(), t.queryMicros(), t.waitMicros(), t.clientParses(), t.serverParses(), t.binds(),
-                    a.serverAssignments, a.transactions, a.queries, a.received, a.sent, a.transactionTime, a.queryTime,
-                    a.waitTime, a.clientParses, a.serverParses, a.binds);
+            List<Object> row = new ArrayList<>(List.of(db));
+            row.addAll(totalCells(s.totals));
+            row.addAll(averageCells(s.period));
+            table.row(row.toArray());
         });
         return table;
     }
@@ -123,9 +121,9 @@ final class Shows {
                 "query_count", "bytes_received", "bytes_sent", "xact_time", "query_time", "wait_time",
                 "client_parse_count", "server_parse_count", "bind_count");
         statsByDatabase(control).forEach((db, s) -> {
-            PoolStats.Totals t = s.totals;
-            table.row(db, t.serverAssignments(), t.transactions(), t.queries(), t.bytesReceived(), t.bytesSent(),
-                    t.transactionMicros(), t.queryMicros(), t.waitMicros(), t.clientParses(), t.serverParses(), t.binds());
+            List<Object> row = new ArrayList<>(List.of(db));
+            row.addAll(totalCells(s.totals));
+            table.row(row.toArray());
         });
         return table;
     }
@@ -135,11 +133,17 @@ final class Shows {
                 "query_count", "bytes_received", "bytes_sent", "xact_time", "query_time", "wait_time",
                 "avg_client_parse_count", "avg_server_parse_count", "avg_bind_count");
         statsByDatabase(control).forEach((db, s) -> {
-            Averages a = new Averages(s.period);
-            table.row(db, a.serverAssignments, a.transactions, a.queries, a.received, a.sent, a.transactionTime,
-                    a.queryTime, a.waitTime, a.clientParses, a.serverParses, a.binds);
+            List<Object> row = new ArrayList<>(List.of(db));
+            row.addAll(averageCells(s.period));
+            table.row(row.toArray());
         });
         return table;
+    }
+
+    /** The counters of SHOW STATS_TOTALS, in PgBouncer's column order (SHOW STATS starts with them too). */
+    private static List<Object> totalCells(PoolStats.Totals t) {
+        return List.of(t.serverAssignments(), t.transactions(), t.queries(), t.bytesReceived(), t.bytesSent(),
+                t.transactionMicros(), t.queryMicros(), t.waitMicros(), t.clientParses(), t.serverParses(), t.binds());
     }
 
     static ResultTable databases(Control control) {
@@ -318,39 +322,23 @@ final class Shows {
         return byDb;
     }
 
-    /** PgBouncer's averages over the last stats period: rates per second and mean times in microseconds. */
-    private static final class Averages {
-        final long serverAssignments;
-        final long transactions;
-        final long queries;
-        final long received;
-        final long sent;
-        final long transactionTime;
-        final long queryTime;
-        final long waitTime;
-        final long clientParses;
-        final long serverParses;
-        final long binds;
+    /**
+     * The per-second rates and average times of the last stats period, in PgBouncer's column order
+     * of SHOW STATS_AVERAGES (SHOW STATS ends with them).
+     */
+    private static List<Object> averageCells(PoolStats.Period period) {
+        PoolStats.Totals d = period.delta();
+        long micros = period.micros();
+        return List.of(perSecond(d.serverAssignments(), micros), perSecond(d.transactions(), micros),
+                perSecond(d.queries(), micros), perSecond(d.bytesReceived(), micros), perSecond(d.bytesSent(), micros),
+                d.transactions() > 0 ? d.transactionMicros() / d.transactions() : 0,
+                d.queries() > 0 ? d.queryMicros() / d.queries() : 0,
+                d.waits() > 0 ? d.waitMicros() / d.waits() : 0,
+                perSecond(d.clientParses(), micros), perSecond(d.serverParses(), micros), perSecond(d.binds(), micros));
+    }
 
-        Averages(PoolStats.Period period) {
-            PoolStats.Totals d = period.delta();
-            long micros = period.micros();
-            serverAssignments = perSecond(d.serverAssignments(), micros);
-            transactions = perSecond(d.transactions(), micros);
-            queries = perSecond(d.queries(), micros);
-            received = perSecond(d.bytesReceived(), micros);
-            sent = perSecond(d.bytesSent(), micros);
-            transactionTime = d.transactions() > 0 ? d.transactionMicros() / d.transactions() : 0;
-            queryTime = d.queries() > 0 ? d.queryMicros() / d.queries() : 0;
-            waitTime = d.waits() > 0 ? d.waitMicros() / d.waits() : 0;
-            clientParses = perSecond(d.clientParses(), micros);
-            serverParses = perSecond(d.serverParses(), micros);
-            binds = perSecond(d.binds(), micros);
-        }
-
-        private static long perSecond(long count, long micros) {
-            return micros <= 0 ? 0 : count * 1_000_000 / micros;
-        }
+    private static long perSecond(long count, long micros) {
+        return micros <= 0 ? 0 : count * 1_000_000 / micros;
     }
 
     /** The wall-clock time of a {@link System#nanoTime()} reading. */

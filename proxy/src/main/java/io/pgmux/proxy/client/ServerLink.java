@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -87,6 +88,8 @@ final class ServerLink {
     private final Outbox toServer;
     private final ByteBufAllocator alloc;
     private final Events events;
+    /** Whether the client's plain strings take backslash escapes; asked only when pgmux reads a query's text. */
+    private final BooleanSupplier backslashEscapes = this::clientStringsTakeBackslashEscapes;
     private final ReplyQueue replies;
     /** Client messages that wait for an earlier outcome before they can be rewritten and sent, in order. */
     private final ArrayDeque<ByteBuf> stalled = new ArrayDeque<>(2);
@@ -363,7 +366,6 @@ final class ServerLink {
         Object attachment = attachmentFor(command);
         if (statements.tracksSettings()) {
             int sql = frame.readerIndex() + Frames.HEADER_SIZE;
-            boolean backslashEscapes = "off".equalsIgnoreCase(events.clientSetting("standard_conforming_strings"));
             List<SqlCommand> multiStatement = SqlCommand.statementsMentioningSet(frame, sql, backslashEscapes);
             if (multiStatement != null) {
                 attachment = new MultiStatementSettings(multiStatement.stream().map(this::followable).toList());
@@ -443,6 +445,10 @@ final class ServerLink {
             return new DiscardAll(statements.client().nextGeneration());
         }
         return (command.changesSetting() || command.isUnfollowed()) && statements.tracksSettings() ? followable(command) : null;
+    }
+
+    private boolean clientStringsTakeBackslashEscapes() {
+        return "off".equalsIgnoreCase(events.clientSetting("standard_conforming_strings"));
     }
 
     /**

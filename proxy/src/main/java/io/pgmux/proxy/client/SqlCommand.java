@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * The few SQL commands pgmux must recognise, when one makes up a whole query: {@code DEALLOCATE},
@@ -105,15 +106,16 @@ record SqlCommand(Kind kind, String name, String value) {
      * query is one statement or does not mention the word, so that only such queries are decoded.
      * Empty statements ({@code ;;}) are left out: the server completes nothing for them.
      *
-     * @param backslashEscapes whether {@code \} escapes in plain '...' strings ({@code standard_conforming_strings} off)
+     * @param backslashEscapes whether {@code \} escapes in plain '...' strings ({@code standard_conforming_strings}
+     *                         off): asked only for a text that is decoded
      */
-    static List<SqlCommand> statementsMentioningSet(ByteBuf buf, int start, boolean backslashEscapes) {
+    static List<SqlCommand> statementsMentioningSet(ByteBuf buf, int start, BooleanSupplier backslashEscapes) {
         int end = buf.forEachByte(start, buf.writerIndex() - start, ByteProcessor.FIND_NUL);
         if (end < 0 || !hasTextAfterASemicolon(buf, start, end) || !containsIgnoringCase(buf, start, end, KEYWORDS[2])) {
             return null;
         }
         String sql = buf.toString(start, end - start, StandardCharsets.UTF_8);
-        List<Integer> starts = statementStarts(sql, backslashEscapes);
+        List<Integer> starts = statementStarts(sql, backslashEscapes.getAsBoolean());
         List<SqlCommand> statements = new ArrayList<>(starts.size());
         for (int i = 0; i < starts.size(); i++) {
             String statement = sql.substring(starts.get(i), i + 1 < starts.size() ? starts.get(i + 1) - 1 : sql.length());

@@ -204,7 +204,7 @@ class SqlCommandTest {
     }
 
     private static List<SqlCommand> statements(String sql) {
-        return onQuery(sql, (frame, start) -> SqlCommand.statementsMentioningSet(frame, start, false));
+        return onQuery(sql, (frame, start) -> SqlCommand.statementsMentioningSet(frame, start, () -> false));
     }
 
     private static boolean laterPrepare(String sql) {

@@ -65,7 +65,7 @@ class BackpressureIT {
             long peak = baseline;
             long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS);
             for (int i = 0; System.nanoTime() - end < 0; i++) {
-                assertEquals(i, queryInt(other, "SELECT " + i));
+                assertEquals(i, TestSql.intScalar(other, "SELECT " + i));
                 peak = Math.max(peak, nettyMemory());
                 Thread.sleep(20);
             }
@@ -115,13 +115,6 @@ class BackpressureIT {
              ResultSet rs = st.executeQuery("SELECT wait_event FROM pg_stat_activity WHERE state = 'active'"
                      + " AND query LIKE '%" + MARKER + "%' AND pid <> pg_backend_pid()")) {
             return rs.next() ? rs.getString(1) : null;
-        }
-    }
-
-    private static int queryInt(Connection connection, String sql) throws SQLException {
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getInt(1);
         }
     }
 }

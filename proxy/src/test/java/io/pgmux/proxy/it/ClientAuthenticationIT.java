@@ -22,9 +22,7 @@ import org.postgresql.util.ServerErrorMessage;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,8 +102,8 @@ class ClientAuthenticationIT {
     @MethodSource("allowedLogins")
     void theRightPasswordLogsInAndRunsAQuery(String method, String user, String password) throws SQLException {
         try (Connection c = pgmuxByMethod.get(method).jdbc(user, password, Map.of())) {
-            assertEquals(user, queryString(c, "SELECT current_user"));
-            assertEquals("42", queryString(c, "SELECT 6 * 7"));
+            assertEquals(user, TestSql.scalar(c, "SELECT current_user"));
+            assertEquals("42", TestSql.scalar(c, "SELECT 6 * 7"));
         }
     }
 
@@ -146,7 +144,7 @@ class ClientAuthenticationIT {
         assertEquals("md5", describeAuthenticationRequest(md5, MD5_USER));
         assertEquals("sasl [SCRAM-SHA-256]", describeAuthenticationRequest(md5, SCRAM_USER));
         try (Connection c = md5.jdbc(SCRAM_USER, SCRAM_PASSWORD, Map.of())) {
-            assertEquals(SCRAM_USER, queryString(c, "SELECT current_user"));
+            assertEquals(SCRAM_USER, TestSql.scalar(c, "SELECT current_user"));
         }
     }
 
@@ -164,8 +162,8 @@ class ClientAuthenticationIT {
 
         try (Connection none = trust.jdbc(PLAIN_USER, null, Map.of());
              Connection wrong = trust.jdbc(SCRAM_USER, "not-the-password", Map.of())) {
-            assertEquals(PLAIN_USER, queryString(none, "SELECT current_user"));
-            assertEquals(SCRAM_USER, queryString(wrong, "SELECT current_user"));
+            assertEquals(PLAIN_USER, TestSql.scalar(none, "SELECT current_user"));
+            assertEquals(SCRAM_USER, TestSql.scalar(wrong, "SELECT current_user"));
         }
     }
 
@@ -186,7 +184,7 @@ class ClientAuthenticationIT {
         Pgmux pgmux = pgmuxByMethod.get(method);
 
         try (Connection c = pgmux.jdbc(ENV_USER, ENV_PASSWORD, Map.of())) {
-            assertEquals(ENV_USER, queryString(c, "SELECT current_user"));
+            assertEquals(ENV_USER, TestSql.scalar(c, "SELECT current_user"));
         }
         assertPasswordFailed(ENV_USER, assertThrows(PSQLException.class,
                 () -> pgmux.jdbc(ENV_USER, "${" + ENV_VARIABLE + "}", Map.of()).close()));
@@ -275,12 +273,5 @@ class ClientAuthenticationIT {
         assertEquals("FATAL", error.getSeverity());
         assertEquals("28P01", error.getSQLState());
         assertEquals("password authentication failed for user \"" + user + "\"", error.getMessage());
-    }
-
-    private static String queryString(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            assertTrue(rs.next(), sql);
-            return rs.getString(1);
-        }
     }
 }

@@ -15,9 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -61,14 +59,14 @@ class CommandLineIT {
 
             // when a client connects and runs a query
             try (Connection client = connect(port)) {
-                assertEquals(USER + " 42", queryString(client, "SELECT current_user || ' ' || 6 * 7"));
+                assertEquals(USER + " 42", TestSql.scalar(client, "SELECT current_user || ' ' || 6 * 7"));
 
                 // then SIGTERM stops pgmux with exit status 0, ending the idle client's session
                 // (sent through the handle: Process.destroy() would also close our end of the output)
                 pgmux.toHandle().destroy();
                 assertTrue(pgmux.waitFor(30, TimeUnit.SECONDS), "pgmux still running 30 s after SIGTERM");
                 assertEquals(0, pgmux.exitValue(), output::text);
-                assertThrows(SQLException.class, () -> queryString(client, "SELECT 1"));
+                assertThrows(SQLException.class, () -> TestSql.scalar(client, "SELECT 1"));
             }
             assertTrue(output.awaitLine("pgmux stopped"), output::text);
             assertFalse(accepts(port), "nothing listens on " + port + " any more");
@@ -198,13 +196,6 @@ class CommandLineIT {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static String queryString(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            assertTrue(rs.next(), sql);
-            return rs.getString(1);
         }
     }
 }

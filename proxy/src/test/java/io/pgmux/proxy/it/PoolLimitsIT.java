@@ -9,20 +9,17 @@ import org.junit.jupiter.api.Test;
 import org.postgresql.util.PSQLException;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static io.pgmux.proxy.testing.TestPostgres.DATABASE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,11 +53,11 @@ class PoolLimitsIT {
              Connection waiter = pgmux.jdbc(WAIT_USER)) {
             // given the pool's only server held in an open transaction
             holder.setAutoCommit(false);
-            assertEquals(1, queryInt(holder, "SELECT 1"));
+            assertEquals(1, TestSql.intScalar(holder, "SELECT 1"));
 
             // when another client needs a server
             long started = System.nanoTime();
-            PSQLException e = assertThrows(PSQLException.class, () -> queryInt(waiter, "SELECT 2"));
+            PSQLException e = assertThrows(PSQLException.class, () -> TestSql.intScalar(waiter, "SELECT 2"));
             long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
             // then it gets an error, not before the timeout, and is still connected
@@ -74,7 +71,7 @@ class PoolLimitsIT {
 
             // and once the holder commits, the same client is served
             holder.commit();
-            assertEquals(3, queryInt(waiter, "SELECT 3"));
+            assertEquals(3, TestSql.intScalar(waiter, "SELECT 3"));
         }
     }
 
@@ -91,7 +88,7 @@ class PoolLimitsIT {
                 connections.add(pgmux.jdbc(FIFO_USER));
             }
             holder.setAutoCommit(false);
-            queryInt(holder, "SELECT 1");
+            TestSql.intScalar(holder, "SELECT 1");
 
             // when they queue for it one after the other
             List<Future<Integer>> inserts = new ArrayList<>();
@@ -99,7 +96,7 @@ class PoolLimitsIT {
                 Connection connection = connections.get(client - 1);
                 int id = client;
                 inserts.add(threads.submit(() -> update(connection, "INSERT INTO limits_fifo_order (client) VALUES (" + id + ")")));
-                awaitTrue("client " + client + " queued", () -> pool(pgmux, FIFO_USER).waiting() == id);
+                TestSql.await("client " + client + " queued", () -> pool(pgmux, FIFO_USER).waiting() == id);
             }
             holder.commit();
 
@@ -134,15 +131,15 @@ class PoolLimitsIT {
 
                 // the first three work on
                 for (int i = 0; i < admitted.size(); i++) {
-                    assertEquals(i, queryInt(admitted.get(i), "SELECT " + i));
+                    assertEquals(i, TestSql.intScalar(admitted.get(i), "SELECT " + i));
                 }
 
                 // one leaves, and a newcomer takes its place
                 admitted.remove(0).close();
-                awaitTrue("pgmux saw the client leave", () -> pgmux.server().sessions().connectedCount() == 2);
+                TestSql.await("pgmux saw the client leave", () -> pgmux.server().sessions().connectedCount() == 2);
                 Connection newcomer = pgmux.jdbc(CLIENTS_USER);
                 admitted.add(newcomer);
-                assertEquals(7, queryInt(newcomer, "SELECT 7"));
+                assertEquals(7, TestSql.intScalar(newcomer, "SELECT 7"));
             } finally {
                 for (Connection connection : admitted) {
                     connection.close();
@@ -159,10 +156,10 @@ class PoolLimitsIT {
                 + "databases:\n  limits_small:\n    dbname: " + DATABASE + "\n    pool_size: 2\n");
              ServerSampler sampler = new ServerSampler(DATABASE, DB_SIZE_USER)) {
             List<Integer> done = runConcurrently(clients, client -> {
-                try (Connection c = connect(pgmux, "limits_small", DB_SIZE_USER)) {
+                try (Connection c = pgmux.jdbcTo("limits_small", DB_SIZE_USER)) {
                     c.setAutoCommit(false);
                     for (int t = 0; t < 5; t++) {
-                        queryInt(c, "SELECT 1 FROM pg_sleep(0.02)");
+                        TestSql.intScalar(c, "SELECT 1 FROM pg_sleep(0.02)");
                         c.commit();
                     }
                     return 5;
@@ -184,7 +181,7 @@ class PoolLimitsIT {
              ServerSampler sampler = new ServerSampler(DATABASE, STORM_USER)) {
             List<Integer> results = runConcurrently(clients, client -> {
                 try (Connection c = pgmux.jdbc(STORM_USER)) {
-                    return queryInt(c, "SELECT " + client + " FROM pg_sleep(0.01)");
+                    return TestSql.intScalar(c, "SELECT " + client + " FROM pg_sleep(0.01)");
                 }
             });
 
@@ -193,7 +190,7 @@ class PoolLimitsIT {
             }
             assertTrue(sampler.max() <= poolSize, "pool_size " + poolSize + ", but Postgres saw " + sampler.max());
             assertTrue(Pgmux.serverConnections(DATABASE, STORM_USER) <= poolSize);
-            awaitTrue("every server is back in the pool", () -> pool(pgmux, STORM_USER).activeServers() == 0);
+            TestSql.await("every server is back in the pool", () -> pool(pgmux, STORM_USER).activeServers() == 0);
             PoolCounts counts = pool(pgmux, STORM_USER);
             assertEquals(0, counts.waiting());
             assertTrue(counts.idleServers() >= 1 && counts.idleServers() <= poolSize, counts::toString);
@@ -244,32 +241,6 @@ class PoolLimitsIT {
             }
         }
         return clients;
-    }
-
-    private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
-
-    private static Connection connect(Pgmux pgmux, String database, String user) throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        props.setProperty("prepareThreshold", "0");
-        props.setProperty("connectTimeout", "10");
-        props.setProperty("socketTimeout", "60");
-        return DriverManager.getConnection(pgmux.jdbcUrl(database), props);
-    }
-
-    private static int queryInt(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            assertTrue(rs.next(), sql);
-            return rs.getInt(1);
-        }
     }
 
     private static int update(Connection c, String sql) throws SQLException {

@@ -13,11 +13,7 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.Properties;
 import java.util.stream.Stream;
 
 import static io.pgmux.proxy.testing.TestPostgres.CLEARTEXT_PASSWORD;
@@ -88,31 +84,31 @@ class ServerAuthenticationIT {
     @ParameterizedTest
     @MethodSource("serverUsers")
     void aClientLogsInToTheServerAsItselfWithThePasswordUnderUsers(String user) throws SQLException {
-        try (Connection c = connect(DATABASE, user)) {
-            assertEquals(user, queryString(c, "SELECT current_user"));
-            assertEquals(DATABASE, queryString(c, "SELECT current_database()"));
+        try (Connection c = pgmux.jdbcTo(DATABASE, user)) {
+            assertEquals(user, TestSql.scalar(c, "SELECT current_user"));
+            assertEquals(DATABASE, TestSql.scalar(c, "SELECT current_database()"));
         }
     }
 
     @ParameterizedTest
     @MethodSource("serverUsers")
     void aDatabaseWithItsOwnUserAndPasswordLogsEveryClientInAsThatUser(String user) throws SQLException {
-        try (Connection c = connect("sauth_as_" + user, CLIENT)) {
-            assertEquals(user, queryString(c, "SELECT session_user"));
-            assertEquals(DATABASE, queryString(c, "SELECT current_database()"));
+        try (Connection c = pgmux.jdbcTo("sauth_as_" + user, CLIENT)) {
+            assertEquals(user, TestSql.scalar(c, "SELECT session_user"));
+            assertEquals(DATABASE, TestSql.scalar(c, "SELECT current_database()"));
         }
     }
 
     @Test
     void anMd5SecretLogsInToAServerThatAsksForMd5() throws SQLException {
-        try (Connection c = connect(MD5_SECRET_DB, CLIENT)) {
-            assertEquals(MD5_USER, queryString(c, "SELECT session_user"));
+        try (Connection c = pgmux.jdbcTo(MD5_SECRET_DB, CLIENT)) {
+            assertEquals(MD5_USER, TestSql.scalar(c, "SELECT session_user"));
         }
     }
 
     @Test
     void anMd5SecretCannotAnswerScramAndTheClientIsToldWhy() {
-        ServerErrorMessage error = serverError(() -> connect(MD5_SECRET_FOR_SCRAM_DB, CLIENT));
+        ServerErrorMessage error = serverError(() -> pgmux.jdbcTo(MD5_SECRET_FOR_SCRAM_DB, CLIENT));
 
         assertEquals("FATAL", error.getSeverity());
         assertEquals("28P01", error.getSQLState());
@@ -124,8 +120,8 @@ class ServerAuthenticationIT {
     void aWrongServerPasswordReachesTheClientAsPostgresSentItAndOtherPoolsGoOn() throws SQLException {
         ServerErrorMessage direct = serverError(() -> TestPostgres.get().connect(DATABASE, MD5_USER, "not-" + MD5_PASSWORD));
 
-        ServerErrorMessage first = serverError(() -> connect(WRONG_PASSWORD_DB, CLIENT));
-        ServerErrorMessage again = serverError(() -> connect(WRONG_PASSWORD_DB, CLIENT));
+        ServerErrorMessage first = serverError(() -> pgmux.jdbcTo(WRONG_PASSWORD_DB, CLIENT));
+        ServerErrorMessage again = serverError(() -> pgmux.jdbcTo(WRONG_PASSWORD_DB, CLIENT));
 
         for (ServerErrorMessage viaPgmux : new ServerErrorMessage[] {first, again}) {
             assertEquals("FATAL", viaPgmux.getSeverity());
@@ -133,10 +129,10 @@ class ServerAuthenticationIT {
             assertEquals("password authentication failed for user \"" + MD5_USER + "\"", viaPgmux.getMessage());
             assertEquals(direct.getMessage(), viaPgmux.getMessage());
         }
-        try (Connection other = connect("sauth_as_" + MD5_USER, CLIENT);
-             Connection upstream = connect(DATABASE, SCRAM_USER)) {
-            assertEquals(MD5_USER, queryString(other, "SELECT session_user"));
-            assertEquals(SCRAM_USER, queryString(upstream, "SELECT session_user"));
+        try (Connection other = pgmux.jdbcTo("sauth_as_" + MD5_USER, CLIENT);
+             Connection upstream = pgmux.jdbcTo(DATABASE, SCRAM_USER)) {
+            assertEquals(MD5_USER, TestSql.scalar(other, "SELECT session_user"));
+            assertEquals(SCRAM_USER, TestSql.scalar(upstream, "SELECT session_user"));
         }
     }
 
@@ -144,8 +140,8 @@ class ServerAuthenticationIT {
     void aDatabaseMissingOnTheServerReachesTheClientAsPostgresSentIt() {
         ServerErrorMessage direct = serverError(() -> TestPostgres.get().connect(NOT_ON_SERVER, SCRAM_USER, SCRAM_PASSWORD));
 
-        ServerErrorMessage listed = serverError(() -> connect(MISSING_DB, CLIENT));
-        ServerErrorMessage upstream = serverError(() -> connect(NOT_ON_SERVER, SCRAM_USER));
+        ServerErrorMessage listed = serverError(() -> pgmux.jdbcTo(MISSING_DB, CLIENT));
+        ServerErrorMessage upstream = serverError(() -> pgmux.jdbcTo(NOT_ON_SERVER, SCRAM_USER));
 
         assertEquals("3D000", direct.getSQLState());
         for (ServerErrorMessage viaPgmux : new ServerErrorMessage[] {listed, upstream}) {
@@ -165,22 +161,5 @@ class ServerAuthenticationIT {
         ServerErrorMessage error = e.getServerErrorMessage();
         assertNotNull(error, () -> "not an error from the server: " + e);
         return error;
-    }
-
-    /** pgJDBC to pgmux's {@code database} as {@code user}, with no password (pgmux trusts clients here). */
-    private static Connection connect(String database, String user) throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        props.setProperty("prepareThreshold", "0");
-        props.setProperty("connectTimeout", "10");
-        props.setProperty("socketTimeout", "60");
-        return DriverManager.getConnection(pgmux.jdbcUrl(database), props);
-    }
-
-    private static String queryString(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            assertTrue(rs.next(), sql);
-            return rs.getString(1);
-        }
     }
 }

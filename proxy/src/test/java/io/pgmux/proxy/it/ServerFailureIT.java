@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static io.pgmux.proxy.testing.TestPostgres.DATABASE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -61,7 +60,7 @@ class ServerFailureIT {
         try (Pgmux pgmux = Pgmux.start(ONE_SERVER); Connection inTransaction = pgmux.jdbc(TX_USER)) {
             // given a client in a transaction
             inTransaction.setAutoCommit(false);
-            int pidBefore = queryInt(inTransaction, "SELECT pg_backend_pid()");
+            int pidBefore = TestSql.intScalar(inTransaction, "SELECT pg_backend_pid()");
 
             // when Postgres restarts
             try {
@@ -71,14 +70,14 @@ class ServerFailureIT {
             }
 
             // then its transaction is gone with an error saying so
-            SQLException e = assertThrows(SQLException.class, () -> queryInt(inTransaction, "SELECT 1"));
+            SQLException e = assertThrows(SQLException.class, () -> TestSql.intScalar(inTransaction, "SELECT 1"));
             assertTrue(Set.of("57P01", "08006").contains(e.getSQLState()), () -> e.getSQLState() + " " + e.getMessage());
 
             // and it can reconnect and work
             try (Connection again = pgmux.jdbc(TX_USER)) {
                 again.setAutoCommit(false);
-                int pidAfter = queryInt(again, "SELECT pg_backend_pid()");
-                assertEquals(pidAfter, queryInt(again, "SELECT pg_backend_pid()"));
+                int pidAfter = TestSql.intScalar(again, "SELECT pg_backend_pid()");
+                assertEquals(pidAfter, TestSql.intScalar(again, "SELECT pg_backend_pid()"));
                 again.commit();
                 assertNotEquals(pidBefore, pidAfter);
             }
@@ -89,7 +88,7 @@ class ServerFailureIT {
     void anIdleClientGoesOnAfterARestartWithoutReconnectingAndThePoolReplacesItsServers() throws Exception {
         try (Pgmux pgmux = Pgmux.start(ONE_SERVER); Connection idle = pgmux.jdbc(IDLE_USER)) {
             // given an idle client (holding no server) and the pool's server
-            int pidBefore = queryInt(idle, "SELECT pg_backend_pid()");
+            int pidBefore = TestSql.intScalar(idle, "SELECT pg_backend_pid()");
             Timestamp startedBefore = queryTimestamp(idle, "SELECT pg_postmaster_start_time()");
 
             // when Postgres restarts
@@ -98,14 +97,14 @@ class ServerFailureIT {
             } finally {
                 ensureRunning();
             }
-            awaitTrue("pgmux dropped the servers Postgres closed", () -> isEmpty(pool(pgmux, IDLE_USER)));
+            TestSql.await("pgmux dropped the servers Postgres closed", () -> isEmpty(pool(pgmux, IDLE_USER)));
 
             // then the same connection goes on, served by the new Postgres
             Timestamp startedAfter = queryTimestamp(idle, "SELECT pg_postmaster_start_time()");
             assertTrue(startedAfter.after(startedBefore), startedBefore + " then " + startedAfter);
-            int pidAfter = queryInt(idle, "SELECT pg_backend_pid()");
+            int pidAfter = TestSql.intScalar(idle, "SELECT pg_backend_pid()");
             assertNotEquals(pidBefore, pidAfter);
-            awaitTrue("the new server is back in the pool", () -> pool(pgmux, IDLE_USER).idleServers() == 1);
+            TestSql.await("the new server is back in the pool", () -> pool(pgmux, IDLE_USER).idleServers() == 1);
             assertEquals(1, Pgmux.serverConnections(DATABASE, IDLE_USER));
         }
     }
@@ -128,7 +127,7 @@ class ServerFailureIT {
             // then once Postgres is back, new clients are served without restarting pgmux
             pg.start();
             try (Connection c = connectWhenServed(pgmux, DOWN_USER)) {
-                assertEquals(DOWN_USER, queryString(c, "SELECT current_user"));
+                assertEquals(DOWN_USER, TestSql.scalar(c, "SELECT current_user"));
             }
         } finally {
             ensureRunning();
@@ -142,14 +141,14 @@ class ServerFailureIT {
     void aLoggedInClientGetsAnErrorWhilePostgresIsDownAndGoesOnWhenItIsBack() throws Exception {
         try (Pgmux pgmux = Pgmux.start(ONE_SERVER + "server_login_retry: 1s\nserver_connect_timeout: 5s\n");
              Connection client = pgmux.jdbc(OUTAGE_USER)) {
-            assertEquals(1, queryInt(client, "SELECT 1"));
+            assertEquals(1, TestSql.intScalar(client, "SELECT 1"));
             try {
                 // given Postgres down
                 pg.stop();
-                awaitTrue("pgmux dropped the server Postgres closed", () -> isEmpty(pool(pgmux, OUTAGE_USER)));
+                TestSql.await("pgmux dropped the server Postgres closed", () -> isEmpty(pool(pgmux, OUTAGE_USER)));
 
                 // when the client sends a query, it gets an error and stays connected
-                PSQLException e = assertThrows(PSQLException.class, () -> queryInt(client, "SELECT 2"));
+                PSQLException e = assertThrows(PSQLException.class, () -> TestSql.intScalar(client, "SELECT 2"));
                 assertEquals("08006", e.getSQLState(), e::getMessage);
                 assertNotNull(e.getServerErrorMessage(), e::getMessage);
                 assertEquals("ERROR", e.getServerErrorMessage().getSeverity());
@@ -168,20 +167,20 @@ class ServerFailureIT {
     void aServerKilledWhileIdleInThePoolIsDroppedAndTheNextClientGetsAWorkingOne() throws Exception {
         try (Pgmux pgmux = Pgmux.start(ONE_SERVER); Connection client = pgmux.jdbc(KILLED_USER)) {
             // given one idle server in the pool
-            int pid = queryInt(client, "SELECT pg_backend_pid()");
-            awaitTrue("the server is back in the pool", () -> pool(pgmux, KILLED_USER).idleServers() == 1);
+            int pid = TestSql.intScalar(client, "SELECT pg_backend_pid()");
+            TestSql.await("the server is back in the pool", () -> pool(pgmux, KILLED_USER).idleServers() == 1);
 
             // when Postgres terminates it
             try (Connection direct = pg.connect(DATABASE, TestPostgres.SUPERUSER, null)) {
                 assertTrue(queryBoolean(direct, "SELECT pg_terminate_backend(" + pid + ", 10000)"));
             }
-            awaitTrue("pgmux dropped the terminated server", () -> isEmpty(pool(pgmux, KILLED_USER)));
+            TestSql.await("pgmux dropped the terminated server", () -> isEmpty(pool(pgmux, KILLED_USER)));
 
             // then the next query, and the next client, get a new server without an error
-            int newPid = queryInt(client, "SELECT pg_backend_pid()");
+            int newPid = TestSql.intScalar(client, "SELECT pg_backend_pid()");
             assertNotEquals(pid, newPid);
             try (Connection next = pgmux.jdbc(KILLED_USER)) {
-                assertEquals(KILLED_USER, queryString(next, "SELECT current_user"));
+                assertEquals(KILLED_USER, TestSql.scalar(next, "SELECT current_user"));
             }
         }
     }
@@ -221,7 +220,7 @@ class ServerFailureIT {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (true) {
             try {
-                return queryInt(c, sql);
+                return TestSql.intScalar(c, sql);
             } catch (SQLException e) {
                 if (!"08006".equals(e.getSQLState()) || System.nanoTime() - deadline > 0) {
                     throw e;
@@ -231,34 +230,10 @@ class ServerFailureIT {
         }
     }
 
-    private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
-
-    private static int queryInt(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            assertTrue(rs.next(), sql);
-            return rs.getInt(1);
-        }
-    }
-
     private static boolean queryBoolean(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             assertTrue(rs.next(), sql);
             return rs.getBoolean(1);
-        }
-    }
-
-    private static String queryString(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            assertTrue(rs.next(), sql);
-            return rs.getString(1);
         }
     }
 

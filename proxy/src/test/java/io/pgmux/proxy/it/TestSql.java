@@ -59,6 +59,10 @@ final class TestSql {
         }
     }
 
+    static int intScalar(Connection connection, String sql) throws SQLException {
+        return Integer.parseInt(scalar(connection, sql));
+    }
+
     static String scalar(Connection connection, String sql) throws SQLException {
         try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             assertTrue(rs.next(), "a row from " + sql);

@@ -120,6 +120,15 @@ public final class Pgmux implements AutoCloseable {
 
     /** pgJDBC through pgmux to the test database, with {@code prepareThreshold=0} unless overridden. */
     public Connection jdbc(String user, String password, Map<String, String> properties) throws SQLException {
+        return jdbcTo(TestPostgres.DATABASE, user, password, properties);
+    }
+
+    /** pgJDBC through pgmux to {@code database} as {@code user}, without a password. */
+    public Connection jdbcTo(String database, String user) throws SQLException {
+        return jdbcTo(database, user, null, Map.of());
+    }
+
+    private Connection jdbcTo(String database, String user, String password, Map<String, String> properties) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", user);
         if (password != null) {
@@ -129,7 +138,7 @@ public final class Pgmux implements AutoCloseable {
         props.setProperty("connectTimeout", "10");
         props.setProperty("socketTimeout", "60");
         props.putAll(properties);
-        return DriverManager.getConnection(jdbcUrl(TestPostgres.DATABASE), props);
+        return DriverManager.getConnection(jdbcUrl(database), props);
     }
 
     public Connection jdbc(String user) throws SQLException {
