@@ -192,6 +192,18 @@ class PoolRegistryTest {
         assertSame(carol, pools.pool("app", "carol").orElseThrow());
     }
 
+    @Test
+    void aReloadedMaxPoolsAppliesToTheNextNewPool() throws ConfigException {
+        PoolRegistry pools = registry("max_pools: 1\n");
+        joined(pools, "app", "alice");
+        assertEquals(new PoolJoin.TooManyPools(1), pools.join("app", "bob"));
+
+        pools.apply(ConfigLoader.parse("max_pools: 2\n", Map.of()));
+
+        joined(pools, "app", "bob");
+        assertEquals(new PoolJoin.TooManyPools(2), pools.join("app", "carol"));
+    }
+
     private static Pool joined(PoolRegistry pools, String database, String user) {
         PoolJoin join = pools.join(database, user);
         return assertInstanceOf(PoolJoin.Joined.class, join, join::toString).pool();
