@@ -29,6 +29,7 @@ import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
+import io.pgmux.proxy.pool.PoolJoin;
 import io.pgmux.proxy.pool.Waiter;
 import io.pgmux.proxy.prepared.ClientStatements;
 import org.slf4j.Logger;
@@ -401,24 +402,21 @@ public final class ClientSession implements Waiter {
             fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, e.getMessage()));
             return;
         }
-        boolean console = AdminConsole.isConsoleDatabase(database);
-        pool = console ? null : context.pools().pool(database, user).orElse(null);
-        if (pool == null && !console) {
-            fatal(ErrorResponse.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" does not exist")
-                    .withHint("pgmux serves the databases listed under \"databases\" in its config, and any database when \"upstream\" is set."));
+        // Only the question whether the database is served: its pool is made once the client has logged in.
+        if (!AdminConsole.isConsoleDatabase(database) && !context.pools().serves(database)) {
+            fatal(unknownDatabase());
             return;
-        }
-        if (pool != null) {
-            statements = new StatementContext(pool.settings().preparedStatements(), pool.settings().mode(),
-                    new ClientStatements(pool.statements()), pool.statements(), pool.settings().maxPreparedPerServer(),
-                    pool.settings().maxPreparedPerClient(), parameters.get("search_path"), statementCounts);
-            localReplies = new LocalReplies(statements, toClient, pool.stats(), channel.alloc());
         }
         context.sessions().assignCancelKey(this);
         log.info("c{} [{}] login from {}", id, poolName(), channel.remoteAddress());
         ClientAuthenticator authenticator = new ClientAuthenticator(context.config().clientAuth(), user, context.credentials());
         state = new Authenticating(authenticator);
         onAuthenticationStep(authenticator.start());
+    }
+
+    private ErrorResponse unknownDatabase() {
+        return ErrorResponse.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" does not exist")
+                .withHint("pgmux serves the databases listed under \"databases\" in its config, and any database when \"upstream\" is set.");
     }
 
     private static boolean isReplication(String value) {
@@ -459,12 +457,13 @@ public final class ClientSession implements Waiter {
      * server; otherwise a server checks them first, as Postgres would at startup.
      */
     private void afterAuthentication() {
-        if (pool == null) {
+        if (AdminConsole.isConsoleDatabase(database)) {
             openAdminConsole();
             return;
         }
-        pool.onClientJoined();
-        countedInPool = true;
+        if (!joinPool()) {
+            return;
+        }
         ServerParameters welcome = pool.welcomeParameters();
         boolean allKnown = welcome != null;
         for (Map.Entry<String, String> setting : Map.copyOf(parameters.values()).entrySet()) {
@@ -483,6 +482,34 @@ public final class ClientSession implements Waiter {
             return;
         }
         startWaiting(new ArrayList<>(), true);
+    }
+
+    /**
+     * Counts the client in the pool of its database and user, which is made now if it does not
+     * exist: only clients that logged in make pools. False after sending the FATAL error when there
+     * is none to join (max_pools reached, or the database left the config during the login).
+     */
+    private boolean joinPool() {
+        PoolJoin join = context.pools().join(database, user);
+        if (join instanceof PoolJoin.Joined joined) {
+            pool = joined.pool();
+            countedInPool = true;
+            statements = new StatementContext(pool.settings().preparedStatements(), pool.settings().mode(),
+                    new ClientStatements(pool.statements()), pool.statements(), pool.settings().maxPreparedPerServer(),
+                    pool.settings().maxPreparedPerClient(), parameters.get("search_path"), statementCounts);
+            localReplies = new LocalReplies(statements, toClient, pool.stats(), channel.alloc());
+            return true;
+        }
+        if (join instanceof PoolJoin.TooManyPools tooMany) {
+            log.info("c{} [{}] refused: pgmux has max_pools ({}) pools and none is unused", id, poolName(), tooMany.maxPools());
+            fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many pools: pgmux allows "
+                    + tooMany.maxPools() + " (max_pools), one per database and user, and every one is in use")
+                    .withHint("Raise max_pools, or have clients share fewer user names."));
+        } else {
+            log.info("c{} [{}] refused: the database is no longer served", id, poolName());
+            fatal(unknownDatabase());
+        }
+        return false;
     }
 
     private void openAdminConsole() {

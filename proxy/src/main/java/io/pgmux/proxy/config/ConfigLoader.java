@@ -138,6 +138,9 @@ public final class ConfigLoader {
         PoolMode poolMode = root.choice("pool_mode", d.poolMode(), PoolMode::fromYaml, PoolMode.choices());
         int poolSize = root.integer("pool_size", d.poolSize(), 1, PgmuxConfig.MAX_POOL_SIZE);
         Duration queryWait = root.duration("query_wait_timeout", d.queryWaitTimeout(), Duration.ZERO);
+        PoolLimitsConfig poolLimits = new PoolLimitsConfig(
+                root.integer("max_pools", d.poolLimits().maxPools(), 1, PoolLimitsConfig.MAX_POOLS_LIMIT),
+                root.duration("pool_idle_timeout", d.poolLimits().poolIdleTimeout(), Duration.ZERO));
         Duration connect = root.duration("server_connect_timeout", d.serverConnectTimeout(), Duration.ofMillis(1));
         Duration loginRetry = root.duration("server_login_retry", d.serverLoginRetry(), Duration.ZERO);
         Duration idle = root.duration("server_idle_timeout", d.serverIdleTimeout(), Duration.ZERO);
@@ -179,7 +182,7 @@ public final class ConfigLoader {
         }
         return new PgmuxConfig(listen, eventLoops, maxClients, maxMessageSize, poolMode, poolSize, queryWait,
                 connect, loginRetry, idle, lifetime, resetQuery, shutdown, clientAuth, upstream, users, databases, prepared,
-                new ObservabilityConfig(adminUsers, statsUsers, httpListen, statsPeriod, logLevel, logFormat));
+                new ObservabilityConfig(adminUsers, statsUsers, httpListen, statsPeriod, logLevel, logFormat), poolLimits);
     }
 
     /** {@code http.listen}: host:port; null or "" = no HTTP endpoint (like {@code upstream}). */

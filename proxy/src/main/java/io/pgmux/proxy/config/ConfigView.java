@@ -29,6 +29,8 @@ public final class ConfigView {
             new Key("pool_mode", true, c -> c.poolMode().yamlName()),
             new Key("pool_size", true, PgmuxConfig::poolSize),
             new Key("query_wait_timeout", true, c -> Units.formatDuration(c.queryWaitTimeout())),
+            new Key("max_pools", true, c -> c.poolLimits().maxPools()),
+            new Key("pool_idle_timeout", true, c -> Units.formatDuration(c.poolLimits().poolIdleTimeout())),
             new Key("server_connect_timeout", true, c -> Units.formatDuration(c.serverConnectTimeout())),
             new Key("server_login_retry", true, c -> Units.formatDuration(c.serverLoginRetry())),
             new Key("server_idle_timeout", true, c -> Units.formatDuration(c.serverIdleTimeout())),
@@ -104,7 +106,7 @@ public final class ConfigView {
                 to.serverIdleTimeout(), to.serverLifetime(), to.serverResetQuery(), to.shutdownTimeout(), to.clientAuth(),
                 to.upstream(), to.users(), keepPreparedModes(running, to), running.preparedStatements(),
                 new ObservabilityConfig(o.adminUsers(), o.statsUsers(), running.observability().httpListen(),
-                        o.statsPeriod(), o.logLevel(), o.logFormat()));
+                        o.statsPeriod(), o.logLevel(), o.logFormat()), to.poolLimits());
     }
 
     private static Map<String, DatabaseConfig> keepPreparedModes(PgmuxConfig running, PgmuxConfig to) {

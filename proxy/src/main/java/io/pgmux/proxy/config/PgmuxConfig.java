@@ -35,7 +35,8 @@ public record PgmuxConfig(
         Map<String, UserConfig> users,
         Map<String, DatabaseConfig> databases,
         PreparedStatementsConfig preparedStatements,
-        ObservabilityConfig observability) {
+        ObservabilityConfig observability,
+        PoolLimitsConfig poolLimits) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -55,6 +56,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(clientAuth, "clientAuth");
         Objects.requireNonNull(preparedStatements, "preparedStatements");
         Objects.requireNonNull(observability, "observability");
+        Objects.requireNonNull(poolLimits, "poolLimits");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -78,6 +80,19 @@ public record PgmuxConfig(
                 ObservabilityConfig.defaults());
     }
 
+    /** A config with the default pool limits. */
+    public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
+                       int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
+                       Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
+                       Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
+                       Map<String, DatabaseConfig> databases, PreparedStatementsConfig preparedStatements,
+                       ObservabilityConfig observability) {
+        this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
+                serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
+                shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
+                PoolLimitsConfig.defaults());
+    }
+
     /** What an empty config file gives; equal to what the shipped {@code conf/pgmux.yaml} gives. */
     public static PgmuxConfig defaults() {
         return new PgmuxConfig(
@@ -99,7 +114,8 @@ public record PgmuxConfig(
                 Map.of(),
                 Map.of(),
                 PreparedStatementsConfig.defaults(),
-                ObservabilityConfig.defaults());
+                ObservabilityConfig.defaults(),
+                PoolLimitsConfig.defaults());
     }
 
     /**
@@ -181,6 +197,7 @@ public record PgmuxConfig(
                 users,
                 newDatabases,
                 preparedStatements,
-                o.http() != null ? observability.withHttpListen(o.http()) : observability);
+                o.http() != null ? observability.withHttpListen(o.http()) : observability,
+                poolLimits);
     }
 }

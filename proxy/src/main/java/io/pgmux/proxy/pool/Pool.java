@@ -24,7 +24,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -46,6 +45,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *     ▼                                               ▼
  *  (size--, waiters told if none left)             closed
  * </pre>
+ *
+ * <p>Clients {@link #join} a pool after they logged in and leave it when they disconnect. A pool
+ * with no client, no server and nothing pending is <em>unused</em>; the registry closes it once it
+ * has been unused for {@code pool_idle_timeout} ({@link #closeIfUnused}), and a closed pool refuses
+ * to be joined, so that a client arriving at that moment makes a new one instead.
  *
  * <p>Admin states: a <em>paused</em> pool hands out no servers (clients queue, their
  * query_wait_timeout running) and retires every server as soon as it is idle; {@link #pause()}
@@ -70,7 +74,11 @@ public final class Pool {
     private final Set<ServerConnection> closing = new HashSet<>();
     private final List<CompletableFuture<Void>> drainWaiters = new ArrayList<>();
     private final List<CloseWaiter> closeWaiters = new ArrayList<>();
-    private final AtomicInteger clients = new AtomicInteger();
+    /** Clients logged in to this pool (see {@link #join}). */
+    private int clients;
+    /** Whether {@link #closeIfUnused} found the pool unused since it was last used, and when it first did. */
+    private boolean seenUnused;
+    private long unusedSinceNanos;
     private int size;
     private int connecting;
     private int generation;
@@ -509,12 +517,64 @@ public final class Pool {
 
     // ---------------------------------------------------------------- views
 
-    public void onClientJoined() {
-        clients.incrementAndGet();
+    /**
+     * A client logged in and will use this pool until it calls {@link #onClientLeft}. False if the
+     * pool is closed (removed as unused, or its database left the config): the client must ask the
+     * registry again.
+     */
+    public boolean join() {
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            clients++;
+            seenUnused = false;
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     public void onClientLeft() {
-        clients.decrementAndGet();
+        lock.lock();
+        try {
+            clients--;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Closes the pool if it has been unused for at least {@code unusedNanos}, counted from the first
+     * call that found it unused (the registry calls this every second, so a pool goes up to a
+     * second late); 0 closes an unused pool at once. Unused means no client joined, no server open,
+     * being opened or closing, and no admin command waiting on it. Returns whether the pool is
+     * closed (now or before): then it must leave the registry.
+     */
+    public boolean closeIfUnused(long nowNanos, long unusedNanos) {
+        lock.lock();
+        try {
+            if (closed) {
+                return true;
+            }
+            if (clients > 0 || size > 0 || connecting > 0 || !servers.isEmpty() || !closing.isEmpty()
+                    || !waiters.isEmpty() || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
+                seenUnused = false;
+                return false;
+            }
+            if (!seenUnused) {
+                seenUnused = true;
+                unusedSinceNanos = nowNanos;
+            }
+            if (nowNanos - unusedSinceNanos < unusedNanos) {
+                return false;
+            }
+            closed = true;
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** A consistent view of the pool's lists, for the admin console and metrics. */
@@ -523,7 +583,7 @@ public final class Pool {
         lock.lock();
         try {
             Queued oldest = waiters.peekFirst();
-            return new PoolCounts(clients.get(), waiters.size(), size - idle.size() - connecting, idle.size(), connecting,
+            return new PoolCounts(clients, waiters.size(), size - idle.size() - connecting, idle.size(), connecting,
                     closing.size(), oldest == null ? 0 : now - oldest.sinceNanos(), paused);
         } finally {
             lock.unlock();

@@ -4,6 +4,8 @@ import io.pgmux.proxy.backend.ServerConnector;
 import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.UserConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,14 +17,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Every pool, created on first use from the config: one per (database, server user). A database
- * with a fixed {@code user} has one pool whatever user the clients log in as.
+ * Every pool: one per (database, server user), created from the config when the first client of
+ * that pair has logged in ({@link #join}), and removed when it has been unused for
+ * {@code pool_idle_timeout} ({@link #removeUnused}). A database with a fixed {@code user} has one
+ * pool whatever user the clients log in as. At most {@code max_pools} exist: past that a new pool
+ * takes the place of an unused one, or is refused.
+ *
+ * <p>A client joins its pool under the pool's lock, and a pool is closed under the same lock only
+ * when nobody is in it, so a pool is never removed from under a client: one that finds its pool
+ * closed (removed a moment ago) takes the slow path, which replaces it.
  *
  * <p>Also the admin state that outlives single pools: which databases are paused (all of them after
  * a plain PAUSE), so that a pool created while its database is paused starts paused. Pool creation
- * and pause changes share one lock; looking up an existing pool takes none.
+ * and pause changes share one lock; joining an existing pool takes only that pool's.
  */
 public final class PoolRegistry {
+    private static final Logger log = LoggerFactory.getLogger(PoolRegistry.class);
     private final ConcurrentHashMap<PoolKey, Pool> pools = new ConcurrentHashMap<>();
     private final ServerConnector connector;
     private final Object lock = new Object();
@@ -35,27 +45,91 @@ public final class PoolRegistry {
         this.connector = connector;
     }
 
-    /** The pool a client of {@code database} logging in as {@code user} uses; empty if the database is unknown. */
-    public Optional<Pool> pool(String database, String user) {
-        PgmuxConfig current = config;
-        return current.database(database).map(db -> {
-            String serverUser = db.user() != null ? db.user() : user;
-            PoolKey key = new PoolKey(database, serverUser);
-            Pool pool = pools.get(key);
+    /** True if clients may ask for {@code database}: it is listed, or {@code upstream} takes any name. Creates nothing. */
+    public boolean serves(String database) {
+        return config.database(database).isPresent();
+    }
+
+    /**
+     * Counts a client of {@code database} that logged in as {@code user} in its pool, creating the
+     * pool if there is none (or only a closed one). The caller must call {@link Pool#onClientLeft}
+     * when the client leaves.
+     */
+    public PoolJoin join(String database, String user) {
+        Optional<DatabaseConfig> db = config.database(database);
+        if (db.isEmpty()) {
+            return new PoolJoin.UnknownDatabase();
+        }
+        Pool pool = pools.get(keyOf(database, db.get(), user));
+        if (pool != null && pool.join()) {
+            return new PoolJoin.Joined(pool);
+        }
+        synchronized (lock) {
+            PgmuxConfig current = config;
+            db = current.database(database);
+            if (db.isEmpty()) {
+                return new PoolJoin.UnknownDatabase();
+            }
+            PoolKey key = keyOf(database, db.get(), user);
+            pool = pools.get(key);
             if (pool != null) {
-                return pool;
+                if (pool.join()) {
+                    return new PoolJoin.Joined(pool);
+                }
+                pools.remove(key, pool);
             }
-            synchronized (lock) {
-                return pools.computeIfAbsent(key, k -> {
-                    Pool created = new Pool(k, settings(current, db, serverUser), connector,
-                            current.observability().statsPeriod());
-                    if (isPaused(database)) {
-                        created.pause();
-                    }
-                    return created;
-                });
+            int maxPools = current.poolLimits().maxPools();
+            if (pools.size() >= maxPools && !removeOneUnused()) {
+                return new PoolJoin.TooManyPools(maxPools);
             }
-        });
+            Pool created = new Pool(key, settings(current, db.get(), key.user()), connector,
+                    current.observability().statsPeriod());
+            if (isPaused(database)) {
+                created.pause();
+            }
+            created.join();
+            pools.put(key, created);
+            return new PoolJoin.Joined(created);
+        }
+    }
+
+    /** The pool of {@code database} for clients logging in as {@code user}, if it exists now. Creates nothing. */
+    public Optional<Pool> pool(String database, String user) {
+        return config.database(database).map(db -> pools.get(keyOf(database, db, user)));
+    }
+
+    private static PoolKey keyOf(String database, DatabaseConfig db, String user) {
+        return new PoolKey(database, db.user() != null ? db.user() : user);
+    }
+
+    /**
+     * Removes the pools that have been unused for {@code pool_idle_timeout}; their counters and
+     * latencies go with them. Called every second, off the event loops.
+     */
+    public void removeUnused() {
+        long idleNanos = config.poolLimits().poolIdleTimeout().toNanos();
+        if (idleNanos == 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (Pool pool : pools.values()) {
+            if (pool.closeIfUnused(now, idleNanos) && pools.remove(pool.key(), pool)) {
+                log.debug("[{}] pool removed: unused for pool_idle_timeout", pool.key());
+            }
+        }
+    }
+
+    /** Called with the lock held, at max_pools: removes one pool that is unused right now, if there is one. */
+    private boolean removeOneUnused() {
+        long now = System.nanoTime();
+        for (Pool pool : pools.values()) {
+            if (pool.closeIfUnused(now, 0)) {
+                pools.remove(pool.key(), pool);
+                log.debug("[{}] pool removed to make room (max_pools)", pool.key());
+                return true;
+            }
+        }
+        return false;
     }
 
     public Collection<Pool> all() {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -59,7 +60,8 @@ public final class PoolStats {
     private final LongAdder clientParses = new LongAdder();
     private final LongAdder serverParses = new LongAdder();
     private final LongAdder binds = new LongAdder();
-    private final LongAdder[] errorsByClass = new LongAdder[36 * 36];
+    /** One counter per SQLSTATE class, made at its first error: most pools only ever see a few classes. */
+    private final AtomicReferenceArray<LongAdder> errorsByClass = new AtomicReferenceArray<>(36 * 36);
     private final LatencyWindow waitTimes;
     private final LatencyWindow transactionTimes;
     private final LatencyWindow queryTimes;
@@ -74,9 +76,6 @@ public final class PoolStats {
     }
 
     public PoolStats(Duration window) {
-        for (int i = 0; i < errorsByClass.length; i++) {
-            errorsByClass[i] = new LongAdder();
-        }
         this.window = window;
         long now = System.nanoTime();
         periodStartNanos = now;
@@ -142,7 +141,12 @@ public final class PoolStats {
     public void onError(String sqlState) {
         int index = errorClassIndex(sqlState);
         if (index >= 0) {
-            errorsByClass[index].increment();
+            LongAdder counter = errorsByClass.get(index);
+            if (counter == null) {
+                errorsByClass.compareAndSet(index, null, new LongAdder());
+                counter = errorsByClass.get(index);
+            }
+            counter.increment();
         }
     }
 
@@ -203,14 +207,16 @@ public final class PoolStats {
     /** Errors sent to clients whose SQLSTATE class is {@code sqlStateClass} (e.g. "08"). */
     public long errors(String sqlStateClass) {
         int index = errorClassIndex(sqlStateClass);
-        return index < 0 ? 0 : errorsByClass[index].sum();
+        LongAdder counter = index < 0 ? null : errorsByClass.get(index);
+        return counter == null ? 0 : counter.sum();
     }
 
     /** Every SQLSTATE class that has had an error, in order ("08", "42", ...), with its count. */
     public Map<String, Long> errorCounts() {
         Map<String, Long> counts = new LinkedHashMap<>();
-        for (int i = 0; i < errorsByClass.length; i++) {
-            long count = errorsByClass[i].sum();
+        for (int i = 0; i < errorsByClass.length(); i++) {
+            LongAdder counter = errorsByClass.get(i);
+            long count = counter == null ? 0 : counter.sum();
             if (count > 0) {
                 counts.put(errorClassName(i), count);
             }

@@ -165,8 +165,18 @@ public final class PgmuxServer implements RunningServer, Control {
         }
         group.next().scheduleAtFixedRate(pools::closeExpiredIdle, 1, 1, TimeUnit.SECONDS);
         group.next().scheduleAtFixedRate(pools::expireWaiters, 100, 100, TimeUnit.MILLISECONDS);
+        background.scheduleWithFixedDelay(this::removeUnusedPools, 1, 1, TimeUnit.SECONDS);
         lag = EventLoopLag.start(group);
         ticker.start(config.observability().statsPeriod());
+    }
+
+    /** On the background thread, every second; an exception would end the schedule, so it is logged here. */
+    private void removeUnusedPools() {
+        try {
+            pools.removeUnused();
+        } catch (RuntimeException e) {
+            log.error("removing unused pools failed", e);
+        }
     }
 
     /** A bind failure in words that name the setting and the address, not only Netty's native call. */

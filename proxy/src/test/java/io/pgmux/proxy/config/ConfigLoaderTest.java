@@ -57,7 +57,7 @@ class ConfigLoaderTest {
         void theShippedFileSetsAndDocumentsEveryTopLevelKey() throws IOException {
             List<String> lines = Files.readAllLines(SHIPPED_FILE);
             for (String key : List.of("listen", "event_loops", "max_client_connections", "max_message_size",
-                    "pool_mode", "pool_size", "query_wait_timeout", "server_connect_timeout", "server_login_retry",
+                    "pool_mode", "pool_size", "query_wait_timeout", "pool_idle_timeout", "max_pools", "server_connect_timeout", "server_login_retry",
                     "server_idle_timeout", "server_lifetime", "server_reset_query", "shutdown_timeout",
                     "client_auth", "upstream", "users", "databases", "admin_users", "stats_users", "stats_period",
                     "http", "log")) {
@@ -107,6 +107,8 @@ class ConfigLoaderTest {
                     pool_mode: session
                     pool_size: 7
                     query_wait_timeout: 0
+                    pool_idle_timeout: 5m
+                    max_pools: 30
                     server_connect_timeout: 500ms
                     server_login_retry: 0s
                     server_idle_timeout: 2m
@@ -136,7 +138,8 @@ class ConfigLoaderTest {
                     "", Duration.ofSeconds(5), AuthMethod.SCRAM_SHA_256, new HostPort("db.internal", 5433),
                     Map.of("alice", new UserConfig("alice", "secret")),
                     Map.of("app", new DatabaseConfig("app", new HostPort("10.0.0.5", 6543), "app_prod", "alice",
-                            "other", 3, PoolMode.TRANSACTION, null)), PreparedStatementsConfig.defaults()),
+                            "other", 3, PoolMode.TRANSACTION, null)), PreparedStatementsConfig.defaults(),
+                    ObservabilityConfig.defaults(), new PoolLimitsConfig(30, Duration.ofMinutes(5))),
                     config);
         }
 
@@ -327,6 +330,8 @@ class ConfigLoaderTest {
             "query_wait_timeout: 15 sec | query_wait_timeout: must be a duration like 500ms, 15s, 2m or 1h (got \"15 sec\")",
             "query_wait_timeout: 1.5    | query_wait_timeout: must be a duration like 500ms, 15s, 2m or 1h (got \"1.5\")",
             "server_lifetime: -5s       | server_lifetime: must not be negative",
+            "max_pools: 0               | max_pools: must be 1..1000000",
+            "pool_idle_timeout: -1s     | pool_idle_timeout: must not be negative",
             "server_connect_timeout: 0  | server_connect_timeout: must be greater than 0",
             "server_reset_query: [a]    | server_reset_query: must be a string (got a list)",
             "databases: [app]           | databases: must be a mapping (got a list)",

@@ -11,10 +11,16 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The registry's admin state: which databases are paused, and what a reload does to its pools. No server is opened. */
+/**
+ * The registry's admin state (which databases are paused), what a reload does to its pools, and how
+ * pools come and go: made by a client that logged in, removed when unused, bounded by max_pools. No
+ * server is opened.
+ */
 class PoolRegistryTest {
     private static final ServerConnector NEVER_USED = new ServerConnector(null, null, null);
 
@@ -25,7 +31,7 @@ class PoolRegistryTest {
     @Test
     void pausingAnEmptyPoolCompletesAtOnceAndResumeUnpausesIt() throws ConfigException {
         PoolRegistry pools = registry("");
-        Pool pool = pools.pool("app", "alice").orElseThrow();
+        Pool pool = joined(pools, "app", "alice");
 
         assertTrue(pools.pause("app").isDone());
         assertTrue(pool.isPaused());
@@ -42,7 +48,7 @@ class PoolRegistryTest {
         PoolRegistry pools = registry("");
         pools.pauseAll();
 
-        Pool created = pools.pool("app", "bob").orElseThrow();
+        Pool created = joined(pools, "app", "bob");
 
         assertTrue(created.isPaused());
         assertTrue(pools.resumeAll());
@@ -53,7 +59,7 @@ class PoolRegistryTest {
     @Test
     void resumingOneDatabaseOfAWholePauseLeavesItPaused() throws ConfigException {
         PoolRegistry pools = registry("");
-        Pool pool = pools.pool("app", "alice").orElseThrow();
+        Pool pool = joined(pools, "app", "alice");
         pools.pauseAll();
         pools.pause("app");
 
@@ -70,8 +76,8 @@ class PoolRegistryTest {
                   gone: {}
                 """;
         PoolRegistry pools = registry(both);
-        Pool kept = pools.pool("keep", "alice").orElseThrow();
-        Pool gone = pools.pool("gone", "alice").orElseThrow();
+        Pool kept = joined(pools, "keep", "alice");
+        Pool gone = joined(pools, "gone", "alice");
         PgmuxConfig reloaded = ConfigLoader.parse("databases:\n  keep: {pool_size: 8}\n", Map.of());
 
         List<Pool> removed = pools.apply(reloaded);
@@ -80,5 +86,126 @@ class PoolRegistryTest {
         assertEquals(8, kept.settings().poolSize());
         assertSame(kept, pools.pool("keep", "alice").orElseThrow());
         assertTrue(pools.pool("gone", "alice").isEmpty());
+        assertInstanceOf(PoolJoin.UnknownDatabase.class, pools.join("gone", "alice"));
+        assertFalse(gone.join(), "a pool closed at reload takes no client");
+    }
+
+    @Test
+    void onlyJoiningMakesAPoolAndAskingWhetherADatabaseIsServedMakesNone() throws ConfigException {
+        PoolRegistry pools = registry("databases:\n  app: {}\n");
+
+        assertTrue(pools.serves("app"));
+        assertFalse(pools.serves("other"));
+        assertTrue(pools.pool("app", "alice").isEmpty());
+        assertEquals(0, pools.all().size());
+
+        Pool pool = joined(pools, "app", "alice");
+
+        assertSame(pool, pools.pool("app", "alice").orElseThrow());
+        assertSame(pool, joined(pools, "app", "alice"), "a second client joins the same pool");
+        assertEquals(2, pool.counts().clients());
+        assertInstanceOf(PoolJoin.UnknownDatabase.class, pools.join("other", "alice"));
+        assertEquals(1, pools.all().size());
+    }
+
+    @Test
+    void aPoolIsClosedOnlyOnceItHasBeenUnusedForTheWholeTimeout() throws ConfigException {
+        PoolRegistry pools = registry("");
+        Pool pool = joined(pools, "app", "alice");
+        long second = 1_000_000_000L;
+
+        assertFalse(pool.closeIfUnused(0, second), "a client is in it");
+        pool.onClientLeft();
+        assertFalse(pool.closeIfUnused(10 * second, second), "first seen unused now");
+        assertFalse(pool.closeIfUnused(10 * second + second / 2, second));
+        assertTrue(pool.join(), "used again: the time starts over");
+        pool.onClientLeft();
+        assertFalse(pool.closeIfUnused(11 * second + 1, second));
+        assertFalse(pool.closeIfUnused(12 * second, second));
+
+        assertTrue(pool.closeIfUnused(12 * second + 1, second));
+        assertFalse(pool.join(), "a closed pool takes no client");
+    }
+
+    @Test
+    void aClientArrivingAfterItsPoolWasClosedGetsANewOne() throws ConfigException {
+        PoolRegistry pools = registry("");
+        Pool old = joined(pools, "app", "alice");
+        old.onClientLeft();
+        assertTrue(old.closeIfUnused(System.nanoTime(), 0), "closed, but still listed: the sweep has not removed it yet");
+
+        Pool fresh = joined(pools, "app", "alice");
+
+        assertNotSame(old, fresh);
+        assertSame(fresh, pools.pool("app", "alice").orElseThrow());
+        assertEquals(1, fresh.counts().clients());
+        assertEquals(List.of(fresh), List.copyOf(pools.all()));
+    }
+
+    @Test
+    void removeUnusedRemovesOnlyPoolsWithoutClientsAfterPoolIdleTimeout() throws Exception {
+        PoolRegistry pools = registry("pool_idle_timeout: 50ms\n");
+        Pool busy = joined(pools, "app", "alice");
+        Pool left = joined(pools, "app", "bob");
+        left.onClientLeft();
+
+        pools.removeUnused();
+        assertEquals(2, pools.all().size(), "bob's pool was first seen unused just now");
+        Thread.sleep(60);
+        pools.removeUnused();
+
+        assertEquals(List.of(busy), List.copyOf(pools.all()));
+        assertTrue(pools.pool("app", "bob").isEmpty());
+        assertFalse(left.join());
+    }
+
+    @Test
+    void aZeroPoolIdleTimeoutKeepsUnusedPools() throws Exception {
+        PoolRegistry pools = registry("pool_idle_timeout: 0\n");
+        joined(pools, "app", "alice").onClientLeft();
+
+        pools.removeUnused();
+        Thread.sleep(5);
+        pools.removeUnused();
+
+        assertEquals(1, pools.all().size());
+    }
+
+    @Test
+    void pastMaxPoolsANewPoolReplacesAnUnusedOneOrIsRefused() throws ConfigException {
+        PoolRegistry pools = registry("max_pools: 2\n");
+        Pool alice = joined(pools, "app", "alice");
+        Pool bob = joined(pools, "app", "bob");
+
+        PoolJoin refused = pools.join("app", "carol");
+
+        assertEquals(new PoolJoin.TooManyPools(2), refused);
+        assertEquals(2, pools.all().size());
+        assertTrue(pools.pool("app", "carol").isEmpty(), "nothing was created");
+        assertSame(alice, joined(pools, "app", "alice"), "an existing pool can still be joined");
+
+        bob.onClientLeft();
+        Pool carol = joined(pools, "app", "carol");
+
+        assertEquals(List.of("app/alice", "app/carol"), pools.all().stream().map(p -> p.key().toString()).sorted().toList());
+        assertFalse(bob.join(), "bob's unused pool made room and is closed");
+        assertSame(carol, pools.pool("app", "carol").orElseThrow());
+    }
+
+    @Test
+    void aReloadedMaxPoolsAppliesToTheNextNewPool() throws ConfigException {
+        PoolRegistry pools = registry("max_pools: 1\n");
+        joined(pools, "app", "alice");
+        assertEquals(new PoolJoin.TooManyPools(1), pools.join("app", "bob"));
+
+        pools.apply(ConfigLoader.parse("max_pools: 2\n", Map.of()));
+
+        joined(pools, "app", "bob");
+        assertEquals(new PoolJoin.TooManyPools(2), pools.join("app", "carol"));
+    }
+
+    private static Pool joined(PoolRegistry pools, String database, String user) {
+        PoolJoin join = pools.join(database, user);
+        return assertInstanceOf(PoolJoin.Joined.class, join, join::toString).pool();
     }
 }
