@@ -19,6 +19,7 @@ import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.cli.PgmuxVersion;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.ObservabilityConfig;
+import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,8 +173,8 @@ public final class AdminConsole {
         try {
             return AdminCommand.parse(sql)
                     .map(commands::execute)
-                    .orElseThrow(() -> new AdminException(SqlState.SYNTAX_ERROR, "invalid command '" + sql.strip()
-                            + "', use SHOW HELP;"));
+                    .orElseThrow(() -> new AdminException(SqlState.SYNTAX_ERROR, "invalid command '"
+                            + ClientText.text(sql.strip()) + "', use SHOW HELP;"));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

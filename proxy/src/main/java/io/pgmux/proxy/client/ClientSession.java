@@ -24,12 +24,16 @@ import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.admin.AdminConsole;
 import io.pgmux.proxy.backend.ServerParameters;
+import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.config.Units;
+import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.Waiter;
 import io.pgmux.proxy.prepared.ClientStatements;
+import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,7 +114,7 @@ public final class ClientSession implements Waiter {
     /** What the held server owes; one queue for the session's life, empty whenever it holds no server. */
     private final ReplyQueue replies = new ReplyQueue();
     private State state = new AwaitingStartup();
-    private boolean overClientLimit;
+    private boolean protocolErrorReported;
     private boolean shuttingDown;
     private ErrorResponse leaveReason = SHUTTING_DOWN;
     private boolean countedInPool;
@@ -165,12 +169,17 @@ public final class ClientSession implements Waiter {
     // ---------------------------------------------------------------- client events
 
     public void onConnected() {
-        int count = context.sessions().onConnected(this);
-        overClientLimit = count > context.config().maxClientConnections();
-        long timeoutMillis = context.loginTimeout().toMillis();
-        if (timeoutMillis > 0) {
-            loginTimeout = channel.eventLoop().schedule(this::onLoginTimeout, timeoutMillis, TimeUnit.MILLISECONDS);
+        int maxPending = context.config().loginLimits().maxPendingLogins();
+        if (!context.sessions().onConnected(this, maxPending)) {
+            state = new Closed();
+            channel.config().setAutoRead(false);
+            logRefusal("max_pending_logins " + maxPending + " reached");
+            fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many connections are logging in: pgmux allows "
+                    + maxPending + " at once (max_pending_logins)").withHint("Try again in a moment."));
+            return;
         }
+        loginTimeout = channel.eventLoop().schedule(this::onLoginTimeout, context.loginTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     public void onClientFrame(ByteBuf frame) {
@@ -201,10 +210,16 @@ public final class ClientSession implements Waiter {
         }
     }
 
+    /** The client broke the protocol: one log line, a FATAL error, and the connection closes. Later reports are ignored. */
     public void onProtocolError(ProtocolException e) {
         channel.config().setAutoRead(false);
-        log.info("c{} [{}] protocol violation: {}", id, poolName(), e.getMessage());
-        fatal(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
+        if (protocolErrorReported) {
+            return;
+        }
+        protocolErrorReported = true;
+        String message = ClientText.text(e.getMessage());
+        log.info("c{} [{}] protocol violation: {}", id, poolName(), message);
+        fatal(ErrorResponse.fatal(e.sqlState(), message));
     }
 
     /** The client's connection is gone (it left, was killed, or pgmux closed it). */
@@ -369,11 +384,6 @@ public final class ClientSession implements Waiter {
                     .withHint("Connect replication clients to Postgres directly."));
             return;
         }
-        if (overClientLimit) {
-            fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections: pgmux allows "
-                    + context.config().maxClientConnections() + " (max_client_connections)"));
-            return;
-        }
         try {
             parameters = ClientParameters.fromStartup(startupParameters);
         } catch (IllegalArgumentException e) {
@@ -383,7 +393,7 @@ public final class ClientSession implements Waiter {
         boolean console = AdminConsole.isConsoleDatabase(database);
         pool = console ? null : context.pools().pool(database, user).orElse(null);
         if (pool == null && !console) {
-            fatal(ErrorResponse.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" does not exist")
+            fatal(ErrorResponse.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + ClientText.name(database) + "\" does not exist")
                     .withHint("pgmux serves the databases listed under \"databases\" in its config, and any database when \"upstream\" is set."));
             return;
         }
@@ -421,14 +431,57 @@ public final class ClientSession implements Waiter {
             writeToClient(send.message());
             flushClient();
         } else if (step instanceof ClientAuthenticator.Failure failure) {
-            log.info("c{} [{}] authentication failed: {}", id, poolName(), failure.reason());
+            log.info("c{} [{}] authentication failed: {}", id, poolName(), ClientText.text(failure.reason()));
             fatal(failure.error());
         } else if (step instanceof ClientAuthenticator.Success success) {
+            if (!admitLoggedIn()) {
+                return;
+            }
+            FrameDecoder decoder = channel.pipeline().get(FrameDecoder.class);
+            if (decoder != null) {
+                decoder.loggedIn();
+            }
             if (success.finalMessage() != null) {
                 writeToClient(success.finalMessage());
             }
             writeToClient(Messages.authenticationOk());
             afterAuthentication();
+        }
+    }
+
+    /**
+     * Moves the session from the logins to the clients: a client while fewer than
+     * {@code max_client_connections} are logged in; a console user (admin or stats) while fewer than
+     * that plus {@code admin_reserved_connections}, so an operator gets in when clients fill pgmux.
+     * Otherwise the client gets 53300 and false.
+     */
+    private boolean admitLoggedIn() {
+        PgmuxConfig config = context.config();
+        int maxClients = config.maxClientConnections();
+        boolean consoleUser = AdminConsole.isConsoleDatabase(database)
+                && (config.observability().adminUsers().contains(user) || config.observability().statsUsers().contains(user));
+        int reserved = config.loginLimits().adminReservedConnections();
+        if (context.sessions().onLoggedIn(this, consoleUser ? maxClients + reserved : maxClients)) {
+            return true;
+        }
+        state = new Closed();
+        if (consoleUser) {
+            logRefusal("max_client_connections " + maxClients + " and admin_reserved_connections " + reserved + " reached");
+            fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections: the admin console's "
+                    + reserved + " reserved connections are in use too (admin_reserved_connections)"));
+        } else {
+            logRefusal("max_client_connections " + maxClients + " reached");
+            fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections: pgmux allows "
+                    + maxClients + " (max_client_connections)"));
+        }
+        return false;
+    }
+
+    /** One line a second at most, however many connections a limit refuses. */
+    private void logRefusal(String reason) {
+        if (context.sessions().shouldLogRefusal()) {
+            log.info("c{} [{}] refused: {} ({} connections refused by a limit since start)", id, poolName(), reason,
+                    context.sessions().refusedCount());
         }
     }
 
@@ -497,8 +550,9 @@ public final class ClientSession implements Waiter {
 
     private void onLoginTimeout() {
         if (state instanceof AwaitingStartup || state instanceof Authenticating) {
+            log.debug("c{} [{}] login did not complete within client_login_timeout; closing", id, poolName());
             fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "login did not complete within "
-                    + context.loginTimeout().toSeconds() + " seconds"));
+                    + Units.formatDuration(context.loginTimeout()) + " (client_login_timeout)"));
         }
     }
 
@@ -1050,7 +1104,8 @@ public final class ClientSession implements Waiter {
     }
 
     private String poolName() {
-        return pool != null ? pool.key().toString() : (database != null ? database + "/" + user : "-");
+        return pool != null ? ClientText.shorten(pool.key().toString(), 2 * ClientText.NAME_CHARS)
+                : (database != null ? ClientText.name(database) + "/" + ClientText.name(user) : "-");
     }
 
     @Override

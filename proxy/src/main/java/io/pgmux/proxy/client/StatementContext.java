@@ -8,6 +8,7 @@ import io.pgmux.proxy.prepared.ClientStatements;
 import io.pgmux.proxy.config.PreparedStatementMode;
 import io.pgmux.proxy.prepared.StatementKey;
 import io.pgmux.proxy.prepared.StatementRegistry;
+import io.pgmux.proxy.util.ClientText;
 
 /**
  * A client's prepared-statement policy and state: the mode of its pool, its own statement names,
@@ -77,7 +78,8 @@ record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientSta
     }
 
     static ErrorResponse unknownStatement(String name) {
-        return ErrorResponse.error(SqlState.INVALID_SQL_STATEMENT_NAME, "prepared statement \"" + name + "\" does not exist");
+        return ErrorResponse.error(SqlState.INVALID_SQL_STATEMENT_NAME, "prepared statement \""
+                + ClientText.name(name) + "\" does not exist");
     }
 
     static ErrorResponse transactionAborted() {

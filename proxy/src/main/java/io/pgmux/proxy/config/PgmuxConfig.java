@@ -35,7 +35,8 @@ public record PgmuxConfig(
         Map<String, UserConfig> users,
         Map<String, DatabaseConfig> databases,
         PreparedStatementsConfig preparedStatements,
-        ObservabilityConfig observability) {
+        ObservabilityConfig observability,
+        LoginLimits loginLimits) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -55,6 +56,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(clientAuth, "clientAuth");
         Objects.requireNonNull(preparedStatements, "preparedStatements");
         Objects.requireNonNull(observability, "observability");
+        Objects.requireNonNull(loginLimits, "loginLimits");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -66,7 +68,20 @@ public record PgmuxConfig(
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
     }
 
-    /** A config with the default admin console, HTTP endpoint, statistics and logging settings. */
+    /** A config with the default login limits. */
+    public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
+                       int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
+                       Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
+                       Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
+                       Map<String, DatabaseConfig> databases, PreparedStatementsConfig preparedStatements,
+                       ObservabilityConfig observability) {
+        this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
+                serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
+                shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
+                LoginLimits.defaults());
+    }
+
+    /** A config with the default admin console, HTTP endpoint, statistics, logging and login settings. */
     public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
                        int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
                        Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
@@ -99,7 +114,8 @@ public record PgmuxConfig(
                 Map.of(),
                 Map.of(),
                 PreparedStatementsConfig.defaults(),
-                ObservabilityConfig.defaults());
+                ObservabilityConfig.defaults(),
+                LoginLimits.defaults());
     }
 
     /**
@@ -142,7 +158,8 @@ public record PgmuxConfig(
     /**
      * Applies command-line overrides; null fields keep what the file says.
      * <ul>
-     *   <li>{@code listen} replaces {@code listen}; {@code http} replaces {@code http.listen}.
+     *   <li>{@code listen} replaces {@code listen}; {@code http} replaces {@code http.listen}, and
+     *       {@code httpOff} turns the HTTP endpoint off (like {@code http.listen: ""}).
      *   <li>{@code upstream} replaces {@code upstream}: where databases that are not listed go. Listed
      *       databases keep the server they were given when the file was loaded.
      *   <li>{@code poolSize} and {@code poolMode} replace the global default <em>and</em> the value
@@ -181,6 +198,8 @@ public record PgmuxConfig(
                 users,
                 newDatabases,
                 preparedStatements,
-                o.http() != null ? observability.withHttpListen(o.http()) : observability);
+                o.httpOff() ? observability.withHttpListen(null)
+                        : o.http() != null ? observability.withHttpListen(o.http()) : observability,
+                loginLimits);
     }
 }
