@@ -41,6 +41,12 @@ import java.util.concurrent.RejectedExecutionException;
 public final class AdminConsole {
     private static final Logger log = LoggerFactory.getLogger(AdminConsole.class);
 
+    /**
+     * Longer text is no command (the longest is a few words and a name): it is refused before the
+     * parser, whose patterns need stack in proportion to the doubled quotes in a name.
+     */
+    static final int MAX_COMMAND_CHARS = 1024;
+
     private final Channel channel;
     private final String who;
     private final AdminCommands commands;
@@ -171,6 +177,10 @@ public final class AdminConsole {
 
     private CompletableFuture<List<WireMessage>> execute(String sql) {
         try {
+            if (sql.length() > MAX_COMMAND_CHARS) {
+                throw new AdminException(SqlState.SYNTAX_ERROR, "invalid command '" + ClientText.text(sql.strip())
+                        + "', use SHOW HELP;");
+            }
             return AdminCommand.parse(sql)
                     .map(commands::execute)
                     .orElseThrow(() -> new AdminException(SqlState.SYNTAX_ERROR, "invalid command '"
