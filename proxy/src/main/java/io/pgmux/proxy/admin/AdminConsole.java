@@ -67,7 +67,7 @@ public final class AdminConsole {
 
     /** The FATAL error for an authenticated user who is neither in admin_users nor in stats_users. */
     public static ErrorResponse notAllowed(String user) {
-        return ErrorResponse.fatal(SqlState.INSUFFICIENT_PRIVILEGE, "not allowed: user \"" + user
+        return ErrorResponse.fatal(SqlState.INSUFFICIENT_PRIVILEGE, "not allowed: user \"" + ClientText.name(user)
                         + "\" may not use the admin console")
                 .withHint("List the user under admin_users (every command) or stats_users (SHOW only) in pgmux's config.");
     }

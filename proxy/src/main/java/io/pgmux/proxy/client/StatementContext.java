@@ -55,12 +55,12 @@ record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientSta
     ErrorResponse refusalFor(Parse parse) {
         if (mode == PreparedStatementMode.REJECT) {
             return ErrorResponse.error(SqlState.FEATURE_NOT_SUPPORTED, "named prepared statements are not supported in "
-                    + poolMode.name().toLowerCase() + " pooling mode (statement \"" + parse.statement() + "\")")
+                    + poolMode.name().toLowerCase() + " pooling mode (statement \"" + ClientText.name(parse.statement()) + "\")")
                     .withHint("Set prepared_statements: rewrite in the pgmux config, or use unnamed statements.");
         }
         if (client.get(parse.statement()) != null) {
             return ErrorResponse.error(SqlState.DUPLICATE_PREPARED_STATEMENT,
-                    "prepared statement \"" + parse.statement() + "\" already exists");
+                    "prepared statement \"" + ClientText.name(parse.statement()) + "\" already exists");
         }
         if (client.size() >= maxPerClient) {
             return ErrorResponse.error(SqlState.CONFIGURATION_LIMIT_EXCEEDED, "too many prepared statements: this client "

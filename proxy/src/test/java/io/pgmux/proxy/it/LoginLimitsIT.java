@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -117,6 +118,52 @@ class LoginLimitsIT {
 
             // then
             assertEquals(List.of("200000"), TestSql.row(replies));
+        }
+    }
+
+    @Test
+    void aMessageOverMaxMessageSizeAfterLoginIsRefusedAndLoggedOnce() throws IOException {
+        int length = 3 * 1024 * 1024 + 7;
+        try (Pgmux pgmux = Pgmux.start("max_message_size: 1MB\n"); LogCapture log = LogCapture.start();
+             RawClient client = pgmux.raw(USER); RawClient bystander = pgmux.raw(USER)) {
+            // when: the header of a 3 MB query, and more bytes behind it
+            byte[] start = new byte[5 + 4096];
+            start[0] = Frontend.QUERY;
+            start[1] = (byte) (length >>> 24);
+            start[2] = (byte) (length >>> 16);
+            start[3] = (byte) (length >>> 8);
+            start[4] = (byte) length;
+            client.sendRaw(start).flush();
+
+            // then
+            ErrorResponse error = client.read().error();
+            assertEquals(SqlState.PROTOCOL_VIOLATION, error.sqlState());
+            assertEquals("message of type 'Q' is " + length + " bytes, over the limit of 1048576", error.message());
+            assertTrue(client.isClosedByPeer());
+            TestSql.await("the connection is forgotten", () -> pgmux.server().sessions().connectedCount() == 1);
+            List<ILoggingEvent> lines = log.containing(Integer.toString(length));
+            assertEquals(1, lines.size(), lines::toString);
+            assertEquals(Level.INFO, lines.get(0).getLevel());
+            assertNull(lines.get(0).getThrowableProxy());
+            assertEquals("1", TestSql.value(bystander, "SELECT 1"));
+        }
+    }
+
+    @Test
+    void aReloadedLoginTimeoutAppliesToNewConnections() throws Exception {
+        try (Pgmux pgmux = Pgmux.start("client_login_timeout: 60s\n")) {
+            // when
+            pgmux.rewriteConfig("client_login_timeout: 300ms\n");
+            assertTrue(pgmux.server().reload().get(20, TimeUnit.SECONDS).ok());
+
+            // then: a silent connection is told after 300 ms, not 60 s
+            try (RawClient silent = RawClient.open(pgmux.host(), pgmux.port())) {
+                long started = System.nanoTime();
+                ErrorResponse error = silent.read().error();
+                assertEquals(SqlState.CONNECTION_FAILURE, error.sqlState());
+                assertEquals("login did not complete within 300ms (client_login_timeout)", error.message());
+                assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(10));
+            }
         }
     }
 
