@@ -62,6 +62,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  *
  * Any state goes to Closed when the client disconnects or gets a FATAL error.
+ *
+ * <p>Until it has authenticated, a connection counts against {@code max_pending_logins} (checked at
+ * connect), may send messages of at most {@link FrameDecoder#LOGIN_MESSAGE_LIMIT} bytes and has
+ * {@code client_login_timeout} to finish; from then on it counts against
+ * {@code max_client_connections} (checked when authentication succeeds, with
+ * {@code admin_reserved_connections} more for console users). See {@link SessionRegistry}.
  */
 public final class ClientSession implements Waiter {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
@@ -461,7 +467,8 @@ public final class ClientSession implements Waiter {
         boolean consoleUser = AdminConsole.isConsoleDatabase(database)
                 && (config.observability().adminUsers().contains(user) || config.observability().statsUsers().contains(user));
         int reserved = config.loginLimits().adminReservedConnections();
-        if (context.sessions().onLoggedIn(this, consoleUser ? maxClients + reserved : maxClients)) {
+        int limit = consoleUser ? (int) Math.min((long) maxClients + reserved, Integer.MAX_VALUE) : maxClients;
+        if (context.sessions().onLoggedIn(this, limit)) {
             return true;
         }
         state = new Closed();
