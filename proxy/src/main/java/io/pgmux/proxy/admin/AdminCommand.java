@@ -18,8 +18,10 @@ import java.util.regex.Pattern;
 public record AdminCommand(String verb, String argument, String value) {
     private static final String WS0 = "[ \\t\\n\\r]*";
     private static final String WS1 = "[ \\t\\n\\r]+";
-    private static final String WORD = "(\"(?:[^\"]|\"\")+\"|[0-9A-Za-z_]+)";
-    private static final String STRING = "('(?:[^']|'')*')";
+    // Runs of plain characters are taken whole (possessive), so matching needs stack in proportion to
+    // the number of doubled quotes in a name, not to its length.
+    private static final String WORD = "(\"(?:[^\"]++|\"\")++\"|[0-9A-Za-z_]++)";
+    private static final String STRING = "('(?:[^']++|'')*+')";
     private static final String END = WS0 + "(?:;" + WS0 + ")?";
     private static final Pattern COMMAND = Pattern.compile("^" + WS0 + WORD + "(?:" + WS1 + WORD + ")?" + END + "$",
             Pattern.DOTALL);

@@ -7,6 +7,7 @@ import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.client.ClientInfo;
 import io.pgmux.proxy.client.ClientSession;
 import io.pgmux.proxy.pool.Pool;
+import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,7 +117,7 @@ final class AdminCommands {
         if (FAKE_SETTINGS.contains(command.subject())) {
             return now(List.of(Notice.of("SET ignored"), new CommandComplete("SET")));
         }
-        throw new AdminException(SqlState.FEATURE_NOT_SUPPORTED, "SET " + command.argument()
+        throw new AdminException(SqlState.FEATURE_NOT_SUPPORTED, "SET " + ClientText.name(command.argument())
                 + ": pgmux's settings come from its config file; change the file, then RELOAD");
     }
 
@@ -157,8 +158,8 @@ final class AdminCommands {
                 throw new AdminException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "pgmux is not paused");
             }
         } else {
-            log.info("{} RESUME '{}' command issued", who, database);
             requireDatabase(database, "resume");
+            log.info("{} RESUME '{}' command issued", who, database);
             if (!control.pools().resume(database)) {
                 throw new AdminException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "database " + database
                         + " is not paused" + (control.pools().isPaused(database) ? " by name (pgmux is paused as a whole:"
@@ -294,13 +295,16 @@ final class AdminCommands {
             throw new AdminException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "cannot " + verb + " admin db: " + database);
         }
         if (!control.pools().isKnown(database)) {
-            throw new AdminException(SqlState.INVALID_CATALOG_NAME, "no such database: " + database);
+            throw new AdminException(ErrorResponse.error(SqlState.INVALID_CATALOG_NAME, "no such database: "
+                    + ClientText.name(database))
+                    .withHint("Databases are those listed under \"databases\" and, with \"upstream\", those clients"
+                            + " are using now (SHOW DATABASES)."));
         }
     }
 
     private static AdminException unknown(AdminCommand command) {
         String text = command.verb().toUpperCase() + (command.argument() == null ? "" : " " + command.argument());
-        return new AdminException(SqlState.SYNTAX_ERROR, "invalid command '" + text + "', use SHOW HELP;");
+        return new AdminException(SqlState.SYNTAX_ERROR, "invalid command '" + ClientText.text(text) + "', use SHOW HELP;");
     }
 
     private static CompletableFuture<List<WireMessage>> done(boolean ignored, String tag) {

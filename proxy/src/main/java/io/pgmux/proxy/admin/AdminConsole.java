@@ -19,6 +19,7 @@ import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.cli.PgmuxVersion;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.ObservabilityConfig;
+import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,12 @@ import java.util.concurrent.RejectedExecutionException;
 public final class AdminConsole {
     private static final Logger log = LoggerFactory.getLogger(AdminConsole.class);
 
+    /**
+     * Longer text is no command (the longest is a few words and a name): it is refused before the
+     * parser, whose patterns need stack in proportion to the doubled quotes in a name.
+     */
+    static final int MAX_COMMAND_CHARS = 1024;
+
     private final Channel channel;
     private final String who;
     private final AdminCommands commands;
@@ -60,7 +67,7 @@ public final class AdminConsole {
 
     /** The FATAL error for an authenticated user who is neither in admin_users nor in stats_users. */
     public static ErrorResponse notAllowed(String user) {
-        return ErrorResponse.fatal(SqlState.INSUFFICIENT_PRIVILEGE, "not allowed: user \"" + user
+        return ErrorResponse.fatal(SqlState.INSUFFICIENT_PRIVILEGE, "not allowed: user \"" + ClientText.name(user)
                         + "\" may not use the admin console")
                 .withHint("List the user under admin_users (every command) or stats_users (SHOW only) in pgmux's config.");
     }
@@ -170,10 +177,14 @@ public final class AdminConsole {
 
     private CompletableFuture<List<WireMessage>> execute(String sql) {
         try {
+            if (sql.length() > MAX_COMMAND_CHARS) {
+                throw new AdminException(SqlState.SYNTAX_ERROR, "invalid command '" + ClientText.text(sql.strip())
+                        + "', use SHOW HELP;");
+            }
             return AdminCommand.parse(sql)
                     .map(commands::execute)
-                    .orElseThrow(() -> new AdminException(SqlState.SYNTAX_ERROR, "invalid command '" + sql.strip()
-                            + "', use SHOW HELP;"));
+                    .orElseThrow(() -> new AdminException(SqlState.SYNTAX_ERROR, "invalid command '"
+                            + ClientText.text(sql.strip()) + "', use SHOW HELP;"));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

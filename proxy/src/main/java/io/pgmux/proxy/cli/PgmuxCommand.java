@@ -86,10 +86,10 @@ public final class PgmuxCommand implements Callable<Integer> {
                     + " listed database, even one that sets its own.")
     PoolMode poolMode;
 
-    @Option(names = "--http", paramLabel = "HOST:PORT", converter = ListenConverter.class,
+    @Option(names = "--http", paramLabel = "HOST:PORT", converter = HttpConverter.class,
             description = "Where /metrics, /healthz and /readyz are served; replaces 'http.listen'. Port 0 = any free"
-                    + " port.")
-    HostPort http;
+                    + " port; \"\" = no HTTP endpoint.")
+    HttpListen http;
 
     private final ServerLauncher launcher;
     private final Map<String, String> env;
@@ -108,7 +108,8 @@ public final class PgmuxCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PgmuxConfig config;
-        CliOverrides overrides = new CliOverrides(listen, upstream, poolSize, poolMode, http);
+        CliOverrides overrides = new CliOverrides(listen, upstream, poolSize, poolMode,
+                http != null ? http.address() : null, http != null && http.address() == null);
         ConfigSource source = () -> (configFile == null ? PgmuxConfig.defaults() : ConfigLoader.load(configFile, env))
                 .withOverrides(overrides);
         try {
@@ -207,6 +208,16 @@ public final class PgmuxCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    /** {@code --http}'s value: an address, or null for "" (no HTTP endpoint, as {@code http.listen: ""}). */
+    record HttpListen(HostPort address) {}
+
+    static final class HttpConverter implements ITypeConverter<HttpListen> {
+        @Override
+        public HttpListen convert(String value) {
+            return new HttpListen(value.isBlank() ? null : new ListenConverter().convert(value));
         }
     }
 

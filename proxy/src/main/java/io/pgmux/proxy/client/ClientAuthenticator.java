@@ -13,6 +13,7 @@ import io.pgmux.protocol.message.SaslInitialResponse;
 import io.pgmux.protocol.message.SaslResponse;
 import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.config.AuthMethod;
+import io.pgmux.proxy.util.ClientText;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -157,6 +158,6 @@ final class ClientAuthenticator {
     private Step failed(String reason) {
         phase = Phase.DONE;
         return new Failure(ErrorResponse.fatal(SqlState.INVALID_PASSWORD,
-                "password authentication failed for user \"" + user + "\""), reason);
+                "password authentication failed for user \"" + ClientText.name(user) + "\""), reason);
     }
 }

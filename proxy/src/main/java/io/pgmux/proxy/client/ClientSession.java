@@ -25,13 +25,17 @@ import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.admin.AdminConsole;
 import io.pgmux.proxy.backend.ServerParameters;
+import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.config.Units;
+import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolJoin;
 import io.pgmux.proxy.pool.Waiter;
 import io.pgmux.proxy.prepared.ClientStatements;
+import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +64,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  *
  * Any state goes to Closed when the client disconnects or gets a FATAL error.
+ *
+ * <p>Until it has authenticated, a connection counts against {@code max_pending_logins} (checked at
+ * connect), may send messages of at most {@link FrameDecoder#LOGIN_MESSAGE_LIMIT} bytes and has
+ * {@code client_login_timeout} to finish; from then on it counts against
+ * {@code max_client_connections} (checked when authentication succeeds, with
+ * {@code admin_reserved_connections} more for console users). See {@link SessionRegistry}.
  */
 public final class ClientSession implements Waiter {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
@@ -112,7 +122,6 @@ public final class ClientSession implements Waiter {
     /** What the held server owes; one queue for the session's life, empty whenever it holds no server. */
     private final ReplyQueue replies = new ReplyQueue();
     private State state = new AwaitingStartup();
-    private boolean overClientLimit;
     /** A FATAL error went to the client and the connection is closing: its further messages are dropped. */
     private boolean fatalSent;
     private boolean shuttingDown;
@@ -169,12 +178,17 @@ public final class ClientSession implements Waiter {
     // ---------------------------------------------------------------- client events
 
     public void onConnected() {
-        int count = context.sessions().onConnected(this);
-        overClientLimit = count > context.config().maxClientConnections();
-        long timeoutMillis = context.loginTimeout().toMillis();
-        if (timeoutMillis > 0) {
-            loginTimeout = channel.eventLoop().schedule(this::onLoginTimeout, timeoutMillis, TimeUnit.MILLISECONDS);
+        int maxPending = context.config().loginLimits().maxPendingLogins();
+        if (!context.sessions().onConnected(this, maxPending)) {
+            state = new Closed();
+            channel.config().setAutoRead(false);
+            logRefusal("max_pending_logins " + maxPending + " reached");
+            fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many connections are logging in: pgmux allows "
+                    + maxPending + " at once (max_pending_logins)").withHint("Try again in a moment."));
+            return;
         }
+        loginTimeout = channel.eventLoop().schedule(this::onLoginTimeout, context.loginTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     public void onClientFrame(ByteBuf frame) {
@@ -207,10 +221,15 @@ public final class ClientSession implements Waiter {
         }
     }
 
+    /** The client broke the protocol: one log line, a FATAL error, and the connection closes. Later reports are ignored. */
     public void onProtocolError(ProtocolException e) {
         channel.config().setAutoRead(false);
-        log.info("c{} [{}] protocol violation: {}", id, poolName(), e.getMessage());
-        fatal(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
+        if (fatalSent) {
+            return;
+        }
+        String message = ClientText.text(e.getMessage());
+        log.info("c{} [{}] protocol violation: {}", id, poolName(), message);
+        fatal(ErrorResponse.fatal(e.sqlState(), message));
     }
 
     /** Something pgmux did not foresee failed on this client's behalf: a bug, which costs this client only. */
@@ -391,11 +410,6 @@ public final class ClientSession implements Waiter {
                     .withHint("Connect replication clients to Postgres directly."));
             return;
         }
-        if (overClientLimit) {
-            fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections: pgmux allows "
-                    + context.config().maxClientConnections() + " (max_client_connections)"));
-            return;
-        }
         try {
             parameters = ClientParameters.fromStartup(startupParameters);
         } catch (IllegalArgumentException e) {
@@ -415,7 +429,7 @@ public final class ClientSession implements Waiter {
     }
 
     private ErrorResponse unknownDatabase() {
-        return ErrorResponse.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" does not exist")
+        return ErrorResponse.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + ClientText.name(database) + "\" does not exist")
                 .withHint("pgmux serves the databases listed under \"databases\" in its config, and any database when \"upstream\" is set.");
     }
 
@@ -440,14 +454,58 @@ public final class ClientSession implements Waiter {
             writeToClient(send.message());
             flushClient();
         } else if (step instanceof ClientAuthenticator.Failure failure) {
-            log.info("c{} [{}] authentication failed: {}", id, poolName(), failure.reason());
+            log.info("c{} [{}] authentication failed: {}", id, poolName(), ClientText.text(failure.reason()));
             fatal(failure.error());
         } else if (step instanceof ClientAuthenticator.Success success) {
+            if (!admitLoggedIn()) {
+                return;
+            }
+            FrameDecoder decoder = channel.pipeline().get(FrameDecoder.class);
+            if (decoder != null) {
+                decoder.loggedIn();
+            }
             if (success.finalMessage() != null) {
                 writeToClient(success.finalMessage());
             }
             writeToClient(Messages.authenticationOk());
             afterAuthentication();
+        }
+    }
+
+    /**
+     * Moves the session from the logins to the clients: a client while fewer than
+     * {@code max_client_connections} are logged in; a console user (admin or stats) while fewer than
+     * that plus {@code admin_reserved_connections}, so an operator gets in when clients fill pgmux.
+     * Otherwise the client gets 53300 and false.
+     */
+    private boolean admitLoggedIn() {
+        PgmuxConfig config = context.config();
+        int maxClients = config.maxClientConnections();
+        boolean consoleUser = AdminConsole.isConsoleDatabase(database)
+                && (config.observability().adminUsers().contains(user) || config.observability().statsUsers().contains(user));
+        int reserved = config.loginLimits().adminReservedConnections();
+        int limit = consoleUser ? (int) Math.min((long) maxClients + reserved, Integer.MAX_VALUE) : maxClients;
+        if (context.sessions().onLoggedIn(this, limit)) {
+            return true;
+        }
+        state = new Closed();
+        if (consoleUser) {
+            logRefusal("max_client_connections " + maxClients + " and admin_reserved_connections " + reserved + " reached");
+            fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections: the admin console's "
+                    + reserved + " reserved connections are in use too (admin_reserved_connections)"));
+        } else {
+            logRefusal("max_client_connections " + maxClients + " reached");
+            fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections: pgmux allows "
+                    + maxClients + " (max_client_connections)"));
+        }
+        return false;
+    }
+
+    /** One line a second at most, however many connections a limit refuses. */
+    private void logRefusal(String reason) {
+        if (context.sessions().shouldLogRefusal()) {
+            log.info("c{} [{}] refused: {} ({} connections refused by a limit since start)", id, poolName(), reason,
+                    context.sessions().refusedCount());
         }
     }
 
@@ -545,8 +603,9 @@ public final class ClientSession implements Waiter {
 
     private void onLoginTimeout() {
         if (state instanceof AwaitingStartup || state instanceof Authenticating) {
+            log.debug("c{} [{}] login did not complete within client_login_timeout; closing", id, poolName());
             fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "login did not complete within "
-                    + context.loginTimeout().toSeconds() + " seconds"));
+                    + Units.formatDuration(context.loginTimeout()) + " (client_login_timeout)"));
         }
     }
 
@@ -1140,7 +1199,8 @@ public final class ClientSession implements Waiter {
     }
 
     private String poolName() {
-        return pool != null ? pool.key().toString() : (database != null ? database + "/" + user : "-");
+        return pool != null ? ClientText.shorten(pool.key().toString(), 2 * ClientText.NAME_CHARS)
+                : (database != null ? ClientText.name(database) + "/" + ClientText.name(user) : "-");
     }
 
     @Override

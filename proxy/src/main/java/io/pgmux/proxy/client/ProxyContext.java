@@ -15,16 +15,13 @@ import java.util.Objects;
 public final class ProxyContext {
     private final PoolRegistry pools;
     private final SessionRegistry sessions;
-    private final Duration loginTimeout;
     private final Control control;
     private volatile PgmuxConfig config;
     private volatile ClientCredentials credentials;
 
-    public ProxyContext(PgmuxConfig config, PoolRegistry pools, SessionRegistry sessions, Duration loginTimeout,
-                        Control control) {
+    public ProxyContext(PgmuxConfig config, PoolRegistry pools, SessionRegistry sessions, Control control) {
         this.pools = pools;
         this.sessions = sessions;
-        this.loginTimeout = loginTimeout;
         this.control = Objects.requireNonNull(control, "control");
         update(config);
     }
@@ -45,8 +42,9 @@ public final class ProxyContext {
         return sessions;
     }
 
+    /** {@code client_login_timeout} as configured now. */
     public Duration loginTimeout() {
-        return loginTimeout;
+        return config.loginLimits().clientLoginTimeout();
     }
 
     public Control control() {

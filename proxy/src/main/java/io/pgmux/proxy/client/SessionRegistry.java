@@ -3,29 +3,105 @@ package io.pgmux.proxy.client;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * All client sessions: the count behind {@code max_client_connections}, and the cancel keys
- * pgmux handed out, so a CancelRequest finds its session (and nobody else's).
+ * All client sessions, and the counts behind the connection limits: sessions still logging in
+ * (against {@code max_pending_logins}) and sessions that have authenticated (against
+ * {@code max_client_connections}, plus {@code admin_reserved_connections} for the console); and the
+ * cancel keys pgmux handed out, so a CancelRequest finds its session (and nobody else's).
+ *
+ * <p>A session is in at most one of the two counts. Each count is an atomic counter that is only
+ * raised after checking the limit and lowered once, when the session leaves that count: sessions on
+ * different loops can log in at the same moment without any of them going over.
  */
 public final class SessionRegistry {
+    private static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<Integer, ClientSession> byProcessId = new ConcurrentHashMap<>();
     private final ConcurrentHashMap.KeySetView<ClientSession, Boolean> sessions = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap.KeySetView<ClientSession, Boolean> loggingIn = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap.KeySetView<ClientSession, Boolean> loggedIn = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connected = new AtomicInteger();
+    private final AtomicInteger loggingInCount = new AtomicInteger();
+    private final AtomicInteger loggedInCount = new AtomicInteger();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
 
-    /** Counts a new connection; returns how many there are now, including it. */
-    int onConnected(ClientSession session) {
+    /**
+     * Counts a new connection, and counts it as logging in if fewer than {@code maxPendingLogins}
+     * are; false if that many are (the session is listed until it closes, but counted nowhere).
+     */
+    boolean onConnected(ClientSession session, int maxPendingLogins) {
         sessions.add(session);
-        return connected.incrementAndGet();
+        connected.incrementAndGet();
+        if (!raise(loggingInCount, maxPendingLogins)) {
+            refused.incrementAndGet();
+            return false;
+        }
+        loggingIn.add(session);
+        return true;
+    }
+
+    /**
+     * The session has authenticated: it stops counting as logging in and counts as a client, if
+     * fewer than {@code limit} clients have logged in; false if that many have (it is counted
+     * nowhere then, and is about to be closed).
+     */
+    boolean onLoggedIn(ClientSession session, int limit) {
+        if (loggingIn.remove(session)) {
+            loggingInCount.decrementAndGet();
+        }
+        if (!raise(loggedInCount, limit)) {
+            refused.incrementAndGet();
+            return false;
+        }
+        loggedIn.add(session);
+        return true;
     }
 
     void onDisconnected(ClientSession session) {
         if (sessions.remove(session)) {
             connected.decrementAndGet();
         }
+        if (loggingIn.remove(session)) {
+            loggingInCount.decrementAndGet();
+        }
+        if (loggedIn.remove(session)) {
+            loggedInCount.decrementAndGet();
+        }
         byProcessId.remove(session.processId(), session);
+    }
+
+    /** Adds one to {@code count} unless it is at {@code limit} already. */
+    private static boolean raise(AtomicInteger count, int limit) {
+        while (true) {
+            int now = count.get();
+            if (now >= limit) {
+                return false;
+            }
+            if (count.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * True at most once a second: a flood of refused connections gives one log line a second
+     * (with {@link #refusedCount()}), not one per connection.
+     */
+    boolean shouldLogRefusal() {
+        long now = System.nanoTime();
+        long last = lastRefusalLogNanos.get();
+        return now - last >= REFUSAL_LOG_INTERVAL_NANOS && lastRefusalLogNanos.compareAndSet(last, now);
+    }
+
+    /** Connections refused by a connection limit since pgmux started. */
+    public long refusedCount() {
+        return refused.get();
     }
 
     /** Gives the session a process id no other live session has, and a random secret. */
@@ -45,8 +121,19 @@ public final class SessionRegistry {
         return session != null && session.secretKey() == secretKey ? session : null;
     }
 
+    /** Every connection, logged in or not. */
     public int connectedCount() {
         return connected.get();
+    }
+
+    /** Connections that have not finished authentication (counted against {@code max_pending_logins}). */
+    public int loggingInCount() {
+        return loggingInCount.get();
+    }
+
+    /** Clients that have authenticated, console included (counted against {@code max_client_connections}). */
+    public int loggedInCount() {
+        return loggedInCount.get();
     }
 
     public List<ClientSession> all() {

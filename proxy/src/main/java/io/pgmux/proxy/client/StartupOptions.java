@@ -1,5 +1,7 @@
 package io.pgmux.proxy.client;
 
+import io.pgmux.proxy.util.ClientText;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -27,12 +29,12 @@ final class StartupOptions {
             } else if (word.startsWith("--")) {
                 setting = word.substring(2);
             } else {
-                throw new IllegalArgumentException("startup option \"" + word
+                throw new IllegalArgumentException("startup option \"" + ClientText.text(word)
                         + "\" is not supported by pgmux; only -c name=value and --name=value are");
             }
             int eq = setting.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException("startup option \"" + setting + "\" is not of the form name=value");
+                throw new IllegalArgumentException("startup option \"" + ClientText.text(setting) + "\" is not of the form name=value");
             }
             // Postgres accepts dashes for underscores in names given on the command line.
             settings.put(setting.substring(0, eq).replace('-', '_'), setting.substring(eq + 1));

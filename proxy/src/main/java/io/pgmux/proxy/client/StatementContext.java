@@ -8,6 +8,7 @@ import io.pgmux.proxy.prepared.ClientStatements;
 import io.pgmux.proxy.config.PreparedStatementMode;
 import io.pgmux.proxy.prepared.StatementKey;
 import io.pgmux.proxy.prepared.StatementRegistry;
+import io.pgmux.proxy.util.ClientText;
 
 /**
  * A client's prepared-statement policy and state: the mode of its pool, its own statement names,
@@ -54,12 +55,12 @@ record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientSta
     ErrorResponse refusalFor(Parse parse) {
         if (mode == PreparedStatementMode.REJECT) {
             return ErrorResponse.error(SqlState.FEATURE_NOT_SUPPORTED, "named prepared statements are not supported in "
-                    + poolMode.name().toLowerCase() + " pooling mode (statement \"" + parse.statement() + "\")")
+                    + poolMode.name().toLowerCase() + " pooling mode (statement \"" + ClientText.name(parse.statement()) + "\")")
                     .withHint("Set prepared_statements: rewrite in the pgmux config, or use unnamed statements.");
         }
         if (client.get(parse.statement()) != null) {
             return ErrorResponse.error(SqlState.DUPLICATE_PREPARED_STATEMENT,
-                    "prepared statement \"" + parse.statement() + "\" already exists");
+                    "prepared statement \"" + ClientText.name(parse.statement()) + "\" already exists");
         }
         if (client.size() >= maxPerClient) {
             return ErrorResponse.error(SqlState.CONFIGURATION_LIMIT_EXCEEDED, "too many prepared statements: this client "
@@ -77,7 +78,8 @@ record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientSta
     }
 
     static ErrorResponse unknownStatement(String name) {
-        return ErrorResponse.error(SqlState.INVALID_SQL_STATEMENT_NAME, "prepared statement \"" + name + "\" does not exist");
+        return ErrorResponse.error(SqlState.INVALID_SQL_STATEMENT_NAME, "prepared statement \""
+                + ClientText.name(name) + "\" does not exist");
     }
 
     static ErrorResponse transactionAborted() {

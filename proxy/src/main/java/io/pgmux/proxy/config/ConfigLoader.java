@@ -134,6 +134,11 @@ public final class ConfigLoader {
         HostPort listen = root.hostPort("listen", d.listen(), 0);
         int eventLoops = root.integer("event_loops", d.eventLoops(), 0, MAX_EVENT_LOOPS);
         int maxClients = root.integer("max_client_connections", d.maxClientConnections(), 1, Integer.MAX_VALUE);
+        LoginLimits login = new LoginLimits(
+                root.duration("client_login_timeout", d.loginLimits().clientLoginTimeout(), Duration.ofMillis(1)),
+                root.integer("max_pending_logins", d.loginLimits().maxPendingLogins(), 1, Integer.MAX_VALUE),
+                root.integer("admin_reserved_connections", d.loginLimits().adminReservedConnections(), 0,
+                        LoginLimits.MAX_ADMIN_RESERVED));
         int maxMessageSize = root.size("max_message_size", d.maxMessageSize(), MIN_MESSAGE_SIZE, MAX_MESSAGE_SIZE);
         PoolMode poolMode = root.choice("pool_mode", d.poolMode(), PoolMode::fromYaml, PoolMode.choices());
         int poolSize = root.integer("pool_size", d.poolSize(), 1, PgmuxConfig.MAX_POOL_SIZE);
@@ -182,7 +187,8 @@ public final class ConfigLoader {
         }
         return new PgmuxConfig(listen, eventLoops, maxClients, maxMessageSize, poolMode, poolSize, queryWait,
                 connect, loginRetry, idle, lifetime, resetQuery, shutdown, clientAuth, upstream, users, databases, prepared,
-                new ObservabilityConfig(adminUsers, statsUsers, httpListen, statsPeriod, logLevel, logFormat), poolLimits);
+                new ObservabilityConfig(adminUsers, statsUsers, httpListen, statsPeriod, logLevel, logFormat), poolLimits,
+                login);
     }
 
     /** {@code http.listen}: host:port; null or "" = no HTTP endpoint (like {@code upstream}). */

@@ -22,6 +22,9 @@ public final class ConfigView {
             new Key("listen", false, PgmuxConfig::listen),
             new Key("event_loops", false, PgmuxConfig::eventLoops),
             new Key("max_client_connections", true, PgmuxConfig::maxClientConnections),
+            new Key("max_pending_logins", true, c -> c.loginLimits().maxPendingLogins()),
+            new Key("client_login_timeout", true, c -> Units.formatDuration(c.loginLimits().clientLoginTimeout())),
+            new Key("admin_reserved_connections", true, c -> c.loginLimits().adminReservedConnections()),
             new Key("max_message_size", false, c -> Units.formatSize(c.maxMessageSize())),
             new Key("client_auth", true, c -> c.clientAuth().yamlName()),
             new Key("admin_users", true, c -> String.join(",", c.observability().adminUsers())),
@@ -106,7 +109,7 @@ public final class ConfigView {
                 to.serverIdleTimeout(), to.serverLifetime(), to.serverResetQuery(), to.shutdownTimeout(), to.clientAuth(),
                 to.upstream(), to.users(), keepPreparedModes(running, to), running.preparedStatements(),
                 new ObservabilityConfig(o.adminUsers(), o.statsUsers(), running.observability().httpListen(),
-                        o.statsPeriod(), o.logLevel(), o.logFormat()), to.poolLimits());
+                        o.statsPeriod(), o.logLevel(), o.logFormat()), to.poolLimits(), to.loginLimits());
     }
 
     private static Map<String, DatabaseConfig> keepPreparedModes(PgmuxConfig running, PgmuxConfig to) {

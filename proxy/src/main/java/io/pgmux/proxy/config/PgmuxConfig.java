@@ -36,7 +36,8 @@ public record PgmuxConfig(
         Map<String, DatabaseConfig> databases,
         PreparedStatementsConfig preparedStatements,
         ObservabilityConfig observability,
-        PoolLimitsConfig poolLimits) {
+        PoolLimitsConfig poolLimits,
+        LoginLimits loginLimits) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -57,6 +58,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(preparedStatements, "preparedStatements");
         Objects.requireNonNull(observability, "observability");
         Objects.requireNonNull(poolLimits, "poolLimits");
+        Objects.requireNonNull(loginLimits, "loginLimits");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -68,19 +70,7 @@ public record PgmuxConfig(
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
     }
 
-    /** A config with the default admin console, HTTP endpoint, statistics and logging settings. */
-    public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
-                       int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
-                       Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
-                       Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
-                       Map<String, DatabaseConfig> databases, PreparedStatementsConfig preparedStatements) {
-        this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
-                serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
-                shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements,
-                ObservabilityConfig.defaults());
-    }
-
-    /** A config with the default pool limits. */
+    /** A config with the default pool and login limits. */
     public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
                        int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
                        Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
@@ -90,7 +80,19 @@ public record PgmuxConfig(
         this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
                 serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
                 shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
-                PoolLimitsConfig.defaults());
+                PoolLimitsConfig.defaults(), LoginLimits.defaults());
+    }
+
+    /** A config with the default admin console, HTTP endpoint, statistics, logging and login settings. */
+    public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
+                       int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
+                       Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
+                       Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
+                       Map<String, DatabaseConfig> databases, PreparedStatementsConfig preparedStatements) {
+        this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
+                serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
+                shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements,
+                ObservabilityConfig.defaults());
     }
 
     /** What an empty config file gives; equal to what the shipped {@code conf/pgmux.yaml} gives. */
@@ -115,7 +117,8 @@ public record PgmuxConfig(
                 Map.of(),
                 PreparedStatementsConfig.defaults(),
                 ObservabilityConfig.defaults(),
-                PoolLimitsConfig.defaults());
+                PoolLimitsConfig.defaults(),
+                LoginLimits.defaults());
     }
 
     /**
@@ -158,7 +161,8 @@ public record PgmuxConfig(
     /**
      * Applies command-line overrides; null fields keep what the file says.
      * <ul>
-     *   <li>{@code listen} replaces {@code listen}; {@code http} replaces {@code http.listen}.
+     *   <li>{@code listen} replaces {@code listen}; {@code http} replaces {@code http.listen}, and
+     *       {@code httpOff} turns the HTTP endpoint off (like {@code http.listen: ""}).
      *   <li>{@code upstream} replaces {@code upstream}: where databases that are not listed go. Listed
      *       databases keep the server they were given when the file was loaded.
      *   <li>{@code poolSize} and {@code poolMode} replace the global default <em>and</em> the value
@@ -197,7 +201,9 @@ public record PgmuxConfig(
                 users,
                 newDatabases,
                 preparedStatements,
-                o.http() != null ? observability.withHttpListen(o.http()) : observability,
-                poolLimits);
+                o.httpOff() ? observability.withHttpListen(null)
+                        : o.http() != null ? observability.withHttpListen(o.http()) : observability,
+                poolLimits,
+                loginLimits);
     }
 }

@@ -120,6 +120,12 @@ public final class Metrics {
         out.sample("pgmux_client_connections", control.sessions().connectedCount());
         out.family("pgmux_client_connections_max", "gauge", "max_client_connections.");
         out.sample("pgmux_client_connections_max", control.config().maxClientConnections());
+        out.family("pgmux_client_logins_pending", "gauge", "Client connections that have not finished logging in"
+                + " (counted against max_pending_logins).");
+        out.sample("pgmux_client_logins_pending", control.sessions().loggingInCount());
+        out.family("pgmux_client_connections_refused_total", "counter", "Client connections refused by"
+                + " max_pending_logins, max_client_connections or admin_reserved_connections.");
+        out.sample("pgmux_client_connections_refused_total", control.sessions().refusedCount());
         out.family("pgmux_pools", "gauge", "Pools (database, user pairs) in use.");
         out.sample("pgmux_pools", control.pools().all().size());
         out.family("pgmux_config_reloads_total", "counter", "RELOAD commands and SIGHUPs, by result.");

@@ -145,9 +145,18 @@ public final class PoolRegistry {
         return config;
     }
 
-    /** True if clients of {@code database} can be served: it is listed, or {@code upstream} takes any name. */
+    /**
+     * True if the admin console may name {@code database}: it is listed under {@code databases}, has
+     * a pool (clients use it, through {@code upstream} too), or is paused by name. As in PgBouncer, a
+     * name that {@code upstream} would accept but nobody uses is not a database yet.
+     */
     public boolean isKnown(String database) {
-        return config.database(database).isPresent() || !ofDatabase(database).isEmpty();
+        if (config.databases().containsKey(database) || !ofDatabase(database).isEmpty()) {
+            return true;
+        }
+        synchronized (lock) {
+            return pausedDatabases.contains(database);
+        }
     }
 
     /** Fails clients queued longer than {@code query_wait_timeout}, in every pool. */

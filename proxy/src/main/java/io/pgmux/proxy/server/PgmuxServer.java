@@ -68,7 +68,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PgmuxServer implements RunningServer, Control {
     private static final Logger log = LoggerFactory.getLogger(PgmuxServer.class);
     private static final WriteBufferWaterMark CLIENT_WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
-    private static final Duration LOGIN_TIMEOUT = Duration.ofSeconds(60);
 
     private final ConfigSource source;
     private final Transport transport;
@@ -103,7 +102,7 @@ public final class PgmuxServer implements RunningServer, Control {
         this.background = background;
         this.pools = new PoolRegistry(config, new ServerConnector(group, transport, resolver));
         this.sessions = new SessionRegistry();
-        this.context = new ProxyContext(config, pools, sessions, LOGIN_TIMEOUT, this);
+        this.context = new ProxyContext(config, pools, sessions, this);
         this.ticker = new StatsTicker(pools, background);
     }
 

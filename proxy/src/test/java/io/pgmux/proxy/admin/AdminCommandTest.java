@@ -4,7 +4,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,6 +37,27 @@ class AdminCommandTest {
     @Test
     void aQuotedArgumentMayHoldAnyCharacterAndDoubledQuotes() {
         assertEquals("my-db \"x\"", AdminCommand.parse("PAUSE \"my-db \"\"x\"\"\"").orElseThrow().argument());
+    }
+
+    @Test
+    void aLongQuotedNameNeedsLittleStack() throws InterruptedException {
+        String plain = "n".repeat(100_000);
+        String quotes = "\"\"".repeat(AdminConsole.MAX_COMMAND_CHARS / 2);
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        // an event loop's stack is the JVM's default (1 MB on 64-bit Linux); half of it is enough
+        Thread small = new Thread(null, () -> {
+            try {
+                outcome.set(List.of(AdminCommand.parse("KILL \"" + plain + "\"").orElseThrow().argument().length(),
+                        AdminCommand.parse("KILL \"" + quotes + "\"").orElseThrow().argument().length(),
+                        AdminCommand.parse("SET a = '" + plain + "'").orElseThrow().value().length()));
+            } catch (Throwable t) {
+                outcome.set(t);
+            }
+        }, "small-stack", 512 * 1024);
+        small.start();
+        small.join(10_000);
+
+        assertEquals(List.of(100_000, AdminConsole.MAX_COMMAND_CHARS / 2, 100_000), outcome.get());
     }
 
     @Test

@@ -247,6 +247,26 @@ class PgmuxCommandTest {
     }
 
     @Test
+    void anEmptyHttpTurnsTheEndpointOffAsTheFileCan() throws IOException {
+        Path file = configFile("http:\n  listen: \"127.0.0.1:9999\"\n");
+
+        Result result = run("-c", file.toString(), "--http", "");
+
+        assertEquals(0, result.exitCode(), result::err);
+        assertNull(launcher.started.observability().httpListen(), "no HTTP endpoint");
+        assertEquals(new HostPort("127.0.0.1", 6432), launcher.started.listen(), "the rest of the file applies");
+    }
+
+    @Test
+    void aBadHttpAddressIsStillRefused() {
+        Result result = run("--http", "nonsense");
+
+        assertEquals(2, result.exitCode());
+        assertTrue(result.err().contains("--http"), result::err);
+        assertNull(launcher.started);
+    }
+
+    @Test
     void aHangupAsksTheServerToReload() throws Exception {
         // given: a running server
         launcher.server = new FakeServer(false);

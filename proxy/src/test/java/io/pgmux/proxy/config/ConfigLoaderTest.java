@@ -56,8 +56,10 @@ class ConfigLoaderTest {
         @Test
         void theShippedFileSetsAndDocumentsEveryTopLevelKey() throws IOException {
             List<String> lines = Files.readAllLines(SHIPPED_FILE);
-            for (String key : List.of("listen", "event_loops", "max_client_connections", "max_message_size",
-                    "pool_mode", "pool_size", "query_wait_timeout", "pool_idle_timeout", "max_pools", "server_connect_timeout", "server_login_retry",
+            for (String key : List.of("listen", "event_loops", "max_client_connections", "max_pending_logins",
+                    "client_login_timeout", "admin_reserved_connections", "max_message_size",
+                    "pool_mode", "pool_size", "query_wait_timeout", "pool_idle_timeout", "max_pools", "server_connect_timeout",
+                    "server_login_retry",
                     "server_idle_timeout", "server_lifetime", "server_reset_query", "shutdown_timeout",
                     "client_auth", "upstream", "users", "databases", "admin_users", "stats_users", "stats_period",
                     "http", "log")) {
@@ -139,8 +141,16 @@ class ConfigLoaderTest {
                     Map.of("alice", new UserConfig("alice", "secret")),
                     Map.of("app", new DatabaseConfig("app", new HostPort("10.0.0.5", 6543), "app_prod", "alice",
                             "other", 3, PoolMode.TRANSACTION, null)), PreparedStatementsConfig.defaults(),
-                    ObservabilityConfig.defaults(), new PoolLimitsConfig(30, Duration.ofMinutes(5))),
+                    ObservabilityConfig.defaults(), new PoolLimitsConfig(30, Duration.ofMinutes(5)), LoginLimits.defaults()),
                     config);
+        }
+
+        @Test
+        void theLoginLimitsAreRead() throws ConfigException {
+            PgmuxConfig config = parse("client_login_timeout: 1500ms\nmax_pending_logins: 7\nadmin_reserved_connections: 0\n");
+
+            assertEquals(new LoginLimits(Duration.ofMillis(1500), 7, 0), config.loginLimits());
+            assertEquals(new LoginLimits(Duration.ofSeconds(60), 10_000, 3), parse("").loginLimits());
         }
 
         @ParameterizedTest
@@ -324,6 +334,10 @@ class ConfigLoaderTest {
             "pool_size: 0               | pool_size: must be 1..100000",
             "event_loops: -1            | event_loops: must be 0..1024",
             "max_client_connections: 0  | max_client_connections: must be at least 1",
+            "max_pending_logins: 0      | max_pending_logins: must be at least 1",
+            "client_login_timeout: 0    | client_login_timeout: must be greater than 0",
+            "admin_reserved_connections: 1001 | admin_reserved_connections: must be 0..1000",
+            "admin_reserved_connections: -1   | admin_reserved_connections: must be 0..1000",
             "max_message_size: 2GB      | max_message_size: must be 1kB..1GB (got \"2GB\")",
             "max_message_size: 100      | max_message_size: must be 1kB..1GB (got \"100\")",
             "max_message_size: 64MiB    | max_message_size: must be a size like 8192, 512kB, 64MB or 1GB (got \"64MiB\")",

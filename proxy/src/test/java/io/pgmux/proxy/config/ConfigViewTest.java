@@ -46,6 +46,23 @@ class ConfigViewTest {
         assertEquals(List.of(), ConfigView.changes(running, ConfigView.keepUnchangeable(running, running)));
     }
 
+    @Test
+    void theLoginLimitsAreShownAndApplyAtReload() throws ConfigException {
+        PgmuxConfig running = ConfigLoader.parse("", Map.of());
+        PgmuxConfig file = ConfigLoader.parse("client_login_timeout: 5s\nmax_pending_logins: 50\n"
+                + "admin_reserved_connections: 1\n", Map.of());
+
+        List<ConfigView.Setting> changes = ConfigView.changes(running, file);
+        PgmuxConfig effective = ConfigView.keepUnchangeable(running, file);
+
+        assertEquals(List.of(new ConfigView.Setting("max_pending_logins", "50", "10000", true),
+                new ConfigView.Setting("client_login_timeout", "5s", "60s", true),
+                new ConfigView.Setting("admin_reserved_connections", "1", "3", true)), changes);
+        assertEquals(file.loginLimits(), effective.loginLimits());
+        assertEquals(new ConfigView.Setting("client_login_timeout", "60s", "60s", true),
+                find(ConfigView.settings(running), "client_login_timeout"));
+    }
+
     private static ConfigView.Setting find(List<ConfigView.Setting> settings, String key) {
         return settings.stream().filter(s -> s.key().equals(key)).findFirst().orElseThrow();
     }
