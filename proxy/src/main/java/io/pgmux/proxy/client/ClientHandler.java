@@ -54,6 +54,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
         } else if (cause instanceof IOException) {
             log.debug("{} connection error: {}", session, cause.toString());
             ctx.close();
+        } else if (cause instanceof RuntimeException unexpected) {
+            session.onUnexpectedFailure(unexpected);
         } else {
             log.error("{} unexpected failure; closing the client", session, cause);
             ctx.close();

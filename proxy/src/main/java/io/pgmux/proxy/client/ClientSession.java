@@ -9,6 +9,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.Frontend;
+import io.pgmux.protocol.FrontendFrameCheck;
 import io.pgmux.protocol.ProtocolException;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.TransactionStatus;
@@ -111,6 +112,8 @@ public final class ClientSession implements Waiter {
     private final ReplyQueue replies = new ReplyQueue();
     private State state = new AwaitingStartup();
     private boolean overClientLimit;
+    /** A FATAL error went to the client and the connection is closing: its further messages are dropped. */
+    private boolean fatalSent;
     private boolean shuttingDown;
     private ErrorResponse leaveReason = SHUTTING_DOWN;
     private boolean countedInPool;
@@ -174,7 +177,9 @@ public final class ClientSession implements Waiter {
     }
 
     public void onClientFrame(ByteBuf frame) {
-        if (state instanceof AwaitingStartup) {
+        if (fatalSent) {
+            frame.release(); // the rest of a read that ended in a FATAL error: nothing more is acted on
+        } else if (state instanceof AwaitingStartup) {
             onStartupPacket(frame);
         } else if (state instanceof Authenticating authenticating) {
             onPasswordFrame(authenticating, frame);
@@ -205,6 +210,22 @@ public final class ClientSession implements Waiter {
         channel.config().setAutoRead(false);
         log.info("c{} [{}] protocol violation: {}", id, poolName(), e.getMessage());
         fatal(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
+    }
+
+    /** Something pgmux did not foresee failed on this client's behalf: a bug, which costs this client only. */
+    public void onUnexpectedFailure(RuntimeException e) {
+        ServerLink link = linkOf(currentServer());
+        if (link != null) {
+            failWhileHolding(link, e);
+            return;
+        }
+        log.error("c{} [{}] unexpected failure; closing the client", id, poolName(), e);
+        fatal(internalError(e));
+    }
+
+    private static ErrorResponse internalError(RuntimeException e) {
+        return ErrorResponse.fatal(SqlState.INTERNAL_ERROR, "pgmux failed to handle this session: " + e)
+                .withHint("This is a bug in pgmux; please report it. Reconnect to go on.");
     }
 
     /** The client's connection is gone (it left, was killed, or pgmux closed it). */
@@ -506,9 +527,16 @@ public final class ClientSession implements Waiter {
 
     private void onSessionFrame(ByteBuf frame) {
         byte type = Frames.type(frame);
-        if (!Frontend.isKnownType(type) || type == Frontend.PASSWORD) {
+        try {
+            if (!Frontend.isKnownType(type) || type == Frontend.PASSWORD) {
+                throw new ProtocolException("invalid frontend message type " + Frames.describeType(type));
+            }
+            // Checked here, once: wherever the message is read later (queued, in a pipeline, on
+            // the server's loop), its shape can no longer fail.
+            FrontendFrameCheck.check(frame);
+        } catch (ProtocolException malformed) {
             frame.release();
-            onProtocolError(new ProtocolException("invalid frontend message type " + Frames.describeType(type)));
+            onProtocolError(malformed);
             return;
         }
         if (state instanceof Idle) {
@@ -641,11 +669,42 @@ public final class ClientSession implements Waiter {
             }
             return;
         }
-        for (ByteBuf frame : waiting.pending()) {
-            forward(link, frame, Frames.type(frame));
+        List<ByteBuf> pending = waiting.pending();
+        int i = 0;
+        try {
+            while (i < pending.size()) {
+                ByteBuf frame = pending.get(i++);
+                forward(link, frame, Frames.type(frame));
+            }
+        } catch (RuntimeException e) {
+            // Called from the pool, maybe on behalf of another client: whatever went wrong stays this client's.
+            for (; i < pending.size(); i++) {
+                pending.get(i).release();
+            }
+            failWhileHolding(link, e);
+            return;
         }
         sendToServer(link);
         resumeReading(PAUSED_WAITING);
+    }
+
+    /**
+     * Handling this client's messages or its server's replies failed in a way pgmux did not
+     * foresee (its messages are checked on arrival, so this is a bug): the client is told and
+     * closed, and the server, whose state is now unknown, is closed, which frees its pool slot.
+     * Nobody else pays for it, whichever loop or client this was called for.
+     */
+    private void failWhileHolding(ServerLink link, RuntimeException e) {
+        log.error("c{} [{}] unexpected failure while holding server {}; closing both", id, poolName(), link.server, e);
+        if (state instanceof Validating validating) {
+            validating.pending().forEach(ReferenceCountUtil::release);
+        }
+        state = new Closed();
+        cancelTarget = null;
+        toServer.clear();
+        link.discard();
+        link.server.close();
+        fatal(internalError(e));
     }
 
     private void forward(ServerLink link, ByteBuf frame, byte type) {
@@ -689,9 +748,12 @@ public final class ClientSession implements Waiter {
                 log.debug("c{} dropped {} frames from server {} it no longer holds", id, frames.size(), server);
                 return;
             }
-            for (; i < frames.size() && linkOf(server) == link; i++) {
-                link.onServerFrame(frames.get(i));
+            while (i < frames.size() && linkOf(server) == link) {
+                link.onServerFrame(frames.get(i++));
             }
+        } catch (RuntimeException e) {
+            failWhileHolding(link, e);
+            return;
         } finally {
             for (; i < frames.size(); i++) {
                 frames.get(i).release();
@@ -1014,6 +1076,7 @@ public final class ClientSession implements Waiter {
 
     /** Sends a FATAL error and closes the connection; cleanup happens in {@link #onClientClosed}. */
     private void fatal(ErrorResponse error) {
+        fatalSent = true;
         if (channel.isActive()) {
             toClient.write(error.encode(channel.alloc()));
             toClient.flush();
