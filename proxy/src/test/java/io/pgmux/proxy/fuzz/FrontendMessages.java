@@ -65,7 +65,8 @@ final class FrontendMessages {
         }
         if (dice < 82) {
             Step seed = valid.get(random.nextInt(valid.size()));
-            return new Step("mutated " + seed.label(), Mutations.mutate(seed.bytes(), random));
+            byte[] mutated = Mutations.mutate(seed.bytes(), random);
+            return mutated.length == 0 ? seed : new Step("mutated " + seed.label(), mutated);
         }
         List<Step> malformed = without(malformedSessionMessages());
         if (dice < 92 && state.loggedIn() && !malformed.isEmpty()) {

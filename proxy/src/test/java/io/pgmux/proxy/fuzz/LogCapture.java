@@ -3,6 +3,8 @@ package io.pgmux.proxy.fuzz;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.core.AppenderBase;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +41,15 @@ final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoClosea
         List<String> lines = new ArrayList<>();
         for (ILoggingEvent event; (event = events.poll()) != null; ) {
             String line = event.getLevel() + " " + event.getLoggerName() + " - " + event.getFormattedMessage();
-            if (event.getThrowableProxy() != null) {
-                line += " [stack trace: " + event.getThrowableProxy().getClassName() + ": "
-                        + event.getThrowableProxy().getMessage() + "]";
+            IThrowableProxy thrown = event.getThrowableProxy();
+            if (thrown != null) {
+                StringBuilder where = new StringBuilder();
+                for (StackTraceElementProxy frame : thrown.getStackTraceElementProxyArray()) {
+                    if (frame.getStackTraceElement().getClassName().startsWith("io.pgmux") && where.length() < 400) {
+                        where.append(" at ").append(frame.getStackTraceElement());
+                    }
+                }
+                line += " [stack trace: " + thrown.getClassName() + ": " + thrown.getMessage() + where + "]";
             }
             lines.add(line);
         }
