@@ -29,8 +29,6 @@ import java.util.Map;
 final class FuzzClient implements AutoCloseable {
     /** How long pgmux may stay silent before a client that sent no probe counts as quiet, or one that did is re-checked. */
     private static final int QUIET_MILLIS = 300;
-    private static final byte[] SSL_REQUEST = {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x2f};
-    private static final byte[] GSSENC_REQUEST = {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x30};
 
     private final ClientScript script;
     private final FuzzTarget target;
@@ -116,8 +114,7 @@ final class FuzzClient implements AutoCloseable {
                 .reduce(new byte[0], FuzzClient::concat);
         int at = 0;
         while (at + 5 <= stream.length) {
-            int length = ((stream[at + 1] & 0xff) << 24) | ((stream[at + 2] & 0xff) << 16) | ((stream[at + 3] & 0xff) << 8)
-                    | (stream[at + 4] & 0xff);
+            int length = intAt(stream, at + 1);
             if (length < 4 || length > maxMessageSize) {
                 return false;
             }
@@ -164,13 +161,21 @@ final class FuzzClient implements AutoCloseable {
         }
     }
 
-    /** pgmux answers SSLRequest and GSSENCRequest with one byte, 'N', not a message. */
+    /**
+     * pgmux answers each SSLRequest and GSSENCRequest (any whole startup packet carrying their
+     * code, as Postgres does) with one byte, 'N', not a message; the startup phase goes on after them.
+     */
     private void skipEncryptionRefusals() throws IOException {
         if (script.state() != ClientState.BEFORE_LOGIN) {
             return;
         }
-        for (Step step : script.steps()) {
-            if (!java.util.Arrays.equals(step.bytes(), SSL_REQUEST) && !java.util.Arrays.equals(step.bytes(), GSSENC_REQUEST)) {
+        byte[] stream = script.steps().stream().map(Step::bytes).reduce(new byte[0], FuzzClient::concat);
+        int at = 0;
+        while (at + 8 <= stream.length) {
+            int length = intAt(stream, at);
+            int code = intAt(stream, at + 4);
+            if (length < 8 || length > 10_000 || at + length > stream.length
+                    || (code != Frontend.SSL_REQUEST_CODE && code != Frontend.GSSENC_REQUEST_CODE)) {
                 return;
             }
             raw.readTimeout(QUIET_MILLIS);
@@ -178,7 +183,12 @@ final class FuzzClient implements AutoCloseable {
             if (answer != 'N') {
                 throw new IOException("answer to an encryption request: " + answer);
             }
+            at += length;
         }
+    }
+
+    private static int intAt(byte[] bytes, int at) {
+        return ((bytes[at] & 0xff) << 24) | ((bytes[at + 1] & 0xff) << 16) | ((bytes[at + 2] & 0xff) << 8) | (bytes[at + 3] & 0xff);
     }
 
     /** Whether pgmux may close this client without an error: it sent Terminate, or a CancelRequest. */

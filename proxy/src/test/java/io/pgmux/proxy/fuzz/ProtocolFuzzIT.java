@@ -26,13 +26,14 @@ import static org.junit.jupiter.api.Assertions.fail;
  * logins) to the test Postgres; after each, the {@link Invariants}. Runs for
  * {@code -Dpgmux.fuzz.seconds} (default {@value #DEFAULT_SECONDS}); {@code -Dpgmux.fuzz.seed}
  * starts from a given seed; {@code -Dpgmux.fuzz.skip="Execute empty|Describe target 'Z'"} leaves
- * out messages by label (a known bug's, to look for others while its fix is pending). Each failing case is written to {@code target/fuzz-failures/} in the
+ * out messages by label (a known bug's, to look for others while its fix is pending); the run
+ * stops after {@code -Dpgmux.fuzz.maxFailures} failing cases (default {@value #DEFAULT_MAX_FAILURES}). Each failing case is written to {@code target/fuzz-failures/} in the
  * corpus form: copy it to {@code src/test/resources/fuzz-corpus/} to keep it, and
  * {@link #corpusCasesStillPass} replays it on every run.
  */
 class ProtocolFuzzIT {
     private static final int DEFAULT_SECONDS = 75;
-    private static final int MAX_FAILURES_REPORTED = 5;
+    private static final int DEFAULT_MAX_FAILURES = 5;
     private static final String USER = "fuzz_user";
     private static final String PASSWORD = "fuzz-pw";
     private static final String ADMIN = "fuzz_admin";
@@ -95,13 +96,14 @@ class ProtocolFuzzIT {
     void randomScenariosKeepEveryInvariant() throws IOException {
         long seconds = Long.getLong("pgmux.fuzz.seconds", DEFAULT_SECONDS);
         long seed = Long.getLong("pgmux.fuzz.seed", System.nanoTime());
+        int maxFailures = Integer.getInteger("pgmux.fuzz.maxFailures", DEFAULT_MAX_FAILURES);
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         Set<String> skipped = Set.of(System.getProperty("pgmux.fuzz.skip", "").split("\\|"));
         ScenarioGenerator generator = new ScenarioGenerator(new FrontendMessages(USER, TestPostgres.DATABASE, COPY_TABLE, skipped));
         List<String> failures = new ArrayList<>();
         int cases = 0;
         try {
-            while (System.nanoTime() < end && failures.size() < MAX_FAILURES_REPORTED) {
+            while (System.nanoTime() < end && failures.size() < maxFailures) {
                 Scenario scenario = generator.generate(seed + cases);
                 cases++;
                 List<String> violations = play(scenario);
