@@ -75,6 +75,14 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        requireInstalled();
+    }
+
+    /**
+     * Installs the recording detector (on the first use of this class) and fails when that was too
+     * late; for test engines other than Jupiter (see {@code NoNettyLeaks}).
+     */
+    public static void requireInstalled() {
         if (INSTALL_PROBLEM != null) {
             throw new ExtensionConfigurationException(INSTALL_PROBLEM);
         }

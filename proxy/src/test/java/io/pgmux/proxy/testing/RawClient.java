@@ -6,6 +6,10 @@ import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.TransactionStatus;
+import io.pgmux.protocol.auth.Md5Password;
+import io.pgmux.protocol.auth.ScramClient;
+import io.pgmux.protocol.auth.ScramException;
+import io.pgmux.protocol.auth.ScramServer;
 import io.pgmux.protocol.message.AuthenticationRequest;
 import io.pgmux.protocol.message.Bind;
 import io.pgmux.protocol.message.CommandComplete;
@@ -13,7 +17,10 @@ import io.pgmux.protocol.message.DataRow;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Messages;
 import io.pgmux.protocol.message.ParameterStatus;
+import io.pgmux.protocol.message.PasswordMessage;
 import io.pgmux.protocol.message.ReadyForQuery;
+import io.pgmux.protocol.message.SaslInitialResponse;
+import io.pgmux.protocol.message.SaslResponse;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.protocol.message.WireMessage;
 
@@ -32,8 +39,9 @@ import java.util.Map;
 
 /**
  * A blocking, byte-level Postgres client for tests: it sends exactly the messages a test spells
- * (pipelines, garbage, half messages) and reads the replies as {@link Reply} values. It speaks
- * trust authentication only; use pgJDBC for the others.
+ * (pipelines, garbage, half messages) and reads the replies as {@link Reply} values. It logs in
+ * with trust ({@link #login}) or with a password ({@link #loginWithPassword}: cleartext, MD5 or
+ * SCRAM-SHA-256, whichever the server asks for).
  */
 public final class RawClient implements AutoCloseable {
     private final Socket socket;
@@ -136,6 +144,72 @@ public final class RawClient implements AutoCloseable {
                 }
             }
         }
+        return this;
+    }
+
+    /**
+     * Sends a StartupMessage on a connection from {@link #open} and logs in with {@code password}
+     * (cleartext, MD5 or SCRAM-SHA-256, as asked), up to the first ReadyForQuery.
+     */
+    public RawClient loginWithPassword(String database, String user, String password) throws IOException {
+        send(new StartupMessage(Frontend.PROTOCOL_3_0, Map.of("user", user, "database", database))).flush();
+        ScramClient scram = null;
+        while (true) {
+            Reply reply = read();
+            if (reply.type() == Backend.ERROR_RESPONSE) {
+                throw new IllegalStateException("login failed: " + reply.error());
+            }
+            if (reply.type() != Backend.AUTHENTICATION) {
+                throw new IllegalStateException("expected an authentication request, got " + reply);
+            }
+            AuthenticationRequest request = AuthenticationRequest.decode(reply.buf());
+            try {
+                switch (request.code()) {
+                    case Backend.AUTH_OK -> {
+                        login(List.of());
+                        return this;
+                    }
+                    case Backend.AUTH_CLEARTEXT_PASSWORD -> send(new PasswordMessage(password)).flush();
+                    case Backend.AUTH_MD5_PASSWORD -> send(new PasswordMessage(
+                            Md5Password.challengeResponse(Md5Password.secret(user, password), request.data()))).flush();
+                    case Backend.AUTH_SASL -> {
+                        scram = new ScramClient(password);
+                        send(new SaslInitialResponse(ScramServer.MECHANISM, scram.clientFirstMessage())).flush();
+                    }
+                    case Backend.AUTH_SASL_CONTINUE -> send(new SaslResponse(scram.clientFinalMessage(request.data()))).flush();
+                    case Backend.AUTH_SASL_FINAL -> scram.verifyServerFinal(request.data());
+                    default -> throw new IllegalStateException("RawClient cannot answer auth code " + request.code());
+                }
+            } catch (ScramException e) {
+                throw new IllegalStateException("SCRAM failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Reads the rest of a login after AuthenticationOk: parameters, key, up to ReadyForQuery. */
+    private void login(List<Reply> already) throws IOException {
+        List<Reply> replies = new ArrayList<>(already);
+        replies.addAll(readUntilReady());
+        for (Reply reply : replies) {
+            switch (reply.type()) {
+                case Backend.PARAMETER_STATUS -> {
+                    ParameterStatus status = ParameterStatus.decode(reply.buf());
+                    parameters.put(status.name(), status.value());
+                }
+                case Backend.BACKEND_KEY_DATA -> {
+                    processId = reply.buf().getInt(5);
+                    secretKey = reply.buf().getInt(9);
+                }
+                case Backend.ERROR_RESPONSE -> throw new IllegalStateException("login failed: " + reply.error());
+                default -> {
+                }
+            }
+        }
+    }
+
+    /** How long a read waits before failing with SocketTimeoutException (30 s when not set). */
+    public RawClient readTimeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
         return this;
     }
 
