@@ -378,6 +378,7 @@ public final class ClientSession implements Waiter {
     }
 
     private void onCancelRequest(CancelRequest request) {
+        state = new Closed();
         ClientSession target = context.sessions().find(request.processId(), request.secretKey());
         if (target != null) {
             target.executor().execute(target::forwardCancel);
@@ -781,7 +782,15 @@ public final class ClientSession implements Waiter {
      * Nobody else pays for it, whichever loop or client this was called for.
      */
     private void failWhileHolding(ServerLink link, RuntimeException e) {
-        log.error("c{} [{}] unexpected failure while holding server {}; closing both", id, poolName(), link.server, e);
+        ErrorResponse error;
+        if (e instanceof ProtocolException violation) {
+            // a message that arrived in order but broke the protocol once its turn came (e.g. a Query during COPY)
+            log.info("c{} [{}] protocol violation: {}; closing server {}", id, poolName(), violation.getMessage(), link.server);
+            error = ErrorResponse.fatal(violation.sqlState(), violation.getMessage());
+        } else {
+            log.error("c{} [{}] unexpected failure while holding server {}; closing both", id, poolName(), link.server, e);
+            error = internalError(e);
+        }
         if (state instanceof Validating validating) {
             validating.pending().forEach(ReferenceCountUtil::release);
         }
@@ -790,7 +799,7 @@ public final class ClientSession implements Waiter {
         toServer.clear();
         link.discard();
         link.server.close();
-        fatal(internalError(e));
+        fatal(error);
     }
 
     private void forward(ServerLink link, ByteBuf frame, byte type) {

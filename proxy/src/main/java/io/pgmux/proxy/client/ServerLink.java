@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.Frontend;
+import io.pgmux.protocol.ProtocolException;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.Bind;
 import io.pgmux.protocol.message.Close;
@@ -225,6 +226,12 @@ final class ServerLink {
             frame.release();
             return;
         }
+        if (copyIn && !isCopyInMessage(type)) {
+            // Postgres ends the session for this ("protocol synchronization was lost"); pgmux refuses it first.
+            frame.release();
+            throw new ProtocolException("unexpected message type " + Frames.describeType(type)
+                    + " during COPY FROM STDIN: only CopyData, CopyDone, CopyFail, Flush and Sync may be sent");
+        }
         switch (type) {
             case Frontend.QUERY -> sendQuery(frame);
             case Frontend.SYNC -> {
@@ -280,6 +287,13 @@ final class ServerLink {
         emitLocalReplies();
     }
 
+    private static boolean isCopyInMessage(byte type) {
+        return switch (type) {
+            case Frontend.COPY_DATA, Frontend.COPY_DONE, Frontend.COPY_FAIL, Frontend.FLUSH, Frontend.SYNC -> true;
+            default -> false;
+        };
+    }
+
     /** Decodes a message pgmux acts on; a malformed one is released and reported before anything is done for it. */
     static <T> T decode(ByteBuf frame, Function<ByteBuf, T> decoder) {
         try {
@@ -309,8 +323,8 @@ final class ServerLink {
      * in the transaction state of that moment).
      */
     private boolean mustWait(ByteBuf frame, byte type) {
-        if (!statements.rewrites()) {
-            return false;
+        if (!statements.rewrites() || copyIn) {
+            return false; // during COPY FROM STDIN nothing is owed that could be waited for, and nothing else may come
         }
         int body = frame.readerIndex() + Frames.HEADER_SIZE;
         if (frame.readableBytes() < Frames.HEADER_SIZE + 2) {

@@ -18,8 +18,9 @@ import java.util.List;
  * <p>Until the session calls {@link #loggedIn()}, a client's messages (passwords, SASL) may be at
  * most {@link #LOGIN_MESSAGE_LIMIT} bytes, and the decoder hands out one frame at a time, so that
  * the session can raise the limit before the next frame is measured. After the first framing
- * error the decoder drops everything that arrives: the error is reported once, and nothing is
- * buffered for a connection that is being closed.
+ * error, and after a CancelRequest (which is all a cancel connection says), the decoder drops
+ * everything that arrives: the error is reported once, and nothing is buffered for a connection that
+ * is being closed.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
     /**
@@ -34,7 +35,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     private int limit;
     private boolean startupPhase;
     private boolean loggingIn;
-    private boolean failed;
+    /** After a framing error or a CancelRequest: whatever else arrives is dropped unread. */
+    private boolean discarding;
 
     private FrameDecoder(int maxMessageSize, boolean startupPhase) {
         this.maxMessageSize = maxMessageSize;
@@ -59,7 +61,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (failed) {
+        if (discarding) {
             in.skipBytes(in.readableBytes());
             return;
         }
@@ -72,11 +74,18 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 if (startupPhase) {
                     int code = Frames.startupCode(frame);
                     startupPhase = code == Frontend.SSL_REQUEST_CODE || code == Frontend.GSSENC_REQUEST_CODE;
+                    if (code == Frontend.CANCEL_REQUEST_CODE) {
+                        // the whole conversation: the connection closes once the request is read
+                        discarding = true;
+                        in.skipBytes(in.readableBytes());
+                        out.add(frame);
+                        return;
+                    }
                 }
                 out.add(frame);
             } while (!loggingIn);
         } catch (ProtocolException e) {
-            failed = true;
+            discarding = true;
             in.skipBytes(in.readableBytes());
             throw e;
         }

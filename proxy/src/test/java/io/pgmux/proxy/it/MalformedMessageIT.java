@@ -178,6 +178,20 @@ class MalformedMessageIT {
         assertEquals("0", TestSql.direct("SELECT count(*) FROM " + TABLE));
     }
 
+    @Test
+    void aQueryDuringCopyFromStdinIsRefusedInsteadOfWaitingForever() throws Exception {
+        // found by the fuzzer: a DEALLOCATE (answered by pgmux) waited for the COPY to end, and the client for it
+        RawClient client = pgmux.raw(USER);
+        client.send(new Query("COPY " + TABLE + " FROM STDIN")).flush();
+        assertEquals(Backend.COPY_IN_RESPONSE, client.read().type());
+
+        assertRefused(client.sendMessage('d', bytes("copied\n")).send(new Query("DEALLOCATE ALL")),
+                "unexpected message type 'Q' during COPY FROM STDIN: only CopyData, CopyDone, CopyFail, Flush and Sync may be sent");
+
+        TestSql.await("the server is closed", () -> counts().activeServers() == 0);
+        assertEquals("0", TestSql.direct("SELECT count(*) FROM " + TABLE));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static void assertRefused(RawClient client, String message) throws IOException {
