@@ -35,5 +35,6 @@ COPY conf/pgmux.yaml /etc/pgmux/pgmux.yaml
 # Numeric, so that Kubernetes' runAsNonRoot can verify it.
 USER 10001:10001
 EXPOSE 6432 9127
-ENTRYPOINT ["java", "-jar", "/opt/pgmux/pgmux.jar"]
+# An OutOfMemoryError ends the process (status 3) so that the container is restarted, never left half-working.
+ENTRYPOINT ["java", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/pgmux/pgmux.jar"]
 CMD ["-c", "/etc/pgmux/pgmux.yaml", "--listen", "0.0.0.0:6432"]

@@ -160,7 +160,7 @@ EOF
     # its own: same build, same load, A/B repeated); the cause is outside pgmux, and setsid keeps the
     # comparison even. (Not nohup: it makes the JVM ignore SIGHUP, which pgmux uses for reloads.)
     # shellcheck disable=SC2086
-    setsid java $PGMUX_JAVA_OPTS -jar "$pgmux_jar" -c "$BENCH_DIR/pgmux.yaml" >"$BENCH_DIR/pgmux.log" 2>&1 </dev/null &
+    setsid java -XX:+ExitOnOutOfMemoryError $PGMUX_JAVA_OPTS -jar "$pgmux_jar" -c "$BENCH_DIR/pgmux.yaml" >"$BENCH_DIR/pgmux.log" 2>&1 </dev/null &
     echo $! >"$BENCH_DIR/pgmux.pid"
     wait_port "$PGMUX_PORT" pgmux "$BENCH_DIR/pgmux.log"
 

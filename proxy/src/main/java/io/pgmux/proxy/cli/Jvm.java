@@ -1,5 +1,8 @@
 package io.pgmux.proxy.cli;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+
+import java.lang.management.ManagementFactory;
 import java.lang.reflect.Proxy;
 
 /** The process-wide calls the daemon makes, behind an interface so tests can play the JVM. */
@@ -24,6 +27,12 @@ interface Jvm {
 
     /** Runs {@code action} on every SIGHUP, if it can. */
     Hangup onHangup(Runnable action);
+
+    /**
+     * Whether an OutOfMemoryError ends the process (-XX:+ExitOnOutOfMemoryError, or
+     * -XX:+CrashOnOutOfMemoryError); false when the JVM cannot tell.
+     */
+    boolean exitsOnOutOfMemoryError();
 
     Jvm RUNTIME = new Jvm() {
         @Override
@@ -76,6 +85,21 @@ interface Jvm {
             } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
                 return Hangup.UNSUPPORTED;
             }
+        }
+
+        /** Asked of HotSpot's diagnostic bean (module jdk.management, in every JDK and JRE image of HotSpot). */
+        @Override
+        public boolean exitsOnOutOfMemoryError() {
+            try {
+                HotSpotDiagnosticMXBean hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+                return hotSpot != null && (isOn(hotSpot, "ExitOnOutOfMemoryError") || isOn(hotSpot, "CrashOnOutOfMemoryError"));
+            } catch (RuntimeException | LinkageError e) {
+                return false;
+            }
+        }
+
+        private static boolean isOn(HotSpotDiagnosticMXBean hotSpot, String option) {
+            return Boolean.parseBoolean(hotSpot.getVMOption(option).getValue());
         }
     };
 }

@@ -54,6 +54,13 @@ public final class PgmuxCommand implements Callable<Integer> {
     public static final int EXIT_BAD_CONFIG = 2;
 
     private static final Logger log = LoggerFactory.getLogger(PgmuxCommand.class);
+    /**
+     * After an OutOfMemoryError any thread may have died half-way (an event loop, the signal
+     * dispatcher): the process must end so that its supervisor starts a fresh one.
+     */
+    static final String NO_EXIT_ON_OOM_WARNING = "the JVM runs without -XX:+ExitOnOutOfMemoryError: after an"
+            + " OutOfMemoryError pgmux would go on half-working instead of exiting; add the option to the java command"
+            + " line (java -XX:+ExitOnOutOfMemoryError -jar pgmux.jar ...) so that its supervisor restarts it";
 
     @Spec
     CommandSpec spec;
@@ -143,6 +150,9 @@ public final class PgmuxCommand implements Callable<Integer> {
             err.println("pgmux: cannot start: " + reason(e, config));
             err.flush();
             return EXIT_START_FAILED;
+        }
+        if (!jvm.exitsOnOutOfMemoryError()) {
+            log.warn(NO_EXIT_ON_OOM_WARNING);
         }
         log.info("pgmux {} listening on {}", PgmuxVersion.current(), server.boundAddress());
 

@@ -690,8 +690,9 @@ public final class ClientSession implements Waiter {
     }
 
     /**
-     * Asks the pool for a server: one that is idle arrives at once (on this loop, within this call);
-     * otherwise the client queues, and the pool fails it after {@code query_wait_timeout}.
+     * Asks the pool for a server: one that is idle arrives at once (on this loop, within this call,
+     * or just after it when this runs inside another hand-over, see {@code HandOvers}); otherwise
+     * the client queues, and the pool fails it after {@code query_wait_timeout}.
      */
     private void startWaiting(List<ByteBuf> pending, boolean forWelcome) {
         state = new Waiting(pending, forWelcome);

@@ -685,11 +685,15 @@ public final class Pool {
         connector.open(this, preferredLoop instanceof EventLoop loop ? loop : null);
     }
 
-    /** On the waiter's own loop the hand-over is a call, not a task: no queueing, no wake-up. */
+    /**
+     * On the waiter's own loop the hand-over is a call, not a task: no queueing, no wake-up. A
+     * hand-over started inside another one (the previous waiter gave the server straight back) runs
+     * right after it instead, so that a queue of any length is served with constant stack.
+     */
     private void deliver(Waiter waiter, ServerConnection server) {
         stats.onServerAssigned();
         if (waiter.executor().inEventLoop()) {
-            waiter.onServerAssigned(server);
+            HandOvers.run(Waiter::onServerAssigned, waiter, server);
         } else {
             waiter.executor().execute(() -> waiter.onServerAssigned(server));
         }

@@ -240,6 +240,45 @@ class PgmuxCommandTest {
     }
 
     @Test
+    void aJvmThatWouldNotExitOnOutOfMemoryErrorIsWarnedAboutOnceNamingTheOption() {
+        jvm.exitsOnOutOfMemoryError = false;
+
+        List<ILoggingEvent> lines = logLines(() -> run());
+
+        List<ILoggingEvent> warnings = lines.stream().filter(line -> line.getLevel() == Level.WARN).toList();
+        assertEquals(1, warnings.size(), lines::toString);
+        assertTrue(warnings.get(0).getFormattedMessage().contains("-XX:+ExitOnOutOfMemoryError"), lines::toString);
+    }
+
+    @Test
+    void aJvmThatExitsOnOutOfMemoryErrorGetsNoWarning() {
+        jvm.exitsOnOutOfMemoryError = true;
+
+        List<ILoggingEvent> lines = logLines(() -> run());
+
+        assertEquals(List.of(), lines.stream().filter(line -> line.getLevel() == Level.WARN).toList());
+    }
+
+    /** What {@code action} logs through PgmuxCommand's logger, INFO and up. */
+    private static List<ILoggingEvent> logLines(Runnable action) {
+        Logger logger = (Logger) LoggerFactory.getLogger(PgmuxCommand.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        Level before = logger.getLevel();
+        logger.setLevel(Level.INFO);
+        logger.setAdditive(false); // keep the lines out of the test output
+        logger.addAppender(appender);
+        try {
+            action.run();
+            return List.copyOf(appender.list);
+        } finally {
+            logger.detachAppender(appender);
+            logger.setAdditive(true);
+            logger.setLevel(before);
+        }
+    }
+
+    @Test
     void httpReplacesHttpListen() {
         run("--http", "0.0.0.0:9999");
 
@@ -358,6 +397,7 @@ class PgmuxCommandTest {
         volatile boolean hookRemoved;
         volatile Runnable hangup;
         final CountDownLatch hangupSet = new CountDownLatch(1);
+        volatile boolean exitsOnOutOfMemoryError = true;
 
         @Override
         public synchronized void addShutdownHook(Thread hook) {
@@ -384,6 +424,11 @@ class PgmuxCommandTest {
             hangup = action;
             hangupSet.countDown();
             return Hangup.CAUGHT;
+        }
+
+        @Override
+        public boolean exitsOnOutOfMemoryError() {
+            return exitsOnOutOfMemoryError;
         }
 
         void signal() {

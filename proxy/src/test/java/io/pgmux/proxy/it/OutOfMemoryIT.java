@@ -1,0 +1,139 @@
+package io.pgmux.proxy.it;
+
+import io.pgmux.proxy.testing.TestPostgres;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The jar as a supervisor runs it: an OutOfMemoryError must end the process (so that it is
+ * restarted) rather than leave it half-working, which takes {@code -XX:+ExitOnOutOfMemoryError} on
+ * the java command line. pgmux warns at start when the option is missing.
+ *
+ * <p>Not tested here: a real OutOfMemoryError in the child. The one a client can provoke without a
+ * test-only hook (a message near max_message_size against a small heap) is a shortage of
+ * <em>direct</em> memory, which the JDK reports from Java code and the option does not cover; pgmux
+ * closes that client. A heap OutOfMemoryError ends a JVM started with the option (status 3).
+ */
+class OutOfMemoryIT {
+    private static final Path JAR = Path.of("target", "pgmux.jar");
+    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)\\s*$");
+    private static final String OPTION = "-XX:+ExitOnOutOfMemoryError";
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void jarIsBuilt() {
+        assertTrue(Files.isRegularFile(JAR), JAR.toAbsolutePath() + " is missing: failsafe runs after package");
+    }
+
+    @Test
+    void startedWithoutTheOptionPgmuxWarnsOnceNamingIt() throws Exception {
+        Child pgmux = Child.start(dir, List.of());
+        try {
+            pgmux.awaitListeningPort();
+
+            List<String> warnings = pgmux.lines().stream().filter(line -> line.contains(OPTION)).toList();
+            assertEquals(1, warnings.size(), pgmux::text);
+            assertTrue(warnings.get(0).contains("WARN"), pgmux::text);
+        } finally {
+            pgmux.stop();
+        }
+    }
+
+    @Test
+    void startedWithTheOptionPgmuxDoesNotWarn() throws Exception {
+        Child pgmux = Child.start(dir, List.of(OPTION));
+        try {
+            pgmux.awaitListeningPort();
+
+            assertEquals(List.of(), pgmux.lines().stream().filter(line -> line.contains("ExitOnOutOfMemoryError")).toList());
+        } finally {
+            pgmux.stop();
+        }
+    }
+
+    /** pgmux from the jar, its output (stdout and stderr) collected as it comes. */
+    private record Child(Process process, List<String> collected) {
+        static Child start(Path dir, List<String> jvmOptions) throws IOException {
+            TestPostgres pg = TestPostgres.get();
+            Path config = Files.writeString(dir.resolve("pgmux.yaml"), "listen: \"127.0.0.1:0\"\nupstream: \""
+                    + pg.host() + ":" + pg.port() + "\"\nshutdown_timeout: 5s\nhttp:\n  listen: \"127.0.0.1:0\"\n");
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-jar", JAR.toString(), "-c", config.toString()));
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Child child = new Child(process, new ArrayList<>());
+            Thread reader = new Thread(child::read, "pgmux-output");
+            reader.setDaemon(true);
+            reader.start();
+            return child;
+        }
+
+        private void read() {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    synchronized (collected) {
+                        collected.add(line);
+                    }
+                }
+            } catch (IOException e) {
+                synchronized (collected) {
+                    collected.add("(reading the output failed: " + e + ")");
+                }
+            }
+        }
+
+        List<String> lines() {
+            synchronized (collected) {
+                return List.copyOf(collected);
+            }
+        }
+
+        String text() {
+            return String.join("\n", lines());
+        }
+
+        /** The port from the "listening on" line; the lines before it are all pgmux logs while starting. */
+        int awaitListeningPort() throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                for (String line : lines()) {
+                    Matcher m = LISTENING.matcher(line);
+                    if (m.find()) {
+                        return Integer.parseInt(m.group(1));
+                    }
+                }
+                if (!process.isAlive()) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("pgmux did not log \"listening on\":\n" + text());
+        }
+
+        void stop() throws InterruptedException {
+            process.toHandle().destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}
