@@ -23,6 +23,7 @@ public final class SqlState {
     public static final String CANNOT_CONNECT_NOW = "57P03";
     public static final String QUERY_CANCELED = "57014";
     public static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
+    public static final String OUT_OF_MEMORY = "53200";
     public static final String OBJECT_NOT_IN_PREREQUISITE_STATE = "55000";
     public static final String SYNTAX_ERROR = "42601";
     public static final String INSUFFICIENT_PRIVILEGE = "42501";

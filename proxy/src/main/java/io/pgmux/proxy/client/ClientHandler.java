@@ -54,8 +54,11 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
         } else if (cause instanceof IOException) {
             log.debug("{} connection error: {}", session, cause.toString());
             ctx.close();
-        } else if (cause instanceof RuntimeException unexpected) {
+        } else if (cause instanceof RuntimeException unexpected && !(cause.getCause() instanceof OutOfMemoryError)) {
             session.onUnexpectedFailure(unexpected);
+        } else if (cause instanceof OutOfMemoryError || cause.getCause() instanceof OutOfMemoryError) {
+            // Direct memory (a heap OutOfMemoryError ends the process: -XX:+ExitOnOutOfMemoryError)
+            session.onOutOfMemory(cause instanceof OutOfMemoryError oom ? oom : (OutOfMemoryError) cause.getCause());
         } else {
             log.error("{} unexpected failure; closing the client", session, cause);
             ctx.close();

@@ -243,6 +243,17 @@ public final class ClientSession implements Waiter {
         fatal(internalError(e));
     }
 
+    /**
+     * A buffer for this client's data could not be had (direct memory is exhausted, e.g. by large
+     * messages): the client is told so, truthfully, and closed; the server it held is handled as
+     * when a client leaves.
+     */
+    public void onOutOfMemory(OutOfMemoryError e) {
+        log.warn("c{} [{}] out of memory for this client's data, closing it: {}", id, poolName(), e.getMessage());
+        fatal(ErrorResponse.fatal(SqlState.OUT_OF_MEMORY, "out of memory: pgmux could not allocate a buffer for this session's data")
+                .withHint("Lower max_message_size or the size of the largest messages, or give pgmux more memory (-XX:MaxDirectMemorySize)."));
+    }
+
     private static ErrorResponse internalError(RuntimeException e) {
         return ErrorResponse.fatal(SqlState.INTERNAL_ERROR, "pgmux failed to handle this session: " + e)
                 .withHint("This is a bug in pgmux; please report it. Reconnect to go on.");
@@ -637,6 +648,9 @@ public final class ClientSession implements Waiter {
             }
         } else if (state instanceof Validating validating) {
             validating.pending().add(frame);
+            if (validating.pending().size() >= MAX_PENDING_WHILE_WAITING) {
+                pauseReading(PAUSED_WAITING);
+            }
         } else if (state instanceof Linked linked) {
             forward(linked.link(), frame, type);
         } else {

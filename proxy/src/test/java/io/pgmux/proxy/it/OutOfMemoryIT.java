@@ -1,5 +1,8 @@
 package io.pgmux.proxy.it;
 
+import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -25,10 +29,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * restarted) rather than leave it half-working, which takes {@code -XX:+ExitOnOutOfMemoryError} on
  * the java command line. pgmux warns at start when the option is missing.
  *
- * <p>Not tested here: a real OutOfMemoryError in the child. The one a client can provoke without a
- * test-only hook (a message near max_message_size against a small heap) is a shortage of
- * <em>direct</em> memory, which the JDK reports from Java code and the option does not cover; pgmux
- * closes that client. A heap OutOfMemoryError ends a JVM started with the option (status 3).
+ * <p>Not tested here: a heap OutOfMemoryError in the child, which a client cannot provoke without a
+ * test-only hook; it ends a JVM started with the option (status 3). What a client can provoke (a
+ * message near max_message_size against little memory) is a shortage of <em>direct</em> memory,
+ * which the JDK reports from Java code and the option does not cover: that costs the client its
+ * connection (FATAL 53200) and nothing else.
  */
 class OutOfMemoryIT {
     private static final Path JAR = Path.of("target", "pgmux.jar");
@@ -69,12 +74,48 @@ class OutOfMemoryIT {
         }
     }
 
+    @Test
+    void aClientWhoseMessageCannotGetDirectMemoryIsToldSoAndOthersGoOn() throws Exception {
+        TestPostgres.get().execute("DROP ROLE IF EXISTS oom_user; CREATE ROLE oom_user LOGIN");
+        Child pgmux = Child.start(dir, List.of(OPTION, "-XX:MaxDirectMemorySize=24m"), "max_message_size: 64MB\n");
+        try {
+            int port = pgmux.awaitListeningPort();
+            try (RawClient bystander = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, "oom_user");
+                 RawClient big = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, "oom_user")) {
+                // a 48 MB query, within max_message_size but over what direct memory can hold
+                byte[] text = ("SELECT '" + "x".repeat(48 << 20) + "'").getBytes(StandardCharsets.US_ASCII);
+                big.sendMessage('Q', Arrays.copyOf(text, text.length + 1));
+                try {
+                    big.flush();
+                } catch (IOException closedWhileSending) {
+                    // pgmux may close before it has read everything; the error was sent first
+                }
+
+                ErrorResponse error = big.read().error();
+                assertEquals("FATAL", error.severity(), error::toString);
+                assertEquals(SqlState.OUT_OF_MEMORY, error.sqlState(), error::toString);
+                assertTrue(big.isClosedByPeer());
+                assertEquals("TDCZ", RawClient.types(bystander.query("SELECT 'still here'")));
+            }
+            assertTrue(pgmux.process().isAlive(), "a direct-memory shortage costs the client, not the process");
+            assertEquals(1, pgmux.lines().stream().filter(line -> line.contains("out of memory for this client's data")).count(),
+                    pgmux::text);
+            assertEquals(List.of(), pgmux.lines().stream().filter(line -> line.contains("ERROR") || line.startsWith("\tat ")).toList());
+        } finally {
+            pgmux.stop();
+        }
+    }
+
     /** pgmux from the jar, its output (stdout and stderr) collected as it comes. */
     private record Child(Process process, List<String> collected) {
         static Child start(Path dir, List<String> jvmOptions) throws IOException {
+            return start(dir, jvmOptions, "");
+        }
+
+        static Child start(Path dir, List<String> jvmOptions, String yaml) throws IOException {
             TestPostgres pg = TestPostgres.get();
             Path config = Files.writeString(dir.resolve("pgmux.yaml"), "listen: \"127.0.0.1:0\"\nupstream: \""
-                    + pg.host() + ":" + pg.port() + "\"\nshutdown_timeout: 5s\nhttp:\n  listen: \"127.0.0.1:0\"\n");
+                    + pg.host() + ":" + pg.port() + "\"\nshutdown_timeout: 5s\nhttp:\n  listen: \"127.0.0.1:0\"\n" + yaml);
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
             command.addAll(jvmOptions);
