@@ -1047,7 +1047,7 @@ public final class ClientSession implements Waiter {
                 // Only named statements were prepared or described: no need to keep the server until the client's Sync.
                 link.unpin();
                 sendToServer(link);
-            } else if (!channel.isWritable() && !link.serverPaused) {
+            } else if (!channel.isWritable() && channel.isActive() && !link.serverPaused) {
                 link.serverPaused = true;
                 link.server.pauseReading();
             }
@@ -1084,11 +1084,15 @@ public final class ClientSession implements Waiter {
             pool.stats().onTransaction(System.nanoTime() - link.linkedAtNanos);
         }
         cancelTarget = null;
+        resumeServerReading(link);
+        pool.release(link.server);
+    }
+
+    private static void resumeServerReading(ServerLink link) {
         if (link.serverPaused) {
             link.serverPaused = false;
             link.server.resumeReading();
         }
-        pool.release(link.server);
     }
 
     /**
@@ -1098,6 +1102,9 @@ public final class ClientSession implements Waiter {
      */
     private void abandon(ServerLink link) {
         state = new Abandoned(link);
+        // Reading may have been paused for the client's sake (its channel is not writable once it is closing):
+        // the replies to pgmux's own cleanup must still come in.
+        resumeServerReading(link);
         String resetQuery = pool.settings().mode() == PoolMode.SESSION ? pool.settings().resetQuery() : "";
         boolean deallocate = link.takeSqlPrepared();
         if (link.isClean() && resetQuery.isEmpty() && !deallocate) {

@@ -52,6 +52,34 @@ class ClientDisconnectIT {
         TestPostgres.get().execute("TRUNCATE disconnect_lock, disconnect_copy; INSERT INTO disconnect_lock VALUES (1, 0)");
     }
 
+    /*
+     * Found by the fuzzer: a client that stops reading has its server's reading paused (backpressure).
+     * If it then dies idle in a transaction, pgmux rolls the transaction back itself, and the reply
+     * to that ROLLBACK must still be read: it was not, and the server stayed "active" for nobody, its
+     * pool slot lost for good.
+     */
+    @Test
+    void clientKilledInATransactionWhileNotReadingStillGivesItsServerBack() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            // given: a client with a tiny receive window, in a transaction, whose last reply it does not read
+            RawClient dead = RawClient.open(pgmux.host(), pgmux.port(), 4096).login(TestPostgres.DATABASE, USER, java.util.Map.of());
+            TestSql.assertOk(dead.query("BEGIN"));
+            TestSql.assertOk(dead.query("UPDATE disconnect_lock SET v = 7 WHERE id = 1"));
+            dead.send(new Query("SELECT repeat('x', 400000)")).flush();
+            TestSql.await("the query is answered in full, to pgmux", () -> TestSql.backendsInState(USER, "idle in transaction") == 1);
+
+            // when: it dies without reading
+            dead.kill();
+
+            // then: the transaction is rolled back and the server is back in the pool
+            Pool pool = pgmux.server().pools().pool(TestPostgres.DATABASE, USER).orElseThrow();
+            TestSql.await("the server is back", () -> pool.counts().activeServers() == 0 && pool.counts().idleServers() == 1);
+            try (RawClient next = pgmux.raw(USER)) {
+                assertEquals("0", value(next, "SELECT v::text FROM disconnect_lock WHERE id = 1"));
+            }
+        }
+    }
+
     @Test
     void clientKilledIdleInATransactionLeavesNoTransactionOrLockBehind() throws Exception {
         // given: a client idle in a transaction that holds a row lock and made a temp table
