@@ -38,6 +38,9 @@ final class ConfigKeys {
     /** Every key, in the order of the declarations below. */
     static final List<ConfigKey<?>> ALL = Collections.unmodifiableList(DECLARED);
 
+    // Each declaration: key(YAML name, type (how it is read, checked and shown), default,
+    // APPLIED or NEEDS_RESTART at reload, where PgmuxConfig keeps it).
+
     // ------------------------------------------------------------------------------------ clients
 
     static final ConfigKey<HostPort> LISTEN = key("listen", hostPort(0),
