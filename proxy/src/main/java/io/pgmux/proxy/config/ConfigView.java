@@ -2,8 +2,8 @@ package io.pgmux.proxy.config;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -16,51 +16,19 @@ public final class ConfigView {
     /** One setting: its key, its value and default as text (null for none), and whether RELOAD applies it. */
     public record Setting(String key, String value, String defaultValue, boolean changeable) {}
 
-    private record Key(String name, boolean changeable, Function<PgmuxConfig, Object> read) {}
+    /** A PgBouncer name for a pgmux setting: its value from the config, reloadable as the key it comes from. */
+    private record PgBouncerName(String name, ConfigKey<?> from, Function<PgmuxConfig, Object> read) {}
 
-    private static final List<Key> KEYS = List.of(
-            new Key("listen", false, PgmuxConfig::listen),
-            new Key("event_loops", false, PgmuxConfig::eventLoops),
-            new Key("max_client_connections", true, PgmuxConfig::maxClientConnections),
-            new Key("max_pending_logins", true, c -> c.loginLimits().maxPendingLogins()),
-            new Key("client_login_timeout", true, c -> Units.formatDuration(c.loginLimits().clientLoginTimeout())),
-            new Key("admin_reserved_connections", true, c -> c.loginLimits().adminReservedConnections()),
-            new Key("max_message_size", false, c -> Units.formatSize(c.maxMessageSize())),
-            new Key("client_auth", true, c -> c.clientAuth().yamlName()),
-            new Key("admin_users", true, c -> String.join(",", c.observability().adminUsers())),
-            new Key("stats_users", true, c -> String.join(",", c.observability().statsUsers())),
-            new Key("pool_mode", true, c -> c.poolMode().yamlName()),
-            new Key("pool_size", true, PgmuxConfig::poolSize),
-            new Key("query_wait_timeout", true, c -> Units.formatDuration(c.queryWaitTimeout())),
-            new Key("max_pools", true, c -> c.poolLimits().maxPools()),
-            new Key("pool_idle_timeout", true, c -> Units.formatDuration(c.poolLimits().poolIdleTimeout())),
-            new Key("server_connect_timeout", true, c -> Units.formatDuration(c.serverConnectTimeout())),
-            new Key("server_login_retry", true, c -> Units.formatDuration(c.serverLoginRetry())),
-            new Key("server_idle_timeout", true, c -> Units.formatDuration(c.serverIdleTimeout())),
-            new Key("server_lifetime", true, c -> Units.formatDuration(c.serverLifetime())),
-            new Key("server_reset_query", true, PgmuxConfig::serverResetQuery),
-            new Key("shutdown_timeout", true, c -> Units.formatDuration(c.shutdownTimeout())),
-            new Key("upstream", true, PgmuxConfig::upstream),
-            new Key("users", true, c -> String.join(",", c.users().keySet())),
-            new Key("databases", true, c -> databases(c.databases())),
-            new Key("prepared_statements", false,
-                    c -> c.preparedStatements().mode() == null ? "auto" : c.preparedStatements().mode().yamlName()),
-            new Key("max_prepared_statements", false, c -> c.preparedStatements().maxPerServer()),
-            new Key("max_client_prepared_statements", false, c -> c.preparedStatements().maxPerClient()),
-            new Key("stats_period", true, c -> Units.formatDuration(c.observability().statsPeriod())),
-            new Key("http.listen", false, c -> c.observability().httpListen()),
-            new Key("log.level", true, c -> c.observability().logLevel().yamlName()),
-            new Key("log.format", true, c -> c.observability().logFormat().yamlName()));
-
-    /** PgBouncer's names for the same settings, listed after pgmux's own so that tools written for it find them. */
-    private static final List<Key> PGBOUNCER_NAMES = List.of(
-            new Key("listen_addr", false, c -> c.listen().host()),
-            new Key("listen_port", false, c -> c.listen().port()),
-            new Key("auth_type", true, c -> c.clientAuth().yamlName()),
-            new Key("max_client_conn", true, PgmuxConfig::maxClientConnections),
-            new Key("default_pool_size", true, PgmuxConfig::poolSize),
-            new Key("max_db_connections", false, c -> 0),
-            new Key("max_user_connections", false, c -> 0));
+    /** PgBouncer's names for some settings, listed after pgmux's own so that tools written for it find them. */
+    private static final List<PgBouncerName> PGBOUNCER_NAMES = List.of(
+            new PgBouncerName("listen_addr", ConfigKeys.LISTEN, c -> c.listen().host()),
+            new PgBouncerName("listen_port", ConfigKeys.LISTEN, c -> c.listen().port()),
+            new PgBouncerName("auth_type", ConfigKeys.CLIENT_AUTH, c -> c.clientAuth().yamlName()),
+            new PgBouncerName("max_client_conn", ConfigKeys.MAX_CLIENT_CONNECTIONS, PgmuxConfig::maxClientConnections),
+            new PgBouncerName("default_pool_size", ConfigKeys.POOL_SIZE, PgmuxConfig::poolSize),
+            // pgmux has no such limits: 0 = none, as in PgBouncer
+            new PgBouncerName("max_db_connections", null, c -> 0),
+            new PgBouncerName("max_user_connections", null, c -> 0));
 
     private ConfigView() {
     }
@@ -69,11 +37,12 @@ public final class ConfigView {
     public static List<Setting> settings(PgmuxConfig config) {
         PgmuxConfig defaults = PgmuxConfig.defaults();
         List<Setting> settings = new ArrayList<>();
-        for (List<Key> keys : List.of(KEYS, PGBOUNCER_NAMES)) {
-            for (Key key : keys) {
-                settings.add(new Setting(key.name(), text(key.read().apply(config)), text(key.read().apply(defaults)),
-                        key.changeable()));
-            }
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            settings.add(setting(key, config));
+        }
+        for (PgBouncerName alias : PGBOUNCER_NAMES) {
+            settings.add(new Setting(alias.name(), text(alias.read().apply(config)), text(alias.read().apply(defaults)),
+                    alias.from() != null && alias.from().reloadable()));
         }
         return settings;
     }
@@ -81,50 +50,41 @@ public final class ConfigView {
     /** The keys whose value differs, with {@code changeable} as RELOAD sees them. */
     public static List<Setting> changes(PgmuxConfig from, PgmuxConfig to) {
         List<Setting> changed = new ArrayList<>();
-        for (Key key : KEYS) {
-            Object before = key.read().apply(from);
-            Object after = key.read().apply(to);
-            boolean same = Objects.equals(before, after);
-            if (key.name().equals("users")) {
-                same = from.users().equals(to.users());
-            } else if (key.name().equals("databases")) {
-                same = from.databases().equals(to.databases());
-            }
-            if (!same) {
-                changed.add(new Setting(key.name(), text(after), text(before), key.changeable()));
-            }
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            change(key, from, to).ifPresent(changed::add);
         }
         return changed;
     }
 
     /**
-     * {@code to} with the settings that cannot change while running ({@code listen}, {@code event_loops},
-     * {@code max_message_size}, the prepared statement settings, {@code http.listen}) taken from
-     * {@code running}. A database's own {@code prepared_statements} keeps its running value too.
+     * {@code to} as RELOAD puts it in effect: the settings that need a restart ({@code listen},
+     * {@code event_loops}, {@code max_message_size}, the prepared statement settings, {@code http.listen},
+     * a database's own {@code prepared_statements}) keep their {@code running} value.
      */
     public static PgmuxConfig keepUnchangeable(PgmuxConfig running, PgmuxConfig to) {
-        ObservabilityConfig o = to.observability();
-        return new PgmuxConfig(running.listen(), running.eventLoops(), to.maxClientConnections(), running.maxMessageSize(),
-                to.poolMode(), to.poolSize(), to.queryWaitTimeout(), to.serverConnectTimeout(), to.serverLoginRetry(),
-                to.serverIdleTimeout(), to.serverLifetime(), to.serverResetQuery(), to.shutdownTimeout(), to.clientAuth(),
-                to.upstream(), to.users(), keepPreparedModes(running, to), running.preparedStatements(),
-                new ObservabilityConfig(o.adminUsers(), o.statsUsers(), running.observability().httpListen(),
-                        o.statsPeriod(), o.logLevel(), o.logFormat()), to.poolLimits(), to.loginLimits());
+        ConfigValues values = new ConfigValues();
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            putAfterReload(values, key, running, to);
+        }
+        return values.toConfig();
     }
 
-    private static Map<String, DatabaseConfig> keepPreparedModes(PgmuxConfig running, PgmuxConfig to) {
-        Map<String, DatabaseConfig> databases = new java.util.LinkedHashMap<>();
-        to.databases().forEach((name, db) -> {
-            DatabaseConfig old = running.databases().get(name);
-            PreparedStatementMode mode = old != null ? old.preparedStatements() : db.preparedStatements();
-            databases.put(name, new DatabaseConfig(name, db.server(), db.dbname(), db.user(), db.password(), db.poolSize(),
-                    db.poolMode(), mode));
-        });
-        return databases;
+    private static <T> Setting setting(ConfigKey<T> key, PgmuxConfig config) {
+        return new Setting(key.name(), key.show(key.valueIn(config)), key.show(key.defaultValue()), key.reloadable());
     }
 
-    private static String databases(Map<String, DatabaseConfig> databases) {
-        return String.join(",", databases.keySet());
+    /** The change of {@code key} from {@code from} to {@code to}: its new value, the old one in place of the default. */
+    private static <T> Optional<Setting> change(ConfigKey<T> key, PgmuxConfig from, PgmuxConfig to) {
+        T before = key.valueIn(from);
+        T after = key.valueIn(to);
+        if (Objects.equals(before, after)) {
+            return Optional.empty();
+        }
+        return Optional.of(new Setting(key.name(), key.show(after), key.show(before), key.reloadable()));
+    }
+
+    private static <T> void putAfterReload(ConfigValues values, ConfigKey<T> key, PgmuxConfig running, PgmuxConfig to) {
+        values.put(key, key.afterReload(running, to));
     }
 
     private static String text(Object value) {

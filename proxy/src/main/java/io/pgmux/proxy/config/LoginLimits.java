@@ -29,13 +29,8 @@ public record LoginLimits(Duration clientLoginTimeout, int maxPendingLogins, int
         }
     }
 
-    /**
-     * 60 s to log in (as pgmux always allowed), 10,000 connections logging in at once (a cold-start
-     * storm the size of the default {@code max_client_connections} gets in; each costs at most a
-     * socket and an 8 kB message), 3 console sessions beyond {@code max_client_connections} (as
-     * Postgres's {@code superuser_reserved_connections}).
-     */
+    /** The defaults {@link ConfigKeys} declares. */
     public static LoginLimits defaults() {
-        return new LoginLimits(Duration.ofSeconds(60), 10_000, 3);
+        return PgmuxConfig.defaults().loginLimits();
     }
 }

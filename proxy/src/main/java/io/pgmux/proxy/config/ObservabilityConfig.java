@@ -31,12 +31,8 @@ public record ObservabilityConfig(List<String> adminUsers, List<String> statsUse
         }
     }
 
+    /** The defaults {@link ConfigKeys} declares. */
     public static ObservabilityConfig defaults() {
-        return new ObservabilityConfig(List.of(), List.of(), DEFAULT_HTTP_LISTEN, Duration.ofSeconds(60),
-                LogLevel.INFO, LogFormat.PLAIN);
-    }
-
-    ObservabilityConfig withHttpListen(HostPort listen) {
-        return new ObservabilityConfig(adminUsers, statsUsers, listen, statsPeriod, logLevel, logFormat);
+        return PgmuxConfig.defaults().observability();
     }
 }

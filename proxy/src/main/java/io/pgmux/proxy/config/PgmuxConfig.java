@@ -95,30 +95,12 @@ public record PgmuxConfig(
                 ObservabilityConfig.defaults());
     }
 
-    /** What an empty config file gives; equal to what the shipped {@code conf/pgmux.yaml} gives. */
+    /**
+     * What an empty config file gives: every key at the default {@link ConfigKeys} declares; equal to
+     * what the shipped {@code conf/pgmux.yaml} gives.
+     */
     public static PgmuxConfig defaults() {
-        return new PgmuxConfig(
-                new HostPort("127.0.0.1", 6432),
-                0,
-                10_000,
-                64 * 1024 * 1024,
-                PoolMode.TRANSACTION,
-                20,
-                Duration.ofSeconds(120),
-                Duration.ofSeconds(15),
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(600),
-                Duration.ofSeconds(3600),
-                "DISCARD ALL",
-                Duration.ofSeconds(30),
-                AuthMethod.TRUST,
-                DEFAULT_SERVER,
-                Map.of(),
-                Map.of(),
-                PreparedStatementsConfig.defaults(),
-                ObservabilityConfig.defaults(),
-                PoolLimitsConfig.defaults(),
-                LoginLimits.defaults());
+        return ConfigValues.defaults().toConfig();
     }
 
     /**
@@ -171,6 +153,19 @@ public record PgmuxConfig(
      * </ul>
      */
     public PgmuxConfig withOverrides(CliOverrides o) {
+        ConfigValues values = ConfigValues.of(this);
+        if (o.listen() != null) {
+            values.put(ConfigKeys.LISTEN, o.listen());
+        }
+        if (o.upstream() != null) {
+            values.put(ConfigKeys.UPSTREAM, o.upstream());
+        }
+        if (o.poolSize() != null) {
+            values.put(ConfigKeys.POOL_SIZE, o.poolSize());
+        }
+        if (o.poolMode() != null) {
+            values.put(ConfigKeys.POOL_MODE, o.poolMode());
+        }
         Map<String, DatabaseConfig> newDatabases = new LinkedHashMap<>();
         for (DatabaseConfig db : databases.values()) {
             DatabaseConfig changed = db;
@@ -182,28 +177,12 @@ public record PgmuxConfig(
             }
             newDatabases.put(changed.name(), changed);
         }
-        return new PgmuxConfig(
-                o.listen() != null ? o.listen() : listen,
-                eventLoops,
-                maxClientConnections,
-                maxMessageSize,
-                o.poolMode() != null ? o.poolMode() : poolMode,
-                o.poolSize() != null ? o.poolSize() : poolSize,
-                queryWaitTimeout,
-                serverConnectTimeout,
-                serverLoginRetry,
-                serverIdleTimeout,
-                serverLifetime,
-                serverResetQuery,
-                shutdownTimeout,
-                clientAuth,
-                o.upstream() != null ? o.upstream() : upstream,
-                users,
-                newDatabases,
-                preparedStatements,
-                o.httpOff() ? observability.withHttpListen(null)
-                        : o.http() != null ? observability.withHttpListen(o.http()) : observability,
-                poolLimits,
-                loginLimits);
+        values.put(ConfigKeys.DATABASES, newDatabases);
+        if (o.httpOff()) {
+            values.put(ConfigKeys.HTTP_LISTEN, null);
+        } else if (o.http() != null) {
+            values.put(ConfigKeys.HTTP_LISTEN, o.http());
+        }
+        return values.toConfig();
     }
 }

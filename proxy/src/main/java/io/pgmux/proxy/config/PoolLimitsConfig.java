@@ -28,7 +28,8 @@ public record PoolLimitsConfig(int maxPools, Duration poolIdleTimeout) {
         }
     }
 
+    /** The defaults {@link ConfigKeys} declares. */
     public static PoolLimitsConfig defaults() {
-        return new PoolLimitsConfig(1000, Duration.ofSeconds(60));
+        return PgmuxConfig.defaults().poolLimits();
     }
 }

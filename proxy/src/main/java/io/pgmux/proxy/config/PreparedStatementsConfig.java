@@ -16,7 +16,8 @@ public record PreparedStatementsConfig(PreparedStatementMode mode, int maxPerSer
         }
     }
 
+    /** The defaults {@link ConfigKeys} declares. */
     public static PreparedStatementsConfig defaults() {
-        return new PreparedStatementsConfig(null, 200, 10_000);
+        return PgmuxConfig.defaults().preparedStatements();
     }
 }

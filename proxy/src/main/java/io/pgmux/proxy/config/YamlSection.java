@@ -246,6 +246,15 @@ final class YamlSection {
         }
     }
 
+    /** Like {@link #hostPort}, but null or "" mean none (null). */
+    HostPort hostPortOrNone(String key, HostPort dflt, int minPort) {
+        if (isNull(key) || isEmptyString(key)) {
+            consume(key);
+            return null;
+        }
+        return hostPort(key, dflt, minPort);
+    }
+
     /** A nested mapping; empty if absent or null, empty with an error if it is not a mapping. */
     YamlSection section(String key) {
         YamlSection child = new YamlSection(pathOf(key), errors);

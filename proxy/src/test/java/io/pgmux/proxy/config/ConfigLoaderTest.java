@@ -54,18 +54,22 @@ class ConfigLoaderTest {
         }
 
         @Test
-        void theShippedFileSetsAndDocumentsEveryTopLevelKey() throws IOException {
+        void theShippedFileSetsAndDocumentsEveryKey() throws IOException {
             List<String> lines = Files.readAllLines(SHIPPED_FILE);
-            for (String key : List.of("listen", "event_loops", "max_client_connections", "max_pending_logins",
-                    "client_login_timeout", "admin_reserved_connections", "max_message_size",
-                    "pool_mode", "pool_size", "query_wait_timeout", "pool_idle_timeout", "max_pools", "server_connect_timeout",
-                    "server_login_retry",
-                    "server_idle_timeout", "server_lifetime", "server_reset_query", "shutdown_timeout",
-                    "client_auth", "upstream", "users", "databases", "admin_users", "stats_users", "stats_period",
-                    "http", "log")) {
-                int at = indexOfLineStartingWith(lines, key + ":");
-                assertTrue(at > 0, key + " is set in the shipped file");
-                assertTrue(lines.get(at - 1).startsWith("#"), key + " has a comment above it");
+            for (ConfigKey<?> key : ConfigKeys.ALL) {
+                String topLevel = key.section().isEmpty() ? key.name() : key.section();
+                int at = indexOfLineStartingWith(lines, topLevel + ":");
+                assertTrue(at > 0, topLevel + " is set in the shipped file");
+                assertTrue(lines.get(at - 1).startsWith("#"), topLevel + " has a comment above it");
+                if (!key.section().isEmpty()) {
+                    String name = key.nameInSection();
+                    List<String> body = lines.subList(at + 1, lines.size()).stream()
+                            .takeWhile(line -> line.startsWith("  ")).toList();
+                    assertTrue(body.stream().anyMatch(line -> line.startsWith("  " + name + ":")),
+                            key + " is set under " + topLevel);
+                    assertTrue(commentAbove(lines, at).stream().anyMatch(line -> line.startsWith("#   " + name + " ")),
+                            key + " is explained in the comment above " + topLevel);
+                }
             }
         }
 
@@ -85,6 +89,14 @@ class ConfigLoaderTest {
 
             assertEquals(new DatabaseConfig("shop", new HostPort("127.0.0.1", 5432), "shop", null, null, 20,
                     PoolMode.TRANSACTION, null), db);
+        }
+
+        private List<String> commentAbove(List<String> lines, int at) {
+            int start = at;
+            while (start > 0 && lines.get(start - 1).startsWith("#")) {
+                start--;
+            }
+            return lines.subList(start, at);
         }
 
         private int indexOfLineStartingWith(List<String> lines, String prefix) {

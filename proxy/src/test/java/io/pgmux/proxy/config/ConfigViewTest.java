@@ -30,6 +30,53 @@ class ConfigViewTest {
     }
 
     @Test
+    void showConfigListsPgmuxKeysInOrderWithTheirDefaultsThenPgBouncersNames() {
+        List<String> rows = ConfigView.settings(PgmuxConfig.defaults()).stream()
+                .map(s -> s.key() + " = " + s.defaultValue() + (s.changeable() ? "" : " (restart)"))
+                .toList();
+
+        assertEquals(List.of(
+                "listen = 127.0.0.1:6432 (restart)",
+                "event_loops = 0 (restart)",
+                "max_client_connections = 10000",
+                "max_pending_logins = 10000",
+                "client_login_timeout = 60s",
+                "admin_reserved_connections = 3",
+                "max_message_size = 64MB (restart)",
+                "client_auth = trust",
+                "admin_users = ",
+                "stats_users = ",
+                "pool_mode = transaction",
+                "pool_size = 20",
+                "query_wait_timeout = 120s",
+                "max_pools = 1000",
+                "pool_idle_timeout = 60s",
+                "server_connect_timeout = 15s",
+                "server_login_retry = 1s",
+                "server_idle_timeout = 600s",
+                "server_lifetime = 3600s",
+                "server_reset_query = DISCARD ALL",
+                "shutdown_timeout = 30s",
+                "upstream = 127.0.0.1:5432",
+                "users = ",
+                "databases = ",
+                "prepared_statements = auto (restart)",
+                "max_prepared_statements = 200 (restart)",
+                "max_client_prepared_statements = 10000 (restart)",
+                "stats_period = 60s",
+                "http.listen = 127.0.0.1:9127 (restart)",
+                "log.level = info",
+                "log.format = plain",
+                "listen_addr = 127.0.0.1 (restart)",
+                "listen_port = 6432 (restart)",
+                "auth_type = trust",
+                "max_client_conn = 10000",
+                "default_pool_size = 20",
+                "max_db_connections = 0 (restart)",
+                "max_user_connections = 0 (restart)"), rows);
+    }
+
+    @Test
     void aReloadKeepsWhatCannotChangeAndReportsIt() throws ConfigException {
         PgmuxConfig running = ConfigLoader.parse("listen: \"127.0.0.1:6432\"\npool_size: 5\n", Map.of());
         PgmuxConfig file = ConfigLoader.parse("listen: \"0.0.0.0:7000\"\npool_size: 9\nstats_period: 10s\n", Map.of());

@@ -1,0 +1,272 @@
+package io.pgmux.proxy.config;
+
+import static io.pgmux.proxy.config.ConfigKey.Reload.APPLIED;
+import static io.pgmux.proxy.config.ConfigKey.Reload.NEEDS_RESTART;
+
+import io.pgmux.proxy.config.ConfigKey.Reader;
+import io.pgmux.proxy.config.ConfigKey.Reload;
+import io.pgmux.proxy.config.ConfigKey.Type;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BinaryOperator;
+import java.util.function.Function;
+
+/**
+ * Every key of {@code pgmux.yaml}, each declared once: name, how it is read and checked, default,
+ * whether RELOAD applies it, and where {@link PgmuxConfig} keeps it. The loader reads the keys in
+ * this order (a key another one depends on is read first when asked for), SHOW CONFIG lists them in
+ * this order, and a reload compares and keeps them by these declarations.
+ *
+ * <p>To add a key: declare it here, give the typed config a place for it and fill that place in
+ * {@link #toConfig}, and document it in {@code conf/pgmux.yaml} and the README (tests check both).
+ */
+final class ConfigKeys {
+    static final int MAX_EVENT_LOOPS = 1024;
+    static final int MIN_MESSAGE_SIZE = 1 << 10;
+    /** Postgres itself refuses messages of 1 GB or more. */
+    static final int MAX_MESSAGE_SIZE_LIMIT = 1 << 30;
+
+    // Declared before the keys: each key adds itself here as it is declared.
+    private static final List<ConfigKey<?>> DECLARED = new ArrayList<>();
+
+    /** Every key, in the order of the declarations below. */
+    static final List<ConfigKey<?>> ALL = Collections.unmodifiableList(DECLARED);
+
+    // Each declaration: key(YAML name, type (how it is read, checked and shown), default,
+    // APPLIED or NEEDS_RESTART at reload, where PgmuxConfig keeps it).
+
+    // ------------------------------------------------------------------------------------ clients
+
+    static final ConfigKey<HostPort> LISTEN = key("listen", hostPort(0),
+            new HostPort("127.0.0.1", 6432), NEEDS_RESTART, PgmuxConfig::listen);
+
+    /** 0 = one per two cores (see {@link PgmuxConfig#effectiveEventLoops()}). */
+    static final ConfigKey<Integer> EVENT_LOOPS = key("event_loops", integer(0, MAX_EVENT_LOOPS),
+            0, NEEDS_RESTART, PgmuxConfig::eventLoops);
+
+    static final ConfigKey<Integer> MAX_CLIENT_CONNECTIONS = key("max_client_connections", integer(1, Integer.MAX_VALUE),
+            10_000, APPLIED, PgmuxConfig::maxClientConnections);
+
+    /**
+     * 10,000 at once: a cold-start storm the size of the default {@code max_client_connections} gets
+     * in, and each costs at most a socket and an 8 kB message.
+     */
+    static final ConfigKey<Integer> MAX_PENDING_LOGINS = key("max_pending_logins", integer(1, Integer.MAX_VALUE),
+            10_000, APPLIED, c -> c.loginLimits().maxPendingLogins());
+
+    /** 60 s, as pgmux always allowed. */
+    static final ConfigKey<Duration> CLIENT_LOGIN_TIMEOUT = key("client_login_timeout", duration(Duration.ofMillis(1)),
+            Duration.ofSeconds(60), APPLIED, c -> c.loginLimits().clientLoginTimeout());
+
+    /** 3 console sessions beyond {@code max_client_connections}, as Postgres's {@code superuser_reserved_connections}. */
+    static final ConfigKey<Integer> ADMIN_RESERVED_CONNECTIONS = key("admin_reserved_connections",
+            integer(0, LoginLimits.MAX_ADMIN_RESERVED), 3, APPLIED, c -> c.loginLimits().adminReservedConnections());
+
+    /** The frame decoders are made with it when a connection opens. */
+    static final ConfigKey<Integer> MAX_MESSAGE_SIZE = key("max_message_size", size(MIN_MESSAGE_SIZE, MAX_MESSAGE_SIZE_LIMIT),
+            64 * 1024 * 1024, NEEDS_RESTART, PgmuxConfig::maxMessageSize);
+
+    static final ConfigKey<AuthMethod> CLIENT_AUTH = key("client_auth",
+            choice(AuthMethod::fromYaml, AuthMethod.choices(), AuthMethod::yamlName),
+            AuthMethod.TRUST, APPLIED, PgmuxConfig::clientAuth);
+
+    static final ConfigKey<List<String>> ADMIN_USERS = key("admin_users", consoleUsers(),
+            List.of(), APPLIED, c -> c.observability().adminUsers());
+
+    static final ConfigKey<List<String>> STATS_USERS = key("stats_users", consoleUsers(),
+            List.of(), APPLIED, c -> c.observability().statsUsers());
+
+    // -------------------------------------------------------------------------------------- pools
+
+    static final ConfigKey<PoolMode> POOL_MODE = key("pool_mode",
+            choice(PoolMode::fromYaml, PoolMode.choices(), PoolMode::yamlName),
+            PoolMode.TRANSACTION, APPLIED, PgmuxConfig::poolMode);
+
+    static final ConfigKey<Integer> POOL_SIZE = key("pool_size", integer(1, PgmuxConfig.MAX_POOL_SIZE),
+            20, APPLIED, PgmuxConfig::poolSize);
+
+    /** 0 = forever. */
+    static final ConfigKey<Duration> QUERY_WAIT_TIMEOUT = key("query_wait_timeout", duration(Duration.ZERO),
+            Duration.ofSeconds(120), APPLIED, PgmuxConfig::queryWaitTimeout);
+
+    static final ConfigKey<Integer> MAX_POOLS = key("max_pools", integer(1, PoolLimitsConfig.MAX_POOLS_LIMIT),
+            1000, APPLIED, c -> c.poolLimits().maxPools());
+
+    /** 0 = unused pools are kept until {@code max_pools} needs the room. */
+    static final ConfigKey<Duration> POOL_IDLE_TIMEOUT = key("pool_idle_timeout", duration(Duration.ZERO),
+            Duration.ofSeconds(60), APPLIED, c -> c.poolLimits().poolIdleTimeout());
+
+    // ------------------------------------------------------------------------------------ servers
+
+    static final ConfigKey<Duration> SERVER_CONNECT_TIMEOUT = key("server_connect_timeout", duration(Duration.ofMillis(1)),
+            Duration.ofSeconds(15), APPLIED, PgmuxConfig::serverConnectTimeout);
+
+    static final ConfigKey<Duration> SERVER_LOGIN_RETRY = key("server_login_retry", duration(Duration.ZERO),
+            Duration.ofSeconds(1), APPLIED, PgmuxConfig::serverLoginRetry);
+
+    /** 0 = never. */
+    static final ConfigKey<Duration> SERVER_IDLE_TIMEOUT = key("server_idle_timeout", duration(Duration.ZERO),
+            Duration.ofSeconds(600), APPLIED, PgmuxConfig::serverIdleTimeout);
+
+    /** 0 = forever. */
+    static final ConfigKey<Duration> SERVER_LIFETIME = key("server_lifetime", duration(Duration.ZERO),
+            Duration.ofSeconds(3600), APPLIED, PgmuxConfig::serverLifetime);
+
+    /** "" = none. */
+    static final ConfigKey<String> SERVER_RESET_QUERY = key("server_reset_query", resetQuery(),
+            "DISCARD ALL", APPLIED, PgmuxConfig::serverResetQuery);
+
+    static final ConfigKey<Duration> SHUTDOWN_TIMEOUT = key("shutdown_timeout", duration(Duration.ZERO),
+            Duration.ofSeconds(30), APPLIED, PgmuxConfig::shutdownTimeout);
+
+    // -------------------------------------------------------------------------- where clients go
+
+    /** null = only the listed databases are served. */
+    static final ConfigKey<HostPort> UPSTREAM = key("upstream", type(UsersAndDatabases::readUpstream, HostPort::toString),
+            PgmuxConfig.DEFAULT_SERVER, APPLIED, PgmuxConfig::upstream);
+
+    static final ConfigKey<Map<String, UserConfig>> USERS = key("users",
+            type(UsersAndDatabases::readUsers, users -> String.join(",", users.keySet())),
+            Map.of(), APPLIED, PgmuxConfig::users);
+
+    /** A reload applies them, except each database's own {@code prepared_statements}, which needs a restart. */
+    static final ConfigKey<Map<String, DatabaseConfig>> DATABASES = key("databases",
+            type(UsersAndDatabases::readDatabases, databases -> String.join(",", databases.keySet())),
+            Map.of(), APPLIED, PgmuxConfig::databases, ConfigKeys::keepPreparedModes);
+
+    // ---------------------------------------------------------------------- prepared statements
+    // Servers and clients keep their statements by these settings, so a change needs a restart.
+
+    /** null = auto. */
+    static final ConfigKey<PreparedStatementMode> PREPARED_STATEMENTS = key("prepared_statements",
+            new Type<>(UsersAndDatabases::readGlobalPreparedMode, mode -> mode == null ? PreparedStatementMode.AUTO : mode.yamlName()),
+            null, NEEDS_RESTART, c -> c.preparedStatements().mode());
+
+    static final ConfigKey<Integer> MAX_PREPARED_STATEMENTS = key("max_prepared_statements",
+            integer(1, PreparedStatementsConfig.MAX_LIMIT), 200, NEEDS_RESTART, c -> c.preparedStatements().maxPerServer());
+
+    static final ConfigKey<Integer> MAX_CLIENT_PREPARED_STATEMENTS = key("max_client_prepared_statements",
+            integer(1, PreparedStatementsConfig.MAX_LIMIT), 10_000, NEEDS_RESTART, c -> c.preparedStatements().maxPerClient());
+
+    // --------------------------------------------------------------------------------- monitoring
+
+    static final ConfigKey<Duration> STATS_PERIOD = key("stats_period", duration(Duration.ofSeconds(1)),
+            Duration.ofSeconds(60), APPLIED, c -> c.observability().statsPeriod());
+
+    /** null = no HTTP endpoint. */
+    static final ConfigKey<HostPort> HTTP_LISTEN = key("http.listen",
+            type((yaml, name, dflt, reading) -> yaml.hostPortOrNone(name, dflt, 0), HostPort::toString),
+            ObservabilityConfig.DEFAULT_HTTP_LISTEN, NEEDS_RESTART, c -> c.observability().httpListen());
+
+    static final ConfigKey<LogLevel> LOG_LEVEL = key("log.level",
+            choice(LogLevel::fromYaml, LogLevel.choices(), LogLevel::yamlName),
+            LogLevel.INFO, APPLIED, c -> c.observability().logLevel());
+
+    static final ConfigKey<LogFormat> LOG_FORMAT = key("log.format",
+            choice(LogFormat::fromYaml, LogFormat.choices(), LogFormat::yamlName),
+            LogFormat.PLAIN, APPLIED, c -> c.observability().logFormat());
+
+    private ConfigKeys() {
+    }
+
+    /**
+     * The typed config: where each key's value goes in {@link PgmuxConfig} and its parts (the places
+     * each key's declaration reads it from).
+     *
+     * @throws IllegalArgumentException if the records refuse a value (the loader has checked them all)
+     */
+    static PgmuxConfig toConfig(ConfigValues v) {
+        return new PgmuxConfig(v.get(LISTEN), v.get(EVENT_LOOPS), v.get(MAX_CLIENT_CONNECTIONS), v.get(MAX_MESSAGE_SIZE),
+                v.get(POOL_MODE), v.get(POOL_SIZE), v.get(QUERY_WAIT_TIMEOUT), v.get(SERVER_CONNECT_TIMEOUT),
+                v.get(SERVER_LOGIN_RETRY), v.get(SERVER_IDLE_TIMEOUT), v.get(SERVER_LIFETIME), v.get(SERVER_RESET_QUERY),
+                v.get(SHUTDOWN_TIMEOUT), v.get(CLIENT_AUTH), v.get(UPSTREAM), v.get(USERS), v.get(DATABASES),
+                new PreparedStatementsConfig(v.get(PREPARED_STATEMENTS), v.get(MAX_PREPARED_STATEMENTS),
+                        v.get(MAX_CLIENT_PREPARED_STATEMENTS)),
+                new ObservabilityConfig(v.get(ADMIN_USERS), v.get(STATS_USERS), v.get(HTTP_LISTEN), v.get(STATS_PERIOD),
+                        v.get(LOG_LEVEL), v.get(LOG_FORMAT)),
+                new PoolLimitsConfig(v.get(MAX_POOLS), v.get(POOL_IDLE_TIMEOUT)),
+                new LoginLimits(v.get(CLIENT_LOGIN_TIMEOUT), v.get(MAX_PENDING_LOGINS), v.get(ADMIN_RESERVED_CONNECTIONS)));
+    }
+
+    // ------------------------------------------------------------------------------ declaring keys
+
+    private static <T> ConfigKey<T> key(String name, Type<T> type, T dflt, Reload reload, Function<PgmuxConfig, T> value) {
+        return key(name, type, dflt, reload, value, null);
+    }
+
+    private static <T> ConfigKey<T> key(String name, Type<T> type, T dflt, Reload reload, Function<PgmuxConfig, T> value,
+                                        BinaryOperator<T> atReload) {
+        ConfigKey<T> key = new ConfigKey<>(name, type, dflt, reload, value, atReload);
+        DECLARED.add(key);
+        return key;
+    }
+
+    /** A type whose null value (where the key allows it) is shown as none. */
+    private static <T> Type<T> type(Reader<T> reader, Function<T, String> shown) {
+        return new Type<>(reader, value -> value == null ? null : shown.apply(value));
+    }
+
+    /** A plain decimal integer in {@code min..max}. */
+    private static Type<Integer> integer(int min, int max) {
+        return type((yaml, name, dflt, reading) -> yaml.integer(name, dflt, min, max), String::valueOf);
+    }
+
+    /** A duration no shorter than {@code min}: 500ms, 15s, 2m, 1h, or a number of seconds. */
+    private static Type<Duration> duration(Duration min) {
+        return type((yaml, name, dflt, reading) -> yaml.duration(name, dflt, min), Units::formatDuration);
+    }
+
+    /** A size in {@code min..max} bytes: 512kB, 64MB, 1GB, or a number of bytes. */
+    private static Type<Integer> size(int min, int max) {
+        return type((yaml, name, dflt, reading) -> yaml.size(name, dflt, min, max), bytes -> Units.formatSize(bytes));
+    }
+
+    /** host:port, the port at least {@code minPort} (0 for a listening address). */
+    private static Type<HostPort> hostPort(int minPort) {
+        return type((yaml, name, dflt, reading) -> yaml.hostPort(name, dflt, minPort), HostPort::toString);
+    }
+
+    /** One of a fixed set of spellings. */
+    private static <E> Type<E> choice(Function<String, Optional<E>> parse, String choices, Function<E, String> yamlName) {
+        return type((yaml, name, dflt, reading) -> yaml.choice(name, dflt, parse, choices), yamlName);
+    }
+
+    /** Users of the admin console: a list of names, each able to log in with {@code client_auth}. */
+    private static Type<List<String>> consoleUsers() {
+        return type((yaml, name, dflt, reading) -> {
+            List<String> names = yaml.nameList(name);
+            UsersAndDatabases.checkConsoleUsers(yaml, name, names, reading.value(USERS), reading.value(CLIENT_AUTH));
+            return names;
+        }, names -> String.join(",", names));
+    }
+
+    /** A string where null also means "none", like "". */
+    private static Type<String> resetQuery() {
+        return type((yaml, name, dflt, reading) -> {
+            if (yaml.isNull(name)) {
+                yaml.consume(name);
+                return "";
+            }
+            return yaml.string(name, dflt);
+        }, Function.identity());
+    }
+
+    /** At reload, a listed database keeps its running {@code prepared_statements}; a new one takes the file's. */
+    private static Map<String, DatabaseConfig> keepPreparedModes(Map<String, DatabaseConfig> running,
+                                                                 Map<String, DatabaseConfig> loaded) {
+        Map<String, DatabaseConfig> databases = new LinkedHashMap<>();
+        loaded.forEach((name, db) -> {
+            DatabaseConfig old = running.get(name);
+            PreparedStatementMode mode = old != null ? old.preparedStatements() : db.preparedStatements();
+            databases.put(name, new DatabaseConfig(name, db.server(), db.dbname(), db.user(), db.password(), db.poolSize(),
+                    db.poolMode(), mode));
+        });
+        return databases;
+    }
+}

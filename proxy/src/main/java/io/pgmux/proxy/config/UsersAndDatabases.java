@@ -1,0 +1,217 @@
+package io.pgmux.proxy.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * The readers of the keys that depend on others: {@code upstream}, {@code users} and
+ * {@code databases} (whose own keys are names the operator chooses), the passwords in them with
+ * their {@code ${NAME}} references, {@code prepared_statements}, and the checks that the admin
+ * console's users can log in. Each follows {@link ConfigKey.Reader}: errors are recorded, never thrown.
+ */
+final class UsersAndDatabases {
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    private static final String PASSTHROUGH_NEEDS_SESSION = "passthrough leaves named statements on a server other clients"
+            + " use next; it needs pool_mode session (use rewrite or reject in transaction mode)";
+
+    private UsersAndDatabases() {
+    }
+
+    /**
+     * {@code upstream}: null or "" means none. Left out, it is {@link PgmuxConfig#DEFAULT_SERVER} when
+     * no databases are listed (so an empty file works) and none when some are (so a file that lists
+     * its databases routes only those). With none and no database listed, nothing can be served.
+     */
+    static HostPort readUpstream(YamlSection root, String key, HostPort dflt, ConfigReading reading) {
+        boolean databasesListed = !reading.section(ConfigKeys.DATABASES.name()).keys().isEmpty();
+        HostPort upstream;
+        if (!root.isPresent(key)) {
+            upstream = databasesListed ? null : dflt;
+        } else {
+            upstream = root.hostPortOrNone(key, dflt, 1);
+        }
+        if (upstream == null && !databasesListed) {
+            root.error(key, "nothing to route to: upstream is null and no databases are listed");
+        }
+        return upstream;
+    }
+
+    /** {@code users}: name to password; every user needs one unless {@code client_auth} is trust. */
+    static Map<String, UserConfig> readUsers(YamlSection root, String key, Map<String, UserConfig> dflt,
+                                             ConfigReading reading) {
+        YamlSection section = reading.section(key);
+        AuthMethod clientAuth = reading.value(ConfigKeys.CLIENT_AUTH);
+        Map<String, UserConfig> users = new LinkedHashMap<>();
+        for (String name : section.keys()) {
+            YamlSection user = section.section(name);
+            String password = readPassword(user, reading.env());
+            user.reportUnknownKeys();
+            if (name.isEmpty()) {
+                section.error(name, "a user name must not be empty");
+                continue;
+            }
+            boolean noPassword = !user.isPresent("password") || user.isNull("password");
+            if (noPassword && clientAuth != AuthMethod.TRUST) {
+                user.error("password", "required when client_auth is " + clientAuth.yamlName());
+            }
+            if (password != null && clientAuth == AuthMethod.SCRAM_SHA_256 && PasswordFormat.of(password) == PasswordFormat.MD5) {
+                user.error("password", "an md5 hash cannot be checked with client_auth scram-sha-256;"
+                        + " give the plaintext or a SCRAM-SHA-256 verifier");
+            }
+            users.put(name, new UserConfig(name, password));
+        }
+        if (users.isEmpty() && clientAuth != AuthMethod.TRUST) {
+            section.error("required when client_auth is " + clientAuth.yamlName() + ": list the users clients may log in as");
+        }
+        return users;
+    }
+
+    /**
+     * {@code databases}: name to server and pool settings; what a database leaves out comes from
+     * {@code upstream} (else the local Postgres), {@code users} and the global pool keys.
+     */
+    static Map<String, DatabaseConfig> readDatabases(YamlSection root, String key, Map<String, DatabaseConfig> dflt,
+                                                     ConfigReading reading) {
+        YamlSection section = reading.section(key);
+        HostPort upstream = reading.value(ConfigKeys.UPSTREAM);
+        HostPort base = upstream != null ? upstream : PgmuxConfig.DEFAULT_SERVER;
+        Map<String, UserConfig> users = reading.value(ConfigKeys.USERS);
+        int globalPoolSize = reading.value(ConfigKeys.POOL_SIZE);
+        PoolMode globalPoolMode = reading.value(ConfigKeys.POOL_MODE);
+        PreparedStatementMode globalPrepared = reading.value(ConfigKeys.PREPARED_STATEMENTS);
+        Map<String, DatabaseConfig> databases = new LinkedHashMap<>();
+        for (String name : section.keys()) {
+            YamlSection db = section.section(name);
+            String host = nonEmpty(db, "host", base.host());
+            int port = db.integer("port", base.port(), 1, 65535);
+            String dbname = nonEmpty(db, "dbname", name);
+            String user = nonEmpty(db, "user", null);
+            String password = readPassword(db, reading.env());
+            if (password != null && PasswordFormat.of(password) == PasswordFormat.SCRAM_SHA_256) {
+                db.error("password", "a SCRAM-SHA-256 verifier cannot be used to log in to a server;"
+                        + " give the plaintext or an md5 hash");
+            }
+            if (password == null && user != null && users.containsKey(user)) {
+                password = users.get(user).password();
+            }
+            int poolSize = db.integer("pool_size", globalPoolSize, 1, PgmuxConfig.MAX_POOL_SIZE);
+            PoolMode poolMode = db.choice("pool_mode", globalPoolMode, PoolMode::fromYaml, PoolMode.choices());
+            PreparedStatementMode prepared = readPreparedMode(db, "prepared_statements");
+            if (PreparedStatementMode.effective(prepared, globalPrepared, poolMode) == PreparedStatementMode.PASSTHROUGH
+                    && poolMode == PoolMode.TRANSACTION) {
+                db.error(db.isPresent("prepared_statements") ? "prepared_statements" : "pool_mode", PASSTHROUGH_NEEDS_SESSION);
+            }
+            db.reportUnknownKeys();
+            if (name.isEmpty()) {
+                section.error(name, "a database name must not be empty");
+                continue;
+            }
+            if (ConfigLoader.RESERVED_DATABASES.contains(name)) {
+                section.error(name, "the name is reserved for the admin console (connect to it to run SHOW POOLS, RELOAD...)");
+                continue;
+            }
+            databases.put(name, new DatabaseConfig(name, new HostPort(host, port), dbname, user, password,
+                    poolSize, poolMode, prepared));
+        }
+        return databases;
+    }
+
+    /** The global {@code prepared_statements}: null when absent or {@code auto}; passthrough needs session mode. */
+    static PreparedStatementMode readGlobalPreparedMode(YamlSection root, String key, PreparedStatementMode dflt,
+                                                        ConfigReading reading) {
+        PreparedStatementMode mode = readPreparedMode(root, key);
+        if (mode == PreparedStatementMode.PASSTHROUGH && reading.value(ConfigKeys.POOL_MODE) == PoolMode.TRANSACTION) {
+            root.error(key, PASSTHROUGH_NEEDS_SESSION);
+        }
+        return mode;
+    }
+
+    /** Console users log in with client_auth like everyone else, so they need a password unless it is trust. */
+    static void checkConsoleUsers(YamlSection root, String key, List<String> names, Map<String, UserConfig> users,
+                                  AuthMethod clientAuth) {
+        if (clientAuth == AuthMethod.TRUST) {
+            return;
+        }
+        for (String name : names) {
+            if (!users.containsKey(name)) {
+                root.error(key, "\"" + name + "\" is not listed under users: with client_auth "
+                        + clientAuth.yamlName() + " it needs a password there to log in to the admin console");
+            }
+        }
+    }
+
+    /** {@code prepared_statements} of a section: null when absent or {@code auto}. */
+    private static PreparedStatementMode readPreparedMode(YamlSection section, String key) {
+        Optional<PreparedStatementMode> mode = section.choice(key, Optional.empty(),
+                PreparedStatementMode::fromYaml, PreparedStatementMode.choices());
+        return mode.orElse(null);
+    }
+
+    private static String nonEmpty(YamlSection section, String key, String dflt) {
+        String value = section.string(key, dflt);
+        if (value != null && value.isBlank()) {
+            section.error(key, "must not be empty");
+            return dflt;
+        }
+        return value;
+    }
+
+    /** {@code password}, with every {@code ${NAME}} replaced from {@code env}; null if absent. */
+    private static String readPassword(YamlSection section, Map<String, String> env) {
+        String raw = section.string("password", null);
+        if (raw == null) {
+            return null;
+        }
+        String password = substituteEnv(raw, env, message -> section.error("password", message));
+        if (password == null) {
+            return null;
+        }
+        if (password.isEmpty()) {
+            section.error("password", "must not be empty (leave the key out for no password)");
+            return null;
+        }
+        if (password.startsWith(PasswordFormat.SCRAM_PREFIX) && !PasswordFormat.isWellFormedScramVerifier(password)) {
+            section.error("password", "malformed SCRAM-SHA-256 verifier"
+                    + " (expected SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>)");
+            return null;
+        }
+        return password;
+    }
+
+    /**
+     * Replaces each {@code ${NAME}} with the variable's value (values are not scanned again, so a
+     * literal {@code ${} can come from the environment). Returns null after reporting any problem.
+     */
+    static String substituteEnv(String text, Map<String, String> env, Consumer<String> error) {
+        StringBuilder out = new StringBuilder(text.length());
+        boolean ok = true;
+        int from = 0;
+        int start;
+        while ((start = text.indexOf("${", from)) >= 0) {
+            out.append(text, from, start);
+            int end = text.indexOf('}', start + 2);
+            if (end < 0) {
+                error.accept("unterminated \"${\" (write ${NAME} to use an environment variable)");
+                return null;
+            }
+            String name = text.substring(start + 2, end);
+            if (!ENV_NAME.matcher(name).matches()) {
+                error.accept("\"${" + name + "}\" is not a valid environment variable name");
+                ok = false;
+            } else if (!env.containsKey(name)) {
+                error.accept("environment variable " + name + " is not set");
+                ok = false;
+            } else {
+                out.append(env.get(name));
+            }
+            from = end + 1;
+        }
+        out.append(text, from, text.length());
+        return ok ? out.toString() : null;
+    }
+}

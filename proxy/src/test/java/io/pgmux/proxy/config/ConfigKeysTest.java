@@ -1,0 +1,149 @@
+package io.pgmux.proxy.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+
+class ConfigKeysTest {
+    /** Every key at a value of its own, none the default (a new key must be added here). */
+    private static final String EVERY_KEY_SET = """
+            listen: "0.0.0.0:7001"
+            event_loops: 3
+            max_client_connections: 501
+            max_pending_logins: 502
+            client_login_timeout: 11s
+            admin_reserved_connections: 4
+            max_message_size: 2MB
+            client_auth: md5
+            admin_users: [alice]
+            stats_users: "bob"
+            pool_mode: session
+            pool_size: 21
+            query_wait_timeout: 12s
+            max_pools: 503
+            pool_idle_timeout: 13s
+            server_connect_timeout: 14s
+            server_login_retry: 15s
+            server_idle_timeout: 16s
+            server_lifetime: 17s
+            server_reset_query: "RESET ALL"
+            shutdown_timeout: 18s
+            upstream: "db.internal:5433"
+            users: {alice: {password: a}, bob: {password: b}}
+            databases: {app: {pool_size: 3, prepared_statements: passthrough}}
+            prepared_statements: reject
+            max_prepared_statements: 201
+            max_client_prepared_statements: 10001
+            stats_period: 19s
+            http: {listen: "0.0.0.0:9001"}
+            log: {level: debug, format: json}
+            """;
+
+    @Test
+    void everyKeyHasItsOwnYamlName() {
+        List<String> names = ConfigKeys.ALL.stream().map(ConfigKey::name).toList();
+
+        assertEquals(names.size(), Set.copyOf(names).size(), names.toString());
+        names.forEach(name -> assertTrue(name.matches("[a-z_]+(\\.[a-z_]+)?"), name));
+    }
+
+    @Test
+    void aFileThatSetsEveryKeyChangesEachFromItsDefault() throws ConfigException {
+        PgmuxConfig config = ConfigLoader.parse(EVERY_KEY_SET, Map.of());
+
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            assertNotEquals(key.defaultValue(), key.valueIn(config), key + " is set in EVERY_KEY_SET");
+        }
+    }
+
+    @Test
+    void theTypedConfigKeepsEachKeyWhereItsDeclarationReadsIt() throws ConfigException {
+        PgmuxConfig config = ConfigLoader.parse(EVERY_KEY_SET, Map.of());
+
+        assertEquals(config, ConfigValues.of(config).toConfig());
+        assertEquals(PgmuxConfig.defaults(), ConfigValues.defaults().toConfig());
+    }
+
+    @Test
+    void showConfigShowsEachValueAsTheFileWritesIt() throws ConfigException {
+        PgmuxConfig config = ConfigLoader.parse(EVERY_KEY_SET, Map.of());
+
+        Map<String, String> shown = ConfigView.settings(config).stream()
+                .collect(Collectors.toMap(ConfigView.Setting::key, s -> Objects.toString(s.value())));
+
+        assertEquals("0.0.0.0:7001", shown.get("listen"));
+        assertEquals("11s", shown.get("client_login_timeout"));
+        assertEquals("2MB", shown.get("max_message_size"));
+        assertEquals("md5", shown.get("client_auth"));
+        assertEquals("alice", shown.get("admin_users"));
+        assertEquals("session", shown.get("pool_mode"));
+        assertEquals("RESET ALL", shown.get("server_reset_query"));
+        assertEquals("alice,bob", shown.get("users"));
+        assertEquals("app", shown.get("databases"));
+        assertEquals("reject", shown.get("prepared_statements"));
+        assertEquals("0.0.0.0:9001", shown.get("http.listen"));
+        assertEquals("json", shown.get("log.format"));
+    }
+
+    @Test
+    void aReloadAppliesTheReloadableKeysAndKeepsTheRunningValueOfTheOthers() throws ConfigException {
+        PgmuxConfig running = ConfigLoader.parse("databases: {app: {pool_size: 2}}\n", Map.of());
+        PgmuxConfig file = ConfigLoader.parse(EVERY_KEY_SET, Map.of());
+
+        PgmuxConfig effective = ConfigView.keepUnchangeable(running, file);
+        List<ConfigView.Setting> changes = ConfigView.changes(running, file);
+
+        assertEquals(ConfigKeys.ALL.stream().map(ConfigKey::name).toList(),
+                changes.stream().map(ConfigView.Setting::key).toList(), "every key changed");
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            if (key == ConfigKeys.DATABASES) {
+                continue;
+            }
+            PgmuxConfig expected = key.reloadable() ? file : running;
+            assertEquals(key.valueIn(expected), key.valueIn(effective), key.name());
+        }
+        assertEquals(List.of("listen", "event_loops", "max_message_size", "prepared_statements", "max_prepared_statements",
+                "max_client_prepared_statements", "http.listen"),
+                changes.stream().filter(s -> !s.changeable()).map(ConfigView.Setting::key).toList());
+        // a listed database takes the file's settings but keeps its running prepared_statements
+        DatabaseConfig app = effective.databases().get("app");
+        assertEquals(3, app.poolSize());
+        assertNull(app.preparedStatements());
+    }
+
+    @Test
+    void theShippedFileSaysWhichKeysNeedARestart() throws IOException {
+        String text = Files.readString(Path.of("../conf/pgmux.yaml"));
+        String reload = text.substring(text.indexOf("# Reload:"), text.indexOf("\n\n", text.indexOf("# Reload:")));
+        String restart = reload.substring(0, reload.indexOf("need a restart")).replace("\n#", "");
+
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            if (!key.reloadable()) {
+                assertTrue(restart.contains(key.name()), key + " is named among the keys that need a restart");
+            }
+        }
+    }
+
+    @Test
+    void theReadmeTableNamesEveryKey() throws IOException {
+        String readme = Files.readString(Path.of("../README.md"));
+        String table = readme.substring(readme.indexOf("## Configuration"), readme.indexOf("## Command line"));
+
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            assertTrue(table.contains("| `" + key.name() + "`") || table.contains(", `" + key.name() + "`"),
+                    key + " has a row in the README's configuration table");
+        }
+    }
+}
