@@ -35,6 +35,7 @@ import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolJoin;
 import io.pgmux.proxy.pool.Waiter;
 import io.pgmux.proxy.prepared.ClientStatements;
+import io.pgmux.proxy.sql.SqlCommand;
 import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -15,6 +15,7 @@ import io.pgmux.protocol.message.Target;
 import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.PoolStats;
+import io.pgmux.proxy.sql.SqlCommand;
 
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package io.pgmux.proxy.client;
 
+import io.pgmux.proxy.sql.SqlCommand;
+
 import java.util.ArrayList;
 import java.util.List;
 

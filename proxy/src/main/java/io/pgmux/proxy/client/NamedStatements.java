@@ -18,6 +18,8 @@ import io.pgmux.proxy.prepared.ClientStatements.Registration;
 import io.pgmux.proxy.prepared.PreparedStatement;
 import io.pgmux.proxy.prepared.ServerStatements;
 import io.pgmux.proxy.prepared.ServerStatements.Slot;
+import io.pgmux.proxy.sql.SetConfigCalls;
+import io.pgmux.proxy.sql.SqlCommand;
 
 import java.nio.charset.StandardCharsets;
 
@@ -293,7 +295,7 @@ final class NamedStatements {
         if (changes == null) {
             String query = statement.key().query();
             SqlCommand command = SqlCommand.parse(query);
-            changes = command.changesSetting() || command.isUnfollowed() || SqlCommand.maySetConfigForTheSession(query);
+            changes = command.changesSetting() || command.isUnfollowed() || SetConfigCalls.maySetConfigForTheSession(query);
             statement.rememberChangesSessionSettings(changes);
         }
         return changes;

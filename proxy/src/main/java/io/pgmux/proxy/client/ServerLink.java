@@ -23,6 +23,9 @@ import io.pgmux.proxy.client.NamedStatements.LocalDeallocate;
 import io.pgmux.proxy.client.NamedStatements.LocalParse;
 import io.pgmux.proxy.client.NamedStatements.Refusal;
 import io.pgmux.proxy.net.Outbox;
+import io.pgmux.proxy.sql.MultiStatementQuery;
+import io.pgmux.proxy.sql.SetConfigCalls;
+import io.pgmux.proxy.sql.SqlCommand;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -372,7 +375,7 @@ final class ServerLink {
             return;
         }
         if (statements.refusesSqlPrepare() && (command.isPrepare()
-                || SqlCommand.hasLaterPrepare(frame, frame.readerIndex() + Frames.HEADER_SIZE))) {
+                || MultiStatementQuery.hasLaterPrepare(frame, frame.readerIndex() + Frames.HEADER_SIZE))) {
             frame.release();
             named().refuseQuery(StatementContext.sqlPrepareRefused(), System.nanoTime());
             return;
@@ -380,18 +383,18 @@ final class ServerLink {
         Object attachment = attachmentFor(command);
         if (statements.tracksSettings()) {
             int sql = frame.readerIndex() + Frames.HEADER_SIZE;
-            List<SqlCommand> multiStatement = SqlCommand.statementsMentioningSet(frame, sql, backslashEscapes);
+            List<SqlCommand> multiStatement = MultiStatementQuery.statementsMentioningSet(frame, sql, backslashEscapes);
             if (multiStatement != null) {
                 attachment = new MultiStatementSettings(multiStatement.stream().map(this::followable).toList());
                 // The client keeps the SETs pgmux reads in it. When there are some, or the text has a
                 // backslash (the one place where reading SQL depends on more than the text), the server
                 // is also reset before others use it, in case pgmux misread: an UPDATE ... SET costs nothing.
                 boolean setsSomething = multiStatement.stream().anyMatch(c -> c.changesSetting() || c.isUnfollowed());
-                if (setsSomething || SqlCommand.hasBackslash(frame, sql)) {
+                if (setsSomething || MultiStatementQuery.hasBackslash(frame, sql)) {
                     server.parameters().markUnknown();
                 }
             }
-            if (SqlCommand.maySetConfigForTheSession(frame, sql)) {
+            if (SetConfigCalls.maySetConfigForTheSession(frame, sql)) {
                 server.parameters().markUnknown();
             }
         }
@@ -411,7 +414,7 @@ final class ServerLink {
                 named.forgetLocalUnnamed();
             }
             unnamedStatementCommand = command;
-            if (statements.tracksSettings() && SqlCommand.maySetConfigForTheSession(frame, frame.readerIndex() + Frames.HEADER_SIZE + 1)) {
+            if (statements.tracksSettings() && SetConfigCalls.maySetConfigForTheSession(frame, frame.readerIndex() + Frames.HEADER_SIZE + 1)) {
                 server.parameters().markUnknown();
             }
         }

@@ -27,6 +27,7 @@ import io.pgmux.proxy.config.PreparedStatementMode;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.prepared.ClientStatements;
 import io.pgmux.proxy.prepared.StatementRegistry;
+import io.pgmux.proxy.sql.SqlCommand;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

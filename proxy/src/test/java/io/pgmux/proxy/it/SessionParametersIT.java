@@ -61,6 +61,7 @@ class SessionParametersIT {
         TestPostgres.get().execute("DROP SCHEMA IF EXISTS \"sessparam_schéma\" CASCADE; CREATE SCHEMA \"sessparam_schéma\"");
         TestPostgres.get().execute("GRANT ALL ON sessparam_text, sessparam_text_id_seq TO " + USER
                 + "; GRANT USAGE ON SCHEMA sessparam_opts, \"sessparam_schéma\" TO " + USER);
+        TestPostgres.get().execute("GRANT CREATE ON SCHEMA sessparam_opts TO " + USER);
         pgmux = Pgmux.start("pool_size: 1\nquery_wait_timeout: 30s\n");
     }
 
@@ -351,6 +352,23 @@ class SessionParametersIT {
             TestSql.assertOk(a.query("BEGIN; SET search_path TO public; SELECT 1"));
             TestSql.assertOk(a.query("ROLLBACK"));
             assertEquals("sessparam_opts / 9s", value(a, probe));
+        }
+    }
+
+    @Test
+    void aSetAfterAFunctionBodyInBeginAtomicFollowsItsClient() throws Exception {
+        String probe = "SELECT current_setting('search_path')";
+        try (RawClient a = pgmux.raw(USER); RawClient b = pgmux.raw(USER)) {
+            String defaults = value(b, probe);
+            // when: one query creates a function whose SQL-standard body holds semicolons and CASE ... END,
+            // then sets a schema: Postgres runs two statements, not five
+            TestSql.assertOk(a.query("CREATE OR REPLACE FUNCTION sessparam_opts.sessparam_sign(x int) RETURNS int LANGUAGE sql "
+                    + "BEGIN ATOMIC SELECT 1; SELECT CASE WHEN x > 0 THEN 1 WHEN x < 0 THEN -1 ELSE 0 END; END; "
+                    + "SET search_path TO sessparam_opts"));
+            // then: B, next on the one server, has the defaults, and A keeps its schema, where its function is
+            assertEquals(defaults, value(b, probe));
+            assertEquals("sessparam_opts", value(a, probe));
+            assertEquals("-1", value(a, "SELECT sessparam_sign(-5)"));
         }
     }
 

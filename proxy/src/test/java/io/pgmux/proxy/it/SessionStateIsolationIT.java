@@ -124,7 +124,7 @@ class SessionStateIsolationIT {
 
     /**
      * {@code SET role TO DEFAULT} (generic SET syntax, same as RESET ROLE in Postgres) is read by
-     * SqlCommand.parseRole as SET ROLE to a role named "default". The next sync of that client
+     * CommandReader.readRole as SET ROLE to a role named "default". The next sync of that client
      * runs set_config('role', 'default', false): ERROR role "default" does not exist, and pgmux
      * closes the client with FATAL. Postgres: the client just has no role set.
      */
@@ -198,7 +198,7 @@ class SessionStateIsolationIT {
     }
 
     /**
-     * SqlCommand.Tokens folds an unquoted role name with String.toLowerCase (every letter);
+     * sql.Words folds an unquoted role name with String.toLowerCase (every letter);
      * Postgres folds only ASCII A-Z. SET ROLE Ünal works directly, pgmux records "ünal", and the
      * client's next sync fails: FATAL role "ünal" does not exist.
      */
@@ -252,7 +252,7 @@ class SessionStateIsolationIT {
     }
 
     /**
-     * A LATIN1 client's SET value is decoded as UTF-8 (SqlCommand.of / statementsChangingSettings):
+     * A LATIN1 client's SET value is decoded as UTF-8 (SqlCommand.of / MultiStatementQuery.statementsMentioningSet):
      * é becomes U+FFFD, which the next sync cannot even send in LATIN1: FATAL. Postgres: the
      * client keeps its search_path.
      */
@@ -348,7 +348,7 @@ class SessionStateIsolationIT {
     // ---------------------------------------------------------------- the statement splitter and the set_config scan
 
     /**
-     * SqlCommand.statementStarts treats any quote preceded by e/E as an escape string, so the
+     * StatementSplitter.statementStarts treats any quote preceded by e/E as an escape string, so the
      * typed literal name'a\' (type "name" ends in e) swallows the rest of the query: the SET
      * after it is not tracked and stays on the server for B. Postgres runs three statements.
      */
@@ -385,7 +385,7 @@ class SessionStateIsolationIT {
     }
 
     /**
-     * SqlCommand.maySetConfigForTheSession(String) finds the call in sql.toLowerCase(Locale.ROOT)
+     * SetConfigCalls.maySetConfigForTheSession(String) finds the call in sql.toLowerCase(Locale.ROOT)
      * and reads the arguments at the same index in sql; 'İ' lower-cases to two chars, so after one
      * the indices differ and the call is missed. Also missed: a quoted function name, a comment
      * before the parenthesis, and UPDATE pg_settings (Postgres's documented equivalent of SET,

@@ -1,4 +1,4 @@
-package io.pgmux.proxy.client;
+package io.pgmux.proxy.sql;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -23,11 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The SQL pgmux reads in a client's Query (the command classifier, the multi-statement splitter,
- * the set_config and PREPARE detectors) and the {@code options} startup parameter take any text:
- * valid, mutated, random, made of the characters that open and close quotes, dollar quotes and
- * comments, or not UTF-8 at all. They return (StartupOptions may refuse with
- * IllegalArgumentException), within a time limit, and the splitter's statement starts are in order
- * within the text.
+ * the set_config and PREPARE detectors) takes any text: valid, mutated, random, made of the
+ * characters that open and close quotes, dollar quotes and comments, or not UTF-8 at all. The
+ * readers return within a time limit, and the splitter's statement starts are in order within the text.
  */
 @AddLifecycleHook(NoNettyLeaks.class)
 class SqlReaderFuzzTest {
@@ -40,11 +38,11 @@ class SqlReaderFuzzTest {
         try {
             Bounded.run(FuzzFrames.TIME_LIMIT_MILLIS, () -> {
                 assertNotNull(SqlCommand.of(frame, start));
-                SqlCommand.hasLaterPrepare(frame, start);
-                SqlCommand.statementsMentioningSet(frame, start, () -> false);
-                SqlCommand.statementsMentioningSet(frame, start, () -> true);
-                SqlCommand.hasBackslash(frame, start);
-                SqlCommand.maySetConfigForTheSession(frame, start);
+                MultiStatementQuery.hasLaterPrepare(frame, start);
+                MultiStatementQuery.statementsMentioningSet(frame, start, () -> false);
+                MultiStatementQuery.statementsMentioningSet(frame, start, () -> true);
+                MultiStatementQuery.hasBackslash(frame, start);
+                SetConfigCalls.maySetConfigForTheSession(frame, start);
             });
             assertEquals(1, frame.refCnt());
         } finally {
@@ -56,7 +54,7 @@ class SqlReaderFuzzTest {
     void statementsStartInOrderWithinTheText(@ForAll("sqlTexts") byte[] text) throws Exception {
         String sql = new String(text, StandardCharsets.UTF_8);
         for (boolean backslashEscapes : new boolean[] {false, true}) {
-            List<Integer> starts = Bounded.call(FuzzFrames.TIME_LIMIT_MILLIS, () -> SqlCommand.statementStarts(sql, backslashEscapes));
+            List<Integer> starts = Bounded.call(FuzzFrames.TIME_LIMIT_MILLIS, () -> StatementSplitter.statementStarts(sql, backslashEscapes));
             assertEquals(0, starts.get(0));
             for (int i = 1; i < starts.size(); i++) {
                 assertTrue(starts.get(i) > starts.get(i - 1) && starts.get(i) <= sql.length(), "starts " + starts);
@@ -64,17 +62,7 @@ class SqlReaderFuzzTest {
             }
         }
         Bounded.call(FuzzFrames.TIME_LIMIT_MILLIS, () -> SqlCommand.parse(sql));
-        Bounded.call(FuzzFrames.TIME_LIMIT_MILLIS, () -> SqlCommand.maySetConfigForTheSession(sql));
-    }
-
-    @Property(tries = TRIES)
-    void startupOptionsParseOrAreRefused(@ForAll("optionTexts") byte[] text) throws Exception {
-        String options = new String(text, StandardCharsets.UTF_8);
-        try {
-            Bounded.call(FuzzFrames.TIME_LIMIT_MILLIS, () -> StartupOptions.parse(options));
-        } catch (IllegalArgumentException refused) {
-            // documented
-        }
+        Bounded.call(FuzzFrames.TIME_LIMIT_MILLIS, () -> SetConfigCalls.maySetConfigForTheSession(sql));
     }
 
     /** A Query frame of {@code text} with its NUL, which may also have NULs (and anything else) inside. */
@@ -96,17 +84,9 @@ class SqlReaderFuzzTest {
                 utf8("PREPARE p AS SELECT 1; EXECUTE p; DEALLOCATE ALL"),
                 utf8("SELECT set_config('a.b', $x$;'$x$, false); RESET ALL; DISCARD ALL"),
                 utf8("SET LOCAL TimeZone = E'UTC\\''; -- x\nSET ROLE NONE; SET SESSION AUTHORIZATION DEFAULT"),
-                utf8("UPDATE pg_settings SET setting = 'x' WHERE name = 'y'; SET application_name TO DEFAULT")));
+                utf8("UPDATE pg_settings SET setting = 'x' WHERE name = 'y'; SET application_name TO DEFAULT"),
+                utf8("CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT CASE WHEN t.end THEN 1 END AS end; END; SET a TO b")));
         return Arbitraries.oneOf(tricky, mutated);
-    }
-
-    @Provide
-    Arbitrary<byte[]> optionTexts() {
-        Arbitrary<byte[]> tricky = Arbitraries.strings().withChars("-c= \\ab_").ofMaxLength(40)
-                .map(s -> s.getBytes(StandardCharsets.UTF_8));
-        return Arbitraries.oneOf(tricky, Mutations.of(List.of(
-                utf8("-c search_path=a\\ b --work-mem=4MB"),
-                utf8("-cstatement_timeout=5s"))));
     }
 
     private static byte[] utf8(String s) {

@@ -1,4 +1,4 @@
-package io.pgmux.proxy.client;
+package io.pgmux.proxy.sql;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -8,8 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.util.List;
-import java.util.function.BiFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,17 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SqlCommandTest {
 
     private static SqlCommand of(String sql) {
-        return onQuery(sql, SqlCommand::of);
-    }
-
-    /** What {@code read} finds in a Query frame of {@code sql}, given the frame and where the text starts. */
-    private static <T> T onQuery(String sql, BiFunction<ByteBuf, Integer, T> read) {
-        ByteBuf frame = new Query(sql).encode(UnpooledByteBufAllocator.DEFAULT);
-        try {
-            return read.apply(frame, frame.readerIndex() + Frames.HEADER_SIZE);
-        } finally {
-            frame.release();
-        }
+        return QueryFrames.onQuery(sql, SqlCommand::of);
     }
 
     private static void assertDeallocates(String sql, String name) {
@@ -128,18 +116,6 @@ class SqlCommandTest {
     }
 
     @Test
-    void aPrepareAfterAnotherStatementIsFoundButNotInsideQuotesOrComments() {
-        assertTrue(laterPrepare("SELECT 1; PREPARE p AS SELECT 2"));
-        assertTrue(laterPrepare("SELECT ';'; /* ; */ prepare p AS SELECT 2"));
-        assertFalse(laterPrepare("SELECT 'x; PREPARE p AS SELECT 1'"));
-        assertFalse(laterPrepare("SELECT $q$; PREPARE p AS SELECT 1$q$"));
-        assertFalse(laterPrepare("SELECT 1 -- ; PREPARE p AS SELECT 1"));
-        assertFalse(laterPrepare("SELECT E'\\'; PREPARE p AS SELECT 1'"));
-        assertFalse(laterPrepare("BEGIN; PREPARE TRANSACTION 'tx'"));
-        assertFalse(laterPrepare("SELECT 1; SELECT 2"));
-    }
-
-    @Test
     void setRoleInEachSpellingIsASettingOfRole() {
         assertEquals(new SqlCommand(SqlCommand.Kind.SET, "role", "tenant"), of("SET ROLE Tenant"));
         assertEquals(new SqlCommand(SqlCommand.Kind.SET, "role", "Tenant"), of("set session role \"Tenant\""));
@@ -165,49 +141,5 @@ class SqlCommandTest {
         assertEquals(SqlCommand.UNFOLLOWED, of("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE"));
         assertEquals(SqlCommand.UNFOLLOWED, of("SET XML OPTION DOCUMENT"));
         assertEquals(SqlCommand.UNFOLLOWED, of("SET statement_timeout = E'\\x35s'"), "a hex escape is not read");
-    }
-
-    @Test
-    void theStatementsOfAMultiStatementQueryAreClassifiedInTheOrderTheServerCompletesThem() {
-        assertEquals(List.of(SqlCommand.OTHER, new SqlCommand(SqlCommand.Kind.SET, "search_path", "x"),
-                        new SqlCommand(SqlCommand.Kind.RESET, "work_mem", null), SqlCommand.OTHER),
-                statements("SELECT 'a;b'; ;; SET search_path TO x -- ;\n; RESET work_mem; BEGIN"));
-        assertEquals(List.of(new SqlCommand(SqlCommand.Kind.SET, "role", "tenant"), SqlCommand.OTHER),
-                statements("SET ROLE tenant; SELECT $$;$$"));
-        assertNull(statements("SET search_path TO x"), "one statement: SqlCommand.of reads it");
-        assertNull(statements("SET search_path TO x;"), "one statement: SqlCommand.of reads it");
-        assertNull(statements("SELECT 1; SELECT 2"));
-        assertEquals(List.of(SqlCommand.OTHER, SqlCommand.OTHER), statements("SELECT 'set'; SELECT 'reset'"),
-                "read whenever the word appears: the server is reset in case pgmux misread");
-    }
-
-    @Test
-    void aSetConfigForTheSessionIsFoundUnlessItsIsLocalIsALiteralTrue() {
-        assertTrue(setsConfig("SELECT set_config('search_path', 'x', false)"));
-        assertTrue(setsConfig("select pg_catalog.SET_CONFIG ('a.b', concat('x', ','), FALSE)"));
-        assertTrue(setsConfig("SELECT set_config($1, $2, $3)"));
-        assertTrue(setsConfig("SELECT set_config('a.b', 'x', true), set_config('a.c', 'y', false)"));
-        assertTrue(setsConfig("SELECT set_config('a.b', 'x', true"), "unclosed: assume the worst");
-        assertFalse(setsConfig("SELECT set_config('a.b', 'x', true)"));
-        assertFalse(setsConfig("SELECT set_config('a.b', ')', 'on'), set_config($1, f(',', 2), TRUE)"));
-        assertTrue(setsConfig("SELECT \"set_config\"('a.b', 'x', false)"));
-        assertTrue(setsConfig("SELECT set_config/**/('a.b', 'x', true)"), "not read: assume the worst");
-        assertTrue(setsConfig("SELECT 'İ', set_config('a.b', 'x', false)"), "one case fold, same indexes");
-        assertTrue(setsConfig("UPDATE pg_settings SET setting = 'x' WHERE name = 'search_path'"));
-        assertTrue(setsConfig("SELECT 'set_config', current_setting('a.b')"), "a mere mention costs a reset, no more");
-        assertFalse(setsConfig("SELECT name, setting FROM pg_settings"));
-        assertFalse(setsConfig("SELECT 1"));
-    }
-
-    private static boolean setsConfig(String sql) {
-        return onQuery(sql, SqlCommand::maySetConfigForTheSession);
-    }
-
-    private static List<SqlCommand> statements(String sql) {
-        return onQuery(sql, (frame, start) -> SqlCommand.statementsMentioningSet(frame, start, () -> false));
-    }
-
-    private static boolean laterPrepare(String sql) {
-        return onQuery(sql, SqlCommand::hasLaterPrepare);
     }
 }

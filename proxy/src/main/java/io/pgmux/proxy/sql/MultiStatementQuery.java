@@ -1,0 +1,70 @@
+package io.pgmux.proxy.sql;
+
+import io.netty.buffer.ByteBuf;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What pgmux reads in a simple query of several statements ({@code SET search_path TO a; SELECT ...}),
+ * whose first statement {@link SqlCommand#of} classifies. Each method first checks the bytes of
+ * the null-terminated text at {@code start}, and decodes it only when it has text after a semicolon
+ * and mentions the word it looks for: one statement, the usual query, costs a scan and no allocation.
+ */
+public final class MultiStatementQuery {
+    private static final byte[] PREPARE = QueryBytes.ascii("prepare");
+    private static final byte[] SET = QueryBytes.ascii("set");
+
+    private MultiStatementQuery() {
+    }
+
+    /** Whether some statement after the first is an SQL PREPARE. */
+    public static boolean hasLaterPrepare(ByteBuf buf, int start) {
+        int end = QueryBytes.textEnd(buf, start);
+        if (end < 0 || !QueryBytes.hasTextAfterASemicolon(buf, start, end) || !QueryBytes.containsIgnoringCase(buf, start, end, PREPARE)) {
+            return false;
+        }
+        String sql = QueryBytes.decode(buf, start, end);
+        for (int statement : StatementSplitter.statementStarts(sql, false)) {
+            if (statement > 0 && CommandReader.read(sql.substring(statement)).isPrepare()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Each statement of the query, classified ({@link SqlCommand#OTHER} for most), in the order the
+     * server completes them; null when the query is one statement or does not mention the word "set"
+     * (of SET and RESET). Empty statements ({@code ;;}) are left out: the server completes nothing for them.
+     *
+     * @param backslashEscapes whether {@code \} escapes in plain '...' strings ({@code standard_conforming_strings}
+     *                         off): asked only for a text that is decoded
+     */
+    public static List<SqlCommand> statementsMentioningSet(ByteBuf buf, int start, BooleanSupplier backslashEscapes) {
+        int end = QueryBytes.textEnd(buf, start);
+        if (end < 0 || !QueryBytes.hasTextAfterASemicolon(buf, start, end) || !QueryBytes.containsIgnoringCase(buf, start, end, SET)) {
+            return null;
+        }
+        String sql = QueryBytes.decode(buf, start, end);
+        List<Integer> starts = StatementSplitter.statementStarts(sql, backslashEscapes.getAsBoolean());
+        List<SqlCommand> statements = new ArrayList<>(starts.size());
+        for (int i = 0; i < starts.size(); i++) {
+            String statement = sql.substring(starts.get(i), i + 1 < starts.size() ? starts.get(i + 1) - 1 : sql.length());
+            if (!new Words(statement).atEnd()) {
+                statements.add(CommandReader.read(statement));
+            }
+        }
+        return statements;
+    }
+
+    /**
+     * Whether the text has a backslash: the one place where reading SQL depends on more than the
+     * text ({@code standard_conforming_strings}).
+     */
+    public static boolean hasBackslash(ByteBuf buf, int start) {
+        int end = QueryBytes.textEnd(buf, start);
+        return end > start && buf.forEachByte(start, end - start, b -> b != '\\') >= 0;
+    }
+}
