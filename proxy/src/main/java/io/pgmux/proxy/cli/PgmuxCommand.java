@@ -14,6 +14,8 @@ import io.pgmux.proxy.config.ConfigSource;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.server.RunningServer;
+import io.pgmux.proxy.server.ServerLauncher;
 import io.pgmux.proxy.util.PgmuxVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

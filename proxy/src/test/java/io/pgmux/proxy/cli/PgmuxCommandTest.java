@@ -28,6 +28,8 @@ import io.pgmux.proxy.config.ConfigSource;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.server.RunningServer;
+import io.pgmux.proxy.server.ServerLauncher;
 import io.pgmux.proxy.util.PgmuxVersion;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
