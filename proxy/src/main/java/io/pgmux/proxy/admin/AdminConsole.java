@@ -16,10 +16,10 @@ import io.pgmux.protocol.message.ParameterStatus;
 import io.pgmux.protocol.message.Query;
 import io.pgmux.protocol.message.ReadyForQuery;
 import io.pgmux.protocol.message.WireMessage;
-import io.pgmux.proxy.cli.PgmuxVersion;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.ObservabilityConfig;
 import io.pgmux.proxy.util.ClientText;
+import io.pgmux.proxy.util.PgmuxVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,7 +1,6 @@
 package io.pgmux.proxy.admin;
 
 import io.pgmux.proxy.backend.ServerConnection;
-import io.pgmux.proxy.cli.PgmuxVersion;
 import io.pgmux.proxy.client.ClientInfo;
 import io.pgmux.proxy.config.ConfigView;
 import io.pgmux.proxy.config.DatabaseConfig;
@@ -12,6 +11,7 @@ import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.pool.PoolStats;
 import io.pgmux.proxy.pool.ServerState;
 import io.pgmux.proxy.prepared.PreparedStatement;
+import io.pgmux.proxy.util.PgmuxVersion;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;

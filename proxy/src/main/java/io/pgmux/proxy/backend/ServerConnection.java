@@ -5,7 +5,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.pgmux.protocol.message.Messages;
 import io.pgmux.proxy.net.Outbox;
-import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.prepared.ServerStatements;
 
 import java.net.InetSocketAddress;
@@ -22,7 +21,6 @@ public final class ServerConnection {
     private static final AtomicLong IDS = new AtomicLong();
 
     private final long id = IDS.incrementAndGet();
-    private final Pool pool;
     private final ServerConnector connector;
     private final InetSocketAddress address;
     private final long createdAtNanos = System.nanoTime();
@@ -36,8 +34,7 @@ public final class ServerConnection {
     private int secretKey;
     private long idleSinceNanos = createdAtNanos;
 
-    ServerConnection(Pool pool, ServerConnector connector, InetSocketAddress address) {
-        this.pool = pool;
+    ServerConnection(ServerConnector connector, InetSocketAddress address) {
         this.connector = connector;
         this.address = address;
     }
@@ -53,10 +50,6 @@ public final class ServerConnection {
 
     public long id() {
         return id;
-    }
-
-    public Pool pool() {
-        return pool;
     }
 
     public EventLoop eventLoop() {

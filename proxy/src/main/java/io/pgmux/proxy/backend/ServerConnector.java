@@ -18,7 +18,6 @@ import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.Transport;
-import io.pgmux.proxy.pool.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +29,7 @@ import java.util.concurrent.Executor;
  * the one-shot connections that carry a CancelRequest. Host names are resolved on a separate
  * executor, never on an event loop.
  */
-public final class ServerConnector {
+public final class ServerConnector implements ServerOpener {
     private static final Logger log = LoggerFactory.getLogger(ServerConnector.class);
     /** Postgres never sends a message over 1 GB; a larger length is corruption. */
     private static final int MAX_SERVER_MESSAGE_SIZE = (1 << 30) + 1024;
@@ -46,44 +45,44 @@ public final class ServerConnector {
         this.resolver = resolver;
     }
 
-    /** Opens a server for {@code pool}; the outcome reaches the pool (ready or login failed). */
-    public void open(Pool pool, EventLoop preferredLoop) {
+    @Override
+    public void open(ServerTarget target, ServerLifecycle lifecycle, EventLoop preferredLoop) {
         EventLoop loop = preferredLoop != null ? preferredLoop : group.next();
-        HostPort target = pool.settings().server();
-        Addresses.resolve(target, resolver).whenComplete((address, error) -> {
+        Addresses.resolve(target.server(), resolver).whenComplete((address, error) -> {
             if (error != null) {
-                ServerConnection unconnected = new ServerConnection(pool, this, null);
-                pool.onServerLoginFailed(unconnected, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
-                        "pgmux could not resolve server host \"" + target.host() + "\""));
+                ServerConnection unconnected = new ServerConnection(this, null);
+                lifecycle.onServerLoginFailed(unconnected, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                        "pgmux could not resolve server host \"" + target.server().host() + "\""));
                 return;
             }
-            connect(pool, loop, address);
+            connect(target, lifecycle, loop, address);
         });
     }
 
-    private void connect(Pool pool, EventLoop loop, InetSocketAddress address) {
-        ServerConnection server = new ServerConnection(pool, this, address);
-        pool.onServerOpening(server);
-        ServerLogin login = new ServerLogin(server, pool.settings());
+    private void connect(ServerTarget target, ServerLifecycle lifecycle, EventLoop loop, InetSocketAddress address) {
+        ServerConnection server = new ServerConnection(this, address);
+        lifecycle.onServerOpening(server);
+        ServerLogin login = new ServerLogin(server, target);
         new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannelClass())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis(pool))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis(target))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         server.bind(ch);
-                        ch.pipeline().addLast(FrameDecoder.forServer(MAX_SERVER_MESSAGE_SIZE), new ServerHandler(server, pool, login));
+                        ch.pipeline().addLast(FrameDecoder.forServer(MAX_SERVER_MESSAGE_SIZE),
+                                new ServerHandler(server, target, lifecycle, login));
                     }
                 })
                 .connect(address)
                 .addListener((ChannelFutureListener) future -> {
                     if (!future.isSuccess()) {
-                        pool.onServerLoginFailed(server, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
-                                "pgmux could not connect to server " + pool.settings().server() + ": " + Addresses.describeFailure(future.cause())));
+                        lifecycle.onServerLoginFailed(server, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                                "pgmux could not connect to server " + target.server() + ": " + Addresses.describeFailure(future.cause())));
                     }
                 });
     }
@@ -109,8 +108,8 @@ public final class ServerConnector {
                 });
     }
 
-    private static int connectTimeoutMillis(Pool pool) {
-        long millis = pool.settings().connectTimeout().toMillis();
+    private static int connectTimeoutMillis(ServerTarget target) {
+        long millis = target.connectTimeout().toMillis();
         return millis <= 0 || millis > Integer.MAX_VALUE ? 0 : (int) millis;
     }
 }

@@ -10,7 +10,6 @@ import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
-import io.pgmux.proxy.pool.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,25 +27,27 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ServerHandler.class);
 
     private final ServerConnection server;
-    private final Pool pool;
+    private final ServerTarget target;
+    private final ServerLifecycle lifecycle;
     private ServerLogin login;
     private ScheduledFuture<?> loginTimeout;
     private ErrorResponse loginError;
     private List<ByteBuf> batch = new ArrayList<>();
     private ServerListener batchListener;
 
-    ServerHandler(ServerConnection server, Pool pool, ServerLogin login) {
+    ServerHandler(ServerConnection server, ServerTarget target, ServerLifecycle lifecycle, ServerLogin login) {
         this.server = server;
-        this.pool = pool;
+        this.target = target;
+        this.lifecycle = lifecycle;
         this.login = login;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        long timeoutMillis = pool.settings().connectTimeout().toMillis();
+        long timeoutMillis = target.connectTimeout().toMillis();
         if (timeoutMillis > 0) {
             loginTimeout = ctx.executor().schedule(() -> failLogin(ctx, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
-                    "server login to " + pool.settings().server() + " did not finish within " + timeoutMillis + " ms")),
+                    "server login to " + target.server() + " did not finish within " + timeoutMillis + " ms")),
                     timeoutMillis, TimeUnit.MILLISECONDS);
         }
         ctx.writeAndFlush(login.startupMessage(ctx.alloc()));
@@ -90,16 +91,16 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
         if (login != null) {
             cancelLoginTimeout();
             login = null;
-            pool.onServerLoginFailed(server, loginError != null ? loginError : ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
-                    "server " + pool.settings().server() + " closed the connection during login"));
+            lifecycle.onServerLoginFailed(server, loginError != null ? loginError : ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                    "server " + target.server() + " closed the connection during login"));
             return;
         }
-        log.info("[{}] server {} closed", pool.key(), server);
+        log.info("[{}] server {} closed", lifecycle.name(), server);
         ServerListener listener = server.listener();
         if (listener != null) {
             listener.executor().execute(() -> listener.onServerClosed(server));
         }
-        pool.onServerClosed(server);
+        lifecycle.onServerClosed(server);
     }
 
     @Override
@@ -107,10 +108,10 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
         Throwable reason = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (login != null) {
             failLogin(ctx, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
-                    "server login to " + pool.settings().server() + " failed: " + reason.getMessage()));
+                    "server login to " + target.server() + " failed: " + reason.getMessage()));
             return;
         }
-        log.warn("[{}] server {} failed, closing it: {}", pool.key(), server, reason.toString());
+        log.warn("[{}] server {} failed, closing it: {}", lifecycle.name(), server, reason.toString());
         ctx.close();
     }
 
@@ -123,13 +124,13 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
             if (login.isComplete()) {
                 cancelLoginTimeout();
                 login = null;
-                pool.onServerReady(server);
+                lifecycle.onServerReady(server);
             }
         } catch (LoginFailure e) {
             failLogin(ctx, e.error());
         } catch (RuntimeException e) {
             failLogin(ctx, ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
-                    "server login to " + pool.settings().server() + " failed: " + e.getMessage()));
+                    "server login to " + target.server() + " failed: " + e.getMessage()));
         } finally {
             frame.release();
         }
@@ -152,13 +153,13 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
         try {
             byte type = Frames.type(frame);
             if (type == Backend.NOTICE_RESPONSE || type == Backend.NOTIFICATION_RESPONSE) {
-                log.debug("[{}] server {} sent {} while idle; dropped", pool.key(), server, Frames.describeType(type));
+                log.debug("[{}] server {} sent {} while idle; dropped", lifecycle.name(), server, Frames.describeType(type));
                 return;
             }
             if (type == Backend.ERROR_RESPONSE) {
-                log.info("[{}] server {} reports while idle: {}", pool.key(), server, ErrorResponse.decode(frame));
+                log.info("[{}] server {} reports while idle: {}", lifecycle.name(), server, ErrorResponse.decode(frame));
             } else {
-                log.warn("[{}] server {} sent {} while idle; closing it", pool.key(), server, Frames.describeType(type));
+                log.warn("[{}] server {} sent {} while idle; closing it", lifecycle.name(), server, Frames.describeType(type));
             }
             ctx.close();
         } finally {

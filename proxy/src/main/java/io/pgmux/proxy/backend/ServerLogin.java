@@ -19,7 +19,6 @@ import io.pgmux.protocol.message.SaslInitialResponse;
 import io.pgmux.protocol.message.SaslResponse;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.protocol.message.WireMessage;
-import io.pgmux.proxy.pool.PoolSettings;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,20 +32,20 @@ final class ServerLogin {
     private static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
 
     private final ServerConnection server;
-    private final PoolSettings settings;
+    private final ServerTarget target;
     private ScramClient scram;
     private boolean authenticated;
     private boolean complete;
 
-    ServerLogin(ServerConnection server, PoolSettings settings) {
+    ServerLogin(ServerConnection server, ServerTarget target) {
         this.server = server;
-        this.settings = settings;
+        this.target = target;
     }
 
     ByteBuf startupMessage(ByteBufAllocator alloc) {
         Map<String, String> parameters = new LinkedHashMap<>();
-        parameters.put("user", settings.serverUser());
-        parameters.put("database", settings.dbname());
+        parameters.put("user", target.user());
+        parameters.put("database", target.database());
         return new StartupMessage(Frontend.PROTOCOL_3_0, parameters).encode(alloc);
     }
 
@@ -134,21 +133,21 @@ final class ServerLogin {
     }
 
     private String plaintextPassword(String method) throws LoginFailure {
-        String password = settings.serverPassword();
+        String password = target.password();
         if (password == null || Md5Password.isSecret(password) || ScramSecret.isSecret(password)) {
             throw new LoginFailure(ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "server asks for " + method
-                    + " authentication of user \"" + settings.serverUser() + "\" but pgmux has no plaintext password for it")
+                    + " authentication of user \"" + target.user() + "\" but pgmux has no plaintext password for it")
                     .withHint("Set the password under databases.<name>.password or users.<name>.password in the pgmux config."));
         }
         return password;
     }
 
     private String md5Secret() throws LoginFailure {
-        String password = settings.serverPassword();
+        String password = target.password();
         if (password != null && Md5Password.isSecret(password)) {
             return password;
         }
-        return Md5Password.secret(settings.serverUser(), plaintextPassword("md5 password"));
+        return Md5Password.secret(target.user(), plaintextPassword("md5 password"));
     }
 
     private static LoginFailure failure(String sqlState, String message) {

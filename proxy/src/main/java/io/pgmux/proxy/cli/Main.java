@@ -1,6 +1,7 @@
 package io.pgmux.proxy.cli;
 
 import io.pgmux.proxy.server.PgmuxServer;
+import io.pgmux.proxy.server.ServerLauncher;
 import picocli.CommandLine;
 
 /** The jar's entry point: {@code java -jar pgmux.jar -c conf/pgmux.yaml}. */

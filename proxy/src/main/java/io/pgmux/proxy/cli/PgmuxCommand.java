@@ -14,6 +14,9 @@ import io.pgmux.proxy.config.ConfigSource;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.server.RunningServer;
+import io.pgmux.proxy.server.ServerLauncher;
+import io.pgmux.proxy.util.PgmuxVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -33,7 +36,7 @@ import picocli.CommandLine.TypeConversionException;
  */
 @Command(name = "pgmux",
         mixinStandardHelpOptions = true,
-        versionProvider = PgmuxVersion.class,
+        versionProvider = VersionProvider.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {

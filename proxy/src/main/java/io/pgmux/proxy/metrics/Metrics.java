@@ -4,11 +4,11 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.internal.PlatformDependent;
 import io.pgmux.proxy.admin.Control;
-import io.pgmux.proxy.cli.PgmuxVersion;
 import io.pgmux.proxy.pool.LatencyWindow;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.pool.PoolStats;
+import io.pgmux.proxy.util.PgmuxVersion;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;

@@ -5,7 +5,8 @@ import io.netty.util.concurrent.EventExecutor;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.backend.ServerConnection;
-import io.pgmux.proxy.backend.ServerConnector;
+import io.pgmux.proxy.backend.ServerLifecycle;
+import io.pgmux.proxy.backend.ServerOpener;
 import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.prepared.StatementRegistry;
 import org.slf4j.Logger;
@@ -57,13 +58,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * opened; {@link #reconnect()} and a changed upstream start a new one, and servers of an older
  * generation are retired when next released ({@link #waitClose()} completes when none is left).
  */
-public final class Pool {
+public final class Pool implements ServerLifecycle {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
     private static final int MAX_REMEMBERED_SETTINGS = 10_000;
 
     private final PoolKey key;
     private volatile PoolSettings settings;
-    private final ServerConnector connector;
+    private final ServerOpener opener;
     private final PoolStats stats;
     private final StatementRegistry statements = new StatementRegistry();
     private final ReentrantLock lock = new ReentrantLock();
@@ -109,19 +110,24 @@ public final class Pool {
 
     private record CloseWaiter(int generation, CompletableFuture<Void> done) {}
 
-    public Pool(PoolKey key, PoolSettings settings, ServerConnector connector) {
-        this(key, settings, connector, PoolStats.DEFAULT_WINDOW);
+    public Pool(PoolKey key, PoolSettings settings, ServerOpener opener) {
+        this(key, settings, opener, PoolStats.DEFAULT_WINDOW);
     }
 
-    public Pool(PoolKey key, PoolSettings settings, ServerConnector connector, Duration statsWindow) {
+    public Pool(PoolKey key, PoolSettings settings, ServerOpener opener, Duration statsWindow) {
         this.key = key;
         this.settings = settings;
-        this.connector = connector;
+        this.opener = opener;
         this.stats = new PoolStats(statsWindow);
     }
 
     public PoolKey key() {
         return key;
+    }
+
+    @Override
+    public String name() {
+        return key.toString();
     }
 
     public PoolSettings settings() {
@@ -250,7 +256,8 @@ public final class Pool {
         }
     }
 
-    /** A new server connection is being opened for this pool; called by the connector before it connects. */
+    /** A new server connection is being opened for this pool; called by the opener before it connects. */
+    @Override
     public void onServerOpening(ServerConnection server) {
         lock.lock();
         try {
@@ -261,6 +268,7 @@ public final class Pool {
     }
 
     /** A newly opened server finished its login: it serves the first waiter or goes idle. */
+    @Override
     public void onServerReady(ServerConnection server) {
         if (welcomeParameters == null) {
             welcomeParameters = server.parameters().copy();
@@ -285,6 +293,7 @@ public final class Pool {
      * the pool has no server left that could serve them; new clients get the error straight away
      * until {@code server_login_retry} has passed.
      */
+    @Override
     public void onServerLoginFailed(ServerConnection server, ErrorResponse error) {
         List<Waiter> failed = new ArrayList<>();
         boolean connect = false;
@@ -317,6 +326,7 @@ public final class Pool {
     }
 
     /** A logged-in server's connection closed, for whatever reason; it leaves the pool. */
+    @Override
     public void onServerClosed(ServerConnection server) {
         boolean connect;
         List<CompletableFuture<Void>> done;
@@ -682,7 +692,7 @@ public final class Pool {
     }
 
     private void openServer(EventExecutor preferredLoop) {
-        connector.open(this, preferredLoop instanceof EventLoop loop ? loop : null);
+        opener.open(settings.target(), this, preferredLoop instanceof EventLoop loop ? loop : null);
     }
 
     /**

@@ -1,6 +1,6 @@
 package io.pgmux.proxy.pool;
 
-import io.pgmux.proxy.backend.ServerConnector;
+import io.pgmux.proxy.backend.ServerOpener;
 import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.UserConfig;
@@ -34,15 +34,15 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class PoolRegistry {
     private static final Logger log = LoggerFactory.getLogger(PoolRegistry.class);
     private final ConcurrentHashMap<PoolKey, Pool> pools = new ConcurrentHashMap<>();
-    private final ServerConnector connector;
+    private final ServerOpener opener;
     private final Object lock = new Object();
     private volatile PgmuxConfig config;
     private boolean pausedAll;
     private final Set<String> pausedDatabases = new HashSet<>();
 
-    public PoolRegistry(PgmuxConfig config, ServerConnector connector) {
+    public PoolRegistry(PgmuxConfig config, ServerOpener opener) {
         this.config = config;
-        this.connector = connector;
+        this.opener = opener;
     }
 
     /** True if clients may ask for {@code database}: it is listed, or {@code upstream} takes any name. Creates nothing. */
@@ -82,7 +82,7 @@ public final class PoolRegistry {
             if (pools.size() >= maxPools && !removeOneUnused()) {
                 return new PoolJoin.TooManyPools(maxPools);
             }
-            Pool created = new Pool(key, settings(current, db.get(), key.user()), connector,
+            Pool created = new Pool(key, settings(current, db.get(), key.user()), opener,
                     current.observability().statsPeriod());
             if (isPaused(database)) {
                 created.pause();

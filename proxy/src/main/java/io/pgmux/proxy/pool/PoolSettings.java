@@ -1,5 +1,6 @@
 package io.pgmux.proxy.pool;
 
+import io.pgmux.proxy.backend.ServerTarget;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.PreparedStatementMode;
@@ -25,4 +26,10 @@ public record PoolSettings(
         String resetQuery,
         PreparedStatementMode preparedStatements,
         int maxPreparedPerServer,
-        int maxPreparedPerClient) {}
+        int maxPreparedPerClient) {
+
+    /** Where and as whom the pool's next server connection logs in. */
+    public ServerTarget target() {
+        return new ServerTarget(server, dbname, serverUser, serverPassword, connectTimeout);
+    }
+}

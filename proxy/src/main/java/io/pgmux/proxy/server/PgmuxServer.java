@@ -13,7 +13,6 @@ import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.admin.Control;
 import io.pgmux.proxy.admin.ReloadResult;
 import io.pgmux.proxy.backend.ServerConnector;
-import io.pgmux.proxy.cli.RunningServer;
 import io.pgmux.proxy.client.ClientHandler;
 import io.pgmux.proxy.client.ClientSession;
 import io.pgmux.proxy.client.ProxyContext;

@@ -1,15 +1,17 @@
 package io.pgmux.proxy.backend;
 
 import io.netty.channel.Channel;
-import io.pgmux.proxy.pool.Pool;
 
-/** Server connections for unit tests of the pool: bound to a channel the test made, never logged in to anything. */
+/** Server connections for unit tests: bound to a channel the test made, never logged in to anything. */
 public final class TestServerConnections {
+    /** Never asked to open anything; a cancel through it would fail, and no test sends one. */
+    private static final ServerConnector NO_NETWORK = new ServerConnector(null, null, null);
+
     private TestServerConnections() {}
 
-    /** A server of {@code pool} on {@code channel}; the test plays its login with {@code Pool.onServerOpening/onServerReady}. */
-    public static ServerConnection on(Pool pool, Channel channel) {
-        ServerConnection server = new ServerConnection(pool, new ServerConnector(null, null, null), null);
+    /** A server on {@code channel}; a pool test plays its login through the pool's {@link ServerLifecycle} calls. */
+    public static ServerConnection on(Channel channel) {
+        ServerConnection server = new ServerConnection(NO_NETWORK, null);
         server.bind(channel);
         return server;
     }

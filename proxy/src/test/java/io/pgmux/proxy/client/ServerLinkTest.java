@@ -22,6 +22,7 @@ import io.pgmux.protocol.message.ReadyForQuery;
 import io.pgmux.protocol.message.Target;
 import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.backend.ServerConnection;
+import io.pgmux.proxy.backend.TestServerConnections;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.PreparedStatementMode;
 import io.pgmux.proxy.net.Outbox;
@@ -31,8 +32,6 @@ import io.pgmux.proxy.sql.SqlCommand;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.lang.reflect.Constructor;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,7 +51,7 @@ class ServerLinkTest {
     private final Events events = new Events();
     private final StatementRegistry registry = new StatementRegistry();
     private final ClientStatements clientStatements = new ClientStatements(registry);
-    private final ServerConnection server = newServer();
+    private final ServerConnection server = TestServerConnections.on(serverSide);
     private ServerLink link = link(PreparedStatementMode.REWRITE, 200);
 
     @AfterEach
@@ -372,17 +371,6 @@ class ServerLinkTest {
         StatementContext context = new StatementContext(mode, PoolMode.TRANSACTION, clientStatements, registry, maxPerServer, 10, null,
                 new StatementCounts());
         return new ServerLink(server, context, new ReplyQueue(), toServer, ByteBufAllocator.DEFAULT, events);
-    }
-
-    private static ServerConnection newServer() {
-        try {
-            Constructor<ServerConnection> constructor = ServerConnection.class.getDeclaredConstructor(
-                    io.pgmux.proxy.pool.Pool.class, io.pgmux.proxy.backend.ServerConnector.class, InetSocketAddress.class);
-            constructor.setAccessible(true);
-            return constructor.newInstance(null, null, null);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private void client(Object... messages) {

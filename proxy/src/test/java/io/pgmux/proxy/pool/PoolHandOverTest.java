@@ -1,14 +1,10 @@
 package io.pgmux.proxy.pool;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.EventExecutor;
-import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.backend.ServerConnection;
-import io.pgmux.proxy.backend.ServerConnector;
-import io.pgmux.proxy.backend.TestServerConnections;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.PreparedStatementMode;
@@ -21,7 +17,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -31,9 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PoolHandOverTest {
     private static final int WAITERS = 20_000;
-    /** Host lookups that never finish: the pool's request for a server goes nowhere, the test opens it. */
-    private static final ServerConnector NO_CONNECTS = new ServerConnector(null, null, task -> {});
-
+    /** The pool's request for a server goes nowhere until the test plays its login. */
+    private final FakeOpener opener = new FakeOpener();
     private final EventLoop loop = new DefaultEventLoop();
     private final EmbeddedChannel serverChannel = new EmbeddedChannel();
 
@@ -46,7 +40,7 @@ class PoolHandOverTest {
     @Test
     void aServerReleasedByEachWaiterAtOnceServesTheWholeQueueWithConstantStack() throws Exception {
         // given a pool of one whose queue holds 20,000 waiters on one loop
-        Pool pool = new Pool(new PoolKey("storm", "alice"), settings(), NO_CONNECTS);
+        Pool pool = new Pool(new PoolKey("storm", "alice"), settings(), opener);
         List<GivesItBack> waiters = new ArrayList<>();
         for (int i = 0; i < WAITERS; i++) {
             waiters.add(new GivesItBack(loop, pool));
@@ -55,18 +49,14 @@ class PoolHandOverTest {
         assertEquals(WAITERS, pool.counts().waiting());
 
         // when its server logs in
-        ServerConnection server = TestServerConnections.on(pool, serverChannel);
-        loop.submit(() -> {
-            pool.onServerOpening(server);
-            pool.onServerReady(server);
-        }).get(30, TimeUnit.SECONDS);
+        loop.submit(() -> opener.loginNext(serverChannel)).get(30, TimeUnit.SECONDS);
 
         // then every waiter got it once, in order, at the same stack depth, and it is idle again
         int minDepth = Integer.MAX_VALUE;
         int maxDepth = 0;
         for (GivesItBack waiter : waiters) {
-            assertEquals(1, waiter.assigned, "times waiter was served");
-            assertNull(waiter.failure);
+            assertEquals(1, waiter.assigned.size(), "times waiter was served");
+            assertEquals(List.of(), waiter.failures);
             minDepth = Math.min(minDepth, waiter.depth);
             maxDepth = Math.max(maxDepth, waiter.depth);
         }
@@ -85,44 +75,20 @@ class PoolHandOverTest {
     }
 
     /** A waiter that notes how deep the stack is when it gets the server, and gives the server straight back. */
-    private static final class GivesItBack implements Waiter {
-        private final EventExecutor loop;
+    private static final class GivesItBack extends TestWaiter {
         private final Pool pool;
-        int assigned;
         int depth;
-        ErrorResponse failure;
 
         GivesItBack(EventExecutor loop, Pool pool) {
-            this.loop = loop;
+            super(loop);
             this.pool = pool;
         }
 
         @Override
-        public EventExecutor executor() {
-            return loop;
-        }
-
-        @Override
         public void onServerAssigned(ServerConnection server) {
-            assigned++;
+            super.onServerAssigned(server);
             depth = StackWalker.getInstance().walk(frames -> (int) frames.count());
             pool.release(server);
         }
-
-        @Override
-        public void onAcquireFailed(ErrorResponse error) {
-            failure = error;
-        }
-
-        @Override
-        public void onServerFrames(ServerConnection server, List<ByteBuf> frames) {
-            frames.forEach(ByteBuf::release);
-        }
-
-        @Override
-        public void onServerClosed(ServerConnection server) {}
-
-        @Override
-        public void onServerWritable(ServerConnection server) {}
     }
 }

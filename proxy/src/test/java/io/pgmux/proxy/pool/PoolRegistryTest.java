@@ -1,6 +1,6 @@
 package io.pgmux.proxy.pool;
 
-import io.pgmux.proxy.backend.ServerConnector;
+import io.pgmux.proxy.backend.ServerOpener;
 import io.pgmux.proxy.config.ConfigException;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.PgmuxConfig;
@@ -22,7 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * server is opened.
  */
 class PoolRegistryTest {
-    private static final ServerConnector NEVER_USED = new ServerConnector(null, null, null);
+    private static final ServerOpener NEVER_USED = (target, lifecycle, loop) -> {
+        throw new AssertionError("no test here needs a server");
+    };
 
     private static PoolRegistry registry(String yaml) throws ConfigException {
         return new PoolRegistry(ConfigLoader.parse(yaml, Map.of()), NEVER_USED);

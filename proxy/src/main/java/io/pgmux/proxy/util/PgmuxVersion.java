@@ -1,13 +1,14 @@
-package io.pgmux.proxy.cli;
+package io.pgmux.proxy.util;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 
-import picocli.CommandLine.IVersionProvider;
-
-/** The version Maven wrote into {@code io/pgmux/proxy/version.properties}. */
-public final class PgmuxVersion implements IVersionProvider {
+/**
+ * The version Maven wrote into {@code io/pgmux/proxy/version.properties}, as {@code --version}, the
+ * admin console's welcome, SHOW VERSION and the metrics report it.
+ */
+public final class PgmuxVersion {
     private static final String RESOURCE = "/io/pgmux/proxy/version.properties";
     private static final String VERSION = read();
 
@@ -16,9 +17,7 @@ public final class PgmuxVersion implements IVersionProvider {
         return VERSION;
     }
 
-    @Override
-    public String[] getVersion() {
-        return new String[] {"pgmux " + VERSION};
+    private PgmuxVersion() {
     }
 
     private static String read() {

@@ -1,8 +1,8 @@
-package io.pgmux.proxy.cli;
+package io.pgmux.proxy.server;
 
 import io.pgmux.proxy.config.HostPort;
 
-/** A started proxy, as the CLI sees it. */
+/** A started proxy, as the command line sees it. */
 public interface RunningServer {
     /** The address actually bound (the real port when {@code listen} asked for port 0). */
     HostPort boundAddress();

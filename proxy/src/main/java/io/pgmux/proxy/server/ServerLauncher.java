@@ -1,9 +1,9 @@
-package io.pgmux.proxy.cli;
+package io.pgmux.proxy.server;
 
 import io.pgmux.proxy.config.ConfigSource;
 import io.pgmux.proxy.config.PgmuxConfig;
 
-/** Starts the proxy; injected into {@link PgmuxCommand} so the CLI can be tested without a server. */
+/** Starts the proxy; the command line is given one, so that it can be tested without a server. */
 @FunctionalInterface
 public interface ServerLauncher {
     /**

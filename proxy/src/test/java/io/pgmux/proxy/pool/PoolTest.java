@@ -1,0 +1,402 @@
+package io.pgmux.proxy.pool;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.backend.ServerConnection;
+import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.config.PreparedStatementMode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * One pool, its lists and its admin states, with no network: the opener only notes what the pool
+ * asks for and the test plays each server's login; every waiter and server has an event loop of
+ * its own (an embedded channel's), so that locality can be seen.
+ */
+class PoolTest {
+    private static final HostPort UPSTREAM = new HostPort("db.invalid", 5432);
+    private static final Duration QUERY_WAIT = Duration.ofSeconds(2);
+    private static final Duration LOGIN_RETRY = Duration.ofSeconds(60);
+
+    private final FakeOpener opener = new FakeOpener();
+    private final List<EmbeddedChannel> loops = new ArrayList<>();
+
+    @AfterEach
+    void closeEverything() {
+        opener.releaseAll();
+        loops.forEach(EmbeddedChannel::finishAndReleaseAll);
+    }
+
+    // ---------------------------------------------------------------- acquire and release
+
+    @Test
+    void aWaiterWithNoIdleServerQueuesAndGetsTheServerOpenedOnItsLoop() {
+        // given an empty pool
+        Pool pool = pool(2);
+        TestWaiter waiter = waiter();
+
+        // when a client needs a server
+        boolean queued = pool.acquire(waiter);
+
+        // then it waits, and one server is asked for, on the client's loop, for the pool's upstream
+        assertTrue(queued);
+        assertEquals(1, opener.pending());
+        assertSame(waiter.executor(), opener.oldest().preferredLoop());
+        assertEquals(pool.settings().target(), opener.oldest().target());
+        assertSame(pool, opener.oldest().lifecycle());
+        PoolCounts counts = pool.counts();
+        assertEquals(1, counts.waiting());
+        assertEquals(1, counts.connectingServers());
+
+        // when that server logs in, the client has it
+        ServerConnection server = opener.loginNext();
+        assertSame(server, waiter.server());
+        counts = pool.counts();
+        assertEquals(0, counts.waiting());
+        assertEquals(1, counts.activeServers());
+        assertEquals(0, counts.connectingServers());
+        assertEquals(0, counts.idleServers());
+    }
+
+    @Test
+    void anIdleServerIsHandedOutAtOnceAndNoOtherIsOpened() {
+        // given a pool whose one server went idle
+        Pool pool = pool(2);
+        ServerConnection server = holdOne(pool, loop());
+        pool.release(server);
+        assertEquals(1, pool.counts().idleServers());
+
+        // when the next client needs a server
+        TestWaiter next = waiter();
+        boolean queued = pool.acquire(next);
+
+        // then it gets the idle one without waiting, and nothing new is opened
+        assertFalse(queued);
+        assertSame(server, next.server());
+        assertEquals(0, opener.pending());
+        assertEquals(1, pool.counts().activeServers());
+    }
+
+    @Test
+    void aReleasedServerGoesToTheWaitersInTheOrderTheyCame() {
+        // given a pool of one, its server held, two more clients queued on other loops
+        Pool pool = pool(1);
+        ServerConnection server = holdOne(pool, loop());
+        TestWaiter second = waiter();
+        TestWaiter third = waiter();
+        pool.acquire(second);
+        pool.acquire(third);
+        assertEquals(0, opener.pending(), "a full pool opens nothing more");
+
+        // when the holder gives it back, the first in the queue has it; then the next
+        pool.release(server);
+        assertSame(server, second.server());
+        assertTrue(third.assigned.isEmpty());
+        assertEquals(1, pool.counts().waiting());
+
+        pool.release(server);
+        assertSame(server, third.server());
+        assertEquals(0, pool.counts().waiting());
+        assertEquals(1, pool.counts().activeServers());
+    }
+
+    // ---------------------------------------------------------------- locality
+
+    @Test
+    void anIdleServerOnTheWaitersOwnLoopIsPreferredToTheMostRecentlyReleased() {
+        // given two idle servers, the one on loop A released first
+        Pool pool = pool(2);
+        TestWaiter one = waiter();
+        TestWaiter two = waiter();
+        pool.acquire(one);
+        pool.acquire(two);
+        EmbeddedChannel loopA = loop();
+        ServerConnection onA = opener.loginNext(loopA);
+        ServerConnection onB = opener.loginNext();
+        pool.release(onA);
+        pool.release(onB);
+
+        // when a client on loop A needs a server, then it gets the one on its loop
+        TestWaiter onLoopA = new TestWaiter(loopA);
+        pool.acquire(onLoopA);
+        assertSame(onA, onLoopA.server());
+
+        // and a client on another loop gets the other
+        TestWaiter elsewhere = waiter();
+        pool.acquire(elsewhere);
+        assertSame(onB, elsewhere.server());
+    }
+
+    @Test
+    void aWaiterOnTheReleasedServersLoopGoesBeforeAHeadThatJustStartedWaiting() {
+        // given a pool of one whose server is on loop A, and two clients queued: first one elsewhere, then one on A
+        Pool pool = pool(1);
+        EmbeddedChannel loopA = loop();
+        ServerConnection server = holdOne(pool, loopA);
+        long start = System.nanoTime();
+        TestWaiter head = waiter();
+        TestWaiter local = new TestWaiter(loopA);
+        pool.acquire(head);
+        pool.acquire(local);
+
+        // when the server is released within the head's grace (2 ms)
+        pool.release(server);
+        assumeTrue(System.nanoTime() - start < TimeUnit.MICROSECONDS.toNanos(1_500), "the machine was too slow to stay within the grace");
+
+        // then the client on the server's loop has it, and the head still waits
+        assertSame(server, local.server());
+        assertTrue(head.assigned.isEmpty());
+        assertEquals(1, pool.counts().waiting());
+    }
+
+    @Test
+    void aHeadThatWaitedPastTheGraceIsServedFirstWhateverItsLoop() throws InterruptedException {
+        // given the same queue, the head waiting longer than the grace
+        Pool pool = pool(1);
+        EmbeddedChannel loopA = loop();
+        ServerConnection server = holdOne(pool, loopA);
+        TestWaiter head = waiter();
+        TestWaiter local = new TestWaiter(loopA);
+        pool.acquire(head);
+        pool.acquire(local);
+        Thread.sleep(5);
+
+        // when the server is released, then the head has it
+        pool.release(server);
+        assertSame(server, head.server());
+        assertTrue(local.assigned.isEmpty());
+    }
+
+    // ---------------------------------------------------------------- waiting too long, failing to log in
+
+    @Test
+    void aClientQueuedLongerThanQueryWaitTimeoutIsToldSoAndLeavesTheQueue() {
+        // given a pool of one whose server is held, and a client queued
+        Pool pool = pool(1);
+        ServerConnection server = holdOne(pool, loop());
+        TestWaiter waiting = waiter();
+        pool.acquire(waiting);
+        long queuedAt = System.nanoTime();
+
+        // when the sweep runs before the timeout, nothing happens
+        pool.expireWaiters(queuedAt);
+        assertTrue(waiting.runTasks().failures.isEmpty());
+        assertEquals(1, pool.counts().waiting());
+
+        // when it runs after the timeout, the client is told, with 53300 and the setting named
+        pool.expireWaiters(queuedAt + QUERY_WAIT.toNanos() + TimeUnit.MILLISECONDS.toNanos(10));
+        assertEquals(1, waiting.runTasks().failures.size());
+        ErrorResponse error = waiting.failures.get(0);
+        assertEquals(SqlState.TOO_MANY_CONNECTIONS, error.sqlState());
+        assertTrue(error.message().contains("query_wait_timeout (2s)"), error.message());
+        assertEquals(0, pool.counts().waiting());
+
+        // and the released server goes idle rather than to the client that gave up
+        pool.release(server);
+        assertTrue(waiting.assigned.isEmpty());
+        assertEquals(1, pool.counts().idleServers());
+    }
+
+    @Test
+    void aFailedLoginIsToldToTheQueueAndToNewClientsUntilTheRetryInterval() {
+        // given a client waiting for the pool's first server
+        Pool pool = pool(2);
+        TestWaiter waiting = waiter();
+        pool.acquire(waiting);
+
+        // when Postgres refuses the login
+        ErrorResponse refused = ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "password authentication failed for user \"alice\"");
+        opener.failNext(refused);
+
+        // then the waiting client gets Postgres's error, and the pool holds nothing
+        assertEquals(List.of(refused), waiting.runTasks().failures);
+        assertEquals(refused, pool.lastLoginError());
+        assertEquals(0, pool.counts().servers());
+
+        // and a client arriving within server_login_retry gets it at once, without a new attempt
+        TestWaiter late = waiter();
+        assertFalse(pool.acquire(late));
+        assertEquals(List.of(refused), late.runTasks().failures);
+        assertEquals(0, opener.pending());
+    }
+
+    // ---------------------------------------------------------------- pause, resume, reconnect
+
+    @Test
+    void pauseClosesIdleServersAtOnceAndHeldOnesWhenReleasedAndResumeServesTheQueue() {
+        // given a pool with one server held and one idle
+        Pool pool = pool(2);
+        ServerConnection held = holdOne(pool, loop());
+        ServerConnection idle = holdOne(pool, loop());
+        pool.release(idle);
+        assertEquals(1, pool.counts().idleServers());
+
+        // when the pool is paused, the idle server closes, the held one stays with its client
+        CompletableFuture<Void> drained = pool.pause();
+        assertFalse(idle.isOpen());
+        assertTrue(held.isOpen());
+        assertFalse(drained.isDone());
+        assertTrue(pool.isPaused());
+
+        // and a client that needs a server queues without a server being opened
+        TestWaiter queued = waiter();
+        assertTrue(pool.acquire(queued));
+        assertEquals(0, opener.pending());
+
+        // when the held server is released, it closes and the pause is complete
+        pool.release(held);
+        assertFalse(held.isOpen());
+        assertTrue(drained.isDone());
+        assertEquals(0, pool.counts().servers());
+        assertTrue(queued.assigned.isEmpty());
+
+        // when the pool resumes, a server opens for the queued client
+        pool.resume();
+        assertFalse(pool.isPaused());
+        assertEquals(1, opener.pending());
+        ServerConnection fresh = opener.loginNext();
+        assertSame(fresh, queued.server());
+    }
+
+    @Test
+    void reconnectRetiresIdleServersNowAndHeldOnesWhenReleasedAndWaitCloseFollowsThem() {
+        // given a pool with one server held and one idle
+        Pool pool = pool(2);
+        ServerConnection held = holdOne(pool, loop());
+        ServerConnection idle = holdOne(pool, loop());
+        pool.release(idle);
+        assertEquals(1, pool.counts().idleServers());
+
+        // when RECONNECT runs, the idle server closes and the held one is marked to close
+        pool.reconnect();
+        CompletableFuture<Void> closed = pool.waitClose();
+        assertFalse(idle.isOpen());
+        assertTrue(held.isOpen());
+        assertEquals(Map.of(held, true), closeNeeded(pool));
+        assertFalse(closed.isDone());
+
+        // when the held server is released, it closes instead of going idle, and WAIT_CLOSE completes
+        pool.release(held);
+        assertFalse(held.isOpen());
+        assertTrue(closed.isDone());
+        assertEquals(0, pool.counts().idleServers());
+
+        // and the next client gets a server of the new generation
+        TestWaiter next = waiter();
+        pool.acquire(next);
+        ServerConnection fresh = opener.loginNext();
+        assertSame(fresh, next.server());
+        assertEquals(Map.of(fresh, false), closeNeeded(pool));
+        assertTrue(pool.waitClose().isDone());
+    }
+
+    @Test
+    void aReloadThatChangesTheUpstreamOpensTheNextServersThereAndRetiresTheOld() {
+        // given a pool with an idle server
+        Pool pool = pool(2);
+        ServerConnection old = holdOne(pool, loop());
+        pool.release(old);
+
+        // when a reload moves the database to another host
+        HostPort moved = new HostPort("db2.invalid", 5433);
+        pool.updateSettings(settings(2, moved));
+
+        // then the old server closes and the next one is opened on the new host
+        assertFalse(old.isOpen());
+        TestWaiter next = waiter();
+        pool.acquire(next);
+        assertEquals(moved, opener.oldest().target().server());
+        assertSame(opener.loginNext(), next.server());
+    }
+
+    // ---------------------------------------------------------------- unused pools
+
+    @Test
+    void aPoolClosesOnlyAfterItHasBeenUnusedForTheWholeDelayAndThenRefusesClients() {
+        // given a pool a client has joined
+        Pool pool = pool(2);
+        assertTrue(pool.join());
+        long start = System.nanoTime();
+        long delay = TimeUnit.SECONDS.toNanos(1);
+        assertFalse(pool.closeIfUnused(start, 0), "a pool with a client stays");
+
+        // when the client leaves, the pool closes once it has been unused for the delay, not before
+        pool.onClientLeft();
+        assertFalse(pool.closeIfUnused(start, delay));
+        assertFalse(pool.closeIfUnused(start + delay - 1, delay));
+        assertTrue(pool.closeIfUnused(start + delay, delay));
+
+        // then it refuses new clients, and a request for a server gets 57P01
+        assertFalse(pool.join());
+        TestWaiter late = waiter();
+        assertFalse(pool.acquire(late));
+        assertEquals(SqlState.ADMIN_SHUTDOWN, late.runTasks().failures.get(0).sqlState());
+        assertEquals(0, opener.pending());
+    }
+
+    @Test
+    void aPoolWithAnOpenServerIsNotUnused() {
+        // given a pool whose client left but whose server is idle
+        Pool pool = pool(2);
+        pool.join();
+        pool.release(holdOne(pool, loop()));
+        pool.onClientLeft();
+
+        // then however long it waits, it is not closed
+        assertFalse(pool.closeIfUnused(0, 0));
+        assertFalse(pool.closeIfUnused(Long.MAX_VALUE / 2, 0));
+        assertTrue(pool.join());
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private Pool pool(int size) {
+        return new Pool(new PoolKey("app", "alice"), settings(size, UPSTREAM), opener);
+    }
+
+    private static PoolSettings settings(int size, HostPort upstream) {
+        return new PoolSettings(upstream, "app", "alice", "secret", size, PoolMode.TRANSACTION,
+                QUERY_WAIT, Duration.ofSeconds(15), LOGIN_RETRY, Duration.ZERO, Duration.ZERO,
+                "DISCARD ALL", PreparedStatementMode.REWRITE, 200, 10_000);
+    }
+
+    /** A client gets a newly opened server, on {@code serverLoop}, and keeps it. */
+    private ServerConnection holdOne(Pool pool, EmbeddedChannel serverLoop) {
+        TestWaiter holder = waiter();
+        pool.acquire(holder);
+        ServerConnection server = opener.loginNext(serverLoop);
+        assertSame(server, holder.server());
+        return server;
+    }
+
+    /** A client on an event loop of its own. */
+    private TestWaiter waiter() {
+        return new TestWaiter(loop());
+    }
+
+    private EmbeddedChannel loop() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        loops.add(channel);
+        return channel;
+    }
+
+    private static Map<ServerConnection, Boolean> closeNeeded(Pool pool) {
+        return pool.servers().stream().collect(Collectors.toMap(ServerState::server, ServerState::closeNeeded));
+    }
+}
