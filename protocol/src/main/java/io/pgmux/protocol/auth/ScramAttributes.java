@@ -67,14 +67,23 @@ final class ScramAttributes {
         return nonce;
     }
 
-    /** The decoded value of the next attribute, which must be called {@code name} and be base64. */
+    /**
+     * The decoded value of the next attribute, which must be called {@code name} and be base64 as
+     * RFC 5802 writes it: padded, in its one canonical spelling (Java's decoder would also take it
+     * unpadded, so a message with another spelling of the same bytes would pass).
+     */
     byte[] base64(char name, String meaning) throws ScramException {
         String value = required(name, meaning);
+        byte[] decoded;
         try {
-            return Base64.getDecoder().decode(value);
+            decoded = Base64.getDecoder().decode(value);
         } catch (IllegalArgumentException e) {
             throw malformed("attribute '" + name + "' (" + meaning + ") is not valid base64");
         }
+        if (!Base64.getEncoder().encodeToString(decoded).equals(value)) {
+            throw malformed("attribute '" + name + "' (" + meaning + ") is not valid base64");
+        }
+        return decoded;
     }
 
     /** Skips optional extension attributes (RFC 5802 {@code extensions}) up to the end of the message. */

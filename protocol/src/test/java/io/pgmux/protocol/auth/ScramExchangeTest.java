@@ -70,6 +70,20 @@ class ScramExchangeTest {
         assertThrows(ScramException.class, () -> server.serverFinalMessage(bytes(tampered)));
     }
 
+    /* Found by ScramParsersFuzzTest: Java's base64 decoder takes a proof without its padding. */
+    @Test
+    void aProofSpelledWithoutItsBase64PaddingIsRejected() throws ScramException {
+        ScramClient client = new ScramClient("correct horse", "clientnonce");
+        ScramServer server = new ScramServer(SECRET, "servernonce");
+        String clientFinal = text(client.clientFinalMessage(server.serverFirstMessage(client.clientFirstMessage())));
+        assertTrue(clientFinal.endsWith("="), clientFinal);
+
+        String unpadded = clientFinal.substring(0, clientFinal.length() - 1);
+
+        ScramException e = assertThrows(ScramException.class, () -> server.serverFinalMessage(bytes(unpadded)));
+        assertTrue(e.getMessage().contains("is not valid base64"), e.getMessage());
+    }
+
     @Test
     void clientRejectsAServerNonceThatDoesNotExtendItsOwn() {
         ScramClient client = new ScramClient("pw", "clientnonce");
