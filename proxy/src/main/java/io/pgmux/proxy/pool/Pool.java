@@ -15,14 +15,12 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -30,21 +28,24 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The server connections of one (database, user) pair, shared by every event loop.
  *
- * <p>Each state is a list, as in PgBouncer: {@code idle} servers wait for a client, {@code waiters}
- * are clients queued (FIFO) for a server, {@code servers} holds every server open or being opened
- * (held by exactly one client unless idle or logging in), and {@code closing} the retired ones whose
- * connection is still going away. {@code size} counts {@code servers} and never exceeds the pool
- * size (except briefly after a reload shrank it). All of it is guarded by one lock held only for list
- * operations: callbacks, connects and closes happen after it is released.
+ * <p>Each state is a list, as in PgBouncer: {@code waiters} are clients queued (FIFO) for a server,
+ * and every server the pool lists has one {@link ServerPhase}: logging in, {@code idle} (in the idle
+ * list, waiting for a client), active (held by exactly one client) or closing (retired, its
+ * connection still going away). One method, {@link #move}, changes a server's phase together with
+ * the lists and the counts per phase, and refuses a change the phase diagram does not draw. Servers
+ * asked of the opener but not yet opening are {@code reserved}; those, plus the logging-in, idle and
+ * active ones, count against the pool size and never exceed it (except briefly after a reload shrank
+ * it). All of it is guarded by one lock held only for list operations: callbacks, connects and
+ * closes happen after it is released.
  *
  * <pre>
- *  connect ──login ok──▶ idle ◀──release── held by a client ◀──assign── idle / new
- *     │                   │                       │
- *  login failed      retired: expired,         server died / client closed it
- *     │              paused, reconnect,               │
- *     │              pool shrank ──▶ closing ─────────┤
- *     ▼                                               ▼
- *  (size--, waiters told if none left)             closed
+ *  (a slot is reserved) ──onServerOpening──▶ LOGIN
+ *  LOGIN   ──onServerReady──────▶ ACTIVE, then handed on as if released
+ *  LOGIN   ──onServerLoginFailed──▶ UNLISTED (waiters told if no server is left)
+ *  ACTIVE  ──release──▶ IDLE; or stays ACTIVE for the next waiter; or CLOSING if it must retire
+ *  IDLE    ──acquire──▶ ACTIVE
+ *  IDLE    ──expired, PAUSE, RECONNECT, reload, close──▶ CLOSING
+ *  any     ──onServerClosed──▶ UNLISTED
  * </pre>
  *
  * <p>Clients {@link #join} a pool after they logged in and leave it when they disconnect. A pool
@@ -68,11 +69,15 @@ public final class Pool implements ServerLifecycle {
     private final PoolStats stats;
     private final StatementRegistry statements = new StatementRegistry();
     private final ReentrantLock lock = new ReentrantLock();
+    /** The servers in phase IDLE, the most recently released first. */
     private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<Queued> waiters = new ArrayDeque<>();
-    /** Every server open or being opened, with the generation it was opened in and whether it logged in. */
+    /** Every server the pool lists (any phase but UNLISTED), with its phase and the generation it was opened in. */
     private final Map<ServerConnection, Entry> servers = new LinkedHashMap<>();
-    private final Set<ServerConnection> closing = new HashSet<>();
+    /** How many listed servers are in each phase, by the phase's ordinal; changed only by {@link #move}. */
+    private final int[] inPhase = new int[ServerPhase.values().length];
+    /** Servers asked of the opener that it has not yet reported opening (or failing to). */
+    private int reserved;
     private final List<CompletableFuture<Void>> drainWaiters = new ArrayList<>();
     private final List<CloseWaiter> closeWaiters = new ArrayList<>();
     /** Clients logged in to this pool (see {@link #join}). */
@@ -80,8 +85,6 @@ public final class Pool implements ServerLifecycle {
     /** Whether {@link #closeIfUnused} found the pool unused since it was last used, and when it first did. */
     private boolean seenUnused;
     private long unusedSinceNanos;
-    private int size;
-    private int connecting;
     private int generation;
     private boolean paused;
     private boolean closed;
@@ -101,7 +104,7 @@ public final class Pool implements ServerLifecycle {
 
     private static final class Entry {
         final int generation;
-        boolean ready;
+        ServerPhase phase = ServerPhase.UNLISTED;
 
         Entry(int generation) {
             this.generation = generation;
@@ -188,14 +191,15 @@ public final class Pool implements ServerLifecycle {
                 failure = closedError();
             } else if (paused) {
                 waiters.addLast(new Queued(waiter, System.nanoTime()));
-            } else if ((server = takeIdle(waiter.executor())) == null) {
-                if (size == 0 && lastLoginError != null && System.nanoTime() - retryAfterNanos < 0) {
+            } else if ((server = idleServerFor(waiter.executor())) == null) {
+                if (size() == 0 && lastLoginError != null && System.nanoTime() - retryAfterNanos < 0) {
                     failure = lastLoginError;
                 } else {
                     waiters.addLast(new Queued(waiter, System.nanoTime()));
                     connect = reserveConnectIfNeeded();
                 }
             } else {
+                move(server, ServerPhase.IDLE, ServerPhase.ACTIVE);
                 server.assignTo(waiter);
             }
         } finally {
@@ -231,18 +235,18 @@ public final class Pool implements ServerLifecycle {
         try {
             Entry entry = servers.get(server);
             retire = expired || closed || paused || entry == null || entry.generation != generation
-                    || size > settings.poolSize();
+                    || size() > settings.poolSize();
             if (retire) {
-                retire(server);
+                if (entry != null) {
+                    move(server, ServerPhase.ACTIVE, ServerPhase.CLOSING);
+                }
             } else if (server.isOpen()) {
                 Queued queued = nextWaiterFor(server);
                 next = queued != null ? queued.waiter() : null;
                 if (next != null) {
                     server.assignTo(next);
                 } else {
-                    server.assignTo(null);
-                    server.markIdle();
-                    idle.addFirst(server);
+                    move(server, ServerPhase.ACTIVE, ServerPhase.IDLE);
                 }
             }
         } finally {
@@ -261,7 +265,7 @@ public final class Pool implements ServerLifecycle {
     public void onServerOpening(ServerConnection server) {
         lock.lock();
         try {
-            servers.put(server, new Entry(generation));
+            move(server, ServerPhase.UNLISTED, ServerPhase.LOGIN);
         } finally {
             lock.unlock();
         }
@@ -275,12 +279,8 @@ public final class Pool implements ServerLifecycle {
         }
         lock.lock();
         try {
-            connecting--;
             lastLoginError = null;
-            Entry entry = servers.get(server);
-            if (entry != null) {
-                entry.ready = true;
-            }
+            move(server, ServerPhase.LOGIN, ServerPhase.ACTIVE);
         } finally {
             lock.unlock();
         }
@@ -300,12 +300,14 @@ public final class Pool implements ServerLifecycle {
         List<CompletableFuture<Void>> done;
         lock.lock();
         try {
-            size--;
-            connecting--;
-            servers.remove(server);
+            if (servers.containsKey(server)) {
+                move(server, ServerPhase.LOGIN, ServerPhase.UNLISTED);
+            } else {
+                reserved--; // it failed before it opened (its host did not resolve)
+            }
             lastLoginError = error;
             retryAfterNanos = System.nanoTime() + settings.loginRetry().toNanos();
-            if (size == 0) {
+            if (size() == 0) {
                 waiters.forEach(queued -> failed.add(queued.waiter()));
                 waiters.clear();
             } else {
@@ -332,11 +334,10 @@ public final class Pool implements ServerLifecycle {
         List<CompletableFuture<Void>> done;
         lock.lock();
         try {
-            if (servers.remove(server) != null) {
-                idle.remove(server);
-                size--;
+            Entry entry = servers.get(server);
+            if (entry != null) {
+                move(server, entry.phase, ServerPhase.UNLISTED);
             }
-            closing.remove(server);
             connect = reserveConnectIfNeeded();
             done = takeFinishedWaits();
         } finally {
@@ -360,7 +361,7 @@ public final class Pool implements ServerLifecycle {
                     expired.add(server);
                 }
             }
-            expired.forEach(this::retire);
+            expired.forEach(server -> move(server, ServerPhase.IDLE, ServerPhase.CLOSING));
         } finally {
             lock.unlock();
         }
@@ -408,7 +409,7 @@ public final class Pool implements ServerLifecycle {
         try {
             paused = true;
             toClose = retireIdle();
-            if (size == 0 && closing.isEmpty()) {
+            if (size() == 0 && count(ServerPhase.CLOSING) == 0) {
                 drained.complete(null);
             } else {
                 drainWaiters.add(drained);
@@ -501,9 +502,9 @@ public final class Pool implements ServerLifecycle {
                 toClose = retireIdle();
             } else {
                 toClose = new ArrayList<>();
-                while (size > newSettings.poolSize() && !idle.isEmpty()) {
-                    ServerConnection server = idle.pollLast();
-                    retire(server);
+                while (size() > newSettings.poolSize() && !idle.isEmpty()) {
+                    ServerConnection server = idle.peekLast();
+                    move(server, ServerPhase.IDLE, ServerPhase.CLOSING);
                     toClose.add(server);
                 }
             }
@@ -568,7 +569,7 @@ public final class Pool implements ServerLifecycle {
             if (closed) {
                 return true;
             }
-            if (clients > 0 || size > 0 || connecting > 0 || !servers.isEmpty() || !closing.isEmpty()
+            if (clients > 0 || reserved > 0 || !servers.isEmpty()
                     || !waiters.isEmpty() || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
                 seenUnused = false;
                 return false;
@@ -593,21 +594,23 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             Queued oldest = waiters.peekFirst();
-            return new PoolCounts(clients, waiters.size(), size - idle.size() - connecting, idle.size(), connecting,
-                    closing.size(), oldest == null ? 0 : now - oldest.sinceNanos(), paused);
+            return new PoolCounts(clients, waiters.size(), count(ServerPhase.ACTIVE), count(ServerPhase.IDLE), connecting(),
+                    count(ServerPhase.CLOSING), oldest == null ? 0 : now - oldest.sinceNanos(), paused);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Every server open or logging in, with its state. */
+    /** Every server open or logging in (closing ones are not listed), with its phase. */
     public List<ServerState> servers() {
         lock.lock();
         try {
             List<ServerState> states = new ArrayList<>(servers.size());
-            Set<ServerConnection> idleSet = new HashSet<>(idle);
-            servers.forEach((server, entry) -> states.add(new ServerState(server,
-                    !entry.ready ? "new" : idleSet.contains(server) ? "idle" : "active", entry.generation != generation)));
+            servers.forEach((server, entry) -> {
+                if (entry.phase != ServerPhase.CLOSING) {
+                    states.add(new ServerState(server, entry.phase, entry.generation != generation));
+                }
+            });
             return states;
         } finally {
             lock.unlock();
@@ -624,25 +627,68 @@ public final class Pool implements ServerLifecycle {
         }
     }
 
-    /** Called with the lock held: the server leaves the pool's accounting and is about to be closed. */
-    private void retire(ServerConnection server) {
-        if (servers.remove(server) != null) {
-            size--;
-            idle.remove(server);
-            closing.add(server);
+    // ---------------------------------------------------------------- phases: the one place they change
+
+    /**
+     * Called with the lock held: the one place a server changes phase, and with it the pool's lists
+     * and counts. A server that is not in {@code from}, or a change {@link ServerPhase#mayBecome}
+     * does not list, is a bug: it is refused with an IllegalStateException and nothing changes.
+     */
+    private void move(ServerConnection server, ServerPhase from, ServerPhase to) {
+        Entry entry = servers.get(server);
+        ServerPhase actual = entry == null ? ServerPhase.UNLISTED : entry.phase;
+        if (actual != from || !from.mayBecome(to)) {
+            throw new IllegalStateException("[" + key + "] server " + server + " cannot move from " + from + " to " + to
+                    + ": it is " + actual);
         }
+        if (from == ServerPhase.UNLISTED) {
+            reserved--;
+            entry = new Entry(generation);
+            servers.put(server, entry);
+        } else {
+            inPhase[from.ordinal()]--;
+            if (from == ServerPhase.IDLE) {
+                idle.remove(server);
+            }
+        }
+        entry.phase = to;
+        if (to == ServerPhase.UNLISTED) {
+            servers.remove(server);
+            return;
+        }
+        inPhase[to.ordinal()]++;
+        if (to == ServerPhase.IDLE) {
+            server.assignTo(null);
+            server.markIdle();
+            idle.addFirst(server);
+        }
+    }
+
+    /** Called with the lock held: how many listed servers are in {@code phase}. */
+    private int count(ServerPhase phase) {
+        return inPhase[phase.ordinal()];
+    }
+
+    /** Called with the lock held: servers that count against pool_size, those asked of the opener included. */
+    private int size() {
+        return reserved + count(ServerPhase.LOGIN) + count(ServerPhase.IDLE) + count(ServerPhase.ACTIVE);
+    }
+
+    /** Called with the lock held: servers asked of the opener or logging in. */
+    private int connecting() {
+        return reserved + count(ServerPhase.LOGIN);
     }
 
     /** Called with the lock held: retires every idle server; the caller terminates them. */
     private List<ServerConnection> retireIdle() {
         List<ServerConnection> retired = new ArrayList<>(idle);
-        retired.forEach(this::retire);
+        retired.forEach(server -> move(server, ServerPhase.IDLE, ServerPhase.CLOSING));
         return retired;
     }
 
     private boolean oldServersLeft(int target) {
         for (Entry entry : servers.values()) {
-            if (entry.generation < target) {
+            if (entry.phase != ServerPhase.CLOSING && entry.generation < target) {
                 return true;
             }
         }
@@ -652,7 +698,7 @@ public final class Pool implements ServerLifecycle {
     /** Called with the lock held: the PAUSE and WAIT_CLOSE waits that are now over. */
     private List<CompletableFuture<Void>> takeFinishedWaits() {
         List<CompletableFuture<Void>> done = new ArrayList<>();
-        if (paused && size == 0 && closing.isEmpty()) {
+        if (paused && size() == 0 && count(ServerPhase.CLOSING) == 0) {
             done.addAll(drainWaiters);
             drainWaiters.clear();
         }
@@ -668,27 +714,24 @@ public final class Pool implements ServerLifecycle {
 
     /** Called with the lock held. */
     private boolean reserveConnectIfNeeded() {
-        if (closed || paused || waiters.size() <= connecting || size >= settings.poolSize()) {
+        if (closed || paused || waiters.size() <= connecting() || size() >= settings.poolSize()) {
             return false;
         }
-        size++;
-        connecting++;
+        reserved++;
         return true;
     }
 
-    /** Called with the lock held: an idle server on {@code loop} if there is one, else the most recent. */
-    private ServerConnection takeIdle(EventExecutor loop) {
-        if (idle.isEmpty()) {
-            return null;
-        }
-        for (Iterator<ServerConnection> it = idle.iterator(); it.hasNext(); ) {
-            ServerConnection server = it.next();
+    /**
+     * Called with the lock held: an idle server on {@code loop} if there is one, else the most
+     * recently released; null if none is idle. It stays idle until the caller moves it.
+     */
+    private ServerConnection idleServerFor(EventExecutor loop) {
+        for (ServerConnection server : idle) {
             if (server.eventLoop() == loop) {
-                it.remove();
                 return server;
             }
         }
-        return idle.pollFirst();
+        return idle.peekFirst();
     }
 
     private void openServer(EventExecutor preferredLoop) {
