@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,14 +28,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * The server connections of one (database, user) pair, shared by every event loop.
  *
  * <p>Each state is a list, as in PgBouncer: {@code waiters} are clients queued (FIFO) for a server,
- * and every server the pool lists has one {@link ServerPhase}: logging in, {@code idle} (in the idle
- * list, waiting for a client), active (held by exactly one client) or closing (retired, its
- * connection still going away). One method, {@link #move}, changes a server's phase together with
- * the lists and the counts per phase, and refuses a change the phase diagram does not draw. Servers
- * asked of the opener but not yet opening are {@code reserved}; those, plus the logging-in, idle and
- * active ones, count against the pool size and never exceed it (except briefly after a reload shrank
- * it). All of it is guarded by one lock held only for list operations: callbacks, connects and
- * closes happen after it is released.
+ * and every server has one {@link ServerPhase}, kept in {@link ServerLists}: logging in, idle
+ * (waiting for a client), active (held by exactly one client) or closing (retired, its connection
+ * still going away). {@link ServerLists#move} is the one place a server changes phase, together
+ * with the idle list and the counts, and it refuses a change the phases do not allow. Servers asked
+ * of the opener and not yet opening hold a reserved slot; those, plus the logging-in, idle and active
+ * ones, count against the pool size and never exceed it (except briefly after a reload shrank it).
+ * All of it is guarded by one lock held only for list operations: callbacks, connects and closes
+ * happen after it is released. The moves, and what makes them:
  *
  * <pre>
  *  (a slot is reserved) ──onServerOpening──▶ LOGIN
@@ -69,15 +68,8 @@ public final class Pool implements ServerLifecycle {
     private final PoolStats stats;
     private final StatementRegistry statements = new StatementRegistry();
     private final ReentrantLock lock = new ReentrantLock();
-    /** The servers in phase IDLE, the most recently released first. */
-    private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<Queued> waiters = new ArrayDeque<>();
-    /** Every server the pool lists (any phase but UNLISTED), with its phase and the generation it was opened in. */
-    private final Map<ServerConnection, Entry> servers = new LinkedHashMap<>();
-    /** How many listed servers are in each phase, by the phase's ordinal; changed only by {@link #move}. */
-    private final int[] inPhase = new int[ServerPhase.values().length];
-    /** Servers asked of the opener that it has not yet reported opening (or failing to). */
-    private int reserved;
+    private final ServerLists servers;
     private final List<CompletableFuture<Void>> drainWaiters = new ArrayList<>();
     private final List<CloseWaiter> closeWaiters = new ArrayList<>();
     /** Clients logged in to this pool (see {@link #join}). */
@@ -85,7 +77,6 @@ public final class Pool implements ServerLifecycle {
     /** Whether {@link #closeIfUnused} found the pool unused since it was last used, and when it first did. */
     private boolean seenUnused;
     private long unusedSinceNanos;
-    private int generation;
     private boolean paused;
     private boolean closed;
     private ErrorResponse lastLoginError;
@@ -102,15 +93,6 @@ public final class Pool implements ServerLifecycle {
     private static final long LOCALITY_GRACE_NANOS = 2_000_000;
     private static final int LOCALITY_WINDOW = 8;
 
-    private static final class Entry {
-        final int generation;
-        ServerPhase phase = ServerPhase.UNLISTED;
-
-        Entry(int generation) {
-            this.generation = generation;
-        }
-    }
-
     private record CloseWaiter(int generation, CompletableFuture<Void> done) {}
 
     public Pool(PoolKey key, PoolSettings settings, ServerOpener opener) {
@@ -122,6 +104,7 @@ public final class Pool implements ServerLifecycle {
         this.settings = settings;
         this.opener = opener;
         this.stats = new PoolStats(statsWindow);
+        this.servers = new ServerLists(key.toString());
     }
 
     public PoolKey key() {
@@ -191,15 +174,15 @@ public final class Pool implements ServerLifecycle {
                 failure = closedError();
             } else if (paused) {
                 waiters.addLast(new Queued(waiter, System.nanoTime()));
-            } else if ((server = idleServerFor(waiter.executor())) == null) {
-                if (size() == 0 && lastLoginError != null && System.nanoTime() - retryAfterNanos < 0) {
+            } else if ((server = servers.idleServerFor(waiter.executor())) == null) {
+                if (servers.size() == 0 && lastLoginError != null && System.nanoTime() - retryAfterNanos < 0) {
                     failure = lastLoginError;
                 } else {
                     waiters.addLast(new Queued(waiter, System.nanoTime()));
                     connect = reserveConnectIfNeeded();
                 }
             } else {
-                move(server, ServerPhase.IDLE, ServerPhase.ACTIVE);
+                servers.move(server, ServerPhase.IDLE, ServerPhase.ACTIVE);
                 server.assignTo(waiter);
             }
         } finally {
@@ -233,12 +216,10 @@ public final class Pool implements ServerLifecycle {
         boolean retire;
         lock.lock();
         try {
-            Entry entry = servers.get(server);
-            retire = expired || closed || paused || entry == null || entry.generation != generation
-                    || size() > settings.poolSize();
+            retire = expired || closed || paused || !servers.isCurrent(server) || servers.size() > settings.poolSize();
             if (retire) {
-                if (entry != null) {
-                    move(server, ServerPhase.ACTIVE, ServerPhase.CLOSING);
+                if (servers.phaseOf(server) != ServerPhase.UNLISTED) {
+                    servers.move(server, ServerPhase.ACTIVE, ServerPhase.CLOSING);
                 }
             } else if (server.isOpen()) {
                 Queued queued = nextWaiterFor(server);
@@ -246,7 +227,7 @@ public final class Pool implements ServerLifecycle {
                 if (next != null) {
                     server.assignTo(next);
                 } else {
-                    move(server, ServerPhase.ACTIVE, ServerPhase.IDLE);
+                    servers.move(server, ServerPhase.ACTIVE, ServerPhase.IDLE);
                 }
             }
         } finally {
@@ -265,7 +246,7 @@ public final class Pool implements ServerLifecycle {
     public void onServerOpening(ServerConnection server) {
         lock.lock();
         try {
-            move(server, ServerPhase.UNLISTED, ServerPhase.LOGIN);
+            servers.move(server, ServerPhase.UNLISTED, ServerPhase.LOGIN);
         } finally {
             lock.unlock();
         }
@@ -280,7 +261,7 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             lastLoginError = null;
-            move(server, ServerPhase.LOGIN, ServerPhase.ACTIVE);
+            servers.move(server, ServerPhase.LOGIN, ServerPhase.ACTIVE);
         } finally {
             lock.unlock();
         }
@@ -300,14 +281,14 @@ public final class Pool implements ServerLifecycle {
         List<CompletableFuture<Void>> done;
         lock.lock();
         try {
-            if (servers.containsKey(server)) {
-                move(server, ServerPhase.LOGIN, ServerPhase.UNLISTED);
+            if (servers.phaseOf(server) == ServerPhase.UNLISTED) {
+                servers.unreserve(); // it failed before it opened (its host did not resolve)
             } else {
-                reserved--; // it failed before it opened (its host did not resolve)
+                servers.move(server, ServerPhase.LOGIN, ServerPhase.UNLISTED);
             }
             lastLoginError = error;
             retryAfterNanos = System.nanoTime() + settings.loginRetry().toNanos();
-            if (size() == 0) {
+            if (servers.size() == 0) {
                 waiters.forEach(queued -> failed.add(queued.waiter()));
                 waiters.clear();
             } else {
@@ -334,9 +315,9 @@ public final class Pool implements ServerLifecycle {
         List<CompletableFuture<Void>> done;
         lock.lock();
         try {
-            Entry entry = servers.get(server);
-            if (entry != null) {
-                move(server, entry.phase, ServerPhase.UNLISTED);
+            ServerPhase phase = servers.phaseOf(server);
+            if (phase != ServerPhase.UNLISTED) {
+                servers.move(server, phase, ServerPhase.UNLISTED);
             }
             connect = reserveConnectIfNeeded();
             done = takeFinishedWaits();
@@ -354,14 +335,13 @@ public final class Pool implements ServerLifecycle {
         List<ServerConnection> expired = new ArrayList<>();
         lock.lock();
         try {
-            for (Iterator<ServerConnection> it = idle.iterator(); it.hasNext(); ) {
-                ServerConnection server = it.next();
+            for (ServerConnection server : servers.idleServers()) {
                 if (server.isExpired(nowNanos, settings.lifetime())
                         || server.isIdleLongerThan(nowNanos, settings.idleTimeout())) {
                     expired.add(server);
                 }
             }
-            expired.forEach(server -> move(server, ServerPhase.IDLE, ServerPhase.CLOSING));
+            expired.forEach(server -> servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING));
         } finally {
             lock.unlock();
         }
@@ -409,7 +389,7 @@ public final class Pool implements ServerLifecycle {
         try {
             paused = true;
             toClose = retireIdle();
-            if (size() == 0 && count(ServerPhase.CLOSING) == 0) {
+            if (servers.size() == 0 && servers.count(ServerPhase.CLOSING) == 0) {
                 drained.complete(null);
             } else {
                 drainWaiters.add(drained);
@@ -457,7 +437,7 @@ public final class Pool implements ServerLifecycle {
         List<ServerConnection> toClose;
         lock.lock();
         try {
-            generation++;
+            servers.newGeneration();
             toClose = retireIdle();
         } finally {
             lock.unlock();
@@ -470,8 +450,8 @@ public final class Pool implements ServerLifecycle {
         CompletableFuture<Void> done = new CompletableFuture<>();
         lock.lock();
         try {
-            if (oldServersLeft(generation)) {
-                closeWaiters.add(new CloseWaiter(generation, done));
+            if (servers.oldServersLeft(servers.generation())) {
+                closeWaiters.add(new CloseWaiter(servers.generation(), done));
             } else {
                 done.complete(null);
             }
@@ -498,13 +478,13 @@ public final class Pool implements ServerLifecycle {
         try {
             settings = newSettings;
             if (upstreamChanged) {
-                generation++;
+                servers.newGeneration();
                 toClose = retireIdle();
             } else {
                 toClose = new ArrayList<>();
-                while (size() > newSettings.poolSize() && !idle.isEmpty()) {
-                    ServerConnection server = idle.peekLast();
-                    move(server, ServerPhase.IDLE, ServerPhase.CLOSING);
+                ServerConnection server;
+                while (servers.size() > newSettings.poolSize() && (server = servers.oldestIdle()) != null) {
+                    servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING);
                     toClose.add(server);
                 }
             }
@@ -569,8 +549,7 @@ public final class Pool implements ServerLifecycle {
             if (closed) {
                 return true;
             }
-            if (clients > 0 || reserved > 0 || !servers.isEmpty()
-                    || !waiters.isEmpty() || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
+            if (clients > 0 || !servers.isEmpty() || !waiters.isEmpty() || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
                 seenUnused = false;
                 return false;
             }
@@ -594,8 +573,8 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             Queued oldest = waiters.peekFirst();
-            return new PoolCounts(clients, waiters.size(), count(ServerPhase.ACTIVE), count(ServerPhase.IDLE), connecting(),
-                    count(ServerPhase.CLOSING), oldest == null ? 0 : now - oldest.sinceNanos(), paused);
+            return new PoolCounts(clients, waiters.size(), servers.count(ServerPhase.ACTIVE), servers.count(ServerPhase.IDLE),
+                    servers.connecting(), servers.count(ServerPhase.CLOSING), oldest == null ? 0 : now - oldest.sinceNanos(), paused);
         } finally {
             lock.unlock();
         }
@@ -605,13 +584,7 @@ public final class Pool implements ServerLifecycle {
     public List<ServerState> servers() {
         lock.lock();
         try {
-            List<ServerState> states = new ArrayList<>(servers.size());
-            servers.forEach((server, entry) -> {
-                if (entry.phase != ServerPhase.CLOSING) {
-                    states.add(new ServerState(server, entry.phase, entry.generation != generation));
-                }
-            });
-            return states;
+            return servers.states();
         } finally {
             lock.unlock();
         }
@@ -627,84 +600,23 @@ public final class Pool implements ServerLifecycle {
         }
     }
 
-    // ---------------------------------------------------------------- phases: the one place they change
-
-    /**
-     * Called with the lock held: the one place a server changes phase, and with it the pool's lists
-     * and counts. A server that is not in {@code from}, or a change {@link ServerPhase#mayBecome}
-     * does not list, is a bug: it is refused with an IllegalStateException and nothing changes.
-     */
-    private void move(ServerConnection server, ServerPhase from, ServerPhase to) {
-        Entry entry = servers.get(server);
-        ServerPhase actual = entry == null ? ServerPhase.UNLISTED : entry.phase;
-        if (actual != from || !from.mayBecome(to)) {
-            throw new IllegalStateException("[" + key + "] server " + server + " cannot move from " + from + " to " + to
-                    + ": it is " + actual);
-        }
-        if (from == ServerPhase.UNLISTED) {
-            reserved--;
-            entry = new Entry(generation);
-            servers.put(server, entry);
-        } else {
-            inPhase[from.ordinal()]--;
-            if (from == ServerPhase.IDLE) {
-                idle.remove(server);
-            }
-        }
-        entry.phase = to;
-        if (to == ServerPhase.UNLISTED) {
-            servers.remove(server);
-            return;
-        }
-        inPhase[to.ordinal()]++;
-        if (to == ServerPhase.IDLE) {
-            server.assignTo(null);
-            server.markIdle();
-            idle.addFirst(server);
-        }
-    }
-
-    /** Called with the lock held: how many listed servers are in {@code phase}. */
-    private int count(ServerPhase phase) {
-        return inPhase[phase.ordinal()];
-    }
-
-    /** Called with the lock held: servers that count against pool_size, those asked of the opener included. */
-    private int size() {
-        return reserved + count(ServerPhase.LOGIN) + count(ServerPhase.IDLE) + count(ServerPhase.ACTIVE);
-    }
-
-    /** Called with the lock held: servers asked of the opener or logging in. */
-    private int connecting() {
-        return reserved + count(ServerPhase.LOGIN);
-    }
-
     /** Called with the lock held: retires every idle server; the caller terminates them. */
     private List<ServerConnection> retireIdle() {
-        List<ServerConnection> retired = new ArrayList<>(idle);
-        retired.forEach(server -> move(server, ServerPhase.IDLE, ServerPhase.CLOSING));
+        List<ServerConnection> retired = servers.idleServers();
+        retired.forEach(server -> servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING));
         return retired;
-    }
-
-    private boolean oldServersLeft(int target) {
-        for (Entry entry : servers.values()) {
-            if (entry.phase != ServerPhase.CLOSING && entry.generation < target) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Called with the lock held: the PAUSE and WAIT_CLOSE waits that are now over. */
     private List<CompletableFuture<Void>> takeFinishedWaits() {
         List<CompletableFuture<Void>> done = new ArrayList<>();
-        if (paused && size() == 0 && count(ServerPhase.CLOSING) == 0) {
+        if (paused && servers.size() == 0 && servers.count(ServerPhase.CLOSING) == 0) {
             done.addAll(drainWaiters);
             drainWaiters.clear();
         }
         for (Iterator<CloseWaiter> it = closeWaiters.iterator(); it.hasNext(); ) {
             CloseWaiter wait = it.next();
-            if (!oldServersLeft(wait.generation())) {
+            if (!servers.oldServersLeft(wait.generation())) {
                 it.remove();
                 done.add(wait.done());
             }
@@ -714,24 +626,11 @@ public final class Pool implements ServerLifecycle {
 
     /** Called with the lock held. */
     private boolean reserveConnectIfNeeded() {
-        if (closed || paused || waiters.size() <= connecting() || size() >= settings.poolSize()) {
+        if (closed || paused || waiters.size() <= servers.connecting() || servers.size() >= settings.poolSize()) {
             return false;
         }
-        reserved++;
+        servers.reserve();
         return true;
-    }
-
-    /**
-     * Called with the lock held: an idle server on {@code loop} if there is one, else the most
-     * recently released; null if none is idle. It stays idle until the caller moves it.
-     */
-    private ServerConnection idleServerFor(EventExecutor loop) {
-        for (ServerConnection server : idle) {
-            if (server.eventLoop() == loop) {
-                return server;
-            }
-        }
-        return idle.peekFirst();
     }
 
     private void openServer(EventExecutor preferredLoop) {

@@ -2,7 +2,7 @@ package io.pgmux.proxy.pool;
 
 /**
  * Where a server connection stands in its pool. Each phase is one of the pool's lists (or counts),
- * as in PgBouncer, and only {@code Pool.move} changes it, refusing any change not drawn here:
+ * as in PgBouncer, and only {@link ServerLists#move} changes it, refusing any change not drawn here:
  *
  * <pre>
  *              opening            logged in            release
