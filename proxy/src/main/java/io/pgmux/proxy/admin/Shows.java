@@ -9,6 +9,7 @@ import io.pgmux.proxy.pool.LatencyWindow;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.pool.PoolStats;
+import io.pgmux.proxy.pool.ServerPhase;
 import io.pgmux.proxy.pool.ServerState;
 import io.pgmux.proxy.prepared.PreparedStatement;
 import io.pgmux.proxy.util.PgmuxVersion;
@@ -83,11 +84,11 @@ final class Shows {
         for (Pool pool : sortedPools(control)) {
             for (ServerState s : pool.servers()) {
                 ServerConnection server = s.server();
-                boolean ready = !s.state().equals("new");
+                boolean ready = s.phase() != ServerPhase.LOGIN;
                 SocketAddress remote = ready ? server.channel().remoteAddress() : null;
                 SocketAddress local = ready ? server.channel().localAddress() : null;
                 ClientInfo client = byServer.get(server.id());
-                table.row("S", pool.settings().serverUser(), pool.key().database(), "none", s.state(),
+                table.row("S", pool.settings().serverUser(), pool.key().database(), "none", s.phase().displayName(),
                         remote != null ? host(remote) : pool.settings().server().host(),
                         remote != null ? port(remote) : pool.settings().server().port(), host(local), port(local),
                         timeOf(server.createdAtNanos(), nowMillis, nowNanos),

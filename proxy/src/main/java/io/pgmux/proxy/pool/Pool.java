@@ -15,14 +15,11 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -30,21 +27,24 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The server connections of one (database, user) pair, shared by every event loop.
  *
- * <p>Each state is a list, as in PgBouncer: {@code idle} servers wait for a client, {@code waiters}
- * are clients queued (FIFO) for a server, {@code servers} holds every server open or being opened
- * (held by exactly one client unless idle or logging in), and {@code closing} the retired ones whose
- * connection is still going away. {@code size} counts {@code servers} and never exceeds the pool
- * size (except briefly after a reload shrank it). All of it is guarded by one lock held only for list
- * operations: callbacks, connects and closes happen after it is released.
+ * <p>Each state is a list, as in PgBouncer: {@code waiters} are clients queued (FIFO) for a server,
+ * and every server has one {@link ServerPhase}, kept in {@link ServerLists}: logging in, idle
+ * (waiting for a client), active (held by exactly one client) or closing (retired, its connection
+ * still going away). {@link ServerLists#move} is the one place a server changes phase, together
+ * with the idle list and the counts, and it refuses a change the phases do not allow. Servers asked
+ * of the opener and not yet opening hold a reserved slot; those, plus the logging-in, idle and active
+ * ones, count against the pool size and never exceed it (except briefly after a reload shrank it).
+ * All of it is guarded by one lock held only for list operations: callbacks, connects and closes
+ * happen after it is released. The moves, and what makes them:
  *
  * <pre>
- *  connect ──login ok──▶ idle ◀──release── held by a client ◀──assign── idle / new
- *     │                   │                       │
- *  login failed      retired: expired,         server died / client closed it
- *     │              paused, reconnect,               │
- *     │              pool shrank ──▶ closing ─────────┤
- *     ▼                                               ▼
- *  (size--, waiters told if none left)             closed
+ *  (a slot is reserved) ──onServerOpening──▶ LOGIN
+ *  LOGIN   ──onServerReady──────▶ ACTIVE, then handed on as if released
+ *  LOGIN   ──onServerLoginFailed──▶ UNLISTED (waiters told if no server is left)
+ *  ACTIVE  ──release──▶ IDLE; or stays ACTIVE for the next waiter; or CLOSING if it must retire
+ *  IDLE    ──acquire──▶ ACTIVE
+ *  IDLE    ──expired, PAUSE, RECONNECT, reload, close──▶ CLOSING
+ *  any     ──onServerClosed──▶ UNLISTED
  * </pre>
  *
  * <p>Clients {@link #join} a pool after they logged in and leave it when they disconnect. A pool
@@ -68,11 +68,8 @@ public final class Pool implements ServerLifecycle {
     private final PoolStats stats;
     private final StatementRegistry statements = new StatementRegistry();
     private final ReentrantLock lock = new ReentrantLock();
-    private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<Queued> waiters = new ArrayDeque<>();
-    /** Every server open or being opened, with the generation it was opened in and whether it logged in. */
-    private final Map<ServerConnection, Entry> servers = new LinkedHashMap<>();
-    private final Set<ServerConnection> closing = new HashSet<>();
+    private final ServerLists servers;
     private final List<CompletableFuture<Void>> drainWaiters = new ArrayList<>();
     private final List<CloseWaiter> closeWaiters = new ArrayList<>();
     /** Clients logged in to this pool (see {@link #join}). */
@@ -80,9 +77,6 @@ public final class Pool implements ServerLifecycle {
     /** Whether {@link #closeIfUnused} found the pool unused since it was last used, and when it first did. */
     private boolean seenUnused;
     private long unusedSinceNanos;
-    private int size;
-    private int connecting;
-    private int generation;
     private boolean paused;
     private boolean closed;
     private ErrorResponse lastLoginError;
@@ -99,15 +93,6 @@ public final class Pool implements ServerLifecycle {
     private static final long LOCALITY_GRACE_NANOS = 2_000_000;
     private static final int LOCALITY_WINDOW = 8;
 
-    private static final class Entry {
-        final int generation;
-        boolean ready;
-
-        Entry(int generation) {
-            this.generation = generation;
-        }
-    }
-
     private record CloseWaiter(int generation, CompletableFuture<Void> done) {}
 
     public Pool(PoolKey key, PoolSettings settings, ServerOpener opener) {
@@ -119,6 +104,7 @@ public final class Pool implements ServerLifecycle {
         this.settings = settings;
         this.opener = opener;
         this.stats = new PoolStats(statsWindow);
+        this.servers = new ServerLists(key.toString());
     }
 
     public PoolKey key() {
@@ -188,14 +174,15 @@ public final class Pool implements ServerLifecycle {
                 failure = closedError();
             } else if (paused) {
                 waiters.addLast(new Queued(waiter, System.nanoTime()));
-            } else if ((server = takeIdle(waiter.executor())) == null) {
-                if (size == 0 && lastLoginError != null && System.nanoTime() - retryAfterNanos < 0) {
+            } else if ((server = servers.idleServerFor(waiter.executor())) == null) {
+                if (servers.size() == 0 && lastLoginError != null && System.nanoTime() - retryAfterNanos < 0) {
                     failure = lastLoginError;
                 } else {
                     waiters.addLast(new Queued(waiter, System.nanoTime()));
                     connect = reserveConnectIfNeeded();
                 }
             } else {
+                servers.move(server, ServerPhase.IDLE, ServerPhase.ACTIVE);
                 server.assignTo(waiter);
             }
         } finally {
@@ -229,20 +216,18 @@ public final class Pool implements ServerLifecycle {
         boolean retire;
         lock.lock();
         try {
-            Entry entry = servers.get(server);
-            retire = expired || closed || paused || entry == null || entry.generation != generation
-                    || size > settings.poolSize();
+            retire = expired || closed || paused || !servers.isCurrent(server) || servers.size() > settings.poolSize();
             if (retire) {
-                retire(server);
+                if (servers.phaseOf(server) != ServerPhase.UNLISTED) {
+                    servers.move(server, ServerPhase.ACTIVE, ServerPhase.CLOSING);
+                }
             } else if (server.isOpen()) {
                 Queued queued = nextWaiterFor(server);
                 next = queued != null ? queued.waiter() : null;
                 if (next != null) {
                     server.assignTo(next);
                 } else {
-                    server.assignTo(null);
-                    server.markIdle();
-                    idle.addFirst(server);
+                    servers.move(server, ServerPhase.ACTIVE, ServerPhase.IDLE);
                 }
             }
         } finally {
@@ -261,7 +246,7 @@ public final class Pool implements ServerLifecycle {
     public void onServerOpening(ServerConnection server) {
         lock.lock();
         try {
-            servers.put(server, new Entry(generation));
+            servers.move(server, ServerPhase.UNLISTED, ServerPhase.LOGIN);
         } finally {
             lock.unlock();
         }
@@ -275,12 +260,8 @@ public final class Pool implements ServerLifecycle {
         }
         lock.lock();
         try {
-            connecting--;
             lastLoginError = null;
-            Entry entry = servers.get(server);
-            if (entry != null) {
-                entry.ready = true;
-            }
+            servers.move(server, ServerPhase.LOGIN, ServerPhase.ACTIVE);
         } finally {
             lock.unlock();
         }
@@ -300,12 +281,14 @@ public final class Pool implements ServerLifecycle {
         List<CompletableFuture<Void>> done;
         lock.lock();
         try {
-            size--;
-            connecting--;
-            servers.remove(server);
+            if (servers.phaseOf(server) == ServerPhase.UNLISTED) {
+                servers.unreserve(); // it failed before it opened (its host did not resolve)
+            } else {
+                servers.move(server, ServerPhase.LOGIN, ServerPhase.UNLISTED);
+            }
             lastLoginError = error;
             retryAfterNanos = System.nanoTime() + settings.loginRetry().toNanos();
-            if (size == 0) {
+            if (servers.size() == 0) {
                 waiters.forEach(queued -> failed.add(queued.waiter()));
                 waiters.clear();
             } else {
@@ -332,11 +315,10 @@ public final class Pool implements ServerLifecycle {
         List<CompletableFuture<Void>> done;
         lock.lock();
         try {
-            if (servers.remove(server) != null) {
-                idle.remove(server);
-                size--;
+            ServerPhase phase = servers.phaseOf(server);
+            if (phase != ServerPhase.UNLISTED) {
+                servers.move(server, phase, ServerPhase.UNLISTED);
             }
-            closing.remove(server);
             connect = reserveConnectIfNeeded();
             done = takeFinishedWaits();
         } finally {
@@ -353,14 +335,13 @@ public final class Pool implements ServerLifecycle {
         List<ServerConnection> expired = new ArrayList<>();
         lock.lock();
         try {
-            for (Iterator<ServerConnection> it = idle.iterator(); it.hasNext(); ) {
-                ServerConnection server = it.next();
+            for (ServerConnection server : servers.idleServers()) {
                 if (server.isExpired(nowNanos, settings.lifetime())
                         || server.isIdleLongerThan(nowNanos, settings.idleTimeout())) {
                     expired.add(server);
                 }
             }
-            expired.forEach(this::retire);
+            expired.forEach(server -> servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING));
         } finally {
             lock.unlock();
         }
@@ -408,7 +389,7 @@ public final class Pool implements ServerLifecycle {
         try {
             paused = true;
             toClose = retireIdle();
-            if (size == 0 && closing.isEmpty()) {
+            if (servers.size() == 0 && servers.count(ServerPhase.CLOSING) == 0) {
                 drained.complete(null);
             } else {
                 drainWaiters.add(drained);
@@ -456,7 +437,7 @@ public final class Pool implements ServerLifecycle {
         List<ServerConnection> toClose;
         lock.lock();
         try {
-            generation++;
+            servers.newGeneration();
             toClose = retireIdle();
         } finally {
             lock.unlock();
@@ -469,8 +450,8 @@ public final class Pool implements ServerLifecycle {
         CompletableFuture<Void> done = new CompletableFuture<>();
         lock.lock();
         try {
-            if (oldServersLeft(generation)) {
-                closeWaiters.add(new CloseWaiter(generation, done));
+            if (servers.oldServersLeft(servers.generation())) {
+                closeWaiters.add(new CloseWaiter(servers.generation(), done));
             } else {
                 done.complete(null);
             }
@@ -497,13 +478,13 @@ public final class Pool implements ServerLifecycle {
         try {
             settings = newSettings;
             if (upstreamChanged) {
-                generation++;
+                servers.newGeneration();
                 toClose = retireIdle();
             } else {
                 toClose = new ArrayList<>();
-                while (size > newSettings.poolSize() && !idle.isEmpty()) {
-                    ServerConnection server = idle.pollLast();
-                    retire(server);
+                ServerConnection server;
+                while (servers.size() > newSettings.poolSize() && (server = servers.oldestIdle()) != null) {
+                    servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING);
                     toClose.add(server);
                 }
             }
@@ -568,8 +549,7 @@ public final class Pool implements ServerLifecycle {
             if (closed) {
                 return true;
             }
-            if (clients > 0 || size > 0 || connecting > 0 || !servers.isEmpty() || !closing.isEmpty()
-                    || !waiters.isEmpty() || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
+            if (clients > 0 || !servers.isEmpty() || !waiters.isEmpty() || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
                 seenUnused = false;
                 return false;
             }
@@ -593,22 +573,18 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             Queued oldest = waiters.peekFirst();
-            return new PoolCounts(clients, waiters.size(), size - idle.size() - connecting, idle.size(), connecting,
-                    closing.size(), oldest == null ? 0 : now - oldest.sinceNanos(), paused);
+            return new PoolCounts(clients, waiters.size(), servers.count(ServerPhase.ACTIVE), servers.count(ServerPhase.IDLE),
+                    servers.connecting(), servers.count(ServerPhase.CLOSING), oldest == null ? 0 : now - oldest.sinceNanos(), paused);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Every server open or logging in, with its state. */
+    /** Every server open or logging in (closing ones are not listed), with its phase. */
     public List<ServerState> servers() {
         lock.lock();
         try {
-            List<ServerState> states = new ArrayList<>(servers.size());
-            Set<ServerConnection> idleSet = new HashSet<>(idle);
-            servers.forEach((server, entry) -> states.add(new ServerState(server,
-                    !entry.ready ? "new" : idleSet.contains(server) ? "idle" : "active", entry.generation != generation)));
-            return states;
+            return servers.states();
         } finally {
             lock.unlock();
         }
@@ -624,41 +600,23 @@ public final class Pool implements ServerLifecycle {
         }
     }
 
-    /** Called with the lock held: the server leaves the pool's accounting and is about to be closed. */
-    private void retire(ServerConnection server) {
-        if (servers.remove(server) != null) {
-            size--;
-            idle.remove(server);
-            closing.add(server);
-        }
-    }
-
     /** Called with the lock held: retires every idle server; the caller terminates them. */
     private List<ServerConnection> retireIdle() {
-        List<ServerConnection> retired = new ArrayList<>(idle);
-        retired.forEach(this::retire);
+        List<ServerConnection> retired = servers.idleServers();
+        retired.forEach(server -> servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING));
         return retired;
-    }
-
-    private boolean oldServersLeft(int target) {
-        for (Entry entry : servers.values()) {
-            if (entry.generation < target) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Called with the lock held: the PAUSE and WAIT_CLOSE waits that are now over. */
     private List<CompletableFuture<Void>> takeFinishedWaits() {
         List<CompletableFuture<Void>> done = new ArrayList<>();
-        if (paused && size == 0 && closing.isEmpty()) {
+        if (paused && servers.size() == 0 && servers.count(ServerPhase.CLOSING) == 0) {
             done.addAll(drainWaiters);
             drainWaiters.clear();
         }
         for (Iterator<CloseWaiter> it = closeWaiters.iterator(); it.hasNext(); ) {
             CloseWaiter wait = it.next();
-            if (!oldServersLeft(wait.generation())) {
+            if (!servers.oldServersLeft(wait.generation())) {
                 it.remove();
                 done.add(wait.done());
             }
@@ -668,27 +626,11 @@ public final class Pool implements ServerLifecycle {
 
     /** Called with the lock held. */
     private boolean reserveConnectIfNeeded() {
-        if (closed || paused || waiters.size() <= connecting || size >= settings.poolSize()) {
+        if (closed || paused || waiters.size() <= servers.connecting() || servers.size() >= settings.poolSize()) {
             return false;
         }
-        size++;
-        connecting++;
+        servers.reserve();
         return true;
-    }
-
-    /** Called with the lock held: an idle server on {@code loop} if there is one, else the most recent. */
-    private ServerConnection takeIdle(EventExecutor loop) {
-        if (idle.isEmpty()) {
-            return null;
-        }
-        for (Iterator<ServerConnection> it = idle.iterator(); it.hasNext(); ) {
-            ServerConnection server = it.next();
-            if (server.eventLoop() == loop) {
-                it.remove();
-                return server;
-            }
-        }
-        return idle.pollFirst();
     }
 
     private void openServer(EventExecutor preferredLoop) {

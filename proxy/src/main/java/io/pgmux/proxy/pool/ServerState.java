@@ -3,8 +3,8 @@ package io.pgmux.proxy.pool;
 import io.pgmux.proxy.backend.ServerConnection;
 
 /**
- * A server connection as its pool sees it, for SHOW SERVERS: {@code state} is {@code active} (held by
- * a client), {@code idle} or {@code new} (logging in); {@code closeNeeded} when RECONNECT or a reload
- * changed the upstream since it was opened, so it closes when next released.
+ * A server connection as its pool sees it, for SHOW SERVERS: its {@code phase} (logging in, idle or
+ * active; closing ones are not listed), and {@code closeNeeded} when RECONNECT or a reload changed
+ * the upstream since it was opened, so it closes when next released.
  */
-public record ServerState(ServerConnection server, String state, boolean closeNeeded) {}
+public record ServerState(ServerConnection server, ServerPhase phase, boolean closeNeeded) {}

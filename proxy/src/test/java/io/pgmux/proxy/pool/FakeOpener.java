@@ -16,7 +16,8 @@ import java.util.List;
 /**
  * A server opener with no network: it notes what the pool asks for, and the test says when a server
  * logs in (on a channel of its own) or fails to. A server that logged in reports its close to the
- * pool as the real connection does, so a pool that terminates it sees it leave.
+ * pool as the real connection does, so a pool that terminates it sees it leave; a test can hold
+ * those reports back to see a retired server while it is still closing.
  */
 final class FakeOpener implements ServerOpener {
     /** One call of {@link #open}. */
@@ -24,6 +25,8 @@ final class FakeOpener implements ServerOpener {
 
     private final ArrayDeque<Request> requests = new ArrayDeque<>();
     private final List<EmbeddedChannel> channels = new ArrayList<>();
+    private boolean holdCloseReports;
+    private final List<Runnable> heldCloseReports = new ArrayList<>();
 
     @Override
     public void open(ServerTarget target, ServerLifecycle lifecycle, EventLoop preferredLoop) {
@@ -50,14 +53,46 @@ final class FakeOpener implements ServerOpener {
 
     /** The oldest request logs in on {@code channel}, whose event loop is then the server's. */
     ServerConnection loginNext(EmbeddedChannel channel) {
+        ServerLifecycle lifecycle = oldest().lifecycle();
+        ServerConnection server = openNext(channel);
+        lifecycle.onServerReady(server);
+        return server;
+    }
+
+    /** The oldest request starts connecting, on a channel of its own; the test plays the rest through the pool. */
+    ServerConnection openNext() {
+        return openNext(new EmbeddedChannel());
+    }
+
+    private ServerConnection openNext(EmbeddedChannel channel) {
         Request request = oldest();
         requests.removeFirst();
         ServerConnection server = TestServerConnections.on(channel);
         channels.add(channel);
         request.lifecycle().onServerOpening(server);
-        channel.closeFuture().addListener(future -> request.lifecycle().onServerClosed(server));
-        request.lifecycle().onServerReady(server);
+        channel.closeFuture().addListener(future -> reportClose(() -> request.lifecycle().onServerClosed(server)));
         return server;
+    }
+
+    /** From now on a server's close reaches the pool only when {@link #reportHeldCloses} says so. */
+    void holdCloseReports() {
+        holdCloseReports = true;
+    }
+
+    /** Tells the pool of the closes held back; returns how many. */
+    int reportHeldCloses() {
+        List<Runnable> reports = new ArrayList<>(heldCloseReports);
+        heldCloseReports.clear();
+        reports.forEach(Runnable::run);
+        return reports.size();
+    }
+
+    private void reportClose(Runnable report) {
+        if (holdCloseReports) {
+            heldCloseReports.add(report);
+        } else {
+            report.run();
+        }
     }
 
     /** The oldest request cannot log in: Postgres said {@code error}. */
@@ -69,6 +104,15 @@ final class FakeOpener implements ServerOpener {
         ServerConnection server = TestServerConnections.on(channel);
         request.lifecycle().onServerOpening(server);
         request.lifecycle().onServerLoginFailed(server, error);
+    }
+
+    /** The oldest request fails before any connection was made (its host did not resolve). */
+    void failNextBeforeOpening(ErrorResponse error) {
+        Request request = oldest();
+        requests.removeFirst();
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channels.add(channel);
+        request.lifecycle().onServerLoginFailed(TestServerConnections.on(channel), error);
     }
 
     /** Closes every server channel and releases what was written to them (Terminate messages). */

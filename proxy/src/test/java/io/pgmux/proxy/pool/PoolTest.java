@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -325,6 +326,136 @@ class PoolTest {
         assertSame(opener.loginNext(), next.server());
     }
 
+    // ---------------------------------------------------------------- server phases
+
+    @Test
+    void aServerIsLoggingInThenActiveThenIdleThenActiveAgainAndTheCountsFollow() {
+        // given a client waiting for the pool's first server, which has started to connect
+        Pool pool = pool(2);
+        TestWaiter first = waiter();
+        pool.acquire(first);
+        ServerConnection server = opener.openNext();
+
+        // then the pool lists it as logging in, shown as "new", counted as connecting
+        assertEquals(Map.of(server, ServerPhase.LOGIN), phases(pool));
+        assertEquals("new", pool.servers().get(0).phase().displayName());
+        assertCounts(pool, 0, 0, 1, 0);
+
+        // when it logs in, the waiting client holds it
+        pool.onServerReady(server);
+        assertSame(server, first.server());
+        assertEquals(Map.of(server, ServerPhase.ACTIVE), phases(pool));
+        assertCounts(pool, 1, 0, 0, 0);
+
+        // when the client gives it back, it is idle
+        pool.release(server);
+        assertEquals(Map.of(server, ServerPhase.IDLE), phases(pool));
+        assertCounts(pool, 0, 1, 0, 0);
+
+        // when the next client needs one, it is active again
+        TestWaiter second = waiter();
+        pool.acquire(second);
+        assertSame(server, second.server());
+        assertEquals(Map.of(server, ServerPhase.ACTIVE), phases(pool));
+        assertCounts(pool, 1, 0, 0, 0);
+    }
+
+    @Test
+    void aRetiredServerCountsAsClosingUntilItsConnectionIsGoneAndIsNotListed() {
+        // given a pool with one server held and one idle, whose closes reach the pool late (as on a real loop)
+        opener.holdCloseReports();
+        Pool pool = pool(2);
+        ServerConnection held = holdOne(pool, loop());
+        ServerConnection idle = holdOne(pool, loop());
+        pool.release(idle);
+
+        // when RECONNECT retires the idle one, it is closing: counted as such, no longer listed nor counted against the size
+        pool.reconnect();
+        assertFalse(idle.isOpen());
+        assertEquals(Map.of(held, ServerPhase.ACTIVE), phases(pool));
+        assertCounts(pool, 1, 0, 0, 1);
+        assertEquals(1, pool.counts().servers());
+
+        // when its close is reported, it is gone
+        assertEquals(1, opener.reportHeldCloses());
+        assertCounts(pool, 1, 0, 0, 0);
+
+        // and the held one, of the old generation, goes the same way when released
+        pool.release(held);
+        assertEquals(Map.of(), phases(pool));
+        assertCounts(pool, 0, 0, 0, 1);
+        assertFalse(pool.closeIfUnused(0, 0), "a pool with a server still closing is not unused");
+        assertEquals(1, opener.reportHeldCloses());
+        assertCounts(pool, 0, 0, 0, 0);
+        assertTrue(pool.closeIfUnused(0, 0), "once the last close is reported, the pool is unused");
+    }
+
+    @Test
+    void aServerThatDiesLeavesItsListAndItsSlotGoesToTheNextWaiter() {
+        // given a full pool of one whose server is held, and a client queued for it
+        Pool pool = pool(1);
+        ServerConnection held = holdOne(pool, loop());
+        TestWaiter queued = waiter();
+        pool.acquire(queued);
+        assertEquals(0, opener.pending());
+
+        // when the held server's connection dies
+        held.close();
+
+        // then it is gone, and a new server is asked for the queued client
+        assertEquals(Map.of(), phases(pool));
+        assertCounts(pool, 0, 0, 1, 0);
+        assertEquals(1, opener.pending());
+        ServerConnection fresh = opener.loginNext();
+        assertSame(fresh, queued.server());
+
+        // and an idle server that dies leaves the idle list
+        pool.release(fresh);
+        assertCounts(pool, 0, 1, 0, 0);
+        fresh.close();
+        assertEquals(Map.of(), phases(pool));
+        assertCounts(pool, 0, 0, 0, 0);
+    }
+
+    @Test
+    void aServerWhoseHostDidNotResolveFreesItsSlot() {
+        // given a client waiting for the pool's first server
+        Pool pool = pool(1);
+        TestWaiter waiting = waiter();
+        pool.acquire(waiting);
+        assertCounts(pool, 0, 0, 1, 0);
+
+        // when the opener fails before any connection was made
+        ErrorResponse unresolved = ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "pgmux could not resolve server host");
+        opener.failNextBeforeOpening(unresolved);
+
+        // then the client is told, and the pool counts nothing
+        assertEquals(List.of(unresolved), waiting.runTasks().failures);
+        assertCounts(pool, 0, 0, 0, 0);
+        assertEquals(0, pool.counts().servers());
+    }
+
+    @Test
+    void aMoveThePhasesDoNotAllowIsRefusedAndChangesNothing() {
+        // given a pool whose one server is idle
+        Pool pool = pool(2);
+        ServerConnection server = holdOne(pool, loop());
+        pool.release(server);
+
+        // when it is released again, or reported logged in again, the pool refuses
+        IllegalStateException twice = assertThrows(IllegalStateException.class, () -> pool.release(server));
+        assertTrue(twice.getMessage().contains("cannot move from ACTIVE to IDLE: it is IDLE"), twice.getMessage());
+        assertThrows(IllegalStateException.class, () -> pool.onServerReady(server));
+
+        // then it is still idle, counted once, and serves the next client
+        assertEquals(Map.of(server, ServerPhase.IDLE), phases(pool));
+        assertCounts(pool, 0, 1, 0, 0);
+        TestWaiter next = waiter();
+        assertFalse(pool.acquire(next));
+        assertSame(server, next.server());
+        assertCounts(pool, 1, 0, 0, 0);
+    }
+
     // ---------------------------------------------------------------- unused pools
 
     @Test
@@ -394,6 +525,16 @@ class PoolTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         loops.add(channel);
         return channel;
+    }
+
+    private static Map<ServerConnection, ServerPhase> phases(Pool pool) {
+        return pool.servers().stream().collect(Collectors.toMap(ServerState::server, ServerState::phase));
+    }
+
+    private static void assertCounts(Pool pool, int active, int idle, int connecting, int closing) {
+        PoolCounts counts = pool.counts();
+        assertEquals(List.of(active, idle, connecting, closing), List.of(counts.activeServers(), counts.idleServers(),
+                counts.connectingServers(), counts.closingServers()), "active, idle, connecting, closing: " + counts);
     }
 
     private static Map<ServerConnection, Boolean> closeNeeded(Pool pool) {
