@@ -22,9 +22,19 @@ import io.pgmux.protocol.message.ParameterStatus;
 import io.pgmux.protocol.message.ReadyForQuery;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.protocol.message.WireMessage;
-import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.admin.AdminConsole;
+import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.backend.ServerParameters;
+import io.pgmux.proxy.client.SessionState.Abandoned;
+import io.pgmux.proxy.client.SessionState.Admin;
+import io.pgmux.proxy.client.SessionState.AwaitingStartup;
+import io.pgmux.proxy.client.SessionState.Authenticating;
+import io.pgmux.proxy.client.SessionState.Closed;
+import io.pgmux.proxy.client.SessionState.FailedUntilSync;
+import io.pgmux.proxy.client.SessionState.Idle;
+import io.pgmux.proxy.client.SessionState.Linked;
+import io.pgmux.proxy.client.SessionState.Validating;
+import io.pgmux.proxy.client.SessionState.Waiting;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.Units;
@@ -53,18 +63,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * events; every state change happens in them.
  *
  * <pre>
- *  AwaitingStartup ──StartupMessage──▶ Authenticating ──ok──▶ (welcome known) ──────────────┐
- *                                            │                                             ▼
- *                                            └──ok, settings to check──▶ Waiting(welcome) ▶ Validating ─▶ Idle
+ *  AwaitingStartup ──StartupMessage──▶ Authenticating ──ok, console database and user──▶ Admin
+ *                                            │
+ *                                            ├──ok, welcome known────────────────────────────────────────────────┐
+ *                                            │                                                                   ▼
+ *                                            └──ok, settings to check──▶ Waiting(welcome) ──▶ Validating ──checked──▶ Idle
+ *                                                                                                │
+ *                                                                                                └──client gone──▶ Abandoned
  *
  *  Idle ──Query/Parse/...──▶ Waiting ──server assigned──▶ Linked ──ReadyForQuery 'I', nothing owed──▶ Idle
- *   ▲                          │                            │
- *   └──────── error answered ──┴─▶ (FailedUntilSync ─Sync─▶ Idle)       client gone ─▶ Abandoned ─▶ Closed
- *
- *  Authenticating ──ok, database pgbouncer/pgmux, admin or stats user──▶ Admin (frames go to its AdminConsole)
+ *   │                          │                            │ └──the same, after an error, before the Sync──▶ FailedUntilSync
+ *   │                          └──no server in time──▶ Idle or FailedUntilSync
+ *   │                                                       └──client gone──▶ Abandoned ──server clean or closed──▶ Closed
+ *   └──error answered locally──▶ FailedUntilSync ──Sync──▶ Idle
  * </pre>
  *
- * Any state goes to Closed when the client disconnects or gets a FATAL error.
+ * Every state but Closed goes to Closed: the client disconnects, gets a FATAL error, or loses its
+ * server. Every change goes through {@link #moveTo}, which refuses a pair that the table in
+ * {@link SessionState} (this diagram as data) does not list.
  *
  * <p>Until it has authenticated, a connection counts against {@code max_pending_logins} (checked at
  * connect), may send messages of at most {@link FrameDecoder#LOGIN_MESSAGE_LIMIT} bytes and has
@@ -79,38 +95,6 @@ public final class ClientSession implements Waiter {
     private static final int PAUSED_STALLED = 4;
     private static final ErrorResponse SHUTTING_DOWN = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "pgmux is shutting down");
 
-    /** Every state a session can be in; see the diagram above. */
-    sealed interface State permits AwaitingStartup, Authenticating, Waiting, Validating, Idle, FailedUntilSync,
-            Linked, Abandoned, Admin, Closed {}
-
-    /** Before the StartupMessage; SSL and GSS encryption requests are refused here. */
-    record AwaitingStartup() implements State {}
-
-    record Authenticating(ClientAuthenticator authenticator) implements State {}
-
-    /** Queued for a server: to check the client's startup settings ({@code forWelcome}), or to run its messages. */
-    record Waiting(List<ByteBuf> pending, boolean forWelcome) implements State {}
-
-    /** Holding a server to check the startup settings before the welcome; client messages wait. */
-    record Validating(ServerLink link, List<ByteBuf> pending) implements State {}
-
-    /** Logged in, holding no server. */
-    record Idle() implements State {}
-
-    /** An error was answered locally for an unfinished extended-protocol batch: drop messages until Sync, as Postgres does. */
-    record FailedUntilSync() implements State {}
-
-    /** Holding a server for a transaction (or, in session mode, for the session). */
-    record Linked(ServerLink link) implements State {}
-
-    /** The client is gone; the server it held is being rolled back or reset before it goes back. */
-    record Abandoned(ServerLink link) implements State {}
-
-    /** Logged in to the admin console, which gets every frame. */
-    record Admin(AdminConsole console) implements State {}
-
-    record Closed() implements State {}
-
     private static final AtomicLong IDS = new AtomicLong();
 
     private final long id = IDS.incrementAndGet();
@@ -122,7 +106,7 @@ public final class ClientSession implements Waiter {
     private final WriteBatcher toClient;
     /** What the held server owes; one queue for the session's life, empty whenever it holds no server. */
     private final ReplyQueue replies = new ReplyQueue();
-    private State state = new AwaitingStartup();
+    private SessionState state = SessionState.AWAITING_STARTUP;
     /** A FATAL error went to the client and the connection is closing: its further messages are dropped. */
     private boolean fatalSent;
     private boolean shuttingDown;
@@ -159,8 +143,13 @@ public final class ClientSession implements Waiter {
         return channel.eventLoop();
     }
 
-    State state() {
+    SessionState state() {
         return state;
+    }
+
+    /** The one place the state changes: a change {@link SessionState#check} does not list throws. */
+    private void moveTo(SessionState next) {
+        state = SessionState.check(state, next);
     }
 
     int processId() {
@@ -181,7 +170,7 @@ public final class ClientSession implements Waiter {
     public void onConnected() {
         int maxPending = context.config().loginLimits().maxPendingLogins();
         if (!context.sessions().onConnected(this, maxPending)) {
-            state = new Closed();
+            moveTo(SessionState.CLOSED);
             channel.config().setAutoRead(false);
             logRefusal("max_pending_logins " + maxPending + " reached");
             fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many connections are logging in: pgmux allows "
@@ -263,17 +252,19 @@ public final class ClientSession implements Waiter {
     /** The client's connection is gone (it left, was killed, or pgmux closed it). */
     public void onClientClosed() {
         cancelLoginTimeout();
-        State previous = state;
-        state = new Closed();
-        if (previous instanceof Waiting waiting) {
-            waiting.pending().forEach(ReferenceCountUtil::release);
-            // If the pool already picked us, the server arrives later and goes straight back.
-            pool.cancelWait(this);
-        } else if (previous instanceof Validating validating) {
+        SessionState previous = state;
+        if (previous instanceof Validating validating) {
             validating.pending().forEach(ReferenceCountUtil::release);
             abandon(validating.link());
         } else if (previous instanceof Linked linked) {
             abandon(linked.link());
+        } else if (!(previous instanceof Closed)) {
+            moveTo(SessionState.CLOSED);
+        }
+        if (previous instanceof Waiting waiting) {
+            waiting.pending().forEach(ReferenceCountUtil::release);
+            // If the pool already picked us, the server arrives later and goes straight back.
+            pool.cancelWait(this);
         } else if (previous instanceof Admin admin) {
             admin.console().onClosed();
         }
@@ -390,7 +381,7 @@ public final class ClientSession implements Waiter {
     }
 
     private void onCancelRequest(CancelRequest request) {
-        state = new Closed();
+        moveTo(SessionState.CLOSED);
         ClientSession target = context.sessions().find(request.processId(), request.secretKey());
         if (target != null) {
             target.executor().execute(target::forwardCancel);
@@ -437,7 +428,7 @@ public final class ClientSession implements Waiter {
         context.sessions().assignCancelKey(this);
         log.info("c{} [{}] login from {}", id, poolName(), channel.remoteAddress());
         ClientAuthenticator authenticator = new ClientAuthenticator(context.config().clientAuth(), user, context.credentials());
-        state = new Authenticating(authenticator);
+        moveTo(new Authenticating(authenticator));
         onAuthenticationStep(authenticator.start());
     }
 
@@ -501,7 +492,7 @@ public final class ClientSession implements Waiter {
         if (context.sessions().onLoggedIn(this, limit)) {
             return true;
         }
-        state = new Closed();
+        moveTo(SessionState.CLOSED);
         if (consoleUser) {
             logRefusal("max_client_connections " + maxClients + " and admin_reserved_connections " + reserved + " reached");
             fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections: the admin console's "
@@ -592,7 +583,7 @@ public final class ClientSession implements Waiter {
             fatal(AdminConsole.notAllowed(user));
             return;
         }
-        state = new Admin(console);
+        moveTo(new Admin(console));
         console.start(processId, secretKey);
     }
 
@@ -611,7 +602,7 @@ public final class ClientSession implements Waiter {
         writeToClient(new BackendKeyData(processId, secretKey));
         writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
         flushClient();
-        state = new Idle();
+        moveTo(SessionState.IDLE);
     }
 
     private void onLoginTimeout() {
@@ -684,7 +675,7 @@ public final class ClientSession implements Waiter {
                     throw malformed;
                 }
                 if (outcome == LocalReplies.Outcome.ANSWERED_SKIP_TO_SYNC) {
-                    state = new FailedUntilSync();
+                    moveTo(SessionState.FAILED_UNTIL_SYNC);
                 } else if (outcome == LocalReplies.Outcome.NOT_ANSWERED) {
                     List<ByteBuf> pending = new ArrayList<>(4);
                     pending.add(frame);
@@ -698,7 +689,7 @@ public final class ClientSession implements Waiter {
         frame.release();
         if (type == Frontend.SYNC) {
             writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
-            state = new Idle();
+            moveTo(SessionState.IDLE);
         } else if (type == Frontend.TERMINATE) {
             channel.close();
         }
@@ -710,7 +701,7 @@ public final class ClientSession implements Waiter {
      * the client queues, and the pool fails it after {@code query_wait_timeout}.
      */
     private void startWaiting(List<ByteBuf> pending, boolean forWelcome) {
-        state = new Waiting(pending, forWelcome);
+        moveTo(new Waiting(pending, forWelcome));
         waitStartedNanos = System.nanoTime();
         pool.acquire(this);
     }
@@ -731,7 +722,7 @@ public final class ClientSession implements Waiter {
             return;
         }
         LocalReplies.Failed failed = localReplies.failAll(waiting.pending(), error.isFatal() ? error.withSeverity(ErrorResponse.ERROR) : error);
-        state = failed.skippingToSync() ? new FailedUntilSync() : new Idle();
+        moveTo(failed.skippingToSync() ? SessionState.FAILED_UNTIL_SYNC : SessionState.IDLE);
         if (failed.terminated() || shuttingDown) {
             channel.close();
         }
@@ -751,9 +742,9 @@ public final class ClientSession implements Waiter {
         ServerLink link = new ServerLink(server, statements, replies, toServer, channel.alloc(), linkEvents);
         if (waiting.forWelcome()) {
             parameters.adoptDefaults(pool.welcomeParameters());
-            state = new Validating(link, waiting.pending());
+            moveTo(new Validating(link, waiting.pending()));
         } else {
-            state = new Linked(link);
+            moveTo(new Linked(link));
             cancelTarget = server;
         }
         Object settings = parameters.snapshot(pool::internSettings);
@@ -810,7 +801,9 @@ public final class ClientSession implements Waiter {
         if (state instanceof Validating validating) {
             validating.pending().forEach(ReferenceCountUtil::release);
         }
-        state = new Closed();
+        if (!(state instanceof Closed)) { // the failure may come after the session already closed itself
+            moveTo(SessionState.CLOSED);
+        }
         cancelTarget = null;
         toServer.clear();
         link.discard();
@@ -963,7 +956,7 @@ public final class ClientSession implements Waiter {
         public void onLostTrack(String what) {
             ServerLink link = linkOf(currentServer());
             log.error("c{} [{}] {}; closing the client and server {}", id, poolName(), what, link != null ? link.server : "-");
-            state = new Closed();
+            moveTo(SessionState.CLOSED);
             cancelTarget = null;
             if (link != null) {
                 link.discard();
@@ -999,7 +992,7 @@ public final class ClientSession implements Waiter {
                 log.info("c{} [{}] server rejected the client's settings: {}", id, poolName(), error);
                 if (state instanceof Validating v) {
                     pool.release(link.server);
-                    state = new Closed();
+                    moveTo(SessionState.CLOSED);
                     v.pending().forEach(ReferenceCountUtil::release);
                     fatal(error.withSeverity(ErrorResponse.FATAL));
                 } else if (state instanceof Linked) {
@@ -1040,7 +1033,7 @@ public final class ClientSession implements Waiter {
                     return;
                 }
                 releaseServer(link);
-                state = link.errorSinceSync() ? new FailedUntilSync() : new Idle();
+                moveTo(link.errorSinceSync() ? SessionState.FAILED_UNTIL_SYNC : SessionState.IDLE);
                 if (shuttingDown) {
                     fatal(leaveReason);
                 }
@@ -1059,11 +1052,11 @@ public final class ClientSession implements Waiter {
         } else if (state instanceof Abandoned) {
             if (link.isClean()) {
                 releaseServer(link);
-                state = new Closed();
+                moveTo(SessionState.CLOSED);
             } else if (link.currentInjected() == null) {
                 log.info("c{} [{}] server {} still not clean after cleanup; closing it", id, poolName(), link.server);
                 link.server.close();
-                state = new Closed();
+                moveTo(SessionState.CLOSED);
             }
         }
     }
@@ -1102,7 +1095,7 @@ public final class ClientSession implements Waiter {
      * else (a query, a COPY, a pipeline) is cancelled and closed, since its state cannot be known.
      */
     private void abandon(ServerLink link) {
-        state = new Abandoned(link);
+        moveTo(new Abandoned(link));
         // Reading may have been paused for the client's sake (its channel is not writable once it is closing):
         // the replies to pgmux's own cleanup must still come in.
         resumeServerReading(link);
@@ -1110,7 +1103,7 @@ public final class ClientSession implements Waiter {
         boolean deallocate = link.takeSqlPrepared();
         if (link.isClean() && resetQuery.isEmpty() && !deallocate) {
             releaseServer(link);
-            state = new Closed();
+            moveTo(SessionState.CLOSED);
             return;
         }
         if (link.isClean() || link.needsOnlyRollback()) {
@@ -1130,7 +1123,7 @@ public final class ClientSession implements Waiter {
         link.discard();
         link.server.cancel();
         link.server.close();
-        state = new Closed();
+        moveTo(SessionState.CLOSED);
     }
 
     @Override
@@ -1139,8 +1132,8 @@ public final class ClientSession implements Waiter {
         if (link == null) {
             return;
         }
-        State previous = state;
-        state = new Closed();
+        SessionState previous = state;
+        moveTo(SessionState.CLOSED);
         cancelTarget = null;
         link.discard();
         if (previous instanceof Validating validating) {
