@@ -6,25 +6,17 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.FrontendFrameCheck;
 import io.pgmux.protocol.ProtocolException;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.TransactionStatus;
-import io.pgmux.protocol.message.BackendKeyData;
-import io.pgmux.protocol.message.CancelRequest;
 import io.pgmux.protocol.message.ErrorResponse;
-import io.pgmux.protocol.message.Messages;
-import io.pgmux.protocol.message.NegotiateProtocolVersion;
 import io.pgmux.protocol.message.ParameterStatus;
 import io.pgmux.protocol.message.ReadyForQuery;
-import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.protocol.message.WireMessage;
-import io.pgmux.proxy.admin.AdminConsole;
 import io.pgmux.proxy.backend.ServerConnection;
-import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.client.SessionState.Abandoned;
 import io.pgmux.proxy.client.SessionState.Admin;
 import io.pgmux.proxy.client.SessionState.AwaitingStartup;
@@ -35,14 +27,11 @@ import io.pgmux.proxy.client.SessionState.Idle;
 import io.pgmux.proxy.client.SessionState.Linked;
 import io.pgmux.proxy.client.SessionState.Validating;
 import io.pgmux.proxy.client.SessionState.Waiting;
-import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.PoolMode;
-import io.pgmux.proxy.config.Units;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
-import io.pgmux.proxy.pool.PoolJoin;
 import io.pgmux.proxy.pool.Waiter;
 import io.pgmux.proxy.prepared.ClientStatements;
 import io.pgmux.proxy.sql.SqlCommand;
@@ -52,8 +41,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -113,16 +100,15 @@ public final class ClientSession implements Waiter {
     private ErrorResponse leaveReason = SHUTTING_DOWN;
     private boolean countedInPool;
     private int readPauses;
-    private String user;
-    private String database;
+    private final ClientLogin login;
     private Pool pool;
+    /** The client's settings, from the moment it joined its pool. */
     private ClientParameters parameters;
     private StatementContext statements;
     private LocalReplies localReplies;
     private final LinkEvents linkEvents = new LinkEvents();
     private int processId;
     private int secretKey;
-    private ScheduledFuture<?> loginTimeout;
     private long waitStartedNanos;
     /** Bytes forwarded since the pool's counters were last told (once per batch, not per message). */
     private long bytesFromClient;
@@ -136,6 +122,7 @@ public final class ClientSession implements Waiter {
         this.channel = channel;
         this.toClient = new WriteBatcher(channel);
         this.context = context;
+        this.login = new ClientLogin(this, channel, context);
     }
 
     @Override
@@ -148,7 +135,7 @@ public final class ClientSession implements Waiter {
     }
 
     /** The one place the state changes: a change {@link SessionState#check} does not list throws. */
-    private void moveTo(SessionState next) {
+    void moveTo(SessionState next) {
         state = SessionState.check(state, next);
     }
 
@@ -168,26 +155,16 @@ public final class ClientSession implements Waiter {
     // ---------------------------------------------------------------- client events
 
     public void onConnected() {
-        int maxPending = context.config().loginLimits().maxPendingLogins();
-        if (!context.sessions().onConnected(this, maxPending)) {
-            moveTo(SessionState.CLOSED);
-            channel.config().setAutoRead(false);
-            logRefusal("max_pending_logins " + maxPending + " reached");
-            fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many connections are logging in: pgmux allows "
-                    + maxPending + " at once (max_pending_logins)").withHint("Try again in a moment."));
-            return;
-        }
-        loginTimeout = channel.eventLoop().schedule(this::onLoginTimeout, context.loginTimeout().toMillis(),
-                TimeUnit.MILLISECONDS);
+        login.onConnected();
     }
 
     public void onClientFrame(ByteBuf frame) {
         if (fatalSent) {
             frame.release(); // the rest of a read that ended in a FATAL error: nothing more is acted on
         } else if (state instanceof AwaitingStartup) {
-            onStartupPacket(frame);
+            login.onStartupPacket(frame);
         } else if (state instanceof Authenticating authenticating) {
-            onPasswordFrame(authenticating, frame);
+            login.onPasswordFrame(authenticating, frame);
         } else if (state instanceof Admin admin) {
             admin.console().onFrame(frame);
         } else if (state instanceof Closed || state instanceof Abandoned) {
@@ -251,7 +228,7 @@ public final class ClientSession implements Waiter {
 
     /** The client's connection is gone (it left, was killed, or pgmux closed it). */
     public void onClientClosed() {
-        cancelLoginTimeout();
+        login.cancelTimeout();
         SessionState previous = state;
         if (previous instanceof Validating validating) {
             validating.pending().forEach(ReferenceCountUtil::release);
@@ -279,7 +256,7 @@ public final class ClientSession implements Waiter {
             statements.client().clear();
         }
         context.sessions().onDisconnected(this);
-        if (user != null) {
+        if (login.user() != null) {
             log.debug("c{} [{}] disconnected", id, poolName());
         }
     }
@@ -337,8 +314,8 @@ public final class ClientSession implements Waiter {
         }
         long requestAtMillis = waitStartedNanos == 0 ? connectedAtMillis
                 : connectedAtMillis + (waitStartedNanos - connectedAtNanos) / 1_000_000;
-        String applicationName = parameters != null ? parameters.get("application_name") : null;
-        return new ClientInfo(id, user, database, shown, channel.remoteAddress(), channel.localAddress(),
+        String applicationName = login.parameters() != null ? login.parameters().get("application_name") : null;
+        return new ClientInfo(id, login.user(), login.database(), shown, channel.remoteAddress(), channel.localAddress(),
                 connectedAtMillis, requestAtMillis, waitNanos, serverId, applicationName != null ? applicationName : "",
                 statements != null ? statements.client().size() : 0);
     }
@@ -359,261 +336,18 @@ public final class ClientSession implements Waiter {
         }
     }
 
-    // ---------------------------------------------------------------- startup and authentication
-
-    private void onStartupPacket(ByteBuf packet) {
-        try {
-            int code = Frames.startupCode(packet);
-            switch (code) {
-                case Frontend.SSL_REQUEST_CODE, Frontend.GSSENC_REQUEST_CODE -> {
-                    channel.writeAndFlush(Messages.encryptionRefused());
-                    return;
-                }
-                case Frontend.CANCEL_REQUEST_CODE -> {
-                    onCancelRequest(CancelRequest.decode(packet));
-                    return;
-                }
-                default -> onStartupMessage(StartupMessage.decode(packet));
-            }
-        } finally {
-            packet.release();
-        }
-    }
-
-    private void onCancelRequest(CancelRequest request) {
-        moveTo(SessionState.CLOSED);
-        ClientSession target = context.sessions().find(request.processId(), request.secretKey());
-        if (target != null) {
-            target.executor().execute(target::forwardCancel);
-        }
-        channel.close();
-    }
-
-    private void onStartupMessage(StartupMessage startup) {
-        if (startup.majorVersion() != 3) {
-            fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, "unsupported frontend protocol "
-                    + startup.majorVersion() + "." + startup.minorVersion() + ": pgmux supports 3.0"));
-            return;
-        }
-        Map<String, String> startupParameters = startup.parameters();
-        List<String> protocolOptions = startupParameters.keySet().stream().filter(k -> k.startsWith("_pq_.")).toList();
-        if (startup.minorVersion() > 0 || !protocolOptions.isEmpty()) {
-            writeToClient(new NegotiateProtocolVersion(Frontend.PROTOCOL_3_0, protocolOptions));
-        }
-        user = startupParameters.get("user");
-        if (user == null || user.isEmpty()) {
-            fatal(ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no PostgreSQL user name specified in startup packet"));
-            return;
-        }
-        database = startupParameters.getOrDefault("database", user);
-        if (database.isEmpty()) {
-            database = user;
-        }
-        if (isReplication(startupParameters.get("replication"))) {
-            fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported by pgmux")
-                    .withHint("Connect replication clients to Postgres directly."));
-            return;
-        }
-        try {
-            parameters = ClientParameters.fromStartup(startupParameters);
-        } catch (IllegalArgumentException e) {
-            fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, e.getMessage()));
-            return;
-        }
-        // Only the question whether the database is served: its pool is made once the client has logged in.
-        if (!AdminConsole.isConsoleDatabase(database) && !context.pools().serves(database)) {
-            fatal(unknownDatabase());
-            return;
-        }
-        context.sessions().assignCancelKey(this);
-        log.info("c{} [{}] login from {}", id, poolName(), channel.remoteAddress());
-        ClientAuthenticator authenticator = new ClientAuthenticator(context.config().clientAuth(), user, context.credentials());
-        moveTo(new Authenticating(authenticator));
-        onAuthenticationStep(authenticator.start());
-    }
-
-    private ErrorResponse unknownDatabase() {
-        return ErrorResponse.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + ClientText.name(database) + "\" does not exist")
-                .withHint("pgmux serves the databases listed under \"databases\" in its config, and any database when \"upstream\" is set.");
-    }
-
-    private static boolean isReplication(String value) {
-        return value != null && !value.equalsIgnoreCase("false") && !value.equalsIgnoreCase("off")
-                && !value.equalsIgnoreCase("no") && !value.equals("0");
-    }
-
-    private void onPasswordFrame(Authenticating authenticating, ByteBuf frame) {
-        try {
-            if (Frames.type(frame) != Frontend.PASSWORD) {
-                throw new ProtocolException("expected a password message, got message type " + Frames.describeType(Frames.type(frame)));
-            }
-            onAuthenticationStep(authenticating.authenticator().onPasswordFrame(frame));
-        } finally {
-            frame.release();
-        }
-    }
-
-    private void onAuthenticationStep(ClientAuthenticator.Step step) {
-        if (step instanceof ClientAuthenticator.Send send) {
-            writeToClient(send.message());
-            flushClient();
-        } else if (step instanceof ClientAuthenticator.Failure failure) {
-            log.info("c{} [{}] authentication failed: {}", id, poolName(), ClientText.text(failure.reason()));
-            fatal(failure.error());
-        } else if (step instanceof ClientAuthenticator.Success success) {
-            if (!admitLoggedIn()) {
-                return;
-            }
-            FrameDecoder decoder = channel.pipeline().get(FrameDecoder.class);
-            if (decoder != null) {
-                decoder.loggedIn();
-            }
-            if (success.finalMessage() != null) {
-                writeToClient(success.finalMessage());
-            }
-            writeToClient(Messages.authenticationOk());
-            afterAuthentication();
-        }
-    }
-
-    /**
-     * Moves the session from the logins to the clients: a client while fewer than
-     * {@code max_client_connections} are logged in; a console user (admin or stats) while fewer than
-     * that plus {@code admin_reserved_connections}, so an operator gets in when clients fill pgmux.
-     * Otherwise the client gets 53300 and false.
-     */
-    private boolean admitLoggedIn() {
-        PgmuxConfig config = context.config();
-        int maxClients = config.maxClientConnections();
-        boolean consoleUser = AdminConsole.isConsoleDatabase(database)
-                && (config.observability().adminUsers().contains(user) || config.observability().statsUsers().contains(user));
-        int reserved = config.loginLimits().adminReservedConnections();
-        int limit = consoleUser ? (int) Math.min((long) maxClients + reserved, Integer.MAX_VALUE) : maxClients;
-        if (context.sessions().onLoggedIn(this, limit)) {
-            return true;
-        }
-        moveTo(SessionState.CLOSED);
-        if (consoleUser) {
-            logRefusal("max_client_connections " + maxClients + " and admin_reserved_connections " + reserved + " reached");
-            fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections: the admin console's "
-                    + reserved + " reserved connections are in use too (admin_reserved_connections)"));
-        } else {
-            logRefusal("max_client_connections " + maxClients + " reached");
-            fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections: pgmux allows "
-                    + maxClients + " (max_client_connections)"));
-        }
-        return false;
-    }
-
-    /** One line a second at most, however many connections a limit refuses. */
-    private void logRefusal(String reason) {
-        if (context.sessions().shouldLogRefusal()) {
-            log.info("c{} [{}] refused: {} ({} connections refused by a limit since start)", id, poolName(), reason,
-                    context.sessions().refusedCount());
-        }
-    }
-
-    /**
-     * The welcome needs a server's view of the settings. It comes straight from the pool when the
-     * pool knows its defaults and every setting the client asked for was already accepted by a
-     * server; otherwise a server checks them first, as Postgres would at startup.
-     */
-    private void afterAuthentication() {
-        if (AdminConsole.isConsoleDatabase(database)) {
-            openAdminConsole();
-            return;
-        }
-        if (!joinPool()) {
-            return;
-        }
-        ServerParameters welcome = pool.welcomeParameters();
-        boolean allKnown = welcome != null;
-        for (Map.Entry<String, String> setting : Map.copyOf(parameters.values()).entrySet()) {
-            String name = setting.getKey();
-            String value = setting.getValue();
-            String accepted = pool.acceptedSetting(name, value);
-            if (accepted != null) {
-                parameters.normalizeStartup(name, accepted);
-            } else if (!(welcome != null && value.equals(welcome.get(name))) && !isPlainApplicationName(name, value)) {
-                allKnown = false;
-            }
-        }
-        if (allKnown) {
-            parameters.adoptDefaults(welcome);
-            sendWelcome(welcome);
-            return;
-        }
-        startWaiting(new ArrayList<>(), true);
-    }
-
-    /**
-     * Counts the client in the pool of its database and user, which is made now if it does not
-     * exist: only clients that logged in make pools. False after sending the FATAL error when there
-     * is none to join (max_pools reached, or the database left the config during the login).
-     */
-    private boolean joinPool() {
-        PoolJoin join = context.pools().join(database, user);
-        if (join instanceof PoolJoin.Joined joined) {
-            pool = joined.pool();
-            countedInPool = true;
-            statements = new StatementContext(pool.settings().preparedStatements(), pool.settings().mode(),
-                    new ClientStatements(pool.statements()), pool.statements(), pool.settings().maxPreparedPerServer(),
-                    pool.settings().maxPreparedPerClient(), parameters.get("search_path"), statementCounts);
-            localReplies = new LocalReplies(statements, toClient, pool.stats(), channel.alloc());
-            return true;
-        }
-        if (join instanceof PoolJoin.TooManyPools tooMany) {
-            log.info("c{} [{}] refused: pgmux has max_pools ({}) pools and none is unused", id, poolName(), tooMany.maxPools());
-            fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many pools: pgmux allows "
-                    + tooMany.maxPools() + " (max_pools), one per database and user, and every one is in use")
-                    .withHint("Raise max_pools, or have clients share fewer user names."));
-        } else {
-            log.info("c{} [{}] refused: the database is no longer served", id, poolName());
-            fatal(unknownDatabase());
-        }
-        return false;
-    }
-
-    private void openAdminConsole() {
-        cancelLoginTimeout();
-        flushClient(); // the console writes to the channel itself, after AuthenticationOk
-        AdminConsole console = AdminConsole.open(context.control(), channel, id, user, database);
-        if (console == null) {
-            log.info("c{} [{}] refused: not an admin or stats user", id, poolName());
-            fatal(AdminConsole.notAllowed(user));
-            return;
-        }
-        moveTo(new Admin(console));
-        console.start(processId, secretKey);
-    }
-
-    /** Postgres keeps an application_name of printable ASCII under 64 bytes exactly as given. */
-    private static boolean isPlainApplicationName(String name, String value) {
-        return name.equalsIgnoreCase("application_name") && value.length() < 64
-                && value.chars().allMatch(c -> c >= 32 && c < 127);
-    }
-
-    private void sendWelcome(ServerParameters welcome) {
-        cancelLoginTimeout();
-        welcome.reported().forEach((name, serverValue) -> {
-            String value = parameters.get(name);
-            writeToClient(new ParameterStatus(name, value != null ? value : serverValue));
-        });
-        writeToClient(new BackendKeyData(processId, secretKey));
-        writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
-        flushClient();
-        moveTo(SessionState.IDLE);
-    }
-
-    private void onLoginTimeout() {
-        if (state instanceof AwaitingStartup || state instanceof Authenticating) {
-            log.debug("c{} [{}] login did not complete within client_login_timeout; closing", id, poolName());
-            fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "login did not complete within "
-                    + Units.formatDuration(context.loginTimeout()) + " (client_login_timeout)"));
-        }
-    }
-
     // ---------------------------------------------------------------- logged in
+
+    /** The login counted the client in {@code pool}: from now on the session works with it. */
+    void joined(Pool pool, ClientParameters parameters) {
+        this.pool = pool;
+        this.parameters = parameters;
+        countedInPool = true;
+        statements = new StatementContext(pool.settings().preparedStatements(), pool.settings().mode(),
+                new ClientStatements(pool.statements()), pool.statements(), pool.settings().maxPreparedPerServer(),
+                pool.settings().maxPreparedPerClient(), parameters.get("search_path"), statementCounts);
+        localReplies = new LocalReplies(statements, toClient, pool.stats(), channel.alloc());
+    }
 
     private void onSessionFrame(ByteBuf frame) {
         byte type = Frames.type(frame);
@@ -700,7 +434,7 @@ public final class ClientSession implements Waiter {
      * or just after it when this runs inside another hand-over, see {@code HandOvers}); otherwise
      * the client queues, and the pool fails it after {@code query_wait_timeout}.
      */
-    private void startWaiting(List<ByteBuf> pending, boolean forWelcome) {
+    void startWaiting(List<ByteBuf> pending, boolean forWelcome) {
         moveTo(new Waiting(pending, forWelcome));
         waitStartedNanos = System.nanoTime();
         pool.acquire(this);
@@ -985,7 +719,7 @@ public final class ClientSession implements Waiter {
                     query.sync().applyTo(link.server.parameters(), query.row());
                     link.server.parameters().markInSyncWith(query.settings());
                     if (state instanceof Validating) {
-                        adoptNormalizedSettings(query.sync(), query.row());
+                        login.adoptNormalizedSettings(pool, query.sync(), query.row());
                     }
                     return;
                 }
@@ -1006,16 +740,6 @@ public final class ClientSession implements Waiter {
                     link.server.close();
                 }
             }
-        }
-    }
-
-    private void adoptNormalizedSettings(ParameterSync sync, List<String> normalized) {
-        int i = 0;
-        for (Map.Entry<String, String> setting : sync.toSet().entrySet()) {
-            String value = i < normalized.size() ? normalized.get(i) : setting.getValue();
-            i++;
-            pool.rememberAcceptedSetting(setting.getKey(), setting.getValue(), value);
-            parameters.normalizeStartup(setting.getKey(), value);
         }
     }
 
@@ -1064,7 +788,7 @@ public final class ClientSession implements Waiter {
     private void finishValidation(ServerLink link) {
         Validating validating = (Validating) state;
         releaseServer(link);
-        sendWelcome(pool.welcomeParameters());
+        login.sendWelcome(pool.welcomeParameters());
         List<ByteBuf> pending = validating.pending();
         resumeReading(PAUSED_WAITING);
         for (int i = 0; i < pending.size(); i++) {
@@ -1158,15 +882,15 @@ public final class ClientSession implements Waiter {
         writeToClient(error);
     }
 
-    private void writeToClient(WireMessage message) {
+    void writeToClient(WireMessage message) {
         writeToClient(message.encode(channel.alloc()));
     }
 
-    private void writeToClient(ByteBuf frame) {
+    void writeToClient(ByteBuf frame) {
         toClient.write(frame);
     }
 
-    private void flushClient() {
+    void flushClient() {
         // Counted before the replies go: pgmux answers some Parses itself, and whoever reads the answer may ask SHOW STATS.
         reportCounts();
         toClient.flush();
@@ -1186,7 +910,7 @@ public final class ClientSession implements Waiter {
     }
 
     /** Sends a FATAL error and closes the connection; cleanup happens in {@link #onClientClosed}. */
-    private void fatal(ErrorResponse error) {
+    void fatal(ErrorResponse error) {
         fatalSent = true;
         if (channel.isActive()) {
             toClient.write(error.encode(channel.alloc()));
@@ -1212,20 +936,9 @@ public final class ClientSession implements Waiter {
         }
     }
 
-    private void cancelLoginTimeout() {
-        cancelTimer(loginTimeout);
-        loginTimeout = null;
-    }
-
-    private static void cancelTimer(ScheduledFuture<?> timer) {
-        if (timer != null) {
-            timer.cancel(false);
-        }
-    }
-
-    private String poolName() {
+    String poolName() {
         return pool != null ? ClientText.shorten(pool.key().toString(), 2 * ClientText.NAME_CHARS)
-                : (database != null ? ClientText.name(database) + "/" + ClientText.name(user) : "-");
+                : (login.database() != null ? ClientText.name(login.database()) + "/" + ClientText.name(login.user()) : "-");
     }
 
     @Override
