@@ -517,7 +517,7 @@ public final class ClientSession implements Waiter {
         if (!statementCounts.isEmpty()) {
             statementCounts.moveTo(pool.stats());
         }
-        hold.reportBytes(pool.stats());
+        hold.reportBytes(pool);
     }
 
     /** Sends a FATAL error and closes the connection; cleanup happens in {@link #onClientClosed}. */

@@ -71,9 +71,10 @@ final class ServerHold {
         cancelTarget = null;
     }
 
-    /** Tells the pool the bytes counted since the last time. */
-    void reportBytes(PoolStats stats) {
+    /** Tells the pool the bytes counted since the last time, if any (none before the session joined a pool). */
+    void reportBytes(Pool pool) {
         if (bytesFromClient != 0 || bytesToClient != 0) {
+            PoolStats stats = pool.stats();
             stats.onBytesFromClient(bytesFromClient);
             stats.onBytesToClient(bytesToClient);
             bytesFromClient = 0;
