@@ -1,0 +1,368 @@
+package io.pgmux.proxy.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pgmux.protocol.Frames;
+import io.pgmux.protocol.Frontend;
+import io.pgmux.protocol.ProtocolException;
+import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.TransactionStatus;
+import io.pgmux.protocol.message.BackendKeyData;
+import io.pgmux.protocol.message.CancelRequest;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.protocol.message.Messages;
+import io.pgmux.protocol.message.NegotiateProtocolVersion;
+import io.pgmux.protocol.message.ParameterStatus;
+import io.pgmux.protocol.message.ReadyForQuery;
+import io.pgmux.protocol.message.StartupMessage;
+import io.pgmux.proxy.admin.AdminConsole;
+import io.pgmux.proxy.backend.ServerParameters;
+import io.pgmux.proxy.client.SessionState.Admin;
+import io.pgmux.proxy.client.SessionState.AwaitingStartup;
+import io.pgmux.proxy.client.SessionState.Authenticating;
+import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.config.Units;
+import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.pool.Pool;
+import io.pgmux.proxy.pool.PoolJoin;
+import io.pgmux.proxy.util.ClientText;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The login of one {@link ClientSession}, from its connection to its welcome: the startup packet
+ * (or a cancel request), authentication, admission against the connection limits, joining the
+ * pool, and the decision whether the welcome goes at once or a server checks the client's startup
+ * settings first. Runs on the session's loop; it changes the session's state only through the
+ * session, and hands it over at the welcome (Idle), to the admin console (Admin), or to the pool
+ * (Waiting for the check).
+ *
+ * <p>It also keeps who the client said it is (user, database, startup settings), which the session
+ * reads for its whole life.
+ */
+final class ClientLogin {
+    private static final Logger log = LoggerFactory.getLogger(ClientLogin.class);
+
+    private final ClientSession session;
+    private final Channel channel;
+    private final ProxyContext context;
+    private String user;
+    private String database;
+    private ClientParameters parameters;
+    private ScheduledFuture<?> timeout;
+
+    ClientLogin(ClientSession session, Channel channel, ProxyContext context) {
+        this.session = session;
+        this.channel = channel;
+        this.context = context;
+    }
+
+    /** The user of the startup packet, or null before it. */
+    String user() {
+        return user;
+    }
+
+    /** The database of the startup packet, or null before it. */
+    String database() {
+        return database;
+    }
+
+    /** The client's settings, from its startup packet on; null before it. */
+    ClientParameters parameters() {
+        return parameters;
+    }
+
+    /** A connection arrived: it counts against {@code max_pending_logins} and has {@code client_login_timeout} to log in. */
+    void onConnected() {
+        int maxPending = context.config().loginLimits().maxPendingLogins();
+        if (!context.sessions().onConnected(session, maxPending)) {
+            session.moveTo(SessionState.CLOSED);
+            channel.config().setAutoRead(false);
+            logRefusal("max_pending_logins " + maxPending + " reached");
+            session.fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many connections are logging in: pgmux allows "
+                    + maxPending + " at once (max_pending_logins)").withHint("Try again in a moment."));
+            return;
+        }
+        timeout = channel.eventLoop().schedule(this::onTimeout, context.loginTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    void cancelTimeout() {
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
+        }
+    }
+
+    private void onTimeout() {
+        if (session.state() instanceof AwaitingStartup || session.state() instanceof Authenticating) {
+            log.debug("c{} [{}] login did not complete within client_login_timeout; closing", session.id(), session.poolName());
+            session.fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "login did not complete within "
+                    + Units.formatDuration(context.loginTimeout()) + " (client_login_timeout)"));
+        }
+    }
+
+    // ---------------------------------------------------------------- startup packet
+
+    void onStartupPacket(ByteBuf packet) {
+        try {
+            int code = Frames.startupCode(packet);
+            switch (code) {
+                case Frontend.SSL_REQUEST_CODE, Frontend.GSSENC_REQUEST_CODE -> {
+                    channel.writeAndFlush(Messages.encryptionRefused());
+                    return;
+                }
+                case Frontend.CANCEL_REQUEST_CODE -> {
+                    onCancelRequest(CancelRequest.decode(packet));
+                    return;
+                }
+                default -> onStartupMessage(StartupMessage.decode(packet));
+            }
+        } finally {
+            packet.release();
+        }
+    }
+
+    private void onCancelRequest(CancelRequest request) {
+        session.moveTo(SessionState.CLOSED);
+        ClientSession target = context.sessions().find(request.processId(), request.secretKey());
+        if (target != null) {
+            target.executor().execute(target::forwardCancel);
+        }
+        channel.close();
+    }
+
+    private void onStartupMessage(StartupMessage startup) {
+        if (startup.majorVersion() != 3) {
+            session.fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, "unsupported frontend protocol "
+                    + startup.majorVersion() + "." + startup.minorVersion() + ": pgmux supports 3.0"));
+            return;
+        }
+        Map<String, String> startupParameters = startup.parameters();
+        List<String> protocolOptions = startupParameters.keySet().stream().filter(k -> k.startsWith("_pq_.")).toList();
+        if (startup.minorVersion() > 0 || !protocolOptions.isEmpty()) {
+            session.writeToClient(new NegotiateProtocolVersion(Frontend.PROTOCOL_3_0, protocolOptions));
+        }
+        user = startupParameters.get("user");
+        if (user == null || user.isEmpty()) {
+            session.fatal(ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no PostgreSQL user name specified in startup packet"));
+            return;
+        }
+        database = startupParameters.getOrDefault("database", user);
+        if (database.isEmpty()) {
+            database = user;
+        }
+        if (isReplication(startupParameters.get("replication"))) {
+            session.fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported by pgmux")
+                    .withHint("Connect replication clients to Postgres directly."));
+            return;
+        }
+        try {
+            parameters = ClientParameters.fromStartup(startupParameters);
+        } catch (IllegalArgumentException e) {
+            session.fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, e.getMessage()));
+            return;
+        }
+        // Only the question whether the database is served: its pool is made once the client has logged in.
+        if (!AdminConsole.isConsoleDatabase(database) && !context.pools().serves(database)) {
+            session.fatal(unknownDatabase());
+            return;
+        }
+        context.sessions().assignCancelKey(session);
+        log.info("c{} [{}] login from {}", session.id(), session.poolName(), channel.remoteAddress());
+        ClientAuthenticator authenticator = new ClientAuthenticator(context.config().clientAuth(), user, context.credentials());
+        session.moveTo(new Authenticating(authenticator));
+        onAuthenticationStep(authenticator.start());
+    }
+
+    private ErrorResponse unknownDatabase() {
+        return ErrorResponse.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + ClientText.name(database) + "\" does not exist")
+                .withHint("pgmux serves the databases listed under \"databases\" in its config, and any database when \"upstream\" is set.");
+    }
+
+    private static boolean isReplication(String value) {
+        return value != null && !value.equalsIgnoreCase("false") && !value.equalsIgnoreCase("off")
+                && !value.equalsIgnoreCase("no") && !value.equals("0");
+    }
+
+    // ---------------------------------------------------------------- authentication and admission
+
+    void onPasswordFrame(Authenticating authenticating, ByteBuf frame) {
+        try {
+            if (Frames.type(frame) != Frontend.PASSWORD) {
+                throw new ProtocolException("expected a password message, got message type " + Frames.describeType(Frames.type(frame)));
+            }
+            onAuthenticationStep(authenticating.authenticator().onPasswordFrame(frame));
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void onAuthenticationStep(ClientAuthenticator.Step step) {
+        if (step instanceof ClientAuthenticator.Send send) {
+            session.writeToClient(send.message());
+            session.flushClient();
+        } else if (step instanceof ClientAuthenticator.Failure failure) {
+            log.info("c{} [{}] authentication failed: {}", session.id(), session.poolName(), ClientText.text(failure.reason()));
+            session.fatal(failure.error());
+        } else if (step instanceof ClientAuthenticator.Success success) {
+            if (!admitLoggedIn()) {
+                return;
+            }
+            FrameDecoder decoder = channel.pipeline().get(FrameDecoder.class);
+            if (decoder != null) {
+                decoder.loggedIn();
+            }
+            if (success.finalMessage() != null) {
+                session.writeToClient(success.finalMessage());
+            }
+            session.writeToClient(Messages.authenticationOk());
+            afterAuthentication();
+        }
+    }
+
+    /**
+     * Moves the session from the logins to the clients: a client while fewer than
+     * {@code max_client_connections} are logged in; a console user (admin or stats) while fewer than
+     * that plus {@code admin_reserved_connections}, so an operator gets in when clients fill pgmux.
+     * Otherwise the client gets 53300 and false.
+     */
+    private boolean admitLoggedIn() {
+        PgmuxConfig config = context.config();
+        int maxClients = config.maxClientConnections();
+        boolean consoleUser = AdminConsole.isConsoleDatabase(database)
+                && (config.observability().adminUsers().contains(user) || config.observability().statsUsers().contains(user));
+        int reserved = config.loginLimits().adminReservedConnections();
+        int limit = consoleUser ? (int) Math.min((long) maxClients + reserved, Integer.MAX_VALUE) : maxClients;
+        if (context.sessions().onLoggedIn(session, limit)) {
+            return true;
+        }
+        session.moveTo(SessionState.CLOSED);
+        if (consoleUser) {
+            logRefusal("max_client_connections " + maxClients + " and admin_reserved_connections " + reserved + " reached");
+            session.fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections: the admin console's "
+                    + reserved + " reserved connections are in use too (admin_reserved_connections)"));
+        } else {
+            logRefusal("max_client_connections " + maxClients + " reached");
+            session.fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections: pgmux allows "
+                    + maxClients + " (max_client_connections)"));
+        }
+        return false;
+    }
+
+    /** One line a second at most, however many connections a limit refuses. */
+    private void logRefusal(String reason) {
+        if (context.sessions().shouldLogRefusal()) {
+            log.info("c{} [{}] refused: {} ({} connections refused by a limit since start)", session.id(), session.poolName(),
+                    reason, context.sessions().refusedCount());
+        }
+    }
+
+    // ---------------------------------------------------------------- the welcome
+
+    /**
+     * The welcome needs a server's view of the settings. It comes straight from the pool when the
+     * pool knows its defaults and every setting the client asked for was already accepted by a
+     * server; otherwise a server checks them first, as Postgres would at startup.
+     */
+    private void afterAuthentication() {
+        if (AdminConsole.isConsoleDatabase(database)) {
+            openAdminConsole();
+            return;
+        }
+        Pool pool = joinPool();
+        if (pool == null) {
+            return;
+        }
+        ServerParameters welcome = pool.welcomeParameters();
+        boolean allKnown = welcome != null;
+        for (Map.Entry<String, String> setting : Map.copyOf(parameters.values()).entrySet()) {
+            String name = setting.getKey();
+            String value = setting.getValue();
+            String accepted = pool.acceptedSetting(name, value);
+            if (accepted != null) {
+                parameters.normalizeStartup(name, accepted);
+            } else if (!(welcome != null && value.equals(welcome.get(name))) && !isPlainApplicationName(name, value)) {
+                allKnown = false;
+            }
+        }
+        if (allKnown) {
+            parameters.adoptDefaults(welcome);
+            sendWelcome(welcome);
+            return;
+        }
+        session.startWaiting(new ArrayList<>(), true);
+    }
+
+    /**
+     * Counts the client in the pool of its database and user, which is made now if it does not
+     * exist: only clients that logged in make pools. Null after sending the FATAL error when there
+     * is none to join (max_pools reached, or the database left the config during the login).
+     */
+    private Pool joinPool() {
+        PoolJoin join = context.pools().join(database, user);
+        if (join instanceof PoolJoin.Joined joined) {
+            session.joined(joined.pool(), parameters);
+            return joined.pool();
+        }
+        if (join instanceof PoolJoin.TooManyPools tooMany) {
+            log.info("c{} [{}] refused: pgmux has max_pools ({}) pools and none is unused", session.id(), session.poolName(),
+                    tooMany.maxPools());
+            session.fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many pools: pgmux allows "
+                    + tooMany.maxPools() + " (max_pools), one per database and user, and every one is in use")
+                    .withHint("Raise max_pools, or have clients share fewer user names."));
+        } else {
+            log.info("c{} [{}] refused: the database is no longer served", session.id(), session.poolName());
+            session.fatal(unknownDatabase());
+        }
+        return null;
+    }
+
+    private void openAdminConsole() {
+        cancelTimeout();
+        session.flushClient(); // the console writes to the channel itself, after AuthenticationOk
+        AdminConsole console = AdminConsole.open(context.control(), channel, session.id(), user, database);
+        if (console == null) {
+            log.info("c{} [{}] refused: not an admin or stats user", session.id(), session.poolName());
+            session.fatal(AdminConsole.notAllowed(user));
+            return;
+        }
+        session.moveTo(new Admin(console));
+        console.start(session.processId(), session.secretKey());
+    }
+
+    /** Postgres keeps an application_name of printable ASCII under 64 bytes exactly as given. */
+    private static boolean isPlainApplicationName(String name, String value) {
+        return name.equalsIgnoreCase("application_name") && value.length() < 64
+                && value.chars().allMatch(c -> c >= 32 && c < 127);
+    }
+
+    /** A server accepted the settings it checked: the values it reported are the client's, and the pool's for next time. */
+    void adoptNormalizedSettings(Pool pool, ParameterSync sync, List<String> normalized) {
+        int i = 0;
+        for (Map.Entry<String, String> setting : sync.toSet().entrySet()) {
+            String value = i < normalized.size() ? normalized.get(i) : setting.getValue();
+            i++;
+            pool.rememberAcceptedSetting(setting.getKey(), setting.getValue(), value);
+            parameters.normalizeStartup(setting.getKey(), value);
+        }
+    }
+
+    /** The end of the login: the client's settings as the server sees them, its cancel key, and ReadyForQuery. */
+    void sendWelcome(ServerParameters welcome) {
+        cancelTimeout();
+        welcome.reported().forEach((name, serverValue) -> {
+            String value = parameters.get(name);
+            session.writeToClient(new ParameterStatus(name, value != null ? value : serverValue));
+        });
+        session.writeToClient(new BackendKeyData(session.processId(), session.secretKey()));
+        session.writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
+        session.flushClient();
+        session.moveTo(SessionState.IDLE);
+    }
+}

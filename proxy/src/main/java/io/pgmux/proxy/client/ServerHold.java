@@ -1,0 +1,499 @@
+package io.pgmux.proxy.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.util.ReferenceCountUtil;
+import io.pgmux.protocol.Frames;
+import io.pgmux.protocol.Frontend;
+import io.pgmux.protocol.ProtocolException;
+import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.protocol.message.ParameterStatus;
+import io.pgmux.proxy.backend.ServerConnection;
+import io.pgmux.proxy.client.SessionState.Abandoned;
+import io.pgmux.proxy.client.SessionState.Closed;
+import io.pgmux.proxy.client.SessionState.Linked;
+import io.pgmux.proxy.client.SessionState.Validating;
+import io.pgmux.proxy.client.SessionState.Waiting;
+import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.net.Outbox;
+import io.pgmux.proxy.net.WriteBatcher;
+import io.pgmux.proxy.pool.Pool;
+import io.pgmux.proxy.pool.PoolStats;
+import io.pgmux.proxy.sql.SqlCommand;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * The server side of a {@link ClientSession}: taking the server the pool assigned, forwarding the
+ * client's messages to it, acting on its replies, and giving it back (clean), cleaning it up (the
+ * client left) or closing it (its state is unknown). It runs on the session's loop, reads the
+ * session's state and changes it only through {@link ClientSession#moveTo}; the server it holds is
+ * the link in the Validating, Linked or Abandoned state.
+ */
+final class ServerHold {
+    /** A client's lines stay under one name, whichever part of the session writes them. */
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+
+    private final ClientSession session;
+    private final ClientLogin login;
+    private final Channel channel;
+    private final WriteBatcher toClient;
+    private final ReadPauses readPauses;
+    private final Outbox toServer = new Outbox();
+    /** What the held server owes; one queue for the session's life, empty whenever it holds no server. */
+    private final ReplyQueue replies = new ReplyQueue();
+    private final LinkEvents linkEvents = new LinkEvents();
+    /** Bytes forwarded since the pool's counters were last told (once per batch, not per message). */
+    private long bytesFromClient;
+    private long bytesToClient;
+    /** The server to cancel on this client's behalf: read by the cancel path, from any loop. */
+    private volatile ServerConnection cancelTarget;
+
+    ServerHold(ClientSession session, ClientLogin login, Channel channel, WriteBatcher toClient, ReadPauses readPauses) {
+        this.session = session;
+        this.login = login;
+        this.channel = channel;
+        this.toClient = toClient;
+        this.readPauses = readPauses;
+    }
+
+    /** The server a cancel request for this client goes to, or null when it holds none. */
+    ServerConnection cancelTarget() {
+        return cancelTarget;
+    }
+
+    /** The client is gone: nothing more goes to a server on its behalf. */
+    void forget() {
+        toServer.clear();
+        cancelTarget = null;
+    }
+
+    /** Tells the pool the bytes counted since the last time, if any (none before the session joined a pool). */
+    void reportBytes(Pool pool) {
+        if (bytesFromClient != 0 || bytesToClient != 0) {
+            PoolStats stats = pool.stats();
+            stats.onBytesFromClient(bytesFromClient);
+            stats.onBytesToClient(bytesToClient);
+            bytesFromClient = 0;
+            bytesToClient = 0;
+        }
+    }
+
+    // ---------------------------------------------------------------- taking a server
+
+    /** The pool assigned {@code server} to the session, which was {@code waiting} for it. */
+    void take(ServerConnection server, Waiting waiting) {
+        Pool pool = session.pool();
+        ClientParameters parameters = session.parameters();
+        ServerLink link = new ServerLink(server, session.statements(), replies, toServer, channel.alloc(), linkEvents);
+        if (waiting.forWelcome()) {
+            parameters.adoptDefaults(pool.welcomeParameters());
+            session.moveTo(new Validating(link, waiting.pending()));
+        } else {
+            session.moveTo(new Linked(link));
+            cancelTarget = server;
+        }
+        Object settings = parameters.snapshot(pool::internSettings);
+        if (!server.parameters().isInSyncWith(settings)) {
+            ParameterSync sync = ParameterSync.between(parameters, server.parameters());
+            if (sync.isEmpty()) {
+                server.parameters().markInSyncWith(settings);
+            } else {
+                link.inject(InjectedQuery.parameterSync(sync, settings));
+            }
+        }
+        if (session.state() instanceof Validating) {
+            sendToServer(link);
+            if (link.isClean()) {
+                finishValidation(link);
+            }
+            return;
+        }
+        List<ByteBuf> pending = waiting.pending();
+        int i = 0;
+        try {
+            while (i < pending.size()) {
+                ByteBuf frame = pending.get(i++);
+                forward(link, frame, Frames.type(frame));
+            }
+        } catch (RuntimeException e) {
+            // Called from the pool, maybe on behalf of another client: whatever went wrong stays this client's.
+            for (; i < pending.size(); i++) {
+                pending.get(i).release();
+            }
+            fail(link, e);
+            return;
+        }
+        sendToServer(link);
+        readPauses.resume(ReadPauses.WAITING);
+    }
+
+    /**
+     * Handling this client's messages or its server's replies failed in a way pgmux did not
+     * foresee (its messages are checked on arrival, so this is a bug): the client is told and
+     * closed, and the server, whose state is now unknown, is closed, which frees its pool slot.
+     * Nobody else pays for it, whichever loop or client this was called for.
+     */
+    void fail(ServerLink link, RuntimeException e) {
+        ErrorResponse error;
+        if (e instanceof ProtocolException violation) {
+            // a message that arrived in order but broke the protocol once its turn came (e.g. a Query during COPY)
+            log.info("c{} [{}] protocol violation: {}; closing server {}", session.id(), session.poolName(),
+                    violation.getMessage(), link.server);
+            error = ErrorResponse.fatal(violation.sqlState(), violation.getMessage());
+        } else {
+            log.error("c{} [{}] unexpected failure while holding server {}; closing both", session.id(), session.poolName(),
+                    link.server, e);
+            error = ClientSession.internalError(e);
+        }
+        if (session.state() instanceof Validating validating) {
+            validating.pending().forEach(ReferenceCountUtil::release);
+        }
+        if (!(session.state() instanceof Closed)) { // the failure may come after the session already closed itself
+            session.moveTo(SessionState.CLOSED);
+        }
+        cancelTarget = null;
+        toServer.clear();
+        link.discard();
+        link.server.close();
+        session.fatal(error);
+    }
+
+    // ---------------------------------------------------------------- client messages to the server
+
+    void forward(ServerLink link, ByteBuf frame, byte type) {
+        if (type == Frontend.TERMINATE) {
+            frame.release();
+            channel.close();
+            return;
+        }
+        bytesFromClient += frame.readableBytes();
+        link.sendFromClient(frame, type);
+    }
+
+    void sendToServer(ServerLink link) {
+        if (link.isStalled()) {
+            readPauses.pause(ReadPauses.STALLED);
+        } else {
+            readPauses.resume(ReadPauses.STALLED);
+        }
+        if (toServer.isEmpty()) {
+            return;
+        }
+        link.server.send(toServer);
+        if (!link.server.isWritable()) {
+            readPauses.pause(ReadPauses.SERVER_FULL);
+        }
+    }
+
+    void onServerWritable(ServerConnection server) {
+        if (session.state() instanceof Linked linked && linked.link().server == server) {
+            readPauses.resume(ReadPauses.SERVER_FULL);
+        }
+    }
+
+    // ---------------------------------------------------------------- server replies to the client
+
+    void onServerFrames(ServerConnection server, List<ByteBuf> frames) {
+        ServerLink link = linkOf(server);
+        int i = 0;
+        try {
+            if (link == null) {
+                log.debug("c{} dropped {} frames from server {} it no longer holds", session.id(), frames.size(), server);
+                return;
+            }
+            while (i < frames.size() && linkOf(server) == link) {
+                link.onServerFrame(frames.get(i++));
+            }
+        } catch (RuntimeException e) {
+            fail(link, e);
+            return;
+        } finally {
+            for (; i < frames.size(); i++) {
+                frames.get(i).release();
+            }
+        }
+        session.flushClient();
+        if (linkOf(server) == link) {
+            afterServerBatch(link);
+        }
+    }
+
+    private ServerLink linkOf(ServerConnection server) {
+        ServerLink link = currentLink();
+        return link != null && link.server == server ? link : null;
+    }
+
+    /** The link to the server the session holds (also while checking settings or cleaning up), or null. */
+    ServerLink currentLink() {
+        SessionState state = session.state();
+        if (state instanceof Linked linked) {
+            return linked.link();
+        } else if (state instanceof Validating validating) {
+            return validating.link();
+        } else if (state instanceof Abandoned abandoned) {
+            return abandoned.link();
+        }
+        return null;
+    }
+
+    /** What the link reports, acted on in the session's state. */
+    private final class LinkEvents implements ServerLink.Events {
+        @Override
+        public void toClient(ByteBuf frame) {
+            if (session.state() instanceof Linked) {
+                bytesToClient += frame.readableBytes();
+                toClient.write(frame);
+            } else {
+                frame.release();
+            }
+        }
+
+        @Override
+        public String clientSetting(String name) {
+            return session.parameters().get(name);
+        }
+
+        @Override
+        public void onClientParameterStatus(String name, String value) {
+            session.parameters().onServerReport(name, value);
+        }
+
+        @Override
+        public void onInjectedQueryDone(InjectedQuery query) {
+            ServerLink link = currentLink();
+            if (link != null) {
+                onInjectedDone(link, query);
+            }
+        }
+
+        @Override
+        public void onClientSettingChanged(SqlCommand command) {
+            ClientParameters parameters = session.parameters();
+            ServerConnection server = currentLink().server;
+            switch (command.kind()) {
+                case SET -> {
+                    parameters.set(command.name(), command.value());
+                    server.parameters().applied(command.name(), command.value());
+                }
+                case RESET -> {
+                    parameters.reset(command.name());
+                    server.parameters().reset(command.name());
+                    tellStartupValues(command.name());
+                }
+                case RESET_ALL -> {
+                    parameters.resetAll(false);
+                    server.parameters().resetAll();
+                    tellStartupValues(null);
+                }
+                case DISCARD_ALL -> {
+                    parameters.resetAll(true);
+                    server.parameters().resetApplied();
+                    tellStartupValues(null);
+                }
+                default -> throw new IllegalArgumentException("not a setting change: " + command);
+            }
+        }
+
+        private void tellStartupValues(String onlyName) {
+            session.parameters().reportedStartupValues(onlyName)
+                    .forEach((name, value) -> toClient(new ParameterStatus(name, value).encode(channel.alloc())));
+        }
+
+        @Override
+        public void onQueryDone(long nanos) {
+            session.pool().stats().onQuery(nanos);
+        }
+
+        @Override
+        public void onErrorToClient(String sqlState) {
+            session.pool().stats().onError(sqlState);
+        }
+
+        @Override
+        public void onLostTrack(String what) {
+            ServerLink link = currentLink();
+            log.error("c{} [{}] {}; closing the client and server {}", session.id(), session.poolName(), what,
+                    link != null ? link.server : "-");
+            session.moveTo(SessionState.CLOSED);
+            cancelTarget = null;
+            if (link != null) {
+                link.discard();
+                link.server.close();
+            }
+            session.fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "pgmux lost track of the server's replies; please reconnect"));
+        }
+    }
+
+    private void onInjectedDone(ServerLink link, InjectedQuery query) {
+        ErrorResponse error = query.error();
+        switch (query.purpose()) {
+            case PARAMETER_SYNC -> {
+                if (error == null) {
+                    query.sync().applyTo(link.server.parameters(), query.row());
+                    link.server.parameters().markInSyncWith(query.settings());
+                    if (session.state() instanceof Validating) {
+                        login.adoptNormalizedSettings(session.pool(), query.sync(), query.row());
+                    }
+                    return;
+                }
+                log.info("c{} [{}] server rejected the client's settings: {}", session.id(), session.poolName(), error);
+                if (session.state() instanceof Validating v) {
+                    session.pool().release(link.server);
+                    session.moveTo(SessionState.CLOSED);
+                    v.pending().forEach(ReferenceCountUtil::release);
+                    session.fatal(error.withSeverity(ErrorResponse.FATAL));
+                } else if (session.state() instanceof Linked) {
+                    // The client's own messages already went out behind the failed sync: its settings are lost.
+                    session.fatal(error.withSeverity(ErrorResponse.FATAL));
+                }
+            }
+            case ROLLBACK, RESET -> {
+                if (error != null) {
+                    log.warn("c{} [{}] {} failed on server {}: {}; closing it", session.id(), session.poolName(),
+                            query.purpose(), link.server, error);
+                    link.server.close();
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- giving the server back
+
+    /** After a batch of server frames: give the server back if the link is clean, or apply backpressure. */
+    private void afterServerBatch(ServerLink link) {
+        SessionState state = session.state();
+        Pool pool = session.pool();
+        if (state instanceof Linked) {
+            sendToServer(link);
+            boolean transactionMode = pool.settings().mode() == PoolMode.TRANSACTION;
+            if (link.isClean() && (transactionMode || session.shuttingDown())) {
+                if (link.takeSqlPrepared()) {
+                    log.warn("c{} [{}] ran SQL PREPARE inside a larger query; deallocating it before server {} is shared",
+                            session.id(), session.poolName(), link.server);
+                    link.inject(InjectedQuery.reset("DEALLOCATE ALL"));
+                    sendToServer(link);
+                    return;
+                }
+                release(link);
+                session.moveTo(link.errorSinceSync() ? SessionState.FAILED_UNTIL_SYNC : SessionState.IDLE);
+                if (session.shuttingDown()) {
+                    session.leave();
+                }
+            } else if (transactionMode && link.canUnpin()) {
+                // Only named statements were prepared or described: no need to keep the server until the client's Sync.
+                link.unpin();
+                sendToServer(link);
+            } else if (!channel.isWritable() && channel.isActive() && !link.serverPaused) {
+                link.serverPaused = true;
+                link.server.pauseReading();
+            }
+        } else if (state instanceof Validating) {
+            if (link.isClean()) {
+                finishValidation(link);
+            }
+        } else if (state instanceof Abandoned) {
+            if (link.isClean()) {
+                release(link);
+                session.moveTo(SessionState.CLOSED);
+            } else if (link.currentInjected() == null) {
+                log.info("c{} [{}] server {} still not clean after cleanup; closing it", session.id(), session.poolName(), link.server);
+                link.server.close();
+                session.moveTo(SessionState.CLOSED);
+            }
+        }
+    }
+
+    private void finishValidation(ServerLink link) {
+        Validating validating = (Validating) session.state();
+        release(link);
+        login.sendWelcome(session.pool().welcomeParameters());
+        List<ByteBuf> pending = validating.pending();
+        readPauses.resume(ReadPauses.WAITING);
+        for (int i = 0; i < pending.size(); i++) {
+            session.onClientFrame(pending.get(i));
+        }
+        session.onClientReadComplete();
+    }
+
+    private void release(ServerLink link) {
+        if (session.state() instanceof Linked) {
+            session.pool().stats().onTransaction(System.nanoTime() - link.linkedAtNanos);
+        }
+        cancelTarget = null;
+        resumeServerReading(link);
+        session.pool().release(link.server);
+    }
+
+    /** Lets the server's replies in again if they were held back for the client's sake. */
+    static void resumeServerReading(ServerLink link) {
+        if (link.serverPaused) {
+            link.serverPaused = false;
+            link.server.resumeReading();
+        }
+    }
+
+    /**
+     * The client left while holding a server. A clean server goes back (after the reset query in
+     * session mode); one idle in a transaction is rolled back first; one in the middle of anything
+     * else (a query, a COPY, a pipeline) is cancelled and closed, since its state cannot be known.
+     */
+    void abandon(ServerLink link) {
+        session.moveTo(new Abandoned(link));
+        // Reading may have been paused for the client's sake (its channel is not writable once it is closing):
+        // the replies to pgmux's own cleanup must still come in.
+        resumeServerReading(link);
+        Pool pool = session.pool();
+        String resetQuery = pool.settings().mode() == PoolMode.SESSION ? pool.settings().resetQuery() : "";
+        boolean deallocate = link.takeSqlPrepared();
+        if (link.isClean() && resetQuery.isEmpty() && !deallocate) {
+            release(link);
+            session.moveTo(SessionState.CLOSED);
+            return;
+        }
+        if (link.isClean() || link.needsOnlyRollback()) {
+            if (link.inTransaction()) {
+                link.inject(InjectedQuery.rollback());
+            }
+            if (deallocate) {
+                link.inject(InjectedQuery.reset("DEALLOCATE ALL"));
+            }
+            if (!resetQuery.isEmpty()) {
+                link.inject(InjectedQuery.reset(resetQuery));
+            }
+            link.server.send(toServer);
+            return;
+        }
+        log.info("c{} [{}] left in the middle of a request; cancelling and closing server {}", session.id(), session.poolName(),
+                link.server);
+        link.discard();
+        link.server.cancel();
+        link.server.close();
+        session.moveTo(SessionState.CLOSED);
+    }
+
+    void onServerClosed(ServerConnection server) {
+        ServerLink link = linkOf(server);
+        if (link == null) {
+            return;
+        }
+        SessionState previous = session.state();
+        session.moveTo(SessionState.CLOSED);
+        cancelTarget = null;
+        link.discard();
+        if (previous instanceof Validating validating) {
+            validating.pending().forEach(ReferenceCountUtil::release);
+            session.fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "the server closed the connection while pgmux checked the client's settings"));
+        } else if (previous instanceof Linked) {
+            if (link.serverFatal) {
+                channel.close();
+            } else {
+                session.fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server connection lost: the server closed the connection unexpectedly")
+                        .withHint("The transaction, if any, is lost; reconnect and retry."));
+            }
+        }
+    }
+}
