@@ -3,12 +3,12 @@ package io.pgmux.proxy.it;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.Query;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
-import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -21,8 +21,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static io.pgmux.proxy.it.TestSql.scalar;
-import static io.pgmux.proxy.it.TestSql.value;
+import static io.pgmux.proxy.testing.TestSql.scalar;
+import static io.pgmux.proxy.testing.TestSql.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,18 +37,10 @@ class CancelIT {
     private static final String USER = "cancel_user";
     private static final String SLEEPING = "SELECT count(*) > 0 FROM pg_stat_activity"
             + " WHERE usename = '" + USER + "' AND state = 'active' AND query LIKE '%pg_sleep%'";
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        pgmux = Pgmux.start("pool_size: 1\nquery_wait_timeout: 30s\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 1\nquery_wait_timeout: 30s\n")
+            .role(USER);
 
     @Test
     void statementCancelStopsTheRunningQueryAndTheConnectionGoesOn() throws Exception {
