@@ -35,20 +35,23 @@ import java.util.function.Supplier;
  * </pre>
  *
  * <p>Before the first test: each role is dropped and created ({@code LOGIN} unless told otherwise),
- * then the tables and {@link #sql set-up SQL} run in the order given, then pgmux starts. After the
- * last test pgmux stops. A class whose tests each want their own config uses {@link #withoutPgmux()}
- * and calls {@link #start(String)} in the test: that pgmux stops when the test ends.
+ * then the tables and {@link #sql(String) set-up SQL} run in the order given, then pgmux starts.
+ * Before each test (and before the class's own {@code @BeforeEach} methods) the
+ * {@link #beforeEachTest(String)} SQL runs. After the last test pgmux stops.
+ *
+ * <p>A class whose tests each want their own config uses {@link #withoutPgmux()} and calls
+ * {@link #start(String)} in the test or in a {@code @BeforeEach}: that pgmux stops when the test ends.
  */
 public final class PgmuxFixture implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
-    private final String config;
+    private final String sharedConfig;
     private final Map<String, String> roles = new LinkedHashMap<>();
     private final List<Supplier<String>> setUp = new ArrayList<>();
     private final List<String> beforeEach = new ArrayList<>();
     private final List<Pgmux> startedInTest = new ArrayList<>();
     private Pgmux shared;
 
-    private PgmuxFixture(String config) {
-        this.config = config;
+    private PgmuxFixture(String sharedConfig) {
+        this.sharedConfig = sharedConfig;
     }
 
     /** One pgmux for the whole class, started with {@code yaml} on the test base config. */
@@ -106,8 +109,8 @@ public final class PgmuxFixture implements BeforeAllCallback, AfterAllCallback, 
         for (Supplier<String> sql : setUp) {
             TestPostgres.get().execute(sql.get());
         }
-        if (config != null) {
-            shared = Pgmux.start(config);
+        if (sharedConfig != null) {
+            shared = Pgmux.start(sharedConfig);
         }
     }
 
@@ -140,7 +143,7 @@ public final class PgmuxFixture implements BeforeAllCallback, AfterAllCallback, 
     /** The pgmux shared by the class's tests. */
     public Pgmux pgmux() {
         if (shared == null) {
-            throw new IllegalStateException(config == null
+            throw new IllegalStateException(sharedConfig == null
                     ? "this fixture starts no pgmux for the class: use start(yaml)"
                     : "pgmux runs only between the class's first and last test");
         }
