@@ -18,6 +18,7 @@ import io.pgmux.protocol.message.SaslResponse;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.protocol.message.Target;
 import io.pgmux.protocol.message.WireMessage;
+import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.testkit.Mutations;
 
 import java.nio.charset.StandardCharsets;
@@ -102,7 +103,7 @@ final class FrontendMessages {
                 step("SASLResponse", new SaslResponse(utf8("c=biws,r=x,p=AAAA"))),
                 step("PasswordMessage", new PasswordMessage("fuzz-pw")),
                 step("Query in auth", new Query("SELECT 1")),
-                new Step("Terminate", frame('X', new byte[0])));
+                new Step("Terminate", RawClient.frame('X', new byte[0])));
     }
 
     private List<Step> sessionMessages(int client) {
@@ -123,30 +124,30 @@ final class FrontendMessages {
         steps.add(step("Execute 1 row", new Execute("", 1)));
         steps.add(step("Close S s1", new Close(Target.STATEMENT, "s1")));
         steps.add(step("Close P", new Close(Target.PORTAL, "")));
-        steps.add(new Step("Sync", frame('S', new byte[0])));
-        steps.add(new Step("Sync", frame('S', new byte[0])));
-        steps.add(new Step("Flush", frame('H', new byte[0])));
-        steps.add(new Step("CopyData", frame('d', utf8("1\n"))));
-        steps.add(new Step("CopyDone", frame('c', new byte[0])));
-        steps.add(new Step("CopyFail", frame('f', utf8("fuzz\0"))));
-        steps.add(new Step("Terminate", frame('X', new byte[0])));
+        steps.add(new Step("Sync", RawClient.frame('S', new byte[0])));
+        steps.add(new Step("Sync", RawClient.frame('S', new byte[0])));
+        steps.add(new Step("Flush", RawClient.frame('H', new byte[0])));
+        steps.add(new Step("CopyData", RawClient.frame('d', utf8("1\n"))));
+        steps.add(new Step("CopyDone", RawClient.frame('c', new byte[0])));
+        steps.add(new Step("CopyFail", RawClient.frame('f', utf8("fuzz\0"))));
+        steps.add(new Step("Terminate", RawClient.frame('X', new byte[0])));
         return steps;
     }
 
     /** The malformed messages issue 9 found, and their kin. */
     private static List<Step> malformedSessionMessages() {
         return List.of(
-                new Step("Describe target 'Z'", frame('D', utf8("Znope\0"))),
-                new Step("Describe empty", frame('D', new byte[0])),
-                new Step("Describe unterminated name", frame('D', utf8("Snope"))),
-                new Step("Close target 'Z'", frame('C', utf8("Znope\0"))),
-                new Step("Execute empty", frame('E', new byte[0])),
-                new Step("Bind empty", frame('B', new byte[0])),
-                new Step("Parse named, unterminated", frame('P', utf8("stmt"))),
-                new Step("Query unterminated", frame('Q', utf8("SELECT 1"))),
-                new Step("unknown type 'y'", frame('y', new byte[0])),
-                new Step("PasswordMessage after login", frame('p', utf8("secret\0"))),
-                new Step("FunctionCall", frame('F', new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0})),
+                new Step("Describe target 'Z'", RawClient.frame('D', utf8("Znope\0"))),
+                new Step("Describe empty", RawClient.frame('D', new byte[0])),
+                new Step("Describe unterminated name", RawClient.frame('D', utf8("Snope"))),
+                new Step("Close target 'Z'", RawClient.frame('C', utf8("Znope\0"))),
+                new Step("Execute empty", RawClient.frame('E', new byte[0])),
+                new Step("Bind empty", RawClient.frame('B', new byte[0])),
+                new Step("Parse named, unterminated", RawClient.frame('P', utf8("stmt"))),
+                new Step("Query unterminated", RawClient.frame('Q', utf8("SELECT 1"))),
+                new Step("unknown type 'y'", RawClient.frame('y', new byte[0])),
+                new Step("PasswordMessage after login", RawClient.frame('p', utf8("secret\0"))),
+                new Step("FunctionCall", RawClient.frame('F', new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0})),
                 new Step("length 3", new byte[] {'Q', 0, 0, 0, 3}),
                 new Step("length over max_message_size, no body", new byte[] {'Q', 0, 1, 0, 0}),
                 new Step("half a Query", new byte[] {'Q', 0, 0, 0, 20, 'S', 'E'}));
@@ -162,18 +163,6 @@ final class FrontendMessages {
         } finally {
             buf.release();
         }
-    }
-
-    static byte[] frame(char type, byte[] body) {
-        byte[] frame = new byte[5 + body.length];
-        frame[0] = (byte) type;
-        int length = 4 + body.length;
-        frame[1] = (byte) (length >>> 24);
-        frame[2] = (byte) (length >>> 16);
-        frame[3] = (byte) (length >>> 8);
-        frame[4] = (byte) length;
-        System.arraycopy(body, 0, frame, 5, body.length);
-        return frame;
     }
 
     private static String quote(String sql) {

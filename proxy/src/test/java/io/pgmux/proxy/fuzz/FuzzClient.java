@@ -105,8 +105,8 @@ final class FuzzClient implements AutoCloseable {
             return;
         }
         probed = true;
-        send(new Step("Sync", FrontendMessages.frame('S', new byte[0])));
-        send(new Step("probe", FrontendMessages.frame('Q', "SELECT 'probe'\0".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        send(new Step("Sync", RawClient.frame('S', new byte[0])));
+        send(new Step("probe", RawClient.frame('Q', "SELECT 'probe'\0".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
     }
 
     private boolean wholeMessages(int maxMessageSize) {

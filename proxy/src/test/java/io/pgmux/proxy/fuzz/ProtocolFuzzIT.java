@@ -1,10 +1,12 @@
 package io.pgmux.proxy.fuzz;
 
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -59,11 +61,13 @@ class ProtocolFuzzIT {
     private Pgmux pgmux;
     private ScenarioRunner runner;
 
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .role(USER)
+            .table(COPY_TABLE, "n int");
+
     @BeforeAll
-    static void createRoleAndTable() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        TestPostgres.get().execute("DROP TABLE IF EXISTS " + COPY_TABLE + "; CREATE TABLE " + COPY_TABLE + " (n int)");
-        TestPostgres.get().execute("GRANT ALL ON " + COPY_TABLE + " TO " + USER);
+    static void attachLog() {
         log = LogCapture.attach();
     }
 

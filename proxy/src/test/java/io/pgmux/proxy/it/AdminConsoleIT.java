@@ -9,11 +9,12 @@ import io.pgmux.protocol.message.Query;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 
 import static io.pgmux.proxy.it.PreparedProtocol.bind;
 import static io.pgmux.proxy.it.PreparedProtocol.execute;
@@ -63,26 +63,16 @@ class AdminConsoleIT {
             databases:
               ps_db: {host: 127.0.0.1, port: ${PG_PORT}, dbname: pgmux_test}
             """;
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        for (String role : List.of(APP, "console_pause", "console_kill", "console_reconnect", "console_latency",
-                "console_killdb", "console_prepared", PREPARING)) {
-            TestPostgres.get().execute("DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN");
-        }
-        pgmux = Pgmux.start("""
-                pool_size: 2
-                query_wait_timeout: 60s
-                admin_users: [console_admin]
-                stats_users: console_stats
-                """);
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("""
+                    pool_size: 2
+                    query_wait_timeout: 60s
+                    admin_users: [console_admin]
+                    stats_users: console_stats
+                    """)
+            .roles(APP, "console_pause", "console_kill", "console_reconnect", "console_latency", "console_killdb",
+                    "console_prepared", PREPARING);
 
     @Test
     void showPoolsClientsAndServersMatchTwoActiveOneWaitingAndOneIdleClient() throws Exception {
@@ -92,7 +82,7 @@ class AdminConsoleIT {
             int pidA = beginAndGetPid(a);
             int pidB = beginAndGetPid(b);
             waiting.send(new Query("SELECT 3")).flush();
-            awaitTrue(() -> poolRow(console, APP).get("cl_waiting").equals("1"), "the third client waits");
+            TestSql.await("the third client waits", () -> poolRow(console, APP).get("cl_waiting").equals("1"));
 
             // when
             Map<String, String> pool = poolRow(console, APP);
@@ -206,11 +196,11 @@ class AdminConsoleIT {
                     throw new RuntimeException(e);
                 }
             });
-            awaitTrue(() -> databaseRow(watcher).get("paused").equals("1"), "the database shows as paused");
+            TestSql.await("the database shows as paused", () -> databaseRow(watcher).get("paused").equals("1"));
             // then: the running transaction goes on, and a new query waits
             assertEquals(TransactionStatus.IN_TRANSACTION, lastStatus(running.query("SELECT 1")));
             later.send(new Query("SELECT 42")).flush();
-            awaitTrue(() -> poolRow(watcher, user).get("cl_waiting").equals("1"), "the new query waits");
+            TestSql.await("the new query waits", () -> poolRow(watcher, user).get("cl_waiting").equals("1"));
             assertFalse(pause.isDone(), "PAUSE waits for the transaction");
 
             // when: the transaction ends
@@ -221,7 +211,7 @@ class AdminConsoleIT {
             Console.Result paused = pause.get(30, TimeUnit.SECONDS);
             assertNull(paused.error());
             assertEquals("PAUSE", paused.tag());
-            awaitTrue(() -> backendGone(pid), "the paused pool's server connection is closed");
+            TestSql.await("the paused pool's server connection is closed", () -> backendGone(pid));
             assertEquals("1", poolRow(watcher, user).get("cl_waiting"), "the new query still waits");
 
             // when: RESUME
@@ -275,12 +265,12 @@ class AdminConsoleIT {
             // then: the kill_db client is told and closed, its server goes, other_db is untouched
             assertEquals(SqlState.ADMIN_SHUTDOWN, busy.read().error().sqlState());
             assertTrue(busy.isClosedByPeer());
-            awaitTrue(() -> backendGone(pid), "the killed client's server connection is closed");
+            TestSql.await("the killed client's server connection is closed", () -> backendGone(pid));
             assertEquals(List.of("1"), firstRow(other.query("SELECT 1")));
             // and kill_db is paused: a new client's query waits until RESUME
             try (RawClient late = RawClient.connect(own.host(), own.port(), "kill_db", "console_killdb")) {
                 late.send(new Query("SELECT 7")).flush();
-                awaitTrue(() -> databaseRow(console, "kill_db").get("paused").equals("1"), "kill_db shows as paused");
+                TestSql.await("kill_db shows as paused", () -> databaseRow(console, "kill_db").get("paused").equals("1"));
                 assertEquals("RESUME", Console.show(console, "RESUME kill_db").tag());
                 assertEquals(List.of("7"), firstRow(late.readUntilReady()));
             }
@@ -366,11 +356,11 @@ class AdminConsoleIT {
             // and the averages of a period that saw them are rates above zero
             Set<String> seen = new HashSet<>();
             List<String> averages = List.of("avg_client_parse_count", "avg_server_parse_count", "avg_bind_count");
-            awaitTrue(() -> {
+            TestSql.await("every prepared-statement average is above zero in some period", () -> {
                 Map<String, String> row = showOne(console, "SHOW STATS_AVERAGES", "database", "ps_db");
                 averages.stream().filter(column -> Long.parseLong(row.get(column)) > 0).forEach(seen::add);
                 return seen.size() == averages.size();
-            }, "every prepared-statement average is above zero in some period");
+            });
         }
     }
 
@@ -431,7 +421,7 @@ class AdminConsoleIT {
             assertEquals(pid, pid(client));
             client.query("COMMIT");
             assertEquals("WAIT_CLOSE", waitClose.get(30, TimeUnit.SECONDS).tag());
-            awaitTrue(() -> backendGone(pid), "the old server connection is closed");
+            TestSql.await("the old server connection is closed", () -> backendGone(pid));
             assertTrue(pid(client) != pid, "the next transaction runs on a new server connection");
         }
     }
@@ -573,16 +563,6 @@ class AdminConsoleIT {
             return rs.getInt(1) == 0;
         } catch (SQLException e) {
             throw new RuntimeException(e);
-        }
-    }
-
-    static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(20);
         }
     }
 

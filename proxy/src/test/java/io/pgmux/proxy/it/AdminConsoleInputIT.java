@@ -5,12 +5,12 @@ import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.LogCapture;
-import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,19 +29,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AdminConsoleInputIT {
     private static final String ADMIN = "input_admin";
     private static final String USER = "input_user";
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        // upstream is set (by the test base config): any database name would be routed
-        pgmux = Pgmux.start("admin_users: [" + ADMIN + "]\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
+    // upstream is set (by the test base config): any database name would be routed
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("admin_users: [" + ADMIN + "]\n")
+            .role(USER);
 
     @ParameterizedTest
     @ValueSource(strings = {"KILL", "PAUSE", "RESUME", "RECONNECT", "WAIT_CLOSE"})

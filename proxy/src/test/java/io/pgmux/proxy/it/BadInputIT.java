@@ -5,29 +5,21 @@ import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Execute;
 import io.pgmux.protocol.message.Query;
-import io.pgmux.proxy.pool.Pool;
-import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
-import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Random;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
+import static io.pgmux.proxy.testing.TestSql.intDirect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,21 +32,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BadInputIT {
     private static final String USER = "badinput_user";
     private static final String TABLE = "badinput_rows";
-    private static Pgmux pgmux;
+
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 2\nquery_wait_timeout: 20s\nmax_message_size: 1kB\n")
+            .role(USER)
+            .table(TABLE, "tag text");
+
     private RawClient bystander;
-
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        TestPostgres.get().execute("DROP TABLE IF EXISTS " + TABLE + "; CREATE TABLE " + TABLE + " (tag text)");
-        TestPostgres.get().execute("GRANT ALL ON " + TABLE + " TO " + USER);
-        pgmux = Pgmux.start("pool_size: 2\nquery_wait_timeout: 20s\nmax_message_size: 1kB\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
 
     @BeforeEach
     void connectBystander() throws IOException {
@@ -181,8 +165,8 @@ class BadInputIT {
         assertRefused(client.sendMessage('y', new byte[0]));
 
         // then its transaction is rolled back and the server goes back to the pool
-        awaitNothingHeld();
-        assertEquals(0, countDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'violated'"));
+        pgmux.awaitNothingHeld(USER, 1);
+        assertEquals(0, intDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'violated'"));
     }
 
     @Test
@@ -199,9 +183,9 @@ class BadInputIT {
         inTransaction.kill();
 
         // then only the bystander's session remains, no server is held, and the transaction is gone
-        awaitNothingHeld();
-        assertEquals(0, countDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'half'"));
-        assertEquals(0, countDirect("SELECT count(*) FROM pg_stat_activity WHERE usename = '" + USER
+        pgmux.awaitNothingHeld(USER, 1);
+        assertEquals(0, intDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'half'"));
+        assertEquals(0, intDirect("SELECT count(*) FROM pg_stat_activity WHERE usename = '" + USER
                 + "' AND state <> 'idle'"));
     }
 
@@ -226,37 +210,6 @@ class BadInputIT {
         List<Reply> replies = bystander.query("SELECT 'still here'");
         assertEquals("TDCZ", RawClient.types(replies));
         assertEquals(List.of("still here"), replies.get(1).row());
-    }
-
-    /** Waits until pgmux has only the bystander and holds no server for anybody. */
-    private static void awaitNothingHeld() {
-        Pool pool = pgmux.server().pools().pool(TestPostgres.DATABASE, USER).orElseThrow();
-        await(() -> pgmux.server().sessions().connectedCount() == 1 && pool.counts().activeServers() == 0
-                && pool.counts().waiting() == 0, () -> "sessions " + pgmux.server().sessions().connectedCount()
-                + ", pool " + pool.counts());
-    }
-
-    private static void await(BooleanSupplier condition, Supplier<String> state) {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting; " + state.get());
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
-
-    private static int countDirect(String sql) throws SQLException {
-        try (Connection direct = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null);
-             Statement st = direct.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getInt(1);
-        }
     }
 
     private static byte[] int32(int value) {

@@ -7,11 +7,14 @@ import io.pgmux.protocol.auth.ScramSecret;
 import io.pgmux.protocol.message.AuthenticationRequest;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -52,13 +55,14 @@ class ClientAuthenticationIT {
     private static final String UNKNOWN_USER = "cauth_nobody";
     private static final List<String> PASSWORD_METHODS = List.of("password", "md5", "scram-sha-256");
 
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .roles(PLAIN_USER, MD5_USER, SCRAM_USER, ENV_USER);
+
     private static final Map<String, Pgmux> pgmuxByMethod = new LinkedHashMap<>();
 
     @BeforeAll
     static void startOnePgmuxPerMethod() {
-        for (String role : List.of(PLAIN_USER, MD5_USER, SCRAM_USER, ENV_USER)) {
-            TestPostgres.get().execute("DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN");
-        }
         for (String method : List.of("trust", "password", "md5", "scram-sha-256")) {
             pgmuxByMethod.put(method, Pgmux.start("client_auth: " + method + "\n" + users(!method.equals("scram-sha-256")),
                     Map.of(ENV_VARIABLE, ENV_PASSWORD)));

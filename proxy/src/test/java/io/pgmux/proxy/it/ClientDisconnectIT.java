@@ -8,20 +8,20 @@ import io.pgmux.protocol.message.Parse;
 import io.pgmux.protocol.message.Query;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import static io.pgmux.proxy.it.TestSql.value;
+import static io.pgmux.proxy.testing.TestSql.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
@@ -31,26 +31,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
  */
 class ClientDisconnectIT {
     private static final String USER = "disconnect_user";
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        TestPostgres.get().execute("DROP TABLE IF EXISTS disconnect_lock, disconnect_copy;"
-                + " CREATE TABLE disconnect_lock (id int PRIMARY KEY, v int); CREATE TABLE disconnect_copy (v int)");
-        TestPostgres.get().execute("GRANT ALL ON disconnect_lock, disconnect_copy TO " + USER);
-        pgmux = Pgmux.start("pool_size: 1\nquery_wait_timeout: 30s\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
-
-    @BeforeEach
-    void resetTables() {
-        TestPostgres.get().execute("TRUNCATE disconnect_lock, disconnect_copy; INSERT INTO disconnect_lock VALUES (1, 0)");
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 1\nquery_wait_timeout: 30s\n")
+            .role(USER)
+            .table("disconnect_lock", "id int PRIMARY KEY, v int")
+            .table("disconnect_copy", "v int")
+            .beforeEachTest("TRUNCATE disconnect_lock, disconnect_copy; INSERT INTO disconnect_lock VALUES (1, 0)");
 
     /*
      * Found by the fuzzer: a client that stops reading has its server's reading paused (backpressure).
@@ -164,13 +151,13 @@ class ClientDisconnectIT {
             String holderPid = value(holder, "SELECT pg_backend_pid()::text");
             RawClient dead = pgmux.raw(USER);
             dead.send(new Query("SELECT 'dead'")).flush();
-            TestSql.await("one client waits", () -> waiting() == 1);
+            TestSql.await("one client waits", () -> pgmux.waitingClients() == 1);
             patient.send(new Query("SELECT 'patient', pg_backend_pid()::text")).flush();
-            TestSql.await("two clients wait", () -> waiting() == 2);
+            TestSql.await("two clients wait", () -> pgmux.waitingClients() == 2);
 
             // when: the first in the queue dies
             dead.kill();
-            TestSql.await("the dead client left the queue", () -> waiting() == 1);
+            TestSql.await("the dead client left the queue", () -> pgmux.waitingClients() == 1);
 
             // then: the holder goes on, and when it commits the server goes to the next waiter
             assertEquals("h", value(holder, "SELECT 'h'"));
@@ -179,7 +166,7 @@ class ClientDisconnectIT {
             assertEquals(List.of("patient", holderPid), TestSql.row(replies));
             assertEquals(TransactionStatus.IDLE, TestSql.status(replies));
             assertEquals("h", value(holder, "SELECT 'h'"));
-            assertEquals(0, waiting());
+            assertEquals(0, pgmux.waitingClients());
         }
         assertEquals(1, Pgmux.serverConnections(TestPostgres.DATABASE, USER));
     }
@@ -222,10 +209,6 @@ class ClientDisconnectIT {
             next.bind("", "disconnect_stmt").send(new Execute("", 0)).sync().flush();
             assertEquals("26000", TestSql.error(next.readUntilReady()).sqlState());
         }
-    }
-
-    private static int waiting() {
-        return pgmux.server().pools().all().stream().map(Pool::counts).mapToInt(c -> c.waiting()).sum();
     }
 
     private static byte[] copyData(String rows) {

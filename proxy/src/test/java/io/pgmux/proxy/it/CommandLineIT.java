@@ -1,8 +1,11 @@
 package io.pgmux.proxy.it;
 
+import io.pgmux.proxy.testing.PgmuxFixture;
+import io.pgmux.proxy.testing.PgmuxJar;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -31,19 +34,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The shaded jar as an operator runs it: {@code java -jar pgmux.jar -c pgmux.yaml}. */
 class CommandLineIT {
-    private static final Path JAR = Path.of("target", "pgmux.jar");
     private static final Path SHIPPED_CONFIG = Path.of("..", "conf", "pgmux.yaml");
     private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+)\\s*$");
     private static final String USER = "cli_user";
 
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .role(USER);
+
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void createRole() {
-        assertTrue(Files.isRegularFile(JAR), JAR.toAbsolutePath() + " is missing: failsafe runs after package");
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-    }
 
     @Test
     void theJarServesClientsAndExitsZeroOnSigterm() throws Exception {
@@ -99,7 +99,7 @@ class CommandLineIT {
 
     private static ProcessBuilder pgmux(String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-jar", JAR.toString()));
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-jar", PgmuxJar.path()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command);
     }

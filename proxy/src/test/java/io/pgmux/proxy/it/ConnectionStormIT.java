@@ -3,10 +3,11 @@ package io.pgmux.proxy.it;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.testing.ClientStorm;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.ServerSampler;
-import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -33,10 +34,9 @@ class ConnectionStormIT {
     private static final String CONFIG = "event_loops: 1\npool_size: " + POOL_SIZE
             + "\nmax_client_connections: " + (CLIENTS + 100) + "\n";
 
-    @BeforeAll
-    static void createRole() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-    }
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .role(USER);
 
     @Test
     void tenThousandClientsAtOnceAtAFreshPgmuxAreAllReady() throws Exception {
@@ -69,9 +69,9 @@ class ConnectionStormIT {
                 assertEquals(new ClientStorm.Result(CLIENTS, 0, logins.millis(), ""), logins, storm::output);
                 ClientStorm.Result queries = storm.query(100);
                 assertEquals(new ClientStorm.Result(CLIENTS / 100, 0, queries.millis(), ""), queries, storm::output);
-                TestSql.await("every server back in the pool", () -> pool(pgmux).activeServers() == 0);
-                assertTrue(pool(pgmux).servers() <= POOL_SIZE, () -> pool(pgmux).toString());
-                assertEquals(pool(pgmux).servers(), Pgmux.serverConnections(DATABASE, USER), "pool's servers vs pg_stat_activity");
+                TestSql.await("every server back in the pool", () -> pgmux.counts(USER).activeServers() == 0);
+                assertTrue(pgmux.counts(USER).servers() <= POOL_SIZE, () -> pgmux.counts(USER).toString());
+                assertEquals(pgmux.counts(USER).servers(), Pgmux.serverConnections(DATABASE, USER), "pool's servers vs pg_stat_activity");
             }
         }
     }
@@ -88,19 +88,19 @@ class ConnectionStormIT {
             // then all got ReadyForQuery and their own answer, through no more servers than the pool has
             assertEquals(new ClientStorm.Result(CLIENTS, 0, logins.millis(), ""), logins, storm::output);
             assertEquals(new ClientStorm.Result(CLIENTS / 100, 0, queries.millis(), ""), queries, storm::output);
-            PoolCounts counts = pool(pgmux);
+            PoolCounts counts = pgmux.counts(USER);
             assertEquals(CLIENTS, counts.clients(), counts::toString);
             assertEquals(0, counts.waiting(), counts::toString);
             assertTrue(counts.servers() <= POOL_SIZE, counts::toString);
             assertTrue(sampler.max() <= POOL_SIZE, "pool_size " + POOL_SIZE + ", but Postgres saw " + sampler.max());
-            TestSql.await("every server back in the pool", () -> pool(pgmux).activeServers() == 0);
+            TestSql.await("every server back in the pool", () -> pgmux.counts(USER).activeServers() == 0);
             assertEquals(0, TestSql.backendsInState(USER, "idle in transaction"));
-            assertEquals(pool(pgmux).servers(), Pgmux.serverConnections(DATABASE, USER), "pool's servers vs pg_stat_activity");
+            assertEquals(pgmux.counts(USER).servers(), Pgmux.serverConnections(DATABASE, USER), "pool's servers vs pg_stat_activity");
 
             // and when they all leave, the pool counts none of them
             storm.close();
-            TestSql.await("every client gone from the pool", () -> pool(pgmux).clients() == 0);
-            assertEquals(pool(pgmux).servers(), Pgmux.serverConnections(DATABASE, USER), "pool's servers vs pg_stat_activity");
+            TestSql.await("every client gone from the pool", () -> pgmux.counts(USER).clients() == 0);
+            assertEquals(pgmux.counts(USER).servers(), Pgmux.serverConnections(DATABASE, USER), "pool's servers vs pg_stat_activity");
         }
     }
 
@@ -112,9 +112,5 @@ class ConnectionStormIT {
                     + pgmux.server().pools().all().stream().map(p -> p.key() + " " + p.counts()).toList() + "\n" + storm.output());
             Thread.sleep(50);
         }
-    }
-
-    private static PoolCounts pool(Pgmux pgmux) {
-        return pgmux.server().pools().pool(DATABASE, USER).orElseThrow().counts();
     }
 }

@@ -7,15 +7,12 @@ import io.pgmux.protocol.message.Execute;
 import io.pgmux.protocol.message.Parse;
 import io.pgmux.protocol.message.Query;
 import io.pgmux.protocol.message.Target;
-import io.pgmux.proxy.pool.Pool;
-import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 import org.postgresql.util.PSQLException;
@@ -29,8 +26,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
+import static io.pgmux.proxy.testing.TestSql.intDirect;
+import static io.pgmux.proxy.testing.TestSql.intScalar;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,25 +37,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CopyIT {
     private static final String USER = "copy_user";
     private static final String TABLE = "copy_rows";
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        TestPostgres.get().execute("DROP TABLE IF EXISTS " + TABLE + "; CREATE TABLE " + TABLE + " (id int, label text)");
-        TestPostgres.get().execute("GRANT ALL ON " + TABLE + " TO " + USER);
-        pgmux = Pgmux.start("pool_size: 2\nquery_wait_timeout: 20s\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
-
-    @BeforeEach
-    void emptyTable() {
-        TestPostgres.get().execute("TRUNCATE " + TABLE);
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 2\nquery_wait_timeout: 20s\n")
+            .role(USER)
+            .table(TABLE, "id int, label text")
+            .beforeEachTest("TRUNCATE " + TABLE);
 
     @Test
     void copyInOfHundredThousandRowsAndCopyOutReadThemBackExactly() throws Exception {
@@ -72,7 +57,7 @@ class CopyIT {
             long copiedOut = copy.copyOut("COPY (SELECT * FROM " + TABLE + " ORDER BY id) TO STDOUT", out);
             assertEquals(100_000, copiedOut);
             assertEquals(rows, out.toString());
-            assertEquals(100_000, count(connection, "SELECT count(*) FROM " + TABLE));
+            assertEquals(100_000, intScalar(connection, "SELECT count(*) FROM " + TABLE));
         }
         assertNoServerInCopy();
     }
@@ -90,14 +75,14 @@ class CopyIT {
 
             // then the client gets Postgres' error, no row stays, and the same connection goes on
             assertEquals("22P02", error.getSQLState(), error.getMessage());
-            assertEquals(0, count(connection, "SELECT count(*) FROM " + TABLE));
-            assertEquals(7, count(connection, "SELECT 7"));
+            assertEquals(0, intScalar(connection, "SELECT count(*) FROM " + TABLE));
+            assertEquals(7, intScalar(connection, "SELECT 7"));
         }
         // and so does the pool: every server is out of COPY and serves other clients
         assertNoServerInCopy();
         for (int i = 0; i < 4; i++) {
             try (Connection connection = pgmux.jdbc(USER)) {
-                assertEquals(i, count(connection, "SELECT " + i));
+                assertEquals(i, intScalar(connection, "SELECT " + i));
             }
         }
     }
@@ -173,11 +158,11 @@ class CopyIT {
             assertEquals(TransactionStatus.IDLE, replies.get(1).status());
 
             // and the server goes back to the pool: the session is idle, holding nothing
-            awaitNoServerHeld();
+            pgmux.awaitNoServerHeld(USER);
             List<Reply> next = client.query("SELECT count(*) FROM " + TABLE);
             assertEquals("TDCZ", RawClient.types(next));
             assertEquals(List.of("3"), next.get(1).row());
-            awaitNoServerHeld();
+            pgmux.awaitNoServerHeld(USER);
         }
     }
 
@@ -193,17 +178,17 @@ class CopyIT {
             assertEquals("22P02", error.error().sqlState());
 
             // when the client, unaware yet, ends its data with CopyDone and Sync
-            assertEquals(1, pool().counts().activeServers(), "Postgres now skips to the next Sync: the server stays");
+            assertEquals(1, pgmux.counts(USER).activeServers(), "Postgres now skips to the next Sync: the server stays");
             client.sendMessage('d', rows(1, 5).getBytes(StandardCharsets.UTF_8)).sendMessage('c', new byte[0]).sync().flush();
 
             // then that Sync gets the one ReadyForQuery, and the server goes back in a usable state
             List<Reply> replies = client.readUntilReady();
             assertEquals("Z", RawClient.types(replies));
             assertEquals(TransactionStatus.IDLE, replies.get(0).status());
-            awaitNoServerHeld();
+            pgmux.awaitNoServerHeld(USER);
         }
         assertBothServersAnswer();
-        assertEquals(0, countDirect("SELECT count(*) FROM " + TABLE));
+        assertEquals(0, intDirect("SELECT count(*) FROM " + TABLE));
     }
 
     @Test
@@ -217,8 +202,8 @@ class CopyIT {
 
             // then
             assertEquals("CZ", RawClient.types(client.readUntilReady()));
-            awaitNoServerHeld();
-            assertEquals(2, countDirect("SELECT count(*) FROM " + TABLE));
+            pgmux.awaitNoServerHeld(USER);
+            assertEquals(2, intDirect("SELECT count(*) FROM " + TABLE));
         }
     }
 
@@ -229,15 +214,15 @@ class CopyIT {
             connection.setAutoCommit(false);
             long copied = copyApi(connection).copyIn("COPY " + TABLE + " FROM STDIN", new StringReader(rows(1, 1_000)));
             assertEquals(1_000, copied);
-            assertEquals(1_000, count(connection, "SELECT count(*) FROM " + TABLE));
-            assertEquals(0, count(other, "SELECT count(*) FROM " + TABLE));
+            assertEquals(1_000, intScalar(connection, "SELECT count(*) FROM " + TABLE));
+            assertEquals(0, intScalar(other, "SELECT count(*) FROM " + TABLE));
 
             // when it is rolled back
             connection.rollback();
 
             // then no row stays
-            assertEquals(0, count(connection, "SELECT count(*) FROM " + TABLE));
-            assertEquals(0, count(other, "SELECT count(*) FROM " + TABLE));
+            assertEquals(0, intScalar(connection, "SELECT count(*) FROM " + TABLE));
+            assertEquals(0, intScalar(other, "SELECT count(*) FROM " + TABLE));
         }
     }
 
@@ -256,26 +241,6 @@ class CopyIT {
         return rows.toString();
     }
 
-    private static int count(Connection connection, String sql) throws SQLException {
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getInt(1);
-        }
-    }
-
-    private static Pool pool() {
-        return pgmux.server().pools().pool(TestPostgres.DATABASE, USER).orElseThrow();
-    }
-
-    private static void awaitNoServerHeld() throws InterruptedException {
-        Pool pool = pool();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (pool.counts().activeServers() != 0) {
-            assertTrue(System.nanoTime() - deadline < 0, () -> "a server is still held: " + pool.counts());
-            Thread.sleep(10);
-        }
-    }
-
     /** Two clients in a transaction each: both servers of the pool answer a query. */
     private static void assertBothServersAnswer() throws IOException {
         try (RawClient first = pgmux.raw(USER); RawClient second = pgmux.raw(USER)) {
@@ -288,12 +253,6 @@ class CopyIT {
             assertTrue(!a.get(1).row().equals(b.get(1).row()), "two different servers");
             first.query("COMMIT");
             second.query("COMMIT");
-        }
-    }
-
-    private static int countDirect(String sql) throws SQLException {
-        try (Connection direct = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null)) {
-            return count(direct, sql);
         }
     }
 

@@ -5,15 +5,13 @@ import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Execute;
 import io.pgmux.protocol.message.Parse;
 import io.pgmux.protocol.message.Query;
-import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
-import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -21,35 +19,22 @@ import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.List;
 
-import static io.pgmux.proxy.it.TestSql.scalar;
-import static io.pgmux.proxy.it.TestSql.value;
+import static io.pgmux.proxy.testing.TestSql.scalar;
+import static io.pgmux.proxy.testing.TestSql.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Errors end statements and transactions as they do on Postgres itself, and the pool keeps serving. */
 class ErrorRecoveryIT {
     private static final String USER = "errrec_user";
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN;"
-                + " ALTER ROLE " + USER + " SET deadlock_timeout = '100ms'");
-        TestPostgres.get().execute("DROP TABLE IF EXISTS errrec_items, errrec_accounts;"
-                + " CREATE TABLE errrec_items (id int PRIMARY KEY, note text); CREATE TABLE errrec_accounts (id int PRIMARY KEY, v int)");
-        TestPostgres.get().execute("GRANT ALL ON errrec_items, errrec_accounts TO " + USER);
-        pgmux = Pgmux.start("pool_size: 1\nquery_wait_timeout: 10s\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
-
-    @BeforeEach
-    void resetTables() {
-        TestPostgres.get().execute("TRUNCATE errrec_items, errrec_accounts; INSERT INTO errrec_accounts VALUES (1, 0), (2, 0)");
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 1\nquery_wait_timeout: 10s\n")
+            .role(USER)
+            .sql("ALTER ROLE " + USER + " SET deadlock_timeout = '100ms'")
+            .table("errrec_items", "id int PRIMARY KEY, note text")
+            .table("errrec_accounts", "id int PRIMARY KEY, v int")
+            .beforeEachTest("TRUNCATE errrec_items, errrec_accounts; INSERT INTO errrec_accounts VALUES (1, 0), (2, 0)");
 
     @Test
     void failedTransactionKeepsItsServerUntilRollbackAndLeavesNothingBehind() throws Exception {
@@ -64,7 +49,7 @@ class ErrorRecoveryIT {
             assertEquals(TransactionStatus.FAILED, TestSql.status(ignored));
             // the failed transaction still holds the pool's only server: another client waits
             other.send(new Query("SELECT 'other'")).flush();
-            TestSql.await("the other client waits", () -> waiting() == 1);
+            TestSql.await("the other client waits", () -> pgmux.waitingClients() == 1);
 
             // when: the client rolls back
             assertEquals(TransactionStatus.IDLE, TestSql.status(client.query("ROLLBACK")));
@@ -174,9 +159,5 @@ class ErrorRecoveryIT {
             assertEquals(expected, TestSql.direct("SELECT string_agg(v::text, ',' ORDER BY id) FROM errrec_accounts"));
             assertEquals(0, TestSql.backendsInState(USER, "idle in transaction"));
         }
-    }
-
-    private static int waiting() {
-        return pgmux.server().pools().all().stream().map(Pool::counts).mapToInt(c -> c.waiting()).sum();
     }
 }

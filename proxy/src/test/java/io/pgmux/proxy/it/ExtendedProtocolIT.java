@@ -4,15 +4,12 @@ import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.Execute;
 import io.pgmux.protocol.message.Parse;
-import io.pgmux.proxy.pool.Pool;
-import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,8 +20,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
+import static io.pgmux.proxy.testing.TestSql.intDirect;
+import static io.pgmux.proxy.testing.TestSql.intScalar;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,25 +34,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ExtendedProtocolIT {
     private static final String USER = "extproto_user";
     private static final String TABLE = "extproto_rows";
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        TestPostgres.get().execute("DROP TABLE IF EXISTS " + TABLE + "; CREATE TABLE " + TABLE + " (tag text, n int)");
-        TestPostgres.get().execute("GRANT ALL ON " + TABLE + " TO " + USER);
-        pgmux = Pgmux.start("pool_size: 2\nquery_wait_timeout: 20s\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
-
-    @BeforeEach
-    void emptyTable() {
-        TestPostgres.get().execute("TRUNCATE " + TABLE);
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 2\nquery_wait_timeout: 20s\n")
+            .role(USER)
+            .table(TABLE, "tag text, n int")
+            .beforeEachTest("TRUNCATE " + TABLE);
 
     @Test
     void pipelineOfThreeSyncedQueriesIsAnsweredCompletelyAndInOrder() throws IOException {
@@ -94,7 +79,7 @@ class ExtendedProtocolIT {
 
             // when another client works meanwhile (the pool's other server)
             for (int i = 0; i < 5; i++) {
-                assertEquals(0, count(other, "SELECT count(*) FROM " + TABLE + " WHERE tag = 'flushed'"));
+                assertEquals(0, intScalar(other, "SELECT count(*) FROM " + TABLE + " WHERE tag = 'flushed'"));
             }
             assertEquals(xid, openTransactionOf(pid), "the first client's transaction is still open on its server");
 
@@ -104,7 +89,7 @@ class ExtendedProtocolIT {
             assertEquals("12DCZ", RawClient.types(second));
             assertEquals(List.of(pid, xid), second.get(2).row());
             assertEquals(TransactionStatus.IDLE, second.get(4).status());
-            assertEquals(1, count(other, "SELECT count(*) FROM " + TABLE + " WHERE tag = 'flushed'"));
+            assertEquals(1, intScalar(other, "SELECT count(*) FROM " + TABLE + " WHERE tag = 'flushed'"));
         }
     }
 
@@ -124,7 +109,7 @@ class ExtendedProtocolIT {
             assertEquals(TransactionStatus.IDLE, replies.get(6).status());
 
             // and the batch was one implicit transaction: nothing of it stayed
-            assertEquals(0, countDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'batch'"));
+            assertEquals(0, intDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'batch'"));
             assertEquals("1", onlyValue(client.query("SELECT 1")));
         }
     }
@@ -142,7 +127,7 @@ class ExtendedProtocolIT {
             assertEquals("12EZ12CZ", RawClient.types(replies));
             assertEquals("22012", replies.get(2).error().sqlState());
             assertEquals("INSERT 0 1", replies.get(6).tag());
-            assertEquals(1, countDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'second'"));
+            assertEquals(1, intDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'second'"));
         }
     }
 
@@ -179,7 +164,7 @@ class ExtendedProtocolIT {
             assertEquals("CEZ", RawClient.types(replies));
             assertEquals("22012", replies.get(1).error().sqlState());
             assertEquals(TransactionStatus.IDLE, replies.get(2).status());
-            assertEquals(0, countDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'multi'"),
+            assertEquals(0, intDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'multi'"),
                     "a multi-statement query is one implicit transaction");
         }
     }
@@ -215,7 +200,7 @@ class ExtendedProtocolIT {
 
     @Test
     void functionCallIsAnsweredAndGivesTheServerBack() throws Exception {
-        int oid = countDirect("SELECT 'pg_backend_pid'::regproc::oid::int");
+        int oid = intDirect("SELECT 'pg_backend_pid'::regproc::oid::int");
         try (RawClient client = pgmux.raw(USER)) {
             // FunctionCall: function oid, no argument formats, no arguments, text result
             client.sendMessage('F', ByteBuffer.allocate(10).putInt(oid).putShort((short) 0).putShort((short) 0)
@@ -229,7 +214,7 @@ class ExtendedProtocolIT {
             result.get(value);
             int pid = Integer.parseInt(new String(value, StandardCharsets.US_ASCII));
             assertTrue(pid > 0);
-            awaitNoServerHeld();
+            pgmux.awaitNoServerHeld(USER);
             assertEquals("1", onlyValue(client.query("SELECT 1")));
         }
     }
@@ -260,13 +245,13 @@ class ExtendedProtocolIT {
                 assertEquals(pid, inside.get(1).row().get(0));
                 assertEquals(TransactionStatus.IN_TRANSACTION, last(inside).status());
             }
-            assertEquals(0, countDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'tx'"));
+            assertEquals(0, intDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'tx'"));
 
             // then COMMIT ends it and the status goes back to idle
             List<Reply> commit = client.query("COMMIT");
             assertEquals("COMMIT", commit.get(0).tag());
             assertEquals(TransactionStatus.IDLE, last(commit).status());
-            assertEquals(5, countDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'tx'"));
+            assertEquals(5, intDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'tx'"));
         }
     }
 
@@ -290,7 +275,7 @@ class ExtendedProtocolIT {
             assertEquals("ROLLBACK", rollback.get(0).tag());
             assertEquals(TransactionStatus.IDLE, last(rollback).status());
             assertEquals("1", onlyValue(client.query("SELECT 1")));
-            assertEquals(0, countDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'failed'"));
+            assertEquals(0, intDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'failed'"));
         }
     }
 
@@ -318,28 +303,6 @@ class ExtendedProtocolIT {
         Reply reply = replies.get(replies.size() - 1);
         assertEquals(Backend.READY_FOR_QUERY, reply.type());
         return reply;
-    }
-
-    private static int count(Connection connection, String sql) throws SQLException {
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getInt(1);
-        }
-    }
-
-    private static void awaitNoServerHeld() throws InterruptedException {
-        Pool pool = pgmux.server().pools().pool(TestPostgres.DATABASE, USER).orElseThrow();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (pool.counts().activeServers() != 0) {
-            assertTrue(System.nanoTime() - deadline < 0, () -> "a server is still held: " + pool.counts());
-            Thread.sleep(10);
-        }
-    }
-
-    private static int countDirect(String sql) throws SQLException {
-        try (Connection direct = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null)) {
-            return count(direct, sql);
-        }
     }
 
     /** The id of the transaction backend {@code pid} has open (assigned by a write), or null. */

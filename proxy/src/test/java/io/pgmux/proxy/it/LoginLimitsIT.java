@@ -13,11 +13,13 @@ import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.LogCapture;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,10 +45,9 @@ class LoginLimitsIT {
     private static final String ADMIN = "prelogin_admin";
     private static final String STATS = "prelogin_stats";
 
-    @BeforeAll
-    static void createRole() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
-    }
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .role(USER, "LOGIN PASSWORD '" + PASSWORD + "'");
 
     private static Pgmux withPasswords(String extra) {
         return Pgmux.start("client_auth: password\nusers:\n  " + USER + ":\n    password: \"" + PASSWORD + "\"\n" + extra);

@@ -5,17 +5,15 @@ import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Execute;
 import io.pgmux.protocol.message.Parse;
 import io.pgmux.protocol.message.Query;
-import io.pgmux.proxy.pool.Pool;
-import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -40,37 +38,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MalformedMessageIT {
     private static final String USER = "malformed_user";
     private static final String TABLE = "malformed_rows";
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        TestPostgres.get().execute("DROP TABLE IF EXISTS " + TABLE + "; CREATE TABLE " + TABLE + " (tag text)");
-        TestPostgres.get().execute("GRANT ALL ON " + TABLE + " TO " + USER);
-        pgmux = Pgmux.start("pool_size: 1\nquery_wait_timeout: 15s\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
-
-    @BeforeEach
-    void emptyTable() {
-        TestPostgres.get().execute("TRUNCATE " + TABLE);
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 1\nquery_wait_timeout: 15s\n")
+            .role(USER)
+            .table(TABLE, "tag text")
+            .beforeEachTest("TRUNCATE " + TABLE);
 
     @AfterEach
     void theOneServerIsAccountedForAndServesTheNextClient() throws Exception {
-        TestSql.await("no client and no server held", () -> pgmux.server().sessions().connectedCount() == 0
-                && counts().activeServers() == 0 && counts().waiting() == 0);
+        pgmux.awaitNothingHeld(USER, 0);
         try (RawClient next = pgmux.raw(USER)) {
             assertEquals(List.of("next"), TestSql.row(next.query("SELECT 'next'")));
         }
         TestSql.await("one idle server in the pool and in Postgres", () -> {
             try {
-                return counts().idleServers() == 1 && Pgmux.serverConnections(TestPostgres.DATABASE, USER) == 1
-                        && pool().servers().size() == 1 && TestSql.backendsInState(USER, "idle") == 1;
+                return pgmux.counts(USER).idleServers() == 1 && Pgmux.serverConnections(TestPostgres.DATABASE, USER) == 1
+                        && pgmux.pool(USER).servers().size() == 1 && TestSql.backendsInState(USER, "idle") == 1;
             } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }
@@ -101,14 +85,14 @@ class MalformedMessageIT {
             // and a client queued for that server
             RawClient queued = pgmux.raw(USER);
             queued.send(new Query("SELECT 'queued'")).flush();
-            TestSql.await("the second client queues", () -> counts().waiting() == 1);
+            TestSql.await("the second client queues", () -> pgmux.counts(USER).waiting() == 1);
 
             // when the queued client sends a malformed message, then Sync
             queued.sendMessage(type, body).sync();
 
             // then it alone is refused, at once, and leaves the queue
             assertRefused(queued, message);
-            TestSql.await("the queue is empty", () -> counts().waiting() == 0);
+            TestSql.await("the queue is empty", () -> pgmux.counts(USER).waiting() == 0);
             // and the holder's transaction goes on and commits
             assertEquals("CZ", RawClient.types(holder.query("INSERT INTO " + TABLE + " VALUES ('kept')")));
             assertEquals("CZ", RawClient.types(holder.query("COMMIT")));
@@ -148,7 +132,7 @@ class MalformedMessageIT {
 
         assertRefused(client.sendMessage('D', bytes("Znope\0")), "Describe message: invalid target 'Z', expected 'S' (statement) or 'P' (portal)");
 
-        TestSql.await("the server is back", () -> counts().activeServers() == 0);
+        TestSql.await("the server is back", () -> pgmux.counts(USER).activeServers() == 0);
         assertEquals("0", TestSql.direct("SELECT count(*) FROM " + TABLE));
     }
 
@@ -161,7 +145,7 @@ class MalformedMessageIT {
 
         // then the client is refused, and what came before the malformed message never commits
         assertRefused(client, "Execute message: the portal name is not null-terminated");
-        TestSql.await("the server is back", () -> counts().activeServers() == 0);
+        TestSql.await("the server is back", () -> pgmux.counts(USER).activeServers() == 0);
         assertEquals("0", TestSql.direct("SELECT count(*) FROM " + TABLE));
     }
 
@@ -174,7 +158,7 @@ class MalformedMessageIT {
 
         assertRefused(client.sendMessage('c', bytes("junk")), "CopyDone message must be empty, but has 4 bytes");
 
-        TestSql.await("the server is back or closed", () -> counts().activeServers() == 0);
+        TestSql.await("the server is back or closed", () -> pgmux.counts(USER).activeServers() == 0);
         assertEquals("0", TestSql.direct("SELECT count(*) FROM " + TABLE));
     }
 
@@ -188,7 +172,7 @@ class MalformedMessageIT {
         assertRefused(client.sendMessage('d', bytes("copied\n")).send(new Query("DEALLOCATE ALL")),
                 "unexpected message type 'Q' during COPY FROM STDIN: only CopyData, CopyDone, CopyFail, Flush and Sync may be sent");
 
-        TestSql.await("the server is closed", () -> counts().activeServers() == 0);
+        TestSql.await("the server is closed", () -> pgmux.counts(USER).activeServers() == 0);
         assertEquals("0", TestSql.direct("SELECT count(*) FROM " + TABLE));
     }
 
@@ -208,14 +192,6 @@ class MalformedMessageIT {
             assertEquals(message, error.message());
             assertTrue(client.isClosedByPeer(), "pgmux closes the connection after the FATAL error");
         }
-    }
-
-    private static Pool pool() {
-        return pgmux.server().pools().pool(TestPostgres.DATABASE, USER).orElseThrow();
-    }
-
-    private static PoolCounts counts() {
-        return pool().counts();
     }
 
     private static byte[] bytes(String text) {

@@ -2,13 +2,15 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.PrometheusTextParser;
 import io.pgmux.proxy.testing.PrometheusTextParser.Exposition;
 import io.pgmux.proxy.testing.PrometheusTextParser.Sample;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.URI;
@@ -18,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 
-import static io.pgmux.proxy.it.AdminConsoleIT.awaitTrue;
 import static io.pgmux.proxy.it.PreparedProtocol.bind;
 import static io.pgmux.proxy.it.PreparedProtocol.execute;
 import static io.pgmux.proxy.it.PreparedProtocol.parse;
@@ -40,10 +41,9 @@ class MetricsIT {
                 dbname: pgmux_test
             """;
 
-    @BeforeAll
-    static void roles() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-    }
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .role(USER);
 
     @Test
     void metricsCountKnownTraffic() throws Exception {
@@ -161,7 +161,7 @@ class MetricsIT {
             pgmux.server().shutdownGracefully();
 
             // then: /readyz says 503 while the transaction finishes; /healthz stays ok
-            awaitTrue(() -> status(http, "/readyz") == 503, "/readyz answers 503");
+            TestSql.await("/readyz answers 503", () -> status(http, "/readyz") == 503);
             HttpResponse<String> ready = get(http, "/readyz");
             assertTrue(ready.body().startsWith("not ready: shutting down"), ready.body());
             assertEquals(200, get(http, "/healthz").statusCode());

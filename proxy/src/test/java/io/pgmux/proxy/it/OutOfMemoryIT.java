@@ -2,9 +2,9 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.testing.PgmuxJar;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,17 +36,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * connection (FATAL 53200) and nothing else.
  */
 class OutOfMemoryIT {
-    private static final Path JAR = Path.of("target", "pgmux.jar");
     private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)\\s*$");
     private static final String OPTION = "-XX:+ExitOnOutOfMemoryError";
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void jarIsBuilt() {
-        assertTrue(Files.isRegularFile(JAR), JAR.toAbsolutePath() + " is missing: failsafe runs after package");
-    }
 
     @Test
     void startedWithoutTheOptionPgmuxWarnsOnceNamingIt() throws Exception {
@@ -119,7 +113,7 @@ class OutOfMemoryIT {
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
             command.addAll(jvmOptions);
-            command.addAll(List.of("-jar", JAR.toString(), "-c", config.toString()));
+            command.addAll(List.of("-jar", PgmuxJar.path(), "-c", config.toString()));
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             Child child = new Child(process, new ArrayList<>());
             Thread reader = new Thread(child::read, "pgmux-output");

@@ -1,9 +1,10 @@
 package io.pgmux.proxy.it;
 
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
+import io.pgmux.proxy.testing.ServerSampler;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -19,8 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,44 +33,22 @@ class PgJdbcPreparedStatementsIT {
     private static final int CONNECTIONS = 20;
     private static final int SERVERS = 3;
     private static final int ACCOUNTS = 10;
+
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .role(USER)
+            .table("prep_jdbc_accounts", "id int PRIMARY KEY, balance int NOT NULL")
+            .table("prep_jdbc_log", "client int, round int, note text");
     private Pgmux pgmux;
-
-    @BeforeAll
-    static void createRoleAndTables() {
-        PreparedProtocol.createRole(USER);
-        TestPostgres.get().execute("DROP TABLE IF EXISTS prep_jdbc_accounts, prep_jdbc_log;"
-                + " CREATE TABLE prep_jdbc_accounts (id int PRIMARY KEY, balance int NOT NULL);"
-                + " CREATE TABLE prep_jdbc_log (client int, round int, note text);"
-                + " GRANT ALL ON prep_jdbc_accounts, prep_jdbc_log TO " + USER);
-    }
-
-    @AfterEach
-    void stopPgmux() {
-        if (pgmux != null) {
-            pgmux.close();
-        }
-    }
 
     @ParameterizedTest(name = "prepareThreshold={0}")
     @ValueSource(ints = {1, 5, -1})
     void twentyConnectionsWithServerPreparedStatementsShareThreeServers(int prepareThreshold) throws Exception {
         TestPostgres.get().execute("TRUNCATE prep_jdbc_accounts, prep_jdbc_log;"
                 + " INSERT INTO prep_jdbc_accounts SELECT g, 0 FROM generate_series(1, " + ACCOUNTS + ") g");
-        pgmux = Pgmux.start("pool_size: " + SERVERS + "\nquery_wait_timeout: 60s\n");
+        pgmux = fixture.start("pool_size: " + SERVERS + "\nquery_wait_timeout: 60s\n");
         int rounds = 25;
-        AtomicInteger maxServers = new AtomicInteger();
-        AtomicBoolean running = new AtomicBoolean(true);
-        Thread sampler = new Thread(() -> {
-            while (running.get()) {
-                try {
-                    maxServers.accumulateAndGet(Pgmux.serverConnections(TestPostgres.DATABASE, USER), Math::max);
-                    Thread.sleep(50);
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        });
-        sampler.start();
+        ServerSampler sampler = new ServerSampler(TestPostgres.DATABASE, USER);
         ExecutorService threads = Executors.newFixedThreadPool(CONNECTIONS);
         try {
             // when: every connection runs many transactions of prepared statements, batches included
@@ -85,8 +62,7 @@ class PgJdbcPreparedStatementsIT {
                 assertEquals(rounds, result.get(120, TimeUnit.SECONDS));
             }
         } finally {
-            running.set(false);
-            sampler.join();
+            sampler.close();
             threads.shutdownNow();
         }
         try (Connection direct = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null);
@@ -94,7 +70,8 @@ class PgJdbcPreparedStatementsIT {
             assertEquals(CONNECTIONS * rounds, longValue(st, "SELECT sum(balance) FROM prep_jdbc_accounts"));
             assertEquals(CONNECTIONS * rounds * 3L, longValue(st, "SELECT count(*) FROM prep_jdbc_log"));
         }
-        assertTrue(maxServers.get() <= SERVERS, "at most " + SERVERS + " server connections, saw " + maxServers.get());
+        int maxServers = sampler.max();
+        assertTrue(maxServers <= SERVERS, "at most " + SERVERS + " server connections, saw " + maxServers);
         // and pgJDBC really used named statements: the servers hold pgmux's names for them
         Map<String, List<String>> held = PreparedProtocol.statementsOnServers(pgmux, USER, SERVERS);
         assertTrue(held.values().stream().flatMap(List::stream).anyMatch(name -> name.startsWith("pgmux_")), held.toString());

@@ -1,10 +1,12 @@
 package io.pgmux.proxy.it;
 
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,11 +19,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 class PgbenchPreparedIT {
     private static final String USER = "prep_bench_user";
     private static final String DATABASE = "prep_pgbench";
+
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().role(USER);
     private static Pgmux pgmux;
 
     @BeforeAll
-    static void createDatabase() throws Exception {
-        PreparedProtocol.createRole(USER);
+    static void createDatabaseAndStartPgmux() throws Exception {
         TestPostgres pg = TestPostgres.get();
         try (var direct = pg.connect("postgres", TestPostgres.SUPERUSER, null); var st = direct.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + DATABASE + " WITH (FORCE)");

@@ -12,11 +12,12 @@ import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolRegistry;
 import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.PrometheusTextParser;
 import io.pgmux.proxy.testing.RawClient;
-import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
@@ -66,14 +67,10 @@ class PoolChurnIT {
     private static final List<String> LIMIT_USERS = List.of("churn_a", "churn_b", "churn_c");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    @BeforeAll
-    static void createRoles() {
-        List<String> roles = new ArrayList<>(List.of(SCRAM_USER, BUSY_USER, RACE_USER));
-        roles.addAll(LIMIT_USERS);
-        for (String role : roles) {
-            TestPostgres.get().execute("DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN");
-        }
-    }
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .roles(SCRAM_USER, BUSY_USER, RACE_USER)
+            .roles(LIMIT_USERS.toArray(String[]::new));
 
     @Test
     void failedScramLoginsWithRandomNamesLeaveNoPoolAndNoMetrics() throws Exception {

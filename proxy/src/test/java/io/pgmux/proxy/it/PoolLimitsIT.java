@@ -2,10 +2,12 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.ServerSampler;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 
 import java.sql.Connection;
@@ -35,16 +37,13 @@ class PoolLimitsIT {
     private static final String DB_SIZE_USER = "limits_db_size";
     private static final String STORM_USER = "limits_storm";
 
-    @BeforeAll
-    static void createRoles() {
-        for (String role : List.of(WAIT_USER, FIFO_USER, CLIENTS_USER, DB_SIZE_USER, STORM_USER)) {
-            TestPostgres.get().execute("DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN");
-        }
-        TestPostgres.get().execute("DROP TABLE IF EXISTS limits_fifo_order;"
-                + " CREATE TABLE limits_fifo_order (seq serial, client int);"
-                + " GRANT ALL ON limits_fifo_order TO " + FIFO_USER + ";"
-                + " GRANT USAGE ON SEQUENCE limits_fifo_order_seq_seq TO " + FIFO_USER);
-    }
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .roles(WAIT_USER, FIFO_USER, CLIENTS_USER, DB_SIZE_USER, STORM_USER)
+            .sql("DROP TABLE IF EXISTS limits_fifo_order;"
+                    + " CREATE TABLE limits_fifo_order (seq serial, client int);"
+                    + " GRANT ALL ON limits_fifo_order TO " + FIFO_USER + ";"
+                    + " GRANT USAGE ON SEQUENCE limits_fifo_order_seq_seq TO " + FIFO_USER);
 
     @Test
     void aQueryWaitingLongerThanQueryWaitTimeoutFailsWith53300AndTheClientStaysUsable() throws Exception {
@@ -66,7 +65,7 @@ class PoolLimitsIT {
             assertEquals("ERROR", e.getServerErrorMessage().getSeverity());
             assertTrue(e.getMessage().contains("query_wait_timeout"), e::getMessage);
             assertTrue(waitedMillis >= 900, "failed after " + waitedMillis + " ms, before query_wait_timeout");
-            assertEquals(0, pool(pgmux, WAIT_USER).waiting());
+            assertEquals(0, pgmux.counts(WAIT_USER).waiting());
             assertEquals(1, Pgmux.serverConnections(DATABASE, WAIT_USER));
 
             // and once the holder commits, the same client is served
@@ -96,7 +95,7 @@ class PoolLimitsIT {
                 Connection connection = connections.get(client - 1);
                 int id = client;
                 inserts.add(threads.submit(() -> update(connection, "INSERT INTO limits_fifo_order (client) VALUES (" + id + ")")));
-                TestSql.await("client " + client + " queued", () -> pool(pgmux, FIFO_USER).waiting() == id);
+                TestSql.await("client " + client + " queued", () -> pgmux.counts(FIFO_USER).waiting() == id);
             }
             holder.commit();
 
@@ -190,8 +189,8 @@ class PoolLimitsIT {
             }
             assertTrue(sampler.max() <= poolSize, "pool_size " + poolSize + ", but Postgres saw " + sampler.max());
             assertTrue(Pgmux.serverConnections(DATABASE, STORM_USER) <= poolSize);
-            TestSql.await("every server is back in the pool", () -> pool(pgmux, STORM_USER).activeServers() == 0);
-            PoolCounts counts = pool(pgmux, STORM_USER);
+            TestSql.await("every server is back in the pool", () -> pgmux.counts(STORM_USER).activeServers() == 0);
+            PoolCounts counts = pgmux.counts(STORM_USER);
             assertEquals(0, counts.waiting());
             assertTrue(counts.idleServers() >= 1 && counts.idleServers() <= poolSize, counts::toString);
         }
@@ -225,10 +224,6 @@ class PoolLimitsIT {
         } finally {
             threads.shutdownNow();
         }
-    }
-
-    private static PoolCounts pool(Pgmux pgmux, String user) {
-        return pgmux.server().pools().pool(DATABASE, user).orElseThrow().counts();
     }
 
     private static List<Integer> clientsInInsertOrder() throws SQLException {

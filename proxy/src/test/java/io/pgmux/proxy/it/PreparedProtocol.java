@@ -1,7 +1,6 @@
 package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.Backend;
-import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.Bind;
 import io.pgmux.protocol.message.Close;
 import io.pgmux.protocol.message.Describe;
@@ -12,7 +11,6 @@ import io.pgmux.protocol.message.Target;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
-import io.pgmux.proxy.testing.TestPostgres;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -20,11 +18,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The messages and checks the prepared-statement ITs share: extended-protocol messages by name,
@@ -77,12 +73,6 @@ final class PreparedProtocol {
     /** The first column of every DataRow, in order. */
     static List<String> values(List<Reply> replies) {
         return replies.stream().filter(r -> r.type() == Backend.DATA_ROW).map(r -> r.row().get(0)).toList();
-    }
-
-    static TransactionStatus status(List<Reply> replies) {
-        Reply last = replies.get(replies.size() - 1);
-        assertEquals(Backend.READY_FOR_QUERY, last.type(), "the replies end with ReadyForQuery: " + replies);
-        return last.status();
     }
 
     /** A simple query's single value; fails on an error. */
@@ -158,20 +148,5 @@ final class PreparedProtocol {
     static List<String> statementsOfHeldServer(RawClient holder) throws IOException {
         String names = value(holder, "SELECT coalesce(string_agg(name, ',' ORDER BY name), '') FROM pg_prepared_statements");
         return names.isEmpty() ? List.of() : Arrays.asList(names.split(","));
-    }
-
-    static void createRole(String role) {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN");
-    }
-
-    /** Polls {@code condition} every 10ms for up to 20 seconds. */
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out waiting until " + what);
-            }
-            Thread.sleep(10);
-        }
     }
 }

@@ -4,12 +4,13 @@ import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Query;
 import io.pgmux.proxy.prepared.StatementRegistry;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -40,19 +41,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PreparedStatementLimitsIT {
     private static final String USER = "prep_limits_user";
+
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .role(USER);
     private Pgmux pgmux;
-
-    @BeforeAll
-    static void createRole() {
-        PreparedProtocol.createRole(USER);
-    }
-
-    @AfterEach
-    void stopPgmux() {
-        if (pgmux != null) {
-            pgmux.close();
-        }
-    }
 
     private static String text(int n) {
         return "SELECT $1::int + " + n;
@@ -60,7 +53,7 @@ class PreparedStatementLimitsIT {
 
     @Test
     void pipelineNeedingMoreStatementsThanTheServerMayHoldCompletes() throws Exception {
-        pgmux = Pgmux.start("pool_size: 1\nmax_prepared_statements: 2\n");
+        pgmux = fixture.start("pool_size: 1\nmax_prepared_statements: 2\n");
         try (RawClient client = pgmux.raw(USER)) {
             // when: three statements prepared and used in one pipeline, with room for two on the server
             client.send(parse("a", text(100))).send(parse("b", text(200))).send(parse("c", text(300)))
@@ -82,7 +75,7 @@ class PreparedStatementLimitsIT {
 
     @Test
     void portalOutlivesTheEvictionOfItsStatement() throws Exception {
-        pgmux = Pgmux.start("pool_size: 1\nmax_prepared_statements: 1\n");
+        pgmux = fixture.start("pool_size: 1\nmax_prepared_statements: 1\n");
         try (RawClient client = pgmux.raw(USER)) {
             // when: a portal is bound to a, then b's Parse evicts a before the portal runs
             client.send(parse("a", text(100))).send(bind("a", "1")).send(parse("b", text(200))).send(execute())
@@ -100,7 +93,7 @@ class PreparedStatementLimitsIT {
 
     @Test
     void evictionSkippedAfterAnErrorWhileThePipelineRePreparedTheStatement() throws Exception {
-        pgmux = Pgmux.start("pool_size: 1\nmax_prepared_statements: 1\n");
+        pgmux = fixture.start("pool_size: 1\nmax_prepared_statements: 1\n");
         try (RawClient client = pgmux.raw(USER)) {
             // when: a is prepared; an Execute fails; then b's Parse evicts a and a's Bind re-prepares it (all skipped)
             client.send(parse("a", text(100)))
@@ -120,7 +113,7 @@ class PreparedStatementLimitsIT {
 
     @Test
     void evictionSkippedAfterAnErrorWhileTheNextSyncSegmentRePreparesTheStatement() throws Exception {
-        pgmux = Pgmux.start("pool_size: 1\nmax_prepared_statements: 1\n");
+        pgmux = fixture.start("pool_size: 1\nmax_prepared_statements: 1\n");
         try (RawClient client = pgmux.raw(USER)) {
             // when: a is prepared; an Execute fails; b's Parse evicts a (skipped); after the Sync, a's Bind re-prepares it
             client.send(parse("a", text(100)))
@@ -137,7 +130,7 @@ class PreparedStatementLimitsIT {
 
     @Test
     void statementsAreForgottenWhenTheLastClientNamingThemLeaves() throws Exception {
-        pgmux = Pgmux.start("pool_size: 1\n");
+        pgmux = fixture.start("pool_size: 1\n");
         StatementRegistry registry;
         try (RawClient first = pgmux.raw(USER); RawClient second = pgmux.raw(USER)) {
             registry = pgmux.server().pools().pool(TestPostgres.DATABASE, USER).orElseThrow().statements();
@@ -152,17 +145,17 @@ class PreparedStatementLimitsIT {
             // when: the first leaves
             first.close();
             // then: only the text the second still names is kept
-            PreparedProtocol.await("the registry drops the first client's own text", () -> registry.size() == 1);
+            TestSql.await("the registry drops the first client's own text", () -> registry.size() == 1);
             assertEquals(List.of("6"), values(run(second, "z", "5")));
         }
         // when: the last one leaves, nothing is kept
-        PreparedProtocol.await("the registry is empty", () -> registry.size() == 0);
+        TestSql.await("the registry is empty", () -> registry.size() == 0);
     }
 
     @Test
     void manyClientsAndStatementsNeverPutMoreThanTheMaxOnAServer() throws Exception {
         int servers = 2;
-        pgmux = Pgmux.start("pool_size: " + servers + "\nmax_prepared_statements: 2\nquery_wait_timeout: 30s\n");
+        pgmux = fixture.start("pool_size: " + servers + "\nmax_prepared_statements: 2\nquery_wait_timeout: 30s\n");
         int clients = 6;
         int statementsEach = 5;
         ExecutorService threads = Executors.newFixedThreadPool(clients);
@@ -208,7 +201,7 @@ class PreparedStatementLimitsIT {
 
     @Test
     void evictionSkippedAfterAnErrorKeepsTheStatementKnown() throws Exception {
-        pgmux = Pgmux.start("pool_size: 1\nmax_prepared_statements: 2\n");
+        pgmux = fixture.start("pool_size: 1\nmax_prepared_statements: 2\n");
         try (RawClient client = pgmux.raw(USER)) {
             // given: the server is full
             client.send(parse("a", text(1))).send(parse("b", text(2))).sync().flush();
@@ -232,7 +225,7 @@ class PreparedStatementLimitsIT {
 
     @Test
     void perClientLimitIsAClearErrorAndTheConnectionGoesOn() throws Exception {
-        pgmux = Pgmux.start("pool_size: 1\nmax_client_prepared_statements: 3\n");
+        pgmux = fixture.start("pool_size: 1\nmax_client_prepared_statements: 3\n");
         try (RawClient client = pgmux.raw(USER); RawClient other = pgmux.raw(USER)) {
             // given: a client at its limit
             client.send(parse("a", text(1))).send(parse("b", text(2))).send(parse("c", text(3))).sync().flush();
@@ -277,7 +270,7 @@ class PreparedStatementLimitsIT {
     @Test
     void statementsOfTheSameTextAreSharedOnEachServer() throws Exception {
         int servers = 2;
-        pgmux = Pgmux.start("pool_size: " + servers + "\n");
+        pgmux = fixture.start("pool_size: " + servers + "\n");
         List<RawClient> clients = new ArrayList<>();
         try {
             // when: ten clients prepare the same text under their own names

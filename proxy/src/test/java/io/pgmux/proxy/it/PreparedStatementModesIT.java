@@ -3,12 +3,12 @@ package io.pgmux.proxy.it;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -19,32 +19,24 @@ import static io.pgmux.proxy.it.PreparedProtocol.parse;
 import static io.pgmux.proxy.it.PreparedProtocol.run;
 import static io.pgmux.proxy.it.PreparedProtocol.sqlState;
 import static io.pgmux.proxy.it.PreparedProtocol.statementsOfHeldServer;
-import static io.pgmux.proxy.it.PreparedProtocol.status;
 import static io.pgmux.proxy.it.PreparedProtocol.types;
 import static io.pgmux.proxy.it.PreparedProtocol.values;
+import static io.pgmux.proxy.testing.TestSql.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code prepared_statements: reject}, the per-database setting, and passthrough in session mode. */
 class PreparedStatementModesIT {
     private static final String USER = "prep_modes_user";
+
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .role(USER);
     private Pgmux pgmux;
-
-    @BeforeAll
-    static void createRole() {
-        PreparedProtocol.createRole(USER);
-    }
-
-    @AfterEach
-    void stopPgmux() {
-        if (pgmux != null) {
-            pgmux.close();
-        }
-    }
 
     @Test
     void rejectModeRefusesNamedStatementsClearlyAndKeepsUnnamedOnesWorking() throws Exception {
-        pgmux = Pgmux.start("pool_size: 1\nprepared_statements: reject\n");
+        pgmux = fixture.start("pool_size: 1\nprepared_statements: reject\n");
         try (RawClient client = pgmux.raw(USER)) {
             // when: a named Parse, holding no server
             client.send(parse("named", "SELECT 1")).send(bind("named")).send(execute()).sync().flush();
@@ -90,7 +82,7 @@ class PreparedStatementModesIT {
     @Test
     void databaseSettingOverridesTheGlobalMode() throws Exception {
         String server = "    host: " + TestPostgres.HOST + "\n    port: ${PG_PORT}\n    dbname: " + TestPostgres.DATABASE + "\n";
-        pgmux = Pgmux.start("pool_size: 1\nprepared_statements: rewrite\ndatabases:\n"
+        pgmux = fixture.start("pool_size: 1\nprepared_statements: rewrite\ndatabases:\n"
                 + "  prep_strict:\n" + server + "    prepared_statements: reject\n"
                 + "  prep_lenient:\n" + server);
         try (RawClient strict = RawClient.connect(pgmux.host(), pgmux.port(), "prep_strict", USER);
@@ -109,7 +101,7 @@ class PreparedStatementModesIT {
 
     @Test
     void sessionModePassesNamedStatementsAndSqlPrepareThrough() throws Exception {
-        pgmux = Pgmux.start("pool_size: 1\npool_mode: session\n");
+        pgmux = fixture.start("pool_size: 1\npool_mode: session\n");
         try (RawClient client = pgmux.raw(USER)) {
             // when
             client.send(parse("named", "SELECT $1::int + 1")).send(bind("named", "1")).send(execute()).sync().flush();

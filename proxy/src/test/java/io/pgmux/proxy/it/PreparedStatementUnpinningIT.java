@@ -1,12 +1,12 @@
 package io.pgmux.proxy.it;
 
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -35,19 +35,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PreparedStatementUnpinningIT {
     private static final String USER = "prep_unpin_user";
+
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .role(USER);
     private Pgmux pgmux;
-
-    @BeforeAll
-    static void createRole() {
-        PreparedProtocol.createRole(USER);
-    }
-
-    @AfterEach
-    void stopPgmux() {
-        if (pgmux != null) {
-            pgmux.close();
-        }
-    }
 
     @Test
     void fiftyClientsPrepareWithFlushBeforeAnyExecutesThroughTwentyServers() throws Exception {
@@ -63,7 +55,7 @@ class PreparedStatementUnpinningIT {
     private void asyncpgPreparePattern(java.util.function.IntFunction<String> text) throws Exception {
         int clients = 50;
         int servers = 20;
-        pgmux = Pgmux.start("pool_size: " + servers + "\nquery_wait_timeout: 20s\n");
+        pgmux = fixture.start("pool_size: " + servers + "\nquery_wait_timeout: 20s\n");
         List<RawClient> connections = new ArrayList<>();
         try {
             for (int i = 0; i < clients; i++) {
@@ -102,7 +94,7 @@ class PreparedStatementUnpinningIT {
 
     @Test
     void answeredParseAndDescribeDoNotKeepTheServerUntilSync() throws Exception {
-        pgmux = Pgmux.start("pool_size: 1\nquery_wait_timeout: 10s\n");
+        pgmux = fixture.start("pool_size: 1\nquery_wait_timeout: 10s\n");
         try (RawClient preparer = pgmux.raw(USER); RawClient other = pgmux.raw(USER)) {
             // given: a client that prepared and described a statement, then went quiet without Sync
             preparer.send(parse("p", "SELECT $1::int * 3")).send(describeStatement("p")).flushMessage().flush();
@@ -119,7 +111,7 @@ class PreparedStatementUnpinningIT {
 
     @Test
     void parseCloseAndDeallocateOfKnownStatementsNeedNoServer() throws Exception {
-        pgmux = Pgmux.start("pool_size: 1\nquery_wait_timeout: 10s\n");
+        pgmux = fixture.start("pool_size: 1\nquery_wait_timeout: 10s\n");
         try (RawClient validator = pgmux.raw(USER); RawClient holder = pgmux.raw(USER); RawClient client = pgmux.raw(USER)) {
             // given: a statement a server accepted, and the only server held by a transaction
             validator.send(parse("v", "SELECT $1::int - 1")).sync().flush();
@@ -149,7 +141,7 @@ class PreparedStatementUnpinningIT {
 
     @Test
     void failedParseAnsweredBeforeSyncReleasesTheServerAndStillSkipsToSync() throws Exception {
-        pgmux = Pgmux.start("pool_size: 1\nquery_wait_timeout: 10s\n");
+        pgmux = fixture.start("pool_size: 1\nquery_wait_timeout: 10s\n");
         try (RawClient client = pgmux.raw(USER); RawClient other = pgmux.raw(USER)) {
             // given: a named Parse fails, before any Sync
             client.send(parse("bad", "SELEC 1")).flushMessage().flush();

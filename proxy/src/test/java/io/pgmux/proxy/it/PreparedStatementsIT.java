@@ -4,12 +4,13 @@ import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Query;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.Map;
@@ -24,10 +25,10 @@ import static io.pgmux.proxy.it.PreparedProtocol.parse;
 import static io.pgmux.proxy.it.PreparedProtocol.run;
 import static io.pgmux.proxy.it.PreparedProtocol.sqlState;
 import static io.pgmux.proxy.it.PreparedProtocol.statementsOfHeldServer;
-import static io.pgmux.proxy.it.PreparedProtocol.status;
 import static io.pgmux.proxy.it.PreparedProtocol.types;
 import static io.pgmux.proxy.it.PreparedProtocol.value;
 import static io.pgmux.proxy.it.PreparedProtocol.values;
+import static io.pgmux.proxy.testing.TestSql.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,30 +45,22 @@ class PreparedStatementsIT {
     /** Fails in Execute (a division by zero the planner cannot fold), not in Bind. */
     private static final String DIVIDE = "SELECT 1 / g FROM generate_series($1::int, $1::int) g";
     private static final String BACKEND_PID = "SELECT pg_backend_pid()::text";
+
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .role(USER)
+            .sql("DROP SCHEMA IF EXISTS prep_sp_a CASCADE; DROP SCHEMA IF EXISTS prep_sp_b CASCADE;"
+                    + " CREATE SCHEMA prep_sp_a; CREATE SCHEMA prep_sp_b;"
+                    + " CREATE TABLE prep_sp_a.prep_t (v text); INSERT INTO prep_sp_a.prep_t VALUES ('from schema a');"
+                    + " CREATE TABLE prep_sp_b.prep_t (v text); INSERT INTO prep_sp_b.prep_t VALUES ('from schema b');"
+                    + " GRANT USAGE ON SCHEMA prep_sp_a, prep_sp_b TO " + USER + ";"
+                    + " GRANT SELECT ON prep_sp_a.prep_t, prep_sp_b.prep_t TO " + USER + ";"
+                    + " DROP TABLE IF EXISTS prep_gone; CREATE TABLE prep_gone (v int); INSERT INTO prep_gone VALUES (7);"
+                    + " ALTER TABLE prep_gone OWNER TO " + USER);
     private Pgmux pgmux;
 
-    @BeforeAll
-    static void createRoleAndTables() {
-        PreparedProtocol.createRole(USER);
-        TestPostgres.get().execute("DROP SCHEMA IF EXISTS prep_sp_a CASCADE; DROP SCHEMA IF EXISTS prep_sp_b CASCADE;"
-                + " CREATE SCHEMA prep_sp_a; CREATE SCHEMA prep_sp_b;"
-                + " CREATE TABLE prep_sp_a.prep_t (v text); INSERT INTO prep_sp_a.prep_t VALUES ('from schema a');"
-                + " CREATE TABLE prep_sp_b.prep_t (v text); INSERT INTO prep_sp_b.prep_t VALUES ('from schema b');"
-                + " GRANT USAGE ON SCHEMA prep_sp_a, prep_sp_b TO " + USER + ";"
-                + " GRANT SELECT ON prep_sp_a.prep_t, prep_sp_b.prep_t TO " + USER + ";"
-                + " DROP TABLE IF EXISTS prep_gone; CREATE TABLE prep_gone (v int); INSERT INTO prep_gone VALUES (7);"
-                + " ALTER TABLE prep_gone OWNER TO " + USER);
-    }
-
-    @AfterEach
-    void stopPgmux() {
-        if (pgmux != null) {
-            pgmux.close();
-        }
-    }
-
     private Pgmux start(int poolSize) {
-        pgmux = Pgmux.start("pool_size: " + poolSize + "\nquery_wait_timeout: 20s\n");
+        pgmux = fixture.start("pool_size: " + poolSize + "\nquery_wait_timeout: 20s\n");
         return pgmux;
     }
 

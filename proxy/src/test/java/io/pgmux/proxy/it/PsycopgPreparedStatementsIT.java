@@ -1,14 +1,13 @@
 package io.pgmux.proxy.it;
 
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterEach;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 
@@ -18,21 +17,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** psycopg 3 with prepare_threshold=0 (every query a named statement), in pipeline mode. */
 class PsycopgPreparedStatementsIT {
     private static final String USER = "prep_psycopg_user";
+
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .role(USER)
+            .table("prep_psycopg_log", "client int, round int, k int");
     private Pgmux pgmux;
 
     @BeforeAll
-    static void createRoleAndTable() throws Exception {
+    static void requirePsycopg() throws Exception {
         ExternalClient.requirePythonModule("psycopg", "python3-psycopg");
-        PreparedProtocol.createRole(USER);
-        TestPostgres.get().execute("DROP TABLE IF EXISTS prep_psycopg_log; CREATE TABLE prep_psycopg_log (client int, round int, k int);"
-                + " GRANT ALL ON prep_psycopg_log TO " + USER);
-    }
-
-    @AfterEach
-    void stopPgmux() {
-        if (pgmux != null) {
-            pgmux.close();
-        }
     }
 
     private ExternalClient.Result psycopg(String mode, int connections) throws Exception {
@@ -52,20 +46,16 @@ class PsycopgPreparedStatementsIT {
     @Test
     void pipelinedPreparedStatementsOnTwentyConnectionsThroughThreeServers() throws Exception {
         TestPostgres.get().execute("TRUNCATE prep_psycopg_log");
-        pgmux = Pgmux.start("pool_size: 3\nquery_wait_timeout: 120s\n");
+        pgmux = fixture.start("pool_size: 3\nquery_wait_timeout: 120s\n");
 
         // when
         ExternalClient.Result result = psycopg("pipeline", 20).orFail("psycopg");
 
         // then: the script checked every result; the writes all landed once
         assertTrue(result.output().startsWith("ok 100 pipelined rounds"), result.output());
-        try (Connection direct = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null);
-             Statement st = direct.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT client) FROM prep_psycopg_log")) {
-            rs.next();
-            assertEquals(20 * 5 * 4, rs.getInt(1));
-            assertEquals(20, rs.getInt(2));
-        }
+        int[] logged = TestSql.directInts("SELECT count(*), count(DISTINCT client) FROM prep_psycopg_log");
+        assertEquals(20 * 5 * 4, logged[0]);
+        assertEquals(20, logged[1]);
         Map<String, List<String>> held = PreparedProtocol.statementsOnServers(pgmux, USER, 3);
         assertTrue(held.values().stream().flatMap(List::stream).anyMatch(name -> name.startsWith("pgmux_")), held.toString());
     }
@@ -74,7 +64,7 @@ class PsycopgPreparedStatementsIT {
     void statementCacheRotationDeallocatesThroughTheExtendedProtocol() throws Exception {
         // given: the script passes on Postgres itself
         psycopgOnPostgres("rotate").orFail("psycopg straight to Postgres");
-        pgmux = Pgmux.start("pool_size: 2\n");
+        pgmux = fixture.start("pool_size: 2\n");
 
         // when: psycopg's cache of 5 rotates, deallocating its oldest statements
         ExternalClient.Result result = psycopg("rotate", 1);
@@ -88,7 +78,7 @@ class PsycopgPreparedStatementsIT {
     void rollbacksDeallocateAllThroughTheExtendedProtocol() throws Exception {
         // given: the script passes on Postgres itself
         psycopgOnPostgres("rollback").orFail("psycopg straight to Postgres");
-        pgmux = Pgmux.start("pool_size: 2\nmax_client_prepared_statements: 20\n");
+        pgmux = fixture.start("pool_size: 2\nmax_client_prepared_statements: 20\n");
 
         // when: 40 rollbacks of 3 prepared statements each (psycopg re-prepares under new names every time)
         ExternalClient.Result result = psycopg("rollback", 1);

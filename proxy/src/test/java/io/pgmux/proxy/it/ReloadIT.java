@@ -7,10 +7,12 @@ import io.pgmux.protocol.message.Query;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.sql.Connection;
@@ -21,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static io.pgmux.proxy.it.AdminConsoleIT.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,12 +32,11 @@ class ReloadIT {
     private static final String USER = "reload_user";
     private static final String OTHER_DATABASE = "pgmux_reload_other";
 
-    @BeforeAll
-    static void roles() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        TestPostgres.get().execute("DROP DATABASE IF EXISTS " + OTHER_DATABASE);
-        TestPostgres.get().execute("CREATE DATABASE " + OTHER_DATABASE);
-    }
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .role(USER)
+            .sql("DROP DATABASE IF EXISTS " + OTHER_DATABASE)
+            .sql("CREATE DATABASE " + OTHER_DATABASE);
 
     @Test
     void aBiggerPoolSizeIsVisibleInPgStatActivity() throws Exception {
@@ -50,7 +50,7 @@ class ReloadIT {
                     clients.add(client);
                     client.send(new Query("BEGIN")).flush();
                 }
-                awaitTrue(() -> waiting(console) == 2, "two clients wait");
+                TestSql.await("two clients wait", () -> waiting(console) == 2);
                 assertEquals(2, Pgmux.serverConnections(TestPostgres.DATABASE, USER));
 
                 // when: the file says pool_size 4, and RELOAD
@@ -126,7 +126,7 @@ class ReloadIT {
             assertEquals(List.of(TestPostgres.DATABASE), row(client.query("SELECT current_database()")));
             assertEquals(List.of(Integer.toString(oldPid)), row(client.query("SELECT pg_backend_pid()")));
             client.query("COMMIT");
-            awaitTrue(() -> backendCount(oldPid) == 0, "the old server connection closes");
+            TestSql.await("the old server connection closes", () -> backendCount(oldPid) == 0);
             assertEquals(List.of(OTHER_DATABASE), row(client.query("SELECT current_database()")));
         }
     }

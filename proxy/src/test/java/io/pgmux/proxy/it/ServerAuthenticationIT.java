@@ -1,11 +1,11 @@
 package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.auth.Md5Password;
-import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -43,25 +43,21 @@ class ServerAuthenticationIT {
     private static final String MISSING_DB = "sauth_missing";
     private static final String NOT_ON_SERVER = "sauth_not_on_server";
 
-    private static Pgmux pgmux;
-
-    @BeforeAll
-    static void startPgmux() {
-        pgmux = Pgmux.start("upstream: \"127.0.0.1:${PG_PORT}\"\n"
-                + "users:\n"
-                + "  " + MD5_USER + ":\n    password: \"" + MD5_PASSWORD + "\"\n"
-                + "  " + SCRAM_USER + ":\n    password: \"" + SCRAM_PASSWORD + "\"\n"
-                + "  " + CLEARTEXT_USER + ":\n    password: \"" + CLEARTEXT_PASSWORD + "\"\n"
-                + "databases:\n"
-                + database("sauth_as_" + MD5_USER, DATABASE, MD5_USER, MD5_PASSWORD)
-                + database("sauth_as_" + SCRAM_USER, DATABASE, SCRAM_USER, SCRAM_PASSWORD)
-                + database("sauth_as_" + CLEARTEXT_USER, DATABASE, CLEARTEXT_USER, CLEARTEXT_PASSWORD)
-                + database(WRONG_PASSWORD_DB, DATABASE, MD5_USER, "not-" + MD5_PASSWORD)
-                + database(MD5_SECRET_DB, DATABASE, MD5_USER, Md5Password.secret(MD5_USER, MD5_PASSWORD))
-                + database(MD5_SECRET_FOR_SCRAM_DB, DATABASE, SCRAM_USER, Md5Password.secret(SCRAM_USER, SCRAM_PASSWORD))
-                + database(MISSING_DB, NOT_ON_SERVER, SCRAM_USER, SCRAM_PASSWORD)
-                + "server_login_retry: 1s\n");
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("upstream: \"127.0.0.1:${PG_PORT}\"\n"
+                    + "users:\n"
+                    + "  " + MD5_USER + ":\n    password: \"" + MD5_PASSWORD + "\"\n"
+                    + "  " + SCRAM_USER + ":\n    password: \"" + SCRAM_PASSWORD + "\"\n"
+                    + "  " + CLEARTEXT_USER + ":\n    password: \"" + CLEARTEXT_PASSWORD + "\"\n"
+                    + "databases:\n"
+                    + database("sauth_as_" + MD5_USER, DATABASE, MD5_USER, MD5_PASSWORD)
+                    + database("sauth_as_" + SCRAM_USER, DATABASE, SCRAM_USER, SCRAM_PASSWORD)
+                    + database("sauth_as_" + CLEARTEXT_USER, DATABASE, CLEARTEXT_USER, CLEARTEXT_PASSWORD)
+                    + database(WRONG_PASSWORD_DB, DATABASE, MD5_USER, "not-" + MD5_PASSWORD)
+                    + database(MD5_SECRET_DB, DATABASE, MD5_USER, Md5Password.secret(MD5_USER, MD5_PASSWORD))
+                    + database(MD5_SECRET_FOR_SCRAM_DB, DATABASE, SCRAM_USER, Md5Password.secret(SCRAM_USER, SCRAM_PASSWORD))
+                    + database(MISSING_DB, NOT_ON_SERVER, SCRAM_USER, SCRAM_PASSWORD)
+                    + "server_login_retry: 1s\n");
 
     private static String database(String name, String dbname, String user, String password) {
         return "  " + name + ":\n"
@@ -70,11 +66,6 @@ class ServerAuthenticationIT {
                 + "    dbname: " + dbname + "\n"
                 + "    user: " + user + "\n"
                 + "    password: \"" + password + "\"\n";
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
     }
 
     static Stream<Arguments> serverUsers() {

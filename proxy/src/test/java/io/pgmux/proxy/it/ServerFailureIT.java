@@ -2,19 +2,18 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.TestPostgres;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -41,14 +40,11 @@ class ServerFailureIT {
     /** One server per pool: a slot the pool failed to free after a failure would leave clients waiting. */
     private static final String ONE_SERVER = "pool_size: 1\nquery_wait_timeout: 10s\n";
 
-    private final TestPostgres pg = TestPostgres.get();
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .roles(TX_USER, IDLE_USER, DOWN_USER, OUTAGE_USER, KILLED_USER);
 
-    @BeforeAll
-    static void createRoles() {
-        for (String role : List.of(TX_USER, IDLE_USER, DOWN_USER, OUTAGE_USER, KILLED_USER)) {
-            TestPostgres.get().execute("DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN");
-        }
-    }
+    private final TestPostgres pg = TestPostgres.get();
 
     @AfterEach
     void leavePostgresRunning() {
@@ -89,7 +85,7 @@ class ServerFailureIT {
         try (Pgmux pgmux = Pgmux.start(ONE_SERVER); Connection idle = pgmux.jdbc(IDLE_USER)) {
             // given an idle client (holding no server) and the pool's server
             int pidBefore = TestSql.intScalar(idle, "SELECT pg_backend_pid()");
-            Timestamp startedBefore = queryTimestamp(idle, "SELECT pg_postmaster_start_time()");
+            Timestamp startedBefore = TestSql.timestampScalar(idle, "SELECT pg_postmaster_start_time()");
 
             // when Postgres restarts
             try {
@@ -97,14 +93,14 @@ class ServerFailureIT {
             } finally {
                 ensureRunning();
             }
-            TestSql.await("pgmux dropped the servers Postgres closed", () -> isEmpty(pool(pgmux, IDLE_USER)));
+            TestSql.await("pgmux dropped the servers Postgres closed", () -> isEmpty(pgmux.counts(IDLE_USER)));
 
             // then the same connection goes on, served by the new Postgres
-            Timestamp startedAfter = queryTimestamp(idle, "SELECT pg_postmaster_start_time()");
+            Timestamp startedAfter = TestSql.timestampScalar(idle, "SELECT pg_postmaster_start_time()");
             assertTrue(startedAfter.after(startedBefore), startedBefore + " then " + startedAfter);
             int pidAfter = TestSql.intScalar(idle, "SELECT pg_backend_pid()");
             assertNotEquals(pidBefore, pidAfter);
-            TestSql.await("the new server is back in the pool", () -> pool(pgmux, IDLE_USER).idleServers() == 1);
+            TestSql.await("the new server is back in the pool", () -> pgmux.counts(IDLE_USER).idleServers() == 1);
             assertEquals(1, Pgmux.serverConnections(DATABASE, IDLE_USER));
         }
     }
@@ -145,7 +141,7 @@ class ServerFailureIT {
             try {
                 // given Postgres down
                 pg.stop();
-                TestSql.await("pgmux dropped the server Postgres closed", () -> isEmpty(pool(pgmux, OUTAGE_USER)));
+                TestSql.await("pgmux dropped the server Postgres closed", () -> isEmpty(pgmux.counts(OUTAGE_USER)));
 
                 // when the client sends a query, it gets an error and stays connected
                 PSQLException e = assertThrows(PSQLException.class, () -> TestSql.intScalar(client, "SELECT 2"));
@@ -168,13 +164,13 @@ class ServerFailureIT {
         try (Pgmux pgmux = Pgmux.start(ONE_SERVER); Connection client = pgmux.jdbc(KILLED_USER)) {
             // given one idle server in the pool
             int pid = TestSql.intScalar(client, "SELECT pg_backend_pid()");
-            TestSql.await("the server is back in the pool", () -> pool(pgmux, KILLED_USER).idleServers() == 1);
+            TestSql.await("the server is back in the pool", () -> pgmux.counts(KILLED_USER).idleServers() == 1);
 
             // when Postgres terminates it
             try (Connection direct = pg.connect(DATABASE, TestPostgres.SUPERUSER, null)) {
-                assertTrue(queryBoolean(direct, "SELECT pg_terminate_backend(" + pid + ", 10000)"));
+                assertTrue(TestSql.booleanScalar(direct, "SELECT pg_terminate_backend(" + pid + ", 10000)"));
             }
-            TestSql.await("pgmux dropped the terminated server", () -> isEmpty(pool(pgmux, KILLED_USER)));
+            TestSql.await("pgmux dropped the terminated server", () -> isEmpty(pgmux.counts(KILLED_USER)));
 
             // then the next query, and the next client, get a new server without an error
             int newPid = TestSql.intScalar(client, "SELECT pg_backend_pid()");
@@ -191,10 +187,6 @@ class ServerFailureIT {
         if (!pg.isRunning()) {
             pg.start();
         }
-    }
-
-    private static PoolCounts pool(Pgmux pgmux, String user) {
-        return pgmux.server().pools().pool(DATABASE, user).orElseThrow().counts();
     }
 
     private static boolean isEmpty(PoolCounts counts) {
@@ -227,20 +219,6 @@ class ServerFailureIT {
                 }
                 Thread.sleep(100);
             }
-        }
-    }
-
-    private static boolean queryBoolean(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            assertTrue(rs.next(), sql);
-            return rs.getBoolean(1);
-        }
-    }
-
-    private static Timestamp queryTimestamp(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            assertTrue(rs.next(), sql);
-            return rs.getTimestamp(1);
         }
     }
 }

@@ -6,18 +6,19 @@ import io.pgmux.protocol.message.Parse;
 import io.pgmux.protocol.message.Query;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 
-import static io.pgmux.proxy.it.TestSql.value;
+import static io.pgmux.proxy.testing.TestSql.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
@@ -27,18 +28,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
  */
 class SessionModeIT {
     private static final String USER = "sessmode_user";
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        pgmux = Pgmux.start("pool_mode: session\npool_size: 1\nquery_wait_timeout: 30s\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_mode: session\npool_size: 1\nquery_wait_timeout: 30s\n")
+            .role(USER);
 
     @Test
     void clientKeepsTheSameServerAcrossTransactions() throws Exception {

@@ -6,12 +6,13 @@ import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -28,9 +29,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TimeZone;
 
-import static io.pgmux.proxy.it.TestSql.row;
-import static io.pgmux.proxy.it.TestSql.scalar;
-import static io.pgmux.proxy.it.TestSql.value;
+import static io.pgmux.proxy.testing.TestSql.row;
+import static io.pgmux.proxy.testing.TestSql.scalar;
+import static io.pgmux.proxy.testing.TestSql.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -50,25 +51,18 @@ class SessionParametersIT {
     private static final String HONOLULU = "Pacific/Honolulu";
     private static final int HONOLULU_OFFSET = -36_000;
     private static final String CLOCK = "SELECT current_setting('TimeZone'), extract(timezone FROM now())::int, pg_backend_pid()";
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + TENANT + "; CREATE ROLE " + TENANT + " NOLOGIN; GRANT " + TENANT + " TO " + USER);
-        TestPostgres.get().execute("DROP TABLE IF EXISTS sessparam_text; CREATE TABLE sessparam_text (id serial, v text)");
-        TestPostgres.get().execute("DROP SCHEMA IF EXISTS sessparam_opts CASCADE; CREATE SCHEMA sessparam_opts");
-        TestPostgres.get().execute("DROP SCHEMA IF EXISTS \"sessparam_schéma\" CASCADE; CREATE SCHEMA \"sessparam_schéma\"");
-        TestPostgres.get().execute("GRANT ALL ON sessparam_text, sessparam_text_id_seq TO " + USER
-                + "; GRANT USAGE ON SCHEMA sessparam_opts, \"sessparam_schéma\" TO " + USER);
-        TestPostgres.get().execute("GRANT CREATE ON SCHEMA sessparam_opts TO " + USER);
-        pgmux = Pgmux.start("pool_size: 1\nquery_wait_timeout: 30s\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 1\nquery_wait_timeout: 30s\n")
+            .role(USER)
+            .role(TENANT, "NOLOGIN")
+            .sql("GRANT " + TENANT + " TO " + USER)
+            .sql("DROP TABLE IF EXISTS sessparam_text; CREATE TABLE sessparam_text (id serial, v text)")
+            .sql("DROP SCHEMA IF EXISTS sessparam_opts CASCADE; CREATE SCHEMA sessparam_opts")
+            .sql("DROP SCHEMA IF EXISTS \"sessparam_schéma\" CASCADE; CREATE SCHEMA \"sessparam_schéma\"")
+            .sql("GRANT ALL ON sessparam_text, sessparam_text_id_seq TO " + USER
+                    + "; GRANT USAGE ON SCHEMA sessparam_opts, \"sessparam_schéma\" TO " + USER)
+            .sql("GRANT CREATE ON SCHEMA sessparam_opts TO " + USER);
 
     @Test
     void clientsWithDifferentTimeZonesSharingOneServerEachSeeTheirOwn() throws Exception {

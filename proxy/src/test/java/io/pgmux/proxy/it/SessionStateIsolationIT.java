@@ -4,13 +4,14 @@ import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.message.Execute;
 import io.pgmux.protocol.message.Parse;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,28 +35,21 @@ class SessionStateIsolationIT {
     /** A role whose unquoted name Postgres keeps as is (it folds only ASCII letters), Java does not. */
     private static final String NON_ASCII_ROLE = "Ünal";
     private static final String OPTS = "review_opts";
-    private Pgmux pgmux;
 
-    @BeforeAll
-    static void createRoles() {
-        TestPostgres pg = TestPostgres.get();
-        pg.execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        pg.execute("DROP ROLE IF EXISTS " + TENANT + "; CREATE ROLE " + TENANT + " NOLOGIN; GRANT " + TENANT + " TO " + USER);
-        pg.execute("DROP ROLE IF EXISTS \"" + NON_ASCII_ROLE + "\"; CREATE ROLE \"" + NON_ASCII_ROLE + "\" NOLOGIN; GRANT \""
-                + NON_ASCII_ROLE + "\" TO " + USER);
-        pg.execute("DROP SCHEMA IF EXISTS " + OPTS + " CASCADE; CREATE SCHEMA " + OPTS + "; GRANT USAGE ON SCHEMA " + OPTS + " TO PUBLIC");
-        pg.execute("DROP SCHEMA IF EXISTS \"review_schéma\" CASCADE; CREATE SCHEMA \"review_schéma\"; GRANT USAGE ON SCHEMA \"review_schéma\" TO PUBLIC");
-        pg.execute("DROP TABLE IF EXISTS review_who; CREATE TABLE review_who (tag text, who text); GRANT ALL ON review_who TO PUBLIC");
-    }
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .role(USER)
+            .role(TENANT, "NOLOGIN")
+            .role("\"" + NON_ASCII_ROLE + "\"", "NOLOGIN")
+            .sql("GRANT " + TENANT + " TO " + USER + "; GRANT \"" + NON_ASCII_ROLE + "\" TO " + USER)
+            .sql("DROP SCHEMA IF EXISTS " + OPTS + " CASCADE; CREATE SCHEMA " + OPTS + "; GRANT USAGE ON SCHEMA " + OPTS + " TO PUBLIC")
+            .sql("DROP SCHEMA IF EXISTS \"review_schéma\" CASCADE; CREATE SCHEMA \"review_schéma\"; GRANT USAGE ON SCHEMA \"review_schéma\" TO PUBLIC")
+            .sql("DROP TABLE IF EXISTS review_who; CREATE TABLE review_who (tag text, who text); GRANT ALL ON review_who TO PUBLIC");
+    private Pgmux pgmux;
 
     @BeforeEach
     void startPgmux() {
-        pgmux = Pgmux.start("pool_size: 1\nquery_wait_timeout: 30s\n");
-    }
-
-    @AfterEach
-    void stopPgmux() {
-        pgmux.close();
+        pgmux = fixture.start("pool_size: 1\nquery_wait_timeout: 30s\n");
     }
 
     // ---------------------------------------------------------------- set_config: the "unknown" mark is lost

@@ -4,19 +4,19 @@ import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
-import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.ConnectException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static io.pgmux.proxy.it.TestSql.value;
+import static io.pgmux.proxy.testing.TestSql.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,17 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ShutdownIT {
     private static final String USER = "shutdown_user";
 
-    @BeforeAll
-    static void createRole() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        TestPostgres.get().execute("DROP TABLE IF EXISTS shutdown_rows; CREATE TABLE shutdown_rows (note text)");
-        TestPostgres.get().execute("GRANT ALL ON shutdown_rows TO " + USER);
-    }
-
-    @BeforeEach
-    void emptyTable() {
-        TestPostgres.get().execute("TRUNCATE shutdown_rows");
-    }
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .role(USER)
+            .table("shutdown_rows", "note text")
+            .beforeEachTest("TRUNCATE shutdown_rows");
 
     @Test
     void idleClientsAreToldAtOnceAndATransactionMayFinish() throws Exception {

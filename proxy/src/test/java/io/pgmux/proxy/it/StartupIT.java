@@ -8,12 +8,12 @@ import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.ParameterStatus;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,18 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The startup phase as a client sees it: encryption requests, protocol negotiation, refusals, the welcome. */
 class StartupIT {
     private static final String USER = "startup_user";
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        pgmux = Pgmux.start("pool_size: 2\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 2\n")
+            .role(USER);
 
     @Test
     void sslRequestIsAnsweredNoAndTheStartupContinuesOnTheSameConnection() throws IOException {

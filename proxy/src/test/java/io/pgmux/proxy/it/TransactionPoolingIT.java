@@ -1,10 +1,11 @@
 package io.pgmux.proxy.it;
 
-import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
+import io.pgmux.proxy.testing.ServerSampler;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -16,8 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,38 +24,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Many clients share a few server connections, one transaction at a time. */
 class TransactionPoolingIT {
     private static final String USER = "pooling_user";
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        TestPostgres.get().execute("DROP TABLE IF EXISTS pooling_counter; CREATE TABLE pooling_counter (client int, n int)");
-        TestPostgres.get().execute("GRANT ALL ON pooling_counter TO " + USER);
-        pgmux = Pgmux.start("pool_size: 5\nquery_wait_timeout: 60s\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 5\nquery_wait_timeout: 60s\n")
+            .role(USER)
+            .table("pooling_counter", "client int, n int");
 
     @Test
     void twoHundredClientsShareFiveServerConnectionsWithCorrectResults() throws Exception {
         int clients = 200;
         int transactionsEach = 10;
-        AtomicInteger maxServers = new AtomicInteger();
-        AtomicBoolean running = new AtomicBoolean(true);
-        Thread sampler = new Thread(() -> {
-            while (running.get()) {
-                try {
-                    maxServers.accumulateAndGet(Pgmux.serverConnections(TestPostgres.DATABASE, USER), Math::max);
-                    Thread.sleep(20);
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        });
-        sampler.start();
+        ServerSampler sampler = new ServerSampler(TestPostgres.DATABASE, USER);
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {
             List<Future<Integer>> results = new ArrayList<>();
@@ -69,19 +47,15 @@ class TransactionPoolingIT {
                 assertEquals(transactionsEach, results.get(c).get(120, TimeUnit.SECONDS));
             }
         } finally {
-            running.set(false);
-            sampler.join();
+            sampler.close();
             pool.shutdownNow();
         }
-        try (Connection direct = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null);
-             Statement st = direct.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT client) FROM pooling_counter")) {
-            rs.next();
-            assertEquals(clients * transactionsEach, rs.getInt(1));
-            assertEquals(clients, rs.getInt(2));
-        }
-        assertTrue(maxServers.get() <= 5, "at most 5 server connections, saw " + maxServers.get());
-        assertTrue(maxServers.get() >= 1, "the sampler saw pgmux's server connections");
+        int[] logged = TestSql.directInts("SELECT count(*), count(DISTINCT client) FROM pooling_counter");
+        assertEquals(clients * transactionsEach, logged[0]);
+        assertEquals(clients, logged[1]);
+        int maxServers = sampler.max();
+        assertTrue(maxServers <= 5, "at most 5 server connections, saw " + maxServers);
+        assertTrue(maxServers >= 1, "the sampler saw pgmux's server connections");
     }
 
     private static int runClient(int client, int transactions) throws SQLException {

@@ -4,6 +4,8 @@ import io.pgmux.proxy.config.ConfigException;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.pool.Pool;
+import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.server.PgmuxServer;
 
 import java.io.IOException;
@@ -162,6 +164,44 @@ public final class Pgmux implements AutoCloseable {
     /** Where the HTTP endpoint listens. */
     public HostPort http() {
         return server.httpAddress();
+    }
+
+    /** The pool of {@code user} on the test database; fails if pgmux has not made it yet. */
+    public Pool pool(String user) {
+        return pool(TestPostgres.DATABASE, user);
+    }
+
+    public Pool pool(String database, String user) {
+        return server.pools().pool(database, user)
+                .orElseThrow(() -> new AssertionError("pgmux has no pool for " + user + " on " + database));
+    }
+
+    /** The counts of {@link #pool(String)}. */
+    public PoolCounts counts(String user) {
+        return pool(user).counts();
+    }
+
+    /** Clients waiting for a server, summed over every pool. */
+    public int waitingClients() {
+        return server.pools().all().stream().map(Pool::counts).mapToInt(PoolCounts::waiting).sum();
+    }
+
+    /** Waits until no client holds a server of {@code user}'s pool; fails after 20 s, showing the counts. */
+    public void awaitNoServerHeld(String user) {
+        Pool pool = pool(user);
+        TestSql.await(() -> "no server is held; pool " + pool.counts(), () -> pool.counts().activeServers() == 0);
+    }
+
+    /**
+     * Waits until pgmux has {@code sessions} client sessions left and {@code user}'s pool has no
+     * server held and no client waiting; fails after 20 s, showing both.
+     */
+    public void awaitNothingHeld(String user, int sessions) {
+        Pool pool = pool(user);
+        TestSql.await(() -> sessions + " sessions and nothing held; sessions " + server.sessions().connectedCount()
+                        + ", pool " + pool.counts(),
+                () -> server.sessions().connectedCount() == sessions && pool.counts().activeServers() == 0
+                        && pool.counts().waiting() == 0);
     }
 
     /**

@@ -250,6 +250,11 @@ public final class RawClient implements AutoCloseable {
 
     /** Queues a message of type {@code type} with {@code body}, the header computed from it. */
     public RawClient sendMessage(char type, byte[] body) {
+        return sendRaw(frame(type, body));
+    }
+
+    /** A whole message: {@code type}, the length computed from {@code body}, then {@code body}. */
+    public static byte[] frame(char type, byte[] body) {
         byte[] frame = new byte[5 + body.length];
         frame[0] = (byte) type;
         int length = 4 + body.length;
@@ -258,7 +263,7 @@ public final class RawClient implements AutoCloseable {
         frame[3] = (byte) (length >>> 8);
         frame[4] = (byte) length;
         System.arraycopy(body, 0, frame, 5, body.length);
-        return sendRaw(frame);
+        return frame;
     }
 
     public RawClient sync() {

@@ -52,8 +52,8 @@ class TestPostgresIT {
     @MethodSource("passwordUsers")
     void aPasswordUserLogsInOverTcpWithItsPassword(String user, String password) throws SQLException {
         try (Connection c = pg.connect(DATABASE, user, password)) {
-            assertEquals(user, queryString(c, "SELECT current_user"));
-            assertEquals("127.0.0.1/32", queryString(c, "SELECT inet_client_addr()::text"));
+            assertEquals(user, TestSql.scalar(c, "SELECT current_user"));
+            assertEquals("127.0.0.1/32", TestSql.scalar(c, "SELECT inet_client_addr()::text"));
         }
     }
 
@@ -93,8 +93,8 @@ class TestPostgresIT {
             assertTrue(md5Secret.matches("md5[0-9a-f]{32}"), md5Secret);
             assertTrue(secretOf(c, SCRAM_USER).startsWith("SCRAM-SHA-256$"));
             assertTrue(secretOf(c, CLEARTEXT_USER).startsWith("SCRAM-SHA-256$"));
-            assertEquals(DATABASE, queryString(c, "SELECT current_database()"));
-            assertEquals("on", queryString(c, "SELECT current_setting('is_superuser')"));
+            assertEquals(DATABASE, TestSql.scalar(c, "SELECT current_database()"));
+            assertEquals("on", TestSql.scalar(c, "SELECT current_setting('is_superuser')"));
         }
     }
 
@@ -104,18 +104,18 @@ class TestPostgresIT {
         int port = pg.port();
         Timestamp startedBefore;
         try (Connection before = pg.connect(DATABASE, SCRAM_USER, SCRAM_PASSWORD)) {
-            startedBefore = queryTimestamp(before, "SELECT pg_postmaster_start_time()");
+            startedBefore = TestSql.timestampScalar(before, "SELECT pg_postmaster_start_time()");
 
             // when the server restarts
             pg.restart();
 
             // then the old session is gone and a new one is served by the new server, same port
-            assertThrows(SQLException.class, () -> queryString(before, "SELECT 1"));
+            assertThrows(SQLException.class, () -> TestSql.scalar(before, "SELECT 1"));
         }
         assertEquals(port, pg.port());
         assertTrue(pg.isRunning());
         try (Connection after = pg.connect(DATABASE, SCRAM_USER, SCRAM_PASSWORD)) {
-            Timestamp startedAfter = queryTimestamp(after, "SELECT pg_postmaster_start_time()");
+            Timestamp startedAfter = TestSql.timestampScalar(after, "SELECT pg_postmaster_start_time()");
             assertTrue(startedAfter.after(startedBefore), startedBefore + " then " + startedAfter);
         }
     }
@@ -132,7 +132,7 @@ class TestPostgresIT {
 
         assertTrue(pg.isRunning());
         try (Connection c = pg.connect(DATABASE, MD5_USER, MD5_PASSWORD)) {
-            assertEquals("1", queryString(c, "SELECT 1"));
+            assertEquals("1", TestSql.scalar(c, "SELECT 1"));
         }
     }
 
@@ -142,7 +142,7 @@ class TestPostgresIT {
                 + " INSERT INTO test_postgres_it VALUES (42)");
 
         try (Connection c = pg.connect(DATABASE, CLEARTEXT_USER, CLEARTEXT_PASSWORD)) {
-            assertEquals(SUPERUSER, queryString(c,
+            assertEquals(SUPERUSER, TestSql.scalar(c,
                     "SELECT tableowner FROM pg_tables WHERE tablename = 'test_postgres_it'"));
         }
         pg.execute("DROP TABLE test_postgres_it");
@@ -181,20 +181,6 @@ class TestPostgresIT {
     }
 
     private static String secretOf(Connection c, String role) throws SQLException {
-        return queryString(c, "SELECT rolpassword FROM pg_authid WHERE rolname = '" + role + "'");
-    }
-
-    private static String queryString(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            assertTrue(rs.next(), sql);
-            return rs.getString(1);
-        }
-    }
-
-    private static Timestamp queryTimestamp(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            assertTrue(rs.next(), sql);
-            return rs.getTimestamp(1);
-        }
+        return TestSql.scalar(c, "SELECT rolpassword FROM pg_authid WHERE rolname = '" + role + "'");
     }
 }

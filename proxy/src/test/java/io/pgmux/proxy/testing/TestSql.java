@@ -1,13 +1,11 @@
-package io.pgmux.proxy.it;
+package io.pgmux.proxy.testing;
 
 import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.CancelRequest;
 import io.pgmux.protocol.message.ErrorResponse;
-import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
-import io.pgmux.proxy.testing.TestPostgres;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,21 +15,27 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** Small helpers shared by the session-behaviour ITs: one-value queries, polling, reply checks. */
-final class TestSql {
+/**
+ * Small helpers shared by the integration tests: one-value queries (through a connection, or
+ * straight on the test Postgres as the superuser), polling until a condition holds, and checks on
+ * the replies a {@link RawClient} read.
+ */
+public final class TestSql {
     private static final long AWAIT_MILLIS = 20_000;
 
     private TestSql() {}
 
     /** The first column of the first row of {@code sql}, run as the superuser straight on the test Postgres. */
-    static String direct(String sql) {
+    public static String direct(String sql) {
         try (Connection c = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null)) {
             return scalar(c, sql);
         } catch (SQLException e) {
@@ -40,15 +44,21 @@ final class TestSql {
     }
 
     /** Polls {@code sql} (a boolean query, run directly) until it is true; fails after 20 s. */
-    static void awaitDirect(String what, String sql) {
+    public static void awaitDirect(String what, String sql) {
         await(what, () -> "t".equals(direct(sql)));
     }
 
-    static void await(String what, BooleanSupplier condition) {
+    /** Polls {@code condition} every 20 ms until it is true; fails after 20 s. */
+    public static void await(String what, BooleanSupplier condition) {
+        await(() -> what, condition);
+    }
+
+    /** As {@link #await(String, BooleanSupplier)}; {@code what} is asked only on failure, to say the state then. */
+    public static void await(Supplier<String> what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + AWAIT_MILLIS * 1_000_000;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                fail("timed out waiting until " + what);
+                fail("timed out waiting until " + what.get());
             }
             try {
                 Thread.sleep(20);
@@ -59,26 +69,64 @@ final class TestSql {
         }
     }
 
-    static int intScalar(Connection connection, String sql) throws SQLException {
+    /** As {@link #direct(String)}, read as an int (a count, say). */
+    public static int intDirect(String sql) {
+        return Integer.parseInt(direct(sql));
+    }
+
+    /** The first column of the first row of {@code sql}, read as an int; fails if there is no row. */
+    public static int intScalar(Connection connection, String sql) throws SQLException {
         return Integer.parseInt(scalar(connection, sql));
     }
 
-    static String scalar(Connection connection, String sql) throws SQLException {
+    /** The first column of the first row of {@code sql}; fails if there is no row. */
+    public static String scalar(Connection connection, String sql) throws SQLException {
+        return firstRow(connection, sql, rs -> rs.getString(1));
+    }
+
+    public static boolean booleanScalar(Connection connection, String sql) throws SQLException {
+        return firstRow(connection, sql, rs -> rs.getBoolean(1));
+    }
+
+    public static Timestamp timestampScalar(Connection connection, String sql) throws SQLException {
+        return firstRow(connection, sql, rs -> rs.getTimestamp(1));
+    }
+
+    /** Every column of the first row of {@code sql}, run straight on the test Postgres, read as ints (counts, say). */
+    public static int[] directInts(String sql) {
+        try (Connection c = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null)) {
+            return firstRow(c, sql, rs -> {
+                int[] values = new int[rs.getMetaData().getColumnCount()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = rs.getInt(i + 1);
+                }
+                return values;
+            });
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + " failed on the test Postgres: " + e.getMessage(), e);
+        }
+    }
+
+    private interface RowReader<T> {
+        T read(ResultSet row) throws SQLException;
+    }
+
+    private static <T> T firstRow(Connection connection, String sql, RowReader<T> reader) throws SQLException {
         try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             assertTrue(rs.next(), "a row from " + sql);
-            return rs.getString(1);
+            return reader.read(rs);
         }
     }
 
     /** The single value a simple query returned; fails on an error. */
-    static String value(List<Reply> replies) {
+    public static String value(List<Reply> replies) {
         List<String> row = row(replies);
         assertEquals(1, row.size(), "one column in " + replies);
         return row.get(0);
     }
 
     /** The first row a simple query returned; fails on an error. */
-    static List<String> row(List<Reply> replies) {
+    public static List<String> row(List<Reply> replies) {
         for (Reply reply : replies) {
             if (reply.type() == Backend.ERROR_RESPONSE) {
                 fail("query failed: " + reply.error());
@@ -92,12 +140,12 @@ final class TestSql {
         throw new AssertionError("no row in " + replies);
     }
 
-    static String value(RawClient client, String sql) throws IOException {
+    public static String value(RawClient client, String sql) throws IOException {
         return value(client.query(sql));
     }
 
     /** The error in {@code replies}; fails if there is none. */
-    static ErrorResponse error(List<Reply> replies) {
+    public static ErrorResponse error(List<Reply> replies) {
         for (Reply reply : replies) {
             if (reply.type() == Backend.ERROR_RESPONSE) {
                 return reply.error();
@@ -106,7 +154,7 @@ final class TestSql {
         throw new AssertionError("expected an error, got " + replies);
     }
 
-    static void assertOk(List<Reply> replies) {
+    public static void assertOk(List<Reply> replies) {
         for (Reply reply : replies) {
             if (reply.type() == Backend.ERROR_RESPONSE) {
                 fail("query failed: " + reply.error());
@@ -115,7 +163,7 @@ final class TestSql {
     }
 
     /** The transaction status of the last ReadyForQuery in {@code replies}. */
-    static TransactionStatus status(List<Reply> replies) {
+    public static TransactionStatus status(List<Reply> replies) {
         Reply last = replies.get(replies.size() - 1);
         assertEquals(Backend.READY_FOR_QUERY, last.type(), "replies end with ReadyForQuery: " + replies);
         return last.status();
@@ -125,7 +173,7 @@ final class TestSql {
      * Sends a CancelRequest to {@code host:port} and waits until the receiver closes the
      * connection, which it does once it has looked the key up.
      */
-    static void sendCancel(String host, int port, int processId, int secretKey) throws IOException {
+    public static void sendCancel(String host, int port, int processId, int secretKey) throws IOException {
         try (RawClient cancel = RawClient.open(host, port)) {
             cancel.send(new CancelRequest(processId, secretKey)).flush();
             assertTrue(cancel.isClosedByPeer(), "the receiver of a CancelRequest closes the connection");
@@ -133,13 +181,13 @@ final class TestSql {
     }
 
     /** Backends of {@code user} (pgmux's server connections) in the given state, e.g. 'idle in transaction'. */
-    static int backendsInState(String user, String state) {
-        return Integer.parseInt(direct("SELECT count(*) FROM pg_stat_activity WHERE usename = '" + user
-                + "' AND state = '" + state + "'"));
+    public static int backendsInState(String user, String state) {
+        return intDirect("SELECT count(*) FROM pg_stat_activity WHERE usename = '" + user
+                + "' AND state = '" + state + "'");
     }
 
     /** A simple query whose text is encoded in {@code charset}, as a client in that encoding sends it. */
-    static List<Reply> queryInCharset(RawClient client, String sql, Charset charset) throws IOException {
+    public static List<Reply> queryInCharset(RawClient client, String sql, Charset charset) throws IOException {
         byte[] text = sql.getBytes(charset);
         ByteArrayOutputStream frame = new ByteArrayOutputStream();
         frame.write(Frontend.QUERY);
