@@ -1,0 +1,5 @@
+/**
+ * The HTTP endpoint: {@code /metrics}, {@code /healthz}, {@code /readyz}. Reads {@code metrics},
+ * {@code pool} and {@code config}; nothing below it uses it.
+ */
+package io.pgmux.proxy.http;
