@@ -76,6 +76,7 @@ public final class ClientSession implements Waiter {
     private static final int PAUSED_WAITING = 1;
     private static final int PAUSED_SERVER_FULL = 2;
     private static final int PAUSED_STALLED = 4;
+    private static final int PAUSED_CLIENT_FULL = 8;
     private static final ErrorResponse SHUTTING_DOWN = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "pgmux is shutting down");
 
     /** Every state a session can be in; see the diagram above. */
@@ -214,8 +215,23 @@ public final class ClientSession implements Waiter {
         flushClient();
     }
 
+    /**
+     * The client is read only while it reads what it is sent, as Postgres does (it blocks on a full
+     * socket): replies pgmux makes itself (to a Sync, Close, Parse or DEALLOCATE, before login to an
+     * SSLRequest) would otherwise pile up without bound for a client that sends and never reads.
+     * The console pauses its client itself.
+     */
     public void onClientWritabilityChanged() {
-        if (channel.isWritable() && state instanceof Linked linked && linked.link().serverPaused) {
+        if (state instanceof Admin admin) {
+            admin.console().onWritabilityChanged();
+            return;
+        }
+        if (!channel.isWritable()) {
+            pauseReading(PAUSED_CLIENT_FULL);
+            return;
+        }
+        resumeReading(PAUSED_CLIENT_FULL);
+        if (state instanceof Linked linked && linked.link().serverPaused) {
             linked.link().serverPaused = false;
             linked.link().server.resumeReading();
         }
