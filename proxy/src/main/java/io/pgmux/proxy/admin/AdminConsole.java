@@ -115,6 +115,16 @@ public final class AdminConsole {
         handle(frame);
     }
 
+    /**
+     * The client's socket filled or drained: it is read only while it reads its answers, so a client
+     * that sends commands and never reads cannot make pgmux hold their answers without bound.
+     */
+    public void onWritabilityChanged() {
+        if (!closed && !busy) {
+            channel.config().setAutoRead(channel.isWritable());
+        }
+    }
+
     public void onClosed() {
         closed = true;
         queued.forEach(ReferenceCountUtil::release);
@@ -219,7 +229,7 @@ public final class AdminConsole {
         while (!busy && !closed && !queued.isEmpty()) {
             handle(queued.poll());
         }
-        if (!busy && !closed) {
+        if (!busy && !closed && channel.isWritable()) {
             channel.config().setAutoRead(true);
         }
     }

@@ -170,8 +170,23 @@ public final class ClientSession implements Waiter {
         flushClient();
     }
 
+    /**
+     * The client is read only while it reads what it is sent, as Postgres does (it blocks on a full
+     * socket): replies pgmux makes itself (to a Sync, Close, Parse or DEALLOCATE, before login to an
+     * SSLRequest) would otherwise pile up without bound for a client that sends and never reads.
+     * The console pauses its client itself.
+     */
     public void onClientWritabilityChanged() {
-        if (channel.isWritable() && state instanceof Linked linked) {
+        if (state instanceof Admin admin) {
+            admin.console().onWritabilityChanged();
+            return;
+        }
+        if (!channel.isWritable()) {
+            readPauses.pause(ReadPauses.CLIENT_FULL);
+            return;
+        }
+        readPauses.resume(ReadPauses.CLIENT_FULL);
+        if (state instanceof Linked linked) {
             ServerHold.resumeServerReading(linked.link());
         }
     }

@@ -13,6 +13,8 @@ final class ReadPauses {
     static final int SERVER_FULL = 2;
     /** The link holds back client messages until the server answers (see {@link ServerLink#isStalled}). */
     static final int STALLED = 4;
+    /** The client's own channel is not writable: it does not read what it is sent, so it is not read either. */
+    static final int CLIENT_FULL = 8;
 
     private final Channel channel;
     private int reasons;
