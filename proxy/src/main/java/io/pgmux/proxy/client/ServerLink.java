@@ -214,6 +214,11 @@ final class ServerLink {
     void sendFromClient(ByteBuf frame, byte type) {
         try {
             if (!stalled.isEmpty() || mustWait(frame, type)) {
+                if (stalled.isEmpty()) {
+                    // The replies it waits for may sit in the server's output buffer until a Flush or Sync,
+                    // and the client's own may be the next message, held back behind this one.
+                    toServer.add(Messages.flush());
+                }
                 stalled.addLast(frame);
                 return;
             }

@@ -3,6 +3,7 @@ package io.pgmux.proxy.it;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Query;
+import io.pgmux.protocol.message.Parse;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
@@ -62,6 +63,22 @@ class PreparedStatementsIT {
     private Pgmux start(int poolSize) {
         pgmux = fixture.start("pool_size: " + poolSize + "\nquery_wait_timeout: 20s\n");
         return pgmux;
+    }
+
+    /*
+     * Found by the fuzzer: the DEALLOCATE waits until the server owes nothing, but Postgres holds
+     * the ParseComplete back until a Flush or Sync, and the client's Sync came after the DEALLOCATE:
+     * both waited for ever, and the client held its server. pgmux now flushes when it holds a message back.
+     */
+    @Test
+    void aDeallocateBehindAnUnsyncedParseIsAnsweredInOrder() throws Exception {
+        start(1);
+        try (RawClient client = pgmux.raw(USER)) {
+            client.send(new Parse("", "SELECT 1", new int[0])).send(new Query("DEALLOCATE ALL")).sync().flush();
+
+            assertEquals("1CZZ", RawClient.types(client.readUntilReady(2)));
+            assertEquals("TDCZ", RawClient.types(client.query("SELECT 1")));
+        }
     }
 
     @Test
