@@ -22,7 +22,7 @@ record ClientFirstMessage(String gs2Header, String bare, String nonce) {
         int flagEnd = text.indexOf(',');
         int headerEnd = flagEnd < 0 ? -1 : text.indexOf(',', flagEnd + 1);
         if (headerEnd < 0) {
-            throw new ScramException("malformed SCRAM " + NAME + ": expected a GS2 header such as 'n,,'");
+            throw ScramException.malformed("malformed SCRAM " + NAME + ": expected a GS2 header such as 'n,,'");
         }
         checkChannelBindingFlag(text.substring(0, flagEnd));
         checkNoAuthorizationIdentity(text.substring(flagEnd + 1, headerEnd));
@@ -46,7 +46,7 @@ record ClientFirstMessage(String gs2Header, String bare, String nonce) {
             throw new ScramException("the client asked for channel binding (SCRAM-SHA-256-PLUS),"
                     + " but only " + ScramServer.MECHANISM + " is offered");
         }
-        throw new ScramException("malformed SCRAM " + NAME
+        throw ScramException.malformed("malformed SCRAM " + NAME
                 + ": the channel binding flag must be 'n', 'y' or 'p=...'");
     }
 
@@ -58,7 +58,7 @@ record ClientFirstMessage(String gs2Header, String bare, String nonce) {
             throw new ScramException("the client sent an authorization identity (a=...),"
                     + " which is not supported");
         }
-        throw new ScramException("malformed SCRAM " + NAME
+        throw ScramException.malformed("malformed SCRAM " + NAME
                 + ": expected an empty authorization identity in the GS2 header");
     }
 }

@@ -36,7 +36,7 @@ final class ScramAttributes {
                     .decode(ByteBuffer.wrap(bytes))
                     .toString();
         } catch (CharacterCodingException e) {
-            throw new ScramException("malformed SCRAM " + message + ": not valid UTF-8");
+            throw ScramException.malformed("malformed SCRAM " + message + ": not valid UTF-8");
         }
     }
 
@@ -114,7 +114,7 @@ final class ScramAttributes {
     }
 
     ScramException malformed(String detail) {
-        return new ScramException("malformed SCRAM " + message + ": " + detail);
+        return ScramException.malformed("malformed SCRAM " + message + ": " + detail);
     }
 
     private String describeNext() {

@@ -6,8 +6,23 @@ package io.pgmux.protocol.auth;
  * it never contains a secret.
  */
 public final class ScramException extends Exception {
+    private final boolean malformed;
 
     ScramException(String message) {
+        this(message, false);
+    }
+
+    private ScramException(String message, boolean malformed) {
         super(message);
+        this.malformed = malformed;
+    }
+
+    /** A message that does not follow the SCRAM grammar (Postgres: protocol violation, not a wrong password). */
+    static ScramException malformed(String message) {
+        return new ScramException(message, true);
+    }
+
+    public boolean isMalformed() {
+        return malformed;
     }
 }

@@ -94,6 +94,12 @@ final class ClientAuthenticator {
                     throw new IllegalStateException("authentication already finished");
             }
         } catch (ScramException e) {
+            if (e.isMalformed()) {
+                // as Postgres: a message that breaks the SCRAM grammar is a protocol violation, not a wrong password
+                phase = Phase.DONE;
+                return new Failure(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "malformed SCRAM message")
+                        .withDetail(ClientText.text(e.getMessage())), "SCRAM exchange failed: " + e.getMessage());
+            }
             return failed("SCRAM exchange failed: " + e.getMessage());
         }
     }

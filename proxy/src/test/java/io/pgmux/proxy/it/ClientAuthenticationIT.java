@@ -5,6 +5,8 @@ import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.auth.Md5Password;
 import io.pgmux.protocol.auth.ScramSecret;
 import io.pgmux.protocol.message.AuthenticationRequest;
+import io.pgmux.protocol.message.SaslInitialResponse;
+import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
@@ -149,6 +151,25 @@ class ClientAuthenticationIT {
         assertEquals("sasl [SCRAM-SHA-256]", describeAuthenticationRequest(md5, SCRAM_USER));
         try (Connection c = md5.jdbc(SCRAM_USER, SCRAM_PASSWORD, Map.of())) {
             assertEquals(SCRAM_USER, TestSql.scalar(c, "SELECT current_user"));
+        }
+    }
+
+    /* As Postgres: a SCRAM message that breaks the grammar is a protocol violation, not a wrong password. */
+    @Test
+    void aMalformedScramMessageIsAProtocolViolation() throws Exception {
+        Pgmux scram = pgmuxByMethod.get("scram-sha-256");
+        try (RawClient raw = RawClient.open(scram.host(), scram.port())) {
+            raw.send(new StartupMessage(Frontend.PROTOCOL_3_0, Map.of("user", SCRAM_USER, "database", TestPostgres.DATABASE)))
+                    .flush();
+            assertEquals(Backend.AUTHENTICATION, raw.read().type());
+
+            raw.send(new SaslInitialResponse("SCRAM-SHA-256", "x,,n=,r=abc".getBytes(StandardCharsets.US_ASCII))).flush();
+
+            ErrorResponse error = raw.read().error();
+            assertEquals("FATAL", error.severity(), error::toString);
+            assertEquals("08P01", error.sqlState(), error::toString);
+            assertEquals("malformed SCRAM message", error.message());
+            assertTrue(raw.isClosedByPeer());
         }
     }
 
