@@ -47,21 +47,22 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof DecoderException && cause.getCause() instanceof ProtocolException protocolError) {
+        // Decoders wrap what they throw; what happened is the cause.
+        Throwable reason = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (reason instanceof ProtocolException protocolError) {
             session.onProtocolError(protocolError);
-        } else if (cause instanceof ProtocolException protocolError) {
-            session.onProtocolError(protocolError);
-        } else if (cause instanceof IOException) {
-            log.debug("{} connection error: {}", session, cause.toString());
+        } else if (reason instanceof IOException) {
+            log.debug("{} connection error: {}", session, reason.toString());
             ctx.close();
-        } else if (cause instanceof RuntimeException unexpected && !(cause.getCause() instanceof OutOfMemoryError)) {
-            session.onUnexpectedFailure(unexpected);
-        } else if (cause instanceof OutOfMemoryError || cause.getCause() instanceof OutOfMemoryError) {
+        } else if (reason instanceof OutOfMemoryError outOfMemory) {
             // Direct memory (a heap OutOfMemoryError ends the process: -XX:+ExitOnOutOfMemoryError)
-            session.onOutOfMemory(cause instanceof OutOfMemoryError oom ? oom : (OutOfMemoryError) cause.getCause());
+            session.onOutOfMemory(outOfMemory);
+        } else if (reason instanceof RuntimeException unexpected) {
+            session.onUnexpectedFailure(unexpected);
         } else {
-            log.error("{} unexpected failure; closing the client", session, cause);
+            log.error("{} unexpected failure; closing the client", session, reason);
             ctx.close();
         }
     }
+
 }

@@ -255,15 +255,7 @@ public final class RawClient implements AutoCloseable {
 
     /** A whole message: {@code type}, the length computed from {@code body}, then {@code body}. */
     public static byte[] frame(char type, byte[] body) {
-        byte[] frame = new byte[5 + body.length];
-        frame[0] = (byte) type;
-        int length = 4 + body.length;
-        frame[1] = (byte) (length >>> 24);
-        frame[2] = (byte) (length >>> 16);
-        frame[3] = (byte) (length >>> 8);
-        frame[4] = (byte) length;
-        System.arraycopy(body, 0, frame, 5, body.length);
-        return frame;
+        return io.pgmux.testkit.FuzzFrames.frame(type, body);
     }
 
     public RawClient sync() {
