@@ -365,7 +365,8 @@ public final class ClientSession implements Waiter {
         countedInPool = true;
         statements = new StatementContext(pool.settings().preparedStatements(), pool.settings().mode(),
                 new ClientStatements(pool.statements()), pool.statements(), pool.settings().maxPreparedPerServer(),
-                pool.settings().maxPreparedPerClient(), parameters.get("search_path"), statementCounts);
+                pool.settings().maxPreparedPerClient(), pool.settings().maxPreparedSizePerClient(),
+                parameters.get("search_path"), statementCounts);
         localReplies = new LocalReplies(statements, toClient, pool.stats(), channel.alloc());
     }
 

@@ -317,7 +317,7 @@ final class NamedStatements {
             }
             held.remove(victim);
             replies.push(ReplyQueue.CLOSE, ReplyQueue.SWALLOW, segment, new Evict(victim));
-            toServer.add(victim.statement().closeMessage(alloc));
+            toServer.add(victim.closeMessage(alloc));
         }
         return held.addPending(statement);
     }
@@ -365,8 +365,7 @@ final class NamedStatements {
     }
 
     private void prepared(Slot slot) {
-        slot.markPresent();
-        statements.registry().markValidated(slot.statement());
+        statements.registry().markValidated(slot.markPresent());
     }
 
     /** The entry's message failed: a Parse leaves no name and no statement behind, as in Postgres. */

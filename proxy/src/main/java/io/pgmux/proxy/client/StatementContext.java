@@ -6,9 +6,12 @@ import io.pgmux.protocol.message.Parse;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.prepared.ClientStatements;
 import io.pgmux.proxy.config.PreparedStatementMode;
+import io.pgmux.proxy.config.Units;
 import io.pgmux.proxy.prepared.StatementKey;
 import io.pgmux.proxy.prepared.StatementRegistry;
 import io.pgmux.proxy.util.ClientText;
+
+import java.util.Locale;
 
 /**
  * A client's prepared-statement policy and state: the mode of its pool, its own statement names,
@@ -16,7 +19,8 @@ import io.pgmux.proxy.util.ClientText;
  * errors it raises where Postgres would.
  */
 record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientStatements client,
-        StatementRegistry registry, int maxPerServer, int maxPerClient, String searchPath, StatementCounts counts) {
+        StatementRegistry registry, int maxPerServer, int maxPerClient, int maxSizePerClient, String searchPath,
+        StatementCounts counts) {
 
     boolean rewrites() {
         return mode == PreparedStatementMode.REWRITE;
@@ -67,7 +71,19 @@ record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientSta
                     + "already holds " + client.size() + " (max_client_prepared_statements)")
                     .withHint("Close or DEALLOCATE statements the client no longer uses, or raise max_client_prepared_statements.");
         }
+        if (client.textLength() + parse.query().length() > maxSizePerClient) {
+            return ErrorResponse.error(SqlState.CONFIGURATION_LIMIT_EXCEEDED, String.format(Locale.ROOT,
+                    "prepared statements too large: this client's %d statements hold %.1f MB of text, and this one "
+                            + "(%.1f MB) would take it past max_client_prepared_statements_size (%s)", client.size(),
+                    megabytes(client.textLength()), megabytes(parse.query().length()), Units.formatSize(maxSizePerClient)))
+                    .withHint("Close or DEALLOCATE statements the client no longer uses, use unnamed statements for large "
+                            + "texts, or raise max_client_prepared_statements_size.");
+        }
         return null;
+    }
+
+    private static double megabytes(long length) {
+        return length / (1024.0 * 1024.0);
     }
 
     static ErrorResponse sqlPrepareRefused() {

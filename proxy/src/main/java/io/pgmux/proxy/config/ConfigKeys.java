@@ -154,6 +154,14 @@ final class ConfigKeys {
     static final ConfigKey<Integer> MAX_CLIENT_PREPARED_STATEMENTS = key("max_client_prepared_statements",
             integer(1, PreparedStatementsConfig.MAX_LIMIT), 10_000, NEEDS_RESTART, c -> c.preparedStatements().maxPerClient());
 
+    /**
+     * 16 MB: pgmux keeps the text of every statement a client names, to prepare it on the next
+     * server, so the names alone (times {@code max_message_size}) do not bound what a client costs.
+     * pgJDBC's own statement cache stops at 5 MB a connection.
+     */
+    static final ConfigKey<Integer> MAX_CLIENT_PREPARED_STATEMENTS_SIZE = key("max_client_prepared_statements_size",
+            size(1024, MAX_MESSAGE_SIZE_LIMIT), 16 * 1024 * 1024, NEEDS_RESTART, c -> c.preparedStatements().maxSizePerClient());
+
     // --------------------------------------------------------------------------------- monitoring
 
     static final ConfigKey<Duration> STATS_PERIOD = key("stats_period", duration(Duration.ofSeconds(1)),
@@ -187,7 +195,7 @@ final class ConfigKeys {
                 v.get(SERVER_LOGIN_RETRY), v.get(SERVER_IDLE_TIMEOUT), v.get(SERVER_LIFETIME), v.get(SERVER_RESET_QUERY),
                 v.get(SHUTDOWN_TIMEOUT), v.get(CLIENT_AUTH), v.get(UPSTREAM), v.get(USERS), v.get(DATABASES),
                 new PreparedStatementsConfig(v.get(PREPARED_STATEMENTS), v.get(MAX_PREPARED_STATEMENTS),
-                        v.get(MAX_CLIENT_PREPARED_STATEMENTS)),
+                        v.get(MAX_CLIENT_PREPARED_STATEMENTS), v.get(MAX_CLIENT_PREPARED_STATEMENTS_SIZE)),
                 new ObservabilityConfig(v.get(ADMIN_USERS), v.get(STATS_USERS), v.get(HTTP_LISTEN), v.get(STATS_PERIOD),
                         v.get(LOG_LEVEL), v.get(LOG_FORMAT)),
                 new PoolLimitsConfig(v.get(MAX_POOLS), v.get(POOL_IDLE_TIMEOUT)),

@@ -278,6 +278,6 @@ public final class PoolRegistry {
                 config.queryWaitTimeout(), config.serverConnectTimeout(), config.serverLoginRetry(),
                 config.serverIdleTimeout(), config.serverLifetime(), config.serverResetQuery(),
                 config.preparedStatementMode(db), config.preparedStatements().maxPerServer(),
-                config.preparedStatements().maxPerClient());
+                config.preparedStatements().maxPerClient(), config.preparedStatements().maxSizePerClient());
     }
 }

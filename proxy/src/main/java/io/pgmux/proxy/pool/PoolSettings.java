@@ -26,7 +26,8 @@ public record PoolSettings(
         String resetQuery,
         PreparedStatementMode preparedStatements,
         int maxPreparedPerServer,
-        int maxPreparedPerClient) {
+        int maxPreparedPerClient,
+        int maxPreparedSizePerClient) {
 
     /** Where and as whom the pool's next server connection logs in. */
     public ServerTarget target() {

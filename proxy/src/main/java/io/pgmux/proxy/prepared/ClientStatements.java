@@ -8,6 +8,7 @@ import java.util.Map;
  * A client's own names for its prepared statements (only its own: names are per client), each
  * pointing at a statement shared by content. Every registration carries a generation number, so
  * that a {@code DEALLOCATE ALL} answered later forgets exactly what was prepared before it was sent.
+ * It also counts the length of the texts its names refer to: what the client makes pgmux keep.
  * Lives on the client's event loop.
  */
 public final class ClientStatements {
@@ -17,6 +18,7 @@ public final class ClientStatements {
     private final Map<String, Registration> byName = new HashMap<>();
     private final StatementRegistry registry;
     private long generation;
+    private long textLength;
 
     public ClientStatements(StatementRegistry registry) {
         this.registry = registry;
@@ -30,6 +32,11 @@ public final class ClientStatements {
         return byName.size();
     }
 
+    /** The total length of the statement texts its names refer to (a text named twice counts twice). */
+    public long textLength() {
+        return textLength;
+    }
+
     /** The generation the next registration gets: what was registered before has a smaller one. */
     public long nextGeneration() {
         return generation + 1;
@@ -39,6 +46,7 @@ public final class ClientStatements {
     public Registration register(String name, StatementKey key) {
         Registration registration = new Registration(name, registry.reference(key), ++generation);
         byName.put(name, registration);
+        textLength += key.query().length();
         return registration;
     }
 
@@ -46,7 +54,7 @@ public final class ClientStatements {
     public Registration unregister(String name) {
         Registration removed = byName.remove(name);
         if (removed != null) {
-            registry.unreference(removed.statement());
+            dropped(removed);
         }
         return removed;
     }
@@ -54,15 +62,16 @@ public final class ClientStatements {
     /** Gives back a name whose Close the server skipped, unless the name was taken again since. */
     public void restore(Registration registration) {
         if (!byName.containsKey(registration.name())) {
-            byName.put(registration.name(), new Registration(registration.name(),
-                    registry.reference(registration.statement().key()), registration.generation()));
+            StatementKey key = registration.statement().key();
+            byName.put(registration.name(), new Registration(registration.name(), registry.reference(key), registration.generation()));
+            textLength += key.query().length();
         }
     }
 
     /** Undoes {@code registration} if the name still refers to it (its Parse failed). */
     public void undo(Registration registration) {
         if (byName.remove(registration.name(), registration)) {
-            registry.unreference(registration.statement());
+            dropped(registration);
         }
     }
 
@@ -72,7 +81,7 @@ public final class ClientStatements {
             Registration registration = it.next();
             if (registration.generation() < generation) {
                 it.remove();
-                registry.unreference(registration.statement());
+                dropped(registration);
             }
         }
     }
@@ -80,5 +89,10 @@ public final class ClientStatements {
     /** Forgets everything (the client left). */
     public void clear() {
         forgetBefore(Long.MAX_VALUE);
+    }
+
+    private void dropped(Registration registration) {
+        registry.unreference(registration.statement());
+        textLength -= registration.statement().key().query().length();
     }
 }

@@ -2,9 +2,7 @@ package io.pgmux.proxy.prepared;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.pgmux.protocol.message.Close;
 import io.pgmux.protocol.message.Parse;
-import io.pgmux.protocol.message.Target;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -70,10 +68,6 @@ public final class PreparedStatement {
         return new Parse(serverName, key.query(), key.parameterTypes()).encode(alloc);
     }
 
-    /** The Close that removes it from a server. */
-    public ByteBuf closeMessage(ByteBufAllocator alloc) {
-        return new Close(Target.STATEMENT, serverName).encode(alloc);
-    }
 
     private static String hash(StatementKey key) {
         try {

@@ -1,5 +1,10 @@
 package io.pgmux.proxy.prepared;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.pgmux.protocol.message.Close;
+import io.pgmux.protocol.message.Target;
+
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 
@@ -15,31 +20,47 @@ import java.util.LinkedHashMap;
  * whenever it changes, which is when a statement is prepared or dropped, not when one is used.
  */
 public final class ServerStatements {
-    /** One statement's life on one server. */
+    /**
+     * One statement's life on one server. It refers to the statement itself (and so to its text)
+     * only while the Parse is in flight; after that the server name is all a server needs, so a
+     * server's cache never keeps texts that no client holds any longer.
+     */
     public static final class Slot {
         public enum State { PENDING, PRESENT, ABSENT }
 
-        private final PreparedStatement statement;
+        private final String serverName;
+        private PreparedStatement pending;
         private State state = State.PENDING;
 
         private Slot(PreparedStatement statement) {
-            this.statement = statement;
+            this.serverName = statement.serverName();
+            this.pending = statement;
         }
 
-        public PreparedStatement statement() {
-            return statement;
+        public String serverName() {
+            return serverName;
         }
 
         public State state() {
             return state;
         }
 
-        public void markPresent() {
+        /** The server accepted the Parse; returns the statement it was for (the slot forgets it). */
+        public PreparedStatement markPresent() {
+            PreparedStatement statement = pending;
+            pending = null;
             state = State.PRESENT;
+            return statement;
         }
 
         public void markAbsent() {
+            pending = null;
             state = State.ABSENT;
+        }
+
+        /** The Close that removes it from the server. */
+        public ByteBuf closeMessage(ByteBufAllocator alloc) {
+            return new Close(Target.STATEMENT, serverName).encode(alloc);
         }
     }
 
@@ -63,7 +84,7 @@ public final class ServerStatements {
     public Slot leastRecentlyUsedExcept(PreparedStatement keep) {
         for (Iterator<Slot> it = byServerName.values().iterator(); it.hasNext(); ) {
             Slot candidate = it.next();
-            if (candidate.statement != keep) {
+            if (!candidate.serverName.equals(keep.serverName())) {
                 return candidate;
             }
         }
@@ -72,7 +93,7 @@ public final class ServerStatements {
 
     /** Forgets {@code slot} if it is still the statement's current one. */
     public void remove(Slot slot) {
-        if (byServerName.remove(slot.statement.serverName(), slot)) {
+        if (byServerName.remove(slot.serverName, slot)) {
             publishSize();
         }
     }
@@ -82,7 +103,7 @@ public final class ServerStatements {
      * of any newer slot of the statement, whose Parse came after the Close and was skipped too.
      */
     public void restore(Slot slot) {
-        byServerName.put(slot.statement.serverName(), slot);
+        byServerName.put(slot.serverName, slot);
         publishSize();
     }
 

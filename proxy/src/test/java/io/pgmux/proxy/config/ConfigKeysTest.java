@@ -46,6 +46,7 @@ class ConfigKeysTest {
             prepared_statements: reject
             max_prepared_statements: 201
             max_client_prepared_statements: 10001
+            max_client_prepared_statements_size: 17MB
             stats_period: 19s
             http: {listen: "0.0.0.0:9001"}
             log: {level: debug, format: json}
@@ -115,7 +116,7 @@ class ConfigKeysTest {
             assertEquals(key.valueIn(expected), key.valueIn(effective), key.name());
         }
         assertEquals(List.of("listen", "event_loops", "max_message_size", "prepared_statements", "max_prepared_statements",
-                "max_client_prepared_statements", "http.listen"),
+                "max_client_prepared_statements", "max_client_prepared_statements_size", "http.listen"),
                 changes.stream().filter(s -> !s.changeable()).map(ConfigView.Setting::key).toList());
         // a listed database takes the file's settings but keeps its running prepared_statements
         DatabaseConfig app = effective.databases().get("app");

@@ -63,6 +63,7 @@ class ConfigViewTest {
                 "prepared_statements = auto (restart)",
                 "max_prepared_statements = 200 (restart)",
                 "max_client_prepared_statements = 10000 (restart)",
+                "max_client_prepared_statements_size = 16MB (restart)",
                 "stats_period = 60s",
                 "http.listen = 127.0.0.1:9127 (restart)",
                 "log.level = info",

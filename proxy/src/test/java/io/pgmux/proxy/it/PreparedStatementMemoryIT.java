@@ -2,7 +2,10 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.message.Close;
+import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Parse;
+import io.pgmux.protocol.message.Target;
 import io.pgmux.proxy.prepared.PreparedStatement;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.RawClient;
@@ -10,7 +13,6 @@ import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -20,12 +22,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What one client's named statements may cost pgmux. pgmux keeps the text of every named statement
- * a client holds (to prepare it again on the next server), and the only bound is the number of
- * names ({@code max_client_prepared_statements}, 10,000) times {@code max_message_size} (64 MB):
- * one authenticated client can fill the heap and take pgmux down for everyone.
+ * a client holds (to prepare it again on the next server); the number of names alone
+ * ({@code max_client_prepared_statements}) times {@code max_message_size} would let one client fill
+ * the heap, so the text is bounded too ({@code max_client_prepared_statements_size}, 16 MB).
  *
- * <p>Found in the review of issue 9: 100 named statements of 4 MB each from one client left 426 MB
- * live on a 512 MB heap (after a full GC); a few more and the event loop gets OutOfMemoryError.
+ * <p>Found in the review of issue 9: before the bound, 100 named statements of 4 MB each from one
+ * client left 426 MB live on a 512 MB heap (after a full GC).
  */
 class PreparedStatementMemoryIT {
     private static final String USER = "prep_memory_user";
@@ -47,27 +49,36 @@ class PreparedStatementMemoryIT {
     }
 
     @Test
-    @Disabled("defect found in review, not fixed: no bound on the bytes of a client's named statements; "
-            + "needs a decision on the limit (per client and/or per pool, a new config key) and its SQLSTATE (53400 assumed)")
     void oneClientsStatementTextsAreBoundedAndThePastTheBoundOneIsRefused() throws Exception {
         try (RawClient client = pgmux.raw(USER)) {
             // when one client prepares 100 MB of distinct statement texts
-            String refusal = null;
+            ErrorResponse refusal = null;
+            int prepared = 0;
             for (int i = 0; i < STATEMENTS && refusal == null; i++) {
                 client.send(new Parse("big_" + i, "SELECT " + i + " /* " + "x".repeat(TEXT_SIZE) + " */", new int[0]))
                         .sync().flush();
                 List<Reply> replies = client.readUntilReady();
                 if (replies.get(0).type() == Backend.ERROR_RESPONSE) {
-                    refusal = replies.get(0).error().sqlState();
+                    refusal = replies.get(0).error();
                 } else {
                     assertEquals("1Z", RawClient.types(replies));
+                    prepared++;
                 }
             }
 
             // then pgmux refuses a statement before it holds much, with a clear error, and the client goes on
-            assertEquals(SqlState.CONFIGURATION_LIMIT_EXCEEDED, refusal, "no statement was refused");
+            assertTrue(refusal != null, "no statement was refused");
+            assertEquals(SqlState.CONFIGURATION_LIMIT_EXCEEDED, refusal.sqlState());
+            assertTrue(refusal.message().contains("max_client_prepared_statements_size"), refusal.message());
             assertTrue(heldText() < TEXT_BOUND, "pgmux holds " + heldText() / (1024 * 1024) + " MB of one client's statement texts");
             assertEquals("TDCZ", RawClient.types(client.query("SELECT 1")));
+
+            // and closing a statement makes room for another one, the refused one's size
+            client.send(new Close(Target.STATEMENT, "big_0")).sync().flush();
+            assertEquals("3Z", RawClient.types(client.readUntilReady()));
+            client.send(new Parse("big_again", "SELECT 0 /* " + "y".repeat(TEXT_SIZE) + " */", new int[0])).sync().flush();
+            assertEquals("1Z", RawClient.types(client.readUntilReady()));
+            assertTrue(prepared >= 8, "only " + prepared + " statements of 1 MB fit under the 16 MB default");
         }
     }
 

@@ -71,7 +71,7 @@ class PoolHandOverTest {
     private static PoolSettings settings() {
         return new PoolSettings(new HostPort("storm.invalid", 5432), "storm", "alice", null, 1, PoolMode.TRANSACTION,
                 Duration.ofSeconds(120), Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ZERO, Duration.ZERO,
-                "DISCARD ALL", PreparedStatementMode.REWRITE, 200, 10_000);
+                "DISCARD ALL", PreparedStatementMode.REWRITE, 200, 10_000, 16 << 20);
     }
 
     /** A waiter that notes how deep the stack is when it gets the server, and gives the server straight back. */

@@ -504,7 +504,7 @@ class PoolTest {
     private static PoolSettings settings(int size, HostPort upstream) {
         return new PoolSettings(upstream, "app", "alice", "secret", size, PoolMode.TRANSACTION,
                 QUERY_WAIT, Duration.ofSeconds(15), LOGIN_RETRY, Duration.ZERO, Duration.ZERO,
-                "DISCARD ALL", PreparedStatementMode.REWRITE, 200, 10_000);
+                "DISCARD ALL", PreparedStatementMode.REWRITE, 200, 10_000, 16 << 20);
     }
 
     /** A client gets a newly opened server, on {@code serverLoop}, and keeps it. */

@@ -69,6 +69,22 @@ class ClientStatementsTest {
     }
 
     @Test
+    void textLengthCountsWhatTheNamesReferTo() {
+        Registration a = client.register("a", key("SELECT 1"));
+        client.register("b", key("SELECT 22"));
+        client.register("c", key("SELECT 1"));
+        assertEquals(8 + 9 + 8, client.textLength(), "a text named twice counts twice");
+
+        client.unregister("b");
+        client.undo(a);
+        assertEquals(8, client.textLength());
+        client.restore(a);
+        assertEquals(16, client.textLength());
+        client.forgetBefore(client.nextGeneration());
+        assertEquals(0, client.textLength());
+    }
+
+    @Test
     void clearDropsEveryReference() {
         client.register("a", key("SELECT 1"));
         client.register("b", key("SELECT 2"));

@@ -25,9 +25,11 @@ class ServerStatementsTest {
         Slot slot = held.addPending(a);
         assertEquals(Slot.State.PENDING, slot.state());
         assertSame(slot, held.find(a));
-        assertSame(a, slot.statement());
-        slot.markPresent();
+        assertEquals(a.serverName(), slot.serverName());
+        // when the server accepts it, the slot hands the statement over and keeps only its name
+        assertSame(a, slot.markPresent());
         assertEquals(Slot.State.PRESENT, held.find(a).state());
+        assertNull(slot.markPresent(), "the slot still refers to the statement (and its text)");
         assertEquals(1, held.size());
     }
 
@@ -37,15 +39,15 @@ class ServerStatementsTest {
         held.addPending(a);
         held.addPending(b);
         held.addPending(c);
-        assertSame(a, held.leastRecentlyUsedExcept(c).statement());
+        assertEquals(a.serverName(), held.leastRecentlyUsedExcept(c).serverName());
 
         // when: a is used, b becomes the oldest
         held.find(a);
-        assertSame(b, held.leastRecentlyUsedExcept(c).statement());
+        assertEquals(b.serverName(), held.leastRecentlyUsedExcept(c).serverName());
         // the one being prepared is never the victim
-        assertSame(c, held.leastRecentlyUsedExcept(b).statement());
+        assertEquals(c.serverName(), held.leastRecentlyUsedExcept(b).serverName());
         held.find(c);
-        assertSame(a, held.leastRecentlyUsedExcept(b).statement());
+        assertEquals(a.serverName(), held.leastRecentlyUsedExcept(b).serverName());
     }
 
     @Test
@@ -83,7 +85,7 @@ class ServerStatementsTest {
         assertSame(evicted, held.find(a));
         assertEquals(2, held.size());
         held.addPending(c);
-        assertSame(b, held.leastRecentlyUsedExcept(c).statement());
+        assertEquals(b.serverName(), held.leastRecentlyUsedExcept(c).serverName());
     }
 
     @Test
