@@ -2,7 +2,9 @@ package io.pgmux.proxy.backend;
 
 import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The run-time parameters of a server connection as pgmux knows them: those the server reports
@@ -10,8 +12,18 @@ import java.util.TreeMap;
  * case-insensitively, as Postgres does). Touched only by the connection's current holder.
  */
 public final class ServerParameters {
+    /**
+     * Distinct custom setting names ({@code prefix.name}) a server may have been given before it
+     * is retired. Postgres keeps a placeholder for every custom name a backend has seen until it
+     * exits (RESET, RESET ALL and DISCARD ALL keep it), and each one makes every later SET slower;
+     * through a pooler backends live on, so the names of all past clients would pile up.
+     */
+    public static final int MAX_CUSTOM_NAMES = 100;
+
     private final Map<String, String> reported = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     private final Map<String, String> applied = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    /** Custom names pgmux has set on the server, counted up to one past {@link #MAX_CUSTOM_NAMES}. */
+    private final Set<String> customNames = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     /** Counts changes, so that "in sync with these settings" stays true only while nothing changed. */
     private long version;
     /**
@@ -42,6 +54,14 @@ public final class ServerParameters {
         if (!reported.containsKey(name) && !value.equals(applied.put(name, value))) {
             version++;
         }
+        if (name.indexOf('.') >= 0 && customNames.size() <= MAX_CUSTOM_NAMES) {
+            customNames.add(name);
+        }
+    }
+
+    /** The server has seen more custom names than it should keep: it goes when its client releases it. */
+    public boolean holdsTooManyCustomNames() {
+        return customNames.size() > MAX_CUSTOM_NAMES;
     }
 
     /** pgmux RESET a parameter it had set. */

@@ -42,6 +42,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *  LOGIN   ──onServerReady──────▶ ACTIVE, then handed on as if released
  *  LOGIN   ──onServerLoginFailed──▶ UNLISTED (waiters told if no server is left)
  *  ACTIVE  ──release──▶ IDLE; or stays ACTIVE for the next waiter; or CLOSING if it must retire
+ *                       (lifetime, too many custom setting names, pause, old generation, pool shrank)
  *  IDLE    ──acquire──▶ ACTIVE
  *  IDLE    ──expired, PAUSE, RECONNECT, reload, close──▶ CLOSING
  *  any     ──onServerClosed──▶ UNLISTED
@@ -211,12 +212,13 @@ public final class Pool implements ServerLifecycle {
 
     /** Gives back a clean server (ReadyForQuery idle, nothing outstanding). */
     public void release(ServerConnection server) {
-        boolean expired = server.isExpired(System.nanoTime(), settings.lifetime());
+        boolean spent = server.isExpired(System.nanoTime(), settings.lifetime())
+                || server.parameters().holdsTooManyCustomNames();
         Waiter next = null;
         boolean retire;
         lock.lock();
         try {
-            retire = expired || closed || paused || !servers.isCurrent(server) || servers.size() > settings.poolSize();
+            retire = spent || closed || paused || !servers.isCurrent(server) || servers.size() > settings.poolSize();
             if (retire) {
                 if (servers.phaseOf(server) != ServerPhase.UNLISTED) {
                     servers.move(server, ServerPhase.ACTIVE, ServerPhase.CLOSING);
