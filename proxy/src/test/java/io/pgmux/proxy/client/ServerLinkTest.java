@@ -133,7 +133,7 @@ class ServerLinkTest {
         server(ErrorResponse.fatal("57P01", "terminating connection due to administrator command"));
 
         assertEquals("E", events.clientTypes());
-        assertTrue(link.serverFatal);
+        assertTrue(link.serverSentFatal());
         assertTrue(events.lostTrack.isEmpty());
     }
 
