@@ -374,23 +374,12 @@ final class ServerLink {
     }
 
     private void onQueryReply(ByteBuf frame, byte type) {
-        boolean swallowed = replies.headSwallowed();
-        Attachment attachment = replies.headAttachment();
         if (type == Backend.READY_FOR_QUERY) {
-            status = ReadyForQuery.statusOf(frame);
-            long sentAt = replies.headNumber();
-            replies.pop();
-            if (swallowed) {
-                frame.release();
-                events.onInjectedQueryDone((InjectedQuery) attachment);
-            } else {
-                settings.onReadyForQuery(status);
-                events.onQueryDone(System.nanoTime() - sentAt);
-                events.toClient(frame);
-            }
-            emitLocalReplies();
+            onReadyForQuery(frame);
             return;
         }
+        boolean swallowed = replies.headSwallowed();
+        Attachment attachment = replies.headAttachment();
         if (type == Backend.COMMAND_COMPLETE) {
             onCommandComplete(frame, attachment);
         } else if (type == Backend.COPY_IN_RESPONSE) {
@@ -418,14 +407,26 @@ final class ServerLink {
             events.onLostTrack("server answered a Sync with " + Frames.describeType(type));
             return;
         }
+        onReadyForQuery(frame);
+    }
+
+    /** The ReadyForQuery that answers the head entry, a query's or a Sync's. */
+    private void onReadyForQuery(ByteBuf frame) {
         status = ReadyForQuery.statusOf(frame);
+        boolean sync = replies.headKind() == ReplyQueue.SYNC;
         boolean swallowed = replies.headSwallowed();
+        Attachment attachment = replies.headAttachment();
         long sentAt = replies.headNumber();
         replies.pop();
         if (swallowed) {
             frame.release();
+            if (attachment instanceof InjectedQuery injected) { // pgmux's own Sync has none
+                events.onInjectedQueryDone(injected);
+            }
         } else {
-            errorSinceSync = false;
+            if (sync) {
+                errorSinceSync = false;
+            }
             settings.onReadyForQuery(status);
             events.onQueryDone(System.nanoTime() - sentAt);
             events.toClient(frame);
