@@ -14,7 +14,7 @@ import java.util.List;
  * a parameter sync, a ROLLBACK for an abandoned transaction, or the session-mode reset query. Its
  * answers are swallowed; what matters of them is collected here.
  */
-final class InjectedQuery {
+final class InjectedQuery implements ReplyQueue.Attachment {
     enum Purpose { PARAMETER_SYNC, ROLLBACK, RESET }
 
     private final Purpose purpose;

@@ -2,6 +2,7 @@ package io.pgmux.proxy.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.TransactionStatus;
@@ -23,11 +24,36 @@ import java.util.List;
  * Replies pgmux gives a client holding no server, exactly as Postgres would have given them: to
  * messages about its own statement names (a Parse of a statement a server already accepted, a
  * Close, a DEALLOCATE, a duplicate name, a refused statement), and to messages queued for a server
- * that cannot be had (the error, once per failing batch).
+ * that cannot be had (the error, once per failing batch). Also the replies pgmux gives in their
+ * turn among a held server's replies ({@link #giveInTurn}).
  */
 final class LocalReplies {
     /** What the client's session is after a local reply: as before, or skipping to its next Sync. */
     enum Outcome { NOT_ANSWERED, ANSWERED, ANSWERED_SKIP_TO_SYNC }
+
+    /**
+     * A reply pgmux gives while the client holds a server, at the place of the message it answers:
+     * the attachment of a SYNTHETIC entry of the {@link ReplyQueue}, given when it reaches the head.
+     */
+    sealed interface InTurn extends ReplyQueue.Attachment
+            permits ConstantReply, NamedStatements.LocalParse, NamedStatements.LocalClose, NamedStatements.LocalDeallocate {}
+
+    /** The replies that are always the same message; the frame is made when it is given, so a skipped one costs nothing. */
+    enum ConstantReply implements InTurn {
+        PARSE_COMPLETE, BIND_COMPLETE, CLOSE_COMPLETE, NO_DATA,
+        /** A ParameterDescription of no parameters. */
+        NO_PARAMETERS;
+
+        ByteBuf frame(ByteBufAllocator alloc) {
+            return switch (this) {
+                case PARSE_COMPLETE -> Messages.parseComplete();
+                case BIND_COMPLETE -> Messages.bindComplete();
+                case CLOSE_COMPLETE -> Messages.closeComplete();
+                case NO_DATA -> Messages.noData();
+                case NO_PARAMETERS -> alloc.buffer(7).writeByte(Backend.PARAMETER_DESCRIPTION).writeInt(6).writeShort(0);
+            };
+        }
+    }
 
     private final StatementContext statements;
     private final WriteBatcher toClient;
@@ -83,11 +109,8 @@ final class LocalReplies {
     private Outcome answerQuery(ByteBuf frame, SqlCommand command) {
         if (command.isDeallocate() && statements.rewrites()) {
             frame.release();
-            if (command.deallocatesAll()) {
-                statements.client().forgetBefore(statements.client().nextGeneration());
-                write(new CommandComplete("DEALLOCATE ALL"));
-            } else if (statements.client().unregister(command.statementName()) != null) {
-                write(new CommandComplete("DEALLOCATE"));
+            if (deallocate(statements, command)) {
+                write(deallocated(command));
             } else {
                 error(StatementContext.unknownStatement(command.statementName()));
             }
@@ -101,6 +124,41 @@ final class LocalReplies {
             return Outcome.ANSWERED;
         }
         return Outcome.NOT_ANSWERED;
+    }
+
+    /** Forgets the client's statements a DEALLOCATE names; false when it names one the client does not have. */
+    private static boolean deallocate(StatementContext statements, SqlCommand command) {
+        if (command.deallocatesAll()) {
+            statements.client().forgetBefore(statements.client().nextGeneration());
+            return true;
+        }
+        return statements.client().unregister(command.statementName()) != null;
+    }
+
+    private static CommandComplete deallocated(SqlCommand command) {
+        return new CommandComplete(command.deallocatesAll() ? "DEALLOCATE ALL" : "DEALLOCATE");
+    }
+
+    /**
+     * Gives {@code reply} to a client holding a server, now that every reply before it has been
+     * given. A DEALLOCATE takes effect only now, in the client's order; {@code status} is the
+     * transaction status its ReadyForQuery reports, for one sent as a simple query.
+     */
+    static void giveInTurn(InTurn reply, ServerLink.Events to, StatementContext statements, TransactionStatus status,
+            ByteBufAllocator alloc) {
+        if (reply instanceof ConstantReply constant) {
+            to.toClient(constant.frame(alloc));
+        } else if (reply instanceof NamedStatements.LocalParse) {
+            to.toClient(ConstantReply.PARSE_COMPLETE.frame(alloc));
+        } else if (reply instanceof NamedStatements.LocalClose) {
+            to.toClient(ConstantReply.CLOSE_COMPLETE.frame(alloc));
+        } else if (reply instanceof NamedStatements.LocalDeallocate local) {
+            deallocate(statements, local.command());
+            to.toClient(deallocated(local.command()).encode(alloc));
+            if (local.simpleQuery()) {
+                to.toClient(new ReadyForQuery(status).encode(alloc));
+            }
+        }
     }
 
     /** What answering queued messages with an error leaves: skipping to a Sync, and whether the client said goodbye. */

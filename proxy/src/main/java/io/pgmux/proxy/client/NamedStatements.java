@@ -9,10 +9,10 @@ import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.Bind;
 import io.pgmux.protocol.message.Describe;
 import io.pgmux.protocol.message.ErrorResponse;
-import io.pgmux.protocol.message.Messages;
 import io.pgmux.protocol.message.Parse;
 import io.pgmux.protocol.message.Query;
 import io.pgmux.proxy.backend.ServerConnection;
+import io.pgmux.proxy.client.LocalReplies.ConstantReply;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.prepared.ClientStatements.Registration;
 import io.pgmux.proxy.prepared.PreparedStatement;
@@ -37,13 +37,14 @@ final class NamedStatements {
     private static final String REFUSAL_SQL = "pgmux refused this statement";
 
     /** The server fails a Parse or Query sent to raise an error; the client gets {@code error} in its place. */
-    record Refusal(ErrorResponse error) {}
+    record Refusal(ErrorResponse error) implements ReplyQueue.Attachment {}
 
     /**
      * A queued operation that changes the client's names or the server's statements, which later
      * operations may depend on ({@link #blocks}); the queue counts them.
      */
-    sealed interface StatementChange permits ParseAttempt, Prepare, Evict, LocalParse, LocalClose, LocalDeallocate, DiscardAll {}
+    sealed interface StatementChange extends ReplyQueue.Attachment
+            permits ParseAttempt, Prepare, Evict, LocalParse, LocalClose, LocalDeallocate, DiscardAll {}
 
     /** A client Parse sent to the server; {@code slot} is null when the server already holds the statement. */
     record ParseAttempt(Registration registration, Slot slot) implements StatementChange {}
@@ -55,13 +56,13 @@ final class NamedStatements {
     record Evict(Slot slot) implements StatementChange {}
 
     /** A client Parse of a statement the server holds, answered by pgmux. */
-    record LocalParse(Registration registration) implements StatementChange {}
+    record LocalParse(Registration registration) implements StatementChange, LocalReplies.InTurn {}
 
     /** A client Close of a statement name, answered by pgmux; {@code removed} may be null (no such name). */
-    record LocalClose(Registration removed) implements StatementChange {}
+    record LocalClose(Registration removed) implements StatementChange, LocalReplies.InTurn {}
 
     /** DEALLOCATE of the client's names, done and answered by pgmux when it reaches the head of the queue. */
-    record LocalDeallocate(SqlCommand command, boolean simpleQuery) implements StatementChange {}
+    record LocalDeallocate(SqlCommand command, boolean simpleQuery) implements StatementChange, LocalReplies.InTurn {}
 
     /** A DISCARD ALL the server runs: the client's names from before {@code generation} go with its statements. */
     record DiscardAll(long generation) implements StatementChange {}
@@ -95,7 +96,7 @@ final class NamedStatements {
             return false;
         }
         for (int i = 0; i < replies.size(); i++) {
-            Object attachment = replies.attachmentAt(i);
+            ReplyQueue.Attachment attachment = replies.attachmentAt(i);
             if (attachment instanceof LocalDeallocate || attachment instanceof DiscardAll) {
                 return true;
             }
@@ -152,7 +153,7 @@ final class NamedStatements {
         }
         frame.release();
         localUnnamedStatement = command;
-        replies.push(ReplyQueue.SYNTHETIC, 0, 0, Messages.parseComplete());
+        replies.push(ReplyQueue.SYNTHETIC, 0, 0, ConstantReply.PARSE_COMPLETE);
         return true;
     }
 
@@ -164,7 +165,7 @@ final class NamedStatements {
             localUnnamedPortal = statementName.isEmpty() ? localUnnamedStatement : null;
             if (localUnnamedPortal != null) {
                 frame.release();
-                replies.push(ReplyQueue.SYNTHETIC, 0, 0, Messages.bindComplete());
+                replies.push(ReplyQueue.SYNTHETIC, 0, 0, ConstantReply.BIND_COMPLETE);
                 return;
             }
         }
@@ -192,9 +193,9 @@ final class NamedStatements {
             }
             frame.release();
             if (!portal) {
-                replies.push(ReplyQueue.SYNTHETIC, 0, 0, noParameters());
+                replies.push(ReplyQueue.SYNTHETIC, 0, 0, ConstantReply.NO_PARAMETERS);
             }
-            replies.push(ReplyQueue.SYNTHETIC, 0, 0, Messages.noData());
+            replies.push(ReplyQueue.SYNTHETIC, 0, 0, ConstantReply.NO_DATA);
             return true;
         }
         PreparedStatement statement = describe.target() == io.pgmux.protocol.message.Target.STATEMENT ? named(describe.name()) : null;
@@ -230,7 +231,7 @@ final class NamedStatements {
             return false;
         }
         frame.release();
-        replies.push(ReplyQueue.SYNTHETIC, 0, 0, Messages.closeComplete());
+        replies.push(ReplyQueue.SYNTHETIC, 0, 0, ConstantReply.CLOSE_COMPLETE);
         return true;
     }
 
@@ -343,18 +344,10 @@ final class NamedStatements {
         toServer.add(rest);
     }
 
-    private ByteBuf noParameters() {
-        ByteBuf frame = alloc.buffer(7);
-        frame.writeByte(io.pgmux.protocol.Backend.PARAMETER_DESCRIPTION);
-        frame.writeInt(6);
-        frame.writeShort(0);
-        return frame;
-    }
-
     // ---------------------------------------------------------------- from the server
 
     /** The entry's message was carried out. */
-    void onSucceeded(Object attachment) {
+    void onSucceeded(StatementChange attachment) {
         if (attachment instanceof ParseAttempt attempt && attempt.slot() != null) {
             prepared(attempt.slot());
         } else if (attachment instanceof Prepare prepare) {
@@ -369,7 +362,7 @@ final class NamedStatements {
     }
 
     /** The entry's message failed: a Parse leaves no name and no statement behind, as in Postgres. */
-    void onFailed(Object attachment) {
+    void onFailed(StatementChange attachment) {
         if (attachment instanceof ParseAttempt attempt) {
             statements.client().undo(attempt.registration());
             if (attempt.slot() != null) {
@@ -386,10 +379,8 @@ final class NamedStatements {
     }
 
     /** The server skipped the entry's message after an error: whatever pgmux did for it when sending is undone. */
-    void onSkipped(Object attachment) {
-        if (attachment instanceof ByteBuf synthetic) {
-            synthetic.release();
-        } else if (attachment instanceof LocalParse parse) {
+    void onSkipped(StatementChange attachment) {
+        if (attachment instanceof LocalParse parse) {
             statements.client().undo(parse.registration());
         } else if (attachment instanceof LocalClose close) {
             if (close.removed() != null) {
@@ -405,10 +396,8 @@ final class NamedStatements {
     }
 
     /** The server ran DISCARD ALL: its statements are gone, and so are the client's names from before it. */
-    void onDiscardAll(Object attachment) {
+    void onDiscardAll(DiscardAll discard) {
         server.statements().clear();
-        if (attachment instanceof DiscardAll discard) {
-            statements.client().forgetBefore(discard.generation());
-        }
+        statements.client().forgetBefore(discard.generation());
     }
 }

@@ -1,12 +1,40 @@
 package io.pgmux.proxy.client;
 
+import java.util.Arrays;
+
 /**
  * What a held server still owes, in the order it will answer: one entry per message sent to it
  * (the client's, or pgmux's own), plus synthetic entries for replies pgmux produces itself at their
  * place in the stream. A ring buffer of primitive columns, so the hot path allocates nothing; the
- * rare entries that need more carry an attachment.
+ * rare entries that need more carry an {@link Attachment}.
  */
 final class ReplyQueue {
+    /**
+     * What an entry carries when pgmux must act on its outcome; most entries carry nothing (null).
+     * The family is closed, and each member is acted on by one class:
+     * <ul>
+     *   <li>{@link NamedStatements.StatementChange} — a change of the client's statement names or of
+     *       the server's statements, made when sent; {@link ClientRequests} has {@link NamedStatements}
+     *       confirm it when the message succeeds and undo it when it fails or is skipped. The members
+     *       that are replies pgmux gives itself are also {@link LocalReplies.InTurn}.</li>
+     *   <li>{@link LocalReplies.InTurn} — a reply pgmux gives when its SYNTHETIC entry reaches the
+     *       head ({@link LocalReplies#giveInTurn}); {@link LocalReplies.ConstantReply} for the fixed ones.</li>
+     *   <li>{@link SettingChanges.SettingChange}, {@link SettingChanges.MultiStatement} — what a query
+     *       or Execute does to the client's settings, followed by {@link SettingChanges}.</li>
+     *   <li>{@link NamedStatements.Refusal} — the error the client gets instead of the server's, for a
+     *       message sent so that the server fails it ({@link ServerLink}).</li>
+     *   <li>{@link InjectedQuery} — pgmux's own query, whose replies it collects ({@link ServerLink},
+     *       then {@code ServerHold}).</li>
+     * </ul>
+     * Java 17 has no pattern switch. Each outcome (succeeded, failed, skipped, completed, given in
+     * turn) concerns one or two of these groups, so the owner of a group picks its members out with
+     * {@code instanceof} patterns in the one method that handles that outcome. An enum kind would
+     * repeat the type and need casts; a visitor would make every member implement every outcome,
+     * most of them as no-ops. Sealed, the family is closed and listed here, next to who acts on what.
+     */
+    sealed interface Attachment permits NamedStatements.StatementChange, LocalReplies.InTurn, SettingChanges.SettingChange,
+            SettingChanges.MultiStatement, NamedStatements.Refusal, InjectedQuery {}
+
     /** Entry kinds: what the server answers a message with. */
     static final byte PARSE = 1;
     static final byte BIND = 2;
@@ -17,7 +45,7 @@ final class ReplyQueue {
     static final byte SYNC = 7;
     /** A simple Query or a FunctionCall: answered up to a ReadyForQuery. */
     static final byte QUERY = 8;
-    /** No server message: the attachment's frames go to the client when the entry reaches the head. */
+    /** No server message: pgmux gives the attachment ({@link LocalReplies.InTurn}) when the entry reaches the head. */
     static final byte SYNTHETIC = 9;
     /** No reply: marks where the client's CopyDone or CopyFail went out. */
     static final byte COPY_END = 10;
@@ -28,13 +56,13 @@ final class ReplyQueue {
     private byte[] kinds = new byte[8];
     private int[] flags = new int[8];
     private long[] numbers = new long[8];
-    private Object[] attachments = new Object[8];
+    private Attachment[] attachments = new Attachment[8];
     private int head;
     private int size;
     /** Entries whose attachment changes statements or names ({@link NamedStatements.StatementChange}). */
     private int statementChanges;
 
-    void push(byte kind, int flag, long number, Object attachment) {
+    void push(byte kind, int flag, long number, Attachment attachment) {
         if (size == kinds.length) {
             grow();
         }
@@ -74,12 +102,12 @@ final class ReplyQueue {
         return numbers[head];
     }
 
-    Object headAttachment() {
+    Attachment headAttachment() {
         return attachments[head];
     }
 
     /** The {@code i}-th entry from the head (0 is the head). */
-    Object attachmentAt(int i) {
+    Attachment attachmentAt(int i) {
         return attachments[(head + i) % kinds.length];
     }
 
@@ -94,6 +122,14 @@ final class ReplyQueue {
         attachments[head] = null;
         head = (head + 1) % kinds.length;
         size--;
+    }
+
+    /** Forgets every entry (the link is dropped). */
+    void clear() {
+        Arrays.fill(attachments, null);
+        head = 0;
+        size = 0;
+        statementChanges = 0;
     }
 
     /**
@@ -130,7 +166,7 @@ final class ReplyQueue {
         byte[] k = new byte[capacity];
         int[] f = new int[capacity];
         long[] n = new long[capacity];
-        Object[] a = new Object[capacity];
+        Attachment[] a = new Attachment[capacity];
         for (int i = 0; i < size; i++) {
             int from = (head + i) % kinds.length;
             k[i] = kinds[from];

@@ -387,9 +387,8 @@ final class ServerHold {
                 // Only named statements were prepared or described: no need to keep the server until the client's Sync.
                 link.unpin();
                 sendToServer(link);
-            } else if (!channel.isWritable() && channel.isActive() && !link.serverPaused) {
-                link.serverPaused = true;
-                link.server.pauseReading();
+            } else if (!channel.isWritable() && channel.isActive()) {
+                link.pauseServerReading();
             }
         } else if (state instanceof Validating) {
             if (link.isClean()) {
@@ -424,16 +423,13 @@ final class ServerHold {
             session.pool().stats().onTransaction(System.nanoTime() - link.linkedAtNanos);
         }
         cancelTarget = null;
-        resumeServerReading(link);
+        link.resumeServerReading();
         session.pool().release(link.server);
     }
 
-    /** Lets the server's replies in again if they were held back for the client's sake. */
+    /** Lets the server's replies in again if they were held back for the client's sake (the client drained). */
     static void resumeServerReading(ServerLink link) {
-        if (link.serverPaused) {
-            link.serverPaused = false;
-            link.server.resumeReading();
-        }
+        link.resumeServerReading();
     }
 
     /**
@@ -445,7 +441,7 @@ final class ServerHold {
         session.moveTo(new Abandoned(link));
         // Reading may have been paused for the client's sake (its channel is not writable once it is closing):
         // the replies to pgmux's own cleanup must still come in.
-        resumeServerReading(link);
+        link.resumeServerReading();
         Pool pool = session.pool();
         String resetQuery = pool.settings().mode() == PoolMode.SESSION ? pool.settings().resetQuery() : "";
         boolean deallocate = link.takeSqlPrepared();
@@ -488,7 +484,7 @@ final class ServerHold {
             validating.pending().forEach(ReferenceCountUtil::release);
             session.fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "the server closed the connection while pgmux checked the client's settings"));
         } else if (previous instanceof Linked) {
-            if (link.serverFatal) {
+            if (link.serverSentFatal()) {
                 channel.close();
             } else {
                 session.fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server connection lost: the server closed the connection unexpectedly")

@@ -1,7 +1,9 @@
 /**
  * One client connection from its startup packet to its last byte: login ({@code ClientLogin}), the
  * state machine ({@code SessionState}, {@code ClientSession}), the server it holds ({@code ServerHold},
- * {@code ServerLink}, {@code ReplyQueue}), named statements and local replies. Runs on the client's
+ * {@code ServerLink} with its {@code SyncPhase} and {@code ReplyQueue}, {@code ClientRequests},
+ * {@code ExtendedReplies}, {@code CommandTag}), named statements, the client's settings
+ * ({@code SettingChanges}) and local replies. Runs on the client's
  * event loop. Uses {@code pool}, {@code backend}, {@code net}, {@code prepared}, {@code sql},
  * {@code config}; opens {@code admin} console sessions (the one arrow against the package order).
  */

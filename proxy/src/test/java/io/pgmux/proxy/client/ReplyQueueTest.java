@@ -12,7 +12,7 @@ class ReplyQueueTest {
     @Test
     void entriesComeOutInTheOrderTheyWentIn() {
         ReplyQueue queue = new ReplyQueue();
-        Object attachment = new Object();
+        ReplyQueue.Attachment attachment = new NamedStatements.DiscardAll(3);
         queue.push(ReplyQueue.PARSE, 0, 0, null);
         queue.push(ReplyQueue.BIND, ReplyQueue.SWALLOW, 7, attachment);
         queue.push(ReplyQueue.SYNC, 0, 42, null);
@@ -42,14 +42,14 @@ class ReplyQueueTest {
         }
         int count = 100;
         for (int i = 0; i < count; i++) {
-            queue.push(i % 2 == 0 ? ReplyQueue.PARSE : ReplyQueue.CLOSE, i % 3 == 0 ? ReplyQueue.SWALLOW : 0, i, "a" + i);
+            queue.push(i % 2 == 0 ? ReplyQueue.PARSE : ReplyQueue.CLOSE, i % 3 == 0 ? ReplyQueue.SWALLOW : 0, i, new NamedStatements.DiscardAll(i));
         }
         assertEquals(count, queue.size());
         for (int i = 0; i < count; i++) {
             assertEquals(i % 2 == 0 ? ReplyQueue.PARSE : ReplyQueue.CLOSE, queue.headKind(), "entry " + i);
             assertEquals(i % 3 == 0, queue.headSwallowed(), "entry " + i);
             assertEquals(i, queue.headNumber());
-            assertEquals("a" + i, queue.headAttachment());
+            assertEquals(new NamedStatements.DiscardAll(i), queue.headAttachment());
             queue.pop();
         }
         assertTrue(queue.isEmpty());
@@ -74,6 +74,22 @@ class ReplyQueueTest {
             queue.pop();
         }
         assertEquals(next, expected);
+    }
+
+    @Test
+    void clearForgetsEveryEntryAndTheStatementChangesItCounted() {
+        ReplyQueue queue = new ReplyQueue();
+        queue.push(ReplyQueue.PARSE, 0, 1, new NamedStatements.DiscardAll(1));
+        queue.push(ReplyQueue.SYNC, 0, 2, null);
+        assertEquals(1, queue.statementChanges());
+
+        queue.clear();
+
+        assertTrue(queue.isEmpty());
+        assertEquals(0, queue.statementChanges());
+        queue.push(ReplyQueue.QUERY, 0, 3, null);
+        assertEquals(ReplyQueue.QUERY, queue.headKind());
+        assertEquals(3, queue.headNumber());
     }
 
     @Test

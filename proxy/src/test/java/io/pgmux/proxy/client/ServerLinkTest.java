@@ -133,8 +133,40 @@ class ServerLinkTest {
         server(ErrorResponse.fatal("57P01", "terminating connection due to administrator command"));
 
         assertEquals("E", events.clientTypes());
-        assertTrue(link.serverFatal);
+        assertTrue(link.serverSentFatal());
         assertTrue(events.lostTrack.isEmpty());
+    }
+
+    @Test
+    void afterAnErrorWithoutSyncTheClientsMessagesAreDroppedUntilItsSync() {
+        client(new Parse("", "SELECT 1/0", new int[0]), Bind.of("", "", List.of()), new Execute("", 0), flush());
+        server(frame(Backend.PARSE_COMPLETE), frame(Backend.BIND_COMPLETE), ErrorResponse.error("22012", "division by zero"));
+        sentFrames().forEach(ByteBuf::release);
+
+        client(new Parse("", "SELECT 2", new int[0]), Bind.of("", "", List.of()), new Execute("", 0));
+        assertEquals(List.of(), sentTypes(), "the server would skip them");
+        assertFalse(link.isClean());
+        assertFalse(link.canUnpin(), "the failed portal's implicit transaction lives on this server until Sync");
+
+        client(sync());
+        assertEquals(List.of(Frontend.SYNC), sentTypes());
+        server(ready('I'));
+        assertEquals("12EZ", events.clientTypes());
+        assertTrue(link.isClean());
+        assertFalse(link.errorSinceSync());
+    }
+
+    @Test
+    void aFailedNamedParseWithoutSyncLetsTheServerGoAfterPgmuxsOwnSync() {
+        client(new Parse("s1", "SELEC nonsense", new int[0]), flush());
+        server(ErrorResponse.error("42601", "syntax error"));
+
+        assertTrue(link.canUnpin());
+        link.unpin();
+        server(ready('I'));
+        assertTrue(link.isClean());
+        assertTrue(link.errorSinceSync(), "the client's messages up to its own Sync are still to be ignored");
+        assertEquals("E", events.clientTypes());
     }
 
     // ---------------------------------------------------------------- named prepared statements
@@ -336,6 +368,37 @@ class ServerLinkTest {
         assertTrue(link.isClean());
     }
 
+    @Test
+    void anErrorDuringAnExtendedCopyWaitsForASyncSentAfterIt() {
+        client(new Parse("", "COPY t FROM STDIN", new int[0]), Bind.of("", "", List.of()), new Execute("", 0), sync());
+        server(frame(Backend.PARSE_COMPLETE), frame(Backend.BIND_COMPLETE), copyInResponse());
+        client(copyData());
+        sentFrames().forEach(ByteBuf::release);
+
+        server(ErrorResponse.error("22P02", "invalid input syntax for type integer"));
+        assertFalse(link.isClean(), "the Sync sent during the copy was ignored by the server");
+        client(copyDone(), sync());
+        assertEquals(List.of(Frontend.SYNC), sentTypes(), "the server skips to the Sync: the CopyDone is not sent");
+        server(ready('I'));
+
+        assertEquals("12GEZ", events.clientTypes());
+        assertTrue(link.isClean());
+    }
+
+    @Test
+    void aSimpleQueryCopyThatFailsEndsWithItsReadyForQuery() {
+        client(new Query("COPY t FROM STDIN"));
+        server(copyInResponse());
+        client(copyData());
+        server(ErrorResponse.error("22P02", "invalid input syntax for type integer"), ready('I'));
+
+        assertTrue(link.isClean());
+        client(new Query("SELECT 1"));
+        assertEquals(List.of(Frontend.QUERY, Frontend.COPY_DATA, Frontend.QUERY), sentTypes(), "messages go on after the copy");
+        server(commandComplete("SELECT 1"), ready('I'));
+        assertEquals("GEZCZ", events.clientTypes());
+    }
+
     // ---------------------------------------------------------------- settings
 
     @Test
@@ -363,6 +426,68 @@ class ServerLinkTest {
 
         assertEquals(List.of("TimeZone=UTC"), events.parameterStatus);
         assertEquals("UTC", server.parameters().get("TimeZone"));
+    }
+
+    @Test
+    void aSetThroughTheExtendedProtocolTakesEffectAtTheSyncsReadyForQuery() {
+        client(new Parse("", "SET work_mem = '8MB'", new int[0]), Bind.of("", "", List.of()), new Execute("", 0), sync());
+        server(frame(Backend.PARSE_COMPLETE), frame(Backend.BIND_COMPLETE), commandComplete("SET"));
+        assertTrue(events.settings.isEmpty(), "not before the ReadyForQuery");
+        server(ready('I'));
+
+        assertEquals(List.of("work_mem=8MB"), events.settingNames());
+    }
+
+    @Test
+    void aMultiStatementQueryKeepsItsSetsWhenItSucceedsAndNoneWhenItFails() {
+        client(new Query("SET work_mem = '8MB'; SELECT 1"));
+        server(commandComplete("SET"), commandComplete("SELECT 1"), ready('I'));
+        assertEquals(List.of("work_mem=8MB"), events.settingNames());
+
+        client(new Query("SET work_mem = '16MB'; SELECT 1/0"));
+        server(commandComplete("SET"), ErrorResponse.error("22012", "division by zero"), ready('I'));
+        assertEquals(List.of("work_mem=8MB"), events.settingNames(), "the failed query's implicit transaction took its SET back");
+    }
+
+    @Test
+    void aCommitInsideAMultiStatementQueryKeepsTheSetsBeforeIt() {
+        client(new Query("SET work_mem = '8MB'; COMMIT; SET search_path = x; SELECT 1/0"));
+        server(commandComplete("SET"), commandComplete("COMMIT"), commandComplete("SET"),
+                ErrorResponse.error("22012", "division by zero"), ready('I'));
+
+        assertEquals(List.of("work_mem=8MB"), events.settingNames());
+    }
+
+    @Test
+    void aRollbackToASavepointForgetsTheTransactionsSetsAndMarksTheServerForAReset() {
+        client(new Query("BEGIN"), new Query("SET work_mem = '8MB'"), new Query("ROLLBACK TO SAVEPOINT s"), new Query("COMMIT"));
+        assertFalse(server.parameters().isUnknown());
+        server(commandComplete("BEGIN"), ready('T'), commandComplete("SET"), ready('T'), commandComplete("ROLLBACK"), ready('T'),
+                commandComplete("COMMIT"), ready('I'));
+
+        assertTrue(events.settings.isEmpty());
+        assertTrue(server.parameters().isUnknown(), "the SET may have been made before the savepoint, and stay");
+    }
+
+    @Test
+    void aCommittedTransactionsSetsAreKeptAtTheCommit() {
+        client(new Query("BEGIN"), new Query("SET work_mem = '8MB'"), new Query("RESET search_path"), new Query("COMMIT"));
+        server(commandComplete("BEGIN"), ready('T'), commandComplete("SET"), ready('T'), commandComplete("RESET"), ready('T'));
+        assertTrue(events.settings.isEmpty(), "not while the transaction is open");
+        server(commandComplete("COMMIT"));
+
+        assertEquals(List.of("work_mem=8MB", "search_path=null"), events.settingNames());
+        assertFalse(server.parameters().isUnknown());
+    }
+
+    @Test
+    void aClientsDiscardAllResetsItsSettingsAndForgetsItsStatements() {
+        client(new Parse("s1", "SELECT 1", new int[0]), sync(), new Query("DISCARD ALL"));
+        server(frame(Backend.PARSE_COMPLETE), ready('I'), commandComplete("DISCARD ALL"), ready('I'));
+
+        assertEquals(List.of(SqlCommand.Kind.DISCARD_ALL), events.settings.stream().map(SqlCommand::kind).toList());
+        assertEquals(0, clientStatements.size());
+        assertEquals(0, server.statements().size());
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -465,6 +590,10 @@ class ServerLinkTest {
         final List<SqlCommand> settings = new ArrayList<>();
         final List<String> parameterStatus = new ArrayList<>();
         final List<String> lostTrack = new ArrayList<>();
+
+        List<String> settingNames() {
+            return settings.stream().map(setting -> setting.name() + "=" + setting.value()).toList();
+        }
 
         String clientTypes() {
             StringBuilder types = new StringBuilder();

@@ -1,0 +1,237 @@
+package io.pgmux.proxy.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.ByteProcessor;
+import io.pgmux.protocol.Frames;
+import io.pgmux.protocol.Frontend;
+import io.pgmux.protocol.TransactionStatus;
+import io.pgmux.protocol.message.Close;
+import io.pgmux.protocol.message.Describe;
+import io.pgmux.protocol.message.Target;
+import io.pgmux.proxy.backend.ServerConnection;
+import io.pgmux.proxy.client.NamedStatements.DiscardAll;
+import io.pgmux.proxy.client.NamedStatements.StatementChange;
+import io.pgmux.proxy.client.ReplyQueue.Attachment;
+import io.pgmux.proxy.net.Outbox;
+import io.pgmux.proxy.sql.MultiStatementQuery;
+import io.pgmux.proxy.sql.SqlCommand;
+
+/**
+ * How a client's request (Query, Parse, Bind, Describe, Execute, Close) reaches the server it
+ * holds: forwarded, rewritten for its named statements ({@link NamedStatements}), answered by pgmux
+ * in its place (DEALLOCATE, a Close, a Parse the server holds), or refused (SQL PREPARE), and in
+ * every case with the entries its replies will be matched against in the {@link ReplyQueue},
+ * carrying what pgmux must do at their outcome; the outcomes for named statements come back here.
+ * Also whether a request must wait for an earlier outcome ({@link #mustWait}).
+ *
+ * <p>The {@link ServerLink} keeps the phase and the Sync segments: each extended-protocol method
+ * says what its request leaves on the server until the client's next Sync ({@link Trace}).
+ */
+final class ClientRequests {
+    /** What an extended-protocol request leaves on the server until the client's next Sync. */
+    enum Trace {
+        /** pgmux answered it and sent nothing: the stream stands where it stood. */
+        NONE,
+        /** It prepared, described or closed a named statement: nothing that lives on this server. */
+        NAMES_ONLY,
+        /** The unnamed statement, a portal, an implicit transaction: pgmux may not Sync on its own. */
+        SERVER_STATE
+    }
+
+    private final ServerConnection server;
+    private final StatementContext statements;
+    private final SettingChanges settings;
+    private final ReplyQueue replies;
+    private final Outbox toServer;
+    private final ByteBufAllocator alloc;
+    /** Made on first use: most transactions never name a statement. */
+    private NamedStatements named;
+    /** What the client's unnamed statement runs, when it is a command pgmux follows (SET, RESET, DISCARD ALL). */
+    private SqlCommand unnamedStatementCommand;
+    /** What an Execute of the client's unnamed portal carries. */
+    private Attachment unnamedPortalAttachment;
+
+    ClientRequests(ServerConnection server, StatementContext statements, SettingChanges settings, ReplyQueue replies,
+            Outbox toServer, ByteBufAllocator alloc) {
+        this.server = server;
+        this.statements = statements;
+        this.settings = settings;
+        this.replies = replies;
+        this.toServer = toServer;
+        this.alloc = alloc;
+    }
+
+    NamedStatements named() {
+        if (named == null) {
+            named = new NamedStatements(statements, server, replies, toServer, alloc);
+        }
+        return named;
+    }
+
+    /**
+     * Whether this request must wait: one about named statements while an earlier outcome it
+     * depends on is unknown, and a DEALLOCATE until nothing is owed (it is answered by pgmux in the
+     * transaction state of that moment).
+     */
+    boolean mustWait(ByteBuf frame, byte type, long segment) {
+        if (!statements.rewrites()) {
+            return false;
+        }
+        int body = frame.readerIndex() + Frames.HEADER_SIZE;
+        if (frame.readableBytes() < Frames.HEADER_SIZE + 2) {
+            return false;
+        }
+        switch (type) {
+            case Frontend.PARSE:
+                if (frame.getByte(body) != 0) {
+                    return named().blocks(segment);
+                }
+                return !replies.isEmpty() && SqlCommand.of(frame, body + 1).isDeallocate();
+            case Frontend.QUERY:
+                return !replies.isEmpty() && SqlCommand.of(frame, body).isDeallocate();
+            case Frontend.BIND:
+                int portalEnd = frame.forEachByte(body, frame.writerIndex() - body, ByteProcessor.FIND_NUL);
+                return portalEnd >= 0 && portalEnd + 1 < frame.writerIndex() && frame.getByte(portalEnd + 1) != 0
+                        && named().blocks(segment);
+            case Frontend.DESCRIBE, Frontend.CLOSE:
+                return frame.getByte(body) == 'S' && frame.getByte(body + 1) != 0 && named().blocks(segment);
+            default:
+                return false;
+        }
+    }
+
+    /** A simple query; {@code status} is the server's transaction status as last reported. */
+    void query(ByteBuf frame, TransactionStatus status) {
+        int sql = frame.readerIndex() + Frames.HEADER_SIZE;
+        SqlCommand command = statements.inspectsSql() ? SqlCommand.of(frame, sql) : SqlCommand.OTHER;
+        if (command.isDeallocate() && statements.rewrites() && named().queryLocalDeallocate(frame, command, status)) {
+            return;
+        }
+        if (statements.refusesSqlPrepare() && (command.isPrepare() || MultiStatementQuery.hasLaterPrepare(frame, sql))) {
+            frame.release();
+            named().refuseQuery(StatementContext.sqlPrepareRefused(), System.nanoTime());
+            return;
+        }
+        Attachment attachment = attachmentFor(command);
+        SettingChanges.MultiStatement multiStatement = settings.onQuerySent(frame, sql);
+        replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), multiStatement != null ? multiStatement : attachment);
+        toServer.add(frame);
+    }
+
+    Trace parse(ByteBuf frame, long segment, TransactionStatus status) {
+        boolean unnamed = frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0;
+        if (unnamed) {
+            int sql = frame.readerIndex() + Frames.HEADER_SIZE + 1;
+            SqlCommand command = statements.inspectsSql() ? SqlCommand.of(frame, sql) : SqlCommand.OTHER;
+            if (command.isDeallocate() && statements.rewrites() && named().parseLocalDeallocate(frame, command, status)) {
+                return Trace.NONE;
+            }
+            if (named != null) {
+                named.forgetLocalUnnamed();
+            }
+            unnamedStatementCommand = command;
+            settings.onTextSent(frame, sql);
+        }
+        if (!statements.inspectsNames() || unnamed) {
+            replies.push(ReplyQueue.PARSE, 0, 0, null);
+            toServer.add(frame);
+            return Trace.SERVER_STATE;
+        }
+        named().parse(frame, segment, replies.isEmpty() ? status : null);
+        return Trace.NAMES_ONLY;
+    }
+
+    /** A Bind, which always makes a portal ({@link Trace#SERVER_STATE}). */
+    void bind(ByteBuf frame, long segment) {
+        int body = frame.readerIndex() + Frames.HEADER_SIZE;
+        boolean unnamedPortalOfUnnamedStatement = frame.getByte(body) == 0 && frame.getByte(body + 1) == 0;
+        if (frame.getByte(body) == 0) {
+            unnamedPortalAttachment = unnamedPortalOfUnnamedStatement && unnamedStatementCommand != null
+                    ? attachmentFor(unnamedStatementCommand) : null;
+        }
+        if (statements.rewrites() && (named != null || !unnamedPortalOfUnnamedStatement)) {
+            named().bind(frame, segment);
+        } else {
+            replies.push(ReplyQueue.BIND, 0, 0, null);
+            toServer.add(frame);
+        }
+    }
+
+    Trace describe(ByteBuf frame, long segment) {
+        Describe describe = ServerLink.decode(frame, Describe::decode);
+        boolean handled = statements.rewrites() && named().describe(frame, describe, segment);
+        if (!handled) {
+            replies.push(describe.target() == Target.PORTAL ? ReplyQueue.DESCRIBE_PORTAL : ReplyQueue.DESCRIBE_STATEMENT, 0, 0, null);
+            toServer.add(frame);
+        }
+        return describe.target() == Target.STATEMENT && !describe.name().isEmpty() && statements.rewrites()
+                ? Trace.NAMES_ONLY : Trace.SERVER_STATE;
+    }
+
+    /** An Execute, which always runs in the implicit transaction ({@link Trace#SERVER_STATE}). */
+    void execute(ByteBuf frame) {
+        if (named != null && named.executeLocally(frame)) {
+            return;
+        }
+        boolean unnamedPortal = frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0;
+        replies.push(ReplyQueue.EXECUTE, 0, 0, unnamedPortal ? unnamedPortalAttachment : null);
+        toServer.add(frame);
+    }
+
+    Trace close(ByteBuf frame, long segment) {
+        Close close = ServerLink.decode(frame, Close::decode);
+        if (statements.rewrites()) {
+            if (close.target() == Target.STATEMENT && !close.name().isEmpty()) {
+                named().closeStatement(frame, close.name(), segment);
+                return Trace.NAMES_ONLY;
+            }
+            if (close.name().isEmpty() && named().closeLocalUnnamed(frame)) {
+                return Trace.NAMES_ONLY;
+            }
+        }
+        replies.push(ReplyQueue.CLOSE, 0, 0, null);
+        toServer.add(frame);
+        return Trace.SERVER_STATE;
+    }
+
+    // ---------------------------------------------------------------- outcomes
+
+    /** The entry's message was carried out: what pgmux did for it when sending holds. */
+    void onSucceeded(Attachment attachment) {
+        if (attachment instanceof StatementChange change) {
+            named().onSucceeded(change);
+        }
+    }
+
+    /** The entry's message failed: what pgmux did for it is undone, as Postgres undoes a failed Parse. */
+    void onFailed(Attachment attachment) {
+        if (attachment instanceof StatementChange change) {
+            named().onFailed(change);
+        }
+    }
+
+    /** The server skipped the entry's message after an error: what pgmux did for it when sending is undone. */
+    void onSkipped(Attachment attachment) {
+        if (attachment instanceof StatementChange change) {
+            named().onSkipped(change);
+        }
+    }
+
+    /** A DISCARD ALL completed: the server's statements are gone, and, when the client ran it, its names from before it. */
+    void onDiscardAll(Attachment attachment, boolean byClient) {
+        if (byClient) {
+            named().onDiscardAll(attachment instanceof DiscardAll discard ? discard : new DiscardAll(statements.client().nextGeneration()));
+        } else {
+            server.statements().clear();
+        }
+    }
+
+    /** What a QUERY or EXECUTE entry of this command carries: a DISCARD ALL, a setting change (followed or not), or null. */
+    private Attachment attachmentFor(SqlCommand command) {
+        if (command.kind() == SqlCommand.Kind.DISCARD_ALL) {
+            return new DiscardAll(statements.client().nextGeneration());
+        }
+        return settings.attachmentFor(command);
+    }
+}
