@@ -177,8 +177,9 @@ public final class PgmuxCommand implements Callable<Integer> {
         log.info("pgmux {} listening on {}", PgmuxVersion.current(), server.boundAddress());
         log.info("config: {}", describe(file));
         for (String unknown : ConfigEnvironment.unknownIn(env)) {
-            log.warn("the environment variable {} sets nothing: pgmux reads {} and PGMUX_ with a key's name in upper"
-                    + " case (PGMUX_POOL_SIZE, PGMUX_HTTP_LISTEN)", unknown, ConfigEnvironment.CONFIG_FILE);
+            log.warn("the environment variable {} sets no key (a key's variable is PGMUX_ and its name in upper case,"
+                    + " as PGMUX_POOL_SIZE or PGMUX_HTTP_LISTEN); it is used only where the config names it as {}",
+                    unknown, "${" + unknown + "}");
         }
 
         Thread hook = new Thread(() -> stopOnSignal(server, config), "pgmux-shutdown");

@@ -238,7 +238,9 @@ class PgmuxCommandTest {
         List<String> warnings = lines.stream().filter(line -> line.getLevel() == Level.WARN)
                 .map(ILoggingEvent::getFormattedMessage).toList();
         assertEquals(1, warnings.size(), warnings::toString);
-        assertTrue(warnings.get(0).startsWith("the environment variable PGMUX_POOLSIZE sets nothing"), warnings::toString);
+        assertEquals("the environment variable PGMUX_POOLSIZE sets no key (a key's variable is PGMUX_ and its name in"
+                + " upper case, as PGMUX_POOL_SIZE or PGMUX_HTTP_LISTEN); it is used only where the config names it as"
+                + " ${PGMUX_POOLSIZE}", warnings.get(0));
         assertEquals(PgmuxConfig.defaults().poolSize(), launcher.started.poolSize());
     }
 
