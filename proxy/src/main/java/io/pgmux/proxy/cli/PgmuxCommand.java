@@ -3,11 +3,13 @@ package io.pgmux.proxy.cli;
 import java.io.PrintWriter;
 import java.net.BindException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 
 import io.pgmux.proxy.config.CliOverrides;
+import io.pgmux.proxy.config.ConfigEnvironment;
 import io.pgmux.proxy.config.ConfigException;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.ConfigSource;
@@ -27,7 +29,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * {@code pgmux [-c FILE] [--check] [overrides]}: loads the config, applies the overrides, then either
+ * {@code pgmux [-c FILE] [--check] [overrides]}: loads the config (the file, or {@code PGMUX_CONFIG}'s,
+ * with the {@code PGMUX_<KEY>} variables over it: see {@link ConfigEnvironment}), applies the overrides, then either
  * reports that the config is fine ({@code --check}) or runs the proxy until SIGTERM/SIGINT. SIGHUP
  * reads the file again (with the same overrides) and applies it, like the admin console's RELOAD.
  *
@@ -44,8 +47,14 @@ import picocli.CommandLine.TypeConversionException;
             "",
             "Clients connect to pgmux as if it were Postgres; pgmux lends them server connections from a"
                     + " pool per (database, user) for one transaction at a time (or a whole session).",
-            "Options given here win over the config file.",
+            "Options given here win over the environment, which wins over the config file.",
             ""},
+        footerHeading = "%nEnvironment:%n",
+        footer = {
+            "  PGMUX_CONFIG=FILE      the config file when -c is not given",
+            "  PGMUX_<KEY>=VALUE      sets a key of the file: PGMUX_ and the key's name in upper case, a dot as _",
+            "                         (PGMUX_POOL_SIZE=50, PGMUX_HTTP_LISTEN=0.0.0.0:9127, PGMUX_LOG_FORMAT=json;",
+            "                         PGMUX_DATABASES and PGMUX_USERS hold YAML: '{app: {host: db, port: 5432}}')"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:--check passed, or the proxy stopped cleanly (also after SIGTERM/SIGINT)",
@@ -69,8 +78,8 @@ public final class PgmuxCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "YAML config file (see conf/pgmux.yaml). Without it pgmux uses the built-in defaults:"
-                    + " listen on 127.0.0.1:6432 and send every database to 127.0.0.1:5432.")
+            description = "YAML config file (see conf/pgmux.yaml). Without it, the file PGMUX_CONFIG names; without"
+                    + " both, the built-in defaults: listen on 127.0.0.1:6432 and send every database to 127.0.0.1:5432.")
     Path configFile;
 
     @Option(names = "--check",
@@ -120,7 +129,8 @@ public final class PgmuxCommand implements Callable<Integer> {
         PgmuxConfig config;
         CliOverrides overrides = new CliOverrides(listen, upstream, poolSize, poolMode,
                 http != null ? http.address() : null, http != null && http.address() == null);
-        ConfigSource source = () -> (configFile == null ? PgmuxConfig.defaults() : ConfigLoader.load(configFile, env))
+        Path file = configFile != null ? configFile : ConfigEnvironment.configFile(env).orElse(null);
+        ConfigSource source = () -> (file == null ? ConfigLoader.parse("", env) : ConfigLoader.load(file, env))
                 .withOverrides(overrides);
         try {
             config = source.load();
@@ -132,15 +142,22 @@ public final class PgmuxCommand implements Callable<Integer> {
         }
         if (check) {
             PrintWriter out = spec.commandLine().getOut();
-            out.println("config OK: " + (configFile == null ? "built-in defaults" : configFile.toString()));
+            out.println("config OK: " + describe(file));
             out.flush();
             return EXIT_OK;
         }
-        return run(config, source);
+        return run(config, source, file);
+    }
+
+    /** Where the config came from: {@code /etc/pgmux/pgmux.yaml, with PGMUX_POOL_SIZE from the environment}. */
+    private String describe(Path file) {
+        List<String> variables = ConfigEnvironment.setIn(env);
+        return (file == null ? "built-in defaults" : file.toString())
+                + (variables.isEmpty() ? "" : ", with " + String.join(", ", variables) + " from the environment");
     }
 
     /** Starts the proxy and blocks until it stops. */
-    private int run(PgmuxConfig config, ConfigSource source) {
+    private int run(PgmuxConfig config, ConfigSource source, Path file) {
         RunningServer server;
         try {
             server = launcher.start(config, source);
@@ -158,11 +175,17 @@ public final class PgmuxCommand implements Callable<Integer> {
             log.warn(NO_EXIT_ON_OOM_WARNING);
         }
         log.info("pgmux {} listening on {}", PgmuxVersion.current(), server.boundAddress());
+        log.info("config: {}", describe(file));
+        for (String unknown : ConfigEnvironment.unknownIn(env)) {
+            log.warn("the environment variable {} sets no key (a key's variable is PGMUX_ and its name in upper case,"
+                    + " as PGMUX_POOL_SIZE or PGMUX_HTTP_LISTEN); it is used only where the config names it as {}",
+                    unknown, "${" + unknown + "}");
+        }
 
         Thread hook = new Thread(() -> stopOnSignal(server, config), "pgmux-shutdown");
         jvm.addShutdownHook(hook);
         Jvm.Hangup hangup = jvm.onHangup(() -> {
-            log.info("SIGHUP: reloading {}", configFile == null ? "(built-in defaults)" : configFile);
+            log.info("SIGHUP: reloading {}", file == null ? "(built-in defaults)" : file);
             server.requestReload();
         });
         switch (hangup) {

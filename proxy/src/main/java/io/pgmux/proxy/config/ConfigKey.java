@@ -1,5 +1,6 @@
 package io.pgmux.proxy.config;
 
+import java.util.Locale;
 import java.util.Objects;
 import java.util.function.BinaryOperator;
 import java.util.function.Function;
@@ -32,8 +33,16 @@ final class ConfigKey<T> {
         T read(YamlSection section, String name, T dflt, ConfigReading reading);
     }
 
-    /** How a kind of value is read from YAML and written as SHOW CONFIG's text (null shown as none). */
-    record Type<T>(Reader<T> reader, Function<T, String> shown) {}
+    /**
+     * How a kind of value is read from YAML and written as SHOW CONFIG's text (null shown as none).
+     * {@code mapping}: the value is a YAML mapping of the operator's names ({@code users},
+     * {@code databases}), so its environment variable holds YAML text rather than one value.
+     */
+    record Type<T>(Reader<T> reader, Function<T, String> shown, boolean mapping) {
+        Type(Reader<T> reader, Function<T, String> shown) {
+            this(reader, shown, false);
+        }
+    }
 
     private final String name;
     private final Type<T> type;
@@ -71,6 +80,19 @@ final class ConfigKey<T> {
     /** The name inside {@link #section()}: {@code listen} for {@code http.listen}. */
     String nameInSection() {
         return name.substring(name.indexOf('.') + 1);
+    }
+
+    /**
+     * The environment variable that sets the key: {@code PGMUX_} and the name in upper case, a dot
+     * as an underscore ({@code PGMUX_POOL_SIZE}, {@code PGMUX_HTTP_LISTEN}).
+     */
+    String environmentVariable() {
+        return ConfigEnvironment.PREFIX + name.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    /** True if the value is a mapping of names (see {@link Type#mapping()}). */
+    boolean isMapping() {
+        return type.mapping();
     }
 
     /** What the key is when the file leaves it out. */

@@ -132,12 +132,12 @@ final class ConfigKeys {
             PgmuxConfig.DEFAULT_SERVER, APPLIED, PgmuxConfig::upstream);
 
     static final ConfigKey<Map<String, UserConfig>> USERS = key("users",
-            type(UsersAndDatabases::readUsers, users -> String.join(",", users.keySet())),
+            mapping(UsersAndDatabases::readUsers, users -> String.join(",", users.keySet())),
             Map.of(), APPLIED, PgmuxConfig::users);
 
     /** A reload applies them, except each database's own {@code prepared_statements}, which needs a restart. */
     static final ConfigKey<Map<String, DatabaseConfig>> DATABASES = key("databases",
-            type(UsersAndDatabases::readDatabases, databases -> String.join(",", databases.keySet())),
+            mapping(UsersAndDatabases::readDatabases, databases -> String.join(",", databases.keySet())),
             Map.of(), APPLIED, PgmuxConfig::databases, ConfigKeys::keepPreparedModes);
 
     // ---------------------------------------------------------------------- prepared statements
@@ -218,6 +218,12 @@ final class ConfigKeys {
     /** A type whose null value (where the key allows it) is shown as none. */
     private static <T> Type<T> type(Reader<T> reader, Function<T, String> shown) {
         return new Type<>(reader, value -> value == null ? null : shown.apply(value));
+    }
+
+    /** A mapping of names the operator chooses, shown as its names (see {@link Type#mapping()}). */
+    private static <T> Type<Map<String, T>> mapping(Reader<Map<String, T>> reader, Function<Map<String, T>, String> shown) {
+        Type<Map<String, T>> type = type(reader, shown);
+        return new Type<>(type.reader(), type.shown(), true);
     }
 
     /** A plain decimal integer in {@code min..max}. */

@@ -42,7 +42,8 @@ public final class ConfigLoader {
     }
 
     /**
-     * Loads a config file; {@code env} supplies {@code ${NAME}} references (pass {@code System.getenv()}).
+     * Loads a config file; {@code env} supplies {@code ${NAME}} references and the {@code PGMUX_}
+     * variables that set keys ({@link ConfigEnvironment}; pass {@code System.getenv()}).
      *
      * @throws ConfigException listing every problem, or naming the file if it cannot be read
      */
@@ -69,7 +70,8 @@ public final class ConfigLoader {
     }
 
     /**
-     * Parses config text; an empty document gives {@link PgmuxConfig#defaults()}.
+     * Parses config text, with the environment as in {@link #load}; an empty document and an
+     * environment without {@code PGMUX_} variables give {@link PgmuxConfig#defaults()}.
      *
      * @throws ConfigException listing every problem
      */
@@ -86,7 +88,8 @@ public final class ConfigLoader {
         return values.toConfig();
     }
 
-    private static Node compose(String yaml) throws ConfigException {
+    /** The node tree of a YAML document; null for an empty one. */
+    static Node compose(String yaml) throws ConfigException {
         LoaderOptions options = new LoaderOptions();
         options.setCodePointLimit(MAX_CONFIG_CHARS);
         options.setMaxAliasesForCollections(50);

@@ -29,6 +29,7 @@ final class ConfigReading {
      * key and those of the document at the end. A value is its default where there was an error.
      */
     ConfigValues readAll() {
+        applyEnvironment();
         List<ConfigKey<?>> keys = ConfigKeys.ALL;
         for (int i = 0; i < keys.size(); i++) {
             ConfigKey<?> key = keys.get(i);
@@ -40,6 +41,28 @@ final class ConfigReading {
         }
         root.reportUnknownKeys();
         return values;
+    }
+
+    /**
+     * Puts the value of each key's {@code PGMUX_} variable in place of the file's (see
+     * {@link ConfigEnvironment}), before any key is read: a key that depends on another one then
+     * sees the variable's value, as it would see the file's.
+     */
+    private void applyEnvironment() {
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            String variable = key.environmentVariable();
+            String text = env.get(variable);
+            if (text == null) {
+                continue;
+            }
+            YamlSection section = key.section().isEmpty() ? root : section(key.section());
+            try {
+                section.replaceFromEnvironment(key.nameInSection(), ConfigEnvironment.node(key, text), variable);
+            } catch (ConfigException e) {
+                section.replaceFromEnvironment(key.nameInSection(), ConfigEnvironment.absent(), variable);
+                section.error(key.nameInSection(), String.join("; ", e.errors()));
+            }
+        }
     }
 
     /** The value of {@code key}, read now if it has not been. */
@@ -62,7 +85,7 @@ final class ConfigReading {
         return sections.computeIfAbsent(name, root::section);
     }
 
-    /** The environment {@code ${NAME}} references in passwords are taken from. */
+    /** The environment: {@code ${NAME}} references in passwords and the {@code PGMUX_} variables are taken from it. */
     Map<String, String> env() {
         return env;
     }

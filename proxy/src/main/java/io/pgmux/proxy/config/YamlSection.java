@@ -5,6 +5,7 @@ import io.pgmux.proxy.util.JsonText;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,10 @@ import org.yaml.snakeyaml.nodes.Tag;
  * {@code 0123}, a user {@code no} or a host {@code 10:20} are read as the text written. Integers must
  * be plain (unquoted) decimal numbers. A key whose value is empty or {@code null} reads as absent.
  * On any error a reader returns the default, so the caller can go on building.
+ *
+ * <p>A value may come from an environment variable instead of the file
+ * ({@link #replaceFromEnvironment}); errors about it, and about anything inside it, name the
+ * variable, since the operator will not find that value in the file.
  */
 final class YamlSection {
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9_-]+");
@@ -38,17 +43,22 @@ final class YamlSection {
 
     private final String path;
     private final List<String> errors;
+    /** The environment variable this whole section came from; null if it came from the file. */
+    private final String variable;
     private final Map<String, Node> values = new LinkedHashMap<>();
     private final Set<String> consumed = new HashSet<>();
+    /** The keys whose value an environment variable gave, with the variable's name. */
+    private final Map<String, String> variables = new HashMap<>();
 
-    private YamlSection(String path, List<String> errors) {
+    private YamlSection(String path, List<String> errors, String variable) {
         this.path = path;
         this.errors = errors;
+        this.variable = variable;
     }
 
     /** The document: a mapping, or empty/null (all defaults); anything else is an error. */
     static YamlSection document(Node node, List<String> errors) {
-        YamlSection root = new YamlSection("", errors);
+        YamlSection root = new YamlSection("", errors, null);
         if (node instanceof MappingNode mapping) {
             root.fill(mapping);
         } else if (node != null && !isNull(node)) {
@@ -65,12 +75,21 @@ final class YamlSection {
 
     /** Records an error about {@code key}. */
     void error(String key, String message) {
-        errors.add(pathOf(key) + ": " + message);
+        errors.add(pathOf(key) + ": " + message + from(variables.getOrDefault(key, variable)));
     }
 
     /** Records an error about this section as a whole. */
     void error(String message) {
-        errors.add((path.isEmpty() ? "config" : path) + ": " + message);
+        errors.add((path.isEmpty() ? "config" : path) + ": " + message + from(variable));
+    }
+
+    /**
+     * Puts {@code node} in place of the file's value of {@code key} (or adds it): the value of the
+     * environment variable {@code name}, which errors about the key then mention.
+     */
+    void replaceFromEnvironment(String key, Node node, String name) {
+        values.put(key, node);
+        variables.put(key, name);
     }
 
     /** The keys of this mapping, in the file's order. */
@@ -257,7 +276,7 @@ final class YamlSection {
 
     /** A nested mapping; empty if absent or null, empty with an error if it is not a mapping. */
     YamlSection section(String key) {
-        YamlSection child = new YamlSection(pathOf(key), errors);
+        YamlSection child = new YamlSection(pathOf(key), errors, variables.getOrDefault(key, variable));
         Node node = take(key);
         if (node instanceof MappingNode mapping) {
             child.fill(mapping);
@@ -303,6 +322,10 @@ final class YamlSection {
             values.put(key, tuple.getValueNode());
             lines.put(key, line(keyNode));
         }
+    }
+
+    private static String from(String variable) {
+        return variable == null ? "" : " (from the environment variable " + variable + ")";
     }
 
     private static int line(Node node) {

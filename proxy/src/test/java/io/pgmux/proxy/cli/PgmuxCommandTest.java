@@ -135,7 +135,7 @@ class PgmuxCommandTest {
 
         assertEquals(0, result.exitCode());
         for (String option : List.of("--config", "--check", "--listen", "--upstream", "--pool-size", "--pool-mode",
-                "--version", "even one that sets its own")) {
+                "--version", "even one that sets its own", "PGMUX_CONFIG", "PGMUX_POOL_SIZE", "PGMUX_HTTP_LISTEN")) {
             assertTrue(result.out().contains(option), "help mentions " + option + ":\n" + result.out());
         }
         assertEquals("", result.err());
@@ -171,6 +171,77 @@ class PgmuxCommandTest {
                 .withOverrides(new CliOverrides(null, null, 4, null));
         assertEquals(expected, launcher.started);
         assertEquals(4, launcher.started.databases().get("app").poolSize());
+    }
+
+    @Test
+    void pgmuxConfigNamesTheFileWhenThereIsNoDashC() throws IOException {
+        Path file = configFile("pool_size: 5\n");
+        env = Map.of("PGMUX_CONFIG", file.toString());
+
+        assertEquals(new Result(0, "config OK: " + file + System.lineSeparator(), ""), run("--check"));
+        run();
+        assertEquals(5, launcher.started.poolSize());
+    }
+
+    @Test
+    void dashCWinsOverPgmuxConfig() throws IOException {
+        Path file = configFile("pool_size: 5\n");
+        env = Map.of("PGMUX_CONFIG", dir.resolve("missing.yaml").toString());
+
+        run("-c", file.toString());
+
+        assertEquals(5, launcher.started.poolSize());
+    }
+
+    @Test
+    void theCommandLineWinsOverTheEnvironmentWhichWinsOverTheFile() throws IOException {
+        Path file = configFile("pool_size: 5\nshutdown_timeout: 5s\nlisten: \"127.0.0.1:6000\"\n");
+        env = Map.of("PGMUX_POOL_SIZE", "7", "PGMUX_LISTEN", "127.0.0.1:7000");
+
+        Result check = run("--check", "-c", file.toString(), "--listen", "127.0.0.1:8000");
+        run("-c", file.toString(), "--listen", "127.0.0.1:8000");
+
+        assertEquals("config OK: " + file + ", with PGMUX_LISTEN, PGMUX_POOL_SIZE from the environment"
+                + System.lineSeparator(), check.out());
+        assertEquals(new HostPort("127.0.0.1", 8000), launcher.started.listen(), "the option wins");
+        assertEquals(7, launcher.started.poolSize(), "the environment wins over the file");
+        assertEquals(5, launcher.started.shutdownTimeout().toSeconds(), "the file wins over the default");
+    }
+
+    @Test
+    void theEnvironmentAppliesWithoutAFile() {
+        env = Map.of("PGMUX_POOL_MODE", "session", "PGMUX_HTTP_LISTEN", "");
+
+        run();
+
+        assertEquals(PoolMode.SESSION, launcher.started.poolMode());
+        assertNull(launcher.started.observability().httpListen());
+    }
+
+    @Test
+    void aBadValueInTheEnvironmentExitsTwoNamingTheVariable() {
+        env = Map.of("PGMUX_POOL_SIZE", "lots");
+
+        Result result = run();
+
+        assertEquals(new Result(2, "", "pool_size: must be an integer (from the environment variable PGMUX_POOL_SIZE)"
+                + System.lineSeparator()), result);
+        assertNull(launcher.started);
+    }
+
+    @Test
+    void aPgmuxVariableThatSetsNothingIsWarnedAbout() {
+        env = Map.of("PGMUX_POOLSIZE", "7");
+
+        List<ILoggingEvent> lines = logLines(() -> run());
+
+        List<String> warnings = lines.stream().filter(line -> line.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage).toList();
+        assertEquals(1, warnings.size(), warnings::toString);
+        assertEquals("the environment variable PGMUX_POOLSIZE sets no key (a key's variable is PGMUX_ and its name in"
+                + " upper case, as PGMUX_POOL_SIZE or PGMUX_HTTP_LISTEN); it is used only where the config names it as"
+                + " ${PGMUX_POOLSIZE}", warnings.get(0));
+        assertEquals(PgmuxConfig.defaults().poolSize(), launcher.started.poolSize());
     }
 
     @Test

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 class ConfigKeysTest {
     /** Every key at a value of its own, none the default (a new key must be added here). */
-    private static final String EVERY_KEY_SET = """
+    static final String EVERY_KEY_SET = """
             listen: "0.0.0.0:7001"
             event_loops: 3
             max_client_connections: 501

@@ -76,6 +76,38 @@ class CommandLineIT {
     }
 
     @Test
+    void theEnvironmentNamesTheFileAndSetsKeysAndTheCommandLineWinsOverIt() throws Exception {
+        // given a file that routes database envdb to an upstream that does not exist,
+        // and an environment that names the file and replaces upstream and listen
+        TestPostgres pg = TestPostgres.get();
+        Path config = Files.writeString(dir.resolve("pgmux.yaml"), "upstream: \"127.0.0.1:1\"\n"
+                + "databases: {envdb: {dbname: " + TestPostgres.DATABASE + "}}\nshutdown_timeout: 5s\n");
+        ProcessBuilder builder = pgmux("--listen", "127.0.0.1:0", "--http", "").redirectErrorStream(true);
+        builder.environment().put("PGMUX_CONFIG", config.toString());
+        builder.environment().put("PGMUX_UPSTREAM", pg.host() + ":" + pg.port());
+        builder.environment().put("PGMUX_LISTEN", "127.0.0.2:0");
+        Process pgmux = builder.start();
+        try {
+            Output output = Output.of(pgmux);
+
+            // when pgmux starts (on --listen's 127.0.0.1, not PGMUX_LISTEN's 127.0.0.2)
+            int port = output.awaitListeningPort();
+
+            // then it serves the file's database on the environment's upstream
+            assertTrue(output.awaitLine("config: " + config + ", with PGMUX_LISTEN, PGMUX_UPSTREAM from the environment"),
+                    output::text);
+            try (Connection client = connect(port, "envdb")) {
+                assertEquals(TestPostgres.DATABASE, TestSql.scalar(client, "SELECT current_database()"));
+            }
+            pgmux.toHandle().destroy();
+            assertTrue(pgmux.waitFor(30, TimeUnit.SECONDS), "pgmux still running 30 s after SIGTERM");
+            assertEquals(0, pgmux.exitValue(), output::text);
+        } finally {
+            pgmux.destroyForcibly();
+        }
+    }
+
+    @Test
     void checkAcceptsTheShippedConfig() throws Exception {
         Result result = run(pgmux("--check", "-c", SHIPPED_CONFIG.toString()));
 
@@ -183,11 +215,15 @@ class CommandLineIT {
     }
 
     private static Connection connect(int port) throws SQLException {
+        return connect(port, TestPostgres.DATABASE);
+    }
+
+    private static Connection connect(int port, String database) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", USER);
         props.setProperty("connectTimeout", "10");
         props.setProperty("socketTimeout", "30");
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + TestPostgres.DATABASE, props);
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, props);
     }
 
     private static boolean accepts(int port) {
