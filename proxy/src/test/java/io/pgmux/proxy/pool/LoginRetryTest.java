@@ -24,17 +24,7 @@ class LoginRetryTest {
     private long now = 42 * SECOND;
     /** What the jitter draws: 0.5 is no jitter, 0 the shortest wait, just under 1 the longest. */
     private double draw = 0.5;
-    private final LoginRetry retry = new LoginRetry(() -> now, new RandomGenerator() {
-        @Override
-        public long nextLong() {
-            throw new UnsupportedOperationException("the schedule draws doubles");
-        }
-
-        @Override
-        public double nextDouble() {
-            return draw;
-        }
-    });
+    private final LoginRetry retry = new LoginRetry(() -> now, FixedDraws.of(() -> draw));
 
     @Test
     void theWaitIsTheSettingThenDoublesUpToEightTimesItOrThirtySeconds() {

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.random.RandomGenerator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -41,17 +40,7 @@ class PoolLoginRetryTest {
     private final List<EmbeddedChannel> loops = new ArrayList<>();
     private long now = 1_000 * SECOND;
     /** No jitter: the schedule is exact, 1 s, 2 s, 4 s, 8 s, 8 s... */
-    private final LoginRetry retry = new LoginRetry(() -> now, new RandomGenerator() {
-        @Override
-        public long nextLong() {
-            throw new UnsupportedOperationException("the schedule draws doubles");
-        }
-
-        @Override
-        public double nextDouble() {
-            return 0.5;
-        }
-    });
+    private final LoginRetry retry = new LoginRetry(() -> now, FixedDraws.of(() -> 0.5));
 
     @AfterEach
     void closeEverything() {
@@ -115,10 +104,9 @@ class PoolLoginRetryTest {
     void anUnreachableServerKeepsTheQueueForOneWaitAndThenTellsIt() {
         // given a pool of two with two clients queued, whose server cannot be reached
         Pool pool = pool(2);
-        TestWaiter first = queued(pool);
-        TestWaiter second = queued(pool);
-        opener.failNext(REFUSED);
-        opener.failNext(REFUSED);
+        TestWaiter first = waiter();
+        TestWaiter second = waiter();
+        queueAndRefuse(pool, first, second);
 
         // then the clients keep waiting (it may be a restart), a new one queues too, and nothing is tried during the wait
         TestWaiter third = waiter();
@@ -154,10 +142,9 @@ class PoolLoginRetryTest {
     void aServerBackWithinTheFirstWaitServesEveryWaitingClient() {
         // given two clients queued when the server could not be reached
         Pool pool = pool(2);
-        TestWaiter first = queued(pool);
-        TestWaiter second = queued(pool);
-        opener.failNext(REFUSED);
-        opener.failNext(REFUSED);
+        TestWaiter first = waiter();
+        TestWaiter second = waiter();
+        queueAndRefuse(pool, first, second);
 
         // when the attempt after the wait logs in
         now += LOGIN_RETRY.toNanos();
@@ -265,6 +252,16 @@ class PoolLoginRetryTest {
         TestWaiter waiter = waiter();
         assertTrue(pool.acquire(waiter));
         return waiter;
+    }
+
+    /** The clients queue, and every server the pool asks for then cannot be reached. */
+    private void queueAndRefuse(Pool pool, TestWaiter... clients) {
+        for (TestWaiter client : clients) {
+            assertTrue(pool.acquire(client));
+        }
+        while (opener.pending() > 0) {
+            opener.failNext(REFUSED);
+        }
     }
 
     private TestWaiter waiter() {
