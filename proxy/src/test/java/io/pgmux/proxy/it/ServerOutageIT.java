@@ -92,7 +92,7 @@ class ServerOutageIT {
 
             // then service comes back by itself, the server having seen few attempts, and only holders lost their session
             assertRecoveredWithoutAStorm("reset-and-refuse drill", load, System.nanoTime(), attempts, log);
-            assertOnlyHoldersLostTheirSession(load, failure -> false);
+            assertOnlyHoldersLostTheirSession(load, failure -> false, POOL_SIZE);
             pgmux.awaitNothingHeld(LOAD_USER, 0);
             assertSlotsFree(pgmux, LOAD_USER);
         }
@@ -116,9 +116,10 @@ class ServerOutageIT {
             }
             int attempts = relay.accepted() - acceptedBefore;
 
-            // then the same as above, the holders having been told by Postgres itself
+            // then the same as above, the holders having been told by Postgres itself; a server that logged in while
+            // Postgres was shutting down may have been handed to a client before it was terminated too
             assertRecoveredWithoutAStorm("stop-and-start drill", load, System.nanoTime(), attempts, log);
-            assertOnlyHoldersLostTheirSession(load, failure -> SqlState.ADMIN_SHUTDOWN.equals(failure.sqlState()));
+            assertOnlyHoldersLostTheirSession(load, failure -> SqlState.ADMIN_SHUTDOWN.equals(failure.sqlState()), POOL_SIZE + attempts);
             pgmux.awaitNothingHeld(LOAD_USER, 0);
             assertSlotsFree(pgmux, LOAD_USER);
         } finally {
@@ -146,18 +147,19 @@ class ServerOutageIT {
     }
 
     /**
-     * The failures of the load: at most one lost session per server of the pool (clients that held a
-     * server: told "server connection lost", or what Postgres said, {@code toldByPostgres}); every
-     * other failure is the login error pgmux tells while it cannot log in (08006 naming the server,
-     * or Postgres's 57P03 while it starts). Nobody waited out query_wait_timeout.
+     * The failures of the load: at most one lost session per server that went away ({@code servers}:
+     * clients that held one, told "server connection lost", or what Postgres said, {@code toldByPostgres});
+     * every other failure is the login error pgmux tells while it cannot log in (08006 naming the
+     * server, or Postgres's 57P03 while it starts or stops). Nobody waited out query_wait_timeout.
      */
-    private void assertOnlyHoldersLostTheirSession(JdbcLoad load, Predicate<JdbcLoad.Failure> toldByPostgres)
+    private void assertOnlyHoldersLostTheirSession(JdbcLoad load, Predicate<JdbcLoad.Failure> toldByPostgres, int servers)
             throws InterruptedException {
         load.stop();
         List<JdbcLoad.Failure> failures = load.failures();
         Predicate<JdbcLoad.Failure> lostSession = toldByPostgres.or(ServerOutageIT::lostItsServer);
         long sessionsLost = failures.stream().filter(lostSession).count();
-        assertTrue(sessionsLost <= POOL_SIZE, () -> sessionsLost + " sessions lost: " + failures);
+        assertTrue(sessionsLost <= servers, () -> sessionsLost + " sessions lost, more than the " + servers
+                + " servers that went away: " + failures);
         for (JdbcLoad.Failure failure : failures) {
             boolean loginError = SqlState.CONNECTION_FAILURE.equals(failure.sqlState()) && failure.message().contains(relay.address())
                     || SqlState.CANNOT_CONNECT_NOW.equals(failure.sqlState());
