@@ -301,33 +301,50 @@ public final class Pool implements ServerLifecycle {
     /**
      * Opening a server failed (refused, timed out, or Postgres said no). The pool opens no other
      * before the retry wait is over; the waiters are told if {@link #clientsAreToldOfLoginFailure()}.
+     * A server opened before the upstream changed (a reload, maybe the fix of that very failure)
+     * says nothing of the new one: its failure only frees its slot.
      */
     @Override
     public void onServerLoginFailed(ServerConnection server, ErrorResponse error) {
         List<Waiter> told = new ArrayList<>();
-        LoginRetry.Round round;
+        LoginRetry.Round round = null;
+        boolean stale;
+        boolean connect = false;
         List<CompletableFuture<Void>> done;
         lock.lock();
         try {
             if (servers.phaseOf(server) == ServerPhase.UNLISTED) {
+                stale = false;
                 servers.unreserve(); // it failed before it opened (its host did not resolve)
             } else {
+                stale = !servers.isCurrent(server);
                 servers.move(server, ServerPhase.LOGIN, ServerPhase.UNLISTED);
             }
-            lastLoginError = error;
-            round = retry.onFailure(settings.loginRetry());
-            if (clientsAreToldOfLoginFailure()) {
-                waiters.forEach(queued -> told.add(queued.waiter()));
-                waiters.clear();
+            if (stale) {
+                connect = reserveConnectIfNeeded();
+            } else {
+                lastLoginError = error;
+                round = retry.onFailure(settings.loginRetry());
+                if (clientsAreToldOfLoginFailure()) {
+                    waiters.forEach(queued -> told.add(queued.waiter()));
+                    waiters.clear();
+                }
             }
             done = takeFinishedWaits();
         } finally {
             lock.unlock();
         }
         done.forEach(future -> future.complete(null));
-        logLoginFailure(error, round, told.size());
+        if (stale) {
+            log.info("[{}] server login (opened before the server settings changed) failed: {}", key, error.message());
+        } else {
+            logLoginFailure(error, round, told.size());
+        }
         for (Waiter waiter : told) {
             fail(waiter, error);
+        }
+        if (connect) {
+            openServer(null);
         }
     }
 

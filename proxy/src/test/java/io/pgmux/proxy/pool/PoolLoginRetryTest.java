@@ -236,6 +236,26 @@ class PoolLoginRetryTest {
         assertSame(opener.loginNext(), next.server());
     }
 
+    @Test
+    void aLoginOpenedBeforeAReloadThatFailsAfterItIsNoReasonToWaitAndTellsNobody() {
+        // given a client waiting for a login opened with a wrong password, and a reload that brings the right one
+        Pool pool = pool(2);
+        TestWaiter waiting = queued(pool);
+        ServerConnection opening = opener.openNext();
+        pool.updateSettings(settings(2, "the-right-one"));
+        assertEquals(0, opener.pending(), "the login under way is not doubled");
+
+        // when the old login fails
+        pool.onServerLoginFailed(opening, WRONG_PASSWORD);
+
+        // then the client is not told the old error, no wait begins, and a login with the new password is made for it
+        assertNothingTold(waiting);
+        assertFalse(retry.isFailing());
+        assertEquals(1, opener.pending());
+        assertEquals("the-right-one", opener.oldest().target().password());
+        assertSame(opener.loginNext(), waiting.server());
+    }
+
     // ---------------------------------------------------------------- plumbing
 
     private Pool pool(int size) {
