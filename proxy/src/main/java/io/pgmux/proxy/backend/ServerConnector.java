@@ -51,7 +51,8 @@ public final class ServerConnector implements ServerOpener {
         Addresses.resolve(target.server(), resolver).whenComplete((address, error) -> {
             if (error != null) {
                 ServerConnection unconnected = new ServerConnection(this, null);
-                lifecycle.onServerLoginFailed(unconnected, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                // 08001 as drivers say it for a host they cannot find: a wrong name, unlike a refused connect, is no restart
+                lifecycle.onServerLoginFailed(unconnected, ErrorResponse.fatal(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
                         "pgmux could not resolve server host \"" + target.server().host() + "\""));
                 return;
             }

@@ -10,6 +10,7 @@ import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.net.Addresses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,7 +109,7 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
         Throwable reason = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (login != null) {
             failLogin(ctx, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
-                    "server login to " + target.server() + " failed: " + reason.getMessage()));
+                    "server login to " + target.server() + " failed: " + Addresses.describeFailure(reason)));
             return;
         }
         log.warn("[{}] server {} failed, closing it: {}", lifecycle.name(), server, reason.toString());

@@ -40,7 +40,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <pre>
  *  (a slot is reserved) ──onServerOpening──▶ LOGIN
  *  LOGIN   ──onServerReady──────▶ ACTIVE, then handed on as if released
- *  LOGIN   ──onServerLoginFailed──▶ UNLISTED (waiters told if no server is left)
+ *  LOGIN   ──onServerLoginFailed──▶ UNLISTED (the next attempt waits, see below)
  *  ACTIVE  ──release──▶ IDLE; or stays ACTIVE for the next waiter; or CLOSING if it must retire
  *                       (lifetime, too many custom setting names, pause, old generation, pool shrank)
  *  IDLE    ──acquire──▶ ACTIVE
@@ -58,6 +58,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * completes when none is left. Each server remembers the pool's <em>generation</em> when it was
  * opened; {@link #reconnect()} and a changed upstream start a new one, and servers of an older
  * generation are retired when next released ({@link #waitClose()} completes when none is left).
+ *
+ * <p>Failed logins: after one, the pool opens no server until {@code server_login_retry} has passed
+ * (then doubling, with jitter: {@link LoginRetry}), and then one at a time until a login works, so
+ * that a server that is down sees one attempt per wait and not a reconnect storm. While the pool has
+ * no logged-in server, its queued clients are told the login error, and so is every client that asks
+ * during the wait; a client that asks after the wait queues and causes the next attempt, whose
+ * outcome it gets. Postgres refusing the login (a wrong password, a missing database, too many
+ * connections), or a host name that does not resolve, is told at once. Not reaching the server
+ * (refused, timed out, the connection closed during login, or Postgres saying it is starting up or
+ * shutting down) may be a restart: clients keep waiting (and new ones queue) through the first wait,
+ * and are told if the attempt after it fails too. Clients holding a server are never concerned.
  */
 public final class Pool implements ServerLifecycle {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
@@ -81,7 +92,7 @@ public final class Pool implements ServerLifecycle {
     private boolean paused;
     private boolean closed;
     private ErrorResponse lastLoginError;
-    private long retryAfterNanos;
+    private final LoginRetry retry;
     /** What the first server of this pool reported at login: the basis of every client's welcome. */
     private volatile ServerParameters welcomeParameters;
     /** Client settings a server accepted, by "name=value" as the client spelled it, to the value as normalized. */
@@ -101,11 +112,17 @@ public final class Pool implements ServerLifecycle {
     }
 
     public Pool(PoolKey key, PoolSettings settings, ServerOpener opener, Duration statsWindow) {
+        this(key, settings, opener, statsWindow, LoginRetry.system());
+    }
+
+    /** With the login retry schedule given (its clock and jitter played by a test). */
+    Pool(PoolKey key, PoolSettings settings, ServerOpener opener, Duration statsWindow, LoginRetry retry) {
         this.key = key;
         this.settings = settings;
         this.opener = opener;
         this.stats = new PoolStats(statsWindow);
         this.servers = new ServerLists(key.toString());
+        this.retry = retry;
     }
 
     public PoolKey key() {
@@ -176,7 +193,7 @@ public final class Pool implements ServerLifecycle {
             } else if (paused) {
                 waiters.addLast(new Queued(waiter, System.nanoTime()));
             } else if ((server = servers.idleServerFor(waiter.executor())) == null) {
-                if (servers.size() == 0 && lastLoginError != null && System.nanoTime() - retryAfterNanos < 0) {
+                if (clientsAreToldOfLoginFailure() && retry.isWaiting()) {
                     failure = lastLoginError;
                 } else {
                     waiters.addLast(new Queued(waiter, System.nanoTime()));
@@ -254,60 +271,141 @@ public final class Pool implements ServerLifecycle {
         }
     }
 
-    /** A newly opened server finished its login: it serves the first waiter or goes idle. */
+    /**
+     * A newly opened server finished its login: it serves the first waiter or goes idle. If logins
+     * had been failing, this was the one attempt made at a time: servers for the other waiters open now.
+     */
     @Override
     public void onServerReady(ServerConnection server) {
         if (welcomeParameters == null) {
             welcomeParameters = server.parameters().copy();
         }
+        LoginRetry.Recovery recovery;
         lock.lock();
         try {
-            lastLoginError = null;
             servers.move(server, ServerPhase.LOGIN, ServerPhase.ACTIVE);
+            lastLoginError = null;
+            recovery = retry.onSuccess();
         } finally {
             lock.unlock();
         }
         log.info("[{}] server s{} logged in to {} (pid {})", key, server.id(), settings.server(), server.processId());
+        if (recovery.failedAttempts() > 0) {
+            log.info("[{}] server login to {} works again (attempts failed before: {}, over {})", key, settings.server(),
+                    recovery.failedAttempts(), seconds(recovery.failingNanos()));
+        }
         release(server);
+        openServersForWaiters();
     }
 
     /**
-     * Opening a server failed (refused, timed out, or Postgres said no). Waiters are told only when
-     * the pool has no server left that could serve them; new clients get the error straight away
-     * until {@code server_login_retry} has passed.
+     * Opening a server failed (refused, timed out, or Postgres said no). The pool opens no other
+     * before the retry wait is over; the waiters are told if {@link #clientsAreToldOfLoginFailure()}.
+     * A server opened before the upstream changed (a reload, maybe the fix of that very failure)
+     * says nothing of the new one: its failure only frees its slot.
      */
     @Override
     public void onServerLoginFailed(ServerConnection server, ErrorResponse error) {
-        List<Waiter> failed = new ArrayList<>();
+        List<Waiter> told = new ArrayList<>();
+        LoginRetry.Round round = null;
+        boolean stale;
         boolean connect = false;
         List<CompletableFuture<Void>> done;
         lock.lock();
         try {
             if (servers.phaseOf(server) == ServerPhase.UNLISTED) {
+                stale = false;
                 servers.unreserve(); // it failed before it opened (its host did not resolve)
             } else {
+                stale = !servers.isCurrent(server);
                 servers.move(server, ServerPhase.LOGIN, ServerPhase.UNLISTED);
             }
-            lastLoginError = error;
-            retryAfterNanos = System.nanoTime() + settings.loginRetry().toNanos();
-            if (servers.size() == 0) {
-                waiters.forEach(queued -> failed.add(queued.waiter()));
-                waiters.clear();
-            } else {
+            if (stale) {
                 connect = reserveConnectIfNeeded();
+            } else {
+                lastLoginError = error;
+                round = retry.onFailure(settings.loginRetry());
+                if (clientsAreToldOfLoginFailure()) {
+                    waiters.forEach(queued -> told.add(queued.waiter()));
+                    waiters.clear();
+                }
             }
             done = takeFinishedWaits();
         } finally {
             lock.unlock();
         }
         done.forEach(future -> future.complete(null));
-        log.warn("[{}] server login to {} failed: {}", key, settings.server(), error.message());
-        for (Waiter waiter : failed) {
+        if (stale) {
+            log.info("[{}] server login (opened before the server settings changed) failed: {}", key, error.message());
+        } else {
+            logLoginFailure(error, round, told.size());
+        }
+        for (Waiter waiter : told) {
             fail(waiter, error);
         }
         if (connect) {
             openServer(null);
         }
+    }
+
+    /**
+     * Called every 100 ms: once a failed login's wait is over, the next attempt, if clients wait for
+     * one (a client that asks makes one too; with nobody asking, the pool leaves the server alone).
+     */
+    public void retryLogin() {
+        EventExecutor loop = null;
+        boolean connect;
+        lock.lock();
+        try {
+            connect = retry.isFailing() && reserveConnectIfNeeded();
+            if (connect) {
+                loop = waiters.peekFirst().waiter().executor();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (connect) {
+            openServer(loop);
+        }
+    }
+
+    /**
+     * Called with the lock held: whether clients are told the last login error instead of waiting.
+     * Only while the pool has no logged-in server that could serve them, and only once the failure
+     * is more than a blip: Postgres refused the login, or the server could not be reached twice in a
+     * row (the first time may be a restart, which one wait covers).
+     */
+    private boolean clientsAreToldOfLoginFailure() {
+        return lastLoginError != null && !servers.hasLoggedIn()
+                && (!mayBeARestart(lastLoginError) || retry.round() > 1);
+    }
+
+    /**
+     * pgmux could not reach the server (its own 08006: refused, timed out, closed during login), or
+     * Postgres said it is starting up or shutting down (57P03): both are what a restart looks like.
+     * Any other error is Postgres's answer to the login itself, or a host name that does not resolve (08001).
+     */
+    private static boolean mayBeARestart(ErrorResponse error) {
+        return SqlState.CONNECTION_FAILURE.equals(error.sqlState()) || SqlState.CANNOT_CONNECT_NOW.equals(error.sqlState());
+    }
+
+    /** One warning per retry round (see {@link LoginRetry}); the failures of a burst within a wait only at debug. */
+    private void logLoginFailure(ErrorResponse error, LoginRetry.Round round, int told) {
+        String toldText = told == 0 ? "" : "; waiting clients told: " + told;
+        if (round == null) {
+            log.debug("[{}] server login to {} failed during the retry wait: {}{}", key, settings.server(), error.message(), toldText);
+        } else if (round.number() == 1) {
+            log.warn("[{}] server login to {} failed: {} ({}); next attempt in {}{}", key, settings.server(),
+                    error.message(), error.sqlState(), seconds(round.waitNanos()), toldText);
+        } else {
+            log.warn("[{}] server login to {} failed again: {} ({}); attempts failed since the last report: {}, "
+                            + "next attempt in {}{}", key, settings.server(), error.message(), error.sqlState(),
+                    round.failedAttempts(), seconds(round.waitNanos()), toldText);
+        }
+    }
+
+    private static String seconds(long nanos) {
+        return String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
     }
 
     /** A logged-in server's connection closed, for whatever reason; it leaves the pool. */
@@ -406,23 +504,17 @@ public final class Pool implements ServerLifecycle {
     /** Hands out servers again; queued clients are served (new servers open for them). */
     public void resume() {
         List<CompletableFuture<Void>> interrupted;
-        int connects = 0;
         lock.lock();
         try {
             paused = false;
             interrupted = new ArrayList<>(drainWaiters);
             drainWaiters.clear();
-            while (reserveConnectIfNeeded()) {
-                connects++;
-            }
         } finally {
             lock.unlock();
         }
         interrupted.forEach(future -> future.completeExceptionally(
                 new IllegalStateException("RESUME came before every server of " + key + " had closed")));
-        for (int i = 0; i < connects; i++) {
-            openServer(null);
-        }
+        openServersForWaiters();
     }
 
     public boolean isPaused() {
@@ -475,13 +567,15 @@ public final class Pool implements ServerLifecycle {
                 || !old.serverUser().equals(newSettings.serverUser())
                 || !Objects.equals(old.serverPassword(), newSettings.serverPassword());
         List<ServerConnection> toClose;
-        int connects = 0;
         lock.lock();
         try {
             settings = newSettings;
             if (upstreamChanged) {
                 servers.newGeneration();
                 toClose = retireIdle();
+                // new credentials or a new server deserve an attempt now, not after the old one's failures
+                lastLoginError = null;
+                retry.reset();
             } else {
                 toClose = new ArrayList<>();
                 ServerConnection server;
@@ -489,9 +583,6 @@ public final class Pool implements ServerLifecycle {
                     servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING);
                     toClose.add(server);
                 }
-            }
-            while (reserveConnectIfNeeded()) {
-                connects++;
             }
         } finally {
             lock.unlock();
@@ -503,9 +594,7 @@ public final class Pool implements ServerLifecycle {
                     newSettings.server(), newSettings.dbname(), newSettings.serverUser());
         }
         toClose.forEach(ServerConnection::terminate);
-        for (int i = 0; i < connects; i++) {
-            openServer(null);
-        }
+        openServersForWaiters();
     }
 
     // ---------------------------------------------------------------- views
@@ -626,13 +715,35 @@ public final class Pool implements ServerLifecycle {
         return done;
     }
 
-    /** Called with the lock held. */
+    /**
+     * Called with the lock held: reserves a slot for one more server if a waiter needs it and the
+     * pool has room. While logins fail, none during the retry wait and then one at a time.
+     */
     private boolean reserveConnectIfNeeded() {
         if (closed || paused || waiters.size() <= servers.connecting() || servers.size() >= settings.poolSize()) {
             return false;
         }
+        if (retry.isFailing() && (retry.isWaiting() || servers.connecting() > 0)) {
+            return false;
+        }
         servers.reserve();
         return true;
+    }
+
+    /** Opens as many servers as the waiters need and the pool has room (and the login retry allows) for. */
+    private void openServersForWaiters() {
+        int connects = 0;
+        lock.lock();
+        try {
+            while (reserveConnectIfNeeded()) {
+                connects++;
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (int i = 0; i < connects; i++) {
+            openServer(null);
+        }
     }
 
     private void openServer(EventExecutor preferredLoop) {

@@ -165,6 +165,11 @@ public final class PoolRegistry {
         pools.values().forEach(pool -> pool.expireWaiters(now));
     }
 
+    /** Makes the next server login attempt of every pool whose retry wait is over and whose clients wait. */
+    public void retryLogins() {
+        pools.values().forEach(Pool::retryLogin);
+    }
+
     public void closeExpiredIdle() {
         long now = System.nanoTime();
         pools.values().forEach(pool -> pool.closeExpiredIdle(now));

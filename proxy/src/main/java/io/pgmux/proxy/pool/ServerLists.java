@@ -121,6 +121,19 @@ final class ServerLists {
         return reserved == 0 && servers.isEmpty();
     }
 
+    /**
+     * Whether a server of the current generation is logged in (idle or active): one that can serve
+     * the pool's waiters, now or when released. Looks at every listed server.
+     */
+    boolean hasLoggedIn() {
+        for (Entry entry : servers.values()) {
+            if ((entry.phase == ServerPhase.IDLE || entry.phase == ServerPhase.ACTIVE) && entry.generation == generation) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** An idle server on {@code loop} if there is one, else the most recently released; null if none. It stays idle. */
     ServerConnection idleServerFor(EventExecutor loop) {
         for (ServerConnection server : idle) {

@@ -426,7 +426,7 @@ class PoolTest {
         assertCounts(pool, 0, 0, 1, 0);
 
         // when the opener fails before any connection was made
-        ErrorResponse unresolved = ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "pgmux could not resolve server host");
+        ErrorResponse unresolved = ErrorResponse.fatal(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION, "pgmux could not resolve server host");
         opener.failNextBeforeOpening(unresolved);
 
         // then the client is told, and the pool counts nothing

@@ -104,6 +104,29 @@ class ServerListsTest {
     }
 
     @Test
+    void onlyAnIdleOrActiveServerOfTheCurrentGenerationCountsAsLoggedIn() {
+        // given a server logging in: not yet
+        ServerConnection server = server();
+        lists.reserve();
+        lists.move(server, UNLISTED, LOGIN);
+        assertFalse(lists.hasLoggedIn());
+
+        // when it is active, then idle, it is
+        lists.move(server, LOGIN, ACTIVE);
+        assertTrue(lists.hasLoggedIn());
+        lists.move(server, ACTIVE, IDLE);
+        assertTrue(lists.hasLoggedIn());
+
+        // and once a new generation makes it old, it is not: it will close when released
+        lists.newGeneration();
+        assertFalse(lists.hasLoggedIn());
+        ServerConnection fresh = active();
+        assertTrue(lists.hasLoggedIn());
+        lists.move(fresh, ACTIVE, CLOSING);
+        assertFalse(lists.hasLoggedIn(), "a closing server serves nobody");
+    }
+
+    @Test
     void anIdleServerOnTheAskingLoopIsPreferredElseTheMostRecentlyReleased() {
         // given two idle servers, the first released first
         ServerConnection first = active();
