@@ -5,6 +5,7 @@
 #   bench/compare.sh up                                           start the targets and leave them running
 #   bench/compare.sh down                                         stop them and delete the cluster
 #   bench/compare.sh status                                       what is running
+#   bench/compare.sh restart-postgres                             restart the private cluster (fast mode)
 #
 # Targets, all with the same pool (POOL_SIZE server connections, POOL_MODE pooling):
 #   direct     a private Postgres cluster made with initdb in $BENCH_DIR/pg on 127.0.0.1:$PG_PORT,
@@ -22,6 +23,7 @@
 #   PG_BINDIR [pg_config --bindir, else the newest /usr/lib/postgresql/*/bin]
 #   PGMUX_JAVA_OPTS [empty: the JVM's defaults, as `java -jar` gives a user]
 #   PGMUX_JAR [proxy/target/pgmux.jar]: another build of pgmux to measure (e.g. a copy of the last release's)
+#   PGMUX_HTTP_PORT [empty: none]: serve pgmux's /metrics on 127.0.0.1:PGMUX_HTTP_PORT (bench/soak.sh does)
 #
 # File descriptors: 10,000 idle clients need more than 10,000 descriptors in the load generator, in
 # pgmux and in PgBouncer. This script raises its soft limit (`ulimit -n`) to the hard limit, which
@@ -43,6 +45,7 @@ POOL_MODE=${POOL_MODE:-transaction}
 MAX_CONNECTIONS=${MAX_CONNECTIONS:-1100}
 PGBOUNCER=${PGBOUNCER:-}
 PGMUX_JAVA_OPTS=${PGMUX_JAVA_OPTS:-}
+PGMUX_HTTP_PORT=${PGMUX_HTTP_PORT:-}
 MAX_CLIENTS=12000
 
 pgdata=$BENCH_DIR/pg
@@ -151,7 +154,7 @@ pool_mode: $POOL_MODE
 pool_size: $POOL_SIZE
 max_client_connections: $MAX_CLIENTS
 http:
-  listen: ""   # no metrics endpoint: it would clash with a pgmux already on 9127
+  listen: "${PGMUX_HTTP_PORT:+127.0.0.1:$PGMUX_HTTP_PORT}"   # none unless asked: 9127 may be another pgmux's
 EOF
     say "starting pgmux on 127.0.0.1:$PGMUX_PORT (pool_size $POOL_SIZE, $POOL_MODE mode)"
     # In a session of its own, detached from the caller's, as pg_ctl starts Postgres and `pgbouncer -d`
@@ -214,6 +217,10 @@ down() {
     say "stopped; the cluster is deleted, the logs stay in $BENCH_DIR"
 }
 
+restart_postgres() {
+    as_pg "$(pg_bindir)/pg_ctl" -D "$pgdata" -l "$pgdata/postgresql.log" -m fast -w -t 60 restart >/dev/null
+}
+
 status() {
     port_open "$PG_PORT" && say "direct    = 127.0.0.1:$PG_PORT (Postgres, $pgdata)" || say "direct    : not running"
     port_open "$PGMUX_PORT" && say "pgmux     = 127.0.0.1:$PGMUX_PORT (log $BENCH_DIR/pgmux.log)" || say "pgmux     : not running"
@@ -241,6 +248,7 @@ case "${1:-compare}" in
     up) up ;;
     down) down ;;
     status) status ;;
+    restart-postgres) restart_postgres ;;
     compare) [ $# -gt 0 ] && shift; compare "$@" ;;
     -*) compare "$@" ;;
     *) die "unknown command '$1': compare (default), up, down or status" ;;

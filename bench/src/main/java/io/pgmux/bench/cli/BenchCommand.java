@@ -14,7 +14,7 @@ import java.util.List;
 @Command(name = "pgmux-bench",
         mixinStandardHelpOptions = true,
         version = "pgmux-bench 0.1.0",
-        subcommands = {RunCommand.class, CompareCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, CompareCommand.class, SoakCommand.class, CommandLine.HelpCommand.class},
         description = {
             "Load generator for PostgreSQL and the poolers in front of it (pgmux, PgBouncer).",
             "",

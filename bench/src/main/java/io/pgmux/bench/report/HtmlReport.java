@@ -21,22 +21,8 @@ public final class HtmlReport {
     public static String render(String title, Map<String, Object> meta, Summary summary, List<String> references) {
         List<String> refs = references.stream().filter(summary.targets()::contains).toList();
         Map<String, String> colors = Svg.colors(summary.targets());
-        StringBuilder html = new StringBuilder();
-        html.append("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n<title>").append(Svg.esc(title))
-                .append("</title>\n<style>\n")
-                .append("body{font-family:sans-serif;margin:24px;color:#222;max-width:1500px}")
-                .append("h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ccc}")
-                .append(".charts{display:flex;flex-wrap:wrap;gap:12px}.charts svg{border:1px solid #eee;background:#fff}")
-                .append("table{border-collapse:collapse;font-size:13px;margin:8px 0}")
-                .append("th,td{padding:3px 8px;border-bottom:1px solid #eee;white-space:nowrap}th{background:#f4f4f4}")
-                .append(".n{text-align:right;font-variant-numeric:tabular-nums}")
-                .append("dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;font-size:13px}dt{color:#666}")
-                .append("pre{background:#f8f8f8;padding:8px;font-size:12px;overflow-x:auto}p.note{font-size:13px;color:#444}\n")
-                .append("</style></head><body>\n");
-        html.append("<h1>").append(Svg.esc(title)).append("</h1>\n<dl>\n");
-        meta.forEach((k, v) -> html.append("<dt>").append(Svg.esc(k.replace('_', ' '))).append("</dt><dd>")
-                .append(Svg.esc(flatten(v))).append("</dd>\n"));
-        html.append("</dl>\n<p class='note'>Each number is the median of the repetitions; every repetition ran the"
+        StringBuilder html = head(title, meta);
+        html.append("<p class='note'>Each number is the median of the repetitions; every repetition ran the"
                 + " targets one after another in rotating order, so machine noise falls on all of them alike. Ratios"
                 + " divide medians: above 1 means more transactions per second (or more memory, or a slower storm)"
                 + " than the reference.</p>\n");
@@ -137,6 +123,26 @@ public final class HtmlReport {
             }
         }
         return series;
+    }
+
+    /** The page's start: the style every report of the bench shares, the title and the run's settings. */
+    static StringBuilder head(String title, Map<String, Object> meta) {
+        StringBuilder html = new StringBuilder();
+        html.append("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n<title>").append(Svg.esc(title))
+                .append("</title>\n<style>\n")
+                .append("body{font-family:sans-serif;margin:24px;color:#222;max-width:1500px}")
+                .append("h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ccc}")
+                .append(".charts{display:flex;flex-wrap:wrap;gap:12px}.charts svg{border:1px solid #eee;background:#fff}")
+                .append("table{border-collapse:collapse;font-size:13px;margin:8px 0}")
+                .append("th,td{padding:3px 8px;border-bottom:1px solid #eee;white-space:nowrap}th{background:#f4f4f4}")
+                .append(".n{text-align:right;font-variant-numeric:tabular-nums}")
+                .append("dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;font-size:13px}dt{color:#666}")
+                .append("pre{background:#f8f8f8;padding:8px;font-size:12px;overflow-x:auto}p.note{font-size:13px;color:#444}\n")
+                .append("</style></head><body>\n");
+        html.append("<h1>").append(Svg.esc(title)).append("</h1>\n<dl>\n");
+        meta.forEach((k, v) -> html.append("<dt>").append(Svg.esc(k.replace('_', ' '))).append("</dt><dd>")
+                .append(Svg.esc(flatten(v))).append("</dd>\n"));
+        return html.append("</dl>\n");
     }
 
     private static String flatten(Object v) {

@@ -95,6 +95,49 @@ final class Svg {
         return close(svg, series.keySet(), colors);
     }
 
+    /**
+     * Series over time, for long runs: x is seconds (ticks in minutes), points joined without labels,
+     * and each marker a dashed vertical line with its text (a restart, say).
+     */
+    static String timeSeries(String title, String unit, double[] seconds, Map<String, double[]> series,
+            Map<String, String> colors, Map<Double, String> markers) {
+        double max = niceMax(series.values().stream().flatMapToDouble(java.util.Arrays::stream)
+                .filter(v -> !Double.isNaN(v)).max().orElse(1));
+        double span = seconds.length == 0 ? 1 : Math.max(1, seconds[seconds.length - 1]);
+        StringBuilder svg = open(title, unit, max);
+        int plotW = WIDTH - LEFT - RIGHT;
+        int plotH = HEIGHT - TOP - BOTTOM;
+        double tickMinutes = niceMax(span / 60 / 6);
+        for (double m = 0; m * 60 <= span; m += tickMinutes) {
+            svg.append(String.format(Locale.ROOT, "<text x='%.1f' y='%d' font-size='11' text-anchor='middle'>%s</text>%n",
+                    LEFT + plotW * m * 60 / span, HEIGHT - BOTTOM + 15, label(m)));
+        }
+        svg.append(String.format(Locale.ROOT, "<text x='%.1f' y='%d' font-size='11' text-anchor='middle' fill='#555'>minutes</text>%n",
+                LEFT + plotW / 2.0, HEIGHT - BOTTOM + 29));
+        markers.forEach((at, text) -> {
+            double x = LEFT + plotW * at / span;
+            svg.append(String.format(Locale.ROOT, "<line x1='%.1f' x2='%.1f' y1='%d' y2='%d' stroke='#888' stroke-dasharray='4 3'/>%n",
+                    x, x, TOP, TOP + plotH));
+            svg.append(String.format(Locale.ROOT, "<text x='%.1f' y='%d' font-size='9' fill='#555'>%s</text>%n", x + 3, TOP + 9, esc(text)));
+        });
+        for (Map.Entry<String, double[]> e : series.entrySet()) {
+            StringBuilder path = new StringBuilder();
+            double[] values = e.getValue();
+            for (int i = 0; i < values.length && i < seconds.length; i++) {
+                if (Double.isNaN(values[i])) {
+                    continue;
+                }
+                double x = LEFT + plotW * seconds[i] / span;
+                double y = TOP + plotH - plotH * values[i] / max;
+                path.append(path.length() == 0 ? "M" : " L").append(String.format(Locale.ROOT, "%.1f %.1f", x, y));
+            }
+            if (path.length() > 0) {
+                svg.append(String.format("<path d='%s' fill='none' stroke='%s' stroke-width='1.5'/>%n", path, colors.get(e.getKey())));
+            }
+        }
+        return close(svg, series.keySet(), colors);
+    }
+
     private static StringBuilder open(String title, String unit, double max) {
         StringBuilder svg = new StringBuilder();
         svg.append(String.format("<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' viewBox='0 0 %d %d'"

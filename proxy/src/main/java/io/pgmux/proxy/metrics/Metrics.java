@@ -12,6 +12,8 @@ import io.pgmux.proxy.util.PgmuxVersion;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.lang.management.OperatingSystemMXBean;
 import java.util.ArrayList;
@@ -149,6 +151,9 @@ public final class Metrics {
         out.sample("pgmux_jvm_memory_committed_bytes", nonHeap.getCommitted(), "area", "nonheap");
         out.family("pgmux_jvm_memory_max_bytes", "gauge", "Most JVM heap memory available (-Xmx).");
         out.sample("pgmux_jvm_memory_max_bytes", heap.getMax(), "area", "heap");
+        out.family("pgmux_jvm_heap_after_gc_bytes", "gauge",
+                "Heap in use right after the last garbage collection: what pgmux keeps, without the garbage not yet collected.");
+        out.sample("pgmux_jvm_heap_after_gc_bytes", heapAfterLastCollection());
         out.family("pgmux_netty_direct_memory_used_bytes", "gauge", "Direct (off-heap) memory used by Netty's buffers.");
         out.sample("pgmux_netty_direct_memory_used_bytes", nettyDirectMemory());
 
@@ -165,6 +170,18 @@ public final class Metrics {
             out.family("process_max_fds", "gauge", "Maximum number of open file descriptors.");
             out.sample("process_max_fds", unix.getMaxFileDescriptorCount());
         }
+    }
+
+    /** The heap pools' use as the last collection of each left it (0 before any collection). */
+    private static long heapAfterLastCollection() {
+        long used = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            MemoryUsage afterGc = pool.getType() == MemoryType.HEAP ? pool.getCollectionUsage() : null;
+            if (afterGc != null) {
+                used += afterGc.getUsed();
+            }
+        }
+        return used;
     }
 
     private static long nettyDirectMemory() {

@@ -85,6 +85,11 @@ class MetricsIT {
             assertEquals(1.0, value(metrics, "pgmux_ready"));
             assertFalse(metrics.find("pgmux_event_loop_lag_seconds").isEmpty());
             assertTrue(value(metrics, "pgmux_jvm_memory_used_bytes", "area", "heap") > 0);
+            System.gc(); // pgmux runs in this JVM: after a collection, what it left is on the heap
+            Exposition afterGc = PrometheusTextParser.parse(get(pgmux.http(), "/metrics").body());
+            double keptByGc = value(afterGc, "pgmux_jvm_heap_after_gc_bytes");
+            assertTrue(keptByGc > 0 && keptByGc <= value(afterGc, "pgmux_jvm_memory_max_bytes", "area", "heap"),
+                    "heap after GC " + keptByGc);
             assertTrue(value(metrics, "process_start_time_seconds") > 1.6e9);
             // names follow Prometheus conventions
             for (var family : metrics.types().entrySet()) {
