@@ -110,7 +110,8 @@ final class Svg {
         double tickMinutes = niceMax(span / 60 / 6);
         for (double m = 0; m * 60 <= span; m += tickMinutes) {
             svg.append(String.format(Locale.ROOT, "<text x='%.1f' y='%d' font-size='11' text-anchor='middle'>%s</text>%n",
-                    LEFT + plotW * m * 60 / span, HEIGHT - BOTTOM + 15, label(m)));
+                    LEFT + plotW * m * 60 / span, HEIGHT - BOTTOM + 15,
+                    m == Math.rint(m) ? String.format(Locale.ROOT, "%.0f", m) : label(m)));
         }
         svg.append(String.format(Locale.ROOT, "<text x='%.1f' y='%d' font-size='11' text-anchor='middle' fill='#555'>minutes</text>%n",
                 LEFT + plotW / 2.0, HEIGHT - BOTTOM + 29));
