@@ -2,10 +2,12 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.PgmuxJar;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -38,6 +40,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OutOfMemoryIT {
     private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)\\s*$");
     private static final String OPTION = "-XX:+ExitOnOutOfMemoryError";
+    private static final String USER = "oom_user";
+
+    /** Only the role: each test starts pgmux from the jar, as a process of its own. */
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().role(USER);
 
     @TempDir
     Path dir;
@@ -70,12 +77,11 @@ class OutOfMemoryIT {
 
     @Test
     void aClientWhoseMessageCannotGetDirectMemoryIsToldSoAndOthersGoOn() throws Exception {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS oom_user; CREATE ROLE oom_user LOGIN");
         Child pgmux = Child.start(dir, List.of(OPTION, "-XX:MaxDirectMemorySize=24m"), "max_message_size: 64MB\n");
         try {
             int port = pgmux.awaitListeningPort();
-            try (RawClient bystander = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, "oom_user");
-                 RawClient big = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, "oom_user")) {
+            try (RawClient bystander = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, USER);
+                 RawClient big = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, USER)) {
                 // a 48 MB query, within max_message_size but over what direct memory can hold
                 byte[] text = ("SELECT '" + "x".repeat(48 << 20) + "'").getBytes(StandardCharsets.US_ASCII);
                 big.sendMessage('Q', Arrays.copyOf(text, text.length + 1));
