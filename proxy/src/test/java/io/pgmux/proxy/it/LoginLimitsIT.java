@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,13 +60,7 @@ class LoginLimitsIT {
         try (Pgmux pgmux = withPasswords("max_message_size: 64MB\n"); LogCapture log = LogCapture.start();
              RawClient client = awaitPasswordRequest(pgmux)) {
             // when: the header of a 58 MB password message and its first kilobyte, nothing more
-            byte[] start = new byte[5 + 1024];
-            start[0] = Frontend.PASSWORD;
-            start[1] = (byte) (length >>> 24);
-            start[2] = (byte) (length >>> 16);
-            start[3] = (byte) (length >>> 8);
-            start[4] = (byte) length;
-            client.sendRaw(start).flush();
+            client.sendRaw(headerAndFirstBytes(Frontend.PASSWORD, length, 1024)).flush();
 
             // then: refused at once, without waiting for (or buffering) the rest
             ErrorResponse error = client.read().error();
@@ -76,10 +71,7 @@ class LoginLimitsIT {
             assertTrue(client.isClosedByPeer());
             TestSql.await("the connection is forgotten", () -> pgmux.server().sessions().connectedCount() == 0);
             // and logged once, at INFO, without a stack trace
-            List<ILoggingEvent> lines = log.containing(Integer.toString(length));
-            assertEquals(1, lines.size(), lines::toString);
-            assertEquals(Level.INFO, lines.get(0).getLevel());
-            assertNull(lines.get(0).getThrowableProxy());
+            assertLoggedOnceAtInfo(log, Integer.toString(length));
             assertEquals(List.of(), log.events().stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).toList());
         }
     }
@@ -128,13 +120,7 @@ class LoginLimitsIT {
         try (Pgmux pgmux = Pgmux.start("max_message_size: 1MB\n"); LogCapture log = LogCapture.start();
              RawClient client = pgmux.raw(USER); RawClient bystander = pgmux.raw(USER)) {
             // when: the header of a 3 MB query, and more bytes behind it
-            byte[] start = new byte[5 + 4096];
-            start[0] = Frontend.QUERY;
-            start[1] = (byte) (length >>> 24);
-            start[2] = (byte) (length >>> 16);
-            start[3] = (byte) (length >>> 8);
-            start[4] = (byte) length;
-            client.sendRaw(start).flush();
+            client.sendRaw(headerAndFirstBytes(Frontend.QUERY, length, 4096)).flush();
 
             // then
             ErrorResponse error = client.read().error();
@@ -142,10 +128,7 @@ class LoginLimitsIT {
             assertEquals("message of type 'Q' is " + length + " bytes, over the limit of 1048576", error.message());
             assertTrue(client.isClosedByPeer());
             TestSql.await("the connection is forgotten", () -> pgmux.server().sessions().connectedCount() == 1);
-            List<ILoggingEvent> lines = log.containing(Integer.toString(length));
-            assertEquals(1, lines.size(), lines::toString);
-            assertEquals(Level.INFO, lines.get(0).getLevel());
-            assertNull(lines.get(0).getThrowableProxy());
+            assertLoggedOnceAtInfo(log, Integer.toString(length));
             assertEquals("1", TestSql.value(bystander, "SELECT 1"));
         }
     }
@@ -270,6 +253,19 @@ class LoginLimitsIT {
         byte[] body = new byte[bodyLength];
         Arrays.fill(body, 0, bodyLength - 1, "x".getBytes(StandardCharsets.US_ASCII)[0]);
         return body;
+    }
+
+    /** A message header of {@code type} announcing {@code length}, and the first {@code bodyBytes} (zeros) of its body. */
+    private static byte[] headerAndFirstBytes(byte type, int length, int bodyBytes) {
+        return ByteBuffer.allocate(5 + bodyBytes).put(type).putInt(length).array();
+    }
+
+    /** One event mentions {@code text}: at INFO, without a stack trace. */
+    private static void assertLoggedOnceAtInfo(LogCapture log, String text) {
+        List<ILoggingEvent> lines = log.containing(text);
+        assertEquals(1, lines.size(), lines::toString);
+        assertEquals(Level.INFO, lines.get(0).getLevel());
+        assertNull(lines.get(0).getThrowableProxy());
     }
 
     /** Logs in (trust) and expects an ErrorResponse instead of ReadyForQuery. */

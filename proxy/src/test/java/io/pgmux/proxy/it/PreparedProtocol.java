@@ -99,6 +99,12 @@ final class PreparedProtocol {
         return replies;
     }
 
+    /** Sends Parse of {@code sql} under {@code name}, then Sync; fails unless answered ParseComplete, ReadyForQuery. */
+    static void prepare(RawClient client, String name, String sql) throws IOException {
+        client.send(parse(name, sql)).sync().flush();
+        assertEquals("1Z", types(client.readUntilReady()), "Parse of " + name);
+    }
+
     /** Sends Bind of {@code statement} with {@code values}, Execute, Sync; returns the replies. */
     static List<Reply> run(RawClient client, String statement, String... values) throws IOException {
         client.send(bind(statement, values)).send(execute()).sync().flush();
@@ -142,6 +148,14 @@ final class PreparedProtocol {
     /** The largest number of statements any server of the pool holds. */
     static int mostStatementsOnAServer(Pgmux pgmux, String user, int servers) throws IOException {
         return statementsOnServers(pgmux, user, servers).values().stream().mapToInt(List::size).max().orElse(0);
+    }
+
+    /** The statements of the server an idle client gets: it holds one for a transaction (BEGIN, COMMIT) to ask. */
+    static List<String> statementsOfItsServer(RawClient client) throws IOException {
+        ok(client, "BEGIN");
+        List<String> names = statementsOfHeldServer(client);
+        ok(client, "COMMIT");
+        return names;
     }
 
     /** The statements the server a client holds in its open transaction has. */

@@ -26,9 +26,10 @@ import static io.pgmux.proxy.it.PreparedProtocol.execute;
 import static io.pgmux.proxy.it.PreparedProtocol.mostStatementsOnAServer;
 import static io.pgmux.proxy.it.PreparedProtocol.ok;
 import static io.pgmux.proxy.it.PreparedProtocol.parse;
+import static io.pgmux.proxy.it.PreparedProtocol.prepare;
 import static io.pgmux.proxy.it.PreparedProtocol.run;
 import static io.pgmux.proxy.it.PreparedProtocol.sqlState;
-import static io.pgmux.proxy.it.PreparedProtocol.statementsOfHeldServer;
+import static io.pgmux.proxy.it.PreparedProtocol.statementsOfItsServer;
 import static io.pgmux.proxy.it.PreparedProtocol.statementsOnServers;
 import static io.pgmux.proxy.it.PreparedProtocol.types;
 import static io.pgmux.proxy.it.PreparedProtocol.values;
@@ -64,9 +65,7 @@ class PreparedStatementLimitsIT {
             // then: the client sees no Close nor re-Parse, every result is right, and the server holds 2
             assertEquals("1112DC2DC2DCZ", types(replies));
             assertEquals(List.of("101", "202", "303"), values(replies));
-            ok(client, "BEGIN");
-            assertEquals(2, statementsOfHeldServer(client).size());
-            ok(client, "COMMIT");
+            assertEquals(2, statementsOfItsServer(client).size());
             // and an evicted statement comes back when used
             assertEquals(List.of("104"), values(run(client, "a", "4")));
             assertEquals(List.of("205"), values(run(client, "b", "5")));
@@ -85,9 +84,7 @@ class PreparedStatementLimitsIT {
             // then
             assertEquals("121DC2DCZ", types(replies));
             assertEquals(List.of("101", "202"), values(replies));
-            ok(client, "BEGIN");
-            assertEquals(1, statementsOfHeldServer(client).size());
-            ok(client, "COMMIT");
+            assertEquals(1, statementsOfItsServer(client).size());
         }
     }
 
@@ -137,8 +134,7 @@ class PreparedStatementLimitsIT {
             // given: two clients with the same text, one with another text too
             first.send(parse("x", text(1))).send(parse("y", text(2))).sync().flush();
             assertEquals("11Z", types(first.readUntilReady()));
-            second.send(parse("z", text(1))).sync().flush();
-            assertEquals("1Z", types(second.readUntilReady()));
+            prepare(second, "z", text(1));
             // then: one entry per text
             assertEquals(2, registry.size());
 
@@ -217,9 +213,7 @@ class PreparedStatementLimitsIT {
             assertEquals(List.of("11"), values(run(client, "a", "10")));
             assertEquals(List.of("12"), values(run(client, "b", "10")));
             assertEquals("26000", sqlState(run(client, "c", "10")));
-            ok(client, "BEGIN");
-            assertEquals(2, statementsOfHeldServer(client).size());
-            ok(client, "COMMIT");
+            assertEquals(2, statementsOfItsServer(client).size());
         }
     }
 

@@ -18,6 +18,7 @@ import static io.pgmux.proxy.it.PreparedProtocol.execute;
 import static io.pgmux.proxy.it.PreparedProtocol.holdServer;
 import static io.pgmux.proxy.it.PreparedProtocol.ok;
 import static io.pgmux.proxy.it.PreparedProtocol.parse;
+import static io.pgmux.proxy.it.PreparedProtocol.prepare;
 import static io.pgmux.proxy.it.PreparedProtocol.read;
 import static io.pgmux.proxy.it.PreparedProtocol.run;
 import static io.pgmux.proxy.it.PreparedProtocol.sqlState;
@@ -114,8 +115,7 @@ class PreparedStatementUnpinningIT {
         pgmux = fixture.start("pool_size: 1\nquery_wait_timeout: 10s\n");
         try (RawClient validator = pgmux.raw(USER); RawClient holder = pgmux.raw(USER); RawClient client = pgmux.raw(USER)) {
             // given: a statement a server accepted, and the only server held by a transaction
-            validator.send(parse("v", "SELECT $1::int - 1")).sync().flush();
-            assertEquals("1Z", types(validator.readUntilReady()));
+            prepare(validator, "v", "SELECT $1::int - 1");
             holdServer(holder);
 
             // when / then: Parse of it, Close, DEALLOCATE and a duplicate name are all answered at once
@@ -127,11 +127,9 @@ class PreparedStatementUnpinningIT {
             assertEquals("42P05", sqlState(duplicate));
             client.send(closeStatement("mine")).flushMessage().flush();
             assertEquals("3", types(read(client, 1)));
-            client.send(parse("again", "SELECT $1::int - 1")).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "again", "SELECT $1::int - 1");
             assertEquals("CZ", types(client.query("DEALLOCATE again")));
-            client.send(parse("again", "SELECT $1::int - 1")).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "again", "SELECT $1::int - 1");
 
             // and when the server is free, the statement runs
             ok(holder, "COMMIT");

@@ -23,9 +23,11 @@ import static io.pgmux.proxy.it.PreparedProtocol.execute;
 import static io.pgmux.proxy.it.PreparedProtocol.holdServer;
 import static io.pgmux.proxy.it.PreparedProtocol.ok;
 import static io.pgmux.proxy.it.PreparedProtocol.parse;
+import static io.pgmux.proxy.it.PreparedProtocol.prepare;
 import static io.pgmux.proxy.it.PreparedProtocol.run;
 import static io.pgmux.proxy.it.PreparedProtocol.sqlState;
 import static io.pgmux.proxy.it.PreparedProtocol.statementsOfHeldServer;
+import static io.pgmux.proxy.it.PreparedProtocol.statementsOfItsServer;
 import static io.pgmux.proxy.it.PreparedProtocol.types;
 import static io.pgmux.proxy.it.PreparedProtocol.value;
 import static io.pgmux.proxy.it.PreparedProtocol.values;
@@ -119,8 +121,7 @@ class PreparedStatementsIT {
         try (RawClient client = pgmux.raw(USER); RawClient holderA = pgmux.raw(USER); RawClient holderB = pgmux.raw(USER)) {
             // given: the client prepared "plus" on server B only
             String serverA = holdServer(holderA);
-            client.send(parse("plus", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "plus", PLUS_ONE);
             holdServer(holderB);
             ok(holderA, "COMMIT");
             assertEquals(1, statementsOfHeldServer(holderB).size(), "B holds the statement");
@@ -142,8 +143,7 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient first = pgmux.raw(USER); RawClient second = pgmux.raw(USER)) {
             // given: the only server holds SHOUT, prepared by another client
-            first.send(parse("shout", SHOUT)).sync().flush();
-            assertEquals("1Z", types(first.readUntilReady()));
+            prepare(first, "shout", SHOUT);
 
             // when: a pipeline mixes forwarded messages with a Parse and a Close pgmux answers itself
             second.send(parse("", "SELECT 'first'")).send(parse("mine", SHOUT)).send(closeStatement("never_prepared"))
@@ -184,8 +184,7 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // given: the server already holds SHOUT (so a Parse of it would be answered by pgmux)
-            client.send(parse("known", SHOUT)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "known", SHOUT);
 
             // when: an Execute fails before a Parse and a Close pgmux would answer; then a second sync point
             client.send(parse("divide", DIVIDE)).send(bind("divide", "0")).send(execute())
@@ -207,8 +206,7 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // given: the server holds SHOUT
-            client.send(parse("known", SHOUT)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "known", SHOUT);
 
             // when: a Parse of SHOUT under a new name comes after a failing message
             client.send(parse("", DIVIDE)).send(bind("", "0")).send(execute()).send(parse("skipped", SHOUT)).sync().flush();
@@ -257,8 +255,7 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // given
-            client.send(parse("kept", SHOUT)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "kept", SHOUT);
 
             // when: its Close comes after a failing message
             client.send(parse("", DIVIDE)).send(bind("", "0")).send(execute()).send(closeStatement("kept")).sync().flush();
@@ -313,8 +310,7 @@ class PreparedStatementsIT {
         start(2);
         try (RawClient client = pgmux.raw(USER)) {
             // given
-            client.send(parse("dup", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "dup", PLUS_ONE);
 
             // when: the same name again, with other text and with the same text (no server held)
             client.send(parse("dup", SHOUT)).send(bind("dup", "x")).send(execute()).sync().flush();
@@ -351,8 +347,7 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // given: the server holds PLUS_ONE, and the client's transaction failed
-            client.send(parse("first", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "first", PLUS_ONE);
             ok(client, "BEGIN");
             assertEquals("22012", sqlState(client.query("SELECT 1 / 0")));
 
@@ -392,8 +387,7 @@ class PreparedStatementsIT {
         start(2);
         try (RawClient client = pgmux.raw(USER)) {
             // given
-            client.send(parse("name", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "name", PLUS_ONE);
 
             // when: Close, then Parse of other text under the name, in separate batches
             client.send(closeStatement("name")).sync().flush();
@@ -438,8 +432,7 @@ class PreparedStatementsIT {
         start(2);
         try (RawClient client = pgmux.raw(USER)) {
             // given
-            client.send(parse("name", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "name", PLUS_ONE);
 
             // when: DEALLOCATE and a new Parse under the name, in one write
             client.send(new Query("DEALLOCATE name")).send(parse("name", SHOUT)).send(bind("name", "new")).send(execute())
@@ -477,8 +470,7 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // given
-            client.send(parse("mine", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "mine", PLUS_ONE);
 
             // when: DEALLOCATE as libpq's PQsendQueryParams sends it
             client.send(parse("", "DEALLOCATE mine")).send(bind("")).send(execute()).sync().flush();
@@ -495,8 +487,7 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // given
-            client.send(parse("mine", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "mine", PLUS_ONE);
 
             // when: DEALLOCATE ALL as libpq's PQsendQueryParams sends it
             client.send(parse("", "DEALLOCATE ALL")).send(bind("")).send(execute()).sync().flush();
@@ -517,8 +508,7 @@ class PreparedStatementsIT {
             client.send(parse("plain", PLUS_ONE)).send(parse("MixedCase", SHOUT)).send(parse("last", "SELECT 'last'"))
                     .sync().flush();
             assertEquals("111Z", types(client.readUntilReady()));
-            other.send(parse("theirs", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(other.readUntilReady()));
+            prepare(other, "theirs", PLUS_ONE);
 
             // when / then: DEALLOCATE name, DEALLOCATE PREPARE "quoted", case folding as Postgres
             List<Reply> plain = client.query("DEALLOCATE plain");
@@ -540,9 +530,7 @@ class PreparedStatementsIT {
 
             // and the other client's statement of the same text is untouched, on the server too
             assertEquals(List.of("2"), values(run(other, "theirs", "1")));
-            ok(other, "BEGIN");
-            assertEquals(3, statementsOfHeldServer(other).size(), "the server keeps what it prepared");
-            ok(other, "COMMIT");
+            assertEquals(3, statementsOfItsServer(other).size(), "the server keeps what it prepared");
         }
     }
 
@@ -551,8 +539,7 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // given: a statement, and a transaction that failed
-            client.send(parse("kept", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "kept", PLUS_ONE);
             ok(client, "BEGIN");
             assertEquals("22012", sqlState(client.query("SELECT 1 / 0")));
 
@@ -573,10 +560,8 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient client = pgmux.raw(USER); RawClient other = pgmux.raw(USER)) {
             // given: two clients with statements on the only server
-            client.send(parse("mine", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
-            other.send(parse("theirs", SHOUT)).sync().flush();
-            assertEquals("1Z", types(other.readUntilReady()));
+            prepare(client, "mine", PLUS_ONE);
+            prepare(other, "theirs", SHOUT);
 
             // when
             List<Reply> discard = client.query("DISCARD ALL");
@@ -585,9 +570,7 @@ class PreparedStatementsIT {
             assertEquals("CZ", types(discard));
             assertEquals("DISCARD ALL", discard.get(0).tag());
             assertEquals("26000", sqlState(run(client, "mine", "1")));
-            ok(client, "BEGIN");
-            assertEquals(List.of(), statementsOfHeldServer(client));
-            ok(client, "COMMIT");
+            assertEquals(List.of(), statementsOfItsServer(client));
             // ...and the other client's statement is prepared again when it needs it
             assertEquals(List.of("still!"), values(run(other, "theirs", "still")));
         }
@@ -641,9 +624,7 @@ class PreparedStatementsIT {
             // then: refused, and no statement is left on the server that other clients get next
             assertEquals("0A000", sqlState(block));
             assertEquals("0A000", sqlState(line));
-            ok(client, "BEGIN");
-            assertEquals(List.of(), statementsOfHeldServer(client));
-            ok(client, "COMMIT");
+            assertEquals(List.of(), statementsOfItsServer(client));
         }
     }
 
@@ -655,9 +636,7 @@ class PreparedStatementsIT {
             List<Reply> second = client.query("SELECT 1; PREPARE hidden3 AS SELECT 2");
 
             // then: no statement is left on the server that other clients get next
-            ok(client, "BEGIN");
-            List<String> left = statementsOfHeldServer(client);
-            ok(client, "COMMIT");
+            List<String> left = statementsOfItsServer(client);
             assertEquals(List.of(), left, "SQL statements left on the shared server");
             assertEquals("0A000", sqlState(second));
         }
