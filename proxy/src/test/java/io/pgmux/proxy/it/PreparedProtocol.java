@@ -90,15 +90,6 @@ final class PreparedProtocol {
         assertTrue(replies.stream().noneMatch(r -> r.type() == Backend.ERROR_RESPONSE), sql + " failed: " + replies);
     }
 
-    /** Reads exactly {@code count} messages (for batches that end with Flush, not Sync). */
-    static List<Reply> read(RawClient client, int count) throws IOException {
-        List<Reply> replies = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            replies.add(client.read());
-        }
-        return replies;
-    }
-
     /** Sends Parse of {@code sql} under {@code name}, then Sync; fails unless answered ParseComplete, ReadyForQuery. */
     static void prepare(RawClient client, String name, String sql) throws IOException {
         client.send(parse(name, sql)).sync().flush();

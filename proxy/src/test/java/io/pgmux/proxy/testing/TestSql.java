@@ -48,6 +48,11 @@ public final class TestSql {
         await(what, () -> "t".equals(direct(sql)));
     }
 
+    /** Polls pg_stat_activity until backend {@code pid} has gone (its connection closed); fails after 20 s. */
+    public static void awaitBackendGone(String what, Object pid) {
+        awaitDirect(what, "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = " + Integer.parseInt(pid.toString()));
+    }
+
     /** Polls {@code condition} every 20 ms until it is true; fails after 20 s. */
     public static void await(String what, BooleanSupplier condition) {
         await(() -> what, condition);
