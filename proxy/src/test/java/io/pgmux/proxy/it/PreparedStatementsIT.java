@@ -12,6 +12,8 @@ import io.pgmux.proxy.testing.TestPostgres;
 import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 import java.util.Map;
@@ -465,38 +467,24 @@ class PreparedStatementsIT {
         }
     }
 
-    @Test
-    void deallocateSentThroughTheExtendedProtocolActsOnTheClientsNames() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"DEALLOCATE mine", "DEALLOCATE ALL"})
+    void deallocateSentThroughTheExtendedProtocolForgetsTheClientsName(String deallocate) throws Exception {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // given
             prepare(client, "mine", PLUS_ONE);
 
             // when: DEALLOCATE as libpq's PQsendQueryParams sends it
-            client.send(parse("", "DEALLOCATE mine")).send(bind("")).send(execute()).sync().flush();
+            client.send(parse("", deallocate)).send(bind("")).send(execute()).sync().flush();
             List<Reply> replies = client.readUntilReady();
 
-            // then: as in Postgres
+            // then: as in Postgres, the name is unknown, and free again
             assertEquals("12CZ", types(replies), replies.toString());
             assertEquals("26000", sqlState(run(client, "mine", "1")));
-        }
-    }
-
-    @Test
-    void deallocateAllSentThroughTheExtendedProtocolForgetsTheClientsNames() throws Exception {
-        start(1);
-        try (RawClient client = pgmux.raw(USER)) {
-            // given
-            prepare(client, "mine", PLUS_ONE);
-
-            // when: DEALLOCATE ALL as libpq's PQsendQueryParams sends it
-            client.send(parse("", "DEALLOCATE ALL")).send(bind("")).send(execute()).sync().flush();
-            assertEquals("12CZ", types(client.readUntilReady()));
-
-            // then: as in Postgres, the name is free again
             client.send(parse("mine", SHOUT)).send(bind("mine", "again")).send(execute()).sync().flush();
-            List<Reply> replies = client.readUntilReady();
-            assertEquals("12DCZ", types(replies), replies.toString());
+            List<Reply> again = client.readUntilReady();
+            assertEquals("12DCZ", types(again), again.toString());
         }
     }
 
