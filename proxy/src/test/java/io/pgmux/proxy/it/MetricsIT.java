@@ -1,6 +1,7 @@
 package io.pgmux.proxy.it;
 
 import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.testing.Http;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.PrometheusTextParser;
@@ -13,11 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 
 import static io.pgmux.proxy.it.PreparedProtocol.bind;
@@ -32,7 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The HTTP endpoint: /metrics against known traffic, parsed as Prometheus would; /healthz and /readyz. */
 class MetricsIT {
     private static final String USER = "metrics_user";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String DATABASES = """
             databases:
               metrics_db:
@@ -59,7 +55,7 @@ class MetricsIT {
             assertEquals('E', client.query("SELEC 1").get(0).typeChar());
 
             // when
-            Exposition metrics = PrometheusTextParser.parse(get(pgmux.http(), "/metrics").body());
+            Exposition metrics = PrometheusTextParser.parse(Http.get(pgmux.http(), "/metrics").body());
 
             // then: counters match the traffic exactly
             String[] pool = {"database", "metrics_db", "user", USER};
@@ -115,7 +111,7 @@ class MetricsIT {
             assertEquals("12DCZ", types(second.readUntilReady()));
 
             // when
-            Exposition metrics = PrometheusTextParser.parse(get(pgmux.http(), "/metrics").body());
+            Exposition metrics = PrometheusTextParser.parse(Http.get(pgmux.http(), "/metrics").body());
 
             // then
             String[] pool = {"database", "metrics_db", "user", USER};
@@ -134,8 +130,8 @@ class MetricsIT {
                     port: 1
                 """;
         try (Pgmux pgmux = Pgmux.start(yaml)) {
-            HttpResponse<String> health = get(pgmux.http(), "/healthz");
-            HttpResponse<String> ready = get(pgmux.http(), "/readyz");
+            HttpResponse<String> health = Http.get(pgmux.http(), "/healthz");
+            HttpResponse<String> ready = Http.get(pgmux.http(), "/readyz");
 
             assertEquals(200, health.statusCode());
             assertEquals("ok\n", health.body());
@@ -144,7 +140,7 @@ class MetricsIT {
             assertTrue(ready.body().startsWith("ready\n"), ready.body());
             assertTrue(ready.body().contains("upstream 127.0.0.1:" + TestPostgres.get().port() + ": reachable"), ready.body());
             assertTrue(ready.body().contains("upstream 127.0.0.1:1: unreachable"), ready.body());
-            assertEquals(404, get(pgmux.http(), "/nothing").statusCode());
+            assertEquals(404, Http.get(pgmux.http(), "/nothing").statusCode());
         }
     }
 
@@ -154,7 +150,7 @@ class MetricsIT {
             HostPort http = pgmux.http();
             RawClient client = RawClient.connect(pgmux.host(), pgmux.port(), "metrics_db", USER);
             // given: ready, and a client in a transaction that keeps the shutdown waiting
-            assertEquals(200, get(http, "/readyz").statusCode());
+            assertEquals(200, Http.get(http, "/readyz").statusCode());
             client.query("BEGIN");
 
             // when: the shutdown starts
@@ -162,10 +158,10 @@ class MetricsIT {
 
             // then: /readyz says 503 while the transaction finishes; /healthz stays ok
             TestSql.await("/readyz answers 503", () -> status(http, "/readyz") == 503);
-            HttpResponse<String> ready = get(http, "/readyz");
+            HttpResponse<String> ready = Http.get(http, "/readyz");
             assertTrue(ready.body().startsWith("not ready: shutting down"), ready.body());
-            assertEquals(200, get(http, "/healthz").statusCode());
-            PrometheusTextParser.Exposition metrics = PrometheusTextParser.parse(get(http, "/metrics").body());
+            assertEquals(200, Http.get(http, "/healthz").statusCode());
+            PrometheusTextParser.Exposition metrics = PrometheusTextParser.parse(Http.get(http, "/metrics").body());
             assertEquals(0.0, value(metrics, "pgmux_ready"));
             client.query("COMMIT");
             assertTrue(client.isClosedByPeer());
@@ -192,14 +188,9 @@ class MetricsIT {
 
     private static int status(HostPort http, String path) {
         try {
-            return get(http, path).statusCode();
+            return Http.get(http, path).statusCode();
         } catch (IOException | InterruptedException e) {
             throw new RuntimeException(e);
         }
-    }
-
-    private static HttpResponse<String> get(HostPort http, String path) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + http + path)).timeout(Duration.ofSeconds(10)).build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -11,6 +11,7 @@ import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolRegistry;
 import io.pgmux.proxy.testing.Console;
+import io.pgmux.proxy.testing.Http;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.PrometheusTextParser;
@@ -22,13 +23,9 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -65,7 +62,6 @@ class PoolChurnIT {
     private static final String BUSY_USER = "churn_busy";
     private static final String RACE_USER = "churn_race";
     private static final List<String> LIMIT_USERS = List.of("churn_a", "churn_b", "churn_c");
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @RegisterExtension
     static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
@@ -324,8 +320,7 @@ class PoolChurnIT {
     }
 
     private static String metrics(HostPort http) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + http + "/metrics")).timeout(Duration.ofSeconds(10)).build();
-        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = Http.get(http, "/metrics");
         assertEquals(200, response.statusCode());
         return response.body();
     }
