@@ -33,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * What a connection may cost before it has logged in: small messages, a bounded time, a bounded
@@ -210,7 +209,7 @@ class LoginLimitsIT {
                 + "stats_users: [" + STATS + "]\n";
         try (Pgmux pgmux = Pgmux.start(yaml); RawClient first = pgmux.raw(USER); RawClient second = pgmux.raw(USER)) {
             // given: max_client_connections reached
-            ErrorResponse third = refusedAtLogin(pgmux, TestPostgres.DATABASE, USER);
+            ErrorResponse third = TestSql.loginError(pgmux.host(), pgmux.port(), TestPostgres.DATABASE, USER);
             assertEquals(SqlState.TOO_MANY_CONNECTIONS, third.sqlState());
             assertEquals("too many client connections: pgmux allows 2 (max_client_connections)", third.message());
 
@@ -218,13 +217,13 @@ class LoginLimitsIT {
             try (RawClient console = pgmux.console(ADMIN)) {
                 assertNull(Console.show(console, "SHOW POOLS").error());
                 // a second console session is over the reserved room
-                ErrorResponse stats = refusedAtLogin(pgmux, "pgbouncer", STATS);
+                ErrorResponse stats = TestSql.loginError(pgmux.host(), pgmux.port(), "pgbouncer", STATS);
                 assertEquals(SqlState.TOO_MANY_CONNECTIONS, stats.sqlState());
                 assertEquals("too many client connections: the admin console's 1 reserved connections are in use too"
                         + " (admin_reserved_connections)", stats.message());
             }
             // a user who is not a console user gets no reserved room, even on the console database
-            ErrorResponse stranger = refusedAtLogin(pgmux, "pgbouncer", USER);
+            ErrorResponse stranger = TestSql.loginError(pgmux.host(), pgmux.port(), "pgbouncer", USER);
             assertEquals(SqlState.TOO_MANY_CONNECTIONS, stranger.sqlState());
 
             // and once the admin has left, the stats user gets in
@@ -266,23 +265,5 @@ class LoginLimitsIT {
         assertEquals(1, lines.size(), lines::toString);
         assertEquals(Level.INFO, lines.get(0).getLevel());
         assertNull(lines.get(0).getThrowableProxy());
-    }
-
-    /** Logs in (trust) and expects an ErrorResponse instead of ReadyForQuery. */
-    private static ErrorResponse refusedAtLogin(Pgmux pgmux, String database, String user) throws IOException {
-        try (RawClient client = RawClient.open(pgmux.host(), pgmux.port())) {
-            client.send(new StartupMessage(Frontend.PROTOCOL_3_0, Map.of("user", user, "database", database))).flush();
-            for (int i = 0; i < 50; i++) {
-                Reply reply = client.read();
-                if (reply.type() == Backend.ERROR_RESPONSE) {
-                    assertTrue(client.isClosedByPeer());
-                    return reply.error();
-                }
-                if (reply.type() == Backend.READY_FOR_QUERY) {
-                    fail(user + " logged in to " + database);
-                }
-            }
-            return fail("no error within 50 replies");
-        }
     }
 }

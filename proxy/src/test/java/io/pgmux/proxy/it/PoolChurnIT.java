@@ -284,19 +284,13 @@ class PoolChurnIT {
         }
     }
 
-    /** Logs in under trust and returns the error that ends the login. */
+    /** Logs in under trust and returns the error that ends the login; before it pgmux sends only AuthenticationOk. */
     private static ErrorResponse loginError(Pgmux pgmux, String database, String user) throws IOException {
-        try (RawClient raw = RawClient.open(pgmux.host(), pgmux.port())) {
-            raw.send(startup(database, user)).flush();
-            for (int i = 0; i < 100; i++) {
-                RawClient.Reply reply = raw.read();
-                if (reply.type() == Backend.ERROR_RESPONSE) {
-                    return reply.error();
-                }
-                assertTrue(reply.type() == Backend.AUTHENTICATION, "before the error only AuthenticationOk: " + reply);
-            }
-            throw new AssertionError("no error within 100 messages");
+        List<RawClient.Reply> replies = TestSql.loginRefusal(pgmux.host(), pgmux.port(), Map.of("user", user, "database", database));
+        for (RawClient.Reply reply : replies.subList(0, replies.size() - 1)) {
+            assertTrue(reply.type() == Backend.AUTHENTICATION, "before the error only AuthenticationOk: " + reply);
         }
+        return replies.get(replies.size() - 1).error();
     }
 
     private static StartupMessage startup(String database, String user) {

@@ -24,7 +24,6 @@ import static io.pgmux.proxy.it.PreparedProtocol.bind;
 import static io.pgmux.proxy.it.PreparedProtocol.closeStatement;
 import static io.pgmux.proxy.it.PreparedProtocol.execute;
 import static io.pgmux.proxy.it.PreparedProtocol.mostStatementsOnAServer;
-import static io.pgmux.proxy.it.PreparedProtocol.ok;
 import static io.pgmux.proxy.it.PreparedProtocol.parse;
 import static io.pgmux.proxy.it.PreparedProtocol.prepare;
 import static io.pgmux.proxy.it.PreparedProtocol.run;

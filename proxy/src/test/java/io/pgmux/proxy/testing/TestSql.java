@@ -5,6 +5,7 @@ import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.CancelRequest;
 import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.proxy.testing.RawClient.Reply;
 
 import java.io.ByteArrayOutputStream;
@@ -16,11 +17,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -183,6 +188,40 @@ public final class TestSql {
             cancel.send(new CancelRequest(processId, secretKey)).flush();
             assertTrue(cancel.isClosedByPeer(), "the receiver of a CancelRequest closes the connection");
         }
+    }
+
+    /**
+     * Opens a connection to {@code host:port}, sends a StartupMessage with {@code startup} (user, database,
+     * settings) and reads the replies up to the ErrorResponse that refuses the login, which it returns
+     * last; fails if the login succeeds, if the connection stays open after the error, or if no error
+     * comes within 100 messages.
+     */
+    public static List<Reply> loginRefusal(String host, int port, Map<String, String> startup) throws IOException {
+        try (RawClient client = RawClient.open(host, port)) {
+            client.send(new StartupMessage(Frontend.PROTOCOL_3_0, new LinkedHashMap<>(startup))).flush();
+            List<Reply> replies = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                Reply reply = client.read();
+                replies.add(reply);
+                if (reply.type() == Backend.ERROR_RESPONSE) {
+                    assertTrue(client.isClosedByPeer(), "the connection is closed after the login error");
+                    return replies;
+                }
+                assertNotEquals(Backend.READY_FOR_QUERY, reply.type(), () -> "the login must not succeed: " + replies);
+            }
+            return fail("no error within 100 replies: " + replies);
+        }
+    }
+
+    /** The error of {@link #loginRefusal}: {@code user} may not log in to {@code database} on {@code host:port}. */
+    public static ErrorResponse loginError(String host, int port, String database, String user) throws IOException {
+        return loginError(host, port, Map.of("user", user, "database", database));
+    }
+
+    /** The error of {@link #loginRefusal}. */
+    public static ErrorResponse loginError(String host, int port, Map<String, String> startup) throws IOException {
+        List<Reply> replies = loginRefusal(host, port, startup);
+        return replies.get(replies.size() - 1).error();
     }
 
     /** Backends of {@code user} (pgmux's server connections) in the given state, e.g. 'idle in transaction'. */
