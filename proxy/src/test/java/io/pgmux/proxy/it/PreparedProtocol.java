@@ -102,6 +102,13 @@ final class PreparedProtocol {
         return client.readUntilReady();
     }
 
+    /** Binding {@code statement} fails as Postgres fails it for a name the client does not hold: 26000, and nothing else runs. */
+    static void assertUnknownStatement(RawClient client, String statement, String... values) throws IOException {
+        List<Reply> replies = run(client, statement, values);
+        assertEquals("EZ", types(replies), statement + ": " + replies);
+        assertEquals("26000", sqlState(replies), statement);
+    }
+
     /** A client of {@code pgmux} that holds a server: it is in a transaction (BEGIN sent). Returns the server's pid. */
     static String holdServer(RawClient client) throws IOException {
         ok(client, "BEGIN");

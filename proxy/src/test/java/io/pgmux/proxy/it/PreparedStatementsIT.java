@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.List;
 import java.util.Map;
 
+import static io.pgmux.proxy.it.PreparedProtocol.assertUnknownStatement;
 import static io.pgmux.proxy.it.PreparedProtocol.bind;
 import static io.pgmux.proxy.it.PreparedProtocol.closeStatement;
 import static io.pgmux.proxy.it.PreparedProtocol.describeStatement;
@@ -175,9 +176,7 @@ class PreparedStatementsIT {
             assertEquals("12DCZ1tT2DCZ2DC33Z", types(replies));
             assertEquals(List.of("2", "hey!", "11"), values(replies));
             // and the closed names are gone
-            List<Reply> closed = run(client, "a", "1");
-            assertEquals("EZ", types(closed));
-            assertEquals("26000", sqlState(closed));
+            assertUnknownStatement(client, "a", "1");
         }
     }
 
@@ -215,9 +214,7 @@ class PreparedStatementsIT {
             assertEquals("12EZ", types(client.readUntilReady()));
 
             // then: as in Postgres, the skipped Parse created nothing: the name is unknown, and free
-            List<Reply> bound = run(client, "skipped", "x");
-            assertEquals("EZ", types(bound));
-            assertEquals("26000", sqlState(bound));
+            assertUnknownStatement(client, "skipped", "x");
             client.send(parse("skipped", PLUS_ONE)).send(bind("skipped", "1")).send(execute()).sync().flush();
             assertEquals(List.of("2"), values(client.readUntilReady()));
         }
@@ -234,8 +231,8 @@ class PreparedStatementsIT {
             // then: one error, and neither name exists
             assertEquals("EZ", types(failed));
             assertEquals("42601", sqlState(failed));
-            assertEquals("26000", sqlState(run(client, "first")));
-            assertEquals("26000", sqlState(run(client, "second")));
+            assertUnknownStatement(client, "first");
+            assertUnknownStatement(client, "second");
         }
     }
 
@@ -281,9 +278,7 @@ class PreparedStatementsIT {
             // then: the syntax error, the name unknown, and a new Parse under it works
             assertEquals("EZ", types(failed));
             assertEquals("42601", sqlState(failed));
-            List<Reply> bound = run(client, "typo");
-            assertEquals("EZ", types(bound));
-            assertEquals("26000", sqlState(bound));
+            assertUnknownStatement(client, "typo");
             client.send(parse("typo", "SELECT 'fixed'")).send(bind("typo")).send(execute()).sync().flush();
             List<Reply> fixed = client.readUntilReady();
             assertEquals("12DCZ", types(fixed));
@@ -424,7 +419,7 @@ class PreparedStatementsIT {
             // then
             assertEquals("1ZCZ1Z", types(replies));
             assertEquals("DEALLOCATE ALL", replies.get(2).tag());
-            assertEquals("26000", sqlState(run(client, "before", "1")));
+            assertUnknownStatement(client, "before", "1");
             assertEquals(List.of("kept!"), values(run(client, "after", "kept")));
         }
     }
@@ -463,7 +458,7 @@ class PreparedStatementsIT {
             assertEquals("CZ12DCZ", types(replies));
             assertEquals(List.of("x!"), values(replies));
             assertEquals(List.of("y!"), values(run(client, "after", "y")));
-            assertEquals("26000", sqlState(run(client, "before", "1")));
+            assertUnknownStatement(client, "before", "1");
         }
     }
 
@@ -481,7 +476,7 @@ class PreparedStatementsIT {
 
             // then: as in Postgres, the name is unknown, and free again
             assertEquals("12CZ", types(replies), replies.toString());
-            assertEquals("26000", sqlState(run(client, "mine", "1")));
+            assertUnknownStatement(client, "mine", "1");
             client.send(parse("mine", SHOUT)).send(bind("mine", "again")).send(execute()).sync().flush();
             List<Reply> again = client.readUntilReady();
             assertEquals("12DCZ", types(again), again.toString());
@@ -502,10 +497,10 @@ class PreparedStatementsIT {
             List<Reply> plain = client.query("DEALLOCATE plain");
             assertEquals("CZ", types(plain));
             assertEquals("DEALLOCATE", plain.get(0).tag());
-            assertEquals("26000", sqlState(run(client, "plain", "1")));
+            assertUnknownStatement(client, "plain", "1");
             assertEquals("26000", sqlState(client.query("deallocate MixedCase")), "unquoted names fold to lower case");
             assertEquals("CZ", types(client.query("  deallocate prepare \"MixedCase\" ;")));
-            assertEquals("26000", sqlState(run(client, "MixedCase", "x")));
+            assertUnknownStatement(client, "MixedCase", "x");
             assertEquals("26000", sqlState(client.query("DEALLOCATE plain")), "already gone");
 
             // and inside a transaction (holding a server)
@@ -514,7 +509,7 @@ class PreparedStatementsIT {
             assertEquals("CZ", types(inTransaction));
             assertEquals(TransactionStatus.IN_TRANSACTION, status(inTransaction));
             ok(client, "COMMIT");
-            assertEquals("26000", sqlState(run(client, "last")));
+            assertUnknownStatement(client, "last");
 
             // and the other client's statement of the same text is untouched, on the server too
             assertEquals(List.of("2"), values(run(other, "theirs", "1")));
@@ -557,7 +552,7 @@ class PreparedStatementsIT {
             // then: the client's names are gone, the server is empty...
             assertEquals("CZ", types(discard));
             assertEquals("DISCARD ALL", discard.get(0).tag());
-            assertEquals("26000", sqlState(run(client, "mine", "1")));
+            assertUnknownStatement(client, "mine", "1");
             assertEquals(List.of(), statementsOfItsServer(client));
             // ...and the other client's statement is prepared again when it needs it
             assertEquals(List.of("still!"), values(run(other, "theirs", "still")));
