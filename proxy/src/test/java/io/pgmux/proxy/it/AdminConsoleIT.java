@@ -87,12 +87,8 @@ class AdminConsoleIT {
             Console.Result servers = Console.show(console, "SHOW SERVERS");
 
             // then: SHOW POOLS counts them
-            assertEquals("3", pool.get("cl_active"));
-            assertEquals("1", pool.get("cl_waiting"));
-            assertEquals("2", pool.get("sv_active"));
-            assertEquals("0", pool.get("sv_idle"));
-            assertEquals("0", pool.get("sv_login"));
-            assertEquals("transaction", pool.get("pool_mode"));
+            TestSql.assertValues(pool, "cl_active", "3", "cl_waiting", "1", "sv_active", "2", "sv_idle", "0", "sv_login", "0",
+                    "pool_mode", "transaction");
             // SHOW CLIENTS: one row per client, found by its port, in the right state
             Map<String, String> rowA = clients.one("port", Integer.toString(a.localPort()));
             Map<String, String> rowB = clients.one("port", Integer.toString(b.localPort()));

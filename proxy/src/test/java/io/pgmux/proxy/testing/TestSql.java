@@ -7,6 +7,7 @@ import io.pgmux.protocol.message.CancelRequest;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.proxy.testing.RawClient.Reply;
+import org.junit.jupiter.api.function.Executable;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -152,6 +154,21 @@ public final class TestSql {
 
     public static String value(RawClient client, String sql) throws IOException {
         return value(client.query(sql));
+    }
+
+    /**
+     * Checks each of {@code namesAndValues} (name, value, name, value...) against {@code row} (a console
+     * row, settings by name), all of them, reporting every mismatch by name.
+     */
+    public static void assertValues(Map<String, String> row, String... namesAndValues) {
+        assertEquals(0, namesAndValues.length % 2, "names and values in pairs");
+        List<Executable> checks = new ArrayList<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            String name = namesAndValues[i];
+            String value = namesAndValues[i + 1];
+            checks.add(() -> assertEquals(value, row.get(name), name));
+        }
+        assertAll(checks);
     }
 
     /** The error in {@code replies}; fails if there is none. */
