@@ -55,7 +55,7 @@ class MetricsIT {
             assertEquals('E', client.query("SELEC 1").get(0).typeChar());
 
             // when
-            Exposition metrics = PrometheusTextParser.parse(Http.get(pgmux.http(), "/metrics").body());
+            Exposition metrics = PrometheusTextParser.parse(get(pgmux.http(), "/metrics").body());
 
             // then: counters match the traffic exactly
             String[] pool = {"database", "metrics_db", "user", USER};
@@ -111,7 +111,7 @@ class MetricsIT {
             assertEquals("12DCZ", types(second.readUntilReady()));
 
             // when
-            Exposition metrics = PrometheusTextParser.parse(Http.get(pgmux.http(), "/metrics").body());
+            Exposition metrics = PrometheusTextParser.parse(get(pgmux.http(), "/metrics").body());
 
             // then
             String[] pool = {"database", "metrics_db", "user", USER};
@@ -130,8 +130,8 @@ class MetricsIT {
                     port: 1
                 """;
         try (Pgmux pgmux = Pgmux.start(yaml)) {
-            HttpResponse<String> health = Http.get(pgmux.http(), "/healthz");
-            HttpResponse<String> ready = Http.get(pgmux.http(), "/readyz");
+            HttpResponse<String> health = get(pgmux.http(), "/healthz");
+            HttpResponse<String> ready = get(pgmux.http(), "/readyz");
 
             assertEquals(200, health.statusCode());
             assertEquals("ok\n", health.body());
@@ -140,7 +140,7 @@ class MetricsIT {
             assertTrue(ready.body().startsWith("ready\n"), ready.body());
             assertTrue(ready.body().contains("upstream 127.0.0.1:" + TestPostgres.get().port() + ": reachable"), ready.body());
             assertTrue(ready.body().contains("upstream 127.0.0.1:1: unreachable"), ready.body());
-            assertEquals(404, Http.get(pgmux.http(), "/nothing").statusCode());
+            assertEquals(404, get(pgmux.http(), "/nothing").statusCode());
         }
     }
 
@@ -150,7 +150,7 @@ class MetricsIT {
             HostPort http = pgmux.http();
             RawClient client = RawClient.connect(pgmux.host(), pgmux.port(), "metrics_db", USER);
             // given: ready, and a client in a transaction that keeps the shutdown waiting
-            assertEquals(200, Http.get(http, "/readyz").statusCode());
+            assertEquals(200, get(http, "/readyz").statusCode());
             client.query("BEGIN");
 
             // when: the shutdown starts
@@ -158,10 +158,10 @@ class MetricsIT {
 
             // then: /readyz says 503 while the transaction finishes; /healthz stays ok
             TestSql.await("/readyz answers 503", () -> status(http, "/readyz") == 503);
-            HttpResponse<String> ready = Http.get(http, "/readyz");
+            HttpResponse<String> ready = get(http, "/readyz");
             assertTrue(ready.body().startsWith("not ready: shutting down"), ready.body());
-            assertEquals(200, Http.get(http, "/healthz").statusCode());
-            PrometheusTextParser.Exposition metrics = PrometheusTextParser.parse(Http.get(http, "/metrics").body());
+            assertEquals(200, get(http, "/healthz").statusCode());
+            PrometheusTextParser.Exposition metrics = PrometheusTextParser.parse(get(http, "/metrics").body());
             assertEquals(0.0, value(metrics, "pgmux_ready"));
             client.query("COMMIT");
             assertTrue(client.isClosedByPeer());
@@ -188,9 +188,13 @@ class MetricsIT {
 
     private static int status(HostPort http, String path) {
         try {
-            return Http.get(http, path).statusCode();
+            return get(http, path).statusCode();
         } catch (IOException | InterruptedException e) {
             throw new RuntimeException(e);
         }
+    }
+
+    private static HttpResponse<String> get(HostPort http, String path) throws IOException, InterruptedException {
+        return Http.get(http, path);
     }
 }
