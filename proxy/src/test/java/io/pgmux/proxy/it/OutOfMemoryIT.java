@@ -4,20 +4,24 @@ import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.PgmuxJar;
-import io.pgmux.proxy.testing.ProcessOutput;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,12 +38,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * connection (FATAL 53200) and nothing else.
  */
 class OutOfMemoryIT {
+    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)\\s*$");
     private static final String OPTION = "-XX:+ExitOnOutOfMemoryError";
-    private static final String USER = "oom_user";
 
     /** Only the role: each test starts pgmux from the jar, as a process of its own. */
     @RegisterExtension
-    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().role(USER);
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().role("oom_user");
 
     @TempDir
     Path dir;
@@ -75,8 +79,8 @@ class OutOfMemoryIT {
         Child pgmux = Child.start(dir, List.of(OPTION, "-XX:MaxDirectMemorySize=24m"), "max_message_size: 64MB\n");
         try {
             int port = pgmux.awaitListeningPort();
-            try (RawClient bystander = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, USER);
-                 RawClient big = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, USER)) {
+            try (RawClient bystander = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, "oom_user");
+                 RawClient big = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, "oom_user")) {
                 // a 48 MB query, within max_message_size but over what direct memory can hold
                 byte[] text = ("SELECT '" + "x".repeat(48 << 20) + "'").getBytes(StandardCharsets.US_ASCII);
                 big.sendMessage('Q', Arrays.copyOf(text, text.length + 1));
@@ -102,7 +106,7 @@ class OutOfMemoryIT {
     }
 
     /** pgmux from the jar, its output (stdout and stderr) collected as it comes. */
-    private record Child(Process process, ProcessOutput output) {
+    private record Child(Process process, List<String> collected) {
         static Child start(Path dir, List<String> jvmOptions) throws IOException {
             return start(dir, jvmOptions, "");
         }
@@ -111,22 +115,58 @@ class OutOfMemoryIT {
             TestPostgres pg = TestPostgres.get();
             Path config = Files.writeString(dir.resolve("pgmux.yaml"), "listen: \"127.0.0.1:0\"\nupstream: \""
                     + pg.host() + ":" + pg.port() + "\"\nshutdown_timeout: 5s\nhttp:\n  listen: \"127.0.0.1:0\"\n" + yaml);
-            Process process = new ProcessBuilder(PgmuxJar.command(jvmOptions, "-c", config.toString()))
-                    .redirectErrorStream(true).start();
-            return new Child(process, ProcessOutput.of(process));
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-jar", PgmuxJar.path(), "-c", config.toString()));
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Child child = new Child(process, new ArrayList<>());
+            Thread reader = new Thread(child::read, "pgmux-output");
+            reader.setDaemon(true);
+            reader.start();
+            return child;
+        }
+
+        private void read() {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    synchronized (collected) {
+                        collected.add(line);
+                    }
+                }
+            } catch (IOException e) {
+                synchronized (collected) {
+                    collected.add("(reading the output failed: " + e + ")");
+                }
+            }
         }
 
         List<String> lines() {
-            return output.lines();
+            synchronized (collected) {
+                return List.copyOf(collected);
+            }
         }
 
         String text() {
-            return output.text();
+            return String.join("\n", lines());
         }
 
         /** The port from the "listening on" line; the lines before it are all pgmux logs while starting. */
         int awaitListeningPort() throws InterruptedException {
-            return output.awaitListeningPort();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                for (String line : lines()) {
+                    Matcher m = LISTENING.matcher(line);
+                    if (m.find()) {
+                        return Integer.parseInt(m.group(1));
+                    }
+                }
+                if (!process.isAlive()) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("pgmux did not log \"listening on\":\n" + text());
         }
 
         void stop() throws InterruptedException {

@@ -286,15 +286,6 @@ public final class RawClient implements AutoCloseable {
         return new Reply(type, frame);
     }
 
-    /** Reads exactly {@code count} messages (for batches that end with Flush, not Sync). */
-    public List<Reply> read(int count) throws IOException {
-        List<Reply> replies = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            replies.add(read());
-        }
-        return replies;
-    }
-
     /** Reads messages up to and including the next ReadyForQuery. */
     public List<Reply> readUntilReady() throws IOException {
         List<Reply> replies = new ArrayList<>();
@@ -312,6 +303,15 @@ public final class RawClient implements AutoCloseable {
         List<Reply> replies = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             replies.addAll(readUntilReady());
+        }
+        return replies;
+    }
+
+    /** Reads exactly {@code count} messages (for batches that end with Flush, not Sync). */
+    public List<Reply> read(int count) throws IOException {
+        List<Reply> replies = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            replies.add(read());
         }
         return replies;
     }
