@@ -11,9 +11,10 @@ Usage: asyncpg_prepared.py HOST PORT USER DATABASE MODE CONNECTIONS
 Prints "ok ..." and exits 0; prints the failure and exits 1 (2 if it did not finish in time).
 """
 import asyncio
-import sys
 
 import asyncpg
+
+import client_main
 
 ROUNDS = 5
 TIMEOUT_SECONDS = 150
@@ -61,25 +62,5 @@ async def prepare_mode(args):
         await asyncio.gather(*(conn.close() for conn, _ in prepared))
 
 
-class Args:
-    def __init__(self, argv):
-        self.host, port, self.user, self.database, self.mode, connections = argv
-        self.port = int(port)
-        self.connections = int(connections)
-
-
-async def main(args):
-    mode = {"cache": cache_mode, "prepare": prepare_mode}[args.mode]
-    return await asyncio.wait_for(mode(args), TIMEOUT_SECONDS)
-
-
 if __name__ == "__main__":
-    arguments = Args(sys.argv[1:])
-    try:
-        print("ok", asyncio.run(main(arguments)))
-    except asyncio.TimeoutError:
-        print(f"timed out after {TIMEOUT_SECONDS}s: clients are stuck", flush=True)
-        sys.exit(2)
-    except Exception as error:  # any failure is the test's failure
-        print(f"failed: {type(error).__name__}: {error}", flush=True)
-        sys.exit(1)
+    client_main.run({"cache": cache_mode, "prepare": prepare_mode}, TIMEOUT_SECONDS)

@@ -11,12 +11,13 @@ Usage: psycopg_prepared.py HOST PORT USER DATABASE MODE CONNECTIONS
             each rollback psycopg forgets its statements and sends "DEALLOCATE ALL" (extended
             protocol), then prepares them again under new names.
 
-Prints "ok ..." and exits 0; prints the failure and exits 1.
+Prints "ok ..." and exits 0; prints the failure and exits 1 (2 if it did not finish in time).
 """
 import asyncio
-import sys
 
 import psycopg
+
+import client_main
 
 ROUNDS = 5
 
@@ -86,22 +87,5 @@ async def rollback_mode(args):
         await conn.close()
 
 
-class Args:
-    def __init__(self, argv):
-        self.host, port, self.user, self.database, self.mode, connections = argv
-        self.port = int(port)
-        self.connections = int(connections)
-
-
-async def main(args):
-    mode = {"pipeline": pipeline_mode, "rotate": rotate_mode, "rollback": rollback_mode}[args.mode]
-    return await asyncio.wait_for(mode(args), 150)
-
-
 if __name__ == "__main__":
-    arguments = Args(sys.argv[1:])
-    try:
-        print("ok", asyncio.run(main(arguments)))
-    except Exception as error:  # any failure is the test's failure
-        print(f"failed: {type(error).__name__}: {error}", flush=True)
-        sys.exit(1)
+    client_main.run({"pipeline": pipeline_mode, "rotate": rotate_mode, "rollback": rollback_mode}, 150)

@@ -46,8 +46,7 @@ class ParameterSyncTest {
 
     @Test
     void settingTheServerDoesNotReportIsSetWhenItDiffersFromWhatPgmuxAppliedEarlier() {
-        ServerParameters server = server(Map.of());
-        server.applied("search_path", "other");
+        ServerParameters server = server(Map.of(), "search_path", "other");
         ClientParameters client = ClientParameters.fromStartup(Map.of("search_path", "app"));
 
         ParameterSync sync = ParameterSync.between(client, server);
@@ -58,9 +57,7 @@ class ParameterSyncTest {
 
     @Test
     void settingPgmuxAppliedForAnEarlierClientIsResetForOneThatDidNotAskForIt() {
-        ServerParameters server = server(Map.of("TimeZone", "UTC"));
-        server.applied("search_path", "app");
-        server.applied("statement_timeout", "5s");
+        ServerParameters server = server(Map.of("TimeZone", "UTC"), "search_path", "app", "statement_timeout", "5s");
         ClientParameters client = ClientParameters.fromStartup(Map.of("TimeZone", "UTC", "statement_timeout", "5s"));
 
         ParameterSync sync = ParameterSync.between(client, server);
@@ -72,12 +69,9 @@ class ParameterSyncTest {
 
     @Test
     void leftoversAreResetBeforeTheClientsValuesAreSet() {
-        ServerParameters server = server(Map.of("TimeZone", "UTC"));
-        server.applied("search_path", "app");
-        server.applied("work_mem", "64MB");
-        ClientParameters client = ClientParameters.fromStartup(Map.of("TimeZone", "Asia/Tokyo"));
+        ServerParameters server = server(Map.of("TimeZone", "UTC"), "search_path", "app", "work_mem", "64MB");
 
-        String sql = ParameterSync.between(client, server).sql();
+        String sql = syncSql(Map.of("TimeZone", "Asia/Tokyo"), server);
 
         assertEquals("RESET \"TimeZone\";RESET \"search_path\";RESET \"work_mem\";"
                 + "SELECT pg_catalog.set_config(E'TimeZone', E'Asia/Tokyo', false);", sql);
@@ -85,12 +79,9 @@ class ParameterSyncTest {
 
     @Test
     void theRoleIsResetFirstAndSetLastSoEverythingElseChangesAsTheLoginUser() {
-        ServerParameters server = server(Map.of("TimeZone", "UTC"));
-        server.applied("role", "tenant_a");
-        server.applied("log_statement", "none");
-        ClientParameters client = ClientParameters.fromStartup(Map.of("TimeZone", "Asia/Tokyo", "role", "tenant_b"));
+        ServerParameters server = server(Map.of("TimeZone", "UTC"), "role", "tenant_a", "log_statement", "none");
 
-        String sql = ParameterSync.between(client, server).sql();
+        String sql = syncSql(Map.of("TimeZone", "Asia/Tokyo", "role", "tenant_b"), server);
 
         assertEquals("RESET ROLE;RESET \"TimeZone\";RESET \"log_statement\";"
                 + "SELECT pg_catalog.set_config(E'TimeZone', E'Asia/Tokyo', false), pg_catalog.set_config(E'role', E'tenant_b', false);", sql);
@@ -112,9 +103,8 @@ class ParameterSyncTest {
     @Test
     void injectionAttemptStaysOneLiteral() {
         ServerParameters server = server(Map.of("application_name", ""));
-        ClientParameters client = ClientParameters.fromStartup(Map.of("application_name", "x'); DROP TABLE t; --\\"));
 
-        String sql = ParameterSync.between(client, server).sql();
+        String sql = syncSql(Map.of("application_name", "x'); DROP TABLE t; --\\"), server);
 
         assertEquals("RESET \"application_name\";"
                 + "SELECT pg_catalog.set_config(E'application_name', E'x''); DROP TABLE t; --\\\\', false);", sql);
@@ -125,15 +115,13 @@ class ParameterSyncTest {
         assertEquals("\"search_path\"", ParameterSync.identifier("search_path"));
         assertEquals("\"my\"\"app.x\"", ParameterSync.identifier("my\"app.x"));
 
-        ServerParameters server = server(Map.of());
-        server.applied("my\"app.x", "1");
-        assertEquals("RESET \"my\"\"app.x\";", ParameterSync.between(ClientParameters.fromStartup(Map.of()), server).sql());
+        ServerParameters server = server(Map.of(), "my\"app.x", "1");
+        assertEquals("RESET \"my\"\"app.x\";", syncSql(Map.of(), server));
     }
 
     @Test
     void applyingRecordsReportedAndUnreportedSettingsApart() {
-        ServerParameters server = server(Map.of("TimeZone", "UTC"));
-        server.applied("work_mem", "64MB");
+        ServerParameters server = server(Map.of("TimeZone", "UTC"), "work_mem", "64MB");
         ParameterSync sync = new ParameterSync(orderedMap("TimeZone", "europe/paris", "search_path", "app"), List.of("work_mem"));
 
         sync.applyTo(server, List.of("Europe/Paris", "app"));
@@ -156,8 +144,7 @@ class ParameterSyncTest {
 
     @Test
     void aServerWhoseSettingsAreUnknownIsResetAndGetsEveryValueOfTheClient() {
-        ServerParameters server = server(Map.of("TimeZone", "UTC"));
-        server.applied("search_path", "earlier");
+        ServerParameters server = server(Map.of("TimeZone", "UTC"), "search_path", "earlier");
         ClientParameters client = ClientParameters.fromStartup(Map.of("TimeZone", "UTC"));
         server.markInSyncWith(client.snapshot(settings -> settings));
         assertTrue(server.isInSyncWith(client.snapshot(settings -> settings)));
@@ -176,10 +163,17 @@ class ParameterSyncTest {
         assertNull(server.get("search_path"), "what pgmux set before is gone with the reset");
     }
 
-    private static ServerParameters server(Map<String, String> reported) {
+    /** A server that reported {@code reported} and was given the settings in {@code appliedNamesAndValues} by pgmux. */
+    private static ServerParameters server(Map<String, String> reported, String... appliedNamesAndValues) {
         ServerParameters server = new ServerParameters();
         reported.forEach(server::report);
+        orderedMap(appliedNamesAndValues).forEach(server::applied);
         return server;
+    }
+
+    /** The SQL pgmux sends {@code server} before a client with {@code startup} uses it. */
+    private static String syncSql(Map<String, String> startup, ServerParameters server) {
+        return ParameterSync.between(ClientParameters.fromStartup(startup), server).sql();
     }
 
     private static Map<String, String> orderedMap(String... namesAndValues) {

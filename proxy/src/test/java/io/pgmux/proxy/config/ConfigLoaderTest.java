@@ -552,6 +552,15 @@ class ConfigLoaderTest {
 
     @Nested
     class Routing {
+        /** An upstream, the global pool keys, and database app, whose own keys may follow (indented by 4). */
+        private static final String UPSTREAM_AND_GLOBAL_POOL_KEYS = """
+                upstream: "pg.internal:5433"
+                pool_size: 4
+                pool_mode: session
+                databases:
+                  app:
+                """;
+
         @Test
         void withoutDatabasesAndWithoutUpstreamEveryDatabaseGoesToTheLocalPostgres() throws ConfigException {
             PgmuxConfig config = parse("pool_size: 9");
@@ -579,14 +588,7 @@ class ConfigLoaderTest {
 
         @Test
         void unlistedDatabasesGoToTheUpstreamWithTheClientsNameAndGlobalPoolSettings() throws ConfigException {
-            PgmuxConfig config = parse("""
-                    upstream: "pg.internal:5433"
-                    pool_size: 4
-                    pool_mode: session
-                    databases:
-                      app:
-                        pool_size: 10
-                    """);
+            PgmuxConfig config = parse(UPSTREAM_AND_GLOBAL_POOL_KEYS + "    pool_size: 10\n");
 
             assertEquals(new DatabaseConfig("shop", new HostPort("pg.internal", 5433), "shop", null, null, 4,
                     PoolMode.SESSION, null), config.database("shop").orElseThrow());
@@ -595,13 +597,7 @@ class ConfigLoaderTest {
 
         @Test
         void aListedDatabaseTakesItsDefaultsFromUpstreamAndTheGlobalKeys() throws ConfigException {
-            PgmuxConfig config = parse("""
-                    upstream: "pg.internal:5433"
-                    pool_size: 4
-                    pool_mode: session
-                    databases:
-                      app:
-                    """);
+            PgmuxConfig config = parse(UPSTREAM_AND_GLOBAL_POOL_KEYS);
 
             assertEquals(new DatabaseConfig("app", new HostPort("pg.internal", 5433), "app", null, null, 4,
                     PoolMode.SESSION, null), config.databases().get("app"));

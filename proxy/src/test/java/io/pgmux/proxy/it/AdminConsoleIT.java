@@ -18,10 +18,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -36,6 +32,7 @@ import static io.pgmux.proxy.it.PreparedProtocol.execute;
 import static io.pgmux.proxy.it.PreparedProtocol.holdServer;
 import static io.pgmux.proxy.it.PreparedProtocol.ok;
 import static io.pgmux.proxy.it.PreparedProtocol.parse;
+import static io.pgmux.proxy.it.PreparedProtocol.prepare;
 import static io.pgmux.proxy.it.PreparedProtocol.run;
 import static io.pgmux.proxy.it.PreparedProtocol.statementsOfHeldServer;
 import static io.pgmux.proxy.it.PreparedProtocol.types;
@@ -90,12 +87,8 @@ class AdminConsoleIT {
             Console.Result servers = Console.show(console, "SHOW SERVERS");
 
             // then: SHOW POOLS counts them
-            assertEquals("3", pool.get("cl_active"));
-            assertEquals("1", pool.get("cl_waiting"));
-            assertEquals("2", pool.get("sv_active"));
-            assertEquals("0", pool.get("sv_idle"));
-            assertEquals("0", pool.get("sv_login"));
-            assertEquals("transaction", pool.get("pool_mode"));
+            TestSql.assertValues(pool, "cl_active", "3", "cl_waiting", "1", "sv_active", "2", "sv_idle", "0", "sv_login", "0",
+                    "pool_mode", "transaction");
             // SHOW CLIENTS: one row per client, found by its port, in the right state
             Map<String, String> rowA = clients.one("port", Integer.toString(a.localPort()));
             Map<String, String> rowB = clients.one("port", Integer.toString(b.localPort()));
@@ -211,7 +204,7 @@ class AdminConsoleIT {
             Console.Result paused = pause.get(30, TimeUnit.SECONDS);
             assertNull(paused.error());
             assertEquals("PAUSE", paused.tag());
-            TestSql.await("the paused pool's server connection is closed", () -> backendGone(pid));
+            TestSql.awaitBackendGone("the paused pool's server connection is closed", pid);
             assertEquals("1", poolRow(watcher, user).get("cl_waiting"), "the new query still waits");
 
             // when: RESUME
@@ -219,7 +212,7 @@ class AdminConsoleIT {
 
             // then: the held query runs
             assertEquals("RESUME", resumed.tag());
-            assertEquals(List.of("42"), firstRow(later.readUntilReady()));
+            assertEquals(List.of("42"), TestSql.row(later.readUntilReady()));
         }
     }
 
@@ -239,8 +232,8 @@ class AdminConsoleIT {
             ErrorResponse error = victim.read().error();
             assertEquals(SqlState.ADMIN_SHUTDOWN, error.sqlState());
             assertTrue(victim.isClosedByPeer());
-            assertEquals(List.of("1"), firstRow(first.query("SELECT 1")));
-            assertEquals(List.of("3"), firstRow(last.query("SELECT 3")));
+            assertEquals(List.of("1"), TestSql.row(first.query("SELECT 1")));
+            assertEquals(List.of("3"), TestSql.row(last.query("SELECT 3")));
             assertEquals(SqlState.UNDEFINED_OBJECT, Console.show(console, "KILL_CLIENT " + id).error().sqlState());
         }
     }
@@ -265,14 +258,14 @@ class AdminConsoleIT {
             // then: the kill_db client is told and closed, its server goes, other_db is untouched
             assertEquals(SqlState.ADMIN_SHUTDOWN, busy.read().error().sqlState());
             assertTrue(busy.isClosedByPeer());
-            TestSql.await("the killed client's server connection is closed", () -> backendGone(pid));
-            assertEquals(List.of("1"), firstRow(other.query("SELECT 1")));
+            TestSql.awaitBackendGone("the killed client's server connection is closed", pid);
+            assertEquals(List.of("1"), TestSql.row(other.query("SELECT 1")));
             // and kill_db is paused: a new client's query waits until RESUME
             try (RawClient late = RawClient.connect(own.host(), own.port(), "kill_db", "console_killdb")) {
                 late.send(new Query("SELECT 7")).flush();
                 TestSql.await("kill_db shows as paused", () -> databaseRow(console, "kill_db").get("paused").equals("1"));
                 assertEquals("RESUME", Console.show(console, "RESUME kill_db").tag());
-                assertEquals(List.of("7"), firstRow(late.readUntilReady()));
+                assertEquals(List.of("7"), TestSql.row(late.readUntilReady()));
             }
         }
     }
@@ -371,8 +364,7 @@ class AdminConsoleIT {
              RawClient second = RawClient.connect(own.host(), own.port(), "ps_db", PREPARING)) {
             // given: a client with two named statements, another with one of the same text
             prepareTwo(first);
-            second.send(parse("mine", "SELECT $1::int + 1")).sync().flush();
-            assertEquals("1Z", types(second.readUntilReady()));
+            prepare(second, "mine", "SELECT $1::int + 1");
             String connected = Console.show(console, "SHOW SERVERS").one("database", "ps_db").get("connect_time");
 
             // when: SHOW CLIENTS
@@ -421,7 +413,7 @@ class AdminConsoleIT {
             assertEquals(pid, pid(client));
             client.query("COMMIT");
             assertEquals("WAIT_CLOSE", waitClose.get(30, TimeUnit.SECONDS).tag());
-            TestSql.await("the old server connection is closed", () -> backendGone(pid));
+            TestSql.awaitBackendGone("the old server connection is closed", pid);
             assertTrue(pid(client) != pid, "the next transaction runs on a new server connection");
         }
     }
@@ -527,7 +519,7 @@ class AdminConsoleIT {
     }
 
     private static int pid(RawClient client) throws IOException {
-        return Integer.parseInt(firstRow(client.query("SELECT pg_backend_pid()")).get(0));
+        return Integer.parseInt(TestSql.row(client.query("SELECT pg_backend_pid()")).get(0));
     }
 
     private static Map<String, String> poolRow(RawClient console, String user) {
@@ -553,29 +545,6 @@ class AdminConsoleIT {
         } catch (IOException e) {
             throw new RuntimeException(e);
         }
-    }
-
-    private static boolean backendGone(int pid) {
-        try (Connection direct = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null);
-             Statement st = direct.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid)) {
-            rs.next();
-            return rs.getInt(1) == 0;
-        } catch (SQLException e) {
-            throw new RuntimeException(e);
-        }
-    }
-
-    private static List<String> firstRow(List<RawClient.Reply> replies) {
-        for (RawClient.Reply reply : replies) {
-            if (reply.typeChar() == 'D') {
-                return reply.row();
-            }
-            if (reply.typeChar() == 'E') {
-                throw new AssertionError("error: " + reply.error());
-            }
-        }
-        throw new AssertionError("no row in " + replies);
     }
 
     private static TransactionStatus lastStatus(List<RawClient.Reply> replies) {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -99,8 +100,7 @@ class ClientDisconnectIT {
     void clientKilledDuringARunningQueryHasItCancelledAndItsServerReplaced() throws Exception {
         // given: a client running a long query in a transaction with a temp table
         RawClient dead = pgmux.raw(USER);
-        TestSql.assertOk(dead.query("BEGIN; CREATE TEMP TABLE disconnect_sleep_temp (x int)"));
-        String deadPid = value(dead, "SELECT pg_backend_pid()::text");
+        String deadPid = begin(dead, "BEGIN; CREATE TEMP TABLE disconnect_sleep_temp (x int)");
         dead.send(new Query("SELECT pg_sleep(60)")).flush();
         TestSql.awaitDirect("the query runs", "SELECT state = 'active' FROM pg_stat_activity WHERE pid = " + deadPid);
 
@@ -108,7 +108,7 @@ class ClientDisconnectIT {
         dead.kill();
 
         // then: the query is stopped and its server goes away, long before the sleep would end
-        TestSql.awaitDirect("the backend is gone", "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = " + deadPid);
+        TestSql.awaitBackendGone("the backend is gone", deadPid);
         // and the next client gets a new server with none of the dead client's state
         try (RawClient next = pgmux.raw(USER)) {
             List<Reply> replies = next.query("SELECT pg_backend_pid()::text");
@@ -123,8 +123,7 @@ class ClientDisconnectIT {
     void clientKilledInTheMiddleOfCopyFromStdinLeavesNoRows() throws Exception {
         // given: a client in the middle of a COPY FROM STDIN, some rows sent
         RawClient dead = pgmux.raw(USER);
-        TestSql.assertOk(dead.query("BEGIN"));
-        String deadPid = value(dead, "SELECT pg_backend_pid()::text");
+        String deadPid = begin(dead, "BEGIN");
         dead.send(new Query("COPY disconnect_copy FROM STDIN")).flush();
         assertEquals(Backend.COPY_IN_RESPONSE, dead.read().type());
         dead.sendRaw(copyData("1\n2\n")).sendRaw(copyData("3\n")).flush();
@@ -134,7 +133,7 @@ class ClientDisconnectIT {
         dead.kill();
 
         // then: the server is closed, the COPY aborted, and the next client starts clean
-        TestSql.awaitDirect("the backend is gone", "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = " + deadPid);
+        TestSql.awaitBackendGone("the backend is gone", deadPid);
         try (RawClient next = pgmux.raw(USER)) {
             List<Reply> replies = next.query("SELECT count(*) FROM disconnect_copy");
             assertEquals("0", value(replies));
@@ -147,8 +146,7 @@ class ClientDisconnectIT {
     void clientKilledWhileWaitingForAServerDoesNotDisturbThePool() throws Exception {
         try (RawClient holder = pgmux.raw(USER); RawClient patient = pgmux.raw(USER)) {
             // given: one client holds the only server in a transaction, two more wait for it
-            TestSql.assertOk(holder.query("BEGIN"));
-            String holderPid = value(holder, "SELECT pg_backend_pid()::text");
+            String holderPid = begin(holder, "BEGIN");
             RawClient dead = pgmux.raw(USER);
             dead.send(new Query("SELECT 'dead'")).flush();
             TestSql.await("one client waits", () -> pgmux.waitingClients() == 1);
@@ -218,5 +216,11 @@ class ClientDisconnectIT {
         frame.writeBytes(ByteBuffer.allocate(4).putInt(4 + data.length).array());
         frame.writeBytes(data);
         return frame.toByteArray();
+    }
+
+    /** Runs {@code begin} (a BEGIN, and maybe more), which must succeed; returns the pid of the server the client now holds. */
+    private static String begin(RawClient client, String begin) throws IOException {
+        TestSql.assertOk(client.query(begin));
+        return value(client, "SELECT pg_backend_pid()::text");
     }
 }

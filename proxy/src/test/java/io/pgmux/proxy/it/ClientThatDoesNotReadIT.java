@@ -11,13 +11,12 @@ import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.Query;
 import io.pgmux.protocol.message.WireMessage;
-import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.util.Map;
@@ -58,18 +57,9 @@ class ClientThatDoesNotReadIT {
     private static final long READ_BACK_MILLIS = 180_000;
     /** Refused by pgmux in transaction mode: a 20-byte message answered by some 300 bytes. */
     private static final String PREPARE = "PREPARE p AS SELECT 1";
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        pgmux = Pgmux.start("pool_size: 1\nadmin_users: [" + ADMIN + "]\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 1\nadmin_users: [" + ADMIN + "]\n").role(USER);
 
     @Test
     void refusedStatementsWhileIdle() throws Exception {

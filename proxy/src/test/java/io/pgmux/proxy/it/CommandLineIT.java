@@ -2,30 +2,24 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.PgmuxJar;
+import io.pgmux.proxy.testing.ProcessOutput;
 import io.pgmux.proxy.testing.TestPostgres;
 import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,7 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The shaded jar as an operator runs it: {@code java -jar pgmux.jar -c pgmux.yaml}. */
 class CommandLineIT {
     private static final Path SHIPPED_CONFIG = Path.of("..", "conf", "pgmux.yaml");
-    private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+)\\s*$");
     private static final String USER = "cli_user";
 
     @RegisterExtension
@@ -54,7 +47,7 @@ class CommandLineIT {
         Process pgmux = pgmux("-c", config.toString(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0")
                 .redirectErrorStream(true).start();
         try {
-            Output output = Output.of(pgmux);
+            ProcessOutput output = ProcessOutput.of(pgmux);
             int port = output.awaitListeningPort();
 
             // when a client connects and runs a query
@@ -88,7 +81,7 @@ class CommandLineIT {
         builder.environment().put("PGMUX_LISTEN", "127.0.0.2:0");
         Process pgmux = builder.start();
         try {
-            Output output = Output.of(pgmux);
+            ProcessOutput output = ProcessOutput.of(pgmux);
 
             // when pgmux starts (on --listen's 127.0.0.1, not PGMUX_LISTEN's 127.0.0.2)
             int port = output.awaitListeningPort();
@@ -130,10 +123,7 @@ class CommandLineIT {
     // ---------------------------------------------------------------- helpers
 
     private static ProcessBuilder pgmux(String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-jar", PgmuxJar.path()));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command);
+        return new ProcessBuilder(PgmuxJar.command(List.of("-Xmx256m"), args));
     }
 
     private record Result(int exitCode, String stdout, String stderr) {}
@@ -147,71 +137,6 @@ class CommandLineIT {
             throw new AssertionError("pgmux did not exit within 60 s: " + Files.readString(out) + Files.readString(err));
         }
         return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
-    }
-
-    /** A child's output (stdout and stderr), read line by line as it comes. */
-    private static final class Output {
-        private static final String END = "\u0000end";
-        private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        private final StringBuffer text = new StringBuffer();
-
-        static Output of(Process process) {
-            Output output = new Output();
-            Thread reader = new Thread(() -> output.read(process), "pgmux-output");
-            reader.setDaemon(true);
-            reader.start();
-            return output;
-        }
-
-        private void read(Process process) {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    text.append(line).append('\n');
-                    lines.add(line);
-                }
-            } catch (IOException e) {
-                text.append("(reading the output failed: ").append(e).append(")\n");
-            } finally {
-                lines.add(END);
-            }
-        }
-
-        String text() {
-            return text.toString();
-        }
-
-        /** The port from the "listening on" line pgmux logs once it accepts clients. */
-        int awaitListeningPort() throws InterruptedException {
-            String line = awaitLineMatching(LISTENING);
-            if (line == null) {
-                throw new AssertionError("pgmux did not log \"listening on\":\n" + text());
-            }
-            Matcher m = LISTENING.matcher(line);
-            assertTrue(m.find());
-            assertEquals("127.0.0.1", m.group(1), line);
-            return Integer.parseInt(m.group(2));
-        }
-
-        boolean awaitLine(String fragment) throws InterruptedException {
-            return awaitLineMatching(Pattern.compile(Pattern.quote(fragment))) != null;
-        }
-
-        /** The next line matching {@code pattern}, or null if the output ends or 60 s pass first. */
-        private String awaitLineMatching(Pattern pattern) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (true) {
-                String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (line == null || line.equals(END)) {
-                    if (line != null) {
-                        lines.add(END);
-                    }
-                    return null;
-                }
-                if (pattern.matcher(line).find()) {
-                    return line;
-                }
-            }
-        }
     }
 
     private static Connection connect(int port) throws SQLException {

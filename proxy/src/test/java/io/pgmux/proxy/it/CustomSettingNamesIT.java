@@ -1,13 +1,11 @@
 package io.pgmux.proxy.it;
 
 import io.pgmux.proxy.backend.ServerParameters;
-import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
-import io.pgmux.proxy.testing.TestPostgres;
 import io.pgmux.proxy.testing.TestSql;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,18 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  */
 class CustomSettingNamesIT {
     private static final String USER = "custom_names_user";
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        pgmux = Pgmux.start("pool_size: 1\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 1\n").role(USER);
 
     @Test
     void aServerGivenTooManyCustomNamesIsNotHandedToTheNextClient() throws Exception {

@@ -18,7 +18,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 
 import static io.pgmux.proxy.testing.TestSql.intDirect;
@@ -72,7 +71,7 @@ class ExtendedProtocolIT {
             // given an insert sent with Flush but no Sync: its implicit transaction stays open
             unnamed(client, "INSERT INTO " + TABLE + " VALUES ('flushed', 1) RETURNING pg_backend_pid(), txid_current()")
                     .flushMessage().flush();
-            List<Reply> first = readN(client, 4);
+            List<Reply> first = client.read(4);
             assertEquals("12DC", RawClient.types(first));
             String pid = first.get(2).row().get(0);
             String xid = first.get(2).row().get(1);
@@ -286,13 +285,6 @@ class ExtendedProtocolIT {
         return client.send(new Parse("", sql, new int[0])).bind("", "").send(new Execute("", 0));
     }
 
-    private static List<Reply> readN(RawClient client, int n) throws IOException {
-        List<Reply> replies = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            replies.add(client.read());
-        }
-        return replies;
-    }
 
     private static String onlyValue(List<Reply> replies) {
         assertEquals("TDCZ", RawClient.types(replies), () -> "replies: " + replies);

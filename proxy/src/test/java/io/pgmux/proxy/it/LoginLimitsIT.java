@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * What a connection may cost before it has logged in: small messages, a bounded time, a bounded
@@ -59,13 +59,7 @@ class LoginLimitsIT {
         try (Pgmux pgmux = withPasswords("max_message_size: 64MB\n"); LogCapture log = LogCapture.start();
              RawClient client = awaitPasswordRequest(pgmux)) {
             // when: the header of a 58 MB password message and its first kilobyte, nothing more
-            byte[] start = new byte[5 + 1024];
-            start[0] = Frontend.PASSWORD;
-            start[1] = (byte) (length >>> 24);
-            start[2] = (byte) (length >>> 16);
-            start[3] = (byte) (length >>> 8);
-            start[4] = (byte) length;
-            client.sendRaw(start).flush();
+            client.sendRaw(headerAndFirstBytes(Frontend.PASSWORD, length, 1024)).flush();
 
             // then: refused at once, without waiting for (or buffering) the rest
             ErrorResponse error = client.read().error();
@@ -76,10 +70,7 @@ class LoginLimitsIT {
             assertTrue(client.isClosedByPeer());
             TestSql.await("the connection is forgotten", () -> pgmux.server().sessions().connectedCount() == 0);
             // and logged once, at INFO, without a stack trace
-            List<ILoggingEvent> lines = log.containing(Integer.toString(length));
-            assertEquals(1, lines.size(), lines::toString);
-            assertEquals(Level.INFO, lines.get(0).getLevel());
-            assertNull(lines.get(0).getThrowableProxy());
+            assertLoggedOnceAtInfo(log, Integer.toString(length));
             assertEquals(List.of(), log.events().stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).toList());
         }
     }
@@ -128,13 +119,7 @@ class LoginLimitsIT {
         try (Pgmux pgmux = Pgmux.start("max_message_size: 1MB\n"); LogCapture log = LogCapture.start();
              RawClient client = pgmux.raw(USER); RawClient bystander = pgmux.raw(USER)) {
             // when: the header of a 3 MB query, and more bytes behind it
-            byte[] start = new byte[5 + 4096];
-            start[0] = Frontend.QUERY;
-            start[1] = (byte) (length >>> 24);
-            start[2] = (byte) (length >>> 16);
-            start[3] = (byte) (length >>> 8);
-            start[4] = (byte) length;
-            client.sendRaw(start).flush();
+            client.sendRaw(headerAndFirstBytes(Frontend.QUERY, length, 4096)).flush();
 
             // then
             ErrorResponse error = client.read().error();
@@ -142,10 +127,7 @@ class LoginLimitsIT {
             assertEquals("message of type 'Q' is " + length + " bytes, over the limit of 1048576", error.message());
             assertTrue(client.isClosedByPeer());
             TestSql.await("the connection is forgotten", () -> pgmux.server().sessions().connectedCount() == 1);
-            List<ILoggingEvent> lines = log.containing(Integer.toString(length));
-            assertEquals(1, lines.size(), lines::toString);
-            assertEquals(Level.INFO, lines.get(0).getLevel());
-            assertNull(lines.get(0).getThrowableProxy());
+            assertLoggedOnceAtInfo(log, Integer.toString(length));
             assertEquals("1", TestSql.value(bystander, "SELECT 1"));
         }
     }
@@ -227,7 +209,7 @@ class LoginLimitsIT {
                 + "stats_users: [" + STATS + "]\n";
         try (Pgmux pgmux = Pgmux.start(yaml); RawClient first = pgmux.raw(USER); RawClient second = pgmux.raw(USER)) {
             // given: max_client_connections reached
-            ErrorResponse third = refusedAtLogin(pgmux, TestPostgres.DATABASE, USER);
+            ErrorResponse third = TestSql.loginError(pgmux.host(), pgmux.port(), TestPostgres.DATABASE, USER);
             assertEquals(SqlState.TOO_MANY_CONNECTIONS, third.sqlState());
             assertEquals("too many client connections: pgmux allows 2 (max_client_connections)", third.message());
 
@@ -235,13 +217,13 @@ class LoginLimitsIT {
             try (RawClient console = pgmux.console(ADMIN)) {
                 assertNull(Console.show(console, "SHOW POOLS").error());
                 // a second console session is over the reserved room
-                ErrorResponse stats = refusedAtLogin(pgmux, "pgbouncer", STATS);
+                ErrorResponse stats = TestSql.loginError(pgmux.host(), pgmux.port(), "pgbouncer", STATS);
                 assertEquals(SqlState.TOO_MANY_CONNECTIONS, stats.sqlState());
                 assertEquals("too many client connections: the admin console's 1 reserved connections are in use too"
                         + " (admin_reserved_connections)", stats.message());
             }
             // a user who is not a console user gets no reserved room, even on the console database
-            ErrorResponse stranger = refusedAtLogin(pgmux, "pgbouncer", USER);
+            ErrorResponse stranger = TestSql.loginError(pgmux.host(), pgmux.port(), "pgbouncer", USER);
             assertEquals(SqlState.TOO_MANY_CONNECTIONS, stranger.sqlState());
 
             // and once the admin has left, the stats user gets in
@@ -272,21 +254,16 @@ class LoginLimitsIT {
         return body;
     }
 
-    /** Logs in (trust) and expects an ErrorResponse instead of ReadyForQuery. */
-    private static ErrorResponse refusedAtLogin(Pgmux pgmux, String database, String user) throws IOException {
-        try (RawClient client = RawClient.open(pgmux.host(), pgmux.port())) {
-            client.send(new StartupMessage(Frontend.PROTOCOL_3_0, Map.of("user", user, "database", database))).flush();
-            for (int i = 0; i < 50; i++) {
-                Reply reply = client.read();
-                if (reply.type() == Backend.ERROR_RESPONSE) {
-                    assertTrue(client.isClosedByPeer());
-                    return reply.error();
-                }
-                if (reply.type() == Backend.READY_FOR_QUERY) {
-                    fail(user + " logged in to " + database);
-                }
-            }
-            return fail("no error within 50 replies");
-        }
+    /** A message header of {@code type} announcing {@code length}, and the first {@code bodyBytes} (zeros) of its body. */
+    private static byte[] headerAndFirstBytes(byte type, int length, int bodyBytes) {
+        return ByteBuffer.allocate(5 + bodyBytes).put(type).putInt(length).array();
+    }
+
+    /** One event mentions {@code text}: at INFO, without a stack trace. */
+    private static void assertLoggedOnceAtInfo(LogCapture log, String text) {
+        List<ILoggingEvent> lines = log.containing(text);
+        assertEquals(1, lines.size(), lines::toString);
+        assertEquals(Level.INFO, lines.get(0).getLevel());
+        assertNull(lines.get(0).getThrowableProxy());
     }
 }

@@ -1,6 +1,7 @@
 package io.pgmux.proxy.it;
 
 import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.testing.Http;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.PrometheusTextParser;
@@ -13,11 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 
 import static io.pgmux.proxy.it.PreparedProtocol.bind;
@@ -32,7 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The HTTP endpoint: /metrics against known traffic, parsed as Prometheus would; /healthz and /readyz. */
 class MetricsIT {
     private static final String USER = "metrics_user";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String DATABASES = """
             databases:
               metrics_db:
@@ -204,7 +200,6 @@ class MetricsIT {
     }
 
     private static HttpResponse<String> get(HostPort http, String path) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + http + path)).timeout(Duration.ofSeconds(10)).build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        return Http.get(http, path);
     }
 }

@@ -2,10 +2,12 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.PgmuxJar;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -39,6 +41,10 @@ class OutOfMemoryIT {
     private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)\\s*$");
     private static final String OPTION = "-XX:+ExitOnOutOfMemoryError";
 
+    /** Only the role: each test starts pgmux from the jar, as a process of its own. */
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().role("oom_user");
+
     @TempDir
     Path dir;
 
@@ -70,7 +76,6 @@ class OutOfMemoryIT {
 
     @Test
     void aClientWhoseMessageCannotGetDirectMemoryIsToldSoAndOthersGoOn() throws Exception {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS oom_user; CREATE ROLE oom_user LOGIN");
         Child pgmux = Child.start(dir, List.of(OPTION, "-XX:MaxDirectMemorySize=24m"), "max_message_size: 64MB\n");
         try {
             int port = pgmux.awaitListeningPort();

@@ -1,10 +1,10 @@
 package io.pgmux.proxy.it;
 
-import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.ServerSampler;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,8 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Postgres's own benchmark, 200 clients through a pool of 10 server connections, in both query
- * modes that work with transaction pooling. Every transaction must succeed.
+ * Postgres's own benchmark, 200 clients through a pool of 10 server connections, in the three query
+ * modes: simple and extended (unnamed statements), and prepared (named statements, which pgmux
+ * prepares again on whichever server a client takes). Every transaction must succeed.
  */
 class PgbenchIT {
     private static final String DATABASE = "pgbench_it";
@@ -36,28 +37,21 @@ class PgbenchIT {
     private static final int POOL_SIZE = 10;
     private static final int CLIENTS = 200;
 
-    private static Pgmux pgmux;
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: " + POOL_SIZE + "\nquery_wait_timeout: 60s\n")
+            .role(USER)
+            .sql("DROP DATABASE IF EXISTS " + DATABASE + " WITH (FORCE)")
+            .sql("CREATE DATABASE " + DATABASE + " OWNER " + USER);
 
     @BeforeAll
     static void initializeDatabaseDirectly() throws Exception {
         TestPostgres pg = TestPostgres.get();
-        pg.execute("DROP DATABASE IF EXISTS " + DATABASE + " WITH (FORCE)");
-        pg.execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        pg.execute("CREATE DATABASE " + DATABASE + " OWNER " + USER);
         Pgbench init = pgbench(pg.host(), pg.port(), "-i", "-s", "2", "-q");
         assertEquals(0, init.exitCode(), init.output());
-        pgmux = Pgmux.start("pool_size: " + POOL_SIZE + "\nquery_wait_timeout: 60s\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        if (pgmux != null) {
-            pgmux.close();
-        }
     }
 
     @ParameterizedTest(name = "-M {0}")
-    @ValueSource(strings = {"simple", "extended"})
+    @ValueSource(strings = {"simple", "extended", "prepared"})
     void twoHundredPgbenchClientsRunWithoutAFailureOnTenServerConnections(String mode) throws Exception {
         Pgbench run;
         int maxServers;

@@ -11,6 +11,7 @@ import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolRegistry;
 import io.pgmux.proxy.testing.Console;
+import io.pgmux.proxy.testing.Http;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.PrometheusTextParser;
@@ -22,13 +23,9 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -65,7 +62,6 @@ class PoolChurnIT {
     private static final String BUSY_USER = "churn_busy";
     private static final String RACE_USER = "churn_race";
     private static final List<String> LIMIT_USERS = List.of("churn_a", "churn_b", "churn_c");
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @RegisterExtension
     static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
@@ -288,19 +284,13 @@ class PoolChurnIT {
         }
     }
 
-    /** Logs in under trust and returns the error that ends the login. */
+    /** Logs in under trust and returns the error that ends the login; before it pgmux sends only AuthenticationOk. */
     private static ErrorResponse loginError(Pgmux pgmux, String database, String user) throws IOException {
-        try (RawClient raw = RawClient.open(pgmux.host(), pgmux.port())) {
-            raw.send(startup(database, user)).flush();
-            for (int i = 0; i < 100; i++) {
-                RawClient.Reply reply = raw.read();
-                if (reply.type() == Backend.ERROR_RESPONSE) {
-                    return reply.error();
-                }
-                assertTrue(reply.type() == Backend.AUTHENTICATION, "before the error only AuthenticationOk: " + reply);
-            }
-            throw new AssertionError("no error within 100 messages");
+        List<RawClient.Reply> replies = TestSql.loginRefusal(pgmux.host(), pgmux.port(), Map.of("user", user, "database", database));
+        for (RawClient.Reply reply : replies.subList(0, replies.size() - 1)) {
+            assertTrue(reply.type() == Backend.AUTHENTICATION, "before the error only AuthenticationOk: " + reply);
         }
+        return replies.get(replies.size() - 1).error();
     }
 
     private static StartupMessage startup(String database, String user) {
@@ -324,8 +314,7 @@ class PoolChurnIT {
     }
 
     private static String metrics(HostPort http) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + http + "/metrics")).timeout(Duration.ofSeconds(10)).build();
-        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = Http.get(http, "/metrics");
         assertEquals(200, response.statusCode());
         return response.body();
     }

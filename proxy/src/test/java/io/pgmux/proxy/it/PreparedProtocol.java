@@ -90,19 +90,23 @@ final class PreparedProtocol {
         assertTrue(replies.stream().noneMatch(r -> r.type() == Backend.ERROR_RESPONSE), sql + " failed: " + replies);
     }
 
-    /** Reads exactly {@code count} messages (for batches that end with Flush, not Sync). */
-    static List<Reply> read(RawClient client, int count) throws IOException {
-        List<Reply> replies = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            replies.add(client.read());
-        }
-        return replies;
+    /** Sends Parse of {@code sql} under {@code name}, then Sync; fails unless answered ParseComplete, ReadyForQuery. */
+    static void prepare(RawClient client, String name, String sql) throws IOException {
+        client.send(parse(name, sql)).sync().flush();
+        assertEquals("1Z", types(client.readUntilReady()), "Parse of " + name);
     }
 
     /** Sends Bind of {@code statement} with {@code values}, Execute, Sync; returns the replies. */
     static List<Reply> run(RawClient client, String statement, String... values) throws IOException {
         client.send(bind(statement, values)).send(execute()).sync().flush();
         return client.readUntilReady();
+    }
+
+    /** Binding {@code statement} fails as Postgres fails it for a name the client does not hold: 26000, and nothing else runs. */
+    static void assertUnknownStatement(RawClient client, String statement, String... values) throws IOException {
+        List<Reply> replies = run(client, statement, values);
+        assertEquals("EZ", types(replies), statement + ": " + replies);
+        assertEquals("26000", sqlState(replies), statement);
     }
 
     /** A client of {@code pgmux} that holds a server: it is in a transaction (BEGIN sent). Returns the server's pid. */
@@ -142,6 +146,14 @@ final class PreparedProtocol {
     /** The largest number of statements any server of the pool holds. */
     static int mostStatementsOnAServer(Pgmux pgmux, String user, int servers) throws IOException {
         return statementsOnServers(pgmux, user, servers).values().stream().mapToInt(List::size).max().orElse(0);
+    }
+
+    /** The statements of the server an idle client gets: it holds one for a transaction (BEGIN, COMMIT) to ask. */
+    static List<String> statementsOfItsServer(RawClient client) throws IOException {
+        ok(client, "BEGIN");
+        List<String> names = statementsOfHeldServer(client);
+        ok(client, "COMMIT");
+        return names;
     }
 
     /** The statements the server a client holds in its open transaction has. */

@@ -7,13 +7,11 @@ import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Parse;
 import io.pgmux.protocol.message.Target;
 import io.pgmux.proxy.prepared.PreparedStatement;
-import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
-import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -35,18 +33,9 @@ class PreparedStatementMemoryIT {
     private static final int TEXT_SIZE = 1024 * 1024;
     /** What a client's statement texts may hold in pgmux: far below what it asks for here (100 MB). */
     private static final long TEXT_BOUND = 32L * 1024 * 1024;
-    private static Pgmux pgmux;
 
-    @BeforeAll
-    static void startPgmux() {
-        TestPostgres.get().execute("DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER + " LOGIN");
-        pgmux = Pgmux.start("pool_size: 1\n");
-    }
-
-    @AfterAll
-    static void stopPgmux() {
-        pgmux.close();
-    }
+    @RegisterExtension
+    static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 1\n").role(USER);
 
     @Test
     void oneClientsStatementTextsAreBoundedAndThePastTheBoundOneIsRefused() throws Exception {
@@ -83,7 +72,7 @@ class PreparedStatementMemoryIT {
     }
 
     private static long heldText() {
-        return pgmux.server().pools().pool(TestPostgres.DATABASE, USER).orElseThrow().statements().all().stream()
+        return pgmux.pool(USER).statements().all().stream()
                 .map(PreparedStatement::key).mapToLong(key -> key.query().length()).sum();
     }
 }

@@ -18,7 +18,7 @@ import static io.pgmux.proxy.it.PreparedProtocol.execute;
 import static io.pgmux.proxy.it.PreparedProtocol.holdServer;
 import static io.pgmux.proxy.it.PreparedProtocol.ok;
 import static io.pgmux.proxy.it.PreparedProtocol.parse;
-import static io.pgmux.proxy.it.PreparedProtocol.read;
+import static io.pgmux.proxy.it.PreparedProtocol.prepare;
 import static io.pgmux.proxy.it.PreparedProtocol.run;
 import static io.pgmux.proxy.it.PreparedProtocol.sqlState;
 import static io.pgmux.proxy.it.PreparedProtocol.types;
@@ -67,7 +67,7 @@ class PreparedStatementUnpinningIT {
                         .flushMessage().flush();
             }
             for (int i = 0; i < clients; i++) {
-                List<Reply> described = read(connections.get(i), 3);
+                List<Reply> described = connections.get(i).read(3);
                 // then: every one of them is answered
                 assertEquals("1tT", types(described), "client " + i);
             }
@@ -98,7 +98,7 @@ class PreparedStatementUnpinningIT {
         try (RawClient preparer = pgmux.raw(USER); RawClient other = pgmux.raw(USER)) {
             // given: a client that prepared and described a statement, then went quiet without Sync
             preparer.send(parse("p", "SELECT $1::int * 3")).send(describeStatement("p")).flushMessage().flush();
-            assertEquals("1tT", types(read(preparer, 3)));
+            assertEquals("1tT", types(preparer.read(3)));
 
             // when: another client needs the pool's only server
             String answer = value(other, "SELECT 'served'");
@@ -114,24 +114,21 @@ class PreparedStatementUnpinningIT {
         pgmux = fixture.start("pool_size: 1\nquery_wait_timeout: 10s\n");
         try (RawClient validator = pgmux.raw(USER); RawClient holder = pgmux.raw(USER); RawClient client = pgmux.raw(USER)) {
             // given: a statement a server accepted, and the only server held by a transaction
-            validator.send(parse("v", "SELECT $1::int - 1")).sync().flush();
-            assertEquals("1Z", types(validator.readUntilReady()));
+            prepare(validator, "v", "SELECT $1::int - 1");
             holdServer(holder);
 
             // when / then: Parse of it, Close, DEALLOCATE and a duplicate name are all answered at once
             client.send(parse("mine", "SELECT $1::int - 1")).flushMessage().flush();
-            assertEquals("1", types(read(client, 1)));
+            assertEquals("1", types(client.read(1)));
             client.send(parse("mine", "SELECT $1::int - 1")).sync().flush();
             List<Reply> duplicate = client.readUntilReady();
             assertEquals("EZ", types(duplicate));
             assertEquals("42P05", sqlState(duplicate));
             client.send(closeStatement("mine")).flushMessage().flush();
-            assertEquals("3", types(read(client, 1)));
-            client.send(parse("again", "SELECT $1::int - 1")).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            assertEquals("3", types(client.read(1)));
+            prepare(client, "again", "SELECT $1::int - 1");
             assertEquals("CZ", types(client.query("DEALLOCATE again")));
-            client.send(parse("again", "SELECT $1::int - 1")).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "again", "SELECT $1::int - 1");
 
             // and when the server is free, the statement runs
             ok(holder, "COMMIT");
@@ -145,7 +142,7 @@ class PreparedStatementUnpinningIT {
         try (RawClient client = pgmux.raw(USER); RawClient other = pgmux.raw(USER)) {
             // given: a named Parse fails, before any Sync
             client.send(parse("bad", "SELEC 1")).flushMessage().flush();
-            List<Reply> failed = read(client, 1);
+            List<Reply> failed = client.read(1);
             assertEquals("42601", sqlState(failed));
 
             // when: another client needs the only server

@@ -12,10 +12,13 @@ import io.pgmux.proxy.testing.TestPostgres;
 import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 import java.util.Map;
 
+import static io.pgmux.proxy.it.PreparedProtocol.assertUnknownStatement;
 import static io.pgmux.proxy.it.PreparedProtocol.bind;
 import static io.pgmux.proxy.it.PreparedProtocol.closeStatement;
 import static io.pgmux.proxy.it.PreparedProtocol.describeStatement;
@@ -23,9 +26,11 @@ import static io.pgmux.proxy.it.PreparedProtocol.execute;
 import static io.pgmux.proxy.it.PreparedProtocol.holdServer;
 import static io.pgmux.proxy.it.PreparedProtocol.ok;
 import static io.pgmux.proxy.it.PreparedProtocol.parse;
+import static io.pgmux.proxy.it.PreparedProtocol.prepare;
 import static io.pgmux.proxy.it.PreparedProtocol.run;
 import static io.pgmux.proxy.it.PreparedProtocol.sqlState;
 import static io.pgmux.proxy.it.PreparedProtocol.statementsOfHeldServer;
+import static io.pgmux.proxy.it.PreparedProtocol.statementsOfItsServer;
 import static io.pgmux.proxy.it.PreparedProtocol.types;
 import static io.pgmux.proxy.it.PreparedProtocol.value;
 import static io.pgmux.proxy.it.PreparedProtocol.values;
@@ -119,8 +124,7 @@ class PreparedStatementsIT {
         try (RawClient client = pgmux.raw(USER); RawClient holderA = pgmux.raw(USER); RawClient holderB = pgmux.raw(USER)) {
             // given: the client prepared "plus" on server B only
             String serverA = holdServer(holderA);
-            client.send(parse("plus", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "plus", PLUS_ONE);
             holdServer(holderB);
             ok(holderA, "COMMIT");
             assertEquals(1, statementsOfHeldServer(holderB).size(), "B holds the statement");
@@ -142,8 +146,7 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient first = pgmux.raw(USER); RawClient second = pgmux.raw(USER)) {
             // given: the only server holds SHOUT, prepared by another client
-            first.send(parse("shout", SHOUT)).sync().flush();
-            assertEquals("1Z", types(first.readUntilReady()));
+            prepare(first, "shout", SHOUT);
 
             // when: a pipeline mixes forwarded messages with a Parse and a Close pgmux answers itself
             second.send(parse("", "SELECT 'first'")).send(parse("mine", SHOUT)).send(closeStatement("never_prepared"))
@@ -173,9 +176,7 @@ class PreparedStatementsIT {
             assertEquals("12DCZ1tT2DCZ2DC33Z", types(replies));
             assertEquals(List.of("2", "hey!", "11"), values(replies));
             // and the closed names are gone
-            List<Reply> closed = run(client, "a", "1");
-            assertEquals("EZ", types(closed));
-            assertEquals("26000", sqlState(closed));
+            assertUnknownStatement(client, "a", "1");
         }
     }
 
@@ -184,8 +185,7 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // given: the server already holds SHOUT (so a Parse of it would be answered by pgmux)
-            client.send(parse("known", SHOUT)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "known", SHOUT);
 
             // when: an Execute fails before a Parse and a Close pgmux would answer; then a second sync point
             client.send(parse("divide", DIVIDE)).send(bind("divide", "0")).send(execute())
@@ -207,17 +207,14 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // given: the server holds SHOUT
-            client.send(parse("known", SHOUT)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "known", SHOUT);
 
             // when: a Parse of SHOUT under a new name comes after a failing message
             client.send(parse("", DIVIDE)).send(bind("", "0")).send(execute()).send(parse("skipped", SHOUT)).sync().flush();
             assertEquals("12EZ", types(client.readUntilReady()));
 
             // then: as in Postgres, the skipped Parse created nothing: the name is unknown, and free
-            List<Reply> bound = run(client, "skipped", "x");
-            assertEquals("EZ", types(bound));
-            assertEquals("26000", sqlState(bound));
+            assertUnknownStatement(client, "skipped", "x");
             client.send(parse("skipped", PLUS_ONE)).send(bind("skipped", "1")).send(execute()).sync().flush();
             assertEquals(List.of("2"), values(client.readUntilReady()));
         }
@@ -234,8 +231,8 @@ class PreparedStatementsIT {
             // then: one error, and neither name exists
             assertEquals("EZ", types(failed));
             assertEquals("42601", sqlState(failed));
-            assertEquals("26000", sqlState(run(client, "first")));
-            assertEquals("26000", sqlState(run(client, "second")));
+            assertUnknownStatement(client, "first");
+            assertUnknownStatement(client, "second");
         }
     }
 
@@ -257,8 +254,7 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // given
-            client.send(parse("kept", SHOUT)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "kept", SHOUT);
 
             // when: its Close comes after a failing message
             client.send(parse("", DIVIDE)).send(bind("", "0")).send(execute()).send(closeStatement("kept")).sync().flush();
@@ -282,9 +278,7 @@ class PreparedStatementsIT {
             // then: the syntax error, the name unknown, and a new Parse under it works
             assertEquals("EZ", types(failed));
             assertEquals("42601", sqlState(failed));
-            List<Reply> bound = run(client, "typo");
-            assertEquals("EZ", types(bound));
-            assertEquals("26000", sqlState(bound));
+            assertUnknownStatement(client, "typo");
             client.send(parse("typo", "SELECT 'fixed'")).send(bind("typo")).send(execute()).sync().flush();
             List<Reply> fixed = client.readUntilReady();
             assertEquals("12DCZ", types(fixed));
@@ -313,8 +307,7 @@ class PreparedStatementsIT {
         start(2);
         try (RawClient client = pgmux.raw(USER)) {
             // given
-            client.send(parse("dup", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "dup", PLUS_ONE);
 
             // when: the same name again, with other text and with the same text (no server held)
             client.send(parse("dup", SHOUT)).send(bind("dup", "x")).send(execute()).sync().flush();
@@ -351,8 +344,7 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // given: the server holds PLUS_ONE, and the client's transaction failed
-            client.send(parse("first", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "first", PLUS_ONE);
             ok(client, "BEGIN");
             assertEquals("22012", sqlState(client.query("SELECT 1 / 0")));
 
@@ -392,8 +384,7 @@ class PreparedStatementsIT {
         start(2);
         try (RawClient client = pgmux.raw(USER)) {
             // given
-            client.send(parse("name", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "name", PLUS_ONE);
 
             // when: Close, then Parse of other text under the name, in separate batches
             client.send(closeStatement("name")).sync().flush();
@@ -428,7 +419,7 @@ class PreparedStatementsIT {
             // then
             assertEquals("1ZCZ1Z", types(replies));
             assertEquals("DEALLOCATE ALL", replies.get(2).tag());
-            assertEquals("26000", sqlState(run(client, "before", "1")));
+            assertUnknownStatement(client, "before", "1");
             assertEquals(List.of("kept!"), values(run(client, "after", "kept")));
         }
     }
@@ -438,8 +429,7 @@ class PreparedStatementsIT {
         start(2);
         try (RawClient client = pgmux.raw(USER)) {
             // given
-            client.send(parse("name", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "name", PLUS_ONE);
 
             // when: DEALLOCATE and a new Parse under the name, in one write
             client.send(new Query("DEALLOCATE name")).send(parse("name", SHOUT)).send(bind("name", "new")).send(execute())
@@ -468,44 +458,28 @@ class PreparedStatementsIT {
             assertEquals("CZ12DCZ", types(replies));
             assertEquals(List.of("x!"), values(replies));
             assertEquals(List.of("y!"), values(run(client, "after", "y")));
-            assertEquals("26000", sqlState(run(client, "before", "1")));
+            assertUnknownStatement(client, "before", "1");
         }
     }
 
-    @Test
-    void deallocateSentThroughTheExtendedProtocolActsOnTheClientsNames() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"DEALLOCATE mine", "DEALLOCATE ALL"})
+    void deallocateSentThroughTheExtendedProtocolForgetsTheClientsName(String deallocate) throws Exception {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // given
-            client.send(parse("mine", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "mine", PLUS_ONE);
 
             // when: DEALLOCATE as libpq's PQsendQueryParams sends it
-            client.send(parse("", "DEALLOCATE mine")).send(bind("")).send(execute()).sync().flush();
+            client.send(parse("", deallocate)).send(bind("")).send(execute()).sync().flush();
             List<Reply> replies = client.readUntilReady();
 
-            // then: as in Postgres
+            // then: as in Postgres, the name is unknown, and free again
             assertEquals("12CZ", types(replies), replies.toString());
-            assertEquals("26000", sqlState(run(client, "mine", "1")));
-        }
-    }
-
-    @Test
-    void deallocateAllSentThroughTheExtendedProtocolForgetsTheClientsNames() throws Exception {
-        start(1);
-        try (RawClient client = pgmux.raw(USER)) {
-            // given
-            client.send(parse("mine", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
-
-            // when: DEALLOCATE ALL as libpq's PQsendQueryParams sends it
-            client.send(parse("", "DEALLOCATE ALL")).send(bind("")).send(execute()).sync().flush();
-            assertEquals("12CZ", types(client.readUntilReady()));
-
-            // then: as in Postgres, the name is free again
+            assertUnknownStatement(client, "mine", "1");
             client.send(parse("mine", SHOUT)).send(bind("mine", "again")).send(execute()).sync().flush();
-            List<Reply> replies = client.readUntilReady();
-            assertEquals("12DCZ", types(replies), replies.toString());
+            List<Reply> again = client.readUntilReady();
+            assertEquals("12DCZ", types(again), again.toString());
         }
     }
 
@@ -517,17 +491,16 @@ class PreparedStatementsIT {
             client.send(parse("plain", PLUS_ONE)).send(parse("MixedCase", SHOUT)).send(parse("last", "SELECT 'last'"))
                     .sync().flush();
             assertEquals("111Z", types(client.readUntilReady()));
-            other.send(parse("theirs", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(other.readUntilReady()));
+            prepare(other, "theirs", PLUS_ONE);
 
             // when / then: DEALLOCATE name, DEALLOCATE PREPARE "quoted", case folding as Postgres
             List<Reply> plain = client.query("DEALLOCATE plain");
             assertEquals("CZ", types(plain));
             assertEquals("DEALLOCATE", plain.get(0).tag());
-            assertEquals("26000", sqlState(run(client, "plain", "1")));
+            assertUnknownStatement(client, "plain", "1");
             assertEquals("26000", sqlState(client.query("deallocate MixedCase")), "unquoted names fold to lower case");
             assertEquals("CZ", types(client.query("  deallocate prepare \"MixedCase\" ;")));
-            assertEquals("26000", sqlState(run(client, "MixedCase", "x")));
+            assertUnknownStatement(client, "MixedCase", "x");
             assertEquals("26000", sqlState(client.query("DEALLOCATE plain")), "already gone");
 
             // and inside a transaction (holding a server)
@@ -536,13 +509,11 @@ class PreparedStatementsIT {
             assertEquals("CZ", types(inTransaction));
             assertEquals(TransactionStatus.IN_TRANSACTION, status(inTransaction));
             ok(client, "COMMIT");
-            assertEquals("26000", sqlState(run(client, "last")));
+            assertUnknownStatement(client, "last");
 
             // and the other client's statement of the same text is untouched, on the server too
             assertEquals(List.of("2"), values(run(other, "theirs", "1")));
-            ok(other, "BEGIN");
-            assertEquals(3, statementsOfHeldServer(other).size(), "the server keeps what it prepared");
-            ok(other, "COMMIT");
+            assertEquals(3, statementsOfItsServer(other).size(), "the server keeps what it prepared");
         }
     }
 
@@ -551,8 +522,7 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // given: a statement, and a transaction that failed
-            client.send(parse("kept", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
+            prepare(client, "kept", PLUS_ONE);
             ok(client, "BEGIN");
             assertEquals("22012", sqlState(client.query("SELECT 1 / 0")));
 
@@ -573,10 +543,8 @@ class PreparedStatementsIT {
         start(1);
         try (RawClient client = pgmux.raw(USER); RawClient other = pgmux.raw(USER)) {
             // given: two clients with statements on the only server
-            client.send(parse("mine", PLUS_ONE)).sync().flush();
-            assertEquals("1Z", types(client.readUntilReady()));
-            other.send(parse("theirs", SHOUT)).sync().flush();
-            assertEquals("1Z", types(other.readUntilReady()));
+            prepare(client, "mine", PLUS_ONE);
+            prepare(other, "theirs", SHOUT);
 
             // when
             List<Reply> discard = client.query("DISCARD ALL");
@@ -584,10 +552,8 @@ class PreparedStatementsIT {
             // then: the client's names are gone, the server is empty...
             assertEquals("CZ", types(discard));
             assertEquals("DISCARD ALL", discard.get(0).tag());
-            assertEquals("26000", sqlState(run(client, "mine", "1")));
-            ok(client, "BEGIN");
-            assertEquals(List.of(), statementsOfHeldServer(client));
-            ok(client, "COMMIT");
+            assertUnknownStatement(client, "mine", "1");
+            assertEquals(List.of(), statementsOfItsServer(client));
             // ...and the other client's statement is prepared again when it needs it
             assertEquals(List.of("still!"), values(run(other, "theirs", "still")));
         }
@@ -641,9 +607,7 @@ class PreparedStatementsIT {
             // then: refused, and no statement is left on the server that other clients get next
             assertEquals("0A000", sqlState(block));
             assertEquals("0A000", sqlState(line));
-            ok(client, "BEGIN");
-            assertEquals(List.of(), statementsOfHeldServer(client));
-            ok(client, "COMMIT");
+            assertEquals(List.of(), statementsOfItsServer(client));
         }
     }
 
@@ -655,9 +619,7 @@ class PreparedStatementsIT {
             List<Reply> second = client.query("SELECT 1; PREPARE hidden3 AS SELECT 2");
 
             // then: no statement is left on the server that other clients get next
-            ok(client, "BEGIN");
-            List<String> left = statementsOfHeldServer(client);
-            ok(client, "COMMIT");
+            List<String> left = statementsOfItsServer(client);
             assertEquals(List.of(), left, "SQL statements left on the shared server");
             assertEquals("0A000", sqlState(second));
         }

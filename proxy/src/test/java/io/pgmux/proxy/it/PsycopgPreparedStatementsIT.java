@@ -62,29 +62,28 @@ class PsycopgPreparedStatementsIT {
 
     @Test
     void statementCacheRotationDeallocatesThroughTheExtendedProtocol() throws Exception {
-        // given: the script passes on Postgres itself
-        psycopgOnPostgres("rotate").orFail("psycopg straight to Postgres");
-        pgmux = fixture.start("pool_size: 2\n");
-
-        // when: psycopg's cache of 5 rotates, deallocating its oldest statements
-        ExternalClient.Result result = psycopg("rotate", 1);
-
-        // then
-        assertEquals(0, result.exitCode(), result.output());
-        assertTrue(result.output().startsWith("ok 12 statements rotated"), result.output());
+        // psycopg's cache of 5 rotates, deallocating its oldest statements
+        assertRunsAsOnPostgres("rotate", "pool_size: 2\n", "ok 12 statements rotated");
     }
 
     @Test
     void rollbacksDeallocateAllThroughTheExtendedProtocol() throws Exception {
-        // given: the script passes on Postgres itself
-        psycopgOnPostgres("rollback").orFail("psycopg straight to Postgres");
-        pgmux = fixture.start("pool_size: 2\nmax_client_prepared_statements: 20\n");
+        // 40 rollbacks of 3 prepared statements each (psycopg re-prepares under new names every time):
+        // as on Postgres, DEALLOCATE ALL frees the names
+        assertRunsAsOnPostgres("rollback", "pool_size: 2\nmax_client_prepared_statements: 20\n", "ok 40 rollbacks");
+    }
 
-        // when: 40 rollbacks of 3 prepared statements each (psycopg re-prepares under new names every time)
-        ExternalClient.Result result = psycopg("rollback", 1);
+    /**
+     * Given the script in {@code mode} passes on Postgres itself, when it runs on one connection through
+     * pgmux started with {@code yaml}, then it passes too, saying {@code ok}.
+     */
+    private void assertRunsAsOnPostgres(String mode, String yaml, String ok) throws Exception {
+        psycopgOnPostgres(mode).orFail("psycopg straight to Postgres");
+        pgmux = fixture.start(yaml);
 
-        // then: as on Postgres, DEALLOCATE ALL frees the names
+        ExternalClient.Result result = psycopg(mode, 1);
+
         assertEquals(0, result.exitCode(), result.output());
-        assertTrue(result.output().startsWith("ok 40 rollbacks"), result.output());
+        assertTrue(result.output().startsWith(ok), result.output());
     }
 }

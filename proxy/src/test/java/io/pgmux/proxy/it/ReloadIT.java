@@ -15,10 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -92,12 +88,12 @@ class ReloadIT {
             assertTrue(error.detail().contains("pool_size: must be an integer"), error.detail());
             assertTrue(error.detail().contains("shared_buffers: unknown key"), error.detail());
             assertEquals("3", Console.show(console, "SHOW CONFIG").one("key", "pool_size").get("value"));
-            assertEquals(List.of("2"), row(client.query("SELECT 2")));
+            assertEquals(List.of("2"), TestSql.row(client.query("SELECT 2")));
 
             // and a file that is not even YAML is refused the same way
             pgmux.rewriteConfigFile("pool_size: [");
             assertEquals(SqlState.CONFIG_FILE_ERROR, Console.show(console, "RELOAD").error().sqlState());
-            assertEquals(List.of("3"), row(client.query("SELECT 3")));
+            assertEquals(List.of("3"), TestSql.row(client.query("SELECT 3")));
         }
     }
 
@@ -116,18 +112,18 @@ class ReloadIT {
              RawClient client = RawClient.connect(pgmux.host(), pgmux.port(), "reload_db", USER)) {
             // given: a client in a transaction on the old database
             client.query("BEGIN");
-            int oldPid = Integer.parseInt(row(client.query("SELECT pg_backend_pid()")).get(0));
+            int oldPid = Integer.parseInt(TestSql.row(client.query("SELECT pg_backend_pid()")).get(0));
 
             // when: reload_db now points to another database
             pgmux.rewriteConfig(yaml.formatted(OTHER_DATABASE));
             assertEquals("RELOAD", Console.show(console, "RELOAD").tag());
 
             // then: the transaction goes on undisturbed; its server closes once released
-            assertEquals(List.of(TestPostgres.DATABASE), row(client.query("SELECT current_database()")));
-            assertEquals(List.of(Integer.toString(oldPid)), row(client.query("SELECT pg_backend_pid()")));
+            assertEquals(List.of(TestPostgres.DATABASE), TestSql.row(client.query("SELECT current_database()")));
+            assertEquals(List.of(Integer.toString(oldPid)), TestSql.row(client.query("SELECT pg_backend_pid()")));
             client.query("COMMIT");
-            TestSql.await("the old server connection closes", () -> backendCount(oldPid) == 0);
-            assertEquals(List.of(OTHER_DATABASE), row(client.query("SELECT current_database()")));
+            TestSql.awaitBackendGone("the old server connection closes", oldPid);
+            assertEquals(List.of(OTHER_DATABASE), TestSql.row(client.query("SELECT current_database()")));
         }
     }
 
@@ -166,7 +162,7 @@ class ReloadIT {
             assertEquals("COMMIT", tagOf(busy.query("COMMIT")));
             assertEquals(SqlState.ADMIN_SHUTDOWN, busy.read().error().sqlState());
             // keep_db is untouched, and gone_db is no longer served
-            assertEquals(List.of("1"), row(kept.query("SELECT 1")));
+            assertEquals(List.of("1"), TestSql.row(kept.query("SELECT 1")));
             try (RawClient late = RawClient.open(pgmux.host(), pgmux.port())) {
                 late.send(new StartupMessage(Frontend.PROTOCOL_3_0, Map.of("user", USER, "database", "gone_db"))).flush();
                 assertEquals(SqlState.INVALID_CATALOG_NAME, late.read().error().sqlState());
@@ -201,17 +197,6 @@ class ReloadIT {
         }
     }
 
-    private static int backendCount(int pid) {
-        try (Connection direct = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null);
-             Statement st = direct.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid)) {
-            rs.next();
-            return rs.getInt(1);
-        } catch (SQLException e) {
-            throw new RuntimeException(e);
-        }
-    }
-
     private static String tagOf(List<RawClient.Reply> replies) {
         for (RawClient.Reply reply : replies) {
             if (reply.typeChar() == 'C') {
@@ -222,17 +207,5 @@ class ReloadIT {
             }
         }
         return RawClient.types(replies);
-    }
-
-    private static List<String> row(List<RawClient.Reply> replies) {
-        for (RawClient.Reply reply : replies) {
-            if (reply.typeChar() == 'D') {
-                return reply.row();
-            }
-            if (reply.typeChar() == 'E') {
-                throw new AssertionError("error: " + reply.error());
-            }
-        }
-        throw new AssertionError("no row in " + RawClient.types(replies));
     }
 }

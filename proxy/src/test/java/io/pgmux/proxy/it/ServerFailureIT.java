@@ -1,8 +1,10 @@
 package io.pgmux.proxy.it;
 
+import io.pgmux.protocol.SqlState;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
+import io.pgmux.proxy.testing.Retries;
 import io.pgmux.proxy.testing.TestPostgres;
 import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.AfterEach;
@@ -15,7 +17,6 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static io.pgmux.proxy.testing.TestPostgres.DATABASE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -122,7 +123,7 @@ class ServerFailureIT {
 
             // then once Postgres is back, new clients are served without restarting pgmux
             pg.start();
-            try (Connection c = connectWhenServed(pgmux, DOWN_USER)) {
+            try (Connection c = Retries.whileFailingWith(SqlState.CONNECTION_FAILURE, () -> started.jdbc(DOWN_USER))) {
                 assertEquals(DOWN_USER, TestSql.scalar(c, "SELECT current_user"));
             }
         } finally {
@@ -155,7 +156,7 @@ class ServerFailureIT {
             }
 
             // then once Postgres is back the same connection is served
-            assertEquals(3, queryIntWhenServed(client, "SELECT 3"));
+            assertEquals(3, Retries.whileFailingWith(SqlState.CONNECTION_FAILURE, () -> TestSql.intScalar(client, "SELECT 3")));
         }
     }
 
@@ -191,34 +192,5 @@ class ServerFailureIT {
 
     private static boolean isEmpty(PoolCounts counts) {
         return counts.idleServers() == 0 && counts.activeServers() == 0 && counts.connectingServers() == 0;
-    }
-
-    /** Logs in, retrying while pgmux still reports the outage (for up to server_login_retry and then some). */
-    private static Connection connectWhenServed(Pgmux pgmux, String user) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (true) {
-            try {
-                return pgmux.jdbc(user);
-            } catch (SQLException e) {
-                if (!"08006".equals(e.getSQLState()) || System.nanoTime() - deadline > 0) {
-                    throw e;
-                }
-                Thread.sleep(100);
-            }
-        }
-    }
-
-    private static int queryIntWhenServed(Connection c, String sql) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (true) {
-            try {
-                return TestSql.intScalar(c, sql);
-            } catch (SQLException e) {
-                if (!"08006".equals(e.getSQLState()) || System.nanoTime() - deadline > 0) {
-                    throw e;
-                }
-                Thread.sleep(100);
-            }
-        }
     }
 }

@@ -1,10 +1,8 @@
 package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.Backend;
-import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.ErrorResponse;
-import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
@@ -14,7 +12,6 @@ import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -229,12 +226,12 @@ class SessionParametersIT {
     void invalidStartupSettingIsRefusedAtLoginWithTheServersError() throws Exception {
         Map<String, String> startup = Map.of("user", USER, "database", TestPostgres.DATABASE, "TimeZone", "Not/AZone");
         // given: what Postgres itself answers
-        ErrorResponse direct = loginError(TestPostgres.get().host(), TestPostgres.get().port(), startup);
+        ErrorResponse direct = TestSql.loginError(TestPostgres.get().host(), TestPostgres.get().port(), startup);
         assertEquals("FATAL", direct.severity());
         assertEquals("22023", direct.sqlState());
         for (int attempt = 0; attempt < 2; attempt++) {
             // when: the same login through pgmux
-            ErrorResponse viaPgmux = loginError(pgmux.host(), pgmux.port(), startup);
+            ErrorResponse viaPgmux = TestSql.loginError(pgmux.host(), pgmux.port(), startup);
             // then: the same refusal
             assertEquals("FATAL", viaPgmux.severity());
             assertEquals(direct.sqlState(), viaPgmux.sqlState());
@@ -469,20 +466,5 @@ class SessionParametersIT {
             }
         }
         throw new AssertionError("no row in " + replies);
-    }
-
-    /** Sends a startup packet and returns the error the server answers with before closing. */
-    private static ErrorResponse loginError(String host, int port, Map<String, String> startup) throws IOException {
-        try (RawClient client = RawClient.open(host, port)) {
-            client.send(new StartupMessage(Frontend.PROTOCOL_3_0, new LinkedHashMap<>(startup))).flush();
-            while (true) {
-                Reply reply = client.read();
-                if (reply.type() == Backend.ERROR_RESPONSE) {
-                    assertTrue(client.isClosedByPeer(), "the connection is closed after the login error");
-                    return reply.error();
-                }
-                assertNotEquals(Backend.READY_FOR_QUERY, reply.type(), "login must not succeed");
-            }
-        }
     }
 }

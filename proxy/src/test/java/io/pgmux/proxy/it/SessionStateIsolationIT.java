@@ -186,8 +186,7 @@ class SessionStateIsolationIT {
         try (RawClient a = pgmux.raw(TestPostgres.SUPERUSER); RawClient b = pgmux.raw(TestPostgres.SUPERUSER)) {
             TestSql.assertOk(a.query("SET session_replication_role = replica"));
             TestSql.assertOk(a.query("SET ROLE " + TENANT));
-            TestSql.assertOk(b.query("SELECT 1"));
-            assertEquals(TENANT + " replica", outcome(a, "SELECT current_user || ' ' || current_setting('session_replication_role')"));
+            assertEquals(TENANT + " replica", outcomeAfter(b, a, "SELECT current_user || ' ' || current_setting('session_replication_role')"));
         }
     }
 
@@ -201,8 +200,7 @@ class SessionStateIsolationIT {
         try (RawClient a = pgmux.raw(USER); RawClient b = pgmux.raw(USER)) {
             TestSql.assertOk(a.query("SET ROLE " + NON_ASCII_ROLE));
             assertEquals(NON_ASCII_ROLE, TestSql.value(a, "SELECT current_user::text"));
-            TestSql.assertOk(b.query("SELECT 1"));
-            assertEquals(NON_ASCII_ROLE, outcome(a, "SELECT current_user::text"));
+            assertEquals(NON_ASCII_ROLE, outcomeAfter(b, a, "SELECT current_user::text"));
         }
     }
 
@@ -217,10 +215,8 @@ class SessionStateIsolationIT {
              RawClient c = pgmux.raw(USER); RawClient d = pgmux.raw(USER)) {
             TestSql.assertOk(a.query("SET statement_timeout = E'5s'"));
             TestSql.assertOk(c.query("SET statement_timeout = $$6s$$"));
-            TestSql.assertOk(b.query("SELECT 1"));
-            assertEquals("5s", outcome(a, "SHOW statement_timeout"));
-            TestSql.assertOk(d.query("SELECT 1"));
-            assertEquals("6s", outcome(c, "SHOW statement_timeout"));
+            assertEquals("5s", outcomeAfter(b, a, "SHOW statement_timeout"));
+            assertEquals("6s", outcomeAfter(d, c, "SHOW statement_timeout"));
         }
     }
 
@@ -254,8 +250,7 @@ class SessionStateIsolationIT {
     void aNonAsciiSetValueFromALatin1ClientNeverBreaksItsNextSync() throws Exception {
         try (RawClient a = pgmux.raw(USER, Map.of("client_encoding", "LATIN1")); RawClient b = pgmux.raw(USER)) {
             TestSql.assertOk(TestSql.queryInCharset(a, "SET search_path = 'review_schéma'", StandardCharsets.ISO_8859_1));
-            TestSql.assertOk(b.query("SELECT 1"));
-            assertEquals("t", outcome(a, "SELECT current_schema() IS NOT NULL"));
+            assertEquals("t", outcomeAfter(b, a, "SELECT current_schema() IS NOT NULL"));
         }
     }
 
@@ -268,8 +263,7 @@ class SessionStateIsolationIT {
     void setTransactionIsolationIsNotASessionSetting() throws Exception {
         try (RawClient a = pgmux.raw(USER); RawClient b = pgmux.raw(USER)) {
             TestSql.assertOk(a.query("SET transaction_isolation = 'serializable'"));
-            TestSql.assertOk(b.query("SELECT 1"));
-            assertEquals("1", outcome(a, "SELECT 1"));
+            assertEquals("1", outcomeAfter(b, a, "SELECT 1"));
         }
     }
 
@@ -334,8 +328,7 @@ class SessionStateIsolationIT {
             List<Reply> replies = a.readUntilReady();
             assertEquals("22012", TestSql.error(replies).sqlState());
             assertEquals("0", TestSql.value(a, "SHOW statement_timeout"), "rolled back on the server");
-            TestSql.assertOk(b.query("SELECT 1"));
-            assertEquals("0", outcome(a, "SHOW statement_timeout"));
+            assertEquals("0", outcomeAfter(b, a, "SHOW statement_timeout"));
         }
     }
 
@@ -370,8 +363,7 @@ class SessionStateIsolationIT {
             String seenByB = TestSql.value(b, "SHOW work_mem");
             TestSql.assertOk(a.query("SELECT 'x\\'; SET statement_timeout = 1; SELECT '; SELECT 2"));
             assertEquals("0", TestSql.value(a, "SHOW statement_timeout"), "Postgres did not run that SET");
-            TestSql.assertOk(b.query("SELECT 1"));
-            String seenByA = outcome(a, "SHOW statement_timeout");
+            String seenByA = outcomeAfter(b, a, "SHOW statement_timeout");
             assertAll(
                     () -> assertEquals(defaults, seenByB, "hidden SET reached B"),
                     () -> assertEquals("0", seenByA, "phantom SET became A's setting"));
@@ -427,6 +419,12 @@ class SessionStateIsolationIT {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** {@code other} runs a query first, so that {@code client} may get another server; then {@link #outcome} of {@code sql}. */
+    private static String outcomeAfter(RawClient other, RawClient client, String sql) throws IOException {
+        TestSql.assertOk(other.query("SELECT 1"));
+        return outcome(client, sql);
+    }
 
     /** The single value {@code sql} returns, or the error / lost connection, as text for a readable assertion. */
     private static String outcome(RawClient client, String sql) {

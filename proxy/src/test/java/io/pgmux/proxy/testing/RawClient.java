@@ -123,27 +123,16 @@ public final class RawClient implements AutoCloseable {
         startup.putAll(extra);
         send(new StartupMessage(Frontend.PROTOCOL_3_0, startup));
         flush();
-        for (Reply reply : readUntilReady()) {
-            switch (reply.type()) {
-                case Backend.AUTHENTICATION -> {
-                    int code = AuthenticationRequest.decode(reply.buf()).code();
-                    if (code != Backend.AUTH_OK) {
-                        throw new IllegalStateException("RawClient only speaks trust; server asked for auth code " + code);
-                    }
-                }
-                case Backend.PARAMETER_STATUS -> {
-                    ParameterStatus status = ParameterStatus.decode(reply.buf());
-                    parameters.put(status.name(), status.value());
-                }
-                case Backend.BACKEND_KEY_DATA -> {
-                    processId = reply.buf().getInt(5);
-                    secretKey = reply.buf().getInt(9);
-                }
-                case Backend.ERROR_RESPONSE -> throw new IllegalStateException("login failed: " + reply.error());
-                default -> {
+        List<Reply> replies = readUntilReady();
+        for (Reply reply : replies) {
+            if (reply.type() == Backend.AUTHENTICATION) {
+                int code = AuthenticationRequest.decode(reply.buf()).code();
+                if (code != Backend.AUTH_OK) {
+                    throw new IllegalStateException("RawClient only speaks trust; server asked for auth code " + code);
                 }
             }
         }
+        welcome(replies);
         return this;
     }
 
@@ -166,7 +155,7 @@ public final class RawClient implements AutoCloseable {
             try {
                 switch (request.code()) {
                     case Backend.AUTH_OK -> {
-                        login(List.of());
+                        welcome(readUntilReady());
                         return this;
                     }
                     case Backend.AUTH_CLEARTEXT_PASSWORD -> send(new PasswordMessage(password)).flush();
@@ -186,10 +175,8 @@ public final class RawClient implements AutoCloseable {
         }
     }
 
-    /** Reads the rest of a login after AuthenticationOk: parameters, key, up to ReadyForQuery. */
-    private void login(List<Reply> already) throws IOException {
-        List<Reply> replies = new ArrayList<>(already);
-        replies.addAll(readUntilReady());
+    /** Keeps the parameters and key of a login's replies after AuthenticationOk; fails on an error. */
+    private void welcome(List<Reply> replies) {
         for (Reply reply : replies) {
             switch (reply.type()) {
                 case Backend.PARAMETER_STATUS -> {
@@ -316,6 +303,15 @@ public final class RawClient implements AutoCloseable {
         List<Reply> replies = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             replies.addAll(readUntilReady());
+        }
+        return replies;
+    }
+
+    /** Reads exactly {@code count} messages (for batches that end with Flush, not Sync). */
+    public List<Reply> read(int count) throws IOException {
+        List<Reply> replies = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            replies.add(read());
         }
         return replies;
     }

@@ -5,7 +5,9 @@ import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.CancelRequest;
 import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.proxy.testing.RawClient.Reply;
+import org.junit.jupiter.api.function.Executable;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,11 +18,16 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -46,6 +53,11 @@ public final class TestSql {
     /** Polls {@code sql} (a boolean query, run directly) until it is true; fails after 20 s. */
     public static void awaitDirect(String what, String sql) {
         await(what, () -> "t".equals(direct(sql)));
+    }
+
+    /** Polls pg_stat_activity until backend {@code pid} has gone (its connection closed); fails after 20 s. */
+    public static void awaitBackendGone(String what, Object pid) {
+        awaitDirect(what, "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = " + Integer.parseInt(pid.toString()));
     }
 
     /** Polls {@code condition} every 20 ms until it is true; fails after 20 s. */
@@ -144,6 +156,21 @@ public final class TestSql {
         return value(client.query(sql));
     }
 
+    /**
+     * Checks each of {@code namesAndValues} (name, value, name, value...) against {@code row} (a console
+     * row, settings by name), all of them, reporting every mismatch by name.
+     */
+    public static void assertValues(Map<String, String> row, String... namesAndValues) {
+        assertEquals(0, namesAndValues.length % 2, "names and values in pairs");
+        List<Executable> checks = new ArrayList<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            String name = namesAndValues[i];
+            String value = namesAndValues[i + 1];
+            checks.add(() -> assertEquals(value, row.get(name), name));
+        }
+        assertAll(checks);
+    }
+
     /** The error in {@code replies}; fails if there is none. */
     public static ErrorResponse error(List<Reply> replies) {
         for (Reply reply : replies) {
@@ -178,6 +205,40 @@ public final class TestSql {
             cancel.send(new CancelRequest(processId, secretKey)).flush();
             assertTrue(cancel.isClosedByPeer(), "the receiver of a CancelRequest closes the connection");
         }
+    }
+
+    /**
+     * Opens a connection to {@code host:port}, sends a StartupMessage with {@code startup} (user, database,
+     * settings) and reads the replies up to the ErrorResponse that refuses the login, which it returns
+     * last; fails if the login succeeds, if the connection stays open after the error, or if no error
+     * comes within 100 messages.
+     */
+    public static List<Reply> loginRefusal(String host, int port, Map<String, String> startup) throws IOException {
+        try (RawClient client = RawClient.open(host, port)) {
+            client.send(new StartupMessage(Frontend.PROTOCOL_3_0, new LinkedHashMap<>(startup))).flush();
+            List<Reply> replies = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                Reply reply = client.read();
+                replies.add(reply);
+                if (reply.type() == Backend.ERROR_RESPONSE) {
+                    assertTrue(client.isClosedByPeer(), "the connection is closed after the login error");
+                    return replies;
+                }
+                assertNotEquals(Backend.READY_FOR_QUERY, reply.type(), () -> "the login must not succeed: " + replies);
+            }
+            return fail("no error within 100 replies: " + replies);
+        }
+    }
+
+    /** The error of {@link #loginRefusal}: {@code user} may not log in to {@code database} on {@code host:port}. */
+    public static ErrorResponse loginError(String host, int port, String database, String user) throws IOException {
+        return loginError(host, port, Map.of("user", user, "database", database));
+    }
+
+    /** The error of {@link #loginRefusal}. */
+    public static ErrorResponse loginError(String host, int port, Map<String, String> startup) throws IOException {
+        List<Reply> replies = loginRefusal(host, port, startup);
+        return replies.get(replies.size() - 1).error();
     }
 
     /** Backends of {@code user} (pgmux's server connections) in the given state, e.g. 'idle in transaction'. */
