@@ -349,23 +349,25 @@ public final class Pool implements ServerLifecycle {
     }
 
     /**
-     * Called every 100 ms: once a failed login's wait is over, the next attempt, if clients wait for
-     * one (a client that asks makes one too; with nobody asking, the pool leaves the server alone).
+     * Called every 100 ms: opens the servers that are due. Once a failed login's wait is over, the
+     * next attempt, if clients wait for one (a client that asks makes one too; with nobody asking,
+     * the pool leaves the server alone); and the servers {@code min_pool_size} keeps open.
      */
-    public void retryLogin() {
-        EventExecutor loop = null;
-        boolean connect;
+    public void openServersIfDue() {
+        EventExecutor loop;
+        int connects = 0;
         lock.lock();
         try {
-            connect = retry.isFailing() && reserveConnectIfNeeded();
-            if (connect) {
-                loop = waiters.peekFirst().waiter().executor();
+            while (reserveConnectIfNeeded()) {
+                connects++;
             }
+            Queued head = waiters.peekFirst();
+            loop = head != null ? head.waiter().executor() : null;
         } finally {
             lock.unlock();
         }
-        if (connect) {
-            openServer(loop);
+        for (int i = 0; i < connects; i++) {
+            openServer(i == 0 ? loop : null);
         }
     }
 
@@ -430,15 +432,23 @@ public final class Pool implements ServerLifecycle {
         }
     }
 
-    /** Closes idle servers past {@code server_idle_timeout} or {@code server_lifetime}. */
+    /**
+     * Closes idle servers past {@code server_idle_timeout} (but not the {@code min_pool_size} a pool
+     * with clients keeps) or {@code server_lifetime} (those are opened again if the pool keeps them).
+     */
     public void closeExpiredIdle(long nowNanos) {
         List<ServerConnection> expired = new ArrayList<>();
         lock.lock();
         try {
-            for (ServerConnection server : servers.idleServers()) {
+            // the oldest idle first; while clients use the pool, min_pool_size servers outlive server_idle_timeout
+            List<ServerConnection> idle = servers.idleServers();
+            int spare = servers.size() - (clients > 0 ? settings.keptOpen() : 0);
+            for (int i = idle.size() - 1; i >= 0; i--) {
+                ServerConnection server = idle.get(i);
                 if (server.isExpired(nowNanos, settings.lifetime())
-                        || server.isIdleLongerThan(nowNanos, settings.idleTimeout())) {
+                        || (spare > 0 && server.isIdleLongerThan(nowNanos, settings.idleTimeout()))) {
                     expired.add(server);
+                    spare--;
                 }
             }
             expired.forEach(server -> servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING));
@@ -717,10 +727,16 @@ public final class Pool implements ServerLifecycle {
 
     /**
      * Called with the lock held: reserves a slot for one more server if a waiter needs it and the
-     * pool has room. While logins fail, none during the retry wait and then one at a time.
+     * pool has room, or if the pool has clients and fewer servers than {@code min_pool_size} keeps
+     * open. While logins fail, none during the retry wait and then one at a time.
      */
     private boolean reserveConnectIfNeeded() {
-        if (closed || paused || waiters.size() <= servers.connecting() || servers.size() >= settings.poolSize()) {
+        if (closed || paused) {
+            return false;
+        }
+        boolean forWaiter = waiters.size() > servers.connecting() && servers.size() < settings.poolSize();
+        boolean keptOpen = clients > 0 && servers.size() < settings.keptOpen();
+        if (!forWaiter && !keptOpen) {
             return false;
         }
         if (retry.isFailing() && (retry.isWaiting() || servers.connecting() > 0)) {
@@ -730,7 +746,10 @@ public final class Pool implements ServerLifecycle {
         return true;
     }
 
-    /** Opens as many servers as the waiters need and the pool has room (and the login retry allows) for. */
+    /**
+     * Opens as many servers as the waiters need and {@code min_pool_size} keeps open, as far as the
+     * pool has room (and the login retry allows).
+     */
     private void openServersForWaiters() {
         int connects = 0;
         lock.lock();

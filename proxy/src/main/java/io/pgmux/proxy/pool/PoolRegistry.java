@@ -165,9 +165,12 @@ public final class PoolRegistry {
         pools.values().forEach(pool -> pool.expireWaiters(now));
     }
 
-    /** Makes the next server login attempt of every pool whose retry wait is over and whose clients wait. */
-    public void retryLogins() {
-        pools.values().forEach(Pool::retryLogin);
+    /**
+     * Opens the servers that are due in every pool: the next login attempt where the retry wait is
+     * over and clients wait, and those {@code min_pool_size} keeps open.
+     */
+    public void openServersIfDue() {
+        pools.values().forEach(Pool::openServersIfDue);
     }
 
     public void closeExpiredIdle() {
@@ -283,6 +286,8 @@ public final class PoolRegistry {
                 config.queryWaitTimeout(), config.serverConnectTimeout(), config.serverLoginRetry(),
                 config.serverIdleTimeout(), config.serverLifetime(), config.serverResetQuery(),
                 config.preparedStatementMode(db), config.preparedStatements().maxPerServer(),
-                config.preparedStatements().maxPerClient(), config.preparedStatements().maxSizePerClient());
+                config.preparedStatements().maxPerClient(), config.preparedStatements().maxSizePerClient(),
+                db.limits().minPoolSize(config.serverLimits()), db.limits().reservePoolSize(config.serverLimits()),
+                config.serverLimits().reservePoolTimeout());
     }
 }

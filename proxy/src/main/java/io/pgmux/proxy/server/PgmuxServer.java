@@ -163,7 +163,7 @@ public final class PgmuxServer implements RunningServer, Control {
         }
         group.next().scheduleAtFixedRate(pools::closeExpiredIdle, 1, 1, TimeUnit.SECONDS);
         group.next().scheduleAtFixedRate(pools::expireWaiters, 100, 100, TimeUnit.MILLISECONDS);
-        group.next().scheduleAtFixedRate(pools::retryLogins, 100, 100, TimeUnit.MILLISECONDS);
+        group.next().scheduleAtFixedRate(pools::openServersIfDue, 100, 100, TimeUnit.MILLISECONDS);
         background.scheduleWithFixedDelay(this::removeUnusedPools, 1, 1, TimeUnit.SECONDS);
         lag = EventLoopLag.start(group);
         ticker.start(config.observability().statsPeriod());
