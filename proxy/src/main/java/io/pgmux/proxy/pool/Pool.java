@@ -93,6 +93,10 @@ public final class Pool implements ServerLifecycle {
     private boolean closed;
     private ErrorResponse lastLoginError;
     private final LoginRetry retry;
+    /** The database's and user's server budgets ({@code max_db_connections}, {@code max_user_connections}). */
+    private final PoolBudgets budgets;
+    /** The budget that refused this pool's last server, until one is granted; null if none did. */
+    private ConnectionBudget refusedBy;
     /** What the first server of this pool reported at login: the basis of every client's welcome. */
     private volatile ServerParameters welcomeParameters;
     /** Client settings a server accepted, by "name=value" as the client spelled it, to the value as normalized. */
@@ -117,12 +121,19 @@ public final class Pool implements ServerLifecycle {
 
     /** With the login retry schedule given (its clock and jitter played by a test). */
     Pool(PoolKey key, PoolSettings settings, ServerOpener opener, Duration statsWindow, LoginRetry retry) {
+        this(key, settings, opener, statsWindow, retry, PoolBudgets.unlimited(key));
+    }
+
+    /** Counting its servers against {@code budgets}, shared with the other pools of its database and user. */
+    Pool(PoolKey key, PoolSettings settings, ServerOpener opener, Duration statsWindow, LoginRetry retry, PoolBudgets budgets) {
         this.key = key;
         this.settings = settings;
         this.opener = opener;
         this.stats = new PoolStats(statsWindow);
         this.servers = new ServerLists(key.toString());
         this.retry = retry;
+        this.budgets = budgets;
+        budgets.join(this);
     }
 
     public PoolKey key() {
@@ -186,6 +197,7 @@ public final class Pool implements ServerLifecycle {
         ServerConnection server = null;
         ErrorResponse failure = null;
         boolean connect = false;
+        ConnectionBudget makeRoomIn = null;
         lock.lock();
         try {
             if (closed) {
@@ -198,6 +210,7 @@ public final class Pool implements ServerLifecycle {
                 } else {
                     waiters.addLast(new Queued(waiter, System.nanoTime()));
                     connect = reserveConnectIfNeeded();
+                    makeRoomIn = budgetToMakeRoomIn();
                 }
             } else {
                 servers.move(server, ServerPhase.IDLE, ServerPhase.ACTIVE);
@@ -213,6 +226,9 @@ public final class Pool implements ServerLifecycle {
         }
         if (connect) {
             openServer(waiter.executor());
+        }
+        if (makeRoomIn != null) {
+            makeRoomIn.closeAnIdleServerOfAnotherPool(this);
         }
         return server == null && failure == null;
     }
@@ -311,6 +327,7 @@ public final class Pool implements ServerLifecycle {
         boolean stale;
         boolean connect = false;
         List<CompletableFuture<Void>> done;
+        List<Pool> woken;
         lock.lock();
         try {
             if (servers.phaseOf(server) == ServerPhase.UNLISTED) {
@@ -320,6 +337,7 @@ public final class Pool implements ServerLifecycle {
                 stale = !servers.isCurrent(server);
                 servers.move(server, ServerPhase.LOGIN, ServerPhase.UNLISTED);
             }
+            woken = budgets.giveBack();
             if (stale) {
                 connect = reserveConnectIfNeeded();
             } else {
@@ -346,6 +364,7 @@ public final class Pool implements ServerLifecycle {
         if (connect) {
             openServer(null);
         }
+        PoolBudgets.wake(woken);
     }
 
     /**
@@ -356,6 +375,7 @@ public final class Pool implements ServerLifecycle {
     public void openServersIfDue() {
         EventExecutor loop;
         int connects = 0;
+        ConnectionBudget makeRoomIn;
         lock.lock();
         try {
             while (reserveConnectIfNeeded()) {
@@ -363,11 +383,15 @@ public final class Pool implements ServerLifecycle {
             }
             Queued head = waiters.peekFirst();
             loop = head != null ? head.waiter().executor() : null;
+            makeRoomIn = budgetToMakeRoomIn();
         } finally {
             lock.unlock();
         }
         for (int i = 0; i < connects; i++) {
             openServer(i == 0 ? loop : null);
+        }
+        if (makeRoomIn != null) {
+            makeRoomIn.closeAnIdleServerOfAnotherPool(this);
         }
     }
 
@@ -415,11 +439,13 @@ public final class Pool implements ServerLifecycle {
     public void onServerClosed(ServerConnection server) {
         boolean connect;
         List<CompletableFuture<Void>> done;
+        List<Pool> woken = List.of();
         lock.lock();
         try {
             ServerPhase phase = servers.phaseOf(server);
             if (phase != ServerPhase.UNLISTED) {
                 servers.move(server, phase, ServerPhase.UNLISTED);
+                woken = budgets.giveBack();
             }
             connect = reserveConnectIfNeeded();
             done = takeFinishedWaits();
@@ -430,6 +456,7 @@ public final class Pool implements ServerLifecycle {
         if (connect) {
             openServer(null);
         }
+        PoolBudgets.wake(woken);
     }
 
     /**
@@ -467,6 +494,7 @@ public final class Pool implements ServerLifecycle {
         List<ServerConnection> toClose;
         List<CompletableFuture<Void>> interrupted;
         List<CloseWaiter> closeWaits;
+        budgets.leave(this);
         lock.lock();
         try {
             closed = true;
@@ -662,6 +690,7 @@ public final class Pool implements ServerLifecycle {
                 return false;
             }
             closed = true;
+            budgets.leave(this);
             return true;
         } finally {
             lock.unlock();
@@ -731,6 +760,7 @@ public final class Pool implements ServerLifecycle {
      * open. While logins fail, none during the retry wait and then one at a time.
      */
     private boolean reserveConnectIfNeeded() {
+        refusedBy = null;
         if (closed || paused) {
             return false;
         }
@@ -742,7 +772,44 @@ public final class Pool implements ServerLifecycle {
         if (retry.isFailing() && (retry.isWaiting() || servers.connecting() > 0)) {
             return false;
         }
+        refusedBy = budgets.tryTake(this);
+        if (refusedBy != null) {
+            return false;
+        }
         servers.reserve();
+        return true;
+    }
+
+    /**
+     * Called with the lock held: the budget (max_db_connections or max_user_connections) in which
+     * another pool should close an idle server, because it refused a server that clients here wait
+     * for; null if none did. A server only kept warm by min_pool_size makes no room.
+     */
+    private ConnectionBudget budgetToMakeRoomIn() {
+        return refusedBy != null && waiters.size() > servers.connecting() ? refusedBy : null;
+    }
+
+    /**
+     * Closes this pool's idle server released longest ago, to make room for another pool of its
+     * database or user; false if it has none.
+     */
+    boolean closeOneIdleServer() {
+        ServerConnection server;
+        lock.lock();
+        try {
+            server = closed ? null : servers.oldestIdle();
+            if (server != null) {
+                servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (server == null) {
+            return false;
+        }
+        log.debug("[{}] closing idle server s{} to make room for another pool (max_db_connections or max_user_connections)",
+                key, server.id());
+        server.terminate();
         return true;
     }
 
@@ -816,16 +883,18 @@ public final class Pool implements ServerLifecycle {
             return;
         }
         List<Waiter> expired = new ArrayList<>();
+        ConnectionBudget full;
         lock.lock();
         try {
             while (!waiters.isEmpty() && nowNanos - waiters.peekFirst().sinceNanos() > timeout) {
                 expired.add(waiters.pollFirst().waiter());
             }
+            full = refusedBy;
         } finally {
             lock.unlock();
         }
         if (!expired.isEmpty()) {
-            ErrorResponse error = waitTimeoutError();
+            ErrorResponse error = full != null ? budgetFullError(full) : waitTimeoutError();
             log.info("[{}] {} clients waited over query_wait_timeout for a server", key, expired.size());
             expired.forEach(waiter -> fail(waiter, error));
         }
@@ -836,6 +905,15 @@ public final class Pool implements ServerLifecycle {
         return ErrorResponse.error(SqlState.TOO_MANY_CONNECTIONS, "no server connection became free within "
                 + "query_wait_timeout (" + seconds + "s): all " + settings.poolSize() + " of pool " + key + " are busy")
                 .withHint("Raise pool_size or query_wait_timeout, or shorten the transactions holding the pool.");
+    }
+
+    private ErrorResponse budgetFullError(ConnectionBudget full) {
+        long seconds = settings.queryWaitTimeout().toSeconds();
+        String keyName = full == budgets.database() ? "max_db_connections" : "max_user_connections";
+        return ErrorResponse.error(SqlState.TOO_MANY_CONNECTIONS, "no server connection became free within "
+                + "query_wait_timeout (" + seconds + "s): " + keyName + " of " + full + " is reached")
+                .withHint("Raise " + keyName + " or query_wait_timeout, or shorten the transactions of that "
+                        + (full == budgets.database() ? "database" : "user") + "'s pools.");
     }
 
     private static void fail(Waiter waiter, ErrorResponse error) {
