@@ -33,7 +33,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * still going away). {@link ServerLists#move} is the one place a server changes phase, together
  * with the idle list and the counts, and it refuses a change the phases do not allow. Servers asked
  * of the opener and not yet opening hold a reserved slot; those, plus the logging-in, idle and active
- * ones, count against the pool size and never exceed it (except briefly after a reload shrank it).
+ * ones, count against the pool size and never exceed it (except briefly after a reload shrank it), but
+ * for {@code reserve_pool_size} more once a client has waited {@code reserve_pool_timeout}; and against
+ * the budgets of its database and user ({@link ConnectionBudget}), which other pools share.
  * All of it is guarded by one lock held only for list operations: callbacks, connects and closes
  * happen after it is released. The moves, and what makes them:
  *
@@ -251,7 +253,7 @@ public final class Pool implements ServerLifecycle {
         boolean retire;
         lock.lock();
         try {
-            retire = spent || closed || paused || !servers.isCurrent(server) || servers.size() > settings.poolSize();
+            retire = spent || closed || paused || !servers.isCurrent(server) || beyondSize();
             if (retire) {
                 if (servers.phaseOf(server) != ServerPhase.UNLISTED) {
                     servers.move(server, ServerPhase.ACTIVE, ServerPhase.CLOSING);
@@ -764,7 +766,7 @@ public final class Pool implements ServerLifecycle {
         if (closed || paused) {
             return false;
         }
-        boolean forWaiter = waiters.size() > servers.connecting() && servers.size() < settings.poolSize();
+        boolean forWaiter = waiters.size() > servers.connecting() && servers.size() < capacity();
         boolean keptOpen = clients > 0 && servers.size() < settings.keptOpen();
         if (!forWaiter && !keptOpen) {
             return false;
@@ -778,6 +780,27 @@ public final class Pool implements ServerLifecycle {
         }
         servers.reserve();
         return true;
+    }
+
+    /**
+     * Called with the lock held: how many servers the pool may have now: {@code pool_size}, and
+     * {@code reserve_pool_size} more once the first queued client has waited {@code reserve_pool_timeout}.
+     */
+    private int capacity() {
+        Queued head = waiters.peekFirst();
+        boolean reserveDue = settings.reservePoolSize() > 0 && head != null
+                && System.nanoTime() - head.sinceNanos() >= settings.reservePoolTimeout().toNanos();
+        return settings.poolSize() + (reserveDue ? settings.reservePoolSize() : 0);
+    }
+
+    /**
+     * Called with the lock held: whether a released server is one too many: the pool has more than
+     * {@code pool_size} (a reload shrank it, or the reserve opened some) and no client waits for it,
+     * or more than the reserve allows.
+     */
+    private boolean beyondSize() {
+        int size = servers.size();
+        return size > settings.poolSize() && (waiters.isEmpty() || size > settings.poolSize() + settings.reservePoolSize());
     }
 
     /**

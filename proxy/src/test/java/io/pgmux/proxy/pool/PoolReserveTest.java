@@ -1,0 +1,99 @@
+package io.pgmux.proxy.pool;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.pgmux.proxy.backend.ServerConnection;
+import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.config.PreparedStatementMode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+/**
+ * {@code reserve_pool_size} and {@code reserve_pool_timeout}: a client that has waited the timeout
+ * may have one of up to reserve_pool_size servers beyond pool_size, opened by the 100 ms sweep
+ * ({@link Pool#openServersIfDue()}); a reserve server given back with nobody waiting closes.
+ */
+class PoolReserveTest {
+    private final FakeOpener opener = new FakeOpener();
+    private final List<EmbeddedChannel> loops = new ArrayList<>();
+
+    @AfterEach
+    void closeEverything() {
+        opener.releaseAll();
+        loops.forEach(EmbeddedChannel::finishAndReleaseAll);
+    }
+
+    @Test
+    void noReserveServerOpensBeforeTheFirstClientHasWaitedTheTimeout() {
+        Pool pool = pool(1, 2, Duration.ofHours(1));
+        holdOne(pool);
+        pool.acquire(waiter());
+
+        pool.openServersIfDue();
+
+        assertEquals(0, opener.pending());
+    }
+
+    @Test
+    void aClientThatWaitedTheTimeoutGetsAReserveServerAndTheReserveIsBounded() throws InterruptedException {
+        // given a full pool of one with a reserve of one, and two clients queued past reserve_pool_timeout
+        Pool pool = pool(1, 1, Duration.ofMillis(20));
+        ServerConnection held = holdOne(pool);
+        TestWaiter first = waiter();
+        TestWaiter second = waiter();
+        pool.acquire(first);
+        pool.acquire(second);
+        Thread.sleep(50);
+
+        // when the sweep runs, one reserve server opens (not two) and serves the first
+        pool.openServersIfDue();
+        assertEquals(1, opener.pending());
+        ServerConnection reserve = opener.loginNext();
+        assertSame(reserve, first.server());
+        pool.openServersIfDue();
+        assertEquals(0, opener.pending());
+        assertEquals(2, pool.counts().servers());
+
+        // then given back while the second still waits, it serves the second
+        pool.release(reserve);
+        assertSame(reserve, second.server());
+
+        // and given back with nobody waiting, the server beyond pool_size closes; the other stays idle
+        pool.release(reserve);
+        assertEquals(0, pool.counts().idleServers(), "the reserve server is not kept idle");
+        assertEquals(1, pool.counts().servers());
+        pool.release(held);
+        assertEquals(1, pool.counts().idleServers());
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private Pool pool(int size, int reserve, Duration reserveTimeout) {
+        PoolSettings settings = new PoolSettings(new HostPort("db.invalid", 5432), "app", "alice", "secret", size,
+                PoolMode.TRANSACTION, Duration.ofSeconds(120), Duration.ofSeconds(15), Duration.ofSeconds(1),
+                Duration.ZERO, Duration.ZERO, "DISCARD ALL", PreparedStatementMode.REWRITE, 200, 10_000, 16 << 20,
+                0, reserve, reserveTimeout);
+        return new Pool(new PoolKey("app", "alice"), settings, opener);
+    }
+
+    private ServerConnection holdOne(Pool pool) {
+        TestWaiter holder = waiter();
+        pool.acquire(holder);
+        ServerConnection server = opener.loginNext();
+        assertSame(server, holder.server());
+        return server;
+    }
+
+    private TestWaiter waiter() {
+        EmbeddedChannel loop = new EmbeddedChannel();
+        loops.add(loop);
+        return new TestWaiter(loop);
+    }
+}
