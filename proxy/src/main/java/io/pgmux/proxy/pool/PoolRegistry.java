@@ -113,15 +113,15 @@ public final class PoolRegistry {
      */
     public void removeUnused() {
         long idleNanos = config.poolLimits().poolIdleTimeout().toNanos();
-        if (idleNanos == 0) {
-            return;
-        }
-        long now = System.nanoTime();
-        for (Pool pool : pools.values()) {
-            if (pool.closeIfUnused(now, idleNanos) && pools.remove(pool.key(), pool)) {
-                log.debug("[{}] pool removed: unused for pool_idle_timeout", pool.key());
+        if (idleNanos > 0) {
+            long now = System.nanoTime();
+            for (Pool pool : pools.values()) {
+                if (pool.closeIfUnused(now, idleNanos) && pools.remove(pool.key(), pool)) {
+                    log.debug("[{}] pool removed: unused for pool_idle_timeout", pool.key());
+                }
             }
         }
+        // the budgets of databases and users left with no pool (removed now, or to make room for max_pools)
         synchronized (lock) {
             databaseBudgets.values().removeIf(ConnectionBudget::isUnused);
             userBudgets.values().removeIf(ConnectionBudget::isUnused);
