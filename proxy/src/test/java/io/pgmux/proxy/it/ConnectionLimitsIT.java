@@ -1,7 +1,9 @@
 package io.pgmux.proxy.it;
 
+import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
+import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
 import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
@@ -9,6 +11,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -87,6 +90,32 @@ class ConnectionLimitsIT {
             one.commit();
             assertEquals(3, TestSql.intScalar(two, "SELECT 3"));
             assertEquals(1, Pgmux.serverConnections(DATABASE, USER));
+        }
+    }
+
+    @Test
+    void showDatabasesAndShowUsersShowTheLimitsAndTheServersCounted() throws Exception {
+        TestPostgres pg = TestPostgres.get();
+        String yaml = "admin_users: [limits_admin]\nreserve_pool_size: 2\nmax_user_connections: 6\n"
+                + "users: {" + USER + ": {max_user_connections: 4}}\n"
+                + "databases: {app: {host: " + pg.host() + ", port: " + pg.port() + ", dbname: " + DATABASE
+                + ", max_db_connections: 3, min_pool_size: 2}}\n";
+        try (Pgmux pgmux = Pgmux.start(yaml);
+             Connection client = pgmux.jdbcTo("app", USER);
+             RawClient console = pgmux.console("limits_admin")) {
+            // given the database's pool keeping two servers open
+            TestSql.intScalar(client, "SELECT 1");
+            TestSql.await("two servers", () -> pgmux.pool("app", USER).counts().idleServers() == 2);
+
+            // then SHOW DATABASES and SHOW USERS give the database's and the user's own limits and the servers counted
+            Map<String, String> app = Console.show(console, "SHOW DATABASES").one("name", "app");
+            assertEquals("2", app.get("min_pool_size"));
+            assertEquals("2", app.get("reserve_pool_size"));
+            assertEquals("3", app.get("max_connections"));
+            assertEquals("2", app.get("current_connections"));
+            Map<String, String> user = Console.show(console, "SHOW USERS").one("name", USER);
+            assertEquals("4", user.get("max_user_connections"));
+            assertEquals("2", user.get("current_connections"));
         }
     }
 
