@@ -1,18 +1,12 @@
 package io.pgmux.proxy.pool;
 
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.backend.ServerConnection;
-import io.pgmux.proxy.config.HostPort;
-import io.pgmux.proxy.config.PoolMode;
-import io.pgmux.proxy.config.PreparedStatementMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -25,13 +19,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * room. One opener plays every pool's logins; no network.
  */
 class PoolConnectionBudgetTest {
-    private final FakeOpener opener = new FakeOpener();
-    private final List<EmbeddedChannel> loops = new ArrayList<>();
+    private final TestLoops loops = new TestLoops();
+    private final FakeOpener opener = loops.opener;
 
     @AfterEach
     void closeEverything() {
-        opener.releaseAll();
-        loops.forEach(EmbeddedChannel::finishAndReleaseAll);
+        loops.close();
     }
 
     @Test
@@ -40,11 +33,11 @@ class PoolConnectionBudgetTest {
         ConnectionBudget database = new ConnectionBudget("database app", 2);
         Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
         Pool bob = pool("bob", 5, 0, database, ConnectionBudget.unlimited("user bob"));
-        ServerConnection first = holdOne(alice);
-        holdOne(alice);
+        ServerConnection first = loops.holdOne(alice);
+        loops.holdOne(alice);
 
         // when a client of the other pool needs a server
-        TestWaiter waiting = waiter();
+        TestWaiter waiting = loops.waiter();
         bob.acquire(waiting);
         bob.openServersIfDue();
 
@@ -66,13 +59,13 @@ class PoolConnectionBudgetTest {
         ConnectionBudget database = new ConnectionBudget("database app", 2);
         Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
         Pool bob = pool("bob", 5, 0, database, ConnectionBudget.unlimited("user bob"));
-        ServerConnection idle = holdOne(alice);
-        ServerConnection busy = holdOne(alice);
+        ServerConnection idle = loops.holdOne(alice);
+        ServerConnection busy = loops.holdOne(alice);
         alice.release(idle);
         assertEquals(1, alice.counts().idleServers());
 
         // when a client of the other pool needs a server
-        TestWaiter waiting = waiter();
+        TestWaiter waiting = loops.waiter();
         bob.acquire(waiting);
 
         // then the idle server is closed and, once it has, the waiting pool opens its own
@@ -90,7 +83,7 @@ class PoolConnectionBudgetTest {
         ConnectionBudget database = new ConnectionBudget("database app", 1);
         Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
         Pool bob = pool("bob", 5, 1, database, ConnectionBudget.unlimited("user bob"));
-        alice.release(holdOne(alice));
+        alice.release(loops.holdOne(alice));
 
         // when the other pool, which keeps one server but has no waiting client, has a client
         bob.join();
@@ -107,10 +100,10 @@ class PoolConnectionBudgetTest {
         ConnectionBudget user = new ConnectionBudget("user alice", 1);
         Pool app = pool("app", "alice", 5, 0, ConnectionBudget.unlimited("database app"), user);
         Pool reports = pool("reports", "alice", 5, 0, ConnectionBudget.unlimited("database reports"), user);
-        ServerConnection held = holdOne(app);
+        ServerConnection held = loops.holdOne(app);
 
         // when a client of the other database needs a server, it waits
-        TestWaiter waiting = waiter();
+        TestWaiter waiting = loops.waiter();
         reports.acquire(waiting);
         assertEquals(0, opener.pending());
 
@@ -126,8 +119,8 @@ class PoolConnectionBudgetTest {
     void aRaisedLimitWakesTheWaitingPool() {
         ConnectionBudget database = new ConnectionBudget("database app", 1);
         Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
-        holdOne(alice);
-        TestWaiter waiting = waiter();
+        loops.holdOne(alice);
+        TestWaiter waiting = loops.waiter();
         alice.acquire(waiting);
         assertEquals(0, opener.pending());
 
@@ -141,8 +134,8 @@ class PoolConnectionBudgetTest {
     void aClientWaitingPastQueryWaitTimeoutIsToldWhichLimitWasReached() {
         ConnectionBudget database = new ConnectionBudget("database app", 1);
         Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
-        holdOne(alice);
-        TestWaiter waiting = waiter();
+        loops.holdOne(alice);
+        TestWaiter waiting = loops.waiter();
         alice.acquire(waiting);
 
         alice.expireWaiters(System.nanoTime() + Duration.ofSeconds(3).toNanos());
@@ -156,7 +149,7 @@ class PoolConnectionBudgetTest {
     void aServerThatFailsToLogInGivesItsSlotBack() {
         ConnectionBudget database = new ConnectionBudget("database app", 1);
         Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
-        alice.acquire(waiter());
+        alice.acquire(loops.waiter());
         assertEquals(1, database.used());
 
         opener.failNext(ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "no"));
@@ -171,25 +164,10 @@ class PoolConnectionBudgetTest {
     }
 
     private Pool pool(String db, String user, int size, int min, ConnectionBudget database, ConnectionBudget userBudget) {
-        PoolSettings settings = new PoolSettings(new HostPort("db.invalid", 5432), db, user, "secret", size,
-                PoolMode.TRANSACTION, Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ZERO,
-                Duration.ZERO, "DISCARD ALL", PreparedStatementMode.REWRITE, 200, 10_000, 16 << 20,
-                min, 0, Duration.ofSeconds(5));
+        PoolSettings settings = TestLoops.settings(db, user, size, min, 0, Duration.ofSeconds(5), Duration.ZERO);
         return new Pool(new PoolKey(db, user), settings, opener, PoolStats.DEFAULT_WINDOW, LoginRetry.system(),
                 new PoolBudgets(database, userBudget));
     }
 
-    private ServerConnection holdOne(Pool pool) {
-        TestWaiter holder = waiter();
-        pool.acquire(holder);
-        ServerConnection server = opener.loginNext();
-        assertSame(server, holder.server());
-        return server;
-    }
 
-    private TestWaiter waiter() {
-        EmbeddedChannel loop = new EmbeddedChannel();
-        loops.add(loop);
-        return new TestWaiter(loop);
-    }
 }

@@ -1,14 +1,11 @@
 package io.pgmux.proxy.pool;
 
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.pgmux.proxy.config.ConfigException;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.PgmuxConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,13 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * reload's new values. Servers are asked of a fake opener and never logged in.
  */
 class PoolRegistryBudgetTest {
-    private final FakeOpener opener = new FakeOpener();
-    private final List<EmbeddedChannel> loops = new ArrayList<>();
+    private final TestLoops loops = new TestLoops();
+    private final FakeOpener opener = loops.opener;
 
     @AfterEach
     void release() {
-        opener.releaseAll();
-        loops.forEach(EmbeddedChannel::finishAndReleaseAll);
+        loops.close();
     }
 
     @Test
@@ -55,9 +51,9 @@ class PoolRegistryBudgetTest {
         Pool bob = join(pools, "app", "bob");
 
         // when two clients of one user and one of another need servers
-        alice.acquire(waiter());
-        alice.acquire(waiter());
-        bob.acquire(waiter());
+        alice.acquire(loops.waiter());
+        alice.acquire(loops.waiter());
+        bob.acquire(loops.waiter());
 
         // then two servers are asked for, and the third client waits
         assertEquals(2, opener.pending());
@@ -89,9 +85,4 @@ class PoolRegistryBudgetTest {
         return ((PoolJoin.Joined) pools.join(database, user)).pool();
     }
 
-    private TestWaiter waiter() {
-        EmbeddedChannel loop = new EmbeddedChannel();
-        loops.add(loop);
-        return new TestWaiter(loop);
-    }
 }

@@ -1,16 +1,10 @@
 package io.pgmux.proxy.pool;
 
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.pgmux.proxy.backend.ServerConnection;
-import io.pgmux.proxy.config.HostPort;
-import io.pgmux.proxy.config.PoolMode;
-import io.pgmux.proxy.config.PreparedStatementMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -21,20 +15,19 @@ import static org.junit.jupiter.api.Assertions.assertSame;
  * ({@link Pool#openServersIfDue()}); a reserve server given back with nobody waiting closes.
  */
 class PoolReserveTest {
-    private final FakeOpener opener = new FakeOpener();
-    private final List<EmbeddedChannel> loops = new ArrayList<>();
+    private final TestLoops loops = new TestLoops();
+    private final FakeOpener opener = loops.opener;
 
     @AfterEach
     void closeEverything() {
-        opener.releaseAll();
-        loops.forEach(EmbeddedChannel::finishAndReleaseAll);
+        loops.close();
     }
 
     @Test
     void noReserveServerOpensBeforeTheFirstClientHasWaitedTheTimeout() {
         Pool pool = pool(1, 2, Duration.ofHours(1));
-        holdOne(pool);
-        pool.acquire(waiter());
+        loops.holdOne(pool);
+        pool.acquire(loops.waiter());
 
         pool.openServersIfDue();
 
@@ -45,9 +38,9 @@ class PoolReserveTest {
     void aClientThatWaitedTheTimeoutGetsAReserveServerAndTheReserveIsBounded() throws InterruptedException {
         // given a full pool of one with a reserve of one, and two clients queued past reserve_pool_timeout
         Pool pool = pool(1, 1, Duration.ofMillis(20));
-        ServerConnection held = holdOne(pool);
-        TestWaiter first = waiter();
-        TestWaiter second = waiter();
+        ServerConnection held = loops.holdOne(pool);
+        TestWaiter first = loops.waiter();
+        TestWaiter second = loops.waiter();
         pool.acquire(first);
         pool.acquire(second);
         Thread.sleep(50);
@@ -76,24 +69,9 @@ class PoolReserveTest {
     // ---------------------------------------------------------------- plumbing
 
     private Pool pool(int size, int reserve, Duration reserveTimeout) {
-        PoolSettings settings = new PoolSettings(new HostPort("db.invalid", 5432), "app", "alice", "secret", size,
-                PoolMode.TRANSACTION, Duration.ofSeconds(120), Duration.ofSeconds(15), Duration.ofSeconds(1),
-                Duration.ZERO, Duration.ZERO, "DISCARD ALL", PreparedStatementMode.REWRITE, 200, 10_000, 16 << 20,
-                0, reserve, reserveTimeout);
-        return new Pool(new PoolKey("app", "alice"), settings, opener);
+        return new Pool(new PoolKey("app", "alice"),
+                TestLoops.settings("app", "alice", size, 0, reserve, reserveTimeout, Duration.ZERO), opener);
     }
 
-    private ServerConnection holdOne(Pool pool) {
-        TestWaiter holder = waiter();
-        pool.acquire(holder);
-        ServerConnection server = opener.loginNext();
-        assertSame(server, holder.server());
-        return server;
-    }
 
-    private TestWaiter waiter() {
-        EmbeddedChannel loop = new EmbeddedChannel();
-        loops.add(loop);
-        return new TestWaiter(loop);
-    }
 }

@@ -1,17 +1,12 @@
 package io.pgmux.proxy.pool;
 
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.backend.ServerConnection;
-import io.pgmux.proxy.config.HostPort;
-import io.pgmux.proxy.config.PoolMode;
-import io.pgmux.proxy.config.PreparedStatementMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,20 +20,18 @@ import static org.junit.jupiter.api.Assertions.assertSame;
  */
 class PoolWarmServersTest {
     private static final long SECOND = 1_000_000_000L;
-    private static final Duration LOGIN_RETRY = Duration.ofSeconds(1);
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(10);
     private static final ErrorResponse REFUSED = ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
             "pgmux could not connect to server db.invalid:5432: Connection refused");
 
-    private final FakeOpener opener = new FakeOpener();
-    private final List<EmbeddedChannel> loops = new ArrayList<>();
+    private final TestLoops loops = new TestLoops();
+    private final FakeOpener opener = loops.opener;
     private long now = 1_000 * SECOND;
     private final LoginRetry retry = new LoginRetry(() -> now, FixedDraws.of(() -> 0.5));
 
     @AfterEach
     void closeEverything() {
-        opener.releaseAll();
-        loops.forEach(EmbeddedChannel::finishAndReleaseAll);
+        loops.close();
     }
 
     @Test
@@ -118,7 +111,7 @@ class PoolWarmServersTest {
         // given a pool keeping one server, whose client used three at once
         Pool pool = pool(5, 1);
         pool.join();
-        List<TestWaiter> clients = List.of(waiter(), waiter(), waiter());
+        List<TestWaiter> clients = List.of(loops.waiter(), loops.waiter(), loops.waiter());
         clients.forEach(pool::acquire);
         while (opener.pending() > 0) {
             opener.loginNext();
@@ -150,7 +143,7 @@ class PoolWarmServersTest {
         assertEquals(1, opener.pending());
 
         // when a client asks, it waits for that server rather than opening another
-        TestWaiter client = waiter();
+        TestWaiter client = loops.waiter();
         pool.acquire(client);
         assertEquals(1, opener.pending());
         ServerConnection server = opener.loginNext();
@@ -172,16 +165,8 @@ class PoolWarmServersTest {
     }
 
     private Pool pool(int size, int min) {
-        PoolSettings settings = new PoolSettings(new HostPort("db.invalid", 5432), "app", "alice", "secret", size,
-                PoolMode.TRANSACTION, Duration.ofSeconds(120), Duration.ofSeconds(15), LOGIN_RETRY, IDLE_TIMEOUT,
-                Duration.ZERO, "DISCARD ALL", PreparedStatementMode.REWRITE, 200, 10_000, 16 << 20,
-                min, 0, Duration.ofSeconds(5));
+        PoolSettings settings = TestLoops.settings("app", "alice", size, min, 0, Duration.ofSeconds(5), IDLE_TIMEOUT);
         return new Pool(new PoolKey("app", "alice"), settings, opener, PoolStats.DEFAULT_WINDOW, retry);
     }
 
-    private TestWaiter waiter() {
-        EmbeddedChannel loop = new EmbeddedChannel();
-        loops.add(loop);
-        return new TestWaiter(loop);
-    }
 }

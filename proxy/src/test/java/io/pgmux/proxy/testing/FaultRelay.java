@@ -166,6 +166,20 @@ public final class FaultRelay implements AutoCloseable {
         refusing = true;
     }
 
+    /**
+     * An outage as pgmux sees a restart: every connection reset and new ones refused for
+     * {@code duration}, then everything passes again. Returns the connections tried meanwhile.
+     */
+    public int outage(Duration duration) throws InterruptedException {
+        int acceptedBefore = accepted();
+        refuseNew();
+        resetAll();
+        Thread.sleep(duration.toMillis());
+        int attempts = accepted() - acceptedBefore;
+        pass();
+        return attempts;
+    }
+
     /** Resets every connection open now, on both sides, and waits until that is done. */
     public void resetAll() {
         group.next().submit(() -> List.copyOf(open).forEach(FaultRelay::reset)).syncUninterruptibly();
