@@ -4,7 +4,9 @@ import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.client.ClientInfo;
 import io.pgmux.proxy.config.ConfigView;
 import io.pgmux.proxy.config.DatabaseConfig;
+import io.pgmux.proxy.config.DatabaseLimits;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.config.UserConfig;
 import io.pgmux.proxy.pool.LatencyWindow;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
@@ -171,8 +173,11 @@ final class Shows {
             String dbname = db != null ? db.dbname() : pools.get(0).settings().dbname();
             int poolSize = db != null ? db.poolSize() : pools.get(0).settings().poolSize();
             String mode = db != null ? db.poolMode().yamlName() : pools.get(0).settings().mode().yamlName();
-            table.row(name, host, port, dbname, db != null ? db.user() : null, poolSize, 0, 0,
-                    config.serverLifetime().toSeconds(), mode, null, 0, servers, 0, clients,
+            DatabaseLimits limits = db != null ? db.limits() : DatabaseLimits.GLOBAL;
+            table.row(name, host, port, dbname, db != null ? db.user() : null, poolSize,
+                    limits.minPoolSize(config.serverLimits()), limits.reservePoolSize(config.serverLimits()),
+                    config.serverLifetime().toSeconds(), mode, null, limits.maxDbConnections(config.serverLimits()),
+                    servers, 0, clients,
                     control.pools().isPaused(name) ? 1 : 0, 0);
         }
         return table;
@@ -195,8 +200,13 @@ final class Shows {
                 clientCounts.merge(c.user(), 1, Integer::sum);
             }
         }
+        PgmuxConfig config = control.config();
         for (String name : names) {
-            table.row(name, null, null, null, 0, servers.getOrDefault(name, 0), 0, clientCounts.getOrDefault(name, 0));
+            UserConfig user = config.users().get(name);
+            int maxConnections = user != null ? user.maxUserConnections(config.serverLimits())
+                    : config.serverLimits().maxUserConnections();
+            table.row(name, null, null, null, maxConnections, servers.getOrDefault(name, 0), 0,
+                    clientCounts.getOrDefault(name, 0));
         }
         return table;
     }

@@ -22,7 +22,8 @@ public final class ServerConnection {
 
     private final long id = IDS.incrementAndGet();
     private final ServerConnector connector;
-    private final InetSocketAddress address;
+    /** Where it connected (the last address tried); null before its first connect. */
+    private volatile InetSocketAddress address;
     private final long createdAtNanos = System.nanoTime();
     private final ServerParameters parameters = new ServerParameters();
     private final ServerStatements statements = new ServerStatements();
@@ -34,13 +35,14 @@ public final class ServerConnection {
     private int secretKey;
     private long idleSinceNanos = createdAtNanos;
 
-    ServerConnection(ServerConnector connector, InetSocketAddress address) {
+    ServerConnection(ServerConnector connector) {
         this.connector = connector;
-        this.address = address;
     }
 
-    void bind(Channel channel) {
+    /** Each connect attempt binds its channel and address (a host name may have several, tried in turn). */
+    void bind(Channel channel, InetSocketAddress address) {
         this.channel = channel;
+        this.address = address;
     }
 
     void setCancelKey(int processId, int secretKey) {

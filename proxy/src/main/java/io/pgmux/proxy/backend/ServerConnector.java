@@ -16,18 +16,20 @@ import io.pgmux.protocol.message.CancelRequest;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.net.Addresses;
+import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.Executor;
+import java.util.List;
 
 /**
  * Opens connections to Postgres: pooled server connections (connect, then {@link ServerLogin}) and
- * the one-shot connections that carry a CancelRequest. Host names are resolved on a separate
- * executor, never on an event loop.
+ * the one-shot connections that carry a CancelRequest. Host names are resolved by
+ * {@link ServerAddresses} (looked up again after {@code dns_max_ttl}, never on an event loop), and
+ * a name's addresses are tried in turn until one accepts the connection.
  */
 public final class ServerConnector implements ServerOpener {
     private static final Logger log = LoggerFactory.getLogger(ServerConnector.class);
@@ -37,32 +39,39 @@ public final class ServerConnector implements ServerOpener {
 
     private final EventLoopGroup group;
     private final Transport transport;
-    private final Executor resolver;
+    private final ServerAddresses addresses;
 
-    public ServerConnector(EventLoopGroup group, Transport transport, Executor resolver) {
+    public ServerConnector(EventLoopGroup group, Transport transport, ServerAddresses addresses) {
         this.group = group;
         this.transport = transport;
-        this.resolver = resolver;
+        this.addresses = addresses;
     }
 
     @Override
     public void open(ServerTarget target, ServerLifecycle lifecycle, EventLoop preferredLoop) {
         EventLoop loop = preferredLoop != null ? preferredLoop : group.next();
-        Addresses.resolve(target.server(), resolver).whenComplete((address, error) -> {
-            if (error != null) {
-                ServerConnection unconnected = new ServerConnection(this, null);
+        addresses.resolve(target.server()).whenComplete((resolved, error) -> {
+            if (error != null || resolved.isEmpty()) {
+                ServerConnection unconnected = new ServerConnection(this);
                 // 08001 as drivers say it for a host they cannot find: a wrong name, unlike a refused connect, is no restart
                 lifecycle.onServerLoginFailed(unconnected, ErrorResponse.fatal(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
                         "pgmux could not resolve server host \"" + target.server().host() + "\""));
                 return;
             }
-            connect(target, lifecycle, loop, address);
+            ServerConnection server = new ServerConnection(this);
+            lifecycle.onServerOpening(server);
+            connect(target, lifecycle, loop, server, resolved, 0);
         });
     }
 
-    private void connect(ServerTarget target, ServerLifecycle lifecycle, EventLoop loop, InetSocketAddress address) {
-        ServerConnection server = new ServerConnection(this, address);
-        lifecycle.onServerOpening(server);
+    /**
+     * Connects {@code server} to {@code addresses[index]}; if that fails, to the next one (each
+     * attempt on a channel of its own, within {@code server_connect_timeout}); the login starts on
+     * the first that accepts. The pool hears of a failure only when every address has failed.
+     */
+    private void connect(ServerTarget target, ServerLifecycle lifecycle, EventLoop loop, ServerConnection server,
+                         List<InetSocketAddress> addresses, int index) {
+        InetSocketAddress address = addresses.get(index);
         ServerLogin login = new ServerLogin(server, target);
         new Bootstrap()
                 .group(loop)
@@ -74,17 +83,26 @@ public final class ServerConnector implements ServerOpener {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        server.bind(ch);
+                        server.bind(ch, address);
                         ch.pipeline().addLast(FrameDecoder.forServer(MAX_SERVER_MESSAGE_SIZE),
                                 new ServerHandler(server, target, lifecycle, login));
                     }
                 })
                 .connect(address)
                 .addListener((ChannelFutureListener) future -> {
-                    if (!future.isSuccess()) {
-                        lifecycle.onServerLoginFailed(server, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
-                                "pgmux could not connect to server " + target.server() + ": " + Addresses.describeFailure(future.cause())));
+                    if (future.isSuccess()) {
+                        return;
                     }
+                    String reason = Addresses.describeFailure(future.cause());
+                    if (index + 1 < addresses.size()) {
+                        log.info("could not connect to {} ({} of {} addresses of {}): {}; trying the next", address.getAddress()
+                                .getHostAddress(), index + 1, addresses.size(), target.server(), reason);
+                        connect(target, lifecycle, loop, server, addresses, index + 1);
+                        return;
+                    }
+                    String tried = addresses.size() == 1 ? "" : " (tried its " + addresses.size() + " addresses)";
+                    lifecycle.onServerLoginFailed(server, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                            "pgmux could not connect to server " + target.server() + tried + ": " + reason));
                 });
     }
 

@@ -1,5 +1,6 @@
 package io.pgmux.proxy.cli;
 
+import io.pgmux.proxy.net.HostLookup;
 import io.pgmux.proxy.server.PgmuxServer;
 import io.pgmux.proxy.server.ServerLauncher;
 import picocli.CommandLine;
@@ -10,6 +11,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        HostLookup.turnOffJvmCache(); // dns_max_ttl decides how long a server's addresses are used
         System.exit(run(args, PgmuxServer::start));
     }
 

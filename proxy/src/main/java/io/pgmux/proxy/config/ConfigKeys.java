@@ -102,6 +102,26 @@ final class ConfigKeys {
     static final ConfigKey<Duration> POOL_IDLE_TIMEOUT = key("pool_idle_timeout", duration(Duration.ZERO),
             Duration.ofSeconds(60), APPLIED, c -> c.poolLimits().poolIdleTimeout());
 
+    /** 0 = none; a pool keeps at most its pool_size. Can be set per database. */
+    static final ConfigKey<Integer> MIN_POOL_SIZE = key("min_pool_size", integer(0, PgmuxConfig.MAX_POOL_SIZE),
+            0, APPLIED, c -> c.serverLimits().minPoolSize());
+
+    /** Can be set per database. */
+    static final ConfigKey<Integer> RESERVE_POOL_SIZE = key("reserve_pool_size", integer(0, PgmuxConfig.MAX_POOL_SIZE),
+            0, APPLIED, c -> c.serverLimits().reservePoolSize());
+
+    /** 5 s, as PgBouncer. */
+    static final ConfigKey<Duration> RESERVE_POOL_TIMEOUT = key("reserve_pool_timeout", duration(Duration.ZERO),
+            Duration.ofSeconds(5), APPLIED, c -> c.serverLimits().reservePoolTimeout());
+
+    /** 0 = no limit. Can be set per database. */
+    static final ConfigKey<Integer> MAX_DB_CONNECTIONS = key("max_db_connections", integer(0, Integer.MAX_VALUE),
+            0, APPLIED, c -> c.serverLimits().maxDbConnections());
+
+    /** 0 = no limit. Can be set per user. */
+    static final ConfigKey<Integer> MAX_USER_CONNECTIONS = key("max_user_connections", integer(0, Integer.MAX_VALUE),
+            0, APPLIED, c -> c.serverLimits().maxUserConnections());
+
     // ------------------------------------------------------------------------------------ servers
 
     static final ConfigKey<Duration> SERVER_CONNECT_TIMEOUT = key("server_connect_timeout", duration(Duration.ofMillis(1)),
@@ -121,6 +141,10 @@ final class ConfigKeys {
     /** "" = none. */
     static final ConfigKey<String> SERVER_RESET_QUERY = key("server_reset_query", resetQuery(),
             "DISCARD ALL", APPLIED, PgmuxConfig::serverResetQuery);
+
+    /** 15 s, as PgBouncer; 0 = look the name up for every new server connection. */
+    static final ConfigKey<Duration> DNS_MAX_TTL = key("dns_max_ttl", duration(Duration.ZERO),
+            Duration.ofSeconds(15), APPLIED, c -> c.serverLimits().dnsMaxTtl());
 
     static final ConfigKey<Duration> SHUTDOWN_TIMEOUT = key("shutdown_timeout", duration(Duration.ZERO),
             Duration.ofSeconds(30), APPLIED, PgmuxConfig::shutdownTimeout);
@@ -199,7 +223,9 @@ final class ConfigKeys {
                 new ObservabilityConfig(v.get(ADMIN_USERS), v.get(STATS_USERS), v.get(HTTP_LISTEN), v.get(STATS_PERIOD),
                         v.get(LOG_LEVEL), v.get(LOG_FORMAT)),
                 new PoolLimitsConfig(v.get(MAX_POOLS), v.get(POOL_IDLE_TIMEOUT)),
-                new LoginLimits(v.get(CLIENT_LOGIN_TIMEOUT), v.get(MAX_PENDING_LOGINS), v.get(ADMIN_RESERVED_CONNECTIONS)));
+                new LoginLimits(v.get(CLIENT_LOGIN_TIMEOUT), v.get(MAX_PENDING_LOGINS), v.get(ADMIN_RESERVED_CONNECTIONS)),
+                new ServerLimits(v.get(MIN_POOL_SIZE), v.get(RESERVE_POOL_SIZE), v.get(RESERVE_POOL_TIMEOUT),
+                        v.get(MAX_DB_CONNECTIONS), v.get(MAX_USER_CONNECTIONS), v.get(DNS_MAX_TTL)));
     }
 
     // ------------------------------------------------------------------------------ declaring keys
@@ -279,7 +305,7 @@ final class ConfigKeys {
             DatabaseConfig old = running.get(name);
             PreparedStatementMode mode = old != null ? old.preparedStatements() : db.preparedStatements();
             databases.put(name, new DatabaseConfig(name, db.server(), db.dbname(), db.user(), db.password(), db.poolSize(),
-                    db.poolMode(), mode));
+                    db.poolMode(), mode, db.limits()));
         });
         return databases;
     }

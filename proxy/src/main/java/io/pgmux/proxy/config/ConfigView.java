@@ -25,10 +25,7 @@ public final class ConfigView {
             new PgBouncerName("listen_port", ConfigKeys.LISTEN, c -> c.listen().port()),
             new PgBouncerName("auth_type", ConfigKeys.CLIENT_AUTH, c -> c.clientAuth().yamlName()),
             new PgBouncerName("max_client_conn", ConfigKeys.MAX_CLIENT_CONNECTIONS, PgmuxConfig::maxClientConnections),
-            new PgBouncerName("default_pool_size", ConfigKeys.POOL_SIZE, PgmuxConfig::poolSize),
-            // pgmux has no such limits: 0 = none, as in PgBouncer
-            new PgBouncerName("max_db_connections", null, c -> 0),
-            new PgBouncerName("max_user_connections", null, c -> 0));
+            new PgBouncerName("default_pool_size", ConfigKeys.POOL_SIZE, PgmuxConfig::poolSize));
 
     private ConfigView() {
     }

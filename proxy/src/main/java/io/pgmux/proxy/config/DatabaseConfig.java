@@ -14,15 +14,25 @@ import java.util.Objects;
  * @param poolSize maximum server connections per (database, user) pool
  * @param poolMode when server connections go back to the pool
  * @param preparedStatements this database's {@code prepared_statements}; null = the global setting
+ * @param limits   this database's {@code min_pool_size}, {@code reserve_pool_size} and
+ *                 {@code max_db_connections}, each null where the global key applies
  */
 public record DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
-                             int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements) {
+                             int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
+                             DatabaseLimits limits) {
+
+    /** With the global {@code min_pool_size}, {@code reserve_pool_size} and {@code max_db_connections}. */
+    public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
+                          int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements) {
+        this(name, server, dbname, user, password, poolSize, poolMode, preparedStatements, DatabaseLimits.GLOBAL);
+    }
 
     public DatabaseConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(dbname, "dbname");
         Objects.requireNonNull(poolMode, "poolMode");
+        Objects.requireNonNull(limits, "limits");
         if (server.port() == 0) {
             throw new IllegalArgumentException("server port must be 1..65535");
         }
@@ -32,11 +42,11 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
     }
 
     DatabaseConfig withPoolSize(int newPoolSize) {
-        return new DatabaseConfig(name, server, dbname, user, password, newPoolSize, poolMode, preparedStatements);
+        return new DatabaseConfig(name, server, dbname, user, password, newPoolSize, poolMode, preparedStatements, limits);
     }
 
     DatabaseConfig withPoolMode(PoolMode newPoolMode) {
-        return new DatabaseConfig(name, server, dbname, user, password, poolSize, newPoolMode, preparedStatements);
+        return new DatabaseConfig(name, server, dbname, user, password, poolSize, newPoolMode, preparedStatements, limits);
     }
 
     /** Never shows the password. */
@@ -46,6 +56,7 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
                 + ", user=" + (user == null ? "(client's)" : user)
                 + ", password=" + (password == null ? "(default)" : "***")
                 + ", poolSize=" + poolSize + ", poolMode=" + poolMode.yamlName()
-                + ", preparedStatements=" + (preparedStatements == null ? "(global)" : preparedStatements.yamlName()) + "]";
+                + ", preparedStatements=" + (preparedStatements == null ? "(global)" : preparedStatements.yamlName())
+                + ", limits=" + limits + "]";
     }
 }

@@ -37,7 +37,8 @@ public record PgmuxConfig(
         PreparedStatementsConfig preparedStatements,
         ObservabilityConfig observability,
         PoolLimitsConfig poolLimits,
-        LoginLimits loginLimits) {
+        LoginLimits loginLimits,
+        ServerLimits serverLimits) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -59,6 +60,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(observability, "observability");
         Objects.requireNonNull(poolLimits, "poolLimits");
         Objects.requireNonNull(loginLimits, "loginLimits");
+        Objects.requireNonNull(serverLimits, "serverLimits");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -68,6 +70,19 @@ public record PgmuxConfig(
         }
         users = Collections.unmodifiableMap(new LinkedHashMap<>(users));
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
+    }
+
+    /** A config with the default server limits ({@code min_pool_size}, {@code max_db_connections}...). */
+    public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
+                       int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
+                       Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
+                       Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
+                       Map<String, DatabaseConfig> databases, PreparedStatementsConfig preparedStatements,
+                       ObservabilityConfig observability, PoolLimitsConfig poolLimits, LoginLimits loginLimits) {
+        this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
+                serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
+                shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
+                poolLimits, loginLimits, ServerLimits.defaults());
     }
 
     /** A config with the default pool and login limits. */

@@ -5,12 +5,23 @@ import java.util.Objects;
 /**
  * A user clients may log in as. {@code password} is plaintext, an MD5 hash or a SCRAM-SHA-256
  * verifier (see {@link PasswordFormat}), with {@code ${ENV}} references already replaced; null when
- * the user has none (only possible with {@code client_auth: trust}).
+ * the user has none (only possible with {@code client_auth: trust}). {@code maxUserConnections} is
+ * the user's own {@code max_user_connections}, null where the global key applies.
  */
-public record UserConfig(String name, String password) {
+public record UserConfig(String name, String password, Integer maxUserConnections) {
 
     public UserConfig {
         Objects.requireNonNull(name, "name");
+    }
+
+    /** With the global {@code max_user_connections}. */
+    public UserConfig(String name, String password) {
+        this(name, password, null);
+    }
+
+    /** This user's {@code max_user_connections}: its own, else the global one; 0 = no limit. */
+    public int maxUserConnections(ServerLimits global) {
+        return maxUserConnections != null ? maxUserConnections : global.maxUserConnections();
     }
 
     /** The format of {@link #password()}, or null when there is none. */
@@ -21,6 +32,7 @@ public record UserConfig(String name, String password) {
     /** Never shows the password. */
     @Override
     public String toString() {
-        return "UserConfig[name=" + name + ", password=" + (password == null ? "none" : "***") + "]";
+        return "UserConfig[name=" + name + ", password=" + (password == null ? "none" : "***")
+                + ", maxUserConnections=" + (maxUserConnections == null ? "(global)" : maxUserConnections) + "]";
     }
 }

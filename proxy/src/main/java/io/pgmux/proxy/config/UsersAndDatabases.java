@@ -50,6 +50,7 @@ final class UsersAndDatabases {
         for (String name : section.keys()) {
             YamlSection user = section.section(name);
             String password = readPassword(user, reading.env());
+            Integer maxUserConnections = optionalCount(user, ConfigKeys.MAX_USER_CONNECTIONS.name());
             user.reportUnknownKeys();
             if (name.isEmpty()) {
                 section.error(name, "a user name must not be empty");
@@ -63,7 +64,7 @@ final class UsersAndDatabases {
                 user.error("password", "an md5 hash cannot be checked with client_auth scram-sha-256;"
                         + " give the plaintext or a SCRAM-SHA-256 verifier");
             }
-            users.put(name, new UserConfig(name, password));
+            users.put(name, new UserConfig(name, password, maxUserConnections));
         }
         if (users.isEmpty() && clientAuth != AuthMethod.TRUST) {
             section.error("required when client_auth is " + clientAuth.yamlName() + ": list the users clients may log in as");
@@ -102,6 +103,8 @@ final class UsersAndDatabases {
             int poolSize = db.integer("pool_size", globalPoolSize, 1, PgmuxConfig.MAX_POOL_SIZE);
             PoolMode poolMode = db.choice("pool_mode", globalPoolMode, PoolMode::fromYaml, PoolMode.choices());
             PreparedStatementMode prepared = readPreparedMode(db, "prepared_statements");
+            DatabaseLimits limits = new DatabaseLimits(optionalCount(db, ConfigKeys.MIN_POOL_SIZE.name()),
+                    optionalCount(db, ConfigKeys.RESERVE_POOL_SIZE.name()), optionalCount(db, ConfigKeys.MAX_DB_CONNECTIONS.name()));
             if (PreparedStatementMode.effective(prepared, globalPrepared, poolMode) == PreparedStatementMode.PASSTHROUGH
                     && poolMode == PoolMode.TRANSACTION) {
                 db.error(db.isPresent("prepared_statements") ? "prepared_statements" : "pool_mode", PASSTHROUGH_NEEDS_SESSION);
@@ -116,7 +119,7 @@ final class UsersAndDatabases {
                 continue;
             }
             databases.put(name, new DatabaseConfig(name, new HostPort(host, port), dbname, user, password,
-                    poolSize, poolMode, prepared));
+                    poolSize, poolMode, prepared, limits));
         }
         return databases;
     }
@@ -150,6 +153,15 @@ final class UsersAndDatabases {
         Optional<PreparedStatementMode> mode = section.choice(key, Optional.empty(),
                 PreparedStatementMode::fromYaml, PreparedStatementMode.choices());
         return mode.orElse(null);
+    }
+
+    /** A count of servers a database or user sets for itself (0 or more); null when it leaves it to the global key. */
+    private static Integer optionalCount(YamlSection section, String key) {
+        if (!section.isPresent(key) || section.isNull(key)) {
+            section.consume(key);
+            return null;
+        }
+        return section.integer(key, 0, 0, Integer.MAX_VALUE);
     }
 
     private static String nonEmpty(YamlSection section, String key, String dflt) {

@@ -33,7 +33,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * still going away). {@link ServerLists#move} is the one place a server changes phase, together
  * with the idle list and the counts, and it refuses a change the phases do not allow. Servers asked
  * of the opener and not yet opening hold a reserved slot; those, plus the logging-in, idle and active
- * ones, count against the pool size and never exceed it (except briefly after a reload shrank it).
+ * ones, count against the pool size and never exceed it (except briefly after a reload shrank it), but
+ * for {@code reserve_pool_size} more once a client has waited {@code reserve_pool_timeout}; and against
+ * the budgets of its database and user ({@link ConnectionBudget}), which other pools share.
  * All of it is guarded by one lock held only for list operations: callbacks, connects and closes
  * happen after it is released. The moves, and what makes them:
  *
@@ -93,6 +95,10 @@ public final class Pool implements ServerLifecycle {
     private boolean closed;
     private ErrorResponse lastLoginError;
     private final LoginRetry retry;
+    /** The database's and user's server budgets ({@code max_db_connections}, {@code max_user_connections}). */
+    private final PoolBudgets budgets;
+    /** The budget that refused this pool's last server, until one is granted; null if none did. */
+    private ConnectionBudget refusedBy;
     /** What the first server of this pool reported at login: the basis of every client's welcome. */
     private volatile ServerParameters welcomeParameters;
     /** Client settings a server accepted, by "name=value" as the client spelled it, to the value as normalized. */
@@ -117,12 +123,19 @@ public final class Pool implements ServerLifecycle {
 
     /** With the login retry schedule given (its clock and jitter played by a test). */
     Pool(PoolKey key, PoolSettings settings, ServerOpener opener, Duration statsWindow, LoginRetry retry) {
+        this(key, settings, opener, statsWindow, retry, PoolBudgets.unlimited(key));
+    }
+
+    /** Counting its servers against {@code budgets}, shared with the other pools of its database and user. */
+    Pool(PoolKey key, PoolSettings settings, ServerOpener opener, Duration statsWindow, LoginRetry retry, PoolBudgets budgets) {
         this.key = key;
         this.settings = settings;
         this.opener = opener;
         this.stats = new PoolStats(statsWindow);
         this.servers = new ServerLists(key.toString());
         this.retry = retry;
+        this.budgets = budgets;
+        budgets.join(this);
     }
 
     public PoolKey key() {
@@ -186,6 +199,7 @@ public final class Pool implements ServerLifecycle {
         ServerConnection server = null;
         ErrorResponse failure = null;
         boolean connect = false;
+        ConnectionBudget makeRoomIn = null;
         lock.lock();
         try {
             if (closed) {
@@ -198,6 +212,7 @@ public final class Pool implements ServerLifecycle {
                 } else {
                     waiters.addLast(new Queued(waiter, System.nanoTime()));
                     connect = reserveConnectIfNeeded();
+                    makeRoomIn = budgetToMakeRoomIn();
                 }
             } else {
                 servers.move(server, ServerPhase.IDLE, ServerPhase.ACTIVE);
@@ -213,6 +228,9 @@ public final class Pool implements ServerLifecycle {
         }
         if (connect) {
             openServer(waiter.executor());
+        }
+        if (makeRoomIn != null) {
+            makeRoomIn.closeAnIdleServerOfAnotherPool(this);
         }
         return server == null && failure == null;
     }
@@ -235,7 +253,7 @@ public final class Pool implements ServerLifecycle {
         boolean retire;
         lock.lock();
         try {
-            retire = spent || closed || paused || !servers.isCurrent(server) || servers.size() > settings.poolSize();
+            retire = spent || closed || paused || !servers.isCurrent(server) || beyondSize();
             if (retire) {
                 if (servers.phaseOf(server) != ServerPhase.UNLISTED) {
                     servers.move(server, ServerPhase.ACTIVE, ServerPhase.CLOSING);
@@ -311,6 +329,7 @@ public final class Pool implements ServerLifecycle {
         boolean stale;
         boolean connect = false;
         List<CompletableFuture<Void>> done;
+        List<Pool> woken;
         lock.lock();
         try {
             if (servers.phaseOf(server) == ServerPhase.UNLISTED) {
@@ -320,6 +339,7 @@ public final class Pool implements ServerLifecycle {
                 stale = !servers.isCurrent(server);
                 servers.move(server, ServerPhase.LOGIN, ServerPhase.UNLISTED);
             }
+            woken = budgets.giveBack();
             if (stale) {
                 connect = reserveConnectIfNeeded();
             } else {
@@ -346,26 +366,34 @@ public final class Pool implements ServerLifecycle {
         if (connect) {
             openServer(null);
         }
+        PoolBudgets.wake(woken);
     }
 
     /**
-     * Called every 100 ms: once a failed login's wait is over, the next attempt, if clients wait for
-     * one (a client that asks makes one too; with nobody asking, the pool leaves the server alone).
+     * Called every 100 ms: opens the servers that are due. Once a failed login's wait is over, the
+     * next attempt, if clients wait for one (a client that asks makes one too; with nobody asking,
+     * the pool leaves the server alone); and the servers {@code min_pool_size} keeps open.
      */
-    public void retryLogin() {
-        EventExecutor loop = null;
-        boolean connect;
+    public void openServersIfDue() {
+        EventExecutor loop;
+        int connects = 0;
+        ConnectionBudget makeRoomIn;
         lock.lock();
         try {
-            connect = retry.isFailing() && reserveConnectIfNeeded();
-            if (connect) {
-                loop = waiters.peekFirst().waiter().executor();
+            while (reserveConnectIfNeeded()) {
+                connects++;
             }
+            Queued head = waiters.peekFirst();
+            loop = head != null ? head.waiter().executor() : null;
+            makeRoomIn = budgetToMakeRoomIn();
         } finally {
             lock.unlock();
         }
-        if (connect) {
-            openServer(loop);
+        for (int i = 0; i < connects; i++) {
+            openServer(i == 0 ? loop : null);
+        }
+        if (makeRoomIn != null) {
+            makeRoomIn.closeAnIdleServerOfAnotherPool(this);
         }
     }
 
@@ -413,11 +441,13 @@ public final class Pool implements ServerLifecycle {
     public void onServerClosed(ServerConnection server) {
         boolean connect;
         List<CompletableFuture<Void>> done;
+        List<Pool> woken = List.of();
         lock.lock();
         try {
             ServerPhase phase = servers.phaseOf(server);
             if (phase != ServerPhase.UNLISTED) {
                 servers.move(server, phase, ServerPhase.UNLISTED);
+                woken = budgets.giveBack();
             }
             connect = reserveConnectIfNeeded();
             done = takeFinishedWaits();
@@ -428,17 +458,26 @@ public final class Pool implements ServerLifecycle {
         if (connect) {
             openServer(null);
         }
+        PoolBudgets.wake(woken);
     }
 
-    /** Closes idle servers past {@code server_idle_timeout} or {@code server_lifetime}. */
+    /**
+     * Closes idle servers past {@code server_idle_timeout} (but not the {@code min_pool_size} a pool
+     * with clients keeps) or {@code server_lifetime} (those are opened again if the pool keeps them).
+     */
     public void closeExpiredIdle(long nowNanos) {
         List<ServerConnection> expired = new ArrayList<>();
         lock.lock();
         try {
-            for (ServerConnection server : servers.idleServers()) {
+            // the oldest idle first; while clients use the pool, min_pool_size servers outlive server_idle_timeout
+            List<ServerConnection> idle = servers.idleServers();
+            int spare = servers.size() - (clients > 0 ? settings.keptOpen() : 0);
+            for (int i = idle.size() - 1; i >= 0; i--) {
+                ServerConnection server = idle.get(i);
                 if (server.isExpired(nowNanos, settings.lifetime())
-                        || server.isIdleLongerThan(nowNanos, settings.idleTimeout())) {
+                        || (spare > 0 && server.isIdleLongerThan(nowNanos, settings.idleTimeout()))) {
                     expired.add(server);
+                    spare--;
                 }
             }
             expired.forEach(server -> servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING));
@@ -457,6 +496,7 @@ public final class Pool implements ServerLifecycle {
         List<ServerConnection> toClose;
         List<CompletableFuture<Void>> interrupted;
         List<CloseWaiter> closeWaits;
+        budgets.leave(this);
         lock.lock();
         try {
             closed = true;
@@ -652,6 +692,7 @@ public final class Pool implements ServerLifecycle {
                 return false;
             }
             closed = true;
+            budgets.leave(this);
             return true;
         } finally {
             lock.unlock();
@@ -717,20 +758,88 @@ public final class Pool implements ServerLifecycle {
 
     /**
      * Called with the lock held: reserves a slot for one more server if a waiter needs it and the
-     * pool has room. While logins fail, none during the retry wait and then one at a time.
+     * pool has room, or if the pool has clients and fewer servers than {@code min_pool_size} keeps
+     * open. While logins fail, none during the retry wait and then one at a time.
      */
     private boolean reserveConnectIfNeeded() {
-        if (closed || paused || waiters.size() <= servers.connecting() || servers.size() >= settings.poolSize()) {
+        refusedBy = null;
+        if (closed || paused) {
+            return false;
+        }
+        boolean forWaiter = waiters.size() > servers.connecting() && servers.size() < capacity();
+        boolean keptOpen = clients > 0 && servers.size() < settings.keptOpen();
+        if (!forWaiter && !keptOpen) {
             return false;
         }
         if (retry.isFailing() && (retry.isWaiting() || servers.connecting() > 0)) {
+            return false;
+        }
+        refusedBy = budgets.tryTake(this);
+        if (refusedBy != null) {
             return false;
         }
         servers.reserve();
         return true;
     }
 
-    /** Opens as many servers as the waiters need and the pool has room (and the login retry allows) for. */
+    /**
+     * Called with the lock held: how many servers the pool may have now: {@code pool_size}, and
+     * {@code reserve_pool_size} more once the first queued client has waited {@code reserve_pool_timeout}.
+     */
+    private int capacity() {
+        Queued head = waiters.peekFirst();
+        boolean reserveDue = settings.reservePoolSize() > 0 && head != null
+                && System.nanoTime() - head.sinceNanos() >= settings.reservePoolTimeout().toNanos();
+        return settings.poolSize() + (reserveDue ? settings.reservePoolSize() : 0);
+    }
+
+    /**
+     * Called with the lock held: whether a released server is one too many: the pool has more than
+     * {@code pool_size} (a reload shrank it, or the reserve opened some) and no client waits for it,
+     * or more than the reserve allows.
+     */
+    private boolean beyondSize() {
+        int size = servers.size();
+        return size > settings.poolSize() && (waiters.isEmpty() || size > settings.poolSize() + settings.reservePoolSize());
+    }
+
+    /**
+     * Called with the lock held: the budget (max_db_connections or max_user_connections) in which
+     * another pool should close an idle server, because it refused a server that clients here wait
+     * for; null if none did. A server only kept warm by min_pool_size makes no room.
+     */
+    private ConnectionBudget budgetToMakeRoomIn() {
+        return refusedBy != null && waiters.size() > servers.connecting() ? refusedBy : null;
+    }
+
+    /**
+     * Closes this pool's idle server released longest ago, to make room for another pool of its
+     * database or user; false if it has none.
+     */
+    boolean closeOneIdleServer() {
+        ServerConnection server;
+        lock.lock();
+        try {
+            server = closed ? null : servers.oldestIdle();
+            if (server != null) {
+                servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (server == null) {
+            return false;
+        }
+        log.debug("[{}] closing idle server s{} to make room for another pool (max_db_connections or max_user_connections)",
+                key, server.id());
+        server.terminate();
+        return true;
+    }
+
+    /**
+     * Opens as many servers as the waiters need and {@code min_pool_size} keeps open, as far as the
+     * pool has room (and the login retry allows).
+     */
     private void openServersForWaiters() {
         int connects = 0;
         lock.lock();
@@ -797,16 +906,18 @@ public final class Pool implements ServerLifecycle {
             return;
         }
         List<Waiter> expired = new ArrayList<>();
+        ConnectionBudget full;
         lock.lock();
         try {
             while (!waiters.isEmpty() && nowNanos - waiters.peekFirst().sinceNanos() > timeout) {
                 expired.add(waiters.pollFirst().waiter());
             }
+            full = refusedBy;
         } finally {
             lock.unlock();
         }
         if (!expired.isEmpty()) {
-            ErrorResponse error = waitTimeoutError();
+            ErrorResponse error = full != null ? budgetFullError(full) : waitTimeoutError();
             log.info("[{}] {} clients waited over query_wait_timeout for a server", key, expired.size());
             expired.forEach(waiter -> fail(waiter, error));
         }
@@ -817,6 +928,15 @@ public final class Pool implements ServerLifecycle {
         return ErrorResponse.error(SqlState.TOO_MANY_CONNECTIONS, "no server connection became free within "
                 + "query_wait_timeout (" + seconds + "s): all " + settings.poolSize() + " of pool " + key + " are busy")
                 .withHint("Raise pool_size or query_wait_timeout, or shorten the transactions holding the pool.");
+    }
+
+    private ErrorResponse budgetFullError(ConnectionBudget full) {
+        long seconds = settings.queryWaitTimeout().toSeconds();
+        String keyName = full == budgets.database() ? "max_db_connections" : "max_user_connections";
+        return ErrorResponse.error(SqlState.TOO_MANY_CONNECTIONS, "no server connection became free within "
+                + "query_wait_timeout (" + seconds + "s): " + keyName + " of " + full + " is reached")
+                .withHint("Raise " + keyName + " or query_wait_timeout, or shorten the transactions of that "
+                        + (full == budgets.database() ? "database" : "user") + "'s pools.");
     }
 
     private static void fail(Waiter waiter, ErrorResponse error) {

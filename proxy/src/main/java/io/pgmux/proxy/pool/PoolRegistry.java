@@ -9,8 +9,10 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +41,9 @@ public final class PoolRegistry {
     private volatile PgmuxConfig config;
     private boolean pausedAll;
     private final Set<String> pausedDatabases = new HashSet<>();
+    /** The server budgets of databases and users that have pools (max_db_connections, max_user_connections); guarded by the lock. */
+    private final Map<String, ConnectionBudget> databaseBudgets = new HashMap<>();
+    private final Map<String, ConnectionBudget> userBudgets = new HashMap<>();
 
     public PoolRegistry(PgmuxConfig config, ServerOpener opener) {
         this.config = config;
@@ -83,7 +88,7 @@ public final class PoolRegistry {
                 return new PoolJoin.TooManyPools(maxPools);
             }
             Pool created = new Pool(key, settings(current, db.get(), key.user()), opener,
-                    current.observability().statsPeriod());
+                    current.observability().statsPeriod(), LoginRetry.system(), budgets(current, db.get(), key));
             if (isPaused(database)) {
                 created.pause();
             }
@@ -108,14 +113,56 @@ public final class PoolRegistry {
      */
     public void removeUnused() {
         long idleNanos = config.poolLimits().poolIdleTimeout().toNanos();
-        if (idleNanos == 0) {
-            return;
-        }
-        long now = System.nanoTime();
-        for (Pool pool : pools.values()) {
-            if (pool.closeIfUnused(now, idleNanos) && pools.remove(pool.key(), pool)) {
-                log.debug("[{}] pool removed: unused for pool_idle_timeout", pool.key());
+        if (idleNanos > 0) {
+            long now = System.nanoTime();
+            for (Pool pool : pools.values()) {
+                if (pool.closeIfUnused(now, idleNanos) && pools.remove(pool.key(), pool)) {
+                    log.debug("[{}] pool removed: unused for pool_idle_timeout", pool.key());
+                }
             }
+        }
+        // the budgets of databases and users left with no pool (removed now, or to make room for max_pools)
+        synchronized (lock) {
+            databaseBudgets.values().removeIf(ConnectionBudget::isUnused);
+            userBudgets.values().removeIf(ConnectionBudget::isUnused);
+        }
+    }
+
+    /** Called with the lock held: the budgets a new pool of {@code db} for {@code key} counts its servers against. */
+    private PoolBudgets budgets(PgmuxConfig config, DatabaseConfig db, PoolKey key) {
+        ConnectionBudget database = databaseBudgets.computeIfAbsent(key.database(),
+                name -> new ConnectionBudget("database " + name, db.limits().maxDbConnections(config.serverLimits())));
+        ConnectionBudget user = userBudgets.computeIfAbsent(key.user(),
+                name -> new ConnectionBudget("user " + name, maxUserConnections(config, name)));
+        return new PoolBudgets(database, user);
+    }
+
+    private static int maxUserConnections(PgmuxConfig config, String user) {
+        UserConfig listed = config.users().get(user);
+        return listed != null ? listed.maxUserConnections(config.serverLimits()) : config.serverLimits().maxUserConnections();
+    }
+
+    /** Called with the lock held, at reload: each budget's new limit; returns the pools to wake. */
+    private List<Pool> applyBudgetLimits(PgmuxConfig newConfig) {
+        List<Pool> woken = new ArrayList<>();
+        databaseBudgets.forEach((name, budget) -> woken.addAll(budget.setLimit(newConfig.database(name)
+                .map(db -> db.limits().maxDbConnections(newConfig.serverLimits()))
+                .orElse(newConfig.serverLimits().maxDbConnections()))));
+        userBudgets.forEach((name, budget) -> woken.addAll(budget.setLimit(maxUserConnections(newConfig, name))));
+        return woken;
+    }
+
+    /** The server budget of {@code database} (max_db_connections), if it has pools. */
+    public Optional<ConnectionBudgetView> databaseBudget(String database) {
+        synchronized (lock) {
+            return Optional.ofNullable(databaseBudgets.get(database)).map(ConnectionBudgetView::of);
+        }
+    }
+
+    /** The server budget of {@code user} (max_user_connections), if it has pools. */
+    public Optional<ConnectionBudgetView> userBudget(String user) {
+        synchronized (lock) {
+            return Optional.ofNullable(userBudgets.get(user)).map(ConnectionBudgetView::of);
         }
     }
 
@@ -165,9 +212,12 @@ public final class PoolRegistry {
         pools.values().forEach(pool -> pool.expireWaiters(now));
     }
 
-    /** Makes the next server login attempt of every pool whose retry wait is over and whose clients wait. */
-    public void retryLogins() {
-        pools.values().forEach(Pool::retryLogin);
+    /**
+     * Opens the servers that are due in every pool: the next login attempt where the retry wait is
+     * over and clients wait, and those {@code min_pool_size} keeps open.
+     */
+    public void openServersIfDue() {
+        pools.values().forEach(Pool::openServersIfDue);
     }
 
     public void closeExpiredIdle() {
@@ -188,8 +238,10 @@ public final class PoolRegistry {
      */
     public List<Pool> apply(PgmuxConfig newConfig) {
         List<Pool> removed = new ArrayList<>();
+        List<Pool> woken;
         synchronized (lock) {
             config = newConfig;
+            woken = applyBudgetLimits(newConfig);
             for (Pool pool : pools.values()) {
                 PoolKey key = pool.key();
                 Optional<DatabaseConfig> db = newConfig.database(key.database());
@@ -203,6 +255,7 @@ public final class PoolRegistry {
             }
         }
         removed.forEach(Pool::close);
+        PoolBudgets.wake(woken);
         return removed;
     }
 
@@ -283,6 +336,8 @@ public final class PoolRegistry {
                 config.queryWaitTimeout(), config.serverConnectTimeout(), config.serverLoginRetry(),
                 config.serverIdleTimeout(), config.serverLifetime(), config.serverResetQuery(),
                 config.preparedStatementMode(db), config.preparedStatements().maxPerServer(),
-                config.preparedStatements().maxPerClient(), config.preparedStatements().maxSizePerClient());
+                config.preparedStatements().maxPerClient(), config.preparedStatements().maxSizePerClient(),
+                db.limits().minPoolSize(config.serverLimits()), db.limits().reservePoolSize(config.serverLimits()),
+                config.serverLimits().reservePoolTimeout());
     }
 }

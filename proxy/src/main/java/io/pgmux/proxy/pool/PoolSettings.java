@@ -10,6 +10,8 @@ import java.time.Duration;
 /**
  * Everything a pool needs to open and manage its server connections: where, as whom, how many, and
  * the timeouts. {@code serverPassword} may be a plaintext password, an md5 secret, or null.
+ * {@code minPoolSize} servers are kept open (at most {@code poolSize}); up to {@code reservePoolSize}
+ * more than {@code poolSize} may open for clients that waited {@code reservePoolTimeout}.
  */
 public record PoolSettings(
         HostPort server,
@@ -27,7 +29,25 @@ public record PoolSettings(
         PreparedStatementMode preparedStatements,
         int maxPreparedPerServer,
         int maxPreparedPerClient,
-        int maxPreparedSizePerClient) {
+        int maxPreparedSizePerClient,
+        int minPoolSize,
+        int reservePoolSize,
+        Duration reservePoolTimeout) {
+
+    /** With no servers kept open and no reserve. */
+    public PoolSettings(HostPort server, String dbname, String serverUser, String serverPassword, int poolSize,
+                        PoolMode mode, Duration queryWaitTimeout, Duration connectTimeout, Duration loginRetry,
+                        Duration idleTimeout, Duration lifetime, String resetQuery, PreparedStatementMode preparedStatements,
+                        int maxPreparedPerServer, int maxPreparedPerClient, int maxPreparedSizePerClient) {
+        this(server, dbname, serverUser, serverPassword, poolSize, mode, queryWaitTimeout, connectTimeout, loginRetry,
+                idleTimeout, lifetime, resetQuery, preparedStatements, maxPreparedPerServer, maxPreparedPerClient,
+                maxPreparedSizePerClient, 0, 0, Duration.ofSeconds(5));
+    }
+
+    /** The servers the pool keeps open: {@code min_pool_size}, but never more than {@code pool_size}. */
+    public int keptOpen() {
+        return Math.min(minPoolSize, poolSize);
+    }
 
     /** Where and as whom the pool's next server connection logs in. */
     public ServerTarget target() {

@@ -32,6 +32,8 @@ import io.pgmux.proxy.metrics.EventLoopLag;
 import io.pgmux.proxy.metrics.Metrics;
 import io.pgmux.proxy.metrics.StatsTicker;
 import io.pgmux.proxy.net.Addresses;
+import io.pgmux.proxy.net.HostLookup;
+import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.Transport;
 import io.pgmux.proxy.pool.Pool;
@@ -91,7 +93,8 @@ public final class PgmuxServer implements RunningServer, Control {
     private EventLoopLag lag;
 
     private PgmuxServer(PgmuxConfig config, ConfigSource source, Transport transport, EventLoopGroup group,
-                        EventLoopGroup httpGroup, ExecutorService resolver, ScheduledExecutorService background) {
+                        EventLoopGroup httpGroup, ExecutorService resolver, HostLookup lookup,
+                        ScheduledExecutorService background) {
         this.config = config;
         this.source = source;
         this.transport = transport;
@@ -99,7 +102,9 @@ public final class PgmuxServer implements RunningServer, Control {
         this.httpGroup = httpGroup;
         this.resolver = resolver;
         this.background = background;
-        this.pools = new PoolRegistry(config, new ServerConnector(group, transport, resolver));
+        ServerAddresses addresses = new ServerAddresses(lookup != null ? lookup : HostLookup.system(resolver), System::nanoTime,
+                () -> this.config.serverLimits().dnsMaxTtl());
+        this.pools = new PoolRegistry(config, new ServerConnector(group, transport, addresses));
         this.sessions = new SessionRegistry();
         this.context = new ProxyContext(config, pools, sessions, this);
         this.ticker = new StatsTicker(pools, background);
@@ -112,6 +117,14 @@ public final class PgmuxServer implements RunningServer, Control {
 
     /** Starts with {@code config}; RELOAD and SIGHUP read {@code source} again. */
     public static PgmuxServer start(PgmuxConfig config, ConfigSource source) throws Exception {
+        return start(config, source, null);
+    }
+
+    /**
+     * As {@link #start(PgmuxConfig, ConfigSource)}, server host names being looked up by {@code lookup}
+     * (a test's); null = the system's resolver, on pgmux's resolver threads.
+     */
+    public static PgmuxServer start(PgmuxConfig config, ConfigSource source, HostLookup lookup) throws Exception {
         Transport transport = Transport.best();
         int loops = config.effectiveEventLoops();
         EventLoopGroup group = transport.newGroup(loops, "pgmux-loop");
@@ -119,7 +132,7 @@ public final class PgmuxServer implements RunningServer, Control {
         ExecutorService resolver = Executors.newCachedThreadPool(new DefaultThreadFactory("pgmux-resolver", true));
         ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("pgmux-background", true));
-        PgmuxServer server = new PgmuxServer(config, source, transport, group, httpGroup, resolver, background);
+        PgmuxServer server = new PgmuxServer(config, source, transport, group, httpGroup, resolver, lookup, background);
         try {
             server.bind();
             log.info("{} transport, {} event loops", transport.name(), loops);
@@ -163,7 +176,7 @@ public final class PgmuxServer implements RunningServer, Control {
         }
         group.next().scheduleAtFixedRate(pools::closeExpiredIdle, 1, 1, TimeUnit.SECONDS);
         group.next().scheduleAtFixedRate(pools::expireWaiters, 100, 100, TimeUnit.MILLISECONDS);
-        group.next().scheduleAtFixedRate(pools::retryLogins, 100, 100, TimeUnit.MILLISECONDS);
+        group.next().scheduleAtFixedRate(pools::openServersIfDue, 100, 100, TimeUnit.MILLISECONDS);
         background.scheduleWithFixedDelay(this::removeUnusedPools, 1, 1, TimeUnit.SECONDS);
         lag = EventLoopLag.start(group);
         ticker.start(config.observability().statsPeriod());

@@ -11,8 +11,8 @@ public final class TestServerConnections {
 
     /** A server on {@code channel}; a pool test plays its login through the pool's {@link ServerLifecycle} calls. */
     public static ServerConnection on(Channel channel) {
-        ServerConnection server = new ServerConnection(NO_NETWORK, null);
-        server.bind(channel);
+        ServerConnection server = new ServerConnection(NO_NETWORK);
+        server.bind(channel, null);
         return server;
     }
 }

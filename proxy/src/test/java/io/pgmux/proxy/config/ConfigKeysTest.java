@@ -34,11 +34,17 @@ class ConfigKeysTest {
             query_wait_timeout: 12s
             max_pools: 503
             pool_idle_timeout: 13s
+            min_pool_size: 2
+            reserve_pool_size: 3
+            reserve_pool_timeout: 4s
+            max_db_connections: 40
+            max_user_connections: 41
             server_connect_timeout: 14s
             server_login_retry: 15s
             server_idle_timeout: 16s
             server_lifetime: 17s
             server_reset_query: "RESET ALL"
+            dns_max_ttl: 42s
             shutdown_timeout: 18s
             upstream: "db.internal:5433"
             users: {alice: {password: a}, bob: {password: b}}

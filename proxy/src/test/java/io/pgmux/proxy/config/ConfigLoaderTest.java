@@ -546,7 +546,7 @@ class ConfigLoaderTest {
 
         @Test
         void aUserNeverShowsItsPassword() {
-            assertEquals("UserConfig[name=alice, password=***]", new UserConfig("alice", "secret").toString());
+            assertEquals("UserConfig[name=alice, password=***, maxUserConnections=(global)]", new UserConfig("alice", "secret").toString());
         }
     }
 

@@ -51,11 +51,17 @@ class ConfigViewTest {
                 "query_wait_timeout = 120s",
                 "max_pools = 1000",
                 "pool_idle_timeout = 60s",
+                "min_pool_size = 0",
+                "reserve_pool_size = 0",
+                "reserve_pool_timeout = 5s",
+                "max_db_connections = 0",
+                "max_user_connections = 0",
                 "server_connect_timeout = 15s",
                 "server_login_retry = 1s",
                 "server_idle_timeout = 600s",
                 "server_lifetime = 3600s",
                 "server_reset_query = DISCARD ALL",
+                "dns_max_ttl = 15s",
                 "shutdown_timeout = 30s",
                 "upstream = 127.0.0.1:5432",
                 "users = ",
@@ -72,9 +78,7 @@ class ConfigViewTest {
                 "listen_port = 6432 (restart)",
                 "auth_type = trust",
                 "max_client_conn = 10000",
-                "default_pool_size = 20",
-                "max_db_connections = 0 (restart)",
-                "max_user_connections = 0 (restart)"), rows);
+                "default_pool_size = 20"), rows);
     }
 
     @Test

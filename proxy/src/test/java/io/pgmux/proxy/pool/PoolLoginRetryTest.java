@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A pool whose server logins fail, on a clock the test moves: how many attempts the server sees,
  * and which clients are told what. The opener notes what the pool asks for and the test plays each
- * attempt's outcome; {@link Pool#retryLogin()} is called as pgmux's 100 ms sweep would.
+ * attempt's outcome; {@link Pool#openServersIfDue()} is called as pgmux's 100 ms sweep would.
  */
 class PoolLoginRetryTest {
     private static final Duration LOGIN_RETRY = Duration.ofSeconds(1);
@@ -73,7 +73,7 @@ class PoolLoginRetryTest {
                     clients.add(client);
                 }
                 if (ms % 100 == 0) {
-                    pool.retryLogin();
+                    pool.openServersIfDue();
                 }
                 now += MILLI;
             }
@@ -114,13 +114,13 @@ class PoolLoginRetryTest {
         assertNothingTold(first, second, third);
         assertEquals(3, pool.counts().waiting());
         now += LOGIN_RETRY.toNanos() - 1;
-        pool.retryLogin();
+        pool.openServersIfDue();
         assertEquals(0, opener.pending());
 
         // when the wait is over, one attempt is made, however many wait
         now += 1;
-        pool.retryLogin();
-        pool.retryLogin();
+        pool.openServersIfDue();
+        pool.openServersIfDue();
         assertEquals(1, opener.pending());
 
         // and when it fails too, every waiting client is told, as pgmux could not connect
@@ -148,7 +148,7 @@ class PoolLoginRetryTest {
 
         // when the attempt after the wait logs in
         now += LOGIN_RETRY.toNanos();
-        pool.retryLogin();
+        pool.openServersIfDue();
         ServerConnection server = opener.loginNext();
 
         // then the first client has it, a server is opened at once for the second, which gets it

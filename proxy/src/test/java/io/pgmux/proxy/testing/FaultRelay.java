@@ -65,6 +65,10 @@ public final class FaultRelay implements AutoCloseable {
     private volatile boolean blackholeToClient;
 
     private FaultRelay(InetSocketAddress target) {
+        this(target, new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    private FaultRelay(InetSocketAddress target, InetSocketAddress listen) {
         this.target = target;
         this.group = transport.newGroup(1, "fault-relay");
         try {
@@ -79,7 +83,7 @@ public final class FaultRelay implements AutoCloseable {
                             onAccepted(client);
                         }
                     })
-                    .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
+                    .bind(listen).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -89,6 +93,15 @@ public final class FaultRelay implements AutoCloseable {
     /** A relay to {@code host:port}, listening on a free loopback port. */
     public static FaultRelay to(String host, int port) {
         return new FaultRelay(new InetSocketAddress(host, port));
+    }
+
+    /**
+     * A relay to the test Postgres listening on {@code loopbackAddress} (127.0.0.2, say) and
+     * Postgres's own port: a second address of the same server, for a host name that moves.
+     */
+    public static FaultRelay toPostgresOn(String loopbackAddress) {
+        TestPostgres pg = TestPostgres.get();
+        return new FaultRelay(new InetSocketAddress(pg.host(), pg.port()), new InetSocketAddress(loopbackAddress, pg.port()));
     }
 
     /** A relay to the test Postgres. */
@@ -151,6 +164,20 @@ public final class FaultRelay implements AutoCloseable {
     /** From now on, a new connection is accepted, counted and reset at once. */
     public void refuseNew() {
         refusing = true;
+    }
+
+    /**
+     * An outage as pgmux sees a restart: every connection reset and new ones refused for
+     * {@code duration}, then everything passes again. Returns the connections tried meanwhile.
+     */
+    public int outage(Duration duration) throws InterruptedException {
+        int acceptedBefore = accepted();
+        refuseNew();
+        resetAll();
+        Thread.sleep(duration.toMillis());
+        int attempts = accepted() - acceptedBefore;
+        pass();
+        return attempts;
     }
 
     /** Resets every connection open now, on both sides, and waits until that is done. */

@@ -4,6 +4,7 @@ import io.pgmux.proxy.config.ConfigException;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.net.HostLookup;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.server.PgmuxServer;
@@ -52,6 +53,15 @@ public final class Pgmux implements AutoCloseable {
 
     /** As {@link #start(String)}, with {@code env} as the environment {@code ${NAME}} reads from. */
     public static Pgmux start(String yaml, Map<String, String> env) {
+        return start(yaml, env, null);
+    }
+
+    /** As {@link #start(String)}, server host names being looked up by {@code lookup} instead of the system. */
+    public static Pgmux start(String yaml, HostLookup lookup) {
+        return start(yaml, System.getenv(), lookup);
+    }
+
+    private static Pgmux start(String yaml, Map<String, String> env, HostLookup lookup) {
         String config = withBase(yaml);
         Path file;
         try {
@@ -62,7 +72,7 @@ public final class Pgmux implements AutoCloseable {
         }
         try {
             PgmuxConfig parsed = ConfigLoader.parse(config, env);
-            return new Pgmux(PgmuxServer.start(parsed, () -> ConfigLoader.load(file, env)), parsed, file);
+            return new Pgmux(PgmuxServer.start(parsed, () -> ConfigLoader.load(file, env), lookup), parsed, file);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("test config is invalid:\n" + e.getMessage() + "\n---\n" + config);
         } catch (Exception e) {

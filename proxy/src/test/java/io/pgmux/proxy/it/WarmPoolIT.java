@@ -1,0 +1,105 @@
+package io.pgmux.proxy.it;
+
+import io.pgmux.proxy.testing.FaultRelay;
+import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
+import io.pgmux.proxy.testing.TestSql;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static io.pgmux.proxy.testing.TestPostgres.DATABASE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code min_pool_size} against a real Postgres, counting pgmux's server connections in
+ * pg_stat_activity: a pool with a client keeps that many open, opens them again when Postgres ends
+ * them, and after an outage refills them as the login retry allows, without a storm.
+ */
+class WarmPoolIT {
+    private static final String WARM_USER = "warm_pool";
+    private static final String OUTAGE_USER = "warm_pool_outage";
+    private static final String RELOAD_USER = "warm_pool_reload";
+
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().roles(WARM_USER, OUTAGE_USER, RELOAD_USER);
+
+    @Test
+    void aPoolWithAClientKeepsMinPoolSizeServersOpenAndReopensTheOnesPostgresEnds() throws Exception {
+        try (Pgmux pgmux = Pgmux.start("pool_size: 5\nmin_pool_size: 3\n");
+             Connection client = pgmux.jdbc(WARM_USER)) {
+            // given one client, which used one server at a time
+            assertEquals(1, TestSql.intScalar(client, "SELECT 1"));
+
+            // then the pool opens two more, and no more than that
+            awaitServers(WARM_USER, 3);
+            Thread.sleep(300);
+            assertEquals(3, Pgmux.serverConnections(DATABASE, WARM_USER));
+            assertEquals(3, pgmux.counts(WARM_USER).idleServers());
+
+            // when Postgres ends all of them
+            TestSql.direct("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = '" + WARM_USER + "'");
+
+            // then the pool opens three again, and the client is served
+            awaitServers(WARM_USER, 3);
+            assertEquals(2, TestSql.intScalar(client, "SELECT 2"));
+        }
+    }
+
+    @Test
+    void afterAnOutageTheWarmServersComeBackWithoutALoginStorm() throws Exception {
+        try (FaultRelay relay = FaultRelay.toPostgres();
+             Pgmux pgmux = Pgmux.start("upstream: \"" + relay.address() + "\"\npool_size: 5\nmin_pool_size: 3\n"
+                     + "server_login_retry: 500ms\nserver_connect_timeout: 2s\n");
+             Connection client = pgmux.jdbc(OUTAGE_USER)) {
+            // given a pool keeping three servers
+            TestSql.intScalar(client, "SELECT 1");
+            awaitServers(OUTAGE_USER, 3);
+
+            // when every server connection is reset and new ones are refused for 3 s
+            int attempts = relay.outage(Duration.ofSeconds(3));
+
+            // then the pool tried about once per retry wait (500 ms, doubling: well under 20), not in a loop
+            assertTrue(attempts >= 2 && attempts <= 12, "login attempts during a 3 s outage: " + attempts);
+
+            // and the three come back by themselves
+            awaitServers(OUTAGE_USER, 3);
+            assertEquals(2, TestSql.intScalar(client, "SELECT 2"));
+        }
+    }
+
+    @Test
+    void aReloadThatRaisesMinPoolSizeOpensTheDifference() throws Exception {
+        try (Pgmux pgmux = Pgmux.start("pool_size: 5\n");
+             Connection client = pgmux.jdbc(RELOAD_USER)) {
+            // given a pool with one server
+            TestSql.intScalar(client, "SELECT 1");
+            assertEquals(1, Pgmux.serverConnections(DATABASE, RELOAD_USER));
+
+            // when a reload sets min_pool_size
+            pgmux.rewriteConfig("pool_size: 5\nmin_pool_size: 4\n");
+            pgmux.server().reload().get(10, TimeUnit.SECONDS);
+
+            // then the pool has four
+            awaitServers(RELOAD_USER, 4);
+        }
+    }
+
+    private static void awaitServers(String user, int expected) {
+        TestSql.await(() -> "pgmux has " + expected + " server connections as " + user + ": " + count(user),
+                () -> count(user) == expected);
+    }
+
+    private static int count(String user) {
+        try {
+            return Pgmux.serverConnections(DATABASE, user);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

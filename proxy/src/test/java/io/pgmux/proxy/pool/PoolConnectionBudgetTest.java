@@ -1,0 +1,173 @@
+package io.pgmux.proxy.pool;
+
+import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.backend.ServerConnection;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code max_db_connections} and {@code max_user_connections}: pools sharing a {@link ConnectionBudget}
+ * never have more servers open (or being opened) together than its limit; a pool at the limit queues
+ * its clients and gets a slot when another pool's server closes, an idle one being closed to make
+ * room. One opener plays every pool's logins; no network.
+ */
+class PoolConnectionBudgetTest {
+    private final TestLoops loops = new TestLoops();
+    private final FakeOpener opener = loops.opener;
+
+    @AfterEach
+    void closeEverything() {
+        loops.close();
+    }
+
+    @Test
+    void aPoolAtTheDatabaseLimitWaitsAndGetsTheSlotAnotherPoolFrees() {
+        // given two pools of one database limited to two servers, the first holding two
+        ConnectionBudget database = new ConnectionBudget("database app", 2);
+        Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
+        Pool bob = pool("bob", 5, 0, database, ConnectionBudget.unlimited("user bob"));
+        ServerConnection first = loops.holdOne(alice);
+        loops.holdOne(alice);
+
+        // when a client of the other pool needs a server
+        TestWaiter waiting = loops.waiter();
+        bob.acquire(waiting);
+        bob.openServersIfDue();
+
+        // then nothing is opened: it waits
+        assertEquals(0, opener.pending());
+        assertEquals(2, database.used());
+        assertEquals(1, bob.counts().waiting());
+
+        // when one of the first pool's servers closes, the waiting pool opens one at once
+        first.close();
+        assertEquals(1, opener.pending());
+        assertSame(opener.loginNext(), waiting.server());
+        assertEquals(2, database.used());
+    }
+
+    @Test
+    void anIdleServerOfAnotherPoolIsClosedToMakeRoomForWaitingClients() {
+        // given the first pool's two servers, the database's limit, idle
+        ConnectionBudget database = new ConnectionBudget("database app", 2);
+        Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
+        Pool bob = pool("bob", 5, 0, database, ConnectionBudget.unlimited("user bob"));
+        ServerConnection idle = loops.holdOne(alice);
+        ServerConnection busy = loops.holdOne(alice);
+        alice.release(idle);
+        assertEquals(1, alice.counts().idleServers());
+
+        // when a client of the other pool needs a server
+        TestWaiter waiting = loops.waiter();
+        bob.acquire(waiting);
+
+        // then the idle server is closed and, once it has, the waiting pool opens its own
+        assertEquals(0, alice.counts().idleServers());
+        assertEquals(1, opener.pending());
+        assertSame(opener.loginNext(), waiting.server());
+        assertEquals(2, database.used());
+        assertEquals(1, alice.counts().activeServers());
+        alice.release(busy);
+    }
+
+    @Test
+    void serversKeptWarmByMinPoolSizeCloseNoOtherPoolsServer() {
+        // given the first pool's idle server, the database's limit of one
+        ConnectionBudget database = new ConnectionBudget("database app", 1);
+        Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
+        Pool bob = pool("bob", 5, 1, database, ConnectionBudget.unlimited("user bob"));
+        alice.release(loops.holdOne(alice));
+
+        // when the other pool, which keeps one server but has no waiting client, has a client
+        bob.join();
+        bob.openServersIfDue();
+
+        // then it opens none and closes none of the first pool's
+        assertEquals(0, opener.pending());
+        assertEquals(1, alice.counts().idleServers());
+    }
+
+    @Test
+    void theUserLimitCountsThePoolsOfEveryDatabase() {
+        // given one user's pools of two databases, limited to one server for that user
+        ConnectionBudget user = new ConnectionBudget("user alice", 1);
+        Pool app = pool("app", "alice", 5, 0, ConnectionBudget.unlimited("database app"), user);
+        Pool reports = pool("reports", "alice", 5, 0, ConnectionBudget.unlimited("database reports"), user);
+        ServerConnection held = loops.holdOne(app);
+
+        // when a client of the other database needs a server, it waits
+        TestWaiter waiting = loops.waiter();
+        reports.acquire(waiting);
+        assertEquals(0, opener.pending());
+
+        // and gets one when the first is given back (idle: closed to make room at the next sweep)
+        app.release(held);
+        reports.openServersIfDue();
+        assertEquals(1, opener.pending());
+        assertSame(opener.loginNext(), waiting.server());
+        assertEquals(1, user.used());
+    }
+
+    @Test
+    void aRaisedLimitWakesTheWaitingPool() {
+        ConnectionBudget database = new ConnectionBudget("database app", 1);
+        Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
+        loops.holdOne(alice);
+        TestWaiter waiting = loops.waiter();
+        alice.acquire(waiting);
+        assertEquals(0, opener.pending());
+
+        PoolBudgets.wake(database.setLimit(2));
+
+        assertEquals(1, opener.pending());
+        assertSame(opener.loginNext(), waiting.server());
+    }
+
+    @Test
+    void aClientWaitingPastQueryWaitTimeoutIsToldWhichLimitWasReached() {
+        ConnectionBudget database = new ConnectionBudget("database app", 1);
+        Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
+        loops.holdOne(alice);
+        TestWaiter waiting = loops.waiter();
+        alice.acquire(waiting);
+
+        alice.expireWaiters(System.nanoTime() + Duration.ofSeconds(3).toNanos());
+
+        ErrorResponse error = waiting.runTasks().failures.get(0);
+        assertEquals(SqlState.TOO_MANY_CONNECTIONS, error.sqlState());
+        assertTrue(error.message().contains("max_db_connections of database app (1 of 1)"), error.message());
+    }
+
+    @Test
+    void aServerThatFailsToLogInGivesItsSlotBack() {
+        ConnectionBudget database = new ConnectionBudget("database app", 1);
+        Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
+        alice.acquire(loops.waiter());
+        assertEquals(1, database.used());
+
+        opener.failNext(ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "no"));
+
+        assertEquals(0, database.used());
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private Pool pool(String user, int size, int min, ConnectionBudget database, ConnectionBudget userBudget) {
+        return pool("app", user, size, min, database, userBudget);
+    }
+
+    private Pool pool(String db, String user, int size, int min, ConnectionBudget database, ConnectionBudget userBudget) {
+        PoolSettings settings = TestLoops.settings(db, user, size, min, 0, Duration.ofSeconds(5), Duration.ZERO);
+        return new Pool(new PoolKey(db, user), settings, opener, PoolStats.DEFAULT_WINDOW, LoginRetry.system(),
+                new PoolBudgets(database, userBudget));
+    }
+
+
+}
