@@ -37,7 +37,8 @@ public record PgmuxConfig(
         PreparedStatementsConfig preparedStatements,
         ObservabilityConfig observability,
         PoolLimitsConfig poolLimits,
-        LoginLimits loginLimits) {
+        LoginLimits loginLimits,
+        TimeoutsConfig timeouts) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -59,6 +60,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(observability, "observability");
         Objects.requireNonNull(poolLimits, "poolLimits");
         Objects.requireNonNull(loginLimits, "loginLimits");
+        Objects.requireNonNull(timeouts, "timeouts");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -80,7 +82,7 @@ public record PgmuxConfig(
         this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
                 serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
                 shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
-                PoolLimitsConfig.defaults(), LoginLimits.defaults());
+                PoolLimitsConfig.defaults(), LoginLimits.defaults(), TimeoutsConfig.defaults());
     }
 
     /** A config with the default admin console, HTTP endpoint, statistics, logging and login settings. */

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -202,6 +203,59 @@ final class YamlSection {
             error(key, e.getMessage());
             return dflt;
         }
+    }
+
+    /**
+     * A duration within {@code min..max}; an unquoted integer means milliseconds if
+     * {@code plainIsMillis}, else seconds; with {@code wholeSeconds} a part of a second is an error.
+     */
+    Duration duration(String key, Duration dflt, Duration min, Duration max, boolean wholeSeconds, boolean plainIsMillis) {
+        Node node = take(key);
+        if (node == null) {
+            return dflt;
+        }
+        if (!(node instanceof ScalarNode scalar)) {
+            error(key, "must be a duration like " + Units.DURATION_EXAMPLES + " (got " + describe(node) + ")");
+            return dflt;
+        }
+        try {
+            String text = scalar.getValue().strip();
+            Duration value = plainIsMillis && INTEGER.matcher(text).matches()
+                    ? Units.parseDuration(text + "ms") : Units.parseDuration(text);
+            if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+                error(key, "must be " + Units.formatDuration(min) + ".." + Units.formatDuration(max));
+                return dflt;
+            }
+            if (wholeSeconds && value.toMillis() % 1000 != 0) {
+                error(key, "must be whole seconds (got \"" + text + "\")");
+                return dflt;
+            }
+            return value;
+        } catch (IllegalArgumentException e) {
+            error(key, e.getMessage());
+            return dflt;
+        }
+    }
+
+    /** true or false; also on/off, yes/no and 1/0 (PgBouncer writes 1 and 0). */
+    boolean bool(String key, boolean dflt) {
+        Node node = take(key);
+        if (node == null) {
+            return dflt;
+        }
+        if (node instanceof ScalarNode scalar) {
+            switch (scalar.getValue().strip().toLowerCase(Locale.ROOT)) {
+                case "true", "on", "yes", "1" -> {
+                    return true;
+                }
+                case "false", "off", "no", "0" -> {
+                    return false;
+                }
+                default -> { }
+            }
+        }
+        error(key, "must be true or false (got " + describe(node) + ")");
+        return dflt;
     }
 
     /** A size in bytes within {@code min..max}; an unquoted integer means bytes. */
