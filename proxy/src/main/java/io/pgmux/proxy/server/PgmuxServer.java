@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.admin.Control;
@@ -24,6 +25,7 @@ import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.ObservabilityConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.config.TimeoutsConfig;
 import io.pgmux.proxy.http.Health;
 import io.pgmux.proxy.http.HttpEndpoint;
 import io.pgmux.proxy.http.UpstreamProbe;
@@ -66,6 +68,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class PgmuxServer implements RunningServer, Control {
     private static final Logger log = LoggerFactory.getLogger(PgmuxServer.class);
+    /** How often the client timeouts are checked: they fire up to this late. */
+    private static final long TIMEOUT_CHECK_MILLIS = 200;
     private static final WriteBufferWaterMark CLIENT_WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
 
     private final ConfigSource source;
@@ -164,9 +168,30 @@ public final class PgmuxServer implements RunningServer, Control {
         group.next().scheduleAtFixedRate(pools::closeExpiredIdle, 1, 1, TimeUnit.SECONDS);
         group.next().scheduleAtFixedRate(pools::expireWaiters, 100, 100, TimeUnit.MILLISECONDS);
         group.next().scheduleAtFixedRate(pools::retryLogins, 100, 100, TimeUnit.MILLISECONDS);
+        for (EventExecutor loop : group) {
+            loop.scheduleAtFixedRate(() -> checkClientTimeouts(loop), TIMEOUT_CHECK_MILLIS, TIMEOUT_CHECK_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        }
         background.scheduleWithFixedDelay(this::removeUnusedPools, 1, 1, TimeUnit.SECONDS);
         lag = EventLoopLag.start(group);
         ticker.start(config.observability().statsPeriod());
+    }
+
+    /**
+     * On each event loop, every {@link #TIMEOUT_CHECK_MILLIS}: {@code query_timeout},
+     * {@code idle_transaction_timeout} and {@code client_idle_timeout} of the loop's sessions, as
+     * configured now (a reload applies at the next check). An exception would end the schedule.
+     */
+    private void checkClientTimeouts(EventExecutor loop) {
+        TimeoutsConfig timeouts = config.timeouts();
+        if (!timeouts.anyClientTimeout()) {
+            return;
+        }
+        try {
+            sessions.checkTimeouts(loop, timeouts);
+        } catch (RuntimeException e) {
+            log.error("checking client timeouts failed", e);
+        }
     }
 
     /** On the background thread, every second; an exception would end the schedule, so it is logged here. */
