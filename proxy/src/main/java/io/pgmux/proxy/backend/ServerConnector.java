@@ -15,14 +15,17 @@ import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.CancelRequest;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.config.TcpKeepalive;
 import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.net.TcpSettings;
 import io.pgmux.proxy.net.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * Opens connections to Postgres: pooled server connections (connect, then {@link ServerLogin}) and
@@ -38,11 +41,18 @@ public final class ServerConnector implements ServerOpener {
     private final EventLoopGroup group;
     private final Transport transport;
     private final Executor resolver;
+    private final Supplier<TcpKeepalive> keepalive;
 
     public ServerConnector(EventLoopGroup group, Transport transport, Executor resolver) {
+        this(group, transport, resolver, () -> TcpKeepalive.OS_DEFAULTS);
+    }
+
+    /** {@code keepalive} is asked for the TCP settings of each new connection (so a reload applies to the next). */
+    public ServerConnector(EventLoopGroup group, Transport transport, Executor resolver, Supplier<TcpKeepalive> keepalive) {
         this.group = group;
         this.transport = transport;
         this.resolver = resolver;
+        this.keepalive = keepalive;
     }
 
     @Override
@@ -64,17 +74,18 @@ public final class ServerConnector implements ServerOpener {
         ServerConnection server = new ServerConnection(this, address);
         lifecycle.onServerOpening(server);
         ServerLogin login = new ServerLogin(server, target);
+        TcpKeepalive tcp = keepalive.get();
         new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannelClass())
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis(target))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         server.bind(ch);
+                        TcpSettings.apply(ch, tcp);
                         ch.pipeline().addLast(FrameDecoder.forServer(MAX_SERVER_MESSAGE_SIZE),
                                 new ServerHandler(server, target, lifecycle, login));
                     }

@@ -19,6 +19,8 @@ public record TcpKeepalive(boolean enabled, Duration idle, Duration interval, in
     public static final int MAX_COUNT = 127;
     /** The longest {@code tcp_keepidle} and {@code tcp_keepintvl} Linux accepts. */
     public static final Duration MAX_KEEPALIVE_TIME = Duration.ofSeconds(32767);
+    /** Keepalive on, every timing the kernel's (the defaults {@code ConfigKeys} declares). */
+    public static final TcpKeepalive OS_DEFAULTS = new TcpKeepalive(true, Duration.ZERO, Duration.ZERO, 0, Duration.ZERO);
 
     public TcpKeepalive {
         Objects.requireNonNull(idle, "idle");

@@ -25,6 +25,7 @@ import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.ObservabilityConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.config.TcpKeepalive;
 import io.pgmux.proxy.config.TimeoutsConfig;
 import io.pgmux.proxy.http.Health;
 import io.pgmux.proxy.http.HttpEndpoint;
@@ -35,6 +36,7 @@ import io.pgmux.proxy.metrics.Metrics;
 import io.pgmux.proxy.metrics.StatsTicker;
 import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.net.TcpSettings;
 import io.pgmux.proxy.net.Transport;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
@@ -103,7 +105,8 @@ public final class PgmuxServer implements RunningServer, Control {
         this.httpGroup = httpGroup;
         this.resolver = resolver;
         this.background = background;
-        this.pools = new PoolRegistry(config, new ServerConnector(group, transport, resolver));
+        this.pools = new PoolRegistry(config, new ServerConnector(group, transport, resolver,
+                () -> this.config.timeouts().keepalive()));
         this.sessions = new SessionRegistry();
         this.context = new ProxyContext(config, pools, sessions, this);
         this.ticker = new StatsTicker(pools, background);
@@ -127,6 +130,10 @@ public final class PgmuxServer implements RunningServer, Control {
         try {
             server.bind();
             log.info("{} transport, {} event loops", transport.name(), loops);
+            if (!TcpSettings.timingsSupported(transport) && hasKeepaliveTimings(config)) {
+                log.warn("tcp_keepidle, tcp_keepintvl, tcp_keepcnt and tcp_user_timeout need the epoll transport (Linux); "
+                        + "on {} only tcp_keepalive applies", transport.name());
+            }
             return server;
         } catch (Exception | Error e) {
             server.releaseResources();
@@ -141,11 +148,11 @@ public final class PgmuxServer implements RunningServer, Control {
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, CLIENT_WATER_MARK)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        TcpSettings.apply(ch, config.timeouts().keepalive());
                         ch.pipeline().addLast(FrameDecoder.forClient(config.maxMessageSize()),
                                 new ClientHandler(new ClientSession(ch, context)));
                     }
@@ -201,6 +208,11 @@ public final class PgmuxServer implements RunningServer, Control {
         } catch (RuntimeException e) {
             log.error("removing unused pools failed", e);
         }
+    }
+
+    private static boolean hasKeepaliveTimings(PgmuxConfig config) {
+        TcpKeepalive k = config.timeouts().keepalive();
+        return !k.idle().isZero() || !k.interval().isZero() || k.count() > 0 || !k.userTimeout().isZero();
     }
 
     /** A bind failure in words that name the setting and the address, not only Netty's native call. */
