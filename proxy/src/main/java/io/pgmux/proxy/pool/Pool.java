@@ -186,6 +186,7 @@ public final class Pool implements ServerLifecycle {
         ServerConnection server = null;
         ErrorResponse failure = null;
         boolean connect = false;
+        boolean check = false;
         lock.lock();
         try {
             if (closed) {
@@ -201,12 +202,17 @@ public final class Pool implements ServerLifecycle {
                 }
             } else {
                 servers.move(server, ServerPhase.IDLE, ServerPhase.ACTIVE);
-                server.assignTo(waiter);
+                check = server.isIdleAtLeast(System.nanoTime(), settings.checkDelay());
+                if (!check) {
+                    server.assignTo(waiter);
+                }
             }
         } finally {
             lock.unlock();
         }
-        if (server != null) {
+        if (check) {
+            checkThenDeliver(server, waiter);
+        } else if (server != null) {
             deliver(waiter, server);
         } else if (failure != null) {
             fail(waiter, failure);
@@ -215,6 +221,39 @@ public final class Pool implements ServerLifecycle {
             openServer(waiter.executor());
         }
         return server == null && failure == null;
+    }
+
+    /**
+     * {@code server} was idle {@code server_check_delay} or longer: it is checked before
+     * {@code waiter} gets it (which waits meanwhile, outside the queue, as if the server were on its
+     * way). One that fails is closed and the waiter asks again: another idle server, or a new one.
+     * The check is bounded by {@code server_connect_timeout}.
+     */
+    private void checkThenDeliver(ServerConnection server, Waiter waiter) {
+        PoolSettings now = settings;
+        server.check(now.checkQuery(), now.connectTimeout(), failure -> {
+            if (failure == null) {
+                lock.lock();
+                try {
+                    server.assignTo(waiter);
+                } finally {
+                    lock.unlock();
+                }
+                deliver(waiter, server);
+                return;
+            }
+            log.info("[{}] server s{} failed its check before reuse ({}); closing it", key, server.id(), failure);
+            lock.lock();
+            try {
+                if (servers.phaseOf(server) == ServerPhase.ACTIVE) {
+                    servers.move(server, ServerPhase.ACTIVE, ServerPhase.CLOSING);
+                }
+            } finally {
+                lock.unlock();
+            }
+            server.close();
+            acquire(waiter);
+        });
     }
 
     /** Takes {@code waiter} out of the queue; false if it was already given a server (one is on its way). */

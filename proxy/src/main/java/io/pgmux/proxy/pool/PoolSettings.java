@@ -9,7 +9,9 @@ import java.time.Duration;
 
 /**
  * Everything a pool needs to open and manage its server connections: where, as whom, how many, and
- * the timeouts. {@code serverPassword} may be a plaintext password, an md5 secret, or null.
+ * the timeouts. {@code serverPassword} may be a plaintext password, an md5 secret, or null. A server
+ * idle for {@code checkDelay} or more is checked with {@code checkQuery} ("" = a Sync) before a
+ * client gets it.
  */
 public record PoolSettings(
         HostPort server,
@@ -27,7 +29,19 @@ public record PoolSettings(
         PreparedStatementMode preparedStatements,
         int maxPreparedPerServer,
         int maxPreparedPerClient,
-        int maxPreparedSizePerClient) {
+        int maxPreparedSizePerClient,
+        Duration checkDelay,
+        String checkQuery) {
+
+    /** {@code server_check_delay} and {@code server_check_query} at their defaults. */
+    public PoolSettings(HostPort server, String dbname, String serverUser, String serverPassword, int poolSize,
+                        PoolMode mode, Duration queryWaitTimeout, Duration connectTimeout, Duration loginRetry,
+                        Duration idleTimeout, Duration lifetime, String resetQuery, PreparedStatementMode preparedStatements,
+                        int maxPreparedPerServer, int maxPreparedPerClient, int maxPreparedSizePerClient) {
+        this(server, dbname, serverUser, serverPassword, poolSize, mode, queryWaitTimeout, connectTimeout, loginRetry,
+                idleTimeout, lifetime, resetQuery, preparedStatements, maxPreparedPerServer, maxPreparedPerClient,
+                maxPreparedSizePerClient, Duration.ofSeconds(30), "");
+    }
 
     /** Where and as whom the pool's next server connection logs in. */
     public ServerTarget target() {
