@@ -39,6 +39,8 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
     private ServerListener batchListener;
     /** The check running while the server has no holder (see {@link ServerConnection#check}), or null. */
     private ServerCheck check;
+    /** The connection failed (and is closing): later failures of the same cause are not logged again. */
+    private boolean failed;
 
     ServerHandler(ServerConnection server, ServerTarget target, ServerLifecycle lifecycle, ServerLogin login) {
         this.server = server;
@@ -124,7 +126,10 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
                     "server login to " + target.server() + " failed: " + Addresses.describeFailure(reason)));
             return;
         }
-        log.warn("[{}] server {} failed, closing it: {}", lifecycle.name(), server, reason.toString());
+        if (!failed) { // each write still pending fails with the same error: one line
+            failed = true;
+            log.warn("[{}] server {} failed, closing it: {}", lifecycle.name(), server, reason.toString());
+        }
         ctx.close();
     }
 

@@ -1,6 +1,5 @@
 package io.pgmux.proxy.it;
 
-import io.pgmux.protocol.message.Query;
 import io.pgmux.proxy.testing.FaultRelay;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
@@ -29,23 +28,31 @@ class ServerCheckIT {
     void aServerKilledWhileIdleIsCaughtByTheCheckAndTheNextClientIsServedByAHealthyOne() throws Exception {
         try (FaultRelay relay = FaultRelay.toPostgres()) {
             Pgmux pgmux = fixture.start("upstream: \"" + relay.address() + "\"\npool_size: 1\nserver_check_delay: 0\n"
-                    + "query_wait_timeout: 20s\n");
+                    + "server_connect_timeout: 1s\nquery_wait_timeout: 20s\n");
             try (RawClient first = pgmux.raw(USER); RawClient next = pgmux.raw(USER)) {
-                // given the pool's one server, idle, killed while the news cannot reach pgmux (the relay holds it)
+                // given the pool's one server, idle, killed where the news cannot reach pgmux (its last words and its
+                // close are lost on the way), the path working again for new connections
                 String killed = TestSql.value(first, "SELECT pg_backend_pid()");
                 pgmux.awaitNoServerHeld(USER);
-                relay.pause();
+                relay.holdCloses();
+                relay.blackhole(FaultRelay.Direction.TO_CLIENT);
+                int sockets = relay.openSockets();
                 assertEquals("t", TestSql.direct("SELECT pg_terminate_backend(" + killed + ")"));
+                TestSql.await("the relay saw Postgres close the killed backend's connection", () -> relay.openSockets() < sockets);
+                relay.stopBlackholes();
 
-                // when the next client asks, and the path delivers again (the server's FATAL and close come first)
-                next.send(new Query("SELECT pg_backend_pid()")).flush();
-                Thread.sleep(300);
-                relay.pass();
+                // when the next client asks
+                next.readTimeout(10_000);
+                long askedAt = System.nanoTime();
+                List<Reply> replies = next.query("SELECT pg_backend_pid()");
 
-                // then the check failed, the server was replaced, and the client got its answer from the new one, no error
-                List<Reply> replies = next.readUntilReady();
+                // then the check went unanswered, the server was replaced, and the client got its answer from the new one
+                double seconds = (System.nanoTime() - askedAt) / 1e9;
                 String served = TestSql.value(replies);
                 assertNotEquals(killed, served);
+                System.out.printf("killed idle server: the next client was served by a new one after %.2f s%n", seconds);
+            } finally {
+                relay.pass();
             }
             pgmux.awaitNothingHeld(USER, 0);
         }
