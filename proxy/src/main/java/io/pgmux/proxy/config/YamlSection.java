@@ -184,30 +184,13 @@ final class YamlSection {
 
     /** A duration no shorter than {@code min}; an unquoted integer means seconds. */
     Duration duration(String key, Duration dflt, Duration min) {
-        Node node = take(key);
-        if (node == null) {
-            return dflt;
-        }
-        if (!(node instanceof ScalarNode scalar)) {
-            error(key, "must be a duration like " + Units.DURATION_EXAMPLES + " (got " + describe(node) + ")");
-            return dflt;
-        }
-        try {
-            Duration value = Units.parseDuration(scalar.getValue());
-            if (value.compareTo(min) < 0) {
-                error(key, min.equals(Duration.ofMillis(1)) ? "must be greater than 0" : "must be at least " + min);
-                return dflt;
-            }
-            return value;
-        } catch (IllegalArgumentException e) {
-            error(key, e.getMessage());
-            return dflt;
-        }
+        return duration(key, dflt, min, null, false, false);
     }
 
     /**
-     * A duration within {@code min..max}; an unquoted integer means milliseconds if
-     * {@code plainIsMillis}, else seconds; with {@code wholeSeconds} a part of a second is an error.
+     * A duration no shorter than {@code min} and, unless {@code max} is null, no longer than
+     * {@code max}; an unquoted integer means milliseconds if {@code plainIsMillis}, else seconds;
+     * with {@code wholeSeconds} a part of a second is an error.
      */
     Duration duration(String key, Duration dflt, Duration min, Duration max, boolean wholeSeconds, boolean plainIsMillis) {
         Node node = take(key);
@@ -222,15 +205,16 @@ final class YamlSection {
             String text = scalar.getValue().strip();
             Duration value = plainIsMillis && INTEGER.matcher(text).matches()
                     ? Units.parseDuration(text + "ms") : Units.parseDuration(text);
-            if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            if (max != null && (value.compareTo(min) < 0 || value.compareTo(max) > 0)) {
                 error(key, "must be " + Units.formatDuration(min) + ".." + Units.formatDuration(max));
-                return dflt;
-            }
-            if (wholeSeconds && value.toMillis() % 1000 != 0) {
+            } else if (value.compareTo(min) < 0) {
+                error(key, min.equals(Duration.ofMillis(1)) ? "must be greater than 0" : "must be at least " + min);
+            } else if (wholeSeconds && value.toMillis() % 1000 != 0) {
                 error(key, "must be whole seconds (got \"" + text + "\")");
-                return dflt;
+            } else {
+                return value;
             }
-            return value;
+            return dflt;
         } catch (IllegalArgumentException e) {
             error(key, e.getMessage());
             return dflt;

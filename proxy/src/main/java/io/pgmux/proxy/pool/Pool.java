@@ -43,7 +43,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *  LOGIN   ──onServerLoginFailed──▶ UNLISTED (the next attempt waits, see below)
  *  ACTIVE  ──release──▶ IDLE; or stays ACTIVE for the next waiter; or CLOSING if it must retire
  *                       (lifetime, too many custom setting names, pause, old generation, pool shrank)
- *  IDLE    ──acquire──▶ ACTIVE
+ *  IDLE    ──acquire──▶ ACTIVE (idle server_check_delay or longer: checked first, held by nobody
+ *                       meanwhile; one that fails is CLOSING and the waiter asks again)
  *  IDLE    ──expired, PAUSE, RECONNECT, reload, close──▶ CLOSING
  *  any     ──onServerClosed──▶ UNLISTED
  * </pre>

@@ -15,7 +15,6 @@ import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -100,7 +99,7 @@ class QueryTimeoutIT {
                 ErrorResponse waitError = TestSql.error(waited);
                 assertEquals(SqlState.TOO_MANY_CONNECTIONS, waitError.sqlState(), waitError::toString);
                 for (RawClient holder : holders) {
-                    ErrorResponse error = readError(holder);
+                    ErrorResponse error = TestSql.nextError(holder);
                     double seconds = (System.nanoTime() - frozenAt) / 1e9;
                     assertEquals(SqlState.PROTOCOL_VIOLATION, error.sqlState(), error::toString);
                     assertTrue(error.message().startsWith("query timeout"), error::toString);
@@ -129,17 +128,6 @@ class QueryTimeoutIT {
             assertEquals(0, counts.waiting(), counts::toString);
             assertTrue(counts.idleServers() <= 2, counts::toString);
         }
-    }
-
-    /** The first ErrorResponse the client reads (the replies before it skipped). */
-    private static ErrorResponse readError(RawClient client) throws IOException {
-        for (int i = 0; i < 1000; i++) {
-            Reply reply = client.read();
-            if (reply.type() == Backend.ERROR_RESPONSE) {
-                return reply.error();
-            }
-        }
-        throw new AssertionError("no error in 1000 replies");
     }
 
     /** SELECT 1 until it works, for at most {@code seconds} (a client may be told the login error while servers reconnect). */

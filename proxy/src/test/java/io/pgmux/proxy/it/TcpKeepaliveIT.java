@@ -100,7 +100,7 @@ class TcpKeepaliveIT {
 
                 // then the server connection is dropped by the kernel soon after tcp_user_timeout, and the client told
                 copier.readTimeout(60_000);
-                ErrorResponse error = firstError(copier);
+                ErrorResponse error = TestSql.nextError(copier);
                 double seconds = (System.nanoTime() - stalledAt) / 1e9;
                 System.out.printf("path stalled: server connection dropped %.2f s after the stall, %d MB sent by then%n",
                         seconds, sent.get() >> 20);
@@ -133,16 +133,6 @@ class TcpKeepaliveIT {
         } catch (IOException expected) {
             // pgmux closed the client once its server was gone
         }
-    }
-
-    private static ErrorResponse firstError(RawClient client) throws IOException {
-        for (int i = 0; i < 1000; i++) {
-            Reply reply = client.read();
-            if (reply.type() == Backend.ERROR_RESPONSE) {
-                return reply.error();
-            }
-        }
-        throw new AssertionError("no error in 1000 replies");
     }
 
     /** {@code ss}'s line for pgmux's end of the client connection from {@code clientPort}, with its timers. */
