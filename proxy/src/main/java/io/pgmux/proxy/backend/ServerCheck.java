@@ -17,7 +17,7 @@ import java.util.function.Consumer;
 
 /**
  * One check of an idle server before a client gets it ({@code server_check_query}, PgBouncer's
- * meaning): the query, or a bare Sync when it is empty, must be answered up to a ReadyForQuery
+ * meaning): the query ({@code <empty>}: an empty one), or a bare Sync when it is "", must be answered up to a ReadyForQuery
  * saying idle, without an error, within the time given. Runs on the server's loop, driven by
  * {@link ServerHandler}; the outcome is told once, and a server that failed is the caller's to close.
  *
@@ -28,6 +28,9 @@ import java.util.function.Consumer;
  * </pre>
  */
 final class ServerCheck {
+    /** PgBouncer's spelling for an empty query (answered by EmptyQueryResponse) as the check. */
+    static final String EMPTY_QUERY = "<empty>";
+
     private final Consumer<String> outcome;
     private ScheduledFuture<?> timeout;
     private ErrorResponse error;
@@ -39,7 +42,8 @@ final class ServerCheck {
     }
 
     void start(ChannelHandlerContext ctx, String query, Duration limit) {
-        ByteBuf message = query.isEmpty() ? Messages.sync() : new Query(query).encode(ctx.alloc());
+        ByteBuf message = query.isEmpty() ? Messages.sync()
+                : new Query(query.equals(EMPTY_QUERY) ? "" : query).encode(ctx.alloc());
         ctx.writeAndFlush(message);
         long millis = Math.max(1, limit.toMillis());
         timeout = ctx.executor().schedule(() -> fail("no answer within " + millis + " ms"), millis, TimeUnit.MILLISECONDS);

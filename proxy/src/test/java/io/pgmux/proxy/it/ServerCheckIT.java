@@ -7,6 +7,8 @@ import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
@@ -82,9 +84,10 @@ class ServerCheckIT {
         }
     }
 
-    @Test
-    void theDefaultCheckKeepsAHealthyServer() throws Exception {
-        Pgmux pgmux = fixture.start("pool_size: 1\nserver_check_delay: 0\n");
+    @ParameterizedTest
+    @ValueSource(strings = {"\"\"", "\"<empty>\"", "\"SELECT 1\""})
+    void aHealthyServerPassesTheCheck(String checkQuery) throws Exception {
+        Pgmux pgmux = fixture.start("pool_size: 1\nserver_check_delay: 0\nserver_check_query: " + checkQuery + "\n");
         try (RawClient client = pgmux.raw(USER)) {
             String before = TestSql.value(client, "SELECT pg_backend_pid()");
             for (int i = 0; i < 3; i++) {
