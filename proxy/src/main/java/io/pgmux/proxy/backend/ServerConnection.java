@@ -10,6 +10,7 @@ import io.pgmux.proxy.prepared.ServerStatements;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * One connection from pgmux to a Postgres server. Its socket lives on one event loop; between
@@ -126,6 +127,28 @@ public final class ServerConnection {
 
     public boolean isWritable() {
         return channel.isWritable();
+    }
+
+    /**
+     * Checks, on the server's loop, that the server still answers: {@code query} (or a Sync when it
+     * is empty) must come back idle and without error within {@code limit}. Only while no client
+     * holds it. {@code outcome} gets null if it passed, else why not; it is called on the server's
+     * loop, and a server that failed is still open (the caller closes it).
+     */
+    public void check(String query, Duration limit, Consumer<String> outcome) {
+        channel.eventLoop().execute(() -> {
+            ServerHandler handler = channel.pipeline().get(ServerHandler.class);
+            if (handler == null) {
+                outcome.accept("the connection is closed");
+            } else {
+                handler.startCheck(channel.pipeline().context(handler), query, limit, outcome);
+            }
+        });
+    }
+
+    /** Whether it has been idle longer than {@code delay} (any time at all when {@code delay} is zero). */
+    public boolean isIdleAtLeast(long nowNanos, Duration delay) {
+        return nowNanos - idleSinceNanos >= delay.toNanos();
     }
 
     /** Asks Postgres, on a new connection, to cancel whatever this connection is running. */

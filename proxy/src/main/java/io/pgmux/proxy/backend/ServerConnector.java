@@ -15,15 +15,18 @@ import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.CancelRequest;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.config.TcpKeepalive;
 import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.net.TcpSettings;
 import io.pgmux.proxy.net.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Opens connections to Postgres: pooled server connections (connect, then {@link ServerLogin}) and
@@ -40,11 +43,19 @@ public final class ServerConnector implements ServerOpener {
     private final EventLoopGroup group;
     private final Transport transport;
     private final ServerAddresses addresses;
+    private final Supplier<TcpKeepalive> keepalive;
 
     public ServerConnector(EventLoopGroup group, Transport transport, ServerAddresses addresses) {
+        this(group, transport, addresses, () -> TcpKeepalive.OS_DEFAULTS);
+    }
+
+    /** {@code keepalive} is asked for the TCP settings of each new connection (so a reload applies to the next). */
+    public ServerConnector(EventLoopGroup group, Transport transport, ServerAddresses addresses,
+                           Supplier<TcpKeepalive> keepalive) {
         this.group = group;
         this.transport = transport;
         this.addresses = addresses;
+        this.keepalive = keepalive;
     }
 
     @Override
@@ -73,17 +84,18 @@ public final class ServerConnector implements ServerOpener {
                          List<InetSocketAddress> addresses, int index) {
         InetSocketAddress address = addresses.get(index);
         ServerLogin login = new ServerLogin(server, target);
+        TcpKeepalive tcp = keepalive.get();
         new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannelClass())
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis(target))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         server.bind(ch, address);
+                        TcpSettings.apply(ch, tcp);
                         ch.pipeline().addLast(FrameDecoder.forServer(MAX_SERVER_MESSAGE_SIZE),
                                 new ServerHandler(server, target, lifecycle, login));
                     }

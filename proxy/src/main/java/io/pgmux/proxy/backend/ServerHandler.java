@@ -15,8 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The I/O side of a server connection, on the server's event loop. During login it drives
@@ -35,6 +37,10 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
     private ErrorResponse loginError;
     private List<ByteBuf> batch = new ArrayList<>();
     private ServerListener batchListener;
+    /** The check running while the server has no holder (see {@link ServerConnection#check}), or null. */
+    private ServerCheck check;
+    /** The connection failed (and is closing): later failures of the same cause are not logged again. */
+    private boolean failed;
 
     ServerHandler(ServerConnection server, ServerTarget target, ServerLifecycle lifecycle, ServerLogin login) {
         this.server = server;
@@ -59,6 +65,10 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
         ByteBuf frame = (ByteBuf) msg;
         if (login != null) {
             onLoginFrame(ctx, frame);
+            return;
+        }
+        if (check != null) {
+            onCheckFrame(frame);
             return;
         }
         ServerListener listener = server.listener();
@@ -97,6 +107,10 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         log.info("[{}] server {} closed", lifecycle.name(), server);
+        if (check != null) {
+            check.fail("the connection closed");
+            check = null;
+        }
         ServerListener listener = server.listener();
         if (listener != null) {
             listener.executor().execute(() -> listener.onServerClosed(server));
@@ -112,8 +126,32 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
                     "server login to " + target.server() + " failed: " + Addresses.describeFailure(reason)));
             return;
         }
-        log.warn("[{}] server {} failed, closing it: {}", lifecycle.name(), server, reason.toString());
+        if (!failed) { // each write still pending fails with the same error: one line
+            failed = true;
+            log.warn("[{}] server {} failed, closing it: {}", lifecycle.name(), server, reason.toString());
+        }
         ctx.close();
+    }
+
+    /** Starts a check (on this loop); {@code outcome} gets null if the server passed, else why not. */
+    void startCheck(ChannelHandlerContext ctx, String query, Duration limit, Consumer<String> outcome) {
+        if (!ctx.channel().isActive() || check != null || login != null) {
+            outcome.accept(!ctx.channel().isActive() ? "the connection is closed" : "it is busy");
+            return;
+        }
+        check = new ServerCheck(failure -> {
+            check = null;
+            outcome.accept(failure);
+        });
+        check.start(ctx, query, limit);
+    }
+
+    private void onCheckFrame(ByteBuf frame) {
+        try {
+            check.onFrame(frame);
+        } finally {
+            frame.release();
+        }
     }
 
     private void onLoginFrame(ChannelHandlerContext ctx, ByteBuf frame) {

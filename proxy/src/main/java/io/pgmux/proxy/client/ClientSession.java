@@ -26,6 +26,8 @@ import io.pgmux.proxy.client.SessionState.Idle;
 import io.pgmux.proxy.client.SessionState.Linked;
 import io.pgmux.proxy.client.SessionState.Validating;
 import io.pgmux.proxy.client.SessionState.Waiting;
+import io.pgmux.proxy.config.TimeoutsConfig;
+import io.pgmux.proxy.config.Units;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
@@ -35,6 +37,7 @@ import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -86,6 +89,8 @@ public final class ClientSession implements Waiter {
     private final ProxyContext context;
     private final WriteBatcher toClient;
     private SessionState state = SessionState.AWAITING_STARTUP;
+    /** When the state last changed (nanoTime): an Idle client has been idle since then. */
+    private long stateSinceNanos = connectedAtNanos;
     /** A FATAL error went to the client and the connection is closing: its further messages are dropped. */
     private boolean fatalSent;
     private boolean shuttingDown;
@@ -102,6 +107,8 @@ public final class ClientSession implements Waiter {
     private int processId;
     private int secretKey;
     private long waitStartedNanos;
+    /** When the client last sent something (nanoTime, once per read). */
+    private long lastClientReadNanos;
     /** Named statements prepared and bound since the pool's counters were last told (once per batch, not per message). */
     private final StatementCounts statementCounts = new StatementCounts();
 
@@ -126,6 +133,7 @@ public final class ClientSession implements Waiter {
     /** The one place the state changes: a change {@link SessionState#check} does not list throws. */
     void moveTo(SessionState next) {
         state = SessionState.check(state, next);
+        stateSinceNanos = System.nanoTime();
     }
 
     int processId() {
@@ -164,6 +172,7 @@ public final class ClientSession implements Waiter {
     }
 
     public void onClientReadComplete() {
+        lastClientReadNanos = System.nanoTime();
         if (state instanceof Linked linked) {
             hold.sendToServer(linked.link());
         }
@@ -290,6 +299,57 @@ public final class ClientSession implements Waiter {
     /** Sends {@code reason} and closes the connection now, whatever the client is doing (KILL, KILL_CLIENT). */
     public void kill(ErrorResponse reason) {
         fatal(reason);
+    }
+
+    // ---------------------------------------------------------------- timeouts
+
+    /**
+     * Called on the session's loop by the periodic sweep ({@link SessionRegistry#checkTimeouts}):
+     * ends the session, with an error that names the setting, if a peer has stopped answering for
+     * longer than {@code timeouts} allow. {@code client_idle_timeout} and
+     * {@code idle_transaction_timeout} wait on the client, {@code query_timeout} on its server.
+     */
+    public void checkTimeouts(long nowNanos, TimeoutsConfig timeouts) {
+        if (fatalSent) {
+            return;
+        }
+        if (state instanceof Idle || state instanceof FailedUntilSync) {
+            Duration limit = timeouts.clientIdleTimeout();
+            if (!limit.isZero() && nowNanos - stateSinceNanos > limit.toNanos()) {
+                log.info("c{} [{}] idle longer than client_idle_timeout ({}); disconnecting it", id, poolName(),
+                        Units.formatDuration(limit));
+                fatal(clientIdleTimeout(limit));
+            }
+            return;
+        }
+        ServerLink link = hold.currentLink();
+        if (link == null || hold.checkQueryTimeout(link, nowNanos, timeouts.queryTimeout())) {
+            return;
+        }
+        if (!(state instanceof Linked) || link.isBusy()) {
+            return;
+        }
+        long idleNanos = nowNanos - Math.max(link.progressAtNanos(), lastClientReadNanos);
+        Duration limit = link.inTransaction() ? timeouts.idleTransactionTimeout() : timeouts.clientIdleTimeout();
+        if (limit.isZero() || idleNanos <= limit.toNanos()) {
+            return;
+        }
+        if (!link.inTransaction()) { // a session-mode client, holding its server while idle
+            log.info("c{} [{}] idle longer than client_idle_timeout ({}); disconnecting it", id, poolName(),
+                    Units.formatDuration(limit));
+            fatal(clientIdleTimeout(limit));
+        } else {
+            log.info("c{} [{}] idle in a transaction longer than idle_transaction_timeout ({}); disconnecting it, "
+                    + "server {} is rolled back", id, poolName(), Units.formatDuration(limit), link.server);
+            fatal(ErrorResponse.fatal(SqlState.IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "idle transaction timeout: the client "
+                    + "was idle in a transaction longer than idle_transaction_timeout (" + Units.formatDuration(limit)
+                    + "); pgmux closed the connection and rolled the transaction back"));
+        }
+    }
+
+    private static ErrorResponse clientIdleTimeout(Duration limit) {
+        return ErrorResponse.fatal(SqlState.IDLE_SESSION_TIMEOUT, "client_idle_timeout: the client was idle longer than "
+                + Units.formatDuration(limit) + "; pgmux closed the connection");
     }
 
     // ---------------------------------------------------------------- read on the session's loop, for the admin console

@@ -61,10 +61,19 @@ final class ReplyQueue {
     private int size;
     /** Entries whose attachment changes statements or names ({@link NamedStatements.StatementChange}). */
     private int statementChanges;
+    /**
+     * When the server last made progress (nanoTime): the queue went from empty to owing something,
+     * or a Sync or Query was answered. While the queue is not empty, the server has been working on
+     * its head since then; once empty, it has been idle since then.
+     */
+    private long progressAtNanos = System.nanoTime();
 
     void push(byte kind, int flag, long number, Attachment attachment) {
         if (size == kinds.length) {
             grow();
+        }
+        if (size == 0) {
+            progressAtNanos = System.nanoTime();
         }
         int i = (head + size) % kinds.length;
         kinds[i] = kind;
@@ -75,6 +84,11 @@ final class ReplyQueue {
         if (attachment instanceof NamedStatements.StatementChange) {
             statementChanges++;
         }
+    }
+
+    /** See {@link #progressAtNanos}. */
+    long progressAtNanos() {
+        return progressAtNanos;
     }
 
     int statementChanges() {
@@ -118,6 +132,9 @@ final class ReplyQueue {
     void pop() {
         if (attachments[head] instanceof NamedStatements.StatementChange) {
             statementChanges--;
+        }
+        if (kinds[head] == SYNC || kinds[head] == QUERY) {
+            progressAtNanos = System.nanoTime();
         }
         attachments[head] = null;
         head = (head + 1) % kinds.length;

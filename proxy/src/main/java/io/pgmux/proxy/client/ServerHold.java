@@ -16,6 +16,7 @@ import io.pgmux.proxy.client.SessionState.Linked;
 import io.pgmux.proxy.client.SessionState.Validating;
 import io.pgmux.proxy.client.SessionState.Waiting;
 import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.config.Units;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
@@ -24,6 +25,7 @@ import io.pgmux.proxy.sql.SqlCommand;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -51,6 +53,8 @@ final class ServerHold {
     private long bytesToClient;
     /** The server to cancel on this client's behalf: read by the cancel path, from any loop. */
     private volatile ServerConnection cancelTarget;
+    /** When pgmux last cancelled the held server's request for {@code query_timeout} (nanoTime; 0 = never). */
+    private long timeoutCancelAtNanos;
 
     ServerHold(ClientSession session, ClientLogin login, Channel channel, WriteBatcher toClient, ReadPauses readPauses) {
         this.session = session;
@@ -161,6 +165,58 @@ final class ServerHold {
         link.server.close();
         session.fatal(error);
     }
+
+    // ---------------------------------------------------------------- query_timeout
+
+    /**
+     * Called by the timeout sweep while the session holds {@code link}. A request the server has
+     * worked on longer than {@code queryTimeout} is cancelled, once (Postgres answers 57014 and the
+     * client goes on); if the server has still not moved {@link #QUERY_CANCEL_GRACE_NANOS} later
+     * (Postgres frozen, the path to it dead), the server is closed and the client told 08P01
+     * "query timeout" and disconnected, as PgBouncer does.
+     *
+     * @return whether the session was ended
+     */
+    boolean checkQueryTimeout(ServerLink link, long nowNanos, Duration queryTimeout) {
+        if (queryTimeout.isZero() || !link.isBusy()) {
+            return false;
+        }
+        long runningSince = link.progressAtNanos();
+        if (timeoutCancelAtNanos - runningSince < 0 || timeoutCancelAtNanos == 0) {
+            if (nowNanos - runningSince > queryTimeout.toNanos()) {
+                timeoutCancelAtNanos = nowNanos;
+                log.info("c{} [{}] query_timeout ({}): cancelling the request running on server {}", session.id(),
+                        session.poolName(), Units.formatDuration(queryTimeout), link.server);
+                link.server.cancel();
+            }
+            return false;
+        }
+        if (nowNanos - timeoutCancelAtNanos <= QUERY_CANCEL_GRACE_NANOS) {
+            return false;
+        }
+        log.warn("c{} [{}] query_timeout ({}): server {} did not answer its cancel within {} ms; closing it and the client",
+                session.id(), session.poolName(), Units.formatDuration(queryTimeout), link.server,
+                QUERY_CANCEL_GRACE_NANOS / 1_000_000);
+        boolean clientWaits = !(session.state() instanceof Abandoned);
+        if (session.state() instanceof Validating validating) {
+            validating.pending().forEach(ReferenceCountUtil::release);
+        }
+        session.moveTo(SessionState.CLOSED);
+        cancelTarget = null;
+        toServer.clear();
+        link.discard();
+        link.server.close();
+        if (clientWaits) {
+            session.fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query timeout: the server did not answer within "
+                    + "query_timeout (" + Units.formatDuration(queryTimeout) + "), nor a cancel request within "
+                    + QUERY_CANCEL_GRACE_NANOS / 1_000_000 + " ms; pgmux closed the server connection")
+                    .withHint("The transaction, if any, is lost; reconnect and retry."));
+        }
+        return true;
+    }
+
+    /** How long a cancel sent for {@code query_timeout} has to land before the server is given up. */
+    static final long QUERY_CANCEL_GRACE_NANOS = 2_000_000_000L;
 
     // ---------------------------------------------------------------- client messages to the server
 

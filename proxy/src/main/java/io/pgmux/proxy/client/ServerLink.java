@@ -134,6 +134,19 @@ final class ServerLink {
         return errorSinceSync;
     }
 
+    /** The server owes replies (a request is running or queued), or client messages wait for some. */
+    boolean isBusy() {
+        return !replies.isEmpty() || isStalled();
+    }
+
+    /**
+     * Since when the server has been working on the request it owes first (if {@link #isBusy()}),
+     * or idle (if not): the last time it answered a Sync or Query, or got a request while owing nothing.
+     */
+    long progressAtNanos() {
+        return replies.progressAtNanos();
+    }
+
     boolean inTransaction() {
         return status != TransactionStatus.IDLE;
     }

@@ -1,5 +1,8 @@
 package io.pgmux.proxy.client;
 
+import io.netty.util.concurrent.EventExecutor;
+import io.pgmux.proxy.config.TimeoutsConfig;
+
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -134,6 +137,19 @@ public final class SessionRegistry {
     /** Clients that have authenticated, console included (counted against {@code max_client_connections}). */
     public int loggedInCount() {
         return loggedInCount.get();
+    }
+
+    /**
+     * On {@code loop}: checks the timeouts of the sessions that live on it (each loop its own, so
+     * that no session is touched from another thread and no task is queued per session).
+     */
+    public void checkTimeouts(EventExecutor loop, TimeoutsConfig timeouts) {
+        long now = System.nanoTime();
+        for (ClientSession session : sessions) {
+            if (session.executor() == loop) {
+                session.checkTimeouts(now, timeouts);
+            }
+        }
     }
 
     public List<ClientSession> all() {

@@ -149,6 +149,48 @@ final class ConfigKeys {
     static final ConfigKey<Duration> SHUTDOWN_TIMEOUT = key("shutdown_timeout", duration(Duration.ZERO),
             Duration.ofSeconds(30), APPLIED, PgmuxConfig::shutdownTimeout);
 
+    // ----------------------------------------------------------- peers that stop answering (PgBouncer's names)
+
+    /** 0 = off. */
+    static final ConfigKey<Duration> QUERY_TIMEOUT = key("query_timeout", duration(Duration.ZERO),
+            Duration.ZERO, APPLIED, c -> c.timeouts().queryTimeout());
+
+    /** 0 = off. */
+    static final ConfigKey<Duration> IDLE_TRANSACTION_TIMEOUT = key("idle_transaction_timeout", duration(Duration.ZERO),
+            Duration.ZERO, APPLIED, c -> c.timeouts().idleTransactionTimeout());
+
+    /** 0 = off. */
+    static final ConfigKey<Duration> CLIENT_IDLE_TIMEOUT = key("client_idle_timeout", duration(Duration.ZERO),
+            Duration.ZERO, APPLIED, c -> c.timeouts().clientIdleTimeout());
+
+    /** 0 = check a server every time before a client gets it. */
+    static final ConfigKey<Duration> SERVER_CHECK_DELAY = key("server_check_delay", duration(Duration.ZERO),
+            Duration.ofSeconds(30), APPLIED, c -> c.timeouts().serverCheckDelay());
+
+    /** "" = a Sync, answered by a ReadyForQuery without running any SQL. */
+    static final ConfigKey<String> SERVER_CHECK_QUERY = key("server_check_query", resetQuery(),
+            "", APPLIED, c -> c.timeouts().serverCheckQuery());
+
+    /** New sockets take the TCP settings; those open at a reload keep theirs. */
+    static final ConfigKey<Boolean> TCP_KEEPALIVE = key("tcp_keepalive", bool(),
+            true, APPLIED, c -> c.timeouts().keepalive().enabled());
+
+    /** 0 = the OS default (Linux: 7200 s). */
+    static final ConfigKey<Duration> TCP_KEEPIDLE = key("tcp_keepidle", wholeSeconds(TcpKeepalive.MAX_KEEPALIVE_TIME),
+            Duration.ZERO, APPLIED, c -> c.timeouts().keepalive().idle());
+
+    /** 0 = the OS default (Linux: 75 s). */
+    static final ConfigKey<Duration> TCP_KEEPINTVL = key("tcp_keepintvl", wholeSeconds(TcpKeepalive.MAX_KEEPALIVE_TIME),
+            Duration.ZERO, APPLIED, c -> c.timeouts().keepalive().interval());
+
+    /** 0 = the OS default (Linux: 9). */
+    static final ConfigKey<Integer> TCP_KEEPCNT = key("tcp_keepcnt", integer(0, TcpKeepalive.MAX_COUNT),
+            0, APPLIED, c -> c.timeouts().keepalive().count());
+
+    /** 0 = the OS default (none). A plain number is milliseconds, as in PgBouncer. */
+    static final ConfigKey<Duration> TCP_USER_TIMEOUT = key("tcp_user_timeout", millisDuration(Duration.ofMillis(Integer.MAX_VALUE)),
+            Duration.ZERO, APPLIED, c -> c.timeouts().keepalive().userTimeout());
+
     // -------------------------------------------------------------------------- where clients go
 
     /** null = only the listed databases are served. */
@@ -225,7 +267,11 @@ final class ConfigKeys {
                 new PoolLimitsConfig(v.get(MAX_POOLS), v.get(POOL_IDLE_TIMEOUT)),
                 new LoginLimits(v.get(CLIENT_LOGIN_TIMEOUT), v.get(MAX_PENDING_LOGINS), v.get(ADMIN_RESERVED_CONNECTIONS)),
                 new ServerLimits(v.get(MIN_POOL_SIZE), v.get(RESERVE_POOL_SIZE), v.get(RESERVE_POOL_TIMEOUT),
-                        v.get(MAX_DB_CONNECTIONS), v.get(MAX_USER_CONNECTIONS), v.get(DNS_MAX_TTL)));
+                        v.get(MAX_DB_CONNECTIONS), v.get(MAX_USER_CONNECTIONS), v.get(DNS_MAX_TTL)),
+                new TimeoutsConfig(v.get(QUERY_TIMEOUT), v.get(IDLE_TRANSACTION_TIMEOUT), v.get(CLIENT_IDLE_TIMEOUT),
+                        v.get(SERVER_CHECK_DELAY), v.get(SERVER_CHECK_QUERY),
+                        new TcpKeepalive(v.get(TCP_KEEPALIVE), v.get(TCP_KEEPIDLE), v.get(TCP_KEEPINTVL), v.get(TCP_KEEPCNT),
+                                v.get(TCP_USER_TIMEOUT))));
     }
 
     // ------------------------------------------------------------------------------ declaring keys
@@ -260,6 +306,23 @@ final class ConfigKeys {
     /** A duration no shorter than {@code min}: 500ms, 15s, 2m, 1h, or a number of seconds. */
     private static Type<Duration> duration(Duration min) {
         return type((yaml, name, dflt, reading) -> yaml.duration(name, dflt, min), Units::formatDuration);
+    }
+
+    /** Whole seconds, 0..{@code max}: what the kernel's keepalive settings take. */
+    private static Type<Duration> wholeSeconds(Duration max) {
+        return type((yaml, name, dflt, reading) -> yaml.duration(name, dflt, Duration.ZERO, max, true, false),
+                Units::formatDuration);
+    }
+
+    /** A duration in 0..{@code max} where a plain number means milliseconds (PgBouncer's {@code tcp_user_timeout}). */
+    private static Type<Duration> millisDuration(Duration max) {
+        return type((yaml, name, dflt, reading) -> yaml.duration(name, dflt, Duration.ZERO, max, false, true),
+                Units::formatDuration);
+    }
+
+    /** true or false (also on/off, yes/no, 1/0, as PgBouncer writes them). */
+    private static Type<Boolean> bool() {
+        return type((yaml, name, dflt, reading) -> yaml.bool(name, dflt), String::valueOf);
     }
 
     /** A size in {@code min..max} bytes: 512kB, 64MB, 1GB, or a number of bytes. */

@@ -38,7 +38,8 @@ public record PgmuxConfig(
         ObservabilityConfig observability,
         PoolLimitsConfig poolLimits,
         LoginLimits loginLimits,
-        ServerLimits serverLimits) {
+        ServerLimits serverLimits,
+        TimeoutsConfig timeouts) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -61,6 +62,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(poolLimits, "poolLimits");
         Objects.requireNonNull(loginLimits, "loginLimits");
         Objects.requireNonNull(serverLimits, "serverLimits");
+        Objects.requireNonNull(timeouts, "timeouts");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -72,7 +74,7 @@ public record PgmuxConfig(
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
     }
 
-    /** A config with the default server limits ({@code min_pool_size}, {@code max_db_connections}...). */
+    /** A config with the default server limits ({@code min_pool_size}, {@code max_db_connections}...) and timeouts. */
     public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
                        int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
                        Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
@@ -82,7 +84,7 @@ public record PgmuxConfig(
         this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
                 serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
                 shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
-                poolLimits, loginLimits, ServerLimits.defaults());
+                poolLimits, loginLimits, ServerLimits.defaults(), TimeoutsConfig.defaults());
     }
 
     /** A config with the default pool and login limits. */

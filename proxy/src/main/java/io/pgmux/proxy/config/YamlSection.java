@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -183,6 +184,15 @@ final class YamlSection {
 
     /** A duration no shorter than {@code min}; an unquoted integer means seconds. */
     Duration duration(String key, Duration dflt, Duration min) {
+        return duration(key, dflt, min, null, false, false);
+    }
+
+    /**
+     * A duration no shorter than {@code min} and, unless {@code max} is null, no longer than
+     * {@code max}; an unquoted integer means milliseconds if {@code plainIsMillis}, else seconds;
+     * with {@code wholeSeconds} a part of a second is an error.
+     */
+    Duration duration(String key, Duration dflt, Duration min, Duration max, boolean wholeSeconds, boolean plainIsMillis) {
         Node node = take(key);
         if (node == null) {
             return dflt;
@@ -192,16 +202,44 @@ final class YamlSection {
             return dflt;
         }
         try {
-            Duration value = Units.parseDuration(scalar.getValue());
-            if (value.compareTo(min) < 0) {
+            String text = scalar.getValue().strip();
+            Duration value = plainIsMillis && INTEGER.matcher(text).matches()
+                    ? Units.parseDuration(text + "ms") : Units.parseDuration(text);
+            if (max != null && (value.compareTo(min) < 0 || value.compareTo(max) > 0)) {
+                error(key, "must be " + Units.formatDuration(min) + ".." + Units.formatDuration(max));
+            } else if (value.compareTo(min) < 0) {
                 error(key, min.equals(Duration.ofMillis(1)) ? "must be greater than 0" : "must be at least " + min);
-                return dflt;
+            } else if (wholeSeconds && value.toMillis() % 1000 != 0) {
+                error(key, "must be whole seconds (got \"" + text + "\")");
+            } else {
+                return value;
             }
-            return value;
+            return dflt;
         } catch (IllegalArgumentException e) {
             error(key, e.getMessage());
             return dflt;
         }
+    }
+
+    /** true or false; also on/off, yes/no and 1/0 (PgBouncer writes 1 and 0). */
+    boolean bool(String key, boolean dflt) {
+        Node node = take(key);
+        if (node == null) {
+            return dflt;
+        }
+        if (node instanceof ScalarNode scalar) {
+            switch (scalar.getValue().strip().toLowerCase(Locale.ROOT)) {
+                case "true", "on", "yes", "1" -> {
+                    return true;
+                }
+                case "false", "off", "no", "0" -> {
+                    return false;
+                }
+                default -> { }
+            }
+        }
+        error(key, "must be true or false (got " + describe(node) + ")");
+        return dflt;
     }
 
     /** A size in bytes within {@code min..max}; an unquoted integer means bytes. */

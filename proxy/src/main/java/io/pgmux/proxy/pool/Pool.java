@@ -45,7 +45,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *  LOGIN   ──onServerLoginFailed──▶ UNLISTED (the next attempt waits, see below)
  *  ACTIVE  ──release──▶ IDLE; or stays ACTIVE for the next waiter; or CLOSING if it must retire
  *                       (lifetime, too many custom setting names, pause, old generation, pool shrank)
- *  IDLE    ──acquire──▶ ACTIVE
+ *  IDLE    ──acquire──▶ ACTIVE (idle server_check_delay or longer: checked first, held by nobody
+ *                       meanwhile; one that fails is CLOSING and the waiter asks again)
  *  IDLE    ──expired, PAUSE, RECONNECT, reload, close──▶ CLOSING
  *  any     ──onServerClosed──▶ UNLISTED
  * </pre>
@@ -200,6 +201,7 @@ public final class Pool implements ServerLifecycle {
         ErrorResponse failure = null;
         boolean connect = false;
         ConnectionBudget makeRoomIn = null;
+        boolean check = false;
         lock.lock();
         try {
             if (closed) {
@@ -216,12 +218,17 @@ public final class Pool implements ServerLifecycle {
                 }
             } else {
                 servers.move(server, ServerPhase.IDLE, ServerPhase.ACTIVE);
-                server.assignTo(waiter);
+                check = server.isIdleAtLeast(System.nanoTime(), settings.checkDelay());
+                if (!check) {
+                    server.assignTo(waiter);
+                }
             }
         } finally {
             lock.unlock();
         }
-        if (server != null) {
+        if (check) {
+            checkThenDeliver(server, waiter);
+        } else if (server != null) {
             deliver(waiter, server);
         } else if (failure != null) {
             fail(waiter, failure);
@@ -233,6 +240,39 @@ public final class Pool implements ServerLifecycle {
             makeRoomIn.closeAnIdleServerOfAnotherPool(this);
         }
         return server == null && failure == null;
+    }
+
+    /**
+     * {@code server} was idle {@code server_check_delay} or longer: it is checked before
+     * {@code waiter} gets it (which waits meanwhile, outside the queue, as if the server were on its
+     * way). One that fails is closed and the waiter asks again: another idle server, or a new one.
+     * The check is bounded by {@code server_connect_timeout}.
+     */
+    private void checkThenDeliver(ServerConnection server, Waiter waiter) {
+        PoolSettings now = settings;
+        server.check(now.checkQuery(), now.connectTimeout(), failure -> {
+            if (failure == null) {
+                lock.lock();
+                try {
+                    server.assignTo(waiter);
+                } finally {
+                    lock.unlock();
+                }
+                deliver(waiter, server);
+                return;
+            }
+            log.info("[{}] server s{} failed its check before reuse ({}); closing it", key, server.id(), failure);
+            lock.lock();
+            try {
+                if (servers.phaseOf(server) == ServerPhase.ACTIVE) {
+                    servers.move(server, ServerPhase.ACTIVE, ServerPhase.CLOSING);
+                }
+            } finally {
+                lock.unlock();
+            }
+            server.close();
+            acquire(waiter);
+        });
     }
 
     /** Takes {@code waiter} out of the queue; false if it was already given a server (one is on its way). */

@@ -338,6 +338,7 @@ public final class PoolRegistry {
                 config.preparedStatementMode(db), config.preparedStatements().maxPerServer(),
                 config.preparedStatements().maxPerClient(), config.preparedStatements().maxSizePerClient(),
                 db.limits().minPoolSize(config.serverLimits()), db.limits().reservePoolSize(config.serverLimits()),
-                config.serverLimits().reservePoolTimeout());
+                config.serverLimits().reservePoolTimeout(), config.timeouts().serverCheckDelay(),
+                config.timeouts().serverCheckQuery());
     }
 }

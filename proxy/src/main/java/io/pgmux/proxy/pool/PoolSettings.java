@@ -11,7 +11,9 @@ import java.time.Duration;
  * Everything a pool needs to open and manage its server connections: where, as whom, how many, and
  * the timeouts. {@code serverPassword} may be a plaintext password, an md5 secret, or null.
  * {@code minPoolSize} servers are kept open (at most {@code poolSize}); up to {@code reservePoolSize}
- * more than {@code poolSize} may open for clients that waited {@code reservePoolTimeout}.
+ * more than {@code poolSize} may open for clients that waited {@code reservePoolTimeout}. A server
+ * idle for {@code checkDelay} or more is checked with {@code checkQuery} ("" = a Sync) before a
+ * client gets it.
  */
 public record PoolSettings(
         HostPort server,
@@ -32,16 +34,18 @@ public record PoolSettings(
         int maxPreparedSizePerClient,
         int minPoolSize,
         int reservePoolSize,
-        Duration reservePoolTimeout) {
+        Duration reservePoolTimeout,
+        Duration checkDelay,
+        String checkQuery) {
 
-    /** With no servers kept open and no reserve. */
+    /** With no servers kept open, no reserve, and {@code server_check_delay}/{@code server_check_query} at their defaults. */
     public PoolSettings(HostPort server, String dbname, String serverUser, String serverPassword, int poolSize,
                         PoolMode mode, Duration queryWaitTimeout, Duration connectTimeout, Duration loginRetry,
                         Duration idleTimeout, Duration lifetime, String resetQuery, PreparedStatementMode preparedStatements,
                         int maxPreparedPerServer, int maxPreparedPerClient, int maxPreparedSizePerClient) {
         this(server, dbname, serverUser, serverPassword, poolSize, mode, queryWaitTimeout, connectTimeout, loginRetry,
                 idleTimeout, lifetime, resetQuery, preparedStatements, maxPreparedPerServer, maxPreparedPerClient,
-                maxPreparedSizePerClient, 0, 0, Duration.ofSeconds(5));
+                maxPreparedSizePerClient, 0, 0, Duration.ofSeconds(5), Duration.ofSeconds(30), "");
     }
 
     /** The servers the pool keeps open: {@code min_pool_size}, but never more than {@code pool_size}. */

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.admin.Control;
@@ -24,6 +25,8 @@ import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.ObservabilityConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.config.TcpKeepalive;
+import io.pgmux.proxy.config.TimeoutsConfig;
 import io.pgmux.proxy.http.Health;
 import io.pgmux.proxy.http.HttpEndpoint;
 import io.pgmux.proxy.http.UpstreamProbe;
@@ -35,6 +38,7 @@ import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.HostLookup;
 import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.net.TcpSettings;
 import io.pgmux.proxy.net.Transport;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
@@ -68,6 +72,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class PgmuxServer implements RunningServer, Control {
     private static final Logger log = LoggerFactory.getLogger(PgmuxServer.class);
+    /** How often the client timeouts are checked: they fire up to this late. */
+    private static final long TIMEOUT_CHECK_MILLIS = 200;
     private static final WriteBufferWaterMark CLIENT_WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
 
     private final ConfigSource source;
@@ -104,7 +110,8 @@ public final class PgmuxServer implements RunningServer, Control {
         this.background = background;
         ServerAddresses addresses = new ServerAddresses(lookup != null ? lookup : HostLookup.system(resolver), System::nanoTime,
                 () -> this.config.serverLimits().dnsMaxTtl());
-        this.pools = new PoolRegistry(config, new ServerConnector(group, transport, addresses));
+        this.pools = new PoolRegistry(config, new ServerConnector(group, transport, addresses,
+                () -> this.config.timeouts().keepalive()));
         this.sessions = new SessionRegistry();
         this.context = new ProxyContext(config, pools, sessions, this);
         this.ticker = new StatsTicker(pools, background);
@@ -136,6 +143,10 @@ public final class PgmuxServer implements RunningServer, Control {
         try {
             server.bind();
             log.info("{} transport, {} event loops", transport.name(), loops);
+            if (!TcpSettings.timingsSupported(transport) && hasKeepaliveTimings(config)) {
+                log.warn("tcp_keepidle, tcp_keepintvl, tcp_keepcnt and tcp_user_timeout need the epoll transport (Linux); "
+                        + "on {} only tcp_keepalive applies", transport.name());
+            }
             return server;
         } catch (Exception | Error e) {
             server.releaseResources();
@@ -150,11 +161,11 @@ public final class PgmuxServer implements RunningServer, Control {
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, CLIENT_WATER_MARK)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        TcpSettings.apply(ch, config.timeouts().keepalive());
                         ch.pipeline().addLast(FrameDecoder.forClient(config.maxMessageSize()),
                                 new ClientHandler(new ClientSession(ch, context)));
                     }
@@ -177,9 +188,30 @@ public final class PgmuxServer implements RunningServer, Control {
         group.next().scheduleAtFixedRate(pools::closeExpiredIdle, 1, 1, TimeUnit.SECONDS);
         group.next().scheduleAtFixedRate(pools::expireWaiters, 100, 100, TimeUnit.MILLISECONDS);
         group.next().scheduleAtFixedRate(pools::openServersIfDue, 100, 100, TimeUnit.MILLISECONDS);
+        for (EventExecutor loop : group) {
+            loop.scheduleAtFixedRate(() -> checkClientTimeouts(loop), TIMEOUT_CHECK_MILLIS, TIMEOUT_CHECK_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        }
         background.scheduleWithFixedDelay(this::removeUnusedPools, 1, 1, TimeUnit.SECONDS);
         lag = EventLoopLag.start(group);
         ticker.start(config.observability().statsPeriod());
+    }
+
+    /**
+     * On each event loop, every {@link #TIMEOUT_CHECK_MILLIS}: {@code query_timeout},
+     * {@code idle_transaction_timeout} and {@code client_idle_timeout} of the loop's sessions, as
+     * configured now (a reload applies at the next check). An exception would end the schedule.
+     */
+    private void checkClientTimeouts(EventExecutor loop) {
+        TimeoutsConfig timeouts = config.timeouts();
+        if (!timeouts.anyClientTimeout()) {
+            return;
+        }
+        try {
+            sessions.checkTimeouts(loop, timeouts);
+        } catch (RuntimeException e) {
+            log.error("checking client timeouts failed", e);
+        }
     }
 
     /** On the background thread, every second; an exception would end the schedule, so it is logged here. */
@@ -189,6 +221,11 @@ public final class PgmuxServer implements RunningServer, Control {
         } catch (RuntimeException e) {
             log.error("removing unused pools failed", e);
         }
+    }
+
+    private static boolean hasKeepaliveTimings(PgmuxConfig config) {
+        TcpKeepalive k = config.timeouts().keepalive();
+        return !k.idle().isZero() || !k.interval().isZero() || k.count() > 0 || !k.userTimeout().isZero();
     }
 
     /** A bind failure in words that name the setting and the address, not only Netty's native call. */

@@ -33,6 +33,28 @@ class ReplyQueueTest {
     }
 
     @Test
+    void progressIsMarkedWhenTheQueueStartsOwingAndWhenASyncOrQueryIsAnswered() throws InterruptedException {
+        ReplyQueue queue = new ReplyQueue();
+        long created = queue.progressAtNanos();
+
+        Thread.sleep(2);
+        queue.push(ReplyQueue.QUERY, 0, 0, null);
+        long started = queue.progressAtNanos();
+        queue.push(ReplyQueue.PARSE, 0, 0, null); // pushed while owing: the server has not moved
+        queue.push(ReplyQueue.SYNC, 0, 0, null);
+        assertTrue(started > created);
+        assertEquals(started, queue.progressAtNanos());
+
+        Thread.sleep(2);
+        queue.pop(); // the Query answered
+        long answered = queue.progressAtNanos();
+        assertTrue(answered > started);
+        Thread.sleep(2);
+        queue.pop(); // a ParseComplete: still working on the same Sync segment
+        assertEquals(answered, queue.progressAtNanos());
+    }
+
+    @Test
     void growsWhileWrappedAroundWithoutLosingOrder() {
         ReplyQueue queue = new ReplyQueue();
         // move the head into the middle of the initial ring, so that the entries wrap around

@@ -46,6 +46,16 @@ class ConfigKeysTest {
             server_reset_query: "RESET ALL"
             dns_max_ttl: 42s
             shutdown_timeout: 18s
+            query_timeout: 21s
+            idle_transaction_timeout: 22s
+            client_idle_timeout: 23s
+            server_check_delay: 24s
+            server_check_query: "select 1"
+            tcp_keepalive: false
+            tcp_keepidle: 25s
+            tcp_keepintvl: 26s
+            tcp_keepcnt: 5
+            tcp_user_timeout: 2500
             upstream: "db.internal:5433"
             users: {alice: {password: a}, bob: {password: b}}
             databases: {app: {pool_size: 3, prepared_statements: passthrough}}
@@ -102,6 +112,20 @@ class ConfigKeysTest {
         assertEquals("reject", shown.get("prepared_statements"));
         assertEquals("0.0.0.0:9001", shown.get("http.listen"));
         assertEquals("json", shown.get("log.format"));
+        assertEquals("2500ms", shown.get("tcp_user_timeout"));
+        assertEquals("false", shown.get("tcp_keepalive"));
+    }
+
+    @Test
+    void tcpSettingsReadAsPgBouncerWritesThem() throws ConfigException {
+        PgmuxConfig config = ConfigLoader.parse("tcp_keepalive: 1\ntcp_keepidle: 30\ntcp_user_timeout: 10000\n", Map.of());
+
+        assertEquals(new TcpKeepalive(true, java.time.Duration.ofSeconds(30), java.time.Duration.ZERO, 0,
+                java.time.Duration.ofSeconds(10)), config.timeouts().keepalive());
+        ConfigException partSecond = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("tcp_keepidle: 1500ms\ntcp_keepalive: maybe\n", Map.of()));
+        assertEquals(List.of("tcp_keepalive: must be true or false (got \"maybe\")",
+                "tcp_keepidle: must be whole seconds (got \"1500ms\")"), partSecond.errors());
     }
 
     @Test

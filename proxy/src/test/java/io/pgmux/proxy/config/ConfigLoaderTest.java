@@ -153,7 +153,8 @@ class ConfigLoaderTest {
                     Map.of("alice", new UserConfig("alice", "secret")),
                     Map.of("app", new DatabaseConfig("app", new HostPort("10.0.0.5", 6543), "app_prod", "alice",
                             "other", 3, PoolMode.TRANSACTION, null)), PreparedStatementsConfig.defaults(),
-                    ObservabilityConfig.defaults(), new PoolLimitsConfig(30, Duration.ofMinutes(5)), LoginLimits.defaults()),
+                    ObservabilityConfig.defaults(), new PoolLimitsConfig(30, Duration.ofMinutes(5)), LoginLimits.defaults(),
+                    ServerLimits.defaults(), TimeoutsConfig.defaults()),
                     config);
         }
 

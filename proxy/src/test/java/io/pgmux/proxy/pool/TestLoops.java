@@ -40,14 +40,14 @@ final class TestLoops implements AutoCloseable {
     /**
      * Settings of pool {@code database}/{@code user} on an address that never resolves, with the
      * sizes given: {@code poolSize}, {@code minPoolSize}, {@code reservePoolSize} after {@code reserveTimeout};
-     * query_wait_timeout 2 s, server_login_retry 1 s, server_idle_timeout {@code idleTimeout}.
+     * query_wait_timeout 2 s, server_login_retry 1 s, server_idle_timeout {@code idleTimeout}, the server check's defaults.
      */
     static PoolSettings settings(String database, String user, int poolSize, int minPoolSize, int reservePoolSize,
                                  Duration reserveTimeout, Duration idleTimeout) {
         return new PoolSettings(new HostPort("db.invalid", 5432), database, user, "secret", poolSize, PoolMode.TRANSACTION,
                 Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(1), idleTimeout, Duration.ZERO,
                 "DISCARD ALL", PreparedStatementMode.REWRITE, 200, 10_000, 16 << 20, minPoolSize, reservePoolSize,
-                reserveTimeout);
+                reserveTimeout, Duration.ofSeconds(30), "");
     }
 
     @Override

@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * what is sent waits in the kernel's buffers), {@link #blackhole} (drop a direction's bytes
  * silently), {@link #delay} (forward each chunk late), {@link #refuseNew()} (accept each new
  * connection and reset it at once, as a server that is down answers: an attempt the relay counts,
- * unlike a closed port's refusal). {@link #resetAll()} is an event, not a state: it resets the
+ * unlike a closed port's refusal), {@link #holdCloses()} (a side's close or reset is not passed on). {@link #resetAll()} is an event, not a state: it resets the
  * connections open now ({@code SO_LINGER 0}, so the peers see "connection reset", as after a
  * crash). {@link #accepted()} counts the connections made to the relay since it started.
  *
@@ -63,6 +63,9 @@ public final class FaultRelay implements AutoCloseable {
     private volatile long delayNanos;
     private volatile boolean blackholeToTarget;
     private volatile boolean blackholeToClient;
+    private volatile boolean closesHeld;
+    /** Sockets whose peer closed or was reset while closes were held: closed at {@link #pass()} (relay loop only). */
+    private final List<Channel> heldCloses = new ArrayList<>();
 
     private FaultRelay(InetSocketAddress target) {
         this(target, new InetSocketAddress("127.0.0.1", 0));
@@ -137,7 +140,20 @@ public final class FaultRelay implements AutoCloseable {
         delayNanos = 0;
         blackholeToTarget = false;
         blackholeToClient = false;
+        closesHeld = false;
         setPaused(false);
+        group.next().submit(() -> {
+            heldCloses.forEach(Channel::close);
+            heldCloses.clear();
+        }).syncUninterruptibly();
+    }
+
+    /**
+     * From now on a side that closes (or is reset) is not passed on: the other side's socket stays
+     * open and hears nothing, as when the FIN or RST is lost on a dead path. Until {@link #pass()}.
+     */
+    public void holdCloses() {
+        closesHeld = true;
     }
 
     /** Stops forwarding in both directions; the sockets stay open and what is sent waits. */
@@ -154,6 +170,12 @@ public final class FaultRelay implements AutoCloseable {
                 blackholeToClient = true;
             }
         }
+    }
+
+    /** Forwards both directions again (the other faults stay). */
+    public void stopBlackholes() {
+        blackholeToTarget = false;
+        blackholeToClient = false;
     }
 
     /** Forwards each chunk {@code delay} after it arrived (order kept). */
@@ -306,14 +328,18 @@ public final class FaultRelay implements AutoCloseable {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             if (peer != null && peer.isOpen()) {
-                peer.close();
+                if (closesHeld) {
+                    heldCloses.add(peer);
+                } else {
+                    peer.close();
+                }
             }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             // a reset from one side is passed on as a reset to the other
-            if (peer != null) {
+            if (peer != null && !closesHeld) {
                 reset(peer);
             }
             ctx.close();
@@ -335,6 +361,9 @@ public final class FaultRelay implements AutoCloseable {
         }
         if (blackholeToClient) {
             faults.add("blackhole to client");
+        }
+        if (closesHeld) {
+            faults.add("closes held");
         }
         if (delayNanos > 0) {
             faults.add("delay " + Duration.ofNanos(delayNanos).toMillis() + " ms");

@@ -77,6 +77,21 @@ class FaultRelayTest {
     }
 
     @Test
+    void heldClosesLeaveTheOtherSideOpenUntilTheRelayPassesAgain() throws IOException {
+        Socket client = connect();
+        roundTrip(client, "warm");
+
+        relay.holdCloses();
+        echo.close(); // the target ends the connection
+        TestSql.await("the relay saw the target close", () -> relay.openSockets() == 1);
+        assertNothingWithin(client, QUIET_MILLIS); // no end of stream: the close was not passed on
+
+        relay.pass();
+        client.setSoTimeout(READ_TIMEOUT_MILLIS);
+        assertEquals(-1, client.getInputStream().read());
+    }
+
+    @Test
     void aBlackholeDropsOneDirectionSilently() throws IOException {
         Socket client = connect();
         roundTrip(client, "warm");

@@ -181,6 +181,17 @@ public final class TestSql {
         throw new AssertionError("expected an error, got " + replies);
     }
 
+    /** Reads until the first ErrorResponse (what comes before it is skipped) and returns it; fails after 1000 messages. */
+    public static ErrorResponse nextError(RawClient client) throws IOException {
+        for (int i = 0; i < 1000; i++) {
+            Reply reply = client.read();
+            if (reply.type() == Backend.ERROR_RESPONSE) {
+                return reply.error();
+            }
+        }
+        throw new AssertionError("no error in 1000 replies");
+    }
+
     public static void assertOk(List<Reply> replies) {
         for (Reply reply : replies) {
             if (reply.type() == Backend.ERROR_RESPONSE) {
