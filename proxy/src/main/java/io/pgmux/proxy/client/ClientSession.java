@@ -27,7 +27,6 @@ import io.pgmux.proxy.client.SessionState.Linked;
 import io.pgmux.proxy.client.SessionState.Validating;
 import io.pgmux.proxy.client.SessionState.Waiting;
 import io.pgmux.proxy.config.TimeoutsConfig;
-import io.pgmux.proxy.config.Units;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
@@ -37,7 +36,6 @@ import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -306,50 +304,23 @@ public final class ClientSession implements Waiter {
     /**
      * Called on the session's loop by the periodic sweep ({@link SessionRegistry#checkTimeouts}):
      * ends the session, with an error that names the setting, if a peer has stopped answering for
-     * longer than {@code timeouts} allow. {@code client_idle_timeout} and
-     * {@code idle_transaction_timeout} wait on the client, {@code query_timeout} on its server.
+     * longer than {@code timeouts} allow (see {@link SessionTimeouts}).
      */
     public void checkTimeouts(long nowNanos, TimeoutsConfig timeouts) {
-        if (fatalSent) {
-            return;
-        }
-        if (state instanceof Idle || state instanceof FailedUntilSync) {
-            Duration limit = timeouts.clientIdleTimeout();
-            if (!limit.isZero() && nowNanos - stateSinceNanos > limit.toNanos()) {
-                log.info("c{} [{}] idle longer than client_idle_timeout ({}); disconnecting it", id, poolName(),
-                        Units.formatDuration(limit));
-                fatal(clientIdleTimeout(limit));
-            }
-            return;
-        }
-        ServerLink link = hold.currentLink();
-        if (link == null || hold.checkQueryTimeout(link, nowNanos, timeouts.queryTimeout())) {
-            return;
-        }
-        if (!(state instanceof Linked) || link.isBusy()) {
-            return;
-        }
-        long idleNanos = nowNanos - Math.max(link.progressAtNanos(), lastClientReadNanos);
-        Duration limit = link.inTransaction() ? timeouts.idleTransactionTimeout() : timeouts.clientIdleTimeout();
-        if (limit.isZero() || idleNanos <= limit.toNanos()) {
-            return;
-        }
-        if (!link.inTransaction()) { // a session-mode client, holding its server while idle
-            log.info("c{} [{}] idle longer than client_idle_timeout ({}); disconnecting it", id, poolName(),
-                    Units.formatDuration(limit));
-            fatal(clientIdleTimeout(limit));
-        } else {
-            log.info("c{} [{}] idle in a transaction longer than idle_transaction_timeout ({}); disconnecting it, "
-                    + "server {} is rolled back", id, poolName(), Units.formatDuration(limit), link.server);
-            fatal(ErrorResponse.fatal(SqlState.IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "idle transaction timeout: the client "
-                    + "was idle in a transaction longer than idle_transaction_timeout (" + Units.formatDuration(limit)
-                    + "); pgmux closed the connection and rolled the transaction back"));
+        ErrorResponse expired = fatalSent ? null : SessionTimeouts.expired(this, hold, nowNanos, timeouts);
+        if (expired != null) {
+            fatal(expired);
         }
     }
 
-    private static ErrorResponse clientIdleTimeout(Duration limit) {
-        return ErrorResponse.fatal(SqlState.IDLE_SESSION_TIMEOUT, "client_idle_timeout: the client was idle longer than "
-                + Units.formatDuration(limit) + "; pgmux closed the connection");
+    /** When the state last changed (nanoTime): an Idle client has been idle since then. */
+    long stateSinceNanos() {
+        return stateSinceNanos;
+    }
+
+    /** When the client last sent something (nanoTime). */
+    long lastClientReadNanos() {
+        return lastClientReadNanos;
     }
 
     // ---------------------------------------------------------------- read on the session's loop, for the admin console
