@@ -16,6 +16,7 @@ import io.pgmux.proxy.client.SessionState.Linked;
 import io.pgmux.proxy.client.SessionState.Validating;
 import io.pgmux.proxy.client.SessionState.Waiting;
 import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.net.MessageChunk;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
@@ -49,6 +50,11 @@ final class ServerHold {
     /** Bytes forwarded since the pool's counters were last told (once per batch, not per message). */
     private long bytesFromClient;
     private long bytesToClient;
+    /**
+     * The head of a server message whose body follows in chunks (a large row) went to the client:
+     * until its last chunk nothing else may be written to the client, not even an error.
+     */
+    private boolean midMessageToClient;
     /** The server to cancel on this client's behalf: read by the cancel path, from any loop. */
     private volatile ServerConnection cancelTarget;
 
@@ -63,6 +69,11 @@ final class ServerHold {
     /** The server a cancel request for this client goes to, or null when it holds none. */
     ServerConnection cancelTarget() {
         return cancelTarget;
+    }
+
+    /** The client has part of a message: anything written now would be read as the rest of it. */
+    boolean midMessageToClient() {
+        return midMessageToClient;
     }
 
     /** The client is gone: nothing more goes to a server on its behalf. */
@@ -89,6 +100,7 @@ final class ServerHold {
         Pool pool = session.pool();
         ClientParameters parameters = session.parameters();
         ServerLink link = new ServerLink(server, session.statements(), replies, toServer, channel.alloc(), linkEvents);
+        midMessageToClient = false;
         if (waiting.forWelcome()) {
             parameters.adoptDefaults(pool.welcomeParameters());
             session.moveTo(new Validating(link, waiting.pending()));
@@ -171,7 +183,22 @@ final class ServerHold {
             return;
         }
         bytesFromClient += frame.readableBytes();
-        link.sendFromClient(frame, type);
+        if (type == Frontend.COPY_DATA && Frames.isPartial(frame)) {
+            link.sendHeadFromClient(frame, type);
+        } else {
+            link.sendFromClient(frame, type);
+        }
+    }
+
+    /** More of the client's streamed message; once it is complete, the server may be free to go back. */
+    void forwardChunk(ServerLink link, MessageChunk chunk) {
+        bytesFromClient += chunk.content().readableBytes();
+        boolean last = chunk.last();
+        link.sendChunkFromClient(chunk);
+        if (last) {
+            // Its replies may all have come while it streamed (copy data outside a COPY, or after the COPY failed).
+            afterServerBatch(link);
+        }
     }
 
     void sendToServer(ServerLink link) {
@@ -222,6 +249,24 @@ final class ServerHold {
         }
     }
 
+    /** More of the server's message that went to the client last; dropped when its head was not forwarded. */
+    void onServerChunk(ServerConnection server, MessageChunk chunk) {
+        boolean forwarded = midMessageToClient && session.state() instanceof Linked linked && linked.link().server == server;
+        if (chunk.last()) {
+            midMessageToClient = false;
+        }
+        if (!forwarded) {
+            chunk.release();
+            return;
+        }
+        bytesToClient += chunk.content().readableBytes();
+        toClient.write(chunk.content());
+        session.flushClient();
+        if (!channel.isWritable() && channel.isActive()) {
+            linkOf(server).pauseServerReading();
+        }
+    }
+
     private ServerLink linkOf(ServerConnection server) {
         ServerLink link = currentLink();
         return link != null && link.server == server ? link : null;
@@ -246,6 +291,9 @@ final class ServerHold {
         public void toClient(ByteBuf frame) {
             if (session.state() instanceof Linked) {
                 bytesToClient += frame.readableBytes();
+                if (Frames.isPartial(frame)) {
+                    midMessageToClient = true;
+                }
                 toClient.write(frame);
             } else {
                 frame.release();
@@ -476,12 +524,8 @@ final class ServerHold {
         if (link == null) {
             return;
         }
-        SessionState previous = session.state();
-        session.moveTo(SessionState.CLOSED);
-        cancelTarget = null;
-        link.discard();
-        if (previous instanceof Validating validating) {
-            validating.pending().forEach(ReferenceCountUtil::release);
+        SessionState previous = loseServer(link);
+        if (previous instanceof Validating) {
             session.fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "the server closed the connection while pgmux checked the client's settings"));
         } else if (previous instanceof Linked) {
             if (link.serverSentFatal()) {
@@ -491,5 +535,36 @@ final class ServerHold {
                         .withHint("The transaction, if any, is lost; reconnect and retry."));
             }
         }
+    }
+
+    /**
+     * pgmux could not get memory for the held server's data, which it is closing in the middle of a
+     * message: the client is told that it was pgmux (53200), not the server, and closed like a
+     * client whose server went away.
+     */
+    void onServerOutOfMemory(ServerConnection server) {
+        ServerLink link = linkOf(server);
+        if (link == null) {
+            return;
+        }
+        log.warn("c{} [{}] out of memory for the replies of server {}; closing the client", session.id(), session.poolName(), server);
+        SessionState previous = loseServer(link);
+        link.server.close();
+        if (previous instanceof Linked || previous instanceof Validating) {
+            session.fatal(ErrorResponse.fatal(SqlState.OUT_OF_MEMORY, "out of memory: pgmux could not allocate a buffer for the server's reply")
+                    .withHint("The transaction, if any, is lost. Give pgmux more memory (-XX:MaxDirectMemorySize) or make the reply smaller."));
+        }
+    }
+
+    /** The held server is gone: the session is closed, what it held for the server dropped; the state it was in. */
+    private SessionState loseServer(ServerLink link) {
+        SessionState previous = session.state();
+        session.moveTo(SessionState.CLOSED);
+        cancelTarget = null;
+        link.discard();
+        if (previous instanceof Validating validating) {
+            validating.pending().forEach(ReferenceCountUtil::release);
+        }
+        return previous;
     }
 }
