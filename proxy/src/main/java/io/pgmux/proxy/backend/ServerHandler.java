@@ -90,6 +90,8 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
         if (listener.executor().inEventLoop()) {
             listener.onServerChunk(server, chunk);
         } else {
+            // One chunk in flight per server: the holder lets reading go on once it has taken it.
+            ctx.channel().config().setAutoRead(false);
             listener.executor().execute(() -> listener.onServerChunk(server, chunk));
         }
     }

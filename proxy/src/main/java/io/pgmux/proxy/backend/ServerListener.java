@@ -20,7 +20,9 @@ public interface ServerListener {
 
     /**
      * More of the message that ended the last batch (its head, see {@code FrameDecoder}): it goes
-     * where the head went. The listener owns the chunk.
+     * where the head went. The listener owns the chunk. Handed over from another loop, it comes
+     * with the server's reading paused, one chunk in flight at a time: the listener resumes it
+     * ({@link ServerConnection#resumeReading}) once it can take more.
      */
     void onServerChunk(ServerConnection server, MessageChunk chunk);
 

@@ -47,6 +47,8 @@ final class ServerHold {
     /** What the held server owes; one queue for the session's life, empty whenever it holds no server. */
     private final ReplyQueue replies = new ReplyQueue();
     private final LinkEvents linkEvents = new LinkEvents();
+    /** Chunks of a client's message went into the outbox since it was last sent. */
+    private boolean chunksToSend;
     /** Bytes forwarded since the pool's counters were last told (once per batch, not per message). */
     private long bytesFromClient;
     private long bytesToClient;
@@ -55,6 +57,8 @@ final class ServerHold {
      * until its last chunk nothing else may be written to the client, not even an error.
      */
     private boolean midMessageToClient;
+    /** The head of a streamed message that ends the server batch being handled, if any (only a batch's last frame can be one). */
+    private ByteBuf headInBatch;
     /** The server to cancel on this client's behalf: read by the cancel path, from any loop. */
     private volatile ServerConnection cancelTarget;
 
@@ -193,6 +197,7 @@ final class ServerHold {
     /** More of the client's streamed message; once it is complete, the server may be free to go back. */
     void forwardChunk(ServerLink link, MessageChunk chunk) {
         bytesFromClient += chunk.content().readableBytes();
+        chunksToSend = true;
         boolean last = chunk.last();
         link.sendChunkFromClient(chunk);
         if (last) {
@@ -213,7 +218,13 @@ final class ServerHold {
         link.server.send(toServer);
         if (!link.server.isWritable()) {
             readPauses.pause(ReadPauses.SERVER_FULL);
+        } else if (chunksToSend && !link.server.eventLoop().inEventLoop()) {
+            // A large message crosses to the server's loop one read batch at a time: this loop cannot
+            // see the server's buffer fill up in time, so it waits until the server's loop has taken the batch.
+            readPauses.pause(ReadPauses.SERVER_FULL);
+            link.server.notifyWhenWritable(session);
         }
+        chunksToSend = false;
     }
 
     void onServerWritable(ServerConnection server) {
@@ -232,6 +243,8 @@ final class ServerHold {
                 log.debug("c{} dropped {} frames from server {} it no longer holds", session.id(), frames.size(), server);
                 return;
             }
+            ByteBuf last = frames.get(frames.size() - 1);
+            headInBatch = Frames.isPartial(last) ? last : null;
             while (i < frames.size() && linkOf(server) == link) {
                 link.onServerFrame(frames.get(i++));
             }
@@ -239,6 +252,7 @@ final class ServerHold {
             fail(link, e);
             return;
         } finally {
+            headInBatch = null; // released frames' objects are recycled: no identity may outlive the batch
             for (; i < frames.size(); i++) {
                 frames.get(i).release();
             }
@@ -251,19 +265,25 @@ final class ServerHold {
 
     /** More of the server's message that went to the client last; dropped when its head was not forwarded. */
     void onServerChunk(ServerConnection server, MessageChunk chunk) {
-        boolean forwarded = midMessageToClient && session.state() instanceof Linked linked && linked.link().server == server;
+        ServerLink link = linkOf(server);
+        boolean forwarded = midMessageToClient && link != null && session.state() instanceof Linked;
         if (chunk.last()) {
             midMessageToClient = false;
         }
-        if (!forwarded) {
+        if (forwarded) {
+            bytesToClient += chunk.content().readableBytes();
+            toClient.write(chunk.content());
+            session.flushClient();
+        } else {
             chunk.release();
+        }
+        if (link == null) {
             return;
         }
-        bytesToClient += chunk.content().readableBytes();
-        toClient.write(chunk.content());
-        session.flushClient();
-        if (!channel.isWritable() && channel.isActive()) {
-            linkOf(server).pauseServerReading();
+        if (forwarded && !channel.isWritable() && channel.isActive()) {
+            link.pauseServerReading();
+        } else {
+            link.readMore();
         }
     }
 
@@ -291,7 +311,7 @@ final class ServerHold {
         public void toClient(ByteBuf frame) {
             if (session.state() instanceof Linked) {
                 bytesToClient += frame.readableBytes();
-                if (Frames.isPartial(frame)) {
+                if (frame == headInBatch) {
                     midMessageToClient = true;
                 }
                 toClient.write(frame);
@@ -472,6 +492,8 @@ final class ServerHold {
         }
         cancelTarget = null;
         link.resumeServerReading();
+        // what the client sent is the server's now: its fullness no longer holds the client back
+        readPauses.resume(ReadPauses.SERVER_FULL);
         session.pool().release(link.server);
     }
 

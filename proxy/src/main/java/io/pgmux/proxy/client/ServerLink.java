@@ -173,6 +173,13 @@ final class ServerLink {
         }
     }
 
+    /** A chunk of a large reply was taken: the server's next may come, unless the client cannot take more. */
+    void readMore() {
+        if (!serverPaused) {
+            server.resumeReading();
+        }
+    }
+
     /** Lets the server's replies in again if they were held back for the client's sake. */
     void resumeServerReading() {
         if (serverPaused) {

@@ -13,7 +13,7 @@ import io.netty.buffer.DefaultByteBufHolder;
 public final class MessageChunk extends DefaultByteBufHolder {
     private final boolean last;
 
-    MessageChunk(ByteBuf bytes, boolean last) {
+    public MessageChunk(ByteBuf bytes, boolean last) {
         super(bytes);
         this.last = last;
     }
