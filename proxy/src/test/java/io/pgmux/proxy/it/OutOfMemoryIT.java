@@ -78,16 +78,8 @@ class OutOfMemoryIT {
                     // pgmux may close before it has read everything; the error was sent first
                 }
 
-                ErrorResponse error = big.read().error();
-                assertEquals("FATAL", error.severity(), error::toString);
-                assertEquals(SqlState.OUT_OF_MEMORY, error.sqlState(), error::toString);
-                assertTrue(big.isClosedByPeer());
-                assertEquals("TDCZ", RawClient.types(bystander.query("SELECT 'still here'")));
+                assertOnlyTheClientPays(pgmux, big, bystander, "out of memory for this client's data");
             }
-            assertTrue(pgmux.process().isAlive(), "a direct-memory shortage costs the client, not the process");
-            assertEquals(1, pgmux.lines().stream().filter(line -> line.contains("out of memory for this client's data")).count(),
-                    pgmux::text);
-            assertEquals(List.of(), pgmux.lines().stream().filter(line -> line.contains("ERROR") || line.startsWith("\tat ")).toList());
         } finally {
             pgmux.stop();
         }
@@ -104,19 +96,28 @@ class OutOfMemoryIT {
                 // a 48 MB notice: not a row, so read whole, and over what direct memory can hold
                 big.send(new Query("DO $$BEGIN RAISE NOTICE '%', repeat('n', 48 * 1024 * 1024); END$$")).flush();
 
-                ErrorResponse error = big.read().error();
-                assertEquals("FATAL", error.severity(), error::toString);
-                assertEquals(SqlState.OUT_OF_MEMORY, error.sqlState(), error::toString);
-                assertTrue(error.message().startsWith("out of memory: pgmux"), error::toString);
-                assertTrue(big.isClosedByPeer());
-                assertEquals("TDCZ", RawClient.types(bystander.query("SELECT 'still here'")));
+                assertOnlyTheClientPays(pgmux, big, bystander, "out of memory for the replies of server");
             }
-            assertTrue(pgmux.process().isAlive(), "a direct-memory shortage costs the client, not the process");
-            assertEquals(1, pgmux.lines().stream().filter(line -> line.contains("out of memory for the replies of server")).count(),
-                    pgmux::text);
-            assertEquals(List.of(), pgmux.lines().stream().filter(line -> line.contains("ERROR") || line.startsWith("\tat ")).toList());
         } finally {
             pgmux.stop();
         }
+    }
+
+    /**
+     * The client whose data could not get memory is told that pgmux ran out (FATAL 53200, not that
+     * its server went away) and closed; the client beside it goes on, the process too, and one log
+     * line says why.
+     */
+    private static void assertOnlyTheClientPays(PgmuxProcess pgmux, RawClient big, RawClient bystander, String logLine)
+            throws IOException {
+        ErrorResponse error = big.read().error();
+        assertEquals("FATAL", error.severity(), error::toString);
+        assertEquals(SqlState.OUT_OF_MEMORY, error.sqlState(), error::toString);
+        assertTrue(error.message().startsWith("out of memory: pgmux"), error::toString);
+        assertTrue(big.isClosedByPeer());
+        assertEquals("TDCZ", RawClient.types(bystander.query("SELECT 'still here'")));
+        assertTrue(pgmux.process().isAlive(), "a direct-memory shortage costs the client, not the process");
+        assertEquals(1, pgmux.lines().stream().filter(line -> line.contains(logLine)).count(), pgmux::text);
+        assertEquals(List.of(), pgmux.lines().stream().filter(line -> line.contains("ERROR") || line.startsWith("\tat ")).toList());
     }
 }

@@ -85,23 +85,13 @@ class FrameDecoderStreamingTest {
     @Test
     void aRowUpToTheThresholdIsHeldUntilItIsWhole() {
         server();
-        byte[] row = message('D', FrameDecoder.STREAMING_THRESHOLD - 4, 6);
-
-        channel.writeInbound(Unpooled.wrappedBuffer(row, 0, 1000));
-        channel.writeInbound(Unpooled.wrappedBuffer(row, 1000, row.length - 1000));
-
-        assertEquals(List.of("frame " + row.length), kinds);
+        assertHeldWhole(message('D', FrameDecoder.STREAMING_THRESHOLD - 4, 6));
     }
 
     @Test
     void otherLargeServerMessagesAreHeldWhole() {
         server();
-        byte[] notice = message('N', LARGE, 7);
-
-        channel.writeInbound(Unpooled.wrappedBuffer(notice, 0, 1000));
-        channel.writeInbound(Unpooled.wrappedBuffer(notice, 1000, notice.length - 1000));
-
-        assertEquals(List.of("frame " + notice.length), kinds);
+        assertHeldWhole(message('N', LARGE, 7));
     }
 
     @Test
@@ -119,12 +109,7 @@ class FrameDecoderStreamingTest {
     @Test
     void aClientsCopyDataIsHeldWholeWithinMaxMessageSizeWhileItsSessionCannotPassItOn() {
         client();
-        byte[] copyData = message('d', LARGE, 8);
-
-        channel.writeInbound(Unpooled.wrappedBuffer(copyData, 0, 1000));
-        channel.writeInbound(Unpooled.wrappedBuffer(copyData, 1000, copyData.length - 1000));
-
-        assertEquals(List.of("frame " + copyData.length), kinds);
+        assertHeldWhole(message('d', LARGE, 8));
         DecoderException e = assertThrows(DecoderException.class, () -> channel.writeInbound(header('d', MAX_MESSAGE_SIZE + 1)));
         assertInstanceOf(ProtocolException.class, e.getCause());
     }
@@ -179,6 +164,14 @@ class FrameDecoderStreamingTest {
         ByteBuf head = Unpooled.wrappedBuffer(message('D', 100, 11), 0, 50);
         assertTrue(Frames.isPartial(head));
         assertFalse(Frames.isPartial(Unpooled.wrappedBuffer(message('D', 100, 11))));
+    }
+
+    /** Given {@code message} in two pieces, the decoder hands it out once, whole. */
+    private void assertHeldWhole(byte[] message) {
+        channel.writeInbound(Unpooled.wrappedBuffer(message, 0, 1000));
+        channel.writeInbound(Unpooled.wrappedBuffer(message, 1000, message.length - 1000));
+
+        assertEquals(List.of("frame " + message.length), kinds);
     }
 
     private void server() {
