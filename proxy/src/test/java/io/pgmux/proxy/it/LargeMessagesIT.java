@@ -70,6 +70,7 @@ class LargeMessagesIT {
                 LargeReply row = client.readLarge((byte) 'x');
                 assertEquals(Backend.DATA_ROW, row.type());
                 assertEquals(4 + 2 + 4 + size, row.length());
+                assertEquals(2 + 4 + size, row.received());
                 assertEquals(size, row.counted(), "every byte of the value arrived, in order");
                 assertEquals("CZ", RawClient.types(client.readUntilReady()));
                 assertEquals("TDCZ", RawClient.types(client.query("SELECT 'the same client goes on'")));

@@ -300,12 +300,17 @@ public final class RawClient implements AutoCloseable {
         return new Reply(type, frame);
     }
 
-    /** A message read without keeping its body: its type, its length (as the header counts it) and how many body bytes were {@code counted}. */
-    public record LargeReply(byte type, int length, long counted) {}
+    /**
+     * A message read without keeping its body: its type, its length (as the header counts it), how
+     * many body bytes arrived (fewer than the length if the connection ended first) and how many
+     * of them were the byte {@code counted}.
+     */
+    public record LargeReply(byte type, int length, long received, long counted) {}
 
     /**
      * Reads one message of any size without holding it (a row of hundreds of MB): its body is read
-     * in pieces and only the bytes equal to {@code counted} are counted.
+     * in pieces and only the bytes equal to {@code counted} are counted, up to its end or the
+     * connection's.
      */
     public LargeReply readLarge(byte counted) throws IOException {
         byte type = in.readByte();
@@ -318,7 +323,7 @@ public final class RawClient implements AutoCloseable {
         for (int left = length - 4; left > 0; ) {
             int read = in.read(piece, 0, Math.min(left, piece.length));
             if (read < 0) {
-                throw new EOFException("connection closed with " + left + " bytes of a " + (char) type + " message to come");
+                return new LargeReply(type, length, length - 4 - left, count);
             }
             for (int i = 0; i < read; i++) {
                 if (piece[i] == counted) {
@@ -327,7 +332,7 @@ public final class RawClient implements AutoCloseable {
             }
             left -= read;
         }
-        return new LargeReply(type, length, count);
+        return new LargeReply(type, length, length - 4, count);
     }
 
     /**
