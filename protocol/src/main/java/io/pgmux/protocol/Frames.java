@@ -21,6 +21,14 @@ public final class Frames {
         return frame.getByte(frame.readerIndex());
     }
 
+    /**
+     * Whether {@code frame} holds less than its header counts: it is the head of a message whose
+     * body follows in chunks (a proxy forwards a large row or copy data as it arrives).
+     */
+    public static boolean isPartial(ByteBuf frame) {
+        return frame.readableBytes() <= frame.getInt(frame.readerIndex() + 1);
+    }
+
     /** A view of the body (not retained; valid while the frame is). */
     public static ByteBuf body(ByteBuf frame) {
         if (frame.readableBytes() < HEADER_SIZE) {

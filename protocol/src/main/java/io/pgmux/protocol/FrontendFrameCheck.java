@@ -19,7 +19,8 @@ public final class FrontendFrameCheck {
     private FrontendFrameCheck() {}
 
     /**
-     * Checks {@code frame}, a whole message with its header, of a type {@link Frontend#isKnownType} accepts.
+     * Checks {@code frame}, a whole message with its header (or the head of a streamed CopyData, which is not read), of a type
+     * {@link Frontend#isKnownType} accepts.
      *
      * @throws ProtocolException naming the message and what is wrong with it
      */

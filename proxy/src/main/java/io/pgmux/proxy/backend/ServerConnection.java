@@ -151,6 +151,19 @@ public final class ServerConnection {
         return nowNanos - idleSinceNanos >= delay.toNanos();
     }
 
+    /**
+     * Tells {@code holder} ({@link ServerListener#onServerWritable}) when everything sent so far has
+     * reached the socket's buffer and it can take more: for a holder on another loop, which cannot
+     * see that itself, after it stopped reading its client behind a large message.
+     */
+    public void notifyWhenWritable(ServerListener holder) {
+        channel.eventLoop().execute(() -> {
+            if (channel.isWritable()) {
+                holder.executor().execute(() -> holder.onServerWritable(this));
+            } // else the change to writable tells it (ServerHandler.channelWritabilityChanged)
+        });
+    }
+
     /** Asks Postgres, on a new connection, to cancel whatever this connection is running. */
     public void cancel() {
         connector.sendCancel(eventLoop(), address, processId, secretKey);

@@ -11,6 +11,7 @@ import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.net.Addresses;
+import io.pgmux.proxy.net.MessageChunk;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +63,10 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof MessageChunk chunk) {
+            onChunk(ctx, chunk);
+            return;
+        }
         ByteBuf frame = (ByteBuf) msg;
         if (login != null) {
             onLoginFrame(ctx, frame);
@@ -81,6 +86,24 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
             batchListener = listener;
         }
         batch.add(frame);
+    }
+
+    /** More of a streamed message (a large row): after the frames before it, on its own to the head's listener. */
+    private void onChunk(ChannelHandlerContext ctx, MessageChunk chunk) {
+        ServerListener listener = batchListener;
+        if (login != null || listener == null || listener != server.listener()) {
+            // its head went nowhere (the server was idle or logging in): that already closes the server
+            chunk.release();
+            return;
+        }
+        dispatchBatch();
+        if (listener.executor().inEventLoop()) {
+            listener.onServerChunk(server, chunk);
+        } else {
+            // One chunk in flight per server: the holder lets reading go on once it has taken it.
+            ctx.channel().config().setAutoRead(false);
+            listener.executor().execute(() -> listener.onServerChunk(server, chunk));
+        }
     }
 
     @Override
@@ -128,7 +151,15 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
         }
         if (!failed) { // each write still pending fails with the same error: one line
             failed = true;
-            log.warn("[{}] server {} failed, closing it: {}", lifecycle.name(), server, reason.toString());
+            ServerListener listener = server.listener();
+            if (reason instanceof OutOfMemoryError && listener != null) {
+                // Direct memory: pgmux's own failure, which its holder must hear as such, not as the server going away.
+                log.warn("[{}] out of memory for server {}'s data, closing it: {}", lifecycle.name(), server, reason.getMessage());
+                dispatchBatch();
+                listener.executor().execute(() -> listener.onServerOutOfMemory(server));
+            } else {
+                log.warn("[{}] server {} failed, closing it: {}", lifecycle.name(), server, reason.toString());
+            }
         }
         ctx.close();
     }

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.pgmux.protocol.ProtocolException;
+import io.pgmux.proxy.net.MessageChunk;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +28,11 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        session.onClientFrame((ByteBuf) msg);
+        if (msg instanceof ByteBuf frame) {
+            session.onClientFrame(frame);
+        } else {
+            session.onClientChunk((MessageChunk) msg);
+        }
     }
 
     @Override

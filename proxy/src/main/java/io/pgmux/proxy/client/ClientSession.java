@@ -28,6 +28,7 @@ import io.pgmux.proxy.client.SessionState.Validating;
 import io.pgmux.proxy.client.SessionState.Waiting;
 import io.pgmux.proxy.config.TimeoutsConfig;
 import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.net.MessageChunk;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.Waiter;
@@ -167,6 +168,25 @@ public final class ClientSession implements Waiter {
         } else {
             onSessionFrame(frame);
         }
+    }
+
+    /** More of the client's message whose head came last (CopyData, see {@link #canStreamToServer}): it follows the head. */
+    public void onClientChunk(MessageChunk chunk) {
+        if (!fatalSent && state instanceof Linked linked) {
+            hold.forwardChunk(linked.link(), chunk);
+        } else {
+            chunk.release();
+        }
+    }
+
+    /**
+     * Whether a large CopyData that is still arriving can go to the server chunk by chunk: only
+     * while the client holds a server and none of its messages waits (then the head goes straight
+     * to the server's outbox, and its chunks after it). Otherwise it is read whole, within
+     * {@code max_message_size}.
+     */
+    boolean canStreamToServer() {
+        return !fatalSent && state instanceof Linked linked && !linked.link().isStalled();
     }
 
     public void onClientReadComplete() {
@@ -539,6 +559,16 @@ public final class ClientSession implements Waiter {
     }
 
     @Override
+    public void onServerChunk(ServerConnection server, MessageChunk chunk) {
+        hold.onServerChunk(server, chunk);
+    }
+
+    @Override
+    public void onServerOutOfMemory(ServerConnection server) {
+        hold.onServerOutOfMemory(server);
+    }
+
+    @Override
     public void onServerClosed(ServerConnection server) {
         hold.onServerClosed(server);
     }
@@ -570,6 +600,14 @@ public final class ClientSession implements Waiter {
     /** Sends a FATAL error and closes the connection; cleanup happens in {@link #onClientClosed}. */
     void fatal(ErrorResponse error) {
         fatalSent = true;
+        if (hold.midMessageToClient()) {
+            // Bytes of the error would be read as the rest of a row: the client can only see the connection end.
+            log.info("c{} [{}] closing in the middle of a message to the client, which cannot read an error now: {}",
+                    id, poolName(), error.message());
+            toClient.discard();
+            channel.close();
+            return;
+        }
         if (channel.isActive()) {
             toClient.write(error.encode(channel.alloc()));
             toClient.flush();

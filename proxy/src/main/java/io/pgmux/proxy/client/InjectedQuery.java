@@ -3,6 +3,7 @@ package io.pgmux.proxy.client;
 import io.netty.buffer.ByteBuf;
 import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frames;
+import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.DataRow;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Query;
@@ -72,7 +73,14 @@ final class InjectedQuery implements ReplyQueue.Attachment {
     /** Takes one answer frame (not the final ReadyForQuery nor ParameterStatus); the caller still owns the frame. */
     void onFrame(ByteBuf frame) {
         switch (Frames.type(frame)) {
-            case Backend.DATA_ROW -> row = DataRow.decode(frame).values();
+            case Backend.DATA_ROW -> {
+                if (Frames.isPartial(frame)) {
+                    // over 64 kB of settings: its chunks are dropped, as this row is swallowed
+                    error = ErrorResponse.error(SqlState.PROGRAM_LIMIT_EXCEEDED, "the settings pgmux applies for this client are too long to read back");
+                } else {
+                    row = DataRow.decode(frame).values();
+                }
+            }
             case Backend.ERROR_RESPONSE -> {
                 if (error == null) {
                     error = ErrorResponse.decode(frame);

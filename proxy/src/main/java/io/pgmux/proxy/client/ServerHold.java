@@ -17,6 +17,7 @@ import io.pgmux.proxy.client.SessionState.Validating;
 import io.pgmux.proxy.client.SessionState.Waiting;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.Units;
+import io.pgmux.proxy.net.MessageChunk;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
@@ -48,9 +49,18 @@ final class ServerHold {
     /** What the held server owes; one queue for the session's life, empty whenever it holds no server. */
     private final ReplyQueue replies = new ReplyQueue();
     private final LinkEvents linkEvents = new LinkEvents();
+    /** Chunks of a client's message went into the outbox since it was last sent. */
+    private boolean chunksToSend;
     /** Bytes forwarded since the pool's counters were last told (once per batch, not per message). */
     private long bytesFromClient;
     private long bytesToClient;
+    /**
+     * The head of a server message whose body follows in chunks (a large row) went to the client:
+     * until its last chunk nothing else may be written to the client, not even an error.
+     */
+    private boolean midMessageToClient;
+    /** The head of a streamed message that ends the server batch being handled, if any (only a batch's last frame can be one). */
+    private ByteBuf headInBatch;
     /** The server to cancel on this client's behalf: read by the cancel path, from any loop. */
     private volatile ServerConnection cancelTarget;
     /** When pgmux last cancelled the held server's request for {@code query_timeout} (nanoTime; 0 = never). */
@@ -67,6 +77,11 @@ final class ServerHold {
     /** The server a cancel request for this client goes to, or null when it holds none. */
     ServerConnection cancelTarget() {
         return cancelTarget;
+    }
+
+    /** The client has part of a message: anything written now would be read as the rest of it. */
+    boolean midMessageToClient() {
+        return midMessageToClient;
     }
 
     /** The client is gone: nothing more goes to a server on its behalf. */
@@ -93,6 +108,7 @@ final class ServerHold {
         Pool pool = session.pool();
         ClientParameters parameters = session.parameters();
         ServerLink link = new ServerLink(server, session.statements(), replies, toServer, channel.alloc(), linkEvents);
+        midMessageToClient = false;
         if (waiting.forWelcome()) {
             parameters.adoptDefaults(pool.welcomeParameters());
             session.moveTo(new Validating(link, waiting.pending()));
@@ -227,7 +243,23 @@ final class ServerHold {
             return;
         }
         bytesFromClient += frame.readableBytes();
-        link.sendFromClient(frame, type);
+        if (type == Frontend.COPY_DATA && Frames.isPartial(frame)) {
+            link.sendHeadFromClient(frame, type);
+        } else {
+            link.sendFromClient(frame, type);
+        }
+    }
+
+    /** More of the client's streamed message; once it is complete, the server may be free to go back. */
+    void forwardChunk(ServerLink link, MessageChunk chunk) {
+        bytesFromClient += chunk.content().readableBytes();
+        chunksToSend = true;
+        boolean last = chunk.last();
+        link.sendChunkFromClient(chunk);
+        if (last) {
+            // Its replies may all have come while it streamed (copy data outside a COPY, or after the COPY failed).
+            afterServerBatch(link);
+        }
     }
 
     void sendToServer(ServerLink link) {
@@ -242,7 +274,13 @@ final class ServerHold {
         link.server.send(toServer);
         if (!link.server.isWritable()) {
             readPauses.pause(ReadPauses.SERVER_FULL);
+        } else if (chunksToSend && !link.server.eventLoop().inEventLoop()) {
+            // A large message crosses to the server's loop one read batch at a time: this loop cannot
+            // see the server's buffer fill up in time, so it waits until the server's loop has taken the batch.
+            readPauses.pause(ReadPauses.SERVER_FULL);
+            link.server.notifyWhenWritable(session);
         }
+        chunksToSend = false;
     }
 
     void onServerWritable(ServerConnection server) {
@@ -261,6 +299,8 @@ final class ServerHold {
                 log.debug("c{} dropped {} frames from server {} it no longer holds", session.id(), frames.size(), server);
                 return;
             }
+            ByteBuf last = frames.get(frames.size() - 1);
+            headInBatch = Frames.isPartial(last) ? last : null;
             while (i < frames.size() && linkOf(server) == link) {
                 link.onServerFrame(frames.get(i++));
             }
@@ -268,6 +308,7 @@ final class ServerHold {
             fail(link, e);
             return;
         } finally {
+            headInBatch = null; // released frames' objects are recycled: no identity may outlive the batch
             for (; i < frames.size(); i++) {
                 frames.get(i).release();
             }
@@ -275,6 +316,30 @@ final class ServerHold {
         session.flushClient();
         if (linkOf(server) == link) {
             afterServerBatch(link);
+        }
+    }
+
+    /** More of the server's message that went to the client last; dropped when its head was not forwarded. */
+    void onServerChunk(ServerConnection server, MessageChunk chunk) {
+        ServerLink link = linkOf(server);
+        boolean forwarded = midMessageToClient && link != null && session.state() instanceof Linked;
+        if (chunk.last()) {
+            midMessageToClient = false;
+        }
+        if (forwarded) {
+            bytesToClient += chunk.content().readableBytes();
+            toClient.write(chunk.content());
+            session.flushClient();
+        } else {
+            chunk.release();
+        }
+        if (link == null) {
+            return;
+        }
+        if (forwarded && !channel.isWritable() && channel.isActive()) {
+            link.pauseServerReading();
+        } else {
+            link.readMore();
         }
     }
 
@@ -302,6 +367,9 @@ final class ServerHold {
         public void toClient(ByteBuf frame) {
             if (session.state() instanceof Linked) {
                 bytesToClient += frame.readableBytes();
+                if (frame == headInBatch) {
+                    midMessageToClient = true;
+                }
                 toClient.write(frame);
             } else {
                 frame.release();
@@ -480,6 +548,8 @@ final class ServerHold {
         }
         cancelTarget = null;
         link.resumeServerReading();
+        // what the client sent is the server's now: its fullness no longer holds the client back
+        readPauses.resume(ReadPauses.SERVER_FULL);
         session.pool().release(link.server);
     }
 
@@ -532,12 +602,8 @@ final class ServerHold {
         if (link == null) {
             return;
         }
-        SessionState previous = session.state();
-        session.moveTo(SessionState.CLOSED);
-        cancelTarget = null;
-        link.discard();
-        if (previous instanceof Validating validating) {
-            validating.pending().forEach(ReferenceCountUtil::release);
+        SessionState previous = loseServer(link);
+        if (previous instanceof Validating) {
             session.fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "the server closed the connection while pgmux checked the client's settings"));
         } else if (previous instanceof Linked) {
             if (link.serverSentFatal()) {
@@ -547,5 +613,36 @@ final class ServerHold {
                         .withHint("The transaction, if any, is lost; reconnect and retry."));
             }
         }
+    }
+
+    /**
+     * pgmux could not get memory for the held server's data, which it is closing in the middle of a
+     * message: the client is told that it was pgmux (53200), not the server, and closed like a
+     * client whose server went away.
+     */
+    void onServerOutOfMemory(ServerConnection server) {
+        ServerLink link = linkOf(server);
+        if (link == null) {
+            return;
+        }
+        log.warn("c{} [{}] out of memory for the replies of server {}; closing the client", session.id(), session.poolName(), server);
+        SessionState previous = loseServer(link);
+        link.server.close();
+        if (previous instanceof Linked || previous instanceof Validating) {
+            session.fatal(ErrorResponse.fatal(SqlState.OUT_OF_MEMORY, "out of memory: pgmux could not allocate a buffer for the server's reply")
+                    .withHint("The transaction, if any, is lost. Give pgmux more memory (-XX:MaxDirectMemorySize) or make the reply smaller."));
+        }
+    }
+
+    /** The held server is gone: the session is closed, what it held for the server dropped; the state it was in. */
+    private SessionState loseServer(ServerLink link) {
+        SessionState previous = session.state();
+        session.moveTo(SessionState.CLOSED);
+        cancelTarget = null;
+        link.discard();
+        if (previous instanceof Validating validating) {
+            validating.pending().forEach(ReferenceCountUtil::release);
+        }
+        return previous;
     }
 }

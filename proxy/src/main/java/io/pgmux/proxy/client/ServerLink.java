@@ -14,6 +14,7 @@ import io.pgmux.protocol.message.ReadyForQuery;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.client.NamedStatements.Refusal;
 import io.pgmux.proxy.client.ReplyQueue.Attachment;
+import io.pgmux.proxy.net.MessageChunk;
 import io.pgmux.proxy.net.Outbox;
 
 import java.util.ArrayDeque;
@@ -89,6 +90,11 @@ final class ServerLink {
     private boolean serverPaused;
     /** The server sent a FATAL error to the client: it is about to close. */
     private boolean serverFatal;
+    /**
+     * The head of a client message whose body follows in chunks went to the server: the server has
+     * part of a message, so nothing of pgmux's may go to it, and it cannot go back, until the rest.
+     */
+    private boolean midClientMessage;
 
     ServerLink(ServerConnection server, StatementContext statements, ReplyQueue replies, Outbox toServer,
             ByteBufAllocator alloc, Events events) {
@@ -106,12 +112,12 @@ final class ServerLink {
 
     /** Nothing owed, nothing unsynced or waiting, no transaction: the server may go back to the pool. */
     boolean isClean() {
-        return replies.isEmpty() && !isStalled() && !phase.unsynced() && status == TransactionStatus.IDLE;
+        return !midClientMessage && replies.isEmpty() && !isStalled() && !phase.unsynced() && status == TransactionStatus.IDLE;
     }
 
     /** Nothing owed, but a transaction is open (or failed): a ROLLBACK makes the server clean. */
     boolean needsOnlyRollback() {
-        return replies.isEmpty() && !isStalled() && !phase.unsynced() && status != TransactionStatus.IDLE;
+        return !midClientMessage && replies.isEmpty() && !isStalled() && !phase.unsynced() && status != TransactionStatus.IDLE;
     }
 
     /**
@@ -120,7 +126,7 @@ final class ServerLink {
      * server can be let go before the client's Sync (after pgmux's own Sync, see {@link #unpin}).
      */
     boolean canUnpin() {
-        return replies.isEmpty() && !isStalled() && phase.unsynced() && !pinnedUntilSync && status == TransactionStatus.IDLE;
+        return !midClientMessage && replies.isEmpty() && !isStalled() && phase.unsynced() && !pinnedUntilSync && status == TransactionStatus.IDLE;
     }
 
     /** Sends a Sync of pgmux's own, so the server ends the implicit transaction and can be released. */
@@ -180,6 +186,13 @@ final class ServerLink {
         }
     }
 
+    /** A chunk of a large reply was taken: the server's next may come, unless the client cannot take more. */
+    void readMore() {
+        if (!serverPaused) {
+            server.resumeReading();
+        }
+    }
+
     /** Lets the server's replies in again if they were held back for the client's sake. */
     void resumeServerReading() {
         if (serverPaused) {
@@ -236,6 +249,32 @@ final class ServerLink {
             throw e;
         }
         send(frame, type);
+    }
+
+    /**
+     * The head of a client message whose body follows in chunks ({@link #sendChunkFromClient}). The
+     * session streams only while nothing waits ({@link #isStalled}), and CopyData never waits, so
+     * the head goes out now or, skipped after an error, not at all; its chunks go the same way.
+     */
+    void sendHeadFromClient(ByteBuf head, byte type) {
+        if (isStalled()) {
+            head.release();
+            throw new IllegalStateException("a streamed message arrived while client messages wait");
+        }
+        send(head, type);
+        midClientMessage = toServer.endsWith(head);
+    }
+
+    /** More of the client's streamed message: to the server if its head went there, else dropped. */
+    void sendChunkFromClient(MessageChunk chunk) {
+        if (midClientMessage) {
+            toServer.add(chunk.content());
+        } else {
+            chunk.release();
+        }
+        if (chunk.last()) {
+            midClientMessage = false;
+        }
     }
 
     private void send(ByteBuf frame, byte type) {

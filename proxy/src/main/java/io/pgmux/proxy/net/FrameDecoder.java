@@ -3,11 +3,13 @@ package io.pgmux.proxy.net;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.ProtocolException;
 
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Cuts the byte stream into frames: retained slices of the read buffer, one whole message each,
@@ -21,6 +23,17 @@ import java.util.List;
  * error, and after a CancelRequest (which is all a cancel connection says), the decoder drops
  * everything that arrives: the error is reported once, and nothing is buffered for a connection that
  * is being closed.
+ *
+ * <p><b>Streamed messages.</b> A message the proxy forwards without reading its body (from a server
+ * a DataRow or CopyData, from a client CopyData) that is over {@link #STREAMING_THRESHOLD} and not
+ * complete yet is not held whole: the decoder hands out its <em>head</em>, a frame with the header
+ * and the body bytes read so far ({@link Frames#isPartial} says so), then the rest as
+ * {@link MessageChunk}s as it arrives, so that memory per connection is bounded by a read, not by
+ * the largest row. Such messages may be up to {@link #MAX_STREAMED_MESSAGE_SIZE} (what Postgres
+ * accepts) whatever the limit on whole messages. A client's CopyData streams only while its session
+ * says it can pass the chunks straight on ({@link #streamWhen}); otherwise it is held whole, within
+ * {@code max_message_size}. The messages before a streamed one are handed out first, so that the
+ * session has acted on them (a Query that starts a COPY) when it is asked.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
     /**
@@ -30,27 +43,49 @@ public final class FrameDecoder extends ByteToMessageDecoder {
      * 64 kB for an authentication message).
      */
     public static final int LOGIN_MESSAGE_LIMIT = 8 * 1024;
+    /**
+     * A streamable message longer than this is passed on in chunks unless it is complete already:
+     * the size of a socket read (Netty's largest receive buffer), and the write buffer's low water
+     * mark, so one chunk is about what a channel holds before it pushes back.
+     */
+    public static final int STREAMING_THRESHOLD = 64 * 1024;
+    /** Postgres reads and sends no message over 1 GB (MaxAllocSize); a streamed message may be that long. */
+    public static final int MAX_STREAMED_MESSAGE_SIZE = 1 << 30;
 
     private final int maxMessageSize;
+    /** The types of message that may stream. */
+    private final byte[] streamedTypes;
+    private BooleanSupplier streamingAllowed;
+    /** Body bytes of the streamed message that are still to come, in chunks; 0 between messages. */
+    private int streamRemaining;
     private int limit;
     private boolean startupPhase;
     private boolean loggingIn;
     /** After a framing error or a CancelRequest: whatever else arrives is dropped unread. */
     private boolean discarding;
 
-    private FrameDecoder(int maxMessageSize, boolean startupPhase) {
+    private FrameDecoder(int maxMessageSize, boolean startupPhase, byte[] streamedTypes, BooleanSupplier streamingAllowed) {
         this.maxMessageSize = maxMessageSize;
+        this.streamedTypes = streamedTypes;
+        this.streamingAllowed = streamingAllowed;
         this.startupPhase = startupPhase;
         this.loggingIn = startupPhase;
         this.limit = startupPhase ? Math.min(LOGIN_MESSAGE_LIMIT, maxMessageSize) : maxMessageSize;
     }
 
+    /** A client's decoder: its CopyData streams once {@link #streamWhen} says so. */
     public static FrameDecoder forClient(int maxMessageSize) {
-        return new FrameDecoder(maxMessageSize, true);
+        return new FrameDecoder(maxMessageSize, true, new byte[] {Frontend.COPY_DATA}, () -> false);
     }
 
+    /** A server's decoder: its DataRows and CopyData always stream (the session drops what it does not forward). */
     public static FrameDecoder forServer(int maxMessageSize) {
-        return new FrameDecoder(maxMessageSize, false);
+        return new FrameDecoder(maxMessageSize, false, new byte[] {Backend.DATA_ROW, Backend.COPY_DATA}, () -> true);
+    }
+
+    /** Asked when a streamable message arrives incomplete: whether its chunks can go on as they come. */
+    public void streamWhen(BooleanSupplier allowed) {
+        streamingAllowed = allowed;
     }
 
     /** The client has authenticated: from the next frame on, messages may be {@code max_message_size}. */
@@ -66,8 +101,11 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             return;
         }
         try {
+            if (streamRemaining > 0 && !passChunk(in, out)) {
+                return;
+            }
             do {
-                ByteBuf frame = startupPhase ? Frames.readStartupPacket(in) : readFrame(in);
+                ByteBuf frame = startupPhase ? Frames.readStartupPacket(in) : readFrame(in, out);
                 if (frame == null) {
                     return;
                 }
@@ -91,7 +129,34 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         }
     }
 
-    private ByteBuf readFrame(ByteBuf in) {
+    /** Hands out what has come of the streamed message; true once it is complete. */
+    private boolean passChunk(ByteBuf in, List<Object> out) {
+        int size = Math.min(streamRemaining, in.readableBytes());
+        if (size > 0) {
+            streamRemaining -= size;
+            out.add(new MessageChunk(in.readRetainedSlice(size), streamRemaining == 0));
+        }
+        return streamRemaining == 0;
+    }
+
+    private ByteBuf readFrame(ByteBuf in, List<Object> out) {
+        int readable = in.readableBytes();
+        if (readable >= Frames.HEADER_SIZE && !loggingIn) {
+            int length = in.getInt(in.readerIndex() + 1);
+            if (length > STREAMING_THRESHOLD && readable <= length && isStreamed(in.getByte(in.readerIndex()))) {
+                if (length > MAX_STREAMED_MESSAGE_SIZE) {
+                    throw new ProtocolException("message of type " + Frames.describeType(in.getByte(in.readerIndex()))
+                            + " is " + length + " bytes, over the limit of " + MAX_STREAMED_MESSAGE_SIZE);
+                }
+                if (!out.isEmpty()) {
+                    return null; // the messages before it go first: they decide whether it may stream
+                }
+                if (streamingAllowed.getAsBoolean()) {
+                    streamRemaining = 1 + length - readable;
+                    return in.readRetainedSlice(readable);
+                }
+            }
+        }
         if (loggingIn && in.readableBytes() >= Frames.HEADER_SIZE) {
             int length = in.getInt(in.readerIndex() + 1);
             if (length > limit) {
@@ -100,5 +165,14 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             }
         }
         return Frames.readFrame(in, limit);
+    }
+
+    private boolean isStreamed(byte type) {
+        for (byte streamed : streamedTypes) {
+            if (type == streamed) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -21,6 +21,11 @@ public final class Outbox {
         frames.add(frame);
     }
 
+    /** Whether {@code frame} is the last thing added (and not yet handed over). */
+    public boolean endsWith(ByteBuf frame) {
+        return !frames.isEmpty() && frames.get(frames.size() - 1) == frame;
+    }
+
     public boolean isEmpty() {
         return frames.isEmpty();
     }

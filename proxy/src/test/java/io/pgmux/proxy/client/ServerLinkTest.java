@@ -25,6 +25,7 @@ import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.backend.TestServerConnections;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.PreparedStatementMode;
+import io.pgmux.proxy.net.MessageChunk;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.prepared.ClientStatements;
 import io.pgmux.proxy.prepared.StatementRegistry;
@@ -399,6 +400,37 @@ class ServerLinkTest {
         assertEquals("GEZCZ", events.clientTypes());
     }
 
+    @Test
+    void aServerWithPartOfAClientsCopyDataIsNotCleanUntilItsLastChunkEvenWhenEverythingIsAnswered() {
+        client(new Query("COPY t FROM STDIN"));
+        server(copyInResponse());
+        link.sendHeadFromClient(copyDataHead(100, 10), Frontend.COPY_DATA);
+        // the COPY fails while the data still streams (a cancel, a timeout): the server ignores the rest
+        server(ErrorResponse.error("57014", "canceling statement due to user request"), ready('I'));
+
+        assertFalse(link.isClean(), "the server holds part of a message: nothing else may go to it");
+        assertFalse(link.needsOnlyRollback());
+        link.sendChunkFromClient(new MessageChunk(Unpooled.wrappedBuffer(new byte[50]), false));
+        assertFalse(link.isClean());
+        link.sendChunkFromClient(new MessageChunk(Unpooled.wrappedBuffer(new byte[36]), true));
+
+        assertTrue(link.isClean());
+        assertEquals(List.of(Frontend.QUERY, Frontend.COPY_DATA), sentTypes(), "the head and its chunks make one message");
+    }
+
+    @Test
+    void aStreamedCopyDataThatTheServerWouldSkipIsDroppedWithItsChunks() {
+        client(new Parse("", "SELECT 1", new int[0]));
+        server(ErrorResponse.error("42601", "syntax error"));
+        sentFrames().forEach(ByteBuf::release);
+
+        link.sendHeadFromClient(copyDataHead(100, 10), Frontend.COPY_DATA);
+        link.sendChunkFromClient(new MessageChunk(Unpooled.wrappedBuffer(new byte[86]), true));
+        client(sync());
+
+        assertEquals(List.of(Frontend.SYNC), sentTypes());
+    }
+
     // ---------------------------------------------------------------- settings
 
     @Test
@@ -561,6 +593,11 @@ class ServerLinkTest {
 
     private static ByteBuf copyData() {
         return Unpooled.wrappedBuffer(new byte[] {Frontend.COPY_DATA, 0, 0, 0, 6, '1', '\n'});
+    }
+
+    /** The head of a CopyData whose header counts {@code length}: the header and {@code present} body bytes. */
+    private static ByteBuf copyDataHead(int length, int present) {
+        return Unpooled.buffer().writeByte(Frontend.COPY_DATA).writeInt(length).writeZero(present);
     }
 
     private static ByteBuf copyInResponse() {

@@ -5,6 +5,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.backend.ServerConnection;
+import io.pgmux.proxy.net.MessageChunk;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -69,4 +70,12 @@ class TestWaiter implements Waiter {
 
     @Override
     public void onServerWritable(ServerConnection server) {}
+
+    @Override
+    public void onServerChunk(ServerConnection server, MessageChunk chunk) {
+        chunk.release();
+    }
+
+    @Override
+    public void onServerOutOfMemory(ServerConnection server) {}
 }

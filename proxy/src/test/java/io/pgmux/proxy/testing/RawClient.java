@@ -27,6 +27,7 @@ import io.pgmux.protocol.message.WireMessage;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -284,6 +285,61 @@ public final class RawClient implements AutoCloseable {
         frame[4] = (byte) length;
         in.readFully(frame, 5, length - 4);
         return new Reply(type, frame);
+    }
+
+    /**
+     * A message read without keeping its body: its type, its length (as the header counts it), how
+     * many body bytes arrived (fewer than the length if the connection ended first) and how many
+     * of them were the byte {@code counted}.
+     */
+    public record LargeReply(byte type, int length, long received, long counted) {}
+
+    /**
+     * Reads one message of any size without holding it (a row of hundreds of MB): its body is read
+     * in pieces and only the bytes equal to {@code counted} are counted, up to its end or the
+     * connection's.
+     */
+    public LargeReply readLarge(byte counted) throws IOException {
+        byte type = in.readByte();
+        int length = in.readInt();
+        if (length < 4) {
+            throw new IOException("bad length " + length + " for type " + (char) type);
+        }
+        byte[] piece = new byte[1 << 20];
+        long count = 0;
+        for (int left = length - 4; left > 0; ) {
+            int read = in.read(piece, 0, Math.min(left, piece.length));
+            if (read < 0) {
+                return new LargeReply(type, length, length - 4 - left, count);
+            }
+            for (int i = 0; i < read; i++) {
+                if (piece[i] == counted) {
+                    count++;
+                }
+            }
+            left -= read;
+        }
+        return new LargeReply(type, length, length - 4, count);
+    }
+
+    /**
+     * Sends (with what was queued before it) a message whose body is {@code piece} {@code times}
+     * over, written piece by piece: a message of hundreds of MB without holding it.
+     */
+    public RawClient sendLarge(char type, byte[] piece, int times) throws IOException {
+        long bodyLength = (long) piece.length * times;
+        if (bodyLength + 4 > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a message body of " + bodyLength + " bytes");
+        }
+        flush();
+        DataOutputStream header = new DataOutputStream(out);
+        header.writeByte(type);
+        header.writeInt((int) bodyLength + 4);
+        for (int i = 0; i < times; i++) {
+            out.write(piece);
+        }
+        out.flush();
+        return this;
     }
 
     /** Reads messages up to and including the next ReadyForQuery. */
