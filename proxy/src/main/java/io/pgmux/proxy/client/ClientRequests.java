@@ -8,6 +8,7 @@ import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.Close;
 import io.pgmux.protocol.message.Describe;
+import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Target;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.client.NamedStatements.DiscardAll;
@@ -15,6 +16,7 @@ import io.pgmux.proxy.client.NamedStatements.StatementChange;
 import io.pgmux.proxy.client.ReplyQueue.Attachment;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.sql.MultiStatementQuery;
+import io.pgmux.proxy.sql.SessionFeatures;
 import io.pgmux.proxy.sql.SqlCommand;
 
 /**
@@ -42,6 +44,8 @@ final class ClientRequests {
     private final ServerConnection server;
     private final StatementContext statements;
     private final SettingChanges settings;
+    /** The client's session features; null when nothing follows them. */
+    private final SessionFeatureGate features;
     private final ReplyQueue replies;
     private final Outbox toServer;
     private final ByteBufAllocator alloc;
@@ -52,11 +56,12 @@ final class ClientRequests {
     /** What an Execute of the client's unnamed portal carries. */
     private Attachment unnamedPortalAttachment;
 
-    ClientRequests(ServerConnection server, StatementContext statements, SettingChanges settings, ReplyQueue replies,
-            Outbox toServer, ByteBufAllocator alloc) {
+    ClientRequests(ServerConnection server, StatementContext statements, SettingChanges settings,
+            SessionFeatureGate features, ReplyQueue replies, Outbox toServer, ByteBufAllocator alloc) {
         this.server = server;
         this.statements = statements;
         this.settings = settings;
+        this.features = features;
         this.replies = replies;
         this.toServer = toServer;
         this.alloc = alloc;
@@ -113,6 +118,12 @@ final class ClientRequests {
             named().refuseQuery(StatementContext.sqlPrepareRefused(), System.nanoTime());
             return;
         }
+        ErrorResponse refusal = admitSessionFeatures(frame, sql);
+        if (refusal != null) {
+            frame.release();
+            named().refuseQuery(refusal, System.nanoTime());
+            return;
+        }
         Attachment attachment = attachmentFor(command);
         SettingChanges.MultiStatement multiStatement = settings.onQuerySent(frame, sql);
         replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), multiStatement != null ? multiStatement : attachment);
@@ -120,6 +131,13 @@ final class ClientRequests {
     }
 
     Trace parse(ByteBuf frame, long segment, TransactionStatus status) {
+        int name = frame.readerIndex() + Frames.HEADER_SIZE;
+        ErrorResponse refusal = admitSessionFeatures(frame, frame.forEachByte(name, frame.writerIndex() - name, ByteProcessor.FIND_NUL) + 1);
+        if (refusal != null) {
+            frame.release();
+            named().refuseInPipeline(refusal);
+            return Trace.SERVER_STATE;
+        }
         boolean unnamed = frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0;
         if (unnamed) {
             int sql = frame.readerIndex() + Frames.HEADER_SIZE + 1;
@@ -193,6 +211,18 @@ final class ClientRequests {
         replies.push(ReplyQueue.CLOSE, 0, 0, null);
         toServer.add(frame);
         return Trace.SERVER_STATE;
+    }
+
+    /**
+     * Whether the text at {@code sql} may go, as far as the session features it takes are
+     * concerned: null, or the error the client gets instead. A Parse counts as running its text:
+     * a named statement bound again later, without a Parse, is not seen.
+     */
+    private ErrorResponse admitSessionFeatures(ByteBuf frame, int sql) {
+        if (features == null || !features.tracks()) {
+            return null;
+        }
+        return features.admit(SessionFeatures.inQuery(frame, sql, settings.backslashEscapes()), server.id());
     }
 
     // ---------------------------------------------------------------- outcomes

@@ -304,6 +304,11 @@ final class ServerHold {
         }
 
         @Override
+        public SessionFeatureGate sessionFeatures() {
+            return session.sessionFeatures();
+        }
+
+        @Override
         public void onQueryDone(long nanos) {
             session.pool().stats().onQuery(nanos);
         }
@@ -370,7 +375,9 @@ final class ServerHold {
         if (state instanceof Linked) {
             sendToServer(link);
             boolean transactionMode = pool.settings().mode() == PoolMode.TRANSACTION;
-            if (link.isClean() && (transactionMode || session.shuttingDown())) {
+            // A client pinned by its session features keeps its server as in session mode, until they are given back.
+            boolean pinned = session.sessionFeatures().isPinned();
+            if (link.isClean() && (transactionMode && !pinned || session.shuttingDown())) {
                 if (link.takeSqlPrepared()) {
                     log.warn("c{} [{}] ran SQL PREPARE inside a larger query; deallocating it before server {} is shared",
                             session.id(), session.poolName(), link.server);
@@ -444,6 +451,12 @@ final class ServerHold {
         link.resumeServerReading();
         Pool pool = session.pool();
         String resetQuery = pool.settings().mode() == PoolMode.SESSION ? pool.settings().resetQuery() : "";
+        if (session.sessionFeatures().isPinned()) {
+            // What pinned the client (a LISTEN, a lock, a temp table...) must not reach the next one.
+            resetQuery = pool.settings().resetQuery().isEmpty() ? "DISCARD ALL" : pool.settings().resetQuery();
+            log.info("c{} [{}] left while pinned by {}; resetting server {} with {}", session.id(), session.poolName(),
+                    session.sessionFeatures().reasons(), link.server, resetQuery);
+        }
         boolean deallocate = link.takeSqlPrepared();
         if (link.isClean() && resetQuery.isEmpty() && !deallocate) {
             release(link);

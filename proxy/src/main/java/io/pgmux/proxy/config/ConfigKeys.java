@@ -102,6 +102,15 @@ final class ConfigKeys {
     static final ConfigKey<Duration> POOL_IDLE_TIMEOUT = key("pool_idle_timeout", duration(Duration.ZERO),
             Duration.ofSeconds(60), APPLIED, c -> c.poolLimits().poolIdleTimeout());
 
+    /** A database may have its own {@code session_features}. */
+    static final ConfigKey<SessionFeaturesPolicy> SESSION_FEATURES = key("session_features",
+            choice(SessionFeaturesPolicy::fromYaml, SessionFeaturesPolicy.choices(), SessionFeaturesPolicy::yamlName),
+            SessionFeaturesPolicy.PIN, APPLIED, c -> c.sessionFeatures().policy());
+
+    /** 0 = half of each pool's {@code pool_size}, at least 1. */
+    static final ConfigKey<Integer> MAX_PINNED_SERVERS = key("max_pinned_servers", integer(0, PgmuxConfig.MAX_POOL_SIZE),
+            0, APPLIED, c -> c.sessionFeatures().maxPinnedServers());
+
     // ------------------------------------------------------------------------------------ servers
 
     static final ConfigKey<Duration> SERVER_CONNECT_TIMEOUT = key("server_connect_timeout", duration(Duration.ofMillis(1)),
@@ -199,7 +208,8 @@ final class ConfigKeys {
                 new ObservabilityConfig(v.get(ADMIN_USERS), v.get(STATS_USERS), v.get(HTTP_LISTEN), v.get(STATS_PERIOD),
                         v.get(LOG_LEVEL), v.get(LOG_FORMAT)),
                 new PoolLimitsConfig(v.get(MAX_POOLS), v.get(POOL_IDLE_TIMEOUT)),
-                new LoginLimits(v.get(CLIENT_LOGIN_TIMEOUT), v.get(MAX_PENDING_LOGINS), v.get(ADMIN_RESERVED_CONNECTIONS)));
+                new LoginLimits(v.get(CLIENT_LOGIN_TIMEOUT), v.get(MAX_PENDING_LOGINS), v.get(ADMIN_RESERVED_CONNECTIONS)),
+                new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)));
     }
 
     // ------------------------------------------------------------------------------ declaring keys
@@ -279,7 +289,7 @@ final class ConfigKeys {
             DatabaseConfig old = running.get(name);
             PreparedStatementMode mode = old != null ? old.preparedStatements() : db.preparedStatements();
             databases.put(name, new DatabaseConfig(name, db.server(), db.dbname(), db.user(), db.password(), db.poolSize(),
-                    db.poolMode(), mode));
+                    db.poolMode(), mode, db.sessionFeatures()));
         });
         return databases;
     }

@@ -14,9 +14,11 @@ import java.util.Objects;
  * @param poolSize maximum server connections per (database, user) pool
  * @param poolMode when server connections go back to the pool
  * @param preparedStatements this database's {@code prepared_statements}; null = the global setting
+ * @param sessionFeatures this database's {@code session_features}; null = the global setting
  */
 public record DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
-                             int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements) {
+                             int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
+                             SessionFeaturesPolicy sessionFeatures) {
 
     public DatabaseConfig {
         Objects.requireNonNull(name, "name");
@@ -31,12 +33,18 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
         }
     }
 
+    /** A database that follows the global {@code session_features}. */
+    public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
+                          int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements) {
+        this(name, server, dbname, user, password, poolSize, poolMode, preparedStatements, null);
+    }
+
     DatabaseConfig withPoolSize(int newPoolSize) {
-        return new DatabaseConfig(name, server, dbname, user, password, newPoolSize, poolMode, preparedStatements);
+        return new DatabaseConfig(name, server, dbname, user, password, newPoolSize, poolMode, preparedStatements, sessionFeatures);
     }
 
     DatabaseConfig withPoolMode(PoolMode newPoolMode) {
-        return new DatabaseConfig(name, server, dbname, user, password, poolSize, newPoolMode, preparedStatements);
+        return new DatabaseConfig(name, server, dbname, user, password, poolSize, newPoolMode, preparedStatements, sessionFeatures);
     }
 
     /** Never shows the password. */
@@ -46,6 +54,7 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
                 + ", user=" + (user == null ? "(client's)" : user)
                 + ", password=" + (password == null ? "(default)" : "***")
                 + ", poolSize=" + poolSize + ", poolMode=" + poolMode.yamlName()
-                + ", preparedStatements=" + (preparedStatements == null ? "(global)" : preparedStatements.yamlName()) + "]";
+                + ", preparedStatements=" + (preparedStatements == null ? "(global)" : preparedStatements.yamlName())
+                + ", sessionFeatures=" + (sessionFeatures == null ? "(global)" : sessionFeatures.yamlName()) + "]";
     }
 }

@@ -37,7 +37,8 @@ public record PgmuxConfig(
         PreparedStatementsConfig preparedStatements,
         ObservabilityConfig observability,
         PoolLimitsConfig poolLimits,
-        LoginLimits loginLimits) {
+        LoginLimits loginLimits,
+        SessionFeaturesConfig sessionFeatures) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -59,6 +60,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(observability, "observability");
         Objects.requireNonNull(poolLimits, "poolLimits");
         Objects.requireNonNull(loginLimits, "loginLimits");
+        Objects.requireNonNull(sessionFeatures, "sessionFeatures");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -81,6 +83,19 @@ public record PgmuxConfig(
                 serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
                 shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
                 PoolLimitsConfig.defaults(), LoginLimits.defaults());
+    }
+
+    /** A config with the default session-feature settings. */
+    public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
+                       int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
+                       Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
+                       Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
+                       Map<String, DatabaseConfig> databases, PreparedStatementsConfig preparedStatements,
+                       ObservabilityConfig observability, PoolLimitsConfig poolLimits, LoginLimits loginLimits) {
+        this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
+                serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
+                shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
+                poolLimits, loginLimits, SessionFeaturesConfig.defaults());
     }
 
     /** A config with the default admin console, HTTP endpoint, statistics, logging and login settings. */
@@ -117,6 +132,11 @@ public record PgmuxConfig(
             return Optional.empty();
         }
         return Optional.of(new DatabaseConfig(clientDatabase, upstream, clientDatabase, null, null, poolSize, poolMode, null));
+    }
+
+    /** What {@code database}'s pools do with session features: its own {@code session_features}, else the global one. */
+    public SessionFeaturesPolicy sessionFeaturesPolicy(DatabaseConfig database) {
+        return database.sessionFeatures() != null ? database.sessionFeatures() : sessionFeatures.policy();
     }
 
     /** The prepared-statement mode of {@code database}'s pools. */

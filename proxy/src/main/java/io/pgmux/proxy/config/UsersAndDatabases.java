@@ -106,6 +106,8 @@ final class UsersAndDatabases {
                     && poolMode == PoolMode.TRANSACTION) {
                 db.error(db.isPresent("prepared_statements") ? "prepared_statements" : "pool_mode", PASSTHROUGH_NEEDS_SESSION);
             }
+            SessionFeaturesPolicy sessionFeatures = db.isPresent("session_features")
+                    ? db.choice("session_features", null, SessionFeaturesPolicy::fromYaml, SessionFeaturesPolicy.choices()) : null;
             db.reportUnknownKeys();
             if (name.isEmpty()) {
                 section.error(name, "a database name must not be empty");
@@ -116,7 +118,7 @@ final class UsersAndDatabases {
                 continue;
             }
             databases.put(name, new DatabaseConfig(name, new HostPort(host, port), dbname, user, password,
-                    poolSize, poolMode, prepared));
+                    poolSize, poolMode, prepared, sessionFeatures));
         }
         return databases;
     }

@@ -283,6 +283,7 @@ public final class PoolRegistry {
                 config.queryWaitTimeout(), config.serverConnectTimeout(), config.serverLoginRetry(),
                 config.serverIdleTimeout(), config.serverLifetime(), config.serverResetQuery(),
                 config.preparedStatementMode(db), config.preparedStatements().maxPerServer(),
-                config.preparedStatements().maxPerClient(), config.preparedStatements().maxSizePerClient());
+                config.preparedStatements().maxPerClient(), config.preparedStatements().maxSizePerClient(),
+                config.sessionFeaturesPolicy(db), config.sessionFeatures().maxPinnedServers(db.poolSize()));
     }
 }

@@ -1,0 +1,48 @@
+package io.pgmux.proxy.pool;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+
+/**
+ * How many of a pool's servers are kept by pinned clients (clients holding session features under
+ * transaction pooling), bounded by {@code max_pinned_servers} so that pinned clients cannot take
+ * the whole pool. Shared by the pool's clients on every loop: one atomic counter. The bound is read
+ * at each attempt, so a reload applies to the next pin (those above a lowered bound stay until they end).
+ */
+public final class PinnedServers {
+    private final AtomicInteger pinned = new AtomicInteger();
+    private final IntSupplier limit;
+
+    PinnedServers(IntSupplier limit) {
+        this.limit = limit;
+    }
+
+    /** Takes a place for one more pinned server; false when {@link #limit()} are already pinned. */
+    public boolean tryPin() {
+        int max = limit.getAsInt();
+        while (true) {
+            int now = pinned.get();
+            if (now >= max) {
+                return false;
+            }
+            if (pinned.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Gives back a place {@link #tryPin} took. */
+    public void unpin() {
+        pinned.decrementAndGet();
+    }
+
+    /** Servers pinned now. */
+    public int count() {
+        return pinned.get();
+    }
+
+    /** The bound now ({@code max_pinned_servers}). */
+    public int limit() {
+        return limit.getAsInt();
+    }
+}
