@@ -34,6 +34,8 @@ class ConfigKeysTest {
             query_wait_timeout: 12s
             max_pools: 503
             pool_idle_timeout: 13s
+            session_features: reject
+            max_pinned_servers: 3
             server_connect_timeout: 14s
             server_login_retry: 15s
             server_idle_timeout: 16s

@@ -51,6 +51,8 @@ class ConfigViewTest {
                 "query_wait_timeout = 120s",
                 "max_pools = 1000",
                 "pool_idle_timeout = 60s",
+                "session_features = pin",
+                "max_pinned_servers = 0",
                 "server_connect_timeout = 15s",
                 "server_login_retry = 1s",
                 "server_idle_timeout = 600s",
