@@ -226,6 +226,19 @@ class ConfigLoaderTest {
         }
 
         @Test
+        void aDatabaseMayHaveItsOwnSessionFeaturesPolicy() throws ConfigException {
+            PgmuxConfig config = parse("session_features: reject\nmax_pinned_servers: 4\n"
+                    + "databases: {own: {session_features: pin}, global: {}}");
+
+            assertEquals(SessionFeaturesPolicy.PIN, config.sessionFeaturesPolicy(config.databases().get("own")));
+            assertEquals(SessionFeaturesPolicy.REJECT, config.sessionFeaturesPolicy(config.databases().get("global")));
+            assertEquals(4, config.sessionFeatures().maxPinnedServers(20));
+            assertEquals(10, parse("{}").sessionFeatures().maxPinnedServers(20), "0 = half of pool_size");
+            assertEquals(1, parse("{}").sessionFeatures().maxPinnedServers(1), "at least 1");
+            assertThrows(ConfigException.class, () -> parse("databases: {x: {session_features: maybe}}"));
+        }
+
+        @Test
         void anchorsAndMergeKeysShareDatabaseSettings() throws ConfigException {
             String yaml = """
                     databases:
