@@ -16,8 +16,11 @@ import io.pgmux.proxy.client.NamedStatements.StatementChange;
 import io.pgmux.proxy.client.ReplyQueue.Attachment;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.sql.MultiStatementQuery;
+import io.pgmux.proxy.sql.FeatureUse;
 import io.pgmux.proxy.sql.SessionFeatures;
 import io.pgmux.proxy.sql.SqlCommand;
+
+import java.util.List;
 
 /**
  * How a client's request (Query, Parse, Bind, Describe, Execute, Close) reaches the server it
@@ -53,6 +56,8 @@ final class ClientRequests {
     private NamedStatements named;
     /** What the client's unnamed statement runs, when it is a command pgmux follows (SET, RESET, DISCARD ALL). */
     private SqlCommand unnamedStatementCommand;
+    /** What running the client's unnamed statement does to session features: counted at each Bind of it. */
+    private List<FeatureUse> unnamedStatementFeatures = List.of();
     /** What an Execute of the client's unnamed portal carries. */
     private Attachment unnamedPortalAttachment;
 
@@ -131,17 +136,12 @@ final class ClientRequests {
     }
 
     Trace parse(ByteBuf frame, long segment, TransactionStatus status) {
-        int name = frame.readerIndex() + Frames.HEADER_SIZE;
-        ErrorResponse refusal = admitSessionFeatures(frame, frame.forEachByte(name, frame.writerIndex() - name, ByteProcessor.FIND_NUL) + 1);
-        if (refusal != null) {
-            frame.release();
-            named().refuseInPipeline(refusal);
-            return Trace.SERVER_STATE;
-        }
         boolean unnamed = frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0;
         if (unnamed) {
             int sql = frame.readerIndex() + Frames.HEADER_SIZE + 1;
             SqlCommand command = statements.inspectsSql() ? SqlCommand.of(frame, sql) : SqlCommand.OTHER;
+            unnamedStatementFeatures = features != null && features.tracks()
+                    ? SessionFeatures.inQuery(frame, sql, settings.backslashEscapes()) : List.of();
             if (command.isDeallocate() && statements.rewrites() && named().parseLocalDeallocate(frame, command, status)) {
                 return Trace.NONE;
             }
@@ -164,12 +164,22 @@ final class ClientRequests {
     void bind(ByteBuf frame, long segment) {
         int body = frame.readerIndex() + Frames.HEADER_SIZE;
         boolean unnamedPortalOfUnnamedStatement = frame.getByte(body) == 0 && frame.getByte(body + 1) == 0;
+        if (frame.getByte(body + 1 + frame.bytesBefore(body, frame.writerIndex() - body, (byte) 0)) == 0
+                && features != null && features.tracks()) {
+            // A Bind runs the unnamed statement again: what it takes counts now (a named one's, in NamedStatements.bind).
+            ErrorResponse refusal = features.admit(unnamedStatementFeatures, server.id());
+            if (refusal != null) {
+                frame.release();
+                named().refuseInPipeline(refusal);
+                return;
+            }
+        }
         if (frame.getByte(body) == 0) {
             unnamedPortalAttachment = unnamedPortalOfUnnamedStatement && unnamedStatementCommand != null
                     ? attachmentFor(unnamedStatementCommand) : null;
         }
         if (statements.rewrites() && (named != null || !unnamedPortalOfUnnamedStatement)) {
-            named().bind(frame, segment);
+            named().bind(frame, segment, features);
         } else {
             replies.push(ReplyQueue.BIND, 0, 0, null);
             toServer.add(frame);
@@ -214,9 +224,9 @@ final class ClientRequests {
     }
 
     /**
-     * Whether the text at {@code sql} may go, as far as the session features it takes are
-     * concerned: null, or the error the client gets instead. A Parse counts as running its text:
-     * a named statement bound again later, without a Parse, is not seen.
+     * Whether the query text at {@code sql} may go, as far as the session features it takes are
+     * concerned: null, or the error the client gets instead. (A Parse runs nothing: the Binds of
+     * its statement count, see {@link #bind}.)
      */
     private ErrorResponse admitSessionFeatures(ByteBuf frame, int sql) {
         if (features == null || !features.tracks()) {

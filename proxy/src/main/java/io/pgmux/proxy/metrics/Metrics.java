@@ -68,6 +68,8 @@ public final class Metrics {
         out.family("pgmux_pool_pinned_servers", "gauge", "Servers kept by clients pinned to them by session features"
                 + " (LISTEN, advisory locks, temp tables, WITH HOLD cursors, LOAD) under transaction pooling.");
         pools.forEach(pool -> out.sample("pgmux_pool_pinned_servers", pool.pinnedServers().count(), labels(pool)));
+        out.family("pgmux_pool_pins_total", "counter", "Times a client was pinned to its server by session features.");
+        pools.forEach(pool -> out.sample("pgmux_pool_pins_total", pool.pinnedServers().total(), labels(pool)));
         out.family("pgmux_pool_paused", "gauge", "1 while the pool is paused (PAUSE, KILL), else 0.");
         for (int i = 0; i < pools.size(); i++) {
             out.sample("pgmux_pool_paused", counts.get(i).paused() ? 1 : 0, labels(pools.get(i)));

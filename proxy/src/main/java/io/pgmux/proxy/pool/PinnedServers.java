@@ -1,6 +1,7 @@
 package io.pgmux.proxy.pool;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 
 /**
@@ -11,6 +12,7 @@ import java.util.function.IntSupplier;
  */
 public final class PinnedServers {
     private final AtomicInteger pinned = new AtomicInteger();
+    private final AtomicLong pinnedTotal = new AtomicLong();
     private final IntSupplier limit;
 
     PinnedServers(IntSupplier limit) {
@@ -26,6 +28,7 @@ public final class PinnedServers {
                 return false;
             }
             if (pinned.compareAndSet(now, now + 1)) {
+                pinnedTotal.incrementAndGet();
                 return true;
             }
         }
@@ -39,6 +42,11 @@ public final class PinnedServers {
     /** Servers pinned now. */
     public int count() {
         return pinned.get();
+    }
+
+    /** Times a server was pinned since the pool was made. */
+    public long total() {
+        return pinnedTotal.get();
     }
 
     /** The bound now ({@code max_pinned_servers}). */

@@ -14,6 +14,8 @@ import org.postgresql.PGNotification;
 import org.postgresql.util.PSQLException;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
@@ -67,6 +69,30 @@ class SessionFeaturesIT {
             assertTrue(TestSql.booleanScalar(b, "SELECT pg_try_advisory_lock(42)"));
             execute(b, "SELECT pg_advisory_unlock_all()");
             pgmux.awaitNoServerHeld(APP);
+        }
+    }
+
+    /**
+     * pgJDBC names a statement (here from its first use) and then only binds it again: each Bind
+     * runs the lock again, so it pins again, although no Parse comes.
+     */
+    @Test
+    void aLockTakenAgainByANamedStatementBoundWithoutAParsePinsAgain() throws Exception {
+        Pgmux pgmux = fixture.start(CONFIG + "max_pinned_servers: 2\n");
+        try (Connection a = pgmux.jdbc(APP, null, Map.of("prepareThreshold", "1"));
+             Connection b = pgmux.jdbc(APP);
+             PreparedStatement lock = a.prepareStatement("SELECT pg_try_advisory_lock(?)");
+             PreparedStatement unlock = a.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+            for (int round = 0; round < 3; round++) {
+                lock.setInt(1, 45);
+                assertTrue(booleanOf(lock), "round " + round);
+                assertEquals(1, pgmux.counts(APP).activeServers(), "A is pinned in round " + round);
+                assertFalse(TestSql.booleanScalar(b, "SELECT pg_try_advisory_lock(45)"), "B got A's lock in round " + round);
+                execute(b, "SELECT pg_advisory_unlock_all()");
+                unlock.setInt(1, 45);
+                assertTrue(booleanOf(unlock));
+                pgmux.awaitNoServerHeld(APP);
+            }
         }
     }
 
@@ -192,6 +218,13 @@ class SessionFeaturesIT {
     private static void execute(Connection connection, String sql) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             statement.execute(sql);
+        }
+    }
+
+    private static boolean booleanOf(PreparedStatement statement) throws SQLException {
+        try (ResultSet rs = statement.executeQuery()) {
+            assertTrue(rs.next());
+            return rs.getBoolean(1);
         }
     }
 
