@@ -18,6 +18,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -138,10 +140,8 @@ class SessionFeaturesIT {
             execute(b, "NOTIFY features_jobs, 'from b'");
             TestPostgres.get().execute("NOTIFY features_jobs, 'direct'");
             // then: A gets both, and B, which does not listen, none
-            PGNotification first = next(a);
-            PGNotification second = next(a);
-            assertEquals("from b", first.getParameter());
-            assertEquals("direct", second.getParameter());
+            List<String> got = payloads(a, 2);
+            assertEquals(List.of("from b", "direct"), got);
             execute(b, "SELECT 1");
             PGNotification[] forB = b.unwrap(PGConnection.class).getNotifications(200);
             assertEquals(0, forB == null ? 0 : forB.length, "B got A's notifications");
@@ -205,6 +205,28 @@ class SessionFeaturesIT {
         }
     }
 
+    @Test
+    void aReloadChangesThePolicyAndTheBoundForTheNextStatement() throws Exception {
+        Pgmux pgmux = fixture.start(CONFIG);
+        try (RawClient c = pgmux.raw(APP); RawClient d = pgmux.raw(APP); RawClient console = pgmux.console(ADMIN)) {
+            TestSql.assertOk(c.query("LISTEN features_reload"));
+            assertEquals("53300", TestSql.error(d.query("LISTEN features_reload")).sqlState());
+            // when: the file allows two pinned servers
+            pgmux.rewriteConfig(CONFIG + "max_pinned_servers: 2\n");
+            assertEquals("RELOAD", Console.show(console, "RELOAD").tag());
+            // then: the next statement may pin
+            TestSql.assertOk(d.query("LISTEN features_reload"));
+            TestSql.assertOk(d.query("UNLISTEN *"));
+            // when: the file says reject, the running pins stay and new ones are refused
+            pgmux.rewriteConfig(CONFIG + "session_features: reject\n");
+            assertEquals("RELOAD", Console.show(console, "RELOAD").tag());
+            assertEquals("0A000", TestSql.error(d.query("LISTEN features_reload")).sqlState());
+            TestSql.await("only C, pinned, holds a server", () -> pgmux.counts(APP).activeServers() == 1);
+            TestSql.assertOk(c.query("UNLISTEN *"));
+            pgmux.awaitNoServerHeld(APP);
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private interface Sql {
@@ -228,11 +250,17 @@ class SessionFeaturesIT {
         }
     }
 
-    private static PGNotification next(Connection connection) throws SQLException {
-        PGNotification[] got = connection.unwrap(PGConnection.class).getNotifications(10_000);
-        assertNotNull(got, "no notification within 10 s");
-        assertEquals(1, got.length > 0 ? 1 : 0);
-        return got[0];
+    /** The payloads of the next {@code count} notifications; fails after 10 s without one. */
+    private static List<String> payloads(Connection connection, int count) throws SQLException {
+        List<String> payloads = new ArrayList<>();
+        while (payloads.size() < count) {
+            PGNotification[] got = connection.unwrap(PGConnection.class).getNotifications(10_000);
+            assertTrue(got != null && got.length > 0, "no notification within 10 s; got " + payloads);
+            for (PGNotification notification : got) {
+                payloads.add(notification.getParameter());
+            }
+        }
+        return payloads;
     }
 
     /**
