@@ -175,7 +175,7 @@ public final class SessionFeatures {
             }
             case "declare" -> {
                 String cursor = at.name();
-                if (cursor != null && at.hasWordsBeforeFor("with", "hold")) {
+                if (cursor != null && at.hasWordsBefore("for", "with", "hold")) {
                     uses.add(FeatureUse.take(SessionFeature.HOLD_CURSOR, cursor));
                 }
             }
@@ -303,21 +303,15 @@ public final class SessionFeatures {
 
         /** Whether {@code words} come in this order somewhere after the position. */
         boolean hasWords(String... words) {
-            for (int start = position; start + words.length <= tokens.size(); start++) {
-                int i = 0;
-                while (i < words.length && tokens.get(start + i).isWord(words[i])) {
-                    i++;
-                }
-                if (i == words.length) {
-                    return true;
-                }
-            }
-            return false;
+            return hasWordsBefore(null, words);
         }
 
-        /** Whether {@code words} come in this order before the word FOR (a DECLARE's options). */
-        boolean hasWordsBeforeFor(String... words) {
-            for (int start = position; start + words.length <= tokens.size() && !tokens.get(start).isWord("for"); start++) {
+        /** Whether {@code words} come in this order after the position, before the word {@code stop} (null: anywhere). */
+        boolean hasWordsBefore(String stop, String... words) {
+            for (int start = position; start + words.length <= tokens.size(); start++) {
+                if (stop != null && tokens.get(start).isWord(stop)) {
+                    return false;
+                }
                 int i = 0;
                 while (i < words.length && tokens.get(start + i).isWord(words[i])) {
                     i++;
