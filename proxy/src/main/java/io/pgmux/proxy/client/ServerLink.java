@@ -493,6 +493,9 @@ final class ServerLink {
     }
 
     private void toClientAsError(ByteBuf frame, Attachment attachment) {
+        if (features != null) {
+            features.onError(); // pgmux's refusals too: the server failed them, and what came before in their transaction
+        }
         if (attachment instanceof Refusal refusal) {
             frame.release();
             events.onErrorToClient(refusal.error().sqlState());
@@ -501,9 +504,6 @@ final class ServerLink {
         }
         ErrorResponse error = ErrorResponse.decode(frame);
         events.onErrorToClient(error.sqlState());
-        if (features != null) {
-            features.onError();
-        }
         if (error.isFatal()) {
             serverFatal = true;
         }
