@@ -227,6 +227,21 @@ class SessionFeaturesIT {
         }
     }
 
+    /** Real tools: psycopg running Alembic's lock pattern twice, and a LISTEN/NOTIFY consumer with notifies(). */
+    @Test
+    void aMigrationToolsLockPatternAndAPsycopgConsumerWorkThroughPgmux() throws Exception {
+        ExternalClient.requirePythonModule("psycopg", "python3-psycopg");
+        TestPostgres.get().execute("DROP TABLE IF EXISTS features_migrated");
+        Pgmux pgmux = fixture.start(CONFIG);
+        ExternalClient.Result result = ExternalClient.run(60, ExternalClient.PYTHON, ExternalClient.script("psycopg_session_features.py"),
+                pgmux.host(), Integer.toString(pgmux.port()), APP, TestPostgres.DATABASE).orFail("psycopg");
+        assertTrue(result.output().startsWith("ok migration and consumer"), result.output());
+        assertEquals(2, TestSql.intDirect("SELECT count(*) FROM features_migrated"));
+        pgmux.awaitNoServerHeld(APP);
+        assertEquals(0, pgmux.pool(APP).pinnedServers().count());
+        TestPostgres.get().execute("DROP TABLE IF EXISTS features_migrated");
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private interface Sql {
