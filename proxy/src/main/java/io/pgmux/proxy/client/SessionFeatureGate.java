@@ -83,6 +83,7 @@ final class SessionFeatureGate {
                             + "DISCARD ALL), raise max_pinned_servers, or use pool_mode: session for this database.");
         }
         if (!wasPinned && pins.isPinned()) {
+            pins.features().forEach(pool.pinnedServers()::countPinBy);
             log.info("c{} [{}] pinned to server s{} by {}: it keeps the server after its transactions", session.id(),
                     session.poolName(), serverId, pins.reasons());
         }

@@ -72,6 +72,11 @@ final class SessionPins {
         return !held.isEmpty();
     }
 
+    /** The features held. */
+    List<SessionFeature> features() {
+        return held.features();
+    }
+
     /** The features held, by their shown names ({@code listen,advisory_lock}); "" when none. */
     String reasons() {
         return held.reasons();
@@ -221,23 +226,29 @@ final class SessionPins {
             return channels.isEmpty() && advisoryLocks == 0 && tempObjects.isEmpty() && holdCursors.isEmpty() && !loaded;
         }
 
-        String reasons() {
-            StringJoiner reasons = new StringJoiner(",");
+        List<SessionFeature> features() {
+            List<SessionFeature> features = new ArrayList<>(2);
             if (!channels.isEmpty()) {
-                reasons.add(SessionFeature.LISTEN.shownName());
+                features.add(SessionFeature.LISTEN);
             }
             if (advisoryLocks > 0) {
-                reasons.add(SessionFeature.ADVISORY_LOCK.shownName());
+                features.add(SessionFeature.ADVISORY_LOCK);
             }
             if (!tempObjects.isEmpty()) {
-                reasons.add(SessionFeature.TEMP_OBJECT.shownName());
+                features.add(SessionFeature.TEMP_OBJECT);
             }
             if (!holdCursors.isEmpty()) {
-                reasons.add(SessionFeature.HOLD_CURSOR.shownName());
+                features.add(SessionFeature.HOLD_CURSOR);
             }
             if (loaded) {
-                reasons.add(SessionFeature.LOAD.shownName());
+                features.add(SessionFeature.LOAD);
             }
+            return features;
+        }
+
+        String reasons() {
+            StringJoiner reasons = new StringJoiner(",");
+            features().forEach(feature -> reasons.add(feature.shownName()));
             return reasons.toString();
         }
     }

@@ -1,7 +1,10 @@
 package io.pgmux.proxy.pool;
 
+import io.pgmux.proxy.sql.SessionFeature;
+
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.IntSupplier;
 
 /**
@@ -13,6 +16,8 @@ import java.util.function.IntSupplier;
 public final class PinnedServers {
     private final AtomicInteger pinned = new AtomicInteger();
     private final AtomicLong pinnedTotal = new AtomicLong();
+    /** Pins by the feature that made them, indexed by {@link SessionFeature#ordinal()}. */
+    private final AtomicLongArray pinsByFeature = new AtomicLongArray(SessionFeature.values().length);
     private final IntSupplier limit;
 
     PinnedServers(IntSupplier limit) {
@@ -47,6 +52,16 @@ public final class PinnedServers {
     /** Times a server was pinned since the pool was made. */
     public long total() {
         return pinnedTotal.get();
+    }
+
+    /** A client was pinned, {@code feature} among the reasons (counted once for each). */
+    public void countPinBy(SessionFeature feature) {
+        pinsByFeature.incrementAndGet(feature.ordinal());
+    }
+
+    /** Pins {@code feature} was a reason of since the pool was made. */
+    public long pinsBy(SessionFeature feature) {
+        return pinsByFeature.get(feature.ordinal());
     }
 
     /** The bound now ({@code max_pinned_servers}). */

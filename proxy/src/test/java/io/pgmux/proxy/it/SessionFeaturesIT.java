@@ -4,6 +4,8 @@ import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
+import io.pgmux.proxy.testing.PrometheusTextParser;
+import io.pgmux.proxy.testing.PrometheusTextParser.Exposition;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
 import io.pgmux.proxy.testing.TestSql;
@@ -18,9 +20,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -38,6 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SessionFeaturesIT {
     private static final String APP = "features_app";
     private static final String ADMIN = "features_admin";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String CONFIG = """
             pool_size: 2
             query_wait_timeout: 30s
@@ -136,6 +145,11 @@ class SessionFeaturesIT {
         try (Connection a = pgmux.jdbc(APP); Connection b = pgmux.jdbc(APP); RawClient console = pgmux.console(ADMIN)) {
             execute(a, "LISTEN features_jobs");
             assertEquals("listen", pinnedBy(console, TestSql.intScalar(a, "SELECT pg_backend_pid()")));
+            Exposition metrics = metrics(pgmux);
+            assertEquals(Optional.of(1.0), metrics.value("pgmux_pool_pinned_servers", "user", APP));
+            assertEquals(Optional.of(1.0), metrics.value("pgmux_pool_pins_total", "user", APP, "feature", "listen"));
+            assertEquals(Optional.of(0.0), metrics.value("pgmux_pool_pins_total", "user", APP, "feature", "advisory_lock"));
+            assertEquals("1", Console.show(console, "SHOW POOLS").one("user", APP).get("sv_pinned"));
             // when: B notifies through pgmux, and someone notifies directly on Postgres, while A waits idle
             execute(b, "NOTIFY features_jobs, 'from b'");
             TestPostgres.get().execute("NOTIFY features_jobs, 'direct'");
@@ -149,6 +163,7 @@ class SessionFeaturesIT {
             execute(a, "UNLISTEN *");
             pgmux.awaitNoServerHeld(APP);
             assertEquals("", pinnedBy(console, null));
+            assertEquals(Optional.of(0.0), metrics(pgmux).value("pgmux_pool_pinned_servers", "user", APP));
         }
     }
 
@@ -263,6 +278,12 @@ class SessionFeaturesIT {
             assertTrue(rs.next());
             return rs.getBoolean(1);
         }
+    }
+
+    private static Exposition metrics(Pgmux pgmux) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + pgmux.http() + "/metrics"))
+                .timeout(Duration.ofSeconds(10)).build();
+        return PrometheusTextParser.parse(HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body());
     }
 
     /** The payloads of the next {@code count} notifications; fails after 10 s without one. */
