@@ -356,6 +356,8 @@ final class ServerHold {
                     session.fatal(error.withSeverity(ErrorResponse.FATAL));
                 }
             }
+            case ADVISORY_LOCK_COUNT -> session.sessionFeatures().onAdvisoryLocksCounted(
+                    error == null && query.row().size() == 1 ? Integer.valueOf(query.row().get(0)) : null);
             case ROLLBACK, RESET -> {
                 if (error != null) {
                     log.warn("c{} [{}] {} failed on server {}: {}; closing it", session.id(), session.poolName(),
@@ -375,6 +377,11 @@ final class ServerHold {
         if (state instanceof Linked) {
             sendToServer(link);
             boolean transactionMode = pool.settings().mode() == PoolMode.TRANSACTION;
+            if (link.isClean() && transactionMode && session.sessionFeatures().takeAdvisoryCheck()) {
+                link.inject(InjectedQuery.advisoryLockCount()); // its unlock may have been its last lock, or not
+                sendToServer(link);
+                return;
+            }
             // A client pinned by its session features keeps its server as in session mode, until they are given back.
             boolean pinned = session.sessionFeatures().isPinned();
             if (link.isClean() && (transactionMode && !pinned || session.shuttingDown())) {

@@ -106,6 +106,18 @@ final class SessionFeatureGate {
         }
     }
 
+    /** Whether the server must be asked how many advisory locks the client holds ({@link InjectedQuery#advisoryLockCount}); answers once. */
+    boolean takeAdvisoryCheck() {
+        return pins.takeAdvisoryCheck();
+    }
+
+    /** The answer: the client holds {@code count} advisory locks, or null when the server could not say (it stays pinned). */
+    void onAdvisoryLocksCounted(Integer count) {
+        if (count != null && pins.onAdvisoryLocksCounted(count)) {
+            log.info("c{} [{}] released its session features: back to transaction pooling", session.id(), session.poolName());
+        }
+    }
+
     /** The client is gone: its server (reset, or closed) takes its features with it. */
     void onClientGone() {
         pins.clear();

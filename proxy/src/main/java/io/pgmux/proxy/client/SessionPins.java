@@ -25,8 +25,10 @@ import java.util.StringJoiner;
  *   <li>taking and giving back are replayed in the order they were sent ({@code UNLISTEN *; LISTEN a}
  *       keeps {@code a}); {@code DISCARD ALL} gives back everything.</li>
  * </ul>
- * Advisory locks are counted by calls, one each: a call that runs once per row of a query takes
- * more locks than counted, and such a client should unlock with {@code pg_advisory_unlock_all()}.
+ * Advisory locks are counted by calls, one each. A call may take or give back more or less than
+ * that (it runs once per row of a query, an unlock of a lock not held gives back nothing), so when
+ * an unlock brings the count to zero the client stays pinned until the server has been asked
+ * ({@link #takeAdvisoryCheck}, {@link #onAdvisoryLocksCounted}).
  *
  * <p>Going from no pin to one takes a place in the pool's {@link Budget} ({@code max_pinned_servers});
  * the place is given back when the last pin is. Runs on the client's loop, like the session.
@@ -63,6 +65,8 @@ final class SessionPins {
     /** An error or a ROLLBACK since the server was last idle: the give-backs sent since do not count. */
     private boolean failedSinceIdle;
     private boolean holdsBudgetPlace;
+    /** An unlock brought the advisory lock count to zero: the server must say how many it holds. */
+    private boolean advisoryCheckWanted;
 
     SessionPins(Budget budget) {
         this.budget = budget;
@@ -127,10 +131,18 @@ final class SessionPins {
             return false;
         }
         boolean wasPinned = isPinned();
+        boolean unlockedToZero = false;
         for (FeatureUse use : sinceIdle) {
             if (use.takes() || !failedSinceIdle) {
                 settled.apply(use);
+                if (use.feature() == SessionFeature.ADVISORY_LOCK || use.action() == FeatureUse.Action.DISCARD_ALL) {
+                    unlockedToZero = use.action() == FeatureUse.Action.GIVE_BACK && settled.advisoryLocks == 0;
+                }
             }
+        }
+        if (unlockedToZero) {
+            settled.advisoryLocks = 1; // until the server says
+            advisoryCheckWanted = true;
         }
         sinceIdle.clear();
         failedSinceIdle = false;
@@ -138,10 +150,32 @@ final class SessionPins {
         return wasPinned && releaseBudgetIfUnpinned();
     }
 
+    /** Whether the server must be asked how many advisory locks the client holds; answers once. */
+    boolean takeAdvisoryCheck() {
+        boolean wanted = advisoryCheckWanted;
+        advisoryCheckWanted = false;
+        return wanted;
+    }
+
+    /**
+     * The server holds {@code count} advisory locks for the client (asked while nothing else was
+     * under way). Returns true when this gave back the client's last pin.
+     */
+    boolean onAdvisoryLocksCounted(int count) {
+        if (!sinceIdle.isEmpty()) {
+            return false; // the client sent more since: its next idle ReadyForQuery settles
+        }
+        boolean wasPinned = isPinned();
+        settled.advisoryLocks = count;
+        held.advisoryLocks = count;
+        return wasPinned && releaseBudgetIfUnpinned();
+    }
+
     /** The client left, or its server is gone: whatever it held is gone with the server's session. */
     void clear() {
         sinceIdle.clear();
         failedSinceIdle = false;
+        advisoryCheckWanted = false;
         settled.clear();
         held.clear();
         releaseBudgetIfUnpinned();

@@ -36,14 +36,44 @@ class SessionPinsTest {
 
     @Test
     void givingBackTheLastPinReleasesTheClientAndItsPlace() {
-        run("SELECT pg_advisory_lock(1)");
-        run("SELECT pg_advisory_lock(2)");
-        assertFalse(run("SELECT pg_advisory_unlock(1)"));
+        run("LISTEN a");
+        run("CREATE TEMP TABLE t (x int)");
+        assertFalse(run("UNLISTEN a"));
         assertTrue(pins.isPinned());
-        assertTrue(run("SELECT pg_advisory_unlock(2)"));
+        assertTrue(run("DROP TABLE t"));
         assertFalse(pins.isPinned());
         assertEquals("", pins.reasons());
         assertEquals(0, budget.used);
+    }
+
+    @Test
+    void anUnlockThatBringsTheCountToZeroWaitsForTheServersCount() {
+        run("SELECT pg_advisory_lock(1)");
+        run("SELECT pg_advisory_lock(2)");
+        assertFalse(run("SELECT pg_advisory_unlock(1)"));
+        assertFalse(pins.takeAdvisoryCheck(), "one lock still counted");
+        assertFalse(run("SELECT pg_advisory_unlock(3)"), "an unlock of a lock not held gives back nothing");
+        assertTrue(pins.isPinned());
+        assertTrue(pins.takeAdvisoryCheck());
+        assertFalse(pins.takeAdvisoryCheck(), "asked once");
+        // when: the server says lock 2 is still held
+        assertFalse(pins.onAdvisoryLocksCounted(1));
+        assertEquals("advisory_lock", pins.reasons());
+        run("SELECT pg_advisory_unlock(2)");
+        assertTrue(pins.takeAdvisoryCheck());
+        assertTrue(pins.onAdvisoryLocksCounted(0));
+        assertFalse(pins.isPinned());
+        assertEquals(0, budget.used);
+    }
+
+    @Test
+    void unlockAllAndDiscardAllNeedNoCount() {
+        run("SELECT pg_advisory_lock(1)");
+        assertTrue(run("SELECT pg_advisory_unlock(1); SELECT pg_advisory_unlock_all()"));
+        assertFalse(pins.takeAdvisoryCheck());
+        run("SELECT pg_advisory_lock(1)");
+        assertTrue(run("SELECT pg_advisory_unlock(1); DISCARD ALL"));
+        assertFalse(pins.takeAdvisoryCheck());
     }
 
     @Test
@@ -88,6 +118,7 @@ class SessionPinsTest {
         assertEquals("listen,advisory_lock,hold_cursor,load", pins.reasons());
         run("CLOSE ALL");
         run("SELECT pg_advisory_unlock_all()");
+        assertFalse(pins.takeAdvisoryCheck());
         assertEquals("listen,load", pins.reasons());
         assertTrue(run("DISCARD ALL"));
         assertEquals(0, budget.used);

@@ -83,6 +83,25 @@ class SessionFeaturesIT {
         }
     }
 
+    /** A lock call run once per row takes more locks than its text shows: the server's count decides. */
+    @Test
+    void locksTakenPerRowKeepTheClientPinnedUntilTheServerHoldsNone() throws Exception {
+        Pgmux pgmux = fixture.start(CONFIG);
+        try (RawClient a = pgmux.raw(APP); Connection b = pgmux.jdbc(APP)) {
+            TestSql.assertOk(a.query("SELECT pg_advisory_lock(n) FROM features_data")); // 3 locks, one call in the text
+            TestSql.assertOk(a.query("SELECT pg_advisory_unlock(1)"));
+            // then: pgmux asked the server, which holds 2 more for A (the answer comes before this query's)
+            TestSql.assertOk(a.query("SELECT 1"));
+            assertEquals(1, pgmux.pool(APP).pinnedServers().count(), "A is still pinned");
+            assertEquals(1, pgmux.counts(APP).activeServers());
+            assertEquals(0, TestSql.intScalar(b, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"));
+            TestSql.assertOk(a.query("SELECT pg_advisory_unlock(2)"));
+            TestSql.assertOk(a.query("SELECT pg_advisory_unlock(3)"));
+            pgmux.awaitNoServerHeld(APP);
+            assertEquals(0, TestSql.intDirect("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"));
+        }
+    }
+
     /**
      * pgJDBC names a statement (here from its first use) and then only binds it again: each Bind
      * runs the lock again, so it pins again, although no Parse comes.
