@@ -22,7 +22,8 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code CREATE [OR REPLACE] [GLOBAL|LOCAL] TEMP|TEMPORARY [UNLOGGED|RECURSIVE] TABLE|VIEW|SEQUENCE
  *       name} (also {@code ... AS}, and a name in schema {@code pg_temp}) takes, unless the table is
  *       {@code ON COMMIT DROP}; {@code SELECT ... INTO TEMP[ORARY] [TABLE] name} takes;
- *       {@code DROP TABLE|VIEW|SEQUENCE names} gives each back;</li>
+ *       {@code DROP TABLE|VIEW|SEQUENCE names} gives each back (a name in a schema other than
+ *       {@code pg_temp} is not a temp object);</li>
  *   <li>{@code DECLARE name ... WITH HOLD} takes; {@code CLOSE name} gives back, {@code CLOSE ALL} all;</li>
  *   <li>{@code LOAD} takes (for the session); {@code DISCARD TEMP} gives back the temp objects,
  *       {@code DISCARD ALL} everything.</li>
@@ -166,9 +167,11 @@ public final class SessionFeatures {
                     at.next();
                     at.skipWords("if", "exists");
                     do {
-                        String name = at.lastPartOfName();
-                        if (name != null) {
-                            uses.add(FeatureUse.giveBack(SessionFeature.TEMP_OBJECT, name));
+                        List<String> name = at.qualifiedName();
+                        // public.t is not the temp t, even when a temp t exists
+                        boolean maybeTemp = name.size() == 1 || name.size() == 2 && name.get(0).equals("pg_temp");
+                        if (maybeTemp) {
+                            uses.add(FeatureUse.giveBack(SessionFeature.TEMP_OBJECT, name.get(name.size() - 1)));
                         }
                     } while (at.skipSymbol(','));
                 }

@@ -103,6 +103,7 @@ class SessionFeaturesTest {
         assertEquals(List.of(give(TEMP_OBJECT, "t"), give(TEMP_OBJECT, "u"), give(TEMP_OBJECT, "v")),
                 of("drop table if exists T, pg_temp.u, \"v\" cascade"));
         assertEquals(List.of(give(TEMP_OBJECT, "v")), of("DROP VIEW v"));
+        assertEquals(List.of(give(TEMP_OBJECT, "t")), of("DROP TABLE public.x, t, myschema.y"));
         assertEquals(List.of(give(TEMP_OBJECT, "s")), of("DROP SEQUENCE s"));
         assertEquals(List.of(giveAll(TEMP_OBJECT)), of("DISCARD TEMP"));
         assertEquals(List.of(giveAll(TEMP_OBJECT)), of("discard temporary"));
