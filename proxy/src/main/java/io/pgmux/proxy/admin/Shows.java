@@ -38,26 +38,35 @@ final class Shows {
     private static final String[] SOCKET_COLUMNS = {"type", "user", "database", "replication", "state", "addr", "port",
         "local_addr", "local_port", "connect_time", "request_time", "wait", "wait_us", "close_needed", "ptr", "link",
         "remote_pid", "tls", "application_name", "prepared_statements", "id"};
+    /** SHOW CLIENTS adds pgmux's own last: the session features that pin the client to its server. */
+    private static final String CLIENT_TYPES = SOCKET_TYPES + "s";
+    private static final String[] CLIENT_COLUMNS = Arrays.copyOf(SOCKET_COLUMNS, SOCKET_COLUMNS.length + 1);
+
+    static {
+        CLIENT_COLUMNS[SOCKET_COLUMNS.length] = "pinned";
+    }
 
     private Shows() {
     }
 
     static ResultTable pools(Control control) {
-        ResultTable table = ResultTable.of("ssiiiiiiiiiiiiiss", "database", "user", "cl_active", "cl_waiting",
+        ResultTable table = ResultTable.of("ssiiiiiiiiiiiiissi", "database", "user", "cl_active", "cl_waiting",
                 "cl_active_cancel_req", "cl_waiting_cancel_req", "sv_active", "sv_active_cancel", "sv_being_canceled",
-                "sv_idle", "sv_used", "sv_tested", "sv_login", "maxwait", "maxwait_us", "pool_mode", "load_balance_hosts");
+                "sv_idle", "sv_used", "sv_tested", "sv_login", "maxwait", "maxwait_us", "pool_mode", "load_balance_hosts",
+                "sv_pinned");
         for (Pool pool : sortedPools(control)) {
             PoolCounts c = pool.counts();
             long waitMicros = c.oldestWaitNanos() / 1000;
             table.row(pool.key().database(), pool.key().user(), c.clients() - c.waiting(), c.waiting(), 0, 0,
                     c.activeServers(), 0, 0, c.idleServers(), 0, 0, c.connectingServers(),
-                    waitMicros / 1_000_000, waitMicros % 1_000_000, pool.settings().mode().yamlName(), null);
+                    waitMicros / 1_000_000, waitMicros % 1_000_000, pool.settings().mode().yamlName(), null,
+                    pool.pinnedServers().count());
         }
         return table;
     }
 
     static ResultTable clients(List<ClientInfo> clients) {
-        ResultTable table = ResultTable.of(SOCKET_TYPES, SOCKET_COLUMNS);
+        ResultTable table = ResultTable.of(CLIENT_TYPES, CLIENT_COLUMNS);
         long now = System.currentTimeMillis();
         for (ClientInfo c : clients) {
             if (c.state().equals("login") || c.state().equals("closing")) {
@@ -68,7 +77,7 @@ final class Shows {
                     host(c.localAddress()), port(c.localAddress()), ResultTable.time(c.connectedAtMillis()),
                     ResultTable.time(Math.min(now, c.requestAtMillis())), waitMicros / 1_000_000, waitMicros % 1_000_000, 0,
                     "c" + c.id(), c.serverId() < 0 ? "" : "s" + c.serverId(), 0, "", c.applicationName(),
-                    c.preparedStatements(), c.id());
+                    c.preparedStatements(), c.id(), c.pinnedBy());
         }
         return table;
     }

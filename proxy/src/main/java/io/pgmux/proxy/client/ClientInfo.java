@@ -11,7 +11,8 @@ import java.net.SocketAddress;
  * @param serverId    the server connection it holds, or -1
  * @param requestAtMillis when it last asked for a server (its connect time if never)
  * @param preparedStatements the named prepared statements it holds now
+ * @param pinnedBy    the session features that pin it to its server ({@code listen,advisory_lock}), "" when none
  */
 public record ClientInfo(long id, String user, String database, String state, SocketAddress remoteAddress,
                          SocketAddress localAddress, long connectedAtMillis, long requestAtMillis, long waitNanos,
-                         long serverId, String applicationName, int preparedStatements) {}
+                         long serverId, String applicationName, int preparedStatements, String pinnedBy) {}

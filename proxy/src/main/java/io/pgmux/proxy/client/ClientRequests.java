@@ -8,6 +8,7 @@ import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.Close;
 import io.pgmux.protocol.message.Describe;
+import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Target;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.client.NamedStatements.DiscardAll;
@@ -15,7 +16,11 @@ import io.pgmux.proxy.client.NamedStatements.StatementChange;
 import io.pgmux.proxy.client.ReplyQueue.Attachment;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.sql.MultiStatementQuery;
+import io.pgmux.proxy.sql.FeatureUse;
+import io.pgmux.proxy.sql.SessionFeatures;
 import io.pgmux.proxy.sql.SqlCommand;
+
+import java.util.List;
 
 /**
  * How a client's request (Query, Parse, Bind, Describe, Execute, Close) reaches the server it
@@ -42,6 +47,8 @@ final class ClientRequests {
     private final ServerConnection server;
     private final StatementContext statements;
     private final SettingChanges settings;
+    /** The client's session features; null when nothing follows them. */
+    private final SessionFeatureGate features;
     private final ReplyQueue replies;
     private final Outbox toServer;
     private final ByteBufAllocator alloc;
@@ -49,14 +56,17 @@ final class ClientRequests {
     private NamedStatements named;
     /** What the client's unnamed statement runs, when it is a command pgmux follows (SET, RESET, DISCARD ALL). */
     private SqlCommand unnamedStatementCommand;
+    /** What running the client's unnamed statement does to session features: counted at each Bind of it. */
+    private List<FeatureUse> unnamedStatementFeatures = List.of();
     /** What an Execute of the client's unnamed portal carries. */
     private Attachment unnamedPortalAttachment;
 
-    ClientRequests(ServerConnection server, StatementContext statements, SettingChanges settings, ReplyQueue replies,
-            Outbox toServer, ByteBufAllocator alloc) {
+    ClientRequests(ServerConnection server, StatementContext statements, SettingChanges settings,
+            SessionFeatureGate features, ReplyQueue replies, Outbox toServer, ByteBufAllocator alloc) {
         this.server = server;
         this.statements = statements;
         this.settings = settings;
+        this.features = features;
         this.replies = replies;
         this.toServer = toServer;
         this.alloc = alloc;
@@ -113,6 +123,12 @@ final class ClientRequests {
             named().refuseQuery(StatementContext.sqlPrepareRefused(), System.nanoTime());
             return;
         }
+        ErrorResponse refusal = admitSessionFeatures(frame, sql);
+        if (refusal != null) {
+            frame.release();
+            named().refuseQuery(refusal, System.nanoTime());
+            return;
+        }
         Attachment attachment = attachmentFor(command);
         SettingChanges.MultiStatement multiStatement = settings.onQuerySent(frame, sql);
         replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), multiStatement != null ? multiStatement : attachment);
@@ -124,6 +140,8 @@ final class ClientRequests {
         if (unnamed) {
             int sql = frame.readerIndex() + Frames.HEADER_SIZE + 1;
             SqlCommand command = statements.inspectsSql() ? SqlCommand.of(frame, sql) : SqlCommand.OTHER;
+            unnamedStatementFeatures = features != null && features.tracks()
+                    ? SessionFeatures.inQuery(frame, sql, settings.backslashEscapes()) : List.of();
             if (command.isDeallocate() && statements.rewrites() && named().parseLocalDeallocate(frame, command, status)) {
                 return Trace.NONE;
             }
@@ -146,12 +164,22 @@ final class ClientRequests {
     void bind(ByteBuf frame, long segment) {
         int body = frame.readerIndex() + Frames.HEADER_SIZE;
         boolean unnamedPortalOfUnnamedStatement = frame.getByte(body) == 0 && frame.getByte(body + 1) == 0;
+        if (frame.getByte(body + 1 + frame.bytesBefore(body, frame.writerIndex() - body, (byte) 0)) == 0
+                && features != null && features.tracks()) {
+            // A Bind runs the unnamed statement again: what it takes counts now (a named one's, in NamedStatements.bind).
+            ErrorResponse refusal = features.admit(unnamedStatementFeatures, server.id());
+            if (refusal != null) {
+                frame.release();
+                named().refuseInPipeline(refusal);
+                return;
+            }
+        }
         if (frame.getByte(body) == 0) {
             unnamedPortalAttachment = unnamedPortalOfUnnamedStatement && unnamedStatementCommand != null
                     ? attachmentFor(unnamedStatementCommand) : null;
         }
         if (statements.rewrites() && (named != null || !unnamedPortalOfUnnamedStatement)) {
-            named().bind(frame, segment);
+            named().bind(frame, segment, features);
         } else {
             replies.push(ReplyQueue.BIND, 0, 0, null);
             toServer.add(frame);
@@ -193,6 +221,18 @@ final class ClientRequests {
         replies.push(ReplyQueue.CLOSE, 0, 0, null);
         toServer.add(frame);
         return Trace.SERVER_STATE;
+    }
+
+    /**
+     * Whether the query text at {@code sql} may go, as far as the session features it takes are
+     * concerned: null, or the error the client gets instead. (A Parse runs nothing: the Binds of
+     * its statement count, see {@link #bind}.)
+     */
+    private ErrorResponse admitSessionFeatures(ByteBuf frame, int sql) {
+        if (features == null || !features.tracks()) {
+            return null;
+        }
+        return features.admit(SessionFeatures.inQuery(frame, sql, settings.backslashEscapes()), server.id());
     }
 
     // ---------------------------------------------------------------- outcomes

@@ -103,6 +103,8 @@ public final class ClientSession implements Waiter {
     private ClientParameters parameters;
     private StatementContext statements;
     private LocalReplies localReplies;
+    /** The session features it holds under transaction pooling; made when it joined a pool. */
+    private SessionFeatureGate sessionFeatures;
     private int processId;
     private int secretKey;
     private long waitStartedNanos;
@@ -280,6 +282,9 @@ public final class ClientSession implements Waiter {
             pool.onClientLeft();
         }
         hold.forget();
+        if (sessionFeatures != null) {
+            sessionFeatures.onClientGone();
+        }
         toClient.discard();
         if (statements != null) {
             statements.client().clear();
@@ -379,7 +384,7 @@ public final class ClientSession implements Waiter {
         String applicationName = login.parameters() != null ? login.parameters().get("application_name") : null;
         return new ClientInfo(id, login.user(), login.database(), shown, channel.remoteAddress(), channel.localAddress(),
                 connectedAtMillis, requestAtMillis, waitNanos, serverId, applicationName != null ? applicationName : "",
-                statements != null ? statements.client().size() : 0);
+                statements != null ? statements.client().size() : 0, sessionFeatures != null ? sessionFeatures.reasons() : "");
     }
 
     /** Closes the connection at once (shutdown timeout passed). */
@@ -409,6 +414,11 @@ public final class ClientSession implements Waiter {
         return statements;
     }
 
+    /** The client's session features; null until it joined a pool. */
+    SessionFeatureGate sessionFeatures() {
+        return sessionFeatures;
+    }
+
     /** The login counted the client in {@code pool}: from now on the session works with it. */
     void joined(Pool pool, ClientParameters parameters) {
         this.pool = pool;
@@ -419,6 +429,7 @@ public final class ClientSession implements Waiter {
                 pool.settings().maxPreparedPerClient(), pool.settings().maxPreparedSizePerClient(),
                 parameters.get("search_path"), statementCounts);
         localReplies = new LocalReplies(statements, toClient, pool.stats(), channel.alloc());
+        sessionFeatures = new SessionFeatureGate(this, pool);
     }
 
     private void onSessionFrame(ByteBuf frame) {

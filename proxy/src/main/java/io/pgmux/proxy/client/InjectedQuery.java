@@ -12,11 +12,12 @@ import java.util.List;
 
 /**
  * A simple query pgmux sends on its own account ahead of, or instead of, the client's messages:
- * a parameter sync, a ROLLBACK for an abandoned transaction, or the session-mode reset query. Its
+ * a parameter sync, a ROLLBACK for an abandoned transaction, the session-mode reset query, or the
+ * count of a pinned client's advisory locks. Its
  * answers are swallowed; what matters of them is collected here.
  */
 final class InjectedQuery implements ReplyQueue.Attachment {
-    enum Purpose { PARAMETER_SYNC, ROLLBACK, RESET }
+    enum Purpose { PARAMETER_SYNC, ROLLBACK, RESET, ADVISORY_LOCK_COUNT }
 
     private final Purpose purpose;
     private final ParameterSync sync;
@@ -39,6 +40,12 @@ final class InjectedQuery implements ReplyQueue.Attachment {
 
     static InjectedQuery rollback() {
         return new InjectedQuery(Purpose.ROLLBACK, null, null, "ROLLBACK");
+    }
+
+    /** How many advisory locks the server's session holds (see {@code SessionPins}): one row, one value. */
+    static InjectedQuery advisoryLockCount() {
+        return new InjectedQuery(Purpose.ADVISORY_LOCK_COUNT, null, null, "SELECT count(*) FROM pg_catalog.pg_locks"
+                + " WHERE locktype = 'advisory' AND pid = pg_catalog.pg_backend_pid() AND granted");
     }
 
     static InjectedQuery reset(String sql) {

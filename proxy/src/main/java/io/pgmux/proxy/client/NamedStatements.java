@@ -18,10 +18,13 @@ import io.pgmux.proxy.prepared.ClientStatements.Registration;
 import io.pgmux.proxy.prepared.PreparedStatement;
 import io.pgmux.proxy.prepared.ServerStatements;
 import io.pgmux.proxy.prepared.ServerStatements.Slot;
+import io.pgmux.proxy.sql.FeatureUse;
+import io.pgmux.proxy.sql.SessionFeatures;
 import io.pgmux.proxy.sql.SetConfigCalls;
 import io.pgmux.proxy.sql.SqlCommand;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * What the client's named prepared statements mean on the server it holds (mode {@code rewrite};
@@ -158,7 +161,7 @@ final class NamedStatements {
     }
 
     /** A Bind: of the local DEALLOCATE (answered), or of a named statement (rewritten, prepared first if needed). */
-    void bind(ByteBuf frame, long segment) {
+    void bind(ByteBuf frame, long segment, SessionFeatureGate features) {
         String statementName = Bind.statementOf(frame);
         boolean unnamedPortal = frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0;
         if (unnamedPortal) {
@@ -174,6 +177,14 @@ final class NamedStatements {
             replies.push(ReplyQueue.BIND, 0, 0, null);
             toServer.add(frame);
             return;
+        }
+        if (features != null && features.tracks()) {
+            ErrorResponse refusal = features.admit(sessionFeatures(statement), server.id());
+            if (refusal != null) {
+                frame.release();
+                refuseInPipeline(refusal);
+                return;
+            }
         }
         ensurePrepared(statement, segment);
         if (statements.tracksSettings() && changesSessionSettings(statement)) {
@@ -291,6 +302,16 @@ final class NamedStatements {
      * Whether executing the statement may change session settings pgmux does not follow: a
      * set_config, or a SET prepared as a named statement (checked once per statement).
      */
+    /** What running the statement does to session features: each Bind of it runs it again. */
+    private static List<FeatureUse> sessionFeatures(PreparedStatement statement) {
+        List<FeatureUse> uses = statement.sessionFeatures();
+        if (uses == null) {
+            uses = SessionFeatures.inText(statement.key().query(), false);
+            statement.rememberSessionFeatures(uses);
+        }
+        return uses;
+    }
+
     private static boolean changesSessionSettings(PreparedStatement statement) {
         Boolean changes = statement.changesSessionSettings();
         if (changes == null) {

@@ -428,6 +428,11 @@ final class ServerHold {
         }
 
         @Override
+        public SessionFeatureGate sessionFeatures() {
+            return session.sessionFeatures();
+        }
+
+        @Override
         public void onQueryDone(long nanos) {
             session.pool().stats().onQuery(nanos);
         }
@@ -475,6 +480,8 @@ final class ServerHold {
                     session.fatal(error.withSeverity(ErrorResponse.FATAL));
                 }
             }
+            case ADVISORY_LOCK_COUNT -> session.sessionFeatures().onAdvisoryLocksCounted(
+                    error == null && query.row().size() == 1 ? Integer.valueOf(query.row().get(0)) : null);
             case ROLLBACK, RESET -> {
                 if (error != null) {
                     log.warn("c{} [{}] {} failed on server {}: {}; closing it", session.id(), session.poolName(),
@@ -494,7 +501,14 @@ final class ServerHold {
         if (state instanceof Linked) {
             sendToServer(link);
             boolean transactionMode = pool.settings().mode() == PoolMode.TRANSACTION;
-            if (link.isClean() && (transactionMode || session.shuttingDown())) {
+            if (link.isClean() && transactionMode && session.sessionFeatures().takeAdvisoryCheck()) {
+                link.inject(InjectedQuery.advisoryLockCount()); // its unlock may have been its last lock, or not
+                sendToServer(link);
+                return;
+            }
+            // A client pinned by its session features keeps its server as in session mode, until they are given back.
+            boolean pinned = session.sessionFeatures().isPinned();
+            if (link.isClean() && (transactionMode && !pinned || session.shuttingDown())) {
                 if (link.takeSqlPrepared()) {
                     log.warn("c{} [{}] ran SQL PREPARE inside a larger query; deallocating it before server {} is shared",
                             session.id(), session.poolName(), link.server);
@@ -570,6 +584,12 @@ final class ServerHold {
         link.resumeServerReading();
         Pool pool = session.pool();
         String resetQuery = pool.settings().mode() == PoolMode.SESSION ? pool.settings().resetQuery() : "";
+        if (session.sessionFeatures().isPinned()) {
+            // What pinned the client (a LISTEN, a lock, a temp table...) must not reach the next one.
+            resetQuery = pool.settings().resetQuery().isEmpty() ? "DISCARD ALL" : pool.settings().resetQuery();
+            log.info("c{} [{}] left while pinned by {}; resetting server {} with {}", session.id(), session.poolName(),
+                    session.sessionFeatures().reasons(), link.server, resetQuery);
+        }
         boolean deallocate = link.takeSqlPrepared();
         if (link.isClean() && resetQuery.isEmpty() && !deallocate) {
             release(link);

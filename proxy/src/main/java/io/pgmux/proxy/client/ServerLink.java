@@ -62,6 +62,11 @@ final class ServerLink {
 
         /** The server's replies do not match what was sent: the link cannot be trusted. */
         void onLostTrack(String what);
+
+        /** The client's session features (transaction mode), or null when nothing follows them. */
+        default SessionFeatureGate sessionFeatures() {
+            return null;
+        }
     }
 
     final ServerConnection server;
@@ -74,6 +79,8 @@ final class ServerLink {
     private final ByteBufAllocator alloc;
     private final Events events;
     private final ReplyQueue replies;
+    /** The client's session features; null when nothing follows them. */
+    private final SessionFeatureGate features;
     /** Client messages that wait for an earlier outcome before they can be rewritten and sent, in order; made on first use. */
     private ArrayDeque<ByteBuf> stalled;
     private TransactionStatus status = TransactionStatus.IDLE;
@@ -105,7 +112,8 @@ final class ServerLink {
         this.alloc = alloc;
         this.events = events;
         this.settings = new SettingChanges(statements.tracksSettings(), server.parameters(), events);
-        this.requests = new ClientRequests(server, statements, settings, replies, toServer, alloc);
+        this.features = events.sessionFeatures();
+        this.requests = new ClientRequests(server, statements, settings, features, replies, toServer, alloc);
     }
 
     // ---------------------------------------------------------------- the link's state
@@ -480,6 +488,9 @@ final class ServerLink {
                 errorSinceSync = false;
             }
             settings.onReadyForQuery(status);
+            if (features != null) {
+                features.onReadyForQuery(status);
+            }
             events.onQueryDone(System.nanoTime() - sentAt);
             events.toClient(frame);
         }
@@ -534,6 +545,9 @@ final class ServerLink {
     }
 
     private void toClientAsError(ByteBuf frame, Attachment attachment) {
+        if (features != null) {
+            features.onError(); // pgmux's refusals too: the server failed them, and what came before in their transaction
+        }
         if (attachment instanceof Refusal refusal) {
             frame.release();
             events.onErrorToClient(refusal.error().sqlState());
@@ -557,7 +571,12 @@ final class ServerLink {
     private void onCommandComplete(ByteBuf frame, Attachment attachment) {
         settings.onCommandComplete(attachment);
         switch (CommandTag.of(frame)) {
-            case ROLLBACK -> settings.onRollback();
+            case ROLLBACK -> {
+                settings.onRollback();
+                if (features != null) {
+                    features.onRollback();
+                }
+            }
             case COMMIT, PREPARE_TRANSACTION -> settings.onCommit();
             case PREPARE -> sqlPrepared |= statements.refusesSqlPrepare();
             case DISCARD_ALL -> {

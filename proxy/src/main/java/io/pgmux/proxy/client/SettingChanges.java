@@ -109,6 +109,11 @@ final class SettingChanges {
         }
     }
 
+    /** Whether the client's plain strings take backslash escapes ({@code standard_conforming_strings} off), asked when needed. */
+    BooleanSupplier backslashEscapes() {
+        return backslashEscapes;
+    }
+
     private boolean clientStringsTakeBackslashEscapes() {
         return "off".equalsIgnoreCase(client.clientSetting("standard_conforming_strings"));
     }

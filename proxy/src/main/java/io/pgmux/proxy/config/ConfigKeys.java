@@ -122,6 +122,15 @@ final class ConfigKeys {
     static final ConfigKey<Integer> MAX_USER_CONNECTIONS = key("max_user_connections", integer(0, Integer.MAX_VALUE),
             0, APPLIED, c -> c.serverLimits().maxUserConnections());
 
+    /** A database may have its own {@code session_features}. */
+    static final ConfigKey<SessionFeaturesPolicy> SESSION_FEATURES = key("session_features",
+            choice(SessionFeaturesPolicy::fromYaml, SessionFeaturesPolicy.choices(), SessionFeaturesPolicy::yamlName),
+            SessionFeaturesPolicy.PIN, APPLIED, c -> c.sessionFeatures().policy());
+
+    /** 0 = half of each pool's {@code pool_size}, at least 1. */
+    static final ConfigKey<Integer> MAX_PINNED_SERVERS = key("max_pinned_servers", integer(0, PgmuxConfig.MAX_POOL_SIZE),
+            0, APPLIED, c -> c.sessionFeatures().maxPinnedServers());
+
     // ------------------------------------------------------------------------------------ servers
 
     static final ConfigKey<Duration> SERVER_CONNECT_TIMEOUT = key("server_connect_timeout", duration(Duration.ofMillis(1)),
@@ -271,7 +280,8 @@ final class ConfigKeys {
                 new TimeoutsConfig(v.get(QUERY_TIMEOUT), v.get(IDLE_TRANSACTION_TIMEOUT), v.get(CLIENT_IDLE_TIMEOUT),
                         v.get(SERVER_CHECK_DELAY), v.get(SERVER_CHECK_QUERY),
                         new TcpKeepalive(v.get(TCP_KEEPALIVE), v.get(TCP_KEEPIDLE), v.get(TCP_KEEPINTVL), v.get(TCP_KEEPCNT),
-                                v.get(TCP_USER_TIMEOUT))));
+                                v.get(TCP_USER_TIMEOUT))),
+                new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)));
     }
 
     // ------------------------------------------------------------------------------ declaring keys
@@ -368,7 +378,7 @@ final class ConfigKeys {
             DatabaseConfig old = running.get(name);
             PreparedStatementMode mode = old != null ? old.preparedStatements() : db.preparedStatements();
             databases.put(name, new DatabaseConfig(name, db.server(), db.dbname(), db.user(), db.password(), db.poolSize(),
-                    db.poolMode(), mode, db.limits()));
+                    db.poolMode(), mode, db.limits(), db.sessionFeatures()));
         });
         return databases;
     }

@@ -16,16 +16,11 @@ import java.util.Objects;
  * @param preparedStatements this database's {@code prepared_statements}; null = the global setting
  * @param limits   this database's {@code min_pool_size}, {@code reserve_pool_size} and
  *                 {@code max_db_connections}, each null where the global key applies
+ * @param sessionFeatures this database's {@code session_features}; null = the global setting
  */
 public record DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
                              int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
-                             DatabaseLimits limits) {
-
-    /** With the global {@code min_pool_size}, {@code reserve_pool_size} and {@code max_db_connections}. */
-    public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
-                          int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements) {
-        this(name, server, dbname, user, password, poolSize, poolMode, preparedStatements, DatabaseLimits.GLOBAL);
-    }
+                             DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures) {
 
     public DatabaseConfig {
         Objects.requireNonNull(name, "name");
@@ -41,12 +36,23 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
         }
     }
 
+    /**
+     * With the global {@code min_pool_size}, {@code reserve_pool_size}, {@code max_db_connections}
+     * and {@code session_features}.
+     */
+    public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
+                          int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements) {
+        this(name, server, dbname, user, password, poolSize, poolMode, preparedStatements, DatabaseLimits.GLOBAL, null);
+    }
+
     DatabaseConfig withPoolSize(int newPoolSize) {
-        return new DatabaseConfig(name, server, dbname, user, password, newPoolSize, poolMode, preparedStatements, limits);
+        return new DatabaseConfig(name, server, dbname, user, password, newPoolSize, poolMode, preparedStatements, limits,
+                sessionFeatures);
     }
 
     DatabaseConfig withPoolMode(PoolMode newPoolMode) {
-        return new DatabaseConfig(name, server, dbname, user, password, poolSize, newPoolMode, preparedStatements, limits);
+        return new DatabaseConfig(name, server, dbname, user, password, poolSize, newPoolMode, preparedStatements, limits,
+                sessionFeatures);
     }
 
     /** Never shows the password. */
@@ -57,6 +63,7 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
                 + ", password=" + (password == null ? "(default)" : "***")
                 + ", poolSize=" + poolSize + ", poolMode=" + poolMode.yamlName()
                 + ", preparedStatements=" + (preparedStatements == null ? "(global)" : preparedStatements.yamlName())
-                + ", limits=" + limits + "]";
+                + ", limits=" + limits
+                + ", sessionFeatures=" + (sessionFeatures == null ? "(global)" : sessionFeatures.yamlName()) + "]";
     }
 }

@@ -39,7 +39,8 @@ public record PgmuxConfig(
         PoolLimitsConfig poolLimits,
         LoginLimits loginLimits,
         ServerLimits serverLimits,
-        TimeoutsConfig timeouts) {
+        TimeoutsConfig timeouts,
+        SessionFeaturesConfig sessionFeatures) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -63,6 +64,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(loginLimits, "loginLimits");
         Objects.requireNonNull(serverLimits, "serverLimits");
         Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(sessionFeatures, "sessionFeatures");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -74,7 +76,10 @@ public record PgmuxConfig(
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
     }
 
-    /** A config with the default server limits ({@code min_pool_size}, {@code max_db_connections}...) and timeouts. */
+    /**
+     * A config with the default server limits ({@code min_pool_size}, {@code max_db_connections}...),
+     * timeouts and session-feature settings.
+     */
     public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
                        int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
                        Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
@@ -84,7 +89,7 @@ public record PgmuxConfig(
         this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
                 serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
                 shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
-                poolLimits, loginLimits, ServerLimits.defaults(), TimeoutsConfig.defaults());
+                poolLimits, loginLimits, ServerLimits.defaults(), TimeoutsConfig.defaults(), SessionFeaturesConfig.defaults());
     }
 
     /** A config with the default pool and login limits. */
@@ -134,6 +139,11 @@ public record PgmuxConfig(
             return Optional.empty();
         }
         return Optional.of(new DatabaseConfig(clientDatabase, upstream, clientDatabase, null, null, poolSize, poolMode, null));
+    }
+
+    /** What {@code database}'s pools do with session features: its own {@code session_features}, else the global one. */
+    public SessionFeaturesPolicy sessionFeaturesPolicy(DatabaseConfig database) {
+        return database.sessionFeatures() != null ? database.sessionFeatures() : sessionFeatures.policy();
     }
 
     /** The prepared-statement mode of {@code database}'s pools. */

@@ -109,6 +109,8 @@ final class UsersAndDatabases {
                     && poolMode == PoolMode.TRANSACTION) {
                 db.error(db.isPresent("prepared_statements") ? "prepared_statements" : "pool_mode", PASSTHROUGH_NEEDS_SESSION);
             }
+            SessionFeaturesPolicy sessionFeatures = db.isPresent("session_features")
+                    ? db.choice("session_features", null, SessionFeaturesPolicy::fromYaml, SessionFeaturesPolicy.choices()) : null;
             db.reportUnknownKeys();
             if (name.isEmpty()) {
                 section.error(name, "a database name must not be empty");
@@ -119,7 +121,7 @@ final class UsersAndDatabases {
                 continue;
             }
             databases.put(name, new DatabaseConfig(name, new HostPort(host, port), dbname, user, password,
-                    poolSize, poolMode, prepared, limits));
+                    poolSize, poolMode, prepared, limits, sessionFeatures));
         }
         return databases;
     }

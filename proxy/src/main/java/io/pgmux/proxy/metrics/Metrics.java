@@ -8,6 +8,7 @@ import io.pgmux.proxy.pool.LatencyWindow;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.pool.PoolStats;
+import io.pgmux.proxy.sql.SessionFeature;
 import io.pgmux.proxy.util.PgmuxVersion;
 
 import java.lang.management.ManagementFactory;
@@ -65,6 +66,16 @@ public final class Metrics {
         }
         out.family("pgmux_pool_size", "gauge", "The most server connections the pool may open (pool_size).");
         pools.forEach(pool -> out.sample("pgmux_pool_size", pool.settings().poolSize(), labels(pool)));
+        out.family("pgmux_pool_pinned_servers", "gauge", "Servers kept by clients pinned to them by session features"
+                + " (LISTEN, advisory locks, temp tables, WITH HOLD cursors, LOAD) under transaction pooling.");
+        pools.forEach(pool -> out.sample("pgmux_pool_pinned_servers", pool.pinnedServers().count(), labels(pool)));
+        out.family("pgmux_pool_pins_total", "counter", "Times a client was pinned to its server, by each session feature"
+                + " among the reasons (a pin for LISTEN and an advisory lock counts in both).");
+        pools.forEach(pool -> {
+            for (SessionFeature feature : SessionFeature.values()) {
+                out.sample("pgmux_pool_pins_total", pool.pinnedServers().pinsBy(feature), labels(pool, "feature", feature.shownName()));
+            }
+        });
         out.family("pgmux_pool_paused", "gauge", "1 while the pool is paused (PAUSE, KILL), else 0.");
         for (int i = 0; i < pools.size(); i++) {
             out.sample("pgmux_pool_paused", counts.get(i).paused() ? 1 : 0, labels(pools.get(i)));

@@ -105,6 +105,7 @@ public final class Pool implements ServerLifecycle {
     /** Client settings a server accepted, by "name=value" as the client spelled it, to the value as normalized. */
     private final Map<String, String> acceptedSettings = new ConcurrentHashMap<>();
     private final Map<Map<String, String>, Map<String, String>> internedSettings = new ConcurrentHashMap<>();
+    private final PinnedServers pinnedServers = new PinnedServers(() -> settings.maxPinnedServers());
 
     private record Queued(Waiter waiter, long sinceNanos) {}
 
@@ -141,6 +142,11 @@ public final class Pool implements ServerLifecycle {
 
     public PoolKey key() {
         return key;
+    }
+
+    /** Servers kept by clients pinned to them by session features, and their bound. */
+    public PinnedServers pinnedServers() {
+        return pinnedServers;
     }
 
     @Override

@@ -339,6 +339,7 @@ public final class PoolRegistry {
                 config.preparedStatements().maxPerClient(), config.preparedStatements().maxSizePerClient(),
                 db.limits().minPoolSize(config.serverLimits()), db.limits().reservePoolSize(config.serverLimits()),
                 config.serverLimits().reservePoolTimeout(), config.timeouts().serverCheckDelay(),
-                config.timeouts().serverCheckQuery());
+                config.timeouts().serverCheckQuery(), config.sessionFeaturesPolicy(db),
+                config.sessionFeatures().maxPinnedServers(db.poolSize()));
     }
 }

@@ -4,6 +4,8 @@ import io.pgmux.proxy.backend.ServerTarget;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.PreparedStatementMode;
+import io.pgmux.proxy.config.SessionFeaturesConfig;
+import io.pgmux.proxy.config.SessionFeaturesPolicy;
 
 import java.time.Duration;
 
@@ -36,16 +38,22 @@ public record PoolSettings(
         int reservePoolSize,
         Duration reservePoolTimeout,
         Duration checkDelay,
-        String checkQuery) {
+        String checkQuery,
+        SessionFeaturesPolicy sessionFeatures,
+        int maxPinnedServers) {
 
-    /** With no servers kept open, no reserve, and {@code server_check_delay}/{@code server_check_query} at their defaults. */
+    /**
+     * With no servers kept open, no reserve, {@code server_check_delay}/{@code server_check_query} at
+     * their defaults, and the default session-feature settings (pin, at most half the pool pinned).
+     */
     public PoolSettings(HostPort server, String dbname, String serverUser, String serverPassword, int poolSize,
                         PoolMode mode, Duration queryWaitTimeout, Duration connectTimeout, Duration loginRetry,
                         Duration idleTimeout, Duration lifetime, String resetQuery, PreparedStatementMode preparedStatements,
                         int maxPreparedPerServer, int maxPreparedPerClient, int maxPreparedSizePerClient) {
         this(server, dbname, serverUser, serverPassword, poolSize, mode, queryWaitTimeout, connectTimeout, loginRetry,
                 idleTimeout, lifetime, resetQuery, preparedStatements, maxPreparedPerServer, maxPreparedPerClient,
-                maxPreparedSizePerClient, 0, 0, Duration.ofSeconds(5), Duration.ofSeconds(30), "");
+                maxPreparedSizePerClient, 0, 0, Duration.ofSeconds(5), Duration.ofSeconds(30), "", SessionFeaturesPolicy.PIN,
+                SessionFeaturesConfig.maxPinnedServers(0, poolSize));
     }
 
     /** The servers the pool keeps open: {@code min_pool_size}, but never more than {@code pool_size}. */

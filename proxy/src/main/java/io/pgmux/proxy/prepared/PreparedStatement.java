@@ -3,11 +3,13 @@ package io.pgmux.proxy.prepared;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.pgmux.protocol.message.Parse;
+import io.pgmux.proxy.sql.FeatureUse;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,6 +28,8 @@ public final class PreparedStatement {
     private volatile boolean validated;
     /** Whether running it may change session settings pgmux cannot follow; null until a client checked. */
     private volatile Boolean changesSessionSettings;
+    /** What running it does to session features (LISTEN, advisory locks...); null until a client checked. */
+    private volatile List<FeatureUse> sessionFeatures;
 
     PreparedStatement(StatementKey key) {
         this.key = key;
@@ -61,6 +65,16 @@ public final class PreparedStatement {
     /** The answer of the check of its text (the same for every client: it depends on the text only). */
     public void rememberChangesSessionSettings(boolean changes) {
         changesSessionSettings = changes;
+    }
+
+    /** What running it does to session features; null until {@link #rememberSessionFeatures}. */
+    public List<FeatureUse> sessionFeatures() {
+        return sessionFeatures;
+    }
+
+    /** The answer of the check of its text (read with {@code standard_conforming_strings} on). */
+    public void rememberSessionFeatures(List<FeatureUse> uses) {
+        sessionFeatures = uses;
     }
 
     /** The Parse that creates this statement on a server. */

@@ -39,6 +39,8 @@ class ConfigKeysTest {
             reserve_pool_timeout: 4s
             max_db_connections: 40
             max_user_connections: 41
+            session_features: reject
+            max_pinned_servers: 3
             server_connect_timeout: 14s
             server_login_retry: 15s
             server_idle_timeout: 16s

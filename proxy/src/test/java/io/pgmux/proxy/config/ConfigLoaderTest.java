@@ -154,7 +154,7 @@ class ConfigLoaderTest {
                     Map.of("app", new DatabaseConfig("app", new HostPort("10.0.0.5", 6543), "app_prod", "alice",
                             "other", 3, PoolMode.TRANSACTION, null)), PreparedStatementsConfig.defaults(),
                     ObservabilityConfig.defaults(), new PoolLimitsConfig(30, Duration.ofMinutes(5)), LoginLimits.defaults(),
-                    ServerLimits.defaults(), TimeoutsConfig.defaults()),
+                    ServerLimits.defaults(), TimeoutsConfig.defaults(), SessionFeaturesConfig.defaults()),
                     config);
         }
 
@@ -224,6 +224,19 @@ class ConfigLoaderTest {
 
             assertEquals(List.of("c", "a", "b"), List.copyOf(config.databases().keySet()));
             assertEquals(List.of("z", "y"), List.copyOf(config.users().keySet()));
+        }
+
+        @Test
+        void aDatabaseMayHaveItsOwnSessionFeaturesPolicy() throws ConfigException {
+            PgmuxConfig config = parse("session_features: reject\nmax_pinned_servers: 4\n"
+                    + "databases: {own: {session_features: pin}, global: {}}");
+
+            assertEquals(SessionFeaturesPolicy.PIN, config.sessionFeaturesPolicy(config.databases().get("own")));
+            assertEquals(SessionFeaturesPolicy.REJECT, config.sessionFeaturesPolicy(config.databases().get("global")));
+            assertEquals(4, config.sessionFeatures().maxPinnedServers(20));
+            assertEquals(10, parse("{}").sessionFeatures().maxPinnedServers(20), "0 = half of pool_size");
+            assertEquals(1, parse("{}").sessionFeatures().maxPinnedServers(1), "at least 1");
+            assertThrows(ConfigException.class, () -> parse("databases: {x: {session_features: maybe}}"));
         }
 
         @Test

@@ -56,6 +56,8 @@ class ConfigViewTest {
                 "reserve_pool_timeout = 5s",
                 "max_db_connections = 0",
                 "max_user_connections = 0",
+                "session_features = pin",
+                "max_pinned_servers = 0",
                 "server_connect_timeout = 15s",
                 "server_login_retry = 1s",
                 "server_idle_timeout = 600s",

@@ -134,7 +134,7 @@ class AdminConsoleIT {
                         "avg_server_parse_count", "avg_bind_count"),
                 "SHOW POOLS", List.of("database", "user", "cl_active", "cl_waiting", "cl_active_cancel_req",
                         "cl_waiting_cancel_req", "sv_active", "sv_active_cancel", "sv_being_canceled", "sv_idle", "sv_used",
-                        "sv_tested", "sv_login", "maxwait", "maxwait_us", "pool_mode", "load_balance_hosts"),
+                        "sv_tested", "sv_login", "maxwait", "maxwait_us", "pool_mode", "load_balance_hosts", "sv_pinned"),
                 "SHOW DATABASES", List.of("name", "host", "port", "database", "force_user", "pool_size", "min_pool_size",
                         "reserve_pool_size", "server_lifetime", "pool_mode", "load_balance_hosts", "max_connections",
                         "current_connections", "max_client_connections", "current_client_connections", "paused",
@@ -157,7 +157,9 @@ class AdminConsoleIT {
                 assertEquals(command.getValue(), result.columns(), command.getKey());
                 assertEquals("SHOW", result.tag(), command.getKey());
             }
-            assertEquals(sockets, Console.show(console, "show clients").columns());
+            List<String> clientColumns = new ArrayList<>(sockets);
+            clientColumns.add("pinned"); // pgmux's own, last
+            assertEquals(clientColumns, Console.show(console, "show clients").columns());
             assertEquals(sockets, Console.show(console, "show servers").columns());
             // SHOW LISTS has PgBouncer's rows, and SHOW CONFIG the keys the exporter reads
             assertEquals(List.of("databases", "users", "peers", "pools", "peer_pools", "free_clients", "used_clients",

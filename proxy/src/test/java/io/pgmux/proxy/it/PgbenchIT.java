@@ -73,6 +73,7 @@ class PgbenchIT {
         long history = count("SELECT count(*) FROM pgbench_history");
         assertTrue(history >= processed && history <= processed + CLIENTS, "history " + history + ", processed " + processed);
         assertTrue(maxServers >= 1 && maxServers <= POOL_SIZE, "Postgres saw " + maxServers + " pgmux server connections");
+        assertEquals(0, pgmux.pool(DATABASE, USER).pinnedServers().total(), "pgbench's statements pin no server");
     }
 
     private record Pgbench(int exitCode, String output) {

@@ -5,6 +5,8 @@ import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.PreparedStatementMode;
+import io.pgmux.proxy.config.SessionFeaturesConfig;
+import io.pgmux.proxy.config.SessionFeaturesPolicy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +49,7 @@ final class TestLoops implements AutoCloseable {
         return new PoolSettings(new HostPort("db.invalid", 5432), database, user, "secret", poolSize, PoolMode.TRANSACTION,
                 Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(1), idleTimeout, Duration.ZERO,
                 "DISCARD ALL", PreparedStatementMode.REWRITE, 200, 10_000, 16 << 20, minPoolSize, reservePoolSize,
-                reserveTimeout, Duration.ofSeconds(30), "");
+                reserveTimeout, Duration.ofSeconds(30), "", SessionFeaturesPolicy.PIN, SessionFeaturesConfig.maxPinnedServers(0, poolSize));
     }
 
     @Override

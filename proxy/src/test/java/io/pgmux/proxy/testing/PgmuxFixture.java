@@ -196,6 +196,10 @@ public final class PgmuxFixture implements BeforeAllCallback, AfterAllCallback, 
         return pgmux().pool(user);
     }
 
+    public Pool pool(String database, String user) {
+        return pgmux().pool(database, user);
+    }
+
     public PoolCounts counts(String user) {
         return pgmux().counts(user);
     }
