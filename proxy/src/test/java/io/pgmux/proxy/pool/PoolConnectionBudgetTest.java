@@ -3,8 +3,8 @@ package io.pgmux.proxy.pool;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.backend.ServerConnection;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 
@@ -19,13 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * room. One opener plays every pool's logins; no network.
  */
 class PoolConnectionBudgetTest {
-    private final TestLoops loops = new TestLoops();
+    @RegisterExtension
+    final TestLoops loops = new TestLoops();
     private final FakeOpener opener = loops.opener;
 
-    @AfterEach
-    void closeEverything() {
-        loops.close();
-    }
 
     @Test
     void aPoolAtTheDatabaseLimitWaitsAndGetsTheSlotAnotherPoolFrees() {

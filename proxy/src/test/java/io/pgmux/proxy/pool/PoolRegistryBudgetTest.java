@@ -3,8 +3,8 @@ package io.pgmux.proxy.pool;
 import io.pgmux.proxy.config.ConfigException;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.PgmuxConfig;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Map;
 import java.util.Optional;
@@ -17,13 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * reload's new values. Servers are asked of a fake opener and never logged in.
  */
 class PoolRegistryBudgetTest {
-    private final TestLoops loops = new TestLoops();
+    @RegisterExtension
+    final TestLoops loops = new TestLoops();
     private final FakeOpener opener = loops.opener;
 
-    @AfterEach
-    void release() {
-        loops.close();
-    }
 
     @Test
     void thePoolsOfADatabaseShareItsBudgetAndEachUserHasOne() throws ConfigException {

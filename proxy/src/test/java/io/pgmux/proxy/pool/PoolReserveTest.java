@@ -1,8 +1,8 @@
 package io.pgmux.proxy.pool;
 
 import io.pgmux.proxy.backend.ServerConnection;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 
@@ -15,13 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
  * ({@link Pool#openServersIfDue()}); a reserve server given back with nobody waiting closes.
  */
 class PoolReserveTest {
-    private final TestLoops loops = new TestLoops();
+    @RegisterExtension
+    final TestLoops loops = new TestLoops();
     private final FakeOpener opener = loops.opener;
 
-    @AfterEach
-    void closeEverything() {
-        loops.close();
-    }
 
     @Test
     void noReserveServerOpensBeforeTheFirstClientHasWaitedTheTimeout() {

@@ -3,8 +3,8 @@ package io.pgmux.proxy.pool;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.backend.ServerConnection;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -24,15 +24,12 @@ class PoolWarmServersTest {
     private static final ErrorResponse REFUSED = ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
             "pgmux could not connect to server db.invalid:5432: Connection refused");
 
-    private final TestLoops loops = new TestLoops();
+    @RegisterExtension
+    final TestLoops loops = new TestLoops();
     private final FakeOpener opener = loops.opener;
     private long now = 1_000 * SECOND;
     private final LoginRetry retry = new LoginRetry(() -> now, FixedDraws.of(() -> 0.5));
 
-    @AfterEach
-    void closeEverything() {
-        loops.close();
-    }
 
     @Test
     void aPoolWithAClientOpensMinPoolSizeServersThatWaitIdle() {

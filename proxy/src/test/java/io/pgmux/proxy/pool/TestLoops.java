@@ -8,6 +8,9 @@ import io.pgmux.proxy.config.PreparedStatementMode;
 import io.pgmux.proxy.config.SessionFeaturesConfig;
 import io.pgmux.proxy.config.SessionFeaturesPolicy;
 
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,10 +19,12 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 /**
  * The plumbing of the pool tests that play logins with a {@link FakeOpener}: clients on event loops
- * of their own (embedded channels, released by {@link #close()} with the opener's), and settings
- * that differ only in the sizes under test.
+ * of their own (embedded channels, released by {@link #close()} with the opener's, after each test
+ * when registered as an extension), and settings that differ only in the sizes under test.
+ *
+ * <pre>&#64;RegisterExtension final TestLoops loops = new TestLoops();</pre>
  */
-final class TestLoops implements AutoCloseable {
+final class TestLoops implements AutoCloseable, AfterEachCallback {
     final FakeOpener opener = new FakeOpener();
     private final List<EmbeddedChannel> loops = new ArrayList<>();
 
@@ -50,6 +55,11 @@ final class TestLoops implements AutoCloseable {
                 Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(1), idleTimeout, Duration.ZERO,
                 "DISCARD ALL", PreparedStatementMode.REWRITE, 200, 10_000, 16 << 20, minPoolSize, reservePoolSize,
                 reserveTimeout, Duration.ofSeconds(30), "", SessionFeaturesPolicy.PIN, SessionFeaturesConfig.maxPinnedServers(0, poolSize));
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
     }
 
     @Override
