@@ -216,7 +216,7 @@ public final class ClientSession implements Waiter {
         }
         readPauses.resume(ReadPauses.CLIENT_FULL);
         if (state instanceof Linked linked) {
-            ServerHold.resumeServerReading(linked.link());
+            linked.link().reading.resume(); // the client drained: the server's replies may come again
         }
     }
 

@@ -337,9 +337,9 @@ final class ServerHold {
             return;
         }
         if (forwarded && !channel.isWritable() && channel.isActive()) {
-            link.pauseServerReading();
+            link.reading.pause();
         } else {
-            link.readMore();
+            link.reading.readMore();
         }
     }
 
@@ -526,7 +526,7 @@ final class ServerHold {
                 link.unpin();
                 sendToServer(link);
             } else if (!channel.isWritable() && channel.isActive()) {
-                link.pauseServerReading();
+                link.reading.pause();
             }
         } else if (state instanceof Validating) {
             if (link.isClean()) {
@@ -561,15 +561,10 @@ final class ServerHold {
             session.pool().stats().onTransaction(System.nanoTime() - link.linkedAtNanos);
         }
         cancelTarget = null;
-        link.resumeServerReading();
+        link.reading.resume();
         // what the client sent is the server's now: its fullness no longer holds the client back
         readPauses.resume(ReadPauses.SERVER_FULL);
         session.pool().release(link.server);
-    }
-
-    /** Lets the server's replies in again if they were held back for the client's sake (the client drained). */
-    static void resumeServerReading(ServerLink link) {
-        link.resumeServerReading();
     }
 
     /**
@@ -581,7 +576,7 @@ final class ServerHold {
         session.moveTo(new Abandoned(link));
         // Reading may have been paused for the client's sake (its channel is not writable once it is closing):
         // the replies to pgmux's own cleanup must still come in.
-        link.resumeServerReading();
+        link.reading.resume();
         Pool pool = session.pool();
         String resetQuery = pool.settings().mode() == PoolMode.SESSION ? pool.settings().resetQuery() : "";
         if (session.sessionFeatures().isPinned()) {
