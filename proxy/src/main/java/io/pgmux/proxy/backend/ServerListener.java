@@ -7,9 +7,9 @@ import io.pgmux.proxy.net.MessageChunk;
 import java.util.List;
 
 /**
- * The holder of a server connection: the client session it is assigned to. The server's own event
- * loop reads frames and hands them over in batches on {@link #executor()}, the holder's loop, so
- * that everything a session decides happens on one thread.
+ * The holder of a server connection: the client session it is assigned to (its {@code ServerHold}).
+ * The server's own event loop reads frames and hands them over in batches on {@link #executor()},
+ * the holder's loop, so that everything a session decides happens on one thread.
  */
 public interface ServerListener {
 

@@ -15,4 +15,20 @@ import java.net.SocketAddress;
  */
 public record ClientInfo(long id, String user, String database, String state, SocketAddress remoteAddress,
                          SocketAddress localAddress, long connectedAtMillis, long requestAtMillis, long waitNanos,
-                         long serverId, String applicationName, int preparedStatements, String pinnedBy) {}
+                         long serverId, String applicationName, int preparedStatements, String pinnedBy) {
+
+    /** What SHOW CLIENTS calls a session in {@code state}: see {@code state} above, or {@code closing}. */
+    static String stateName(SessionState state) {
+        if (state instanceof SessionState.AwaitingStartup || state instanceof SessionState.Authenticating
+                || state instanceof SessionState.Validating || state instanceof SessionState.Waiting w && w.forWelcome()) {
+            return "login";
+        } else if (state instanceof SessionState.Waiting) {
+            return "waiting";
+        } else if (state instanceof SessionState.Linked || state instanceof SessionState.Admin) {
+            return "active";
+        } else if (state instanceof SessionState.Idle || state instanceof SessionState.FailedUntilSync) {
+            return "idle";
+        }
+        return "closing";
+    }
+}

@@ -21,6 +21,7 @@ import io.pgmux.proxy.sql.SessionFeatures;
 import io.pgmux.proxy.sql.SqlCommand;
 
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * How a client's request (Query, Parse, Bind, Describe, Execute, Close) reaches the server it
@@ -187,7 +188,7 @@ final class ClientRequests {
     }
 
     Trace describe(ByteBuf frame, long segment) {
-        Describe describe = ServerLink.decode(frame, Describe::decode);
+        Describe describe = decode(frame, Describe::decode);
         boolean handled = statements.rewrites() && named().describe(frame, describe, segment);
         if (!handled) {
             replies.push(describe.target() == Target.PORTAL ? ReplyQueue.DESCRIBE_PORTAL : ReplyQueue.DESCRIBE_STATEMENT, 0, 0, null);
@@ -208,7 +209,7 @@ final class ClientRequests {
     }
 
     Trace close(ByteBuf frame, long segment) {
-        Close close = ServerLink.decode(frame, Close::decode);
+        Close close = decode(frame, Close::decode);
         if (statements.rewrites()) {
             if (close.target() == Target.STATEMENT && !close.name().isEmpty()) {
                 named().closeStatement(frame, close.name(), segment);
@@ -273,5 +274,15 @@ final class ClientRequests {
             return new DiscardAll(statements.client().nextGeneration());
         }
         return settings.attachmentFor(command);
+    }
+
+    /** Decodes a message pgmux acts on; a malformed one is released and reported before anything is done for it. */
+    static <T> T decode(ByteBuf frame, Function<ByteBuf, T> decoder) {
+        try {
+            return decoder.apply(frame);
+        } catch (RuntimeException e) {
+            frame.release();
+            throw e;
+        }
     }
 }

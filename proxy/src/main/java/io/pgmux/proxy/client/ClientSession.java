@@ -31,7 +31,6 @@ import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.MessageChunk;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
-import io.pgmux.proxy.pool.Waiter;
 import io.pgmux.proxy.prepared.ClientStatements;
 import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
@@ -46,8 +45,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * client's event loop: client frames, frames of the server it holds (handed over by the server's
  * loop), pool callbacks and timers. The Netty handler only does I/O and calls the {@code on*}
  * events; every state change happens in them. The login (startup packet to welcome) is
- * {@link ClientLogin}'s, the server the session holds is {@link ServerHold}'s; both change the
- * state only through {@link #moveTo}.
+ * {@link ClientLogin}'s, the server the session holds is {@link ServerHold}'s (which also waits for
+ * it in the pool's queue and hears from it); both change the state only through {@link #moveTo}.
  *
  * <pre>
  *  AwaitingStartup ──StartupMessage──▶ Authenticating ──ok, console database and user──▶ Admin
@@ -75,7 +74,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code max_client_connections} (checked when authentication succeeds, with
  * {@code admin_reserved_connections} more for console users). See {@link SessionRegistry}.
  */
-public final class ClientSession implements Waiter {
+public final class ClientSession {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
     private static final ErrorResponse SHUTTING_DOWN = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "pgmux is shutting down");
 
@@ -122,7 +121,7 @@ public final class ClientSession implements Waiter {
         this.hold = new ServerHold(this, login, channel, toClient, readPauses);
     }
 
-    @Override
+    /** The session's event loop, where everything about it runs. */
     public EventExecutor executor() {
         return channel.eventLoop();
     }
@@ -216,7 +215,7 @@ public final class ClientSession implements Waiter {
         }
         readPauses.resume(ReadPauses.CLIENT_FULL);
         if (state instanceof Linked linked) {
-            ServerHold.resumeServerReading(linked.link());
+            linked.link().reading.resume(); // the client drained: the server's replies may come again
         }
     }
 
@@ -273,7 +272,7 @@ public final class ClientSession implements Waiter {
         if (previous instanceof Waiting waiting) {
             waiting.pending().forEach(ReferenceCountUtil::release);
             // If the pool already picked us, the server arrives later and goes straight back.
-            pool.cancelWait(this);
+            pool.cancelWait(hold);
         } else if (previous instanceof Admin admin) {
             admin.console().onClosed();
         }
@@ -360,25 +359,9 @@ public final class ClientSession implements Waiter {
     }
 
     public ClientInfo describe() {
-        String shown;
-        long serverId = -1;
-        long waitNanos = 0;
-        if (state instanceof AwaitingStartup || state instanceof Authenticating || state instanceof Validating
-                || state instanceof Waiting w && w.forWelcome()) {
-            shown = "login";
-        } else if (state instanceof Waiting) {
-            shown = "waiting";
-            waitNanos = System.nanoTime() - waitStartedNanos;
-        } else if (state instanceof Linked linked) {
-            shown = "active";
-            serverId = linked.link().server.id();
-        } else if (state instanceof Admin) {
-            shown = "active";
-        } else if (state instanceof Idle || state instanceof FailedUntilSync) {
-            shown = "idle";
-        } else {
-            shown = "closing";
-        }
+        String shown = ClientInfo.stateName(state);
+        long waitNanos = shown.equals("waiting") ? System.nanoTime() - waitStartedNanos : 0;
+        long serverId = state instanceof Linked linked ? linked.link().server.id() : -1;
         long requestAtMillis = waitStartedNanos == 0 ? connectedAtMillis
                 : connectedAtMillis + (waitStartedNanos - connectedAtNanos) / 1_000_000;
         String applicationName = login.parameters() != null ? login.parameters().get("application_name") : null;
@@ -520,14 +503,19 @@ public final class ClientSession implements Waiter {
     void startWaiting(List<ByteBuf> pending, boolean forWelcome) {
         moveTo(new Waiting(pending, forWelcome));
         waitStartedNanos = System.nanoTime();
-        pool.acquire(this);
+        pool.acquire(hold);
+    }
+
+    /** When the session last asked the pool for a server (nanoTime; 0 = never). */
+    long waitStartedNanos() {
+        return waitStartedNanos;
     }
 
     /** A waiting client stops reading once it has queued this many messages: memory stays bounded. */
     private static final int MAX_PENDING_WHILE_WAITING = 16;
 
-    @Override
-    public void onAcquireFailed(ErrorResponse error) {
+    /** The pool could not give the waiting session a server ({@link ServerHold} waits in its queue). */
+    void onAcquireFailed(ErrorResponse error) {
         if (!(state instanceof Waiting waiting)) {
             return;
         }
@@ -544,44 +532,6 @@ public final class ClientSession implements Waiter {
             channel.close();
         }
         flushClient();
-    }
-
-    // ---------------------------------------------------------------- holding a server (see ServerHold)
-
-    @Override
-    public void onServerAssigned(ServerConnection server) {
-        if (!(state instanceof Waiting waiting)) {
-            // The client left while the pool was handing us this server: nothing was sent on it.
-            pool.release(server);
-            return;
-        }
-        pool.stats().onClientWaited(System.nanoTime() - waitStartedNanos);
-        hold.take(server, waiting);
-    }
-
-    @Override
-    public void onServerWritable(ServerConnection server) {
-        hold.onServerWritable(server);
-    }
-
-    @Override
-    public void onServerFrames(ServerConnection server, List<ByteBuf> frames) {
-        hold.onServerFrames(server, frames);
-    }
-
-    @Override
-    public void onServerChunk(ServerConnection server, MessageChunk chunk) {
-        hold.onServerChunk(server, chunk);
-    }
-
-    @Override
-    public void onServerOutOfMemory(ServerConnection server) {
-        hold.onServerOutOfMemory(server);
-    }
-
-    @Override
-    public void onServerClosed(ServerConnection server) {
-        hold.onServerClosed(server);
     }
 
     // ---------------------------------------------------------------- plumbing

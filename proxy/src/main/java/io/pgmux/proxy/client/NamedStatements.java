@@ -114,7 +114,7 @@ final class NamedStatements {
 
     /** A named Parse (REWRITE or REJECT mode). Takes the frame. */
     void parse(ByteBuf frame, long segment, TransactionStatus knownStatus) {
-        Parse parse = ServerLink.decode(frame, Parse::decode);
+        Parse parse = ClientRequests.decode(frame, Parse::decode);
         frame.release();
         ErrorResponse refusal = statements.refusalFor(parse);
         if (refusal != null) {

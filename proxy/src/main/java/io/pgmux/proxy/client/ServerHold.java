@@ -3,6 +3,7 @@ package io.pgmux.proxy.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.ProtocolException;
@@ -22,6 +23,7 @@ import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolStats;
+import io.pgmux.proxy.pool.Waiter;
 import io.pgmux.proxy.sql.SqlCommand;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,9 +36,10 @@ import java.util.List;
  * client's messages to it, acting on its replies, and giving it back (clean), cleaning it up (the
  * client left) or closing it (its state is unknown). It runs on the session's loop, reads the
  * session's state and changes it only through {@link ClientSession#moveTo}; the server it holds is
- * the link in the Validating, Linked or Abandoned state.
+ * the link in the Validating, Linked or Abandoned state. It is what waits in the pool's queue for
+ * the session, and then the server's listener; a failed wait is the session's to answer.
  */
-final class ServerHold {
+final class ServerHold implements Waiter {
     /** A client's lines stay under one name, whichever part of the session writes them. */
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
 
@@ -101,10 +104,31 @@ final class ServerHold {
         }
     }
 
+    @Override
+    public EventExecutor executor() {
+        return session.executor();
+    }
+
+    @Override
+    public void onAcquireFailed(ErrorResponse error) {
+        session.onAcquireFailed(error);
+    }
+
     // ---------------------------------------------------------------- taking a server
 
+    @Override
+    public void onServerAssigned(ServerConnection server) {
+        if (!(session.state() instanceof Waiting waiting)) {
+            // The client left while the pool was handing us this server: nothing was sent on it.
+            session.pool().release(server);
+            return;
+        }
+        session.pool().stats().onClientWaited(System.nanoTime() - session.waitStartedNanos());
+        take(server, waiting);
+    }
+
     /** The pool assigned {@code server} to the session, which was {@code waiting} for it. */
-    void take(ServerConnection server, Waiting waiting) {
+    private void take(ServerConnection server, Waiting waiting) {
         Pool pool = session.pool();
         ClientParameters parameters = session.parameters();
         ServerLink link = new ServerLink(server, session.statements(), replies, toServer, channel.alloc(), linkEvents);
@@ -278,12 +302,13 @@ final class ServerHold {
             // A large message crosses to the server's loop one read batch at a time: this loop cannot
             // see the server's buffer fill up in time, so it waits until the server's loop has taken the batch.
             readPauses.pause(ReadPauses.SERVER_FULL);
-            link.server.notifyWhenWritable(session);
+            link.server.notifyWhenWritable(this);
         }
         chunksToSend = false;
     }
 
-    void onServerWritable(ServerConnection server) {
+    @Override
+    public void onServerWritable(ServerConnection server) {
         if (session.state() instanceof Linked linked && linked.link().server == server) {
             readPauses.resume(ReadPauses.SERVER_FULL);
         }
@@ -291,7 +316,8 @@ final class ServerHold {
 
     // ---------------------------------------------------------------- server replies to the client
 
-    void onServerFrames(ServerConnection server, List<ByteBuf> frames) {
+    @Override
+    public void onServerFrames(ServerConnection server, List<ByteBuf> frames) {
         ServerLink link = linkOf(server);
         int i = 0;
         try {
@@ -320,7 +346,8 @@ final class ServerHold {
     }
 
     /** More of the server's message that went to the client last; dropped when its head was not forwarded. */
-    void onServerChunk(ServerConnection server, MessageChunk chunk) {
+    @Override
+    public void onServerChunk(ServerConnection server, MessageChunk chunk) {
         ServerLink link = linkOf(server);
         boolean forwarded = midMessageToClient && link != null && session.state() instanceof Linked;
         if (chunk.last()) {
@@ -337,9 +364,9 @@ final class ServerHold {
             return;
         }
         if (forwarded && !channel.isWritable() && channel.isActive()) {
-            link.pauseServerReading();
+            link.reading.pause();
         } else {
-            link.readMore();
+            link.reading.readMore();
         }
     }
 
@@ -526,7 +553,7 @@ final class ServerHold {
                 link.unpin();
                 sendToServer(link);
             } else if (!channel.isWritable() && channel.isActive()) {
-                link.pauseServerReading();
+                link.reading.pause();
             }
         } else if (state instanceof Validating) {
             if (link.isClean()) {
@@ -561,15 +588,10 @@ final class ServerHold {
             session.pool().stats().onTransaction(System.nanoTime() - link.linkedAtNanos);
         }
         cancelTarget = null;
-        link.resumeServerReading();
+        link.reading.resume();
         // what the client sent is the server's now: its fullness no longer holds the client back
         readPauses.resume(ReadPauses.SERVER_FULL);
         session.pool().release(link.server);
-    }
-
-    /** Lets the server's replies in again if they were held back for the client's sake (the client drained). */
-    static void resumeServerReading(ServerLink link) {
-        link.resumeServerReading();
     }
 
     /**
@@ -581,7 +603,7 @@ final class ServerHold {
         session.moveTo(new Abandoned(link));
         // Reading may have been paused for the client's sake (its channel is not writable once it is closing):
         // the replies to pgmux's own cleanup must still come in.
-        link.resumeServerReading();
+        link.reading.resume();
         Pool pool = session.pool();
         String resetQuery = pool.settings().mode() == PoolMode.SESSION ? pool.settings().resetQuery() : "";
         if (session.sessionFeatures().isPinned()) {
@@ -617,7 +639,8 @@ final class ServerHold {
         session.moveTo(SessionState.CLOSED);
     }
 
-    void onServerClosed(ServerConnection server) {
+    @Override
+    public void onServerClosed(ServerConnection server) {
         ServerLink link = linkOf(server);
         if (link == null) {
             return;
@@ -640,7 +663,8 @@ final class ServerHold {
      * message: the client is told that it was pgmux (53200), not the server, and closed like a
      * client whose server went away.
      */
-    void onServerOutOfMemory(ServerConnection server) {
+    @Override
+    public void onServerOutOfMemory(ServerConnection server) {
         ServerLink link = linkOf(server);
         if (link == null) {
             return;
@@ -664,5 +688,11 @@ final class ServerHold {
             validating.pending().forEach(ReferenceCountUtil::release);
         }
         return previous;
+    }
+
+    /** Named as the session in the pool's and the server's lines. */
+    @Override
+    public String toString() {
+        return session.toString();
     }
 }

@@ -17,9 +17,6 @@ import io.pgmux.proxy.client.ReplyQueue.Attachment;
 import io.pgmux.proxy.net.MessageChunk;
 import io.pgmux.proxy.net.Outbox;
 
-import java.util.ArrayDeque;
-import java.util.function.Function;
-
 /**
  * One client holding one server: everything sent to the server passes {@link #sendFromClient} and
  * everything it answers passes {@link #onServerFrame}, so the link knows at every moment what the
@@ -30,7 +27,7 @@ import java.util.function.Function;
  * keep their exact place in the stream. After an error the server skips to the next Sync, and so
  * does the queue: nothing made up is sent for a skipped message, and what pgmux did for it when
  * sending is undone. A message whose rewriting would depend on such an outcome, still unknown for
- * an earlier Sync segment, waits ({@code stalled}) until it is known. Errors pgmux must raise in the
+ * an earlier Sync segment, waits ({@link StalledMessages}) until it is known. Errors pgmux must raise in the
  * middle of a pipeline are raised by the server itself from a message that must fail, and their
  * text replaced, so the transaction and the skip-to-Sync behave exactly as Postgres would.
  *
@@ -39,10 +36,11 @@ import java.util.function.Function;
  * unsynced, skipping to a Sync, reading COPY data). And <em>facts</em>, each independent of the
  * phase and of each other: whether what was sent since the last Sync lives on this server
  * ({@code pinnedUntilSync}, which decides whether pgmux may Sync on its own), whether the client got
- * an error since its last Sync was answered, whether an SQL PREPARE left a statement behind, whether
- * the server's reading is paused for the client's sake, and whether the server sent a FATAL error.
- * The transaction status is the server's last ReadyForQuery; the client's SETs are followed by
- * {@link SettingChanges}, its named statements by {@link NamedStatements}.
+ * an error since its last Sync was answered, and whether the server sent a FATAL error. The
+ * transaction status is the server's last ReadyForQuery; the client's SETs are followed by
+ * {@link SettingChanges}, its named statements by {@link NamedStatements}, what a completed command
+ * changes (an SQL PREPARE left behind) by {@link CommandEffects}; whether the server's reading is
+ * paused for the client's sake is {@link ServerReading}'s.
  */
 final class ServerLink {
 
@@ -70,6 +68,7 @@ final class ServerLink {
     }
 
     final ServerConnection server;
+    final ServerReading reading;
     final long linkedAtNanos = System.nanoTime();
 
     private final StatementContext statements;
@@ -81,8 +80,8 @@ final class ServerLink {
     private final ReplyQueue replies;
     /** The client's session features; null when nothing follows them. */
     private final SessionFeatureGate features;
-    /** Client messages that wait for an earlier outcome before they can be rewritten and sent, in order; made on first use. */
-    private ArrayDeque<ByteBuf> stalled;
+    private final StalledMessages stalled;
+    private final CommandEffects commands;
     private TransactionStatus status = TransactionStatus.IDLE;
     /** Sync segments sent so far: an error skips everything up to the end of its segment. */
     private long segment = 1;
@@ -91,10 +90,6 @@ final class ServerLink {
     private boolean pinnedUntilSync;
     /** The client got an error for an extended-protocol message since its last Sync was answered. */
     private boolean errorSinceSync;
-    /** The client ran SQL PREPARE (inside a larger query): its statement must not outlive the transaction. */
-    private boolean sqlPrepared;
-    /** The server's reading is paused because the client cannot take more. */
-    private boolean serverPaused;
     /** The server sent a FATAL error to the client: it is about to close. */
     private boolean serverFatal;
     /**
@@ -114,6 +109,9 @@ final class ServerLink {
         this.settings = new SettingChanges(statements.tracksSettings(), server.parameters(), events);
         this.features = events.sessionFeatures();
         this.requests = new ClientRequests(server, statements, settings, features, replies, toServer, alloc);
+        this.commands = new CommandEffects(server, statements, settings, requests, features);
+        this.stalled = new StalledMessages(toServer, this::mustWait);
+        this.reading = new ServerReading(server);
     }
 
     // ---------------------------------------------------------------- the link's state
@@ -167,7 +165,7 @@ final class ServerLink {
 
     /** Client messages wait for an earlier outcome: the client should not send more for now. */
     boolean isStalled() {
-        return stalled != null && !stalled.isEmpty();
+        return !stalled.isEmpty();
     }
 
     /**
@@ -176,37 +174,12 @@ final class ServerLink {
      * Answers once.
      */
     boolean takeSqlPrepared() {
-        boolean prepared = sqlPrepared;
-        sqlPrepared = false;
-        return prepared;
+        return commands.takeSqlPrepared();
     }
 
     /** The server sent the client a FATAL error: its closing is expected, and needs no error of pgmux's. */
     boolean serverSentFatal() {
         return serverFatal;
-    }
-
-    /** Holds the server's replies back: the client cannot take more for now. */
-    void pauseServerReading() {
-        if (!serverPaused) {
-            serverPaused = true;
-            server.pauseReading();
-        }
-    }
-
-    /** A chunk of a large reply was taken: the server's next may come, unless the client cannot take more. */
-    void readMore() {
-        if (!serverPaused) {
-            server.resumeReading();
-        }
-    }
-
-    /** Lets the server's replies in again if they were held back for the client's sake. */
-    void resumeServerReading() {
-        if (serverPaused) {
-            serverPaused = false;
-            server.resumeReading();
-        }
     }
 
     /** The injected query whose replies come next, or null. */
@@ -239,24 +212,9 @@ final class ServerLink {
      * @throws io.pgmux.protocol.ProtocolException for a malformed message (the frame is released)
      */
     void sendFromClient(ByteBuf frame, byte type) {
-        try {
-            if (isStalled() || mustWait(frame, type)) {
-                if (!isStalled()) {
-                    // The replies it waits for may sit in the server's output buffer until a Flush or Sync,
-                    // and the client's own may be the next message, held back behind this one.
-                    toServer.add(Messages.flush());
-                }
-                if (stalled == null) {
-                    stalled = new ArrayDeque<>(2);
-                }
-                stalled.addLast(frame);
-                return;
-            }
-        } catch (RuntimeException e) {
-            frame.release();
-            throw e;
+        if (!stalled.keep(frame, type)) {
+            send(frame, type);
         }
-        send(frame, type);
     }
 
     /**
@@ -280,9 +238,7 @@ final class ServerLink {
         } else {
             chunk.release();
         }
-        if (chunk.last()) {
-            midClientMessage = false;
-        }
+        midClientMessage &= !chunk.last(); // the last chunk completes the message
     }
 
     private void send(ByteBuf frame, byte type) {
@@ -290,7 +246,7 @@ final class ServerLink {
             frame.release();
             return;
         }
-        if (phase.copyingIn() && !isCopyInMessage(type)) {
+        if (phase.copyingIn() && !SyncPhase.isCopyInMessage(type)) {
             // Postgres ends the session for this ("protocol synchronization was lost"); pgmux refuses it first.
             frame.release();
             throw new ProtocolException("unexpected message type " + Frames.describeType(type)
@@ -339,23 +295,6 @@ final class ServerLink {
         emitLocalReplies();
     }
 
-    private static boolean isCopyInMessage(byte type) {
-        return switch (type) {
-            case Frontend.COPY_DATA, Frontend.COPY_DONE, Frontend.COPY_FAIL, Frontend.FLUSH, Frontend.SYNC -> true;
-            default -> false;
-        };
-    }
-
-    /** Decodes a message pgmux acts on; a malformed one is released and reported before anything is done for it. */
-    static <T> T decode(ByteBuf frame, Function<ByteBuf, T> decoder) {
-        try {
-            return decoder.apply(frame);
-        } catch (RuntimeException e) {
-            frame.release();
-            throw e;
-        }
-    }
-
     private void pushSync(int flags, long sentAt) {
         replies.push(ReplyQueue.SYNC, flags, sentAt, null);
         segment++;
@@ -374,19 +313,6 @@ final class ServerLink {
     /** Whether this message must wait for an earlier outcome; nothing waits during COPY FROM STDIN, when nothing else may come. */
     private boolean mustWait(ByteBuf frame, byte type) {
         return !phase.copyingIn() && requests.mustWait(frame, type, segment);
-    }
-
-    /** Sends what waited, as far as the outcomes it needed are known now. */
-    private void sendStalled() {
-        while (isStalled()) {
-            ByteBuf frame = stalled.peekFirst();
-            byte type = Frames.type(frame);
-            if (mustWait(frame, type)) {
-                return;
-            }
-            stalled.pollFirst();
-            send(frame, type);
-        }
     }
 
     // ---------------------------------------------------------------- from the server
@@ -417,7 +343,9 @@ final class ServerLink {
                 onExtendedReply(frame, type, kind);
             }
         }
-        sendStalled();
+        for (ByteBuf ready; (ready = stalled.pollReady()) != null; ) {
+            send(ready, Frames.type(ready));
+        }
     }
 
     private void onAsyncMessage(ByteBuf frame, byte type) {
@@ -441,7 +369,7 @@ final class ServerLink {
         boolean swallowed = replies.headSwallowed();
         Attachment attachment = replies.headAttachment();
         if (type == Backend.COMMAND_COMPLETE) {
-            onCommandComplete(frame, attachment);
+            commands.onCommandComplete(frame, attachment, swallowed);
         } else if (type == Backend.COPY_IN_RESPONSE) {
             boolean ended = replies.dropSyncsBeforeCopyEnd();
             moveTo(ended ? phase.afterCopy() : phase.copying());
@@ -514,7 +442,7 @@ final class ServerLink {
             frame.release();
         } else {
             if (type == Backend.COMMAND_COMPLETE) {
-                onCommandComplete(frame, replies.headAttachment());
+                commands.onCommandComplete(frame, replies.headAttachment(), false);
             }
             events.toClient(frame);
         }
@@ -562,33 +490,6 @@ final class ServerLink {
         events.toClient(frame);
     }
 
-    /**
-     * A command completed. The tags that matter: the end of a transaction (for the client's SETs),
-     * PREPARE (an SQL statement that must not outlive the client's hold on this server),
-     * {@code DISCARD ALL} and {@code DEALLOCATE ALL} (which empty the server of statements, and
-     * DISCARD ALL of settings).
-     */
-    private void onCommandComplete(ByteBuf frame, Attachment attachment) {
-        settings.onCommandComplete(attachment);
-        switch (CommandTag.of(frame)) {
-            case ROLLBACK -> {
-                settings.onRollback();
-                if (features != null) {
-                    features.onRollback();
-                }
-            }
-            case COMMIT, PREPARE_TRANSACTION -> settings.onCommit();
-            case PREPARE -> sqlPrepared |= statements.refusesSqlPrepare();
-            case DISCARD_ALL -> {
-                requests.onDiscardAll(attachment, !replies.headSwallowed());
-                settings.onDiscardAll(!replies.headSwallowed());
-            }
-            case DEALLOCATE_ALL -> server.statements().clear();
-            case OTHER -> {
-            }
-        }
-    }
-
     /** Gives the replies pgmux makes at the head of the queue: everything before them has been answered. */
     private void emitLocalReplies() {
         while (!replies.isEmpty() && (replies.headKind() == ReplyQueue.SYNTHETIC || replies.headKind() == ReplyQueue.COPY_END)) {
@@ -603,9 +504,6 @@ final class ServerLink {
     /** Releases what the link still holds (it is dropped). */
     void discard() {
         replies.clear();
-        if (stalled != null) {
-            stalled.forEach(ByteBuf::release);
-            stalled.clear();
-        }
+        stalled.release();
     }
 }

@@ -1,5 +1,7 @@
 package io.pgmux.proxy.client;
 
+import io.pgmux.protocol.Frontend;
+
 /**
  * Where the server a {@link ServerLink} holds stands in the client's stream with respect to Sync:
  * with the replies still owed, it decides whether the server may go back to its pool. Only
@@ -42,6 +44,14 @@ enum SyncPhase {
     /** Whether the server is reading the client's COPY data. */
     boolean copyingIn() {
         return this == COPY_IN || this == COPY_IN_UNSYNCED;
+    }
+
+    /** Whether the client may send a message of this type while the server reads its COPY data. */
+    static boolean isCopyInMessage(byte type) {
+        return switch (type) {
+            case Frontend.COPY_DATA, Frontend.COPY_DONE, Frontend.COPY_FAIL, Frontend.FLUSH, Frontend.SYNC -> true;
+            default -> false;
+        };
     }
 
     /** The phase a COPY FROM STDIN leads to from here. */
