@@ -237,16 +237,10 @@ final class ServerHold implements Waiter {
         log.warn("c{} [{}] query_timeout ({}): server {} did not answer its cancel within {} ms; closing it and the client",
                 session.id(), session.poolName(), Units.formatDuration(queryTimeout), link.server,
                 QUERY_CANCEL_GRACE_NANOS / 1_000_000);
-        boolean clientWaits = !(session.state() instanceof Abandoned);
-        if (session.state() instanceof Validating validating) {
-            validating.pending().forEach(ReferenceCountUtil::release);
-        }
-        session.moveTo(SessionState.CLOSED);
-        cancelTarget = null;
+        SessionState previous = loseServer(link);
         toServer.clear();
-        link.discard();
         link.server.close();
-        if (clientWaits) {
+        if (!(previous instanceof Abandoned)) {
             session.fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query timeout: the server did not answer within "
                     + "query_timeout (" + Units.formatDuration(queryTimeout) + "), nor a cancel request within "
                     + QUERY_CANCEL_GRACE_NANOS / 1_000_000 + " ms; pgmux closed the server connection")

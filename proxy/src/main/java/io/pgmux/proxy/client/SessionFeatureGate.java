@@ -102,7 +102,7 @@ final class SessionFeatureGate {
     /** A ReadyForQuery for the client: give-backs settle at 'I'. */
     void onReadyForQuery(TransactionStatus status) {
         if (pins.onReadyForQuery(status)) {
-            log.info("c{} [{}] released its session features: back to transaction pooling", session.id(), session.poolName());
+            logReleased();
         }
     }
 
@@ -114,8 +114,12 @@ final class SessionFeatureGate {
     /** The answer: the client holds {@code count} advisory locks, or null when the server could not say (it stays pinned). */
     void onAdvisoryLocksCounted(Integer count) {
         if (count != null && pins.onAdvisoryLocksCounted(count)) {
-            log.info("c{} [{}] released its session features: back to transaction pooling", session.id(), session.poolName());
+            logReleased();
         }
+    }
+
+    private void logReleased() {
+        log.info("c{} [{}] released its session features: back to transaction pooling", session.id(), session.poolName());
     }
 
     /** The client is gone: its server (reset, or closed) takes its features with it. */
