@@ -21,8 +21,7 @@ class AsyncpgPreparedStatementsIT {
     @RegisterExtension
     static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
             .role(USER)
-            .table("prep_asyncpg_log", "client int, round int")
-            .beforeEachTest("TRUNCATE prep_asyncpg_log");
+            .emptyTable("prep_asyncpg_log", "client int, round int");
     private Pgmux pgmux;
 
     @BeforeAll

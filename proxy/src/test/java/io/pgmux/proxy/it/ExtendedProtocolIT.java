@@ -37,8 +37,7 @@ class ExtendedProtocolIT {
     @RegisterExtension
     static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 2\nquery_wait_timeout: 20s\n")
             .role(USER)
-            .table(TABLE, "tag text, n int")
-            .beforeEachTest("TRUNCATE " + TABLE);
+            .emptyTable(TABLE, "tag text, n int");
 
     @Test
     void pipelineOfThreeSyncedQueriesIsAnsweredCompletelyAndInOrder() throws IOException {

@@ -28,8 +28,7 @@ import java.util.function.Supplier;
  * &#64;RegisterExtension
  * static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 2\nquery_wait_timeout: 20s\n")
  *         .role(USER)
- *         .table(TABLE, "id int, label text")
- *         .beforeEachTest("TRUNCATE " + TABLE);
+ *         .emptyTable(TABLE, "id int, label text");
  *
  * try (Connection c = pgmux.jdbc(USER)) { ... }
  * </pre>
@@ -88,6 +87,11 @@ public final class PgmuxFixture implements BeforeAllCallback, AfterAllCallback, 
         setUp.add(() -> "DROP TABLE IF EXISTS " + name + "; CREATE TABLE " + name + " (" + columns + ")");
         setUp.add(() -> "GRANT ALL ON " + name + " TO " + String.join(", ", roles.keySet()));
         return this;
+    }
+
+    /** A table made afresh like {@link #table}, and emptied before each test. */
+    public PgmuxFixture emptyTable(String name, String columns) {
+        return table(name, columns).beforeEachTest("TRUNCATE " + name);
     }
 
     /** SQL run once as the superuser on the test database, after the roles, before pgmux starts. */
