@@ -47,6 +47,7 @@ public final class PgmuxFixture implements BeforeAllCallback, AfterAllCallback, 
     private final List<Supplier<String>> setUp = new ArrayList<>();
     private final List<String> beforeEach = new ArrayList<>();
     private final List<Pgmux> startedInTest = new ArrayList<>();
+    private final List<Precondition> preconditions = new ArrayList<>();
     private Pgmux shared;
 
     private PgmuxFixture(String sharedConfig) {
@@ -100,6 +101,18 @@ public final class PgmuxFixture implements BeforeAllCallback, AfterAllCallback, 
         return this;
     }
 
+    /** What the class needs of the machine (a client tool, say), checked before anything is set up. */
+    public PgmuxFixture precondition(Precondition precondition) {
+        preconditions.add(precondition);
+        return this;
+    }
+
+    /** A check that throws, or fails the test class, when the machine lacks something. */
+    @FunctionalInterface
+    public interface Precondition {
+        void check() throws Exception;
+    }
+
     /** SQL run as the superuser on the test database before each test (emptying tables, say). */
     public PgmuxFixture beforeEachTest(String sql) {
         beforeEach.add(sql);
@@ -107,7 +120,10 @@ public final class PgmuxFixture implements BeforeAllCallback, AfterAllCallback, 
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) {
+    public void beforeAll(ExtensionContext context) throws Exception {
+        for (Precondition precondition : preconditions) {
+            precondition.check();
+        }
         roles.forEach((name, options) ->
                 TestPostgres.get().execute("DROP ROLE IF EXISTS " + name + "; CREATE ROLE " + name + " " + options));
         for (Supplier<String> sql : setUp) {
