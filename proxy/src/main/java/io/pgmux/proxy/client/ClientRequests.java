@@ -103,7 +103,7 @@ final class ClientRequests {
             case Frontend.QUERY:
                 // Answered in the transaction state of the moment it is sent: that state must be known.
                 return !replies.isEmpty() && (SqlCommand.of(frame, body).isDeallocate()
-                        || statements.rewritesSqlNames() && NamedStatementSql.mayUseNames(frame, body));
+                        || statements.rewritesSqlNames() && NamedStatementSql.mayBeAnsweredLocally(frame, body));
             case Frontend.BIND:
                 int portalEnd = frame.forEachByte(body, frame.writerIndex() - body, ByteProcessor.FIND_NUL);
                 return portalEnd >= 0 && portalEnd + 1 < frame.writerIndex() && frame.getByte(portalEnd + 1) != 0

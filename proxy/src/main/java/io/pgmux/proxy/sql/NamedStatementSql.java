@@ -60,10 +60,22 @@ public record NamedStatementSql(String sql, List<Statement> statements) {
         return read(QueryBytes.decode(buf, start, end), backslashEscapes.getAsBoolean());
     }
 
-    /** Whether the null-terminated text at {@code start} may use a name ({@link #of} would decode it). */
-    public static boolean mayUseNames(ByteBuf buf, int start) {
+    /**
+     * Whether pgmux may answer some statement of the null-terminated text at {@code start} itself (a
+     * PREPARE or DEALLOCATE): any text {@link #of} would decode, except one statement that starts with
+     * EXECUTE, EXPLAIN or CREATE, which the server always runs.
+     */
+    public static boolean mayBeAnsweredLocally(ByteBuf buf, int start) {
         int end = QueryBytes.textEnd(buf, start);
-        return end >= 0 && mayUseNames(buf, start, end);
+        if (end < 0 || !mayUseNames(buf, start, end)) {
+            return false;
+        }
+        int word = start;
+        while (word < end && QueryBytes.isSpace(buf.getByte(word))) {
+            word++;
+        }
+        int first = buf.getByte(word) | 0x20;
+        return first != 'e' && first != 'c' || QueryBytes.hasTextAfterASemicolon(buf, word, end);
     }
 
     private static boolean mayUseNames(ByteBuf buf, int start, int end) {

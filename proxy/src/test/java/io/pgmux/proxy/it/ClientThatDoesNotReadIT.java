@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A client that keeps sending messages pgmux answers itself (here a refused SQL PREPARE, idle or
+ * A client that keeps sending messages pgmux answers itself (here a DEALLOCATE or EXECUTE of a name it does not have, idle or
  * holding a server, and a console SHOW; also a Sync while idle, DEALLOCATE, a Close of its own
  * statement, an SSLRequest before login) and never reads the answers is no longer read once
  * its socket is full, as Postgres stops reading a client it cannot write to: pgmux's memory stays
@@ -55,17 +55,19 @@ class ClientThatDoesNotReadIT {
     private static final long DEADLINE_MILLIS = 30_000;
     /** Reading back what the kernel buffered (a few MB) is slow with the leak detector at paranoid. */
     private static final long READ_BACK_MILLIS = 180_000;
-    /** Refused by pgmux in transaction mode: a 20-byte message answered by some 300 bytes. */
-    private static final String PREPARE = "PREPARE p AS SELECT 1";
+    /** Refused by pgmux while idle (the client has no such statement): a short message answered by an error. */
+    private static final String DEALLOCATE = "DEALLOCATE p";
+    /** Refused by pgmux through the server the client holds (the client has no such statement). */
+    private static final String EXECUTE = "EXECUTE p";
 
     @RegisterExtension
     static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 1\nadmin_users: [" + ADMIN + "]\n").role(USER);
 
     @Test
     void refusedStatementsWhileIdle() throws Exception {
-        // an idle client's SQL PREPARE is refused by pgmux itself (ErrorResponse and ReadyForQuery)
+        // an idle client's DEALLOCATE of a name it does not have is refused by pgmux itself (ErrorResponse and ReadyForQuery)
         try (RawClient client = nonReadingClient(TestPostgres.DATABASE, USER)) {
-            floodWithoutReading(client, bytes(new Query(PREPARE)), Backend.READY_FOR_QUERY, "SELECT 1", "TDCZ");
+            floodWithoutReading(client, bytes(new Query(DEALLOCATE)), Backend.READY_FOR_QUERY, "SELECT 1", "TDCZ");
         }
     }
 
@@ -74,7 +76,7 @@ class ClientThatDoesNotReadIT {
         // the server is held, but the refusal is still pgmux's (raised through the server: the transaction fails)
         try (RawClient client = nonReadingClient(TestPostgres.DATABASE, USER)) {
             assertEquals("CZ", RawClient.types(client.query("BEGIN")));
-            floodWithoutReading(client, bytes(new Query(PREPARE)), Backend.READY_FOR_QUERY, "ROLLBACK", "CZ");
+            floodWithoutReading(client, bytes(new Query(EXECUTE)), Backend.READY_FOR_QUERY, "ROLLBACK", "CZ");
         }
     }
 
@@ -165,7 +167,7 @@ class ClientThatDoesNotReadIT {
             }
             if (reply.type() == Backend.ERROR_RESPONSE) {
                 String sqlState = reply.error().sqlState();
-                assertTrue(sqlState.equals(SqlState.FEATURE_NOT_SUPPORTED) || sqlState.equals("25P02"), reply.toString());
+                assertTrue(sqlState.equals(SqlState.INVALID_SQL_STATEMENT_NAME) || sqlState.equals("25P02"), reply.toString());
             }
             if (!writer.isAlive() && answers == chunksSent.get() * messagesPerChunk) {
                 break;

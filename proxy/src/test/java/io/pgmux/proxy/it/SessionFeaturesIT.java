@@ -276,6 +276,18 @@ class SessionFeaturesIT {
         TestPostgres.get().execute("DROP TABLE IF EXISTS features_migrated");
     }
 
+    /** asyncpg's add_listener: LISTEN, notifications while idle, remove_listener's UNLISTEN gives the server back. */
+    @Test
+    void anAsyncpgListenerGetsItsNotificationsThroughPgmux() throws Exception {
+        ExternalClient.requirePythonModule("asyncpg", "python3-asyncpg");
+        Pgmux pgmux = fixture.start(CONFIG);
+        ExternalClient.Result result = ExternalClient.run(60, ExternalClient.PYTHON, ExternalClient.script("asyncpg_listener.py"),
+                pgmux.host(), Integer.toString(pgmux.port()), APP, TestPostgres.DATABASE).orFail("asyncpg");
+        assertTrue(result.output().startsWith("ok listener"), result.output());
+        pgmux.awaitNoServerHeld(APP);
+        assertEquals(0, pgmux.pool(APP).pinnedServers().count());
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private interface Sql {

@@ -166,6 +166,25 @@ class SqlPreparedStatementsIT {
     }
 
     @Test
+    void pipelinedRefusalsInATransactionAreAllAnswered() throws Exception {
+        Pgmux pgmux = fixture.start(CONFIG);
+        try (RawClient a = pgmux.raw(APP)) {
+            TestSql.assertOk(a.query("BEGIN"));
+            for (int i = 0; i < 200; i++) {
+                a.send(new io.pgmux.protocol.message.Query("EXECUTE nosuch"));
+            }
+            a.flush();
+            List<String> states = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                states.add(TestSql.error(a.readUntilReady()).sqlState());
+            }
+            assertEquals("26000", states.get(0));
+            assertEquals(List.of("25P02"), states.subList(1, 200).stream().distinct().toList());
+            TestSql.assertOk(a.query("ROLLBACK"));
+        }
+    }
+
+    @Test
     void psqlScriptsRunThroughPgmux() throws Exception {
         Pgmux pgmux = fixture.start(CONFIG);
         ExternalClient.Result result = ExternalClient.run(60, TestPostgres.get().binDir().resolve("psql").toString(),
