@@ -78,7 +78,8 @@ public record NamedStatementSql(String sql, List<Statement> statements) {
         return first != 'e' && first != 'c' || QueryBytes.hasTextAfterASemicolon(buf, word, end);
     }
 
-    private static boolean mayUseNames(ByteBuf buf, int start, int end) {
+    /** The byte check: whether the text in [start, end) is decoded. */
+    static boolean mayUseNames(ByteBuf buf, int start, int end) {
         int word = start;
         while (word < end && QueryBytes.isSpace(buf.getByte(word))) {
             word++;
