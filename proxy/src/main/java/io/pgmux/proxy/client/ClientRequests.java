@@ -27,7 +27,8 @@ import java.util.function.Function;
 /**
  * How a client's request (Query, Parse, Bind, Describe, Execute, Close) reaches the server it
  * holds: forwarded, rewritten for its named statements ({@link NamedStatements}), answered by pgmux
- * in its place (DEALLOCATE, a Close, a Parse the server holds), or refused (SQL PREPARE), and in
+ * in its place (DEALLOCATE, a Close, a Parse the server holds), with SQL PREPARE/EXECUTE/DEALLOCATE
+ * on the same names ({@link SqlStatementNames}), or refused (SQL PREPARE in mode reject), and in
  * every case with the entries its replies will be matched against in the {@link ReplyQueue},
  * carrying what pgmux must do at their outcome; the outcomes for named statements come back here.
  * Also whether a request must wait for an earlier outcome ({@link #mustWait}).

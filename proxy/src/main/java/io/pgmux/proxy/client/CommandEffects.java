@@ -17,7 +17,7 @@ final class CommandEffects {
     private final ClientRequests requests;
     /** The client's session features; null when nothing follows them. */
     private final SessionFeatureGate features;
-    /** The client ran SQL PREPARE (inside a larger query): its statement must not outlive the transaction. */
+    /** The client ran an SQL PREPARE pgmux did not rewrite (in a Parse's text): its statement must not outlive the transaction. */
     private boolean sqlPrepared;
 
     CommandEffects(ServerConnection server, StatementContext statements, SettingChanges settings, ClientRequests requests,

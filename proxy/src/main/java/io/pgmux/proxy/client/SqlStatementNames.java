@@ -110,7 +110,9 @@ final class SqlStatementNames {
         }
         // In a failed transaction the server refuses it (25P02) and the name is undone.
         Slot created = held ? null : named.newSlot(prepared, 0);
-        statements.counts().serverParses++;
+        if (created != null) {
+            statements.counts().serverParses++;
+        }
         rename(statement, prepared.serverName());
         steps.add(Step.server(new NamedStatements.ParseAttempt(registration, created)));
     }

@@ -70,20 +70,14 @@ public record NamedStatementSql(String sql, List<Statement> statements) {
         if (end < 0 || !mayUseNames(buf, start, end)) {
             return false;
         }
-        int word = start;
-        while (word < end && QueryBytes.isSpace(buf.getByte(word))) {
-            word++;
-        }
+        int word = QueryBytes.afterSpaces(buf, start, end);
         int first = buf.getByte(word) | 0x20;
         return first != 'e' && first != 'c' || QueryBytes.hasTextAfterASemicolon(buf, word, end);
     }
 
     /** The byte check: whether the text in [start, end) is decoded. */
     static boolean mayUseNames(ByteBuf buf, int start, int end) {
-        int word = start;
-        while (word < end && QueryBytes.isSpace(buf.getByte(word))) {
-            word++;
-        }
+        int word = QueryBytes.afterSpaces(buf, start, end);
         if (word >= end) {
             return false;
         }
@@ -155,15 +149,12 @@ public record NamedStatementSql(String sql, List<Statement> statements) {
             return Statement.other(from, to);
         }
         String types = null;
-        words.nextIsQuoted();
-        int afterName = words.position();
-        if (afterName < text.length() && text.charAt(afterName) == '(') {
-            int close = closingParenthesis(text, afterName);
-            if (close < 0) {
-                return Statement.other(from, to);
-            }
-            types = text.substring(afterName + 1, close).trim();
-            words.moveTo(close + 1);
+        int open = skipParenthesized(text, words);
+        if (open == UNCLOSED) {
+            return Statement.other(from, to);
+        }
+        if (open >= 0) {
+            types = text.substring(open + 1, words.position() - 1).trim();
         }
         if (!words.skip("as")) {
             return Statement.other(from, to);
@@ -210,15 +201,9 @@ public record NamedStatementSql(String sql, List<Statement> statements) {
 
     /** After EXPLAIN: skips {@code (options)} or the ANALYZE and VERBOSE words of the old form. */
     private static boolean skippedExplainOptions(String text, Words words) {
-        words.nextIsQuoted();
-        int at = words.position();
-        if (at < text.length() && text.charAt(at) == '(') {
-            int close = closingParenthesis(text, at);
-            if (close < 0) {
-                return false;
-            }
-            words.moveTo(close + 1);
-            return true;
+        int open = skipParenthesized(text, words);
+        if (open != NONE) {
+            return open != UNCLOSED;
         }
         while (words.skip("analyze") || words.skip("analyse") || words.skip("verbose")) {
             // the next option
@@ -229,14 +214,11 @@ public record NamedStatementSql(String sql, List<Statement> statements) {
     /** {@code CREATE ... AS EXECUTE}: reads words and parenthesized lists up to AS, then EXECUTE. */
     private static boolean skippedToAsExecute(String text, Words words) {
         while (true) {
-            words.nextIsQuoted();
-            int at = words.position();
-            if (at < text.length() && text.charAt(at) == '(') {
-                int close = closingParenthesis(text, at);
-                if (close < 0) {
-                    return false;
-                }
-                words.moveTo(close + 1);
+            int open = skipParenthesized(text, words);
+            if (open == UNCLOSED) {
+                return false;
+            }
+            if (open >= 0) {
                 continue;
             }
             boolean quoted = words.nextIsQuoted();
@@ -248,6 +230,29 @@ public record NamedStatementSql(String sql, List<Statement> statements) {
                 return words.skip("execute");
             }
         }
+    }
+
+    /** What {@link #skipParenthesized} returns when no list comes next. */
+    private static final int NONE = -1;
+    /** What {@link #skipParenthesized} returns for a list that is not closed. */
+    private static final int UNCLOSED = -2;
+
+    /**
+     * Moves {@code words} past the parenthesized list that comes next, if one does; returns the index
+     * of its '(', or {@link #NONE}, or {@link #UNCLOSED}.
+     */
+    private static int skipParenthesized(String text, Words words) {
+        words.nextIsQuoted();
+        int open = words.position();
+        if (open >= text.length() || text.charAt(open) != '(') {
+            return NONE;
+        }
+        int close = closingParenthesis(text, open);
+        if (close < 0) {
+            return UNCLOSED;
+        }
+        words.moveTo(close + 1);
+        return open;
     }
 
     /** The index of the ')' that closes the '(' at {@code open}, skipping quoted text; -1 if none. */

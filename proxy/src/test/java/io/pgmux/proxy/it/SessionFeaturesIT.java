@@ -220,6 +220,28 @@ class SessionFeaturesIT {
     }
 
     @Test
+    void aDatabaseMayAllowMorePinnedServersThanTheGlobalSetting() throws Exception {
+        Pgmux pgmux = fixture.start(CONFIG + "databases:\n  features_wide:\n    host: " + TestPostgres.HOST
+                + "\n    port: ${PG_PORT}\n    dbname: " + TestPostgres.DATABASE + "\n    max_pinned_servers: 2\n");
+        try (RawClient a = RawClient.connect(pgmux.host(), pgmux.port(), "features_wide", APP);
+             RawClient b = RawClient.connect(pgmux.host(), pgmux.port(), "features_wide", APP);
+             RawClient c = pgmux.raw(APP); RawClient d = pgmux.raw(APP)) {
+            // when: two clients of each database pin a server (pool_size 2)
+            TestSql.assertOk(a.query("LISTEN features_wide_a"));
+            TestSql.assertOk(b.query("LISTEN features_wide_b"));
+            TestSql.assertOk(c.query("LISTEN features_narrow_c"));
+            ErrorResponse refused = TestSql.error(d.query("LISTEN features_narrow_d"));
+            // then: the database's own setting (2) allows both, the global one (half of 2) only one
+            assertEquals("53300", refused.sqlState());
+            assertTrue(refused.message().contains("max_pinned_servers (1)"), refused.message());
+            assertEquals(2, pgmux.pool("features_wide", APP).pinnedServers().count());
+            for (RawClient client : List.of(a, b, c)) {
+                TestSql.assertOk(client.query("UNLISTEN *"));
+            }
+        }
+    }
+
+    @Test
     void rejectRefusesEveryStatementThatTakesAFeatureBeforeItReachesPostgres() throws Exception {
         Pgmux pgmux = fixture.start(CONFIG + "session_features: reject\n");
         try (RawClient c = pgmux.raw(APP); Connection j = pgmux.jdbc(APP)) {
