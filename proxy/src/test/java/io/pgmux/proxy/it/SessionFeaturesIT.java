@@ -221,11 +221,13 @@ class SessionFeaturesIT {
 
     @Test
     void aDatabaseMayAllowMorePinnedServersThanTheGlobalSetting() throws Exception {
-        Pgmux pgmux = fixture.start(CONFIG + "databases:\n  features_wide:\n    host: " + TestPostgres.HOST
-                + "\n    port: ${PG_PORT}\n    dbname: " + TestPostgres.DATABASE + "\n    max_pinned_servers: 2\n");
+        String server = "    host: " + TestPostgres.HOST + "\n    port: ${PG_PORT}\n    dbname: " + TestPostgres.DATABASE + "\n";
+        Pgmux pgmux = fixture.start(CONFIG + "databases:\n  features_wide:\n" + server + "    max_pinned_servers: 2\n"
+                + "  features_narrow:\n" + server);
         try (RawClient a = RawClient.connect(pgmux.host(), pgmux.port(), "features_wide", APP);
              RawClient b = RawClient.connect(pgmux.host(), pgmux.port(), "features_wide", APP);
-             RawClient c = pgmux.raw(APP); RawClient d = pgmux.raw(APP)) {
+             RawClient c = RawClient.connect(pgmux.host(), pgmux.port(), "features_narrow", APP);
+             RawClient d = RawClient.connect(pgmux.host(), pgmux.port(), "features_narrow", APP)) {
             // when: two clients of each database pin a server (pool_size 2)
             TestSql.assertOk(a.query("LISTEN features_wide_a"));
             TestSql.assertOk(b.query("LISTEN features_wide_b"));
