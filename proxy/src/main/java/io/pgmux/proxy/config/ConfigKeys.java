@@ -255,6 +255,25 @@ final class ConfigKeys {
             choice(LogFormat::fromYaml, LogFormat.choices(), LogFormat::yamlName),
             LogFormat.PLAIN, APPLIED, c -> c.observability().logFormat());
 
+    // --------------------------------------------------------------------------- Unix domain socket
+
+    /** "" = none. PgBouncer's default: {@code /tmp}. */
+    static final ConfigKey<String> UNIX_SOCKET_DIR = key("unix_socket_dir", resetQuery(),
+            "/tmp", NEEDS_RESTART, c -> c.unixSocket().dir());
+
+    /** Octal permission bits, 0777 as PgBouncer. */
+    static final ConfigKey<Integer> UNIX_SOCKET_MODE = key("unix_socket_mode",
+            type((yaml, name, dflt, reading) -> yaml.octalMode(name, dflt, UnixSocketConfig.MAX_MODE), mode -> String.format("0%o", mode)),
+            0777, NEEDS_RESTART, c -> c.unixSocket().mode());
+
+    /** "" = the group of the pgmux process. */
+    static final ConfigKey<String> UNIX_SOCKET_GROUP = key("unix_socket_group", resetQuery(),
+            "", NEEDS_RESTART, c -> c.unixSocket().group());
+
+    static final ConfigKey<UnixSocketAuth> UNIX_SOCKET_AUTH = key("unix_socket_auth",
+            choice(UnixSocketAuth::fromYaml, UnixSocketAuth.choices(), UnixSocketAuth::yamlName),
+            UnixSocketAuth.CLIENT_AUTH, APPLIED, c -> c.unixSocket().auth());
+
     private ConfigKeys() {
     }
 
@@ -281,7 +300,9 @@ final class ConfigKeys {
                         v.get(SERVER_CHECK_DELAY), v.get(SERVER_CHECK_QUERY),
                         new TcpKeepalive(v.get(TCP_KEEPALIVE), v.get(TCP_KEEPIDLE), v.get(TCP_KEEPINTVL), v.get(TCP_KEEPCNT),
                                 v.get(TCP_USER_TIMEOUT))),
-                new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)));
+                new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)),
+                new UnixSocketConfig(v.get(UNIX_SOCKET_DIR), v.get(UNIX_SOCKET_MODE), v.get(UNIX_SOCKET_GROUP),
+                        v.get(UNIX_SOCKET_AUTH)));
     }
 
     // ------------------------------------------------------------------------------ declaring keys
