@@ -42,6 +42,8 @@ import java.util.List;
 final class ServerHold implements Waiter {
     /** A client's lines stay under one name, whichever part of the session writes them. */
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+    /** PgBouncer's words, which clients such as PostgREST recognise. */
+    static final String TRANSACTION_BLOCKS_REFUSED = "transaction blocks not allowed in statement pooling mode";
 
     private final ClientSession session;
     private final ClientLogin login;
@@ -463,6 +465,14 @@ final class ServerHold implements Waiter {
             session.pool().stats().onError(sqlState);
         }
 
+        /** As PgBouncer: the client ends with 08P01; its server is rolled back as when a client leaves (see {@link #abandon}). */
+        @Override
+        public void onTransactionBlockRefused() {
+            log.info("c{} [{}] opened a transaction block in statement pooling mode; closing it", session.id(), session.poolName());
+            session.fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, TRANSACTION_BLOCKS_REFUSED)
+                    .withHint("pool_mode statement runs each statement on its own; use pool_mode transaction for transaction blocks."));
+        }
+
         @Override
         public void onLostTrack(String what) {
             ServerLink link = currentLink();
@@ -521,7 +531,7 @@ final class ServerHold implements Waiter {
         Pool pool = session.pool();
         if (state instanceof Linked) {
             sendToServer(link);
-            boolean transactionMode = pool.settings().mode() == PoolMode.TRANSACTION;
+            boolean transactionMode = pool.settings().mode().sharesServers();
             if (link.isClean() && transactionMode && session.sessionFeatures().takeAdvisoryCheck()) {
                 link.inject(InjectedQuery.advisoryLockCount()); // its unlock may have been its last lock, or not
                 sendToServer(link);

@@ -61,6 +61,9 @@ final class ServerLink {
         /** The server's replies do not match what was sent: the link cannot be trusted. */
         void onLostTrack(String what);
 
+        /** Statement pooling: the client's statement left a transaction open (its ReadyForQuery was not forwarded). */
+        void onTransactionBlockRefused();
+
         /** The client's session features (transaction mode), or null when nothing follows them. */
         default SessionFeatureGate sessionFeatures() {
             return null;
@@ -411,6 +414,10 @@ final class ServerLink {
             if (attachment instanceof InjectedQuery injected) { // pgmux's own Sync has none
                 events.onInjectedQueryDone(injected);
             }
+        } else if (status != TransactionStatus.IDLE && statements.refusesTransactionBlocks()) {
+            frame.release();
+            events.onTransactionBlockRefused();
+            return;
         } else {
             if (sync) {
                 errorSinceSync = false;

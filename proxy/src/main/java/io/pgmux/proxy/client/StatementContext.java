@@ -38,12 +38,17 @@ record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientSta
 
     /** In transaction mode a client's SET must follow it to its next server, and not stay behind on this one. */
     boolean tracksSettings() {
-        return poolMode == PoolMode.TRANSACTION;
+        return poolMode.sharesServers();
+    }
+
+    /** Statement pooling: a statement that leaves a transaction open ends the client. */
+    boolean refusesTransactionBlocks() {
+        return poolMode == PoolMode.STATEMENT;
     }
 
     /** SQL-level PREPARE would leave a statement on a server other clients get next. */
     boolean refusesSqlPrepare() {
-        return poolMode == PoolMode.TRANSACTION && mode != PreparedStatementMode.PASSTHROUGH;
+        return poolMode.sharesServers() && mode != PreparedStatementMode.PASSTHROUGH;
     }
 
     StatementKey keyOf(Parse parse) {

@@ -96,7 +96,7 @@ class PgmuxCommandTest {
         assertEquals(2, result.exitCode());
         assertEquals("", result.out());
         assertEquals(List.of(
-                "pool_mode: must be one of transaction, session (got \"bogus\")",
+                "pool_mode: must be one of transaction, session, statement (got \"bogus\")",
                 "databases.app.port: must be 1..65535"), result.errLines());
     }
 
@@ -250,7 +250,7 @@ class PgmuxCommandTest {
         assertUsageError("port must be 1..65535 (got \"db:0\")", "--upstream", "db:0");
         assertUsageError("must be 1..100000 (got 0)", "--pool-size", "0");
         assertUsageError("must be an integer (got \"many\")", "--pool-size", "many");
-        assertUsageError("must be one of transaction, session (got \"statement\")", "--pool-mode", "statement");
+        assertUsageError("must be one of transaction, session, statement (got \"stmt\")", "--pool-mode", "stmt");
         assertUsageError("Unknown option: '--bogus'", "--bogus");
         assertNull(launcher.started);
     }

@@ -671,5 +671,10 @@ class ServerLinkTest {
         public void onLostTrack(String what) {
             lostTrack.add(what);
         }
+
+        @Override
+        public void onTransactionBlockRefused() {
+            lostTrack.add("transaction block refused");
+        }
     }
 }
