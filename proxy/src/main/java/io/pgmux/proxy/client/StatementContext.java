@@ -12,6 +12,7 @@ import io.pgmux.proxy.prepared.StatementRegistry;
 import io.pgmux.proxy.util.ClientText;
 
 import java.util.Locale;
+import java.util.function.IntSupplier;
 
 /**
  * A client's prepared-statement policy and state: the mode of its pool, its own statement names,
@@ -19,8 +20,13 @@ import java.util.Locale;
  * errors it raises where Postgres would.
  */
 record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientStatements client,
-        StatementRegistry registry, int maxPerServer, int maxPerClient, int maxSizePerClient, String searchPath,
+        StatementRegistry registry, IntSupplier maxPerServerNow, int maxPerClient, int maxSizePerClient, String searchPath,
         StatementCounts counts) {
+
+    /** {@code max_prepared_statements} as configured now: a reload lowers it for servers as they are next used. */
+    int maxPerServer() {
+        return maxPerServerNow.getAsInt();
+    }
 
     boolean rewrites() {
         return mode == PreparedStatementMode.REWRITE;

@@ -216,7 +216,8 @@ final class ConfigKeys {
             Map.of(), APPLIED, PgmuxConfig::databases, ConfigKeys::keepPreparedModes);
 
     // ---------------------------------------------------------------------- prepared statements
-    // Servers and clients keep their statements by these settings, so a change needs a restart.
+    // Servers and clients keep their statements by these settings, so a change needs a restart; except
+    // max_prepared_statements: a server over a lowered limit closes statements as it is next used.
 
     /** null = auto. */
     static final ConfigKey<PreparedStatementMode> PREPARED_STATEMENTS = key("prepared_statements",
@@ -224,7 +225,7 @@ final class ConfigKeys {
             null, NEEDS_RESTART, c -> c.preparedStatements().mode());
 
     static final ConfigKey<Integer> MAX_PREPARED_STATEMENTS = key("max_prepared_statements",
-            integer(1, PreparedStatementsConfig.MAX_LIMIT), 200, NEEDS_RESTART, c -> c.preparedStatements().maxPerServer());
+            integer(1, PreparedStatementsConfig.MAX_LIMIT), 200, APPLIED, c -> c.preparedStatements().maxPerServer());
 
     static final ConfigKey<Integer> MAX_CLIENT_PREPARED_STATEMENTS = key("max_client_prepared_statements",
             integer(1, PreparedStatementsConfig.MAX_LIMIT), 10_000, NEEDS_RESTART, c -> c.preparedStatements().maxPerClient());

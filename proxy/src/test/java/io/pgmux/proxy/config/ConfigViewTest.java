@@ -79,7 +79,7 @@ class ConfigViewTest {
                 "users = ",
                 "databases = ",
                 "prepared_statements = auto (restart)",
-                "max_prepared_statements = 200 (restart)",
+                "max_prepared_statements = 200",
                 "max_client_prepared_statements = 10000 (restart)",
                 "max_client_prepared_statements_size = 16MB (restart)",
                 "stats_period = 60s",
