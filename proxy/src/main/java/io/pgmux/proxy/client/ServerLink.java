@@ -55,6 +55,10 @@ final class ServerLink {
         /** A ReadyForQuery for a client's query or Sync, sent that many nanoseconds earlier. */
         void onQueryDone(long nanos);
 
+        /** That ReadyForQuery said idle: the client's transaction (explicit or not) ended. */
+        default void onTransactionEnded() {
+        }
+
         /** An error went to the client. */
         void onErrorToClient(String sqlState);
 
@@ -427,6 +431,9 @@ final class ServerLink {
                 features.onReadyForQuery(status);
             }
             events.onQueryDone(System.nanoTime() - sentAt);
+            if (status == TransactionStatus.IDLE) {
+                events.onTransactionEnded();
+            }
             events.toClient(frame);
         }
         emitLocalReplies();
