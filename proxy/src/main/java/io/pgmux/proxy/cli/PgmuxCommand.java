@@ -40,6 +40,7 @@ import picocli.CommandLine.TypeConversionException;
 @Command(name = "pgmux",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
+        subcommands = ConvertConfigCommand.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
