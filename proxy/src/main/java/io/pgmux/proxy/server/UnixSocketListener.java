@@ -95,17 +95,22 @@ final class UnixSocketListener {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            probe.connect(UnixDomainSocketAddress.of(path));
+        if (answers(path)) {
             throw new IOException("cannot listen on the Unix domain socket " + path + " (unix_socket_dir): "
                     + "another process is listening on it");
-        } catch (IOException refused) {
-            if (refused.getMessage() != null && refused.getMessage().contains("another process")) {
-                throw refused;
-            }
         }
         log.info("removing the stale Unix domain socket {}: nothing answers on it", path);
         Files.deleteIfExists(path);
+    }
+
+    /** A local connect: answered at once, or refused at once (a file that is no socket refuses too). */
+    private static boolean answers(Path path) {
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(path));
+            return true;
+        } catch (IOException refused) {
+            return false;
+        }
     }
 
     private void setPermissions(UnixSocketConfig config) throws IOException {
