@@ -1,5 +1,6 @@
 package io.pgmux.proxy.admin;
 
+import io.netty.channel.unix.DomainSocketAddress;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.client.ClientInfo;
 import io.pgmux.proxy.config.ConfigView;
@@ -366,7 +367,11 @@ final class Shows {
         return ResultTable.time(nowMillis - (nowNanos - nanos) / 1_000_000);
     }
 
+    /** A client on the Unix domain socket is shown as PgBouncer shows it: "unix". */
     private static String host(SocketAddress address) {
+        if (address instanceof DomainSocketAddress) {
+            return "unix";
+        }
         return address instanceof InetSocketAddress inet && inet.getAddress() != null
                 ? inet.getAddress().getHostAddress() : null;
     }

@@ -40,6 +40,7 @@ import picocli.CommandLine.TypeConversionException;
 @Command(name = "pgmux",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
+        subcommands = ConvertConfigCommand.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
@@ -101,7 +102,7 @@ public final class PgmuxCommand implements Callable<Integer> {
     Integer poolSize;
 
     @Option(names = "--pool-mode", paramLabel = "MODE", converter = PoolModeConverter.class,
-            description = "transaction or session. Replaces 'pool_mode' AND the pool_mode of every"
+            description = "transaction, session or statement. Replaces 'pool_mode' AND the pool_mode of every"
                     + " listed database, even one that sets its own.")
     PoolMode poolMode;
 

@@ -408,7 +408,7 @@ public final class ClientSession {
         this.parameters = parameters;
         countedInPool = true;
         statements = new StatementContext(pool.settings().preparedStatements(), pool.settings().mode(),
-                new ClientStatements(pool.statements()), pool.statements(), pool.settings().maxPreparedPerServer(),
+                new ClientStatements(pool.statements()), pool.statements(), () -> pool.settings().maxPreparedPerServer(),
                 pool.settings().maxPreparedPerClient(), pool.settings().maxPreparedSizePerClient(),
                 parameters.get("search_path"), statementCounts);
         localReplies = new LocalReplies(statements, toClient, pool.stats(), channel.alloc());

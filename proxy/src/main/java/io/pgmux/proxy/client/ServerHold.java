@@ -42,6 +42,9 @@ import java.util.List;
 final class ServerHold implements Waiter {
     /** A client's lines stay under one name, whichever part of the session writes them. */
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+    /** PgBouncer's words, which clients such as PostgREST recognise. */
+    private static final long NO_TRANSACTION = Long.MIN_VALUE;
+    static final String TRANSACTION_BLOCKS_REFUSED = "transaction blocks not allowed in statement pooling mode";
 
     private final ClientSession session;
     private final ClientLogin login;
@@ -57,6 +60,8 @@ final class ServerHold implements Waiter {
     /** Bytes forwarded since the pool's counters were last told (once per batch, not per message). */
     private long bytesFromClient;
     private long bytesToClient;
+    /** When the client's current transaction began (its first query since the last idle ReadyForQuery). */
+    private long transactionStartNanos = NO_TRANSACTION;
     /**
      * The head of a server message whose body follows in chunks (a large row) went to the client:
      * until its last chunk nothing else may be written to the client, not even an error.
@@ -124,6 +129,10 @@ final class ServerHold implements Waiter {
             return;
         }
         session.pool().stats().onClientWaited(System.nanoTime() - session.waitStartedNanos());
+        if (!waiting.forWelcome()) {
+            // A server that only checks the client's startup settings is not the client's: PgBouncer counts no assignment.
+            session.pool().stats().onServerAssigned();
+        }
         take(server, waiting);
     }
 
@@ -456,11 +465,35 @@ final class ServerHold implements Waiter {
         @Override
         public void onQueryDone(long nanos) {
             session.pool().stats().onQuery(nanos);
+            if (transactionStartNanos == NO_TRANSACTION) {
+                transactionStartNanos = System.nanoTime() - nanos;
+            }
+        }
+
+        /**
+         * In session mode the server is not given back after a transaction, so each transaction is
+         * counted here, as PgBouncer counts them (an autocommit statement is one); in the other modes
+         * giving the server back counts it.
+         */
+        @Override
+        public void onTransactionEnded() {
+            if (!session.pool().settings().mode().sharesServers() && transactionStartNanos != NO_TRANSACTION) {
+                session.pool().stats().onTransaction(System.nanoTime() - transactionStartNanos);
+            }
+            transactionStartNanos = NO_TRANSACTION;
         }
 
         @Override
         public void onErrorToClient(String sqlState) {
             session.pool().stats().onError(sqlState);
+        }
+
+        /** As PgBouncer: the client ends with 08P01; its server is rolled back as when a client leaves (see {@link #abandon}). */
+        @Override
+        public void onTransactionBlockRefused() {
+            log.info("c{} [{}] opened a transaction block in statement pooling mode; closing it", session.id(), session.poolName());
+            session.fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, TRANSACTION_BLOCKS_REFUSED)
+                    .withHint("pool_mode statement runs each statement on its own; use pool_mode transaction for transaction blocks."));
         }
 
         @Override
@@ -521,7 +554,7 @@ final class ServerHold implements Waiter {
         Pool pool = session.pool();
         if (state instanceof Linked) {
             sendToServer(link);
-            boolean transactionMode = pool.settings().mode() == PoolMode.TRANSACTION;
+            boolean transactionMode = pool.settings().mode().sharesServers();
             if (link.isClean() && transactionMode && session.sessionFeatures().takeAdvisoryCheck()) {
                 link.inject(InjectedQuery.advisoryLockCount()); // its unlock may have been its last lock, or not
                 sendToServer(link);
@@ -578,7 +611,8 @@ final class ServerHold implements Waiter {
     }
 
     private void release(ServerLink link) {
-        if (session.state() instanceof Linked) {
+        transactionStartNanos = NO_TRANSACTION;
+        if (session.state() instanceof Linked && session.pool().settings().mode().sharesServers()) {
             session.pool().stats().onTransaction(System.nanoTime() - link.linkedAtNanos);
         }
         cancelTarget = null;

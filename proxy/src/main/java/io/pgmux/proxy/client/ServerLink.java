@@ -56,11 +56,18 @@ final class ServerLink {
         /** A ReadyForQuery for a client's query or Sync, sent that many nanoseconds earlier. */
         void onQueryDone(long nanos);
 
+        /** That ReadyForQuery said idle: the client's transaction (explicit or not) ended. */
+        default void onTransactionEnded() {
+        }
+
         /** An error went to the client. */
         void onErrorToClient(String sqlState);
 
         /** The server's replies do not match what was sent: the link cannot be trusted. */
         void onLostTrack(String what);
+
+        /** Statement pooling: the client's statement left a transaction open (its ReadyForQuery was not forwarded). */
+        void onTransactionBlockRefused();
 
         /** The client's session features (transaction mode), or null when nothing follows them. */
         default SessionFeatureGate sessionFeatures() {
@@ -468,6 +475,10 @@ final class ServerLink {
             if (attachment instanceof InjectedQuery injected) { // pgmux's own Sync has none
                 events.onInjectedQueryDone(injected);
             }
+        } else if (status != TransactionStatus.IDLE && statements.refusesTransactionBlocks()) {
+            frame.release();
+            events.onTransactionBlockRefused();
+            return;
         } else {
             if (sync) {
                 errorSinceSync = false;
@@ -477,6 +488,9 @@ final class ServerLink {
                 features.onReadyForQuery(status);
             }
             events.onQueryDone(System.nanoTime() - sentAt);
+            if (status == TransactionStatus.IDLE) {
+                events.onTransactionEnded();
+            }
             events.toClient(frame);
         }
         emitLocalReplies();

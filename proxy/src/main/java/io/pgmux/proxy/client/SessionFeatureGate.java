@@ -3,7 +3,6 @@ package io.pgmux.proxy.client;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.ErrorResponse;
-import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.SessionFeaturesPolicy;
 import io.pgmux.proxy.pool.PinnedServers;
 import io.pgmux.proxy.pool.Pool;
@@ -48,7 +47,7 @@ final class SessionFeatureGate {
 
     /** Statements are read for session features: in transaction mode only. */
     boolean tracks() {
-        return pool.settings().mode() == PoolMode.TRANSACTION;
+        return pool.settings().mode().sharesServers();
     }
 
     boolean isPinned() {

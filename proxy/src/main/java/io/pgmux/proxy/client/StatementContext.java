@@ -12,6 +12,7 @@ import io.pgmux.proxy.prepared.StatementRegistry;
 import io.pgmux.proxy.util.ClientText;
 
 import java.util.Locale;
+import java.util.function.IntSupplier;
 
 /**
  * A client's prepared-statement policy and state: the mode of its pool, its own statement names,
@@ -19,8 +20,13 @@ import java.util.Locale;
  * errors it raises where Postgres would.
  */
 record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientStatements client,
-        StatementRegistry registry, int maxPerServer, int maxPerClient, int maxSizePerClient, String searchPath,
+        StatementRegistry registry, IntSupplier maxPerServerNow, int maxPerClient, int maxSizePerClient, String searchPath,
         StatementCounts counts) {
+
+    /** {@code max_prepared_statements} as configured now: a reload lowers it for servers as they are next used. */
+    int maxPerServer() {
+        return maxPerServerNow.getAsInt();
+    }
 
     boolean rewrites() {
         return mode == PreparedStatementMode.REWRITE;
@@ -38,7 +44,12 @@ record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientSta
 
     /** In transaction mode a client's SET must follow it to its next server, and not stay behind on this one. */
     boolean tracksSettings() {
-        return poolMode == PoolMode.TRANSACTION;
+        return poolMode.sharesServers();
+    }
+
+    /** Statement pooling: a statement that leaves a transaction open ends the client. */
+    boolean refusesTransactionBlocks() {
+        return poolMode == PoolMode.STATEMENT;
     }
 
     /**
@@ -46,17 +57,17 @@ record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientSta
      * client's named statements are (mode {@code reject}).
      */
     boolean refusesSqlPrepare() {
-        return poolMode == PoolMode.TRANSACTION && mode == PreparedStatementMode.REJECT;
+        return poolMode.sharesServers() && mode == PreparedStatementMode.REJECT;
     }
 
     /** SQL PREPARE, EXECUTE and DEALLOCATE act on the client's named statements ({@link SqlStatementNames}). */
     boolean rewritesSqlNames() {
-        return poolMode == PoolMode.TRANSACTION && mode == PreparedStatementMode.REWRITE;
+        return poolMode.sharesServers() && mode == PreparedStatementMode.REWRITE;
     }
 
     /** An SQL PREPARE pgmux did not rewrite (one in a Parse's text) must not stay on a server others get next. */
     boolean clearsUnknownSqlPrepare() {
-        return poolMode == PoolMode.TRANSACTION && mode != PreparedStatementMode.PASSTHROUGH;
+        return poolMode.sharesServers() && mode != PreparedStatementMode.PASSTHROUGH;
     }
 
     StatementKey keyOf(Parse parse) {

@@ -216,7 +216,8 @@ final class ConfigKeys {
             Map.of(), APPLIED, PgmuxConfig::databases, ConfigKeys::keepPreparedModes);
 
     // ---------------------------------------------------------------------- prepared statements
-    // Servers and clients keep their statements by these settings, so a change needs a restart.
+    // Servers and clients keep their statements by these settings, so a change needs a restart; except
+    // max_prepared_statements: a server over a lowered limit closes statements as it is next used.
 
     /** null = auto. */
     static final ConfigKey<PreparedStatementMode> PREPARED_STATEMENTS = key("prepared_statements",
@@ -224,7 +225,7 @@ final class ConfigKeys {
             null, NEEDS_RESTART, c -> c.preparedStatements().mode());
 
     static final ConfigKey<Integer> MAX_PREPARED_STATEMENTS = key("max_prepared_statements",
-            integer(1, PreparedStatementsConfig.MAX_LIMIT), 200, NEEDS_RESTART, c -> c.preparedStatements().maxPerServer());
+            integer(1, PreparedStatementsConfig.MAX_LIMIT), 200, APPLIED, c -> c.preparedStatements().maxPerServer());
 
     static final ConfigKey<Integer> MAX_CLIENT_PREPARED_STATEMENTS = key("max_client_prepared_statements",
             integer(1, PreparedStatementsConfig.MAX_LIMIT), 10_000, NEEDS_RESTART, c -> c.preparedStatements().maxPerClient());
@@ -255,6 +256,25 @@ final class ConfigKeys {
             choice(LogFormat::fromYaml, LogFormat.choices(), LogFormat::yamlName),
             LogFormat.PLAIN, APPLIED, c -> c.observability().logFormat());
 
+    // --------------------------------------------------------------------------- Unix domain socket
+
+    /** "" = none. PgBouncer's default: {@code /tmp}. */
+    static final ConfigKey<String> UNIX_SOCKET_DIR = key("unix_socket_dir", resetQuery(),
+            "/tmp", NEEDS_RESTART, c -> c.unixSocket().dir());
+
+    /** Octal permission bits, 0777 as PgBouncer. */
+    static final ConfigKey<Integer> UNIX_SOCKET_MODE = key("unix_socket_mode",
+            type((yaml, name, dflt, reading) -> yaml.octalMode(name, dflt, UnixSocketConfig.MAX_MODE), mode -> String.format("0%o", mode)),
+            0777, NEEDS_RESTART, c -> c.unixSocket().mode());
+
+    /** "" = the group of the pgmux process. */
+    static final ConfigKey<String> UNIX_SOCKET_GROUP = key("unix_socket_group", resetQuery(),
+            "", NEEDS_RESTART, c -> c.unixSocket().group());
+
+    static final ConfigKey<UnixSocketAuth> UNIX_SOCKET_AUTH = key("unix_socket_auth",
+            choice(UnixSocketAuth::fromYaml, UnixSocketAuth.choices(), UnixSocketAuth::yamlName),
+            UnixSocketAuth.CLIENT_AUTH, APPLIED, c -> c.unixSocket().auth());
+
     private ConfigKeys() {
     }
 
@@ -281,7 +301,9 @@ final class ConfigKeys {
                         v.get(SERVER_CHECK_DELAY), v.get(SERVER_CHECK_QUERY),
                         new TcpKeepalive(v.get(TCP_KEEPALIVE), v.get(TCP_KEEPIDLE), v.get(TCP_KEEPINTVL), v.get(TCP_KEEPCNT),
                                 v.get(TCP_USER_TIMEOUT))),
-                new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)));
+                new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)),
+                new UnixSocketConfig(v.get(UNIX_SOCKET_DIR), v.get(UNIX_SOCKET_MODE), v.get(UNIX_SOCKET_GROUP),
+                        v.get(UNIX_SOCKET_AUTH)));
     }
 
     // ------------------------------------------------------------------------------ declaring keys

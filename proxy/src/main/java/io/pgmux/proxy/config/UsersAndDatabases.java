@@ -107,7 +107,7 @@ final class UsersAndDatabases {
                     optionalCount(db, ConfigKeys.RESERVE_POOL_SIZE.name()), optionalCount(db, ConfigKeys.MAX_DB_CONNECTIONS.name()),
                     optionalPinnedServers(db));
             if (PreparedStatementMode.effective(prepared, globalPrepared, poolMode) == PreparedStatementMode.PASSTHROUGH
-                    && poolMode == PoolMode.TRANSACTION) {
+                    && poolMode.sharesServers()) {
                 db.error(db.isPresent("prepared_statements") ? "prepared_statements" : "pool_mode", PASSTHROUGH_NEEDS_SESSION);
             }
             SessionFeaturesPolicy sessionFeatures = db.isPresent("session_features")
@@ -131,7 +131,7 @@ final class UsersAndDatabases {
     static PreparedStatementMode readGlobalPreparedMode(YamlSection root, String key, PreparedStatementMode dflt,
                                                         ConfigReading reading) {
         PreparedStatementMode mode = readPreparedMode(root, key);
-        if (mode == PreparedStatementMode.PASSTHROUGH && reading.value(ConfigKeys.POOL_MODE) == PoolMode.TRANSACTION) {
+        if (mode == PreparedStatementMode.PASSTHROUGH && reading.value(ConfigKeys.POOL_MODE).sharesServers()) {
             root.error(key, PASSTHROUGH_NEEDS_SESSION);
         }
         return mode;

@@ -148,6 +148,27 @@ final class YamlSection {
     }
 
     /**
+     * Permission bits written in octal, as PgBouncer and chmod take them: {@code 0777}, {@code "0660"},
+     * {@code 600}. Every digit is octal whatever the leading zero says.
+     */
+    int octalMode(String key, int dflt, int max) {
+        Node node = take(key);
+        if (node == null) {
+            return dflt;
+        }
+        if (!(node instanceof ScalarNode scalar) || !scalar.getValue().matches("[0-7]{1,4}")) {
+            error(key, "must be octal permission bits such as 0777 or 0660 (got " + describe(node) + ")");
+            return dflt;
+        }
+        int value = Integer.parseInt(scalar.getValue(), 8);
+        if (value > max) {
+            error(key, "must be at most 0" + Integer.toOctalString(max));
+            return dflt;
+        }
+        return value;
+    }
+
+    /**
      * A list of names: a YAML sequence of strings, or one string of comma-separated names as
      * PgBouncer writes them ({@code "alice, bob"}). Empty names are errors; duplicates are dropped.
      */

@@ -6,6 +6,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -23,6 +24,11 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
             return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
         }
         return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
+    }
+
+    /** The listening channel for Unix domain sockets, or null where the transport has none (NIO). */
+    public Class<? extends ServerChannel> domainSocketServerChannelClass() {
+        return name.equals("epoll") ? EpollServerDomainSocketChannel.class : null;
     }
 
     public EventLoopGroup newGroup(int threads, String threadPrefix) {

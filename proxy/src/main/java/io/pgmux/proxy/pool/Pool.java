@@ -911,7 +911,6 @@ public final class Pool implements ServerLifecycle {
      * right after it instead, so that a queue of any length is served with constant stack.
      */
     private void deliver(Waiter waiter, ServerConnection server) {
-        stats.onServerAssigned();
         if (waiter.executor().inEventLoop()) {
             HandOvers.run(Waiter::onServerAssigned, waiter, server);
         } else {

@@ -48,6 +48,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -95,6 +96,7 @@ public final class PgmuxServer implements RunningServer, Control {
     private volatile PgmuxConfig config;
     private volatile boolean shuttingDown;
     private Channel listener;
+    private UnixSocketListener unixListener;
     private HttpEndpoint http;
     private EventLoopLag lag;
 
@@ -162,20 +164,15 @@ public final class PgmuxServer implements RunningServer, Control {
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, CLIENT_WATER_MARK)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        TcpSettings.apply(ch, config.timeouts().keepalive());
-                        ch.pipeline().addLast(FrameDecoder.forClient(config.maxMessageSize()),
-                                new ClientHandler(new ClientSession(ch, context)));
-                    }
-                })
+                .childHandler(clientInitializer(true))
                 .bind(config.listen().host(), config.listen().port())
                 .await();
         if (!bound.isSuccess()) {
             throw cannotListen("listen", config.listen(), bound.cause());
         }
         listener = bound.channel();
+        unixListener = UnixSocketListener.start(config.unixSocket(), boundAddress().port(), transport, group,
+                CLIENT_WATER_MARK, clientInitializer(false));
         HostPort httpListen = config.observability().httpListen();
         if (httpListen != null) {
             try {
@@ -195,6 +192,20 @@ public final class PgmuxServer implements RunningServer, Control {
         background.scheduleWithFixedDelay(this::removeUnusedPools, 1, 1, TimeUnit.SECONDS);
         lag = EventLoopLag.start(group);
         ticker.start(config.observability().statsPeriod());
+    }
+
+    /** Each new client connection: TCP ones ({@code tcp}) take the keepalive settings, Unix socket ones have none. */
+    private ChannelInitializer<Channel> clientInitializer(boolean tcp) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                if (tcp) {
+                    TcpSettings.apply(ch, config.timeouts().keepalive());
+                }
+                ch.pipeline().addLast(FrameDecoder.forClient(config.maxMessageSize()),
+                        new ClientHandler(new ClientSession(ch, context)));
+            }
+        };
     }
 
     /**
@@ -417,6 +428,7 @@ public final class PgmuxServer implements RunningServer, Control {
     private void stopServing(boolean waitForClients) {
         Duration timeout = config.shutdownTimeout();
         listener.close().syncUninterruptibly();
+        closeUnixListener();
         if (waitForClients) {
             log.info("shutting down: no new clients; waiting for the {} connected to leave", sessions.connectedCount());
             while (sessions.connectedCount() > 0) {
@@ -448,10 +460,25 @@ public final class PgmuxServer implements RunningServer, Control {
         if (listener != null) {
             listener.close().syncUninterruptibly();
         }
+        closeUnixListener();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         httpGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         resolver.shutdownNow();
         background.shutdownNow();
+    }
+
+    private void closeUnixListener() {
+        UnixSocketListener unix = unixListener;
+        unixListener = null;
+        if (unix != null) {
+            unix.close();
+        }
+    }
+
+    /** The Unix domain socket clients may connect to, or null when there is none. */
+    public Path unixSocketPath() {
+        UnixSocketListener unix = unixListener;
+        return unix != null ? unix.path() : null;
     }
 
     private static void sleep(long millis) {

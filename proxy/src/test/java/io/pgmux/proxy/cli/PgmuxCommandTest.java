@@ -66,6 +66,32 @@ class PgmuxCommandTest {
     }
 
     @Test
+    void convertConfigWritesYamlThatChecksAndNamesWhatItLeftOnStderr() throws IOException {
+        // given a PgBouncer ini and its userlist
+        Path ini = Files.writeString(dir.resolve("pgbouncer.ini"), "[databases]\napp = host=db port=5433 connect_query='SELECT 1'\n"
+                + "[pgbouncer]\nauth_type = md5\nlisten_port = 6433\nlogfile = /var/log/pgbouncer.log\n");
+        Path users = Files.writeString(dir.resolve("userlist.txt"), "\"alice\" \"secret\"\n");
+
+        // when it is converted
+        Result converted = run("convert-config", ini.toString(), users.toString());
+
+        // then the YAML is on stdout, one line per key left out on stderr, and the YAML passes --check
+        assertEquals(0, converted.exitCode(), converted.err());
+        assertEquals(List.of("not carried: [pgbouncer] logfile: pgmux logs to standard output (log.level, log.format)",
+                "not carried: [databases] app.connect_query: pgmux has no connect_query yet"), converted.errLines());
+        Path yaml = Files.writeString(dir.resolve("pgmux.yaml"), converted.out());
+        assertEquals(0, run("--check", "-c", yaml.toString()).exitCode(), converted.out());
+    }
+
+    @Test
+    void convertConfigOfAMissingFileExitsTwo() {
+        Result result = run("convert-config", dir.resolve("nope.ini").toString());
+
+        assertEquals(2, result.exitCode());
+        assertEquals(List.of("pgmux convert-config: no such file: " + dir.resolve("nope.ini")), result.errLines());
+    }
+
+    @Test
     void checkOfAGoodFileSaysOkAndExitsZero() throws IOException {
         Path file = configFile("pool_size: 5\n");
 
@@ -96,7 +122,7 @@ class PgmuxCommandTest {
         assertEquals(2, result.exitCode());
         assertEquals("", result.out());
         assertEquals(List.of(
-                "pool_mode: must be one of transaction, session (got \"bogus\")",
+                "pool_mode: must be one of transaction, session, statement (got \"bogus\")",
                 "databases.app.port: must be 1..65535"), result.errLines());
     }
 
@@ -250,7 +276,7 @@ class PgmuxCommandTest {
         assertUsageError("port must be 1..65535 (got \"db:0\")", "--upstream", "db:0");
         assertUsageError("must be 1..100000 (got 0)", "--pool-size", "0");
         assertUsageError("must be an integer (got \"many\")", "--pool-size", "many");
-        assertUsageError("must be one of transaction, session (got \"statement\")", "--pool-mode", "statement");
+        assertUsageError("must be one of transaction, session, statement (got \"stmt\")", "--pool-mode", "stmt");
         assertUsageError("Unknown option: '--bogus'", "--bogus");
         assertNull(launcher.started);
     }

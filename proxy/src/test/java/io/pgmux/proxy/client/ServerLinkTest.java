@@ -525,7 +525,7 @@ class ServerLinkTest {
     // ---------------------------------------------------------------- plumbing
 
     private ServerLink link(PreparedStatementMode mode, int maxPerServer) {
-        StatementContext context = new StatementContext(mode, PoolMode.TRANSACTION, clientStatements, registry, maxPerServer, 10, 16 << 20, null,
+        StatementContext context = new StatementContext(mode, PoolMode.TRANSACTION, clientStatements, registry, () -> maxPerServer, 10, 16 << 20, null,
                 new StatementCounts());
         return new ServerLink(server, context, new ReplyQueue(), toServer, ByteBufAllocator.DEFAULT, events);
     }
@@ -670,6 +670,11 @@ class ServerLinkTest {
         @Override
         public void onLostTrack(String what) {
             lostTrack.add(what);
+        }
+
+        @Override
+        public void onTransactionBlockRefused() {
+            lostTrack.add("transaction block refused");
         }
     }
 }

@@ -68,6 +68,10 @@ class ConfigKeysTest {
             stats_period: 19s
             http: {listen: "0.0.0.0:9001"}
             log: {level: debug, format: json}
+            unix_socket_dir: /var/run/pgmux
+            unix_socket_mode: "0770"
+            unix_socket_group: pgmux
+            unix_socket_auth: peer
             """;
 
     @Test
@@ -147,8 +151,9 @@ class ConfigKeysTest {
             PgmuxConfig expected = key.reloadable() ? file : running;
             assertEquals(key.valueIn(expected), key.valueIn(effective), key.name());
         }
-        assertEquals(List.of("listen", "event_loops", "max_message_size", "prepared_statements", "max_prepared_statements",
-                "max_client_prepared_statements", "max_client_prepared_statements_size", "http.listen"),
+        assertEquals(List.of("listen", "event_loops", "max_message_size", "prepared_statements",
+                "max_client_prepared_statements", "max_client_prepared_statements_size", "http.listen", "unix_socket_dir",
+                "unix_socket_mode", "unix_socket_group"),
                 changes.stream().filter(s -> !s.changeable()).map(ConfigView.Setting::key).toList());
         // a listed database takes the file's settings but keeps its running prepared_statements
         DatabaseConfig app = effective.databases().get("app");

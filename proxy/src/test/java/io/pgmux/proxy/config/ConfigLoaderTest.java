@@ -338,7 +338,7 @@ class ConfigLoaderTest {
 
         @Test
         void anUnknownPoolModeListsTheChoices() {
-            assertOnlyError("pool_mode: must be one of transaction, session (got \"bogus\")", "pool_mode: bogus");
+            assertOnlyError("pool_mode: must be one of transaction, session, statement (got \"bogus\")", "pool_mode: bogus");
         }
 
         @Test
@@ -437,7 +437,7 @@ class ConfigLoaderTest {
 
             assertEquals(Set.of(
                     "listen: expected host:port (got \"6432\")",
-                    "pool_mode: must be one of transaction, session (got \"bogus\")",
+                    "pool_mode: must be one of transaction, session, statement (got \"bogus\")",
                     "pool_size: must be an integer",
                     "query_wait_timeout: must be a duration like 500ms, 15s, 2m or 1h (got \"soon\")",
                     "users.alice.password: environment variable ALICE_PW is not set",

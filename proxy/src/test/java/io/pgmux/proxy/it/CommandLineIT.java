@@ -43,7 +43,7 @@ class CommandLineIT {
         // given pgmux started from the jar with a config file and --listen and --http overrides
         TestPostgres pg = TestPostgres.get();
         Path config = Files.writeString(dir.resolve("pgmux.yaml"),
-                "listen: \"127.0.0.1:6432\"\nupstream: \"" + pg.host() + ":" + pg.port() + "\"\nshutdown_timeout: 5s\n");
+                "listen: \"127.0.0.1:6432\"\nupstream: \"" + pg.host() + ":" + pg.port() + "\"\nshutdown_timeout: 5s\nunix_socket_dir: \"\"\n");
         Process pgmux = pgmux("-c", config.toString(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0")
                 .redirectErrorStream(true).start();
         try {
@@ -74,7 +74,7 @@ class CommandLineIT {
         // and an environment that names the file and replaces upstream and listen
         TestPostgres pg = TestPostgres.get();
         Path config = Files.writeString(dir.resolve("pgmux.yaml"), "upstream: \"127.0.0.1:1\"\n"
-                + "databases: {envdb: {dbname: " + TestPostgres.DATABASE + "}}\nshutdown_timeout: 5s\n");
+                + "databases: {envdb: {dbname: " + TestPostgres.DATABASE + "}}\nshutdown_timeout: 5s\nunix_socket_dir: \"\"\n");
         ProcessBuilder builder = pgmux("--listen", "127.0.0.1:0", "--http", "").redirectErrorStream(true);
         builder.environment().put("PGMUX_CONFIG", config.toString());
         builder.environment().put("PGMUX_UPSTREAM", pg.host() + ":" + pg.port());

@@ -2,6 +2,7 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Query;
+import io.pgmux.proxy.admin.ReloadResult;
 import io.pgmux.proxy.prepared.StatementRegistry;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
@@ -69,6 +70,32 @@ class PreparedStatementLimitsIT {
             // and an evicted statement comes back when used
             assertEquals(List.of("104"), values(run(client, "a", "4")));
             assertEquals(List.of("205"), values(run(client, "b", "5")));
+        }
+    }
+
+    @Test
+    void aLimitLoweredAtReloadAppliesToTheServerWhenItIsNextUsed() throws Exception {
+        pgmux = fixture.start("pool_size: 1\nmax_prepared_statements: 4\n");
+        try (RawClient client = pgmux.raw(USER)) {
+            // given: a server holding four statements
+            for (String name : List.of("a", "b", "c", "d")) {
+                prepare(client, name, text(name.charAt(0)));
+            }
+            assertEquals(4, statementsOfItsServer(client).size());
+
+            // when: RELOAD lowers the limit to 2, with no restart asked for
+            pgmux.rewriteConfig("pool_size: 1\nmax_prepared_statements: 2\n");
+            ReloadResult reload = pgmux.server().reload().get(10, TimeUnit.SECONDS);
+            assertEquals(List.of("max_prepared_statements"), reload.changed());
+            assertEquals(List.of(), reload.notices());
+
+            // then: the connected client's next statement leaves the server at the new limit
+            prepare(client, "e", text(500));
+            assertEquals(List.of("501"), values(run(client, "e", "1")));
+            assertEquals(2, statementsOfItsServer(client).size());
+            // and the statements it closed come back when used
+            assertEquals(List.of("98"), values(run(client, "a", "1")));
+            assertEquals(2, statementsOfItsServer(client).size());
         }
     }
 

@@ -5,6 +5,7 @@ import io.pgmux.protocol.message.Execute;
 import io.pgmux.protocol.message.Parse;
 import io.pgmux.protocol.message.Query;
 import io.pgmux.proxy.pool.Pool;
+import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import static io.pgmux.proxy.testing.TestSql.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,6 +53,40 @@ class SessionModeIT {
                 assertEquals(List.of(aPid, "a"), aSees, "round " + i);
                 assertEquals(List.of(bPid, "b"), bSees, "round " + i);
             }
+        }
+    }
+
+    @Test
+    void showStatsCountsEachTransactionAndOneAssignmentPerClient() throws Exception {
+        // given PgBouncer's test_show_stats in session mode: four clients with one autocommit query each,
+        // then one client with two transaction blocks of three queries
+        try (Pgmux own = Pgmux.start("pool_mode: session\nadmin_users: [postgres]\n")) {
+            for (int i = 0; i < 4; i++) {
+                try (RawClient client = own.raw(USER)) {
+                    client.query("SELECT 1");
+                }
+            }
+            try (RawClient client = own.raw(USER)) {
+                for (int block = 0; block < 2; block++) {
+                    client.query("BEGIN");
+                    for (int i = 0; i < 3; i++) {
+                        client.query("SELECT 1");
+                    }
+                    client.query("COMMIT");
+                }
+            }
+            own.awaitNoServerHeld(USER);
+
+            // when
+            Map<String, String> stats;
+            try (RawClient console = own.console("postgres")) {
+                stats = Console.show(console, "SHOW STATS").one("database", TestPostgres.DATABASE);
+            }
+
+            // then: one assignment per client (the first one's startup check is not one), 4 + 2 transactions
+            assertEquals("5", stats.get("total_server_assignment_count"), stats.toString());
+            assertEquals("6", stats.get("total_xact_count"), stats.toString());
+            assertEquals("14", stats.get("total_query_count"), stats.toString());
         }
     }
 

@@ -99,6 +99,9 @@ public final class Pgmux implements AutoCloseable {
         if (!yaml.startsWith("http:") && !yaml.contains("\nhttp:")) {
             config.append("http:\n  listen: \"127.0.0.1:0\"\n");
         }
+        if (!yaml.contains("unix_socket_dir:")) {
+            config.append("unix_socket_dir: \"\"\n");
+        }
         if (!yaml.contains("upstream:") && !yaml.contains("databases:")) {
             config.append("upstream: \"").append(pg.host()).append(':').append(pg.port()).append("\"\n");
         }

@@ -18,7 +18,8 @@ public record PgmuxProcess(Process process, ProcessOutput output) {
     public static PgmuxProcess start(Path dir, List<String> jvmOptions, String yaml) throws IOException {
         TestPostgres pg = TestPostgres.get();
         Path config = Files.writeString(dir.resolve("pgmux.yaml"), "listen: \"127.0.0.1:0\"\nupstream: \""
-                + pg.host() + ":" + pg.port() + "\"\nshutdown_timeout: 5s\nhttp:\n  listen: \"127.0.0.1:0\"\n" + yaml);
+                + pg.host() + ":" + pg.port() + "\"\nshutdown_timeout: 5s\nhttp:\n  listen: \"127.0.0.1:0\"\n"
+                + (yaml.contains("unix_socket_dir:") ? "" : "unix_socket_dir: \"\"\n") + yaml);
         Process process = new ProcessBuilder(PgmuxJar.command(jvmOptions, "-c", config.toString()))
                 .redirectErrorStream(true).start();
         return new PgmuxProcess(process, ProcessOutput.of(process));

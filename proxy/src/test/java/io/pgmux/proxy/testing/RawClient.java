@@ -33,6 +33,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +51,7 @@ import java.util.Map;
  */
 public final class RawClient implements AutoCloseable {
     private final Socket socket;
+    private final SocketChannel unix;
     private final DataInputStream in;
     private final OutputStream out;
     private final Map<String, String> parameters = new LinkedHashMap<>();
@@ -86,8 +92,26 @@ public final class RawClient implements AutoCloseable {
 
     private RawClient(Socket socket) throws IOException {
         this.socket = socket;
+        this.unix = null;
         this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 65536));
         this.out = socket.getOutputStream();
+    }
+
+    private RawClient(SocketChannel unix) {
+        this.socket = null;
+        this.unix = unix;
+        this.in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(unix), 65536));
+        this.out = Channels.newOutputStream(unix);
+    }
+
+    /**
+     * Opens a connection to the Unix domain socket {@code path} without sending anything. Reads on
+     * it have no timeout ({@link #readTimeout} does nothing).
+     */
+    public static RawClient openUnix(Path path) throws IOException {
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        channel.connect(UnixDomainSocketAddress.of(path));
+        return new RawClient(channel);
     }
 
     /** Opens a TCP connection without sending anything. */
@@ -197,7 +221,9 @@ public final class RawClient implements AutoCloseable {
 
     /** How long a read waits before failing with SocketTimeoutException (30 s when not set). */
     public RawClient readTimeout(int millis) throws IOException {
-        socket.setSoTimeout(millis);
+        if (socket != null) {
+            socket.setSoTimeout(millis);
+        }
         return this;
     }
 
@@ -380,7 +406,7 @@ public final class RawClient implements AutoCloseable {
     /** True when the server closed the connection (reads hit end of stream). */
     public boolean isClosedByPeer() {
         try {
-            socket.setSoTimeout(10_000);
+            readTimeout(10_000);
             while (true) {
                 read();
             }
@@ -400,12 +426,27 @@ public final class RawClient implements AutoCloseable {
 
     /** Closes the socket abruptly, without Terminate, like a killed process. */
     public void kill() throws IOException {
+        if (unix != null) {
+            unix.close();
+            return;
+        }
         socket.setSoLinger(true, 0);
         socket.close();
     }
 
     @Override
     public void close() throws IOException {
+        if (unix != null) {
+            if (unix.isOpen()) {
+                try {
+                    sendRaw(toBytes(Messages.terminate())).flush();
+                } catch (IOException ignored) {
+                    // already gone
+                }
+                unix.close();
+            }
+            return;
+        }
         if (!socket.isClosed()) {
             try {
                 sendRaw(toBytes(Messages.terminate())).flush();

@@ -244,19 +244,24 @@ public final class TestSql {
      */
     public static List<Reply> loginRefusal(String host, int port, Map<String, String> startup) throws IOException {
         try (RawClient client = RawClient.open(host, port)) {
-            client.send(new StartupMessage(Frontend.PROTOCOL_3_0, new LinkedHashMap<>(startup))).flush();
-            List<Reply> replies = new ArrayList<>();
-            for (int i = 0; i < 100; i++) {
-                Reply reply = client.read();
-                replies.add(reply);
-                if (reply.type() == Backend.ERROR_RESPONSE) {
-                    assertTrue(client.isClosedByPeer(), "the connection is closed after the login error");
-                    return replies;
-                }
-                assertNotEquals(Backend.READY_FOR_QUERY, reply.type(), () -> "the login must not succeed: " + replies);
-            }
-            return fail("no error within 100 replies: " + replies);
+            return loginRefusal(client, startup);
         }
+    }
+
+    /** As {@link #loginRefusal(String, int, Map)}, on a connection already open (a Unix socket one, say). */
+    public static List<Reply> loginRefusal(RawClient client, Map<String, String> startup) throws IOException {
+        client.send(new StartupMessage(Frontend.PROTOCOL_3_0, new LinkedHashMap<>(startup))).flush();
+        List<Reply> replies = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            Reply reply = client.read();
+            replies.add(reply);
+            if (reply.type() == Backend.ERROR_RESPONSE) {
+                assertTrue(client.isClosedByPeer(), "the connection is closed after the login error");
+                return replies;
+            }
+            assertNotEquals(Backend.READY_FOR_QUERY, reply.type(), () -> "the login must not succeed: " + replies);
+        }
+        return fail("no error within 100 replies: " + replies);
     }
 
     /** The error of {@link #loginRefusal}: {@code user} may not log in to {@code database} on {@code host:port}. */

@@ -1,0 +1,389 @@
+package io.pgmux.proxy.convert;
+
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A PgBouncer configuration as a pgmux one: the keys pgmux has (most under PgBouncer's own names),
+ * and for every key it cannot carry a note saying which and why. The YAML it writes loads with
+ * pgmux's config loader; nothing is guessed (a value pgmux would read differently is a note).
+ */
+public final class PgBouncerConversion {
+    /** PgBouncer keys pgmux reads under the same name and with the same meaning. */
+    private static final Set<String> SAME_NAME = Set.of("pool_mode", "min_pool_size", "reserve_pool_size",
+            "max_db_connections", "max_user_connections", "server_reset_query", "server_check_query",
+            "tcp_keepalive", "tcp_keepcnt", "unix_socket_dir", "unix_socket_group");
+    /** PgBouncer durations pgmux reads under the same name: a plain number is seconds in both. */
+    private static final Set<String> SAME_NAME_DURATION = Set.of("reserve_pool_timeout", "server_check_delay",
+            "server_lifetime", "server_idle_timeout", "server_connect_timeout", "server_login_retry", "query_timeout",
+            "query_wait_timeout", "client_idle_timeout", "client_login_timeout", "idle_transaction_timeout", "dns_max_ttl",
+            "tcp_keepidle", "tcp_keepintvl", "stats_period");
+    private static final Map<String, String> RENAMED = Map.of("default_pool_size", "pool_size",
+            "max_client_conn", "max_client_connections");
+    /** Keys handled on their own below. */
+    private static final Set<String> SPECIAL = Set.of("listen_addr", "listen_port", "auth_type", "auth_file",
+            "admin_users", "stats_users", "max_packet_size", "max_prepared_statements", "unix_socket_mode",
+            "tcp_user_timeout");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|min|h|d)?");
+    private static final Pattern NUMBER = Pattern.compile("-?\\d+");
+
+    private final Map<String, Object> yaml = new LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
+
+    private PgBouncerConversion() {
+    }
+
+    /** The YAML pgmux reads. */
+    public String yaml() {
+        DumperOptions options = new DumperOptions();
+        options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+        options.setIndent(2);
+        return "# converted from a PgBouncer configuration by pgmux convert-config\n" + new Yaml(options).dump(yaml);
+    }
+
+    /** What could not be carried, one line each: {@code [section] key: why}. */
+    public List<String> notes() {
+        return notes;
+    }
+
+    /**
+     * Reads and converts {@code iniFile}, with the users of {@code authFile}, or when it is null of the
+     * file the ini's {@code auth_file} names (as given, else beside the ini file).
+     *
+     * @throws IOException when a file cannot be read or the ini file is malformed
+     */
+    public static PgBouncerConversion convert(Path iniFile, Path authFile) throws IOException {
+        IniFile ini = IniFile.read(iniFile);
+        Path users = authFile;
+        List<String> missing = new ArrayList<>();
+        if (users == null) {
+            String named = ini.section("pgbouncer").get("auth_file");
+            if (named != null && !named.isEmpty()) {
+                users = Path.of(named);
+                if (!Files.exists(users)) {
+                    users = iniFile.toAbsolutePath().getParent().resolve(Path.of(named).getFileName());
+                }
+                if (!Files.exists(users)) {
+                    missing.add(named);
+                    users = null;
+                }
+            }
+        }
+        PgBouncerConversion c = convert(ini, users != null ? AuthFile.parse(Files.readString(users, StandardCharsets.UTF_8)) : null);
+        missing.forEach(named -> c.note("pgbouncer", "auth_file", named + " was not found: no users were carried;"
+                + " give the file as the second argument"));
+        return c;
+    }
+
+    /** Converts {@code ini}, with {@code authFile}'s users (null: none). */
+    static PgBouncerConversion convert(IniFile ini, Map<String, String> authFile) {
+        PgBouncerConversion c = new PgBouncerConversion();
+        c.convertSettings(ini.section("pgbouncer"));
+        c.convertDatabases(ini.section("databases"));
+        c.convertUsers(ini.section("users"), authFile != null ? authFile : Map.of());
+        for (String section : ini.sectionNames()) {
+            if (!Set.of("pgbouncer", "databases", "users").contains(section)) {
+                c.note(section, null, section.equals("peers")
+                        ? "pgmux replicas find their peers differently; the section is not carried"
+                        : "not a PgBouncer section pgmux knows");
+            }
+        }
+        return c;
+    }
+
+    // ---------------------------------------------------------------- [pgbouncer]
+
+    private void convertSettings(Map<String, String> settings) {
+        String addr = settings.get("listen_addr");
+        String port = settings.getOrDefault("listen_port", "6432");
+        if (addr != null && !addr.isEmpty()) {
+            String[] addresses = addr.split("\\s*,\\s*");
+            if (addresses.length > 1) {
+                note("pgbouncer", "listen_addr", "pgmux listens on one address; " + addresses[0] + " is kept");
+            }
+            String host = addresses[0].equals("*") ? "0.0.0.0" : addresses[0];
+            yaml.put("listen", (host.contains(":") ? "[" + host + "]" : host) + ":" + port);
+        } else if (addr != null) {
+            note("pgbouncer", "listen_addr", "empty (PgBouncer: Unix socket only); pgmux always listens on TCP, "
+                    + "here on 127.0.0.1:" + port);
+            yaml.put("listen", "127.0.0.1:" + port);
+        } else if (settings.containsKey("listen_port")) {
+            yaml.put("listen", "127.0.0.1:" + port);
+        }
+        for (Map.Entry<String, String> e : settings.entrySet()) {
+            String key = e.getKey();
+            String value = e.getValue();
+            if (SAME_NAME.contains(key)) {
+                yaml.put(key, scalar(value));
+            } else if (SAME_NAME_DURATION.contains(key)) {
+                putDuration("pgbouncer", key, key, value, yaml);
+            } else if (RENAMED.containsKey(key)) {
+                yaml.put(RENAMED.get(key), scalar(value));
+            } else if (!SPECIAL.contains(key)) {
+                note("pgbouncer", key, reasonFor(key));
+            }
+        }
+        special(settings);
+    }
+
+    private void special(Map<String, String> settings) {
+        String authType = settings.get("auth_type");
+        if (authType != null) {
+            switch (authType) {
+                case "trust", "md5", "scram-sha-256" -> yaml.put("client_auth", authType);
+                case "plain" -> yaml.put("client_auth", "password");
+                case "any" -> {
+                    yaml.put("client_auth", "trust");
+                    note("pgbouncer", "auth_type", "any: written as trust (pgmux logs in to the server as the client's user,"
+                            + " not as the database's configured user whatever the client says)");
+                }
+                default -> note("pgbouncer", "auth_type", authType + " is not a pgmux client_auth (trust, password, md5,"
+                        + " scram-sha-256); client_auth stays trust: set it before you use this file");
+            }
+        }
+        for (String key : List.of("admin_users", "stats_users")) {
+            String value = settings.get(key);
+            if (value != null && !value.isBlank()) {
+                yaml.put(key, List.of(value.strip().split("\\s*,\\s*")));
+            }
+        }
+        String mode = settings.get("unix_socket_mode");
+        if (mode != null) {
+            yaml.put("unix_socket_mode", mode.startsWith("0") ? mode : "0" + mode);
+        }
+        String userTimeout = settings.get("tcp_user_timeout");
+        if (userTimeout != null) {
+            if (NUMBER.matcher(userTimeout).matches()) {
+                yaml.put("tcp_user_timeout", Integer.valueOf(userTimeout)); // milliseconds in both
+            } else {
+                note("pgbouncer", "tcp_user_timeout", "\"" + userTimeout + "\" is not a number of milliseconds");
+            }
+        }
+        String maxPrepared = settings.get("max_prepared_statements");
+        if (maxPrepared != null) {
+            if (maxPrepared.equals("0")) {
+                note("pgbouncer", "max_prepared_statements", "0 (PgBouncer does not track prepared statements): pgmux"
+                        + " always makes named prepared statements work in transaction mode; its default 200 applies");
+            } else {
+                yaml.put("max_prepared_statements", scalar(maxPrepared));
+            }
+        }
+        String packet = settings.get("max_packet_size");
+        if (packet != null) {
+            if (NUMBER.matcher(packet).matches() && Long.parseLong(packet) >= 1024 && Long.parseLong(packet) < (1L << 30)) {
+                yaml.put("max_message_size", Integer.valueOf(packet));
+            } else {
+                note("pgbouncer", "max_packet_size", packet + " is outside pgmux's max_message_size range (1kB..1GB);"
+                        + " pgmux's default 64MB applies");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- [databases]
+
+    private void convertDatabases(Map<String, String> databases) {
+        Map<String, Object> listed = new LinkedHashMap<>();
+        boolean fallback = false;
+        for (Map.Entry<String, String> e : databases.entrySet()) {
+            String name = e.getKey();
+            Map<String, String> conn;
+            try {
+                conn = ConnectionString.parse(e.getValue());
+            } catch (IllegalArgumentException bad) {
+                note("databases", name, "not carried: " + bad.getMessage());
+                continue;
+            }
+            if (name.equals("*")) {
+                fallback = true;
+                convertFallback(conn);
+                continue;
+            }
+            Map<String, Object> db = new LinkedHashMap<>();
+            for (Map.Entry<String, String> kv : conn.entrySet()) {
+                String key = kv.getKey();
+                String value = kv.getValue();
+                switch (key) {
+                    case "host" -> {
+                        String host = firstHost(name, value);
+                        if (host != null) {
+                            db.put("host", host);
+                        }
+                    }
+                    case "port", "pool_size", "min_pool_size", "max_db_connections" -> db.put(key, scalar(value));
+                    case "reserve_pool", "reserve_pool_size" -> db.put("reserve_pool_size", scalar(value));
+                    case "dbname", "user", "password", "pool_mode" -> db.put(key, value);
+                    default -> note("databases", name + "." + key, reasonFor(key));
+                }
+            }
+            listed.put(name, db);
+        }
+        if (!fallback) {
+            yaml.put("upstream", ""); // as PgBouncer: only the listed databases
+        }
+        yaml.put("databases", listed);
+    }
+
+    private void convertFallback(Map<String, String> conn) {
+        String host = conn.containsKey("host") ? firstHost("*", conn.get("host")) : "127.0.0.1";
+        String port = conn.getOrDefault("port", "5432");
+        if (host != null) {
+            yaml.put("upstream", (host.contains(":") ? "[" + host + "]" : host) + ":" + port);
+        }
+        for (String key : conn.keySet()) {
+            if (!key.equals("host") && !key.equals("port")) {
+                note("databases", "*." + key, "pgmux's upstream (the fallback database) takes only host and port;"
+                        + " the global settings apply to it");
+            }
+        }
+    }
+
+    /** pgmux connects to one host by TCP. */
+    private String firstHost(String database, String hosts) {
+        String[] list = hosts.split("\\s*,\\s*");
+        if (list[0].startsWith("/")) {
+            note("databases", database + ".host", "a Unix socket directory (" + list[0] + "): pgmux connects to servers"
+                    + " by TCP; 127.0.0.1 is used");
+            return "127.0.0.1";
+        }
+        if (list.length > 1) {
+            note("databases", database + ".host", "pgmux connects to one host; " + list[0] + " is kept (PgBouncer balances"
+                    + " over " + hosts + ")");
+        }
+        return list[0];
+    }
+
+    // ---------------------------------------------------------------- [users] and the auth file
+
+    private void convertUsers(Map<String, String> userSettings, Map<String, String> passwords) {
+        Object auth = yaml.getOrDefault("client_auth", "trust");
+        Map<String, Object> users = new LinkedHashMap<>();
+        passwords.forEach((name, password) -> {
+            if (password.isEmpty()) {
+                note("auth_file", name, "an empty password: PgBouncer refuses this user's logins; not carried");
+            } else if (auth.equals("scram-sha-256") && password.startsWith("md5")) {
+                note("auth_file", name, "an md5 hash cannot be checked with scram-sha-256 (PgBouncer refuses this user's"
+                        + " logins too); not carried");
+            } else {
+                Map<String, Object> user = new LinkedHashMap<>();
+                user.put("password", password);
+                users.put(name, user);
+            }
+        });
+        for (Map.Entry<String, String> e : userSettings.entrySet()) {
+            String name = e.getKey();
+            Map<String, String> conn;
+            try {
+                conn = ConnectionString.parse(e.getValue());
+            } catch (IllegalArgumentException bad) {
+                note("users", name, "not carried: " + bad.getMessage());
+                continue;
+            }
+            for (Map.Entry<String, String> kv : conn.entrySet()) {
+                if (kv.getKey().equals("max_user_connections")) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> user = (Map<String, Object>) users.get(name);
+                    if (user == null && !auth.equals("trust")) {
+                        note("users", name, "not in the auth file: pgmux needs a password for it under client_auth "
+                                + auth + "; not carried");
+                        continue;
+                    }
+                    if (user == null) {
+                        user = new LinkedHashMap<>();
+                        users.put(name, user);
+                    }
+                    user.put("max_user_connections", scalar(kv.getValue()));
+                } else {
+                    note("users", name + "." + kv.getKey(), "pgmux has no per-user " + kv.getKey()
+                            + "; the database's or the global one applies");
+                }
+            }
+        }
+        if (!users.isEmpty()) {
+            yaml.put("users", users);
+        }
+        for (String key : List.of("admin_users", "stats_users")) {
+            @SuppressWarnings("unchecked")
+            List<String> names = (List<String>) yaml.get(key);
+            if (names != null && !auth.equals("trust")) {
+                List<String> known = names.stream().filter(users::containsKey).toList();
+                names.stream().filter(n -> !users.containsKey(n)).forEach(n -> note("pgbouncer", key + " " + n,
+                        "not in the auth file: pgmux needs its password under client_auth " + auth + "; not carried"));
+                yaml.put(key, known);
+            }
+        }
+        if (!auth.equals("trust") && users.isEmpty()) {
+            note("auth_file", null, "no users with a password: pgmux refuses client_auth " + auth + " without users;"
+                    + " client_auth is written as trust");
+            yaml.put("client_auth", "trust");
+        }
+    }
+
+    // ---------------------------------------------------------------- values and notes
+
+    private void putDuration(String section, String key, String pgmuxKey, String value, Map<String, Object> into) {
+        Matcher m = DURATION.matcher(value.strip());
+        if (!m.matches()) {
+            note(section, key, "\"" + value + "\" is not a duration pgmux reads");
+            return;
+        }
+        String unit = m.group(2);
+        if (unit == null || unit.equals("s")) {
+            into.put(pgmuxKey, Integer.valueOf(m.group(1)));
+        } else if (unit.equals("ms") || unit.equals("h")) {
+            into.put(pgmuxKey, m.group(1) + unit);
+        } else if (unit.equals("min")) {
+            into.put(pgmuxKey, m.group(1) + "m");
+        } else if (unit.equals("d")) {
+            into.put(pgmuxKey, Long.parseLong(m.group(1)) * 24 + "h");
+        } else {
+            into.put(pgmuxKey, Math.max(1, Long.parseLong(m.group(1)) / 1000) + "ms");
+        }
+    }
+
+    /** A plain number as a YAML integer (pgmux reads counts only unquoted); anything else as text. */
+    private static Object scalar(String value) {
+        if (NUMBER.matcher(value).matches() && value.length() < 10) {
+            return Integer.valueOf(value);
+        }
+        return value;
+    }
+
+    private void note(String section, String key, String why) {
+        notes.add("[" + section + "]" + (key != null ? " " + key : "") + ": " + why);
+    }
+
+    private static String reasonFor(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        if (k.startsWith("client_tls_") || k.startsWith("server_tls_")) {
+            return "TLS is not in pgmux yet";
+        }
+        if (k.equals("logfile") || k.startsWith("syslog") || k.startsWith("log_") || k.equals("verbose")) {
+            return "pgmux logs to standard output (log.level, log.format)";
+        }
+        if (k.startsWith("auth_")) {
+            return "pgmux checks passwords against its users list only (no auth_query, HBA or ident files yet)";
+        }
+        return switch (k) {
+            case "pidfile", "user" -> "pgmux does not daemonize; run it under a supervisor (systemd, Kubernetes)";
+            case "connect_query" -> "pgmux has no connect_query yet";
+            case "client_encoding", "datestyle", "timezone", "application_name" ->
+                    "pgmux passes the client's own startup settings; no per-database default";
+            case "ignore_startup_parameters" -> "pgmux accepts every startup parameter Postgres accepts and passes it on";
+            case "server_reset_query_always" -> "pgmux runs server_reset_query in session mode only";
+            default -> "pgmux has no such setting";
+        };
+    }
+}

@@ -1,0 +1,157 @@
+package io.pgmux.proxy.convert;
+
+import io.pgmux.proxy.config.AuthMethod;
+import io.pgmux.proxy.config.ConfigLoader;
+import io.pgmux.proxy.config.DatabaseConfig;
+import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.config.UnixSocketConfig;
+import io.pgmux.proxy.config.UnixSocketAuth;
+import io.pgmux.proxy.config.UserConfig;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Round trips: a PgBouncer ini file, converted, loads with pgmux's config loader and means the same. */
+class PgBouncerConversionTest {
+
+    private static Path resource(String name) throws Exception {
+        return Path.of(PgBouncerConversionTest.class.getResource("/pgbouncer/" + name).toURI());
+    }
+
+    private static PgmuxConfig load(PgBouncerConversion conversion) throws Exception {
+        return ConfigLoader.parse(conversion.yaml(), Map.of());
+    }
+
+    @Test
+    void aWebAppConfigWithItsUserlistCarriesOver() throws Exception {
+        // given a PgBouncer config whose auth_file is beside it
+        PgBouncerConversion conversion = PgBouncerConversion.convert(resource("web.ini"), null);
+
+        // when pgmux loads what it wrote
+        PgmuxConfig config = load(conversion);
+
+        // then the listener, the pools, the limits and the users mean what they meant in PgBouncer
+        assertEquals(new HostPort("0.0.0.0", 6432), config.listen());
+        assertEquals(AuthMethod.MD5, config.clientAuth());
+        assertEquals(PoolMode.TRANSACTION, config.poolMode());
+        assertEquals(20, config.poolSize());
+        assertEquals(2000, config.maxClientConnections());
+        assertEquals(2, config.serverLimits().minPoolSize());
+        assertEquals(80, config.serverLimits().maxDbConnections());
+        assertEquals(Duration.ofSeconds(300), config.serverIdleTimeout());
+        assertEquals(Duration.ofMinutes(2), config.queryWaitTimeout());
+        assertEquals(Duration.ofHours(1), config.serverLifetime());
+        assertEquals(Duration.ofMillis(5000), config.timeouts().keepalive().userTimeout());
+        assertEquals(100, config.preparedStatements().maxPerServer());
+        assertEquals("/var/run/pgbouncer", config.unixSocket().dir());
+        assertNull(config.upstream(), "only the listed databases, as in PgBouncer");
+
+        DatabaseConfig app = config.databases().get("app");
+        assertEquals(new HostPort("db1.internal", 5433), app.server());
+        assertEquals("app_prod", app.dbname());
+        assertEquals(30, app.poolSize());
+        assertEquals(5, app.limits().reservePoolSize());
+        DatabaseConfig reports = config.databases().get("reports");
+        assertEquals(new HostPort("replica1.internal", 5432), reports.server());
+        assertEquals(PoolMode.SESSION, reports.poolMode());
+        DatabaseConfig legacy = config.databases().get("legacy");
+        assertEquals("legacy_owner", legacy.user());
+        assertEquals("legacy-secret", legacy.password());
+
+        assertEquals(Set.of("app", "admin", "stats"), config.users().keySet());
+        assertEquals(new UserConfig("stats", "stats \"quoted\" secret"), config.users().get("stats"));
+        assertEquals("md5f9fb7e3c6dc29b5fd0e9ba4e1c8d7dbb", config.users().get("app").password());
+        assertEquals(List.of("admin"), config.observability().adminUsers());
+        assertEquals(List.of("stats"), config.observability().statsUsers());
+
+        // and each key it could not carry is named with its reason
+        List<String> notes = conversion.notes();
+        assertTrue(notes.contains("[databases] reports.connect_query: pgmux has no connect_query yet"), notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.startsWith("[databases] reports.host: pgmux connects to one host")), notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.startsWith("[databases] legacy.host: a Unix socket directory")), notes.toString());
+        assertTrue(notes.contains("[pgbouncer] logfile: pgmux logs to standard output (log.level, log.format)"), notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.startsWith("[pgbouncer] pidfile:")), notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.startsWith("[pgbouncer] ignore_startup_parameters:")), notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.startsWith("[pgbouncer] stats_users monitor: not in the auth file")), notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.startsWith("[auth_file] ghost: an empty password")), notes.toString());
+        assertEquals(8, notes.size(), notes.toString());
+    }
+
+    @Test
+    void aFallbackDatabaseAnIncludedFileAndPerUserLimitsCarryOver() throws Exception {
+        PgBouncerConversion conversion = PgBouncerConversion.convert(resource("fallback.ini"), null);
+
+        PgmuxConfig config = load(conversion);
+
+        assertEquals(new HostPort("10.0.0.5", 5432), config.upstream());
+        assertEquals(Map.of(), config.databases());
+        // from the %include'd file
+        assertEquals(new HostPort("127.0.0.1", 7432), config.listen());
+        assertEquals(AuthMethod.TRUST, config.clientAuth());
+        assertEquals(PoolMode.STATEMENT, config.poolMode());
+        assertEquals(8, config.poolSize());
+        assertEquals(2, config.serverLimits().reservePoolSize());
+        assertEquals(Duration.ofSeconds(3), config.serverLimits().reservePoolTimeout());
+        assertEquals("DISCARD ALL", config.serverResetQuery());
+        assertEquals(5, config.users().get("bob").maxUserConnections());
+        List<String> notes = conversion.notes();
+        assertEquals(List.of(
+                "[pgbouncer] client_tls_sslmode: TLS is not in pgmux yet",
+                "[databases] *.client_encoding: pgmux's upstream (the fallback database) takes only host and port;"
+                        + " the global settings apply to it",
+                "[users] bob.pool_mode: pgmux has no per-user pool_mode; the database's or the global one applies",
+                "[peers]: pgmux replicas find their peers differently; the section is not carried"), notes);
+    }
+
+    @Test
+    void scramLoginsAndTheSocketCarryOverAndAnMd5UserIsLeftOut() throws Exception {
+        PgBouncerConversion conversion = PgBouncerConversion.convert(resource("scram.ini"), null);
+
+        PgmuxConfig config = load(conversion);
+
+        assertEquals(new HostPort("10.1.2.3", 6543), config.listen());
+        assertEquals(AuthMethod.SCRAM_SHA_256, config.clientAuth());
+        assertEquals(new UnixSocketConfig("/tmp", 0700, "pgadmin", UnixSocketAuth.CLIENT_AUTH), config.unixSocket());
+        assertEquals(Set.of("orders_app"), config.users().keySet());
+        DatabaseConfig orders = config.databases().get("orders");
+        assertEquals(new HostPort("orders.db", 5432), orders.server());
+        assertEquals(10, orders.poolSize());
+        assertEquals(15, orders.limits().maxDbConnections());
+        assertEquals(Duration.ofSeconds(10), config.timeouts().serverCheckDelay());
+        assertEquals("select 1", config.timeouts().serverCheckQuery());
+        assertEquals(Duration.ofSeconds(30), config.timeouts().idleTransactionTimeout());
+        assertEquals(Duration.ofSeconds(600), config.timeouts().clientIdleTimeout());
+        assertEquals(Duration.ofSeconds(60), config.timeouts().keepalive().idle());
+        assertTrue(config.timeouts().keepalive().enabled());
+        assertEquals(List.of(
+                "[pgbouncer] auth_query: pgmux checks passwords against its users list only (no auth_query, HBA or ident files yet)",
+                "[auth_file] old_app: an md5 hash cannot be checked with scram-sha-256 (PgBouncer refuses this user's"
+                        + " logins too); not carried"), conversion.notes());
+    }
+
+    @Test
+    void anAuthFileGivenOnTheCommandLineWinsOverTheOneTheIniNames() throws Exception {
+        PgBouncerConversion conversion = PgBouncerConversion.convert(resource("web.ini"), resource("scram-users.txt"));
+
+        PgmuxConfig config = load(conversion);
+
+        assertEquals(Set.of("orders_app", "old_app"), config.users().keySet());
+    }
+
+    @Test
+    void connectionStringsAndAuthFilesParseAsPgBouncerWritesThem() {
+        assertEquals(Map.of("host", "db", "dbname", "a b", "password", "it's"),
+                ConnectionString.parse("host=db dbname='a b'  password='it\\'s'"));
+        assertEquals(Map.of("u", "p\"q"), AuthFile.parse("\"u\" \"p\"\"q\"\n; comment\n"));
+    }
+}

@@ -1,0 +1,140 @@
+package io.pgmux.proxy.it;
+
+import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.testing.Console;
+import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
+import io.pgmux.proxy.testing.RawClient;
+import io.pgmux.proxy.testing.RawClient.Reply;
+import io.pgmux.proxy.testing.TestPostgres;
+import io.pgmux.proxy.testing.TestSql;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Unix domain socket {@code <unix_socket_dir>/.s.PGSQL.<port>}, as PgBouncer's: psql finds it
+ * with {@code -h DIR -p PORT}, SHOW CLIENTS shows its clients as "unix", {@code unix_socket_auth: peer}
+ * lets in only the OS user's own name, a stale socket file is replaced and a live one is not.
+ */
+class UnixSocketIT {
+    private static final String USER = "unix_socket_user";
+    /** The OS user running the tests: what peer authentication reports for our own connections. */
+    private static final String OS_USER = System.getProperty("user.name");
+
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().role(USER)
+            .sql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + OS_USER + "') THEN "
+                    + "CREATE ROLE \"" + OS_USER + "\" LOGIN; END IF; END $$");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void psqlConnectsWithTheDirectoryAsHost() throws Exception {
+        // given pgmux with its socket in a directory of its own, mode 0700
+        Pgmux pgmux = fixture.start("unix_socket_dir: \"" + dir + "\"\nunix_socket_mode: \"0700\"\n");
+        Path socket = dir.resolve(".s.PGSQL." + pgmux.port());
+        assertEquals(socket, pgmux.server().unixSocketPath());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+
+        // when psql connects as Postgres clients do, with the directory as its host
+        ExternalClient.Result psql = ExternalClient.run(60, TestPostgres.get().binDir().resolve("psql").toString(),
+                "-h", dir.toString(), "-p", Integer.toString(pgmux.port()), "-U", USER, "-d", TestPostgres.DATABASE,
+                "-Atc", "SELECT 'via socket', current_user").orFail("psql");
+
+        // then it ran its query through pgmux
+        assertEquals("via socket|" + USER, psql.output().strip());
+    }
+
+    @Test
+    void showClientsShowsSocketClientsAsUnix() throws Exception {
+        Pgmux pgmux = fixture.start("unix_socket_dir: \"" + dir + "\"\nadmin_users: [postgres]\n");
+        try (RawClient client = RawClient.openUnix(pgmux.server().unixSocketPath()).login(TestPostgres.DATABASE, USER, Map.of());
+             RawClient console = pgmux.console("postgres")) {
+            assertEquals("1", TestSql.value(client, "SELECT 1::text"));
+
+            Map<String, String> row = Console.show(console, "SHOW CLIENTS").one("user", USER);
+
+            assertEquals("unix", row.get("addr"));
+        }
+    }
+
+    @Test
+    void peerAuthenticationLetsInOnlyTheOsUsersOwnName() throws Exception {
+        // given socket clients authenticated by peer, TCP clients by trust
+        Pgmux pgmux = fixture.start("unix_socket_dir: \"" + dir + "\"\nunix_socket_auth: peer\n");
+        Path socket = pgmux.server().unixSocketPath();
+
+        // when the OS user logs in as itself, it gets in without a password
+        try (RawClient self = RawClient.openUnix(socket).login(TestPostgres.DATABASE, OS_USER, Map.of())) {
+            assertEquals(OS_USER, TestSql.value(self, "SELECT current_user::text"));
+        }
+        // when it asks for another user, it gets Postgres's peer failure
+        try (RawClient other = RawClient.openUnix(socket)) {
+            List<Reply> replies = TestSql.loginRefusal(other, Map.of("user", USER, "database", TestPostgres.DATABASE));
+            ErrorResponse refused = replies.get(replies.size() - 1).error();
+            assertEquals(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, refused.sqlState());
+            assertEquals("Peer authentication failed for user \"" + USER + "\"", refused.message());
+        }
+        // and TCP clients still log in by client_auth
+        try (RawClient tcp = pgmux.raw(USER)) {
+            assertEquals(USER, TestSql.value(tcp, "SELECT current_user::text"));
+        }
+    }
+
+    @Test
+    void aStaleSocketFileIsReplacedAndALiveOneRefusedAndItGoesAtShutdown() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        Path socket = dir.resolve(".s.PGSQL." + port);
+        // given a socket file left by a process that is gone (Java leaves the file when it closes)
+        try (ServerSocketChannel gone = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            gone.bind(UnixDomainSocketAddress.of(socket));
+        }
+        assertTrue(Files.exists(socket));
+
+        // when pgmux starts on that port, it takes the socket over
+        Pgmux first = Pgmux.start("listen: \"127.0.0.1:" + port + "\"\nunix_socket_dir: \"" + dir + "\"\n");
+        try (RawClient client = RawClient.openUnix(socket).login(TestPostgres.DATABASE, USER, Map.of())) {
+            assertEquals("1", TestSql.value(client, "SELECT 1::text"));
+
+            // when a second pgmux wants the same socket while the first answers on it, it does not start
+            IllegalStateException refused = assertThrows(IllegalStateException.class,
+                    () -> Pgmux.start("listen: \"127.0.0.2:" + port + "\"\nunix_socket_dir: \"" + dir + "\"\n"));
+            assertTrue(String.valueOf(refused.getCause()).contains("another process is listening on it"),
+                    String.valueOf(refused.getCause()));
+            // and the first one's socket still serves
+            assertEquals("2", TestSql.value(client, "SELECT 2::text"));
+        } finally {
+            first.close();
+        }
+        // then shutdown removed the socket file
+        assertFalse(Files.exists(socket), "the socket file is removed at shutdown");
+    }
+
+    @Test
+    void anEmptyDirectoryMeansNoSocket() {
+        Pgmux pgmux = fixture.start("unix_socket_dir: \"\"\n");
+        assertEquals(null, pgmux.server().unixSocketPath());
+    }
+}
