@@ -47,8 +47,12 @@ public final class MultiStatementQuery {
         if (end < 0 || !QueryBytes.hasTextAfterASemicolon(buf, start, end) || !QueryBytes.containsIgnoringCase(buf, start, end, SET)) {
             return null;
         }
-        String sql = QueryBytes.decode(buf, start, end);
-        List<Integer> starts = StatementSplitter.statementStarts(sql, backslashEscapes.getAsBoolean());
+        return statementsOf(QueryBytes.decode(buf, start, end), backslashEscapes.getAsBoolean());
+    }
+
+    /** The statements of {@code sql} as {@link #statementsMentioningSet} lists them, without its byte checks. */
+    static List<SqlCommand> statementsOf(String sql, boolean backslashEscapes) {
+        List<Integer> starts = StatementSplitter.statementStarts(sql, backslashEscapes);
         List<SqlCommand> statements = new ArrayList<>(starts.size());
         for (int i = 0; i < starts.size(); i++) {
             String statement = sql.substring(starts.get(i), i + 1 < starts.size() ? starts.get(i + 1) - 1 : sql.length());
