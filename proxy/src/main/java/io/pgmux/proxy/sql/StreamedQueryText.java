@@ -1,7 +1,7 @@
 package io.pgmux.proxy.sql;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -74,8 +74,8 @@ public final class StreamedQueryText implements AutoCloseable {
      * @param limit            the most the stand-in may hold
      * @param backslashEscapes whether {@code \} escapes in plain '...' strings ({@code standard_conforming_strings} off)
      */
-    public StreamedQueryText(ByteBufAllocator alloc, int limit, boolean backslashEscapes) {
-        this.standIn = alloc.heapBuffer(Math.min(limit, 4096) + 1);
+    public StreamedQueryText(int limit, boolean backslashEscapes) {
+        this.standIn = Unpooled.buffer(Math.min(limit, 4096) + 1); // on the heap, and bounded: no pool, no leak to watch
         this.limit = limit;
         this.backslashEscapes = backslashEscapes;
     }
