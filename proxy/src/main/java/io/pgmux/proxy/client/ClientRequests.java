@@ -133,7 +133,7 @@ final class ClientRequests {
         if (command.isDeallocate() && statements.rewrites() && named().queryLocalDeallocate(frame, command, status)) {
             return;
         }
-        if (statements.refusesSqlPrepare() && (command.isPrepare() || MultiStatementQuery.hasLaterPrepare(frame, sql))) {
+        if (statements.refusesSqlPrepare() && (command.isPrepare() || MultiStatementQuery.hasLaterPrepare(frame, sql, settings.backslashEscapes()))) {
             frame.release();
             named().refuseQuery(StatementContext.sqlPrepareRefused(), System.nanoTime());
             return;

@@ -19,14 +19,18 @@ public final class MultiStatementQuery {
     private MultiStatementQuery() {
     }
 
-    /** Whether some statement after the first is an SQL PREPARE. */
-    public static boolean hasLaterPrepare(ByteBuf buf, int start) {
+    /**
+     * Whether some statement after the first is an SQL PREPARE.
+     *
+     * @param backslashEscapes whether {@code \} escapes in plain '...' strings: asked only for a text that is decoded
+     */
+    public static boolean hasLaterPrepare(ByteBuf buf, int start, BooleanSupplier backslashEscapes) {
         int end = QueryBytes.textEnd(buf, start);
         if (end < 0 || !QueryBytes.hasTextAfterASemicolon(buf, start, end) || !QueryBytes.containsIgnoringCase(buf, start, end, PREPARE)) {
             return false;
         }
         String sql = QueryBytes.decode(buf, start, end);
-        for (int statement : StatementSplitter.statementStarts(sql, false)) {
+        for (int statement : StatementSplitter.statementStarts(sql, backslashEscapes.getAsBoolean())) {
             if (statement > 0 && CommandReader.read(sql.substring(statement)).isPrepare()) {
                 return true;
             }

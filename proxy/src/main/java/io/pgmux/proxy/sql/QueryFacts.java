@@ -18,7 +18,7 @@ public record QueryFacts(SqlCommand command, boolean laterPrepare, List<FeatureU
     /** The facts of the null-terminated text at {@code start}, read as the whole-message path reads them. */
     public static QueryFacts of(ByteBuf buf, int start, boolean backslashEscapes) {
         BooleanSupplier escapes = () -> backslashEscapes;
-        return new QueryFacts(SqlCommand.of(buf, start), MultiStatementQuery.hasLaterPrepare(buf, start),
+        return new QueryFacts(SqlCommand.of(buf, start), MultiStatementQuery.hasLaterPrepare(buf, start, escapes),
                 SessionFeatures.inQuery(buf, start, escapes), MultiStatementQuery.statementsMentioningSet(buf, start, escapes),
                 MultiStatementQuery.hasBackslash(buf, start), SetConfigCalls.maySetConfigForTheSession(buf, start));
     }

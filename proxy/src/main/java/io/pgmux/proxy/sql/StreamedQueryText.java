@@ -373,7 +373,7 @@ public final class StreamedQueryText implements AutoCloseable {
             boolean maySetConfig = cut()
                     ? mentioned[SET_CONFIG] || mentioned[PG_SETTINGS] && mentioned[UPDATE]
                     : SetConfigCalls.maySetConfigForTheSession(standIn, 0);
-            return new QueryFacts(SqlCommand.of(standIn, 0), MultiStatementQuery.hasLaterPrepare(standIn, 0),
+            return new QueryFacts(SqlCommand.of(standIn, 0), MultiStatementQuery.hasLaterPrepare(standIn, 0, () -> backslashEscapes),
                     SessionFeatures.inQuery(standIn, 0, () -> backslashEscapes), setStatements,
                     MultiStatementQuery.hasBackslash(standIn, 0), maySetConfig);
         } finally {
