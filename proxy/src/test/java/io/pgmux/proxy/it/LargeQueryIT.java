@@ -1,6 +1,7 @@
 package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.SqlState;
+import io.pgmux.proxy.testing.Bystander;
 import io.pgmux.proxy.testing.PgmuxProcess;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
@@ -14,11 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -59,7 +55,7 @@ class LargeQueryIT {
     @Test
     void aQueryOf500MbPassesWhileAnotherClientGoesOn() throws Exception {
         int size = 500 * MB;
-        try (Bystander bystander = Bystander.start();
+        try (Bystander bystander = Bystander.start("127.0.0.1", port, TestPostgres.DATABASE, USER);
              RawClient client = connect()) {
             long started = System.nanoTime();
             sendWithLiteral(client, "SELECT length('", size, "')");
@@ -156,37 +152,5 @@ class LargeQueryIT {
         assertTrue(pgmux.process().isAlive(), pgmux::text);
         assertEquals(List.of(), pgmux.lines().stream()
                 .filter(line -> line.contains("ERROR") || line.contains("WARN") || line.startsWith("\tat ")).toList());
-    }
-
-    /** Another client of the same pool, querying in a loop until told to stop. */
-    private record Bystander(RawClient client, AtomicBoolean stop, Future<Integer> answers, ExecutorService thread)
-            implements AutoCloseable {
-        static Bystander start() throws Exception {
-            RawClient client = connect();
-            AtomicBoolean stop = new AtomicBoolean();
-            ExecutorService thread = Executors.newSingleThreadExecutor();
-            Future<Integer> answers = thread.submit(() -> {
-                int count = 0;
-                while (!stop.get()) {
-                    assertEquals("TDCZ", RawClient.types(client.query("SELECT 'still here'")));
-                    count++;
-                    Thread.sleep(20);
-                }
-                return count;
-            });
-            return new Bystander(client, stop, answers, thread);
-        }
-
-        int finish() throws Exception {
-            stop.set(true);
-            return answers.get(30, TimeUnit.SECONDS);
-        }
-
-        @Override
-        public void close() throws Exception {
-            stop.set(true);
-            thread.shutdownNow();
-            client.close();
-        }
     }
 }
