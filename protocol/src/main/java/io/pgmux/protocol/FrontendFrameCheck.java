@@ -34,7 +34,8 @@ public final class FrontendFrameCheck {
             case Frontend.TERMINATE -> empty(frame, body, end, "Terminate");
             case Frontend.COPY_DONE -> empty(frame, body, end, "CopyDone");
             case Frontend.QUERY -> {
-                if (end == body || frame.getByte(end - 1) != 0) {
+                // the head of a streamed Query (its text follows in chunks) ends where its text does
+                if (!Frames.isPartial(frame) && (end == body || frame.getByte(end - 1) != 0)) {
                     throw new ProtocolException("Query message: the query string is not null-terminated");
                 }
             }

@@ -224,7 +224,7 @@ final class ClientLogin {
             FrameDecoder decoder = channel.pipeline().get(FrameDecoder.class);
             if (decoder != null) {
                 decoder.loggedIn();
-                decoder.streamWhen(session::canStreamToServer);
+                decoder.streamWhen(session::canStream);
             }
             if (success.finalMessage() != null) {
                 session.writeToClient(success.finalMessage());

@@ -15,8 +15,13 @@ import io.pgmux.proxy.client.NamedStatements.DiscardAll;
 import io.pgmux.proxy.client.NamedStatements.StatementChange;
 import io.pgmux.proxy.client.ReplyQueue.Attachment;
 import io.pgmux.proxy.net.Outbox;
+import io.pgmux.protocol.ProtocolException;
+import io.pgmux.protocol.SqlState;
+import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.sql.MultiStatementQuery;
 import io.pgmux.proxy.sql.NamedStatementSql;
+import io.pgmux.proxy.sql.QueryFacts;
+import io.pgmux.proxy.sql.StreamedQueryText;
 import io.pgmux.proxy.sql.FeatureUse;
 import io.pgmux.proxy.sql.SessionFeatures;
 import io.pgmux.proxy.sql.SqlCommand;
@@ -63,9 +68,14 @@ final class ClientRequests {
     private List<FeatureUse> unnamedStatementFeatures = List.of();
     /** What an Execute of the client's unnamed portal carries. */
     private Attachment unnamedPortalAttachment;
+    /** The most a streamed Query's text may hold outside its long literals ({@code max_message_size}). */
+    private final int maxQueryText;
+    /** The text of the Query streaming to the server now, read as it passes; null between streamed Queries. */
+    private StreamedQueryText streamedQuery;
 
     ClientRequests(ServerConnection server, StatementContext statements, SettingChanges settings,
-            SessionFeatureGate features, ReplyQueue replies, Outbox toServer, ByteBufAllocator alloc) {
+            SessionFeatureGate features, ReplyQueue replies, Outbox toServer, ByteBufAllocator alloc, int maxQueryText) {
+        this.maxQueryText = maxQueryText;
         this.server = server;
         this.statements = statements;
         this.settings = settings;
@@ -121,12 +131,16 @@ final class ClientRequests {
      * {@code syncAhead} sends a Sync of pgmux's own, for messages pgmux sends ahead of the query.
      */
     void query(ByteBuf frame, TransactionStatus status, Runnable syncAhead) {
+        if (Frames.isPartial(frame)) {
+            queryHead(frame);
+            return;
+        }
         int sql = frame.readerIndex() + Frames.HEADER_SIZE;
         SqlCommand command = statements.inspectsSql() ? SqlCommand.of(frame, sql) : SqlCommand.OTHER;
         if (command.isDeallocate() && statements.rewrites() && named().queryLocalDeallocate(frame, command, status)) {
             return;
         }
-        if (statements.refusesSqlPrepare() && (command.isPrepare() || MultiStatementQuery.hasLaterPrepare(frame, sql))) {
+        if (statements.refusesSqlPrepare() && (command.isPrepare() || MultiStatementQuery.hasLaterPrepare(frame, sql, settings.backslashEscapes()))) {
             frame.release();
             named().refuseQuery(StatementContext.sqlPrepareRefused(), System.nanoTime());
             return;
@@ -155,6 +169,77 @@ final class ClientRequests {
         }
         replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), settingsAttachment);
         toServer.add(frame);
+    }
+
+    /**
+     * The head of a Query over {@link FrameDecoder#STREAMING_THRESHOLD} whose text follows in chunks
+     * ({@link #queryChunk}): it goes to the server now, and its text is read as it passes.
+     */
+    private void queryHead(ByteBuf head) {
+        streamedQuery = new StreamedQueryText(maxQueryText, settings.backslashEscapes().getAsBoolean());
+        streamedQuery.read(head.slice(head.readerIndex() + Frames.HEADER_SIZE, head.readableBytes() - Frames.HEADER_SIZE));
+        toServer.add(head);
+    }
+
+    /** A Query's head went to the server and its chunks follow. */
+    boolean streamsQuery() {
+        return streamedQuery != null;
+    }
+
+    /**
+     * More of the streamed Query's text, which the caller then sends. At the last chunk pgmux decides
+     * what it decides for a whole Query ({@link #query}), from what it read: the reply entry, settings,
+     * session features. What it would have refused or answered itself cannot be taken back from a
+     * server that has the rest of the message, so that ends the connection (the server's too, which
+     * never gets the whole Query: nothing of it runs).
+     *
+     * @throws ProtocolException for a Query that may not run, with the SQLSTATE the client gets
+     */
+    void queryChunk(ByteBuf bytes, boolean last) {
+        streamedQuery.read(bytes);
+        if (!last) {
+            return;
+        }
+        StreamedQueryText text = streamedQuery;
+        streamedQuery = null;
+        if (!bytes.isReadable() || bytes.getByte(bytes.writerIndex() - 1) != 0) {
+            throw new ProtocolException("Query message: the query string is not null-terminated");
+        }
+        String untrackable = text.untrackable();
+        if (untrackable != null) {
+            throw streamedQueryRefused(SqlState.PROGRAM_LIMIT_EXCEEDED, "pgmux cannot follow this query: " + untrackable);
+        }
+        QueryFacts facts = text.finish();
+        SqlCommand command = statements.inspectsSql() ? facts.command() : SqlCommand.OTHER;
+        if (command.isDeallocate() && statements.rewrites()) {
+            throw streamedQueryRefused(SqlState.PROGRAM_LIMIT_EXCEEDED, "pgmux cannot follow this query: a DEALLOCATE over "
+                    + FrameDecoder.STREAMING_THRESHOLD + " bytes");
+        }
+        if (statements.refusesSqlPrepare() && (command.isPrepare() || facts.laterPrepare())) {
+            throw streamedQueryRefused(StatementContext.sqlPrepareRefused());
+        }
+        if (statements.rewritesSqlNames() && facts.usesStatementNames()) {
+            throw streamedQueryRefused(SqlState.PROGRAM_LIMIT_EXCEEDED, "pgmux cannot follow this query: it uses an SQL"
+                    + " prepared statement name (PREPARE, EXECUTE or DEALLOCATE), which pgmux rewrites before the query reaches the server");
+        }
+        if (features != null && features.tracks()) {
+            ErrorResponse refusal = features.admit(facts.features(), server.id());
+            if (refusal != null) {
+                throw streamedQueryRefused(refusal);
+            }
+        }
+        Attachment attachment = attachmentFor(command);
+        SettingChanges.MultiStatement multiStatement = settings.onQuerySent(facts);
+        replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), multiStatement != null ? multiStatement : attachment);
+    }
+
+    private static ProtocolException streamedQueryRefused(ErrorResponse error) {
+        return streamedQueryRefused(error.sqlState(), error.message());
+    }
+
+    private static ProtocolException streamedQueryRefused(String sqlState, String message) {
+        return new ProtocolException(sqlState, message + " (the query was over " + FrameDecoder.STREAMING_THRESHOLD
+                + " bytes and streamed to the server; pgmux closed the server connection before its end, so nothing of it ran)");
     }
 
     Trace parse(ByteBuf frame, long segment, TransactionStatus status) {

@@ -121,6 +121,11 @@ public final class ClientSession {
         this.hold = new ServerHold(this, login, channel, toClient, readPauses);
     }
 
+    /** {@code max_message_size} as configured now. */
+    int maxMessageSize() {
+        return context.config().maxMessageSize();
+    }
+
     /** The session's event loop, where everything about it runs. */
     public EventExecutor executor() {
         return channel.eventLoop();
@@ -171,7 +176,7 @@ public final class ClientSession {
         }
     }
 
-    /** More of the client's message whose head came last (CopyData, see {@link #canStreamToServer}): it follows the head. */
+    /** More of the client's message whose head came last (CopyData or Query, see {@link #canStream}): it follows the head. */
     public void onClientChunk(MessageChunk chunk) {
         if (!fatalSent && state instanceof Linked linked) {
             hold.forwardChunk(linked.link(), chunk);
@@ -181,13 +186,17 @@ public final class ClientSession {
     }
 
     /**
-     * Whether a large CopyData that is still arriving can go to the server chunk by chunk: only
-     * while the client holds a server and none of its messages waits (then the head goes straight
-     * to the server's outbox, and its chunks after it). Otherwise it is read whole, within
-     * {@code max_message_size}.
+     * Whether a large CopyData or Query of this {@code type} that is still arriving can go to the
+     * server chunk by chunk: while the client holds a server and none of its messages waits (then
+     * the head goes straight to the server's outbox, and its chunks after it), and for a Query also
+     * while the client is idle (its head waits for a server with the client's reading paused, see
+     * {@link #onFrameWhileIdle}). Otherwise it is read whole, within {@code max_message_size}.
      */
-    boolean canStreamToServer() {
-        return !fatalSent && state instanceof Linked linked && !linked.link().isStalled();
+    boolean canStream(int type) {
+        if (fatalSent) {
+            return false;
+        }
+        return type == Frontend.QUERY && state instanceof Idle || state instanceof Linked linked && !linked.link().isStalled();
     }
 
     public void onClientReadComplete() {
@@ -477,6 +486,9 @@ public final class ClientSession {
                 if (outcome == LocalReplies.Outcome.ANSWERED_SKIP_TO_SYNC) {
                     moveTo(SessionState.FAILED_UNTIL_SYNC);
                 } else if (outcome == LocalReplies.Outcome.NOT_ANSWERED) {
+                    if (Frames.isPartial(frame)) {
+                        readPauses.pause(ReadPauses.WAITING); // the rest of a streamed Query comes once it has a server
+                    }
                     List<ByteBuf> pending = new ArrayList<>(4);
                     pending.add(frame);
                     startWaiting(pending, false);

@@ -270,7 +270,7 @@ final class ServerHold implements Waiter {
             return;
         }
         bytesFromClient += frame.readableBytes();
-        if (type == Frontend.COPY_DATA && Frames.isPartial(frame)) {
+        if ((type == Frontend.COPY_DATA || type == Frontend.QUERY) && Frames.isPartial(frame)) {
             link.sendHeadFromClient(frame, type);
         } else {
             link.sendFromClient(frame, type);
@@ -282,7 +282,13 @@ final class ServerHold implements Waiter {
         bytesFromClient += chunk.content().readableBytes();
         chunksToSend = true;
         boolean last = chunk.last();
-        link.sendChunkFromClient(chunk);
+        try {
+            link.sendChunkFromClient(chunk);
+        } catch (RuntimeException e) {
+            // a streamed Query pgmux cannot let run: its server has part of it, so the server goes, and the client
+            fail(link, e);
+            return;
+        }
         if (last) {
             // Its replies may all have come while it streamed (copy data outside a COPY, or after the COPY failed).
             afterServerBatch(link);
@@ -393,6 +399,11 @@ final class ServerHold implements Waiter {
 
     /** What the link reports, acted on in the session's state. */
     private final class LinkEvents implements ServerLink.Events {
+        @Override
+        public int maxMessageSize() {
+            return session.maxMessageSize();
+        }
+
         @Override
         public void toClient(ByteBuf frame) {
             if (session.state() instanceof Linked) {

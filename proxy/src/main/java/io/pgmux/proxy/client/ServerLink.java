@@ -73,6 +73,11 @@ final class ServerLink {
         default SessionFeatureGate sessionFeatures() {
             return null;
         }
+
+        /** {@code max_message_size}: the most pgmux holds of a streamed Query's text outside its long literals. */
+        default int maxMessageSize() {
+            return 64 * 1024 * 1024;
+        }
     }
 
     final ServerConnection server;
@@ -116,7 +121,7 @@ final class ServerLink {
         this.events = events;
         this.settings = new SettingChanges(statements.tracksSettings(), server.parameters(), events);
         this.features = events.sessionFeatures();
-        this.requests = new ClientRequests(server, statements, settings, features, replies, toServer, alloc);
+        this.requests = new ClientRequests(server, statements, settings, features, replies, toServer, alloc, events.maxMessageSize());
         this.commands = new CommandEffects(server, statements, settings, requests, features);
         this.stalled = new StalledMessages(toServer, this::mustWait);
         this.reading = new ServerReading(server);
@@ -239,9 +244,21 @@ final class ServerLink {
         midClientMessage = toServer.endsWith(head);
     }
 
-    /** More of the client's streamed message: to the server if its head went there, else dropped. */
+    /**
+     * More of the client's streamed message: to the server if its head went there, else dropped.
+     *
+     * @throws io.pgmux.protocol.ProtocolException for a streamed Query that may not run (the chunk is released)
+     */
     void sendChunkFromClient(MessageChunk chunk) {
         if (midClientMessage) {
+            if (requests.streamsQuery()) {
+                try {
+                    requests.queryChunk(chunk.content(), chunk.last());
+                } catch (RuntimeException e) {
+                    chunk.release();
+                    throw e;
+                }
+            }
             toServer.add(chunk.content());
         } else {
             chunk.release();

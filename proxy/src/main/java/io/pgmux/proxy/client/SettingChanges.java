@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.sql.MultiStatementQuery;
+import io.pgmux.proxy.sql.QueryFacts;
 import io.pgmux.proxy.sql.SetConfigCalls;
 import io.pgmux.proxy.sql.SqlCommand;
 
@@ -86,20 +87,33 @@ final class SettingChanges {
         if (!tracked) {
             return null;
         }
-        MultiStatement attachment = null;
         List<SqlCommand> statements = MultiStatementQuery.statementsMentioningSet(frame, sql, backslashEscapes);
-        if (statements != null) {
-            attachment = new MultiStatement(statements.stream().map(this::followable).toList());
-            // The client keeps the SETs pgmux reads in it. When there are some, or the text has a
-            // backslash (the one place where reading SQL depends on more than the text), the server
-            // is also reset before others use it, in case pgmux misread: an UPDATE ... SET costs nothing.
-            boolean setsSomething = statements.stream().anyMatch(c -> c.changesSetting() || c.isUnfollowed());
-            if (setsSomething || MultiStatementQuery.hasBackslash(frame, sql)) {
-                server.markUnknown();
-            }
-        }
+        MultiStatement attachment = statements == null ? null : multiStatement(statements, () -> MultiStatementQuery.hasBackslash(frame, sql));
         onTextSent(frame, sql);
         return attachment;
+    }
+
+    /** The same for a Query that was streamed, from what was read of it as it passed. */
+    MultiStatement onQuerySent(QueryFacts facts) {
+        if (!tracked) {
+            return null;
+        }
+        MultiStatement attachment = facts.setStatements() == null ? null : multiStatement(facts.setStatements(), facts::hasBackslash);
+        if (facts.maySetConfig()) {
+            server.markUnknown();
+        }
+        return attachment;
+    }
+
+    private MultiStatement multiStatement(List<SqlCommand> statements, BooleanSupplier hasBackslash) {
+        // The client keeps the SETs pgmux reads in it. When there are some, or the text has a
+        // backslash (the one place where reading SQL depends on more than the text), the server
+        // is also reset before others use it, in case pgmux misread: an UPDATE ... SET costs nothing.
+        boolean setsSomething = statements.stream().anyMatch(c -> c.changesSetting() || c.isUnfollowed());
+        if (setsSomething || hasBackslash.getAsBoolean()) {
+            server.markUnknown();
+        }
+        return new MultiStatement(statements.stream().map(this::followable).toList());
     }
 
     /** A statement's text goes out (a query, an unnamed Parse): a set_config in it changes settings pgmux does not see. */

@@ -9,7 +9,7 @@ import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.ProtocolException;
 
 import java.util.List;
-import java.util.function.BooleanSupplier;
+import java.util.function.IntPredicate;
 
 /**
  * Cuts the byte stream into frames: retained slices of the read buffer, one whole message each,
@@ -24,13 +24,14 @@ import java.util.function.BooleanSupplier;
  * everything that arrives: the error is reported once, and nothing is buffered for a connection that
  * is being closed.
  *
- * <p><b>Streamed messages.</b> A message the proxy forwards without reading its body (from a server
- * a DataRow or CopyData, from a client CopyData) that is over {@link #STREAMING_THRESHOLD} and not
+ * <p><b>Streamed messages.</b> A message the proxy forwards without holding its body (from a server
+ * a DataRow or CopyData, from a client CopyData or a Query, whose text the session reads as it
+ * passes) that is over {@link #STREAMING_THRESHOLD} and not
  * complete yet is not held whole: the decoder hands out its <em>head</em>, a frame with the header
  * and the body bytes read so far ({@link Frames#isPartial} says so), then the rest as
  * {@link MessageChunk}s as it arrives, so that memory per connection is bounded by a read, not by
  * the largest row. Such messages may be up to {@link #MAX_STREAMED_MESSAGE_SIZE} (what Postgres
- * accepts) whatever the limit on whole messages. A client's CopyData streams only while its session
+ * accepts) whatever the limit on whole messages. A client's CopyData or Query streams only while its session
  * says it can pass the chunks straight on ({@link #streamWhen}); otherwise it is held whole, within
  * {@code max_message_size}. The messages before a streamed one are handed out first, so that the
  * session has acted on them (a Query that starts a COPY) when it is asked.
@@ -55,7 +56,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     private final int maxMessageSize;
     /** The types of message that may stream. */
     private final byte[] streamedTypes;
-    private BooleanSupplier streamingAllowed;
+    private IntPredicate streamingAllowed;
     /** Body bytes of the streamed message that are still to come, in chunks; 0 between messages. */
     private int streamRemaining;
     private int limit;
@@ -64,7 +65,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     /** After a framing error or a CancelRequest: whatever else arrives is dropped unread. */
     private boolean discarding;
 
-    private FrameDecoder(int maxMessageSize, boolean startupPhase, byte[] streamedTypes, BooleanSupplier streamingAllowed) {
+    private FrameDecoder(int maxMessageSize, boolean startupPhase, byte[] streamedTypes, IntPredicate streamingAllowed) {
         this.maxMessageSize = maxMessageSize;
         this.streamedTypes = streamedTypes;
         this.streamingAllowed = streamingAllowed;
@@ -73,18 +74,18 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         this.limit = startupPhase ? Math.min(LOGIN_MESSAGE_LIMIT, maxMessageSize) : maxMessageSize;
     }
 
-    /** A client's decoder: its CopyData streams once {@link #streamWhen} says so. */
+    /** A client's decoder: its CopyData and Query stream once {@link #streamWhen} says so. */
     public static FrameDecoder forClient(int maxMessageSize) {
-        return new FrameDecoder(maxMessageSize, true, new byte[] {Frontend.COPY_DATA}, () -> false);
+        return new FrameDecoder(maxMessageSize, true, new byte[] {Frontend.COPY_DATA, Frontend.QUERY}, type -> false);
     }
 
     /** A server's decoder: its DataRows and CopyData always stream (the session drops what it does not forward). */
     public static FrameDecoder forServer(int maxMessageSize) {
-        return new FrameDecoder(maxMessageSize, false, new byte[] {Backend.DATA_ROW, Backend.COPY_DATA}, () -> true);
+        return new FrameDecoder(maxMessageSize, false, new byte[] {Backend.DATA_ROW, Backend.COPY_DATA}, type -> true);
     }
 
-    /** Asked when a streamable message arrives incomplete: whether its chunks can go on as they come. */
-    public void streamWhen(BooleanSupplier allowed) {
+    /** Asked, with the message's type, when a streamable message arrives incomplete: whether its chunks can go on as they come. */
+    public void streamWhen(IntPredicate allowed) {
         streamingAllowed = allowed;
     }
 
@@ -151,7 +152,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 if (!out.isEmpty()) {
                     return null; // the messages before it go first: they decide whether it may stream
                 }
-                if (streamingAllowed.getAsBoolean()) {
+                if (streamingAllowed.test(in.getByte(in.readerIndex()))) {
                     streamRemaining = 1 + length - readable;
                     return in.readRetainedSlice(readable);
                 }

@@ -19,14 +19,18 @@ public final class MultiStatementQuery {
     private MultiStatementQuery() {
     }
 
-    /** Whether some statement after the first is an SQL PREPARE. */
-    public static boolean hasLaterPrepare(ByteBuf buf, int start) {
+    /**
+     * Whether some statement after the first is an SQL PREPARE.
+     *
+     * @param backslashEscapes whether {@code \} escapes in plain '...' strings: asked only for a text that is decoded
+     */
+    public static boolean hasLaterPrepare(ByteBuf buf, int start, BooleanSupplier backslashEscapes) {
         int end = QueryBytes.textEnd(buf, start);
         if (end < 0 || !QueryBytes.hasTextAfterASemicolon(buf, start, end) || !QueryBytes.containsIgnoringCase(buf, start, end, PREPARE)) {
             return false;
         }
         String sql = QueryBytes.decode(buf, start, end);
-        for (int statement : StatementSplitter.statementStarts(sql, false)) {
+        for (int statement : StatementSplitter.statementStarts(sql, backslashEscapes.getAsBoolean())) {
             if (statement > 0 && CommandReader.read(sql.substring(statement)).isPrepare()) {
                 return true;
             }
@@ -47,8 +51,12 @@ public final class MultiStatementQuery {
         if (end < 0 || !QueryBytes.hasTextAfterASemicolon(buf, start, end) || !QueryBytes.containsIgnoringCase(buf, start, end, SET)) {
             return null;
         }
-        String sql = QueryBytes.decode(buf, start, end);
-        List<Integer> starts = StatementSplitter.statementStarts(sql, backslashEscapes.getAsBoolean());
+        return statementsOf(QueryBytes.decode(buf, start, end), backslashEscapes.getAsBoolean());
+    }
+
+    /** The statements of {@code sql} as {@link #statementsMentioningSet} lists them, without its byte checks. */
+    static List<SqlCommand> statementsOf(String sql, boolean backslashEscapes) {
+        List<Integer> starts = StatementSplitter.statementStarts(sql, backslashEscapes);
         List<SqlCommand> statements = new ArrayList<>(starts.size());
         for (int i = 0; i < starts.size(); i++) {
             String statement = sql.substring(starts.get(i), i + 1 < starts.size() ? starts.get(i + 1) - 1 : sql.length());

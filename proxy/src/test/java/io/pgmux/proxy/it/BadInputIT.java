@@ -89,12 +89,20 @@ class BadInputIT {
 
     @Test
     void messageOverMaxMessageSizeIsRefusedWithoutWaitingForItsBody() throws IOException {
-        // a Query header declaring 10 MB, and nothing after it
-        RawClient client = pgmux.raw(USER).sendRaw(header('Q', 10 * 1024 * 1024));
+        // a Parse header declaring 10 MB, and nothing after it (a Parse is read whole)
+        RawClient client = pgmux.raw(USER).sendRaw(header('P', 10 * 1024 * 1024));
 
         ErrorResponse error = assertRefused(client);
 
         assertTrue(error.message().contains("1024"), error.message());
+    }
+
+    @Test
+    void queryOverWhatPostgresAcceptsIsRefusedWithoutWaitingForItsBody() throws IOException {
+        // a Query streams past max_message_size, but not past 1 GB
+        ErrorResponse error = assertRefused(pgmux.raw(USER).sendRaw(header('Q', (1 << 30) + 1)));
+
+        assertTrue(error.message().contains(String.valueOf(1 << 30)), error.message());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.message.Query;
+import io.pgmux.proxy.testing.Bystander;
 import io.pgmux.proxy.testing.PgmuxProcess;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.LargeReply;
@@ -15,12 +16,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,7 +61,7 @@ class LargeMessagesIT {
     @Test
     void aRowOf500MbReachesTheClientWhileAnotherClientGoesOn() throws Exception {
         int size = 500 * MB;
-        try (Bystander bystander = Bystander.start()) {
+        try (Bystander bystander = Bystander.start("127.0.0.1", port, TestPostgres.DATABASE, USER)) {
             try (RawClient client = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, USER).readTimeout(BIG_READ_TIMEOUT_MILLIS)) {
                 client.send(new Query("SELECT repeat('x', " + size + ")")).flush();
 
@@ -113,7 +112,7 @@ class LargeMessagesIT {
         byte[] line = new byte[MB];
         Arrays.fill(line, (byte) 'y');
         line[MB - 1] = '\n';
-        try (Bystander bystander = Bystander.start();
+        try (Bystander bystander = Bystander.start("127.0.0.1", port, TestPostgres.DATABASE, USER);
              RawClient client = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, USER).readTimeout(BIG_READ_TIMEOUT_MILLIS)) {
             client.query("TRUNCATE large_copy");
             client.send(new Query("COPY large_copy FROM STDIN")).flush();
@@ -136,39 +135,5 @@ class LargeMessagesIT {
         assertTrue(pgmux.process().isAlive(), pgmux::text);
         assertEquals(List.of(), pgmux.lines().stream()
                 .filter(line -> line.contains("ERROR") || line.contains("WARN") || line.startsWith("\tat ")).toList());
-    }
-
-    /** Another client of the same pool, querying in a loop until told to stop. */
-    private record Bystander(RawClient client, AtomicBoolean stop, Future<Integer> answers, ExecutorService thread)
-            implements AutoCloseable {
-        static Bystander start() throws Exception {
-            RawClient client = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, USER);
-            AtomicBoolean stop = new AtomicBoolean();
-            ExecutorService thread = Executors.newSingleThreadExecutor();
-            Callable<Integer> loop = () -> {
-                int answers = 0;
-                while (!stop.get()) {
-                    List<RawClient.Reply> replies = client.query("SELECT 'still here'");
-                    assertEquals("TDCZ", RawClient.types(replies), replies::toString);
-                    answers++;
-                    Thread.sleep(20);
-                }
-                return answers;
-            };
-            return new Bystander(client, stop, thread.submit(loop), thread);
-        }
-
-        /** Stops the loop: how many answers it got. */
-        int finish() throws Exception {
-            stop.set(true);
-            return answers.get(30, TimeUnit.SECONDS);
-        }
-
-        @Override
-        public void close() throws Exception {
-            stop.set(true);
-            thread.shutdownNow();
-            client.close();
-        }
     }
 }

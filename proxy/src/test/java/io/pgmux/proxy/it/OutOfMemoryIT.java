@@ -74,9 +74,9 @@ class OutOfMemoryIT {
             int port = pgmux.awaitListeningPort();
             try (RawClient bystander = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, "oom_user");
                  RawClient big = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, "oom_user")) {
-                // a 48 MB query, within max_message_size but over what direct memory can hold
-                byte[] text = ("SELECT '" + "x".repeat(48 << 20) + "'").getBytes(StandardCharsets.US_ASCII);
-                big.sendMessage('Q', Arrays.copyOf(text, text.length + 1));
+                // a 48 MB Parse (read whole, unlike a Query), within max_message_size but over what direct memory can hold
+                byte[] text = ("\0SELECT '" + "x".repeat(48 << 20) + "'").getBytes(StandardCharsets.US_ASCII);
+                big.sendMessage('P', Arrays.copyOf(text, text.length + 3)); // the text's NUL, and no parameter types
                 try {
                     big.flush();
                 } catch (IOException closedWhileSending) {

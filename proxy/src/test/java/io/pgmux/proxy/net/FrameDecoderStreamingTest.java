@@ -184,7 +184,7 @@ class FrameDecoderStreamingTest {
         // logged in, as a session makes it
         channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 8, 0, 3, 0, 0}));
         decoder.loggedIn();
-        decoder.streamWhen(() -> streamingAllowed);
+        decoder.streamWhen(type -> streamingAllowed);
         kinds.clear();
         bytes.reset();
     }

@@ -65,6 +65,6 @@ class MultiStatementQueryTest {
     }
 
     private static boolean laterPrepare(String sql) {
-        return QueryFrames.onQuery(sql, MultiStatementQuery::hasLaterPrepare);
+        return QueryFrames.onQuery(sql, (buf, start) -> MultiStatementQuery.hasLaterPrepare(buf, start, () -> false));
     }
 }

@@ -38,7 +38,7 @@ class SqlReaderFuzzTest {
         try {
             Bounded.run(FuzzFrames.TIME_LIMIT_MILLIS, () -> {
                 assertNotNull(SqlCommand.of(frame, start));
-                MultiStatementQuery.hasLaterPrepare(frame, start);
+                MultiStatementQuery.hasLaterPrepare(frame, start, () -> false);
                 MultiStatementQuery.statementsMentioningSet(frame, start, () -> false);
                 MultiStatementQuery.statementsMentioningSet(frame, start, () -> true);
                 MultiStatementQuery.hasBackslash(frame, start);

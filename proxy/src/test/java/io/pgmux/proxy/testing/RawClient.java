@@ -353,7 +353,12 @@ public final class RawClient implements AutoCloseable {
      * over, written piece by piece: a message of hundreds of MB without holding it.
      */
     public RawClient sendLarge(char type, byte[] piece, int times) throws IOException {
-        long bodyLength = (long) piece.length * times;
+        return sendLarge(type, new byte[0], piece, times, new byte[0]);
+    }
+
+    /** The same with {@code prefix} before the pieces and {@code suffix} after them: a Query with a huge literal. */
+    public RawClient sendLarge(char type, byte[] prefix, byte[] piece, int times, byte[] suffix) throws IOException {
+        long bodyLength = prefix.length + (long) piece.length * times + suffix.length;
         if (bodyLength + 4 > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a message body of " + bodyLength + " bytes");
         }
@@ -361,9 +366,11 @@ public final class RawClient implements AutoCloseable {
         DataOutputStream header = new DataOutputStream(out);
         header.writeByte(type);
         header.writeInt((int) bodyLength + 4);
+        out.write(prefix);
         for (int i = 0; i < times; i++) {
             out.write(piece);
         }
+        out.write(suffix);
         out.flush();
         return this;
     }
