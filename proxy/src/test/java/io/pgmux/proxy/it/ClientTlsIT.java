@@ -190,7 +190,7 @@ class ClientTlsIT {
 
     @Test
     void garbagePlaintextAndSilenceAfterSCostOnlyTheirConnection() throws Exception {
-        Pgmux pgmux = fixture.start(tlsConfig("prefer", CERTS.server(), "") + "client_login_timeout: 1s\n");
+        Pgmux pgmux = fixture.start(tlsConfig("prefer", CERTS.server(), "") + "client_login_timeout: 3s\n");
         try (Connection bystander = pgmux.jdbc(USER, null, Map.of("sslmode", "require"))) {
             // garbage where a ClientHello should be
             try (Socket socket = sslRequested(pgmux)) {
