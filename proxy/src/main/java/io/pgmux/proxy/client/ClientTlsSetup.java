@@ -21,13 +21,13 @@ import java.util.List;
  * last reload: the SslContext (null when {@code mode} is {@code disable}) and the channel binding
  * data of its certificate. A connection takes the setup current when its TLS starts and keeps it.
  */
-public record ClientTlsSetup(ClientTlsConfig config, SslContext context, byte[] endPointBinding) {
+public record ClientTlsSetup(ClientTlsConfig config, SslContext context, byte[] endPointBinding, String summary) {
     private static final Logger log = LoggerFactory.getLogger(ClientTlsSetup.class);
 
     /** Reads the files of {@code config}; fails naming the file and what is wrong. */
     public static ClientTlsSetup load(ClientTlsConfig config) throws TlsFileException, SSLException {
         if (!config.mode().enabled()) {
-            return new ClientTlsSetup(config, null, null);
+            return new ClientTlsSetup(config, null, null, "off (client_tls.mode disable)");
         }
         TlsIdentity identity = TlsIdentity.load(Path.of(config.certFile()), Path.of(config.keyFile()));
         String problem = identity.validityProblem();
@@ -37,7 +37,10 @@ public record ClientTlsSetup(ClientTlsConfig config, SslContext context, byte[] 
         List<X509Certificate> cas = config.verify() != ClientCertVerify.NONE ? PemFiles.certificates(Path.of(config.caFile())) : List.of();
         SslContext context = TlsContexts.server(new TlsContexts.ServerSide(identity, cas, config.verify() != ClientCertVerify.NONE,
                 config.protocols(), config.ciphers()));
-        return new ClientTlsSetup(config, context, ChannelBinding.tlsServerEndPoint(identity.certificate()));
+        String summary = "mode " + config.mode().yamlName() + ", certificate " + config.certFile() + " ("
+                + identity.certificate().getSubjectX500Principal().getName() + ", valid until "
+                + identity.certificate().getNotAfter().toInstant() + "), client certificates " + config.verify().yamlName();
+        return new ClientTlsSetup(config, context, ChannelBinding.tlsServerEndPoint(identity.certificate()), summary);
     }
 
     /** True when clients may use TLS. */

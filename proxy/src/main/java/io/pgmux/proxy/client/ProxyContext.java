@@ -25,7 +25,7 @@ public final class ProxyContext {
         this.sessions = sessions;
         this.control = Objects.requireNonNull(control, "control");
         update(config);
-        clientTls = new ClientTlsSetup(config.clientTls(), null, null);
+        clientTls = new ClientTlsSetup(config.clientTls(), null, null, "off until loaded");
     }
 
     public PgmuxConfig config() {

@@ -150,7 +150,7 @@ public final class PgmuxServer implements RunningServer, Control {
         try {
             server.bind();
             log.info("{} transport, {} event loops", transport.name(), loops);
-            log.info("TLS engine: {}", TlsEngine.describe());
+            log.info("TLS engine: {}; client TLS: {}", TlsEngine.describe(), clientTls.summary());
             if (!TcpSettings.timingsSupported(transport) && hasKeepaliveTimings(config)) {
                 log.warn("tcp_keepidle, tcp_keepintvl, tcp_keepcnt and tcp_user_timeout need the epoll transport (Linux); "
                         + "on {} only tcp_keepalive applies", transport.name());
@@ -350,6 +350,9 @@ public final class PgmuxServer implements RunningServer, Control {
         config = effective;
         context.update(effective);
         context.updateClientTls(clientTls);
+        if (clientTls.enabled()) {
+            log.info("client TLS reloaded: {} (for new connections)", clientTls.summary());
+        }
         List<Pool> removed = pools.apply(effective);
         for (ClientSession session : sessions.all()) {
             session.executor().execute(() -> {
