@@ -32,4 +32,5 @@ public final class SqlState {
     public static final String UNDEFINED_OBJECT = "42704";
     public static final String CONFIG_FILE_ERROR = "F0000";
     public static final String INTERNAL_ERROR = "XX000";
+    public static final String UNDEFINED_FUNCTION = "42883";
 }

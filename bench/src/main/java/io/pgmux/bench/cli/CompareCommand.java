@@ -59,7 +59,9 @@ import java.util.concurrent.Callable;
             "3:the scenarios' tables could not be set up"})
 public final class CompareCommand implements Callable<Integer> {
     static final List<String> DEFAULT_WORKLOADS = List.of("select1/simple@50", "select1/prepared@50",
-            "select1/simple@1000", "tpcb@50", "orchestration@50", "idle@10000", "storm@5000");
+            "select1/simple@1000", "tpcb@50", "orchestration@50", "idle@10000", "storm@5000",
+            "pgbench-S/prepared@50", "pgbench-S/simple@50", "pgbench-S/prepared@1000", "pgbench-S/simple@1000",
+            "pgbench-tpcb/simple@50");
 
     @Spec
     CommandSpec spec;
@@ -70,8 +72,9 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Option(names = {"-w", "--workload"}, paramLabel = "SCENARIO[/PROTOCOL]@CLIENTS",
             converter = Converters.WorkloadConverter.class,
-            description = "Repeatable. Default: " + "select1/simple@50 select1/prepared@50 select1/simple@1000 tpcb@50"
-                    + " orchestration@50 idle@10000 storm@5000.")
+            description = "Repeatable. Default: select1/simple@50 select1/prepared@50 select1/simple@1000 tpcb@50"
+                    + " orchestration@50 idle@10000 storm@5000 pgbench-S/prepared@50 pgbench-S/simple@50"
+                    + " pgbench-S/prepared@1000 pgbench-S/simple@1000 pgbench-tpcb/simple@50.")
     List<Workload> workloads;
 
     @Option(names = {"-r", "--repeat"}, defaultValue = "3", description = "Repetitions (default: ${DEFAULT-VALUE}).")
@@ -149,7 +152,7 @@ public final class CompareCommand implements Callable<Integer> {
         meta.put("targets", resolved.stream().map(Target::toString).toList());
         List<Measurement> measurements = new ArrayList<>();
         int total = repeat * chosen.size() * resolved.size();
-        try (Runner runner = new Runner(load.threads(), settings, Progress.console(err, System.console() != null))) {
+        try (Runner runner = load.runner(settings, Progress.console(err, System.console() != null))) {
             if (!load.noSetup) {
                 Target via = resolved.stream().filter(t -> t.name().equals(setupTarget)).findFirst().orElse(resolved.get(0));
                 List<Scenario> scenarios = chosen.stream().map(Workload::scenario).distinct().toList();

@@ -2,6 +2,9 @@ package io.pgmux.bench.cli;
 
 import io.pgmux.bench.load.LoadSettings;
 import io.pgmux.bench.net.ConnectSettings;
+import io.pgmux.bench.load.Pgbench;
+import io.pgmux.bench.load.Progress;
+import io.pgmux.bench.load.Runner;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
@@ -55,15 +58,31 @@ final class LoadOptions {
             description = "tpcb scale factor, as pgbench -s (100,000 accounts each). Default: ${DEFAULT-VALUE}.")
     int scale;
 
+    @Option(names = "--pgbench", paramLabel = "PATH", defaultValue = "pgbench",
+            description = "The pgbench binary that runs the pgbench-* workloads (default: ${DEFAULT-VALUE} on the PATH).")
+    String pgbench;
+
+    @Option(names = "--pgbench-sampling-rate", defaultValue = "0.2",
+            description = "Fraction of transactions pgbench logs for the latency percentiles (default: ${DEFAULT-VALUE}).")
+    double pgbenchSamplingRate;
+
     @Option(names = "--no-setup",
             description = "Do not create or fill the scenarios' tables (they must exist).")
     boolean noSetup;
 
     LoadSettings settings() {
+        if (!(pgbenchSamplingRate > 0 && pgbenchSamplingRate <= 1)) {
+            throw new IllegalArgumentException("--pgbench-sampling-rate must be in (0, 1]");
+        }
         String pw = password != null ? password : System.getenv("PGPASSWORD");
         // the address is the target's; 127.0.0.1:5432 is a placeholder the runner replaces
         ConnectSettings connect = new ConnectSettings("127.0.0.1", 5432, database, user, pw, connectTimeout);
         return new LoadSettings(connect, duration, warmup, rate, coCorrect, connectConcurrency, scale, stormTimeout);
+    }
+
+    /** A runner for {@code settings} (from {@link #settings()}), with this command line's pgbench. */
+    Runner runner(LoadSettings settings, Progress progress) {
+        return new Runner(threads(), settings, progress, new Pgbench(pgbench, pgbenchSamplingRate));
     }
 
     int threads() {

@@ -87,7 +87,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         Target named = new Target(target.address(), target.host(), target.port(), null, 0);
         Measurement m;
-        try (Runner runner = new Runner(load.threads(), settings, Progress.console(err, System.console() != null))) {
+        try (Runner runner = load.runner(settings, Progress.console(err, System.console() != null))) {
             if (!load.noSetup && !chosen.setUp(load.scale).isEmpty()) {
                 try {
                     runner.setUp(named, List.of(chosen));

@@ -6,6 +6,7 @@ import io.pgmux.bench.net.ConnectSettings;
 import io.pgmux.bench.net.PgConnection;
 import io.pgmux.bench.net.PgException;
 import io.pgmux.bench.net.Transport;
+import io.pgmux.bench.scenario.PgbenchScript;
 import io.pgmux.bench.scenario.Scenario;
 import io.pgmux.bench.scenario.Workload;
 import io.pgmux.bench.stats.ErrorTally;
@@ -38,11 +39,20 @@ public final class Runner implements AutoCloseable {
     private final LoadSettings settings;
     private final Progress progress;
     private final Map<String, OptionalLong> pids = new HashMap<>();
+    private final int threads;
+    private final Pgbench pgbench;
 
     public Runner(int threads, LoadSettings settings, Progress progress) {
+        this(threads, settings, progress, Pgbench.onPath());
+    }
+
+    /** {@code pgbench} runs the {@link PgbenchScript} workloads ({@code threads} is then its {@code -j}). */
+    public Runner(int threads, LoadSettings settings, Progress progress, Pgbench pgbench) {
         this.group = transport.newGroup(threads);
         this.settings = settings;
         this.progress = progress;
+        this.threads = threads;
+        this.pgbench = pgbench;
     }
 
     public LoadSettings settings() {
@@ -84,7 +94,9 @@ public final class Runner implements AutoCloseable {
         OptionalLong pid = pidOf(target);
         try {
             return switch (workload.kind()) {
-                case THROUGHPUT -> throughput(target, workload, repetition, label, pid);
+                case THROUGHPUT -> workload.scenario() instanceof PgbenchScript script
+                        ? pgbench(target, workload, script, repetition, label, pid)
+                        : throughput(target, workload, repetition, label, pid);
                 case IDLE -> idle(target, workload, repetition, label, pid);
                 case STORM -> storm(target, workload, repetition, label, pid);
             };
@@ -166,6 +178,30 @@ public final class Runner implements AutoCloseable {
                 run.completed.sum(), run.failed.sum(), LatencySummary.of(total), run.errors.snapshot(),
                 cpuSeconds(usageStart, usageEnd), usageEnd.map(ProcStats.Usage::rssBytes).orElse(null), null, null,
                 ownCpu, null);
+    }
+
+    // ---- pgbench ----------------------------------------------------------------------------
+
+    /** The pgbench binary runs the workload: once for the warm-up, once measured. */
+    private Measurement pgbench(Target target, Workload workload, PgbenchScript script, int repetition, String label,
+            OptionalLong pid) throws InterruptedException {
+        ConnectSettings connect = connectSettings(target);
+        if (!settings.warmup().isZero()) {
+            progress.update(label + "  pgbench (warm-up)");
+            pgbench.run(connect, script, workload.protocol(), workload.clients(), threads, settings.warmup());
+        }
+        progress.update(label + "  pgbench");
+        Optional<ProcStats.Usage> start = usage(pid, false);
+        Optional<ProcStats.Usage> ownStart = ProcStats.usage(ProcessHandle.current().pid(), false);
+        Pgbench.Result result = pgbench.run(connect, script, workload.protocol(), workload.clients(), threads,
+                settings.duration());
+        Optional<ProcStats.Usage> end = usage(pid, true);
+        Double generatorCpu = cpuSeconds(ownStart, ProcStats.usage(ProcessHandle.current().pid(), false));
+        double seconds = result.tps() > 0 ? result.transactions() / result.tps() : settings.duration().toNanos() / 1e9;
+        return new Measurement(target.name(), workload, repetition, result.transactions() > 0 ? workload.clients() : 0,
+                seconds, result.transactions(), result.failed(), result.latency(), result.errors(), cpuSeconds(start, end),
+                end.map(ProcStats.Usage::rssBytes).orElse(null), null, null,
+                generatorCpu == null ? Double.NaN : generatorCpu, null);
     }
 
     // ---- idle -------------------------------------------------------------------------------

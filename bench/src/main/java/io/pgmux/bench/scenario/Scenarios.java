@@ -11,7 +11,8 @@ public final class Scenarios {
     private static final Map<String, Scenario> BY_NAME = new LinkedHashMap<>();
 
     static {
-        for (Scenario s : List.of(new Select1(), new TpcB(), new Orchestration(), new Idle(), new Storm())) {
+        for (Scenario s : List.of(new Select1(), new TpcB(), new Orchestration(), new Idle(), new Storm(),
+                PgbenchScript.SELECT_ONLY, PgbenchScript.TPCB_LIKE)) {
             BY_NAME.put(s.name(), s);
         }
     }

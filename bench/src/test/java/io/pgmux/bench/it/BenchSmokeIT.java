@@ -101,6 +101,18 @@ class BenchSmokeIT {
     }
 
     @Test
+    void pgbenchRunsItsBuiltInScriptsAndReportsTpsLatencyAndCpu() {
+        for (String spec : List.of("pgbench-S/prepared@8", "pgbench-S/simple@4", "pgbench-tpcb/prepared@4")) {
+            Measurement m = run(spec);
+
+            assertEquals(0, m.errors(), spec + ": " + m.errorMessages());
+            assertTrue(m.transactions() > 0 && m.tps() > 0, spec + " completed no transaction");
+            assertTrue(m.latency().count() > 0 && m.latency().p99() > 0, spec + ": no latency from pgbench's log");
+            assertTrue(m.cpuSeconds() != null && m.cpuSeconds() > 0, spec + ": pgmux's CPU was not measured");
+        }
+    }
+
+    @Test
     void idleClientsAllConnectAndStay() {
         Measurement m = run("idle@40");
 

@@ -16,6 +16,7 @@ import io.pgmux.proxy.client.NamedStatements.StatementChange;
 import io.pgmux.proxy.client.ReplyQueue.Attachment;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.sql.MultiStatementQuery;
+import io.pgmux.proxy.sql.NamedStatementSql;
 import io.pgmux.proxy.sql.FeatureUse;
 import io.pgmux.proxy.sql.SessionFeatures;
 import io.pgmux.proxy.sql.SqlCommand;
@@ -26,7 +27,8 @@ import java.util.function.Function;
 /**
  * How a client's request (Query, Parse, Bind, Describe, Execute, Close) reaches the server it
  * holds: forwarded, rewritten for its named statements ({@link NamedStatements}), answered by pgmux
- * in its place (DEALLOCATE, a Close, a Parse the server holds), or refused (SQL PREPARE), and in
+ * in its place (DEALLOCATE, a Close, a Parse the server holds), with SQL PREPARE/EXECUTE/DEALLOCATE
+ * on the same names ({@link SqlStatementNames}), or refused (SQL PREPARE in mode reject), and in
  * every case with the entries its replies will be matched against in the {@link ReplyQueue},
  * carrying what pgmux must do at their outcome; the outcomes for named statements come back here.
  * Also whether a request must wait for an earlier outcome ({@link #mustWait}).
@@ -100,7 +102,9 @@ final class ClientRequests {
                 }
                 return !replies.isEmpty() && SqlCommand.of(frame, body + 1).isDeallocate();
             case Frontend.QUERY:
-                return !replies.isEmpty() && SqlCommand.of(frame, body).isDeallocate();
+                // Answered in the transaction state of the moment it is sent: that state must be known.
+                return !replies.isEmpty() && (SqlCommand.of(frame, body).isDeallocate()
+                        || statements.rewritesSqlNames() && NamedStatementSql.mayBeAnsweredLocally(frame, body));
             case Frontend.BIND:
                 int portalEnd = frame.forEachByte(body, frame.writerIndex() - body, ByteProcessor.FIND_NUL);
                 return portalEnd >= 0 && portalEnd + 1 < frame.writerIndex() && frame.getByte(portalEnd + 1) != 0
@@ -112,8 +116,11 @@ final class ClientRequests {
         }
     }
 
-    /** A simple query; {@code status} is the server's transaction status as last reported. */
-    void query(ByteBuf frame, TransactionStatus status) {
+    /**
+     * A simple query; {@code status} is the server's transaction status as last reported.
+     * {@code syncAhead} sends a Sync of pgmux's own, for messages pgmux sends ahead of the query.
+     */
+    void query(ByteBuf frame, TransactionStatus status, Runnable syncAhead) {
         int sql = frame.readerIndex() + Frames.HEADER_SIZE;
         SqlCommand command = statements.inspectsSql() ? SqlCommand.of(frame, sql) : SqlCommand.OTHER;
         if (command.isDeallocate() && statements.rewrites() && named().queryLocalDeallocate(frame, command, status)) {
@@ -130,9 +137,23 @@ final class ClientRequests {
             named().refuseQuery(refusal, System.nanoTime());
             return;
         }
+        NamedStatementSql sqlNames = statements.rewritesSqlNames()
+                ? NamedStatementSql.of(frame, sql, settings.backslashEscapes()) : null;
         Attachment attachment = attachmentFor(command);
         SettingChanges.MultiStatement multiStatement = settings.onQuerySent(frame, sql);
-        replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), multiStatement != null ? multiStatement : attachment);
+        Attachment settingsAttachment = multiStatement != null ? multiStatement : attachment;
+        if (sqlNames != null) {
+            frame.release();
+            SqlStatementNames.Rewrite rewrite = SqlStatementNames.rewrite(statements, named(), server, features,
+                    replies.isEmpty() ? status : null, sqlNames);
+            if (rewrite.parsedAhead()) {
+                syncAhead.run();
+            }
+            replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), new RewrittenQuery(rewrite.steps(), settingsAttachment));
+            toServer.add(rewrite.message(alloc));
+            return;
+        }
+        replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), settingsAttachment);
         toServer.add(frame);
     }
 

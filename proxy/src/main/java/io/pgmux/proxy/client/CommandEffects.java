@@ -17,7 +17,7 @@ final class CommandEffects {
     private final ClientRequests requests;
     /** The client's session features; null when nothing follows them. */
     private final SessionFeatureGate features;
-    /** The client ran SQL PREPARE (inside a larger query): its statement must not outlive the transaction. */
+    /** The client ran an SQL PREPARE pgmux did not rewrite (in a Parse's text): its statement must not outlive the transaction. */
     private boolean sqlPrepared;
 
     CommandEffects(ServerConnection server, StatementContext statements, SettingChanges settings, ClientRequests requests,
@@ -31,6 +31,11 @@ final class CommandEffects {
 
     /** A CommandComplete for the request with {@code attachment}, going to the client unless {@code swallowed}. */
     void onCommandComplete(ByteBuf frame, Attachment attachment, boolean swallowed) {
+        onCommandComplete(frame, attachment, swallowed, false);
+    }
+
+    /** The same; {@code knownPrepare}: a PREPARE of pgmux's name for a client's statement, which pgmux follows. */
+    void onCommandComplete(ByteBuf frame, Attachment attachment, boolean swallowed, boolean knownPrepare) {
         settings.onCommandComplete(attachment);
         switch (CommandTag.of(frame)) {
             case ROLLBACK -> {
@@ -40,7 +45,7 @@ final class CommandEffects {
                 }
             }
             case COMMIT, PREPARE_TRANSACTION -> settings.onCommit();
-            case PREPARE -> sqlPrepared |= statements.refusesSqlPrepare();
+            case PREPARE -> sqlPrepared |= !knownPrepare && statements.clearsUnknownSqlPrepare();
             case DISCARD_ALL -> {
                 requests.onDiscardAll(attachment, !swallowed);
                 settings.onDiscardAll(!swallowed);

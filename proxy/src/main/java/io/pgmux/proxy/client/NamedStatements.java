@@ -8,6 +8,7 @@ import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.Bind;
 import io.pgmux.protocol.message.Describe;
+import io.pgmux.protocol.message.Execute;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Parse;
 import io.pgmux.protocol.message.Query;
@@ -47,7 +48,7 @@ final class NamedStatements {
      * operations may depend on ({@link #blocks}); the queue counts them.
      */
     sealed interface StatementChange extends ReplyQueue.Attachment
-            permits ParseAttempt, Prepare, Evict, LocalParse, LocalClose, LocalDeallocate, DiscardAll {}
+            permits ParseAttempt, Prepare, Evict, LocalParse, LocalClose, LocalDeallocate, DiscardAll, LocalDeallocateAll {}
 
     /** A client Parse sent to the server; {@code slot} is null when the server already holds the statement. */
     record ParseAttempt(Registration registration, Slot slot) implements StatementChange {}
@@ -66,6 +67,9 @@ final class NamedStatements {
 
     /** DEALLOCATE of the client's names, done and answered by pgmux when it reaches the head of the queue. */
     record LocalDeallocate(SqlCommand command, boolean simpleQuery) implements StatementChange, LocalReplies.InTurn {}
+
+    /** An SQL DEALLOCATE ALL among other statements, answered by pgmux; the names it removed come back if it is skipped. */
+    record LocalDeallocateAll(List<Registration> removed) implements StatementChange {}
 
     /** A DISCARD ALL the server runs: the client's names from before {@code generation} go with its statements. */
     record DiscardAll(long generation) implements StatementChange {}
@@ -288,14 +292,34 @@ final class NamedStatements {
     }
 
     /** Prepares {@code statement} on the server first if it lacks it; the ParseComplete is swallowed. */
-    private void ensurePrepared(PreparedStatement statement, long segment) {
+    void ensurePrepared(PreparedStatement statement, long segment) {
         Slot slot = server.statements().find(statement);
         if (slot != null && slot.state() != Slot.State.ABSENT) {
             return;
         }
         slot = newSlot(statement, segment);
+        if (statement.declaresTypesByName()) {
+            prepareBySql(statement, slot, segment);
+            return;
+        }
         replies.push(ReplyQueue.PARSE, ReplyQueue.SWALLOW, segment, new Prepare(slot));
         sendParse(statement);
+    }
+
+    /**
+     * Prepares a statement an SQL PREPARE declared types for by name, which a Parse cannot declare:
+     * pgmux runs its own PREPARE as the unnamed statement and portal (replacing the client's: a
+     * client that binds a named statement rarely comes back to its unnamed portal); all answers are
+     * swallowed, and a failure reaches the client in place of the message that needed the statement.
+     */
+    private void prepareBySql(PreparedStatement statement, Slot slot, long segment) {
+        statements.counts().serverParses++;
+        replies.push(ReplyQueue.PARSE, ReplyQueue.SWALLOW, segment, null);
+        toServer.add(new Parse("", statement.prepareSql(), new int[0]).encode(alloc));
+        replies.push(ReplyQueue.BIND, ReplyQueue.SWALLOW, segment, null);
+        toServer.add(Bind.of("", "", List.of()).encode(alloc));
+        replies.push(ReplyQueue.EXECUTE, ReplyQueue.SWALLOW, segment, new Prepare(slot));
+        toServer.add(new Execute("", 0).encode(alloc));
     }
 
     /**
@@ -303,7 +327,7 @@ final class NamedStatements {
      * set_config, or a SET prepared as a named statement (checked once per statement).
      */
     /** What running the statement does to session features: each Bind of it runs it again. */
-    private static List<FeatureUse> sessionFeatures(PreparedStatement statement) {
+    static List<FeatureUse> sessionFeatures(PreparedStatement statement) {
         List<FeatureUse> uses = statement.sessionFeatures();
         if (uses == null) {
             uses = SessionFeatures.inText(statement.key().query(), false);
@@ -312,7 +336,7 @@ final class NamedStatements {
         return uses;
     }
 
-    private static boolean changesSessionSettings(PreparedStatement statement) {
+    static boolean changesSessionSettings(PreparedStatement statement) {
         Boolean changes = statement.changesSessionSettings();
         if (changes == null) {
             String query = statement.key().query();
@@ -330,7 +354,7 @@ final class NamedStatements {
     }
 
     /** Makes room under {@code max_prepared_statements} (closing the least recently used), then a pending slot. */
-    private Slot newSlot(PreparedStatement statement, long segment) {
+    Slot newSlot(PreparedStatement statement, long segment) {
         ServerStatements held = server.statements();
         while (held.size() >= statements.maxPerServer()) {
             Slot victim = held.leastRecentlyUsedExcept(statement);
@@ -407,6 +431,8 @@ final class NamedStatements {
             if (close.removed() != null) {
                 statements.client().restore(close.removed());
             }
+        } else if (attachment instanceof LocalDeallocateAll deallocate) {
+            deallocate.removed().forEach(statements.client()::restore);
         } else if (attachment instanceof Evict evict) {
             if (evict.slot().state() == Slot.State.PRESENT) {
                 server.statements().restore(evict.slot());

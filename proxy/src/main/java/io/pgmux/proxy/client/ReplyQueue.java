@@ -25,6 +25,8 @@ final class ReplyQueue {
      *       message sent so that the server fails it ({@link ServerLink}).</li>
      *   <li>{@link InjectedQuery} — pgmux's own query, whose replies it collects ({@link ServerLink},
      *       then {@code ServerHold}).</li>
+     *   <li>{@link RewrittenQuery} — a query whose SQL prepared statement names pgmux rewrote: its
+     *       statements' outcomes ({@link ServerLink}); it carries the query's settings attachment.</li>
      * </ul>
      * Java 17 has no pattern switch. Each outcome (succeeded, failed, skipped, completed, given in
      * turn) concerns one or two of these groups, so the owner of a group picks its members out with
@@ -33,7 +35,7 @@ final class ReplyQueue {
      * most of them as no-ops. Sealed, the family is closed and listed here, next to who acts on what.
      */
     sealed interface Attachment permits NamedStatements.StatementChange, LocalReplies.InTurn, SettingChanges.SettingChange,
-            SettingChanges.MultiStatement, NamedStatements.Refusal, InjectedQuery {}
+            SettingChanges.MultiStatement, NamedStatements.Refusal, InjectedQuery, RewrittenQuery {}
 
     /** Entry kinds: what the server answers a message with. */
     static final byte PARSE = 1;

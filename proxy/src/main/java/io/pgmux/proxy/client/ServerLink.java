@@ -7,6 +7,7 @@ import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.ProtocolException;
 import io.pgmux.protocol.TransactionStatus;
+import io.pgmux.protocol.message.CommandComplete;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Messages;
 import io.pgmux.protocol.message.ParameterStatus;
@@ -256,7 +257,7 @@ final class ServerLink {
             case Frontend.QUERY -> {
                 moveTo(SyncPhase.SYNCED); // a simple query ends the extended protocol's implicit transaction
                 pinnedUntilSync = false;
-                requests.query(frame, status);
+                requests.query(frame, status, this::unpin);
             }
             case Frontend.SYNC -> {
                 if (phase.copyingIn()) {
@@ -368,6 +369,12 @@ final class ServerLink {
         }
         boolean swallowed = replies.headSwallowed();
         Attachment attachment = replies.headAttachment();
+        if (attachment instanceof RewrittenQuery rewritten) {
+            if (onRewrittenQueryReply(frame, type, rewritten)) {
+                return;
+            }
+            attachment = rewritten.settings();
+        }
         if (type == Backend.COMMAND_COMPLETE) {
             commands.onCommandComplete(frame, attachment, swallowed);
         } else if (type == Backend.COPY_IN_RESPONSE) {
@@ -386,6 +393,56 @@ final class ServerLink {
             toClientAsError(frame, attachment);
         } else {
             events.toClient(frame);
+        }
+    }
+
+    /**
+     * A reply to a query whose prepared statement names pgmux rewrote: each CommandComplete or error
+     * is its step's ({@link RewrittenQuery}), and pgmux's own answers are given in their turn.
+     * Returns false for a reply of any other kind, which goes its usual way.
+     */
+    private boolean onRewrittenQueryReply(ByteBuf frame, byte type, RewrittenQuery rewritten) {
+        giveLocalSteps(rewritten);
+        RewrittenQuery.Step step = rewritten.current();
+        if (type == Backend.COMMAND_COMPLETE && step != null) {
+            rewritten.advance();
+            requests.onSucceeded(step.change());
+            if (step.kind() == RewrittenQuery.Kind.HIDDEN) {
+                frame.release();
+                return true;
+            }
+            commands.onCommandComplete(frame, rewritten.settings(), false, step.preparesOurs());
+            events.toClient(frame);
+            giveLocalSteps(rewritten);
+            return true;
+        }
+        if (type == Backend.ERROR_RESPONSE) {
+            if (step != null) {
+                requests.onFailed(step.change());
+                for (RewrittenQuery.Step skipped : rewritten.failAtCurrent()) {
+                    requests.onSkipped(skipped.change());
+                }
+            }
+            moveTo(phase.afterCopy());
+            settings.onError();
+            Refusal refusal = RewrittenQuery.refusalFor(frame, step);
+            toClientAsError(refusal != null ? frame : RewrittenQuery.namingClient(frame, step, alloc), refusal);
+            return true;
+        }
+        if (type == Backend.EMPTY_QUERY_RESPONSE && rewritten.onlyLocal()) {
+            frame.release(); // the text left when pgmux answered every statement
+            return true;
+        }
+        return false;
+    }
+
+    /** The steps pgmux answers that are due: their CommandCompletes, in their turn. */
+    private void giveLocalSteps(RewrittenQuery rewritten) {
+        for (RewrittenQuery.Step step; (step = rewritten.localDue()) != null; ) {
+            rewritten.advance();
+            requests.onSucceeded(step.change());
+            settings.onCommandComplete(rewritten.settings()); // a statement of the query completed; nothing ran on the server
+            events.toClient(new CommandComplete(step.tag()).encode(alloc));
         }
     }
 

@@ -41,8 +41,21 @@ record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientSta
         return poolMode == PoolMode.TRANSACTION;
     }
 
-    /** SQL-level PREPARE would leave a statement on a server other clients get next. */
+    /**
+     * SQL-level PREPARE would leave a statement on a server other clients get next: refused when the
+     * client's named statements are (mode {@code reject}).
+     */
     boolean refusesSqlPrepare() {
+        return poolMode == PoolMode.TRANSACTION && mode == PreparedStatementMode.REJECT;
+    }
+
+    /** SQL PREPARE, EXECUTE and DEALLOCATE act on the client's named statements ({@link SqlStatementNames}). */
+    boolean rewritesSqlNames() {
+        return poolMode == PoolMode.TRANSACTION && mode == PreparedStatementMode.REWRITE;
+    }
+
+    /** An SQL PREPARE pgmux did not rewrite (one in a Parse's text) must not stay on a server others get next. */
+    boolean clearsUnknownSqlPrepare() {
         return poolMode == PoolMode.TRANSACTION && mode != PreparedStatementMode.PASSTHROUGH;
     }
 
@@ -62,20 +75,25 @@ record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientSta
                     + poolMode.name().toLowerCase() + " pooling mode (statement \"" + ClientText.name(parse.statement()) + "\")")
                     .withHint("Set prepared_statements: rewrite in the pgmux config, or use unnamed statements.");
         }
-        if (client.get(parse.statement()) != null) {
+        return refusalForName(parse.statement(), parse.query().length());
+    }
+
+    /** Why a new name for a statement of {@code textLength} characters cannot be accepted (Postgres's error where it would raise one), or null. */
+    ErrorResponse refusalForName(String name, int textLength) {
+        if (client.get(name) != null) {
             return ErrorResponse.error(SqlState.DUPLICATE_PREPARED_STATEMENT,
-                    "prepared statement \"" + ClientText.name(parse.statement()) + "\" already exists");
+                    "prepared statement \"" + ClientText.name(name) + "\" already exists");
         }
         if (client.size() >= maxPerClient) {
             return ErrorResponse.error(SqlState.CONFIGURATION_LIMIT_EXCEEDED, "too many prepared statements: this client "
                     + "already holds " + client.size() + " (max_client_prepared_statements)")
                     .withHint("Close or DEALLOCATE statements the client no longer uses, or raise max_client_prepared_statements.");
         }
-        if (client.textLength() + parse.query().length() > maxSizePerClient) {
+        if (client.textLength() + textLength > maxSizePerClient) {
             return ErrorResponse.error(SqlState.CONFIGURATION_LIMIT_EXCEEDED, String.format(Locale.ROOT,
                     "prepared statements too large: this client's %d statements hold %.1f MB of text, and this one "
                             + "(%.1f MB) would take it past max_client_prepared_statements_size (%s)", client.size(),
-                    megabytes(client.textLength()), megabytes(parse.query().length()), Units.formatSize(maxSizePerClient)))
+                    megabytes(client.textLength()), megabytes(textLength), Units.formatSize(maxSizePerClient)))
                     .withHint("Close or DEALLOCATE statements the client no longer uses, use unnamed statements for large "
                             + "texts, or raise max_client_prepared_statements_size.");
         }

@@ -1,15 +1,28 @@
 package io.pgmux.proxy.config;
 
 /**
- * What one database sets of {@link ServerLimits} for itself; null = the global key.
+ * What one database sets of {@link ServerLimits} (and of {@link SessionFeaturesConfig}) for itself;
+ * null = the global key.
  *
  * @param minPoolSize      its {@code min_pool_size}
  * @param reservePoolSize  its {@code reserve_pool_size}
  * @param maxDbConnections its {@code max_db_connections}
+ * @param maxPinnedServers its {@code max_pinned_servers} (0 = half of its pool_size, at least 1)
  */
-public record DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integer maxDbConnections) {
+public record DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integer maxDbConnections, Integer maxPinnedServers) {
     /** Every value from the global keys. */
-    public static final DatabaseLimits GLOBAL = new DatabaseLimits(null, null, null);
+    public static final DatabaseLimits GLOBAL = new DatabaseLimits(null, null, null, null);
+
+    /** With the global {@code max_pinned_servers}. */
+    public DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integer maxDbConnections) {
+        this(minPoolSize, reservePoolSize, maxDbConnections, null);
+    }
+
+    /** Servers of one of its pools of {@code poolSize} that pinned clients may keep. */
+    public int maxPinnedServers(SessionFeaturesConfig global, int poolSize) {
+        return maxPinnedServers != null ? SessionFeaturesConfig.maxPinnedServers(maxPinnedServers, poolSize)
+                : global.maxPinnedServers(poolSize);
+    }
 
     public int minPoolSize(ServerLimits global) {
         return minPoolSize != null ? minPoolSize : global.minPoolSize();

@@ -104,7 +104,8 @@ final class UsersAndDatabases {
             PoolMode poolMode = db.choice("pool_mode", globalPoolMode, PoolMode::fromYaml, PoolMode.choices());
             PreparedStatementMode prepared = readPreparedMode(db, "prepared_statements");
             DatabaseLimits limits = new DatabaseLimits(optionalCount(db, ConfigKeys.MIN_POOL_SIZE.name()),
-                    optionalCount(db, ConfigKeys.RESERVE_POOL_SIZE.name()), optionalCount(db, ConfigKeys.MAX_DB_CONNECTIONS.name()));
+                    optionalCount(db, ConfigKeys.RESERVE_POOL_SIZE.name()), optionalCount(db, ConfigKeys.MAX_DB_CONNECTIONS.name()),
+                    optionalPinnedServers(db));
             if (PreparedStatementMode.effective(prepared, globalPrepared, poolMode) == PreparedStatementMode.PASSTHROUGH
                     && poolMode == PoolMode.TRANSACTION) {
                 db.error(db.isPresent("prepared_statements") ? "prepared_statements" : "pool_mode", PASSTHROUGH_NEEDS_SESSION);
@@ -158,6 +159,15 @@ final class UsersAndDatabases {
     }
 
     /** A count of servers a database or user sets for itself (0 or more); null when it leaves it to the global key. */
+    private static Integer optionalPinnedServers(YamlSection section) {
+        String key = ConfigKeys.MAX_PINNED_SERVERS.name();
+        if (!section.isPresent(key) || section.isNull(key)) {
+            section.consume(key);
+            return null;
+        }
+        return section.integer(key, 0, 0, PgmuxConfig.MAX_POOL_SIZE);
+    }
+
     private static Integer optionalCount(YamlSection section, String key) {
         if (!section.isPresent(key) || section.isNull(key)) {
             section.consume(key);

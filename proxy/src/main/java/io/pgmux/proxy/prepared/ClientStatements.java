@@ -1,7 +1,9 @@
 package io.pgmux.proxy.prepared;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -84,6 +86,13 @@ public final class ClientStatements {
                 dropped(registration);
             }
         }
+    }
+
+    /** Forgets every name; returns what they named (see {@link #restore}). */
+    public List<Registration> unregisterAll() {
+        List<Registration> removed = new ArrayList<>(byName.values());
+        removed.forEach(registration -> unregister(registration.name()));
+        return removed;
     }
 
     /** Forgets everything (the client left). */

@@ -77,7 +77,21 @@ public final class PreparedStatement {
         sessionFeatures = uses;
     }
 
-    /** The Parse that creates this statement on a server. */
+    /**
+     * Whether a Parse cannot create it: an SQL PREPARE declared its parameter types by name. Such a
+     * statement is created by running {@link #prepareSql()}.
+     */
+    public boolean declaresTypesByName() {
+        return key.sqlParameterTypes() != null;
+    }
+
+    /** The SQL PREPARE that creates this statement on a server under its server name. */
+    public String prepareSql() {
+        return "PREPARE " + serverName + (key.sqlParameterTypes() != null ? " (" + key.sqlParameterTypes() + ")" : "")
+                + " AS " + key.query();
+    }
+
+    /** The Parse that creates this statement on a server (see {@link #declaresTypesByName()}). */
     public ByteBuf parseMessage(ByteBufAllocator alloc) {
         return new Parse(serverName, key.query(), key.parameterTypes()).encode(alloc);
     }
@@ -93,6 +107,10 @@ public final class PreparedStatement {
             if (key.searchPath() != null) {
                 sha.update((byte) 1);
                 sha.update(key.searchPath().getBytes(StandardCharsets.UTF_8));
+            }
+            if (key.sqlParameterTypes() != null) {
+                sha.update((byte) 2);
+                sha.update(key.sqlParameterTypes().getBytes(StandardCharsets.UTF_8));
             }
             return HexFormat.of().formatHex(sha.digest(), 0, 12);
         } catch (NoSuchAlgorithmException e) {

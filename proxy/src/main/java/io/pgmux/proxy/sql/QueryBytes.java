@@ -82,6 +82,15 @@ final class QueryBytes {
         return isSpace(after) || after == ';' || after == 0;
     }
 
+    /** The index of the first byte in [start, end) that is not white space, or {@code end}. */
+    static int afterSpaces(ByteBuf buf, int start, int end) {
+        int i = start;
+        while (i < end && isSpace(buf.getByte(i))) {
+            i++;
+        }
+        return i;
+    }
+
     static boolean isSpace(byte b) {
         return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f';
     }

@@ -13,6 +13,16 @@ final class Words {
         this.sql = sql;
     }
 
+    /** Where reading stands: after the last word read (and the spaces skipped before the next, after {@link #nextIsQuoted}). */
+    int position() {
+        return position;
+    }
+
+    /** Reads on from {@code position} (after a part of the text read otherwise, such as a parenthesized list). */
+    void moveTo(int position) {
+        this.position = position;
+    }
+
     boolean nextIsQuoted() {
         skipSpaces();
         return position < sql.length() && sql.charAt(position) == '"';

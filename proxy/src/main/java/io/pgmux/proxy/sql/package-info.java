@@ -1,8 +1,10 @@
 /**
  * Reading SQL text, the little pgmux needs of it: which command a statement is ({@link
  * io.pgmux.proxy.sql.SqlCommand}: DEALLOCATE, PREPARE, DISCARD ALL, SET, RESET), the statements
- * of a multi-statement query ({@link io.pgmux.proxy.sql.MultiStatementQuery}), and calls of
- * set_config ({@link io.pgmux.proxy.sql.SetConfigCalls}). Everything else here is package-private:
+ * of a multi-statement query ({@link io.pgmux.proxy.sql.MultiStatementQuery}), calls of
+ * set_config ({@link io.pgmux.proxy.sql.SetConfigCalls}), the session features a query takes ({@link
+ * io.pgmux.proxy.sql.SessionFeatures}), and where SQL PREPARE/EXECUTE/DEALLOCATE name a statement ({@link
+ * io.pgmux.proxy.sql.NamedStatementSql}). Everything else here is package-private:
  * the byte checks that let ordinary queries pass undecoded, the lexer of quotes and comments, the
  * statement splitter, the word reader and the reader of SET values.
  *

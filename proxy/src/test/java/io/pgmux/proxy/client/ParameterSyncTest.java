@@ -89,15 +89,19 @@ class ParameterSyncTest {
 
     @Test
     void quotesInValuesAreDoubled() {
-        assertEquals("E'O''Brien'", ParameterSync.literal("O'Brien"));
-        assertEquals("E''''", ParameterSync.literal("'"));
-        assertEquals("E''", ParameterSync.literal(""));
+        assertLiteral("E'O''Brien'", "O'Brien");
+        assertLiteral("E''''", "'");
+        assertLiteral("E''", "");
     }
 
     @Test
     void backslashesInValuesAreEscaped() {
-        assertEquals("E'C:\\\\temp'", ParameterSync.literal("C:\\temp"));
-        assertEquals("E'\\\\'''", ParameterSync.literal("\\'"));
+        assertLiteral("E'C:\\\\temp'", "C:\\temp");
+        assertLiteral("E'\\\\'''", "\\'");
+    }
+
+    private static void assertLiteral(String literal, String value) {
+        assertEquals(literal, ParameterSync.literal(value), value);
     }
 
     @Test

@@ -240,6 +240,18 @@ class ConfigLoaderTest {
         }
 
         @Test
+        void aDatabaseMayHaveItsOwnMaxPinnedServers() throws ConfigException {
+            PgmuxConfig config = parse("max_pinned_servers: 4\n"
+                    + "databases: {own: {max_pinned_servers: 7}, half: {max_pinned_servers: 0}, global: {}}");
+
+            assertEquals(7, config.databases().get("own").limits().maxPinnedServers(config.sessionFeatures(), 20));
+            assertEquals(10, config.databases().get("half").limits().maxPinnedServers(config.sessionFeatures(), 20),
+                    "0 = half of its pool_size");
+            assertEquals(4, config.databases().get("global").limits().maxPinnedServers(config.sessionFeatures(), 20));
+            assertThrows(ConfigException.class, () -> parse("databases: {x: {max_pinned_servers: -1}}"));
+        }
+
+        @Test
         void anchorsAndMergeKeysShareDatabaseSettings() throws ConfigException {
             String yaml = """
                     databases:

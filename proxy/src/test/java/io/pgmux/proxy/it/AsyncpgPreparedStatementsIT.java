@@ -4,7 +4,6 @@ import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.TestPostgres;
 import io.pgmux.proxy.testing.TestSql;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,15 +19,10 @@ class AsyncpgPreparedStatementsIT {
 
     @RegisterExtension
     static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .precondition(() -> ExternalClient.requirePythonModule("asyncpg", "python3-asyncpg"))
             .role(USER)
-            .table("prep_asyncpg_log", "client int, round int")
-            .beforeEachTest("TRUNCATE prep_asyncpg_log");
+            .emptyTable("prep_asyncpg_log", "client int, round int");
     private Pgmux pgmux;
-
-    @BeforeAll
-    static void requireAsyncpg() throws Exception {
-        ExternalClient.requirePythonModule("asyncpg", "python3-asyncpg");
-    }
 
     private ExternalClient.Result asyncpg(String mode, int connections) throws Exception {
         return ExternalClient.run(200, ExternalClient.PYTHON, ExternalClient.script("asyncpg_prepared.py"),

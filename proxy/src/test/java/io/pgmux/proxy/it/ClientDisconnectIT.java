@@ -13,6 +13,7 @@ import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestPostgres;
 import io.pgmux.proxy.testing.TestSql;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -39,6 +40,12 @@ class ClientDisconnectIT {
             .table("disconnect_lock", "id int PRIMARY KEY, v int")
             .table("disconnect_copy", "v int")
             .beforeEachTest("TRUNCATE disconnect_lock, disconnect_copy; INSERT INTO disconnect_lock VALUES (1, 0)");
+
+    /** Whatever a dead client did, the pool of one ends with one server: none leaked, no slot lost. */
+    @AfterEach
+    void thePoolHasOneServer() throws Exception {
+        assertEquals(1, Pgmux.serverConnections(TestPostgres.DATABASE, USER));
+    }
 
     /*
      * Found by the fuzzer: a client that stops reading has its server's reading paused (backpressure).
@@ -93,7 +100,6 @@ class ClientDisconnectIT {
             assertEquals(0, TestSql.backendsInState(USER, "idle in transaction"));
             assertEquals(0, TestSql.backendsInState(USER, "idle in transaction (aborted)"));
         }
-        assertEquals(1, Pgmux.serverConnections(TestPostgres.DATABASE, USER));
     }
 
     @Test
@@ -116,7 +122,6 @@ class ClientDisconnectIT {
             assertEquals(TransactionStatus.IDLE, TestSql.status(replies));
             assertEquals("0", value(next, "SELECT count(*) FROM pg_class WHERE relname = 'disconnect_sleep_temp'"));
         }
-        assertEquals(1, Pgmux.serverConnections(TestPostgres.DATABASE, USER));
     }
 
     @Test
@@ -139,7 +144,6 @@ class ClientDisconnectIT {
             assertEquals("0", value(replies));
             assertEquals(TransactionStatus.IDLE, TestSql.status(replies));
         }
-        assertEquals(1, Pgmux.serverConnections(TestPostgres.DATABASE, USER));
     }
 
     @Test
@@ -166,7 +170,6 @@ class ClientDisconnectIT {
             assertEquals("h", value(holder, "SELECT 'h'"));
             assertEquals(0, pgmux.waitingClients());
         }
-        assertEquals(1, Pgmux.serverConnections(TestPostgres.DATABASE, USER));
     }
 
     @Test
@@ -186,15 +189,13 @@ class ClientDisconnectIT {
             assertEquals(pid, value(replies));
             assertEquals(TransactionStatus.IDLE, TestSql.status(replies));
         }
-        assertEquals(1, Pgmux.serverConnections(TestPostgres.DATABASE, USER));
     }
 
     @Test
     void preparedStatementsOfAClientKilledInATransactionAreNotVisibleToTheNextClient() throws Exception {
-        // given: a client in a transaction that prepared statements both ways (SQL PREPARE is refused)
+        // given: a client in a transaction that prepared statements both ways
         RawClient dead = pgmux.raw(USER);
-        assertEquals("0A000", TestSql.error(dead.query("BEGIN; PREPARE disconnect_plan AS SELECT 'leaked'")).sqlState());
-        TestSql.assertOk(dead.query("BEGIN"));
+        TestSql.assertOk(dead.query("BEGIN; PREPARE disconnect_plan AS SELECT 'leaked'"));
         dead.send(new Parse("disconnect_stmt", "SELECT 'leaked'", new int[0])).sync().flush();
         assertEquals(TransactionStatus.IN_TRANSACTION, TestSql.status(dead.readUntilReady()));
 

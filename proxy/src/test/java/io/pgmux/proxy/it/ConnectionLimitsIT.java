@@ -42,15 +42,13 @@ class ConnectionLimitsIT {
              Connection a2 = pgmux.jdbc(DB_USER_A);
              Connection b = pgmux.jdbc(DB_USER_B)) {
             // given two transactions of one user open: the database's two servers (the other user's idle one was closed for it)
-            a1.setAutoCommit(false);
-            a2.setAutoCommit(false);
-            TestSql.intScalar(a1, "SELECT 1");
-            TestSql.intScalar(a2, "SELECT 1");
+            TestSql.holdServerInTransaction(a1);
+            TestSql.holdServerInTransaction(a2);
             assertEquals(2, Pgmux.serverConnections(DATABASE, DB_USER_A));
             assertEquals(0, Pgmux.serverConnections(DATABASE, DB_USER_B));
 
             // when the other user's client needs a server, it waits
-            CompletableFuture<Integer> query = CompletableFuture.supplyAsync(() -> scalar(b, "SELECT 7"));
+            CompletableFuture<Integer> query = TestSql.intScalarLater(b, "SELECT 7");
             TestSql.await("the other user's client waits", () -> pgmux.counts(DB_USER_B).waiting() == 1);
             Thread.sleep(300);
             assertFalse(query.isDone());
@@ -74,8 +72,7 @@ class ConnectionLimitsIT {
              Connection one = pgmux.jdbcTo("one", USER);
              Connection two = pgmux.jdbcTo("two", USER)) {
             // given the user's one server held by a transaction in database one
-            one.setAutoCommit(false);
-            TestSql.intScalar(one, "SELECT 1");
+            TestSql.holdServerInTransaction(one);
 
             // when the same user needs a server for database two, past query_wait_timeout
             SQLException e = assertThrows(SQLException.class,
@@ -116,14 +113,6 @@ class ConnectionLimitsIT {
             Map<String, String> user = Console.show(console, "SHOW USERS").one("name", USER);
             assertEquals("4", user.get("max_user_connections"));
             assertEquals("2", user.get("current_connections"));
-        }
-    }
-
-    private static int scalar(Connection connection, String sql) {
-        try {
-            return TestSql.intScalar(connection, sql);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

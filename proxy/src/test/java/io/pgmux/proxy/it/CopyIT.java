@@ -41,8 +41,7 @@ class CopyIT {
     @RegisterExtension
     static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 2\nquery_wait_timeout: 20s\n")
             .role(USER)
-            .table(TABLE, "id int, label text")
-            .beforeEachTest("TRUNCATE " + TABLE);
+            .emptyTable(TABLE, "id int, label text");
 
     @Test
     void copyInOfHundredThousandRowsAndCopyOutReadThemBackExactly() throws Exception {

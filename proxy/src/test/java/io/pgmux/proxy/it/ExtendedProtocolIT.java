@@ -37,8 +37,7 @@ class ExtendedProtocolIT {
     @RegisterExtension
     static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 2\nquery_wait_timeout: 20s\n")
             .role(USER)
-            .table(TABLE, "tag text, n int")
-            .beforeEachTest("TRUNCATE " + TABLE);
+            .emptyTable(TABLE, "tag text, n int");
 
     @Test
     void pipelineOfThreeSyncedQueriesIsAnsweredCompletelyAndInOrder() throws IOException {
@@ -144,28 +143,24 @@ class ExtendedProtocolIT {
 
     @Test
     void multiStatementSimpleQueryGivesEachResultAndOneReadyForQuery() throws IOException {
-        try (RawClient client = pgmux.raw(USER)) {
-            List<Reply> replies = client.query("SELECT 1; SELECT 2; SELECT 3");
+        List<Reply> replies = queryOnNewClient("SELECT 1; SELECT 2; SELECT 3");
 
-            assertEquals("TDCTDCTDCZ", RawClient.types(replies));
-            assertEquals(List.of("1"), replies.get(1).row());
-            assertEquals(List.of("2"), replies.get(4).row());
-            assertEquals(List.of("3"), replies.get(7).row());
-        }
+        assertEquals("TDCTDCTDCZ", RawClient.types(replies));
+        assertEquals(List.of("1"), replies.get(1).row());
+        assertEquals(List.of("2"), replies.get(4).row());
+        assertEquals(List.of("3"), replies.get(7).row());
     }
 
     @Test
     void errorInAMultiStatementQueryEndsItThere() throws Exception {
-        try (RawClient client = pgmux.raw(USER)) {
-            List<Reply> replies = client.query("INSERT INTO " + TABLE + " VALUES ('multi', 1); SELECT 1 / 0; "
-                    + "INSERT INTO " + TABLE + " VALUES ('multi', 3)");
+        List<Reply> replies = queryOnNewClient("INSERT INTO " + TABLE + " VALUES ('multi', 1); SELECT 1 / 0; "
+                + "INSERT INTO " + TABLE + " VALUES ('multi', 3)");
 
-            assertEquals("CEZ", RawClient.types(replies));
-            assertEquals("22012", replies.get(1).error().sqlState());
-            assertEquals(TransactionStatus.IDLE, replies.get(2).status());
-            assertEquals(0, intDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'multi'"),
-                    "a multi-statement query is one implicit transaction");
-        }
+        assertEquals("CEZ", RawClient.types(replies));
+        assertEquals("22012", replies.get(1).error().sqlState());
+        assertEquals(TransactionStatus.IDLE, replies.get(2).status());
+        assertEquals(0, intDirect("SELECT count(*) FROM " + TABLE + " WHERE tag = 'multi'"),
+                "a multi-statement query is one implicit transaction");
     }
 
     @Test
@@ -220,13 +215,11 @@ class ExtendedProtocolIT {
 
     @Test
     void noticesReachTheClient() throws IOException {
-        try (RawClient client = pgmux.raw(USER)) {
-            List<Reply> replies = client.query("DO $$ BEGIN RAISE NOTICE 'hi from %', 'plpgsql'; END $$");
+        List<Reply> replies = queryOnNewClient("DO $$ BEGIN RAISE NOTICE 'hi from %', 'plpgsql'; END $$");
 
-            assertEquals("NCZ", RawClient.types(replies));
-            assertEquals("hi from plpgsql", replies.get(0).error().message());
-            assertEquals("NOTICE", replies.get(0).error().severity());
-        }
+        assertEquals("NCZ", RawClient.types(replies));
+        assertEquals("hi from plpgsql", replies.get(0).error().message());
+        assertEquals("NOTICE", replies.get(0).error().severity());
     }
 
     @Test
@@ -281,6 +274,13 @@ class ExtendedProtocolIT {
     // ---------------------------------------------------------------- helpers
 
     /** Queues Parse, Bind and Execute of {@code sql} as the unnamed statement and portal. */
+    /** The replies to one simple query, sent by a client that connects for it and leaves. */
+    private static List<Reply> queryOnNewClient(String sql) throws IOException {
+        try (RawClient client = pgmux.raw(USER)) {
+            return client.query(sql);
+        }
+    }
+
     private static RawClient unnamed(RawClient client, String sql) {
         return client.send(new Parse("", sql, new int[0])).bind("", "").send(new Execute("", 0));
     }

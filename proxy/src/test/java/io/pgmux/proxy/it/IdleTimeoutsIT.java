@@ -28,8 +28,7 @@ class IdleTimeoutsIT {
     private static final String TABLE = "idle_rows";
 
     @RegisterExtension
-    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().role(USER).table(TABLE, "id int")
-            .beforeEachTest("TRUNCATE " + TABLE);
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().role(USER).emptyTable(TABLE, "id int");
 
     @Test
     void aClientIdleInATransactionIsDisconnectedAndItsServerRolledBackForTheNextClient() throws Exception {

@@ -42,8 +42,7 @@ class MalformedMessageIT {
     @RegisterExtension
     static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 1\nquery_wait_timeout: 15s\n")
             .role(USER)
-            .table(TABLE, "tag text")
-            .beforeEachTest("TRUNCATE " + TABLE);
+            .emptyTable(TABLE, "tag text");
 
     @AfterEach
     void theOneServerIsAccountedForAndServesTheNextClient() throws Exception {

@@ -86,8 +86,7 @@ class PoolLimitsIT {
             for (int client = 1; client <= waiters; client++) {
                 connections.add(pgmux.jdbc(FIFO_USER));
             }
-            holder.setAutoCommit(false);
-            TestSql.intScalar(holder, "SELECT 1");
+            TestSql.holdServerInTransaction(holder);
 
             // when they queue for it one after the other
             List<Future<Integer>> inserts = new ArrayList<>();

@@ -560,29 +560,22 @@ class PreparedStatementsIT {
     }
 
     @Test
-    void sqlPrepareIsRefusedInTransactionModeWithAReason() throws Exception {
+    void sqlPrepareWorksInTransactionModeUnderPgmuxsName() throws Exception {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // when
-            List<Reply> refused = client.query("PREPARE p AS SELECT 1");
+            List<Reply> prepared = client.query("PREPARE p AS SELECT 1");
 
-            // then: 0A000 saying why and what to do; the connection goes on and no statement was left
-            assertEquals("EZ", types(refused));
-            ErrorResponse error = PreparedProtocol.error(refused);
-            assertEquals("0A000", error.sqlState());
-            assertTrue(error.message().contains("PREPARE") && error.message().contains("transaction pooling"), error.message());
-            assertTrue(error.hint().contains("pool_mode: session"), error.hint());
-            assertEquals(TransactionStatus.IDLE, status(refused));
-            assertEquals("0A000", sqlState(client.query("  prepare P2 (int) AS SELECT $1")));
-
-            // and inside a transaction it fails the transaction, as any error would
+            // then: prepared (SqlPreparedStatementsIT has the rest), and the server has it under pgmux's name only
+            assertEquals("CZ", types(prepared));
+            assertEquals(TransactionStatus.IDLE, status(prepared));
+            ok(client, "  prepare P2 (int) AS SELECT $1");
+            assertEquals(List.of("7"), values(client.query("EXECUTE p2(7)")));
             ok(client, "BEGIN");
-            List<Reply> inTransaction = client.query("PREPARE p3 AS SELECT 1");
-            assertEquals("0A000", sqlState(inTransaction));
-            assertEquals(TransactionStatus.FAILED, status(inTransaction));
+            ok(client, "PREPARE p3 AS SELECT 1");
+            assertTrue(statementsOfHeldServer(client).stream().allMatch(name -> name.startsWith("pgmux_")));
             ok(client, "ROLLBACK");
             ok(client, "BEGIN");
-            assertEquals(List.of(), statementsOfHeldServer(client));
             // PREPARE TRANSACTION is not a PREPARE: it reaches the server, which prepares the transaction
             try {
                 List<Reply> twoPhase = client.query("PREPARE TRANSACTION 'prep_tx'");
@@ -597,31 +590,19 @@ class PreparedStatementsIT {
     }
 
     @Test
-    void sqlPrepareAfterCommentsIsRefusedToo() throws Exception {
+    void sqlPrepareAfterCommentsOrAnotherStatementIsTheClientsToo() throws Exception {
         start(1);
         try (RawClient client = pgmux.raw(USER)) {
             // when
-            List<Reply> block = client.query("/* app: reports /* nested */ */ PREPARE hidden1 AS SELECT 1");
-            List<Reply> line = client.query("-- app: reports\n  PREPARE hidden2 AS SELECT 1");
+            ok(client, "/* app: reports /* nested */ */ PREPARE hidden1 AS SELECT 1");
+            ok(client, "-- app: reports\n  PREPARE hidden2 AS SELECT 2");
+            ok(client, "SELECT 1; PREPARE hidden3 AS SELECT 3");
 
-            // then: refused, and no statement is left on the server that other clients get next
-            assertEquals("0A000", sqlState(block));
-            assertEquals("0A000", sqlState(line));
-            assertEquals(List.of(), statementsOfItsServer(client));
-        }
-    }
-
-    @Test
-    void sqlPrepareAfterAnotherStatementInTheSameQueryIsRefusedToo() throws Exception {
-        start(1);
-        try (RawClient client = pgmux.raw(USER)) {
-            // when
-            List<Reply> second = client.query("SELECT 1; PREPARE hidden3 AS SELECT 2");
-
-            // then: no statement is left on the server that other clients get next
+            // then: each is the client's, and no statement is left on the server under the client's names
+            assertEquals(List.of("1", "2", "3"), values(client.query("EXECUTE hidden1; EXECUTE hidden2; EXECUTE hidden3")));
             List<String> left = statementsOfItsServer(client);
-            assertEquals(List.of(), left, "SQL statements left on the shared server");
-            assertEquals("0A000", sqlState(second));
+            assertEquals(3, left.size(), left.toString());
+            assertTrue(left.stream().allMatch(name -> name.startsWith("pgmux_")), left.toString());
         }
     }
 

@@ -4,7 +4,6 @@ import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.TestPostgres;
 import io.pgmux.proxy.testing.TestSql;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,14 +19,10 @@ class PsycopgPreparedStatementsIT {
 
     @RegisterExtension
     static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
+            .precondition(() -> ExternalClient.requirePythonModule("psycopg", "python3-psycopg"))
             .role(USER)
             .table("prep_psycopg_log", "client int, round int, k int");
     private Pgmux pgmux;
-
-    @BeforeAll
-    static void requirePsycopg() throws Exception {
-        ExternalClient.requirePythonModule("psycopg", "python3-psycopg");
-    }
 
     private ExternalClient.Result psycopg(String mode, int connections) throws Exception {
         return psycopg(pgmux.host(), pgmux.port(), mode, connections);

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -33,8 +32,7 @@ class ReservePoolIT {
              Connection waiter = pgmux.jdbc(USER);
              Connection third = pgmux.jdbc(USER)) {
             // given the pool's one server held by a transaction
-            holder.setAutoCommit(false);
-            TestSql.intScalar(holder, "SELECT 1");
+            TestSql.holdServerInTransaction(holder);
 
             // when another client needs a server, it gets one after reserve_pool_timeout, not before
             long started = System.nanoTime();
@@ -45,13 +43,7 @@ class ReservePoolIT {
             assertEquals(2, Pgmux.serverConnections(DATABASE, USER));
 
             // then a third client, with the reserve used up, waits past the timeout until a server is given back
-            CompletableFuture<Integer> query = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return TestSql.intScalar(third, "SELECT 3");
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Integer> query = TestSql.intScalarLater(third, "SELECT 3");
             TestSql.await("the third client waits", () -> pgmux.counts(USER).waiting() == 1);
             Thread.sleep(1_500);
             assertFalse(query.isDone());

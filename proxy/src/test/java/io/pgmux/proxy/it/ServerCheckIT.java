@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -62,38 +63,38 @@ class ServerCheckIT {
 
     @Test
     void aServerFailingTheCheckQueryIsReplacedAndTheClientIsServedAnyway() throws Exception {
-        Pgmux pgmux = fixture.start("pool_size: 1\nserver_check_delay: 0\nserver_check_query: \"SELECT 1/0\"\n");
-        try (RawClient client = pgmux.raw(USER)) {
-            String before = TestSql.value(client, "SELECT pg_backend_pid()");
-            pgmux.awaitNoServerHeld(USER);
+        List<String> servers = serversOfSuccessiveQueries("server_check_delay: 0\nserver_check_query: \"SELECT 1/0\"\n", 2);
 
-            String after = TestSql.value(client, "SELECT pg_backend_pid()");
-
-            assertNotEquals(before, after, "the idle server failed its check and was replaced");
-        }
+        assertNotEquals(servers.get(0), servers.get(1), "the idle server failed its check and was replaced");
     }
 
     @Test
     void aServerIdleForLessThanServerCheckDelayIsNotChecked() throws Exception {
-        Pgmux pgmux = fixture.start("pool_size: 1\nserver_check_delay: 30s\nserver_check_query: \"SELECT 1/0\"\n");
-        try (RawClient client = pgmux.raw(USER)) {
-            String before = TestSql.value(client, "SELECT pg_backend_pid()");
-            pgmux.awaitNoServerHeld(USER);
+        List<String> servers = serversOfSuccessiveQueries("server_check_delay: 30s\nserver_check_query: \"SELECT 1/0\"\n", 2);
 
-            assertEquals(before, TestSql.value(client, "SELECT pg_backend_pid()"));
-        }
+        assertEquals(servers.get(0), servers.get(1));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"\"\"", "\"<empty>\"", "\"SELECT 1\""})
     void aHealthyServerPassesTheCheck(String checkQuery) throws Exception {
-        Pgmux pgmux = fixture.start("pool_size: 1\nserver_check_delay: 0\nserver_check_query: " + checkQuery + "\n");
+        List<String> servers = serversOfSuccessiveQueries("server_check_delay: 0\nserver_check_query: " + checkQuery + "\n", 4);
+
+        assertEquals(1, servers.stream().distinct().count(), "one server served every query: " + servers);
+    }
+
+    /** The backend pid of each of {@code count} queries of one client, its server back in the pool of one between them. */
+    private static List<String> serversOfSuccessiveQueries(String checkConfig, int count) throws Exception {
+        Pgmux pgmux = fixture.start("pool_size: 1\n" + checkConfig);
+        List<String> servers = new ArrayList<>();
         try (RawClient client = pgmux.raw(USER)) {
-            String before = TestSql.value(client, "SELECT pg_backend_pid()");
-            for (int i = 0; i < 3; i++) {
-                pgmux.awaitNoServerHeld(USER);
-                assertEquals(before, TestSql.value(client, "SELECT pg_backend_pid()"));
+            for (int i = 0; i < count; i++) {
+                if (i > 0) {
+                    pgmux.awaitNoServerHeld(USER);
+                }
+                servers.add(TestSql.value(client, "SELECT pg_backend_pid()"));
             }
         }
+        return servers;
     }
 }

@@ -137,13 +137,7 @@ class ServerLoginRefusedIT {
             assertEquals(SHARED_USER, TestSql.scalar(holder, "SELECT current_user"));
 
             // when another client needs a server, the pool's second login is refused (too many connections for the role)
-            CompletableFuture<Integer> query = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return TestSql.intScalar(waiting, "SELECT 42");
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e.getSQLState() + " " + e.getMessage(), e);
-                }
-            });
+            CompletableFuture<Integer> query = TestSql.intScalarLater(waiting, "SELECT 42");
             TestSql.await("the pool's second login failed", () -> pgmux.pool(SHARED_USER).lastLoginError() != null);
             assertEquals("53300", pgmux.pool(SHARED_USER).lastLoginError().sqlState());
             assertFalse(query.isDone(), "the waiting client was not told: a logged-in server can still serve it");

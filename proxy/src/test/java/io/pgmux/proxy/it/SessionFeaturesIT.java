@@ -220,6 +220,30 @@ class SessionFeaturesIT {
     }
 
     @Test
+    void aDatabaseMayAllowMorePinnedServersThanTheGlobalSetting() throws Exception {
+        String server = "    host: " + TestPostgres.HOST + "\n    port: ${PG_PORT}\n    dbname: " + TestPostgres.DATABASE + "\n";
+        Pgmux pgmux = fixture.start(CONFIG + "databases:\n  features_wide:\n" + server + "    max_pinned_servers: 2\n"
+                + "  features_narrow:\n" + server);
+        try (RawClient a = RawClient.connect(pgmux.host(), pgmux.port(), "features_wide", APP);
+             RawClient b = RawClient.connect(pgmux.host(), pgmux.port(), "features_wide", APP);
+             RawClient c = RawClient.connect(pgmux.host(), pgmux.port(), "features_narrow", APP);
+             RawClient d = RawClient.connect(pgmux.host(), pgmux.port(), "features_narrow", APP)) {
+            // when: two clients of each database pin a server (pool_size 2)
+            TestSql.assertOk(a.query("LISTEN features_wide_a"));
+            TestSql.assertOk(b.query("LISTEN features_wide_b"));
+            TestSql.assertOk(c.query("LISTEN features_narrow_c"));
+            ErrorResponse refused = TestSql.error(d.query("LISTEN features_narrow_d"));
+            // then: the database's own setting (2) allows both, the global one (half of 2) only one
+            assertEquals("53300", refused.sqlState());
+            assertTrue(refused.message().contains("max_pinned_servers (1)"), refused.message());
+            assertEquals(2, pgmux.pool("features_wide", APP).pinnedServers().count());
+            for (RawClient client : List.of(a, b, c)) {
+                TestSql.assertOk(client.query("UNLISTEN *"));
+            }
+        }
+    }
+
+    @Test
     void rejectRefusesEveryStatementThatTakesAFeatureBeforeItReachesPostgres() throws Exception {
         Pgmux pgmux = fixture.start(CONFIG + "session_features: reject\n");
         try (RawClient c = pgmux.raw(APP); Connection j = pgmux.jdbc(APP)) {
@@ -274,6 +298,18 @@ class SessionFeaturesIT {
         pgmux.awaitNoServerHeld(APP);
         assertEquals(0, pgmux.pool(APP).pinnedServers().count());
         TestPostgres.get().execute("DROP TABLE IF EXISTS features_migrated");
+    }
+
+    /** asyncpg's add_listener: LISTEN, notifications while idle, remove_listener's UNLISTEN gives the server back. */
+    @Test
+    void anAsyncpgListenerGetsItsNotificationsThroughPgmux() throws Exception {
+        ExternalClient.requirePythonModule("asyncpg", "python3-asyncpg");
+        Pgmux pgmux = fixture.start(CONFIG);
+        ExternalClient.Result result = ExternalClient.run(60, ExternalClient.PYTHON, ExternalClient.script("asyncpg_listener.py"),
+                pgmux.host(), Integer.toString(pgmux.port()), APP, TestPostgres.DATABASE).orFail("asyncpg");
+        assertTrue(result.output().startsWith("ok listener"), result.output());
+        pgmux.awaitNoServerHeld(APP);
+        assertEquals(0, pgmux.pool(APP).pinnedServers().count());
     }
 
     // ---------------------------------------------------------------- helpers

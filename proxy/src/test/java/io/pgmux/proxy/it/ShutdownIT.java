@@ -31,8 +31,7 @@ class ShutdownIT {
     @RegisterExtension
     static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
             .role(USER)
-            .table("shutdown_rows", "note text")
-            .beforeEachTest("TRUNCATE shutdown_rows");
+            .emptyTable("shutdown_rows", "note text");
 
     @Test
     void idleClientsAreToldAtOnceAndATransactionMayFinish() throws Exception {

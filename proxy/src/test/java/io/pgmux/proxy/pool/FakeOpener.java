@@ -13,6 +13,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
 /**
  * A server opener with no network: it notes what the pool asks for, and the test says when a server
  * logs in (on a channel of its own) or fails to. A server that logged in reports its close to the
@@ -57,6 +60,12 @@ final class FakeOpener implements ServerOpener {
         ServerConnection server = openNext(channel);
         lifecycle.onServerReady(server);
         return server;
+    }
+
+    /** The pool asked for exactly one server; it logs in and serves {@code client}. */
+    void loginTheOnlyRequestFor(TestWaiter client) {
+        assertEquals(1, pending(), "servers the pool asked for");
+        assertSame(loginNext(), client.server());
     }
 
     /** The oldest request starts connecting, on a channel of its own; the test plays the rest through the pool. */

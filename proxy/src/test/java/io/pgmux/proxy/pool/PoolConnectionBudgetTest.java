@@ -3,6 +3,7 @@ package io.pgmux.proxy.pool;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.backend.ServerConnection;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -23,62 +24,61 @@ class PoolConnectionBudgetTest {
     final TestLoops loops = new TestLoops();
     private final FakeOpener opener = loops.opener;
 
+    /** Given two pools of one database limited to two servers. */
+    @Nested
+    class TwoPoolsOfADatabaseOfTwoServers {
+        private final ConnectionBudget database = new ConnectionBudget("database app", 2);
+        private final Pool alice = pool("alice", database);
+        private final Pool bob = pool("bob", database);
 
-    @Test
-    void aPoolAtTheDatabaseLimitWaitsAndGetsTheSlotAnotherPoolFrees() {
-        // given two pools of one database limited to two servers, the first holding two
-        ConnectionBudget database = new ConnectionBudget("database app", 2);
-        Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
-        Pool bob = pool("bob", 5, 0, database, ConnectionBudget.unlimited("user bob"));
-        ServerConnection first = loops.holdOne(alice);
-        loops.holdOne(alice);
+        @Test
+        void aPoolAtTheDatabaseLimitWaitsAndGetsTheSlotAnotherPoolFrees() {
+            // given the first pool holding two
+            ServerConnection first = loops.holdOne(alice);
+            loops.holdOne(alice);
 
-        // when a client of the other pool needs a server
-        TestWaiter waiting = loops.waiter();
-        bob.acquire(waiting);
-        bob.openServersIfDue();
+            // when a client of the other pool needs a server
+            TestWaiter waiting = loops.waiter();
+            bob.acquire(waiting);
+            bob.openServersIfDue();
 
-        // then nothing is opened: it waits
-        assertEquals(0, opener.pending());
-        assertEquals(2, database.used());
-        assertEquals(1, bob.counts().waiting());
+            // then nothing is opened: it waits
+            assertEquals(0, opener.pending());
+            assertEquals(2, database.used());
+            assertEquals(1, bob.counts().waiting());
 
-        // when one of the first pool's servers closes, the waiting pool opens one at once
-        first.close();
-        assertEquals(1, opener.pending());
-        assertSame(opener.loginNext(), waiting.server());
-        assertEquals(2, database.used());
-    }
+            // when one of the first pool's servers closes, the waiting pool opens one at once
+            first.close();
+            opener.loginTheOnlyRequestFor(waiting);
+            assertEquals(2, database.used());
+        }
 
-    @Test
-    void anIdleServerOfAnotherPoolIsClosedToMakeRoomForWaitingClients() {
-        // given the first pool's two servers, the database's limit, idle
-        ConnectionBudget database = new ConnectionBudget("database app", 2);
-        Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
-        Pool bob = pool("bob", 5, 0, database, ConnectionBudget.unlimited("user bob"));
-        ServerConnection idle = loops.holdOne(alice);
-        ServerConnection busy = loops.holdOne(alice);
-        alice.release(idle);
-        assertEquals(1, alice.counts().idleServers());
+        @Test
+        void anIdleServerOfAnotherPoolIsClosedToMakeRoomForWaitingClients() {
+            // given the first pool's two servers, one of them idle
+            ServerConnection idle = loops.holdOne(alice);
+            ServerConnection busy = loops.holdOne(alice);
+            alice.release(idle);
+            assertEquals(1, alice.counts().idleServers());
 
-        // when a client of the other pool needs a server
-        TestWaiter waiting = loops.waiter();
-        bob.acquire(waiting);
+            // when a client of the other pool needs a server
+            TestWaiter waiting = loops.waiter();
+            bob.acquire(waiting);
 
-        // then the idle server is closed and, once it has, the waiting pool opens its own
-        assertEquals(0, alice.counts().idleServers());
-        assertEquals(1, opener.pending());
-        assertSame(opener.loginNext(), waiting.server());
-        assertEquals(2, database.used());
-        assertEquals(1, alice.counts().activeServers());
-        alice.release(busy);
+            // then the idle server is closed and, once it has, the waiting pool opens its own
+            assertEquals(0, alice.counts().idleServers());
+            opener.loginTheOnlyRequestFor(waiting);
+            assertEquals(2, database.used());
+            assertEquals(1, alice.counts().activeServers());
+            alice.release(busy);
+        }
     }
 
     @Test
     void serversKeptWarmByMinPoolSizeCloseNoOtherPoolsServer() {
         // given the first pool's idle server, the database's limit of one
         ConnectionBudget database = new ConnectionBudget("database app", 1);
-        Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
+        Pool alice = pool("alice", database);
         Pool bob = pool("bob", 5, 1, database, ConnectionBudget.unlimited("user bob"));
         alice.release(loops.holdOne(alice));
 
@@ -107,54 +107,62 @@ class PoolConnectionBudgetTest {
         // and gets one when the first is given back (idle: closed to make room at the next sweep)
         app.release(held);
         reports.openServersIfDue();
-        assertEquals(1, opener.pending());
-        assertSame(opener.loginNext(), waiting.server());
+        opener.loginTheOnlyRequestFor(waiting);
         assertEquals(1, user.used());
     }
 
-    @Test
-    void aRaisedLimitWakesTheWaitingPool() {
-        ConnectionBudget database = new ConnectionBudget("database app", 1);
-        Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
-        loops.holdOne(alice);
-        TestWaiter waiting = loops.waiter();
-        alice.acquire(waiting);
-        assertEquals(0, opener.pending());
+    /** Given a database limited to one server, and a pool of it. */
+    @Nested
+    class OneServerForTheDatabase {
+        private final ConnectionBudget database = new ConnectionBudget("database app", 1);
+        private final Pool alice = pool("alice", database);
 
-        PoolBudgets.wake(database.setLimit(2));
+        @Test
+        void aRaisedLimitWakesTheWaitingPool() {
+            TestWaiter waiting = waitingBehindTheHeldServer();
+            assertEquals(0, opener.pending());
 
-        assertEquals(1, opener.pending());
-        assertSame(opener.loginNext(), waiting.server());
-    }
+            PoolBudgets.wake(database.setLimit(2));
 
-    @Test
-    void aClientWaitingPastQueryWaitTimeoutIsToldWhichLimitWasReached() {
-        ConnectionBudget database = new ConnectionBudget("database app", 1);
-        Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
-        loops.holdOne(alice);
-        TestWaiter waiting = loops.waiter();
-        alice.acquire(waiting);
+            opener.loginTheOnlyRequestFor(waiting);
+        }
 
-        alice.expireWaiters(System.nanoTime() + Duration.ofSeconds(3).toNanos());
+        @Test
+        void aClientWaitingPastQueryWaitTimeoutIsToldWhichLimitWasReached() {
+            TestWaiter waiting = waitingBehindTheHeldServer();
 
-        ErrorResponse error = waiting.runTasks().failures.get(0);
-        assertEquals(SqlState.TOO_MANY_CONNECTIONS, error.sqlState());
-        assertTrue(error.message().contains("max_db_connections of database app (1 of 1)"), error.message());
-    }
+            alice.expireWaiters(System.nanoTime() + Duration.ofSeconds(3).toNanos());
 
-    @Test
-    void aServerThatFailsToLogInGivesItsSlotBack() {
-        ConnectionBudget database = new ConnectionBudget("database app", 1);
-        Pool alice = pool("alice", 5, 0, database, ConnectionBudget.unlimited("user alice"));
-        alice.acquire(loops.waiter());
-        assertEquals(1, database.used());
+            ErrorResponse error = waiting.runTasks().failures.get(0);
+            assertEquals(SqlState.TOO_MANY_CONNECTIONS, error.sqlState());
+            assertTrue(error.message().contains("max_db_connections of database app (1 of 1)"), error.message());
+        }
 
-        opener.failNext(ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "no"));
+        @Test
+        void aServerThatFailsToLogInGivesItsSlotBack() {
+            alice.acquire(loops.waiter());
+            assertEquals(1, database.used());
 
-        assertEquals(0, database.used());
+            opener.failNext(ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "no"));
+
+            assertEquals(0, database.used());
+        }
+
+        /** The database's one server held by a client of the pool, and another client waiting. */
+        private TestWaiter waitingBehindTheHeldServer() {
+            loops.holdOne(alice);
+            TestWaiter waiting = loops.waiter();
+            alice.acquire(waiting);
+            return waiting;
+        }
     }
 
     // ---------------------------------------------------------------- plumbing
+
+    /** A pool of five of {@code user} in database app, whose servers count against {@code database} only. */
+    private Pool pool(String user, ConnectionBudget database) {
+        return pool(user, 5, 0, database, ConnectionBudget.unlimited("user " + user));
+    }
 
     private Pool pool(String user, int size, int min, ConnectionBudget database, ConnectionBudget userBudget) {
         return pool("app", user, size, min, database, userBudget);

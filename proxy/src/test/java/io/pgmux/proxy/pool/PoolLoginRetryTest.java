@@ -11,6 +11,8 @@ import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.PreparedStatementMode;
 import io.pgmux.proxy.testing.LogCapture;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -100,66 +102,70 @@ class PoolLoginRetryTest {
         }
     }
 
-    @Test
-    void anUnreachableServerKeepsTheQueueForOneWaitAndThenTellsIt() {
-        // given a pool of two with two clients queued, whose server cannot be reached
-        Pool pool = pool(2);
-        TestWaiter first = waiter();
-        TestWaiter second = waiter();
-        queueAndRefuse(pool, first, second);
+    /** Given a pool of two whose two queued clients saw their server unreachable. */
+    @Nested
+    class TwoClientsQueuedWhileTheServerIsUnreachable {
+        private final Pool pool = pool(2);
+        private final TestWaiter first = waiter();
+        private final TestWaiter second = waiter();
 
-        // then the clients keep waiting (it may be a restart), a new one queues too, and nothing is tried during the wait
-        TestWaiter third = waiter();
-        assertTrue(pool.acquire(third));
-        assertNothingTold(first, second, third);
-        assertEquals(3, pool.counts().waiting());
-        now += LOGIN_RETRY.toNanos() - 1;
-        pool.openServersIfDue();
-        assertEquals(0, opener.pending());
-
-        // when the wait is over, one attempt is made, however many wait
-        now += 1;
-        pool.openServersIfDue();
-        pool.openServersIfDue();
-        assertEquals(1, opener.pending());
-
-        // and when it fails too, every waiting client is told, as pgmux could not connect
-        opener.failNext(REFUSED);
-        for (TestWaiter client : List.of(first, second, third)) {
-            assertEquals(List.of(REFUSED), client.runTasks().failures);
+        @BeforeEach
+        void queueAndRefuse() {
+            assertTrue(pool.acquire(first));
+            assertTrue(pool.acquire(second));
+            while (opener.pending() > 0) {
+                opener.failNext(REFUSED);
+            }
         }
-        assertEquals(0, pool.counts().waiting());
 
-        // and a client that asks during the next wait (2 s) is told at once, without an attempt
-        now += SECOND;
-        TestWaiter late = waiter();
-        assertFalse(pool.acquire(late));
-        assertEquals(List.of(REFUSED), late.runTasks().failures);
-        assertEquals(0, opener.pending());
-    }
+        @Test
+        void anUnreachableServerKeepsTheQueueForOneWaitAndThenTellsIt() {
+            // then the clients keep waiting (it may be a restart), a new one queues too, and nothing is tried during the wait
+            TestWaiter third = queued(pool);
+            assertNothingTold(first, second, third);
+            assertEquals(3, pool.counts().waiting());
+            now += LOGIN_RETRY.toNanos() - 1;
+            pool.openServersIfDue();
+            assertEquals(0, opener.pending());
 
-    @Test
-    void aServerBackWithinTheFirstWaitServesEveryWaitingClient() {
-        // given two clients queued when the server could not be reached
-        Pool pool = pool(2);
-        TestWaiter first = waiter();
-        TestWaiter second = waiter();
-        queueAndRefuse(pool, first, second);
+            // when the wait is over, one attempt is made, however many wait
+            now += 1;
+            pool.openServersIfDue();
+            pool.openServersIfDue();
+            assertEquals(1, opener.pending());
 
-        // when the attempt after the wait logs in
-        now += LOGIN_RETRY.toNanos();
-        pool.openServersIfDue();
-        ServerConnection server = opener.loginNext();
+            // and when it fails too, every waiting client is told, as pgmux could not connect
+            opener.failNext(REFUSED);
+            for (TestWaiter client : List.of(first, second, third)) {
+                assertEquals(List.of(REFUSED), client.runTasks().failures);
+            }
+            assertEquals(0, pool.counts().waiting());
 
-        // then the first client has it, a server is opened at once for the second, which gets it
-        assertSame(server, first.server());
-        assertEquals(1, opener.pending());
-        ServerConnection another = opener.loginNext();
-        assertSame(another, second.server());
-        assertNothingTold(first, second);
+            // and a client that asks during the next wait (2 s) is told at once, without an attempt
+            now += SECOND;
+            TestWaiter late = waiter();
+            assertFalse(pool.acquire(late));
+            assertEquals(List.of(REFUSED), late.runTasks().failures);
+            assertEquals(0, opener.pending());
+        }
 
-        // and the failing is over: the next failure will start from the setting's wait
-        assertFalse(retry.isFailing());
+        @Test
+        void aServerBackWithinTheFirstWaitServesEveryWaitingClient() {
+            // when the attempt after the wait logs in
+            now += LOGIN_RETRY.toNanos();
+            pool.openServersIfDue();
+            ServerConnection server = opener.loginNext();
+
+            // then the first client has it, a server is opened at once for the second, which gets it
+            assertSame(server, first.server());
+            assertEquals(1, opener.pending());
+            ServerConnection another = opener.loginNext();
+            assertSame(another, second.server());
+            assertNothingTold(first, second);
+
+            // and the failing is over: the next failure will start from the setting's wait
+            assertFalse(retry.isFailing());
+        }
     }
 
     @Test
@@ -187,10 +193,8 @@ class PoolLoginRetryTest {
 
         // and after the wait, a client that asks causes one attempt, and is served if it works
         now += 1;
-        TestWaiter after = waiter();
-        assertTrue(pool.acquire(after));
-        assertEquals(1, opener.pending());
-        assertSame(opener.loginNext(), after.server());
+        TestWaiter after = queued(pool);
+        opener.loginTheOnlyRequestFor(after);
     }
 
     @Test
@@ -209,8 +213,7 @@ class PoolLoginRetryTest {
         // then the client keeps waiting, the holder keeps its server, and a new client queues too
         assertNothingTold(holder, waiting);
         assertSame(held, holder.server());
-        TestWaiter next = waiter();
-        assertTrue(pool.acquire(next));
+        TestWaiter next = queued(pool);
 
         // and when the holder is done, the waiting clients get the server in turn
         pool.release(held);
@@ -230,8 +233,7 @@ class PoolLoginRetryTest {
 
         // when a reload brings the right password, then the next client gets an attempt at once
         pool.updateSettings(settings(2, "the-right-one"));
-        TestWaiter next = waiter();
-        assertTrue(pool.acquire(next));
+        TestWaiter next = queued(pool);
         assertEquals("the-right-one", opener.oldest().target().password());
         assertSame(opener.loginNext(), next.server());
     }
@@ -272,16 +274,6 @@ class PoolLoginRetryTest {
         TestWaiter waiter = waiter();
         assertTrue(pool.acquire(waiter));
         return waiter;
-    }
-
-    /** The clients queue, and every server the pool asks for then cannot be reached. */
-    private void queueAndRefuse(Pool pool, TestWaiter... clients) {
-        for (TestWaiter client : clients) {
-            assertTrue(pool.acquire(client));
-        }
-        while (opener.pending() > 0) {
-            opener.failNext(REFUSED);
-        }
     }
 
     private TestWaiter waiter() {

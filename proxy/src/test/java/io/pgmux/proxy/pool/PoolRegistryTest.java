@@ -4,6 +4,8 @@ import io.pgmux.proxy.backend.ServerOpener;
 import io.pgmux.proxy.config.ConfigException;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.PgmuxConfig;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -30,44 +32,52 @@ class PoolRegistryTest {
         return new PoolRegistry(ConfigLoader.parse(yaml, Map.of()), NEVER_USED);
     }
 
-    @Test
-    void pausingAnEmptyPoolCompletesAtOnceAndResumeUnpausesIt() throws ConfigException {
-        PoolRegistry pools = registry("");
-        Pool pool = joined(pools, "app", "alice");
+    /** PAUSE and RESUME, of one database and of all, on a registry of the default config. */
+    @Nested
+    class PauseAndResume {
+        private PoolRegistry pools;
 
-        assertTrue(pools.pause("app").isDone());
-        assertTrue(pool.isPaused());
-        assertTrue(pools.isPaused("app"));
-        assertFalse(pools.isPaused("other"));
+        @BeforeEach
+        void defaultConfig() throws ConfigException {
+            pools = registry("");
+        }
 
-        assertTrue(pools.resume("app"));
-        assertFalse(pool.isPaused());
-        assertFalse(pools.resume("app"), "app is no longer paused");
-    }
+        @Test
+        void pausingAnEmptyPoolCompletesAtOnceAndResumeUnpausesIt() {
+            Pool pool = joined(pools, "app", "alice");
 
-    @Test
-    void aPoolCreatedWhileItsDatabaseIsPausedStartsPaused() throws ConfigException {
-        PoolRegistry pools = registry("");
-        pools.pauseAll();
+            assertTrue(pools.pause("app").isDone());
+            assertTrue(pool.isPaused());
+            assertTrue(pools.isPaused("app"));
+            assertFalse(pools.isPaused("other"));
 
-        Pool created = joined(pools, "app", "bob");
+            assertTrue(pools.resume("app"));
+            assertFalse(pool.isPaused());
+            assertFalse(pools.resume("app"), "app is no longer paused");
+        }
 
-        assertTrue(created.isPaused());
-        assertTrue(pools.resumeAll());
-        assertFalse(created.isPaused());
-        assertFalse(pools.resumeAll(), "nothing is paused any more");
-    }
+        @Test
+        void aPoolCreatedWhileItsDatabaseIsPausedStartsPaused() {
+            pools.pauseAll();
 
-    @Test
-    void resumingOneDatabaseOfAWholePauseLeavesItPaused() throws ConfigException {
-        PoolRegistry pools = registry("");
-        Pool pool = joined(pools, "app", "alice");
-        pools.pauseAll();
-        pools.pause("app");
+            Pool created = joined(pools, "app", "bob");
 
-        assertTrue(pools.resume("app"));
+            assertTrue(created.isPaused());
+            assertTrue(pools.resumeAll());
+            assertFalse(created.isPaused());
+            assertFalse(pools.resumeAll(), "nothing is paused any more");
+        }
 
-        assertTrue(pool.isPaused(), "PAUSE without a database still holds it");
+        @Test
+        void resumingOneDatabaseOfAWholePauseLeavesItPaused() {
+            Pool pool = joined(pools, "app", "alice");
+            pools.pauseAll();
+            pools.pause("app");
+
+            assertTrue(pools.resume("app"));
+
+            assertTrue(pool.isPaused(), "PAUSE without a database still holds it");
+        }
     }
 
     @Test

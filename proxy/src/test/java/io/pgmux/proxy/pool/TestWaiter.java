@@ -51,19 +51,13 @@ class TestWaiter implements Waiter {
     }
 
     @Override
-    public void onServerAssigned(ServerConnection server) {
-        assigned.add(server);
-    }
+    public void onServerAssigned(ServerConnection server) { assigned.add(server); }
 
     @Override
-    public void onAcquireFailed(ErrorResponse error) {
-        failures.add(error);
-    }
+    public void onAcquireFailed(ErrorResponse error) { failures.add(error); }
 
     @Override
-    public void onServerFrames(ServerConnection server, List<ByteBuf> frames) {
-        frames.forEach(ByteBuf::release);
-    }
+    public void onServerFrames(ServerConnection server, List<ByteBuf> frames) { frames.forEach(ByteBuf::release); }
 
     @Override
     public void onServerClosed(ServerConnection server) {}

@@ -117,15 +117,21 @@ class SqlCommandTest {
 
     @Test
     void setRoleInEachSpellingIsASettingOfRole() {
-        assertEquals(new SqlCommand(SqlCommand.Kind.SET, "role", "tenant"), of("SET ROLE Tenant"));
-        assertEquals(new SqlCommand(SqlCommand.Kind.SET, "role", "Tenant"), of("set session role \"Tenant\""));
-        assertEquals(new SqlCommand(SqlCommand.Kind.SET, "role", "it's"), of("SET role = 'it''s'"));
-        assertEquals(new SqlCommand(SqlCommand.Kind.SET, "role", "tenant"), of("SET role TO tenant;"));
-        assertEquals(new SqlCommand(SqlCommand.Kind.RESET, "role", null), of("SET ROLE NONE"));
-        assertEquals(new SqlCommand(SqlCommand.Kind.RESET, "role", null), of("RESET ROLE"));
+        assertSetsRole("tenant", "SET ROLE Tenant");
+        assertSetsRole("Tenant", "set session role \"Tenant\"");
+        assertSetsRole("it's", "SET role = 'it''s'");
+        assertSetsRole("tenant", "SET role TO tenant;");
+        assertSetsRole(null, "SET ROLE NONE");
+        assertSetsRole(null, "RESET ROLE");
         assertEquals(SqlCommand.OTHER, of("SET LOCAL ROLE tenant"), "ends with the transaction: nothing to follow");
         assertEquals(SqlCommand.OTHER, of("SET ROLE tenant extra"));
         assertEquals(SqlCommand.OTHER, of("SET SESSION AUTHORIZATION tenant"), "followed through the server's ParameterStatus");
+    }
+
+    /** {@code sql} is read as a session-level change of the role to {@code role}, or as its reset when that is null. */
+    private static void assertSetsRole(String role, String sql) {
+        SqlCommand.Kind kind = role == null ? SqlCommand.Kind.RESET : SqlCommand.Kind.SET;
+        assertEquals(new SqlCommand(kind, "role", role), of(sql), sql);
     }
 
     @Test

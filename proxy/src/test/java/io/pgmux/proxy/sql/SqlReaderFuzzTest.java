@@ -43,6 +43,8 @@ class SqlReaderFuzzTest {
                 MultiStatementQuery.statementsMentioningSet(frame, start, () -> true);
                 MultiStatementQuery.hasBackslash(frame, start);
                 SetConfigCalls.maySetConfigForTheSession(frame, start);
+                NamedStatementSql.of(frame, start, () -> false);
+                NamedStatementSql.mayBeAnsweredLocally(frame, start);
             });
             assertEquals(1, frame.refCnt());
         } finally {
@@ -63,6 +65,16 @@ class SqlReaderFuzzTest {
         }
         Bounded.call(FuzzFrames.TIME_LIMIT_MILLIS, () -> SqlCommand.parse(sql));
         Bounded.call(FuzzFrames.TIME_LIMIT_MILLIS, () -> SetConfigCalls.maySetConfigForTheSession(sql));
+        NamedStatementSql names = Bounded.call(FuzzFrames.TIME_LIMIT_MILLIS, () -> NamedStatementSql.read(sql, false));
+        if (names != null) {
+            for (NamedStatementSql.Statement statement : names.statements()) {
+                assertTrue(0 <= statement.start() && statement.start() <= statement.end() && statement.end() <= sql.length());
+                if (statement.nameStart() >= 0) {
+                    assertTrue(statement.start() <= statement.nameStart() && statement.nameStart() < statement.nameEnd()
+                            && statement.nameEnd() <= statement.end(), statement.toString());
+                }
+            }
+        }
     }
 
     /** A Query frame of {@code text} with its NUL, which may also have NULs (and anything else) inside. */

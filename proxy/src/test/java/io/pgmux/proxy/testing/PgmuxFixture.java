@@ -28,8 +28,7 @@ import java.util.function.Supplier;
  * &#64;RegisterExtension
  * static final PgmuxFixture pgmux = PgmuxFixture.withConfig("pool_size: 2\nquery_wait_timeout: 20s\n")
  *         .role(USER)
- *         .table(TABLE, "id int, label text")
- *         .beforeEachTest("TRUNCATE " + TABLE);
+ *         .emptyTable(TABLE, "id int, label text");
  *
  * try (Connection c = pgmux.jdbc(USER)) { ... }
  * </pre>
@@ -48,6 +47,7 @@ public final class PgmuxFixture implements BeforeAllCallback, AfterAllCallback, 
     private final List<Supplier<String>> setUp = new ArrayList<>();
     private final List<String> beforeEach = new ArrayList<>();
     private final List<Pgmux> startedInTest = new ArrayList<>();
+    private final List<Precondition> preconditions = new ArrayList<>();
     private Pgmux shared;
 
     private PgmuxFixture(String sharedConfig) {
@@ -90,10 +90,27 @@ public final class PgmuxFixture implements BeforeAllCallback, AfterAllCallback, 
         return this;
     }
 
+    /** A table made afresh like {@link #table}, and emptied before each test. */
+    public PgmuxFixture emptyTable(String name, String columns) {
+        return table(name, columns).beforeEachTest("TRUNCATE " + name);
+    }
+
     /** SQL run once as the superuser on the test database, after the roles, before pgmux starts. */
     public PgmuxFixture sql(String sql) {
         setUp.add(() -> sql);
         return this;
+    }
+
+    /** What the class needs of the machine (a client tool, say), checked before anything is set up. */
+    public PgmuxFixture precondition(Precondition precondition) {
+        preconditions.add(precondition);
+        return this;
+    }
+
+    /** A check that throws, or fails the test class, when the machine lacks something. */
+    @FunctionalInterface
+    public interface Precondition {
+        void check() throws Exception;
     }
 
     /** SQL run as the superuser on the test database before each test (emptying tables, say). */
@@ -103,7 +120,10 @@ public final class PgmuxFixture implements BeforeAllCallback, AfterAllCallback, 
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) {
+    public void beforeAll(ExtensionContext context) throws Exception {
+        for (Precondition precondition : preconditions) {
+            precondition.check();
+        }
         roles.forEach((name, options) ->
                 TestPostgres.get().execute("DROP ROLE IF EXISTS " + name + "; CREATE ROLE " + name + " " + options));
         for (Supplier<String> sql : setUp) {

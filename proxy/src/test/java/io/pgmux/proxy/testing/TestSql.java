@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -89,6 +90,23 @@ public final class TestSql {
     /** The first column of the first row of {@code sql}, read as an int; fails if there is no row. */
     public static int intScalar(Connection connection, String sql) throws SQLException {
         return Integer.parseInt(scalar(connection, sql));
+    }
+
+    /** {@link #intScalar} on another thread; a failure completes the future with the SQLSTATE in its message. */
+    public static CompletableFuture<Integer> intScalarLater(Connection connection, String sql) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return intScalar(connection, sql);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e.getSQLState() + " " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** Opens a transaction on {@code connection} and runs a query in it, so that its client now holds a server. */
+    public static void holdServerInTransaction(Connection connection) throws SQLException {
+        connection.setAutoCommit(false);
+        intScalar(connection, "SELECT 1");
     }
 
     /** The first column of the first row of {@code sql}; fails if there is no row. */
