@@ -72,6 +72,9 @@ class ConfigKeysTest {
             unix_socket_mode: "0770"
             unix_socket_group: pgmux
             unix_socket_auth: peer
+            client_tls: {mode: require, cert_file: src/test/resources/tls/config-test.crt, key_file: src/test/resources/tls/config-test.key,
+                         ca_file: src/test/resources/tls/config-test.crt, verify: verify-full, protocols: [TLSv1.3],
+                         ciphers: [TLS_AES_128_GCM_SHA256]}
             """;
 
     @Test
