@@ -255,6 +255,37 @@ final class ConfigKeys {
             choice(LogFormat::fromYaml, LogFormat.choices(), LogFormat::yamlName),
             LogFormat.PLAIN, APPLIED, c -> c.observability().logFormat());
 
+    // ------------------------------------------------------------------ TLS from pgmux to Postgres
+    // A database may have its own server_tls section; new server connections take a reload's values.
+
+    /** libpq's default: TLS when the server offers it. */
+    static final ConfigKey<ServerSslMode> SERVER_TLS_SSLMODE = key("server_tls.sslmode",
+            choice(ServerSslMode::fromYaml, ServerSslMode.choices(), ServerSslMode::yamlName),
+            ServerSslMode.PREFER, APPLIED, c -> c.serverTls().sslmode());
+
+    /** null = the system's trusted CAs. */
+    static final ConfigKey<String> SERVER_TLS_ROOT_CERT = key("server_tls.root_cert", serverTlsPath(),
+            null, APPLIED, c -> c.serverTls().rootCert());
+
+    /** null = no client certificate. */
+    static final ConfigKey<String> SERVER_TLS_CERT_FILE = key("server_tls.cert_file", serverTlsPath(),
+            null, APPLIED, c -> c.serverTls().certFile());
+
+    static final ConfigKey<String> SERVER_TLS_KEY_FILE = key("server_tls.key_file", serverTlsPath(),
+            null, APPLIED, c -> c.serverTls().keyFile());
+
+    /** null = each database's host. */
+    static final ConfigKey<String> SERVER_TLS_HOST_NAME = key("server_tls.host_name", serverTlsPath(),
+            null, APPLIED, c -> c.serverTls().hostName());
+
+    static final ConfigKey<SslNegotiation> SERVER_TLS_SSLNEGOTIATION = key("server_tls.sslnegotiation",
+            choice(SslNegotiation::fromYaml, SslNegotiation.choices(), SslNegotiation::yamlName),
+            SslNegotiation.POSTGRES, APPLIED, c -> c.serverTls().negotiation());
+
+    static final ConfigKey<ChannelBindingMode> SERVER_TLS_CHANNEL_BINDING = key("server_tls.channel_binding",
+            choice(ChannelBindingMode::fromYaml, ChannelBindingMode.choices(), ChannelBindingMode::yamlName),
+            ChannelBindingMode.PREFER, APPLIED, c -> c.serverTls().channelBinding());
+
     private ConfigKeys() {
     }
 
@@ -281,7 +312,15 @@ final class ConfigKeys {
                         v.get(SERVER_CHECK_DELAY), v.get(SERVER_CHECK_QUERY),
                         new TcpKeepalive(v.get(TCP_KEEPALIVE), v.get(TCP_KEEPIDLE), v.get(TCP_KEEPINTVL), v.get(TCP_KEEPCNT),
                                 v.get(TCP_USER_TIMEOUT))),
-                new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)));
+                new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)),
+                serverTls(v));
+    }
+
+    /** The global {@code server_tls} section. */
+    static ServerTlsConfig serverTls(ConfigValues v) {
+        return new ServerTlsConfig(v.get(SERVER_TLS_SSLMODE), v.get(SERVER_TLS_ROOT_CERT), v.get(SERVER_TLS_CERT_FILE),
+                v.get(SERVER_TLS_KEY_FILE), v.get(SERVER_TLS_HOST_NAME), v.get(SERVER_TLS_SSLNEGOTIATION),
+                v.get(SERVER_TLS_CHANNEL_BINDING));
     }
 
     // ------------------------------------------------------------------------------ declaring keys
@@ -359,6 +398,11 @@ final class ConfigKeys {
         }, names -> String.join(",", names));
     }
 
+    /** A file or host name of {@code server_tls}; null or "" = none. */
+    private static Type<String> serverTlsPath() {
+        return type((yaml, name, dflt, reading) -> ServerTlsConfig.path(yaml, name, dflt), Function.identity());
+    }
+
     /** A string where null also means "none", like "". */
     private static Type<String> resetQuery() {
         return type((yaml, name, dflt, reading) -> {
@@ -378,7 +422,7 @@ final class ConfigKeys {
             DatabaseConfig old = running.get(name);
             PreparedStatementMode mode = old != null ? old.preparedStatements() : db.preparedStatements();
             databases.put(name, new DatabaseConfig(name, db.server(), db.dbname(), db.user(), db.password(), db.poolSize(),
-                    db.poolMode(), mode, db.limits(), db.sessionFeatures()));
+                    db.poolMode(), mode, db.limits(), db.sessionFeatures(), db.serverTls()));
         });
         return databases;
     }

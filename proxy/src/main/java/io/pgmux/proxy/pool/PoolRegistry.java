@@ -340,6 +340,6 @@ public final class PoolRegistry {
                 db.limits().minPoolSize(config.serverLimits()), db.limits().reservePoolSize(config.serverLimits()),
                 config.serverLimits().reservePoolTimeout(), config.timeouts().serverCheckDelay(),
                 config.timeouts().serverCheckQuery(), config.sessionFeaturesPolicy(db),
-                config.sessionFeatures().maxPinnedServers(db.poolSize()));
+                config.sessionFeatures().maxPinnedServers(db.poolSize()), config.serverTls(db));
     }
 }

@@ -68,6 +68,8 @@ class ConfigKeysTest {
             stats_period: 19s
             http: {listen: "0.0.0.0:9001"}
             log: {level: debug, format: json}
+            server_tls: {sslmode: verify-full, root_cert: /etc/ca.pem, cert_file: /etc/c.pem, key_file: /etc/k.pem,
+                         host_name: db.example.com, sslnegotiation: direct, channel_binding: require}
             """;
 
     @Test
