@@ -43,6 +43,7 @@ import io.pgmux.proxy.net.Transport;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.pool.PoolRegistry;
+import io.pgmux.proxy.tls.TlsEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,6 +144,7 @@ public final class PgmuxServer implements RunningServer, Control {
         try {
             server.bind();
             log.info("{} transport, {} event loops", transport.name(), loops);
+            log.info("TLS engine: {}", TlsEngine.describe());
             if (!TcpSettings.timingsSupported(transport) && hasKeepaliveTimings(config)) {
                 log.warn("tcp_keepidle, tcp_keepintvl, tcp_keepcnt and tcp_user_timeout need the epoll transport (Linux); "
                         + "on {} only tcp_keepalive applies", transport.name());
