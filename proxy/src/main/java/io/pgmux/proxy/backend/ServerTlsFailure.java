@@ -44,9 +44,12 @@ enum ServerTlsFailure {
     /** What a handshake exception says, by its causes and, where the engine gives no cause, its message. */
     static ServerTlsFailure of(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
+            // first: an expired certificate also fails the path validation that wraps it
             if (t instanceof CertificateExpiredException || t instanceof CertificateNotYetValidException) {
                 return EXPIRED;
             }
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof CertPathBuilderException) {
                 return UNTRUSTED;
             }

@@ -8,12 +8,17 @@ import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestCertificates;
 import io.pgmux.proxy.testing.TestPostgres;
 import io.pgmux.proxy.testing.TestSql;
+import io.pgmux.proxy.tls.TlsIdentity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import java.io.InputStream;
+import java.security.KeyStore;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -219,6 +224,52 @@ class ServerTlsIT {
                         e::getMessage);
             }
         }
+    }
+
+    @Test
+    void anExpiredServerCertificateFailsAsExpired() throws Exception {
+        TestCertificates.Pair expired = CERTS.expiredServer();
+        try (ServerSocket fake = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            // given a server that says 'S' and shows a certificate of the trusted CA that expired yesterday
+            CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {
+                try (Socket s = fake.accept()) {
+                    s.getInputStream().readNBytes(8);
+                    s.getOutputStream().write('S');
+                    s.getOutputStream().flush();
+                    SSLSocket tls = (SSLSocket) serverContext(expired).getSocketFactory().createSocket(s, null, s.getPort(), false);
+                    tls.setUseClientMode(false);
+                    try {
+                        tls.startHandshake();
+                    } catch (java.io.IOException refused) {
+                        // pgmux refuses the certificate: expected
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (var own = pgmux.start("databases:\n  stls_expired: {host: 127.0.0.1, port: " + fake.getLocalPort()
+                    + ", dbname: x, server_tls: {sslmode: verify-ca, root_cert: \"" + CERTS.caFile() + "\"}}\n")) {
+                PSQLException e = assertThrows(PSQLException.class, () -> own.jdbcTo("stls_expired", CLIENT).close());
+                server.get();
+
+                assertNotNull(e.getServerErrorMessage(), e::toString);
+                assertEquals("08001", e.getServerErrorMessage().getSQLState());
+                assertTrue(e.getServerErrorMessage().getMessage().contains("has expired"), e::getMessage);
+            }
+        }
+    }
+
+    /** A JDK server-side TLS context presenting {@code pair}. */
+    private static SSLContext serverContext(TestCertificates.Pair pair) throws Exception {
+        TlsIdentity identity = TlsIdentity.load(pair.certFile(), pair.keyFile());
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("server", identity.key(), new char[0], identity.chain().toArray(new java.security.cert.Certificate[0]));
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, new char[0]);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys.getKeyManagers(), null, null);
+        return context;
     }
 
     private static String ssl(Connection c) throws SQLException {
