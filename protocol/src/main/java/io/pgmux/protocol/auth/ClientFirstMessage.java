@@ -4,16 +4,17 @@ package io.pgmux.protocol.auth;
  * A client-first-message as a SCRAM server reads it (RFC 5802 section 7):
  * {@code gs2-header client-first-message-bare}, e.g. {@code n,,n=,r=rOprNGfwEbeRWgbNEkqO}.
  *
- * <p>Accepted GS2 headers are {@code n,,} (no channel binding) and {@code y,,} (client could bind
- * but thinks the server cannot); {@code p=...} is refused because only the mechanism without
- * {@code -PLUS} is offered, and so is an authorization identity. The user name is read and
- * ignored: like Postgres, the user is the one from the startup message.
+ * <p>GS2 headers are {@code n,,} (no channel binding), {@code y,,} (client could bind but thinks the
+ * server cannot) and {@code p=<type>,,} (channel binding of that type): which of them the server
+ * accepts is {@link ScramServer}'s decision. An authorization identity is refused. The user name is
+ * read and ignored: like Postgres, the user is the one from the startup message.
  *
  * @param gs2Header the header including its trailing comma, e.g. {@code "n,,"}
  * @param bare the client-first-message-bare, which goes into the AuthMessage
  * @param nonce the client nonce
+ * @param channelBindingType the {@code p=} type, or null for {@code n} and {@code y}
  */
-record ClientFirstMessage(String gs2Header, String bare, String nonce) {
+record ClientFirstMessage(String gs2Header, String bare, String nonce, String channelBindingType) {
 
     private static final String NAME = "client-first-message";
 
@@ -24,7 +25,8 @@ record ClientFirstMessage(String gs2Header, String bare, String nonce) {
         if (headerEnd < 0) {
             throw ScramException.malformed("malformed SCRAM " + NAME + ": expected a GS2 header such as 'n,,'");
         }
-        checkChannelBindingFlag(text.substring(0, flagEnd));
+        String flag = text.substring(0, flagEnd);
+        checkChannelBindingFlag(flag);
         checkNoAuthorizationIdentity(text.substring(flagEnd + 1, headerEnd));
 
         String bare = text.substring(headerEnd + 1);
@@ -35,16 +37,16 @@ record ClientFirstMessage(String gs2Header, String bare, String nonce) {
         attributes.required('n', "user name");
         String nonce = attributes.nonce();
         attributes.skipExtensions();
-        return new ClientFirstMessage(text.substring(0, headerEnd + 1), bare, nonce);
+        return new ClientFirstMessage(text.substring(0, headerEnd + 1), bare, nonce,
+                flag.startsWith("p=") ? flag.substring(2) : null);
     }
 
     private static void checkChannelBindingFlag(String flag) throws ScramException {
         if (flag.equals("n") || flag.equals("y")) {
             return;
         }
-        if (flag.startsWith("p=")) {
-            throw new ScramException("the client asked for channel binding (SCRAM-SHA-256-PLUS),"
-                    + " but only " + ScramServer.MECHANISM + " is offered");
+        if (flag.startsWith("p=") && flag.length() > 2) {
+            return;
         }
         throw ScramException.malformed("malformed SCRAM " + NAME
                 + ": the channel binding flag must be 'n', 'y' or 'p=...'");

@@ -3,6 +3,7 @@ package io.pgmux.protocol.auth;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -14,8 +15,12 @@ import java.util.Objects;
  *   (any ScramException leaves it Failed; a call in the wrong state throws IllegalStateException)
  * </pre>
  *
- * <p>Only {@link #MECHANISM} is offered, never {@code -PLUS}, so a client may send the GS2 header
- * {@code n,,} or {@code y,,} but not {@code p=...}. For a user that does not exist, use
+ * <p>Without channel binding data only {@link #MECHANISM} is offered, so a client may send the GS2
+ * header {@code n,,} or {@code y,,} but not {@code p=...}. With it (a TLS connection, the hash of
+ * pgmux's certificate: {@code tls-server-end-point}), {@link #MECHANISM_PLUS} is offered too: a
+ * client that selects it must bind to that data ({@code p=tls-server-end-point}), and a client that
+ * says {@code y} (it could bind, but thinks the server cannot) is refused, as Postgres does, since
+ * that means someone removed {@code -PLUS} from the list on its way. For a user that does not exist, use
  * {@link ScramSecret#mock}: the exchange then fails at the proof like a wrong password. One
  * instance per login; not thread-safe.
  */
@@ -23,6 +28,10 @@ public final class ScramServer {
 
     /** The SASL mechanism name to list in AuthenticationSASL. */
     public static final String MECHANISM = "SCRAM-SHA-256";
+    /** The mechanism with channel binding, offered on TLS connections. */
+    public static final String MECHANISM_PLUS = "SCRAM-SHA-256-PLUS";
+    /** The one channel binding type offered (RFC 5929), as Postgres. */
+    public static final String TLS_SERVER_END_POINT = "tls-server-end-point";
 
     private sealed interface State {
     }
@@ -46,17 +55,34 @@ public final class ScramServer {
 
     private final ScramSecret secret;
     private final String serverNonce;
+    /** The tls-server-end-point data; null when channel binding is not offered. */
+    private final byte[] channelBindingData;
     private State state = new AwaitingClientFirst();
 
     /** A server with a fresh random nonce. */
     public ScramServer(ScramSecret secret) {
-        this(secret, ScramNonce.random());
+        this(secret, (byte[]) null);
+    }
+
+    /** A server that offers {@link #MECHANISM_PLUS} with {@code tlsServerEndPoint} (null: it does not). */
+    public ScramServer(ScramSecret secret, byte[] tlsServerEndPoint) {
+        this(secret, ScramNonce.random(), tlsServerEndPoint);
     }
 
     /** For tests: a fixed server nonce, appended to the client's. */
     ScramServer(ScramSecret secret, String serverNonce) {
+        this(secret, serverNonce, null);
+    }
+
+    ScramServer(ScramSecret secret, String serverNonce, byte[] tlsServerEndPoint) {
         this.secret = Objects.requireNonNull(secret, "secret");
         this.serverNonce = ScramNonce.requireValid(serverNonce);
+        this.channelBindingData = tlsServerEndPoint == null ? null : tlsServerEndPoint.clone();
+    }
+
+    /** The mechanisms to list in AuthenticationSASL: {@code -PLUS} first when channel binding is offered. */
+    public static List<String> mechanisms(boolean channelBinding) {
+        return channelBinding ? List.of(MECHANISM_PLUS, MECHANISM) : List.of(MECHANISM);
     }
 
     /**
@@ -67,17 +93,57 @@ public final class ScramServer {
      *     supported (channel binding, an authorization identity, a mandatory extension)
      */
     public byte[] serverFirstMessage(byte[] clientFirstMessage) throws ScramException {
+        return serverFirstMessage(clientFirstMessage, MECHANISM);
+    }
+
+    /**
+     * As {@link #serverFirstMessage(byte[])}, for the mechanism the client selected
+     * ({@link #MECHANISM} or, when offered, {@link #MECHANISM_PLUS}).
+     *
+     * @throws ScramException also when the GS2 header does not fit the mechanism and what was offered
+     */
+    public byte[] serverFirstMessage(byte[] clientFirstMessage, String mechanism) throws ScramException {
         expect(AwaitingClientFirst.class, "serverFirstMessage");
         state = new Failed();
         ClientFirstMessage clientFirst = ClientFirstMessage.parse(clientFirstMessage);
+        byte[] boundData = checkChannelBinding(clientFirst, MECHANISM_PLUS.equals(mechanism));
         String nonce = clientFirst.nonce() + serverNonce;
         String serverFirst = "r=" + nonce
                 + ",s=" + Base64.getEncoder().encodeToString(secret.salt())
                 + ",i=" + secret.iterations();
-        String channelBinding = Base64.getEncoder().encodeToString(
-                clientFirst.gs2Header().getBytes(StandardCharsets.UTF_8));
+        byte[] header = clientFirst.gs2Header().getBytes(StandardCharsets.UTF_8);
+        byte[] binding = new byte[header.length + boundData.length];
+        System.arraycopy(header, 0, binding, 0, header.length);
+        System.arraycopy(boundData, 0, binding, header.length, boundData.length);
+        String channelBinding = Base64.getEncoder().encodeToString(binding);
         state = new AwaitingClientFinal(channelBinding, nonce, clientFirst.bare() + ',' + serverFirst);
         return serverFirst.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The data the client must bind to (empty without binding), or why its GS2 header is refused. */
+    private byte[] checkChannelBinding(ClientFirstMessage clientFirst, boolean plus) throws ScramException {
+        String type = clientFirst.channelBindingType();
+        if (plus) {
+            if (channelBindingData == null) {
+                throw ScramException.malformed("the client selected " + MECHANISM_PLUS + ", which was not offered");
+            }
+            if (type == null) {
+                throw ScramException.malformed("the client selected " + MECHANISM_PLUS + " without channel binding in its GS2 header");
+            }
+            if (!TLS_SERVER_END_POINT.equals(type)) {
+                throw ScramException.malformed("unsupported SCRAM channel-binding type \"" + type + "\"");
+            }
+            return channelBindingData;
+        }
+        if (type != null) {
+            throw new ScramException("the client asked for channel binding (" + MECHANISM_PLUS + "),"
+                    + (channelBindingData == null ? " but only " + MECHANISM + " is offered" : " but selected " + MECHANISM));
+        }
+        if (clientFirst.gs2Header().startsWith("y") && channelBindingData != null) {
+            throw ScramException.malformed("SCRAM channel binding negotiation error: the client supports channel binding"
+                    + " but thinks the server does not, while this server does support it");
+        }
+        return new byte[0];
     }
 
     /**

@@ -76,7 +76,7 @@ final class Shows {
             table.row("C", c.user(), c.database(), "none", c.state(), host(c.remoteAddress()), port(c.remoteAddress()),
                     host(c.localAddress()), port(c.localAddress()), ResultTable.time(c.connectedAtMillis()),
                     ResultTable.time(Math.min(now, c.requestAtMillis())), waitMicros / 1_000_000, waitMicros % 1_000_000, 0,
-                    "c" + c.id(), c.serverId() < 0 ? "" : "s" + c.serverId(), 0, "", c.applicationName(),
+                    "c" + c.id(), c.serverId() < 0 ? "" : "s" + c.serverId(), 0, c.tls(), c.applicationName(),
                     c.preparedStatements(), c.id(), c.pinnedBy());
         }
         return table;

@@ -18,12 +18,12 @@ import io.pgmux.proxy.util.ClientText;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.util.List;
 
 /**
  * Checks a client's password with the configured method. Like Postgres: an unknown user goes
  * through the same exchange and fails with the same message as a wrong password, and {@code md5}
- * falls back to SCRAM for a user whose only secret is a SCRAM one.
+ * falls back to SCRAM for a user whose only secret is a SCRAM one. On a TLS connection whose
+ * certificate has a {@code tls-server-end-point} hash, SCRAM-SHA-256-PLUS is offered as well.
  */
 final class ClientAuthenticator {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -48,8 +48,15 @@ final class ClientAuthenticator {
     private Phase phase;
     private byte[] md5Salt;
     private ScramServer scram;
+    /** tls-server-end-point data of this connection; null on a plain one (no -PLUS offered). */
+    private final byte[] channelBinding;
 
     ClientAuthenticator(AuthMethod method, String user, ClientCredentials credentials) {
+        this(method, user, credentials, null);
+    }
+
+    ClientAuthenticator(AuthMethod method, String user, ClientCredentials credentials, byte[] channelBinding) {
+        this.channelBinding = channelBinding;
         this.method = method;
         this.user = user;
         this.credentials = credentials;
@@ -106,7 +113,7 @@ final class ClientAuthenticator {
 
     private Step startScram() {
         phase = Phase.SCRAM_FIRST;
-        return new Send(AuthenticationRequest.sasl(List.of(ScramServer.MECHANISM)));
+        return new Send(AuthenticationRequest.sasl(ScramServer.mechanisms(channelBinding != null)));
     }
 
     private Step checkCleartext(String password) {
@@ -136,7 +143,8 @@ final class ClientAuthenticator {
     }
 
     private Step scramFirst(SaslInitialResponse response) throws ScramException {
-        if (!ScramServer.MECHANISM.equals(response.mechanism())) {
+        boolean plus = channelBinding != null && ScramServer.MECHANISM_PLUS.equals(response.mechanism());
+        if (!ScramServer.MECHANISM.equals(response.mechanism()) && !plus) {
             phase = Phase.DONE;
             return new Failure(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
                     "client selected an invalid SASL authentication mechanism"), "mechanism " + response.mechanism());
@@ -147,9 +155,9 @@ final class ClientAuthenticator {
                     "SASLInitialResponse without data");
         }
         ScramSecret secret = entry != null && entry.scramSecret() != null ? entry.scramSecret() : credentials.mockScramSecret(user);
-        scram = new ScramServer(secret);
+        scram = new ScramServer(secret, channelBinding);
         phase = Phase.SCRAM_FINAL;
-        return new Send(AuthenticationRequest.saslContinue(scram.serverFirstMessage(response.data())));
+        return new Send(AuthenticationRequest.saslContinue(scram.serverFirstMessage(response.data(), response.mechanism())));
     }
 
     private Step scramFinal(SaslResponse response) throws ScramException {

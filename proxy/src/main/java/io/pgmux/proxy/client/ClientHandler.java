@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.pgmux.protocol.ProtocolException;
 import io.pgmux.proxy.net.MessageChunk;
 import org.slf4j.Logger;
@@ -43,6 +44,14 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         session.onClientWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof SslHandshakeCompletionEvent handshake) {
+            session.onTlsHandshake(ctx, handshake);
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     @Override

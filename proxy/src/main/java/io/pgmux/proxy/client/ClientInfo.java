@@ -12,10 +12,12 @@ import java.net.SocketAddress;
  * @param requestAtMillis when it last asked for a server (its connect time if never)
  * @param preparedStatements the named prepared statements it holds now
  * @param pinnedBy    the session features that pin it to its server ({@code listen,advisory_lock}), "" when none
+ * @param tls         its TLS protocol and cipher ({@code TLSv1.3/TLS_AES_256_GCM_SHA384}), "" when plain
  */
 public record ClientInfo(long id, String user, String database, String state, SocketAddress remoteAddress,
                          SocketAddress localAddress, long connectedAtMillis, long requestAtMillis, long waitNanos,
-                         long serverId, String applicationName, int preparedStatements, String pinnedBy) {
+                         long serverId, String applicationName, int preparedStatements, String pinnedBy,
+                         String tls) {
 
     /** What SHOW CLIENTS calls a session in {@code state}: see {@code state} above, or {@code closing}. */
     static String stateName(SessionState state) {

@@ -113,7 +113,11 @@ final class ClientLogin {
         try {
             int code = Frames.startupCode(packet);
             switch (code) {
-                case Frontend.SSL_REQUEST_CODE, Frontend.GSSENC_REQUEST_CODE -> {
+                case Frontend.SSL_REQUEST_CODE -> {
+                    session.tls().onSslRequest();
+                    return;
+                }
+                case Frontend.GSSENC_REQUEST_CODE -> {
                     channel.writeAndFlush(Messages.encryptionRefused());
                     return;
                 }
@@ -153,6 +157,12 @@ final class ClientLogin {
             session.fatal(ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no PostgreSQL user name specified in startup packet"));
             return;
         }
+        ErrorResponse tlsRefusal = session.tls().refusal(user);
+        if (tlsRefusal != null) {
+            log.info("c{} [{}] refused: {}", session.id(), ClientText.name(user), tlsRefusal.message());
+            session.fatal(tlsRefusal);
+            return;
+        }
         database = startupParameters.getOrDefault("database", user);
         if (database.isEmpty()) {
             database = user;
@@ -175,7 +185,8 @@ final class ClientLogin {
         }
         context.sessions().assignCancelKey(session);
         log.info("c{} [{}] login from {}", session.id(), session.poolName(), channel.remoteAddress());
-        ClientAuthenticator authenticator = new ClientAuthenticator(context.config().clientAuth(), user, context.credentials());
+        ClientAuthenticator authenticator = new ClientAuthenticator(context.config().clientAuth(), user, context.credentials(),
+                session.tls().channelBinding());
         session.moveTo(new Authenticating(authenticator));
         onAuthenticationStep(authenticator.start());
     }

@@ -3,7 +3,9 @@ package io.pgmux.proxy.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.pgmux.protocol.Frames;
@@ -95,6 +97,7 @@ public final class ClientSession {
     private ErrorResponse leaveReason = SHUTTING_DOWN;
     private boolean countedInPool;
     private final ClientLogin login;
+    private final ClientTls tls;
     private final ServerHold hold;
     private final ReadPauses readPauses;
     private Pool pool;
@@ -117,6 +120,7 @@ public final class ClientSession {
         this.toClient = new WriteBatcher(channel);
         this.context = context;
         this.login = new ClientLogin(this, channel, context);
+        this.tls = new ClientTls(this, channel, context);
         this.readPauses = new ReadPauses(channel);
         this.hold = new ServerHold(this, login, channel, toClient, readPauses);
     }
@@ -152,7 +156,17 @@ public final class ClientSession {
     // ---------------------------------------------------------------- client events
 
     public void onConnected() {
+        tls.watchForDirectTls();
         login.onConnected();
+    }
+
+    /** The connection's TLS handshake ended (see {@link ClientTls}). */
+    public void onTlsHandshake(ChannelHandlerContext ctx, SslHandshakeCompletionEvent event) {
+        tls.onHandshake(ctx, event);
+    }
+
+    ClientTls tls() {
+        return tls;
     }
 
     public void onClientFrame(ByteBuf frame) {
@@ -367,7 +381,8 @@ public final class ClientSession {
         String applicationName = login.parameters() != null ? login.parameters().get("application_name") : null;
         return new ClientInfo(id, login.user(), login.database(), shown, channel.remoteAddress(), channel.localAddress(),
                 connectedAtMillis, requestAtMillis, waitNanos, serverId, applicationName != null ? applicationName : "",
-                statements != null ? statements.client().size() : 0, sessionFeatures != null ? sessionFeatures.reasons() : "");
+                statements != null ? statements.client().size() : 0, sessionFeatures != null ? sessionFeatures.reasons() : "",
+                tls.shown());
     }
 
     /** Closes the connection at once (shutdown timeout passed). */

@@ -18,12 +18,14 @@ public final class ProxyContext {
     private final Control control;
     private volatile PgmuxConfig config;
     private volatile ClientCredentials credentials;
+    private volatile ClientTlsSetup clientTls;
 
     public ProxyContext(PgmuxConfig config, PoolRegistry pools, SessionRegistry sessions, Control control) {
         this.pools = pools;
         this.sessions = sessions;
         this.control = Objects.requireNonNull(control, "control");
         update(config);
+        clientTls = new ClientTlsSetup(config.clientTls(), null, null);
     }
 
     public PgmuxConfig config() {
@@ -49,6 +51,16 @@ public final class ProxyContext {
 
     public Control control() {
         return control;
+    }
+
+    /** What new client connections use for TLS; TLS off until {@link #updateClientTls}. */
+    public ClientTlsSetup clientTls() {
+        return clientTls;
+    }
+
+    /** Loaded at start and at each reload: connections whose TLS starts from now on use it. */
+    public void updateClientTls(ClientTlsSetup setup) {
+        clientTls = Objects.requireNonNull(setup, "setup");
     }
 
     /** A reloaded config: applies to logins from now on. */

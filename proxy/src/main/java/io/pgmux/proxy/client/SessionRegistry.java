@@ -3,6 +3,8 @@ package io.pgmux.proxy.client;
 import io.netty.util.concurrent.EventExecutor;
 import io.pgmux.proxy.config.TimeoutsConfig;
 
+import io.pgmux.proxy.tls.TlsHandshakes;
+
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,6 +35,7 @@ public final class SessionRegistry {
     private final AtomicInteger loggedInCount = new AtomicInteger();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
+    private final TlsHandshakes tlsHandshakes = new TlsHandshakes();
 
     /**
      * Counts a new connection, and counts it as logging in if fewer than {@code maxPendingLogins}
@@ -90,6 +93,11 @@ public final class SessionRegistry {
                 return true;
             }
         }
+    }
+
+    /** The TLS handshakes of client connections, for /metrics. */
+    public TlsHandshakes tlsHandshakes() {
+        return tlsHandshakes;
     }
 
     /**

@@ -255,6 +255,42 @@ final class ConfigKeys {
             choice(LogFormat::fromYaml, LogFormat.choices(), LogFormat::yamlName),
             LogFormat.PLAIN, APPLIED, c -> c.observability().logFormat());
 
+    // --------------------------------------------------------------------- TLS from clients
+
+    /** New connections take a reloaded value; open ones keep what they started with. */
+    static final ConfigKey<ClientTlsMode> CLIENT_TLS_MODE = key("client_tls.mode",
+            choice(ClientTlsMode::fromYaml, ClientTlsMode.choices(), ClientTlsMode::yamlName),
+            ClientTlsMode.DISABLE, APPLIED, c -> c.clientTls().mode());
+
+    /** Read again at every reload, as are the other files. */
+    static final ConfigKey<String> CLIENT_TLS_CERT_FILE = key("client_tls.cert_file",
+            type((yaml, name, dflt, reading) -> yaml.string(name, dflt), Function.identity()),
+            "", APPLIED, c -> c.clientTls().certFile());
+
+    /** Checked against the certificate whenever TLS is on. */
+    static final ConfigKey<String> CLIENT_TLS_KEY_FILE = key("client_tls.key_file",
+            type((yaml, name, dflt, reading) -> TlsSettingsReading.keyFile(yaml, name, dflt, reading.value(CLIENT_TLS_MODE),
+                    reading.value(CLIENT_TLS_CERT_FILE)), Function.identity()),
+            "", APPLIED, c -> c.clientTls().keyFile());
+
+    static final ConfigKey<ClientCertVerify> CLIENT_TLS_VERIFY = key("client_tls.verify",
+            choice(ClientCertVerify::fromYaml, ClientCertVerify.choices(), ClientCertVerify::yamlName),
+            ClientCertVerify.NONE, APPLIED, c -> c.clientTls().verify());
+
+    static final ConfigKey<String> CLIENT_TLS_CA_FILE = key("client_tls.ca_file",
+            type((yaml, name, dflt, reading) -> TlsSettingsReading.caFile(yaml, name, dflt, reading.value(CLIENT_TLS_MODE),
+                    reading.value(CLIENT_TLS_VERIFY)), Function.identity()),
+            "", APPLIED, c -> c.clientTls().caFile());
+
+    static final ConfigKey<List<String>> CLIENT_TLS_PROTOCOLS = key("client_tls.protocols",
+            type((yaml, name, dflt, reading) -> TlsSettingsReading.protocols(yaml, name, dflt), names -> String.join(",", names)),
+            TlsSettingsReading.PROTOCOLS, APPLIED, c -> c.clientTls().protocols());
+
+    /** Empty = the TLS engine's defaults. */
+    static final ConfigKey<List<String>> CLIENT_TLS_CIPHERS = key("client_tls.ciphers",
+            type((yaml, name, dflt, reading) -> TlsSettingsReading.ciphers(yaml, name), names -> String.join(",", names)),
+            List.of(), APPLIED, c -> c.clientTls().ciphers());
+
     // ------------------------------------------------------------------ TLS from pgmux to Postgres
     // A database may have its own server_tls section; new server connections take a reload's values.
 
@@ -313,6 +349,8 @@ final class ConfigKeys {
                         new TcpKeepalive(v.get(TCP_KEEPALIVE), v.get(TCP_KEEPIDLE), v.get(TCP_KEEPINTVL), v.get(TCP_KEEPCNT),
                                 v.get(TCP_USER_TIMEOUT))),
                 new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)),
+                new ClientTlsConfig(v.get(CLIENT_TLS_MODE), v.get(CLIENT_TLS_CERT_FILE), v.get(CLIENT_TLS_KEY_FILE),
+                        v.get(CLIENT_TLS_CA_FILE), v.get(CLIENT_TLS_VERIFY), v.get(CLIENT_TLS_PROTOCOLS), v.get(CLIENT_TLS_CIPHERS)),
                 serverTls(v));
     }
 

@@ -41,6 +41,7 @@ public record PgmuxConfig(
         ServerLimits serverLimits,
         TimeoutsConfig timeouts,
         SessionFeaturesConfig sessionFeatures,
+        ClientTlsConfig clientTls,
         ServerTlsConfig serverTls) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
@@ -66,6 +67,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(serverLimits, "serverLimits");
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(sessionFeatures, "sessionFeatures");
+        Objects.requireNonNull(clientTls, "clientTls");
         Objects.requireNonNull(serverTls, "serverTls");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
@@ -78,7 +80,7 @@ public record PgmuxConfig(
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
     }
 
-    /** A config with the default {@code server_tls}. */
+    /** A config with the default {@code client_tls} (no TLS from clients) and {@code server_tls}. */
     public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
                        int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
                        Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
@@ -89,7 +91,8 @@ public record PgmuxConfig(
         this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
                 serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
                 shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
-                poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, ServerTlsConfig.defaults());
+                poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, ClientTlsConfig.defaults(),
+                ServerTlsConfig.defaults());
     }
 
     /**

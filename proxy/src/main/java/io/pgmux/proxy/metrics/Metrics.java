@@ -10,6 +10,7 @@ import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.pool.PoolStats;
 import io.pgmux.proxy.sql.SessionFeature;
+import io.pgmux.proxy.tls.TlsHandshakes;
 import io.pgmux.proxy.util.PgmuxVersion;
 
 import java.lang.management.ManagementFactory;
@@ -141,6 +142,13 @@ public final class Metrics {
         out.family("pgmux_client_connections_refused_total", "counter", "Client connections refused by"
                 + " max_pending_logins, max_client_connections or admin_reserved_connections.");
         out.sample("pgmux_client_connections_refused_total", control.sessions().refusedCount());
+        TlsHandshakes tls = control.sessions().tlsHandshakes();
+        out.family("pgmux_client_tls_handshakes_total", "counter", "TLS handshakes of client connections: successes,"
+                + " and failures by reason (timeout, not_tls, certificate, no_alpn, plaintext_after_sslrequest, closed, protocol).");
+        out.sample("pgmux_client_tls_handshakes_total", tls.succeededCount(), "result", "success", "reason", "");
+        for (TlsHandshakes.Failure failure : TlsHandshakes.Failure.values()) {
+            out.sample("pgmux_client_tls_handshakes_total", tls.failedCount(failure), "result", "failure", "reason", failure.label());
+        }
         out.family("pgmux_pools", "gauge", "Pools (database, user pairs) in use.");
         out.sample("pgmux_pools", control.pools().all().size());
         out.family("pgmux_config_reloads_total", "counter", "RELOAD commands and SIGHUPs, by result.");

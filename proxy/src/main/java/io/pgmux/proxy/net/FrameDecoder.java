@@ -94,6 +94,16 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         limit = maxMessageSize;
     }
 
+    /** Bytes received and not yet handed out as frames: what a client sent after its last frame. */
+    public int bufferedBytes() {
+        return actualReadableBytes();
+    }
+
+    /** Whatever has come and will come is dropped unread (the connection is being closed). */
+    public void discardRest() {
+        discarding = true;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (discarding) {

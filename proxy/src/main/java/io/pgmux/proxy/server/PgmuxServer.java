@@ -18,6 +18,7 @@ import io.pgmux.proxy.backend.ServerTlsContexts;
 import io.pgmux.proxy.backend.ServerTlsStats;
 import io.pgmux.proxy.client.ClientHandler;
 import io.pgmux.proxy.client.ClientSession;
+import io.pgmux.proxy.client.ClientTlsSetup;
 import io.pgmux.proxy.client.ProxyContext;
 import io.pgmux.proxy.client.SessionRegistry;
 import io.pgmux.proxy.config.ConfigException;
@@ -46,8 +47,11 @@ import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.pool.PoolRegistry;
 import io.pgmux.proxy.tls.TlsEngine;
+import io.pgmux.proxy.tls.TlsFileException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -137,6 +141,7 @@ public final class PgmuxServer implements RunningServer, Control {
      * (a test's); null = the system's resolver, on pgmux's resolver threads.
      */
     public static PgmuxServer start(PgmuxConfig config, ConfigSource source, HostLookup lookup) throws Exception {
+        ClientTlsSetup clientTls = loadClientTls(config);
         Transport transport = Transport.best();
         int loops = config.effectiveEventLoops();
         EventLoopGroup group = transport.newGroup(loops, "pgmux-loop");
@@ -145,6 +150,7 @@ public final class PgmuxServer implements RunningServer, Control {
         ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("pgmux-background", true));
         PgmuxServer server = new PgmuxServer(config, source, transport, group, httpGroup, resolver, lookup, background);
+        server.context.updateClientTls(clientTls);
         try {
             server.bind();
             log.info("{} transport, {} event loops", transport.name(), loops);
@@ -157,6 +163,15 @@ public final class PgmuxServer implements RunningServer, Control {
         } catch (Exception | Error e) {
             server.releaseResources();
             throw e;
+        }
+    }
+
+    /** The certificate, key and CAs of {@code client_tls}; a file that cannot be used is a config error naming it. */
+    private static ClientTlsSetup loadClientTls(PgmuxConfig config) throws ConfigException {
+        try {
+            return ClientTlsSetup.load(config.clientTls());
+        } catch (TlsFileException | SSLException e) {
+            throw new ConfigException("client_tls: " + e.getMessage());
         }
     }
 
@@ -318,6 +333,14 @@ public final class PgmuxServer implements RunningServer, Control {
             log.error("reload failed; the config in effect is unchanged", e);
             return ReloadResult.failed(List.of(e.toString()));
         }
+        ClientTlsSetup clientTls;
+        try {
+            clientTls = loadClientTls(loaded);
+        } catch (ConfigException e) {
+            reloadsFailed.incrementAndGet();
+            log.warn("reload failed; the config in effect is unchanged: {}", String.join("; ", e.errors()));
+            return ReloadResult.failed(e.errors());
+        }
         PgmuxConfig running = config;
         List<String> changed = new ArrayList<>();
         List<String> notices = new ArrayList<>();
@@ -332,6 +355,7 @@ public final class PgmuxServer implements RunningServer, Control {
         PgmuxConfig effective = ConfigView.keepUnchangeable(running, loaded);
         config = effective;
         context.update(effective);
+        context.updateClientTls(clientTls);
         List<Pool> removed = pools.apply(effective);
         for (ClientSession session : sessions.all()) {
             session.executor().execute(() -> {

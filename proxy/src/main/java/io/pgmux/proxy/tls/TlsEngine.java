@@ -19,6 +19,19 @@ public final class TlsEngine {
         return !"jdk".equalsIgnoreCase(System.getProperty(PROPERTY)) && OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
+    /** Whether the engine knows the cipher suite {@code name} (IANA/JDK spelling). */
+    public static boolean supportsCipher(String name) {
+        if (provider() == SslProvider.OPENSSL) {
+            return OpenSsl.isCipherSuiteAvailable(name);
+        }
+        try {
+            return java.util.Arrays.asList(javax.net.ssl.SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites())
+                    .contains(name);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return false;
+        }
+    }
+
     /** For the start-up log: the engine, its version, and why OpenSSL is not used when it is not. */
     public static String describe() {
         if (provider() == SslProvider.OPENSSL) {

@@ -90,6 +90,12 @@ public final class RawClient implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
+    /** A client on a socket connected already (a TLS socket after its handshake, say). */
+    public static RawClient over(Socket socket) throws IOException {
+        socket.setSoTimeout(30_000);
+        return new RawClient(socket);
+    }
+
     /** Opens a TCP connection without sending anything. */
     public static RawClient open(String host, int port) throws IOException {
         return open(host, port, 0);

@@ -107,6 +107,15 @@ class TlsFilesTest {
     }
 
     @Test
+    void openSslIsTheEngineOnLinuxX86() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
+                && System.getProperty("os.arch").equals("amd64") && System.getProperty(TlsEngine.PROPERTY) == null);
+        assertEquals(io.netty.handler.ssl.SslProvider.OPENSSL, TlsEngine.provider(), TlsEngine.describe());
+        assertTrue(TlsEngine.supportsCipher("TLS_AES_128_GCM_SHA256"));
+        assertTrue(!TlsEngine.supportsCipher("TLS_NO_SUCH_CIPHER"));
+    }
+
+    @Test
     void channelBindingHashesWithTheSignaturesHashAndSha256ForWeakOnes() throws Exception {
         assertEquals("SHA-256", ChannelBinding.digestOf("SHA1withRSA"));
         assertEquals("SHA-256", ChannelBinding.digestOf("MD5withRSA"));
