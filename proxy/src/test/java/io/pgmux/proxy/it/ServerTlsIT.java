@@ -259,6 +259,44 @@ class ServerTlsIT {
         }
     }
 
+    @Test
+    void aReloadAppliesNewTlsSettingsToNewServerConnectionsAndABadFileChangesNothing() throws Exception {
+        String database = "  stls_reload: {host: 127.0.0.1, port: " + TLS_PG.port() + ", dbname: " + DATABASE + ", user: "
+                + SUPERUSER + ", server_tls: {sslmode: %s}}\n";
+        try (var own = pgmux.start("server_login_retry: 100ms\ndatabases:\n" + database.formatted("disable"))) {
+            // given sslmode disable, which the hostssl-only server refuses
+            assertEquals("28000", loginError(own, "stls_reload").getSQLState());
+
+            // when a file with a root_cert that does not exist is reloaded: refused, naming the key
+            own.rewriteConfig("server_login_retry: 100ms\ndatabases:\n"
+                    + database.formatted("verify-ca, root_cert: /nonexistent/ca.pem"));
+            var refused = own.server().reload().get();
+            assertTrue(!refused.ok() && refused.errors().get(0).startsWith("databases.stls_reload.server_tls.root_cert: "),
+                    refused::toString);
+            assertEquals("28000", loginError(own, "stls_reload").getSQLState());
+
+            // when verify-full with the right CA is reloaded
+            own.rewriteConfig("server_login_retry: 100ms\ndatabases:\n"
+                    + database.formatted("verify-full, root_cert: \"" + CERTS.caFile() + "\""));
+            assertTrue(own.server().reload().get().ok());
+
+            // then the next server connection (once the wait after the last failure is over) uses TLS
+            TestSql.await("a login over TLS after the reload", () -> {
+                try (Connection c = own.jdbcTo("stls_reload", CLIENT)) {
+                    return "t".equals(ssl(c));
+                } catch (SQLException stillWaiting) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    private static ServerErrorMessage loginError(io.pgmux.proxy.testing.Pgmux own, String database) {
+        PSQLException e = assertThrows(PSQLException.class, () -> own.jdbcTo(database, CLIENT).close());
+        assertNotNull(e.getServerErrorMessage(), e::toString);
+        return e.getServerErrorMessage();
+    }
+
     /** A JDK server-side TLS context presenting {@code pair}. */
     private static SSLContext serverContext(TestCertificates.Pair pair) throws Exception {
         TlsIdentity identity = TlsIdentity.load(pair.certFile(), pair.keyFile());
