@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * SSLRequest and reads the one-byte answer, or (direct negotiation) starts the handshake at once.
  * Once TLS is up, or the server said 'N' where plaintext is allowed, it leaves the pipeline and
  * passes {@code channelActive} on, which starts the login. A failure reaches the login as a
- * {@link LoginFailure} (08001 for what TLS refused, so the pool tells queued clients at once).
+ * {@link LoginFailure}: 08001 for what TLS refused, so the pool tells queued clients at once; 08006
+ * for no answer within {@code server_connect_timeout}, which may be a restart.
  *
  * <pre>
  *   ASKED --'S'--> HANDSHAKING --handshake done--> (removed; login starts over TLS)
@@ -163,7 +164,11 @@ final class ServerTlsStart extends ChannelInboundHandlerAdapter {
         cancelTimeout();
         stats.failed(failure);
         String name = target.tls().verifiedName(target.server().host());
-        ErrorResponse error = ErrorResponse.fatal(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+        // a server that does not answer may be restarting (08006: queued clients wait for the next attempt);
+        // what TLS refused will be refused again (08001: they are told at once)
+        String sqlState = failure == ServerTlsFailure.TIMEOUT ? SqlState.CONNECTION_FAILURE
+                : SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION;
+        ErrorResponse error = ErrorResponse.fatal(sqlState,
                 "TLS to server " + target.server() + " (host name \"" + name + "\", sslmode "
                         + target.tls().sslmode().yamlName() + ") failed: " + failure.words() + ": " + detail);
         ctx.fireExceptionCaught(new LoginFailure(error));

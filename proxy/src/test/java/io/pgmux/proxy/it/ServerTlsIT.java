@@ -227,6 +227,45 @@ class ServerTlsIT {
     }
 
     @Test
+    void aServerThatSaysSAndThenNothingIsGivenUpAfterServerConnectTimeout() throws Exception {
+        try (ServerSocket fake = new ServerSocket(0, 4, InetAddress.getByName("127.0.0.1"))) {
+            // given a "server" that answers 'S' to every SSLRequest and then never answers the ClientHello
+            Thread silent = new Thread(() -> {
+                List<Socket> open = new java.util.ArrayList<>();
+                try {
+                    while (true) {
+                        Socket s = fake.accept();
+                        open.add(s);
+                        s.getInputStream().readNBytes(8);
+                        s.getOutputStream().write('S');
+                        s.getOutputStream().flush();
+                    }
+                } catch (java.io.IOException closed) {
+                    open.forEach(s -> {
+                        try {
+                            s.close();
+                        } catch (java.io.IOException ignored) {
+                            // closing anyway
+                        }
+                    });
+                }
+            }, "stls-silent-server");
+            silent.start();
+            try (var own = pgmux.start("server_connect_timeout: 500ms\nserver_login_retry: 100ms\nquery_wait_timeout: 30s\n"
+                    + "databases:\n  stls_silent: {host: 127.0.0.1, port: " + fake.getLocalPort()
+                    + ", dbname: x, server_tls: {sslmode: require}}\n")) {
+                PSQLException e = assertThrows(PSQLException.class, () -> own.jdbcTo("stls_silent", CLIENT).close());
+
+                assertNotNull(e.getServerErrorMessage(), e::toString);
+                assertEquals("08006", e.getServerErrorMessage().getSQLState());
+                assertTrue(e.getServerErrorMessage().getMessage().contains("did not finish in time"), e::getMessage);
+                PrometheusTextParser.Exposition metrics = PrometheusTextParser.parse(Http.get(own.http(), "/metrics").body());
+                assertTrue(metrics.value("pgmux_server_tls_failures_total", "reason", "timeout").orElseThrow() >= 1);
+            }
+        }
+    }
+
+    @Test
     void anExpiredServerCertificateFailsAsExpired() throws Exception {
         TestCertificates.Pair expired = CERTS.expiredServer();
         try (ServerSocket fake = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
