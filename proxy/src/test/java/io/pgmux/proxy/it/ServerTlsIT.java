@@ -177,6 +177,38 @@ class ServerTlsIT {
     }
 
     @Test
+    void directNegotiationWithAlpnReachesAPgmuxThatRequiresTlsFromItsClients() throws Exception {
+        // given a second pgmux that takes clients only over TLS (direct TLS with ALPN postgresql on the same port)
+        TestCertificates.Pair serverCert = CERTS.server();
+        try (var front = pgmux.start("client_tls: {mode: require, cert_file: \"" + serverCert.certFile() + "\", key_file: \""
+                + serverCert.keyFile() + "\"}\n");
+             var chained = pgmux.start("databases:\n  stls_chained: {host: 127.0.0.1, port: " + front.port() + ", dbname: "
+                     + DATABASE + ", user: " + SUPERUSER + ", server_tls: {sslmode: verify-full, root_cert: \"" + CERTS.caFile()
+                     + "\", sslnegotiation: direct}}\n");
+             Connection c = chained.jdbcTo("stls_chained", CLIENT)) {
+            // when a client goes through pgmux to it, then the query runs and the first pgmux's server connection is TLS
+            assertEquals(SUPERUSER, TestSql.scalar(c, "SELECT session_user"));
+            assertEquals(1.0, PrometheusTextParser.parse(Http.get(chained.http(), "/metrics").body())
+                    .value("pgmux_server_tls_handshakes_total").orElseThrow());
+        }
+        // and what pgmux sends first is a TLS handshake record, not an SSLRequest
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            CompletableFuture<Integer> firstByte = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = probe.accept()) {
+                    return s.getInputStream().read();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            try (var own = pgmux.start("databases:\n  stls_probe: {host: 127.0.0.1, port: " + probe.getLocalPort()
+                    + ", dbname: x, server_tls: {sslmode: require, sslnegotiation: direct}}\n")) {
+                assertThrows(PSQLException.class, () -> own.jdbcTo("stls_probe", CLIENT).close());
+                assertEquals(0x16, firstByte.get());
+            }
+        }
+    }
+
+    @Test
     void showServersHasTheTlsColumnAndMetricsCountHandshakesAndFailures() throws Exception {
         loginError("stls_wrong_name");
         try (Connection c = pgmux.jdbcTo("stls_verify_ca", CLIENT); Connection plain = pgmux.jdbcTo("stls_plain_prefer", CLIENT);
