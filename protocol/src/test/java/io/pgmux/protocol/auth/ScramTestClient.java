@@ -20,6 +20,11 @@ final class ScramTestClient {
     }
 
     static String clientFinal(String gs2Header, String clientFirstBare, String serverFirst, String password) {
+        return clientFinal(gs2Header, new byte[0], clientFirstBare, serverFirst, password);
+    }
+
+    /** With channel binding: {@code c=} carries the GS2 header followed by {@code bindingData}. */
+    static String clientFinal(String gs2Header, byte[] bindingData, String clientFirstBare, String serverFirst, String password) {
         try {
             String nonce = attribute(serverFirst, 'r');
             byte[] salt = Base64.getDecoder().decode(attribute(serverFirst, 's'));
@@ -27,8 +32,11 @@ final class ScramTestClient {
             byte[] saltedPassword = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
                     .generateSecret(new PBEKeySpec(password.toCharArray(), salt, iterations, 256))
                     .getEncoded();
-            String withoutProof = "c=" + Base64.getEncoder().encodeToString(gs2Header.getBytes(StandardCharsets.UTF_8))
-                    + ",r=" + nonce;
+            byte[] header = gs2Header.getBytes(StandardCharsets.UTF_8);
+            byte[] binding = new byte[header.length + bindingData.length];
+            System.arraycopy(header, 0, binding, 0, header.length);
+            System.arraycopy(bindingData, 0, binding, header.length, bindingData.length);
+            String withoutProof = "c=" + Base64.getEncoder().encodeToString(binding) + ",r=" + nonce;
             String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
             byte[] clientKey = hmac(saltedPassword, "Client Key");
             byte[] signature = hmac(MessageDigest.getInstance("SHA-256").digest(clientKey), authMessage);

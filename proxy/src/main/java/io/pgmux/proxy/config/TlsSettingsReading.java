@@ -72,9 +72,15 @@ final class TlsSettingsReading {
             return keyFile;
         }
         try {
+            PemFiles.certificates(Path.of(certFile));
+        } catch (TlsFileException e) {
+            yaml.error(certKey, e.getMessage());
+            return keyFile;
+        }
+        try {
             TlsIdentity.load(Path.of(certFile), Path.of(keyFile));
         } catch (TlsFileException e) {
-            yaml.error(e.file().equals(Path.of(certFile)) ? certKey : name, e.getMessage());
+            yaml.error(name, e.getMessage());
         }
         return keyFile;
     }

@@ -101,6 +101,20 @@ class PgmuxCommandTest {
     }
 
     @Test
+    void checkReadsTheTlsFiles() throws IOException {
+        String cert = Path.of("src/test/resources/tls/config-test.crt").toAbsolutePath().toString();
+        Path key = dir.resolve("other.key");
+        Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        Path file = configFile("client_tls: {mode: require, cert_file: \"" + cert + "\", key_file: \"" + key + "\"}\n");
+
+        Result result = run("--check", "-c", file.toString());
+
+        assertEquals(2, result.exitCode());
+        assertEquals(List.of("client_tls.key_file: " + key + ": the private key cannot be read (not an RSA, EC or Ed25519 key, or damaged)"),
+                result.errLines());
+    }
+
+    @Test
     void checkOfAMissingFileNamesItAndExitsTwo() {
         Path missing = dir.resolve("missing.yaml");
 

@@ -42,7 +42,9 @@ class ConfigEnvironmentTest {
                 continue;
             }
             // when only its variable is set, on a file with only the users (which client_auth md5 needs)
-            PgmuxConfig config = ConfigLoader.parse("users: {alice: {password: a}, bob: {password: b}}\n",
+            // and a certificate and key (which client_tls.mode require needs)
+            PgmuxConfig config = ConfigLoader.parse("users: {alice: {password: a}, bob: {password: b}}\n"
+                    + "client_tls: {cert_file: src/test/resources/tls/config-test.crt, key_file: src/test/resources/tls/config-test.key}\n",
                     Map.of(key.environmentVariable(), shown(key, everyKeySet)));
 
             // then the key has that value, not its default

@@ -70,6 +70,18 @@ class ClientTlsIT {
     }
 
     @Test
+    void psycopgAndAsyncpgVerifyPgmuxsCertificate() throws Exception {
+        ExternalClient.requirePythonModule("psycopg", "python3-psycopg");
+        ExternalClient.requirePythonModule("asyncpg", "python3-asyncpg");
+        Pgmux pgmux = fixture.start(tlsConfig("require", CERTS.server(), ""));
+
+        ExternalClient.Result result = ExternalClient.run(120, ExternalClient.PYTHON, ExternalClient.script("tls_clients.py"),
+                "127.0.0.1", Integer.toString(pgmux.port()), USER, TestPostgres.DATABASE, CERTS.caFile().toString()).orFail("python");
+
+        assertTrue(result.output().matches("(?s)psycopg ssl_in_use\nasyncpg TLSv1\\.[23]\nok\n"), result.output());
+    }
+
+    @Test
     void aPlainLoginIsRefusedUnderRequireWithFatal28000() throws Exception {
         Pgmux pgmux = fixture.start(tlsConfig("require", CERTS.server(), ""));
 
