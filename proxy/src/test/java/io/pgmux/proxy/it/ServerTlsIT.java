@@ -98,6 +98,32 @@ class ServerTlsIT {
     }
 
     @Test
+    void aCancelReachesAServerPgmuxTalksToOverTls() throws Exception {
+        try (Connection c = pgmux.jdbcTo("stls_verify_full_ip", CLIENT); java.sql.Statement s = c.createStatement()) {
+            CompletableFuture<Void> cancel = CompletableFuture.runAsync(() -> {
+                TestSql.await("the sleep runs on the TLS server", () -> {
+                    try (Connection direct = TLS_PG.connect(DATABASE, SUPERUSER, null)) {
+                        return "1".equals(TestSql.scalar(direct,
+                                "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'"));
+                    } catch (SQLException notYet) {
+                        return false;
+                    }
+                });
+                try {
+                    s.cancel();
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            PSQLException e = assertThrows(PSQLException.class, () -> s.execute("SELECT pg_sleep(60)"));
+
+            cancel.get();
+            assertEquals("57014", e.getSQLState());
+        }
+    }
+
+    @Test
     void verifyFullAgainstAWrongHostNameFailsNamingTheHostAndTheCheck() {
         ServerErrorMessage error = loginError("stls_wrong_name");
 
