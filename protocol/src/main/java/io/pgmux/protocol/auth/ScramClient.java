@@ -7,7 +7,8 @@ import java.util.Base64;
 import java.util.Objects;
 
 /**
- * pgmux logging into a PostgreSQL server with SCRAM-SHA-256, without channel binding.
+ * pgmux logging into a PostgreSQL server with SCRAM-SHA-256, with or without channel binding
+ * (SCRAM-SHA-256-PLUS: see {@link #withChannelBinding}).
  *
  * <pre>
  *   Initial --clientFirstMessage()--&gt; AwaitingServerFirst --clientFinalMessage(..)--&gt;
@@ -20,9 +21,12 @@ import java.util.Objects;
  */
 public final class ScramClient {
 
-    private static final String GS2_HEADER = "n,,";
-    private static final String CHANNEL_BINDING =
-            Base64.getEncoder().encodeToString(GS2_HEADER.getBytes(StandardCharsets.US_ASCII));
+    /** The GS2 header of a client without channel binding. */
+    public static final String NO_CHANNEL_BINDING = "n,,";
+    /** The GS2 header of a client that could bind but was not offered SCRAM-SHA-256-PLUS (RFC 5802's "y"). */
+    public static final String CHANNEL_BINDING_NOT_OFFERED = "y,,";
+    /** The GS2 header of SCRAM-SHA-256-PLUS with Postgres's binding type. */
+    public static final String TLS_SERVER_END_POINT = "p=tls-server-end-point,,";
 
     private sealed interface State {
     }
@@ -45,11 +49,23 @@ public final class ScramClient {
     private final byte[] preparedPassword;
     private final String clientNonce;
     private final String clientFirstBare;
+    private final String gs2Header;
+    /** {@code c=}: the GS2 header and, for "p=", the binding data, in base64. */
+    private final String channelBinding;
     private State state = new Initial();
 
-    /** A client with a fresh random nonce. */
+    /** A client with a fresh random nonce, without channel binding. */
     public ScramClient(String password) {
         this("", password, ScramNonce.random());
+    }
+
+    /**
+     * A client with a fresh random nonce that sends {@code gs2Header}: {@link #TLS_SERVER_END_POINT}
+     * with {@code bindingData} (the hash of the server's certificate), or
+     * {@link #CHANNEL_BINDING_NOT_OFFERED} / {@link #NO_CHANNEL_BINDING} with null.
+     */
+    public static ScramClient withChannelBinding(String password, String gs2Header, byte[] bindingData) {
+        return new ScramClient("", password, ScramNonce.random(), gs2Header, bindingData);
     }
 
     /** For tests: a fixed nonce. */
@@ -59,18 +75,34 @@ public final class ScramClient {
 
     /** For tests: a fixed nonce and a SCRAM user name, as in the RFC 7677 example. */
     ScramClient(String user, String password, String clientNonce) {
+        this(user, password, clientNonce, NO_CHANNEL_BINDING, null);
+    }
+
+    /** For tests: a fixed nonce and channel binding. */
+    ScramClient(String user, String password, String clientNonce, String gs2Header, byte[] bindingData) {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(password, "password");
+        Objects.requireNonNull(gs2Header, "gs2Header");
+        if (gs2Header.startsWith("p=") != (bindingData != null)) {
+            throw new IllegalArgumentException("binding data goes with a \"p=\" GS2 header, and only with it");
+        }
         this.preparedPassword = SaslPrep.prepare(password);
         this.clientNonce = ScramNonce.requireValid(clientNonce);
         this.clientFirstBare = "n=" + saslName(user) + ",r=" + clientNonce;
+        this.gs2Header = gs2Header;
+        byte[] header = gs2Header.getBytes(StandardCharsets.US_ASCII);
+        byte[] input = bindingData == null ? header : Arrays.copyOf(header, header.length + bindingData.length);
+        if (bindingData != null) {
+            System.arraycopy(bindingData, 0, input, header.length, bindingData.length);
+        }
+        this.channelBinding = Base64.getEncoder().encodeToString(input);
     }
 
-    /** {@code n,,n=,r=<nonce>}: the data of the SASLInitialResponse. */
+    /** {@code n,,n=,r=<nonce>} (with its GS2 header): the data of the SASLInitialResponse. */
     public byte[] clientFirstMessage() {
         expect(Initial.class, "clientFirstMessage");
         state = new AwaitingServerFirst();
-        return utf8(GS2_HEADER + clientFirstBare);
+        return utf8(gs2Header + clientFirstBare);
     }
 
     /**
@@ -92,7 +124,7 @@ public final class ScramClient {
         byte[] saltedPassword = ScramCrypto.saltedPassword(
                 preparedPassword, serverFirst.salt(), serverFirst.iterations());
         Arrays.fill(preparedPassword, (byte) 0); // not needed again: one login per instance
-        String withoutProof = "c=" + CHANNEL_BINDING + ",r=" + serverFirst.nonce();
+        String withoutProof = "c=" + channelBinding + ",r=" + serverFirst.nonce();
         String authMessage = clientFirstBare + ',' + serverFirst.text() + ',' + withoutProof;
 
         byte[] clientKey = ScramCrypto.clientKey(saltedPassword);

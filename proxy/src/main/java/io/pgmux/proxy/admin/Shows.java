@@ -106,7 +106,7 @@ final class Shows {
                         timeOf(server.createdAtNanos(), nowMillis, nowNanos),
                         timeOf(server.assignedAtNanos(), nowMillis, nowNanos), 0, 0,
                         s.closeNeeded() ? 1 : 0, "s" + server.id(), client != null ? "c" + client.id() : "",
-                        ready ? server.processId() : 0, "", client != null ? client.applicationName() : "",
+                        ready ? server.processId() : 0, server.tls(), client != null ? client.applicationName() : "",
                         server.statements().publishedSize(), server.id());
             }
         }

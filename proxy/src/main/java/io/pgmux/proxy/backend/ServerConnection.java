@@ -35,6 +35,8 @@ public final class ServerConnection {
     private int processId;
     private int secretKey;
     private long idleSinceNanos = createdAtNanos;
+    /** SHOW SERVERS' {@code tls}: protocol and cipher once TLS is up; "" without TLS. */
+    private volatile String tls = "";
 
     ServerConnection(ServerConnector connector) {
         this.connector = connector;
@@ -44,6 +46,15 @@ public final class ServerConnection {
     void bind(Channel channel, InetSocketAddress address) {
         this.channel = channel;
         this.address = address;
+    }
+
+    void setTls(String description) {
+        this.tls = description;
+    }
+
+    /** How the connection is encrypted ({@code TLSv1.3/TLS_AES_256_GCM_SHA384}); "" when it is not. */
+    public String tls() {
+        return tls;
     }
 
     void setCancelKey(int processId, int secretKey) {

@@ -11,10 +11,14 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.CancelRequest;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.config.ServerSslMode;
+import io.pgmux.proxy.config.ServerTlsConfig;
+import io.pgmux.proxy.config.SslNegotiation;
 import io.pgmux.proxy.config.TcpKeepalive;
 import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.ServerAddresses;
@@ -29,7 +33,8 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Opens connections to Postgres: pooled server connections (connect, then {@link ServerLogin}) and
+ * Opens connections to Postgres: pooled server connections (connect, TLS as {@code server_tls} says
+ * with {@link ServerTlsStart}, then {@link ServerLogin}) and
  * the one-shot connections that carry a CancelRequest. Host names are resolved by
  * {@link ServerAddresses} (looked up again after {@code dns_max_ttl}, never on an event loop), and
  * a name's addresses are tried in turn until one accepts the connection.
@@ -44,6 +49,8 @@ public final class ServerConnector implements ServerOpener {
     private final Transport transport;
     private final ServerAddresses addresses;
     private final Supplier<TcpKeepalive> keepalive;
+    private final ServerTlsContexts tlsContexts;
+    private final ServerTlsStats tlsStats;
 
     public ServerConnector(EventLoopGroup group, Transport transport, ServerAddresses addresses) {
         this(group, transport, addresses, () -> TcpKeepalive.OS_DEFAULTS);
@@ -52,10 +59,18 @@ public final class ServerConnector implements ServerOpener {
     /** {@code keepalive} is asked for the TCP settings of each new connection (so a reload applies to the next). */
     public ServerConnector(EventLoopGroup group, Transport transport, ServerAddresses addresses,
                            Supplier<TcpKeepalive> keepalive) {
+        this(group, transport, addresses, keepalive, new ServerTlsContexts(), new ServerTlsStats());
+    }
+
+    /** With the TLS contexts pgmux loads at start and reload, and the counters {@code /metrics} shows. */
+    public ServerConnector(EventLoopGroup group, Transport transport, ServerAddresses addresses,
+                           Supplier<TcpKeepalive> keepalive, ServerTlsContexts tlsContexts, ServerTlsStats tlsStats) {
         this.group = group;
         this.transport = transport;
         this.addresses = addresses;
         this.keepalive = keepalive;
+        this.tlsContexts = tlsContexts;
+        this.tlsStats = tlsStats;
     }
 
     @Override
@@ -71,8 +86,68 @@ public final class ServerConnector implements ServerOpener {
             }
             ServerConnection server = new ServerConnection(this);
             lifecycle.onServerOpening(server);
-            connect(target, lifecycle, loop, server, resolved, 0);
+            connect(target, lifecycle, loop, server, resolved, 0, TlsStart.first(target.tls()));
         });
+    }
+
+    /** How one connection attempt starts TLS, from {@code sslmode} and {@code sslnegotiation}. */
+    private enum TlsStart {
+        /** No TLS (disable; allow's first attempt). */
+        NONE,
+        /** SSLRequest; 'N' means plaintext (prefer). */
+        OFFERED,
+        /** SSLRequest; 'N' fails (require and stricter; allow's second attempt). */
+        REQUIRED,
+        /** The handshake at once, ALPN postgresql (sslnegotiation direct). */
+        DIRECT;
+
+        static TlsStart first(ServerTlsConfig tls) {
+            return switch (tls.sslmode()) {
+                case DISABLE, ALLOW -> NONE;
+                case PREFER -> OFFERED;
+                case REQUIRE, VERIFY_CA, VERIFY_FULL -> tls.negotiation() == SslNegotiation.DIRECT ? DIRECT : REQUIRED;
+            };
+        }
+    }
+
+    /**
+     * sslmode allow, as libpq: when Postgres refuses the plaintext login (an authorization error,
+     * class 28, as pg_hba.conf's hostssl lines give), the same connection is made again with TLS.
+     */
+    private ServerLifecycle allowRetry(ServerTarget target, ServerLifecycle lifecycle, EventLoop loop,
+                                       List<InetSocketAddress> addresses, int index) {
+        return new ServerLifecycle() {
+            @Override
+            public String name() {
+                return lifecycle.name();
+            }
+
+            @Override
+            public void onServerOpening(ServerConnection server) {
+                lifecycle.onServerOpening(server);
+            }
+
+            @Override
+            public void onServerReady(ServerConnection server) {
+                lifecycle.onServerReady(server);
+            }
+
+            @Override
+            public void onServerLoginFailed(ServerConnection server, ErrorResponse error) {
+                if (error.sqlState() != null && error.sqlState().startsWith("28")) {
+                    log.info("[{}] server {} refused a plaintext login ({}); sslmode allow: trying again with TLS",
+                            lifecycle.name(), target.server(), error.message());
+                    connect(target, lifecycle, loop, server, addresses, index, TlsStart.REQUIRED);
+                } else {
+                    lifecycle.onServerLoginFailed(server, error);
+                }
+            }
+
+            @Override
+            public void onServerClosed(ServerConnection server) {
+                lifecycle.onServerClosed(server);
+            }
+        };
     }
 
     /**
@@ -81,10 +156,23 @@ public final class ServerConnector implements ServerOpener {
      * the first that accepts. The pool hears of a failure only when every address has failed.
      */
     private void connect(ServerTarget target, ServerLifecycle lifecycle, EventLoop loop, ServerConnection server,
-                         List<InetSocketAddress> addresses, int index) {
+                         List<InetSocketAddress> addresses, int index, TlsStart tlsStart) {
         InetSocketAddress address = addresses.get(index);
         ServerLogin login = new ServerLogin(server, target);
         TcpKeepalive tcp = keepalive.get();
+        SslContext tlsContext = null;
+        if (tlsStart != TlsStart.NONE) {
+            try {
+                tlsContext = tlsContexts.contextFor(target.tls());
+            } catch (ServerTlsContexts.SettingException e) {
+                lifecycle.onServerLoginFailed(server, ErrorResponse.fatal(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+                        "pgmux cannot use TLS to server " + target.server() + ": server_tls." + e.key + ": " + e.getMessage()));
+                return;
+            }
+        }
+        ServerLifecycle owner = target.tls().sslmode() == ServerSslMode.ALLOW && tlsStart == TlsStart.NONE
+                ? allowRetry(target, lifecycle, loop, addresses, index) : lifecycle;
+        SslContext context = tlsContext;
         new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannelClass())
@@ -96,8 +184,12 @@ public final class ServerConnector implements ServerOpener {
                     protected void initChannel(Channel ch) {
                         server.bind(ch, address);
                         TcpSettings.apply(ch, tcp);
+                        if (context != null) {
+                            ch.pipeline().addLast(new ServerTlsStart(server, target, context, tlsStart != TlsStart.OFFERED,
+                                    tlsStart == TlsStart.DIRECT, tlsStats));
+                        }
                         ch.pipeline().addLast(FrameDecoder.forServer(MAX_SERVER_MESSAGE_SIZE),
-                                new ServerHandler(server, target, lifecycle, login));
+                                new ServerHandler(server, target, owner, login));
                     }
                 })
                 .connect(address)
@@ -109,7 +201,7 @@ public final class ServerConnector implements ServerOpener {
                     if (index + 1 < addresses.size()) {
                         log.info("could not connect to {} ({} of {} addresses of {}): {}; trying the next", address.getAddress()
                                 .getHostAddress(), index + 1, addresses.size(), target.server(), reason);
-                        connect(target, lifecycle, loop, server, addresses, index + 1);
+                        connect(target, lifecycle, loop, server, addresses, index + 1, tlsStart);
                         return;
                     }
                     String tried = addresses.size() == 1 ? "" : " (tried its " + addresses.size() + " addresses)";

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pgmux.protocol.Backend;
@@ -58,6 +59,7 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
                     "server login to " + target.server() + " did not finish within " + timeoutMillis + " ms")),
                     timeoutMillis, TimeUnit.MILLISECONDS);
         }
+        login.useTls(ctx.pipeline().get(SslHandler.class));
         ctx.writeAndFlush(login.startupMessage(ctx.alloc()));
     }
 
@@ -144,6 +146,10 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable reason = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (login != null && reason instanceof LoginFailure failure) { // from ServerTlsStart: TLS did not start
+            failLogin(ctx, failure.error());
+            return;
+        }
         if (login != null) {
             failLogin(ctx, ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
                     "server login to " + target.server() + " failed: " + Addresses.describeFailure(reason)));

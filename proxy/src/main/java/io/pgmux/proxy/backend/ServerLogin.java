@@ -20,26 +20,56 @@ import io.pgmux.protocol.message.SaslResponse;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.protocol.message.WireMessage;
 
+import io.netty.handler.ssl.SslHandler;
+import io.pgmux.proxy.config.ChannelBindingMode;
+import io.pgmux.proxy.tls.ChannelBinding;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Logs a new server connection in: StartupMessage, then whatever authentication the server asks
- * for (trust, cleartext, md5, SCRAM-SHA-256), collecting its ParameterStatus and BackendKeyData
- * until the first ReadyForQuery. An ErrorResponse from Postgres fails the login as Postgres sent it.
+ * for (trust, cleartext, md5, SCRAM-SHA-256, SCRAM-SHA-256-PLUS over TLS as {@code channel_binding}
+ * says), collecting its ParameterStatus and BackendKeyData until the first ReadyForQuery. An
+ * ErrorResponse from Postgres fails the login as Postgres sent it.
  */
 final class ServerLogin {
     private static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
+    private static final String SCRAM_SHA_256_PLUS = "SCRAM-SHA-256-PLUS";
 
     private final ServerConnection server;
     private final ServerTarget target;
     private ScramClient scram;
+    /** The server's tls-server-end-point hash; null without TLS, or for a certificate that has none. */
+    private byte[] endPoint;
+    private boolean tls;
+    private boolean bound;
     private boolean authenticated;
     private boolean complete;
 
     ServerLogin(ServerConnection server, ServerTarget target) {
         this.server = server;
         this.target = target;
+    }
+
+    /** The connection's TLS, if any (null: plaintext), known before the StartupMessage goes. */
+    void useTls(SslHandler handler) {
+        if (handler == null) {
+            return;
+        }
+        tls = true;
+        try {
+            Certificate[] chain = handler.engine().getSession().getPeerCertificates();
+            if (chain.length > 0 && chain[0] instanceof X509Certificate certificate) {
+                endPoint = ChannelBinding.tlsServerEndPoint(certificate);
+            }
+        } catch (SSLPeerUnverifiedException e) {
+            endPoint = null;
+        }
     }
 
     ByteBuf startupMessage(ByteBufAllocator alloc) {
@@ -90,19 +120,19 @@ final class ServerLogin {
     private WireMessage onAuthenticationRequest(AuthenticationRequest request) throws LoginFailure {
         switch (request.code()) {
             case Backend.AUTH_OK:
+                if (!bound) {
+                    refuseUnbound("trust or certificate (no password asked)");
+                }
                 authenticated = true;
                 return null;
             case Backend.AUTH_CLEARTEXT_PASSWORD:
+                refuseUnbound("cleartext password");
                 return new PasswordMessage(plaintextPassword("cleartext password"));
             case Backend.AUTH_MD5_PASSWORD:
+                refuseUnbound("md5 password");
                 return new PasswordMessage(Md5Password.challengeResponse(md5Secret(), request.data()));
             case Backend.AUTH_SASL:
-                if (!request.saslMechanisms().contains(SCRAM_SHA_256)) {
-                    throw failure(SqlState.FEATURE_NOT_SUPPORTED, "server offers SASL mechanisms "
-                            + request.saslMechanisms() + " but pgmux supports only " + SCRAM_SHA_256);
-                }
-                scram = new ScramClient(plaintextPassword(SCRAM_SHA_256));
-                return new SaslInitialResponse(SCRAM_SHA_256, scram.clientFirstMessage());
+                return startScram(request.saslMechanisms());
             case Backend.AUTH_SASL_CONTINUE:
                 return new SaslResponse(scramStep(() -> scram.clientFinalMessage(request.data())));
             case Backend.AUTH_SASL_FINAL:
@@ -110,11 +140,45 @@ final class ServerLogin {
                     scram.verifyServerFinal(request.data());
                     return null;
                 });
+                bound = mechanism == SCRAM_SHA_256_PLUS;
                 return null;
             default:
                 throw failure(SqlState.FEATURE_NOT_SUPPORTED, "server asks for authentication method "
                         + request.code() + ", which pgmux does not support (use trust, password, md5 or scram-sha-256)");
         }
+    }
+
+    private String mechanism;
+
+    /** channel_binding require: no password goes to a server that may be someone in between. */
+    private void refuseUnbound(String method) throws LoginFailure {
+        if (target.tls().channelBinding() == ChannelBindingMode.REQUIRE) {
+            throw failure(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "channel_binding is require, but server "
+                    + target.server() + " authenticates pgmux by " + method + ", without channel binding");
+        }
+    }
+
+    /** SCRAM-SHA-256-PLUS when TLS, the certificate and the server allow it and channel_binding is not disable. */
+    private WireMessage startScram(List<String> mechanisms) throws LoginFailure {
+        ChannelBindingMode binding = target.tls().channelBinding();
+        boolean canBind = binding != ChannelBindingMode.DISABLE && tls && endPoint != null;
+        if (canBind && mechanisms.contains(SCRAM_SHA_256_PLUS)) {
+            mechanism = SCRAM_SHA_256_PLUS;
+            scram = ScramClient.withChannelBinding(plaintextPassword(SCRAM_SHA_256_PLUS), ScramClient.TLS_SERVER_END_POINT, endPoint);
+        } else if (binding == ChannelBindingMode.REQUIRE) {
+            throw failure(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "channel_binding is require, but "
+                    + (!tls ? "the connection to " + target.server() + " is not TLS"
+                    : endPoint == null ? "the certificate of " + target.server() + " allows no tls-server-end-point binding"
+                    : "server " + target.server() + " does not offer " + SCRAM_SHA_256_PLUS + " (it offers " + mechanisms + ")"));
+        } else if (mechanisms.contains(SCRAM_SHA_256)) {
+            mechanism = SCRAM_SHA_256;
+            scram = ScramClient.withChannelBinding(plaintextPassword(SCRAM_SHA_256),
+                    canBind ? ScramClient.CHANNEL_BINDING_NOT_OFFERED : ScramClient.NO_CHANNEL_BINDING, null);
+        } else {
+            throw failure(SqlState.FEATURE_NOT_SUPPORTED, "server offers SASL mechanisms "
+                    + mechanisms + " but pgmux supports only " + SCRAM_SHA_256 + " and " + SCRAM_SHA_256_PLUS);
+        }
+        return new SaslInitialResponse(mechanism, scram.clientFirstMessage());
     }
 
     private interface ScramStep {

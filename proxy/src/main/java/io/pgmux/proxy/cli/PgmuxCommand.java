@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 
 import io.pgmux.proxy.config.CliOverrides;
 import io.pgmux.proxy.config.ConfigEnvironment;
+import io.pgmux.proxy.backend.ServerTlsContexts;
 import io.pgmux.proxy.config.ConfigException;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.ConfigSource;
@@ -135,6 +136,7 @@ public final class PgmuxCommand implements Callable<Integer> {
                 .withOverrides(overrides);
         try {
             config = source.load();
+            ServerTlsContexts.build(config); // the files of server_tls: named by their YAML path when they cannot be used
         } catch (ConfigException e) {
             PrintWriter err = spec.commandLine().getErr();
             e.errors().forEach(err::println);

@@ -311,6 +311,37 @@ final class ConfigKeys {
             type((yaml, name, dflt, reading) -> TlsSettingsReading.ciphers(yaml, name), names -> String.join(",", names)),
             List.of(), APPLIED, c -> c.clientTls().ciphers());
 
+    // ------------------------------------------------------------------ TLS from pgmux to Postgres
+    // A database may have its own server_tls section; new server connections take a reload's values.
+
+    /** libpq's default: TLS when the server offers it. */
+    static final ConfigKey<ServerSslMode> SERVER_TLS_SSLMODE = key("server_tls.sslmode",
+            choice(ServerSslMode::fromYaml, ServerSslMode.choices(), ServerSslMode::yamlName),
+            ServerSslMode.PREFER, APPLIED, c -> c.serverTls().sslmode());
+
+    /** null = the system's trusted CAs. */
+    static final ConfigKey<String> SERVER_TLS_ROOT_CERT = key("server_tls.root_cert", serverTlsPath(),
+            null, APPLIED, c -> c.serverTls().rootCert());
+
+    /** null = no client certificate. */
+    static final ConfigKey<String> SERVER_TLS_CERT_FILE = key("server_tls.cert_file", serverTlsPath(),
+            null, APPLIED, c -> c.serverTls().certFile());
+
+    static final ConfigKey<String> SERVER_TLS_KEY_FILE = key("server_tls.key_file", serverTlsPath(),
+            null, APPLIED, c -> c.serverTls().keyFile());
+
+    /** null = each database's host. */
+    static final ConfigKey<String> SERVER_TLS_HOST_NAME = key("server_tls.host_name", serverTlsPath(),
+            null, APPLIED, c -> c.serverTls().hostName());
+
+    static final ConfigKey<SslNegotiation> SERVER_TLS_SSLNEGOTIATION = key("server_tls.sslnegotiation",
+            choice(SslNegotiation::fromYaml, SslNegotiation.choices(), SslNegotiation::yamlName),
+            SslNegotiation.POSTGRES, APPLIED, c -> c.serverTls().negotiation());
+
+    static final ConfigKey<ChannelBindingMode> SERVER_TLS_CHANNEL_BINDING = key("server_tls.channel_binding",
+            choice(ChannelBindingMode::fromYaml, ChannelBindingMode.choices(), ChannelBindingMode::yamlName),
+            ChannelBindingMode.PREFER, APPLIED, c -> c.serverTls().channelBinding());
+
     private ConfigKeys() {
     }
 
@@ -341,7 +372,15 @@ final class ConfigKeys {
                 new UnixSocketConfig(v.get(UNIX_SOCKET_DIR), v.get(UNIX_SOCKET_MODE), v.get(UNIX_SOCKET_GROUP),
                         v.get(UNIX_SOCKET_AUTH)),
                 new ClientTlsConfig(v.get(CLIENT_TLS_MODE), v.get(CLIENT_TLS_CERT_FILE), v.get(CLIENT_TLS_KEY_FILE),
-                        v.get(CLIENT_TLS_CA_FILE), v.get(CLIENT_TLS_VERIFY), v.get(CLIENT_TLS_PROTOCOLS), v.get(CLIENT_TLS_CIPHERS)));
+                        v.get(CLIENT_TLS_CA_FILE), v.get(CLIENT_TLS_VERIFY), v.get(CLIENT_TLS_PROTOCOLS), v.get(CLIENT_TLS_CIPHERS)),
+                serverTls(v));
+    }
+
+    /** The global {@code server_tls} section. */
+    static ServerTlsConfig serverTls(ConfigValues v) {
+        return new ServerTlsConfig(v.get(SERVER_TLS_SSLMODE), v.get(SERVER_TLS_ROOT_CERT), v.get(SERVER_TLS_CERT_FILE),
+                v.get(SERVER_TLS_KEY_FILE), v.get(SERVER_TLS_HOST_NAME), v.get(SERVER_TLS_SSLNEGOTIATION),
+                v.get(SERVER_TLS_CHANNEL_BINDING));
     }
 
     // ------------------------------------------------------------------------------ declaring keys
@@ -419,6 +458,11 @@ final class ConfigKeys {
         }, names -> String.join(",", names));
     }
 
+    /** A file or host name of {@code server_tls}; null or "" = none. */
+    private static Type<String> serverTlsPath() {
+        return type((yaml, name, dflt, reading) -> ServerTlsConfig.path(yaml, name, dflt), Function.identity());
+    }
+
     /** A string where null also means "none", like "". */
     private static Type<String> resetQuery() {
         return type((yaml, name, dflt, reading) -> {
@@ -438,7 +482,7 @@ final class ConfigKeys {
             DatabaseConfig old = running.get(name);
             PreparedStatementMode mode = old != null ? old.preparedStatements() : db.preparedStatements();
             databases.put(name, new DatabaseConfig(name, db.server(), db.dbname(), db.user(), db.password(), db.poolSize(),
-                    db.poolMode(), mode, db.limits(), db.sessionFeatures()));
+                    db.poolMode(), mode, db.limits(), db.sessionFeatures(), db.serverTls()));
         });
         return databases;
     }

@@ -17,10 +17,11 @@ import java.util.Objects;
  * @param limits   this database's {@code min_pool_size}, {@code reserve_pool_size} and
  *                 {@code max_db_connections}, each null where the global key applies
  * @param sessionFeatures this database's {@code session_features}; null = the global setting
+ * @param serverTls this database's {@code server_tls} (the global one with what it changes); null = the global one
  */
 public record DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
                              int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
-                             DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures) {
+                             DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures, ServerTlsConfig serverTls) {
 
     public DatabaseConfig {
         Objects.requireNonNull(name, "name");
@@ -36,6 +37,13 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
         }
     }
 
+    /** With the global {@code server_tls}. */
+    public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
+                          int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
+                          DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures) {
+        this(name, server, dbname, user, password, poolSize, poolMode, preparedStatements, limits, sessionFeatures, null);
+    }
+
     /**
      * With the global {@code min_pool_size}, {@code reserve_pool_size}, {@code max_db_connections}
      * and {@code session_features}.
@@ -47,12 +55,12 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
 
     DatabaseConfig withPoolSize(int newPoolSize) {
         return new DatabaseConfig(name, server, dbname, user, password, newPoolSize, poolMode, preparedStatements, limits,
-                sessionFeatures);
+                sessionFeatures, serverTls);
     }
 
     DatabaseConfig withPoolMode(PoolMode newPoolMode) {
         return new DatabaseConfig(name, server, dbname, user, password, poolSize, newPoolMode, preparedStatements, limits,
-                sessionFeatures);
+                sessionFeatures, serverTls);
     }
 
     /** Never shows the password. */
@@ -64,6 +72,7 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
                 + ", poolSize=" + poolSize + ", poolMode=" + poolMode.yamlName()
                 + ", preparedStatements=" + (preparedStatements == null ? "(global)" : preparedStatements.yamlName())
                 + ", limits=" + limits
-                + ", sessionFeatures=" + (sessionFeatures == null ? "(global)" : sessionFeatures.yamlName()) + "]";
+                + ", sessionFeatures=" + (sessionFeatures == null ? "(global)" : sessionFeatures.yamlName())
+                + ", serverTls=" + (serverTls == null ? "(global)" : serverTls) + "]";
     }
 }

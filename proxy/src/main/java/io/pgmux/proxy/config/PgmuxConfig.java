@@ -42,7 +42,8 @@ public record PgmuxConfig(
         TimeoutsConfig timeouts,
         SessionFeaturesConfig sessionFeatures,
         UnixSocketConfig unixSocket,
-        ClientTlsConfig clientTls) {
+        ClientTlsConfig clientTls,
+        ServerTlsConfig serverTls) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -69,6 +70,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(sessionFeatures, "sessionFeatures");
         Objects.requireNonNull(unixSocket, "unixSocket");
         Objects.requireNonNull(clientTls, "clientTls");
+        Objects.requireNonNull(serverTls, "serverTls");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -80,7 +82,7 @@ public record PgmuxConfig(
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
     }
 
-    /** A config with the default Unix domain socket settings and without TLS from clients. */
+    /** A config with the default Unix domain socket, {@code client_tls} (no TLS from clients) and {@code server_tls}. */
     public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
                        int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
                        Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
@@ -92,7 +94,7 @@ public record PgmuxConfig(
                 serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
                 shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
                 poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, UnixSocketConfig.defaults(),
-                ClientTlsConfig.defaults());
+                ClientTlsConfig.defaults(), ServerTlsConfig.defaults());
     }
 
     /**
@@ -158,6 +160,11 @@ public record PgmuxConfig(
             return Optional.empty();
         }
         return Optional.of(new DatabaseConfig(clientDatabase, upstream, clientDatabase, null, null, poolSize, poolMode, null));
+    }
+
+    /** How {@code database}'s pools reach Postgres: its own {@code server_tls}, else the global one. */
+    public ServerTlsConfig serverTls(DatabaseConfig database) {
+        return database.serverTls() != null ? database.serverTls() : serverTls;
     }
 
     /** What {@code database}'s pools do with session features: its own {@code session_features}, else the global one. */

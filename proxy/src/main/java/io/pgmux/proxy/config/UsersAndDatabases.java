@@ -85,6 +85,7 @@ final class UsersAndDatabases {
         int globalPoolSize = reading.value(ConfigKeys.POOL_SIZE);
         PoolMode globalPoolMode = reading.value(ConfigKeys.POOL_MODE);
         PreparedStatementMode globalPrepared = reading.value(ConfigKeys.PREPARED_STATEMENTS);
+        ServerTlsConfig globalTls = globalServerTls(reading);
         Map<String, DatabaseConfig> databases = new LinkedHashMap<>();
         for (String name : section.keys()) {
             YamlSection db = section.section(name);
@@ -112,6 +113,7 @@ final class UsersAndDatabases {
             }
             SessionFeaturesPolicy sessionFeatures = db.isPresent("session_features")
                     ? db.choice("session_features", null, SessionFeaturesPolicy::fromYaml, SessionFeaturesPolicy.choices()) : null;
+            ServerTlsConfig serverTls = ServerTlsConfig.readForDatabase(db, globalTls);
             db.reportUnknownKeys();
             if (name.isEmpty()) {
                 section.error(name, "a database name must not be empty");
@@ -122,9 +124,17 @@ final class UsersAndDatabases {
                 continue;
             }
             databases.put(name, new DatabaseConfig(name, new HostPort(host, port), dbname, user, password,
-                    poolSize, poolMode, prepared, limits, sessionFeatures));
+                    poolSize, poolMode, prepared, limits, sessionFeatures, serverTls));
         }
         return databases;
+    }
+
+    /** The global {@code server_tls}, which a database's own section starts from. */
+    private static ServerTlsConfig globalServerTls(ConfigReading reading) {
+        return new ServerTlsConfig(reading.value(ConfigKeys.SERVER_TLS_SSLMODE), reading.value(ConfigKeys.SERVER_TLS_ROOT_CERT),
+                reading.value(ConfigKeys.SERVER_TLS_CERT_FILE), reading.value(ConfigKeys.SERVER_TLS_KEY_FILE),
+                reading.value(ConfigKeys.SERVER_TLS_HOST_NAME), reading.value(ConfigKeys.SERVER_TLS_SSLNEGOTIATION),
+                reading.value(ConfigKeys.SERVER_TLS_CHANNEL_BINDING));
     }
 
     /** The global {@code prepared_statements}: null when absent or {@code auto}; passthrough needs session mode. */

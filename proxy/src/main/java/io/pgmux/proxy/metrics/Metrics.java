@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.internal.PlatformDependent;
 import io.pgmux.proxy.admin.Control;
+import io.pgmux.proxy.backend.ServerTlsStats;
 import io.pgmux.proxy.pool.LatencyWindow;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
@@ -33,7 +34,8 @@ public final class Metrics {
     private static final String[] QUANTILES = {"0.5", "0.9", "0.99", "0.999", "1"};
 
     /** Counts kept by the server itself. */
-    public record ServerCounters(long reloadsOk, long reloadsFailed, long lastReloadEpochSeconds, boolean ready) {}
+    public record ServerCounters(long reloadsOk, long reloadsFailed, long lastReloadEpochSeconds, boolean ready,
+                                 ServerTlsStats serverTls) {}
 
     private Metrics() {
     }
@@ -154,6 +156,13 @@ public final class Metrics {
         out.sample("pgmux_config_reloads_total", counters.reloadsFailed(), "result", "failure");
         out.family("pgmux_config_last_reload_success_timestamp_seconds", "gauge", "When the config was last loaded (start or reload).");
         out.sample("pgmux_config_last_reload_success_timestamp_seconds", counters.lastReloadEpochSeconds());
+        out.family("pgmux_server_tls_handshakes_total", "counter", "TLS handshakes with Postgres that completed (server_tls).");
+        out.sample("pgmux_server_tls_handshakes_total", counters.serverTls().handshakes());
+        out.family("pgmux_server_tls_failures_total", "counter", "TLS to Postgres that failed, by reason: not_supported"
+                + " (the server said 'N' where TLS is required), untrusted_certificate, expired_certificate,"
+                + " host_name_mismatch, timeout, handshake (anything else).");
+        counters.serverTls().failures().forEach((reason, count) ->
+                out.sample("pgmux_server_tls_failures_total", count, "reason", reason));
         out.family("pgmux_event_loop_lag_seconds", "gauge", "How late each event loop last ran a task due on it (probed every second).");
         for (int i = 0; i < loopLagNanos.length; i++) {
             out.sample("pgmux_event_loop_lag_seconds", loopLagNanos[i] / 1e9, "loop", Integer.toString(i));

@@ -4,6 +4,7 @@ import io.pgmux.proxy.backend.ServerTarget;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.PreparedStatementMode;
+import io.pgmux.proxy.config.ServerTlsConfig;
 import io.pgmux.proxy.config.SessionFeaturesConfig;
 import io.pgmux.proxy.config.SessionFeaturesPolicy;
 
@@ -15,7 +16,7 @@ import java.time.Duration;
  * {@code minPoolSize} servers are kept open (at most {@code poolSize}); up to {@code reservePoolSize}
  * more than {@code poolSize} may open for clients that waited {@code reservePoolTimeout}. A server
  * idle for {@code checkDelay} or more is checked with {@code checkQuery} ("" = a Sync) before a
- * client gets it.
+ * client gets it. {@code serverTls} says how its connections use TLS.
  */
 public record PoolSettings(
         HostPort server,
@@ -40,7 +41,21 @@ public record PoolSettings(
         Duration checkDelay,
         String checkQuery,
         SessionFeaturesPolicy sessionFeatures,
-        int maxPinnedServers) {
+        int maxPinnedServers,
+        ServerTlsConfig serverTls) {
+
+    /** With the default {@code server_tls} (TLS when the server offers it). */
+    public PoolSettings(HostPort server, String dbname, String serverUser, String serverPassword, int poolSize,
+                        PoolMode mode, Duration queryWaitTimeout, Duration connectTimeout, Duration loginRetry,
+                        Duration idleTimeout, Duration lifetime, String resetQuery, PreparedStatementMode preparedStatements,
+                        int maxPreparedPerServer, int maxPreparedPerClient, int maxPreparedSizePerClient, int minPoolSize,
+                        int reservePoolSize, Duration reservePoolTimeout, Duration checkDelay, String checkQuery,
+                        SessionFeaturesPolicy sessionFeatures, int maxPinnedServers) {
+        this(server, dbname, serverUser, serverPassword, poolSize, mode, queryWaitTimeout, connectTimeout, loginRetry,
+                idleTimeout, lifetime, resetQuery, preparedStatements, maxPreparedPerServer, maxPreparedPerClient,
+                maxPreparedSizePerClient, minPoolSize, reservePoolSize, reservePoolTimeout, checkDelay, checkQuery,
+                sessionFeatures, maxPinnedServers, ServerTlsConfig.defaults());
+    }
 
     /**
      * With no servers kept open, no reserve, {@code server_check_delay}/{@code server_check_query} at
@@ -63,6 +78,6 @@ public record PoolSettings(
 
     /** Where and as whom the pool's next server connection logs in. */
     public ServerTarget target() {
-        return new ServerTarget(server, dbname, serverUser, serverPassword, connectTimeout);
+        return new ServerTarget(server, dbname, serverUser, serverPassword, connectTimeout, serverTls);
     }
 }

@@ -14,6 +14,8 @@ import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.admin.Control;
 import io.pgmux.proxy.admin.ReloadResult;
 import io.pgmux.proxy.backend.ServerConnector;
+import io.pgmux.proxy.backend.ServerTlsContexts;
+import io.pgmux.proxy.backend.ServerTlsStats;
 import io.pgmux.proxy.client.ClientHandler;
 import io.pgmux.proxy.client.ClientSession;
 import io.pgmux.proxy.client.ClientTlsSetup;
@@ -91,6 +93,8 @@ public final class PgmuxServer implements RunningServer, Control {
     private final PoolRegistry pools;
     private final SessionRegistry sessions;
     private final ProxyContext context;
+    private final ServerTlsContexts serverTls = new ServerTlsContexts();
+    private final ServerTlsStats serverTlsStats = new ServerTlsStats();
     private final StatsTicker ticker;
     private final long startedAtMillis = System.currentTimeMillis();
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -118,7 +122,7 @@ public final class PgmuxServer implements RunningServer, Control {
         ServerAddresses addresses = new ServerAddresses(lookup != null ? lookup : HostLookup.system(resolver), System::nanoTime,
                 () -> this.config.serverLimits().dnsMaxTtl());
         this.pools = new PoolRegistry(config, new ServerConnector(group, transport, addresses,
-                () -> this.config.timeouts().keepalive()));
+                () -> this.config.timeouts().keepalive(), serverTls, serverTlsStats));
         this.sessions = new SessionRegistry();
         this.context = new ProxyContext(config, pools, sessions, this);
         this.ticker = new StatsTicker(pools, background);
@@ -174,6 +178,7 @@ public final class PgmuxServer implements RunningServer, Control {
     }
 
     private void bind() throws Exception {
+        serverTls.load(config);
         LogSettings.apply(config.observability().logLevel(), config.observability().logFormat());
         ChannelFuture bound = new ServerBootstrap()
                 .group(group)
@@ -329,6 +334,7 @@ public final class PgmuxServer implements RunningServer, Control {
         PgmuxConfig loaded;
         try {
             loaded = source.load();
+            serverTls.load(loaded);
         } catch (ConfigException e) {
             reloadsFailed.incrementAndGet();
             log.warn("reload failed; the config in effect is unchanged: {}", String.join("; ", e.errors()));
@@ -389,7 +395,7 @@ public final class PgmuxServer implements RunningServer, Control {
 
     private String metricsText() {
         return Metrics.render(this, lag != null ? lag.lagNanos() : new long[0], new Metrics.ServerCounters(
-                reloadsOk.get(), reloadsFailed.get(), lastReloadMillis / 1000, isReady()));
+                reloadsOk.get(), reloadsFailed.get(), lastReloadMillis / 1000, isReady(), serverTlsStats));
     }
 
     private boolean isReady() {

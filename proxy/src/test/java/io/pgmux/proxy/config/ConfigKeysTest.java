@@ -75,6 +75,8 @@ class ConfigKeysTest {
             client_tls: {mode: require, cert_file: src/test/resources/tls/config-test.crt, key_file: src/test/resources/tls/config-test.key,
                          ca_file: src/test/resources/tls/config-test.crt, verify: verify-full, protocols: [TLSv1.3],
                          ciphers: [TLS_AES_128_GCM_SHA256]}
+            server_tls: {sslmode: verify-full, root_cert: /etc/ca.pem, cert_file: /etc/c.pem, key_file: /etc/k.pem,
+                         host_name: db.example.com, sslnegotiation: direct, channel_binding: require}
             """;
 
     @Test

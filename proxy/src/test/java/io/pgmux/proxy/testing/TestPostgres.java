@@ -49,6 +49,14 @@ import java.util.stream.Stream;
  *   <li>{@link #logTail(int)}: the end of the server log, to attach to a failing assertion.
  * </ul>
  *
+ * <h2>The TLS cluster</h2>
+ * {@link #withTls()} is a second JVM-wide cluster, made the same way, that takes TCP connections only
+ * over TLS: {@code ssl = on} with {@link TestCertificates#server()} (for {@code localhost} and
+ * {@code 127.0.0.1}) and its CA as {@code ssl_ca_file}; {@code pg_hba.conf} has {@code hostssl} lines
+ * only: {@value #CERT_USER} logs in with a client certificate ({@code cert}), {@value #SCRAM_USER} with
+ * scram-sha-256, the others are trusted. A plaintext login over TCP gets Postgres's {@code 28000}
+ * ("no pg_hba.conf entry ... no encryption").
+ *
  * <h2>The cluster</h2>
  * <ul>
  *   <li>Binaries from {@code pg_config --bindir} when that has {@code initdb}, else the newest
@@ -82,6 +90,8 @@ public final class TestPostgres {
     public static final String SCRAM_PASSWORD = "scram-secret";
     public static final String CLEARTEXT_USER = "cleartext_user";
     public static final String CLEARTEXT_PASSWORD = "cleartext-secret";
+    /** On the TLS cluster: logs in with a client certificate whose CN is its name. */
+    public static final String CERT_USER = "cert_user";
 
     private static final String PORT_ENV = "PGMUX_TEST_PG_PORT";
     private static final String DIR_PREFIX = "pgmux-test-pg-";
@@ -96,16 +106,25 @@ public final class TestPostgres {
 
     private static TestPostgres instance;
     private static RuntimeException startupFailure;
+    private static TestPostgres tlsInstance;
+    private static RuntimeException tlsStartupFailure;
 
     private final Path binDir;
     private final Path baseDir;
     private final Path dataDir;
     private final Path logFile;
     private final boolean asServerUser;
+    /** The TLS cluster's certificates; null for the plain one. */
+    private final TestCertificates certificates;
     /** Chosen before {@link #get()} publishes the instance; never changes after. */
     private int port;
 
     private TestPostgres(Path binDir, Path baseDir, boolean asServerUser) {
+        this(binDir, baseDir, asServerUser, null);
+    }
+
+    private TestPostgres(Path binDir, Path baseDir, boolean asServerUser, TestCertificates certificates) {
+        this.certificates = certificates;
         this.binDir = binDir;
         this.baseDir = baseDir;
         this.dataDir = baseDir.resolve("data");
@@ -122,12 +141,39 @@ public final class TestPostgres {
             throw new IllegalStateException("the test PostgreSQL failed to start earlier in this JVM", startupFailure);
         }
         try {
-            instance = create();
+            instance = create(null);
             return instance;
         } catch (RuntimeException e) {
             startupFailure = e;
             throw e;
         }
+    }
+
+    /** The JVM's TLS-only test server (see the class comment), created and started on first use. */
+    public static synchronized TestPostgres withTls() {
+        if (tlsInstance != null) {
+            return tlsInstance;
+        }
+        if (tlsStartupFailure != null) {
+            throw new IllegalStateException("the TLS test PostgreSQL failed to start earlier in this JVM", tlsStartupFailure);
+        }
+        try {
+            tlsInstance = create(TestCertificates.get());
+            return tlsInstance;
+        } catch (RuntimeException e) {
+            tlsStartupFailure = e;
+            throw e;
+        }
+    }
+
+    /** The server's major version ({@code 15}), from {@code postgres --version}. */
+    public int majorVersion() {
+        String out = exec(null, false, bin("postgres"), "--version").orThrow("postgres --version failed").output();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\) (\\d+)").matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("cannot read the version in: " + out);
+        }
+        return Integer.parseInt(m.group(1));
     }
 
     public String host() {
@@ -145,6 +191,9 @@ public final class TestPostgres {
     /** A direct pgJDBC connection; {@code password} may be null for trusted users. */
     public Connection connect(String database, String user, String password) throws SQLException {
         Properties props = new Properties();
+        if (certificates != null) {
+            props.setProperty("sslmode", "require");
+        }
         props.setProperty("user", user);
         if (password != null) {
             props.setProperty("password", password);
@@ -198,7 +247,7 @@ public final class TestPostgres {
 
     // ---- creation ---------------------------------------------------------------------------
 
-    private static TestPostgres create() {
+    private static TestPostgres create(TestCertificates certificates) {
         boolean root = runningAsRoot();
         Path binDir = findBinDir();
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
@@ -213,7 +262,7 @@ public final class TestPostgres {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the test PostgreSQL directory in " + tmp, e);
         }
-        TestPostgres pg = new TestPostgres(binDir, baseDir, root);
+        TestPostgres pg = new TestPostgres(binDir, baseDir, root, certificates);
         Runtime.getRuntime().addShutdownHook(new Thread(pg::destroy, "pgmux-test-pg-shutdown"));
         pg.initialize();
         return pg;
@@ -223,7 +272,13 @@ public final class TestPostgres {
         runAsServer(bin("initdb"), "-D", dataDir.toString(), "-U", SUPERUSER, "--auth=trust",
                 "--encoding=UTF8", "--no-locale", "--no-sync")
                 .orThrow("initdb failed");
-        writeConfigFile("pg_hba.conf", """
+        writeConfigFile("pg_hba.conf", certificates != null ? """
+                # Written by TestPostgres, TLS only over TCP. TYPE DATABASE USER ADDRESS METHOD
+                local   all all trust
+                hostssl all %1$s 127.0.0.1/32 cert
+                hostssl all %2$s 127.0.0.1/32 scram-sha-256
+                hostssl all all  127.0.0.1/32 trust
+                """.formatted(CERT_USER, SCRAM_USER) : """
                 # Written by TestPostgres. TYPE DATABASE USER ADDRESS METHOD
                 local all %1$s md5
                 host  all %1$s 127.0.0.1/32 md5
@@ -246,7 +301,8 @@ public final class TestPostgres {
                 + "CREATE ROLE " + MD5_USER + " LOGIN PASSWORD '" + MD5_PASSWORD + "'; "
                 + "SET password_encryption = 'scram-sha-256'; "
                 + "CREATE ROLE " + SCRAM_USER + " LOGIN PASSWORD '" + SCRAM_PASSWORD + "'; "
-                + "CREATE ROLE " + CLEARTEXT_USER + " LOGIN PASSWORD '" + CLEARTEXT_PASSWORD + "'");
+                + "CREATE ROLE " + CLEARTEXT_USER + " LOGIN PASSWORD '" + CLEARTEXT_PASSWORD + "'; "
+                + "CREATE ROLE " + CERT_USER + " LOGIN");
         execute(DATABASE, "GRANT ALL ON SCHEMA public TO PUBLIC");
     }
 
@@ -268,7 +324,7 @@ public final class TestPostgres {
                     timezone = 'UTC'
                     log_timezone = 'UTC'
                     log_line_prefix = '%%m [%%p] %%q%%u@%%d '
-                    """.formatted(HOST, port, dataDir));
+                    """.formatted(HOST, port, dataDir) + tlsSettings());
             Result result = pgCtl("start", "-l", logFile.toString());
             if (result.exitCode() == 0) {
                 return;
@@ -277,6 +333,31 @@ public final class TestPostgres {
                 result.orThrow("pg_ctl start failed (port " + port + ")");
             }
         }
+    }
+
+    /** For the TLS cluster: ssl on, with copies of the server certificate and the CA the server user can read. */
+    private String tlsSettings() {
+        if (certificates == null) {
+            return "";
+        }
+        TestCertificates.Pair server = certificates.server().copyTo(dataDir, "server");
+        Path ca = dataDir.resolve("ca.crt");
+        try {
+            Files.copy(certificates.caFile(), ca, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            if (asServerUser) {
+                for (Path file : List.of(server.certFile(), server.keyFile(), ca)) {
+                    Files.setOwner(file, serverOsUser());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return """
+                ssl = on
+                ssl_cert_file = '%s'
+                ssl_key_file = '%s'
+                ssl_ca_file = '%s'
+                """.formatted(server.certFile(), server.keyFile(), ca);
     }
 
     private void execute(String database, String sql) {
