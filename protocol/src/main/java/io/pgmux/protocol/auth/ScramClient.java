@@ -42,14 +42,36 @@ public final class ScramClient {
     private record Failed() implements State {
     }
 
+    /** Null when the client logs in with {@link #keys} instead of a password. */
     private final byte[] preparedPassword;
+    /** The secret and ClientKey of a pass-through login, or null with a password. */
+    private final PassThrough keys;
     private final String clientNonce;
     private final String clientFirstBare;
     private State state = new Initial();
 
+    private record PassThrough(ScramSecret secret, byte[] clientKey) {
+    }
+
     /** A client with a fresh random nonce. */
     public ScramClient(String password) {
         this("", password, ScramNonce.random());
+    }
+
+    /**
+     * A client that knows no password but the ClientKey a client of pgmux proved it has (see
+     * {@link ScramServer#clientKey()}) and the secret it proved it against: it can log in to a
+     * server that stores that same secret, which must offer the secret's salt and iterations.
+     */
+    public static ScramClient withClientKey(ScramSecret secret, byte[] clientKey) {
+        return new ScramClient(new PassThrough(Objects.requireNonNull(secret, "secret"), clientKey.clone()), ScramNonce.random());
+    }
+
+    private ScramClient(PassThrough keys, String clientNonce) {
+        this.preparedPassword = null;
+        this.keys = keys;
+        this.clientNonce = ScramNonce.requireValid(clientNonce);
+        this.clientFirstBare = "n=,r=" + clientNonce;
     }
 
     /** For tests: a fixed nonce. */
@@ -62,6 +84,7 @@ public final class ScramClient {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(password, "password");
         this.preparedPassword = SaslPrep.prepare(password);
+        this.keys = null;
         this.clientNonce = ScramNonce.requireValid(clientNonce);
         this.clientFirstBare = "n=" + saslName(user) + ",r=" + clientNonce;
     }
@@ -78,7 +101,8 @@ public final class ScramClient {
      * AuthenticationSASLContinue).
      *
      * @throws ScramException if the message is malformed, its nonce does not extend ours, or its
-     *     iteration count is below 1
+     *     iteration count is below 1; for a pass-through client, if the server's salt or
+     *     iterations are not the secret's (the password changed on the server)
      */
     public byte[] clientFinalMessage(byte[] serverFirstMessage) throws ScramException {
         expect(AwaitingServerFirst.class, "clientFinalMessage");
@@ -89,16 +113,29 @@ public final class ScramClient {
             throw new ScramException("the server's SCRAM nonce does not extend the client's nonce");
         }
 
-        byte[] saltedPassword = ScramCrypto.saltedPassword(
-                preparedPassword, serverFirst.salt(), serverFirst.iterations());
-        Arrays.fill(preparedPassword, (byte) 0); // not needed again: one login per instance
+        byte[] clientKey;
+        byte[] serverKey;
+        if (keys != null) {
+            ScramSecret secret = keys.secret();
+            if (secret.iterations() != serverFirst.iterations() || !Arrays.equals(secret.salt(), serverFirst.salt())) {
+                throw new ScramException("the server's SCRAM salt or iteration count is not that of the secret the client"
+                        + " proved itself against (the password changed on the server?)");
+            }
+            clientKey = keys.clientKey();
+            serverKey = secret.serverKey();
+        } else {
+            byte[] saltedPassword = ScramCrypto.saltedPassword(
+                    preparedPassword, serverFirst.salt(), serverFirst.iterations());
+            Arrays.fill(preparedPassword, (byte) 0); // not needed again: one login per instance
+            clientKey = ScramCrypto.clientKey(saltedPassword);
+            serverKey = ScramCrypto.serverKey(saltedPassword);
+        }
         String withoutProof = "c=" + CHANNEL_BINDING + ",r=" + serverFirst.nonce();
         String authMessage = clientFirstBare + ',' + serverFirst.text() + ',' + withoutProof;
 
-        byte[] clientKey = ScramCrypto.clientKey(saltedPassword);
         byte[] clientSignature = ScramCrypto.hmac(ScramCrypto.sha256(clientKey), authMessage);
         byte[] proof = ScramCrypto.xor(clientKey, clientSignature);
-        byte[] serverSignature = ScramCrypto.hmac(ScramCrypto.serverKey(saltedPassword), authMessage);
+        byte[] serverSignature = ScramCrypto.hmac(serverKey, authMessage);
 
         state = new AwaitingServerFinal(serverSignature);
         return utf8(withoutProof + ",p=" + Base64.getEncoder().encodeToString(proof));
