@@ -76,6 +76,28 @@ final class ConfigKeys {
             choice(AuthMethod::fromYaml, AuthMethod.choices(), AuthMethod::yamlName),
             AuthMethod.TRUST, APPLIED, PgmuxConfig::clientAuth);
 
+    /** null = no lookups: only the users listed under {@code users} can log in (unless client_auth is trust). */
+    static final ConfigKey<String> AUTH_USER = key("auth_user", optionalName(),
+            null, APPLIED, c -> c.authQuery().user());
+
+    static final ConfigKey<String> AUTH_QUERY = key("auth_query", type((yaml, name, dflt, reading) -> {
+                String query = yaml.string(name, dflt);
+                if (query == null || query.isBlank()) {
+                    yaml.error(name, "must not be empty: a query that takes the user name as $1 and returns (name, secret)");
+                    return dflt;
+                }
+                return query;
+            }, Function.identity()),
+            AuthQueryConfig.DEFAULT_QUERY, APPLIED, c -> c.authQuery().query());
+
+    /** null = the server database the client asked for. */
+    static final ConfigKey<String> AUTH_DBNAME = key("auth_dbname", optionalName(),
+            null, APPLIED, c -> c.authQuery().dbname());
+
+    /** 30 s: a changed password is taken that long after ALTER ROLE at most; 0 = ask every time (one lookup still serves a storm). */
+    static final ConfigKey<Duration> AUTH_CACHE_TTL = key("auth_cache_ttl", duration(Duration.ZERO),
+            Duration.ofSeconds(30), APPLIED, c -> c.authQuery().cacheTtl());
+
     static final ConfigKey<List<String>> ADMIN_USERS = key("admin_users", consoleUsers(),
             List.of(), APPLIED, c -> c.observability().adminUsers());
 
@@ -281,7 +303,8 @@ final class ConfigKeys {
                         v.get(SERVER_CHECK_DELAY), v.get(SERVER_CHECK_QUERY),
                         new TcpKeepalive(v.get(TCP_KEEPALIVE), v.get(TCP_KEEPIDLE), v.get(TCP_KEEPINTVL), v.get(TCP_KEEPCNT),
                                 v.get(TCP_USER_TIMEOUT))),
-                new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)));
+                new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)),
+                new AuthQueryConfig(v.get(AUTH_USER), v.get(AUTH_QUERY), v.get(AUTH_DBNAME), v.get(AUTH_CACHE_TTL)));
     }
 
     // ------------------------------------------------------------------------------ declaring keys
@@ -357,6 +380,18 @@ final class ConfigKeys {
             UsersAndDatabases.checkConsoleUsers(yaml, name, names, reading.value(USERS), reading.value(CLIENT_AUTH));
             return names;
         }, names -> String.join(",", names));
+    }
+
+    /** A name, or none: absent, null and "" all mean none. */
+    private static Type<String> optionalName() {
+        return new Type<>((yaml, name, dflt, reading) -> {
+            if (yaml.isNull(name)) {
+                yaml.consume(name);
+                return null;
+            }
+            String value = yaml.string(name, dflt);
+            return value == null || value.isEmpty() ? null : value;
+        }, value -> value == null ? "" : value);
     }
 
     /** A string where null also means "none", like "". */

@@ -40,7 +40,8 @@ public record PgmuxConfig(
         LoginLimits loginLimits,
         ServerLimits serverLimits,
         TimeoutsConfig timeouts,
-        SessionFeaturesConfig sessionFeatures) {
+        SessionFeaturesConfig sessionFeatures,
+        AuthQueryConfig authQuery) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -65,6 +66,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(serverLimits, "serverLimits");
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(sessionFeatures, "sessionFeatures");
+        Objects.requireNonNull(authQuery, "authQuery");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -74,6 +76,20 @@ public record PgmuxConfig(
         }
         users = Collections.unmodifiableMap(new LinkedHashMap<>(users));
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
+    }
+
+    /** A config without {@code auth_query} lookups. */
+    public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
+                       int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
+                       Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
+                       Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
+                       Map<String, DatabaseConfig> databases, PreparedStatementsConfig preparedStatements,
+                       ObservabilityConfig observability, PoolLimitsConfig poolLimits, LoginLimits loginLimits,
+                       ServerLimits serverLimits, TimeoutsConfig timeouts, SessionFeaturesConfig sessionFeatures) {
+        this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
+                serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
+                shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
+                poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, AuthQueryConfig.off());
     }
 
     /**

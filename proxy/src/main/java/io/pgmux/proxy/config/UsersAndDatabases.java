@@ -46,6 +46,7 @@ final class UsersAndDatabases {
                                              ConfigReading reading) {
         YamlSection section = reading.section(key);
         AuthMethod clientAuth = reading.value(ConfigKeys.CLIENT_AUTH);
+        boolean lookedUp = reading.value(ConfigKeys.AUTH_USER) != null; // auth_query finds the secrets of the others
         Map<String, UserConfig> users = new LinkedHashMap<>();
         for (String name : section.keys()) {
             YamlSection user = section.section(name);
@@ -57,7 +58,7 @@ final class UsersAndDatabases {
                 continue;
             }
             boolean noPassword = !user.isPresent("password") || user.isNull("password");
-            if (noPassword && clientAuth != AuthMethod.TRUST) {
+            if (noPassword && clientAuth != AuthMethod.TRUST && !lookedUp) {
                 user.error("password", "required when client_auth is " + clientAuth.yamlName());
             }
             if (password != null && clientAuth == AuthMethod.SCRAM_SHA_256 && PasswordFormat.of(password) == PasswordFormat.MD5) {
@@ -66,8 +67,9 @@ final class UsersAndDatabases {
             }
             users.put(name, new UserConfig(name, password, maxUserConnections));
         }
-        if (users.isEmpty() && clientAuth != AuthMethod.TRUST) {
-            section.error("required when client_auth is " + clientAuth.yamlName() + ": list the users clients may log in as");
+        if (users.isEmpty() && clientAuth != AuthMethod.TRUST && !lookedUp) {
+            section.error("required when client_auth is " + clientAuth.yamlName()
+                    + ": list the users clients may log in as, or set auth_user to look them up in Postgres");
         }
         return users;
     }

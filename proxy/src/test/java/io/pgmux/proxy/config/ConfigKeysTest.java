@@ -27,6 +27,10 @@ class ConfigKeysTest {
             admin_reserved_connections: 4
             max_message_size: 2MB
             client_auth: md5
+            auth_user: alice
+            auth_query: "SELECT usename, passwd FROM pgbouncer.get_auth($1)"
+            auth_dbname: auth_db
+            auth_cache_ttl: 5s
             admin_users: [alice]
             stats_users: "bob"
             pool_mode: session
