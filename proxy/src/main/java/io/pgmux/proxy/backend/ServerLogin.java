@@ -101,7 +101,7 @@ final class ServerLogin {
                     throw failure(SqlState.FEATURE_NOT_SUPPORTED, "server offers SASL mechanisms "
                             + request.saslMechanisms() + " but pgmux supports only " + SCRAM_SHA_256);
                 }
-                scram = new ScramClient(plaintextPassword(SCRAM_SHA_256));
+                scram = scramClient();
                 return new SaslInitialResponse(SCRAM_SHA_256, scram.clientFirstMessage());
             case Backend.AUTH_SASL_CONTINUE:
                 return new SaslResponse(scramStep(() -> scram.clientFinalMessage(request.data())));
@@ -130,6 +130,15 @@ final class ServerLogin {
         } catch (ScramException e) {
             throw failure(SqlState.INVALID_PASSWORD, "SCRAM authentication with the server failed: " + e.getMessage());
         }
+    }
+
+    /** With the plaintext password; else, passing a client's login through, with the ClientKey it proved. */
+    private ScramClient scramClient() throws LoginFailure {
+        PassThrough passThrough = target.passThrough();
+        if (passThrough != null && passThrough.scramSecret() != null) {
+            return ScramClient.withClientKey(passThrough.scramSecret(), passThrough.clientKey());
+        }
+        return new ScramClient(plaintextPassword(SCRAM_SHA_256));
     }
 
     private String plaintextPassword(String method) throws LoginFailure {

@@ -8,5 +8,28 @@ import java.time.Duration;
  * Where a new server connection goes and as whom it logs in: the Postgres address, the database and
  * user named in its StartupMessage, and the password ({@code null}, plaintext or an md5 secret).
  * {@code connectTimeout} bounds the TCP connect and, separately, the login; zero means no bound.
+ * {@code passThrough}, when there is no password, is what a client of that user proved to pgmux
+ * (see {@link PassThrough}); null if none.
  */
-public record ServerTarget(HostPort server, String database, String user, String password, Duration connectTimeout) {}
+public record ServerTarget(HostPort server, String database, String user, String password, Duration connectTimeout,
+                           PassThrough passThrough) {
+
+    /** Without pass-through. */
+    public ServerTarget(HostPort server, String database, String user, String password, Duration connectTimeout) {
+        this(server, database, user, password, connectTimeout, null);
+    }
+
+    /** The same target logging in with what a client proved, unless it has a password of its own. */
+    public ServerTarget withPassThrough(PassThrough learned) {
+        if (password != null || learned == null) {
+            return this;
+        }
+        return new ServerTarget(server, database, user, learned.password(), connectTimeout, learned);
+    }
+
+    /** Never shows the password. */
+    @Override
+    public String toString() {
+        return "ServerTarget[" + user + "@" + server + "/" + database + "]";
+    }
+}

@@ -21,6 +21,8 @@ import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.client.SessionState.Admin;
 import io.pgmux.proxy.client.SessionState.AwaitingStartup;
 import io.pgmux.proxy.client.SessionState.Authenticating;
+import io.pgmux.proxy.backend.PassThrough;
+import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.Units;
 import io.pgmux.proxy.net.FrameDecoder;
@@ -33,6 +35,8 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,6 +60,8 @@ final class ClientLogin {
     private String database;
     private ClientParameters parameters;
     private ScheduledFuture<?> timeout;
+    /** What the client proved at login, for its pool to log in with (see {@link Pool#learnPassThrough}). */
+    private PassThrough passThrough;
 
     ClientLogin(ClientSession session, Channel channel, ProxyContext context) {
         this.session = session;
@@ -175,9 +181,42 @@ final class ClientLogin {
         }
         context.sessions().assignCancelKey(session);
         log.info("c{} [{}] login from {}", session.id(), session.poolName(), channel.remoteAddress());
-        ClientAuthenticator authenticator = new ClientAuthenticator(context.config().clientAuth(), user, context.credentials());
-        session.moveTo(new Authenticating(authenticator));
+        PgmuxConfig config = context.config();
+        ClientAuthenticator authenticator = new ClientAuthenticator(config.clientAuth(), user, context.credentials());
+        Authenticating authenticating = new Authenticating(authenticator);
+        session.moveTo(authenticating);
+        if (authenticator.needsLookup() && config.authQuery().enabled() && !AdminConsole.isConsoleDatabase(database)) {
+            lookUpSecret(config, authenticating);
+            return;
+        }
         onAuthenticationStep(authenticator.start());
+    }
+
+    /**
+     * The user is not in the config: auth_query looks its secret up, off this loop; the exchange
+     * starts when the answer is back, if the client is still logging in by then.
+     */
+    private void lookUpSecret(PgmuxConfig config, Authenticating authenticating) {
+        Optional<DatabaseConfig> db = config.database(database);
+        if (db.isEmpty()) {
+            session.fatal(unknownDatabase());
+            return;
+        }
+        context.roleSecrets().lookup(config, db.get(), user).whenComplete((secret, failure) -> session.executor().execute(() -> {
+            if (session.state() != authenticating) {
+                return; // gone, or timed out, meanwhile
+            }
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                log.warn("c{} [{}] cannot look up the user's secret: {}", session.id(), session.poolName(), cause.getMessage());
+                session.fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "pgmux cannot check the password of user \""
+                        + ClientText.name(user) + "\": " + ClientText.text(cause.getMessage()))
+                        .withHint("The lookup runs auth_query as auth_user; see the pgmux log."));
+                return;
+            }
+            authenticating.authenticator().useLookedUp(secret.secret());
+            onAuthenticationStep(authenticating.authenticator().start());
+        }));
     }
 
     private ErrorResponse unknownDatabase() {
@@ -219,6 +258,7 @@ final class ClientLogin {
                 decoder.loggedIn();
                 decoder.streamWhen(session::canStreamToServer);
             }
+            passThrough = success.passThrough();
             if (success.finalMessage() != null) {
                 session.writeToClient(success.finalMessage());
             }
@@ -308,6 +348,10 @@ final class ClientLogin {
     private Pool joinPool() {
         PoolJoin join = context.pools().join(database, user);
         if (join instanceof PoolJoin.Joined joined) {
+            if (joined.pool().key().user().equals(user)) {
+                joined.pool().learnPassThrough(passThrough);
+            }
+            passThrough = null;
             session.joined(joined.pool(), parameters);
             return joined.pool();
         }
