@@ -29,8 +29,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One server connection of pgmux's own that runs {@code auth_query}, one lookup at a time, for
- * every client whose secret comes from that target. Not a pool: nobody but lookups waits for it.
+ * One server connection of pgmux's own that runs lookups ({@code auth_query}, group membership),
+ * one at a time, for every client whose secret comes from that target. Each lookup is one
+ * statement with text parameters; its answer is its first row (null for none). Not a pool: nobody but lookups waits for it.
  * Opened at the first lookup and again after it closes. Everything happens on its one event loop.
  *
  * <pre>
@@ -42,11 +43,11 @@ import java.util.concurrent.TimeUnit;
 final class AuthQueryConnection implements ServerLifecycle, ServerListener {
     private static final Logger log = LoggerFactory.getLogger(AuthQueryConnection.class);
 
-    private record Lookup(String role, CompletableFuture<RoleSecret> result) {}
+    /** {@code what} names it in errors: "auth_query", "the group membership query". */
+    private record Lookup(String what, String sql, List<String> parameters, CompletableFuture<List<String>> result) {}
 
     private final ServerOpener opener;
     private final ServerTarget target;
-    private final String query;
     private final EventLoop loop;
     private final ArrayDeque<Lookup> queued = new ArrayDeque<>();
     private ServerConnection server;
@@ -54,20 +55,22 @@ final class AuthQueryConnection implements ServerLifecycle, ServerListener {
     private boolean closed;
     private Lookup running;
     private boolean rowSeen;
-    private String secret;
+    private List<String> firstRow;
     private ErrorResponse error;
 
-    AuthQueryConnection(ServerOpener opener, ServerTarget target, String query, EventLoop loop) {
+    AuthQueryConnection(ServerOpener opener, ServerTarget target, EventLoop loop) {
         this.opener = opener;
         this.target = target;
-        this.query = query;
         this.loop = loop;
     }
 
-    /** Looks {@code role} up; {@code result} fails with {@link AuthLookupException} after server_connect_timeout. */
-    void lookup(String role, CompletableFuture<RoleSecret> result) {
+    /**
+     * Runs {@code sql} with {@code parameters}; {@code result} gets its first row (null if none), or
+     * fails with {@link AuthLookupException}, at the latest after server_connect_timeout.
+     */
+    void run(String what, String sql, List<String> parameters, CompletableFuture<List<String>> result) {
         loop.execute(() -> {
-            Lookup lookup = new Lookup(role, result);
+            Lookup lookup = new Lookup(what, sql, parameters, result);
             if (closed) {
                 result.completeExceptionally(new AuthLookupException("pgmux is reloading its auth_query settings"));
                 return;
@@ -112,18 +115,18 @@ final class AuthQueryConnection implements ServerLifecycle, ServerListener {
     private void start(Lookup lookup) {
         running = lookup;
         rowSeen = false;
-        secret = null;
+        firstRow = null;
         error = null;
         CompositeByteBuf out = server.channel().alloc().compositeBuffer();
-        out.addComponent(true, new Parse("", query, new int[0]).encode(server.channel().alloc()));
-        out.addComponent(true, Bind.of("", "", List.of(lookup.role())).encode(server.channel().alloc()));
+        out.addComponent(true, new Parse("", lookup.sql(), new int[0]).encode(server.channel().alloc()));
+        out.addComponent(true, Bind.of("", "", lookup.parameters()).encode(server.channel().alloc()));
         out.addComponent(true, new Execute("", 0).encode(server.channel().alloc()));
         out.addComponent(true, Messages.sync());
         server.channel().writeAndFlush(out);
     }
 
     private void onTimeout(Lookup lookup) {
-        String message = "auth_query did not answer within " + Units.formatDuration(target.connectTimeout())
+        String message = lookup.what() + " did not answer within " + Units.formatDuration(target.connectTimeout())
                 + " (server_connect_timeout)";
         if (lookup.result().completeExceptionally(new AuthLookupException(message)) && lookup == running && server != null) {
             log.warn("[auth {}] {}; closing its connection", target, message);
@@ -207,9 +210,8 @@ final class AuthQueryConnection implements ServerLifecycle, ServerListener {
         switch (Frames.type(frame)) {
             case Backend.DATA_ROW -> {
                 if (!rowSeen) {
-                    List<String> values = DataRow.decode(frame).values();
+                    firstRow = DataRow.decode(frame).values();
                     rowSeen = true;
-                    secret = values.size() >= 2 ? values.get(1) : null;
                 }
             }
             case Backend.ERROR_RESPONSE -> error = ErrorResponse.decode(frame);
@@ -225,10 +227,10 @@ final class AuthQueryConnection implements ServerLifecycle, ServerListener {
         running = null;
         if (lookup != null) {
             if (error != null) {
-                log.warn("[auth {}] auth_query failed: {}", target, error.message());
-                lookup.result().completeExceptionally(new AuthLookupException("auth_query failed: " + error.message()));
+                log.warn("[auth {}] {} failed: {}", target, lookup.what(), error.message());
+                lookup.result().completeExceptionally(new AuthLookupException(lookup.what() + " failed: " + error.message()));
             } else {
-                lookup.result().complete(new RoleSecret(lookup.role(), rowSeen ? secret : null));
+                lookup.result().complete(firstRow);
             }
         }
         next();

@@ -8,35 +8,39 @@ import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.UserConfig;
 
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * The secrets of users looked up with {@code auth_query}, shared by all event loops. An answer (a
- * secret or "none") is used again for {@code auth_cache_ttl}; while a lookup runs, every client of
- * the same user waits for that one, so a storm of logins costs one query. A failed lookup is not
- * kept: the next login asks again. Nothing here blocks: callers get a future, completed on the
- * lookup connection's loop.
+ * What pgmux asks Postgres about users, as {@code auth_user}: their secrets ({@code auth_query})
+ * and their membership of groups ({@code +group} in HBA rules). Shared by all event loops. An
+ * answer is used again for {@code auth_cache_ttl}; while a lookup runs, every client asking the
+ * same waits for that one, so a storm of logins costs one query. A failed lookup is not kept: the
+ * next login asks again. Nothing here blocks: callers get a future, completed on the lookup
+ * connection's loop.
  *
- * <p>The table is bounded: past {@value #MAX_ENTRIES} users, answers are dropped (made-up names
- * cannot grow it without limit; they only cost lookups).
+ * <p>The table is bounded: past {@value #MAX_ENTRIES} answers, the finished ones are dropped
+ * (made-up names cannot grow it without limit; they only cost lookups).
  */
 public final class RoleSecrets {
     static final int MAX_ENTRIES = 10_000;
+    /** Direct or indirect membership, as Postgres's {@code +group}; false for a user or group that does not exist. */
+    static final String MEMBERSHIP_QUERY = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles u, pg_catalog.pg_roles g"
+            + " WHERE u.rolname = $1 AND g.rolname = $2 AND pg_catalog.pg_has_role(u.oid, g.oid, 'MEMBER'))";
 
-    private record Target(ServerTarget server, String query) {}
+    private record Key(ServerTarget target, String sql, List<String> parameters) {}
 
-    private record Key(Target target, String role) {}
-
-    private record Entry(CompletableFuture<RoleSecret> answer, long startedNanos) {}
+    private record Entry(CompletableFuture<List<String>> answer, long startedNanos) {}
 
     private final ServerOpener opener;
     private final EventLoopGroup group;
     private final LongSupplier nanoTime;
     private final ConcurrentHashMap<Key, Entry> answers = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Target, AuthQueryConnection> connections = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ServerTarget, AuthQueryConnection> connections = new ConcurrentHashMap<>();
     private final AtomicLong lookups = new AtomicLong();
 
     public RoleSecrets(ServerOpener opener, EventLoopGroup group) {
@@ -54,19 +58,31 @@ public final class RoleSecrets {
      * else that database) unless a fresh enough answer or a running lookup exists.
      */
     public CompletableFuture<RoleSecret> lookup(PgmuxConfig config, DatabaseConfig database, String role) {
+        return ask(config, database, "auth_query", config.authQuery().query(), List.of(role))
+                .thenApply(row -> new RoleSecret(role, row != null && row.size() >= 2 ? row.get(1) : null));
+    }
+
+    /** Whether {@code user} is a member (directly or not) of role {@code group}, as pg_hba.conf's {@code +group}. */
+    public CompletableFuture<Boolean> isMember(PgmuxConfig config, DatabaseConfig database, String user, String group) {
+        return ask(config, database, "the group membership query", MEMBERSHIP_QUERY, List.of(user, group))
+                .thenApply(row -> row != null && !row.isEmpty() && "t".equals(row.get(0)));
+    }
+
+    private CompletableFuture<List<String>> ask(PgmuxConfig config, DatabaseConfig database, String what, String sql,
+                                                List<String> parameters) {
         AuthQueryConfig auth = config.authQuery();
-        UserConfig authUser = config.users().get(auth.user());
-        ServerTarget server = new ServerTarget(database.server(), auth.dbname() != null ? auth.dbname() : database.dbname(),
-                auth.user(), authUser != null ? authUser.password() : null, config.serverConnectTimeout());
-        Target target = new Target(server, auth.query());
-        Key key = new Key(target, role);
+        if (!auth.enabled()) {
+            return CompletableFuture.failedFuture(new AuthLookupException(what + " needs auth_user, which is not set"));
+        }
+        ServerTarget target = target(config, database);
+        Key key = new Key(target, sql, parameters);
         long now = nanoTime.getAsLong();
         long ttl = auth.cacheTtl().toNanos();
         Entry fresh = new Entry(new CompletableFuture<>(), now);
         Entry entry = answers.compute(key, (k, old) -> isUsable(old, now, ttl) ? old : fresh);
         if (entry == fresh) {
             lookups.incrementAndGet();
-            fresh.answer().whenComplete((secret, failure) -> {
+            fresh.answer().whenComplete((row, failure) -> {
                 if (failure != null) {
                     answers.remove(key, fresh);
                 }
@@ -74,17 +90,24 @@ public final class RoleSecrets {
             if (answers.size() > MAX_ENTRIES) {
                 answers.entrySet().removeIf(e -> e.getValue() != fresh && e.getValue().answer().isDone());
             }
-            connections.computeIfAbsent(target, t -> new AuthQueryConnection(opener, t.server(), t.query(), group.next()))
-                    .lookup(role, fresh.answer());
+            connections.computeIfAbsent(target, t -> new AuthQueryConnection(opener, t, group.next()))
+                    .run(what, sql, parameters, fresh.answer());
         }
         return entry.answer();
+    }
+
+    private static ServerTarget target(PgmuxConfig config, DatabaseConfig database) {
+        AuthQueryConfig auth = config.authQuery();
+        UserConfig authUser = config.users().get(auth.user());
+        return new ServerTarget(database.server(), auth.dbname() != null ? auth.dbname() : database.dbname(),
+                auth.user(), authUser != null ? authUser.password() : null, config.serverConnectTimeout());
     }
 
     private static boolean isUsable(Entry entry, long now, long ttl) {
         if (entry == null) {
             return false;
         }
-        CompletableFuture<RoleSecret> answer = entry.answer();
+        CompletableFuture<List<String>> answer = entry.answer();
         return !answer.isDone() || (!answer.isCompletedExceptionally() && now - entry.startedNanos() < ttl);
     }
 
@@ -94,18 +117,18 @@ public final class RoleSecrets {
     }
 
     /**
-     * A reload: connections whose settings left the config close, and every answer is asked
-     * again (a changed auth_query may answer differently).
+     * A reload: every answer is asked again (a changed auth_query may answer differently), and the
+     * connections of an auth_user whose name or password changed close.
      */
     public void onReload(PgmuxConfig config) {
         answers.clear();
+        AuthQueryConfig auth = config.authQuery();
+        UserConfig authUser = auth.user() == null ? null : config.users().get(auth.user());
+        String password = authUser != null ? authUser.password() : null;
         connections.entrySet().removeIf(e -> {
-            ServerTarget server = e.getKey().server();
-            AuthQueryConfig auth = config.authQuery();
-            UserConfig authUser = auth.user() == null ? null : config.users().get(auth.user());
-            boolean kept = server.user().equals(auth.user()) && e.getKey().query().equals(auth.query())
-                    && java.util.Objects.equals(server.password(), authUser != null ? authUser.password() : null)
-                    && server.connectTimeout().equals(config.serverConnectTimeout());
+            ServerTarget target = e.getKey();
+            boolean kept = target.user().equals(auth.user()) && Objects.equals(target.password(), password)
+                    && target.connectTimeout().equals(config.serverConnectTimeout());
             if (!kept) {
                 e.getValue().close();
             }

@@ -48,16 +48,25 @@ final class ClientAuthenticator {
     private final String user;
     private ClientCredentials.Entry entry;
     private final ClientCredentials credentials;
-    private final AuthMethod method;
+    private AuthMethod method;
     private Phase phase = Phase.NOT_STARTED;
     private byte[] md5Salt;
     private ScramServer scram;
 
-    ClientAuthenticator(AuthMethod method, String user, ClientCredentials credentials) {
-        this.method = method;
+    /** The method is decided later ({@link #useMethod}): by {@code client_auth}, or by the HBA rule that admits the client. */
+    ClientAuthenticator(String user, ClientCredentials credentials) {
         this.user = user;
         this.credentials = credentials;
         this.entry = credentials.lookup(user);
+    }
+
+    void useMethod(AuthMethod method) {
+        this.method = method;
+    }
+
+    /** How the client proves itself ({@code trust} included); null until decided. */
+    AuthMethod method() {
+        return method;
     }
 
     /** Whether the user's secret must be looked up ({@code auth_query}) before {@link #start()}. */

@@ -12,10 +12,13 @@ import java.net.SocketAddress;
  * @param requestAtMillis when it last asked for a server (its connect time if never)
  * @param preparedStatements the named prepared statements it holds now
  * @param pinnedBy    the session features that pin it to its server ({@code listen,advisory_lock}), "" when none
+ * @param admittedBy  the method it proved itself with and the rule that chose it: {@code scram-sha-256 (hba[1])},
+ *                    {@code md5 (client_auth)}
  */
 public record ClientInfo(long id, String user, String database, String state, SocketAddress remoteAddress,
                          SocketAddress localAddress, long connectedAtMillis, long requestAtMillis, long waitNanos,
-                         long serverId, String applicationName, int preparedStatements, String pinnedBy) {
+                         long serverId, String applicationName, int preparedStatements, String pinnedBy,
+                         String admittedBy) {
 
     /** What SHOW CLIENTS calls a session in {@code state}: see {@code state} above, or {@code closing}. */
     static String stateName(SessionState state) {

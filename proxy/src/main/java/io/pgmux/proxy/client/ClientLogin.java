@@ -21,7 +21,13 @@ import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.client.SessionState.Admin;
 import io.pgmux.proxy.client.SessionState.AwaitingStartup;
 import io.pgmux.proxy.client.SessionState.Authenticating;
+import io.netty.handler.ssl.SslHandler;
+import io.pgmux.proxy.auth.AuthLookupException;
+import io.pgmux.proxy.auth.HbaCheck;
 import io.pgmux.proxy.backend.PassThrough;
+import io.pgmux.proxy.config.AuthMethod;
+import io.pgmux.proxy.config.HbaMethod;
+import io.pgmux.proxy.config.HbaRule;
 import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.Units;
@@ -32,10 +38,13 @@ import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
@@ -60,6 +69,8 @@ final class ClientLogin {
     private String database;
     private ClientParameters parameters;
     private ScheduledFuture<?> timeout;
+    /** How the client was admitted, for SHOW CLIENTS: {@code md5 (client_auth)}, {@code scram-sha-256 (hba[0])}. */
+    private String admittedBy = "";
     /** What the client proved at login, for its pool to log in with (see {@link Pool#learnPassThrough}). */
     private PassThrough passThrough;
 
@@ -72,6 +83,11 @@ final class ClientLogin {
     /** The user of the startup packet, or null before it. */
     String user() {
         return user;
+    }
+
+    /** The method and the HBA rule (or client_auth) that admitted the client; "" before it is known. */
+    String admittedBy() {
+        return admittedBy;
     }
 
     /** The database of the startup packet, or null before it. */
@@ -182,14 +198,98 @@ final class ClientLogin {
         context.sessions().assignCancelKey(session);
         log.info("c{} [{}] login from {}", session.id(), session.poolName(), channel.remoteAddress());
         PgmuxConfig config = context.config();
-        ClientAuthenticator authenticator = new ClientAuthenticator(config.clientAuth(), user, context.credentials());
-        Authenticating authenticating = new Authenticating(authenticator);
+        Authenticating authenticating = new Authenticating(new ClientAuthenticator(user, context.credentials()));
         session.moveTo(authenticating);
+        List<HbaRule> rules = config.hba().effectiveRules();
+        if (rules == null) {
+            admittedBy = config.clientAuth().yamlName() + " (client_auth)";
+            authenticate(config, authenticating, config.clientAuth());
+            return;
+        }
+        InetAddress address = channel.remoteAddress() instanceof InetSocketAddress inet ? inet.getAddress() : null;
+        if (address == null) {
+            session.fatal(noHbaEntry("(unknown)"));
+            return;
+        }
+        HbaCheck.Connection connection = new HbaCheck.Connection(database, user, address, isTls());
+        HbaCheck.firstMatch(rules, connection, group -> isMember(config, group)).whenComplete((rule, failure) ->
+                session.executor().execute(() -> {
+                    if (session.state() != authenticating) {
+                        return; // gone, or timed out, meanwhile
+                    }
+                    if (failure != null) {
+                        lookupFailed("check the HBA rules for", failure);
+                    } else {
+                        onHbaRule(config, authenticating, rule, address);
+                    }
+                }));
+    }
+
+    /** Whether the client came over TLS: hostssl and hostnossl rules go by it. */
+    private boolean isTls() {
+        return channel.pipeline().get(SslHandler.class) != null;
+    }
+
+    private CompletableFuture<Boolean> isMember(PgmuxConfig config, String group) {
+        Optional<DatabaseConfig> db = config.database(database);
+        if (db.isEmpty()) {
+            return CompletableFuture.failedFuture(new AuthLookupException("no server to ask about group \"" + group + "\""));
+        }
+        return context.roleSecrets().isMember(config, db.get(), user, group);
+    }
+
+    private void onHbaRule(PgmuxConfig config, Authenticating authenticating, HbaRule rule, InetAddress address) {
+        if (rule == null) {
+            log.info("c{} [{}] refused: no hba rule matches", session.id(), session.poolName());
+            session.fatal(noHbaEntry(address.getHostAddress()));
+            return;
+        }
+        if (rule.method() == HbaMethod.REJECT) {
+            log.info("c{} [{}] refused by hba rule {}", session.id(), session.poolName(), rule.source());
+            session.fatal(ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "pg_hba.conf rejects connection for host \""
+                    + address.getHostAddress() + "\", user \"" + ClientText.name(user) + "\", database \"" + ClientText.name(database)
+                    + "\", " + encryption()));
+            return;
+        }
+        if (rule.method().authMethod() == null) {
+            log.info("c{} [{}] refused: hba rule {} asks for {}, which needs TLS", session.id(), session.poolName(), rule.source(),
+                    rule.method().yamlName());
+            session.fatal(ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "certificate authentication failed for user \""
+                    + ClientText.name(user) + "\""));
+            return;
+        }
+        admittedBy = HbaCheck.describe(rule);
+        authenticate(config, authenticating, rule.method().authMethod());
+    }
+
+    /** Postgres's words when no rule matches. */
+    private ErrorResponse noHbaEntry(String host) {
+        return ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no pg_hba.conf entry for host \"" + host
+                + "\", user \"" + ClientText.name(user) + "\", database \"" + ClientText.name(database) + "\", " + encryption());
+    }
+
+    private String encryption() {
+        return isTls() ? "SSL encryption" : "no encryption";
+    }
+
+    /** Starts the exchange with {@code method}, once the user's secret is known (looked up first if need be). */
+    private void authenticate(PgmuxConfig config, Authenticating authenticating, AuthMethod method) {
+        ClientAuthenticator authenticator = authenticating.authenticator();
+        authenticator.useMethod(method);
         if (authenticator.needsLookup() && config.authQuery().enabled() && !AdminConsole.isConsoleDatabase(database)) {
             lookUpSecret(config, authenticating);
             return;
         }
         onAuthenticationStep(authenticator.start());
+    }
+
+    /** The client cannot be checked: a lookup in Postgres failed or took too long. */
+    private void lookupFailed(String what, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        log.warn("c{} [{}] cannot {} the user: {}", session.id(), session.poolName(), what, cause.getMessage());
+        session.fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "pgmux cannot " + what + " user \""
+                + ClientText.name(user) + "\": " + ClientText.text(cause.getMessage()))
+                .withHint("pgmux asks Postgres as auth_user; see the pgmux log."));
     }
 
     /**
@@ -207,11 +307,7 @@ final class ClientLogin {
                 return; // gone, or timed out, meanwhile
             }
             if (failure != null) {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                log.warn("c{} [{}] cannot look up the user's secret: {}", session.id(), session.poolName(), cause.getMessage());
-                session.fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "pgmux cannot check the password of user \""
-                        + ClientText.name(user) + "\": " + ClientText.text(cause.getMessage()))
-                        .withHint("The lookup runs auth_query as auth_user; see the pgmux log."));
+                lookupFailed("check the password of", failure);
                 return;
             }
             authenticating.authenticator().useLookedUp(secret.secret());

@@ -367,7 +367,8 @@ public final class ClientSession {
         String applicationName = login.parameters() != null ? login.parameters().get("application_name") : null;
         return new ClientInfo(id, login.user(), login.database(), shown, channel.remoteAddress(), channel.localAddress(),
                 connectedAtMillis, requestAtMillis, waitNanos, serverId, applicationName != null ? applicationName : "",
-                statements != null ? statements.client().size() : 0, sessionFeatures != null ? sessionFeatures.reasons() : "");
+                statements != null ? statements.client().size() : 0, sessionFeatures != null ? sessionFeatures.reasons() : "",
+                login.admittedBy());
     }
 
     /** Closes the connection at once (shutdown timeout passed). */

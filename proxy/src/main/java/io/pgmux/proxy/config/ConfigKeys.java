@@ -98,6 +98,16 @@ final class ConfigKeys {
     static final ConfigKey<Duration> AUTH_CACHE_TTL = key("auth_cache_ttl", duration(Duration.ZERO),
             Duration.ofSeconds(30), APPLIED, c -> c.authQuery().cacheTtl());
 
+    /** null = no rules: every client authenticates with client_auth. A list, so its variable holds YAML. */
+    static final ConfigKey<List<HbaRule>> HBA = key("hba",
+            new Type<>(HbaRules::readList, rules -> rules == null ? "" : rules.size() + " rules", true),
+            null, APPLIED, c -> c.hba().rules());
+
+    /** null = none; read again at each reload. */
+    static final ConfigKey<HbaConfig.HbaFile> HBA_FILE = key("hba_file",
+            new Type<>(HbaRules::readFile, file -> file == null ? "" : file.path()),
+            null, APPLIED, c -> c.hba().file());
+
     static final ConfigKey<List<String>> ADMIN_USERS = key("admin_users", consoleUsers(),
             List.of(), APPLIED, c -> c.observability().adminUsers());
 
@@ -304,7 +314,8 @@ final class ConfigKeys {
                         new TcpKeepalive(v.get(TCP_KEEPALIVE), v.get(TCP_KEEPIDLE), v.get(TCP_KEEPINTVL), v.get(TCP_KEEPCNT),
                                 v.get(TCP_USER_TIMEOUT))),
                 new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)),
-                new AuthQueryConfig(v.get(AUTH_USER), v.get(AUTH_QUERY), v.get(AUTH_DBNAME), v.get(AUTH_CACHE_TTL)));
+                new AuthQueryConfig(v.get(AUTH_USER), v.get(AUTH_QUERY), v.get(AUTH_DBNAME), v.get(AUTH_CACHE_TTL)),
+                new HbaConfig(v.get(HBA), v.get(HBA_FILE)));
     }
 
     // ------------------------------------------------------------------------------ declaring keys

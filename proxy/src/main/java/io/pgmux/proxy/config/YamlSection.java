@@ -325,6 +325,33 @@ final class YamlSection {
         return child;
     }
 
+    /**
+     * A list of mappings, each read as a section named {@code key[i]}; empty if absent, empty with
+     * an error if it is not a list of mappings.
+     */
+    List<YamlSection> sectionList(String key) {
+        Node node = take(key);
+        if (node == null) {
+            return List.of();
+        }
+        if (!(node instanceof SequenceNode sequence)) {
+            error(key, "must be a list (got " + describe(node) + ")");
+            return List.of();
+        }
+        List<YamlSection> sections = new ArrayList<>();
+        for (int i = 0; i < sequence.getValue().size(); i++) {
+            Node item = sequence.getValue().get(i);
+            YamlSection child = new YamlSection(pathOf(key) + "[" + i + "]", errors, variables.getOrDefault(key, variable));
+            if (item instanceof MappingNode mapping) {
+                child.fill(mapping);
+                sections.add(child);
+            } else {
+                error(key, "each entry must be a mapping (got " + describe(item) + " at [" + i + "])");
+            }
+        }
+        return sections;
+    }
+
     /** Reports every key of this section that no reader asked for. */
     void reportUnknownKeys() {
         for (String key : values.keySet()) {

@@ -48,6 +48,8 @@ class ConfigViewTest {
                 "auth_query = " + AuthQueryConfig.DEFAULT_QUERY,
                 "auth_dbname = ",
                 "auth_cache_ttl = 30s",
+                "hba = ",
+                "hba_file = ",
                 "admin_users = ",
                 "stats_users = ",
                 "pool_mode = transaction",
