@@ -230,8 +230,13 @@ final class ClientLogin {
         return channel.pipeline().get(SslHandler.class) != null;
     }
 
+    /**
+     * Asked of the server of the client's database; for the admin console, which has none, of the
+     * upstream's database "postgres", else of the first listed database (roles are the cluster's).
+     */
     private CompletableFuture<Boolean> isMember(PgmuxConfig config, String group) {
-        Optional<DatabaseConfig> db = config.database(database);
+        Optional<DatabaseConfig> db = !AdminConsole.isConsoleDatabase(database) ? config.database(database)
+                : config.database("postgres").or(() -> config.databases().values().stream().findFirst());
         if (db.isEmpty()) {
             return CompletableFuture.failedFuture(new AuthLookupException("no server to ask about group \"" + group + "\""));
         }
