@@ -23,6 +23,8 @@ import io.pgmux.proxy.client.SessionState.AwaitingStartup;
 import io.pgmux.proxy.client.SessionState.Authenticating;
 import io.netty.handler.ssl.SslHandler;
 import io.pgmux.proxy.auth.AuthLookupException;
+import io.pgmux.proxy.auth.FailedLogins;
+import io.pgmux.proxy.config.AuthFailureLimits;
 import io.pgmux.proxy.auth.HbaCheck;
 import io.pgmux.proxy.backend.PassThrough;
 import io.pgmux.proxy.config.AuthMethod;
@@ -206,7 +208,7 @@ final class ClientLogin {
             authenticate(config, authenticating, config.clientAuth());
             return;
         }
-        InetAddress address = channel.remoteAddress() instanceof InetSocketAddress inet ? inet.getAddress() : null;
+        InetAddress address = clientAddress();
         if (address == null) {
             session.fatal(noHbaEntry("(unknown)"));
             return;
@@ -223,6 +225,39 @@ final class ClientLogin {
                         onHbaRule(config, authenticating, rule, address);
                     }
                 }));
+    }
+
+    private InetAddress clientAddress() {
+        return channel.remoteAddress() instanceof InetSocketAddress inet ? inet.getAddress() : null;
+    }
+
+    /**
+     * The login failed: the client gets {@code error} after the wait its address has earned by
+     * failing before (see {@link FailedLogins}), scheduled on this loop, reading nothing meanwhile.
+     * One log line per address per minute says how many failed.
+     */
+    private void failLogin(ErrorResponse error, String reason) {
+        log.debug("c{} [{}] authentication failed: {}", session.id(), session.poolName(), ClientText.text(reason));
+        InetAddress address = clientAddress();
+        AuthFailureLimits limits = context.config().authFailures();
+        FailedLogins.Outcome outcome = address == null ? null
+                : context.sessions().failedLogins().onFailure(address, limits.delay(), limits.maxDelay());
+        if (outcome != null && outcome.logNow()) {
+            log.info("c{} [{}] login from {} failed: {} ({} failed logins from this address in the last minute; this one"
+                    + " waits {} for its error)", session.id(), session.poolName(), address.getHostAddress(), ClientText.text(reason),
+                    outcome.failures(), Units.formatDuration(outcome.delay()));
+        }
+        if (outcome == null || outcome.delay().isZero()) {
+            session.fatal(error);
+            return;
+        }
+        SessionState failing = session.state();
+        channel.config().setAutoRead(false);
+        channel.eventLoop().schedule(() -> {
+            if (session.state() == failing) {
+                session.fatal(error);
+            }
+        }, outcome.delay().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Whether the client came over TLS: hostssl and hostnossl rules go by it. */
@@ -245,15 +280,13 @@ final class ClientLogin {
 
     private void onHbaRule(PgmuxConfig config, Authenticating authenticating, HbaRule rule, InetAddress address) {
         if (rule == null) {
-            log.info("c{} [{}] refused: no hba rule matches", session.id(), session.poolName());
-            session.fatal(noHbaEntry(address.getHostAddress()));
+            failLogin(noHbaEntry(address.getHostAddress()), "no hba rule matches");
             return;
         }
         if (rule.method() == HbaMethod.REJECT) {
-            log.info("c{} [{}] refused by hba rule {}", session.id(), session.poolName(), rule.source());
-            session.fatal(ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "pg_hba.conf rejects connection for host \""
+            failLogin(ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "pg_hba.conf rejects connection for host \""
                     + address.getHostAddress() + "\", user \"" + ClientText.name(user) + "\", database \"" + ClientText.name(database)
-                    + "\", " + encryption()));
+                    + "\", " + encryption()), "refused by hba rule " + rule.source());
             return;
         }
         if (rule.method().authMethod() == null) {
@@ -348,9 +381,12 @@ final class ClientLogin {
             session.writeToClient(send.message());
             session.flushClient();
         } else if (step instanceof ClientAuthenticator.Failure failure) {
-            log.info("c{} [{}] authentication failed: {}", session.id(), session.poolName(), ClientText.text(failure.reason()));
-            session.fatal(failure.error());
+            failLogin(failure.error(), failure.reason());
         } else if (step instanceof ClientAuthenticator.Success success) {
+            InetAddress address = clientAddress();
+            if (address != null) {
+                context.sessions().failedLogins().onSuccess(address);
+            }
             if (!admitLoggedIn()) {
                 return;
             }

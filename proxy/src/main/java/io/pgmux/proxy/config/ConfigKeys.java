@@ -108,6 +108,13 @@ final class ConfigKeys {
             new Type<>(HbaRules::readFile, file -> file == null ? "" : file.path()),
             null, APPLIED, c -> c.hba().file());
 
+    /** 200 ms, then 400 ms, 800 ms... for each further failure from one address; 0 = off. */
+    static final ConfigKey<Duration> AUTH_FAILURE_DELAY = key("auth_failure_delay", duration(Duration.ZERO),
+            Duration.ofMillis(200), APPLIED, c -> c.authFailures().delay());
+
+    static final ConfigKey<Duration> AUTH_FAILURE_MAX_DELAY = key("auth_failure_max_delay", duration(Duration.ZERO),
+            Duration.ofSeconds(5), APPLIED, c -> c.authFailures().maxDelay());
+
     static final ConfigKey<List<String>> ADMIN_USERS = key("admin_users", consoleUsers(),
             List.of(), APPLIED, c -> c.observability().adminUsers());
 
@@ -315,7 +322,8 @@ final class ConfigKeys {
                                 v.get(TCP_USER_TIMEOUT))),
                 new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)),
                 new AuthQueryConfig(v.get(AUTH_USER), v.get(AUTH_QUERY), v.get(AUTH_DBNAME), v.get(AUTH_CACHE_TTL)),
-                new HbaConfig(v.get(HBA), v.get(HBA_FILE)));
+                new HbaConfig(v.get(HBA), v.get(HBA_FILE)),
+                new AuthFailureLimits(v.get(AUTH_FAILURE_DELAY), v.get(AUTH_FAILURE_MAX_DELAY)));
     }
 
     // ------------------------------------------------------------------------------ declaring keys

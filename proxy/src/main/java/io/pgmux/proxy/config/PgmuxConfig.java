@@ -42,7 +42,8 @@ public record PgmuxConfig(
         TimeoutsConfig timeouts,
         SessionFeaturesConfig sessionFeatures,
         AuthQueryConfig authQuery,
-        HbaConfig hba) {
+        HbaConfig hba,
+        AuthFailureLimits authFailures) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -69,6 +70,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(sessionFeatures, "sessionFeatures");
         Objects.requireNonNull(authQuery, "authQuery");
         Objects.requireNonNull(hba, "hba");
+        Objects.requireNonNull(authFailures, "authFailures");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -80,7 +82,7 @@ public record PgmuxConfig(
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
     }
 
-    /** A config without {@code auth_query} lookups and HBA rules. */
+    /** A config without {@code auth_query} lookups and HBA rules, failed logins slowed down as by default. */
     public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
                        int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
                        Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
@@ -91,7 +93,8 @@ public record PgmuxConfig(
         this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
                 serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
                 shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
-                poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, AuthQueryConfig.off(), HbaConfig.none());
+                poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, AuthQueryConfig.off(), HbaConfig.none(),
+                AuthFailureLimits.defaults());
     }
 
     /**

@@ -139,6 +139,9 @@ public final class Metrics {
         out.family("pgmux_client_connections_refused_total", "counter", "Client connections refused by"
                 + " max_pending_logins, max_client_connections or admin_reserved_connections.");
         out.sample("pgmux_client_connections_refused_total", control.sessions().refusedCount());
+        out.family("pgmux_client_login_failures_total", "counter", "Logins that failed authentication (wrong password,"
+                + " unknown user, refused by an HBA rule); each further one from the same address waits longer for its error.");
+        out.sample("pgmux_client_login_failures_total", control.sessions().failedLogins().total());
         out.family("pgmux_pools", "gauge", "Pools (database, user pairs) in use.");
         out.sample("pgmux_pools", control.pools().all().size());
         out.family("pgmux_config_reloads_total", "counter", "RELOAD commands and SIGHUPs, by result.");

@@ -33,6 +33,8 @@ class ConfigKeysTest {
             auth_cache_ttl: 5s
             hba: [{type: host, database: app, user: alice, address: 10.0.0.0/8, method: md5}]
             hba_file: ../conf/pg_hba.conf
+            auth_failure_delay: 1s
+            auth_failure_max_delay: 9s
             admin_users: [alice]
             stats_users: "bob"
             pool_mode: session

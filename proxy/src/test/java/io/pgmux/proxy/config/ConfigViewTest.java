@@ -50,6 +50,8 @@ class ConfigViewTest {
                 "auth_cache_ttl = 30s",
                 "hba = ",
                 "hba_file = ",
+                "auth_failure_delay = 200ms",
+                "auth_failure_max_delay = 5s",
                 "admin_users = ",
                 "stats_users = ",
                 "pool_mode = transaction",
