@@ -58,7 +58,7 @@ public final class RoleSecrets {
      * else that database) unless a fresh enough answer or a running lookup exists.
      */
     public CompletableFuture<RoleSecret> lookup(PgmuxConfig config, DatabaseConfig database, String role) {
-        return ask(config, database, "auth_query", config.authQuery().query(), List.of(role))
+        return ask(config, database, "auth_query", config.authQuery(database).query(), List.of(role))
                 .thenApply(row -> new RoleSecret(role, row != null && row.size() >= 2 ? row.get(1) : null));
     }
 
@@ -70,7 +70,7 @@ public final class RoleSecrets {
 
     private CompletableFuture<List<String>> ask(PgmuxConfig config, DatabaseConfig database, String what, String sql,
                                                 List<String> parameters) {
-        AuthQueryConfig auth = config.authQuery();
+        AuthQueryConfig auth = config.authQuery(database);
         if (!auth.enabled()) {
             return CompletableFuture.failedFuture(new AuthLookupException(what + " needs auth_user, which is not set"));
         }
@@ -97,7 +97,7 @@ public final class RoleSecrets {
     }
 
     private static ServerTarget target(PgmuxConfig config, DatabaseConfig database) {
-        AuthQueryConfig auth = config.authQuery();
+        AuthQueryConfig auth = config.authQuery(database);
         UserConfig authUser = config.users().get(auth.user());
         return new ServerTarget(database.server(), auth.dbname() != null ? auth.dbname() : database.dbname(),
                 auth.user(), authUser != null ? authUser.password() : null, config.serverConnectTimeout());
@@ -118,16 +118,16 @@ public final class RoleSecrets {
 
     /**
      * A reload: every answer is asked again (a changed auth_query may answer differently), and the
-     * connections of an auth_user whose name or password changed close.
+     * connections whose auth_user, password or timeout the config no longer gives close.
      */
     public void onReload(PgmuxConfig config) {
         answers.clear();
-        AuthQueryConfig auth = config.authQuery();
-        UserConfig authUser = auth.user() == null ? null : config.users().get(auth.user());
-        String password = authUser != null ? authUser.password() : null;
         connections.entrySet().removeIf(e -> {
             ServerTarget target = e.getKey();
-            boolean kept = target.user().equals(auth.user()) && Objects.equals(target.password(), password)
+            UserConfig authUser = config.users().get(target.user());
+            boolean named = target.user().equals(config.authQuery().user())
+                    || config.databases().values().stream().anyMatch(db -> target.user().equals(config.authQuery(db).user()));
+            boolean kept = named && Objects.equals(target.password(), authUser != null ? authUser.password() : null)
                     && target.connectTimeout().equals(config.serverConnectTimeout());
             if (!kept) {
                 e.getValue().close();

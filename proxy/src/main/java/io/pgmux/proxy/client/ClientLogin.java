@@ -314,7 +314,8 @@ final class ClientLogin {
     private void authenticate(PgmuxConfig config, Authenticating authenticating, AuthMethod method) {
         ClientAuthenticator authenticator = authenticating.authenticator();
         authenticator.useMethod(method);
-        if (authenticator.needsLookup() && config.authQuery().enabled() && !AdminConsole.isConsoleDatabase(database)) {
+        if (authenticator.needsLookup() && !AdminConsole.isConsoleDatabase(database)
+                && config.database(database).map(db -> config.authQuery(db).enabled()).orElse(false)) {
             lookUpSecret(config, authenticating);
             return;
         }

@@ -432,7 +432,7 @@ final class ConfigKeys {
             DatabaseConfig old = running.get(name);
             PreparedStatementMode mode = old != null ? old.preparedStatements() : db.preparedStatements();
             databases.put(name, new DatabaseConfig(name, db.server(), db.dbname(), db.user(), db.password(), db.poolSize(),
-                    db.poolMode(), mode, db.limits(), db.sessionFeatures()));
+                    db.poolMode(), mode, db.limits(), db.sessionFeatures(), db.authQuery()));
         });
         return databases;
     }

@@ -17,10 +17,22 @@ import java.util.Objects;
  * @param limits   this database's {@code min_pool_size}, {@code reserve_pool_size} and
  *                 {@code max_db_connections}, each null where the global key applies
  * @param sessionFeatures this database's {@code session_features}; null = the global setting
+ * @param authQuery this database's {@code auth_user}, {@code auth_query} and {@code auth_dbname}, each null
+ *                  where the global key applies; null when it sets none
  */
 public record DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
                              int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
-                             DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures) {
+                             DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures, DatabaseAuthQuery authQuery) {
+
+    /** A database's own {@code auth_user}, {@code auth_query}, {@code auth_dbname}: null = the global one. */
+    public record DatabaseAuthQuery(String user, String query, String dbname) {}
+
+    /** With the global {@code auth_user}, {@code auth_query} and {@code auth_dbname}. */
+    public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
+                          int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
+                          DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures) {
+        this(name, server, dbname, user, password, poolSize, poolMode, preparedStatements, limits, sessionFeatures, null);
+    }
 
     public DatabaseConfig {
         Objects.requireNonNull(name, "name");
@@ -47,12 +59,12 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
 
     DatabaseConfig withPoolSize(int newPoolSize) {
         return new DatabaseConfig(name, server, dbname, user, password, newPoolSize, poolMode, preparedStatements, limits,
-                sessionFeatures);
+                sessionFeatures, authQuery);
     }
 
     DatabaseConfig withPoolMode(PoolMode newPoolMode) {
         return new DatabaseConfig(name, server, dbname, user, password, poolSize, newPoolMode, preparedStatements, limits,
-                sessionFeatures);
+                sessionFeatures, authQuery);
     }
 
     /** Never shows the password. */

@@ -162,6 +162,20 @@ public record PgmuxConfig(
         return Optional.of(new DatabaseConfig(clientDatabase, upstream, clientDatabase, null, null, poolSize, poolMode, null));
     }
 
+    /**
+     * How the users of {@code database} are looked up: its own {@code auth_user}, {@code auth_query}
+     * and {@code auth_dbname} where it sets them, else the global ones.
+     */
+    public AuthQueryConfig authQuery(DatabaseConfig database) {
+        DatabaseConfig.DatabaseAuthQuery own = database.authQuery();
+        if (own == null) {
+            return authQuery;
+        }
+        return new AuthQueryConfig(own.user() != null ? own.user() : authQuery.user(),
+                own.query() != null ? own.query() : authQuery.query(),
+                own.dbname() != null ? own.dbname() : authQuery.dbname(), authQuery.cacheTtl());
+    }
+
     /** What {@code database}'s pools do with session features: its own {@code session_features}, else the global one. */
     public SessionFeaturesPolicy sessionFeaturesPolicy(DatabaseConfig database) {
         return database.sessionFeatures() != null ? database.sessionFeatures() : sessionFeatures.policy();

@@ -46,7 +46,8 @@ final class UsersAndDatabases {
                                              ConfigReading reading) {
         YamlSection section = reading.section(key);
         AuthMethod clientAuth = reading.value(ConfigKeys.CLIENT_AUTH);
-        boolean lookedUp = reading.value(ConfigKeys.AUTH_USER) != null; // auth_query finds the secrets of the others
+        // auth_query finds the secrets of the others
+        boolean lookedUp = reading.value(ConfigKeys.AUTH_USER) != null || anyDatabaseSets(reading, ConfigKeys.AUTH_USER.name());
         Map<String, UserConfig> users = new LinkedHashMap<>();
         for (String name : section.keys()) {
             YamlSection user = section.section(name);
@@ -111,6 +112,7 @@ final class UsersAndDatabases {
                     && poolMode == PoolMode.TRANSACTION) {
                 db.error(db.isPresent("prepared_statements") ? "prepared_statements" : "pool_mode", PASSTHROUGH_NEEDS_SESSION);
             }
+            DatabaseConfig.DatabaseAuthQuery authQuery = readAuthQuery(db);
             SessionFeaturesPolicy sessionFeatures = db.isPresent("session_features")
                     ? db.choice("session_features", null, SessionFeaturesPolicy::fromYaml, SessionFeaturesPolicy.choices()) : null;
             db.reportUnknownKeys();
@@ -123,9 +125,27 @@ final class UsersAndDatabases {
                 continue;
             }
             databases.put(name, new DatabaseConfig(name, new HostPort(host, port), dbname, user, password,
-                    poolSize, poolMode, prepared, limits, sessionFeatures));
+                    poolSize, poolMode, prepared, limits, sessionFeatures, authQuery));
         }
         return databases;
+    }
+
+    /** A database's own auth_user, auth_query, auth_dbname; null when it sets none. */
+    private static DatabaseConfig.DatabaseAuthQuery readAuthQuery(YamlSection db) {
+        String user = nonEmpty(db, ConfigKeys.AUTH_USER.name(), null);
+        String query = nonEmpty(db, ConfigKeys.AUTH_QUERY.name(), null);
+        String dbname = nonEmpty(db, ConfigKeys.AUTH_DBNAME.name(), null);
+        return user == null && query == null && dbname == null ? null : new DatabaseConfig.DatabaseAuthQuery(user, query, dbname);
+    }
+
+    private static boolean anyDatabaseSets(ConfigReading reading, String key) {
+        YamlSection databases = reading.section(ConfigKeys.DATABASES.name());
+        for (String name : databases.keys()) {
+            if (databases.peekSection(name).isPresent(key)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The global {@code prepared_statements}: null when absent or {@code auto}; passthrough needs session mode. */

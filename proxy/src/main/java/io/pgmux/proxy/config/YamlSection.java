@@ -312,6 +312,15 @@ final class YamlSection {
         return hostPort(key, dflt, minPort);
     }
 
+    /** A nested mapping to look into, without reading it (nothing is consumed, no error is recorded). */
+    YamlSection peekSection(String key) {
+        YamlSection child = new YamlSection(pathOf(key), new ArrayList<>(), variable);
+        if (values.get(key) instanceof MappingNode mapping) {
+            child.fill(mapping);
+        }
+        return child;
+    }
+
     /** A nested mapping; empty if absent or null, empty with an error if it is not a mapping. */
     YamlSection section(String key) {
         YamlSection child = new YamlSection(pathOf(key), errors, variables.getOrDefault(key, variable));

@@ -11,6 +11,7 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -132,6 +133,38 @@ class AuthQueryIT {
                 .orFail("psql");
 
         assertEquals(SCRAM_USER, result.output().trim());
+    }
+
+    @Test
+    void asyncpgLogsInWithScram() throws Exception {
+        Pgmux pgmux = start("scram-sha-256", "60s");
+        String script = "import asyncpg, asyncio\n"
+                + "async def main():\n"
+                + "    c = await asyncpg.connect(host='" + pgmux.host() + "', port=" + pgmux.port() + ", user='" + SCRAM_USER
+                + "', password='" + SCRAM_PASSWORD + "', database='" + DATABASE + "', ssl=False)\n"
+                + "    print(await c.fetchval('SELECT session_user'))\n"
+                + "    await c.close()\n"
+                + "asyncio.run(main())\n";
+
+        ExternalClient.Result result = ExternalClient.run(60, Map.of(), List.of(ExternalClient.PYTHON, "-c", script)).orFail("asyncpg");
+
+        assertEquals(SCRAM_USER, result.output().trim());
+    }
+
+    @Test
+    void aDatabaseMayLookItsUsersUpWithItsOwnQuery() throws Exception {
+        Pgmux pgmux = fixture.start(config("scram-sha-256", "SELECT username, secret FROM authq.lookup($1)", "60s")
+                + "databases:\n"
+                + "  " + DATABASE + ":\n    port: ${PG_PORT}\n"
+                + "  authq_own:\n    port: ${PG_PORT}\n    dbname: " + DATABASE + "\n"
+                + "    auth_query: \"SELECT * FROM authq.no_such_function($1)\"\n", Map.of("AUTHQ_PASSWORD", AUTH_PASSWORD));
+
+        try (Connection c = pgmux.jdbc(SCRAM_USER, SCRAM_PASSWORD, Map.of())) {
+            assertEquals(SCRAM_USER, TestSql.scalar(c, "SELECT session_user"));
+        }
+        PSQLException e = assertThrows(PSQLException.class, () -> DriverManager.getConnection(
+                pgmux.jdbcUrl("authq_own"), SCRAM_USER, SCRAM_PASSWORD));
+        assertTrue(e.getMessage().contains("no_such_function"), e.getMessage());
     }
 
     @Test
