@@ -159,6 +159,7 @@ class AdminConsoleIT {
             }
             List<String> clientColumns = new ArrayList<>(sockets);
             clientColumns.add("pinned"); // pgmux's own, last
+            clientColumns.add("auth");
             assertEquals(clientColumns, Console.show(console, "show clients").columns());
             assertEquals(sockets, Console.show(console, "show servers").columns());
             // SHOW LISTS has PgBouncer's rows, and SHOW CONFIG the keys the exporter reads
