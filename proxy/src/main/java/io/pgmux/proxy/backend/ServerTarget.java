@@ -1,5 +1,6 @@
 package io.pgmux.proxy.backend;
 
+import io.pgmux.protocol.auth.ScramSecret;
 import io.pgmux.proxy.config.HostPort;
 
 import java.time.Duration;
@@ -19,12 +20,20 @@ public record ServerTarget(HostPort server, String database, String user, String
         this(server, database, user, password, connectTimeout, null);
     }
 
-    /** The same target logging in with what a client proved, unless it has a password of its own. */
+    /**
+     * The same target logging in with what a client proved, unless it has a password of its own
+     * that can log in (a SCRAM verifier, as {@code users} may give, cannot).
+     */
     public ServerTarget withPassThrough(PassThrough learned) {
-        if (password != null || learned == null) {
+        if (canLogIn(password) || learned == null) {
             return this;
         }
         return new ServerTarget(server, database, user, learned.password(), connectTimeout, learned);
+    }
+
+    /** Whether {@code password} can answer a server by itself: plaintext or an md5 secret, not a SCRAM verifier. */
+    public static boolean canLogIn(String password) {
+        return password != null && !ScramSecret.isSecret(password);
     }
 
     /** Never shows the password. */

@@ -9,6 +9,7 @@ import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.backend.ServerLifecycle;
 import io.pgmux.proxy.backend.ServerOpener;
 import io.pgmux.proxy.backend.ServerParameters;
+import io.pgmux.proxy.backend.ServerTarget;
 import io.pgmux.proxy.prepared.StatementRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -910,11 +911,11 @@ public final class Pool implements ServerLifecycle {
 
     /**
      * A client of this pool's user proved itself (SCRAM, md5 or a password): new server connections
-     * log in with that, if the pool has no password of its own. A proof that differs from the last
+     * log in with that, if the pool has no password of its own that can (a SCRAM verifier cannot). A proof that differs from the last
      * one (the password changed) earns an attempt now, not after the old proof's failures.
      */
     public void learnPassThrough(PassThrough learned) {
-        if (learned == null || settings.serverPassword() != null || learned.equals(passThrough)) {
+        if (learned == null || ServerTarget.canLogIn(settings.serverPassword()) || learned.equals(passThrough)) {
             return;
         }
         passThrough = learned;

@@ -25,7 +25,6 @@ import static io.pgmux.proxy.testing.TestPostgres.DATABASE;
 import static io.pgmux.proxy.testing.TestPostgres.MD5_ROLES;
 import static io.pgmux.proxy.testing.TestPostgres.SCRAM_ROLES;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -124,6 +123,19 @@ class AuthQueryIT {
     }
 
     @Test
+    void aScramVerifierUnderUsersIsEnoughToLogInToPostgres() throws SQLException {
+        String verifier;
+        try (Connection c = TestPostgres.get().connect(DATABASE, TestPostgres.SUPERUSER, null)) {
+            verifier = TestSql.scalar(c, "SELECT rolpassword FROM pg_authid WHERE rolname = '" + SCRAM_USER + "'");
+        }
+        Pgmux pgmux = fixture.start("client_auth: scram-sha-256\nusers:\n  " + SCRAM_USER + ":\n    password: \"" + verifier + "\"\n");
+
+        try (Connection c = pgmux.jdbc(SCRAM_USER, SCRAM_PASSWORD, Map.of())) {
+            assertEquals(SCRAM_USER, TestSql.scalar(c, "SELECT session_user"));
+        }
+    }
+
+    @Test
     void psqlLogsInWithScram() throws Exception {
         Pgmux pgmux = start("scram-sha-256", "60s");
 
@@ -173,7 +185,7 @@ class AuthQueryIT {
 
         for (String[] attempt : new String[][] {{SCRAM_USER, "wrong"}, {"authq_nobody", "any"},
                 {NOLOGIN_USER, "nologin-pw"}, {EXPIRED_USER, "expired-pw"}}) {
-            ServerErrorMessage error = serverError(() -> pgmux.jdbc(attempt[0], attempt[1], Map.of()));
+            ServerErrorMessage error = TestSql.serverError(() -> pgmux.jdbc(attempt[0], attempt[1], Map.of()));
             assertEquals("28P01", error.getSQLState(), attempt[0]);
             assertEquals("password authentication failed for user \"" + attempt[0] + "\"", error.getMessage());
         }
@@ -199,7 +211,7 @@ class AuthQueryIT {
             c1.rollback();
             c2.rollback();
         }
-        ServerErrorMessage old = serverError(() -> pgmux.jdbc(ROTATED_USER, "rotated-1", Map.of()));
+        ServerErrorMessage old = TestSql.serverError(() -> pgmux.jdbc(ROTATED_USER, "rotated-1", Map.of()));
         assertEquals("28P01", old.getSQLState());
     }
 
@@ -242,7 +254,7 @@ class AuthQueryIT {
     void anAuthQueryThatFailsGivesTheClientAClearError() {
         Pgmux pgmux = start("scram-sha-256", "SELECT * FROM authq.no_such_function($1)", "60s");
 
-        ServerErrorMessage error = serverError(() -> pgmux.jdbc(SCRAM_USER, SCRAM_PASSWORD, Map.of()));
+        ServerErrorMessage error = TestSql.serverError(() -> pgmux.jdbc(SCRAM_USER, SCRAM_PASSWORD, Map.of()));
 
         assertEquals("08006", error.getSQLState());
         assertTrue(error.getMessage().contains("auth_query failed") && error.getMessage().contains("does not exist"),
@@ -254,17 +266,11 @@ class AuthQueryIT {
         Pgmux pgmux = start("scram-sha-256", "SELECT * FROM authq.slow_lookup($1)", "60s");
 
         long started = System.nanoTime();
-        ServerErrorMessage error = serverError(() -> pgmux.jdbc(SCRAM_USER, SCRAM_PASSWORD, Map.of()));
+        ServerErrorMessage error = TestSql.serverError(() -> pgmux.jdbc(SCRAM_USER, SCRAM_PASSWORD, Map.of()));
         long millis = (System.nanoTime() - started) / 1_000_000;
 
         assertEquals("08006", error.getSQLState());
         assertTrue(error.getMessage().contains("did not answer within 2s"), error.getMessage());
         assertTrue(millis < 4_900, "failed after " + millis + " ms, before the 5 s query could answer");
-    }
-
-    private static ServerErrorMessage serverError(Callable<?> call) {
-        PSQLException e = assertThrows(PSQLException.class, () -> call.call());
-        assertNotNull(e.getServerErrorMessage(), e::toString);
-        return e.getServerErrorMessage();
     }
 }

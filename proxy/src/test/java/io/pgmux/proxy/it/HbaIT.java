@@ -8,20 +8,16 @@ import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import static io.pgmux.proxy.testing.TestPostgres.DATABASE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * HBA rules decide, in order, how each client proves who it is or that it may not log in; a
@@ -68,20 +64,20 @@ class HbaIT {
         try (Connection c = pgmux.jdbc(MD5_USER, "md5-pw", Map.of())) {
             assertEquals(MD5_USER, TestSql.scalar(c, "SELECT session_user"));
         }
-        assertEquals("28P01", serverError(() -> pgmux.jdbc(MD5_USER, "wrong", Map.of())).getSQLState());
+        assertEquals("28P01", TestSql.serverError(() -> pgmux.jdbc(MD5_USER, "wrong", Map.of())).getSQLState());
 
-        ServerErrorMessage rejected = serverError(() -> pgmux.jdbc(REJECTED));
+        ServerErrorMessage rejected = TestSql.serverError(() -> pgmux.jdbc(REJECTED));
         assertEquals("28000", rejected.getSQLState());
         assertEquals("pg_hba.conf rejects connection for host \"127.0.0.1\", user \"" + REJECTED + "\", database \""
                 + DATABASE + "\", no encryption", rejected.getMessage());
 
         // the group rule comes before the rule naming the member: membership, asked of Postgres, rejects it
-        ServerErrorMessage member = serverError(() -> pgmux.jdbc(MEMBER));
+        ServerErrorMessage member = TestSql.serverError(() -> pgmux.jdbc(MEMBER));
         assertEquals("28000", member.getSQLState());
         assertEquals("pg_hba.conf rejects connection for host \"127.0.0.1\", user \"" + MEMBER + "\", database \""
                 + DATABASE + "\", no encryption", member.getMessage());
 
-        ServerErrorMessage stranger = serverError(() -> pgmux.jdbc(STRANGER));
+        ServerErrorMessage stranger = TestSql.serverError(() -> pgmux.jdbc(STRANGER));
         assertEquals("FATAL", stranger.getSeverity());
         assertEquals("28000", stranger.getSQLState());
         assertEquals("no pg_hba.conf entry for host \"127.0.0.1\", user \"" + STRANGER + "\", database \"" + DATABASE
@@ -99,7 +95,7 @@ class HbaIT {
             assertEquals("trust (hba[1])", clients.one("user", ADMIN).get("auth"));
         }
         // pgmux's admin console database needs a rule like any other: only hba[1] admits it
-        ServerErrorMessage console = serverError(() -> pgmux.jdbcTo("pgmux", TRUSTED));
+        ServerErrorMessage console = TestSql.serverError(() -> pgmux.jdbcTo("pgmux", TRUSTED));
         assertEquals("28000", console.getSQLState());
     }
 
@@ -113,7 +109,7 @@ class HbaIT {
         try (Connection c = pgmux.jdbc(TRUSTED)) {
             assertEquals(TRUSTED, TestSql.scalar(c, "SELECT session_user"));
         }
-        assertEquals("28000", serverError(() -> pgmux.jdbc(STRANGER)).getSQLState());
+        assertEquals("28000", TestSql.serverError(() -> pgmux.jdbc(STRANGER)).getSQLState());
 
         Files.writeString(file, "host pgbouncer @admins 127.0.0.1/32 trust\n"
                 + "host all " + TRUSTED + " all reject\n"
@@ -123,15 +119,9 @@ class HbaIT {
             assertNull(reload.error());
         }
 
-        assertEquals("28000", serverError(() -> pgmux.jdbc(TRUSTED)).getSQLState());
+        assertEquals("28000", TestSql.serverError(() -> pgmux.jdbc(TRUSTED)).getSQLState());
         try (Connection c = pgmux.jdbc(STRANGER)) {
             assertEquals(STRANGER, TestSql.scalar(c, "SELECT session_user"));
         }
-    }
-
-    private static ServerErrorMessage serverError(Callable<?> call) {
-        PSQLException e = assertThrows(PSQLException.class, () -> call.call());
-        assertNotNull(e.getServerErrorMessage(), e::toString);
-        return e.getServerErrorMessage();
     }
 }
