@@ -21,16 +21,7 @@ import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.client.SessionState.Admin;
 import io.pgmux.proxy.client.SessionState.AwaitingStartup;
 import io.pgmux.proxy.client.SessionState.Authenticating;
-import io.netty.handler.ssl.SslHandler;
-import io.pgmux.proxy.auth.AuthLookupException;
-import io.pgmux.proxy.auth.FailedLogins;
-import io.pgmux.proxy.config.AuthFailureLimits;
-import io.pgmux.proxy.auth.HbaCheck;
 import io.pgmux.proxy.backend.PassThrough;
-import io.pgmux.proxy.config.AuthMethod;
-import io.pgmux.proxy.config.HbaMethod;
-import io.pgmux.proxy.config.HbaRule;
-import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.Units;
 import io.pgmux.proxy.net.FrameDecoder;
@@ -40,14 +31,9 @@ import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,8 +57,8 @@ final class ClientLogin {
     private String database;
     private ClientParameters parameters;
     private ScheduledFuture<?> timeout;
-    /** How the client was admitted, for SHOW CLIENTS: {@code md5 (client_auth)}, {@code scram-sha-256 (hba[0])}. */
-    private String admittedBy = "";
+    /** How the client proves itself, from its startup packet on; null before. */
+    private LoginAuthentication authentication;
     /** What the client proved at login, for its pool to log in with (see {@link Pool#learnPassThrough}). */
     private PassThrough passThrough;
 
@@ -89,7 +75,7 @@ final class ClientLogin {
 
     /** The method and the HBA rule (or client_auth) that admitted the client; "" before it is known. */
     String admittedBy() {
-        return admittedBy;
+        return authentication != null ? authentication.admittedBy() : "";
     }
 
     /** The database of the startup packet, or null before it. */
@@ -194,167 +180,16 @@ final class ClientLogin {
         }
         // Only the question whether the database is served: its pool is made once the client has logged in.
         if (!AdminConsole.isConsoleDatabase(database) && !context.pools().serves(database)) {
-            session.fatal(unknownDatabase());
+            session.fatal(unknownDatabase(database));
             return;
         }
         context.sessions().assignCancelKey(session);
         log.info("c{} [{}] login from {}", session.id(), session.poolName(), channel.remoteAddress());
-        PgmuxConfig config = context.config();
-        Authenticating authenticating = new Authenticating(new ClientAuthenticator(user, context.credentials()));
-        session.moveTo(authenticating);
-        List<HbaRule> rules = config.hba().effectiveRules();
-        if (rules == null) {
-            admittedBy = config.clientAuth().yamlName() + " (client_auth)";
-            authenticate(config, authenticating, config.clientAuth());
-            return;
-        }
-        InetAddress address = clientAddress();
-        if (address == null) {
-            session.fatal(noHbaEntry("(unknown)"));
-            return;
-        }
-        HbaCheck.Connection connection = new HbaCheck.Connection(database, user, address, isTls());
-        HbaCheck.firstMatch(rules, connection, group -> isMember(config, group)).whenComplete((rule, failure) ->
-                session.executor().execute(() -> {
-                    if (session.state() != authenticating) {
-                        return; // gone, or timed out, meanwhile
-                    }
-                    if (failure != null) {
-                        lookupFailed("check the HBA rules for", failure);
-                    } else {
-                        onHbaRule(config, authenticating, rule, address);
-                    }
-                }));
+        authentication = new LoginAuthentication(session, channel, context, user, database, this::onAuthenticationStep);
+        authentication.begin();
     }
 
-    private InetAddress clientAddress() {
-        return channel.remoteAddress() instanceof InetSocketAddress inet ? inet.getAddress() : null;
-    }
-
-    /**
-     * The login failed: the client gets {@code error} after the wait its address has earned by
-     * failing before (see {@link FailedLogins}), scheduled on this loop, reading nothing meanwhile.
-     * One log line per address per minute says how many failed.
-     */
-    private void failLogin(ErrorResponse error, String reason) {
-        log.debug("c{} [{}] authentication failed: {}", session.id(), session.poolName(), ClientText.text(reason));
-        InetAddress address = clientAddress();
-        AuthFailureLimits limits = context.config().authFailures();
-        FailedLogins.Outcome outcome = address == null ? null
-                : context.sessions().failedLogins().onFailure(address, limits.delay(), limits.maxDelay());
-        if (outcome != null && outcome.logNow()) {
-            log.info("c{} [{}] login from {} failed: {} ({} failed logins from this address in the last minute; this one"
-                    + " waits {} for its error)", session.id(), session.poolName(), address.getHostAddress(), ClientText.text(reason),
-                    outcome.failures(), Units.formatDuration(outcome.delay()));
-        }
-        if (outcome == null || outcome.delay().isZero()) {
-            session.fatal(error);
-            return;
-        }
-        SessionState failing = session.state();
-        channel.config().setAutoRead(false);
-        channel.eventLoop().schedule(() -> {
-            if (session.state() == failing) {
-                session.fatal(error);
-            }
-        }, outcome.delay().toNanos(), TimeUnit.NANOSECONDS);
-    }
-
-    /** Whether the client came over TLS: hostssl and hostnossl rules go by it. */
-    private boolean isTls() {
-        return channel.pipeline().get(SslHandler.class) != null;
-    }
-
-    /**
-     * Asked of the server of the client's database; for the admin console, which has none, of the
-     * upstream's database "postgres", else of the first listed database (roles are the cluster's).
-     */
-    private CompletableFuture<Boolean> isMember(PgmuxConfig config, String group) {
-        Optional<DatabaseConfig> db = !AdminConsole.isConsoleDatabase(database) ? config.database(database)
-                : config.database("postgres").or(() -> config.databases().values().stream().findFirst());
-        if (db.isEmpty()) {
-            return CompletableFuture.failedFuture(new AuthLookupException("no server to ask about group \"" + group + "\""));
-        }
-        return context.roleSecrets().isMember(config, db.get(), user, group);
-    }
-
-    private void onHbaRule(PgmuxConfig config, Authenticating authenticating, HbaRule rule, InetAddress address) {
-        if (rule == null) {
-            failLogin(noHbaEntry(address.getHostAddress()), "no hba rule matches");
-            return;
-        }
-        if (rule.method() == HbaMethod.REJECT) {
-            failLogin(ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "pg_hba.conf rejects connection for host \""
-                    + address.getHostAddress() + "\", user \"" + ClientText.name(user) + "\", database \"" + ClientText.name(database)
-                    + "\", " + encryption()), "refused by hba rule " + rule.source());
-            return;
-        }
-        if (rule.method().authMethod() == null) {
-            log.info("c{} [{}] refused: hba rule {} asks for {}, which needs TLS", session.id(), session.poolName(), rule.source(),
-                    rule.method().yamlName());
-            session.fatal(ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "certificate authentication failed for user \""
-                    + ClientText.name(user) + "\""));
-            return;
-        }
-        admittedBy = HbaCheck.describe(rule);
-        authenticate(config, authenticating, rule.method().authMethod());
-    }
-
-    /** Postgres's words when no rule matches. */
-    private ErrorResponse noHbaEntry(String host) {
-        return ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no pg_hba.conf entry for host \"" + host
-                + "\", user \"" + ClientText.name(user) + "\", database \"" + ClientText.name(database) + "\", " + encryption());
-    }
-
-    private String encryption() {
-        return isTls() ? "SSL encryption" : "no encryption";
-    }
-
-    /** Starts the exchange with {@code method}, once the user's secret is known (looked up first if need be). */
-    private void authenticate(PgmuxConfig config, Authenticating authenticating, AuthMethod method) {
-        ClientAuthenticator authenticator = authenticating.authenticator();
-        authenticator.useMethod(method);
-        if (authenticator.needsLookup() && !AdminConsole.isConsoleDatabase(database)
-                && config.database(database).map(db -> config.authQuery(db).enabled()).orElse(false)) {
-            lookUpSecret(config, authenticating);
-            return;
-        }
-        onAuthenticationStep(authenticator.start());
-    }
-
-    /** The client cannot be checked: a lookup in Postgres failed or took too long. */
-    private void lookupFailed(String what, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        log.warn("c{} [{}] cannot {} the user: {}", session.id(), session.poolName(), what, cause.getMessage());
-        session.fatal(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "pgmux cannot " + what + " user \""
-                + ClientText.name(user) + "\": " + ClientText.text(cause.getMessage()))
-                .withHint("pgmux asks Postgres as auth_user; see the pgmux log."));
-    }
-
-    /**
-     * The user is not in the config: auth_query looks its secret up, off this loop; the exchange
-     * starts when the answer is back, if the client is still logging in by then.
-     */
-    private void lookUpSecret(PgmuxConfig config, Authenticating authenticating) {
-        Optional<DatabaseConfig> db = config.database(database);
-        if (db.isEmpty()) {
-            session.fatal(unknownDatabase());
-            return;
-        }
-        context.roleSecrets().lookup(config, db.get(), user).whenComplete((secret, failure) -> session.executor().execute(() -> {
-            if (session.state() != authenticating) {
-                return; // gone, or timed out, meanwhile
-            }
-            if (failure != null) {
-                lookupFailed("check the password of", failure);
-                return;
-            }
-            authenticating.authenticator().useLookedUp(secret.secret());
-            onAuthenticationStep(authenticating.authenticator().start());
-        }));
-    }
-
-    private ErrorResponse unknownDatabase() {
+    static ErrorResponse unknownDatabase(String database) {
         return ErrorResponse.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + ClientText.name(database) + "\" does not exist")
                 .withHint("pgmux serves the databases listed under \"databases\" in its config, and any database when \"upstream\" is set.");
     }
@@ -382,12 +217,9 @@ final class ClientLogin {
             session.writeToClient(send.message());
             session.flushClient();
         } else if (step instanceof ClientAuthenticator.Failure failure) {
-            failLogin(failure.error(), failure.reason());
+            authentication.failed(failure.error(), failure.reason());
         } else if (step instanceof ClientAuthenticator.Success success) {
-            InetAddress address = clientAddress();
-            if (address != null) {
-                context.sessions().failedLogins().onSuccess(address);
-            }
+            authentication.succeeded();
             if (!admitLoggedIn()) {
                 return;
             }
@@ -501,7 +333,7 @@ final class ClientLogin {
                     .withHint("Raise max_pools, or have clients share fewer user names."));
         } else {
             log.info("c{} [{}] refused: the database is no longer served", session.id(), session.poolName());
-            session.fatal(unknownDatabase());
+            session.fatal(unknownDatabase(database));
         }
         return null;
     }
