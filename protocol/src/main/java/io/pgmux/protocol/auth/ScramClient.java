@@ -16,6 +16,9 @@ import java.util.Objects;
  *   (any ScramException leaves it Failed; a call in the wrong state throws IllegalStateException)
  * </pre>
  *
+ * <p>It proves itself with a password or, passing a client of pgmux through, with the ClientKey that
+ * client proved it has ({@link #withClientKey}).
+ *
  * <p>One instance per login; not thread-safe. The user name in the SCRAM messages is empty, as
  * libpq sends it: Postgres takes the user from the startup message.
  */
@@ -46,13 +49,19 @@ public final class ScramClient {
     private record Failed() implements State {
     }
 
+    /** Null when the client logs in with {@link #keys} instead of a password. */
     private final byte[] preparedPassword;
+    /** The secret and ClientKey of a pass-through login, or null with a password. */
+    private final PassThrough keys;
     private final String clientNonce;
     private final String clientFirstBare;
     private final String gs2Header;
     /** {@code c=}: the GS2 header and, for "p=", the binding data, in base64. */
     private final String channelBinding;
     private State state = new Initial();
+
+    private record PassThrough(ScramSecret secret, byte[] clientKey) {
+    }
 
     /** A client with a fresh random nonce, without channel binding. */
     public ScramClient(String password) {
@@ -68,6 +77,22 @@ public final class ScramClient {
         return new ScramClient("", password, ScramNonce.random(), gs2Header, bindingData);
     }
 
+    /**
+     * A client that knows no password but the ClientKey a client of pgmux proved it has (see
+     * {@link ScramServer#clientKey()}) and the secret it proved it against: it can log in to a
+     * server that stores that same secret, which must offer the secret's salt and iterations.
+     * {@code gs2Header} and {@code bindingData} as for {@link #withChannelBinding}.
+     */
+    public static ScramClient withClientKey(ScramSecret secret, byte[] clientKey, String gs2Header, byte[] bindingData) {
+        return new ScramClient("", null, new PassThrough(Objects.requireNonNull(secret, "secret"), clientKey.clone()),
+                ScramNonce.random(), gs2Header, bindingData);
+    }
+
+    /** {@link #withClientKey(ScramSecret, byte[], String, byte[])} without channel binding. */
+    public static ScramClient withClientKey(ScramSecret secret, byte[] clientKey) {
+        return withClientKey(secret, clientKey, NO_CHANNEL_BINDING, null);
+    }
+
     /** For tests: a fixed nonce. */
     ScramClient(String password, String clientNonce) {
         this("", password, clientNonce);
@@ -80,13 +105,18 @@ public final class ScramClient {
 
     /** For tests: a fixed nonce and channel binding. */
     ScramClient(String user, String password, String clientNonce, String gs2Header, byte[] bindingData) {
+        this(user, SaslPrep.prepare(Objects.requireNonNull(password, "password")), null, clientNonce, gs2Header, bindingData);
+    }
+
+    private ScramClient(String user, byte[] preparedPassword, PassThrough keys, String clientNonce, String gs2Header,
+            byte[] bindingData) {
         Objects.requireNonNull(user, "user");
-        Objects.requireNonNull(password, "password");
         Objects.requireNonNull(gs2Header, "gs2Header");
         if (gs2Header.startsWith("p=") != (bindingData != null)) {
             throw new IllegalArgumentException("binding data goes with a \"p=\" GS2 header, and only with it");
         }
-        this.preparedPassword = SaslPrep.prepare(password);
+        this.preparedPassword = preparedPassword;
+        this.keys = keys;
         this.clientNonce = ScramNonce.requireValid(clientNonce);
         this.clientFirstBare = "n=" + saslName(user) + ",r=" + clientNonce;
         this.gs2Header = gs2Header;
@@ -110,7 +140,8 @@ public final class ScramClient {
      * AuthenticationSASLContinue).
      *
      * @throws ScramException if the message is malformed, its nonce does not extend ours, or its
-     *     iteration count is below 1
+     *     iteration count is below 1; for a pass-through client, if the server's salt or
+     *     iterations are not the secret's (the password changed on the server)
      */
     public byte[] clientFinalMessage(byte[] serverFirstMessage) throws ScramException {
         expect(AwaitingServerFirst.class, "clientFinalMessage");
@@ -121,16 +152,29 @@ public final class ScramClient {
             throw new ScramException("the server's SCRAM nonce does not extend the client's nonce");
         }
 
-        byte[] saltedPassword = ScramCrypto.saltedPassword(
-                preparedPassword, serverFirst.salt(), serverFirst.iterations());
-        Arrays.fill(preparedPassword, (byte) 0); // not needed again: one login per instance
+        byte[] clientKey;
+        byte[] serverKey;
+        if (keys != null) {
+            ScramSecret secret = keys.secret();
+            if (secret.iterations() != serverFirst.iterations() || !Arrays.equals(secret.salt(), serverFirst.salt())) {
+                throw new ScramException("the server's SCRAM salt or iteration count is not that of the secret the client"
+                        + " proved itself against (the password changed on the server?)");
+            }
+            clientKey = keys.clientKey();
+            serverKey = secret.serverKey();
+        } else {
+            byte[] saltedPassword = ScramCrypto.saltedPassword(
+                    preparedPassword, serverFirst.salt(), serverFirst.iterations());
+            Arrays.fill(preparedPassword, (byte) 0); // not needed again: one login per instance
+            clientKey = ScramCrypto.clientKey(saltedPassword);
+            serverKey = ScramCrypto.serverKey(saltedPassword);
+        }
         String withoutProof = "c=" + channelBinding + ",r=" + serverFirst.nonce();
         String authMessage = clientFirstBare + ',' + serverFirst.text() + ',' + withoutProof;
 
-        byte[] clientKey = ScramCrypto.clientKey(saltedPassword);
         byte[] clientSignature = ScramCrypto.hmac(ScramCrypto.sha256(clientKey), authMessage);
         byte[] proof = ScramCrypto.xor(clientKey, clientSignature);
-        byte[] serverSignature = ScramCrypto.hmac(ScramCrypto.serverKey(saltedPassword), authMessage);
+        byte[] serverSignature = ScramCrypto.hmac(serverKey, authMessage);
 
         state = new AwaitingServerFinal(serverSignature);
         return utf8(withoutProof + ",p=" + Base64.getEncoder().encodeToString(proof));

@@ -40,11 +40,12 @@ final class Shows {
         "local_addr", "local_port", "connect_time", "request_time", "wait", "wait_us", "close_needed", "ptr", "link",
         "remote_pid", "tls", "application_name", "prepared_statements", "id"};
     /** SHOW CLIENTS adds pgmux's own last: the session features that pin the client to its server. */
-    private static final String CLIENT_TYPES = SOCKET_TYPES + "s";
-    private static final String[] CLIENT_COLUMNS = Arrays.copyOf(SOCKET_COLUMNS, SOCKET_COLUMNS.length + 1);
+    private static final String CLIENT_TYPES = SOCKET_TYPES + "ss";
+    private static final String[] CLIENT_COLUMNS = Arrays.copyOf(SOCKET_COLUMNS, SOCKET_COLUMNS.length + 2);
 
     static {
         CLIENT_COLUMNS[SOCKET_COLUMNS.length] = "pinned";
+        CLIENT_COLUMNS[SOCKET_COLUMNS.length + 1] = "auth";
     }
 
     private Shows() {
@@ -78,7 +79,7 @@ final class Shows {
                     host(c.localAddress()), port(c.localAddress()), ResultTable.time(c.connectedAtMillis()),
                     ResultTable.time(Math.min(now, c.requestAtMillis())), waitMicros / 1_000_000, waitMicros % 1_000_000, 0,
                     "c" + c.id(), c.serverId() < 0 ? "" : "s" + c.serverId(), 0, c.tls(), c.applicationName(),
-                    c.preparedStatements(), c.id(), c.pinnedBy());
+                    c.preparedStatements(), c.id(), c.pinnedBy(), c.admittedBy());
         }
         return table;
     }

@@ -164,7 +164,7 @@ final class ServerLogin {
         boolean canBind = binding != ChannelBindingMode.DISABLE && tls && endPoint != null;
         if (canBind && mechanisms.contains(SCRAM_SHA_256_PLUS)) {
             mechanism = SCRAM_SHA_256_PLUS;
-            scram = ScramClient.withChannelBinding(plaintextPassword(SCRAM_SHA_256_PLUS), ScramClient.TLS_SERVER_END_POINT, endPoint);
+            scram = scramClient(SCRAM_SHA_256_PLUS, ScramClient.TLS_SERVER_END_POINT, endPoint);
         } else if (binding == ChannelBindingMode.REQUIRE) {
             throw failure(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "channel_binding is require, but "
                     + (!tls ? "the connection to " + target.server() + " is not TLS"
@@ -172,8 +172,7 @@ final class ServerLogin {
                     : "server " + target.server() + " does not offer " + SCRAM_SHA_256_PLUS + " (it offers " + mechanisms + ")"));
         } else if (mechanisms.contains(SCRAM_SHA_256)) {
             mechanism = SCRAM_SHA_256;
-            scram = ScramClient.withChannelBinding(plaintextPassword(SCRAM_SHA_256),
-                    canBind ? ScramClient.CHANNEL_BINDING_NOT_OFFERED : ScramClient.NO_CHANNEL_BINDING, null);
+            scram = scramClient(SCRAM_SHA_256, canBind ? ScramClient.CHANNEL_BINDING_NOT_OFFERED : ScramClient.NO_CHANNEL_BINDING, null);
         } else {
             throw failure(SqlState.FEATURE_NOT_SUPPORTED, "server offers SASL mechanisms "
                     + mechanisms + " but pgmux supports only " + SCRAM_SHA_256 + " and " + SCRAM_SHA_256_PLUS);
@@ -194,6 +193,18 @@ final class ServerLogin {
         } catch (ScramException e) {
             throw failure(SqlState.INVALID_PASSWORD, "SCRAM authentication with the server failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * Passing a client's login through, with the ClientKey it proved; else with the plaintext password.
+     * {@code gs2Header} and {@code bindingData} as {@link ScramClient#withChannelBinding} takes them.
+     */
+    private ScramClient scramClient(String method, String gs2Header, byte[] bindingData) throws LoginFailure {
+        PassThrough passThrough = target.passThrough();
+        if (passThrough != null && passThrough.scramSecret() != null) {
+            return ScramClient.withClientKey(passThrough.scramSecret(), passThrough.clientKey(), gs2Header, bindingData);
+        }
+        return ScramClient.withChannelBinding(plaintextPassword(method), gs2Header, bindingData);
     }
 
     private String plaintextPassword(String method) throws LoginFailure {

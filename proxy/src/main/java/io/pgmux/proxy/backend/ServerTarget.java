@@ -1,5 +1,6 @@
 package io.pgmux.proxy.backend;
 
+import io.pgmux.protocol.auth.ScramSecret;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.ServerTlsConfig;
 
@@ -10,6 +11,37 @@ import java.time.Duration;
  * user named in its StartupMessage, and the password ({@code null}, plaintext or an md5 secret).
  * {@code connectTimeout} bounds the TCP connect and, separately, the start of TLS (SSLRequest
  * and handshake) and the login; zero means no bound. {@code tls} says whether and how the connection uses TLS.
+ * {@code passThrough}, when there is no password, is what a client of that user proved to pgmux
+ * (see {@link PassThrough}); null if none.
  */
 public record ServerTarget(HostPort server, String database, String user, String password, Duration connectTimeout,
-                           ServerTlsConfig tls) {}
+                           ServerTlsConfig tls, PassThrough passThrough) {
+
+    /** Without pass-through. */
+    public ServerTarget(HostPort server, String database, String user, String password, Duration connectTimeout,
+                        ServerTlsConfig tls) {
+        this(server, database, user, password, connectTimeout, tls, null);
+    }
+
+    /**
+     * The same target logging in with what a client proved, unless it has a password of its own
+     * that can log in (a SCRAM verifier, as {@code users} may give, cannot).
+     */
+    public ServerTarget withPassThrough(PassThrough learned) {
+        if (canLogIn(password) || learned == null) {
+            return this;
+        }
+        return new ServerTarget(server, database, user, learned.password(), connectTimeout, tls, learned);
+    }
+
+    /** Whether {@code password} can answer a server by itself: plaintext or an md5 secret, not a SCRAM verifier. */
+    public static boolean canLogIn(String password) {
+        return password != null && !ScramSecret.isSecret(password);
+    }
+
+    /** Never shows the password. */
+    @Override
+    public String toString() {
+        return "ServerTarget[" + user + "@" + server + "/" + database + "]";
+    }
+}

@@ -12,6 +12,7 @@ import io.pgmux.protocol.message.PasswordMessage;
 import io.pgmux.protocol.message.SaslInitialResponse;
 import io.pgmux.protocol.message.SaslResponse;
 import io.pgmux.protocol.message.WireMessage;
+import io.pgmux.proxy.backend.PassThrough;
 import io.pgmux.proxy.config.AuthMethod;
 import io.pgmux.proxy.util.ClientText;
 
@@ -33,41 +34,62 @@ final class ClientAuthenticator {
     /** Send this request and wait for the client's next password message. */
     record Send(WireMessage message) implements Step {}
 
-    /** Authenticated; {@code finalMessage} (may be null) goes out before AuthenticationOk. */
-    record Success(WireMessage finalMessage) implements Step {}
+    /**
+     * Authenticated; {@code finalMessage} (may be null) goes out before AuthenticationOk.
+     * {@code passThrough} (may be null) is what the client proved, with which pgmux can log in as it.
+     */
+    record Success(WireMessage finalMessage, PassThrough passThrough) implements Step {}
 
     /** {@code reason} is for the log only: the client learns no more than Postgres would tell it. */
     record Failure(ErrorResponse error, String reason) implements Step {}
 
-    private enum Phase { CLEARTEXT, MD5, SCRAM_FIRST, SCRAM_FINAL, DONE }
+    private enum Phase { NOT_STARTED, CLEARTEXT, MD5, SCRAM_FIRST, SCRAM_FINAL, DONE }
 
     private final String user;
-    private final ClientCredentials.Entry entry;
+    private ClientCredentials.Entry entry;
     private final ClientCredentials credentials;
-    private final AuthMethod method;
-    private Phase phase;
+    private AuthMethod method;
+    private Phase phase = Phase.NOT_STARTED;
     private byte[] md5Salt;
     private ScramServer scram;
     /** tls-server-end-point data of this connection; null on a plain one (no -PLUS offered). */
     private final byte[] channelBinding;
 
-    ClientAuthenticator(AuthMethod method, String user, ClientCredentials credentials) {
-        this(method, user, credentials, null);
-    }
-
-    ClientAuthenticator(AuthMethod method, String user, ClientCredentials credentials, byte[] channelBinding) {
+    /**
+     * The method is decided later ({@link #useMethod}): by {@code client_auth}, or by the HBA rule that admits the client.
+     * {@code channelBinding}: the connection's tls-server-end-point data, null on a plain one (no -PLUS offered).
+     */
+    ClientAuthenticator(String user, ClientCredentials credentials, byte[] channelBinding) {
         this.channelBinding = channelBinding;
-        this.method = method;
         this.user = user;
         this.credentials = credentials;
         this.entry = credentials.lookup(user);
+    }
+
+    void useMethod(AuthMethod method) {
+        this.method = method;
+    }
+
+    /** How the client proves itself ({@code trust} included); null until decided. */
+    AuthMethod method() {
+        return method;
+    }
+
+    /** Whether the user's secret must be looked up ({@code auth_query}) before {@link #start()}. */
+    boolean needsLookup() {
+        return entry == null && method != AuthMethod.TRUST;
+    }
+
+    /** The secret {@code auth_query} found (or not): the exchange checks the client against it. */
+    void useLookedUp(String secret) {
+        entry = ClientCredentials.entryOf(user, secret);
     }
 
     Step start() {
         switch (method) {
             case TRUST:
                 phase = Phase.DONE;
-                return new Success(null);
+                return new Success(null, null);
             case PASSWORD:
                 phase = Phase.CLEARTEXT;
                 return new Send(AuthenticationRequest.cleartextPassword());
@@ -97,6 +119,10 @@ final class ClientAuthenticator {
                     return scramFirst(SaslInitialResponse.decode(frame));
                 case SCRAM_FINAL:
                     return scramFinal(SaslResponse.decode(frame));
+                case NOT_STARTED:
+                    phase = Phase.DONE;
+                    return new Failure(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
+                            "password message sent before the server asked for authentication"), "early password message");
                 default:
                     throw new IllegalStateException("authentication already finished");
             }
@@ -131,7 +157,7 @@ final class ClientAuthenticator {
             ScramSecret stored = entry.scramSecret();
             ok = stored.equals(ScramSecret.fromPassword(password, stored.salt(), stored.iterations()));
         }
-        return ok ? new Success(null) : failed("wrong password");
+        return ok ? new Success(null, PassThrough.password(password)) : failed("wrong password");
     }
 
     private Step checkMd5(String response) {
@@ -139,7 +165,8 @@ final class ClientAuthenticator {
         if (entry == null || entry.md5Secret() == null) {
             return failed(entry == null ? "no password configured for this user" : "md5 needs a plaintext password or an md5 secret");
         }
-        return Md5Password.verify(entry.md5Secret(), md5Salt, response) ? new Success(null) : failed("wrong password");
+        return Md5Password.verify(entry.md5Secret(), md5Salt, response)
+                ? new Success(null, PassThrough.password(entry.md5Secret())) : failed("wrong password");
     }
 
     private Step scramFirst(SaslInitialResponse response) throws ScramException {
@@ -166,7 +193,7 @@ final class ClientAuthenticator {
         if (entry == null || entry.scramSecret() == null) {
             return failed(entry == null ? "no password configured for this user" : "SCRAM needs a plaintext password or a SCRAM secret");
         }
-        return new Success(AuthenticationRequest.saslFinal(serverFinal));
+        return new Success(AuthenticationRequest.saslFinal(serverFinal), PassThrough.scram(entry.scramSecret(), scram.clientKey()));
     }
 
     private Step failed(String reason) {

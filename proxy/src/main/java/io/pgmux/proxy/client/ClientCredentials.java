@@ -51,6 +51,23 @@ public final class ClientCredentials {
         return new ClientCredentials(Map.copyOf(entries), mockSeed);
     }
 
+    /**
+     * The entry for a secret from {@code pg_authid} (an md5 hash or a SCRAM verifier; a plaintext
+     * password serves cleartext and md5 only); null when there is none or it is unusable.
+     */
+    static Entry entryOf(String user, String secret) {
+        if (secret == null || secret.isEmpty()) {
+            return null;
+        }
+        if (Md5Password.isSecret(secret)) {
+            return new Entry(null, secret, null);
+        }
+        if (secret.startsWith("SCRAM-SHA-256$")) {
+            return ScramSecret.isSecret(secret) ? new Entry(null, null, ScramSecret.parse(secret)) : null;
+        }
+        return new Entry(secret, Md5Password.secret(user, secret), null);
+    }
+
     /** The user's entry, or null for a user without a configured password. */
     Entry lookup(String user) {
         return entries.get(user);

@@ -13,11 +13,13 @@ import java.net.SocketAddress;
  * @param preparedStatements the named prepared statements it holds now
  * @param pinnedBy    the session features that pin it to its server ({@code listen,advisory_lock}), "" when none
  * @param tls         its TLS protocol and cipher ({@code TLSv1.3/TLS_AES_256_GCM_SHA384}), "" when plain
+ * @param admittedBy  the method it proved itself with and the rule that chose it: {@code scram-sha-256 (hba[1])},
+ *                    {@code md5 (client_auth)}
  */
 public record ClientInfo(long id, String user, String database, String state, SocketAddress remoteAddress,
                          SocketAddress localAddress, long connectedAtMillis, long requestAtMillis, long waitNanos,
                          long serverId, String applicationName, int preparedStatements, String pinnedBy,
-                         String tls) {
+                         String tls, String admittedBy) {
 
     /** What SHOW CLIENTS calls a session in {@code state}: see {@code state} above, or {@code closing}. */
     static String stateName(SessionState state) {

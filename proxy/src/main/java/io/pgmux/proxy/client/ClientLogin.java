@@ -21,6 +21,7 @@ import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.client.SessionState.Admin;
 import io.pgmux.proxy.client.SessionState.AwaitingStartup;
 import io.pgmux.proxy.client.SessionState.Authenticating;
+import io.pgmux.proxy.backend.PassThrough;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.UnixSocketAuth;
 import io.pgmux.proxy.config.Units;
@@ -58,6 +59,10 @@ final class ClientLogin {
     private String database;
     private ClientParameters parameters;
     private ScheduledFuture<?> timeout;
+    /** How the client proves itself, from its startup packet on; null before. */
+    private LoginAuthentication authentication;
+    /** What the client proved at login, for its pool to log in with (see {@link Pool#learnPassThrough}). */
+    private PassThrough passThrough;
 
     ClientLogin(ClientSession session, Channel channel, ProxyContext context) {
         this.session = session;
@@ -68,6 +73,11 @@ final class ClientLogin {
     /** The user of the startup packet, or null before it. */
     String user() {
         return user;
+    }
+
+    /** The method and the HBA rule (or client_auth) that admitted the client; "" before it is known. */
+    String admittedBy() {
+        return authentication != null ? authentication.admittedBy() : "";
     }
 
     /** The database of the startup packet, or null before it. */
@@ -182,7 +192,7 @@ final class ClientLogin {
         }
         // Only the question whether the database is served: its pool is made once the client has logged in.
         if (!AdminConsole.isConsoleDatabase(database) && !context.pools().serves(database)) {
-            session.fatal(unknownDatabase());
+            session.fatal(unknownDatabase(database));
             return;
         }
         context.sessions().assignCancelKey(session);
@@ -192,13 +202,11 @@ final class ClientLogin {
             onAuthenticationStep(PeerAuthentication.check(channel, user));
             return;
         }
-        ClientAuthenticator authenticator = new ClientAuthenticator(context.config().clientAuth(), user, context.credentials(),
-                session.tls().channelBinding());
-        session.moveTo(new Authenticating(authenticator));
-        onAuthenticationStep(authenticator.start());
+        authentication = new LoginAuthentication(session, channel, context, user, database, this::onAuthenticationStep);
+        authentication.begin();
     }
 
-    private ErrorResponse unknownDatabase() {
+    static ErrorResponse unknownDatabase(String database) {
         return ErrorResponse.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + ClientText.name(database) + "\" does not exist")
                 .withHint("pgmux serves the databases listed under \"databases\" in its config, and any database when \"upstream\" is set.");
     }
@@ -226,9 +234,9 @@ final class ClientLogin {
             session.writeToClient(send.message());
             session.flushClient();
         } else if (step instanceof ClientAuthenticator.Failure failure) {
-            log.info("c{} [{}] authentication failed: {}", session.id(), session.poolName(), ClientText.text(failure.reason()));
-            session.fatal(failure.error());
+            authentication.failed(failure.error(), failure.reason());
         } else if (step instanceof ClientAuthenticator.Success success) {
+            authentication.succeeded();
             if (!admitLoggedIn()) {
                 return;
             }
@@ -237,6 +245,7 @@ final class ClientLogin {
                 decoder.loggedIn();
                 decoder.streamWhen(session::canStream);
             }
+            passThrough = success.passThrough();
             if (success.finalMessage() != null) {
                 session.writeToClient(success.finalMessage());
             }
@@ -326,6 +335,10 @@ final class ClientLogin {
     private Pool joinPool() {
         PoolJoin join = context.pools().join(database, user);
         if (join instanceof PoolJoin.Joined joined) {
+            if (joined.pool().key().user().equals(user)) {
+                joined.pool().learnPassThrough(passThrough);
+            }
+            passThrough = null;
             session.joined(joined.pool(), parameters);
             return joined.pool();
         }
@@ -337,7 +350,7 @@ final class ClientLogin {
                     .withHint("Raise max_pools, or have clients share fewer user names."));
         } else {
             log.info("c{} [{}] refused: the database is no longer served", session.id(), session.poolName());
-            session.fatal(unknownDatabase());
+            session.fatal(unknownDatabase(database));
         }
         return null;
     }

@@ -391,7 +391,7 @@ public final class ClientSession {
         return new ClientInfo(id, login.user(), login.database(), shown, channel.remoteAddress(), channel.localAddress(),
                 connectedAtMillis, requestAtMillis, waitNanos, serverId, applicationName != null ? applicationName : "",
                 statements != null ? statements.client().size() : 0, sessionFeatures != null ? sessionFeatures.reasons() : "",
-                tls.shown());
+                tls.shown(), login.admittedBy());
     }
 
     /** Closes the connection at once (shutdown timeout passed). */

@@ -1,6 +1,7 @@
 package io.pgmux.proxy.client;
 
 import io.pgmux.proxy.admin.Control;
+import io.pgmux.proxy.auth.RoleSecrets;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.pool.PoolRegistry;
 
@@ -19,8 +20,16 @@ public final class ProxyContext {
     private volatile PgmuxConfig config;
     private volatile ClientCredentials credentials;
     private volatile ClientTlsSetup clientTls;
+    private final RoleSecrets roleSecrets;
 
     public ProxyContext(PgmuxConfig config, PoolRegistry pools, SessionRegistry sessions, Control control) {
+        this(config, pools, sessions, control, null);
+    }
+
+    /** {@code roleSecrets} looks up users not in the config ({@code auth_query}); null = never asked. */
+    public ProxyContext(PgmuxConfig config, PoolRegistry pools, SessionRegistry sessions, Control control,
+                        RoleSecrets roleSecrets) {
+        this.roleSecrets = roleSecrets;
         this.pools = pools;
         this.sessions = sessions;
         this.control = Objects.requireNonNull(control, "control");
@@ -34,6 +43,11 @@ public final class ProxyContext {
 
     public ClientCredentials credentials() {
         return credentials;
+    }
+
+    /** The secrets auth_query found, and their lookups. */
+    public RoleSecrets roleSecrets() {
+        return roleSecrets;
     }
 
     public PoolRegistry pools() {
@@ -67,5 +81,8 @@ public final class ProxyContext {
     public void update(PgmuxConfig newConfig) {
         credentials = ClientCredentials.from(newConfig.users());
         config = newConfig;
+        if (roleSecrets != null) {
+            roleSecrets.onReload(newConfig);
+        }
     }
 }

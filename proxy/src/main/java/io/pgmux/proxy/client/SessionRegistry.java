@@ -1,6 +1,7 @@
 package io.pgmux.proxy.client;
 
 import io.netty.util.concurrent.EventExecutor;
+import io.pgmux.proxy.auth.FailedLogins;
 import io.pgmux.proxy.config.TimeoutsConfig;
 
 import io.pgmux.proxy.tls.TlsHandshakes;
@@ -34,6 +35,7 @@ public final class SessionRegistry {
     private final AtomicInteger loggingInCount = new AtomicInteger();
     private final AtomicInteger loggedInCount = new AtomicInteger();
     private final AtomicLong refused = new AtomicLong();
+    private final FailedLogins failedLogins = new FailedLogins();
     private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
     private final TlsHandshakes tlsHandshakes = new TlsHandshakes();
 
@@ -111,6 +113,11 @@ public final class SessionRegistry {
     }
 
     /** Connections refused by a connection limit since pgmux started. */
+    /** Failed logins by client address (they are slowed down), and their count. */
+    public FailedLogins failedLogins() {
+        return failedLogins;
+    }
+
     public long refusedCount() {
         return refused.get();
     }

@@ -76,6 +76,45 @@ final class ConfigKeys {
             choice(AuthMethod::fromYaml, AuthMethod.choices(), AuthMethod::yamlName),
             AuthMethod.TRUST, APPLIED, PgmuxConfig::clientAuth);
 
+    /** null = no lookups: only the users listed under {@code users} can log in (unless client_auth is trust). */
+    static final ConfigKey<String> AUTH_USER = key("auth_user", optionalName(),
+            null, APPLIED, c -> c.authQuery().user());
+
+    static final ConfigKey<String> AUTH_QUERY = key("auth_query", type((yaml, name, dflt, reading) -> {
+                String query = yaml.string(name, dflt);
+                if (query == null || query.isBlank()) {
+                    yaml.error(name, "must not be empty: a query that takes the user name as $1 and returns (name, secret)");
+                    return dflt;
+                }
+                return query;
+            }, Function.identity()),
+            AuthQueryConfig.DEFAULT_QUERY, APPLIED, c -> c.authQuery().query());
+
+    /** null = the server database the client asked for. */
+    static final ConfigKey<String> AUTH_DBNAME = key("auth_dbname", optionalName(),
+            null, APPLIED, c -> c.authQuery().dbname());
+
+    /** 30 s: a changed password is taken that long after ALTER ROLE at most; 0 = ask every time (one lookup still serves a storm). */
+    static final ConfigKey<Duration> AUTH_CACHE_TTL = key("auth_cache_ttl", duration(Duration.ZERO),
+            Duration.ofSeconds(30), APPLIED, c -> c.authQuery().cacheTtl());
+
+    /** null = no rules: every client authenticates with client_auth. A list, so its variable holds YAML. */
+    static final ConfigKey<List<HbaRule>> HBA = key("hba",
+            new Type<>(HbaRules::readList, rules -> rules == null ? "" : rules.size() + " rules", true),
+            null, APPLIED, c -> c.hba().rules());
+
+    /** null = none; read again at each reload. */
+    static final ConfigKey<HbaConfig.HbaFile> HBA_FILE = key("hba_file",
+            new Type<>(HbaRules::readFile, file -> file == null ? "" : file.path()),
+            null, APPLIED, c -> c.hba().file());
+
+    /** 200 ms, then 400 ms, 800 ms... for each further failure from one address; 0 = off. */
+    static final ConfigKey<Duration> AUTH_FAILURE_DELAY = key("auth_failure_delay", duration(Duration.ZERO),
+            Duration.ofMillis(200), APPLIED, c -> c.authFailures().delay());
+
+    static final ConfigKey<Duration> AUTH_FAILURE_MAX_DELAY = key("auth_failure_max_delay", duration(Duration.ZERO),
+            Duration.ofSeconds(5), APPLIED, c -> c.authFailures().maxDelay());
+
     static final ConfigKey<List<String>> ADMIN_USERS = key("admin_users", consoleUsers(),
             List.of(), APPLIED, c -> c.observability().adminUsers());
 
@@ -373,7 +412,10 @@ final class ConfigKeys {
                         v.get(UNIX_SOCKET_AUTH)),
                 new ClientTlsConfig(v.get(CLIENT_TLS_MODE), v.get(CLIENT_TLS_CERT_FILE), v.get(CLIENT_TLS_KEY_FILE),
                         v.get(CLIENT_TLS_CA_FILE), v.get(CLIENT_TLS_VERIFY), v.get(CLIENT_TLS_PROTOCOLS), v.get(CLIENT_TLS_CIPHERS)),
-                serverTls(v));
+                serverTls(v),
+                new AuthQueryConfig(v.get(AUTH_USER), v.get(AUTH_QUERY), v.get(AUTH_DBNAME), v.get(AUTH_CACHE_TTL)),
+                new HbaConfig(v.get(HBA), v.get(HBA_FILE)),
+                new AuthFailureLimits(v.get(AUTH_FAILURE_DELAY), v.get(AUTH_FAILURE_MAX_DELAY)));
     }
 
     /** The global {@code server_tls} section. */
@@ -458,6 +500,18 @@ final class ConfigKeys {
         }, names -> String.join(",", names));
     }
 
+    /** A name, or none: absent, null and "" all mean none. */
+    private static Type<String> optionalName() {
+        return new Type<>((yaml, name, dflt, reading) -> {
+            if (yaml.isNull(name)) {
+                yaml.consume(name);
+                return null;
+            }
+            String value = yaml.string(name, dflt);
+            return value == null || value.isEmpty() ? null : value;
+        }, value -> value == null ? "" : value);
+    }
+
     /** A file or host name of {@code server_tls}; null or "" = none. */
     private static Type<String> serverTlsPath() {
         return type((yaml, name, dflt, reading) -> ServerTlsConfig.path(yaml, name, dflt), Function.identity());
@@ -482,7 +536,7 @@ final class ConfigKeys {
             DatabaseConfig old = running.get(name);
             PreparedStatementMode mode = old != null ? old.preparedStatements() : db.preparedStatements();
             databases.put(name, new DatabaseConfig(name, db.server(), db.dbname(), db.user(), db.password(), db.poolSize(),
-                    db.poolMode(), mode, db.limits(), db.sessionFeatures(), db.serverTls()));
+                    db.poolMode(), mode, db.limits(), db.sessionFeatures(), db.serverTls(), db.authQuery()));
         });
         return databases;
     }

@@ -18,10 +18,24 @@ import java.util.Objects;
  *                 {@code max_db_connections}, each null where the global key applies
  * @param sessionFeatures this database's {@code session_features}; null = the global setting
  * @param serverTls this database's {@code server_tls} (the global one with what it changes); null = the global one
+ * @param authQuery this database's {@code auth_user}, {@code auth_query} and {@code auth_dbname}, each null
+ *                  where the global key applies; null when it sets none
  */
 public record DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
                              int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
-                             DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures, ServerTlsConfig serverTls) {
+                             DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures, ServerTlsConfig serverTls,
+                             DatabaseAuthQuery authQuery) {
+
+    /** A database's own {@code auth_user}, {@code auth_query}, {@code auth_dbname}: null = the global one. */
+    public record DatabaseAuthQuery(String user, String query, String dbname) {}
+
+    /** With the global {@code auth_user}, {@code auth_query} and {@code auth_dbname}. */
+    public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
+                          int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
+                          DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures, ServerTlsConfig serverTls) {
+        this(name, server, dbname, user, password, poolSize, poolMode, preparedStatements, limits, sessionFeatures, serverTls,
+                null);
+    }
 
     public DatabaseConfig {
         Objects.requireNonNull(name, "name");
@@ -55,12 +69,12 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
 
     DatabaseConfig withPoolSize(int newPoolSize) {
         return new DatabaseConfig(name, server, dbname, user, password, newPoolSize, poolMode, preparedStatements, limits,
-                sessionFeatures, serverTls);
+                sessionFeatures, serverTls, authQuery);
     }
 
     DatabaseConfig withPoolMode(PoolMode newPoolMode) {
         return new DatabaseConfig(name, server, dbname, user, password, poolSize, newPoolMode, preparedStatements, limits,
-                sessionFeatures, serverTls);
+                sessionFeatures, serverTls, authQuery);
     }
 
     /** Never shows the password. */

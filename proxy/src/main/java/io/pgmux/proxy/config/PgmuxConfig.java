@@ -43,7 +43,10 @@ public record PgmuxConfig(
         SessionFeaturesConfig sessionFeatures,
         UnixSocketConfig unixSocket,
         ClientTlsConfig clientTls,
-        ServerTlsConfig serverTls) {
+        ServerTlsConfig serverTls,
+        AuthQueryConfig authQuery,
+        HbaConfig hba,
+        AuthFailureLimits authFailures) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -71,6 +74,9 @@ public record PgmuxConfig(
         Objects.requireNonNull(unixSocket, "unixSocket");
         Objects.requireNonNull(clientTls, "clientTls");
         Objects.requireNonNull(serverTls, "serverTls");
+        Objects.requireNonNull(authQuery, "authQuery");
+        Objects.requireNonNull(hba, "hba");
+        Objects.requireNonNull(authFailures, "authFailures");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -82,7 +88,8 @@ public record PgmuxConfig(
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
     }
 
-    /** A config with the default Unix domain socket, {@code client_tls} (no TLS from clients) and {@code server_tls}. */
+    /** A config with the defaults of the Unix domain socket, {@code client_tls} (no TLS from clients), {@code server_tls},
+     * {@code auth_query} (no lookups), HBA (no rules) and failed-login delays. */
     public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
                        int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
                        Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
@@ -94,7 +101,8 @@ public record PgmuxConfig(
                 serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
                 shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
                 poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, UnixSocketConfig.defaults(),
-                ClientTlsConfig.defaults(), ServerTlsConfig.defaults());
+                ClientTlsConfig.defaults(), ServerTlsConfig.defaults(), AuthQueryConfig.off(), HbaConfig.none(),
+                AuthFailureLimits.defaults());
     }
 
     /**
@@ -160,6 +168,20 @@ public record PgmuxConfig(
             return Optional.empty();
         }
         return Optional.of(new DatabaseConfig(clientDatabase, upstream, clientDatabase, null, null, poolSize, poolMode, null));
+    }
+
+    /**
+     * How the users of {@code database} are looked up: its own {@code auth_user}, {@code auth_query}
+     * and {@code auth_dbname} where it sets them, else the global ones.
+     */
+    public AuthQueryConfig authQuery(DatabaseConfig database) {
+        DatabaseConfig.DatabaseAuthQuery own = database.authQuery();
+        if (own == null) {
+            return authQuery;
+        }
+        return new AuthQueryConfig(own.user() != null ? own.user() : authQuery.user(),
+                own.query() != null ? own.query() : authQuery.query(),
+                own.dbname() != null ? own.dbname() : authQuery.dbname(), authQuery.cacheTtl());
     }
 
     /** How {@code database}'s pools reach Postgres: its own {@code server_tls}, else the global one. */

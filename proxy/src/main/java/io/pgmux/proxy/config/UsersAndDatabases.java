@@ -46,6 +46,8 @@ final class UsersAndDatabases {
                                              ConfigReading reading) {
         YamlSection section = reading.section(key);
         AuthMethod clientAuth = reading.value(ConfigKeys.CLIENT_AUTH);
+        // auth_query finds the secrets of the others
+        boolean lookedUp = reading.value(ConfigKeys.AUTH_USER) != null || anyDatabaseSets(reading, ConfigKeys.AUTH_USER.name());
         Map<String, UserConfig> users = new LinkedHashMap<>();
         for (String name : section.keys()) {
             YamlSection user = section.section(name);
@@ -57,7 +59,7 @@ final class UsersAndDatabases {
                 continue;
             }
             boolean noPassword = !user.isPresent("password") || user.isNull("password");
-            if (noPassword && clientAuth != AuthMethod.TRUST) {
+            if (noPassword && clientAuth != AuthMethod.TRUST && !lookedUp) {
                 user.error("password", "required when client_auth is " + clientAuth.yamlName());
             }
             if (password != null && clientAuth == AuthMethod.SCRAM_SHA_256 && PasswordFormat.of(password) == PasswordFormat.MD5) {
@@ -66,8 +68,9 @@ final class UsersAndDatabases {
             }
             users.put(name, new UserConfig(name, password, maxUserConnections));
         }
-        if (users.isEmpty() && clientAuth != AuthMethod.TRUST) {
-            section.error("required when client_auth is " + clientAuth.yamlName() + ": list the users clients may log in as");
+        if (users.isEmpty() && clientAuth != AuthMethod.TRUST && !lookedUp) {
+            section.error("required when client_auth is " + clientAuth.yamlName()
+                    + ": list the users clients may log in as, or set auth_user to look them up in Postgres");
         }
         return users;
     }
@@ -111,6 +114,7 @@ final class UsersAndDatabases {
                     && poolMode.sharesServers()) {
                 db.error(db.isPresent("prepared_statements") ? "prepared_statements" : "pool_mode", PASSTHROUGH_NEEDS_SESSION);
             }
+            DatabaseConfig.DatabaseAuthQuery authQuery = readAuthQuery(db);
             SessionFeaturesPolicy sessionFeatures = db.isPresent("session_features")
                     ? db.choice("session_features", null, SessionFeaturesPolicy::fromYaml, SessionFeaturesPolicy.choices()) : null;
             ServerTlsConfig serverTls = ServerTlsConfig.readForDatabase(db, globalTls);
@@ -124,9 +128,27 @@ final class UsersAndDatabases {
                 continue;
             }
             databases.put(name, new DatabaseConfig(name, new HostPort(host, port), dbname, user, password,
-                    poolSize, poolMode, prepared, limits, sessionFeatures, serverTls));
+                    poolSize, poolMode, prepared, limits, sessionFeatures, serverTls, authQuery));
         }
         return databases;
+    }
+
+    /** A database's own auth_user, auth_query, auth_dbname; null when it sets none. */
+    private static DatabaseConfig.DatabaseAuthQuery readAuthQuery(YamlSection db) {
+        String user = nonEmpty(db, ConfigKeys.AUTH_USER.name(), null);
+        String query = nonEmpty(db, ConfigKeys.AUTH_QUERY.name(), null);
+        String dbname = nonEmpty(db, ConfigKeys.AUTH_DBNAME.name(), null);
+        return user == null && query == null && dbname == null ? null : new DatabaseConfig.DatabaseAuthQuery(user, query, dbname);
+    }
+
+    private static boolean anyDatabaseSets(ConfigReading reading, String key) {
+        YamlSection databases = reading.section(ConfigKeys.DATABASES.name());
+        for (String name : databases.keys()) {
+            if (databases.peekSection(name).isPresent(key)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The global {@code server_tls}, which a database's own section starts from. */

@@ -333,6 +333,15 @@ final class YamlSection {
         return hostPort(key, dflt, minPort);
     }
 
+    /** A nested mapping to look into, without reading it (nothing is consumed, no error is recorded). */
+    YamlSection peekSection(String key) {
+        YamlSection child = new YamlSection(pathOf(key), new ArrayList<>(), variable);
+        if (values.get(key) instanceof MappingNode mapping) {
+            child.fill(mapping);
+        }
+        return child;
+    }
+
     /** A nested mapping; empty if absent or null, empty with an error if it is not a mapping. */
     YamlSection section(String key) {
         YamlSection child = new YamlSection(pathOf(key), errors, variables.getOrDefault(key, variable));
@@ -344,6 +353,33 @@ final class YamlSection {
             error(key, "must be a mapping (got " + (node instanceof ScalarNode ? "a single value" : describe(node)) + ")");
         }
         return child;
+    }
+
+    /**
+     * A list of mappings, each read as a section named {@code key[i]}; empty if absent, empty with
+     * an error if it is not a list of mappings.
+     */
+    List<YamlSection> sectionList(String key) {
+        Node node = take(key);
+        if (node == null) {
+            return List.of();
+        }
+        if (!(node instanceof SequenceNode sequence)) {
+            error(key, "must be a list (got " + describe(node) + ")");
+            return List.of();
+        }
+        List<YamlSection> sections = new ArrayList<>();
+        for (int i = 0; i < sequence.getValue().size(); i++) {
+            Node item = sequence.getValue().get(i);
+            YamlSection child = new YamlSection(pathOf(key) + "[" + i + "]", errors, variables.getOrDefault(key, variable));
+            if (item instanceof MappingNode mapping) {
+                child.fill(mapping);
+                sections.add(child);
+            } else {
+                error(key, "each entry must be a mapping (got " + describe(item) + " at [" + i + "])");
+            }
+        }
+        return sections;
     }
 
     /** Reports every key of this section that no reader asked for. */

@@ -149,6 +149,9 @@ public final class Metrics {
         for (TlsHandshakes.Failure failure : TlsHandshakes.Failure.values()) {
             out.sample("pgmux_client_tls_handshakes_total", tls.failedCount(failure), "result", "failure", "reason", failure.label());
         }
+        out.family("pgmux_client_login_failures_total", "counter", "Logins that failed authentication (wrong password,"
+                + " unknown user, refused by an HBA rule); each further one from the same address waits longer for its error.");
+        out.sample("pgmux_client_login_failures_total", control.sessions().failedLogins().total());
         out.family("pgmux_pools", "gauge", "Pools (database, user pairs) in use.");
         out.sample("pgmux_pools", control.pools().all().size());
         out.family("pgmux_config_reloads_total", "counter", "RELOAD commands and SIGHUPs, by result.");

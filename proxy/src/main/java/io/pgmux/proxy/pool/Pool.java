@@ -4,10 +4,12 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.backend.PassThrough;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.backend.ServerLifecycle;
 import io.pgmux.proxy.backend.ServerOpener;
 import io.pgmux.proxy.backend.ServerParameters;
+import io.pgmux.proxy.backend.ServerTarget;
 import io.pgmux.proxy.prepared.StatementRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +81,8 @@ public final class Pool implements ServerLifecycle {
 
     private final PoolKey key;
     private volatile PoolSettings settings;
+    /** What the last client that logged in with a proof taught the pool, for a pool without a password; null if none. */
+    private volatile PassThrough passThrough;
     private final ServerOpener opener;
     private final PoolStats stats;
     private final StatementRegistry statements = new StatementRegistry();
@@ -902,7 +906,26 @@ public final class Pool implements ServerLifecycle {
     }
 
     private void openServer(EventExecutor preferredLoop) {
-        opener.open(settings.target(), this, preferredLoop instanceof EventLoop loop ? loop : null);
+        opener.open(settings.target().withPassThrough(passThrough), this, preferredLoop instanceof EventLoop loop ? loop : null);
+    }
+
+    /**
+     * A client of this pool's user proved itself (SCRAM, md5 or a password): new server connections
+     * log in with that, if the pool has no password of its own that can (a SCRAM verifier cannot). A proof that differs from the last
+     * one (the password changed) earns an attempt now, not after the old proof's failures.
+     */
+    public void learnPassThrough(PassThrough learned) {
+        if (learned == null || ServerTarget.canLogIn(settings.serverPassword()) || learned.equals(passThrough)) {
+            return;
+        }
+        passThrough = learned;
+        lock.lock();
+        try {
+            lastLoginError = null;
+            retry.reset();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**

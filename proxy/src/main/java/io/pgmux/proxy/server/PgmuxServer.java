@@ -13,6 +13,7 @@ import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.admin.Control;
 import io.pgmux.proxy.admin.ReloadResult;
+import io.pgmux.proxy.auth.RoleSecrets;
 import io.pgmux.proxy.backend.ServerConnector;
 import io.pgmux.proxy.backend.ServerTlsContexts;
 import io.pgmux.proxy.backend.ServerTlsStats;
@@ -121,10 +122,11 @@ public final class PgmuxServer implements RunningServer, Control {
         this.background = background;
         ServerAddresses addresses = new ServerAddresses(lookup != null ? lookup : HostLookup.system(resolver), System::nanoTime,
                 () -> this.config.serverLimits().dnsMaxTtl());
-        this.pools = new PoolRegistry(config, new ServerConnector(group, transport, addresses,
-                () -> this.config.timeouts().keepalive(), serverTls, serverTlsStats));
+        ServerConnector connector = new ServerConnector(group, transport, addresses,
+                () -> this.config.timeouts().keepalive(), serverTls, serverTlsStats);
+        this.pools = new PoolRegistry(config, connector);
         this.sessions = new SessionRegistry();
-        this.context = new ProxyContext(config, pools, sessions, this);
+        this.context = new ProxyContext(config, pools, sessions, this, new RoleSecrets(connector, group));
         this.ticker = new StatsTicker(pools, background);
     }
 

@@ -27,6 +27,14 @@ class ConfigKeysTest {
             admin_reserved_connections: 4
             max_message_size: 2MB
             client_auth: md5
+            auth_user: alice
+            auth_query: "SELECT usename, passwd FROM pgbouncer.get_auth($1)"
+            auth_dbname: auth_db
+            auth_cache_ttl: 5s
+            hba: [{type: host, database: app, user: alice, address: 10.0.0.0/8, method: md5}]
+            hba_file: ../conf/pg_hba.conf
+            auth_failure_delay: 1s
+            auth_failure_max_delay: 9s
             admin_users: [alice]
             stats_users: "bob"
             pool_mode: session

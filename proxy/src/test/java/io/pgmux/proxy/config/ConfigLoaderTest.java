@@ -510,7 +510,7 @@ class ConfigLoaderTest {
     class ClientAuthentication {
         @Test
         void passwordMethodsNeedUsers() {
-            assertOnlyError("users: required when client_auth is md5: list the users clients may log in as",
+            assertOnlyError("users: required when client_auth is md5: list the users clients may log in as, or set auth_user to look them up in Postgres",
                     "client_auth: md5");
         }
 

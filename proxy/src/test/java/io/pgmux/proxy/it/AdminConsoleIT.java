@@ -158,7 +158,8 @@ class AdminConsoleIT {
                 assertEquals("SHOW", result.tag(), command.getKey());
             }
             List<String> clientColumns = new ArrayList<>(sockets);
-            clientColumns.add("pinned"); // pgmux's own, last
+            clientColumns.add("pinned"); // pgmux's own two, last
+            clientColumns.add("auth");
             assertEquals(clientColumns, Console.show(console, "show clients").columns());
             assertEquals(sockets, Console.show(console, "show servers").columns());
             // SHOW LISTS has PgBouncer's rows, and SHOW CONFIG the keys the exporter reads

@@ -14,7 +14,9 @@ import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.message.DataRow;
+import io.pgmux.protocol.message.AuthenticationRequest;
 import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.protocol.message.PasswordMessage;
 import io.pgmux.protocol.message.Messages;
 import io.pgmux.protocol.message.Query;
 import io.pgmux.protocol.message.StartupMessage;
@@ -68,6 +70,11 @@ public final class ClientStorm implements AutoCloseable {
      * (when it cannot accept within seconds, as under the tests' paranoid leak detection).
      */
     private static final int UNANSWERED_WINDOW = 1_000;
+    /**
+     * A setting of this name is not sent: it is the password each client gives when asked for a
+     * cleartext one ({@code client_auth: password}).
+     */
+    public static final String PASSWORD = "pgmux.storm.password";
 
     /** What one step gave: clients that succeeded, failed, and the milliseconds until the last one finished. */
     public record Result(int ok, int failed, long millis, String firstFailure) {
@@ -328,7 +335,9 @@ public final class ClientStorm implements AutoCloseable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             channel = ctx.channel();
-            ctx.writeAndFlush(new StartupMessage(Frontend.PROTOCOL_3_0, parameters).encode(ctx.alloc()));
+            Map<String, String> startup = new LinkedHashMap<>(parameters);
+            startup.remove(PASSWORD);
+            ctx.writeAndFlush(new StartupMessage(Frontend.PROTOCOL_3_0, startup).encode(ctx.alloc()));
         }
 
         @Override
@@ -340,6 +349,9 @@ public final class ClientStorm implements AutoCloseable {
             byte type = Frames.type(frame);
             if (type == Backend.ERROR_RESPONSE) {
                 fail(ErrorResponse.decode(frame).toString());
+            } else if (type == Backend.AUTHENTICATION && phase == Phase.LOGIN
+                    && AuthenticationRequest.decode(frame).code() == Backend.AUTH_CLEARTEXT_PASSWORD) {
+                ctx.writeAndFlush(new PasswordMessage(parameters.getOrDefault(PASSWORD, "")).encode(ctx.alloc()));
             } else if (type == Backend.READY_FOR_QUERY && phase == Phase.LOGIN) {
                 phase = Phase.READY;
                 storm.loginDone();

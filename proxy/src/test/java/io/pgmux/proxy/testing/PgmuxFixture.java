@@ -153,6 +153,13 @@ public final class PgmuxFixture implements BeforeAllCallback, AfterAllCallback, 
         }
     }
 
+    /** As {@link #start(String)}, {@code ${NAME}} in the config read from {@code env}. */
+    public Pgmux start(String yaml, Map<String, String> env) {
+        Pgmux pgmux = Pgmux.start(yaml, env);
+        startedInTest.add(pgmux);
+        return pgmux;
+    }
+
     /** Starts a pgmux with {@code yaml} on the test base config; it stops when the current test ends. */
     public Pgmux start(String yaml) {
         Pgmux pgmux = Pgmux.start(yaml);

@@ -70,7 +70,8 @@ import java.util.stream.Stream;
  *       {@code full_page_writes} off (a crash loses nothing a test needs); {@code TimeZone = UTC}.
  *   <li>Roles: {@value #SUPERUSER} (superuser, no password); {@value #MD5_USER} (secret stored as an
  *       md5 hash, must log in with md5); {@value #SCRAM_USER} (SCRAM secret, scram-sha-256);
- *       {@value #CLEARTEXT_USER} (SCRAM secret, asked for in cleartext: {@code password}). Anybody
+ *       {@value #CLEARTEXT_USER} (SCRAM secret, asked for in cleartext: {@code password}); members of
+ *       {@value #SCRAM_ROLES} must use scram-sha-256 and of {@value #MD5_ROLES} md5. Anybody
  *       else is trusted, over TCP and over the socket. Database {@value #DATABASE}, owned by
  *       postgres, whose {@code public} schema anybody may create in.
  *   <li>When the JVM runs as root, every server command runs as the {@code postgres} OS user
@@ -92,6 +93,10 @@ public final class TestPostgres {
     public static final String CLEARTEXT_PASSWORD = "cleartext-secret";
     /** On the TLS cluster: logs in with a client certificate whose CN is its name. */
     public static final String CERT_USER = "cert_user";
+    /** Members of this group must log in with SCRAM-SHA-256 (make a role with {@code IN ROLE} it). */
+    public static final String SCRAM_ROLES = "pgmux_scram_roles";
+    /** Members of this group must log in with md5 (their secret must be an md5 hash, see {@code password_encryption}). */
+    public static final String MD5_ROLES = "pgmux_md5_roles";
 
     private static final String PORT_ENV = "PGMUX_TEST_PG_PORT";
     private static final String DIR_PREFIX = "pgmux-test-pg-";
@@ -286,9 +291,13 @@ public final class TestPostgres {
                 host  all %2$s 127.0.0.1/32 scram-sha-256
                 local all %3$s password
                 host  all %3$s 127.0.0.1/32 password
+                local all +%4$s scram-sha-256
+                host  all +%4$s 127.0.0.1/32 scram-sha-256
+                local all +%5$s md5
+                host  all +%5$s 127.0.0.1/32 md5
                 local all all trust
                 host  all all 127.0.0.1/32 trust
-                """.formatted(MD5_USER, SCRAM_USER, CLEARTEXT_USER));
+                """.formatted(MD5_USER, SCRAM_USER, CLEARTEXT_USER, SCRAM_ROLES, MD5_ROLES));
         try {
             Files.writeString(dataDir.resolve("postgresql.conf"), "\ninclude 'pgmux_test.conf'\n",
                     StandardOpenOption.APPEND);
@@ -302,7 +311,8 @@ public final class TestPostgres {
                 + "SET password_encryption = 'scram-sha-256'; "
                 + "CREATE ROLE " + SCRAM_USER + " LOGIN PASSWORD '" + SCRAM_PASSWORD + "'; "
                 + "CREATE ROLE " + CLEARTEXT_USER + " LOGIN PASSWORD '" + CLEARTEXT_PASSWORD + "'; "
-                + "CREATE ROLE " + CERT_USER + " LOGIN");
+                + "CREATE ROLE " + CERT_USER + " LOGIN; "
+                + "CREATE ROLE " + SCRAM_ROLES + " NOLOGIN; CREATE ROLE " + MD5_ROLES + " NOLOGIN");
         execute(DATABASE, "GRANT ALL ON SCHEMA public TO PUBLIC");
     }
 

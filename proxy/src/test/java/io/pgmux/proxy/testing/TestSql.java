@@ -8,6 +8,8 @@ import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.proxy.testing.RawClient.Reply;
 import org.junit.jupiter.api.function.Executable;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,6 +31,8 @@ import java.util.function.Supplier;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -291,5 +295,12 @@ public final class TestSql {
         frame.write(0);
         client.sendRaw(frame.toByteArray()).flush();
         return client.readUntilReady();
+    }
+
+    /** The error Postgres (or pgmux) sent when {@code call} failed; fails if it did not fail with one. */
+    public static ServerErrorMessage serverError(Retries.SqlCall<?> call) {
+        PSQLException e = assertThrows(PSQLException.class, call::call);
+        assertNotNull(e.getServerErrorMessage(), e::toString);
+        return e.getServerErrorMessage();
     }
 }
