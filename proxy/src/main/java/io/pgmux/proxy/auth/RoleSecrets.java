@@ -100,7 +100,8 @@ public final class RoleSecrets {
         AuthQueryConfig auth = config.authQuery(database);
         UserConfig authUser = config.users().get(auth.user());
         return new ServerTarget(database.server(), auth.dbname() != null ? auth.dbname() : database.dbname(),
-                auth.user(), authUser != null ? authUser.password() : null, config.serverConnectTimeout());
+                auth.user(), authUser != null ? authUser.password() : null, config.serverConnectTimeout(),
+                config.serverTls(database));
     }
 
     private static boolean isUsable(Entry entry, long now, long ttl) {

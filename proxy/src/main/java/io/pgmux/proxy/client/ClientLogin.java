@@ -23,10 +23,8 @@ import io.pgmux.proxy.client.SessionState.AwaitingStartup;
 import io.pgmux.proxy.client.SessionState.Authenticating;
 import io.pgmux.proxy.backend.PassThrough;
 import io.pgmux.proxy.config.PgmuxConfig;
-import io.pgmux.proxy.config.UnixSocketAuth;
 import io.pgmux.proxy.config.Units;
 import io.pgmux.proxy.net.FrameDecoder;
-import io.pgmux.proxy.net.PeerUsers;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolJoin;
 import io.pgmux.proxy.util.ClientText;
@@ -197,11 +195,6 @@ final class ClientLogin {
         }
         context.sessions().assignCancelKey(session);
         log.info("c{} [{}] login from {}", session.id(), session.poolName(), channel.remoteAddress());
-        if (PeerUsers.isUnixSocket(channel) && context.config().unixSocket().auth() == UnixSocketAuth.PEER) {
-            session.moveTo(new Authenticating(null)); // decided at once: no password message is read
-            onAuthenticationStep(PeerAuthentication.check(channel, user));
-            return;
-        }
         authentication = new LoginAuthentication(session, channel, context, user, database, this::onAuthenticationStep);
         authentication.begin();
     }

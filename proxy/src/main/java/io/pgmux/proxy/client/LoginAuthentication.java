@@ -15,7 +15,9 @@ import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.HbaMethod;
 import io.pgmux.proxy.config.HbaRule;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.config.UnixSocketAuth;
 import io.pgmux.proxy.config.Units;
+import io.pgmux.proxy.net.PeerUsers;
 import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +33,8 @@ import java.util.function.Consumer;
 
 /**
  * How a client that sent its startup packet must prove who it is, up to the password exchange:
- * the method (the first HBA rule that admits it, else {@code client_auth}), the user's secret
+ * the method (its OS user, for a socket client under {@code unix_socket_auth: peer}; else the first
+ * HBA rule that admits it, else {@code client_auth}), the user's secret
  * (looked up with {@code auth_query} when the config has none), and what a failure costs (its error
  * waits as long as its address has earned, see {@link FailedLogins}). Lookups run off the loop; their
  * answers come back to it and count only while the session is still authenticating. Every step of
@@ -66,6 +69,12 @@ final class LoginAuthentication {
     /** The session moves to Authenticating; the exchange starts now, or when the rules and the secret are known. */
     void begin() {
         PgmuxConfig config = context.config();
+        if (PeerUsers.isUnixSocket(channel) && config.unixSocket().auth() == UnixSocketAuth.PEER) {
+            admittedBy = "peer (unix_socket_auth)";
+            session.moveTo(new Authenticating(null)); // decided at once: no password message is read
+            onStep.accept(PeerAuthentication.check(channel, user));
+            return;
+        }
         Authenticating authenticating = new Authenticating(new ClientAuthenticator(user, context.credentials(), session.tls().channelBinding()));
         session.moveTo(authenticating);
         List<HbaRule> rules = config.hba().effectiveRules();

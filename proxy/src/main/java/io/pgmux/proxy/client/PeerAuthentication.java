@@ -29,7 +29,7 @@ final class PeerAuthentication {
         if (!osUser.equals(user)) {
             return failure(user, "the client runs as the OS user \"" + osUser + "\" (uid " + uid.getAsInt() + ")");
         }
-        return new ClientAuthenticator.Success(null);
+        return new ClientAuthenticator.Success(null, null);
     }
 
     private static ClientAuthenticator.Failure failure(String user, String reason) {
