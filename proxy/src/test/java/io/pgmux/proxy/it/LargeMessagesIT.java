@@ -3,16 +3,13 @@ package io.pgmux.proxy.it;
 import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.message.Query;
 import io.pgmux.proxy.testing.Bystander;
-import io.pgmux.proxy.testing.PgmuxProcess;
+import io.pgmux.proxy.testing.SmallMemoryPgmux;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.LargeReply;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,33 +33,15 @@ class LargeMessagesIT {
     private static final int MB = 1 << 20;
     /** Postgres itself needs seconds per 500 MB, and much longer on a busy machine. */
     private static final int BIG_READ_TIMEOUT_MILLIS = 300_000;
-    private static final List<String> JVM = List.of("-Xmx128m", "-XX:MaxDirectMemorySize=64m", "-XX:+ExitOnOutOfMemoryError");
 
-    @TempDir
-    static Path dir;
-    private static PgmuxProcess pgmux;
-    private static int port;
-
-    @BeforeAll
-    static void startPgmux() throws Exception {
-        TestPostgres.get().execute("DROP TABLE IF EXISTS large_copy; DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER
-                + " LOGIN; CREATE TABLE large_copy (t text); GRANT ALL ON large_copy TO " + USER);
-        pgmux = PgmuxProcess.start(dir, JVM, "event_loops: 4\n");
-        port = pgmux.awaitListeningPort();
-    }
-
-    @AfterAll
-    static void stopPgmux() throws Exception {
-        if (pgmux != null) {
-            pgmux.stop();
-        }
-    }
+    @RegisterExtension
+    static final SmallMemoryPgmux pgmux = SmallMemoryPgmux.withConfig("event_loops: 4\n", USER, "large_copy", "t text");
 
     @Test
     void aRowOf500MbReachesTheClientWhileAnotherClientGoesOn() throws Exception {
         int size = 500 * MB;
-        try (Bystander bystander = Bystander.start("127.0.0.1", port, TestPostgres.DATABASE, USER)) {
-            try (RawClient client = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, USER).readTimeout(BIG_READ_TIMEOUT_MILLIS)) {
+        try (Bystander bystander = Bystander.start("127.0.0.1", pgmux.port(), TestPostgres.DATABASE, USER)) {
+            try (RawClient client = RawClient.connect("127.0.0.1", pgmux.port(), TestPostgres.DATABASE, USER).readTimeout(BIG_READ_TIMEOUT_MILLIS)) {
                 client.send(new Query("SELECT repeat('x', " + size + ")")).flush();
 
                 assertEquals('T', client.read().typeChar());
@@ -87,7 +66,7 @@ class LargeMessagesIT {
             List<Future<LargeReply>> rows = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 rows.add(threads.submit(() -> {
-                    try (RawClient client = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, USER)
+                    try (RawClient client = RawClient.connect("127.0.0.1", pgmux.port(), TestPostgres.DATABASE, USER)
                             .readTimeout(BIG_READ_TIMEOUT_MILLIS)) {
                         client.send(new Query("SELECT repeat('r', " + size + ")")).flush();
                         assertEquals('T', client.read().typeChar());
@@ -112,8 +91,8 @@ class LargeMessagesIT {
         byte[] line = new byte[MB];
         Arrays.fill(line, (byte) 'y');
         line[MB - 1] = '\n';
-        try (Bystander bystander = Bystander.start("127.0.0.1", port, TestPostgres.DATABASE, USER);
-             RawClient client = RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, USER).readTimeout(BIG_READ_TIMEOUT_MILLIS)) {
+        try (Bystander bystander = Bystander.start("127.0.0.1", pgmux.port(), TestPostgres.DATABASE, USER);
+             RawClient client = RawClient.connect("127.0.0.1", pgmux.port(), TestPostgres.DATABASE, USER).readTimeout(BIG_READ_TIMEOUT_MILLIS)) {
             client.query("TRUNCATE large_copy");
             client.send(new Query("COPY large_copy FROM STDIN")).flush();
             assertEquals('G', client.read().typeChar());

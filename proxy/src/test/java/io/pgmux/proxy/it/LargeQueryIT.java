@@ -2,16 +2,13 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.SqlState;
 import io.pgmux.proxy.testing.Bystander;
-import io.pgmux.proxy.testing.PgmuxProcess;
+import io.pgmux.proxy.testing.SmallMemoryPgmux;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,32 +27,14 @@ class LargeQueryIT {
     private static final String USER = "large_query_user";
     private static final int MB = 1 << 20;
     private static final int BIG_READ_TIMEOUT_MILLIS = 300_000;
-    private static final List<String> JVM = List.of("-Xmx128m", "-XX:MaxDirectMemorySize=64m", "-XX:+ExitOnOutOfMemoryError");
 
-    @TempDir
-    static Path dir;
-    private static PgmuxProcess pgmux;
-    private static int port;
-
-    @BeforeAll
-    static void startPgmux() throws Exception {
-        TestPostgres.get().execute("DROP TABLE IF EXISTS large_query; DROP ROLE IF EXISTS " + USER + "; CREATE ROLE " + USER
-                + " LOGIN; CREATE TABLE large_query (n int); GRANT ALL ON large_query TO " + USER);
-        pgmux = PgmuxProcess.start(dir, JVM, "event_loops: 4\nmax_message_size: 1MB\n");
-        port = pgmux.awaitListeningPort();
-    }
-
-    @AfterAll
-    static void stopPgmux() throws Exception {
-        if (pgmux != null) {
-            pgmux.stop();
-        }
-    }
+    @RegisterExtension
+    static final SmallMemoryPgmux pgmux = SmallMemoryPgmux.withConfig("event_loops: 4\nmax_message_size: 1MB\n", USER, "large_query", "n int");
 
     @Test
     void aQueryOf500MbPassesWhileAnotherClientGoesOn() throws Exception {
         int size = 500 * MB;
-        try (Bystander bystander = Bystander.start("127.0.0.1", port, TestPostgres.DATABASE, USER);
+        try (Bystander bystander = Bystander.start("127.0.0.1", pgmux.port(), TestPostgres.DATABASE, USER);
              RawClient client = connect()) {
             long started = System.nanoTime();
             sendWithLiteral(client, "SELECT length('", size, "')");
@@ -122,30 +101,24 @@ class LargeQueryIT {
 
     @Test
     void aSetWhoseValueIsTooLongToFollowEndsOnlyThatClientAndNothingRuns() throws Exception {
-        try (RawClient other = connect(); RawClient client = connect()) {
-            client.query("DELETE FROM large_query");
-            sendWithLiteral(client, "INSERT INTO large_query VALUES (1); SET application_name = '", 2 * MB, "'");
-
-            RawClient.Reply reply = client.read();
-            assertEquals('E', reply.typeChar(), reply::toString);
-            assertEquals(SqlState.PROGRAM_LIMIT_EXCEEDED, reply.error().sqlState());
-            assertTrue(client.isClosedByPeer(), "the connection is closed");
-
-            List<RawClient.Reply> count = other.query("SELECT count(*) FROM large_query");
-            assertEquals(List.of("0"), count.get(1).row(), "nothing of the refused query ran");
-        }
+        assertRefusedAndNothingRan("SET application_name = '", "a statement pgmux follows");
     }
 
     @Test
     void anSqlPreparedStatementNameInAStreamedQueryEndsOnlyThatClientAndNothingRuns() throws Exception {
+        assertRefusedAndNothingRan("EXECUTE big('", "SQL prepared statement name");
+    }
+
+    /** An INSERT, then {@code statement} with a 2 MB literal: 54000 naming {@code why}, the connection closed, no row. */
+    private static void assertRefusedAndNothingRan(String statement, String why) throws Exception {
         try (RawClient other = connect(); RawClient client = connect()) {
             client.query("DELETE FROM large_query");
-            sendWithLiteral(client, "INSERT INTO large_query VALUES (1); EXECUTE big('", 2 * MB, "')");
+            sendWithLiteral(client, "INSERT INTO large_query VALUES (1); " + statement, 2 * MB, "'" + (statement.endsWith("('") ? ")" : ""));
 
             RawClient.Reply reply = client.read();
             assertEquals('E', reply.typeChar(), reply::toString);
             assertEquals(SqlState.PROGRAM_LIMIT_EXCEEDED, reply.error().sqlState());
-            assertTrue(reply.error().message().contains("SQL prepared statement name"), reply::toString);
+            assertTrue(reply.error().message().contains(why), reply::toString);
             assertTrue(client.isClosedByPeer(), "the connection is closed");
 
             List<RawClient.Reply> count = other.query("SELECT count(*) FROM large_query");
@@ -154,7 +127,7 @@ class LargeQueryIT {
     }
 
     private static RawClient connect() throws Exception {
-        return RawClient.connect("127.0.0.1", port, TestPostgres.DATABASE, USER).readTimeout(BIG_READ_TIMEOUT_MILLIS);
+        return RawClient.connect("127.0.0.1", pgmux.port(), TestPostgres.DATABASE, USER).readTimeout(BIG_READ_TIMEOUT_MILLIS);
     }
 
     /** Sends a Query: {@code before}, a literal of {@code size} letters q, {@code after}. */
