@@ -19,6 +19,7 @@ import io.pgmux.proxy.config.TcpKeepalive;
 import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.net.OneReadPerTurn;
 import io.pgmux.proxy.net.TcpSettings;
 import io.pgmux.proxy.net.Transport;
 import org.slf4j.Logger;
@@ -96,6 +97,7 @@ public final class ServerConnector implements ServerOpener {
                     protected void initChannel(Channel ch) {
                         server.bind(ch, address);
                         TcpSettings.apply(ch, tcp);
+                        OneReadPerTurn.apply(ch);
                         ch.pipeline().addLast(FrameDecoder.forServer(MAX_SERVER_MESSAGE_SIZE),
                                 new ServerHandler(server, target, lifecycle, login));
                     }
