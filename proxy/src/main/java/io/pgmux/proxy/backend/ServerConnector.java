@@ -23,6 +23,7 @@ import io.pgmux.proxy.config.TcpKeepalive;
 import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.net.OneReadPerTurn;
 import io.pgmux.proxy.net.TcpSettings;
 import io.pgmux.proxy.net.Transport;
 import org.slf4j.Logger;
@@ -184,6 +185,7 @@ public final class ServerConnector implements ServerOpener {
                     protected void initChannel(Channel ch) {
                         server.bind(ch, address);
                         TcpSettings.apply(ch, tcp);
+                        OneReadPerTurn.apply(ch);
                         if (context != null) {
                             ch.pipeline().addLast(new ServerTlsStart(server, target, context, tlsStart != TlsStart.OFFERED,
                                     tlsStart == TlsStart.DIRECT, tlsStats));

@@ -42,6 +42,7 @@ import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.HostLookup;
 import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.net.OneReadPerTurn;
 import io.pgmux.proxy.net.TcpSettings;
 import io.pgmux.proxy.net.Transport;
 import io.pgmux.proxy.pool.Pool;
@@ -226,6 +227,7 @@ public final class PgmuxServer implements RunningServer, Control {
                 if (tcp) {
                     TcpSettings.apply(ch, config.timeouts().keepalive());
                 }
+                OneReadPerTurn.apply(ch);
                 ch.pipeline().addLast(FrameDecoder.forClient(config.maxMessageSize()),
                         new ClientHandler(new ClientSession(ch, context)));
             }
