@@ -108,6 +108,11 @@ final class ClientAuthenticator {
         }
     }
 
+    /** Whether the exchange has ended (with a success or a failure): no password message is read any more. */
+    boolean finished() {
+        return phase == Phase.DONE;
+    }
+
     Step onPasswordFrame(ByteBuf frame) {
         try {
             switch (phase) {

@@ -213,6 +213,9 @@ final class ClientLogin {
 
     void onPasswordFrame(Authenticating authenticating, ByteBuf frame) {
         try {
+            if (authenticating.authenticator() == null || authenticating.authenticator().finished()) {
+                return; // failed, its error delayed (LoginAuthentication.failed): what the client sent meanwhile is not read
+            }
             if (Frames.type(frame) != Frontend.PASSWORD) {
                 throw new ProtocolException("expected a password message, got message type " + Frames.describeType(Frames.type(frame)));
             }
