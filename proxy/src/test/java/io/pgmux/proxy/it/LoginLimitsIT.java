@@ -118,13 +118,13 @@ class LoginLimitsIT {
         int length = 3 * 1024 * 1024 + 7;
         try (Pgmux pgmux = Pgmux.start("max_message_size: 1MB\n"); LogCapture log = LogCapture.start();
              RawClient client = pgmux.raw(USER); RawClient bystander = pgmux.raw(USER)) {
-            // when: the header of a 3 MB query, and more bytes behind it
-            client.sendRaw(headerAndFirstBytes(Frontend.QUERY, length, 4096)).flush();
+            // when: the header of a 3 MB Parse (read whole, unlike a Query, which streams), and more bytes behind it
+            client.sendRaw(headerAndFirstBytes(Frontend.PARSE, length, 4096)).flush();
 
             // then
             ErrorResponse error = client.read().error();
             assertEquals(SqlState.PROTOCOL_VIOLATION, error.sqlState());
-            assertEquals("message of type 'Q' is " + length + " bytes, over the limit of 1048576", error.message());
+            assertEquals("message of type 'P' is " + length + " bytes, over the limit of 1048576", error.message());
             assertTrue(client.isClosedByPeer());
             TestSql.await("the connection is forgotten", () -> pgmux.server().sessions().connectedCount() == 1);
             assertLoggedOnceAtInfo(log, Integer.toString(length));

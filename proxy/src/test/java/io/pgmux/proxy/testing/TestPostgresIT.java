@@ -4,8 +4,10 @@ import static io.pgmux.proxy.testing.TestPostgres.CLEARTEXT_PASSWORD;
 import static io.pgmux.proxy.testing.TestPostgres.CLEARTEXT_USER;
 import static io.pgmux.proxy.testing.TestPostgres.DATABASE;
 import static io.pgmux.proxy.testing.TestPostgres.MD5_PASSWORD;
+import static io.pgmux.proxy.testing.TestPostgres.MD5_ROLES;
 import static io.pgmux.proxy.testing.TestPostgres.MD5_USER;
 import static io.pgmux.proxy.testing.TestPostgres.SCRAM_PASSWORD;
+import static io.pgmux.proxy.testing.TestPostgres.SCRAM_ROLES;
 import static io.pgmux.proxy.testing.TestPostgres.SCRAM_USER;
 import static io.pgmux.proxy.testing.TestPostgres.SUPERUSER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,7 +69,7 @@ class TestPostgresIT {
     }
 
     @Test
-    void eachPasswordUserIsAskedForItsOwnMethodAndEveryoneElseIsTrusted() throws SQLException {
+    void eachPasswordUserAndGroupIsAskedForItsOwnMethodAndEveryoneElseIsTrusted() throws SQLException {
         Map<String, String> methodByUser = new HashMap<>();
         try (Connection c = pg.connect(DATABASE, SUPERUSER, null);
                 Statement s = c.createStatement();
@@ -83,6 +85,8 @@ class TestPostgresIT {
                 MD5_USER, "md5",
                 SCRAM_USER, "scram-sha-256",
                 CLEARTEXT_USER, "password",
+                "+" + SCRAM_ROLES, "scram-sha-256",
+                "+" + MD5_ROLES, "md5",
                 "all", "trust"), methodByUser);
     }
 
