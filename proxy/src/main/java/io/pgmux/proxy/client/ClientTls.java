@@ -14,6 +14,7 @@ import io.pgmux.proxy.config.ClientTlsMode;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.tls.TlsContexts;
 import io.pgmux.proxy.tls.TlsHandshakes;
+import io.pgmux.proxy.tls.TlsSessions;
 import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,6 @@ import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 
@@ -146,8 +146,7 @@ final class ClientTls {
         }
         established = true;
         context.sessions().tlsHandshakes().succeeded();
-        SSLSession tlsSession = handler.engine().getSession();
-        shown = tlsSession.getProtocol() + "/" + tlsSession.getCipherSuite();
+        shown = TlsSessions.describe(handler);
     }
 
     /**
