@@ -1,9 +1,11 @@
 package io.pgmux.proxy.pool;
 
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
+import org.HdrHistogram.SingleWriterRecorder;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One latency distribution of a pool (client wait, transaction or query time, in microseconds):
@@ -16,6 +18,11 @@ import java.time.Duration;
  * does that every slice), so a value counts in the slice of the moment it was collected, at most one
  * slice late. Values are kept to two significant digits (1% precision); histograms grow with the
  * largest value seen. All reads and advances take this object's lock, briefly; recording takes none.
+ *
+ * <p>Every thread that records (in practice each event loop) writes to a recorder of its own, so
+ * recording shares no memory between event loops: one pool's recorder shared by all of them cost
+ * about 10% of the Java time on the hot path (contended atomic counters, three values per
+ * transaction). Reading collects from every thread's recorder.
  */
 public final class LatencyWindow {
     public static final int SLICES = 6;
@@ -29,10 +36,10 @@ public final class LatencyWindow {
     public record Snapshot(long windowCount, long p50, long p90, long p99, long p999, long max,
                            long totalCount, long[] cumulativeBuckets) {}
 
-    private final Recorder recorder = new Recorder(DIGITS);
+    private final List<ThreadRecorder> recorders = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<ThreadRecorder> threadRecorder = ThreadLocal.withInitial(this::newThreadRecorder);
     private final Histogram total = new Histogram(DIGITS);
     private final Histogram[] slices = new Histogram[SLICES];
-    private Histogram recycled;
     private long sliceNanos;
     private long sliceEndNanos;
     private int current;
@@ -45,7 +52,7 @@ public final class LatencyWindow {
     }
 
     void record(long micros) {
-        recorder.recordValue(micros);
+        threadRecorder.get().recorder.recordValue(micros);
     }
 
     /** Changes the window's length; what the old window held is dropped (the cumulative counts stay). */
@@ -111,11 +118,26 @@ public final class LatencyWindow {
     }
 
     private void collect() {
-        Histogram interval = recorder.getIntervalHistogram(recycled);
-        if (interval.getTotalCount() > 0) {
-            total.add(interval);
-            slices[current].add(interval);
+        for (ThreadRecorder writer : recorders) {
+            Histogram interval = writer.recorder.getIntervalHistogram(writer.recycled);
+            if (interval.getTotalCount() > 0) {
+                total.add(interval);
+                slices[current].add(interval);
+            }
+            writer.recycled = interval;
         }
-        recycled = interval;
+    }
+
+    private ThreadRecorder newThreadRecorder() {
+        ThreadRecorder writer = new ThreadRecorder();
+        recorders.add(writer);
+        return writer;
+    }
+
+    /** One writing thread's recorder, and the histogram it last handed over (given back to it to reuse). */
+    private static final class ThreadRecorder {
+        final SingleWriterRecorder recorder = new SingleWriterRecorder(DIGITS);
+        /** Read and written under the window's lock only. */
+        Histogram recycled;
     }
 }

@@ -3,6 +3,12 @@ package io.pgmux.proxy.pool;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,6 +36,46 @@ class LatencyWindowTest {
         assertNear(990_000, s.p99());
         assertNear(999_000, s.p999());
         assertNear(1_000_000, s.max());
+    }
+
+    @Test
+    void valuesRecordedByManyThreadsAreAllCounted() throws Exception {
+        // given: four threads (as event loops would) recording 10,000 values each, all at once
+        LatencyWindow window = new LatencyWindow(Duration.ofSeconds(60), 0);
+        int threads = 4;
+        int perThread = 10_000;
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService loops = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> writers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                long micros = (t + 1) * 1_000L;
+                writers.add(loops.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < perThread; i++) {
+                        window.record(micros);
+                    }
+                    return null;
+                }));
+            }
+            // when: read while they write, then after they finished
+            start.countDown();
+            long seenWhileWriting = window.snapshot(SECOND).windowCount();
+            for (Future<?> writer : writers) {
+                writer.get(30, TimeUnit.SECONDS);
+            }
+            LatencyWindow.Snapshot s = window.snapshot(2 * SECOND);
+
+            // then: every value once, from every thread (1..4 ms)
+            assertTrue(seenWhileWriting <= threads * perThread);
+            assertEquals(threads * perThread, s.windowCount());
+            assertEquals(threads * perThread, s.totalCount());
+            assertNear(2_000, s.p50());
+            assertNear(4_000, s.max());
+            assertEquals(threads * perThread / 4, s.cumulativeBuckets()[indexOf(1_000)]);
+        } finally {
+            loops.shutdownNow();
+        }
     }
 
     @Test
