@@ -114,12 +114,12 @@ final class AdminCommands {
             case "lists" -> withClients(clients -> Shows.lists(control, clients));
             case "prepared_statements" -> now(Shows.preparedStatements(control).messages());
             case "totals" -> now(Shows.totals(control).messages());
-            case "state" -> now(Shows.state(control).messages());
-            case "mem" -> withClients(clients -> Shows.mem(control, clients));
+            case "state" -> now(ProcessShows.state(control).messages());
+            case "mem" -> withClients(clients -> ProcessShows.mem(control, clients));
             case "sockets" -> withClients(clients -> Shows.sockets(control, clients, false));
             case "active_sockets" -> withClients(clients -> Shows.sockets(control, clients, true));
-            case "dns_hosts" -> now(Shows.dnsHosts(control).messages());
-            case "dns_zones" -> now(Shows.dnsZones().messages());
+            case "dns_hosts" -> now(ProcessShows.dnsHosts(control).messages());
+            case "dns_zones" -> now(ProcessShows.dnsZones().messages());
             default -> throw unknown(command);
         };
     }

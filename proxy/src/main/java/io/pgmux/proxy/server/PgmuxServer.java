@@ -361,7 +361,10 @@ public final class PgmuxServer implements RunningServer, Control {
             log.warn("reload failed; the config in effect is unchanged: {}", String.join("; ", e.errors()));
             return ReloadResult.failed(e.errors());
         }
-        return switchTo(loaded, clientTls, "config reloaded");
+        ReloadResult result = switchTo(loaded, clientTls, "config reloaded");
+        reloadsOk.incrementAndGet(); // a SET is no reload: /metrics counts reloads of the file
+        lastReloadMillis = System.currentTimeMillis();
+        return result;
     }
 
     @Override
@@ -416,8 +419,6 @@ public final class PgmuxServer implements RunningServer, Control {
         ObservabilityConfig o = effective.observability();
         ticker.start(o.statsPeriod());
         LogSettings.apply(o.logLevel(), o.logFormat());
-        reloadsOk.incrementAndGet();
-        lastReloadMillis = System.currentTimeMillis();
         notices.forEach(notice -> log.warn("reload: {}", notice));
         log.info("{}: {}{}", what, changed.isEmpty() ? "nothing changed" : "changed " + String.join(", ", changed),
                 removed.isEmpty() ? "" : "; closed pools " + removed.stream().map(p -> p.key().toString()).toList());
