@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -69,9 +70,9 @@ final class AdminCommands {
             case "suspend":
                 return suspend(arg);
             case "disable":
-                return done(disable(arg), "DISABLE");
+                return done(setDisabled(arg, true), "DISABLE");
             case "enable":
-                return done(enable(arg), "ENABLE");
+                return done(setDisabled(arg, false), "ENABLE");
             case "reconnect":
                 return done(reconnect(arg), "RECONNECT");
             case "kill":
@@ -239,19 +240,17 @@ final class AdminCommands {
         });
     }
 
-    private boolean disable(String database) {
+    /** DISABLE db ({@code disabled}) or ENABLE db: new logins to it are refused, or accepted again; its clients go on. */
+    private boolean setDisabled(String database, boolean disabled) {
+        String verb = disabled ? "DISABLE" : "ENABLE";
         requireAdmin();
-        requireNamedDatabase(database, "disable");
-        log.info("{} DISABLE '{}' command issued", who, database);
-        control.pools().disable(database);
-        return true;
-    }
-
-    private boolean enable(String database) {
-        requireAdmin();
-        requireNamedDatabase(database, "enable");
-        log.info("{} ENABLE '{}' command issued", who, database);
-        control.pools().enable(database);
+        requireNamedDatabase(database, verb.toLowerCase(Locale.ROOT));
+        log.info("{} {} '{}' command issued", who, verb, database);
+        if (disabled) {
+            control.pools().disable(database);
+        } else {
+            control.pools().enable(database);
+        }
         return true;
     }
 
