@@ -27,6 +27,9 @@ public final class SqlState {
     public static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
     public static final String OUT_OF_MEMORY = "53200";
     public static final String OBJECT_NOT_IN_PREREQUISITE_STATE = "55000";
+    /** A setting that cannot be changed while running (Postgres's "parameter cannot be changed now"). */
+    public static final String CANT_CHANGE_RUNTIME_PARAM = "55P02";
+    public static final String INVALID_PARAMETER_VALUE = "22023";
     public static final String SYNTAX_ERROR = "42601";
     public static final String INSUFFICIENT_PRIVILEGE = "42501";
     public static final String UNDEFINED_OBJECT = "42704";

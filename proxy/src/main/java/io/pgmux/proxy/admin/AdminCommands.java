@@ -6,6 +6,7 @@ import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.client.ClientInfo;
 import io.pgmux.proxy.client.ClientSession;
+import io.pgmux.proxy.config.OnlineSettings;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
@@ -13,8 +14,10 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -64,6 +67,12 @@ final class AdminCommands {
                 return pause(arg);
             case "resume":
                 return done(resume(arg), "RESUME");
+            case "suspend":
+                return suspend(arg);
+            case "disable":
+                return done(setDisabled(arg, true), "DISABLE");
+            case "enable":
+                return done(setDisabled(arg, false), "ENABLE");
             case "reconnect":
                 return done(reconnect(arg), "RECONNECT");
             case "kill":
@@ -96,7 +105,7 @@ final class AdminCommands {
             case "stats" -> now(Shows.stats(control).messages());
             case "stats_totals" -> now(Shows.statsTotals(control).messages());
             case "stats_averages" -> now(Shows.statsAverages(control).messages());
-            case "databases" -> now(Shows.databases(control).messages());
+            case "databases" -> withClients(clients -> Shows.databases(control, clients));
             case "config" -> now(Shows.config(control).messages());
             case "version" -> now(Shows.version().messages());
             case "latency" -> now(Shows.latency(control).messages());
@@ -105,6 +114,13 @@ final class AdminCommands {
             case "users" -> withClients(clients -> Shows.users(control, clients));
             case "lists" -> withClients(clients -> Shows.lists(control, clients));
             case "prepared_statements" -> now(Shows.preparedStatements(control).messages());
+            case "totals" -> now(Shows.totals(control).messages());
+            case "state" -> now(ProcessShows.state(control).messages());
+            case "mem" -> withClients(clients -> ProcessShows.mem(control, clients));
+            case "sockets" -> withClients(clients -> Shows.sockets(control, clients, false));
+            case "active_sockets" -> withClients(clients -> Shows.sockets(control, clients, true));
+            case "dns_hosts" -> now(ProcessShows.dnsHosts(control).messages());
+            case "dns_zones" -> now(ProcessShows.dnsZones().messages());
             default -> throw unknown(command);
         };
     }
@@ -117,8 +133,36 @@ final class AdminCommands {
         if (FAKE_SETTINGS.contains(command.subject())) {
             return now(List.of(Notice.of("SET ignored"), new CommandComplete("SET")));
         }
-        throw new AdminException(SqlState.FEATURE_NOT_SUPPORTED, "SET " + ClientText.name(command.argument())
-                + ": pgmux's settings come from its config file; change the file, then RELOAD");
+        requireAdmin();
+        String key = command.argument();
+        log.info("{} SET {} = '{}' command issued", who, ClientText.name(key), ClientText.text(command.value()));
+        return control.set(key, command.value()).handle((result, error) -> {
+            if (error != null) {
+                throw refusedSet(key, error);
+            }
+            List<WireMessage> messages = new ArrayList<>();
+            result.notices().forEach(notice -> messages.add(Notice.of(notice)));
+            messages.add(new CommandComplete("SET"));
+            return messages;
+        });
+    }
+
+    /** The error for a refused SET: Postgres's SQLSTATE for the same refusal of its own SET. */
+    private static AdminException refusedSet(String key, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (!(cause instanceof OnlineSettings.RefusedException refused)) {
+            return new AdminException(SqlState.INTERNAL_ERROR, "SET " + ClientText.name(key) + " failed: " + cause);
+        }
+        String sqlState = switch (refused.refusal()) {
+            case UNKNOWN_KEY -> SqlState.UNDEFINED_OBJECT;
+            case NOT_CHANGEABLE -> SqlState.CANT_CHANGE_RUNTIME_PARAM;
+            case INVALID_VALUE -> SqlState.INVALID_PARAMETER_VALUE;
+        };
+        ErrorResponse response = ErrorResponse.error(sqlState, "SET failed: " + ClientText.text(refused.getMessage()));
+        if (refused.refusal() == OnlineSettings.Refusal.UNKNOWN_KEY) {
+            response = response.withHint("SHOW CONFIG lists the settings; those with changeable = yes can be SET.");
+        }
+        return new AdminException(response);
     }
 
     // ---------------------------------------------------------------- pools
@@ -128,6 +172,7 @@ final class AdminCommands {
         if (control.isShuttingDown()) {
             throw new AdminException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "pgmux is shutting down");
         }
+        requireNotSuspended();
         CompletableFuture<Void> drained;
         if (database == null) {
             log.info("{} PAUSE command issued", who);
@@ -154,8 +199,9 @@ final class AdminCommands {
         }
         if (database == null) {
             log.info("{} RESUME command issued", who);
-            if (!control.pools().resumeAll()) {
-                throw new AdminException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "pgmux is not paused");
+            boolean wasSuspended = control.resumeFromSuspend();
+            if (!control.pools().resumeAll() && !wasSuspended) {
+                throw new AdminException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "pgmux is not paused or suspended");
             }
         } else {
             requireDatabase(database, "resume");
@@ -165,6 +211,45 @@ final class AdminCommands {
                         + " is not paused" + (control.pools().isPaused(database) ? " by name (pgmux is paused as a whole:"
                         + " RESUME without a database)" : ""));
             }
+        }
+        return true;
+    }
+
+    /** SUSPEND: see {@link Control#suspend()}; answers when every buffer is flushed. */
+    private CompletableFuture<List<WireMessage>> suspend(String arg) {
+        if (arg != null) {
+            throw new AdminException(SqlState.SYNTAX_ERROR, "SUSPEND takes no argument");
+        }
+        requireAdmin();
+        if (control.isShuttingDown()) {
+            throw new AdminException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "pgmux is shutting down");
+        }
+        requireNotSuspended();
+        if (control.pools().isAnythingPaused()) {
+            throw new AdminException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "cannot suspend with paused databases"
+                    + " (RESUME them first)");
+        }
+        log.info("{} SUSPEND command issued", who);
+        return control.suspend().handle((ignored, error) -> {
+            if (error != null) {
+                throw new AdminException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "SUSPEND did not finish: "
+                        + rootMessage(error));
+            }
+            log.info("{} SUSPEND done: clients are not read, every buffer is flushed; RESUME ends it", who);
+            return List.of(new CommandComplete("SUSPEND"));
+        });
+    }
+
+    /** DISABLE db ({@code disabled}) or ENABLE db: new logins to it are refused, or accepted again; its clients go on. */
+    private boolean setDisabled(String database, boolean disabled) {
+        String verb = disabled ? "DISABLE" : "ENABLE";
+        requireAdmin();
+        requireNamedDatabase(database, verb.toLowerCase(Locale.ROOT));
+        log.info("{} {} '{}' command issued", who, verb, database);
+        if (disabled) {
+            control.pools().disable(database);
+        } else {
+            control.pools().enable(database);
         }
         return true;
     }
@@ -186,6 +271,7 @@ final class AdminCommands {
 
     private boolean kill(String database) {
         requireAdmin();
+        requireNotSuspended();
         ErrorResponse reason;
         if (database == null) {
             log.info("{} KILL command issued", who);
@@ -295,10 +381,25 @@ final class AdminCommands {
             throw new AdminException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "cannot " + verb + " admin db: " + database);
         }
         if (!control.pools().isKnown(database)) {
-            throw new AdminException(ErrorResponse.error(SqlState.INVALID_CATALOG_NAME, "no such database: "
+            // PgBouncer's SQLSTATE for its console's errors, which its users' scripts match
+            throw new AdminException(ErrorResponse.error(SqlState.PROTOCOL_VIOLATION, "no such database: "
                     + ClientText.name(database))
                     .withHint("Databases are those listed under \"databases\" and, with \"upstream\", those clients"
                             + " are using now (SHOW DATABASES)."));
+        }
+    }
+
+    /** DISABLE and ENABLE name a database, as in PgBouncer. */
+    private void requireNamedDatabase(String database, String verb) {
+        if (database == null) {
+            throw new AdminException(SqlState.SYNTAX_ERROR, "a database is required: " + verb.toUpperCase() + " <db>");
+        }
+        requireDatabase(database, verb);
+    }
+
+    private void requireNotSuspended() {
+        if (control.isSuspended()) {
+            throw new AdminException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "pgmux is suspended (RESUME first)");
         }
     }
 

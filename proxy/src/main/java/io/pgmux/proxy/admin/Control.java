@@ -1,7 +1,10 @@
 package io.pgmux.proxy.admin;
 
 import io.pgmux.proxy.client.SessionRegistry;
+import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.config.OnlineSettings;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.pool.PoolRegistry;
 
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +19,9 @@ public interface Control {
 
     SessionRegistry sessions();
 
+    /** The address clients connect to (its port is SHOW DATABASES' port of the console database). */
+    HostPort boundAddress();
+
     /** When the proxy started, in epoch milliseconds. */
     long startedAtMillis();
 
@@ -24,6 +30,27 @@ public interface Control {
      * dropping connections; an invalid file changes nothing. Completes on a background thread.
      */
     CompletableFuture<ReloadResult> reload();
+
+    /**
+     * SET: changes one reloadable setting of the running config ({@link OnlineSettings}) and applies
+     * it as RELOAD would, until the next RELOAD reads the file again. Completes on a background
+     * thread; exceptionally with {@link OnlineSettings.RefusedException} if the key or value is refused.
+     */
+    CompletableFuture<ReloadResult> set(String key, String value);
+
+    /**
+     * SUSPEND: stops reading every client in a pool and completes once everything written to
+     * clients and servers has been sent (see {@code server.Suspension}).
+     */
+    CompletableFuture<Void> suspend();
+
+    /** RESUME after SUSPEND: clients are read again. False if pgmux was not suspended. */
+    boolean resumeFromSuspend();
+
+    boolean isSuspended();
+
+    /** The server host names looked up, for SHOW DNS_HOSTS. */
+    ServerAddresses serverAddresses();
 
     /**
      * Starts stopping and returns: no new clients; then either (default) running transactions get

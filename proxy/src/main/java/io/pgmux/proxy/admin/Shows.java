@@ -3,11 +3,13 @@ package io.pgmux.proxy.admin;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.client.ClientInfo;
+import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.ConfigView;
 import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.DatabaseLimits;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.UserConfig;
+import io.pgmux.proxy.net.UnsentBytes;
 import io.pgmux.proxy.pool.LatencyWindow;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
@@ -21,12 +23,14 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * The SHOW commands: PgBouncer 1.25's columns, in its order and with its types (see its
@@ -39,6 +43,10 @@ final class Shows {
     private static final String[] SOCKET_COLUMNS = {"type", "user", "database", "replication", "state", "addr", "port",
         "local_addr", "local_port", "connect_time", "request_time", "wait", "wait_us", "close_needed", "ptr", "link",
         "remote_pid", "tls", "application_name", "prepared_statements", "id"};
+    /** SHOW SOCKETS adds PgBouncer's debug columns. */
+    private static final String[] SOCKET_DEBUG_COLUMNS = Stream.concat(Arrays.stream(SOCKET_COLUMNS),
+            Stream.of("recv_pos", "pkt_pos", "pkt_remain", "send_pos", "send_remain", "pkt_avail", "send_avail"))
+            .toArray(String[]::new);
     /** SHOW CLIENTS adds pgmux's own last: the session features that pin the client to its server. */
     private static final String CLIENT_TYPES = SOCKET_TYPES + "ss";
     private static final String[] CLIENT_COLUMNS = Arrays.copyOf(SOCKET_COLUMNS, SOCKET_COLUMNS.length + 2);
@@ -74,14 +82,22 @@ final class Shows {
             if (c.state().equals("login") || c.state().equals("closing")) {
                 continue;
             }
-            long waitMicros = c.waitNanos() / 1000;
-            table.row("C", c.user(), c.database(), "none", c.state(), host(c.remoteAddress()), port(c.remoteAddress()),
-                    host(c.localAddress()), port(c.localAddress()), ResultTable.time(c.connectedAtMillis()),
-                    ResultTable.time(Math.min(now, c.requestAtMillis())), waitMicros / 1_000_000, waitMicros % 1_000_000, 0,
-                    "c" + c.id(), c.serverId() < 0 ? "" : "s" + c.serverId(), 0, c.tls(), c.applicationName(),
-                    c.preparedStatements(), c.id(), c.pinnedBy(), c.admittedBy());
+            List<Object> row = clientCells(c, c.state(), now);
+            row.add(c.pinnedBy());
+            row.add(c.admittedBy());
+            table.row(row.toArray());
         }
         return table;
+    }
+
+    /** A client's cells of PgBouncer's socket columns, its state shown as {@code state}. */
+    private static List<Object> clientCells(ClientInfo c, String state, long now) {
+        long waitMicros = c.waitNanos() / 1000;
+        return new ArrayList<>(Arrays.asList("C", c.user(), c.database(), "none", state, host(c.remoteAddress()),
+                port(c.remoteAddress()), host(c.localAddress()), port(c.localAddress()), ResultTable.time(c.connectedAtMillis()),
+                ResultTable.time(Math.min(now, c.requestAtMillis())), waitMicros / 1_000_000, waitMicros % 1_000_000, 0,
+                "c" + c.id(), c.serverId() < 0 ? "" : "s" + c.serverId(), 0, c.tls(), c.applicationName(),
+                c.preparedStatements(), c.id()));
     }
 
     static ResultTable servers(Control control, List<ClientInfo> clients) {
@@ -96,22 +112,78 @@ final class Shows {
         long nowNanos = System.nanoTime();
         for (Pool pool : sortedPools(control)) {
             for (ServerState s : pool.servers()) {
-                ServerConnection server = s.server();
-                boolean ready = s.phase() != ServerPhase.LOGIN;
-                SocketAddress remote = ready ? server.channel().remoteAddress() : null;
-                SocketAddress local = ready ? server.channel().localAddress() : null;
-                ClientInfo client = byServer.get(server.id());
-                table.row("S", pool.settings().serverUser(), pool.key().database(), "none", s.phase().displayName(),
-                        remote != null ? host(remote) : pool.settings().server().host(),
-                        remote != null ? port(remote) : pool.settings().server().port(), host(local), port(local),
-                        timeOf(server.createdAtNanos(), nowMillis, nowNanos),
-                        timeOf(server.assignedAtNanos(), nowMillis, nowNanos), 0, 0,
-                        s.closeNeeded() ? 1 : 0, "s" + server.id(), client != null ? "c" + client.id() : "",
-                        ready ? server.processId() : 0, server.tls(), client != null ? client.applicationName() : "",
-                        server.statements().publishedSize(), server.id());
+                table.row(serverCells(pool, s, byServer, s.phase().displayName(), nowMillis, nowNanos).toArray());
             }
         }
         return table;
+    }
+
+    /** A server's cells of PgBouncer's socket columns, its state shown as {@code state}. */
+    private static List<Object> serverCells(Pool pool, ServerState s, Map<Long, ClientInfo> byServer, String state,
+                                            long nowMillis, long nowNanos) {
+        ServerConnection server = s.server();
+        boolean ready = s.phase() != ServerPhase.LOGIN;
+        SocketAddress remote = ready ? server.channel().remoteAddress() : null;
+        SocketAddress local = ready ? server.channel().localAddress() : null;
+        ClientInfo client = byServer.get(server.id());
+        return new ArrayList<>(Arrays.asList("S", pool.settings().serverUser(), pool.key().database(), "none", state,
+                remote != null ? host(remote) : pool.settings().server().host(),
+                remote != null ? port(remote) : pool.settings().server().port(), host(local), port(local),
+                timeOf(server.createdAtNanos(), nowMillis, nowNanos),
+                timeOf(server.assignedAtNanos(), nowMillis, nowNanos), 0, 0,
+                s.closeNeeded() ? 1 : 0, "s" + server.id(), client != null ? "c" + client.id() : "",
+                ready ? server.processId() : 0, server.tls(), client != null ? client.applicationName() : "",
+                server.statements().publishedSize(), server.id()));
+    }
+
+    /**
+     * SHOW SOCKETS (or, {@code activeOnly}, SHOW ACTIVE_SOCKETS: those with data not sent yet): every
+     * client and server with PgBouncer's list names as state ({@code cl_active}, {@code sv_idle}...)
+     * and its debug columns. pgmux keeps no PgBouncer-style I/O buffer positions: recv_pos, pkt_pos,
+     * pkt_remain, send_pos, send_remain and pkt_avail are 0; send_avail is what Netty holds unsent.
+     */
+    static ResultTable sockets(Control control, List<ClientInfo> clients, boolean activeOnly) {
+        ResultTable table = ResultTable.of(SOCKET_TYPES + "iiiiiii", SOCKET_DEBUG_COLUMNS);
+        long nowMillis = System.currentTimeMillis();
+        long nowNanos = System.nanoTime();
+        Map<Long, ClientInfo> byServer = new HashMap<>();
+        for (ClientInfo c : clients) {
+            if (c.serverId() >= 0) {
+                byServer.put(c.serverId(), c);
+            }
+            String state = switch (c.state()) {
+                case "login" -> "cl_login";
+                case "waiting" -> "cl_waiting";
+                case "closing" -> null;
+                default -> "cl_active";
+            };
+            if (state != null && (!activeOnly || c.unsentBytes() > 0)) {
+                List<Object> row = clientCells(c, state, nowMillis);
+                row.addAll(debugCells(c.unsentBytes()));
+                table.row(row.toArray());
+            }
+        }
+        for (Pool pool : sortedPools(control)) {
+            for (ServerState s : pool.servers()) {
+                long unsent = UnsentBytes.of(s.server().channel());
+                String state = switch (s.phase()) {
+                    case ACTIVE -> "sv_active";
+                    case IDLE -> "sv_idle";
+                    case LOGIN -> "sv_login";
+                    default -> null;
+                };
+                if (state != null && (!activeOnly || unsent > 0)) {
+                    List<Object> row = serverCells(pool, s, byServer, state, nowMillis, nowNanos);
+                    row.addAll(debugCells(unsent));
+                    table.row(row.toArray());
+                }
+            }
+        }
+        return table;
+    }
+
+    private static List<Object> debugCells(long unsentBytes) {
+        return List.of(0, 0, 0, 0, 0, 0, (int) Math.min(Integer.MAX_VALUE, unsentBytes));
     }
 
     static ResultTable stats(Control control) {
@@ -154,30 +226,65 @@ final class Shows {
         return table;
     }
 
+    /** SHOW TOTALS: SHOW STATS summed over every database, one row per figure, with PgBouncer's names. */
+    static ResultTable totals(Control control) {
+        ResultTable table = ResultTable.of("sN", "name", "value");
+        PoolStats.Totals totals = null;
+        PoolStats.Period period = null;
+        for (DatabaseStats s : statsByDatabase(control).values()) {
+            totals = totals == null ? s.totals() : totals.plus(s.totals());
+            period = period == null ? s.period() : new PoolStats.Period(period.delta().plus(s.period().delta()),
+                    Math.max(period.micros(), s.period().micros()));
+        }
+        List<Object> totalValues = totals == null ? Collections.nCopies(TOTALS_NAMES.size(), 0) : totalCells(totals);
+        List<Object> averageValues = period == null ? Collections.nCopies(TOTALS_NAMES.size(), 0) : averageCells(period);
+        for (int i = 0; i < TOTALS_NAMES.size(); i++) {
+            table.row("total_" + TOTALS_NAMES.get(i), totalValues.get(i));
+        }
+        for (int i = 0; i < TOTALS_NAMES.size(); i++) {
+            table.row("avg_" + TOTALS_NAMES.get(i), averageValues.get(i));
+        }
+        return table;
+    }
+
+    /** SHOW TOTALS' figures, in the order of {@link #totalCells} and {@link #averageCells}: PgBouncer's counter names. */
+    private static final List<String> TOTALS_NAMES = List.of("server_assignment_count", "xact_count", "query_count",
+            "client_bytes", "server_bytes", "xact_time", "query_time", "wait_time", "ps_client_parse_count",
+            "ps_server_parse_count", "ps_bind_count");
+
     /** The counters of SHOW STATS_TOTALS, in PgBouncer's column order (SHOW STATS starts with them too). */
     private static List<Object> totalCells(PoolStats.Totals t) {
         return List.of(t.serverAssignments(), t.transactions(), t.queries(), t.bytesReceived(), t.bytesSent(),
                 t.transactionMicros(), t.queryMicros(), t.waitMicros(), t.clientParses(), t.serverParses(), t.binds());
     }
 
-    static ResultTable databases(Control control) {
+    static ResultTable databases(Control control, List<ClientInfo> clients) {
         ResultTable table = ResultTable.of("ssissiiiissiiiiii", "name", "host", "port", "database", "force_user",
                 "pool_size", "min_pool_size", "reserve_pool_size", "server_lifetime", "pool_mode", "load_balance_hosts",
                 "max_connections", "current_connections", "max_client_connections", "current_client_connections",
                 "paused", "disabled");
         PgmuxConfig config = control.config();
-        for (String name : databaseNames(control)) {
+        TreeSet<String> names = databaseNames(control);
+        names.addAll(ConfigLoader.RESERVED_DATABASES);
+        for (String name : names) {
+            if (AdminConsole.isConsoleDatabase(name)) {
+                // the console, as PgBouncer lists its "pgbouncer" database: no server, statement-at-a-time
+                long consoles = clients.stream().filter(c -> name.equals(c.database()) && !c.state().equals("closing")).count();
+                table.row(name, null, control.boundAddress().port(), name, name, 0, 0, 0, 0, "statement", null, 0, 0, 0,
+                        consoles, 0, 0);
+                continue;
+            }
             DatabaseConfig db = config.database(name).orElse(null);
             List<Pool> pools = control.pools().ofDatabase(name);
             if (db == null && pools.isEmpty()) {
                 continue;
             }
             int servers = 0;
-            int clients = 0;
+            int clientCount = 0;
             for (Pool pool : pools) {
                 PoolCounts c = pool.counts();
                 servers += c.servers();
-                clients += c.clients();
+                clientCount += c.clients();
             }
             String host = db != null ? db.server().host() : pools.get(0).settings().server().host();
             int port = db != null ? db.server().port() : pools.get(0).settings().server().port();
@@ -188,8 +295,8 @@ final class Shows {
             table.row(name, host, port, dbname, db != null ? db.user() : null, poolSize,
                     limits.minPoolSize(config.serverLimits()), limits.reservePoolSize(config.serverLimits()),
                     config.serverLifetime().toSeconds(), mode, null, limits.maxDbConnections(config.serverLimits()),
-                    servers, 0, clients,
-                    control.pools().isPaused(name) ? 1 : 0, 0);
+                    servers, 0, clientCount,
+                    control.pools().isPaused(name) ? 1 : 0, control.pools().isDisabled(name) ? 1 : 0);
         }
         return table;
     }
@@ -242,7 +349,7 @@ final class Shows {
         table.row("login_clients", login);
         table.row("free_servers", 0);
         table.row("used_servers", servers);
-        table.row("dns_names", 0);
+        table.row("dns_names", control.serverAddresses().cached().size());
         table.row("dns_zones", 0);
         table.row("dns_queries", 0);
         table.row("dns_pending", 0);

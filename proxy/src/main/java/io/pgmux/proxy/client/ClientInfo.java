@@ -15,11 +15,12 @@ import java.net.SocketAddress;
  * @param tls         its TLS protocol and cipher ({@code TLSv1.3/TLS_AES_256_GCM_SHA384}), "" when plain
  * @param admittedBy  the method it proved itself with and the rule that chose it: {@code scram-sha-256 (hba[1])},
  *                    {@code md5 (client_auth)}
+ * @param unsentBytes what was written to the client and not sent yet (SHOW SOCKETS' send_avail)
  */
 public record ClientInfo(long id, String user, String database, String state, SocketAddress remoteAddress,
                          SocketAddress localAddress, long connectedAtMillis, long requestAtMillis, long waitNanos,
                          long serverId, String applicationName, int preparedStatements, String pinnedBy,
-                         String tls, String admittedBy) {
+                         String tls, String admittedBy, long unsentBytes) {
 
     /** What SHOW CLIENTS calls a session in {@code state}: see {@code state} above, or {@code closing}. */
     static String stateName(SessionState state) {

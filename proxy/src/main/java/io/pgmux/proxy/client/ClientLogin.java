@@ -338,7 +338,11 @@ final class ClientLogin {
             session.joined(joined.pool(), parameters);
             return joined.pool();
         }
-        if (join instanceof PoolJoin.TooManyPools tooMany) {
+        if (join instanceof PoolJoin.Disabled) {
+            log.info("c{} [{}] refused: the database is disabled (DISABLE)", session.id(), session.poolName());
+            session.fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "database \"" + ClientText.name(database)
+                    + "\" is disabled").withHint("An admin ran DISABLE on it; ENABLE in the admin console lets clients in again."));
+        } else if (join instanceof PoolJoin.TooManyPools tooMany) {
             log.info("c{} [{}] refused: pgmux has max_pools ({}) pools and none is unused", session.id(), session.poolName(),
                     tooMany.maxPools());
             session.fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many pools: pgmux allows "
@@ -392,5 +396,8 @@ final class ClientLogin {
         session.writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
         session.flushClient();
         session.moveTo(SessionState.IDLE);
+        if (context.control() != null && context.control().isSuspended()) {
+            session.suspendReading(); // it logged in while SUSPEND paused the others
+        }
     }
 }

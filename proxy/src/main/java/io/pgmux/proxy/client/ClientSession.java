@@ -31,6 +31,7 @@ import io.pgmux.proxy.client.SessionState.Waiting;
 import io.pgmux.proxy.config.TimeoutsConfig;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.MessageChunk;
+import io.pgmux.proxy.net.UnsentBytes;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.prepared.ClientStatements;
@@ -391,7 +392,28 @@ public final class ClientSession {
         return new ClientInfo(id, login.user(), login.database(), shown, channel.remoteAddress(), channel.localAddress(),
                 connectedAtMillis, requestAtMillis, waitNanos, serverId, applicationName != null ? applicationName : "",
                 statements != null ? statements.client().size() : 0, sessionFeatures != null ? sessionFeatures.reasons() : "",
-                tls.shown(), login.admittedBy());
+                tls.shown(), login.admittedBy(), unsentBytes());
+    }
+
+    /** What was written to the client and not sent yet: SUSPEND waits until it is none. */
+    public long unsentBytes() {
+        return UnsentBytes.of(channel);
+    }
+
+    /**
+     * SUSPEND: the client is not read until {@link #resumeReading}. Only a client in a pool is
+     * paused here; one still logging in is paused at its welcome ({@link ClientLogin#sendWelcome}),
+     * and the admin console goes on.
+     */
+    public void suspendReading() {
+        if (pool != null && !fatalSent) {
+            readPauses.pause(ReadPauses.SUSPENDED);
+        }
+    }
+
+    /** RESUME after SUSPEND. */
+    public void resumeReading() {
+        readPauses.resume(ReadPauses.SUSPENDED);
     }
 
     /** Closes the connection at once (shutdown timeout passed). */

@@ -15,6 +15,8 @@ final class ReadPauses {
     static final int STALLED = 4;
     /** The client's own channel is not writable: it does not read what it is sent, so it is not read either. */
     static final int CLIENT_FULL = 8;
+    /** The admin console's SUSPEND, until RESUME. */
+    static final int SUSPENDED = 16;
 
     private final Channel channel;
     private int reasons;

@@ -80,6 +80,20 @@ final class ConfigReading {
         return value;
     }
 
+    /** Takes {@code key}'s value from {@code known} instead of reading it (SET reads one key over the running config). */
+    void known(ConfigKey<?> key, ConfigValues known) {
+        putKnown(key, known);
+    }
+
+    private <T> void putKnown(ConfigKey<T> key, ConfigValues known) {
+        values.put(key, known.get(key));
+    }
+
+    /** The document's top level. */
+    YamlSection root() {
+        return root;
+    }
+
     /** The top-level mapping {@code name}; empty if absent or null, empty with an error if it is not a mapping. */
     YamlSection section(String name) {
         return sections.computeIfAbsent(name, root::section);

@@ -7,6 +7,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +29,12 @@ public final class ServerAddresses {
     private final LongSupplier clock;
     private final Supplier<Duration> maxTtl;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+
+    /**
+     * A host name in the cache, as SHOW DNS_HOSTS lists it: the seconds until it is looked up again
+     * (0 while a lookup runs or once expired) and its addresses (none while a lookup runs).
+     */
+    public record CachedName(String hostname, long ttlSeconds, List<InetAddress> addresses) {}
 
     /** A lookup and when it began; its addresses are good until {@code startedNanos} + the TTL once it has completed. */
     private record Entry(CompletableFuture<List<InetAddress>> addresses, long startedNanos) {}
@@ -50,6 +58,24 @@ public final class ServerAddresses {
         }
         return addressesOf(server.host()).thenApply(addresses ->
                 addresses.stream().map(address -> new InetSocketAddress(address, server.port())).toList());
+    }
+
+    /** The names looked up and not failed, sorted. */
+    public List<CachedName> cached() {
+        long now = clock.getAsLong();
+        long ttl = maxTtl.get().toNanos();
+        List<CachedName> names = new ArrayList<>();
+        entries.forEach((host, entry) -> {
+            CompletableFuture<List<InetAddress>> addresses = entry.addresses();
+            if (!addresses.isDone()) {
+                names.add(new CachedName(host, 0, List.of()));
+            } else if (!addresses.isCompletedExceptionally()) {
+                long left = Math.max(0, entry.startedNanos() + ttl - now) / 1_000_000_000L;
+                names.add(new CachedName(host, left, addresses.join()));
+            }
+        });
+        names.sort(Comparator.comparing(CachedName::hostname));
+        return names;
     }
 
     private CompletableFuture<List<InetAddress>> addressesOf(String host) {

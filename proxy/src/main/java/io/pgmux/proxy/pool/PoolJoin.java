@@ -8,6 +8,9 @@ public sealed interface PoolJoin {
     /** The database is not served (or no longer: the config was reloaded while the client logged in). */
     record UnknownDatabase() implements PoolJoin {}
 
+    /** The database was disabled by the admin console's DISABLE: new logins are refused until ENABLE. */
+    record Disabled() implements PoolJoin {}
+
     /** The client needs a new pool, {@code max_pools} exist and none of them is unused. */
     record TooManyPools(int maxPools) implements PoolJoin {}
 }

@@ -41,6 +41,8 @@ public final class PoolRegistry {
     private volatile PgmuxConfig config;
     private boolean pausedAll;
     private final Set<String> pausedDatabases = new HashSet<>();
+    /** DISABLE: databases whose new logins are refused; read without the lock at each login. */
+    private final Set<String> disabledDatabases = ConcurrentHashMap.newKeySet();
     /** The server budgets of databases and users that have pools (max_db_connections, max_user_connections); guarded by the lock. */
     private final Map<String, ConnectionBudget> databaseBudgets = new HashMap<>();
     private final Map<String, ConnectionBudget> userBudgets = new HashMap<>();
@@ -64,6 +66,9 @@ public final class PoolRegistry {
         Optional<DatabaseConfig> db = config.database(database);
         if (db.isEmpty()) {
             return new PoolJoin.UnknownDatabase();
+        }
+        if (disabledDatabases.contains(database)) {
+            return new PoolJoin.Disabled();
         }
         Pool pool = pools.get(keyOf(database, db.get(), user));
         if (pool != null && pool.join()) {
@@ -198,7 +203,8 @@ public final class PoolRegistry {
      * name that {@code upstream} would accept but nobody uses is not a database yet.
      */
     public boolean isKnown(String database) {
-        if (config.databases().containsKey(database) || !ofDatabase(database).isEmpty()) {
+        if (config.databases().containsKey(database) || !ofDatabase(database).isEmpty()
+                || disabledDatabases.contains(database)) {
             return true;
         }
         synchronized (lock) {
@@ -310,10 +316,31 @@ public final class PoolRegistry {
         }
     }
 
+    /** True after a PAUSE (or KILL) of every database, until RESUME: SHOW STATE's paused. */
+    public boolean isAllPaused() {
+        synchronized (lock) {
+            return pausedAll;
+        }
+    }
+
     public boolean isAnythingPaused() {
         synchronized (lock) {
             return pausedAll || !pausedDatabases.isEmpty();
         }
+    }
+
+    /** DISABLE db: new logins to it are refused until ENABLE; its clients go on. */
+    public void disable(String database) {
+        disabledDatabases.add(database);
+    }
+
+    /** ENABLE db: new logins are accepted again (nothing to do if it was not disabled). */
+    public void enable(String database) {
+        disabledDatabases.remove(database);
+    }
+
+    public boolean isDisabled(String database) {
+        return disabledDatabases.contains(database);
     }
 
     /** KILL db: pauses the database (until RESUME) and closes its idle servers; its clients are the caller's. */

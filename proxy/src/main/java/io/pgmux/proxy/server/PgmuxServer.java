@@ -28,6 +28,7 @@ import io.pgmux.proxy.config.ConfigView;
 import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.ObservabilityConfig;
+import io.pgmux.proxy.config.OnlineSettings;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.TcpKeepalive;
 import io.pgmux.proxy.config.TimeoutsConfig;
@@ -65,6 +66,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -98,6 +100,8 @@ public final class PgmuxServer implements RunningServer, Control {
     private final ServerTlsContexts serverTls = new ServerTlsContexts();
     private final ServerTlsStats serverTlsStats = new ServerTlsStats();
     private final StatsTicker ticker;
+    private final ServerAddresses addresses;
+    private final Suspension suspension;
     private final long startedAtMillis = System.currentTimeMillis();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -121,7 +125,7 @@ public final class PgmuxServer implements RunningServer, Control {
         this.httpGroup = httpGroup;
         this.resolver = resolver;
         this.background = background;
-        ServerAddresses addresses = new ServerAddresses(lookup != null ? lookup : HostLookup.system(resolver), System::nanoTime,
+        this.addresses = new ServerAddresses(lookup != null ? lookup : HostLookup.system(resolver), System::nanoTime,
                 () -> this.config.serverLimits().dnsMaxTtl());
         ServerConnector connector = new ServerConnector(group, transport, addresses,
                 () -> this.config.timeouts().keepalive(), serverTls, serverTlsStats);
@@ -129,6 +133,7 @@ public final class PgmuxServer implements RunningServer, Control {
         this.sessions = new SessionRegistry();
         this.context = new ProxyContext(config, pools, sessions, this, new RoleSecrets(connector, group));
         this.ticker = new StatsTicker(pools, background);
+        this.suspension = new Suspension(sessions, pools, background);
     }
 
     /** Starts with a config that RELOAD cannot change (it is read again from nowhere). */
@@ -356,6 +361,33 @@ public final class PgmuxServer implements RunningServer, Control {
             log.warn("reload failed; the config in effect is unchanged: {}", String.join("; ", e.errors()));
             return ReloadResult.failed(e.errors());
         }
+        ReloadResult result = switchTo(loaded, clientTls, "config reloaded");
+        reloadsOk.incrementAndGet(); // a SET is no reload: /metrics counts reloads of the file
+        lastReloadMillis = System.currentTimeMillis();
+        return result;
+    }
+
+    @Override
+    public CompletableFuture<ReloadResult> set(String key, String value) {
+        return CompletableFuture.supplyAsync(() -> {
+            PgmuxConfig changed;
+            ClientTlsSetup clientTls;
+            try {
+                changed = OnlineSettings.set(config, key, value);
+                serverTls.load(changed);
+                clientTls = loadClientTls(changed);
+            } catch (OnlineSettings.RefusedException e) {
+                throw new CompletionException(e);
+            } catch (ConfigException e) {
+                throw new CompletionException(new OnlineSettings.RefusedException(OnlineSettings.Refusal.INVALID_VALUE,
+                        String.join("; ", e.errors())));
+            }
+            return switchTo(changed, clientTls, "SET " + key);
+        }, background);
+    }
+
+    /** On the background thread: puts {@code loaded} in effect, keeping what needs a restart. */
+    private ReloadResult switchTo(PgmuxConfig loaded, ClientTlsSetup clientTls, String what) {
         PgmuxConfig running = config;
         List<String> changed = new ArrayList<>();
         List<String> notices = new ArrayList<>();
@@ -387,12 +419,32 @@ public final class PgmuxServer implements RunningServer, Control {
         ObservabilityConfig o = effective.observability();
         ticker.start(o.statsPeriod());
         LogSettings.apply(o.logLevel(), o.logFormat());
-        reloadsOk.incrementAndGet();
-        lastReloadMillis = System.currentTimeMillis();
         notices.forEach(notice -> log.warn("reload: {}", notice));
-        log.info("config reloaded: {}{}", changed.isEmpty() ? "nothing changed" : "changed " + String.join(", ", changed),
+        log.info("{}: {}{}", what, changed.isEmpty() ? "nothing changed" : "changed " + String.join(", ", changed),
                 removed.isEmpty() ? "" : "; closed pools " + removed.stream().map(p -> p.key().toString()).toList());
         return new ReloadResult(List.of(), changed, notices);
+    }
+
+    // ---------------------------------------------------------------- suspend
+
+    @Override
+    public CompletableFuture<Void> suspend() {
+        return suspension.suspend();
+    }
+
+    @Override
+    public boolean resumeFromSuspend() {
+        return suspension.resume();
+    }
+
+    @Override
+    public boolean isSuspended() {
+        return suspension.isSuspended();
+    }
+
+    @Override
+    public ServerAddresses serverAddresses() {
+        return addresses;
     }
 
     // ---------------------------------------------------------------- metrics and health

@@ -474,7 +474,7 @@ class AdminConsoleIT {
             }
             assertEquals(SqlState.SYNTAX_ERROR, Console.show(console, "SHOW NOTHING").error().sqlState());
             assertTrue(Console.show(console, "SHOW NOTHING").error().message().contains("SHOW HELP"));
-            assertEquals("pgmux is not paused", Console.show(console, "RESUME").error().message());
+            assertEquals("pgmux is not paused or suspended", Console.show(console, "RESUME").error().message());
             Console.Result help = Console.show(console, "SHOW HELP");
             assertTrue(help.notices().get(0).detail().contains("SHOW LATENCY"));
             assertEquals(1, Console.show(console, "SHOW VERSION").rows().size());

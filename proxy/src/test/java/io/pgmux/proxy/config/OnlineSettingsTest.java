@@ -1,0 +1,77 @@
+package io.pgmux.proxy.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class OnlineSettingsTest {
+    private static final String YAML = """
+            pool_size: 5
+            admin_users: [admin]
+            users:
+              admin: {password: secret}
+            databases:
+              inherits: {host: db1, port: 5432}
+              own: {host: db2, port: 5432, pool_size: 9, pool_mode: session}
+            """;
+
+    @Test
+    void poolSizeChangesTheGlobalValueAndTheDatabasesThatTakeItButNotThoseWithTheirOwn() throws Exception {
+        PgmuxConfig running = ConfigLoader.parse(YAML, Map.of());
+
+        PgmuxConfig changed = OnlineSettings.set(running, "default_pool_size", "12");
+
+        assertEquals(12, changed.poolSize());
+        assertEquals(12, changed.databases().get("inherits").poolSize());
+        assertEquals(9, changed.databases().get("own").poolSize());
+        assertEquals(5, running.poolSize()); // the running config is not touched
+    }
+
+    @Test
+    void poolModeFollowsTheSameRule() throws Exception {
+        PgmuxConfig changed = OnlineSettings.set(ConfigLoader.parse(YAML, Map.of()), "POOL_MODE", "statement");
+
+        assertEquals(PoolMode.STATEMENT, changed.poolMode());
+        assertEquals(PoolMode.STATEMENT, changed.databases().get("inherits").poolMode());
+        assertEquals(PoolMode.SESSION, changed.databases().get("own").poolMode());
+    }
+
+    @Test
+    void valuesAreReadAsTheFileWouldReadThem() throws Exception {
+        PgmuxConfig running = ConfigLoader.parse(YAML, Map.of());
+
+        assertEquals(Duration.ofSeconds(42), OnlineSettings.set(running, "server_idle_timeout", "42").serverIdleTimeout());
+        assertEquals(Duration.ofMillis(1500), OnlineSettings.set(running, "server_idle_timeout", "1500ms").serverIdleTimeout());
+        assertEquals("SELECT 2", OnlineSettings.set(running, "server_check_query", "SELECT 2").timeouts().serverCheckQuery());
+        assertEquals(false, OnlineSettings.set(running, "tcp_keepalive", "off").timeouts().keepalive().enabled());
+        // a key whose reader checks other keys sees the running ones: admin is a listed user
+        assertEquals(List.of("admin"), OnlineSettings.set(running, "stats_users", "admin").observability().statsUsers());
+    }
+
+    @Test
+    void refusalsSayWhy() throws Exception {
+        PgmuxConfig running = ConfigLoader.parse(YAML, Map.of());
+
+        assertRefused(running, "nope", "1", OnlineSettings.Refusal.UNKNOWN_KEY, "unknown setting: nope");
+        assertRefused(running, "listen", "127.0.0.1:7000", OnlineSettings.Refusal.NOT_CHANGEABLE, "restart");
+        assertRefused(running, "listen_port", "7000", OnlineSettings.Refusal.NOT_CHANGEABLE, "listen_port (pgmux's listen)");
+        assertRefused(running, "users", "x", OnlineSettings.Refusal.NOT_CHANGEABLE, "config file only");
+        assertRefused(running, "pool_size", "0", OnlineSettings.Refusal.INVALID_VALUE, "pool_size");
+        assertRefused(running, "pool_size", "many", OnlineSettings.Refusal.INVALID_VALUE, "pool_size");
+        assertRefused(running, "client_auth", "kerberos", OnlineSettings.Refusal.INVALID_VALUE, "client_auth");
+    }
+
+    private static void assertRefused(PgmuxConfig running, String key, String value, OnlineSettings.Refusal refusal,
+                                      String inMessage) {
+        OnlineSettings.RefusedException e = assertThrows(OnlineSettings.RefusedException.class,
+                () -> OnlineSettings.set(running, key, value));
+        assertEquals(refusal, e.refusal(), e.getMessage());
+        assertTrue(e.getMessage().contains(inMessage), e.getMessage());
+    }
+}
