@@ -46,7 +46,8 @@ public record PgmuxConfig(
         ServerTlsConfig serverTls,
         AuthQueryConfig authQuery,
         HbaConfig hba,
-        AuthFailureLimits authFailures) {
+        AuthFailureLimits authFailures,
+        PeersConfig peers) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -77,6 +78,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(authQuery, "authQuery");
         Objects.requireNonNull(hba, "hba");
         Objects.requireNonNull(authFailures, "authFailures");
+        Objects.requireNonNull(peers, "peers");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -86,6 +88,23 @@ public record PgmuxConfig(
         }
         users = Collections.unmodifiableMap(new LinkedHashMap<>(users));
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
+    }
+
+    /** A config with no peers. */
+    public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
+                       int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
+                       Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
+                       Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
+                       Map<String, DatabaseConfig> databases, PreparedStatementsConfig preparedStatements,
+                       ObservabilityConfig observability, PoolLimitsConfig poolLimits, LoginLimits loginLimits,
+                       ServerLimits serverLimits, TimeoutsConfig timeouts, SessionFeaturesConfig sessionFeatures,
+                       UnixSocketConfig unixSocket, ClientTlsConfig clientTls, ServerTlsConfig serverTls,
+                       AuthQueryConfig authQuery, HbaConfig hba, AuthFailureLimits authFailures) {
+        this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
+                serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
+                shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
+                poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, unixSocket, clientTls, serverTls,
+                authQuery, hba, authFailures, PeersConfig.none());
     }
 
     /** A config with the defaults of the Unix domain socket, {@code client_tls} (no TLS from clients), {@code server_tls},
