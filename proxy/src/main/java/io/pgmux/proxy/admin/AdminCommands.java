@@ -105,6 +105,8 @@ final class AdminCommands {
             case "users" -> withClients(clients -> Shows.users(control, clients));
             case "lists" -> withClients(clients -> Shows.lists(control, clients));
             case "prepared_statements" -> now(Shows.preparedStatements(control).messages());
+            case "peers" -> now(Shows.peers(control).messages());
+            case "peer_pools" -> now(Shows.peerPools(control).messages());
             default -> throw unknown(command);
         };
     }

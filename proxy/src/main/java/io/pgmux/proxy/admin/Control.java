@@ -1,5 +1,6 @@
 package io.pgmux.proxy.admin;
 
+import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.client.SessionRegistry;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.pool.PoolRegistry;
@@ -33,4 +34,9 @@ public interface Control {
     void shutdown(boolean waitForClients);
 
     boolean isShuttingDown();
+
+    /** The peer replicas and the cancels routed to them ({@code peer_id}, {@code peers}); off for a lone pgmux. */
+    default PeerCancels peerCancels() {
+        return PeerCancels.off();
+    }
 }

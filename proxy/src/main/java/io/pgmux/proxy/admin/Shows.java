@@ -1,5 +1,7 @@
 package io.pgmux.proxy.admin;
 
+import io.pgmux.proxy.peer.Peer;
+import io.pgmux.proxy.peer.PeerCancels;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.client.ClientInfo;
@@ -234,9 +236,10 @@ final class Shows {
         long login = clients.stream().filter(c -> c.state().equals("login")).count();
         table.row("databases", databaseNames(control).size());
         table.row("users", users.size());
-        table.row("peers", 0);
+        int peers = control.peerCancels().directory().current().peers().size();
+        table.row("peers", peers);
         table.row("pools", control.pools().all().size());
-        table.row("peer_pools", 0);
+        table.row("peer_pools", peers);
         table.row("free_clients", 0);
         table.row("used_clients", control.sessions().connectedCount());
         table.row("login_clients", login);
@@ -246,6 +249,35 @@ final class Shows {
         table.row("dns_zones", 0);
         table.row("dns_queries", 0);
         table.row("dns_pending", 0);
+        return table;
+    }
+
+    /**
+     * PgBouncer's columns: each current peer (this replica's own entry and ids two addresses claim are
+     * left out), with pool_size 0: pgmux opens no pool to a peer, it sends each cancel on its own
+     * connection.
+     */
+    static ResultTable peers(Control control) {
+        ResultTable table = ResultTable.of("isii", "peer_id", "host", "port", "pool_size");
+        for (Peer peer : control.peerCancels().directory().current().peers()) {
+            table.row(peer.id(), peer.host(), peer.address().getPort(), 0);
+        }
+        return table;
+    }
+
+    /**
+     * PgBouncer's columns, one row per current peer: sv_active_cancel counts cancels being sent to
+     * it now; pgmux queues none (cl_waiting_cancel_req 0), holds no client for them (the
+     * CancelRequest's connection is closed once it is handed on: cl_active_cancel_req 0) and logs in
+     * to no peer (sv_login 0). The totals are on /metrics.
+     */
+    static ResultTable peerPools(Control control) {
+        ResultTable table = ResultTable.of("siiii", "database", "cl_active_cancel_req", "cl_waiting_cancel_req",
+                "sv_active_cancel", "sv_login");
+        PeerCancels cancels = control.peerCancels();
+        for (Peer peer : cancels.directory().current().peers()) {
+            table.row(Integer.toString(peer.id()), 0, 0, cancels.sendingTo(peer.id()), 0);
+        }
         return table;
     }
 

@@ -28,6 +28,7 @@ import io.pgmux.proxy.config.ConfigView;
 import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.ObservabilityConfig;
+import io.pgmux.proxy.config.PeersConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.TcpKeepalive;
 import io.pgmux.proxy.config.TimeoutsConfig;
@@ -40,6 +41,9 @@ import io.pgmux.proxy.metrics.Metrics;
 import io.pgmux.proxy.metrics.StatsTicker;
 import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.HostLookup;
+import io.pgmux.proxy.peer.PeerCancels;
+import io.pgmux.proxy.peer.PeerDirectory;
+import io.pgmux.proxy.peer.PeerIds;
 import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.OneReadPerTurn;
@@ -98,6 +102,7 @@ public final class PgmuxServer implements RunningServer, Control {
     private final ServerTlsContexts serverTls = new ServerTlsContexts();
     private final ServerTlsStats serverTlsStats = new ServerTlsStats();
     private final StatsTicker ticker;
+    private final PeerCancels peerCancels;
     private final long startedAtMillis = System.currentTimeMillis();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -113,7 +118,7 @@ public final class PgmuxServer implements RunningServer, Control {
 
     private PgmuxServer(PgmuxConfig config, ConfigSource source, Transport transport, EventLoopGroup group,
                         EventLoopGroup httpGroup, ExecutorService resolver, HostLookup lookup,
-                        ScheduledExecutorService background) {
+                        ScheduledExecutorService background, int peerId) {
         this.config = config;
         this.source = source;
         this.transport = transport;
@@ -121,13 +126,17 @@ public final class PgmuxServer implements RunningServer, Control {
         this.httpGroup = httpGroup;
         this.resolver = resolver;
         this.background = background;
-        ServerAddresses addresses = new ServerAddresses(lookup != null ? lookup : HostLookup.system(resolver), System::nanoTime,
+        HostLookup hostLookup = lookup != null ? lookup : HostLookup.system(resolver);
+        ServerAddresses addresses = new ServerAddresses(hostLookup, System::nanoTime,
                 () -> this.config.serverLimits().dnsMaxTtl());
         ServerConnector connector = new ServerConnector(group, transport, addresses,
                 () -> this.config.timeouts().keepalive(), serverTls, serverTlsStats);
         this.pools = new PoolRegistry(config, connector);
-        this.sessions = new SessionRegistry();
+        this.sessions = new SessionRegistry(peerId);
         this.context = new ProxyContext(config, pools, sessions, this, new RoleSecrets(connector, group));
+        this.peerCancels = peerId == 0 ? PeerCancels.off()
+                : new PeerCancels(new PeerDirectory(peerId, () -> this.config.peers(), hostLookup, background), connector::sendCancel);
+        context.usePeers(peerCancels);
         this.ticker = new StatsTicker(pools, background);
     }
 
@@ -147,6 +156,7 @@ public final class PgmuxServer implements RunningServer, Control {
      */
     public static PgmuxServer start(PgmuxConfig config, ConfigSource source, HostLookup lookup) throws Exception {
         ClientTlsSetup clientTls = loadClientTls(config);
+        int peerId = peerId(config);
         Transport transport = Transport.best();
         int loops = config.effectiveEventLoops();
         EventLoopGroup group = transport.newGroup(loops, "pgmux-loop");
@@ -154,7 +164,7 @@ public final class PgmuxServer implements RunningServer, Control {
         ExecutorService resolver = Executors.newCachedThreadPool(new DefaultThreadFactory("pgmux-resolver", true));
         ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("pgmux-background", true));
-        PgmuxServer server = new PgmuxServer(config, source, transport, group, httpGroup, resolver, lookup, background);
+        PgmuxServer server = new PgmuxServer(config, source, transport, group, httpGroup, resolver, lookup, background, peerId);
         server.context.updateClientTls(clientTls);
         try {
             server.bind();
@@ -168,6 +178,20 @@ public final class PgmuxServer implements RunningServer, Control {
         } catch (Exception | Error e) {
             server.releaseResources();
             throw e;
+        }
+    }
+
+    /** {@code peer_id}, {@code auto} resolved from this host's address; a host without one is a config error. */
+    private static int peerId(PgmuxConfig config) throws ConfigException {
+        if (config.peers().peerId() != PeersConfig.AUTO) {
+            return config.peers().peerId();
+        }
+        try {
+            int id = PeerIds.ofThisHost();
+            log.info("peer_id auto: this replica is peer {}", id);
+            return id;
+        } catch (IllegalStateException e) {
+            throw new ConfigException(e.getMessage());
         }
     }
 
@@ -217,6 +241,9 @@ public final class PgmuxServer implements RunningServer, Control {
         background.scheduleWithFixedDelay(this::removeUnusedPools, 1, 1, TimeUnit.SECONDS);
         lag = EventLoopLag.start(group);
         ticker.start(config.observability().statsPeriod());
+        if (peerCancels.enabled()) {
+            peerCancels.directory().start();
+        }
     }
 
     /** Each new client connection: TCP ones ({@code tcp}) take the keepalive settings, Unix socket ones have none. */
@@ -440,6 +467,11 @@ public final class PgmuxServer implements RunningServer, Control {
 
     /** Starts the shutdown on its own thread and returns; {@link #awaitTermination} waits for the end. */
     @Override
+    public PeerCancels peerCancels() {
+        return peerCancels;
+    }
+
+    @Override
     public void shutdownGracefully() {
         shutdown(false);
     }
@@ -493,6 +525,7 @@ public final class PgmuxServer implements RunningServer, Control {
 
     private void releaseResources() {
         ticker.stop();
+        peerCancels.directory().stop();
         if (http != null) {
             http.close();
         }
