@@ -2,7 +2,9 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.Query;
+import io.pgmux.proxy.net.HostLookup;
 import io.pgmux.proxy.peer.PeerCancelKeys;
+import io.pgmux.proxy.peer.PeerIds;
 import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.peer.PeerCancels.Outcome;
 import io.pgmux.proxy.testing.Console;
@@ -18,11 +20,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 import static io.pgmux.proxy.testing.TestSql.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -121,6 +125,37 @@ class PeerCancelIT {
         assertEquals(2, c.count(Outcome.NOT_FORWARDED_AGAIN));
         assertEquals(0, c.count(Outcome.FORWARDED));
         assertEquals(0, replicas.get(0).server().peerCancels().count(Outcome.RECEIVED_FORWARDED));
+    }
+
+    @Test
+    void replicasFoundThroughADnsNameForwardCancelsByTheIdsTheirAddressesGive() throws Exception {
+        // given: three replicas on 127.0.0.1, .2 and .3, one port, each with the id its address gives,
+        // and a name that resolves to the three (as a headless Service does)
+        int port = freePorts(1)[0];
+        List<InetAddress> addresses = List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("127.0.0.2"),
+                InetAddress.getByName("127.0.0.3"));
+        HostLookup dns = host -> host.equals("pgmux-headless") ? CompletableFuture.completedFuture(addresses)
+                : HostLookup.system(Runnable::run).lookUp(host);
+        List<Pgmux> replicas = new ArrayList<>();
+        for (InetAddress address : addresses) {
+            replicas.add(fixture.start("listen: \"" + address.getHostAddress() + ":" + port + "\"\npeer_id: "
+                    + PeerIds.of(address) + "\npeers: [{dns: pgmux-headless, port: " + port + "}]\npool_size: 2\n", dns));
+        }
+        for (Pgmux replica : replicas) {
+            TestSql.await("each replica knows its two peers",
+                    () -> replica.server().peerCancels().directory().current().peers().size() == 2);
+        }
+        Pgmux c = replicas.get(2);
+        try (RawClient client = c.raw(USER)) {
+            assertEquals(PeerIds.of(addresses.get(2)), PeerCancelKeys.issuer(client.processId()));
+            client.send(new Query("SELECT pg_sleep(30)")).flush();
+            awaitSleeping();
+            // when: its cancel reaches the replica at 127.0.0.1
+            TestSql.sendCancel(replicas.get(0).host(), port, client.processId(), client.secretKey());
+            // then: it is forwarded to the one at 127.0.0.3, which cancels the query
+            assertEquals("57014", TestSql.error(client.readUntilReady()).sqlState());
+        }
+        assertEquals(1, c.server().peerCancels().count(Outcome.RECEIVED_FORWARDED));
     }
 
     @Test
