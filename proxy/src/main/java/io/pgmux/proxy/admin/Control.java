@@ -1,8 +1,8 @@
 package io.pgmux.proxy.admin;
 
-import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.client.SessionRegistry;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.pool.PoolRegistry;
 
 import java.util.concurrent.CompletableFuture;

@@ -1,7 +1,5 @@
 package io.pgmux.proxy.admin;
 
-import io.pgmux.proxy.peer.Peer;
-import io.pgmux.proxy.peer.PeerCancels;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.client.ClientInfo;
@@ -10,6 +8,8 @@ import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.DatabaseLimits;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.UserConfig;
+import io.pgmux.proxy.peer.Peer;
+import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.pool.LatencyWindow;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
@@ -33,7 +33,7 @@ import java.util.TreeSet;
 /**
  * The SHOW commands: PgBouncer 1.25's columns, in its order and with its types (see its
  * {@code admin.c} and {@code stats.c}), filled from pgmux's pools and sessions. Columns for
- * features pgmux does not have (cancel queues, reserve pools, peers, TLS, DNS cache) are 0, empty
+ * features pgmux does not have (cancel queues, reserve pools, TLS, DNS cache) are 0, empty
  * or NULL, as PgBouncer shows them when unused.
  */
 final class Shows {

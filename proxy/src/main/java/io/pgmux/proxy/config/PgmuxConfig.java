@@ -90,25 +90,8 @@ public record PgmuxConfig(
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
     }
 
-    /** A config with no peers. */
-    public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
-                       int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
-                       Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
-                       Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
-                       Map<String, DatabaseConfig> databases, PreparedStatementsConfig preparedStatements,
-                       ObservabilityConfig observability, PoolLimitsConfig poolLimits, LoginLimits loginLimits,
-                       ServerLimits serverLimits, TimeoutsConfig timeouts, SessionFeaturesConfig sessionFeatures,
-                       UnixSocketConfig unixSocket, ClientTlsConfig clientTls, ServerTlsConfig serverTls,
-                       AuthQueryConfig authQuery, HbaConfig hba, AuthFailureLimits authFailures) {
-        this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
-                serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
-                shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
-                poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, unixSocket, clientTls, serverTls,
-                authQuery, hba, authFailures, PeersConfig.none());
-    }
-
     /** A config with the defaults of the Unix domain socket, {@code client_tls} (no TLS from clients), {@code server_tls},
-     * {@code auth_query} (no lookups), HBA (no rules) and failed-login delays. */
+     * {@code auth_query} (no lookups), HBA (no rules), failed-login delays and peers (none). */
     public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
                        int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
                        Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
@@ -121,7 +104,7 @@ public record PgmuxConfig(
                 shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
                 poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, UnixSocketConfig.defaults(),
                 ClientTlsConfig.defaults(), ServerTlsConfig.defaults(), AuthQueryConfig.off(), HbaConfig.none(),
-                AuthFailureLimits.defaults());
+                AuthFailureLimits.defaults(), PeersConfig.none());
     }
 
     /**

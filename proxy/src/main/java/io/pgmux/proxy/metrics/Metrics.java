@@ -1,13 +1,13 @@
 package io.pgmux.proxy.metrics;
 
-import io.pgmux.proxy.peer.Peer;
-import io.pgmux.proxy.peer.PeerCancels;
-import io.pgmux.proxy.peer.PeerDirectory;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.internal.PlatformDependent;
 import io.pgmux.proxy.admin.Control;
 import io.pgmux.proxy.backend.ServerTlsStats;
+import io.pgmux.proxy.peer.Peer;
+import io.pgmux.proxy.peer.PeerCancels;
+import io.pgmux.proxy.peer.PeerDirectory;
 import io.pgmux.proxy.pool.LatencyWindow;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;

@@ -1,6 +1,7 @@
 package io.pgmux.proxy.peer;
 
 import io.netty.channel.EventLoop;
+import io.pgmux.proxy.config.PeersConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +60,7 @@ public final class PeerCancels {
 
     /** Peering off: keys are a lone pgmux's, nothing is forwarded. */
     public static PeerCancels off() {
-        return new PeerCancels(new PeerDirectory(0, io.pgmux.proxy.config.PeersConfig::none, null, null),
+        return new PeerCancels(new PeerDirectory(0, PeersConfig::none, null, null),
                 (loop, address, processId, secretKey, done) -> done.run());
     }
 

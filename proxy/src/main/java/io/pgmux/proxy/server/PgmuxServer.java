@@ -41,14 +41,14 @@ import io.pgmux.proxy.metrics.Metrics;
 import io.pgmux.proxy.metrics.StatsTicker;
 import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.HostLookup;
-import io.pgmux.proxy.peer.PeerCancels;
-import io.pgmux.proxy.peer.PeerDirectory;
-import io.pgmux.proxy.peer.PeerIds;
 import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.OneReadPerTurn;
 import io.pgmux.proxy.net.TcpSettings;
 import io.pgmux.proxy.net.Transport;
+import io.pgmux.proxy.peer.PeerCancels;
+import io.pgmux.proxy.peer.PeerDirectory;
+import io.pgmux.proxy.peer.PeerIds;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.pool.PoolRegistry;
@@ -465,12 +465,12 @@ public final class PgmuxServer implements RunningServer, Control {
         terminated.await();
     }
 
-    /** Starts the shutdown on its own thread and returns; {@link #awaitTermination} waits for the end. */
     @Override
     public PeerCancels peerCancels() {
         return peerCancels;
     }
 
+    /** Starts the shutdown on its own thread and returns; {@link #awaitTermination} waits for the end. */
     @Override
     public void shutdownGracefully() {
         shutdown(false);
