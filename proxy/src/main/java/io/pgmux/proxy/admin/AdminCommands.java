@@ -33,12 +33,18 @@ final class AdminCommands {
     static final String HELP = """
             
             \tSHOW HELP|CONFIG|DATABASES|POOLS|CLIENTS|SERVERS|USERS|VERSION
+            \tSHOW PEERS|PEER_POOLS
             \tSHOW LISTS
-            \tSHOW STATS|STATS_TOTALS|STATS_AVERAGES
-            \tSHOW LATENCY
+            \tSHOW STATS|STATS_TOTALS|STATS_AVERAGES|TOTALS
+            \tSHOW MEM|STATE|SOCKETS|ACTIVE_SOCKETS|DNS_HOSTS|DNS_ZONES
+            \tSHOW LATENCY|PREPARED_STATEMENTS
+            \tSET key = arg
             \tRELOAD
             \tPAUSE [<db>]
             \tRESUME [<db>]
+            \tDISABLE <db>
+            \tENABLE <db>
+            \tSUSPEND
             \tRECONNECT [<db>]
             \tKILL [<db>]
             \tKILL_CLIENT <client_id>
@@ -121,6 +127,8 @@ final class AdminCommands {
             case "active_sockets" -> withClients(clients -> Shows.sockets(control, clients, true));
             case "dns_hosts" -> now(ProcessShows.dnsHosts(control).messages());
             case "dns_zones" -> now(ProcessShows.dnsZones().messages());
+            case "peers" -> now(Shows.peers(control).messages());
+            case "peer_pools" -> now(Shows.peerPools(control).messages());
             default -> throw unknown(command);
         };
     }

@@ -5,6 +5,7 @@ import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.OnlineSettings;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.net.ServerAddresses;
+import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.pool.PoolRegistry;
 
 import java.util.concurrent.CompletableFuture;
@@ -60,4 +61,9 @@ public interface Control {
     void shutdown(boolean waitForClients);
 
     boolean isShuttingDown();
+
+    /** The peer replicas and the cancels routed to them ({@code peer_id}, {@code peers}); off for a lone pgmux. */
+    default PeerCancels peerCancels() {
+        return PeerCancels.off();
+    }
 }

@@ -10,6 +10,8 @@ import io.pgmux.proxy.config.DatabaseLimits;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.UserConfig;
 import io.pgmux.proxy.net.UnsentBytes;
+import io.pgmux.proxy.peer.Peer;
+import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.pool.LatencyWindow;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
@@ -35,7 +37,7 @@ import java.util.stream.Stream;
 /**
  * The SHOW commands: PgBouncer 1.25's columns, in its order and with its types (see its
  * {@code admin.c} and {@code stats.c}), filled from pgmux's pools and sessions. Columns for
- * features pgmux does not have (cancel queues, reserve pools, peers, TLS, DNS cache) are 0, empty
+ * features pgmux does not have (cancel queues, reserve pools, TLS, DNS cache) are 0, empty
  * or NULL, as PgBouncer shows them when unused.
  */
 final class Shows {
@@ -341,9 +343,10 @@ final class Shows {
         long login = clients.stream().filter(c -> c.state().equals("login")).count();
         table.row("databases", databaseNames(control).size());
         table.row("users", users.size());
-        table.row("peers", 0);
+        int peers = control.peerCancels().directory().current().peers().size();
+        table.row("peers", peers);
         table.row("pools", control.pools().all().size());
-        table.row("peer_pools", 0);
+        table.row("peer_pools", peers);
         table.row("free_clients", 0);
         table.row("used_clients", control.sessions().connectedCount());
         table.row("login_clients", login);
@@ -353,6 +356,35 @@ final class Shows {
         table.row("dns_zones", 0);
         table.row("dns_queries", 0);
         table.row("dns_pending", 0);
+        return table;
+    }
+
+    /**
+     * PgBouncer's columns: each current peer (this replica's own entry and ids two addresses claim are
+     * left out), with pool_size 0: pgmux opens no pool to a peer, it sends each cancel on its own
+     * connection.
+     */
+    static ResultTable peers(Control control) {
+        ResultTable table = ResultTable.of("isii", "peer_id", "host", "port", "pool_size");
+        for (Peer peer : control.peerCancels().directory().current().peers()) {
+            table.row(peer.id(), peer.host(), peer.address().getPort(), 0);
+        }
+        return table;
+    }
+
+    /**
+     * PgBouncer's columns, one row per current peer: sv_active_cancel counts cancels being sent to
+     * it now; pgmux queues none (cl_waiting_cancel_req 0), holds no client for them (the
+     * CancelRequest's connection is closed once it is handed on: cl_active_cancel_req 0) and logs in
+     * to no peer (sv_login 0). The totals are on /metrics.
+     */
+    static ResultTable peerPools(Control control) {
+        ResultTable table = ResultTable.of("siiii", "database", "cl_active_cancel_req", "cl_waiting_cancel_req",
+                "sv_active_cancel", "sv_login");
+        PeerCancels cancels = control.peerCancels();
+        for (Peer peer : cancels.directory().current().peers()) {
+            table.row(Integer.toString(peer.id()), 0, 0, cancels.sendingTo(peer.id()), 0);
+        }
         return table;
     }
 

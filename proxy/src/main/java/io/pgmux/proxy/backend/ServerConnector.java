@@ -214,6 +214,14 @@ public final class ServerConnector implements ServerOpener {
 
     /** Sends a CancelRequest for {@code processId} on a fresh connection to {@code address}. */
     void sendCancel(EventLoop loop, InetSocketAddress address, int processId, int secretKey) {
+        sendCancel(loop, address, processId, secretKey, () -> { });
+    }
+
+    /**
+     * Sends a CancelRequest with this key to {@code address} (a server, or a peer replica) on a new
+     * connection from {@code loop}; {@code done} runs once the connection is closed or failed.
+     */
+    public void sendCancel(EventLoop loop, InetSocketAddress address, int processId, int secretKey, Runnable done) {
         new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannelClass())
@@ -229,6 +237,9 @@ public final class ServerConnector implements ServerOpener {
                 .addListener((ChannelFutureListener) future -> {
                     if (!future.isSuccess()) {
                         log.warn("could not send cancel request to {}: {}", address, Addresses.describeFailure(future.cause()));
+                        done.run();
+                    } else {
+                        future.channel().closeFuture().addListener(closed -> done.run());
                     }
                 });
     }

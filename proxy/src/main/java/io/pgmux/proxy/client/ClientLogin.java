@@ -25,6 +25,7 @@ import io.pgmux.proxy.backend.PassThrough;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.Units;
 import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolJoin;
 import io.pgmux.proxy.util.ClientText;
@@ -142,11 +143,16 @@ final class ClientLogin {
         }
     }
 
+    /** To the server the key's client holds now, or to the peer replica that issued the key (see {@link PeerCancels}). */
     private void onCancelRequest(CancelRequest request) {
         session.moveTo(SessionState.CLOSED);
-        ClientSession target = context.sessions().find(request.processId(), request.secretKey());
+        PeerCancels peers = context.peerCancels();
+        ClientSession target = context.sessions().find(peers.localProcessId(request.processId()), request.secretKey());
         if (target != null) {
+            peers.onLocalClient(request.processId());
             target.executor().execute(target::forwardCancel);
+        } else {
+            peers.onNoLocalClient(channel.eventLoop(), request.processId(), request.secretKey());
         }
         channel.close();
     }

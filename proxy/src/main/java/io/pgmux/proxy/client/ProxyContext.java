@@ -3,6 +3,7 @@ package io.pgmux.proxy.client;
 import io.pgmux.proxy.admin.Control;
 import io.pgmux.proxy.auth.RoleSecrets;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.pool.PoolRegistry;
 
 import java.time.Duration;
@@ -21,6 +22,7 @@ public final class ProxyContext {
     private volatile ClientCredentials credentials;
     private volatile ClientTlsSetup clientTls;
     private final RoleSecrets roleSecrets;
+    private volatile PeerCancels peerCancels = PeerCancels.off();
 
     public ProxyContext(PgmuxConfig config, PoolRegistry pools, SessionRegistry sessions, Control control) {
         this(config, pools, sessions, control, null);
@@ -75,6 +77,16 @@ public final class ProxyContext {
     /** Loaded at start and at each reload: connections whose TLS starts from now on use it. */
     public void updateClientTls(ClientTlsSetup setup) {
         clientTls = Objects.requireNonNull(setup, "setup");
+    }
+
+    /** Where cancels for other replicas' keys go; off (nothing forwarded) until set. */
+    public PeerCancels peerCancels() {
+        return peerCancels;
+    }
+
+    /** Set once at start, when this replica has a {@code peer_id}. */
+    public void usePeers(PeerCancels cancels) {
+        peerCancels = Objects.requireNonNull(cancels, "cancels");
     }
 
     /** A reloaded config: applies to logins from now on. */

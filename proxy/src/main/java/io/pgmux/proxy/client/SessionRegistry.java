@@ -3,6 +3,7 @@ package io.pgmux.proxy.client;
 import io.netty.util.concurrent.EventExecutor;
 import io.pgmux.proxy.auth.FailedLogins;
 import io.pgmux.proxy.config.TimeoutsConfig;
+import io.pgmux.proxy.peer.PeerCancelKeys;
 
 import io.pgmux.proxy.tls.TlsHandshakes;
 
@@ -38,6 +39,17 @@ public final class SessionRegistry {
     private final FailedLogins failedLogins = new FailedLogins();
     private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
     private final TlsHandshakes tlsHandshakes = new TlsHandshakes();
+    /** This replica's {@code peer_id} in the keys it hands out; 0 = a lone pgmux's random keys. */
+    private final int peerId;
+
+    public SessionRegistry() {
+        this(0);
+    }
+
+    /** Sessions whose cancel keys name replica {@code peerId} (see {@link PeerCancelKeys}); 0 = not peered. */
+    public SessionRegistry(int peerId) {
+        this.peerId = peerId;
+    }
 
     /**
      * Counts a new connection, and counts it as logging in if fewer than {@code maxPendingLogins}
@@ -122,8 +134,23 @@ public final class SessionRegistry {
         return refused.get();
     }
 
-    /** Gives the session a process id no other live session has, and a random secret. */
+    /**
+     * Gives the session a process id no other live session has, and a random secret. A peered
+     * replica's process ids name it and leave {@link PeerCancelKeys#MAX_LOCAL} numbers for its
+     * sessions; when all are taken (more sessions than max_client_connections allows by default),
+     * the session gets a random one that the others do not have and its key is not routed by peers.
+     */
     void assignCancelKey(ClientSession session) {
+        if (peerId != 0) {
+            int start = random.nextInt(PeerCancelKeys.MAX_LOCAL);
+            for (int i = 0; i < PeerCancelKeys.MAX_LOCAL; i++) {
+                int processId = PeerCancelKeys.processId(peerId, (start + i) % PeerCancelKeys.MAX_LOCAL + 1);
+                if (byProcessId.putIfAbsent(processId, session) == null) {
+                    session.setCancelKey(processId, random.nextInt());
+                    return;
+                }
+            }
+        }
         while (true) {
             int processId = random.nextInt(Integer.MAX_VALUE - 1) + 1;
             if (byProcessId.putIfAbsent(processId, session) == null) {

@@ -381,6 +381,23 @@ final class ConfigKeys {
             choice(ChannelBindingMode::fromYaml, ChannelBindingMode.choices(), ChannelBindingMode::yamlName),
             ChannelBindingMode.PREFER, APPLIED, c -> c.serverTls().channelBinding());
 
+    // ----------------------------------------------------------- replicas acting as one pooler
+
+    /** 0 = peering off; {@code auto} = derived from this host's address (shown as auto). */
+    static final ConfigKey<Integer> PEER_ID = key("peer_id",
+            type(PeerEntries::readPeerId, id -> id == PeersConfig.AUTO ? "auto" : String.valueOf(id)),
+            0, NEEDS_RESTART, c -> c.peers().peerId());
+
+    /** A list, so its variable holds YAML. */
+    static final ConfigKey<List<PeerEntry>> PEERS = key("peers",
+            new Type<>(PeerEntries::readList, entries -> entries.stream().map(PeerEntry::toString)
+                    .collect(java.util.stream.Collectors.joining(",")), true),
+            List.of(), APPLIED, c -> c.peers().entries());
+
+    /** 5 s: a replica that joins or leaves a DNS name is seen that late at most. */
+    static final ConfigKey<Duration> PEER_REFRESH = key("peer_refresh", duration(Duration.ofMillis(100)),
+            Duration.ofSeconds(5), APPLIED, c -> c.peers().refresh());
+
     private ConfigKeys() {
     }
 
@@ -415,7 +432,8 @@ final class ConfigKeys {
                 serverTls(v),
                 new AuthQueryConfig(v.get(AUTH_USER), v.get(AUTH_QUERY), v.get(AUTH_DBNAME), v.get(AUTH_CACHE_TTL)),
                 new HbaConfig(v.get(HBA), v.get(HBA_FILE)),
-                new AuthFailureLimits(v.get(AUTH_FAILURE_DELAY), v.get(AUTH_FAILURE_MAX_DELAY)));
+                new AuthFailureLimits(v.get(AUTH_FAILURE_DELAY), v.get(AUTH_FAILURE_MAX_DELAY)),
+                new PeersConfig(v.get(PEER_ID), v.get(PEERS), v.get(PEER_REFRESH)));
     }
 
     /** The global {@code server_tls} section. */

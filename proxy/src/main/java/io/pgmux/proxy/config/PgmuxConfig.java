@@ -46,7 +46,8 @@ public record PgmuxConfig(
         ServerTlsConfig serverTls,
         AuthQueryConfig authQuery,
         HbaConfig hba,
-        AuthFailureLimits authFailures) {
+        AuthFailureLimits authFailures,
+        PeersConfig peers) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -77,6 +78,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(authQuery, "authQuery");
         Objects.requireNonNull(hba, "hba");
         Objects.requireNonNull(authFailures, "authFailures");
+        Objects.requireNonNull(peers, "peers");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -89,7 +91,7 @@ public record PgmuxConfig(
     }
 
     /** A config with the defaults of the Unix domain socket, {@code client_tls} (no TLS from clients), {@code server_tls},
-     * {@code auth_query} (no lookups), HBA (no rules) and failed-login delays. */
+     * {@code auth_query} (no lookups), HBA (no rules), failed-login delays and peers (none). */
     public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
                        int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
                        Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
@@ -102,7 +104,7 @@ public record PgmuxConfig(
                 shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
                 poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, UnixSocketConfig.defaults(),
                 ClientTlsConfig.defaults(), ServerTlsConfig.defaults(), AuthQueryConfig.off(), HbaConfig.none(),
-                AuthFailureLimits.defaults());
+                AuthFailureLimits.defaults(), PeersConfig.none());
     }
 
     /**

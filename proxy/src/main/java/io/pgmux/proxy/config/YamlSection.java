@@ -113,6 +113,11 @@ final class YamlSection {
         return values.get(key) instanceof ScalarNode scalar && !isNull(scalar) && scalar.getValue().isEmpty();
     }
 
+    /** True if the key's value is the single value {@code text}. */
+    boolean hasScalar(String key, String text) {
+        return values.get(key) instanceof ScalarNode scalar && text.equals(scalar.getValue());
+    }
+
     /** Marks the key as known without reading it. */
     void consume(String key) {
         consumed.add(key);

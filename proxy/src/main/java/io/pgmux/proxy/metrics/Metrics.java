@@ -5,6 +5,9 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.internal.PlatformDependent;
 import io.pgmux.proxy.admin.Control;
 import io.pgmux.proxy.backend.ServerTlsStats;
+import io.pgmux.proxy.peer.Peer;
+import io.pgmux.proxy.peer.PeerCancels;
+import io.pgmux.proxy.peer.PeerDirectory;
 import io.pgmux.proxy.pool.LatencyWindow;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
@@ -152,6 +155,7 @@ public final class Metrics {
         out.family("pgmux_client_login_failures_total", "counter", "Logins that failed authentication (wrong password,"
                 + " unknown user, refused by an HBA rule); each further one from the same address waits longer for its error.");
         out.sample("pgmux_client_login_failures_total", control.sessions().failedLogins().total());
+        peers(out, control.peerCancels());
         out.family("pgmux_pools", "gauge", "Pools (database, user pairs) in use.");
         out.sample("pgmux_pools", control.pools().all().size());
         out.family("pgmux_config_reloads_total", "counter", "RELOAD commands and SIGHUPs, by result.");
@@ -229,6 +233,29 @@ public final class Metrics {
 
     private interface Window {
         LatencyWindow of(PoolStats stats);
+    }
+
+    /** The peer replicas and the cancels routed among them; nothing for a lone pgmux. */
+    private static void peers(PrometheusText out, PeerCancels cancels) {
+        if (!cancels.enabled()) {
+            return;
+        }
+        PeerDirectory directory = cancels.directory();
+        out.family("pgmux_peer_id", "gauge", "This replica's peer_id (in the cancel keys it hands out).");
+        out.sample("pgmux_peer_id", directory.ownId());
+        out.family("pgmux_peers", "gauge", "Peer replicas known now (peers, names looked up every peer_refresh).");
+        out.sample("pgmux_peers", directory.current().peers().size());
+        out.family("pgmux_peer_cancels_total", "counter", "Cancel requests whose key is not a client here or came from a peer,"
+                + " by outcome: forwarded (to the peer the key names), received_forwarded (from a peer, for a client here),"
+                + " not_forwarded_again (from a peer, for no client here), no_such_peer (the key names no current peer).");
+        for (PeerCancels.Outcome outcome : PeerCancels.Outcome.values()) {
+            out.sample("pgmux_peer_cancels_total", cancels.count(outcome), "outcome", outcome.label());
+        }
+        out.family("pgmux_peer_cancels_forwarded_total", "counter", "Cancel requests forwarded to each peer.");
+        for (Peer peer : directory.current().peers()) {
+            out.sample("pgmux_peer_cancels_forwarded_total", cancels.forwardedTo(peer.id()), "peer_id",
+                    Integer.toString(peer.id()), "host", peer.host(), "port", Integer.toString(peer.address().getPort()));
+        }
     }
 
     private static void counter(PrometheusText out, List<Pool> pools, String name, String help, Counter counter) {

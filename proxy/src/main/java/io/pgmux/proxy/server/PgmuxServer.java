@@ -29,6 +29,7 @@ import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.ObservabilityConfig;
 import io.pgmux.proxy.config.OnlineSettings;
+import io.pgmux.proxy.config.PeersConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.TcpKeepalive;
 import io.pgmux.proxy.config.TimeoutsConfig;
@@ -46,6 +47,9 @@ import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.OneReadPerTurn;
 import io.pgmux.proxy.net.TcpSettings;
 import io.pgmux.proxy.net.Transport;
+import io.pgmux.proxy.peer.PeerCancels;
+import io.pgmux.proxy.peer.PeerDirectory;
+import io.pgmux.proxy.peer.PeerIds;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.pool.PoolRegistry;
@@ -102,6 +106,7 @@ public final class PgmuxServer implements RunningServer, Control {
     private final StatsTicker ticker;
     private final ServerAddresses addresses;
     private final Suspension suspension;
+    private final PeerCancels peerCancels;
     private final long startedAtMillis = System.currentTimeMillis();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -117,7 +122,7 @@ public final class PgmuxServer implements RunningServer, Control {
 
     private PgmuxServer(PgmuxConfig config, ConfigSource source, Transport transport, EventLoopGroup group,
                         EventLoopGroup httpGroup, ExecutorService resolver, HostLookup lookup,
-                        ScheduledExecutorService background) {
+                        ScheduledExecutorService background, int peerId) {
         this.config = config;
         this.source = source;
         this.transport = transport;
@@ -125,13 +130,17 @@ public final class PgmuxServer implements RunningServer, Control {
         this.httpGroup = httpGroup;
         this.resolver = resolver;
         this.background = background;
-        this.addresses = new ServerAddresses(lookup != null ? lookup : HostLookup.system(resolver), System::nanoTime,
+        HostLookup hostLookup = lookup != null ? lookup : HostLookup.system(resolver);
+        this.addresses = new ServerAddresses(hostLookup, System::nanoTime,
                 () -> this.config.serverLimits().dnsMaxTtl());
         ServerConnector connector = new ServerConnector(group, transport, addresses,
                 () -> this.config.timeouts().keepalive(), serverTls, serverTlsStats);
         this.pools = new PoolRegistry(config, connector);
-        this.sessions = new SessionRegistry();
+        this.sessions = new SessionRegistry(peerId);
         this.context = new ProxyContext(config, pools, sessions, this, new RoleSecrets(connector, group));
+        this.peerCancels = peerId == 0 ? PeerCancels.off()
+                : new PeerCancels(new PeerDirectory(peerId, () -> this.config.peers(), hostLookup, background), connector::sendCancel);
+        context.usePeers(peerCancels);
         this.ticker = new StatsTicker(pools, background);
         this.suspension = new Suspension(sessions, pools, background);
     }
@@ -152,6 +161,7 @@ public final class PgmuxServer implements RunningServer, Control {
      */
     public static PgmuxServer start(PgmuxConfig config, ConfigSource source, HostLookup lookup) throws Exception {
         ClientTlsSetup clientTls = loadClientTls(config);
+        int peerId = peerId(config);
         Transport transport = Transport.best();
         int loops = config.effectiveEventLoops();
         EventLoopGroup group = transport.newGroup(loops, "pgmux-loop");
@@ -159,7 +169,7 @@ public final class PgmuxServer implements RunningServer, Control {
         ExecutorService resolver = Executors.newCachedThreadPool(new DefaultThreadFactory("pgmux-resolver", true));
         ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("pgmux-background", true));
-        PgmuxServer server = new PgmuxServer(config, source, transport, group, httpGroup, resolver, lookup, background);
+        PgmuxServer server = new PgmuxServer(config, source, transport, group, httpGroup, resolver, lookup, background, peerId);
         server.context.updateClientTls(clientTls);
         try {
             server.bind();
@@ -173,6 +183,20 @@ public final class PgmuxServer implements RunningServer, Control {
         } catch (Exception | Error e) {
             server.releaseResources();
             throw e;
+        }
+    }
+
+    /** {@code peer_id}, {@code auto} resolved from this host's address; a host without one is a config error. */
+    private static int peerId(PgmuxConfig config) throws ConfigException {
+        if (config.peers().peerId() != PeersConfig.AUTO) {
+            return config.peers().peerId();
+        }
+        try {
+            int id = PeerIds.ofThisHost();
+            log.info("peer_id auto: this replica is peer {}", id);
+            return id;
+        } catch (IllegalStateException e) {
+            throw new ConfigException(e.getMessage());
         }
     }
 
@@ -222,6 +246,9 @@ public final class PgmuxServer implements RunningServer, Control {
         background.scheduleWithFixedDelay(this::removeUnusedPools, 1, 1, TimeUnit.SECONDS);
         lag = EventLoopLag.start(group);
         ticker.start(config.observability().statsPeriod());
+        if (peerCancels.enabled()) {
+            peerCancels.directory().start();
+        }
     }
 
     /** Each new client connection: TCP ones ({@code tcp}) take the keepalive settings, Unix socket ones have none. */
@@ -490,6 +517,11 @@ public final class PgmuxServer implements RunningServer, Control {
         terminated.await();
     }
 
+    @Override
+    public PeerCancels peerCancels() {
+        return peerCancels;
+    }
+
     /** Starts the shutdown on its own thread and returns; {@link #awaitTermination} waits for the end. */
     @Override
     public void shutdownGracefully() {
@@ -545,6 +577,7 @@ public final class PgmuxServer implements RunningServer, Control {
 
     private void releaseResources() {
         ticker.stop();
+        peerCancels.directory().stop();
         if (http != null) {
             http.close();
         }

@@ -85,6 +85,9 @@ class ConfigKeysTest {
                          ciphers: [TLS_AES_128_GCM_SHA256]}
             server_tls: {sslmode: verify-full, root_cert: /etc/ca.pem, cert_file: /etc/c.pem, key_file: /etc/k.pem,
                          host_name: db.example.com, sslnegotiation: direct, channel_binding: require}
+            peer_id: 7
+            peers: [{id: 8, host: 10.0.0.8, port: 6433}, {dns: pgmux-peers.default.svc.cluster.local}]
+            peer_refresh: 2s
             """;
 
     @Test
@@ -166,7 +169,7 @@ class ConfigKeysTest {
         }
         assertEquals(List.of("listen", "event_loops", "max_message_size", "prepared_statements",
                 "max_client_prepared_statements", "max_client_prepared_statements_size", "http.listen", "unix_socket_dir",
-                "unix_socket_mode", "unix_socket_group"),
+                "unix_socket_mode", "unix_socket_group", "peer_id"),
                 changes.stream().filter(s -> !s.changeable()).map(ConfigView.Setting::key).toList());
         // a listed database takes the file's settings but keeps its running prepared_statements
         DatabaseConfig app = effective.databases().get("app");

@@ -22,6 +22,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import io.pgmux.proxy.config.PeerEntry;
+import io.pgmux.proxy.config.PeersConfig;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -78,6 +80,22 @@ class HelmChartTest {
         assertEquals(Duration.ofMinutes(2), pod.config().shutdownTimeout());
         Deployment deployment = Manifests.one(objects, Deployment.class, null);
         assertEquals(5 + 120 + 10, deployment.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds());
+    }
+
+    @Test
+    void theReplicasArePeersThroughTheHeadlessServiceUnlessPeeringIsOff() {
+        PgmuxPod peered = StandalonePooler.check(render("with another listen port", t -> t.set("config.listen", "0.0.0.0:7432")),
+                "chart with another listen port");
+        assertEquals(new PeersConfig(PeersConfig.AUTO, List.of(new PeerEntry(0, "pgmux-headless", 7432)), Duration.ofSeconds(5)),
+                peered.config().peers(), "every pod behind the headless Service, on the port clients use");
+
+        PgmuxPod alone = StandalonePooler.check(render("without peering", t -> t.set("peering.enabled", false)),
+                "chart without peering");
+        assertEquals(PeersConfig.none(), alone.config().peers());
+
+        IllegalStateException noHeadless = assertThrows(IllegalStateException.class,
+                () -> render("peering without the headless Service", t -> t.set("headlessService.enabled", false)));
+        assertTrue(noHeadless.getMessage().contains("peering.enabled needs headlessService.enabled"), noHeadless.getMessage());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.pgmux.proxy.testing;
 
 import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.net.HostLookup;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.server.PgmuxServer;
@@ -156,6 +157,13 @@ public final class PgmuxFixture implements BeforeAllCallback, AfterAllCallback, 
     /** As {@link #start(String)}, {@code ${NAME}} in the config read from {@code env}. */
     public Pgmux start(String yaml, Map<String, String> env) {
         Pgmux pgmux = Pgmux.start(yaml, env);
+        startedInTest.add(pgmux);
+        return pgmux;
+    }
+
+    /** As {@link #start(String)}, host names looked up by {@code lookup}. */
+    public Pgmux start(String yaml, HostLookup lookup) {
+        Pgmux pgmux = Pgmux.start(yaml, lookup);
         startedInTest.add(pgmux);
         return pgmux;
     }
