@@ -384,7 +384,7 @@ public final class ClientSession {
     public ClientInfo describe() {
         String shown = ClientInfo.stateName(state);
         long waitNanos = shown.equals("waiting") ? System.nanoTime() - waitStartedNanos : 0;
-        long serverId = state instanceof Linked linked ? linked.link().server.id() : -1;
+        long serverId = state instanceof Linked linked ? linked.link().server().id() : -1;
         long requestAtMillis = waitStartedNanos == 0 ? connectedAtMillis
                 : connectedAtMillis + (waitStartedNanos - connectedAtNanos) / 1_000_000;
         String applicationName = login.parameters() != null ? login.parameters().get("application_name") : null;

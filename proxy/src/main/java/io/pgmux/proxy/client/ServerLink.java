@@ -7,7 +7,6 @@ import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.ProtocolException;
 import io.pgmux.protocol.TransactionStatus;
-import io.pgmux.protocol.message.CommandComplete;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Messages;
 import io.pgmux.protocol.message.ParameterStatus;
@@ -45,98 +44,93 @@ import io.pgmux.proxy.net.Outbox;
  */
 final class ServerLink {
 
-    /** What the session does with the outcome of the link's work. */
-    interface Events extends SettingChanges.Client {
-        /** A frame for the client (forwarded or made by pgmux); the receiver owns it. */
-        void toClient(ByteBuf frame);
-
-        /** One of pgmux's own queries got its ReadyForQuery. */
-        void onInjectedQueryDone(InjectedQuery query);
-
-        /** A ReadyForQuery for a client's query or Sync, sent that many nanoseconds earlier. */
-        void onQueryDone(long nanos);
-
-        /** That ReadyForQuery said idle: the client's transaction (explicit or not) ended. */
-        default void onTransactionEnded() {
-        }
-
-        /** An error went to the client. */
-        void onErrorToClient(String sqlState);
-
-        /** The server's replies do not match what was sent: the link cannot be trusted. */
-        void onLostTrack(String what);
-
-        /** Statement pooling: the client's statement left a transaction open (its ReadyForQuery was not forwarded). */
-        void onTransactionBlockRefused();
-
-        /** The client's session features (transaction mode), or null when nothing follows them. */
-        default SessionFeatureGate sessionFeatures() {
-            return null;
-        }
-
-        /** {@code max_message_size}: the most pgmux holds of a streamed Query's text outside its long literals. */
-        default int maxMessageSize() {
-            return 64 * 1024 * 1024;
-        }
-    }
-
-    final ServerConnection server;
-    final ServerReading reading;
-    final long linkedAtNanos = System.nanoTime();
+    final ServerReading reading = new ServerReading();
 
     private final StatementContext statements;
     private final SettingChanges settings;
     private final ClientRequests requests;
+    private final StreamedClientMessage streamed;
+    private final RewrittenQueryReplies rewrittenReplies;
     private final Outbox toServer;
     private final ByteBufAllocator alloc;
-    private final Events events;
+    private final ServerLinkEvents events;
     private final ReplyQueue replies;
     /** The client's session features; null when nothing follows them. */
     private final SessionFeatureGate features;
     private final StalledMessages stalled;
     private final CommandEffects commands;
-    private TransactionStatus status = TransactionStatus.IDLE;
+    /** {@link #unpin}, made once: a Query that pgmux prepares a statement ahead of needs a Sync of pgmux's first. */
+    private final Runnable syncAhead = this::unpin;
+    private ServerConnection server;
+    private long linkedAtNanos;
+    private TransactionStatus status;
     /** Sync segments sent so far: an error skips everything up to the end of its segment. */
-    private long segment = 1;
-    private SyncPhase phase = SyncPhase.SYNCED;
+    private long segment;
+    private SyncPhase phase;
     /** Something sent since the client's last Sync lives on this server until a Sync: the unnamed statement, a portal, a COPY. */
     private boolean pinnedUntilSync;
     /** The client got an error for an extended-protocol message since its last Sync was answered. */
     private boolean errorSinceSync;
     /** The server sent a FATAL error to the client: it is about to close. */
     private boolean serverFatal;
-    /**
-     * The head of a client message whose body follows in chunks went to the server: the server has
-     * part of a message, so nothing of pgmux's may go to it, and it cannot go back, until the rest.
-     */
-    private boolean midClientMessage;
 
-    ServerLink(ServerConnection server, StatementContext statements, ReplyQueue replies, Outbox toServer,
-            ByteBufAllocator alloc, Events events) {
-        this.server = server;
+    /** The session's link, made once (when it first gets a server) and {@link #attach}ed to each server it holds. */
+    ServerLink(StatementContext statements, ReplyQueue replies, Outbox toServer, ByteBufAllocator alloc, ServerLinkEvents events) {
         this.statements = statements;
         this.replies = replies;
         this.toServer = toServer;
         this.alloc = alloc;
         this.events = events;
-        this.settings = new SettingChanges(statements.tracksSettings(), server.parameters(), events);
+        this.settings = new SettingChanges(statements.tracksSettings(), events);
         this.features = events.sessionFeatures();
-        this.requests = new ClientRequests(server, statements, settings, features, replies, toServer, alloc, events.maxMessageSize());
-        this.commands = new CommandEffects(server, statements, settings, requests, features);
+        this.requests = new ClientRequests(statements, settings, features, replies, toServer, alloc);
+        this.commands = new CommandEffects(statements, settings, requests, features);
+        this.streamed = new StreamedClientMessage(statements, settings, features, requests, replies, toServer, events);
+        this.rewrittenReplies = new RewrittenQueryReplies(requests, commands, settings, events, alloc);
         this.stalled = new StalledMessages(toServer, this::mustWait);
-        this.reading = new ServerReading(server);
+    }
+
+    /**
+     * The client now holds {@code server}, which owes nothing and is outside any transaction: the
+     * link starts afresh on it (the session's reply queue and outbox are empty whenever it holds none).
+     */
+    ServerLink attach(ServerConnection server) {
+        this.server = server;
+        linkedAtNanos = System.nanoTime();
+        status = TransactionStatus.IDLE;
+        segment = 1;
+        phase = SyncPhase.SYNCED;
+        pinnedUntilSync = false;
+        errorSinceSync = false;
+        serverFatal = false;
+        reading.attach(server);
+        settings.attach(server.parameters());
+        requests.attach(server);
+        commands.attach(server);
+        streamed.attach(server);
+        return this;
+    }
+
+    /** The server the link was last attached to (the one held, while the session's state holds the link). */
+    ServerConnection server() {
+        return server;
+    }
+
+    /** When the link was attached to its server (nanoTime). */
+    long linkedAtNanos() {
+        return linkedAtNanos;
     }
 
     // ---------------------------------------------------------------- the link's state
 
     /** Nothing owed, nothing unsynced or waiting, no transaction: the server may go back to the pool. */
     boolean isClean() {
-        return !midClientMessage && replies.isEmpty() && !isStalled() && !phase.unsynced() && status == TransactionStatus.IDLE;
+        return !streamed.midMessage() && replies.isEmpty() && !isStalled() && !phase.unsynced() && status == TransactionStatus.IDLE;
     }
 
     /** Nothing owed, but a transaction is open (or failed): a ROLLBACK makes the server clean. */
     boolean needsOnlyRollback() {
-        return !midClientMessage && replies.isEmpty() && !isStalled() && !phase.unsynced() && status != TransactionStatus.IDLE;
+        return !streamed.midMessage() && replies.isEmpty() && !isStalled() && !phase.unsynced() && status != TransactionStatus.IDLE;
     }
 
     /**
@@ -145,7 +139,7 @@ final class ServerLink {
      * server can be let go before the client's Sync (after pgmux's own Sync, see {@link #unpin}).
      */
     boolean canUnpin() {
-        return !midClientMessage && replies.isEmpty() && !isStalled() && phase.unsynced() && !pinnedUntilSync && status == TransactionStatus.IDLE;
+        return !streamed.midMessage() && replies.isEmpty() && !isStalled() && phase.unsynced() && !pinnedUntilSync && status == TransactionStatus.IDLE;
     }
 
     /** Sends a Sync of pgmux's own, so the server ends the implicit transaction and can be released. */
@@ -241,29 +235,16 @@ final class ServerLink {
             throw new IllegalStateException("a streamed message arrived while client messages wait");
         }
         send(head, type);
-        midClientMessage = toServer.endsWith(head);
+        streamed.headSent(head);
     }
 
     /**
-     * More of the client's streamed message: to the server if its head went there, else dropped.
+     * More of the client's streamed message ({@link StreamedClientMessage}).
      *
      * @throws io.pgmux.protocol.ProtocolException for a streamed Query that may not run (the chunk is released)
      */
     void sendChunkFromClient(MessageChunk chunk) {
-        if (midClientMessage) {
-            if (requests.streamsQuery()) {
-                try {
-                    requests.queryChunk(chunk.content(), chunk.last());
-                } catch (RuntimeException e) {
-                    chunk.release();
-                    throw e;
-                }
-            }
-            toServer.add(chunk.content());
-        } else {
-            chunk.release();
-        }
-        midClientMessage &= !chunk.last(); // the last chunk completes the message
+        streamed.chunk(chunk);
     }
 
     private void send(ByteBuf frame, byte type) {
@@ -281,7 +262,11 @@ final class ServerLink {
             case Frontend.QUERY -> {
                 moveTo(SyncPhase.SYNCED); // a simple query ends the extended protocol's implicit transaction
                 pinnedUntilSync = false;
-                requests.query(frame, status, this::unpin);
+                if (Frames.isPartial(frame)) {
+                    streamed.queryHead(frame);
+                } else {
+                    requests.query(frame, status, syncAhead);
+                }
             }
             case Frontend.SYNC -> {
                 if (phase.copyingIn()) {
@@ -394,7 +379,13 @@ final class ServerLink {
         boolean swallowed = replies.headSwallowed();
         Attachment attachment = replies.headAttachment();
         if (attachment instanceof RewrittenQuery rewritten) {
-            if (onRewrittenQueryReply(frame, type, rewritten)) {
+            if (type == Backend.ERROR_RESPONSE) {
+                RewrittenQuery.Step step = rewrittenReplies.onError(rewritten);
+                Refusal refusal = RewrittenQuery.refusalFor(frame, step);
+                onQueryError(refusal != null ? frame : RewrittenQuery.namingClient(frame, step, alloc), refusal);
+                return;
+            }
+            if (rewrittenReplies.onReply(frame, type, rewritten)) {
                 return;
             }
             attachment = rewritten.settings();
@@ -412,62 +403,17 @@ final class ServerLink {
                 frame.release();
             }
         } else if (type == Backend.ERROR_RESPONSE) {
-            moveTo(phase.afterCopy());
-            settings.onError();
-            toClientAsError(frame, attachment);
+            onQueryError(frame, attachment);
         } else {
             events.toClient(frame);
         }
     }
 
-    /**
-     * A reply to a query whose prepared statement names pgmux rewrote: each CommandComplete or error
-     * is its step's ({@link RewrittenQuery}), and pgmux's own answers are given in their turn.
-     * Returns false for a reply of any other kind, which goes its usual way.
-     */
-    private boolean onRewrittenQueryReply(ByteBuf frame, byte type, RewrittenQuery rewritten) {
-        giveLocalSteps(rewritten);
-        RewrittenQuery.Step step = rewritten.current();
-        if (type == Backend.COMMAND_COMPLETE && step != null) {
-            rewritten.advance();
-            requests.onSucceeded(step.change());
-            if (step.kind() == RewrittenQuery.Kind.HIDDEN) {
-                frame.release();
-                return true;
-            }
-            commands.onCommandComplete(frame, rewritten.settings(), false, step.preparesOurs());
-            events.toClient(frame);
-            giveLocalSteps(rewritten);
-            return true;
-        }
-        if (type == Backend.ERROR_RESPONSE) {
-            if (step != null) {
-                requests.onFailed(step.change());
-                for (RewrittenQuery.Step skipped : rewritten.failAtCurrent()) {
-                    requests.onSkipped(skipped.change());
-                }
-            }
-            moveTo(phase.afterCopy());
-            settings.onError();
-            Refusal refusal = RewrittenQuery.refusalFor(frame, step);
-            toClientAsError(refusal != null ? frame : RewrittenQuery.namingClient(frame, step, alloc), refusal);
-            return true;
-        }
-        if (type == Backend.EMPTY_QUERY_RESPONSE && rewritten.onlyLocal()) {
-            frame.release(); // the text left when pgmux answered every statement
-            return true;
-        }
-        return false;
-    }
-
-    /** The steps pgmux answers that are due: their CommandCompletes, in their turn. */
-    private void giveLocalSteps(RewrittenQuery rewritten) {
-        for (RewrittenQuery.Step step; (step = rewritten.localDue()) != null; ) {
-            rewritten.advance();
-            requests.onSucceeded(step.change());
-            settings.onCommandComplete(rewritten.settings()); // a statement of the query completed; nothing ran on the server
-            events.toClient(new CommandComplete(step.tag()).encode(alloc));
-        }
+    /** The server's error ended the query (and a COPY it ran); the client gets the error. */
+    private void onQueryError(ByteBuf frame, Attachment attachment) {
+        moveTo(phase.afterCopy());
+        settings.onError();
+        toClientAsError(frame, attachment);
     }
 
     private void onSyncReply(ByteBuf frame, byte type) {

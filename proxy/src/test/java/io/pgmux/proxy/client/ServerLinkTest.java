@@ -527,7 +527,7 @@ class ServerLinkTest {
     private ServerLink link(PreparedStatementMode mode, int maxPerServer) {
         StatementContext context = new StatementContext(mode, PoolMode.TRANSACTION, clientStatements, registry, () -> maxPerServer, 10, 16 << 20, null,
                 new StatementCounts());
-        return new ServerLink(server, context, new ReplyQueue(), toServer, ByteBufAllocator.DEFAULT, events);
+        return new ServerLink(context, new ReplyQueue(), toServer, ByteBufAllocator.DEFAULT, events).attach(server);
     }
 
     private void client(Object... messages) {
@@ -621,7 +621,7 @@ class ServerLinkTest {
     }
 
     /** Records what the link reports; keeps a copy of every frame for the client and releases it. */
-    private static final class Events implements ServerLink.Events {
+    private static final class Events implements ServerLinkEvents {
         final List<ByteBuf> client = new ArrayList<>();
         final List<InjectedQuery> injectedDone = new ArrayList<>();
         final List<SqlCommand> settings = new ArrayList<>();
