@@ -220,6 +220,34 @@ class ServerLinkTest {
     }
 
     @Test
+    void attachedToTheNextServerAfterLosingOneTheLinkStartsCleanAndPreparesTheClientsStatementsThere() {
+        client(new Parse("a", "SELECT 1", new int[0]), sync());
+        server(frame(Backend.PARSE_COMPLETE), ready('I'));
+        client(new Query("BEGIN"), new Parse("", "SELECT 2", new int[0]));
+        server(commandComplete("BEGIN"), ready('T'));
+        release(sentFrames());
+        assertFalse(link.isClean());
+        link.discard(); // the server was lost in the middle: what it owed is dropped
+
+        EmbeddedChannel nextSide = new EmbeddedChannel();
+        try {
+            link.attach(TestServerConnections.on(nextSide));
+
+            assertTrue(link.isClean(), "nothing owed, unsynced or open on the next server");
+            client(Bind.of("", "a", List.of()), new Execute("", 0), sync());
+            List<ByteBuf> sent = sentFrames(nextSide);
+            assertEquals(List.of(Frontend.PARSE, Frontend.BIND, Frontend.EXECUTE, Frontend.SYNC), types(sent),
+                    "the next server lacks the statement: pgmux prepares it there first");
+            release(sent);
+            server(frame(Backend.PARSE_COMPLETE), frame(Backend.BIND_COMPLETE), commandComplete("SELECT 1"), ready('I'));
+            assertEquals("1ZCZ2CZ", events.clientTypes(), "the Parse of pgmux's own is swallowed");
+            assertTrue(link.isClean());
+        } finally {
+            nextSide.finishAndReleaseAll();
+        }
+    }
+
+    @Test
     void aDescribeOfAStatementTheServerLacksPreparesItFirst() {
         clientStatements.register("s1", new io.pgmux.proxy.prepared.StatementKey("SELECT 1", new int[0], null));
 
@@ -545,6 +573,10 @@ class ServerLinkTest {
 
     /** What went to the server since the last call, cut back into frames (a rewritten Bind goes out in two buffers). */
     private List<ByteBuf> sentFrames() {
+        return sentFrames(serverSide);
+    }
+
+    private List<ByteBuf> sentFrames(EmbeddedChannel serverSide) {
         toServer.flushTo(serverSide);
         ByteBuf stream = Unpooled.buffer();
         for (Object out = serverSide.readOutbound(); out != null; out = serverSide.readOutbound()) {
