@@ -88,9 +88,15 @@ final class ServerHold implements Waiter {
         this.readPauses = readPauses;
     }
 
-    /** The server a cancel request for this client goes to, or null when it holds none. */
-    ServerConnection cancelTarget() {
-        return cancelTarget;
+    /** A cancel request for this client goes to the server it holds now, if any (see {@link #cancelTarget}). */
+    void forwardCancel() {
+        ServerConnection server = cancelTarget;
+        if (server != null) {
+            log.info("c{} [{}] cancel request forwarded to server {}", session.id(), session.poolName(), server);
+            server.cancel();
+        } else {
+            log.debug("c{} [{}] cancel request while holding no server; ignored", session.id(), session.poolName());
+        }
     }
 
     /** The client has part of a message: anything written now would be read as the rest of it. */

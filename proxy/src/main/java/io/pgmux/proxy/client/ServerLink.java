@@ -20,30 +20,27 @@ import io.pgmux.proxy.net.Outbox;
 /**
  * One client holding one server: everything sent to the server passes {@link #sendFromClient} and
  * everything it answers passes {@link #onServerFrame}, so the link knows at every moment what the
- * server still owes ({@link ReplyQueue}) and whether the server may go back to its pool.
+ * server still owes ({@link ReplyQueue}) and whether the server may go back to its pool. A session
+ * makes its link once and {@link #attach}es it to each server it holds.
  *
  * <p>Replies pgmux makes itself (a ParseComplete for a statement the server holds, a CloseComplete,
  * DEALLOCATE) and replies it swallows (statements prepared on the client's behalf, its own queries)
  * keep their exact place in the stream. After an error the server skips to the next Sync, and so
  * does the queue: nothing made up is sent for a skipped message, and what pgmux did for it when
- * sending is undone. A message whose rewriting would depend on such an outcome, still unknown for
- * an earlier Sync segment, waits ({@link StalledMessages}) until it is known. Errors pgmux must raise in the
- * middle of a pipeline are raised by the server itself from a message that must fail, and their
- * text replaced, so the transaction and the skip-to-Sync behave exactly as Postgres would.
+ * sending is undone. A message whose rewriting depends on an outcome still unknown waits
+ * ({@link StalledMessages}). Errors pgmux must raise in a pipeline are raised by the server itself
+ * from a message that must fail, their text replaced, so the transaction and the skip to Sync
+ * behave as in Postgres.
  *
- * <p>What the link knows besides the queue. Its <em>phase</em>, one {@link SyncPhase} changed only
- * by {@link #moveTo}: where the server stands in the client's stream with respect to Sync (synced,
- * unsynced, skipping to a Sync, reading COPY data). And <em>facts</em>, each independent of the
- * phase and of each other: whether what was sent since the last Sync lives on this server
- * ({@code pinnedUntilSync}, which decides whether pgmux may Sync on its own), whether the client got
- * an error since its last Sync was answered, and whether the server sent a FATAL error. The
- * transaction status is the server's last ReadyForQuery; the client's SETs are followed by
- * {@link SettingChanges}, its named statements by {@link NamedStatements}, what a completed command
- * changes (an SQL PREPARE left behind) by {@link CommandEffects}; whether the server's reading is
- * paused for the client's sake is {@link ServerReading}'s.
+ * <p>Besides the queue the link knows its <em>phase</em>, one {@link SyncPhase} changed only by
+ * {@link #moveTo}, and <em>facts</em> independent of it: whether what was sent since the last Sync
+ * lives on this server ({@code pinnedUntilSync}: may pgmux Sync on its own?), whether the client got
+ * an error since its last Sync was answered, whether the server sent a FATAL error, and the server's
+ * transaction status. Delegated: the request side ({@link ClientRequests}, {@link StreamedClientMessage}),
+ * SETs ({@link SettingChanges}), completed commands ({@link CommandEffects}), rewritten SQL names
+ * ({@link RewrittenQueryReplies}), the server's reading ({@link ServerReading}).
  */
 final class ServerLink {
-
     final ServerReading reading = new ServerReading();
 
     private final StatementContext statements;
