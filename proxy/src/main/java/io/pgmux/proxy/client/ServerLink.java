@@ -4,8 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frames;
-import io.pgmux.protocol.Frontend;
-import io.pgmux.protocol.ProtocolException;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Messages;
@@ -28,16 +26,17 @@ import io.pgmux.proxy.net.Outbox;
  * keep their exact place in the stream. After an error the server skips to the next Sync, and so
  * does the queue: nothing made up is sent for a skipped message, and what pgmux did for it when
  * sending is undone. A message whose rewriting depends on an outcome still unknown waits
- * ({@link StalledMessages}). Errors pgmux must raise in a pipeline are raised by the server itself
- * from a message that must fail, their text replaced, so the transaction and the skip to Sync
- * behave as in Postgres.
+ * ({@link StalledMessages}, in {@link ClientToServer}). Errors pgmux must raise in a pipeline are
+ * raised by the server itself from a message that must fail, their text replaced, so the
+ * transaction and the skip to Sync behave as in Postgres.
  *
  * <p>Besides the queue the link knows its <em>phase</em>, one {@link SyncPhase} changed only by
  * {@link #moveTo}, and <em>facts</em> independent of it: whether what was sent since the last Sync
  * lives on this server ({@code pinnedUntilSync}: may pgmux Sync on its own?), whether the client got
  * an error since its last Sync was answered, whether the server sent a FATAL error, and the server's
- * transaction status. Delegated: the request side ({@link ClientRequests}, {@link StreamedClientMessage}),
- * SETs ({@link SettingChanges}), completed commands ({@link CommandEffects}), rewritten SQL names
+ * transaction status; what goes to the server changes them through the {@code on*Sent} methods.
+ * Delegated: the request side ({@link ClientToServer}, {@link ClientRequests},
+ * {@link StreamedClientMessage}), SETs ({@link SettingChanges}), completed commands ({@link CommandEffects}), rewritten SQL names
  * ({@link RewrittenQueryReplies}), the server's reading ({@link ServerReading}).
  */
 final class ServerLink {
@@ -48,16 +47,14 @@ final class ServerLink {
     private final ClientRequests requests;
     private final StreamedClientMessage streamed;
     private final RewrittenQueryReplies rewrittenReplies;
-    private final Outbox toServer;
+    private final Outbox outbox;
+    private final ClientToServer clientMessages;
     private final ByteBufAllocator alloc;
     private final ServerLinkEvents events;
     private final ReplyQueue replies;
     /** The client's session features; null when nothing follows them. */
     private final SessionFeatureGate features;
-    private final StalledMessages stalled;
     private final CommandEffects commands;
-    /** {@link #unpin}, made once: a Query that pgmux prepares a statement ahead of needs a Sync of pgmux's first. */
-    private final Runnable syncAhead = this::unpin;
     private ServerConnection server;
     private long linkedAtNanos;
     private TransactionStatus status;
@@ -72,19 +69,19 @@ final class ServerLink {
     private boolean serverFatal;
 
     /** The session's link, made once (when it first gets a server) and {@link #attach}ed to each server it holds. */
-    ServerLink(StatementContext statements, ReplyQueue replies, Outbox toServer, ByteBufAllocator alloc, ServerLinkEvents events) {
+    ServerLink(StatementContext statements, ReplyQueue replies, Outbox outbox, ByteBufAllocator alloc, ServerLinkEvents events) {
         this.statements = statements;
         this.replies = replies;
-        this.toServer = toServer;
+        this.outbox = outbox;
         this.alloc = alloc;
         this.events = events;
         this.settings = new SettingChanges(statements.tracksSettings(), events);
         this.features = events.sessionFeatures();
-        this.requests = new ClientRequests(statements, settings, features, replies, toServer, alloc);
+        this.requests = new ClientRequests(statements, settings, features, replies, outbox, alloc);
         this.commands = new CommandEffects(statements, settings, requests, features);
-        this.streamed = new StreamedClientMessage(statements, settings, features, requests, replies, toServer, events);
+        this.streamed = new StreamedClientMessage(statements, settings, features, requests, replies, outbox, events);
         this.rewrittenReplies = new RewrittenQueryReplies(requests, commands, settings, events, alloc);
-        this.stalled = new StalledMessages(toServer, this::mustWait);
+        this.clientMessages = new ClientToServer(this, requests, streamed, replies, outbox);
     }
 
     /**
@@ -142,7 +139,7 @@ final class ServerLink {
     /** Sends a Sync of pgmux's own, so the server ends the implicit transaction and can be released. */
     void unpin() {
         pushSync(ReplyQueue.SWALLOW, 0);
-        toServer.add(Messages.sync());
+        outbox.add(Messages.sync());
     }
 
     /** The client must see messages up to its next Sync ignored, as after an error in Postgres. */
@@ -169,7 +166,7 @@ final class ServerLink {
 
     /** Client messages wait for an earlier outcome: the client should not send more for now. */
     boolean isStalled() {
-        return !stalled.isEmpty();
+        return clientMessages.isStalled();
     }
 
     /**
@@ -202,104 +199,58 @@ final class ServerLink {
         }
     }
 
-    // ---------------------------------------------------------------- to the server
+    // ---------------------------------------------------------------- to the server (the client's messages: ClientToServer)
 
     /** pgmux sends a query of its own; the server answers it before anything sent after it. */
     void inject(InjectedQuery query) {
         replies.push(ReplyQueue.QUERY, ReplyQueue.SWALLOW, 0, query);
-        toServer.add(query.message().encode(alloc));
+        outbox.add(query.message().encode(alloc));
     }
 
     /**
-     * A client message, rewritten or answered as needed; takes ownership of the frame.
+     * A client message, rewritten or answered as needed ({@link ClientToServer}); takes ownership of the frame.
      *
      * @throws io.pgmux.protocol.ProtocolException for a malformed message (the frame is released)
      */
     void sendFromClient(ByteBuf frame, byte type) {
-        if (!stalled.keep(frame, type)) {
-            send(frame, type);
-        }
+        clientMessages.send(frame, type);
     }
 
-    /**
-     * The head of a client message whose body follows in chunks ({@link #sendChunkFromClient}). The
-     * session streams only while nothing waits ({@link #isStalled}), and CopyData never waits, so
-     * the head goes out now or, skipped after an error, not at all; its chunks go the same way.
-     */
+    /** The head of a client message whose body follows in chunks ({@link #sendChunkFromClient}). */
     void sendHeadFromClient(ByteBuf head, byte type) {
-        if (isStalled()) {
-            head.release();
-            throw new IllegalStateException("a streamed message arrived while client messages wait");
-        }
-        send(head, type);
-        streamed.headSent(head);
+        clientMessages.sendHead(head, type);
     }
 
-    /**
-     * More of the client's streamed message ({@link StreamedClientMessage}).
-     *
-     * @throws io.pgmux.protocol.ProtocolException for a streamed Query that may not run (the chunk is released)
-     */
+    /** More of the client's streamed message (a Query's may be refused: {@link StreamedClientMessage}). */
     void sendChunkFromClient(MessageChunk chunk) {
-        streamed.chunk(chunk);
+        clientMessages.sendChunk(chunk);
     }
 
-    private void send(ByteBuf frame, byte type) {
-        if (phase == SyncPhase.SKIPPING && type != Frontend.SYNC) {
-            frame.release();
-            return;
-        }
-        if (phase.copyingIn() && !SyncPhase.isCopyInMessage(type)) {
-            // Postgres ends the session for this ("protocol synchronization was lost"); pgmux refuses it first.
-            frame.release();
-            throw new ProtocolException("unexpected message type " + Frames.describeType(type)
-                    + " during COPY FROM STDIN: only CopyData, CopyDone, CopyFail, Flush and Sync may be sent");
-        }
-        switch (type) {
-            case Frontend.QUERY -> {
-                moveTo(SyncPhase.SYNCED); // a simple query ends the extended protocol's implicit transaction
-                pinnedUntilSync = false;
-                if (Frames.isPartial(frame)) {
-                    streamed.queryHead(frame);
-                } else {
-                    requests.query(frame, status, syncAhead);
-                }
-            }
-            case Frontend.SYNC -> {
-                if (phase.copyingIn()) {
-                    toServer.add(frame); // the server ignores it: it owes no answer
-                    return;
-                }
-                pushSync(0, System.nanoTime());
-                toServer.add(frame);
-            }
-            case Frontend.FUNCTION_CALL -> {
-                replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), null);
-                toServer.add(frame);
-            }
-            case Frontend.PARSE -> extendedMessage(requests.parse(frame, segment, status));
-            case Frontend.BIND -> {
-                extendedMessage(ClientRequests.Trace.SERVER_STATE);
-                requests.bind(frame, segment);
-            }
-            case Frontend.DESCRIBE -> extendedMessage(requests.describe(frame, segment));
-            case Frontend.EXECUTE -> {
-                extendedMessage(ClientRequests.Trace.SERVER_STATE);
-                requests.execute(frame);
-            }
-            case Frontend.CLOSE -> extendedMessage(requests.close(frame, segment));
-            case Frontend.COPY_DONE, Frontend.COPY_FAIL -> {
-                if (phase.copyingIn()) {
-                    moveTo(phase.afterCopy());
-                } else {
-                    replies.push(ReplyQueue.COPY_END, 0, 0, null);
-                    emitLocalReplies();
-                }
-                toServer.add(frame);
-            }
-            default -> toServer.add(frame); // Flush; CopyData of the running COPY
-        }
-        emitLocalReplies();
+    // ---------------------------------------------------------------- what went to the server: the phase
+
+    SyncPhase phase() {
+        return phase;
+    }
+
+    /** Sync segments sent so far, the current one's number. */
+    long segment() {
+        return segment;
+    }
+
+    /** The server's transaction status as its last ReadyForQuery said. */
+    TransactionStatus status() {
+        return status;
+    }
+
+    /** A simple query went out: it ends the extended protocol's implicit transaction. */
+    void onQuerySent() {
+        moveTo(SyncPhase.SYNCED);
+        pinnedUntilSync = false;
+    }
+
+    /** The client's Sync went out (not during COPY FROM STDIN, when the server ignores it). */
+    void onSyncSent() {
+        pushSync(0, System.nanoTime());
     }
 
     private void pushSync(int flags, long sentAt) {
@@ -310,16 +261,21 @@ final class ServerLink {
     }
 
     /** An extended-protocol request went out (or was answered in its turn), leaving {@code trace} until the client's Sync. */
-    private void extendedMessage(ClientRequests.Trace trace) {
+    void onExtendedSent(ClientRequests.Trace trace) {
         if (trace != ClientRequests.Trace.NONE) {
             moveTo(SyncPhase.UNSYNCED);
             pinnedUntilSync |= trace == ClientRequests.Trace.SERVER_STATE;
         }
     }
 
-    /** Whether this message must wait for an earlier outcome; nothing waits during COPY FROM STDIN, when nothing else may come. */
-    private boolean mustWait(ByteBuf frame, byte type) {
-        return !phase.copyingIn() && requests.mustWait(frame, type, segment);
+    /** A CopyDone or CopyFail went out: it ends the COPY FROM STDIN, or, outside one, the server answers it with an error. */
+    void onCopyEndSent() {
+        if (phase.copyingIn()) {
+            moveTo(phase.afterCopy());
+        } else {
+            replies.push(ReplyQueue.COPY_END, 0, 0, null);
+            emitLocalReplies();
+        }
     }
 
     // ---------------------------------------------------------------- from the server
@@ -350,9 +306,7 @@ final class ServerLink {
                 onExtendedReply(frame, type, kind);
             }
         }
-        for (ByteBuf ready; (ready = stalled.pollReady()) != null; ) {
-            send(ready, Frames.type(ready));
-        }
+        clientMessages.sendReady();
     }
 
     private void onAsyncMessage(ByteBuf frame, byte type) {
@@ -522,7 +476,7 @@ final class ServerLink {
     }
 
     /** Gives the replies pgmux makes at the head of the queue: everything before them has been answered. */
-    private void emitLocalReplies() {
+    void emitLocalReplies() {
         while (!replies.isEmpty() && (replies.headKind() == ReplyQueue.SYNTHETIC || replies.headKind() == ReplyQueue.COPY_END)) {
             Attachment reply = replies.headAttachment();
             replies.pop();
@@ -535,6 +489,6 @@ final class ServerLink {
     /** Releases what the link still holds (it is dropped). */
     void discard() {
         replies.clear();
-        stalled.release();
+        clientMessages.discard();
     }
 }
