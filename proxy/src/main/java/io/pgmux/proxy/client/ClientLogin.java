@@ -47,6 +47,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>It also keeps who the client said it is (user, database, startup settings), which the session
  * reads for its whole life.
+ *
+ * <p>Until it has authenticated, a connection counts against {@code max_pending_logins} (checked at
+ * connect), may send messages of at most {@link io.pgmux.proxy.net.FrameDecoder#LOGIN_MESSAGE_LIMIT}
+ * bytes and has {@code client_login_timeout} to finish; from then on it counts against
+ * {@code max_client_connections} (checked when authentication succeeds, with
+ * {@code admin_reserved_connections} more for console users). See {@link SessionRegistry}.
  */
 final class ClientLogin {
     private static final Logger log = LoggerFactory.getLogger(ClientLogin.class);

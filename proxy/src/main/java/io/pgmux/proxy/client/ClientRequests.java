@@ -15,13 +15,8 @@ import io.pgmux.proxy.client.NamedStatements.DiscardAll;
 import io.pgmux.proxy.client.NamedStatements.StatementChange;
 import io.pgmux.proxy.client.ReplyQueue.Attachment;
 import io.pgmux.proxy.net.Outbox;
-import io.pgmux.protocol.ProtocolException;
-import io.pgmux.protocol.SqlState;
-import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.sql.MultiStatementQuery;
 import io.pgmux.proxy.sql.NamedStatementSql;
-import io.pgmux.proxy.sql.QueryFacts;
-import io.pgmux.proxy.sql.StreamedQueryText;
 import io.pgmux.proxy.sql.FeatureUse;
 import io.pgmux.proxy.sql.SessionFeatures;
 import io.pgmux.proxy.sql.SqlCommand;
@@ -36,7 +31,8 @@ import java.util.function.Function;
  * on the same names ({@link SqlStatementNames}), or refused (SQL PREPARE in mode reject), and in
  * every case with the entries its replies will be matched against in the {@link ReplyQueue},
  * carrying what pgmux must do at their outcome; the outcomes for named statements come back here.
- * Also whether a request must wait for an earlier outcome ({@link #mustWait}).
+ * Also whether a request must wait for an earlier outcome ({@link #mustWait}). One per session,
+ * pointed at each server it holds ({@link #attach}).
  *
  * <p>The {@link ServerLink} keeps the phase and the Sync segments: each extended-protocol method
  * says what its request leaves on the server until the client's next Sync ({@link Trace}).
@@ -52,7 +48,6 @@ final class ClientRequests {
         SERVER_STATE
     }
 
-    private final ServerConnection server;
     private final StatementContext statements;
     private final SettingChanges settings;
     /** The client's session features; null when nothing follows them. */
@@ -60,7 +55,10 @@ final class ClientRequests {
     private final ReplyQueue replies;
     private final Outbox toServer;
     private final ByteBufAllocator alloc;
-    /** Made on first use: most transactions never name a statement. */
+    private ServerConnection server;
+    /** Made on first use: most sessions never name a statement. */
+    private NamedStatements namedStatements;
+    /** The same, once used on the server held now; null until then (its unnamed-statement facts are that server's). */
     private NamedStatements named;
     /** What the client's unnamed statement runs, when it is a command pgmux follows (SET, RESET, DISCARD ALL). */
     private SqlCommand unnamedStatementCommand;
@@ -68,15 +66,9 @@ final class ClientRequests {
     private List<FeatureUse> unnamedStatementFeatures = List.of();
     /** What an Execute of the client's unnamed portal carries. */
     private Attachment unnamedPortalAttachment;
-    /** The most a streamed Query's text may hold outside its long literals ({@code max_message_size}). */
-    private final int maxQueryText;
-    /** The text of the Query streaming to the server now, read as it passes; null between streamed Queries. */
-    private StreamedQueryText streamedQuery;
 
-    ClientRequests(ServerConnection server, StatementContext statements, SettingChanges settings,
-            SessionFeatureGate features, ReplyQueue replies, Outbox toServer, ByteBufAllocator alloc, int maxQueryText) {
-        this.maxQueryText = maxQueryText;
-        this.server = server;
+    ClientRequests(StatementContext statements, SettingChanges settings, SessionFeatureGate features, ReplyQueue replies,
+            Outbox toServer, ByteBufAllocator alloc) {
         this.statements = statements;
         this.settings = settings;
         this.features = features;
@@ -85,9 +77,22 @@ final class ClientRequests {
         this.alloc = alloc;
     }
 
+    /** The client now holds {@code server}: its unnamed statement and portal are none yet. */
+    void attach(ServerConnection server) {
+        this.server = server;
+        named = null;
+        unnamedStatementCommand = null;
+        unnamedStatementFeatures = List.of();
+        unnamedPortalAttachment = null;
+    }
+
     NamedStatements named() {
         if (named == null) {
-            named = new NamedStatements(statements, server, replies, toServer, alloc);
+            if (namedStatements == null) {
+                namedStatements = new NamedStatements(statements, replies, toServer, alloc);
+            }
+            named = namedStatements;
+            named.attach(server);
         }
         return named;
     }
@@ -127,14 +132,10 @@ final class ClientRequests {
     }
 
     /**
-     * A simple query; {@code status} is the server's transaction status as last reported.
+     * A simple query, whole ({@link StreamedClientMessage} takes a streamed one); {@code status} is the server's transaction status as last reported.
      * {@code syncAhead} sends a Sync of pgmux's own, for messages pgmux sends ahead of the query.
      */
     void query(ByteBuf frame, TransactionStatus status, Runnable syncAhead) {
-        if (Frames.isPartial(frame)) {
-            queryHead(frame);
-            return;
-        }
         int sql = frame.readerIndex() + Frames.HEADER_SIZE;
         SqlCommand command = statements.inspectsSql() ? SqlCommand.of(frame, sql) : SqlCommand.OTHER;
         if (command.isDeallocate() && statements.rewrites() && named().queryLocalDeallocate(frame, command, status)) {
@@ -169,77 +170,6 @@ final class ClientRequests {
         }
         replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), settingsAttachment);
         toServer.add(frame);
-    }
-
-    /**
-     * The head of a Query over {@link FrameDecoder#STREAMING_THRESHOLD} whose text follows in chunks
-     * ({@link #queryChunk}): it goes to the server now, and its text is read as it passes.
-     */
-    private void queryHead(ByteBuf head) {
-        streamedQuery = new StreamedQueryText(maxQueryText, settings.backslashEscapes().getAsBoolean());
-        streamedQuery.read(head.slice(head.readerIndex() + Frames.HEADER_SIZE, head.readableBytes() - Frames.HEADER_SIZE));
-        toServer.add(head);
-    }
-
-    /** A Query's head went to the server and its chunks follow. */
-    boolean streamsQuery() {
-        return streamedQuery != null;
-    }
-
-    /**
-     * More of the streamed Query's text, which the caller then sends. At the last chunk pgmux decides
-     * what it decides for a whole Query ({@link #query}), from what it read: the reply entry, settings,
-     * session features. What it would have refused or answered itself cannot be taken back from a
-     * server that has the rest of the message, so that ends the connection (the server's too, which
-     * never gets the whole Query: nothing of it runs).
-     *
-     * @throws ProtocolException for a Query that may not run, with the SQLSTATE the client gets
-     */
-    void queryChunk(ByteBuf bytes, boolean last) {
-        streamedQuery.read(bytes);
-        if (!last) {
-            return;
-        }
-        StreamedQueryText text = streamedQuery;
-        streamedQuery = null;
-        if (!bytes.isReadable() || bytes.getByte(bytes.writerIndex() - 1) != 0) {
-            throw new ProtocolException("Query message: the query string is not null-terminated");
-        }
-        String untrackable = text.untrackable();
-        if (untrackable != null) {
-            throw streamedQueryRefused(SqlState.PROGRAM_LIMIT_EXCEEDED, "pgmux cannot follow this query: " + untrackable);
-        }
-        QueryFacts facts = text.finish();
-        SqlCommand command = statements.inspectsSql() ? facts.command() : SqlCommand.OTHER;
-        if (command.isDeallocate() && statements.rewrites()) {
-            throw streamedQueryRefused(SqlState.PROGRAM_LIMIT_EXCEEDED, "pgmux cannot follow this query: a DEALLOCATE over "
-                    + FrameDecoder.STREAMING_THRESHOLD + " bytes");
-        }
-        if (statements.refusesSqlPrepare() && (command.isPrepare() || facts.laterPrepare())) {
-            throw streamedQueryRefused(StatementContext.sqlPrepareRefused());
-        }
-        if (statements.rewritesSqlNames() && facts.usesStatementNames()) {
-            throw streamedQueryRefused(SqlState.PROGRAM_LIMIT_EXCEEDED, "pgmux cannot follow this query: it uses an SQL"
-                    + " prepared statement name (PREPARE, EXECUTE or DEALLOCATE), which pgmux rewrites before the query reaches the server");
-        }
-        if (features != null && features.tracks()) {
-            ErrorResponse refusal = features.admit(facts.features(), server.id());
-            if (refusal != null) {
-                throw streamedQueryRefused(refusal);
-            }
-        }
-        Attachment attachment = attachmentFor(command);
-        SettingChanges.MultiStatement multiStatement = settings.onQuerySent(facts);
-        replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), multiStatement != null ? multiStatement : attachment);
-    }
-
-    private static ProtocolException streamedQueryRefused(ErrorResponse error) {
-        return streamedQueryRefused(error.sqlState(), error.message());
-    }
-
-    private static ProtocolException streamedQueryRefused(String sqlState, String message) {
-        return new ProtocolException(sqlState, message + " (the query was over " + FrameDecoder.STREAMING_THRESHOLD
-                + " bytes and streamed to the server; pgmux closed the server connection before its end, so nothing of it ran)");
     }
 
     Trace parse(ByteBuf frame, long segment, TransactionStatus status) {
@@ -375,7 +305,7 @@ final class ClientRequests {
     }
 
     /** What a QUERY or EXECUTE entry of this command carries: a DISCARD ALL, a setting change (followed or not), or null. */
-    private Attachment attachmentFor(SqlCommand command) {
+    Attachment attachmentFor(SqlCommand command) {
         if (command.kind() == SqlCommand.Kind.DISCARD_ALL) {
             return new DiscardAll(statements.client().nextGeneration());
         }

@@ -17,7 +17,6 @@ import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.ReadyForQuery;
 import io.pgmux.protocol.message.WireMessage;
-import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.client.SessionState.Abandoned;
 import io.pgmux.proxy.client.SessionState.Admin;
 import io.pgmux.proxy.client.SessionState.AwaitingStartup;
@@ -29,12 +28,10 @@ import io.pgmux.proxy.client.SessionState.Linked;
 import io.pgmux.proxy.client.SessionState.Validating;
 import io.pgmux.proxy.client.SessionState.Waiting;
 import io.pgmux.proxy.config.TimeoutsConfig;
-import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.MessageChunk;
 import io.pgmux.proxy.net.UnsentBytes;
 import io.pgmux.proxy.net.WriteBatcher;
 import io.pgmux.proxy.pool.Pool;
-import io.pgmux.proxy.prepared.ClientStatements;
 import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,13 +66,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * Every state but Closed goes to Closed: the client disconnects, gets a FATAL error, or loses its
  * server. Every change goes through {@link #moveTo}, which refuses a pair that the table in
- * {@link SessionState} (this diagram as data) does not list.
- *
- * <p>Until it has authenticated, a connection counts against {@code max_pending_logins} (checked at
- * connect), may send messages of at most {@link FrameDecoder#LOGIN_MESSAGE_LIMIT} bytes and has
- * {@code client_login_timeout} to finish; from then on it counts against
- * {@code max_client_connections} (checked when authentication succeeds, with
- * {@code admin_reserved_connections} more for console users). See {@link SessionRegistry}.
+ * {@link SessionState} (this diagram as data) does not list. The limits a connection meets before
+ * and after its login are {@link ClientLogin}'s.
  */
 public final class ClientSession {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
@@ -385,7 +377,7 @@ public final class ClientSession {
     public ClientInfo describe() {
         String shown = ClientInfo.stateName(state);
         long waitNanos = shown.equals("waiting") ? System.nanoTime() - waitStartedNanos : 0;
-        long serverId = state instanceof Linked linked ? linked.link().server.id() : -1;
+        long serverId = state instanceof Linked linked ? linked.link().server().id() : -1;
         long requestAtMillis = waitStartedNanos == 0 ? connectedAtMillis
                 : connectedAtMillis + (waitStartedNanos - connectedAtNanos) / 1_000_000;
         String applicationName = login.parameters() != null ? login.parameters().get("application_name") : null;
@@ -423,13 +415,7 @@ public final class ClientSession {
 
     /** A CancelRequest carrying this session's key arrived: forward it to the server held now, if any. */
     void forwardCancel() {
-        ServerConnection server = hold.cancelTarget();
-        if (server != null) {
-            log.info("c{} [{}] cancel request forwarded to server {}", id, poolName(), server);
-            server.cancel();
-        } else {
-            log.debug("c{} [{}] cancel request while holding no server; ignored", id, poolName());
-        }
+        hold.forwardCancel();
     }
 
     // ---------------------------------------------------------------- logged in
@@ -453,10 +439,7 @@ public final class ClientSession {
         this.pool = pool;
         this.parameters = parameters;
         countedInPool = true;
-        statements = new StatementContext(pool.settings().preparedStatements(), pool.settings().mode(),
-                new ClientStatements(pool.statements()), pool.statements(), () -> pool.settings().maxPreparedPerServer(),
-                pool.settings().maxPreparedPerClient(), pool.settings().maxPreparedSizePerClient(),
-                parameters.get("search_path"), statementCounts);
+        statements = StatementContext.forClientOf(pool, parameters.get("search_path"), statementCounts);
         localReplies = new LocalReplies(statements, toClient, pool.stats(), channel.alloc());
         sessionFeatures = new SessionFeatureGate(this, pool);
     }
@@ -479,14 +462,10 @@ public final class ClientSession {
             onFrameWhileIdle(frame, type);
         } else if (state instanceof FailedUntilSync) {
             onFrameAfterLocalError(frame, type);
-        } else if (state instanceof Waiting waiting) {
-            waiting.pending().add(frame);
-            if (waiting.pending().size() >= MAX_PENDING_WHILE_WAITING) {
-                readPauses.pause(ReadPauses.WAITING);
-            }
-        } else if (state instanceof Validating validating) {
-            validating.pending().add(frame);
-            if (validating.pending().size() >= MAX_PENDING_WHILE_WAITING) {
+        } else if (state instanceof Waiting || state instanceof Validating) {
+            List<ByteBuf> pending = state instanceof Waiting waiting ? waiting.pending() : ((Validating) state).pending();
+            pending.add(frame);
+            if (pending.size() >= MAX_PENDING_WHILE_WAITING) {
                 readPauses.pause(ReadPauses.WAITING);
             }
         } else if (state instanceof Linked linked) {

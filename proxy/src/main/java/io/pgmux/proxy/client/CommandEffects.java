@@ -9,9 +9,10 @@ import io.pgmux.proxy.client.ReplyQueue.Attachment;
  * tags that matter: the end of a transaction (for the client's SETs and session features), PREPARE
  * (an SQL statement that must not outlive the client's hold on this server), {@code DISCARD ALL}
  * and {@code DEALLOCATE ALL} (which empty the server of statements, and DISCARD ALL of settings).
+ * One per session, pointed at each server it holds.
  */
 final class CommandEffects {
-    private final ServerConnection server;
+    private ServerConnection server;
     private final StatementContext statements;
     private final SettingChanges settings;
     private final ClientRequests requests;
@@ -20,13 +21,17 @@ final class CommandEffects {
     /** The client ran an SQL PREPARE pgmux did not rewrite (in a Parse's text): its statement must not outlive the transaction. */
     private boolean sqlPrepared;
 
-    CommandEffects(ServerConnection server, StatementContext statements, SettingChanges settings, ClientRequests requests,
-            SessionFeatureGate features) {
-        this.server = server;
+    CommandEffects(StatementContext statements, SettingChanges settings, ClientRequests requests, SessionFeatureGate features) {
         this.statements = statements;
         this.settings = settings;
         this.requests = requests;
         this.features = features;
+    }
+
+    /** The link now holds {@code server}, on which the client has prepared nothing yet. */
+    void attach(ServerConnection server) {
+        this.server = server;
+        sqlPrepared = false;
     }
 
     /** A CommandComplete for the request with {@code attachment}, going to the client unless {@code swallowed}. */

@@ -144,7 +144,7 @@ final class LocalReplies {
      * given. A DEALLOCATE takes effect only now, in the client's order; {@code status} is the
      * transaction status its ReadyForQuery reports, for one sent as a simple query.
      */
-    static void giveInTurn(InTurn reply, ServerLink.Events to, StatementContext statements, TransactionStatus status,
+    static void giveInTurn(InTurn reply, ServerLinkEvents to, StatementContext statements, TransactionStatus status,
             ByteBufAllocator alloc) {
         if (reply instanceof ConstantReply constant) {
             to.toClient(constant.frame(alloc));

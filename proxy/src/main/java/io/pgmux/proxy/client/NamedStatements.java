@@ -33,7 +33,8 @@ import java.util.List;
  * their content; each operation here sends what the server needs and queues, in {@link ReplyQueue},
  * how its replies are handled. Operations change names and server statements when they are sent,
  * and carry what undoes them if the server skips or fails them; {@link ServerLink} stalls later
- * operations that would depend on an outcome still unknown (see {@link #blocks}).
+ * operations that would depend on an outcome still unknown (see {@link #blocks}). Made once per
+ * session, when it first names a statement, and pointed at each server it holds ({@link #attach}).
  */
 final class NamedStatements {
     /** pgmux asks the server to fail where it must report its own error, then swaps the text. */
@@ -75,20 +76,26 @@ final class NamedStatements {
     record DiscardAll(long generation) implements StatementChange {}
 
     private final StatementContext statements;
-    private final ServerConnection server;
     private final ReplyQueue replies;
     private final Outbox toServer;
     private final ByteBufAllocator alloc;
+    private ServerConnection server;
     /** The client's unnamed statement and portal are a DEALLOCATE pgmux answers itself. */
     private SqlCommand localUnnamedStatement;
     private SqlCommand localUnnamedPortal;
 
-    NamedStatements(StatementContext statements, ServerConnection server, ReplyQueue replies, Outbox toServer, ByteBufAllocator alloc) {
+    NamedStatements(StatementContext statements, ReplyQueue replies, Outbox toServer, ByteBufAllocator alloc) {
         this.statements = statements;
-        this.server = server;
         this.replies = replies;
         this.toServer = toServer;
         this.alloc = alloc;
+    }
+
+    /** The client now uses its names on {@code server}, where its unnamed statement and portal are the server's. */
+    void attach(ServerConnection server) {
+        this.server = server;
+        localUnnamedStatement = null;
+        localUnnamedPortal = null;
     }
 
     // ---------------------------------------------------------------- when to wait

@@ -55,6 +55,12 @@ final class ServerHold implements Waiter {
     /** What the held server owes; one queue for the session's life, empty whenever it holds no server. */
     private final ReplyQueue replies = new ReplyQueue();
     private final LinkEvents linkEvents = new LinkEvents();
+    /**
+     * The session's link to the server it holds, made when it first gets one and attached to each
+     * server after: what it builds depends on the client only. It is the held server's only while
+     * the session's state carries it ({@link #currentLink}).
+     */
+    private ServerLink sessionLink;
     /** Chunks of a client's message went into the outbox since it was last sent. */
     private boolean chunksToSend;
     /** Bytes forwarded since the pool's counters were last told (once per batch, not per message). */
@@ -82,9 +88,15 @@ final class ServerHold implements Waiter {
         this.readPauses = readPauses;
     }
 
-    /** The server a cancel request for this client goes to, or null when it holds none. */
-    ServerConnection cancelTarget() {
-        return cancelTarget;
+    /** A cancel request for this client goes to the server it holds now, if any (see {@link #cancelTarget}). */
+    void forwardCancel() {
+        ServerConnection server = cancelTarget;
+        if (server != null) {
+            log.info("c{} [{}] cancel request forwarded to server {}", session.id(), session.poolName(), server);
+            server.cancel();
+        } else {
+            log.debug("c{} [{}] cancel request while holding no server; ignored", session.id(), session.poolName());
+        }
     }
 
     /** The client has part of a message: anything written now would be read as the rest of it. */
@@ -140,7 +152,10 @@ final class ServerHold implements Waiter {
     private void take(ServerConnection server, Waiting waiting) {
         Pool pool = session.pool();
         ClientParameters parameters = session.parameters();
-        ServerLink link = new ServerLink(server, session.statements(), replies, toServer, channel.alloc(), linkEvents);
+        if (sessionLink == null) {
+            sessionLink = new ServerLink(session.statements(), replies, toServer, channel.alloc(), linkEvents);
+        }
+        ServerLink link = sessionLink.attach(server);
         midMessageToClient = false;
         if (waiting.forWelcome()) {
             parameters.adoptDefaults(pool.welcomeParameters());
@@ -195,11 +210,11 @@ final class ServerHold implements Waiter {
         if (e instanceof ProtocolException violation) {
             // a message that arrived in order but broke the protocol once its turn came (e.g. a Query during COPY)
             log.info("c{} [{}] protocol violation: {}; closing server {}", session.id(), session.poolName(),
-                    violation.getMessage(), link.server);
+                    violation.getMessage(), link.server());
             error = ErrorResponse.fatal(violation.sqlState(), violation.getMessage());
         } else {
             log.error("c{} [{}] unexpected failure while holding server {}; closing both", session.id(), session.poolName(),
-                    link.server, e);
+                    link.server(), e);
             error = ClientSession.internalError(e);
         }
         if (session.state() instanceof Validating validating) {
@@ -211,7 +226,7 @@ final class ServerHold implements Waiter {
         cancelTarget = null;
         toServer.clear();
         link.discard();
-        link.server.close();
+        link.server().close();
         session.fatal(error);
     }
 
@@ -235,8 +250,8 @@ final class ServerHold implements Waiter {
             if (nowNanos - runningSince > queryTimeout.toNanos()) {
                 timeoutCancelAtNanos = nowNanos;
                 log.info("c{} [{}] query_timeout ({}): cancelling the request running on server {}", session.id(),
-                        session.poolName(), Units.formatDuration(queryTimeout), link.server);
-                link.server.cancel();
+                        session.poolName(), Units.formatDuration(queryTimeout), link.server());
+                link.server().cancel();
             }
             return false;
         }
@@ -244,11 +259,11 @@ final class ServerHold implements Waiter {
             return false;
         }
         log.warn("c{} [{}] query_timeout ({}): server {} did not answer its cancel within {} ms; closing it and the client",
-                session.id(), session.poolName(), Units.formatDuration(queryTimeout), link.server,
+                session.id(), session.poolName(), Units.formatDuration(queryTimeout), link.server(),
                 QUERY_CANCEL_GRACE_NANOS / 1_000_000);
         SessionState previous = loseServer(link);
         toServer.clear();
-        link.server.close();
+        link.server().close();
         if (!(previous instanceof Abandoned)) {
             session.fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query timeout: the server did not answer within "
                     + "query_timeout (" + Units.formatDuration(queryTimeout) + "), nor a cancel request within "
@@ -304,21 +319,21 @@ final class ServerHold implements Waiter {
         if (toServer.isEmpty()) {
             return;
         }
-        link.server.send(toServer);
-        if (!link.server.isWritable()) {
+        link.server().send(toServer);
+        if (!link.server().isWritable()) {
             readPauses.pause(ReadPauses.SERVER_FULL);
-        } else if (chunksToSend && !link.server.eventLoop().inEventLoop()) {
+        } else if (chunksToSend && !link.server().eventLoop().inEventLoop()) {
             // A large message crosses to the server's loop one read batch at a time: this loop cannot
             // see the server's buffer fill up in time, so it waits until the server's loop has taken the batch.
             readPauses.pause(ReadPauses.SERVER_FULL);
-            link.server.notifyWhenWritable(this);
+            link.server().notifyWhenWritable(this);
         }
         chunksToSend = false;
     }
 
     @Override
     public void onServerWritable(ServerConnection server) {
-        if (session.state() instanceof Linked linked && linked.link().server == server) {
+        if (session.state() instanceof Linked linked && linked.link().server() == server) {
             readPauses.resume(ReadPauses.SERVER_FULL);
         }
     }
@@ -381,7 +396,7 @@ final class ServerHold implements Waiter {
 
     private ServerLink linkOf(ServerConnection server) {
         ServerLink link = currentLink();
-        return link != null && link.server == server ? link : null;
+        return link != null && link.server() == server ? link : null;
     }
 
     /** The link to the server the session holds (also while checking settings or cleaning up), or null. */
@@ -398,7 +413,7 @@ final class ServerHold implements Waiter {
     }
 
     /** What the link reports, acted on in the session's state. */
-    private final class LinkEvents implements ServerLink.Events {
+    private final class LinkEvents implements ServerLinkEvents {
         @Override
         public int maxMessageSize() {
             return session.maxMessageSize();
@@ -438,7 +453,7 @@ final class ServerHold implements Waiter {
         @Override
         public void onClientSettingChanged(SqlCommand command) {
             ClientParameters parameters = session.parameters();
-            ServerConnection server = currentLink().server;
+            ServerConnection server = currentLink().server();
             switch (command.kind()) {
                 case SET -> {
                     parameters.set(command.name(), command.value());
@@ -511,12 +526,12 @@ final class ServerHold implements Waiter {
         public void onLostTrack(String what) {
             ServerLink link = currentLink();
             log.error("c{} [{}] {}; closing the client and server {}", session.id(), session.poolName(), what,
-                    link != null ? link.server : "-");
+                    link != null ? link.server() : "-");
             session.moveTo(SessionState.CLOSED);
             cancelTarget = null;
             if (link != null) {
                 link.discard();
-                link.server.close();
+                link.server().close();
             }
             session.fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "pgmux lost track of the server's replies; please reconnect"));
         }
@@ -527,8 +542,8 @@ final class ServerHold implements Waiter {
         switch (query.purpose()) {
             case PARAMETER_SYNC -> {
                 if (error == null) {
-                    query.sync().applyTo(link.server.parameters(), query.row());
-                    link.server.parameters().markInSyncWith(query.settings());
+                    query.sync().applyTo(link.server().parameters(), query.row());
+                    link.server().parameters().markInSyncWith(query.settings());
                     if (session.state() instanceof Validating) {
                         login.adoptNormalizedSettings(session.pool(), query.sync(), query.row());
                     }
@@ -536,7 +551,7 @@ final class ServerHold implements Waiter {
                 }
                 log.info("c{} [{}] server rejected the client's settings: {}", session.id(), session.poolName(), error);
                 if (session.state() instanceof Validating v) {
-                    session.pool().release(link.server);
+                    session.pool().release(link.server());
                     session.moveTo(SessionState.CLOSED);
                     v.pending().forEach(ReferenceCountUtil::release);
                     session.fatal(error.withSeverity(ErrorResponse.FATAL));
@@ -550,8 +565,8 @@ final class ServerHold implements Waiter {
             case ROLLBACK, RESET -> {
                 if (error != null) {
                     log.warn("c{} [{}] {} failed on server {}: {}; closing it", session.id(), session.poolName(),
-                            query.purpose(), link.server, error);
-                    link.server.close();
+                            query.purpose(), link.server(), error);
+                    link.server().close();
                 }
             }
         }
@@ -576,7 +591,7 @@ final class ServerHold implements Waiter {
             if (link.isClean() && (transactionMode && !pinned || session.shuttingDown())) {
                 if (link.takeSqlPrepared()) {
                     log.warn("c{} [{}] ran SQL PREPARE inside a larger query; deallocating it before server {} is shared",
-                            session.id(), session.poolName(), link.server);
+                            session.id(), session.poolName(), link.server());
                     link.inject(InjectedQuery.reset("DEALLOCATE ALL"));
                     sendToServer(link);
                     return;
@@ -602,8 +617,8 @@ final class ServerHold implements Waiter {
                 release(link);
                 session.moveTo(SessionState.CLOSED);
             } else if (link.currentInjected() == null) {
-                log.info("c{} [{}] server {} still not clean after cleanup; closing it", session.id(), session.poolName(), link.server);
-                link.server.close();
+                log.info("c{} [{}] server {} still not clean after cleanup; closing it", session.id(), session.poolName(), link.server());
+                link.server().close();
                 session.moveTo(SessionState.CLOSED);
             }
         }
@@ -624,13 +639,13 @@ final class ServerHold implements Waiter {
     private void release(ServerLink link) {
         transactionStartNanos = NO_TRANSACTION;
         if (session.state() instanceof Linked && session.pool().settings().mode().sharesServers()) {
-            session.pool().stats().onTransaction(System.nanoTime() - link.linkedAtNanos);
+            session.pool().stats().onTransaction(System.nanoTime() - link.linkedAtNanos());
         }
         cancelTarget = null;
         link.reading.resume();
         // what the client sent is the server's now: its fullness no longer holds the client back
         readPauses.resume(ReadPauses.SERVER_FULL);
-        session.pool().release(link.server);
+        session.pool().release(link.server());
     }
 
     /**
@@ -649,7 +664,7 @@ final class ServerHold implements Waiter {
             // What pinned the client (a LISTEN, a lock, a temp table...) must not reach the next one.
             resetQuery = pool.settings().resetQuery().isEmpty() ? "DISCARD ALL" : pool.settings().resetQuery();
             log.info("c{} [{}] left while pinned by {}; resetting server {} with {}", session.id(), session.poolName(),
-                    session.sessionFeatures().reasons(), link.server, resetQuery);
+                    session.sessionFeatures().reasons(), link.server(), resetQuery);
         }
         boolean deallocate = link.takeSqlPrepared();
         if (link.isClean() && resetQuery.isEmpty() && !deallocate) {
@@ -667,14 +682,14 @@ final class ServerHold implements Waiter {
             if (!resetQuery.isEmpty()) {
                 link.inject(InjectedQuery.reset(resetQuery));
             }
-            link.server.send(toServer);
+            link.server().send(toServer);
             return;
         }
         log.info("c{} [{}] left in the middle of a request; cancelling and closing server {}", session.id(), session.poolName(),
-                link.server);
+                link.server());
         link.discard();
-        link.server.cancel();
-        link.server.close();
+        link.server().cancel();
+        link.server().close();
         session.moveTo(SessionState.CLOSED);
     }
 
@@ -710,7 +725,7 @@ final class ServerHold implements Waiter {
         }
         log.warn("c{} [{}] out of memory for the replies of server {}; closing the client", session.id(), session.poolName(), server);
         SessionState previous = loseServer(link);
-        link.server.close();
+        link.server().close();
         if (previous instanceof Linked || previous instanceof Validating) {
             session.fatal(ErrorResponse.fatal(SqlState.OUT_OF_MEMORY, "out of memory: pgmux could not allocate a buffer for the server's reply")
                     .withHint("The transaction, if any, is lost. Give pgmux more memory (-XX:MaxDirectMemorySize) or make the reply smaller."));

@@ -4,10 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frames;
-import io.pgmux.protocol.Frontend;
-import io.pgmux.protocol.ProtocolException;
 import io.pgmux.protocol.TransactionStatus;
-import io.pgmux.protocol.message.CommandComplete;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Messages;
 import io.pgmux.protocol.message.ParameterStatus;
@@ -21,122 +18,113 @@ import io.pgmux.proxy.net.Outbox;
 /**
  * One client holding one server: everything sent to the server passes {@link #sendFromClient} and
  * everything it answers passes {@link #onServerFrame}, so the link knows at every moment what the
- * server still owes ({@link ReplyQueue}) and whether the server may go back to its pool.
+ * server still owes ({@link ReplyQueue}) and whether the server may go back to its pool. A session
+ * makes its link once and {@link #attach}es it to each server it holds.
  *
  * <p>Replies pgmux makes itself (a ParseComplete for a statement the server holds, a CloseComplete,
  * DEALLOCATE) and replies it swallows (statements prepared on the client's behalf, its own queries)
  * keep their exact place in the stream. After an error the server skips to the next Sync, and so
  * does the queue: nothing made up is sent for a skipped message, and what pgmux did for it when
- * sending is undone. A message whose rewriting would depend on such an outcome, still unknown for
- * an earlier Sync segment, waits ({@link StalledMessages}) until it is known. Errors pgmux must raise in the
- * middle of a pipeline are raised by the server itself from a message that must fail, and their
- * text replaced, so the transaction and the skip-to-Sync behave exactly as Postgres would.
+ * sending is undone. A message whose rewriting depends on an outcome still unknown waits
+ * ({@link StalledMessages}, in {@link ClientToServer}). Errors pgmux must raise in a pipeline are
+ * raised by the server itself from a message that must fail, their text replaced, so the
+ * transaction and the skip to Sync behave as in Postgres.
  *
- * <p>What the link knows besides the queue. Its <em>phase</em>, one {@link SyncPhase} changed only
- * by {@link #moveTo}: where the server stands in the client's stream with respect to Sync (synced,
- * unsynced, skipping to a Sync, reading COPY data). And <em>facts</em>, each independent of the
- * phase and of each other: whether what was sent since the last Sync lives on this server
- * ({@code pinnedUntilSync}, which decides whether pgmux may Sync on its own), whether the client got
- * an error since its last Sync was answered, and whether the server sent a FATAL error. The
- * transaction status is the server's last ReadyForQuery; the client's SETs are followed by
- * {@link SettingChanges}, its named statements by {@link NamedStatements}, what a completed command
- * changes (an SQL PREPARE left behind) by {@link CommandEffects}; whether the server's reading is
- * paused for the client's sake is {@link ServerReading}'s.
+ * <p>Besides the queue the link knows its <em>phase</em>, one {@link SyncPhase} changed only by
+ * {@link #moveTo}, and <em>facts</em> independent of it: whether what was sent since the last Sync
+ * lives on this server ({@code pinnedUntilSync}: may pgmux Sync on its own?), whether the client got
+ * an error since its last Sync was answered, whether the server sent a FATAL error, and the server's
+ * transaction status; what goes to the server changes them through the {@code on*Sent} methods.
+ * Delegated: the request side ({@link ClientToServer}, {@link ClientRequests},
+ * {@link StreamedClientMessage}), SETs ({@link SettingChanges}), completed commands ({@link CommandEffects}), rewritten SQL names
+ * ({@link RewrittenQueryReplies}), the server's reading ({@link ServerReading}).
  */
 final class ServerLink {
-
-    /** What the session does with the outcome of the link's work. */
-    interface Events extends SettingChanges.Client {
-        /** A frame for the client (forwarded or made by pgmux); the receiver owns it. */
-        void toClient(ByteBuf frame);
-
-        /** One of pgmux's own queries got its ReadyForQuery. */
-        void onInjectedQueryDone(InjectedQuery query);
-
-        /** A ReadyForQuery for a client's query or Sync, sent that many nanoseconds earlier. */
-        void onQueryDone(long nanos);
-
-        /** That ReadyForQuery said idle: the client's transaction (explicit or not) ended. */
-        default void onTransactionEnded() {
-        }
-
-        /** An error went to the client. */
-        void onErrorToClient(String sqlState);
-
-        /** The server's replies do not match what was sent: the link cannot be trusted. */
-        void onLostTrack(String what);
-
-        /** Statement pooling: the client's statement left a transaction open (its ReadyForQuery was not forwarded). */
-        void onTransactionBlockRefused();
-
-        /** The client's session features (transaction mode), or null when nothing follows them. */
-        default SessionFeatureGate sessionFeatures() {
-            return null;
-        }
-
-        /** {@code max_message_size}: the most pgmux holds of a streamed Query's text outside its long literals. */
-        default int maxMessageSize() {
-            return 64 * 1024 * 1024;
-        }
-    }
-
-    final ServerConnection server;
-    final ServerReading reading;
-    final long linkedAtNanos = System.nanoTime();
+    final ServerReading reading = new ServerReading();
 
     private final StatementContext statements;
     private final SettingChanges settings;
     private final ClientRequests requests;
-    private final Outbox toServer;
+    private final StreamedClientMessage streamed;
+    private final RewrittenQueryReplies rewrittenReplies;
+    private final Outbox outbox;
+    private final ClientToServer clientMessages;
     private final ByteBufAllocator alloc;
-    private final Events events;
+    private final ServerLinkEvents events;
     private final ReplyQueue replies;
     /** The client's session features; null when nothing follows them. */
     private final SessionFeatureGate features;
-    private final StalledMessages stalled;
     private final CommandEffects commands;
-    private TransactionStatus status = TransactionStatus.IDLE;
+    private ServerConnection server;
+    private long linkedAtNanos;
+    private TransactionStatus status;
     /** Sync segments sent so far: an error skips everything up to the end of its segment. */
-    private long segment = 1;
-    private SyncPhase phase = SyncPhase.SYNCED;
+    private long segment;
+    private SyncPhase phase;
     /** Something sent since the client's last Sync lives on this server until a Sync: the unnamed statement, a portal, a COPY. */
     private boolean pinnedUntilSync;
     /** The client got an error for an extended-protocol message since its last Sync was answered. */
     private boolean errorSinceSync;
     /** The server sent a FATAL error to the client: it is about to close. */
     private boolean serverFatal;
-    /**
-     * The head of a client message whose body follows in chunks went to the server: the server has
-     * part of a message, so nothing of pgmux's may go to it, and it cannot go back, until the rest.
-     */
-    private boolean midClientMessage;
 
-    ServerLink(ServerConnection server, StatementContext statements, ReplyQueue replies, Outbox toServer,
-            ByteBufAllocator alloc, Events events) {
-        this.server = server;
+    /** The session's link, made once (when it first gets a server) and {@link #attach}ed to each server it holds. */
+    ServerLink(StatementContext statements, ReplyQueue replies, Outbox outbox, ByteBufAllocator alloc, ServerLinkEvents events) {
         this.statements = statements;
         this.replies = replies;
-        this.toServer = toServer;
+        this.outbox = outbox;
         this.alloc = alloc;
         this.events = events;
-        this.settings = new SettingChanges(statements.tracksSettings(), server.parameters(), events);
+        this.settings = new SettingChanges(statements.tracksSettings(), events);
         this.features = events.sessionFeatures();
-        this.requests = new ClientRequests(server, statements, settings, features, replies, toServer, alloc, events.maxMessageSize());
-        this.commands = new CommandEffects(server, statements, settings, requests, features);
-        this.stalled = new StalledMessages(toServer, this::mustWait);
-        this.reading = new ServerReading(server);
+        this.requests = new ClientRequests(statements, settings, features, replies, outbox, alloc);
+        this.commands = new CommandEffects(statements, settings, requests, features);
+        this.streamed = new StreamedClientMessage(statements, settings, features, requests, replies, outbox, events);
+        this.rewrittenReplies = new RewrittenQueryReplies(requests, commands, settings, events, alloc);
+        this.clientMessages = new ClientToServer(this, requests, streamed, replies, outbox);
+    }
+
+    /**
+     * The client now holds {@code server}, which owes nothing and is outside any transaction: the
+     * link starts afresh on it (the session's reply queue and outbox are empty whenever it holds none).
+     */
+    ServerLink attach(ServerConnection server) {
+        this.server = server;
+        linkedAtNanos = System.nanoTime();
+        status = TransactionStatus.IDLE;
+        segment = 1;
+        phase = SyncPhase.SYNCED;
+        pinnedUntilSync = false;
+        errorSinceSync = false;
+        serverFatal = false;
+        reading.attach(server);
+        settings.attach(server.parameters());
+        requests.attach(server);
+        commands.attach(server);
+        streamed.attach(server);
+        return this;
+    }
+
+    /** The server the link was last attached to (the one held, while the session's state holds the link). */
+    ServerConnection server() {
+        return server;
+    }
+
+    /** When the link was attached to its server (nanoTime). */
+    long linkedAtNanos() {
+        return linkedAtNanos;
     }
 
     // ---------------------------------------------------------------- the link's state
 
     /** Nothing owed, nothing unsynced or waiting, no transaction: the server may go back to the pool. */
     boolean isClean() {
-        return !midClientMessage && replies.isEmpty() && !isStalled() && !phase.unsynced() && status == TransactionStatus.IDLE;
+        return !streamed.midMessage() && replies.isEmpty() && !isStalled() && !phase.unsynced() && status == TransactionStatus.IDLE;
     }
 
     /** Nothing owed, but a transaction is open (or failed): a ROLLBACK makes the server clean. */
     boolean needsOnlyRollback() {
-        return !midClientMessage && replies.isEmpty() && !isStalled() && !phase.unsynced() && status != TransactionStatus.IDLE;
+        return !streamed.midMessage() && replies.isEmpty() && !isStalled() && !phase.unsynced() && status != TransactionStatus.IDLE;
     }
 
     /**
@@ -145,13 +133,13 @@ final class ServerLink {
      * server can be let go before the client's Sync (after pgmux's own Sync, see {@link #unpin}).
      */
     boolean canUnpin() {
-        return !midClientMessage && replies.isEmpty() && !isStalled() && phase.unsynced() && !pinnedUntilSync && status == TransactionStatus.IDLE;
+        return !streamed.midMessage() && replies.isEmpty() && !isStalled() && phase.unsynced() && !pinnedUntilSync && status == TransactionStatus.IDLE;
     }
 
     /** Sends a Sync of pgmux's own, so the server ends the implicit transaction and can be released. */
     void unpin() {
         pushSync(ReplyQueue.SWALLOW, 0);
-        toServer.add(Messages.sync());
+        outbox.add(Messages.sync());
     }
 
     /** The client must see messages up to its next Sync ignored, as after an error in Postgres. */
@@ -178,7 +166,7 @@ final class ServerLink {
 
     /** Client messages wait for an earlier outcome: the client should not send more for now. */
     boolean isStalled() {
-        return !stalled.isEmpty();
+        return clientMessages.isStalled();
     }
 
     /**
@@ -211,113 +199,58 @@ final class ServerLink {
         }
     }
 
-    // ---------------------------------------------------------------- to the server
+    // ---------------------------------------------------------------- to the server (the client's messages: ClientToServer)
 
     /** pgmux sends a query of its own; the server answers it before anything sent after it. */
     void inject(InjectedQuery query) {
         replies.push(ReplyQueue.QUERY, ReplyQueue.SWALLOW, 0, query);
-        toServer.add(query.message().encode(alloc));
+        outbox.add(query.message().encode(alloc));
     }
 
     /**
-     * A client message, rewritten or answered as needed; takes ownership of the frame.
+     * A client message, rewritten or answered as needed ({@link ClientToServer}); takes ownership of the frame.
      *
      * @throws io.pgmux.protocol.ProtocolException for a malformed message (the frame is released)
      */
     void sendFromClient(ByteBuf frame, byte type) {
-        if (!stalled.keep(frame, type)) {
-            send(frame, type);
-        }
+        clientMessages.send(frame, type);
     }
 
-    /**
-     * The head of a client message whose body follows in chunks ({@link #sendChunkFromClient}). The
-     * session streams only while nothing waits ({@link #isStalled}), and CopyData never waits, so
-     * the head goes out now or, skipped after an error, not at all; its chunks go the same way.
-     */
+    /** The head of a client message whose body follows in chunks ({@link #sendChunkFromClient}). */
     void sendHeadFromClient(ByteBuf head, byte type) {
-        if (isStalled()) {
-            head.release();
-            throw new IllegalStateException("a streamed message arrived while client messages wait");
-        }
-        send(head, type);
-        midClientMessage = toServer.endsWith(head);
+        clientMessages.sendHead(head, type);
     }
 
-    /**
-     * More of the client's streamed message: to the server if its head went there, else dropped.
-     *
-     * @throws io.pgmux.protocol.ProtocolException for a streamed Query that may not run (the chunk is released)
-     */
+    /** More of the client's streamed message (a Query's may be refused: {@link StreamedClientMessage}). */
     void sendChunkFromClient(MessageChunk chunk) {
-        if (midClientMessage) {
-            if (requests.streamsQuery()) {
-                try {
-                    requests.queryChunk(chunk.content(), chunk.last());
-                } catch (RuntimeException e) {
-                    chunk.release();
-                    throw e;
-                }
-            }
-            toServer.add(chunk.content());
-        } else {
-            chunk.release();
-        }
-        midClientMessage &= !chunk.last(); // the last chunk completes the message
+        clientMessages.sendChunk(chunk);
     }
 
-    private void send(ByteBuf frame, byte type) {
-        if (phase == SyncPhase.SKIPPING && type != Frontend.SYNC) {
-            frame.release();
-            return;
-        }
-        if (phase.copyingIn() && !SyncPhase.isCopyInMessage(type)) {
-            // Postgres ends the session for this ("protocol synchronization was lost"); pgmux refuses it first.
-            frame.release();
-            throw new ProtocolException("unexpected message type " + Frames.describeType(type)
-                    + " during COPY FROM STDIN: only CopyData, CopyDone, CopyFail, Flush and Sync may be sent");
-        }
-        switch (type) {
-            case Frontend.QUERY -> {
-                moveTo(SyncPhase.SYNCED); // a simple query ends the extended protocol's implicit transaction
-                pinnedUntilSync = false;
-                requests.query(frame, status, this::unpin);
-            }
-            case Frontend.SYNC -> {
-                if (phase.copyingIn()) {
-                    toServer.add(frame); // the server ignores it: it owes no answer
-                    return;
-                }
-                pushSync(0, System.nanoTime());
-                toServer.add(frame);
-            }
-            case Frontend.FUNCTION_CALL -> {
-                replies.push(ReplyQueue.QUERY, 0, System.nanoTime(), null);
-                toServer.add(frame);
-            }
-            case Frontend.PARSE -> extendedMessage(requests.parse(frame, segment, status));
-            case Frontend.BIND -> {
-                extendedMessage(ClientRequests.Trace.SERVER_STATE);
-                requests.bind(frame, segment);
-            }
-            case Frontend.DESCRIBE -> extendedMessage(requests.describe(frame, segment));
-            case Frontend.EXECUTE -> {
-                extendedMessage(ClientRequests.Trace.SERVER_STATE);
-                requests.execute(frame);
-            }
-            case Frontend.CLOSE -> extendedMessage(requests.close(frame, segment));
-            case Frontend.COPY_DONE, Frontend.COPY_FAIL -> {
-                if (phase.copyingIn()) {
-                    moveTo(phase.afterCopy());
-                } else {
-                    replies.push(ReplyQueue.COPY_END, 0, 0, null);
-                    emitLocalReplies();
-                }
-                toServer.add(frame);
-            }
-            default -> toServer.add(frame); // Flush; CopyData of the running COPY
-        }
-        emitLocalReplies();
+    // ---------------------------------------------------------------- what went to the server: the phase
+
+    SyncPhase phase() {
+        return phase;
+    }
+
+    /** Sync segments sent so far, the current one's number. */
+    long segment() {
+        return segment;
+    }
+
+    /** The server's transaction status as its last ReadyForQuery said. */
+    TransactionStatus status() {
+        return status;
+    }
+
+    /** A simple query went out: it ends the extended protocol's implicit transaction. */
+    void onQuerySent() {
+        moveTo(SyncPhase.SYNCED);
+        pinnedUntilSync = false;
+    }
+
+    /** The client's Sync went out (not during COPY FROM STDIN, when the server ignores it). */
+    void onSyncSent() {
+        pushSync(0, System.nanoTime());
     }
 
     private void pushSync(int flags, long sentAt) {
@@ -328,16 +261,21 @@ final class ServerLink {
     }
 
     /** An extended-protocol request went out (or was answered in its turn), leaving {@code trace} until the client's Sync. */
-    private void extendedMessage(ClientRequests.Trace trace) {
+    void onExtendedSent(ClientRequests.Trace trace) {
         if (trace != ClientRequests.Trace.NONE) {
             moveTo(SyncPhase.UNSYNCED);
             pinnedUntilSync |= trace == ClientRequests.Trace.SERVER_STATE;
         }
     }
 
-    /** Whether this message must wait for an earlier outcome; nothing waits during COPY FROM STDIN, when nothing else may come. */
-    private boolean mustWait(ByteBuf frame, byte type) {
-        return !phase.copyingIn() && requests.mustWait(frame, type, segment);
+    /** A CopyDone or CopyFail went out: it ends the COPY FROM STDIN, or, outside one, the server answers it with an error. */
+    void onCopyEndSent() {
+        if (phase.copyingIn()) {
+            moveTo(phase.afterCopy());
+        } else {
+            replies.push(ReplyQueue.COPY_END, 0, 0, null);
+            emitLocalReplies();
+        }
     }
 
     // ---------------------------------------------------------------- from the server
@@ -368,9 +306,7 @@ final class ServerLink {
                 onExtendedReply(frame, type, kind);
             }
         }
-        for (ByteBuf ready; (ready = stalled.pollReady()) != null; ) {
-            send(ready, Frames.type(ready));
-        }
+        clientMessages.sendReady();
     }
 
     private void onAsyncMessage(ByteBuf frame, byte type) {
@@ -394,7 +330,13 @@ final class ServerLink {
         boolean swallowed = replies.headSwallowed();
         Attachment attachment = replies.headAttachment();
         if (attachment instanceof RewrittenQuery rewritten) {
-            if (onRewrittenQueryReply(frame, type, rewritten)) {
+            if (type == Backend.ERROR_RESPONSE) {
+                RewrittenQuery.Step step = rewrittenReplies.onError(rewritten);
+                Refusal refusal = RewrittenQuery.refusalFor(frame, step);
+                onQueryError(refusal != null ? frame : RewrittenQuery.namingClient(frame, step, alloc), refusal);
+                return;
+            }
+            if (rewrittenReplies.onReply(frame, type, rewritten)) {
                 return;
             }
             attachment = rewritten.settings();
@@ -412,62 +354,17 @@ final class ServerLink {
                 frame.release();
             }
         } else if (type == Backend.ERROR_RESPONSE) {
-            moveTo(phase.afterCopy());
-            settings.onError();
-            toClientAsError(frame, attachment);
+            onQueryError(frame, attachment);
         } else {
             events.toClient(frame);
         }
     }
 
-    /**
-     * A reply to a query whose prepared statement names pgmux rewrote: each CommandComplete or error
-     * is its step's ({@link RewrittenQuery}), and pgmux's own answers are given in their turn.
-     * Returns false for a reply of any other kind, which goes its usual way.
-     */
-    private boolean onRewrittenQueryReply(ByteBuf frame, byte type, RewrittenQuery rewritten) {
-        giveLocalSteps(rewritten);
-        RewrittenQuery.Step step = rewritten.current();
-        if (type == Backend.COMMAND_COMPLETE && step != null) {
-            rewritten.advance();
-            requests.onSucceeded(step.change());
-            if (step.kind() == RewrittenQuery.Kind.HIDDEN) {
-                frame.release();
-                return true;
-            }
-            commands.onCommandComplete(frame, rewritten.settings(), false, step.preparesOurs());
-            events.toClient(frame);
-            giveLocalSteps(rewritten);
-            return true;
-        }
-        if (type == Backend.ERROR_RESPONSE) {
-            if (step != null) {
-                requests.onFailed(step.change());
-                for (RewrittenQuery.Step skipped : rewritten.failAtCurrent()) {
-                    requests.onSkipped(skipped.change());
-                }
-            }
-            moveTo(phase.afterCopy());
-            settings.onError();
-            Refusal refusal = RewrittenQuery.refusalFor(frame, step);
-            toClientAsError(refusal != null ? frame : RewrittenQuery.namingClient(frame, step, alloc), refusal);
-            return true;
-        }
-        if (type == Backend.EMPTY_QUERY_RESPONSE && rewritten.onlyLocal()) {
-            frame.release(); // the text left when pgmux answered every statement
-            return true;
-        }
-        return false;
-    }
-
-    /** The steps pgmux answers that are due: their CommandCompletes, in their turn. */
-    private void giveLocalSteps(RewrittenQuery rewritten) {
-        for (RewrittenQuery.Step step; (step = rewritten.localDue()) != null; ) {
-            rewritten.advance();
-            requests.onSucceeded(step.change());
-            settings.onCommandComplete(rewritten.settings()); // a statement of the query completed; nothing ran on the server
-            events.toClient(new CommandComplete(step.tag()).encode(alloc));
-        }
+    /** The server's error ended the query (and a COPY it ran); the client gets the error. */
+    private void onQueryError(ByteBuf frame, Attachment attachment) {
+        moveTo(phase.afterCopy());
+        settings.onError();
+        toClientAsError(frame, attachment);
     }
 
     private void onSyncReply(ByteBuf frame, byte type) {
@@ -579,7 +476,7 @@ final class ServerLink {
     }
 
     /** Gives the replies pgmux makes at the head of the queue: everything before them has been answered. */
-    private void emitLocalReplies() {
+    void emitLocalReplies() {
         while (!replies.isEmpty() && (replies.headKind() == ReplyQueue.SYNTHETIC || replies.headKind() == ReplyQueue.COPY_END)) {
             Attachment reply = replies.headAttachment();
             replies.pop();
@@ -592,6 +489,6 @@ final class ServerLink {
     /** Releases what the link still holds (it is dropped). */
     void discard() {
         replies.clear();
-        stalled.release();
+        clientMessages.discard();
     }
 }

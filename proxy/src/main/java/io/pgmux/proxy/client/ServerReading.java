@@ -4,15 +4,18 @@ import io.pgmux.proxy.backend.ServerConnection;
 
 /**
  * Whether a {@link ServerLink}'s server is read: its replies are held back while the client cannot
- * take more, and a large reply's next chunk is read only once the last one was taken.
+ * take more, and a large reply's next chunk is read only once the last one was taken. One per
+ * session, pointed at each server it holds.
  */
 final class ServerReading {
-    private final ServerConnection server;
+    private ServerConnection server;
     /** The server's reading is paused because the client cannot take more. */
     private boolean paused;
 
-    ServerReading(ServerConnection server) {
+    /** The link now holds {@code server}, read as soon as it was assigned. */
+    void attach(ServerConnection server) {
         this.server = server;
+        paused = false;
     }
 
     /** Holds the server's replies back: the client cannot take more for now. */

@@ -46,7 +46,7 @@ final class SessionTimeouts {
             return clientIdle(session, limit);
         }
         log.info("c{} [{}] idle in a transaction longer than idle_transaction_timeout ({}); disconnecting it, "
-                + "server {} is rolled back", session.id(), session.poolName(), Units.formatDuration(limit), link.server);
+                + "server {} is rolled back", session.id(), session.poolName(), Units.formatDuration(limit), link.server());
         return ErrorResponse.fatal(SqlState.IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "idle transaction timeout: the client "
                 + "was idle in a transaction longer than idle_transaction_timeout (" + Units.formatDuration(limit)
                 + "); pgmux closed the connection and rolled the transaction back");

@@ -25,7 +25,7 @@ import java.util.function.BooleanSupplier;
  * statements complete in order, and queries are answered one after the other, so the progress of
  * the one being answered is kept here.
  *
- * <p>One per {@link ServerLink}; used on the client's event loop only.
+ * <p>One per session, pointed at each server it holds ({@link #attach}); used on the client's event loop only.
  */
 final class SettingChanges {
 
@@ -53,7 +53,7 @@ final class SettingChanges {
 
     /** In transaction mode a client's SET must follow it to its next server, and not stay behind on this one. */
     private final boolean tracked;
-    private final ServerParameters server;
+    private ServerParameters server;
     private final Client client;
     /** Whether the client's plain strings take backslash escapes; asked only when a query's text is read. */
     private final BooleanSupplier backslashEscapes = this::clientStringsTakeBackslashEscapes;
@@ -64,10 +64,17 @@ final class SettingChanges {
     /** Statements of that query completed so far. */
     private int statementsCompleted;
 
-    SettingChanges(boolean tracked, ServerParameters server, Client client) {
+    SettingChanges(boolean tracked, Client client) {
         this.tracked = tracked;
-        this.server = server;
         this.client = client;
+    }
+
+    /** The client now holds the server with these settings, outside any transaction of its own. */
+    void attach(ServerParameters server) {
+        this.server = server;
+        inTransaction = null;
+        inQuery = null;
+        statementsCompleted = 0;
     }
 
     // ---------------------------------------------------------------- what goes to the server

@@ -10,7 +10,7 @@ import java.util.ArrayDeque;
 /**
  * The client messages of a {@link ServerLink} that wait for an earlier outcome (of a message in
  * an earlier Sync segment) before they can be rewritten and sent, in their order: once one waits,
- * every later one waits behind it. The link decides which must wait ({@link Rule}) and sends them;
+ * every later one waits behind it. {@link ClientToServer} decides which must wait ({@link Rule}) and sends them;
  * this queue holds them and gives them back as soon as the outcomes they need are known.
  */
 final class StalledMessages {

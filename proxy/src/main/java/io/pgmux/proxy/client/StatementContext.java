@@ -7,6 +7,8 @@ import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.prepared.ClientStatements;
 import io.pgmux.proxy.config.PreparedStatementMode;
 import io.pgmux.proxy.config.Units;
+import io.pgmux.proxy.pool.Pool;
+import io.pgmux.proxy.pool.PoolSettings;
 import io.pgmux.proxy.prepared.StatementKey;
 import io.pgmux.proxy.prepared.StatementRegistry;
 import io.pgmux.proxy.util.ClientText;
@@ -22,6 +24,14 @@ import java.util.function.IntSupplier;
 record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientStatements client,
         StatementRegistry registry, IntSupplier maxPerServerNow, int maxPerClient, int maxSizePerClient, String searchPath,
         StatementCounts counts) {
+
+    /** The context of a client of {@code pool}, with its own names; the limits are the pool's (the per-server one as reloaded). */
+    static StatementContext forClientOf(Pool pool, String searchPath, StatementCounts counts) {
+        PoolSettings settings = pool.settings();
+        return new StatementContext(settings.preparedStatements(), settings.mode(), new ClientStatements(pool.statements()),
+                pool.statements(), () -> pool.settings().maxPreparedPerServer(), settings.maxPreparedPerClient(),
+                settings.maxPreparedSizePerClient(), searchPath, counts);
+    }
 
     /** {@code max_prepared_statements} as configured now: a reload lowers it for servers as they are next used. */
     int maxPerServer() {

@@ -220,6 +220,34 @@ class ServerLinkTest {
     }
 
     @Test
+    void attachedToTheNextServerAfterLosingOneTheLinkStartsCleanAndPreparesTheClientsStatementsThere() {
+        client(new Parse("a", "SELECT 1", new int[0]), sync());
+        server(frame(Backend.PARSE_COMPLETE), ready('I'));
+        client(new Query("BEGIN"), new Parse("", "SELECT 2", new int[0]));
+        server(commandComplete("BEGIN"), ready('T'));
+        release(sentFrames());
+        assertFalse(link.isClean());
+        link.discard(); // the server was lost in the middle: what it owed is dropped
+
+        EmbeddedChannel nextSide = new EmbeddedChannel();
+        try {
+            link.attach(TestServerConnections.on(nextSide));
+
+            assertTrue(link.isClean(), "nothing owed, unsynced or open on the next server");
+            client(Bind.of("", "a", List.of()), new Execute("", 0), sync());
+            List<ByteBuf> sent = sentFrames(nextSide);
+            assertEquals(List.of(Frontend.PARSE, Frontend.BIND, Frontend.EXECUTE, Frontend.SYNC), types(sent),
+                    "the next server lacks the statement: pgmux prepares it there first");
+            release(sent);
+            server(frame(Backend.PARSE_COMPLETE), frame(Backend.BIND_COMPLETE), commandComplete("SELECT 1"), ready('I'));
+            assertEquals("1ZCZ2CZ", events.clientTypes(), "the Parse of pgmux's own is swallowed");
+            assertTrue(link.isClean());
+        } finally {
+            nextSide.finishAndReleaseAll();
+        }
+    }
+
+    @Test
     void aDescribeOfAStatementTheServerLacksPreparesItFirst() {
         clientStatements.register("s1", new io.pgmux.proxy.prepared.StatementKey("SELECT 1", new int[0], null));
 
@@ -527,7 +555,7 @@ class ServerLinkTest {
     private ServerLink link(PreparedStatementMode mode, int maxPerServer) {
         StatementContext context = new StatementContext(mode, PoolMode.TRANSACTION, clientStatements, registry, () -> maxPerServer, 10, 16 << 20, null,
                 new StatementCounts());
-        return new ServerLink(server, context, new ReplyQueue(), toServer, ByteBufAllocator.DEFAULT, events);
+        return new ServerLink(context, new ReplyQueue(), toServer, ByteBufAllocator.DEFAULT, events).attach(server);
     }
 
     private void client(Object... messages) {
@@ -545,6 +573,10 @@ class ServerLinkTest {
 
     /** What went to the server since the last call, cut back into frames (a rewritten Bind goes out in two buffers). */
     private List<ByteBuf> sentFrames() {
+        return sentFrames(serverSide);
+    }
+
+    private List<ByteBuf> sentFrames(EmbeddedChannel serverSide) {
         toServer.flushTo(serverSide);
         ByteBuf stream = Unpooled.buffer();
         for (Object out = serverSide.readOutbound(); out != null; out = serverSide.readOutbound()) {
@@ -621,7 +653,7 @@ class ServerLinkTest {
     }
 
     /** Records what the link reports; keeps a copy of every frame for the client and releases it. */
-    private static final class Events implements ServerLink.Events {
+    private static final class Events implements ServerLinkEvents {
         final List<ByteBuf> client = new ArrayList<>();
         final List<InjectedQuery> injectedDone = new ArrayList<>();
         final List<SqlCommand> settings = new ArrayList<>();

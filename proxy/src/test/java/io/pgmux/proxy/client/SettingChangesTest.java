@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SettingChangesTest {
     private final ServerParameters server = new ServerParameters();
     private final Client client = new Client();
-    private final SettingChanges changes = new SettingChanges(true, server, client);
+    private final SettingChanges changes = attached(true);
 
     // ---------------------------------------------------------------- single commands
 
@@ -123,7 +123,7 @@ class SettingChangesTest {
 
     @Test
     void inSessionModeNothingIsFollowed() {
-        SettingChanges sessionMode = new SettingChanges(false, server, client);
+        SettingChanges sessionMode = attached(false);
 
         assertNull(sessionMode.attachmentFor(SqlCommand.parse("SET work_mem = '8MB'")));
         assertNull(sent(sessionMode, "SET work_mem = '8MB'; SELECT set_config('a.b', 'c', false)"));
@@ -294,5 +294,11 @@ class SettingChangesTest {
         public String clientSetting(String name) {
             return settings.get(name);
         }
+    }
+
+    private SettingChanges attached(boolean tracked) {
+        SettingChanges changes = new SettingChanges(tracked, client);
+        changes.attach(server);
+        return changes;
     }
 }
