@@ -61,22 +61,6 @@ public record HbaRule(String source, Type type, List<Name> databases, List<Name>
             Objects.requireNonNull(clientName, "clientName");
             Objects.requireNonNull(clientCert, "clientCert");
         }
-
-        /** {@code map=certs clientname=DN}, as a pg_hba.conf line would end; "" for none. */
-        @Override
-        public String toString() {
-            StringBuilder out = new StringBuilder();
-            if (map != null) {
-                out.append("map=").append(map);
-            }
-            if (clientName != ClientName.CN) {
-                out.append(out.isEmpty() ? "" : " ").append("clientname=DN");
-            }
-            if (clientCert != ClientCert.OFF) {
-                out.append(out.isEmpty() ? "" : " ").append("clientcert=").append(clientCert.word());
-            }
-            return out.toString();
-        }
     }
 
     /** Option {@code clientname}: the certificate's name a login is checked against. */
@@ -105,9 +89,10 @@ public record HbaRule(String source, Type type, List<Name> databases, List<Name>
             return word;
         }
 
+        /** verify-ca or verify-full, as written in an option; null for anything else (Postgres takes no other value). */
         public static ClientCert of(String word) {
             for (ClientCert value : values()) {
-                if (value.word.equals(word)) {
+                if (value != OFF && value.word.equals(word)) {
                     return value;
                 }
             }
