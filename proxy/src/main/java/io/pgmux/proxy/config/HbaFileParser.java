@@ -37,14 +37,18 @@ final class HbaFileParser {
 
     /** The rules of {@code file}, in order; problems are added to {@code errors} as "file:line: ...". */
     static List<HbaRule> read(Path file, List<String> errors) {
-        String text;
+        String text = readText(file, errors);
+        return text == null ? List.of() : new HbaFileParser(errors).parse(text, file);
+    }
+
+    /** The text of a rules or maps file; null when it cannot be read, with why added to {@code errors}. */
+    static String readText(Path file, List<String> errors) {
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             errors.add("cannot read " + file + ": " + e.getMessage());
-            return List.of();
+            return null;
         }
-        return new HbaFileParser(errors).parse(text, file);
     }
 
     /** The rules of {@code text}, read as the file {@code file} (its name in errors, its directory for @ includes). */

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /**
@@ -74,15 +75,28 @@ final class HbaRules {
 
     /** {@code hba_file}: the path and its rules, read now (at load and at each reload); null when absent. */
     static HbaConfig.HbaFile readFile(YamlSection root, String key, HbaConfig.HbaFile dflt, ConfigReading reading) {
+        return fromFile(root, key, (path, errors) -> {
+            List<HbaRule> rules = HbaFileParser.read(Path.of(path), errors);
+            checkAgainstOtherKeys(rules, reading, errors::add);
+            return new HbaConfig.HbaFile(path, rules);
+        });
+    }
+
+    /** {@code ident_file}: the path and its lines, read now (at load and at each reload); null when absent. */
+    static IdentMaps.IdentFile readIdentFile(YamlSection root, String key, IdentMaps.IdentFile dflt, ConfigReading reading) {
+        return fromFile(root, key, (path, errors) -> new IdentMaps.IdentFile(path, IdentFileParser.read(Path.of(path), errors)));
+    }
+
+    /** A key naming a file: what {@code read} makes of it, its problems reported under the key; null when the key is absent or "". */
+    private static <T> T fromFile(YamlSection root, String key, BiFunction<String, List<String>, T> read) {
         String path = root.string(key, null);
         if (path == null || path.isEmpty()) {
             return null;
         }
         List<String> errors = new ArrayList<>();
-        List<HbaRule> rules = HbaFileParser.read(Path.of(path), errors);
-        checkAgainstOtherKeys(rules, reading, errors::add);
+        T value = read.apply(path, errors);
         errors.forEach(error -> root.error(key, error));
-        return new HbaConfig.HbaFile(path, rules);
+        return value;
     }
 
     /**
@@ -127,18 +141,6 @@ final class HbaRules {
             }
         }
         return entries;
-    }
-
-    /** {@code ident_file}: the path and its lines, read now (at load and at each reload); null when absent. */
-    static IdentMaps.IdentFile readIdentFile(YamlSection root, String key, IdentMaps.IdentFile dflt, ConfigReading reading) {
-        String path = root.string(key, null);
-        if (path == null || path.isEmpty()) {
-            return null;
-        }
-        List<String> errors = new ArrayList<>();
-        List<IdentMapEntry> entries = IdentFileParser.read(Path.of(path), errors);
-        errors.forEach(error -> root.error(key, error));
-        return new IdentMaps.IdentFile(path, entries);
     }
 
     private static boolean isQuoted(String name) {

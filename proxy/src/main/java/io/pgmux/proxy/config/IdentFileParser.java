@@ -1,8 +1,5 @@
 package io.pgmux.proxy.config;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,14 +15,8 @@ final class IdentFileParser {
     }
 
     static List<IdentMapEntry> read(Path file, List<String> errors) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            errors.add("cannot read " + file + ": " + e.getMessage());
-            return List.of();
-        }
-        return parse(text, file, errors);
+        String text = HbaFileParser.readText(file, errors);
+        return text == null ? List.of() : parse(text, file, errors);
     }
 
     static List<IdentMapEntry> parse(String text, Path file, List<String> errors) {

@@ -162,7 +162,7 @@ class PgBouncerConversionTest {
         java.nio.file.Files.writeString(hba, "host all all 10.0.0.0/8 scram-sha-256\n");
         java.nio.file.Files.writeString(ident, "people alice alice_db\n");
         PgBouncerConversion hbaConversion = PgBouncerConversion.convert(IniFile.parse("[pgbouncer]\nauth_type = hba\n"
-                + "auth_hba_file = " + hba + "\nauth_ident_file = " + ident + "\n[databases]\n", dir), Map.of());
+                + "auth_hba_file = " + hba + "\nauth_ident_file = " + ident + "\n[databases]\napp = host=db.internal\n", dir), Map.of());
 
         PgmuxConfig config = load(hbaConversion);
 
@@ -172,7 +172,7 @@ class PgBouncerConversionTest {
         assertEquals(List.of(), hbaConversion.notes());
 
         PgBouncerConversion certConversion = PgBouncerConversion.convert(IniFile.parse("[pgbouncer]\nauth_type = cert\n"
-                + "[databases]\n", dir), Map.of());
+                + "[databases]\napp = host=db.internal\n", dir), Map.of());
         assertEquals(AuthMethod.TRUST, load(certConversion).clientAuth());
         assertTrue(certConversion.notes().get(0).startsWith("[pgbouncer] auth_type: cert is in pgmux the HBA rule"
                 + " {type: hostssl, method: cert}"), certConversion.notes().toString());
