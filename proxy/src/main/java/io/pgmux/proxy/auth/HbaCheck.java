@@ -1,6 +1,7 @@
 package io.pgmux.proxy.auth;
 
 import io.pgmux.proxy.config.HbaRule;
+import io.pgmux.proxy.net.LocalNetworks;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -11,25 +12,33 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Finds the first HBA rule that admits a connection, as Postgres reads pg_hba.conf: its type
- * (pgmux listens on TCP only: {@code local} never matches; {@code hostssl}/{@code hostnossl} by
- * whether the connection is over TLS), its address range, its databases ({@code all},
- * {@code sameuser}, {@code samerole}, names; {@code replication} never, as pgmux takes no
- * replication connections) and its users ({@code all}, {@code +group}, names).
+ * ({@code local} for the Unix socket, {@code host} for TCP, {@code hostssl}/{@code hostnossl} by
+ * whether the connection is over TLS), its address ({@code all}, a range, {@code samehost},
+ * {@code samenet}), its databases ({@code all}, {@code sameuser}, {@code samerole}, names;
+ * {@code replication} never, as pgmux takes no replication connections) and its users ({@code all},
+ * {@code +group}, names).
  *
  * <p>Group membership ({@code +group}, {@code samerole}) is Postgres's to say: it is asked, for
  * only the groups that could decide, before the rules are walked, and the answers are awaited
- * together (see {@link RoleSecrets#isMember}).
+ * together (see {@link RoleSecrets#isMember}). This machine's interfaces, for {@code samehost} and
+ * {@code samenet}, are asked for only when such a rule could match.
  */
 public final class HbaCheck {
 
     private HbaCheck() {
     }
 
-    /** The connection to decide on. {@code address} is the client's IP. */
-    public record Connection(String database, String user, InetAddress address, boolean tls) {}
+    /** The connection to decide on. {@code address} is the client's IP, null on the Unix socket. */
+    public record Connection(String database, String user, InetAddress address, boolean tls, boolean unixSocket) {
+        /** A TCP connection. */
+        public Connection(String database, String user, InetAddress address, boolean tls) {
+            this(database, user, address, tls, false);
+        }
+    }
 
     /**
      * The first rule that matches, or null for none. {@code isMember} answers "is the user a member
@@ -37,9 +46,27 @@ public final class HbaCheck {
      */
     public static CompletableFuture<HbaRule> firstMatch(List<HbaRule> rules, Connection connection,
                                                         Function<String, CompletableFuture<Boolean>> isMember) {
+        return firstMatch(rules, connection, isMember, LocalNetworks::current);
+    }
+
+    /** As above, with this machine's interface addresses from {@code localNetworks}. */
+    static CompletableFuture<HbaRule> firstMatch(List<HbaRule> rules, Connection connection,
+                                                 Function<String, CompletableFuture<Boolean>> isMember,
+                                                 Supplier<CompletableFuture<List<HbaRule.Cidr>>> localNetworks) {
+        boolean needsNetworks = rules.stream().anyMatch(rule -> rule.address() instanceof HbaRule.LocalAddresses
+                && rule.type().matches(connection.unixSocket(), connection.tls()));
+        if (!needsNetworks) {
+            return firstMatch(rules, new Walk(connection, List.of()), isMember);
+        }
+        return localNetworks.get().thenCompose(networks -> firstMatch(rules, new Walk(connection, networks), isMember));
+    }
+
+    private static CompletableFuture<HbaRule> firstMatch(List<HbaRule> rules, Walk walk,
+                                                         Function<String, CompletableFuture<Boolean>> isMember) {
+        Connection connection = walk.connection();
         Set<String> groups = new LinkedHashSet<>();
         for (HbaRule rule : rules) {
-            if (!matchesWithoutGroups(rule, connection)) {
+            if (!walk.matchesWithoutGroups(rule)) {
                 continue;
             }
             Boolean database = databaseMatches(rule, connection, Map.of());
@@ -58,30 +85,50 @@ public final class HbaCheck {
             }
         }
         if (groups.isEmpty()) {
-            return CompletableFuture.completedFuture(walk(rules, connection, Map.of()));
+            return CompletableFuture.completedFuture(walk.first(rules, Map.of()));
         }
         Map<String, CompletableFuture<Boolean>> asked = new HashMap<>();
         groups.forEach(group -> asked.put(group, isMember.apply(group)));
         return CompletableFuture.allOf(asked.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
             Map<String, Boolean> membership = new HashMap<>();
             asked.forEach((group, answer) -> membership.put(group, answer.join()));
-            return walk(rules, connection, membership);
+            return walk.first(rules, membership);
         });
     }
 
-    private static HbaRule walk(List<HbaRule> rules, Connection connection, Map<String, Boolean> membership) {
-        for (HbaRule rule : rules) {
-            if (matchesWithoutGroups(rule, connection) && Boolean.TRUE.equals(databaseMatches(rule, connection, membership))
-                    && Boolean.TRUE.equals(userMatches(rule, connection, membership))) {
-                return rule;
-            }
-        }
-        return null;
-    }
+    /** One connection's walk through the rules, with this machine's interface addresses when a rule needs them. */
+    private record Walk(Connection connection, List<HbaRule.Cidr> networks) {
 
-    private static boolean matchesWithoutGroups(HbaRule rule, Connection connection) {
-        return rule.type().matchesTcp(connection.tls())
-                && (rule.address() == null || rule.address().contains(connection.address()));
+        HbaRule first(List<HbaRule> rules, Map<String, Boolean> membership) {
+            for (HbaRule rule : rules) {
+                if (matchesWithoutGroups(rule) && Boolean.TRUE.equals(databaseMatches(rule, connection, membership))
+                        && Boolean.TRUE.equals(userMatches(rule, connection, membership))) {
+                    return rule;
+                }
+            }
+            return null;
+        }
+
+        boolean matchesWithoutGroups(HbaRule rule) {
+            return rule.type().matches(connection.unixSocket(), connection.tls()) && addressMatches(rule.address());
+        }
+
+        private boolean addressMatches(HbaRule.Address address) {
+            InetAddress client = connection.address();
+            if (address == null) {
+                return true;
+            }
+            if (client == null) {
+                return false;
+            }
+            if (address instanceof HbaRule.Cidr range) {
+                return range.contains(client);
+            }
+            if (address == HbaRule.LocalAddresses.SAMEHOST) {
+                return networks.stream().anyMatch(own -> own.network().equals(client));
+            }
+            return networks.stream().anyMatch(own -> own.contains(client)); // samenet
+        }
     }
 
     /** True or false, or null when it depends on a membership not in {@code membership}. */
@@ -135,7 +182,7 @@ public final class HbaCheck {
         firstMatch(rules, connection, group -> {
             groups.add(group);
             return CompletableFuture.completedFuture(false);
-        });
+        }, () -> CompletableFuture.completedFuture(List.of()));
         return groups;
     }
 }

@@ -11,6 +11,7 @@ import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Messages;
 import io.pgmux.proxy.config.ClientCertVerify;
 import io.pgmux.proxy.config.ClientTlsMode;
+import io.pgmux.proxy.config.HbaRule;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.tls.TlsContexts;
 import io.pgmux.proxy.tls.TlsHandshakes;
@@ -23,6 +24,7 @@ import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.security.auth.x500.X500Principal;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 
@@ -164,7 +166,7 @@ final class ClientTls {
         if (setup.config().verify() != ClientCertVerify.VERIFY_FULL) {
             return null;
         }
-        String commonName = peerCommonName();
+        String commonName = peerName(HbaRule.ClientName.CN);
         if (!user.equals(commonName)) {
             context.sessions().tlsHandshakes().failed(TlsHandshakes.Failure.CERTIFICATE);
             return ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
@@ -180,19 +182,43 @@ final class ClientTls {
         return established ? setup.endPointBinding() : null;
     }
 
-    private String peerCommonName() {
+    /** True when the client presented a certificate, which the handshake then verified against {@code client_tls.ca_file}. */
+    boolean hasPeerCertificate() {
+        return peerCertificate() != null;
+    }
+
+    /**
+     * The name in the client's certificate: its subject's CN, or its whole subject as RFC 2253 writes it
+     * ({@code CN=alice,O=Example}); null without a certificate, or without a CN.
+     */
+    String peerName(HbaRule.ClientName part) {
+        X509Certificate certificate = peerCertificate();
+        if (certificate == null) {
+            return null;
+        }
+        if (part == HbaRule.ClientName.DN) {
+            return certificate.getSubjectX500Principal().getName(X500Principal.RFC2253);
+        }
         try {
-            Certificate[] peer = handler.engine().getSession().getPeerCertificates();
-            if (peer.length == 0 || !(peer[0] instanceof X509Certificate certificate)) {
-                return null;
-            }
             for (Rdn rdn : new LdapName(certificate.getSubjectX500Principal().getName()).getRdns()) {
                 if (rdn.getType().equalsIgnoreCase("CN")) {
                     return rdn.getValue().toString();
                 }
             }
             return null;
-        } catch (SSLPeerUnverifiedException | InvalidNameException e) {
+        } catch (InvalidNameException e) {
+            return null;
+        }
+    }
+
+    private X509Certificate peerCertificate() {
+        if (!established) {
+            return null;
+        }
+        try {
+            Certificate[] peer = handler.engine().getSession().getPeerCertificates();
+            return peer.length > 0 && peer[0] instanceof X509Certificate certificate ? certificate : null;
+        } catch (SSLPeerUnverifiedException e) {
             return null;
         }
     }

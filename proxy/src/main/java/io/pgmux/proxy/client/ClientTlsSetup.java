@@ -34,12 +34,15 @@ public record ClientTlsSetup(ClientTlsConfig config, SslContext context, byte[] 
         if (problem != null) {
             log.warn("client_tls: {}; clients that check it will refuse pgmux", problem);
         }
-        List<X509Certificate> cas = config.verify() != ClientCertVerify.NONE ? PemFiles.certificates(Path.of(config.caFile())) : List.of();
+        // As Postgres with ssl_ca_file: with CAs, a certificate is asked for (HBA's cert and clientcert need it),
+        // and required only under verify-ca and verify-full.
+        List<X509Certificate> cas = !config.caFile().isEmpty() ? PemFiles.certificates(Path.of(config.caFile())) : List.of();
         SslContext context = TlsContexts.server(new TlsContexts.ServerSide(identity, cas, config.verify() != ClientCertVerify.NONE,
                 config.protocols(), config.ciphers()));
         String summary = "mode " + config.mode().yamlName() + ", certificate " + config.certFile() + " ("
                 + identity.certificate().getSubjectX500Principal().getName() + ", valid until "
-                + identity.certificate().getNotAfter().toInstant() + "), client certificates " + config.verify().yamlName();
+                + identity.certificate().getNotAfter().toInstant() + "), client certificates " + config.verify().yamlName()
+                + (config.verify() == ClientCertVerify.NONE && !cas.isEmpty() ? " (asked for, checked when sent)" : "");
         return new ClientTlsSetup(config, context, ChannelBinding.tlsServerEndPoint(identity.certificate()), summary);
     }
 

@@ -34,7 +34,8 @@ import java.util.function.Consumer;
 /**
  * How a client that sent its startup packet must prove who it is, up to the password exchange:
  * the method (its OS user, for a socket client under {@code unix_socket_auth: peer}; else the first
- * HBA rule that admits it, else {@code client_auth}), the user's secret
+ * HBA rule that admits it, with the certificate that rule asks for, see {@link CertificateLogin}; else
+ * {@code client_auth}), the user's secret
  * (looked up with {@code auth_query} when the config has none), and what a failure costs (its error
  * waits as long as its address has earned, see {@link FailedLogins}). Lookups run off the loop; their
  * answers come back to it and count only while the session is still authenticating. Every step of
@@ -69,7 +70,8 @@ final class LoginAuthentication {
     /** The session moves to Authenticating; the exchange starts now, or when the rules and the secret are known. */
     void begin() {
         PgmuxConfig config = context.config();
-        if (PeerUsers.isUnixSocket(channel) && config.unixSocket().auth() == UnixSocketAuth.PEER) {
+        boolean unixSocket = PeerUsers.isUnixSocket(channel);
+        if (unixSocket && config.unixSocket().auth() == UnixSocketAuth.PEER) {
             admittedBy = "peer (unix_socket_auth)";
             session.moveTo(new Authenticating(null)); // decided at once: no password message is read
             onStep.accept(PeerAuthentication.check(channel, user));
@@ -84,11 +86,11 @@ final class LoginAuthentication {
             return;
         }
         InetAddress address = clientAddress();
-        if (address == null) {
+        if (address == null && !unixSocket) {
             session.fatal(noHbaEntry("(unknown)"));
             return;
         }
-        HbaCheck.Connection connection = new HbaCheck.Connection(database, user, address, isTls());
+        HbaCheck.Connection connection = new HbaCheck.Connection(database, user, address, isTls(), unixSocket);
         HbaCheck.firstMatch(rules, connection, group -> isMember(config, group)).whenComplete((rule, failure) ->
                 session.executor().execute(() -> {
                     if (session.state() != authenticating) {
@@ -97,7 +99,7 @@ final class LoginAuthentication {
                     if (failure != null) {
                         lookupFailed("check the HBA rules for", failure);
                     } else {
-                        onHbaRule(config, authenticating, rule, address);
+                        onHbaRule(config, authenticating, rule, address == null ? "[local]" : address.getHostAddress());
                     }
                 }));
     }
@@ -153,26 +155,29 @@ final class LoginAuthentication {
         return context.roleSecrets().isMember(config, db.get(), user, group);
     }
 
-    private void onHbaRule(PgmuxConfig config, Authenticating authenticating, HbaRule rule, InetAddress address) {
+    /** {@code host} as Postgres names the client in its messages: its IP, or {@code [local]} on the Unix socket. */
+    private void onHbaRule(PgmuxConfig config, Authenticating authenticating, HbaRule rule, String host) {
         if (rule == null) {
-            failed(noHbaEntry(address.getHostAddress()), "no hba rule matches");
+            failed(noHbaEntry(host), "no hba rule matches");
             return;
         }
         if (rule.method() == HbaMethod.REJECT) {
             failed(ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "pg_hba.conf rejects connection for host \""
-                    + address.getHostAddress() + "\", user \"" + ClientText.name(user) + "\", database \"" + ClientText.name(database)
+                    + host + "\", user \"" + ClientText.name(user) + "\", database \"" + ClientText.name(database)
                     + "\", " + encryption()), "refused by hba rule " + rule.source());
             return;
         }
-        if (rule.method().authMethod() == null) {
-            log.info("c{} [{}] refused: hba rule {} asks for {}, which needs TLS", session.id(), session.poolName(), rule.source(),
-                    rule.method().yamlName());
-            session.fatal(ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "certificate authentication failed for user \""
-                    + ClientText.name(user) + "\""));
-            return;
-        }
         admittedBy = HbaCheck.describe(rule);
-        authenticate(config, authenticating, rule.method().authMethod());
+        ClientAuthenticator.Failure certificate = CertificateLogin.check(rule, session.tls(), config.hba().identMaps(), user);
+        if (certificate != null) {
+            onStep.accept(certificate);
+        } else if (rule.method() == HbaMethod.CERT) {
+            onStep.accept(new ClientAuthenticator.Success(null, null));
+        } else if (rule.method() == HbaMethod.PEER) {
+            onStep.accept(PeerAuthentication.check(channel, user, config.hba().identMaps(), rule.options().map()));
+        } else {
+            authenticate(config, authenticating, rule.method().authMethod());
+        }
     }
 
     /** Postgres's words when no rule matches. */

@@ -4,7 +4,11 @@ import java.util.Optional;
 
 /** What pgmux asks of a TLS client's certificate. YAML key {@code client_tls.verify}. */
 public enum ClientCertVerify {
-    /** No client certificate is asked for. */
+    /**
+     * No client certificate is required. With {@code client_tls.ca_file} set, one is asked for and, when
+     * sent, must be signed by it (as Postgres does with {@code ssl_ca_file}): HBA's {@code cert} method and
+     * {@code clientcert} option use it; without, none is asked for.
+     */
     NONE("none"),
     /** A TLS client must present a valid certificate signed by {@code client_tls.ca_file}. */
     VERIFY_CA("verify-ca"),

@@ -98,6 +98,16 @@ final class ConfigKeys {
     static final ConfigKey<Duration> AUTH_CACHE_TTL = key("auth_cache_ttl", duration(Duration.ZERO),
             Duration.ofSeconds(30), APPLIED, c -> c.authQuery().cacheTtl());
 
+    /** Lines of user name maps, as pg_ident.conf's; HBA rules name a map with {@code map}. A list, so its variable holds YAML. */
+    static final ConfigKey<List<IdentMapEntry>> IDENT_MAPS = key("ident_maps",
+            new Type<>(HbaRules::readIdentMaps, lines -> lines.isEmpty() ? "" : lines.size() + " lines", true),
+            List.of(), APPLIED, c -> c.hba().identMaps().entries());
+
+    /** null = none; in pg_ident.conf syntax (PgBouncer's auth_ident_file), read again at each reload. */
+    static final ConfigKey<IdentMaps.IdentFile> IDENT_FILE = key("ident_file",
+            new Type<>(HbaRules::readIdentFile, file -> file == null ? "" : file.path()),
+            null, APPLIED, c -> c.hba().identMaps().file());
+
     /** null = no rules: every client authenticates with client_auth. A list, so its variable holds YAML. */
     static final ConfigKey<List<HbaRule>> HBA = key("hba",
             new Type<>(HbaRules::readList, rules -> rules == null ? "" : rules.size() + " rules", true),
@@ -431,7 +441,7 @@ final class ConfigKeys {
                         v.get(CLIENT_TLS_CA_FILE), v.get(CLIENT_TLS_VERIFY), v.get(CLIENT_TLS_PROTOCOLS), v.get(CLIENT_TLS_CIPHERS)),
                 serverTls(v),
                 new AuthQueryConfig(v.get(AUTH_USER), v.get(AUTH_QUERY), v.get(AUTH_DBNAME), v.get(AUTH_CACHE_TTL)),
-                new HbaConfig(v.get(HBA), v.get(HBA_FILE)),
+                new HbaConfig(v.get(HBA), v.get(HBA_FILE), new IdentMaps(v.get(IDENT_MAPS), v.get(IDENT_FILE))),
                 new AuthFailureLimits(v.get(AUTH_FAILURE_DELAY), v.get(AUTH_FAILURE_MAX_DELAY)),
                 new PeersConfig(v.get(PEER_ID), v.get(PEERS), v.get(PEER_REFRESH)));
     }

@@ -7,10 +7,11 @@ import java.util.List;
  * those of {@code hba_file} (pg_hba.conf syntax); the first that matches decides. Neither: every
  * client authenticates with {@code client_auth}.
  *
- * @param rules the {@code hba} list; null when not given
- * @param file  the {@code hba_file} and the rules read from it at load (or reload); null when not given
+ * @param rules     the {@code hba} list; null when not given
+ * @param file      the {@code hba_file} and the rules read from it at load (or reload); null when not given
+ * @param identMaps the user name maps rules name with {@code map=} ({@code ident_maps}, {@code ident_file})
  */
-public record HbaConfig(List<HbaRule> rules, HbaFile file) {
+public record HbaConfig(List<HbaRule> rules, HbaFile file, IdentMaps identMaps) {
 
     /** A pg_hba.conf-style file and its rules as read. */
     public record HbaFile(String path, List<HbaRule> rules) {
@@ -21,6 +22,12 @@ public record HbaConfig(List<HbaRule> rules, HbaFile file) {
 
     public HbaConfig {
         rules = rules == null ? null : List.copyOf(rules);
+        identMaps = identMaps == null ? IdentMaps.none() : identMaps;
+    }
+
+    /** Rules without user name maps. */
+    public HbaConfig(List<HbaRule> rules, HbaFile file) {
+        this(rules, file, IdentMaps.none());
     }
 
     public static HbaConfig none() {

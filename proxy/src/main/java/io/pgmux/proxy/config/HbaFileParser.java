@@ -7,18 +7,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Reads HBA rules in pg_hba.conf syntax (what PgBouncer's {@code auth_hba_file} reads): one rule a
  * line, {@code TYPE DATABASE USER [ADDRESS [MASK]] METHOD [OPTIONS]}, {@code #} comments, a
  * backslash at the end of a line continuing it, fields of comma-separated names, double-quoted
  * names (never keywords), and {@code @file} includes of names (relative to the including file).
- * Not supported, and reported as errors: host names and {@code samehost}/{@code samenet} as
- * addresses, regular expressions ({@code /...}) as names, {@code include} directives and GSSAPI
- * connection types. Errors are collected, never thrown; the file is read off the event loops
- * (config loading).
+ * Addresses are CIDR ranges, an address and its mask, {@code all}, {@code samehost} or
+ * {@code samenet}; options are those of {@link HbaOptions}. Not supported, and reported as errors:
+ * host names as addresses (Postgres looks the client's address up at every login, a DNS round trip
+ * and a trust in reverse DNS a pooler should not depend on), regular expressions ({@code /...}) as
+ * names, {@code include} directives and GSSAPI connection types. Errors are collected, never thrown;
+ * the file is read off the event loops (config loading).
  */
 final class HbaFileParser {
     private static final int MAX_INCLUDE_DEPTH = 10;
@@ -32,14 +37,18 @@ final class HbaFileParser {
 
     /** The rules of {@code file}, in order; problems are added to {@code errors} as "file:line: ...". */
     static List<HbaRule> read(Path file, List<String> errors) {
-        String text;
+        String text = readText(file, errors);
+        return text == null ? List.of() : new HbaFileParser(errors).parse(text, file);
+    }
+
+    /** The text of a rules or maps file; null when it cannot be read, with why added to {@code errors}. */
+    static String readText(Path file, List<String> errors) {
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             errors.add("cannot read " + file + ": " + e.getMessage());
-            return List.of();
+            return null;
         }
-        return new HbaFileParser(errors).parse(text, file);
     }
 
     /** The rules of {@code text}, read as the file {@code file} (its name in errors, its directory for @ includes). */
@@ -75,7 +84,13 @@ final class HbaFileParser {
         return rules;
     }
 
-    private record Name(String text, boolean quoted) {}
+    /** One name of a field as written: quoted ones are never keywords. */
+    record Name(String text, boolean quoted) {}
+
+    /** The fields of one line (also pg_ident.conf's), each a list of names; null after an error, added to {@code errors}. */
+    static List<List<Name>> fields(String line, String where, List<String> errors) {
+        return new HbaFileParser(errors).fields(line, where);
+    }
 
     /** The line's fields, each a list of names; null after an error. */
     private List<List<Name>> fields(String line, String where) {
@@ -161,7 +176,7 @@ final class HbaFileParser {
         }
         List<HbaRule.Name> databases = names(fields.get(1), where, dir, depth);
         List<HbaRule.Name> users = names(fields.get(2), where, dir, depth);
-        HbaRule.Cidr address = null;
+        HbaRule.Address address = null;
         if (type != HbaRule.Type.LOCAL) {
             String addressWord = single(fields.get(3));
             String mask = null;
@@ -188,30 +203,21 @@ final class HbaFileParser {
                     + " (expected " + HbaMethod.choices() + ")");
             return null;
         }
+        Map<String, String> given = new LinkedHashMap<>();
         for (List<Name> option : fields.subList(methodIndex + 1, fields.size())) {
-            String text = single(option);
-            if (text == null || !text.contains("=")) {
-                errors.add(where + ": an option must be name=value, got " + YamlSection.quote(String.valueOf(text)));
+            String text = option.stream().map(Name::text).collect(Collectors.joining(","));
+            int equals = text.indexOf('=');
+            if (equals <= 0) {
+                errors.add(where + ": an option must be name=value, got " + YamlSection.quote(text));
                 return null;
             }
+            given.put(text.substring(0, equals), text.substring(equals + 1));
         }
-        String problem = check(type, method);
-        if (problem != null) {
-            errors.add(where + ": " + problem);
+        HbaRule.Options options = HbaOptions.read(given, type, method, problem -> errors.add(where + ": " + problem));
+        if (options == null || databases == null || users == null) {
             return null;
         }
-        if (databases == null || users == null) {
-            return null;
-        }
-        return new HbaRule(where, type, databases, users, address, method);
-    }
-
-    /** What Postgres also refuses: cert outside hostssl. */
-    static String check(HbaRule.Type type, HbaMethod method) {
-        if (method == HbaMethod.CERT && type != HbaRule.Type.HOSTSSL) {
-            return "cert authentication is only supported on hostssl connections";
-        }
-        return null;
+        return new HbaRule(where, type, databases, users, address, method, options);
     }
 
     /** The only name of a field that must have one; null if it has several. */
@@ -274,18 +280,19 @@ final class HbaFileParser {
     }
 
     /**
-     * An address field: {@code all}, a CIDR range ({@code 10.0.0.0/8}, {@code ::1/128}), or an
-     * address with its netmask in the next field; a lone address means that host only.
+     * An address field: {@code all}, {@code samehost}, {@code samenet}, a CIDR range ({@code 10.0.0.0/8},
+     * {@code ::1/128}), or an address with its netmask in the next field; a lone address means that host only.
      */
-    static HbaRule.Cidr address(String text, String mask) {
+    static HbaRule.Address address(String text, String mask) {
         if (text == null) {
             throw new IllegalArgumentException("the address must be one value");
         }
         if (text.equals("all")) {
             return null;
         }
-        if (text.equals("samehost") || text.equals("samenet")) {
-            throw new IllegalArgumentException("\"" + text + "\" is not supported; give an address range (CIDR)");
+        HbaRule.LocalAddresses local = HbaRule.LocalAddresses.of(text);
+        if (local != null) {
+            return local;
         }
         String host = text;
         Integer prefix = null;
@@ -300,7 +307,7 @@ final class HbaFileParser {
         }
         if (!isIp(host)) {
             throw new IllegalArgumentException("invalid IP address " + YamlSection.quote(host)
-                    + " (host names are not supported: give an address range such as 10.0.0.0/8)");
+                    + " (host names are not supported: give an address range such as 10.0.0.0/8, samehost or samenet)");
         }
         InetAddress network = ip(host);
         int bits = network.getAddress().length * 8;

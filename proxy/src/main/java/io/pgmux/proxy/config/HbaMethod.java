@@ -9,8 +9,16 @@ public enum HbaMethod {
     PASSWORD("password", AuthMethod.PASSWORD),
     MD5("md5", AuthMethod.MD5),
     SCRAM_SHA_256("scram-sha-256", AuthMethod.SCRAM_SHA_256),
-    /** A client certificate whose CN is the user; needs TLS (rules of type hostssl only). */
-    CERT("cert", null);
+    /**
+     * A client certificate signed by {@code client_tls.ca_file} whose CN (or DN, option {@code clientname})
+     * is the user, or maps to it through option {@code map}; rules of type hostssl only.
+     */
+    CERT("cert", null),
+    /**
+     * The OS user the kernel reports for the client's process (SO_PEERCRED) is the user, or maps to it
+     * through option {@code map}; rules of type local only.
+     */
+    PEER("peer", null);
 
     private final String yamlName;
     private final AuthMethod authMethod;
@@ -24,7 +32,7 @@ public enum HbaMethod {
         return yamlName;
     }
 
-    /** The password exchange this method runs; null for reject and cert. */
+    /** The password exchange this method runs; null for reject, cert and peer. */
     public AuthMethod authMethod() {
         return authMethod;
     }

@@ -36,7 +36,7 @@ public final class PgBouncerConversion {
     /** Keys handled on their own below. */
     private static final Set<String> SPECIAL = Set.of("listen_addr", "listen_port", "auth_type", "auth_file",
             "admin_users", "stats_users", "max_packet_size", "max_prepared_statements", "unix_socket_mode",
-            "tcp_user_timeout");
+            "tcp_user_timeout", "auth_hba_file", "auth_ident_file");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|min|h|d)?");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+");
 
@@ -150,8 +150,19 @@ public final class PgBouncerConversion {
                     note("pgbouncer", "auth_type", "any: written as trust (pgmux logs in to the server as the client's user,"
                             + " not as the database's configured user whatever the client says)");
                 }
+                case "hba" -> hbaFiles(settings);
+                case "cert" -> note("pgbouncer", "auth_type", "cert is in pgmux the HBA rule {type: hostssl, method: cert},"
+                        + " which needs client_tls (mode, cert_file, key_file, ca_file), not carried here; client_auth stays"
+                        + " trust: write both before you use this file");
                 default -> note("pgbouncer", "auth_type", authType + " is not a pgmux client_auth (trust, password, md5,"
                         + " scram-sha-256); client_auth stays trust: set it before you use this file");
+            }
+        }
+        if (!"hba".equals(authType)) {
+            for (String key : List.of("auth_hba_file", "auth_ident_file")) {
+                if (settings.containsKey(key)) {
+                    note("pgbouncer", key, "PgBouncer reads it only with auth_type = hba; not carried");
+                }
             }
         }
         for (String key : List.of("admin_users", "stats_users")) {
@@ -189,6 +200,21 @@ public final class PgBouncerConversion {
                 note("pgbouncer", "max_packet_size", packet + " is outside pgmux's max_message_size range (1kB..1GB);"
                         + " pgmux's default 64MB applies");
             }
+        }
+    }
+
+    /** auth_type = hba: pgmux reads the same files, as hba_file and ident_file. */
+    private void hbaFiles(Map<String, String> settings) {
+        String hba = settings.get("auth_hba_file");
+        if (hba == null || hba.isBlank()) {
+            note("pgbouncer", "auth_type", "hba without auth_hba_file (PgBouncer refuses every login then); client_auth"
+                    + " stays trust: give hba_file before you use this file");
+            return;
+        }
+        yaml.put("hba_file", hba);
+        String ident = settings.get("auth_ident_file");
+        if (ident != null && !ident.isBlank()) {
+            yaml.put("ident_file", ident);
         }
     }
 

@@ -79,4 +79,53 @@ class HbaCheckTest {
         assertEquals("2", match(rules, from("192.168.0.1", "db", "alice", false), Set.of("readers")));
         assertEquals("3", match(rules, from("192.168.0.1", "db", "alice", false), Set.of("late")));
     }
+
+    @Test
+    void localRulesMatchOnlyTheUnixSocketAndHostRulesOnlyTcp() throws UnknownHostException {
+        List<HbaRule> rules = rules("""
+                host    all all all  reject
+                local   app all      peer
+                local   all all      trust
+                """);
+        HbaCheck.Connection socket = new HbaCheck.Connection("app", "bob", null, false, true);
+
+        assertEquals("2", match(rules, socket, Set.of()));
+        assertEquals("3", match(rules, new HbaCheck.Connection("other", "bob", null, false, true), Set.of()));
+        assertEquals("1", match(rules, from("127.0.0.1", "app", "bob", false), Set.of()));
+    }
+
+    @Test
+    void samehostIsAnAddressOfThisMachineAndSamenetOneOfItsSubnets() throws UnknownHostException {
+        List<HbaRule> rules = rules("""
+                host all all samehost trust
+                host all all samenet  md5
+                """);
+        List<HbaRule.Cidr> networks = List.of(new HbaRule.Cidr(InetAddress.getByName("10.1.2.3"), 24),
+                new HbaRule.Cidr(InetAddress.getByName("127.0.0.1"), 8));
+        int[] asked = {0};
+        java.util.function.Function<HbaCheck.Connection, String> check = connection -> {
+            HbaRule rule = HbaCheck.firstMatch(rules, connection, group -> CompletableFuture.completedFuture(false), () -> {
+                asked[0]++;
+                return CompletableFuture.completedFuture(networks);
+            }).join();
+            return rule == null ? null : rule.source().substring(rule.source().lastIndexOf(':') + 1);
+        };
+
+        assertEquals("1", check.apply(from("10.1.2.3", "app", "bob", false)));
+        assertEquals("1", check.apply(from("127.0.0.1", "app", "bob", false)));
+        assertEquals("2", check.apply(from("10.1.2.200", "app", "bob", false)));
+        assertEquals("2", check.apply(from("127.8.9.10", "app", "bob", false)));
+        assertNull(check.apply(from("10.1.3.1", "app", "bob", false)));
+        assertEquals(5, asked[0]);
+        assertNull(check.apply(new HbaCheck.Connection("app", "bob", null, false, true)));
+        assertEquals(5, asked[0], "a socket client matches no address rule: the interfaces are not asked for");
+    }
+
+    @Test
+    void theRealInterfacesIncludeLoopback() throws UnknownHostException {
+        List<HbaRule> rules = rules("host all all samehost trust\n");
+
+        assertEquals("1", match(rules, from("127.0.0.1", "app", "bob", false), Set.of()));
+        assertNull(match(rules, from("192.0.2.1", "app", "bob", false), Set.of()));
+    }
 }

@@ -31,6 +31,8 @@ class ConfigKeysTest {
             auth_query: "SELECT usename, passwd FROM pgbouncer.get_auth($1)"
             auth_dbname: auth_db
             auth_cache_ttl: 5s
+            ident_maps: [{map: certs, system: "/^(.*)@example\\\\.com$", user: "\\\\1"}]
+            ident_file: ../conf/pg_ident.conf
             hba: [{type: host, database: app, user: alice, address: 10.0.0.0/8, method: md5}]
             hba_file: ../conf/pg_hba.conf
             auth_failure_delay: 1s

@@ -574,6 +574,49 @@ class ConfigLoaderTest {
         void aUserNeverShowsItsPassword() {
             assertEquals("UserConfig[name=alice, password=***, maxUserConnections=(global)]", new UserConfig("alice", "secret").toString());
         }
+
+        @Test
+        void aRuleNeedingACertificateNeedsClientTlsWithACaFileAndAMapItNamesNeedsLines() {
+            String tlsWithoutCa = "client_tls: {mode: prefer, cert_file: src/test/resources/tls/config-test.crt,"
+                    + " key_file: src/test/resources/tls/config-test.key}\n";
+
+            List<String> errors = errors(tlsWithoutCa + "hba: [{type: hostssl, method: cert, map: nowhere},"
+                    + " {type: hostssl, method: md5, clientcert: verify-ca}]\n");
+
+            assertEquals(List.of("hba: hba[0]: map \"nowhere\" has no lines in ident_maps or ident_file",
+                    "hba: hba[0]: client certificates can only be checked with client_tls on and client_tls.ca_file set (the CAs that sign them)",
+                    "hba: hba[1]: client certificates can only be checked with client_tls on and client_tls.ca_file set (the CAs that sign them)"),
+                    errors);
+        }
+
+        @Test
+        void identMapsAndCertRulesLoadTogether() throws ConfigException {
+            PgmuxConfig config = parse("client_tls: {mode: prefer, cert_file: src/test/resources/tls/config-test.crt,"
+                    + " key_file: src/test/resources/tls/config-test.key, ca_file: src/test/resources/tls/config-test.crt}\n"
+                    + "ident_maps: [{map: people, system: \"/^(.*)@example\\\\.com$\", user: \"\\\\1\"}]\n"
+                    + "hba: [{type: hostssl, method: cert, map: people, clientname: DN}, {type: local, method: peer},"
+                    + " {address: samenet, method: scram-sha-256}]\n");
+
+            List<HbaRule> rules = config.hba().effectiveRules();
+            assertEquals(new HbaRule.Options("people", HbaRule.ClientName.DN, HbaRule.ClientCert.VERIFY_FULL), rules.get(0).options());
+            assertEquals(HbaMethod.PEER, rules.get(1).method());
+            assertEquals(HbaRule.LocalAddresses.SAMENET, rules.get(2).address());
+            IdentMapEntry line = config.hba().identMaps().all().get(0);
+            assertEquals("/^(.*)@example\\.com$", line.systemName());
+            assertEquals("\\1", line.databaseName());
+        }
+
+        @Test
+        void badIdentMapsAndLocalAddressesAreErrors() {
+            List<String> errors = errors("ident_maps: [{map: m, system: \"/(\"}, {map: m, system: a, user: \"+g\"}]\n"
+                    + "hba: [{type: local, address: 10.0.0.0/8, method: trust}, {address: db.example.com, method: trust}]\n");
+
+            assertEquals(4, errors.size(), errors.toString());
+            assertTrue(errors.get(0).startsWith("ident_maps[0]: map, system and user are all required"), errors.get(0));
+            assertTrue(errors.get(1).startsWith("ident_maps[1]: group names (+g) are not supported"), errors.get(1));
+            assertTrue(errors.get(2).startsWith("hba[0].address: a local rule has no address"), errors.get(2));
+            assertTrue(errors.get(3).contains("host names are not supported"), errors.get(3));
+        }
     }
 
     @Nested

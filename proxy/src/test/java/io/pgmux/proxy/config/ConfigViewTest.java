@@ -48,6 +48,8 @@ class ConfigViewTest {
                 "auth_query = " + AuthQueryConfig.DEFAULT_QUERY,
                 "auth_dbname = ",
                 "auth_cache_ttl = 30s",
+                "ident_maps = ",
+                "ident_file = ",
                 "hba = ",
                 "hba_file = ",
                 "auth_failure_delay = 200ms",

@@ -97,4 +97,51 @@ class HbaFileParserTest {
         assertEquals(List.of(), rules);
         assertTrue(errors.get(0).contains("nested deeper than"), errors.toString());
     }
+
+    @Test
+    void readsOptionsSamehostSamenetAndLocalPeerRules() {
+        List<String> errors = new ArrayList<>();
+
+        List<HbaRule> rules = parse("""
+                hostssl all all samenet   cert map=certs clientname=DN
+                hostssl all all samehost  scram-sha-256 clientcert=verify-ca
+                hostssl all all all       cert
+                local   all all           peer map=os
+                """, errors);
+
+        assertEquals(List.of(), errors);
+        assertEquals(HbaRule.LocalAddresses.SAMENET, rules.get(0).address());
+        assertEquals(new HbaRule.Options("certs", HbaRule.ClientName.DN, HbaRule.ClientCert.VERIFY_FULL), rules.get(0).options());
+        assertEquals(HbaRule.LocalAddresses.SAMEHOST, rules.get(1).address());
+        assertEquals(HbaRule.ClientCert.VERIFY_CA, rules.get(1).options().clientCert());
+        assertEquals(HbaRule.ClientCert.VERIFY_FULL, rules.get(2).options().clientCert(), "cert implies clientcert=verify-full");
+        assertEquals(HbaMethod.PEER, rules.get(3).method());
+        assertEquals("os", rules.get(3).options().map());
+    }
+
+    @Test
+    void refusesOptionsPostgresRefusesAndUnknownOnes() {
+        List<String> errors = new ArrayList<>();
+
+        List<HbaRule> rules = parse("""
+                hostssl all all all cert clientcert=verify-ca
+                host    all all all md5 clientcert=verify-full
+                hostssl all all all md5 map=x
+                hostssl all all all cert clientname=UID
+                hostssl all all all cert include_realm=0
+                host    all all all peer
+                local   all all     trust clientcert=verify-ca
+                """, errors);
+
+        assertEquals(List.of(), rules);
+        assertEquals(7, errors.size(), errors.toString());
+        assertTrue(errors.get(0).endsWith(":1: clientcert only accepts \"verify-full\" when using \"cert\" authentication"), errors.get(0));
+        assertTrue(errors.get(1).endsWith(":2: clientcert can only be configured for \"hostssl\" rows"), errors.get(1));
+        assertTrue(errors.get(2).endsWith(":3: authentication option \"map\" is only valid for authentication methods cert and peer"),
+                errors.get(2));
+        assertTrue(errors.get(3).contains(":4: invalid value for clientname: \"UID\""), errors.get(3));
+        assertTrue(errors.get(4).contains(":5: unrecognized authentication option name: \"include_realm\""), errors.get(4));
+        assertTrue(errors.get(5).endsWith(":6: peer authentication is only supported on local sockets"), errors.get(5));
+        assertTrue(errors.get(6).endsWith(":7: clientcert can only be configured for \"hostssl\" rows"), errors.get(6));
+    }
 }

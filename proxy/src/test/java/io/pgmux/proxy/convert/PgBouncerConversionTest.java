@@ -154,4 +154,27 @@ class PgBouncerConversionTest {
                 ConnectionString.parse("host=db dbname='a b'  password='it\\'s'"));
         assertEquals(Map.of("u", "p\"q"), AuthFile.parse("\"u\" \"p\"\"q\"\n; comment\n"));
     }
+
+    @Test
+    void authTypeHbaCarriesItsHbaAndIdentFilesAndCertIsANote(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path hba = dir.resolve("pg_hba.conf");
+        Path ident = dir.resolve("pg_ident.conf");
+        java.nio.file.Files.writeString(hba, "host all all 10.0.0.0/8 scram-sha-256\n");
+        java.nio.file.Files.writeString(ident, "people alice alice_db\n");
+        PgBouncerConversion hbaConversion = PgBouncerConversion.convert(IniFile.parse("[pgbouncer]\nauth_type = hba\n"
+                + "auth_hba_file = " + hba + "\nauth_ident_file = " + ident + "\n[databases]\napp = host=db.internal\n", dir), Map.of());
+
+        PgmuxConfig config = load(hbaConversion);
+
+        assertEquals(hba.toString(), config.hba().file().path());
+        assertEquals(1, config.hba().effectiveRules().size());
+        assertEquals(java.util.Set.of("people"), config.hba().identMaps().names());
+        assertEquals(List.of(), hbaConversion.notes());
+
+        PgBouncerConversion certConversion = PgBouncerConversion.convert(IniFile.parse("[pgbouncer]\nauth_type = cert\n"
+                + "[databases]\napp = host=db.internal\n", dir), Map.of());
+        assertEquals(AuthMethod.TRUST, load(certConversion).clientAuth());
+        assertTrue(certConversion.notes().get(0).startsWith("[pgbouncer] auth_type: cert is in pgmux the HBA rule"
+                + " {type: hostssl, method: cert}"), certConversion.notes().toString());
+    }
 }
