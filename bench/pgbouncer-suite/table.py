@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Per-file table of two JUnit XML reports of PgBouncer's test suite: against PgBouncer and against pgmux.
 
-  table.py pgbouncer-junit.xml pgmux-junit.xml [--failures]
+  table.py pgbouncer-junit.xml pgmux-junit.xml [more pgmux reports...] [--failures]
 
 A test counts when it ran in either report (skipped in both: left out). --failures lists every test
 that did not pass against pgmux, with the first line of its message, for classification.
@@ -30,7 +30,10 @@ def outcomes(path):
 
 
 def main():
-    base, mux = outcomes(sys.argv[1]), outcomes(sys.argv[2])
+    reports = [a for a in sys.argv[1:] if not a.startswith("--")]
+    base, mux = outcomes(reports[0]), {}
+    for report in reports[1:]:  # the pgmux run may be split over several pytest processes
+        mux.update(outcomes(report))
     rows = defaultdict(lambda: [0, 0, 0])
     for name in sorted(set(base) | set(mux)):
         b, m = base.get(name, ("absent", ""))[0], mux.get(name, ("absent", ""))[0]
