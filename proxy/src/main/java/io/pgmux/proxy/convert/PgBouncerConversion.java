@@ -25,7 +25,8 @@ public final class PgBouncerConversion {
     /** PgBouncer keys pgmux reads under the same name and with the same meaning. */
     private static final Set<String> SAME_NAME = Set.of("pool_mode", "min_pool_size", "reserve_pool_size",
             "max_db_connections", "max_user_connections", "server_reset_query", "server_check_query",
-            "tcp_keepalive", "tcp_keepcnt", "unix_socket_dir", "unix_socket_group");
+            "tcp_keepalive", "tcp_keepcnt", "unix_socket_dir", "unix_socket_group", "auth_user", "auth_query",
+            "auth_dbname");
     /** PgBouncer durations pgmux reads under the same name: a plain number is seconds in both. */
     private static final Set<String> SAME_NAME_DURATION = Set.of("reserve_pool_timeout", "server_check_delay",
             "server_lifetime", "server_idle_timeout", "server_connect_timeout", "server_login_retry", "query_timeout",
@@ -36,7 +37,9 @@ public final class PgBouncerConversion {
     /** Keys handled on their own below. */
     private static final Set<String> SPECIAL = Set.of("listen_addr", "listen_port", "auth_type", "auth_file",
             "admin_users", "stats_users", "max_packet_size", "max_prepared_statements", "unix_socket_mode",
-            "tcp_user_timeout", "auth_hba_file", "auth_ident_file");
+            "tcp_user_timeout", "auth_hba_file", "auth_ident_file", "client_tls_sslmode", "client_tls_cert_file",
+            "client_tls_key_file", "client_tls_ca_file", "client_tls_protocols", "server_tls_sslmode", "server_tls_ca_file",
+            "server_tls_cert_file", "server_tls_key_file");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|min|h|d)?");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+");
 
@@ -183,6 +186,7 @@ public final class PgBouncerConversion {
                 note("pgbouncer", "tcp_user_timeout", "\"" + userTimeout + "\" is not a number of milliseconds");
             }
         }
+        TlsSettings.convert(settings, yaml, this::note);
         String maxPrepared = settings.get("max_prepared_statements");
         if (maxPrepared != null) {
             if (maxPrepared.equals("0")) {
@@ -250,7 +254,8 @@ public final class PgBouncerConversion {
                     }
                     case "port", "pool_size", "min_pool_size", "max_db_connections" -> db.put(key, scalar(value));
                     case "reserve_pool", "reserve_pool_size" -> db.put("reserve_pool_size", scalar(value));
-                    case "dbname", "user", "password", "pool_mode" -> db.put(key, value);
+                    case "dbname", "user", "password", "pool_mode", "auth_user", "auth_query", "auth_dbname" ->
+                            db.put(key, value);
                     default -> note("databases", name + "." + key, reasonFor(key));
                 }
             }
@@ -393,14 +398,17 @@ public final class PgBouncerConversion {
 
     private static String reasonFor(String key) {
         String k = key.toLowerCase(Locale.ROOT);
+        if (k.endsWith("_tls_ciphers")) {
+            return "an OpenSSL cipher string; pgmux takes IANA suite names (client_tls.ciphers): the TLS engine's defaults apply";
+        }
         if (k.startsWith("client_tls_") || k.startsWith("server_tls_")) {
-            return "TLS is not in pgmux yet";
+            return "pgmux's TLS has no such setting (client_tls and server_tls take modes, files and protocols)";
         }
         if (k.equals("logfile") || k.startsWith("syslog") || k.startsWith("log_") || k.equals("verbose")) {
             return "pgmux logs to standard output (log.level, log.format)";
         }
-        if (k.startsWith("auth_")) {
-            return "pgmux checks passwords against its users list only (no auth_query, HBA or ident files yet)";
+        if (k.equals("auth_hba_file") || k.equals("auth_ident_file")) {
+            return "not carried with auth_type as it is; pgmux's hba_file reads pg_hba.conf syntax: set it with client_auth";
         }
         return switch (k) {
             case "pidfile", "user" -> "pgmux does not daemonize; run it under a supervisor (systemd, Kubernetes)";

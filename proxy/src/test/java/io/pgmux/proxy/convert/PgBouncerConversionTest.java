@@ -6,6 +6,7 @@ import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.config.ServerSslMode;
 import io.pgmux.proxy.config.UnixSocketConfig;
 import io.pgmux.proxy.config.UnixSocketAuth;
 import io.pgmux.proxy.config.UserConfig;
@@ -106,7 +107,8 @@ class PgBouncerConversionTest {
         assertEquals(5, config.users().get("bob").maxUserConnections());
         List<String> notes = conversion.notes();
         assertEquals(List.of(
-                "[pgbouncer] client_tls_sslmode: TLS is not in pgmux yet",
+                "[pgbouncer] client_tls_sslmode: require needs client_tls_cert_file and client_tls_key_file (PgBouncer"
+                        + " cannot offer TLS without them either); client TLS is not carried",
                 "[databases] *.client_encoding: pgmux's upstream (the fallback database) takes only host and port;"
                         + " the global settings apply to it",
                 "[users] bob.pool_mode: pgmux has no per-user pool_mode; the database's or the global one applies",
@@ -133,10 +135,37 @@ class PgBouncerConversionTest {
         assertEquals(Duration.ofSeconds(600), config.timeouts().clientIdleTimeout());
         assertEquals(Duration.ofSeconds(60), config.timeouts().keepalive().idle());
         assertTrue(config.timeouts().keepalive().enabled());
+        assertEquals("SELECT usename, passwd FROM pg_shadow WHERE usename=$1", config.authQuery().query());
         assertEquals(List.of(
-                "[pgbouncer] auth_query: pgmux checks passwords against its users list only (no auth_query, HBA or ident files yet)",
                 "[auth_file] old_app: an md5 hash cannot be checked with scram-sha-256 (PgBouncer refuses this user's"
                         + " logins too); not carried"), conversion.notes());
+    }
+
+    @Test
+    void lookupUsersAndServerTlsCarryOverAndClientTlsNamesItsFiles() throws Exception {
+        // given PgBouncer looking users up in Postgres, TLS to the servers, and client TLS with files
+        PgBouncerConversion conversion = PgBouncerConversion.convert(resource("lookup.ini"), null);
+
+        // when pgmux reads the lookup and server TLS settings (the client TLS files do not exist here)
+        String yaml = conversion.yaml();
+        PgmuxConfig config = ConfigLoader.parse(yaml.replaceAll("(?s)client_tls:.*?\n(?=\\S)", ""), Map.of());
+
+        // then users are looked up as PgBouncer did, globally and for the database that has its own lookup user
+        assertEquals("pgbouncer_lookup", config.authQuery().user());
+        assertEquals("SELECT usename, passwd FROM pgbouncer.get_auth($1)", config.authQuery().query());
+        assertEquals("postgres", config.authQuery().dbname());
+        DatabaseConfig billing = config.databases().get("billing");
+        assertEquals("billing_lookup", config.authQuery(billing).user());
+        assertEquals("postgres", config.authQuery(billing).dbname());
+        assertEquals(ServerSslMode.REQUIRE, config.serverTls().sslmode());
+        // and verify-full is pgmux's mode require with client certificates checked; no CA file: not checked
+        assertTrue(yaml.contains("client_tls:\n  mode: require\n  cert_file: /etc/pgbouncer/server.crt\n"
+                + "  key_file: /etc/pgbouncer/server.key\n  protocols:\n  - TLSv1.2\n  - TLSv1.3\n"), yaml);
+        assertEquals(List.of(
+                "[pgbouncer] client_tls_ciphers: an OpenSSL cipher string; pgmux takes IANA suite names"
+                        + " (client_tls.ciphers): the TLS engine's defaults apply",
+                "[pgbouncer] client_tls_sslmode: verify-full needs client_tls_ca_file to check client certificates"
+                        + " against; client certificates are not checked"), conversion.notes());
     }
 
     @Test
