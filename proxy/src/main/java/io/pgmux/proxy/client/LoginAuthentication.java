@@ -79,7 +79,7 @@ final class LoginAuthentication {
         session.moveTo(authenticating);
         List<HbaRule> rules = config.hba().effectiveRules();
         if (rules == null) {
-            admittedBy = config.clientAuth().yamlName() + " (client_auth)";
+            admittedBy = (config.clientAuth().yamlName() + " (client_auth)").intern(); // one copy for all clients
             authenticate(config, authenticating, config.clientAuth());
             return;
         }
@@ -171,7 +171,7 @@ final class LoginAuthentication {
                     + ClientText.name(user) + "\""));
             return;
         }
-        admittedBy = HbaCheck.describe(rule);
+        admittedBy = HbaCheck.describe(rule).intern(); // one copy for all clients
         authenticate(config, authenticating, rule.method().authMethod());
     }
 
