@@ -23,8 +23,8 @@ BENCH_DIR=${BENCH_DIR:-/tmp/pgmux-bench}
 PG_PORT=${PG_PORT:-15432}
 IDLE_PORT=${IDLE_PORT:-16442}
 THROUGHPUT_SECONDS=${THROUGHPUT_SECONDS:-10}
-# The options of the README's command (keep them in step).
-PGMUX_JAVA_OPTS=${PGMUX_JAVA_OPTS-}
+# The options of the README's command and the Docker image (keep them in step); set it empty for the JVM's defaults.
+PGMUX_JAVA_OPTS=${PGMUX_JAVA_OPTS--XX:+UseSerialGC -Xmn24m}
 pgmux_jar=${PGMUX_JAR:-$root/proxy/target/pgmux.jar}
 bench_jar=${BENCH_JAR:-$root/bench/target/pgmux-bench.jar}
 bindir=${PG_BINDIR:-$(pg_config --bindir 2>/dev/null || dirname "$(command -v pgbench)")}
