@@ -36,5 +36,6 @@ COPY conf/pgmux.yaml /etc/pgmux/pgmux.yaml
 USER 10001:10001
 EXPOSE 6432 9127
 # An OutOfMemoryError ends the process (status 3) so that the container is restarted, never left half-working.
-ENTRYPOINT ["java", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/pgmux/pgmux.jar"]
+# The serial collector with a 24 MB young generation: the JVM settings chosen by measurement (README, Performance).
+ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xmn24m", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/pgmux/pgmux.jar"]
 CMD ["-c", "/etc/pgmux/pgmux.yaml", "--listen", "0.0.0.0:6432"]

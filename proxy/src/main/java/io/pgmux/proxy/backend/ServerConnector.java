@@ -21,6 +21,7 @@ import io.pgmux.proxy.config.ServerTlsConfig;
 import io.pgmux.proxy.config.SslNegotiation;
 import io.pgmux.proxy.config.TcpKeepalive;
 import io.pgmux.proxy.net.Addresses;
+import io.pgmux.proxy.net.Buffers;
 import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.OneReadPerTurn;
@@ -178,6 +179,7 @@ public final class ServerConnector implements ServerOpener {
                 .group(loop)
                 .channel(transport.socketChannelClass())
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis(target))
                 .handler(new ChannelInitializer<Channel>() {

@@ -28,6 +28,7 @@ import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolJoin;
+import io.pgmux.proxy.pool.PoolKey;
 import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +67,8 @@ final class ClientLogin {
     private ScheduledFuture<?> timeout;
     /** How the client proves itself, from its startup packet on; null before. */
     private LoginAuthentication authentication;
+    /** What admitted the client, kept from {@link #authentication} once it is done with (at joining the pool). */
+    private String admittedBy = "";
     /** What the client proved at login, for its pool to log in with (see {@link Pool#learnPassThrough}). */
     private PassThrough passThrough;
 
@@ -82,7 +85,7 @@ final class ClientLogin {
 
     /** The method and the HBA rule (or client_auth) that admitted the client; "" before it is known. */
     String admittedBy() {
-        return authentication != null ? authentication.admittedBy() : "";
+        return authentication != null ? authentication.admittedBy() : admittedBy;
     }
 
     /** The database of the startup packet, or null before it. */
@@ -336,6 +339,23 @@ final class ClientLogin {
     }
 
     /**
+     * What only the login needed goes, and the client's names become the pool's copies of them:
+     * a logged-in client that stays idle holds as little as can be.
+     */
+    private void forgetLoginDetails(PoolKey key) {
+        if (authentication != null) {
+            admittedBy = authentication.admittedBy();
+            authentication = null;
+        }
+        if (key.user().equals(user)) {
+            user = key.user();
+        }
+        if (key.database().equals(database)) {
+            database = key.database();
+        }
+    }
+
+    /**
      * Counts the client in the pool of its database and user, which is made now if it does not
      * exist: only clients that logged in make pools. Null after sending the FATAL error when there
      * is none to join (max_pools reached, or the database left the config during the login).
@@ -347,6 +367,7 @@ final class ClientLogin {
                 joined.pool().learnPassThrough(passThrough);
             }
             passThrough = null;
+            forgetLoginDetails(joined.pool().key());
             session.joined(joined.pool(), parameters);
             return joined.pool();
         }

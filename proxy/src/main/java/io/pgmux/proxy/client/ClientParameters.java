@@ -6,6 +6,8 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -32,11 +34,16 @@ final class ClientParameters {
      */
     private static final Set<String> NOT_FROM_WELCOME = caseInsensitive("session_authorization");
 
-    private final Map<String, String> values = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    /*
+     * The three collections are shared with other clients that have the same (SharedSettings) from
+     * the welcome on, and again after a change once the settings are used: every change goes to a
+     * copy of the client's own (SharedSettings.own).
+     */
+    private NavigableMap<String, String> values = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     /** What the client asked for at login (as the server normalizes it, once known): what RESET returns to. */
-    private final Map<String, String> startup = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    private NavigableMap<String, String> startup = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     /** Settings the server reports (ParameterStatus): RESET of one is reported back by the server. */
-    private final Set<String> reported = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    private NavigableSet<String> reported = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     /** The values as an interned map (lower-case names), shared by every client with the same settings; null after a change. */
     private Map<String, String> snapshot;
 
@@ -59,37 +66,43 @@ final class ClientParameters {
     /** Fills in the server defaults for every synced setting the client did not choose. */
     void adoptDefaults(ServerParameters welcome) {
         snapshot = null;
+        NavigableMap<String, String> ownValues = SharedSettings.own(values);
+        NavigableSet<String> ownReported = SharedSettings.own(reported);
         welcome.reported().forEach((name, value) -> {
             if (!NOT_SYNCED.contains(name) && !NOT_FROM_WELCOME.contains(name)) {
-                values.putIfAbsent(name, value);
-                reported.add(name);
+                ownValues.putIfAbsent(name, value);
+                ownReported.add(name);
             }
         });
+        values = SharedSettings.of(ownValues);
+        reported = SharedSettings.of(ownReported);
+        startup = SharedSettings.of(startup);
     }
 
     /** A server reported a new value during this client's transaction: it follows the client. */
     void onServerReport(String name, String value) {
         snapshot = null;
         if (!NOT_SYNCED.contains(name)) {
-            values.put(name, value);
+            ownValues().put(name, value);
         }
         if (NOT_FROM_WELCOME.contains(name)) {
             // a change of session authorization also ends any SET ROLE, as in Postgres
-            values.remove("role");
+            ownValues().remove("role");
         }
     }
 
     /** The client changed a setting ({@code SET name ...}). */
     void set(String name, String value) {
         snapshot = null;
-        values.put(name, value);
+        ownValues().put(name, value);
     }
 
     /** A startup setting as the server spells it: the current value and what RESET returns to. */
     void normalizeStartup(String name, String value) {
         snapshot = null;
-        values.put(name, value);
+        ownValues().put(name, value);
         if (startup.containsKey(name)) {
+            startup = SharedSettings.own(startup);
             startup.put(name, value);
         }
     }
@@ -102,9 +115,9 @@ final class ClientParameters {
         snapshot = null;
         String atStartup = startup.get(name);
         if (atStartup != null) {
-            values.put(name, atStartup);
-        } else if (!reported.contains(name)) {
-            values.remove(name);
+            ownValues().put(name, atStartup);
+        } else if (!reported.contains(name) && values.containsKey(name)) {
+            ownValues().remove(name);
         }
     }
 
@@ -141,8 +154,19 @@ final class ClientParameters {
             Map<String, String> lowerCased = new HashMap<>();
             values.forEach((name, value) -> lowerCased.put(name.toLowerCase(Locale.ROOT), value));
             snapshot = intern.apply(Map.copyOf(lowerCased));
+            values = SharedSettings.of(values);
         }
         return snapshot;
+    }
+
+    private NavigableMap<String, String> ownValues() {
+        values = SharedSettings.own(values);
+        return values;
+    }
+
+    /** Whether this client and {@code other} hold one shared copy of the same settings (see SharedSettings). */
+    boolean sharesSettingsWith(ClientParameters other) {
+        return values == other.values && startup == other.startup && reported == other.reported;
     }
 
     String get(String name) {

@@ -81,7 +81,7 @@ final class LoginAuthentication {
         session.moveTo(authenticating);
         List<HbaRule> rules = config.hba().effectiveRules();
         if (rules == null) {
-            admittedBy = config.clientAuth().yamlName() + " (client_auth)";
+            admittedBy = (config.clientAuth().yamlName() + " (client_auth)").intern(); // one copy for all clients
             authenticate(config, authenticating, config.clientAuth());
             return;
         }
@@ -167,7 +167,7 @@ final class LoginAuthentication {
                     + "\", " + encryption()), "refused by hba rule " + rule.source());
             return;
         }
-        admittedBy = HbaCheck.describe(rule);
+        admittedBy = HbaCheck.describe(rule).intern(); // one copy for all clients
         ClientAuthenticator.Failure certificate = CertificateLogin.check(rule, session.tls(), config.hba().identMaps(), user);
         if (certificate != null) {
             onStep.accept(certificate);

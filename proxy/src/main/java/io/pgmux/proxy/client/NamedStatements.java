@@ -24,7 +24,6 @@ import io.pgmux.proxy.sql.SessionFeatures;
 import io.pgmux.proxy.sql.SetConfigCalls;
 import io.pgmux.proxy.sql.SqlCommand;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -203,7 +202,7 @@ final class NamedStatements {
         }
         replies.push(ReplyQueue.BIND, 0, 0, null);
         statements.counts().binds++;
-        sendBindNaming(frame, statement.serverName());
+        sendBindNaming(frame, statement.serverNameBytes());
     }
 
     /** Whether this Describe is of the local DEALLOCATE or of a named statement (handled here); false: forward it. */
@@ -376,12 +375,11 @@ final class NamedStatements {
     }
 
     /** Sends the same Bind naming {@code statement}: a new header and names, then the original values, not copied. */
-    private void sendBindNaming(ByteBuf frame, String statement) {
+    private void sendBindNaming(ByteBuf frame, byte[] name) {
         int bodyStart = frame.readerIndex() + Frames.HEADER_SIZE;
         int end = frame.writerIndex();
         int portalEnd = frame.forEachByte(bodyStart, end - bodyStart, ByteProcessor.FIND_NUL);
         int statementEnd = frame.forEachByte(portalEnd + 1, end - portalEnd - 1, ByteProcessor.FIND_NUL);
-        byte[] name = statement.getBytes(StandardCharsets.UTF_8);
         int restLength = end - statementEnd - 1;
         int portalLength = portalEnd - bodyStart + 1;
         ByteBuf head = alloc.buffer(Frames.HEADER_SIZE + portalLength + name.length + 1);

@@ -61,7 +61,7 @@ final class SessionPins {
     /** {@link #settled} with every take sent since: what the client may hold now. */
     private final Features held = new Features();
     /** Everything sent since the server was last idle, in order. */
-    private final List<FeatureUse> sinceIdle = new ArrayList<>(2);
+    private final List<FeatureUse> sinceIdle = new ArrayList<>();
     /** An error or a ROLLBACK since the server was last idle: the give-backs sent since do not count. */
     private boolean failedSinceIdle;
     private boolean holdsBudgetPlace;
@@ -190,12 +190,12 @@ final class SessionPins {
         return false;
     }
 
-    /** What is held of each feature. */
+    /** What is held of each feature; the sets of names exist only once a name is held (most clients never hold one). */
     private static final class Features {
-        private final Set<String> channels = new LinkedHashSet<>();
+        private Set<String> channels = Set.of();
         private int advisoryLocks;
-        private final Set<String> tempObjects = new LinkedHashSet<>();
-        private final Set<String> holdCursors = new LinkedHashSet<>();
+        private Set<String> tempObjects = Set.of();
+        private Set<String> holdCursors = Set.of();
         private boolean loaded;
 
         void apply(FeatureUse use) {
@@ -209,20 +209,20 @@ final class SessionPins {
 
         private void take(SessionFeature feature, String name) {
             switch (feature) {
-                case LISTEN -> channels.add(name);
+                case LISTEN -> channels = with(channels, name);
                 case ADVISORY_LOCK -> advisoryLocks++;
-                case TEMP_OBJECT -> tempObjects.add(name);
-                case HOLD_CURSOR -> holdCursors.add(name);
+                case TEMP_OBJECT -> tempObjects = with(tempObjects, name);
+                case HOLD_CURSOR -> holdCursors = with(holdCursors, name);
                 case LOAD -> loaded = true;
             }
         }
 
         private void giveBack(SessionFeature feature, String name) {
             switch (feature) {
-                case LISTEN -> channels.remove(name);
+                case LISTEN -> without(channels, name);
                 case ADVISORY_LOCK -> advisoryLocks = Math.max(0, advisoryLocks - 1);
-                case TEMP_OBJECT -> tempObjects.remove(name);
-                case HOLD_CURSOR -> holdCursors.remove(name);
+                case TEMP_OBJECT -> without(tempObjects, name);
+                case HOLD_CURSOR -> without(holdCursors, name);
                 case LOAD -> {
                 }
             }
@@ -230,30 +230,46 @@ final class SessionPins {
 
         private void giveBackAll(SessionFeature feature) {
             switch (feature) {
-                case LISTEN -> channels.clear();
+                case LISTEN -> channels = Set.of();
                 case ADVISORY_LOCK -> advisoryLocks = 0;
-                case TEMP_OBJECT -> tempObjects.clear();
-                case HOLD_CURSOR -> holdCursors.clear();
+                case TEMP_OBJECT -> tempObjects = Set.of();
+                case HOLD_CURSOR -> holdCursors = Set.of();
                 case LOAD -> {
                 }
             }
         }
 
         void clear() {
-            channels.clear();
+            channels = Set.of();
             advisoryLocks = 0;
-            tempObjects.clear();
-            holdCursors.clear();
+            tempObjects = Set.of();
+            holdCursors = Set.of();
             loaded = false;
         }
 
         void copyFrom(Features other) {
-            clear();
-            channels.addAll(other.channels);
+            channels = copy(other.channels);
             advisoryLocks = other.advisoryLocks;
-            tempObjects.addAll(other.tempObjects);
-            holdCursors.addAll(other.holdCursors);
+            tempObjects = copy(other.tempObjects);
+            holdCursors = copy(other.holdCursors);
             loaded = other.loaded;
+        }
+
+        /** {@code names} with {@code name} added: the shared empty set is replaced by a set of this client's own. */
+        private static Set<String> with(Set<String> names, String name) {
+            Set<String> own = names.isEmpty() ? new LinkedHashSet<>() : names;
+            own.add(name);
+            return own;
+        }
+
+        private static void without(Set<String> names, String name) {
+            if (!names.isEmpty()) {
+                names.remove(name);
+            }
+        }
+
+        private static Set<String> copy(Set<String> names) {
+            return names.isEmpty() ? Set.of() : new LinkedHashSet<>(names);
         }
 
         boolean isEmpty() {

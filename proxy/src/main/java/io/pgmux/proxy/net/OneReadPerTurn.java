@@ -18,12 +18,17 @@ import io.netty.channel.Channel;
  * client waiting for its answers took for pgmux having stopped).
  */
 public final class OneReadPerTurn {
+    /** One for every connection: each channel takes its own handle from it, which keeps its sizing. */
+    private static final AdaptiveRecvByteBufAllocator ALLOCATOR = new AdaptiveRecvByteBufAllocator();
+
+    static {
+        ALLOCATOR.maxMessagesPerRead(1);
+    }
+
     private OneReadPerTurn() {
     }
 
     public static void apply(Channel channel) {
-        AdaptiveRecvByteBufAllocator allocator = new AdaptiveRecvByteBufAllocator();
-        allocator.maxMessagesPerRead(1);
-        channel.config().setRecvByteBufAllocator(allocator);
+        channel.config().setRecvByteBufAllocator(ALLOCATOR);
     }
 }

@@ -22,6 +22,8 @@ public final class PreparedStatement {
 
     private final StatementKey key;
     private final String serverName;
+    /** {@link #serverName} in UTF-8, written into every Bind that names the statement (no encoding per Bind). */
+    private final byte[] serverNameBytes;
     /** Clients holding a name for this statement; the registry forgets it at zero. */
     final AtomicInteger clientReferences = new AtomicInteger();
     /** A server parsed it without error: a client's Parse of it can be answered without a server. */
@@ -34,6 +36,7 @@ public final class PreparedStatement {
     PreparedStatement(StatementKey key) {
         this.key = key;
         this.serverName = NAME_PREFIX + hash(key);
+        this.serverNameBytes = serverName.getBytes(StandardCharsets.UTF_8);
     }
 
     public StatementKey key() {
@@ -42,6 +45,11 @@ public final class PreparedStatement {
 
     public String serverName() {
         return serverName;
+    }
+
+    /** The server name's bytes (UTF-8, no terminator); the array is shared: do not change it. */
+    public byte[] serverNameBytes() {
+        return serverNameBytes;
     }
 
     /** How many client names refer to this statement now. */

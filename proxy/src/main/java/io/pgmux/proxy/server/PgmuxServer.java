@@ -41,6 +41,7 @@ import io.pgmux.proxy.metrics.EventLoopLag;
 import io.pgmux.proxy.metrics.Metrics;
 import io.pgmux.proxy.metrics.StatsTicker;
 import io.pgmux.proxy.net.Addresses;
+import io.pgmux.proxy.net.Buffers;
 import io.pgmux.proxy.net.HostLookup;
 import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.net.FrameDecoder;
@@ -217,6 +218,7 @@ public final class PgmuxServer implements RunningServer, Control {
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, CLIENT_WATER_MARK)
                 .childHandler(clientInitializer(true))
                 .bind(config.listen().host(), config.listen().port())

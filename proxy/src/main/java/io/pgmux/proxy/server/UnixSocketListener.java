@@ -10,6 +10,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.pgmux.proxy.config.UnixSocketConfig;
 import io.pgmux.proxy.net.Addresses;
+import io.pgmux.proxy.net.Buffers;
 import io.pgmux.proxy.net.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,7 @@ final class UnixSocketListener {
                 .channel(transport.domainSocketServerChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .childHandler(clients)
                 .bind(new DomainSocketAddress(path.toFile()))
                 .await();

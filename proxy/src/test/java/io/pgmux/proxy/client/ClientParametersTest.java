@@ -8,6 +8,8 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The settings a client is entitled to: its startup choices over the server defaults, then what it SETs. */
@@ -123,5 +125,28 @@ class ClientParametersTest {
         ClientParameters parameters = ClientParameters.fromStartup(Map.of("TimeZone", "UTC"));
 
         assertThrows(UnsupportedOperationException.class, () -> parameters.values().put("TimeZone", "x"));
+    }
+
+    @Test
+    void clientsThatLoggedInAlikeShareTheirSettingsUntilOneChangesThem() {
+        ServerParameters welcome = new ServerParameters();
+        welcome.report("TimeZone", "UTC");
+        welcome.report("DateStyle", "ISO, MDY");
+        ClientParameters first = ClientParameters.fromStartup(Map.of("application_name", "shared-settings-test"));
+        ClientParameters second = ClientParameters.fromStartup(Map.of("application_name", "shared-settings-test"));
+        first.adoptDefaults(welcome);
+        second.adoptDefaults(welcome);
+        assertSame(first.values().get("TimeZone"), second.values().get("TimeZone"));
+        assertTrue(first.sharesSettingsWith(second), "one shared map for both clients");
+
+        first.set("TimeZone", "Asia/Tokyo");
+        first.reset("application_name");
+
+        assertEquals("Asia/Tokyo", first.get("TimeZone"));
+        assertEquals("UTC", second.get("TimeZone"), "the other client's settings did not change");
+        assertEquals("shared-settings-test", first.get("application_name"));
+        first.set("TimeZone", "UTC");
+        first.snapshot(settings -> settings);
+        assertTrue(first.sharesSettingsWith(second), "shared again once the same settings are used");
     }
 }
