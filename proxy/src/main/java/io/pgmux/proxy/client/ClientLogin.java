@@ -188,11 +188,8 @@ final class ClientLogin {
             session.fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, e.getMessage()));
             return;
         }
-        // Only the question whether the database is served: its pool is made once the client has logged in.
-        if (!AdminConsole.isConsoleDatabase(database) && !context.pools().serves(database)) {
-            session.fatal(unknownDatabase(database));
-            return;
-        }
+        // Whether the database is served is asked only after the password (joinPool), as Postgres
+        // and PgBouncer do: a client that cannot log in must not learn which databases exist.
         context.sessions().assignCancelKey(session);
         log.info("c{} [{}] login from {}", session.id(), session.poolName(), channel.remoteAddress());
         authentication = new LoginAuthentication(session, channel, context, user, database, this::onAuthenticationStep);
@@ -326,7 +323,8 @@ final class ClientLogin {
     /**
      * Counts the client in the pool of its database and user, which is made now if it does not
      * exist: only clients that logged in make pools. Null after sending the FATAL error when there
-     * is none to join (max_pools reached, or the database left the config during the login).
+     * is none to join (max_pools reached, or the database is not served: asked only now, after the
+     * password, so that a client that cannot log in learns nothing of the databases).
      */
     private Pool joinPool() {
         PoolJoin join = context.pools().join(database, user);
@@ -345,7 +343,7 @@ final class ClientLogin {
                     + tooMany.maxPools() + " (max_pools), one per database and user, and every one is in use")
                     .withHint("Raise max_pools, or have clients share fewer user names."));
         } else {
-            log.info("c{} [{}] refused: the database is no longer served", session.id(), session.poolName());
+            log.info("c{} [{}] refused after authentication: the database is not served", session.id(), session.poolName());
             session.fatal(unknownDatabase(database));
         }
         return null;

@@ -495,7 +495,8 @@ final class ConfigKeys {
     private static Type<List<String>> consoleUsers() {
         return type((yaml, name, dflt, reading) -> {
             List<String> names = yaml.nameList(name);
-            UsersAndDatabases.checkConsoleUsers(yaml, name, names, reading.value(USERS), reading.value(CLIENT_AUTH));
+            UsersAndDatabases.checkConsoleUsers(yaml, name, names, reading.value(USERS), reading.value(CLIENT_AUTH),
+                    UsersAndDatabases.authQueryFindsOthers(reading));
             return names;
         }, names -> String.join(",", names));
     }
