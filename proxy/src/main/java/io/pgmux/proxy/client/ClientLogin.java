@@ -22,7 +22,9 @@ import io.pgmux.proxy.client.SessionState.Admin;
 import io.pgmux.proxy.client.SessionState.AwaitingStartup;
 import io.pgmux.proxy.client.SessionState.Authenticating;
 import io.pgmux.proxy.backend.PassThrough;
+import io.pgmux.proxy.config.LoginLimits;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.config.UserConfig;
 import io.pgmux.proxy.config.Units;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.pool.Pool;
@@ -261,7 +263,7 @@ final class ClientLogin {
         int reserved = config.loginLimits().adminReservedConnections();
         int limit = consoleUser ? (int) Math.min((long) maxClients + reserved, Integer.MAX_VALUE) : maxClients;
         if (context.sessions().onLoggedIn(session, limit)) {
-            return true;
+            return AdminConsole.isConsoleDatabase(database) || admitByName(config);
         }
         session.moveTo(SessionState.CLOSED);
         if (consoleUser) {
@@ -273,6 +275,31 @@ final class ClientLogin {
             session.fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections: pgmux allows "
                     + maxClients + " (max_client_connections)"));
         }
+        return false;
+    }
+
+    /**
+     * {@code max_db_client_connections} and {@code max_user_client_connections}: the client counts
+     * under its database and its user, or gets 53300 naming the limit (as PgBouncer) and false.
+     */
+    private boolean admitByName(PgmuxConfig config) {
+        LoginLimits global = config.loginLimits();
+        int maxDb = config.database(database).map(db -> db.limits().maxDbClientConnections(global))
+                .orElse(global.maxDbClientConnections());
+        UserConfig listed = config.users().get(user);
+        int maxUser = listed != null ? listed.maxUserClientConnections(global) : global.maxUserClientConnections();
+        SessionRegistry.NameLimit refusal = context.sessions().countByName(session, database, maxDb, user, maxUser);
+        if (refusal == SessionRegistry.NameLimit.NONE) {
+            return true;
+        }
+        session.moveTo(SessionState.CLOSED);
+        boolean byDatabase = refusal == SessionRegistry.NameLimit.MAX_DB_CLIENT_CONNECTIONS;
+        String key = byDatabase ? "max_db_client_connections" : "max_user_client_connections";
+        int max = byDatabase ? maxDb : maxUser;
+        logRefusal(key + " " + max + " reached");
+        session.fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections "
+                + (byDatabase ? "to database \"" + ClientText.name(database) + "\"" : "as user \"" + ClientText.name(user) + "\"")
+                + ": pgmux allows " + max + " (" + key + ")"));
         return false;
     }
 

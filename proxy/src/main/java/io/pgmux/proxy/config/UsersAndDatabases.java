@@ -52,6 +52,7 @@ final class UsersAndDatabases {
             YamlSection user = section.section(name);
             String password = readPassword(user, reading.env(), name);
             Integer maxUserConnections = optionalCount(user, ConfigKeys.MAX_USER_CONNECTIONS.name());
+            Integer maxUserClientConnections = optionalCount(user, ConfigKeys.MAX_USER_CLIENT_CONNECTIONS.name());
             user.reportUnknownKeys();
             if (name.isEmpty()) {
                 section.error(name, "a user name must not be empty");
@@ -67,7 +68,7 @@ final class UsersAndDatabases {
                 user.warn("password", "an md5 hash cannot be checked with client_auth scram-sha-256, so \"" + name
                         + "\" cannot log in with it (its logins fail with 28P01); give the plaintext or a SCRAM-SHA-256 verifier");
             }
-            users.put(name, new UserConfig(name, password, maxUserConnections));
+            users.put(name, new UserConfig(name, password, maxUserConnections, maxUserClientConnections));
         }
         if (users.isEmpty() && clientAuth != AuthMethod.TRUST && !lookedUp) {
             section.error("required when client_auth is " + clientAuth.yamlName()
@@ -110,7 +111,7 @@ final class UsersAndDatabases {
             PreparedStatementMode prepared = readPreparedMode(db, "prepared_statements");
             DatabaseLimits limits = new DatabaseLimits(optionalCount(db, ConfigKeys.MIN_POOL_SIZE.name()),
                     optionalCount(db, ConfigKeys.RESERVE_POOL_SIZE.name()), optionalCount(db, ConfigKeys.MAX_DB_CONNECTIONS.name()),
-                    optionalPinnedServers(db));
+                    optionalPinnedServers(db), optionalCount(db, ConfigKeys.MAX_DB_CLIENT_CONNECTIONS.name()));
             if (PreparedStatementMode.effective(prepared, globalPrepared, poolMode) == PreparedStatementMode.PASSTHROUGH
                     && poolMode.sharesServers()) {
                 db.error(db.isPresent("prepared_statements") ? "prepared_statements" : "pool_mode", PASSTHROUGH_NEEDS_SESSION);

@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
 public final class PgBouncerConversion {
     /** PgBouncer keys pgmux reads under the same name and with the same meaning. */
     private static final Set<String> SAME_NAME = Set.of("pool_mode", "min_pool_size", "reserve_pool_size",
-            "max_db_connections", "max_user_connections", "server_reset_query", "server_check_query",
+            "max_db_connections", "max_user_connections", "max_db_client_connections", "max_user_client_connections",
+            "server_reset_query", "server_check_query",
             "tcp_keepalive", "tcp_keepcnt", "unix_socket_dir", "unix_socket_group");
     /** PgBouncer durations pgmux reads under the same name: a plain number is seconds in both. */
     private static final Set<String> SAME_NAME_DURATION = Set.of("reserve_pool_timeout", "server_check_delay",
@@ -222,7 +223,8 @@ public final class PgBouncerConversion {
                             db.put("host", host);
                         }
                     }
-                    case "port", "pool_size", "min_pool_size", "max_db_connections" -> db.put(key, scalar(value));
+                    case "port", "pool_size", "min_pool_size", "max_db_connections", "max_db_client_connections" ->
+                            db.put(key, scalar(value));
                     case "reserve_pool", "reserve_pool_size" -> db.put("reserve_pool_size", scalar(value));
                     case "dbname", "user", "password", "pool_mode" -> db.put(key, value);
                     default -> note("databases", name + "." + key, reasonFor(key));
@@ -292,7 +294,7 @@ public final class PgBouncerConversion {
                 continue;
             }
             for (Map.Entry<String, String> kv : conn.entrySet()) {
-                if (kv.getKey().equals("max_user_connections")) {
+                if (kv.getKey().equals("max_user_connections") || kv.getKey().equals("max_user_client_connections")) {
                     @SuppressWarnings("unchecked")
                     Map<String, Object> user = (Map<String, Object>) users.get(name);
                     if (user == null && !auth.equals("trust")) {
@@ -304,7 +306,7 @@ public final class PgBouncerConversion {
                         user = new LinkedHashMap<>();
                         users.put(name, user);
                     }
-                    user.put("max_user_connections", scalar(kv.getValue()));
+                    user.put(kv.getKey(), scalar(kv.getValue()));
                 } else {
                     note("users", name + "." + kv.getKey(), "pgmux has no per-user " + kv.getKey()
                             + "; the database's or the global one applies");

@@ -25,6 +25,8 @@ class ConfigKeysTest {
             max_pending_logins: 502
             client_login_timeout: 11s
             admin_reserved_connections: 4
+            max_db_client_connections: 31
+            max_user_client_connections: 32
             max_message_size: 2MB
             client_auth: md5
             auth_user: alice

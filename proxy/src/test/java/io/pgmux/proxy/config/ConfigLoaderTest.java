@@ -591,7 +591,7 @@ class ConfigLoaderTest {
 
         @Test
         void aUserNeverShowsItsPassword() {
-            assertEquals("UserConfig[name=alice, password=***, maxUserConnections=(global)]", new UserConfig("alice", "secret").toString());
+            assertEquals("UserConfig[name=alice, password=***, maxUserConnections=(global), maxUserClientConnections=(global)]", new UserConfig("alice", "secret").toString());
         }
     }
 

@@ -42,6 +42,8 @@ class ConfigViewTest {
                 "max_pending_logins = 10000",
                 "client_login_timeout = 60s",
                 "admin_reserved_connections = 3",
+                "max_db_client_connections = 0",
+                "max_user_client_connections = 0",
                 "max_message_size = 64MB (restart)",
                 "client_auth = trust",
                 "auth_user = ",

@@ -48,6 +48,8 @@ class PgBouncerConversionTest {
         assertEquals(2000, config.maxClientConnections());
         assertEquals(2, config.serverLimits().minPoolSize());
         assertEquals(80, config.serverLimits().maxDbConnections());
+        assertEquals(1000, config.loginLimits().maxDbClientConnections());
+        assertEquals(300, config.loginLimits().maxUserClientConnections());
         assertEquals(Duration.ofSeconds(300), config.serverIdleTimeout());
         assertEquals(Duration.ofMinutes(2), config.queryWaitTimeout());
         assertEquals(Duration.ofHours(1), config.serverLifetime());
@@ -61,6 +63,7 @@ class PgBouncerConversionTest {
         assertEquals("app_prod", app.dbname());
         assertEquals(30, app.poolSize());
         assertEquals(5, app.limits().reservePoolSize());
+        assertEquals(500, app.limits().maxDbClientConnections());
         DatabaseConfig reports = config.databases().get("reports");
         assertEquals(new HostPort("replica1.internal", 5432), reports.server());
         assertEquals(PoolMode.SESSION, reports.poolMode());
@@ -104,6 +107,7 @@ class PgBouncerConversionTest {
         assertEquals(Duration.ofSeconds(3), config.serverLimits().reservePoolTimeout());
         assertEquals("DISCARD ALL", config.serverResetQuery());
         assertEquals(5, config.users().get("bob").maxUserConnections());
+        assertEquals(7, config.users().get("bob").maxUserClientConnections());
         List<String> notes = conversion.notes();
         assertEquals(List.of(
                 "[pgbouncer] client_tls_sslmode: TLS is not in pgmux yet",
