@@ -33,7 +33,9 @@ import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -184,6 +186,9 @@ final class ClientLogin {
                     .withHint("Connect replication clients to Postgres directly."));
             return;
         }
+        if (context.config().observability().applicationNameAddHost()) {
+            startupParameters = withClientAddress(startupParameters);
+        }
         try {
             parameters = ClientParameters.fromStartup(startupParameters);
         } catch (IllegalArgumentException e) {
@@ -196,6 +201,22 @@ final class ClientLogin {
         log.info("c{} [{}] login from {}", session.id(), session.poolName(), channel.remoteAddress());
         authentication = new LoginAuthentication(session, channel, context, user, database, this::onAuthenticationStep);
         authentication.begin();
+    }
+
+    /**
+     * {@code application_name_add_host}: the client's address and port follow its application_name
+     * ({@code app - 10.0.0.7:53122}; the address alone when it has none), so pg_stat_activity shows
+     * where a transaction-pooled query came from. Socket clients keep theirs.
+     */
+    private Map<String, String> withClientAddress(Map<String, String> startupParameters) {
+        if (!(channel.remoteAddress() instanceof InetSocketAddress address)) {
+            return startupParameters;
+        }
+        String host = address.getAddress().getHostAddress() + ":" + address.getPort();
+        Map<String, String> changed = new LinkedHashMap<>(startupParameters);
+        String name = changed.get("application_name");
+        changed.put("application_name", name == null || name.isEmpty() ? host : name + " - " + host);
+        return changed;
     }
 
     static ErrorResponse unknownDatabase(String database) {

@@ -303,6 +303,10 @@ final class ConfigKeys {
             choice(LogFormat::fromYaml, LogFormat.choices(), LogFormat::yamlName),
             LogFormat.PLAIN, APPLIED, c -> c.observability().logFormat());
 
+    /** PgBouncer's key: the client's address and port added to its application_name, for pg_stat_activity. */
+    static final ConfigKey<Boolean> APPLICATION_NAME_ADD_HOST = key("application_name_add_host", bool(),
+            false, APPLIED, c -> c.observability().applicationNameAddHost());
+
     // --------------------------------------------------------------------------- Unix domain socket
 
     /** "" = none. PgBouncer's default: {@code /tmp}. */
@@ -406,7 +410,7 @@ final class ConfigKeys {
                 new PreparedStatementsConfig(v.get(PREPARED_STATEMENTS), v.get(MAX_PREPARED_STATEMENTS),
                         v.get(MAX_CLIENT_PREPARED_STATEMENTS), v.get(MAX_CLIENT_PREPARED_STATEMENTS_SIZE)),
                 new ObservabilityConfig(v.get(ADMIN_USERS), v.get(STATS_USERS), v.get(HTTP_LISTEN), v.get(STATS_PERIOD),
-                        v.get(LOG_LEVEL), v.get(LOG_FORMAT)),
+                        v.get(LOG_LEVEL), v.get(LOG_FORMAT), v.get(APPLICATION_NAME_ADD_HOST)),
                 new PoolLimitsConfig(v.get(MAX_POOLS), v.get(POOL_IDLE_TIMEOUT)),
                 new LoginLimits(v.get(CLIENT_LOGIN_TIMEOUT), v.get(MAX_PENDING_LOGINS), v.get(ADMIN_RESERVED_CONNECTIONS),
                         v.get(MAX_DB_CLIENT_CONNECTIONS), v.get(MAX_USER_CLIENT_CONNECTIONS)),

@@ -26,7 +26,8 @@ public final class PgBouncerConversion {
     private static final Set<String> SAME_NAME = Set.of("pool_mode", "min_pool_size", "reserve_pool_size",
             "max_db_connections", "max_user_connections", "max_db_client_connections", "max_user_client_connections",
             "server_reset_query", "server_check_query",
-            "tcp_keepalive", "tcp_keepcnt", "unix_socket_dir", "unix_socket_group");
+            "tcp_keepalive", "tcp_keepcnt", "unix_socket_dir", "unix_socket_group", "auth_user", "auth_query", "auth_dbname",
+            "application_name_add_host");
     /** PgBouncer durations pgmux reads under the same name: a plain number is seconds in both. */
     private static final Set<String> SAME_NAME_DURATION = Set.of("reserve_pool_timeout", "server_check_delay",
             "server_lifetime", "server_idle_timeout", "server_connect_timeout", "server_login_retry", "query_timeout",
@@ -37,7 +38,7 @@ public final class PgBouncerConversion {
     /** Keys handled on their own below. */
     private static final Set<String> SPECIAL = Set.of("listen_addr", "listen_port", "auth_type", "auth_file",
             "admin_users", "stats_users", "max_packet_size", "max_prepared_statements", "unix_socket_mode",
-            "tcp_user_timeout");
+            "tcp_user_timeout", "auth_hba_file");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|min|h|d)?");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+");
 
@@ -151,6 +152,22 @@ public final class PgBouncerConversion {
                     note("pgbouncer", "auth_type", "any: written as trust (pgmux logs in to the server as the client's user,"
                             + " not as the database's configured user whatever the client says)");
                 }
+                case "hba" -> {
+                    String hbaFile = settings.get("auth_hba_file");
+                    if (hbaFile != null && !hbaFile.isBlank()) {
+                        yaml.put("hba_file", hbaFile.strip()); // a client no rule admits is refused, as in PgBouncer
+                    } else {
+                        note("pgbouncer", "auth_type", "hba without auth_hba_file: client_auth stays trust;"
+                                + " set hba_file before you use this file");
+                    }
+                }
+                case "peer" -> {
+                    yaml.put("unix_socket_auth", "peer");
+                    note("pgbouncer", "auth_type", "peer: written as unix_socket_auth: peer for socket clients; TCP clients"
+                            + " (which PgBouncer refuses under peer) use client_auth, which stays trust: set it");
+                }
+                case "cert" -> note("pgbouncer", "auth_type", "cert: pgmux checks client certificates with an hba rule of"
+                        + " method cert (and client_tls.verify); client_auth stays trust: write those before you use this file");
                 default -> note("pgbouncer", "auth_type", authType + " is not a pgmux client_auth (trust, password, md5,"
                         + " scram-sha-256); client_auth stays trust: set it before you use this file");
             }
@@ -376,7 +393,7 @@ public final class PgBouncerConversion {
             return "pgmux logs to standard output (log.level, log.format)";
         }
         if (k.startsWith("auth_")) {
-            return "pgmux checks passwords against its users list only (no auth_query, HBA or ident files yet)";
+            return "pgmux has no such setting (it has auth_user, auth_query, auth_dbname and, for auth_type hba, hba_file)";
         }
         return switch (k) {
             case "pidfile", "user" -> "pgmux does not daemonize; run it under a supervisor (systemd, Kubernetes)";

@@ -78,6 +78,7 @@ class ConfigKeysTest {
             stats_period: 19s
             http: {listen: "0.0.0.0:9001"}
             log: {level: debug, format: json}
+            application_name_add_host: true
             unix_socket_dir: /var/run/pgmux
             unix_socket_mode: "0770"
             unix_socket_group: pgmux

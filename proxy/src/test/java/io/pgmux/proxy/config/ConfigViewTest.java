@@ -96,6 +96,7 @@ class ConfigViewTest {
                 "http.listen = 127.0.0.1:9127 (restart)",
                 "log.level = info",
                 "log.format = plain",
+                "application_name_add_host = false",
                 "unix_socket_dir = /tmp (restart)",
                 "unix_socket_mode = 0777 (restart)",
                 "unix_socket_group =  (restart)",

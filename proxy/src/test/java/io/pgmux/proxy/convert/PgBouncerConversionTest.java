@@ -10,7 +10,9 @@ import io.pgmux.proxy.config.UnixSocketConfig;
 import io.pgmux.proxy.config.UnixSocketAuth;
 import io.pgmux.proxy.config.UserConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -137,10 +139,33 @@ class PgBouncerConversionTest {
         assertEquals(Duration.ofSeconds(600), config.timeouts().clientIdleTimeout());
         assertEquals(Duration.ofSeconds(60), config.timeouts().keepalive().idle());
         assertTrue(config.timeouts().keepalive().enabled());
+        assertEquals("SELECT usename, passwd FROM pg_shadow WHERE usename=$1", config.authQuery().query());
         assertEquals(List.of(
-                "[pgbouncer] auth_query: pgmux checks passwords against its users list only (no auth_query, HBA or ident files yet)",
                 "[auth_file] old_app: an md5 hash cannot be checked with scram-sha-256 (PgBouncer refuses this user's"
                         + " logins too); not carried"), conversion.notes());
+    }
+
+    @Test
+    void authTypeHbaBecomesTheHbaFileAndPeerTheSocketsPeerMethod(@TempDir Path dir) throws Exception {
+        Path hbaFile = dir.resolve("pgbouncer_hba.conf");
+        Files.writeString(hbaFile, "host all all 10.0.0.0/8 md5\n");
+        Path hba = dir.resolve("hba.ini");
+        Files.writeString(hba, "[databases]\n* = host=db\n[pgbouncer]\nauth_type = hba\nauth_hba_file = " + hbaFile + "\n"
+                + "auth_user = pgbouncer_lookup\n");
+        Path peer = dir.resolve("peer.ini");
+        Files.writeString(peer, "[databases]\n* = host=db\n[pgbouncer]\nauth_type = peer\n");
+
+        PgBouncerConversion hbaConversion = PgBouncerConversion.convert(hba, null);
+        PgBouncerConversion peerConversion = PgBouncerConversion.convert(peer, null);
+
+        PgmuxConfig hbaConfig = load(hbaConversion);
+        assertEquals(hbaFile.toString(), hbaConfig.hba().file().path());
+        assertEquals("pgbouncer_lookup", hbaConfig.authQuery().user());
+        assertEquals(List.of(), hbaConversion.notes());
+        PgmuxConfig peerConfig = load(peerConversion);
+        assertEquals(UnixSocketAuth.PEER, peerConfig.unixSocket().auth());
+        assertTrue(peerConversion.notes().stream().anyMatch(n -> n.startsWith("[pgbouncer] auth_type: peer:")),
+                peerConversion.notes().toString());
     }
 
     @Test
