@@ -30,10 +30,4 @@ final class ClientsPerName {
     void remove(String name) {
         counts.computeIfPresent(name, (n, count) -> count.decrementAndGet() == 0 ? null : count);
     }
-
-    /** Clients counted under {@code name} now. */
-    int count(String name) {
-        AtomicInteger count = counts.get(name);
-        return count == null ? 0 : count.get();
-    }
 }

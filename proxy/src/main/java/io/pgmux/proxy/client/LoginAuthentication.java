@@ -147,7 +147,8 @@ final class LoginAuthentication {
      */
     private CompletableFuture<Boolean> isMember(PgmuxConfig config, String group) {
         Optional<DatabaseConfig> db = (AdminConsole.isConsoleDatabase(database) ? Optional.<DatabaseConfig>empty()
-                : config.database(database)).or(() -> config.database("postgres")).or(() -> config.databases().values().stream().findFirst());
+                : config.database(database)).or(() -> config.database("postgres"))
+                .or(() -> config.databases().values().stream().findFirst());
         if (db.isEmpty()) {
             return CompletableFuture.failedFuture(new AuthLookupException("no server to ask about group \"" + group + "\""));
         }

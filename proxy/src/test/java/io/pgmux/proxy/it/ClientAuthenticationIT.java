@@ -317,7 +317,8 @@ class ClientAuthenticationIT {
         }
     }
 
-    private static void assertPasswordFailed(String user, PSQLException e) {
+    /** FATAL 28P01 "password authentication failed for user ..." from pgmux, as Postgres words it. */
+    static void assertPasswordFailed(String user, PSQLException e) {
         ServerErrorMessage error = e.getServerErrorMessage();
         assertNotNull(error, () -> "not an error from the server: " + e);
         assertEquals("FATAL", error.getSeverity());

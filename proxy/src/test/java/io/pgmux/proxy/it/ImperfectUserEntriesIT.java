@@ -11,17 +11,15 @@ import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
-import org.postgresql.util.ServerErrorMessage;
 
 import java.sql.Connection;
 import java.util.List;
 import java.util.Map;
 
+import static io.pgmux.proxy.it.ClientAuthenticationIT.assertPasswordFailed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A user entry that cannot log in (an md5 hash under {@code client_auth: scram-sha-256}, an empty
@@ -92,13 +90,5 @@ class ImperfectUserEntriesIT {
             }
             assertPasswordFailed(MD5, assertThrows(PSQLException.class, () -> pgmux.jdbc(MD5, MD5_PASSWORD, Map.of()).close()));
         }
-    }
-
-    private static void assertPasswordFailed(String user, PSQLException e) {
-        ServerErrorMessage error = e.getServerErrorMessage();
-        assertNotNull(error, () -> "not an error from the server: " + e);
-        assertEquals("FATAL", error.getSeverity());
-        assertEquals("28P01", error.getSQLState());
-        assertTrue(error.getMessage().equals("password authentication failed for user \"" + user + "\""), error::getMessage);
     }
 }
