@@ -22,7 +22,9 @@ import io.pgmux.proxy.client.SessionState.Admin;
 import io.pgmux.proxy.client.SessionState.AwaitingStartup;
 import io.pgmux.proxy.client.SessionState.Authenticating;
 import io.pgmux.proxy.backend.PassThrough;
+import io.pgmux.proxy.config.LoginLimits;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.config.UserConfig;
 import io.pgmux.proxy.config.Units;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.peer.PeerCancels;
@@ -33,7 +35,9 @@ import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -197,21 +201,37 @@ final class ClientLogin {
                     .withHint("Connect replication clients to Postgres directly."));
             return;
         }
+        if (context.config().observability().applicationNameAddHost()) {
+            startupParameters = withClientAddress(startupParameters);
+        }
         try {
             parameters = ClientParameters.fromStartup(startupParameters);
         } catch (IllegalArgumentException e) {
             session.fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, e.getMessage()));
             return;
         }
-        // Only the question whether the database is served: its pool is made once the client has logged in.
-        if (!AdminConsole.isConsoleDatabase(database) && !context.pools().serves(database)) {
-            session.fatal(unknownDatabase(database));
-            return;
-        }
+        // Whether the database is served is asked only after the password (joinPool), as Postgres
+        // and PgBouncer do: a client that cannot log in must not learn which databases exist.
         context.sessions().assignCancelKey(session);
         log.info("c{} [{}] login from {}", session.id(), session.poolName(), channel.remoteAddress());
         authentication = new LoginAuthentication(session, channel, context, user, database, this::onAuthenticationStep);
         authentication.begin();
+    }
+
+    /**
+     * {@code application_name_add_host}: the client's address and port follow its application_name
+     * ({@code app - 10.0.0.7:53122}; the address alone when it has none), so pg_stat_activity shows
+     * where a transaction-pooled query came from. Socket clients keep theirs.
+     */
+    private Map<String, String> withClientAddress(Map<String, String> startupParameters) {
+        if (!(channel.remoteAddress() instanceof InetSocketAddress address)) {
+            return startupParameters;
+        }
+        String host = address.getAddress().getHostAddress() + ":" + address.getPort();
+        Map<String, String> changed = new LinkedHashMap<>(startupParameters);
+        String name = changed.get("application_name");
+        changed.put("application_name", name == null || name.isEmpty() ? host : name + " - " + host);
+        return changed;
     }
 
     static ErrorResponse unknownDatabase(String database) {
@@ -279,7 +299,7 @@ final class ClientLogin {
         int reserved = config.loginLimits().adminReservedConnections();
         int limit = consoleUser ? (int) Math.min((long) maxClients + reserved, Integer.MAX_VALUE) : maxClients;
         if (context.sessions().onLoggedIn(session, limit)) {
-            return true;
+            return AdminConsole.isConsoleDatabase(database) || admitByName(config);
         }
         session.moveTo(SessionState.CLOSED);
         if (consoleUser) {
@@ -291,6 +311,31 @@ final class ClientLogin {
             session.fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections: pgmux allows "
                     + maxClients + " (max_client_connections)"));
         }
+        return false;
+    }
+
+    /**
+     * {@code max_db_client_connections} and {@code max_user_client_connections}: the client counts
+     * under its database and its user, or gets 53300 naming the limit (as PgBouncer) and false.
+     */
+    private boolean admitByName(PgmuxConfig config) {
+        LoginLimits global = config.loginLimits();
+        int maxDb = config.database(database).map(db -> db.limits().maxDbClientConnections(global))
+                .orElse(global.maxDbClientConnections());
+        UserConfig listed = config.users().get(user);
+        int maxUser = listed != null ? listed.maxUserClientConnections(global) : global.maxUserClientConnections();
+        SessionRegistry.NameLimit refusal = context.sessions().countByName(session, database, maxDb, user, maxUser);
+        if (refusal == SessionRegistry.NameLimit.NONE) {
+            return true;
+        }
+        session.moveTo(SessionState.CLOSED);
+        boolean byDatabase = refusal == SessionRegistry.NameLimit.MAX_DB_CLIENT_CONNECTIONS;
+        String key = byDatabase ? "max_db_client_connections" : "max_user_client_connections";
+        int max = byDatabase ? maxDb : maxUser;
+        logRefusal(key + " " + max + " reached");
+        session.fatal(ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS, "too many client connections "
+                + (byDatabase ? "to database \"" + ClientText.name(database) + "\"" : "as user \"" + ClientText.name(user) + "\"")
+                + ": pgmux allows " + max + " (" + key + ")"));
         return false;
     }
 
@@ -358,7 +403,8 @@ final class ClientLogin {
     /**
      * Counts the client in the pool of its database and user, which is made now if it does not
      * exist: only clients that logged in make pools. Null after sending the FATAL error when there
-     * is none to join (max_pools reached, or the database left the config during the login).
+     * is none to join (max_pools reached, or the database is not served: asked only now, after the
+     * password, so that a client that cannot log in learns nothing of the databases).
      */
     private Pool joinPool() {
         PoolJoin join = context.pools().join(database, user);
@@ -382,7 +428,7 @@ final class ClientLogin {
                     + tooMany.maxPools() + " (max_pools), one per database and user, and every one is in use")
                     .withHint("Raise max_pools, or have clients share fewer user names."));
         } else {
-            log.info("c{} [{}] refused: the database is no longer served", session.id(), session.poolName());
+            log.info("c{} [{}] refused after authentication: the database is not served", session.id(), session.poolName());
             session.fatal(unknownDatabase(database));
         }
         return null;

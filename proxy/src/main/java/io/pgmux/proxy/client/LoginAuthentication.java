@@ -143,12 +143,14 @@ final class LoginAuthentication {
     }
 
     /**
-     * Asked of the server of the client's database; for the admin console, which has none, of the
+     * Asked of the server of the client's database; for the admin console, which has none, and for
+     * a database pgmux does not serve (the client learns that only after its password), of the
      * upstream's database "postgres", else of the first listed database (roles are the cluster's).
      */
     private CompletableFuture<Boolean> isMember(PgmuxConfig config, String group) {
-        Optional<DatabaseConfig> db = !AdminConsole.isConsoleDatabase(database) ? config.database(database)
-                : config.database("postgres").or(() -> config.databases().values().stream().findFirst());
+        Optional<DatabaseConfig> db = (AdminConsole.isConsoleDatabase(database) ? Optional.<DatabaseConfig>empty()
+                : config.database(database)).or(() -> config.database("postgres"))
+                .or(() -> config.databases().values().stream().findFirst());
         if (db.isEmpty()) {
             return CompletableFuture.failedFuture(new AuthLookupException("no server to ask about group \"" + group + "\""));
         }

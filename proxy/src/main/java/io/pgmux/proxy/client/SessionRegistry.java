@@ -39,6 +39,15 @@ public final class SessionRegistry {
     private final FailedLogins failedLogins = new FailedLogins();
     private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
     private final TlsHandshakes tlsHandshakes = new TlsHandshakes();
+    private final ClientsPerName perDatabase = new ClientsPerName();
+    private final ClientsPerName perUser = new ClientsPerName();
+    /** The (database, user) each session counts under in {@link #perDatabase} and {@link #perUser}. */
+    private final ConcurrentHashMap<ClientSession, CountedAs> countedAs = new ConcurrentHashMap<>();
+
+    private record CountedAs(String database, String user) {}
+
+    /** Which per-name limit refused a client (see {@link #countByName}). */
+    enum NameLimit { NONE, MAX_DB_CLIENT_CONNECTIONS, MAX_USER_CLIENT_CONNECTIONS }
     /** This replica's {@code peer_id} in the keys it hands out; 0 = a lone pgmux's random keys. */
     private final int peerId;
 
@@ -83,7 +92,31 @@ public final class SessionRegistry {
         return true;
     }
 
+    /**
+     * A logged-in client (not a console one) counts under its database and its user, if fewer than
+     * {@code maxDb} (0 = no limit) are counted under that database and fewer than {@code maxUser}
+     * under that user; otherwise it is counted under neither, and the limit that refused it is returned.
+     */
+    NameLimit countByName(ClientSession session, String database, int maxDb, String user, int maxUser) {
+        if (!perDatabase.tryAdd(database, maxDb)) {
+            refused.incrementAndGet();
+            return NameLimit.MAX_DB_CLIENT_CONNECTIONS;
+        }
+        if (!perUser.tryAdd(user, maxUser)) {
+            perDatabase.remove(database);
+            refused.incrementAndGet();
+            return NameLimit.MAX_USER_CLIENT_CONNECTIONS;
+        }
+        countedAs.put(session, new CountedAs(database, user));
+        return NameLimit.NONE;
+    }
+
     void onDisconnected(ClientSession session) {
+        CountedAs counted = countedAs.remove(session);
+        if (counted != null) {
+            perDatabase.remove(counted.database());
+            perUser.remove(counted.user());
+        }
         if (sessions.remove(session)) {
             connected.decrementAndGet();
         }

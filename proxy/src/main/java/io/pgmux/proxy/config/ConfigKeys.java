@@ -68,6 +68,14 @@ final class ConfigKeys {
     static final ConfigKey<Integer> ADMIN_RESERVED_CONNECTIONS = key("admin_reserved_connections",
             integer(0, LoginLimits.MAX_ADMIN_RESERVED), 3, APPLIED, c -> c.loginLimits().adminReservedConnections());
 
+    /** 0 = no limit (PgBouncer's default). Can be set per database; counts clients logged in to it, the console's not. */
+    static final ConfigKey<Integer> MAX_DB_CLIENT_CONNECTIONS = key("max_db_client_connections", integer(0, Integer.MAX_VALUE),
+            0, APPLIED, c -> c.loginLimits().maxDbClientConnections());
+
+    /** 0 = no limit (PgBouncer's default). Can be set per user; counts clients logged in as the user, the console's not. */
+    static final ConfigKey<Integer> MAX_USER_CLIENT_CONNECTIONS = key("max_user_client_connections",
+            integer(0, Integer.MAX_VALUE), 0, APPLIED, c -> c.loginLimits().maxUserClientConnections());
+
     /** The frame decoders are made with it when a connection opens. */
     static final ConfigKey<Integer> MAX_MESSAGE_SIZE = key("max_message_size", size(MIN_MESSAGE_SIZE, MAX_MESSAGE_SIZE_LIMIT),
             64 * 1024 * 1024, NEEDS_RESTART, PgmuxConfig::maxMessageSize);
@@ -305,6 +313,10 @@ final class ConfigKeys {
             choice(LogFormat::fromYaml, LogFormat.choices(), LogFormat::yamlName),
             LogFormat.PLAIN, APPLIED, c -> c.observability().logFormat());
 
+    /** PgBouncer's key: the client's address and port added to its application_name, for pg_stat_activity. */
+    static final ConfigKey<Boolean> APPLICATION_NAME_ADD_HOST = key("application_name_add_host", bool(),
+            false, APPLIED, c -> c.observability().applicationNameAddHost());
+
     // --------------------------------------------------------------------------- Unix domain socket
 
     /** "" = none. PgBouncer's default: {@code /tmp}. */
@@ -425,9 +437,10 @@ final class ConfigKeys {
                 new PreparedStatementsConfig(v.get(PREPARED_STATEMENTS), v.get(MAX_PREPARED_STATEMENTS),
                         v.get(MAX_CLIENT_PREPARED_STATEMENTS), v.get(MAX_CLIENT_PREPARED_STATEMENTS_SIZE)),
                 new ObservabilityConfig(v.get(ADMIN_USERS), v.get(STATS_USERS), v.get(HTTP_LISTEN), v.get(STATS_PERIOD),
-                        v.get(LOG_LEVEL), v.get(LOG_FORMAT)),
+                        v.get(LOG_LEVEL), v.get(LOG_FORMAT), v.get(APPLICATION_NAME_ADD_HOST)),
                 new PoolLimitsConfig(v.get(MAX_POOLS), v.get(POOL_IDLE_TIMEOUT)),
-                new LoginLimits(v.get(CLIENT_LOGIN_TIMEOUT), v.get(MAX_PENDING_LOGINS), v.get(ADMIN_RESERVED_CONNECTIONS)),
+                new LoginLimits(v.get(CLIENT_LOGIN_TIMEOUT), v.get(MAX_PENDING_LOGINS), v.get(ADMIN_RESERVED_CONNECTIONS),
+                        v.get(MAX_DB_CLIENT_CONNECTIONS), v.get(MAX_USER_CLIENT_CONNECTIONS)),
                 new ServerLimits(v.get(MIN_POOL_SIZE), v.get(RESERVE_POOL_SIZE), v.get(RESERVE_POOL_TIMEOUT),
                         v.get(MAX_DB_CONNECTIONS), v.get(MAX_USER_CONNECTIONS), v.get(DNS_MAX_TTL)),
                 new TimeoutsConfig(v.get(QUERY_TIMEOUT), v.get(IDLE_TRANSACTION_TIMEOUT), v.get(CLIENT_IDLE_TIMEOUT),
@@ -523,7 +536,8 @@ final class ConfigKeys {
     private static Type<List<String>> consoleUsers() {
         return type((yaml, name, dflt, reading) -> {
             List<String> names = yaml.nameList(name);
-            UsersAndDatabases.checkConsoleUsers(yaml, name, names, reading.value(USERS), reading.value(CLIENT_AUTH));
+            UsersAndDatabases.checkConsoleUsers(yaml, name, names, reading.value(USERS), reading.value(CLIENT_AUTH),
+                    UsersAndDatabases.authQueryFindsOthers(reading));
             return names;
         }, names -> String.join(",", names));
     }

@@ -9,9 +9,15 @@ package io.pgmux.proxy.config;
  * @param maxDbConnections its {@code max_db_connections}
  * @param maxPinnedServers its {@code max_pinned_servers} (0 = half of its pool_size, at least 1)
  */
-public record DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integer maxDbConnections, Integer maxPinnedServers) {
+public record DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integer maxDbConnections, Integer maxPinnedServers,
+                             Integer maxDbClientConnections) {
     /** Every value from the global keys. */
-    public static final DatabaseLimits GLOBAL = new DatabaseLimits(null, null, null, null);
+    public static final DatabaseLimits GLOBAL = new DatabaseLimits(null, null, null, null, null);
+
+    /** With the global {@code max_db_client_connections}. */
+    public DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integer maxDbConnections, Integer maxPinnedServers) {
+        this(minPoolSize, reservePoolSize, maxDbConnections, maxPinnedServers, null);
+    }
 
     /** With the global {@code max_pinned_servers}. */
     public DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integer maxDbConnections) {
@@ -30,6 +36,11 @@ public record DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integ
 
     public int reservePoolSize(ServerLimits global) {
         return reservePoolSize != null ? reservePoolSize : global.reservePoolSize();
+    }
+
+    /** Clients logged in to the database at once: its own {@code max_db_client_connections}, else the global one; 0 = no limit. */
+    public int maxDbClientConnections(LoginLimits global) {
+        return maxDbClientConnections != null ? maxDbClientConnections : global.maxDbClientConnections();
     }
 
     public int maxDbConnections(ServerLimits global) {

@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param adminReservedConnections YAML {@code admin_reserved_connections}: console sessions (admin and
  *                                 stats users) allowed beyond {@code max_client_connections}
  */
-public record LoginLimits(Duration clientLoginTimeout, int maxPendingLogins, int adminReservedConnections) {
+public record LoginLimits(Duration clientLoginTimeout, int maxPendingLogins, int adminReservedConnections,
+                          int maxDbClientConnections, int maxUserClientConnections) {
     /** The most {@code admin_reserved_connections} accepted. */
     public static final int MAX_ADMIN_RESERVED = 1000;
 
@@ -23,10 +24,18 @@ public record LoginLimits(Duration clientLoginTimeout, int maxPendingLogins, int
         if (clientLoginTimeout.isNegative() || clientLoginTimeout.isZero()) {
             throw new IllegalArgumentException("clientLoginTimeout must be more than 0");
         }
+        if (maxDbClientConnections < 0 || maxUserClientConnections < 0) {
+            throw new IllegalArgumentException("maxDbClientConnections and maxUserClientConnections must not be negative");
+        }
         if (maxPendingLogins < 1 || adminReservedConnections < 0 || adminReservedConnections > MAX_ADMIN_RESERVED) {
             throw new IllegalArgumentException("maxPendingLogins must be >= 1; adminReservedConnections 0.."
                     + MAX_ADMIN_RESERVED);
         }
+    }
+
+    /** Without {@code max_db_client_connections} and {@code max_user_client_connections} (0 = no limit). */
+    public LoginLimits(Duration clientLoginTimeout, int maxPendingLogins, int adminReservedConnections) {
+        this(clientLoginTimeout, maxPendingLogins, adminReservedConnections, 0, 0);
     }
 
     /** The defaults {@link ConfigKeys} declares. */

@@ -16,9 +16,16 @@ import java.util.Objects;
  * @param logFormat   YAML {@code log.format}
  */
 public record ObservabilityConfig(List<String> adminUsers, List<String> statsUsers, HostPort httpListen,
-                                  Duration statsPeriod, LogLevel logLevel, LogFormat logFormat) {
+                                  Duration statsPeriod, LogLevel logLevel, LogFormat logFormat,
+                                  boolean applicationNameAddHost) {
 
     public static final HostPort DEFAULT_HTTP_LISTEN = new HostPort("127.0.0.1", 9127);
+
+    /** Without {@code application_name_add_host}. */
+    public ObservabilityConfig(List<String> adminUsers, List<String> statsUsers, HostPort httpListen,
+                               Duration statsPeriod, LogLevel logLevel, LogFormat logFormat) {
+        this(adminUsers, statsUsers, httpListen, statsPeriod, logLevel, logFormat, false);
+    }
 
     public ObservabilityConfig {
         adminUsers = List.copyOf(adminUsers);

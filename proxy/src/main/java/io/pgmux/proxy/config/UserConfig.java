@@ -6,17 +6,28 @@ import java.util.Objects;
  * A user clients may log in as. {@code password} is plaintext, an MD5 hash or a SCRAM-SHA-256
  * verifier (see {@link PasswordFormat}), with {@code ${ENV}} references already replaced; null when
  * the user has none (only possible with {@code client_auth: trust}). {@code maxUserConnections} is
- * the user's own {@code max_user_connections}, null where the global key applies.
+ * the user's own {@code max_user_connections}, null where the global key applies; likewise
+ * {@code maxUserClientConnections} for {@code max_user_client_connections}.
  */
-public record UserConfig(String name, String password, Integer maxUserConnections) {
+public record UserConfig(String name, String password, Integer maxUserConnections, Integer maxUserClientConnections) {
 
     public UserConfig {
         Objects.requireNonNull(name, "name");
     }
 
-    /** With the global {@code max_user_connections}. */
+    /** With the global {@code max_user_client_connections}. */
+    public UserConfig(String name, String password, Integer maxUserConnections) {
+        this(name, password, maxUserConnections, null);
+    }
+
+    /** With the global {@code max_user_connections} and {@code max_user_client_connections}. */
     public UserConfig(String name, String password) {
         this(name, password, null);
+    }
+
+    /** Clients logged in as this user at once: its own {@code max_user_client_connections}, else the global one; 0 = no limit. */
+    public int maxUserClientConnections(LoginLimits global) {
+        return maxUserClientConnections != null ? maxUserClientConnections : global.maxUserClientConnections();
     }
 
     /** This user's {@code max_user_connections}: its own, else the global one; 0 = no limit. */
@@ -33,6 +44,7 @@ public record UserConfig(String name, String password, Integer maxUserConnection
     @Override
     public String toString() {
         return "UserConfig[name=" + name + ", password=" + (password == null ? "none" : "***")
-                + ", maxUserConnections=" + (maxUserConnections == null ? "(global)" : maxUserConnections) + "]";
+                + ", maxUserConnections=" + (maxUserConnections == null ? "(global)" : maxUserConnections)
+                + ", maxUserClientConnections=" + (maxUserClientConnections == null ? "(global)" : maxUserClientConnections) + "]";
     }
 }

@@ -46,27 +46,29 @@ final class UsersAndDatabases {
                                              ConfigReading reading) {
         YamlSection section = reading.section(key);
         AuthMethod clientAuth = reading.value(ConfigKeys.CLIENT_AUTH);
-        // auth_query finds the secrets of the others
-        boolean lookedUp = reading.value(ConfigKeys.AUTH_USER) != null || anyDatabaseSets(reading, ConfigKeys.AUTH_USER.name());
+        boolean lookedUp = authQueryFindsOthers(reading);
         Map<String, UserConfig> users = new LinkedHashMap<>();
         for (String name : section.keys()) {
             YamlSection user = section.section(name);
-            String password = readPassword(user, reading.env());
+            String password = readPassword(user, reading.env(), name);
             Integer maxUserConnections = optionalCount(user, ConfigKeys.MAX_USER_CONNECTIONS.name());
+            Integer maxUserClientConnections = optionalCount(user, ConfigKeys.MAX_USER_CLIENT_CONNECTIONS.name());
             user.reportUnknownKeys();
             if (name.isEmpty()) {
                 section.error(name, "a user name must not be empty");
                 continue;
             }
+            // As Postgres and PgBouncer: an entry that cannot log in is a warning, and only its logins fail
             boolean noPassword = !user.isPresent("password") || user.isNull("password");
             if (noPassword && clientAuth != AuthMethod.TRUST && !lookedUp) {
-                user.error("password", "required when client_auth is " + clientAuth.yamlName());
+                user.warn("password", "none given, so \"" + name + "\" cannot log in with client_auth " + clientAuth.yamlName()
+                        + " (its logins fail with 28P01)");
             }
             if (password != null && clientAuth == AuthMethod.SCRAM_SHA_256 && PasswordFormat.of(password) == PasswordFormat.MD5) {
-                user.error("password", "an md5 hash cannot be checked with client_auth scram-sha-256;"
-                        + " give the plaintext or a SCRAM-SHA-256 verifier");
+                user.warn("password", "an md5 hash cannot be checked with client_auth scram-sha-256, so \"" + name
+                        + "\" cannot log in with it (its logins fail with 28P01); give the plaintext or a SCRAM-SHA-256 verifier");
             }
-            users.put(name, new UserConfig(name, password, maxUserConnections));
+            users.put(name, new UserConfig(name, password, maxUserConnections, maxUserClientConnections));
         }
         if (users.isEmpty() && clientAuth != AuthMethod.TRUST && !lookedUp) {
             section.error("required when client_auth is " + clientAuth.yamlName()
@@ -96,7 +98,7 @@ final class UsersAndDatabases {
             int port = db.integer("port", base.port(), 1, 65535);
             String dbname = nonEmpty(db, "dbname", name);
             String user = nonEmpty(db, "user", null);
-            String password = readPassword(db, reading.env());
+            String password = readPassword(db, reading.env(), null);
             if (password != null && PasswordFormat.of(password) == PasswordFormat.SCRAM_SHA_256) {
                 db.error("password", "a SCRAM-SHA-256 verifier cannot be used to log in to a server;"
                         + " give the plaintext or an md5 hash");
@@ -109,7 +111,7 @@ final class UsersAndDatabases {
             PreparedStatementMode prepared = readPreparedMode(db, "prepared_statements");
             DatabaseLimits limits = new DatabaseLimits(optionalCount(db, ConfigKeys.MIN_POOL_SIZE.name()),
                     optionalCount(db, ConfigKeys.RESERVE_POOL_SIZE.name()), optionalCount(db, ConfigKeys.MAX_DB_CONNECTIONS.name()),
-                    optionalPinnedServers(db));
+                    optionalPinnedServers(db), optionalCount(db, ConfigKeys.MAX_DB_CLIENT_CONNECTIONS.name()));
             if (PreparedStatementMode.effective(prepared, globalPrepared, poolMode) == PreparedStatementMode.PASSTHROUGH
                     && poolMode.sharesServers()) {
                 db.error(db.isPresent("prepared_statements") ? "prepared_statements" : "pool_mode", PASSTHROUGH_NEEDS_SESSION);
@@ -141,6 +143,11 @@ final class UsersAndDatabases {
         return user == null && query == null && dbname == null ? null : new DatabaseConfig.DatabaseAuthQuery(user, query, dbname);
     }
 
+    /** Whether auth_query finds the secrets of the users not listed under users. */
+    static boolean authQueryFindsOthers(ConfigReading reading) {
+        return reading.value(ConfigKeys.AUTH_USER) != null || anyDatabaseSets(reading, ConfigKeys.AUTH_USER.name());
+    }
+
     private static boolean anyDatabaseSets(ConfigReading reading, String key) {
         YamlSection databases = reading.section(ConfigKeys.DATABASES.name());
         for (String name : databases.keys()) {
@@ -169,16 +176,20 @@ final class UsersAndDatabases {
         return mode;
     }
 
-    /** Console users log in with client_auth like everyone else, so they need a password unless it is trust. */
+    /**
+     * Console users log in with client_auth like everyone else, so they need a password unless it is
+     * trust (or auth_query finds it): one without is a warning, and only its logins fail.
+     */
     static void checkConsoleUsers(YamlSection root, String key, List<String> names, Map<String, UserConfig> users,
-                                  AuthMethod clientAuth) {
-        if (clientAuth == AuthMethod.TRUST) {
+                                  AuthMethod clientAuth, boolean lookedUp) {
+        if (clientAuth == AuthMethod.TRUST || lookedUp) {
             return;
         }
         for (String name : names) {
             if (!users.containsKey(name)) {
-                root.error(key, "\"" + name + "\" is not listed under users: with client_auth "
-                        + clientAuth.yamlName() + " it needs a password there to log in to the admin console");
+                root.warn(key, "\"" + name + "\" is not listed under users: with client_auth "
+                        + clientAuth.yamlName() + " it needs a password there to log in to the admin console (its logins fail"
+                        + " with 28P01)");
             }
         }
     }
@@ -217,14 +228,22 @@ final class UsersAndDatabases {
         return value;
     }
 
-    /** {@code password}, with every {@code ${NAME}} replaced from {@code env}; null if absent. */
-    private static String readPassword(YamlSection section, Map<String, String> env) {
+    /**
+     * {@code password}, with every {@code ${NAME}} replaced from {@code env}; null if absent. An
+     * empty one is an error, but for a user (named {@code user}, else null) a warning: that user
+     * cannot log in with a password, as a Postgres role without one.
+     */
+    private static String readPassword(YamlSection section, Map<String, String> env, String user) {
         String raw = section.string("password", null);
         if (raw == null) {
             return null;
         }
         String password = substituteEnv(raw, env, message -> section.error("password", message));
         if (password == null) {
+            return null;
+        }
+        if (password.isEmpty() && user != null) {
+            section.warn("password", "empty: \"" + user + "\" has no password, so its logins fail (28P01) wherever a password is asked");
             return null;
         }
         if (password.isEmpty()) {

@@ -4,6 +4,9 @@ import io.pgmux.proxy.util.JsonText;
 
 import java.math.BigInteger;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,6 +42,7 @@ import org.yaml.snakeyaml.nodes.Tag;
  * variable, since the operator will not find that value in the file.
  */
 final class YamlSection {
+    private static final Logger WARNINGS = LoggerFactory.getLogger(YamlSection.class);
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9]+");
 
@@ -77,6 +81,14 @@ final class YamlSection {
     /** Records an error about {@code key}. */
     void error(String key, String message) {
         errors.add(pathOf(key) + ": " + message + from(variables.getOrDefault(key, variable)));
+    }
+
+    /**
+     * Logs a warning about {@code key}: the config is used all the same (a user entry that cannot
+     * log in makes only that user's logins fail, as in Postgres and PgBouncer).
+     */
+    void warn(String key, String message) {
+        WARNINGS.warn("config: {}: {}{}", pathOf(key), message, from(variables.getOrDefault(key, variable)));
     }
 
     /** Records an error about this section as a whole. */

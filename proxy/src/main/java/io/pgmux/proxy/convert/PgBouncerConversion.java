@@ -24,9 +24,10 @@ import java.util.regex.Pattern;
 public final class PgBouncerConversion {
     /** PgBouncer keys pgmux reads under the same name and with the same meaning. */
     private static final Set<String> SAME_NAME = Set.of("pool_mode", "min_pool_size", "reserve_pool_size",
-            "max_db_connections", "max_user_connections", "server_reset_query", "server_check_query",
-            "tcp_keepalive", "tcp_keepcnt", "unix_socket_dir", "unix_socket_group", "auth_user", "auth_query",
-            "auth_dbname");
+            "max_db_connections", "max_user_connections", "max_db_client_connections", "max_user_client_connections",
+            "server_reset_query", "server_check_query",
+            "tcp_keepalive", "tcp_keepcnt", "unix_socket_dir", "unix_socket_group", "auth_user", "auth_query", "auth_dbname",
+            "application_name_add_host");
     /** PgBouncer durations pgmux reads under the same name: a plain number is seconds in both. */
     private static final Set<String> SAME_NAME_DURATION = Set.of("reserve_pool_timeout", "server_check_delay",
             "server_lifetime", "server_idle_timeout", "server_connect_timeout", "server_login_retry", "query_timeout",
@@ -154,6 +155,11 @@ public final class PgBouncerConversion {
                             + " not as the database's configured user whatever the client says)");
                 }
                 case "hba" -> hbaFiles(settings);
+                case "peer" -> {
+                    yaml.put("unix_socket_auth", "peer");
+                    note("pgbouncer", "auth_type", "peer: written as unix_socket_auth: peer for socket clients; TCP clients"
+                            + " (which PgBouncer refuses under peer) use client_auth, which stays trust: set it");
+                }
                 case "cert" -> note("pgbouncer", "auth_type", "cert is in pgmux the HBA rule {type: hostssl, method: cert},"
                         + " which needs client_tls (mode, cert_file, key_file, ca_file), not carried here; client_auth stays"
                         + " trust: write both before you use this file");
@@ -252,7 +258,8 @@ public final class PgBouncerConversion {
                             db.put("host", host);
                         }
                     }
-                    case "port", "pool_size", "min_pool_size", "max_db_connections" -> db.put(key, scalar(value));
+                    case "port", "pool_size", "min_pool_size", "max_db_connections", "max_db_client_connections" ->
+                            db.put(key, scalar(value));
                     case "reserve_pool", "reserve_pool_size" -> db.put("reserve_pool_size", scalar(value));
                     case "dbname", "user", "password", "pool_mode", "auth_user", "auth_query", "auth_dbname" ->
                             db.put(key, value);
@@ -323,7 +330,7 @@ public final class PgBouncerConversion {
                 continue;
             }
             for (Map.Entry<String, String> kv : conn.entrySet()) {
-                if (kv.getKey().equals("max_user_connections")) {
+                if (kv.getKey().equals("max_user_connections") || kv.getKey().equals("max_user_client_connections")) {
                     @SuppressWarnings("unchecked")
                     Map<String, Object> user = (Map<String, Object>) users.get(name);
                     if (user == null && !auth.equals("trust")) {
@@ -335,7 +342,7 @@ public final class PgBouncerConversion {
                         user = new LinkedHashMap<>();
                         users.put(name, user);
                     }
-                    user.put("max_user_connections", scalar(kv.getValue()));
+                    user.put(kv.getKey(), scalar(kv.getValue()));
                 } else {
                     note("users", name + "." + kv.getKey(), "pgmux has no per-user " + kv.getKey()
                             + "; the database's or the global one applies");
@@ -409,6 +416,9 @@ public final class PgBouncerConversion {
         }
         if (k.equals("auth_hba_file") || k.equals("auth_ident_file")) {
             return "not carried with auth_type as it is; pgmux's hba_file reads pg_hba.conf syntax: set it with client_auth";
+        }
+        if (k.startsWith("auth_")) {
+            return "pgmux has no such setting (it has auth_user, auth_query, auth_dbname and, for auth_type hba, hba_file)";
         }
         return switch (k) {
             case "pidfile", "user" -> "pgmux does not daemonize; run it under a supervisor (systemd, Kubernetes)";

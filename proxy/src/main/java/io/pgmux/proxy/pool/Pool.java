@@ -70,7 +70,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * no logged-in server, its queued clients are told the login error, and so is every client that asks
  * during the wait; a client that asks after the wait queues and causes the next attempt, whose
  * outcome it gets. Postgres refusing the login (a wrong password, a missing database, too many
- * connections), or a host name that does not resolve, is told at once. Not reaching the server
+ * connections), or a host name that does not resolve, is told at once; refused credentials (class
+ * 28) even while other servers of the pool are logged in (with the credentials of before, as after
+ * a password change). Not reaching the server
  * (refused, timed out, the connection closed during login, or Postgres saying it is starting up or
  * shutting down) may be a restart: clients keep waiting (and new ones queue) through the first wait,
  * and are told if the attempt after it fails too. Clients holding a server are never concerned.
@@ -449,13 +451,23 @@ public final class Pool implements ServerLifecycle {
 
     /**
      * Called with the lock held: whether clients are told the last login error instead of waiting.
-     * Only while the pool has no logged-in server that could serve them, and only once the failure
-     * is more than a blip: Postgres refused the login, or the server could not be reached twice in a
-     * row (the first time may be a restart, which one wait covers).
+     * At once when Postgres refused the credentials (class 28: the password changed, the role
+     * cannot log in), as PgBouncer does: the servers still logged in with the old ones say nothing
+     * of the next login. Otherwise only while the pool has no logged-in server that could serve
+     * them, and only once the failure is more than a blip: Postgres refused the login, or the
+     * server could not be reached twice in a row (the first time may be a restart, which one wait covers).
      */
     private boolean clientsAreToldOfLoginFailure() {
-        return lastLoginError != null && !servers.hasLoggedIn()
-                && (!mayBeARestart(lastLoginError) || retry.round() > 1);
+        if (lastLoginError == null) {
+            return false;
+        }
+        return refusesTheCredentials(lastLoginError)
+                || (!servers.hasLoggedIn() && (!mayBeARestart(lastLoginError) || retry.round() > 1));
+    }
+
+    /** Postgres's answer to the credentials themselves (28P01 wrong password, 28000 not allowed to log in). */
+    private static boolean refusesTheCredentials(ErrorResponse error) {
+        return error.sqlState() != null && error.sqlState().startsWith("28");
     }
 
     /**

@@ -25,6 +25,8 @@ class ConfigKeysTest {
             max_pending_logins: 502
             client_login_timeout: 11s
             admin_reserved_connections: 4
+            max_db_client_connections: 31
+            max_user_client_connections: 32
             max_message_size: 2MB
             client_auth: md5
             auth_user: alice
@@ -78,6 +80,7 @@ class ConfigKeysTest {
             stats_period: 19s
             http: {listen: "0.0.0.0:9001"}
             log: {level: debug, format: json}
+            application_name_add_host: true
             unix_socket_dir: /var/run/pgmux
             unix_socket_mode: "0770"
             unix_socket_group: pgmux

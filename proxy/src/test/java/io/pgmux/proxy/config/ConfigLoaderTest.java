@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import io.pgmux.proxy.testing.LogCapture;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -514,10 +515,16 @@ class ConfigLoaderTest {
                     "client_auth: md5");
         }
 
+        /* As Postgres and PgBouncer: a user that cannot log in is a warning, and only its logins fail (ImperfectUserEntriesIT). */
         @Test
-        void passwordMethodsNeedEveryUserToHaveAPassword() {
-            assertOnlyError("users.bob.password: required when client_auth is scram-sha-256",
-                    "client_auth: scram-sha-256\nusers: {alice: {password: x}, bob: {}}");
+        void aUserWithoutAPasswordIsAWarningNotAnError() throws ConfigException {
+            try (LogCapture log = LogCapture.start()) {
+                PgmuxConfig config = parse("client_auth: scram-sha-256\nusers: {alice: {password: x}, bob: {}}");
+
+                assertNull(config.users().get("bob").password());
+                assertEquals("x", config.users().get("alice").password());
+                assertEquals(1, log.containing("users.bob.password: none given").size(), log.events()::toString);
+            }
         }
 
         @Test
@@ -545,11 +552,15 @@ class ConfigLoaderTest {
         }
 
         @Test
-        void anMd5HashCannotServeScram() {
+        void anMd5HashUnderScramIsAWarningNamingTheUser() throws ConfigException {
             String md5 = "md5" + "0123456789abcdef".repeat(2);
-            assertOnlyError("users.a.password: an md5 hash cannot be checked with client_auth scram-sha-256;"
-                    + " give the plaintext or a SCRAM-SHA-256 verifier",
-                    "client_auth: scram-sha-256\nusers: {a: {password: '" + md5 + "'}}");
+            try (LogCapture log = LogCapture.start()) {
+                PgmuxConfig config = parse("client_auth: scram-sha-256\nusers: {a: {password: '" + md5 + "'}}");
+
+                assertEquals(md5, config.users().get("a").password());
+                assertEquals(1, log.containing("users.a.password: an md5 hash cannot be checked with client_auth scram-sha-256")
+                        .size(), log.events()::toString);
+            }
         }
 
         @Test
@@ -560,9 +571,17 @@ class ConfigLoaderTest {
         }
 
         @Test
-        void anEmptyPasswordIsAnError() {
-            assertOnlyError("users.a.password: must not be empty (leave the key out for no password)",
-                    "users: {a: {password: ''}}");
+        void anEmptyUserPasswordIsAWarningAndMeansNone() throws ConfigException {
+            try (LogCapture log = LogCapture.start()) {
+                assertNull(parse("client_auth: md5\nusers: {a: {password: ''}, b: {password: x}}").users().get("a").password());
+                assertEquals(1, log.containing("users.a.password: empty").size(), log.events()::toString);
+            }
+        }
+
+        @Test
+        void anEmptyDatabasePasswordIsAnError() {
+            assertOnlyError("databases.app.password: must not be empty (leave the key out for no password)",
+                    "databases: {app: {password: ''}}");
         }
 
         @Test
@@ -572,7 +591,7 @@ class ConfigLoaderTest {
 
         @Test
         void aUserNeverShowsItsPassword() {
-            assertEquals("UserConfig[name=alice, password=***, maxUserConnections=(global)]", new UserConfig("alice", "secret").toString());
+            assertEquals("UserConfig[name=alice, password=***, maxUserConnections=(global), maxUserClientConnections=(global)]", new UserConfig("alice", "secret").toString());
         }
 
         @Test

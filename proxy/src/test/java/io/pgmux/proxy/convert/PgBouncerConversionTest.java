@@ -11,7 +11,9 @@ import io.pgmux.proxy.config.UnixSocketConfig;
 import io.pgmux.proxy.config.UnixSocketAuth;
 import io.pgmux.proxy.config.UserConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -49,6 +51,8 @@ class PgBouncerConversionTest {
         assertEquals(2000, config.maxClientConnections());
         assertEquals(2, config.serverLimits().minPoolSize());
         assertEquals(80, config.serverLimits().maxDbConnections());
+        assertEquals(1000, config.loginLimits().maxDbClientConnections());
+        assertEquals(300, config.loginLimits().maxUserClientConnections());
         assertEquals(Duration.ofSeconds(300), config.serverIdleTimeout());
         assertEquals(Duration.ofMinutes(2), config.queryWaitTimeout());
         assertEquals(Duration.ofHours(1), config.serverLifetime());
@@ -62,6 +66,7 @@ class PgBouncerConversionTest {
         assertEquals("app_prod", app.dbname());
         assertEquals(30, app.poolSize());
         assertEquals(5, app.limits().reservePoolSize());
+        assertEquals(500, app.limits().maxDbClientConnections());
         DatabaseConfig reports = config.databases().get("reports");
         assertEquals(new HostPort("replica1.internal", 5432), reports.server());
         assertEquals(PoolMode.SESSION, reports.poolMode());
@@ -105,6 +110,7 @@ class PgBouncerConversionTest {
         assertEquals(Duration.ofSeconds(3), config.serverLimits().reservePoolTimeout());
         assertEquals("DISCARD ALL", config.serverResetQuery());
         assertEquals(5, config.users().get("bob").maxUserConnections());
+        assertEquals(7, config.users().get("bob").maxUserClientConnections());
         List<String> notes = conversion.notes();
         assertEquals(List.of(
                 "[pgbouncer] client_tls_sslmode: require needs client_tls_cert_file and client_tls_key_file (PgBouncer"
@@ -166,6 +172,29 @@ class PgBouncerConversionTest {
                         + " (client_tls.ciphers): the TLS engine's defaults apply",
                 "[pgbouncer] client_tls_sslmode: verify-full needs client_tls_ca_file to check client certificates"
                         + " against; client certificates are not checked"), conversion.notes());
+    }
+
+    @Test
+    void authTypeHbaBecomesTheHbaFileAndPeerTheSocketsPeerMethod(@TempDir Path dir) throws Exception {
+        Path hbaFile = dir.resolve("pgbouncer_hba.conf");
+        Files.writeString(hbaFile, "host all all 10.0.0.0/8 md5\n");
+        Path hba = dir.resolve("hba.ini");
+        Files.writeString(hba, "[databases]\n* = host=db\n[pgbouncer]\nauth_type = hba\nauth_hba_file = " + hbaFile + "\n"
+                + "auth_user = pgbouncer_lookup\n");
+        Path peer = dir.resolve("peer.ini");
+        Files.writeString(peer, "[databases]\n* = host=db\n[pgbouncer]\nauth_type = peer\n");
+
+        PgBouncerConversion hbaConversion = PgBouncerConversion.convert(hba, null);
+        PgBouncerConversion peerConversion = PgBouncerConversion.convert(peer, null);
+
+        PgmuxConfig hbaConfig = load(hbaConversion);
+        assertEquals(hbaFile.toString(), hbaConfig.hba().file().path());
+        assertEquals("pgbouncer_lookup", hbaConfig.authQuery().user());
+        assertEquals(List.of(), hbaConversion.notes());
+        PgmuxConfig peerConfig = load(peerConversion);
+        assertEquals(UnixSocketAuth.PEER, peerConfig.unixSocket().auth());
+        assertTrue(peerConversion.notes().stream().anyMatch(n -> n.startsWith("[pgbouncer] auth_type: peer:")),
+                peerConversion.notes().toString());
     }
 
     @Test

@@ -224,13 +224,38 @@ class ClientAuthenticationIT {
                 e::getMessage);
     }
 
-    @Test
-    void scramCannotCheckAnMd5SecretSoTheConfigIsRefused() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Pgmux.start(
-                "client_auth: scram-sha-256\nusers:\n  " + MD5_USER + ":\n    password: \""
-                        + Md5Password.secret(MD5_USER, MD5_PASSWORD) + "\"\n").close());
+    /*
+     * As Postgres and PgBouncer: the password is checked before the database, so a client that
+     * cannot log in learns nothing of which databases pgmux serves (ImperfectUserEntriesIT has the
+     * md5 hash under scram-sha-256 that used to refuse the whole config).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"password", "md5", "scram-sha-256"})
+    void aWrongPasswordGetsTheSameErrorForAServedAndAnUnknownDatabase(String method) throws SQLException {
+        try (Pgmux listedOnly = Pgmux.start("client_auth: " + method + "\nupstream: null\n" + users(!method.equals("scram-sha-256"))
+                + "databases:\n  " + TestPostgres.DATABASE + ":\n    host: 127.0.0.1\n    port: ${PG_PORT}\n",
+                Map.of(ENV_VARIABLE, ENV_PASSWORD))) {
+            PSQLException served = assertThrows(PSQLException.class,
+                    () -> listedOnly.jdbcTo(TestPostgres.DATABASE, PLAIN_USER, "wrong", Map.of()).close());
+            PSQLException unknown = assertThrows(PSQLException.class,
+                    () -> listedOnly.jdbcTo("cauth_nosuchdb", PLAIN_USER, "wrong", Map.of()).close());
+            PSQLException unknownUser = assertThrows(PSQLException.class,
+                    () -> listedOnly.jdbcTo("cauth_nosuchdb", UNKNOWN_USER, "wrong", Map.of()).close());
 
-        assertTrue(e.getMessage().contains("users." + MD5_USER + ".password: an md5 hash cannot be checked"), e::getMessage);
+            assertPasswordFailed(PLAIN_USER, served);
+            assertPasswordFailed(PLAIN_USER, unknown);
+            assertPasswordFailed(UNKNOWN_USER, unknownUser);
+            assertEquals(served.getServerErrorMessage().toString(), unknown.getServerErrorMessage().toString());
+
+            // the right password learns that the database is not served, and the served one works
+            PSQLException afterLogin = assertThrows(PSQLException.class,
+                    () -> listedOnly.jdbcTo("cauth_nosuchdb", PLAIN_USER, PLAIN_PASSWORD, Map.of()).close());
+            assertEquals("3D000", afterLogin.getSQLState());
+            assertTrue(afterLogin.getMessage().contains("database \"cauth_nosuchdb\" does not exist"), afterLogin::getMessage);
+            try (Connection c = listedOnly.jdbcTo(TestPostgres.DATABASE, PLAIN_USER, PLAIN_PASSWORD, Map.of())) {
+                assertEquals("42", TestSql.scalar(c, "SELECT 6 * 7"));
+            }
+        }
     }
 
     @Test
@@ -292,7 +317,8 @@ class ClientAuthenticationIT {
         }
     }
 
-    private static void assertPasswordFailed(String user, PSQLException e) {
+    /** FATAL 28P01 "password authentication failed for user ..." from pgmux, as Postgres words it. */
+    static void assertPasswordFailed(String user, PSQLException e) {
         ServerErrorMessage error = e.getServerErrorMessage();
         assertNotNull(error, () -> "not an error from the server: " + e);
         assertEquals("FATAL", error.getSeverity());

@@ -1,5 +1,6 @@
 package io.pgmux.proxy.it;
 
+import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
@@ -165,6 +166,7 @@ class ReloadIT {
             assertEquals(List.of("1"), TestSql.row(kept.query("SELECT 1")));
             try (RawClient late = RawClient.open(pgmux.host(), pgmux.port())) {
                 late.send(new StartupMessage(Frontend.PROTOCOL_3_0, Map.of("user", USER, "database", "gone_db"))).flush();
+                assertEquals(Backend.AUTHENTICATION, late.read().type()); // the database is told after the login (trust here)
                 assertEquals(SqlState.INVALID_CATALOG_NAME, late.read().error().sqlState());
             }
         }

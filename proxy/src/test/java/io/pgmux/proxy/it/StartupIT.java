@@ -134,6 +134,8 @@ class StartupIT {
             startup.put("database", "startup_nosuchdb");
             client.send(new StartupMessage(Frontend.PROTOCOL_3_0, startup)).flush();
 
+            // only after the login (trust here), as in Postgres: a client that cannot log in learns nothing of the databases
+            assertEquals(Backend.AUTHENTICATION, client.read().type());
             ErrorResponse error = assertFatal(client, "3D000");
             assertTrue(error.message().contains("startup_nosuchdb"), error.message());
 

@@ -143,7 +143,8 @@ public final class Pgmux implements AutoCloseable {
         return jdbcTo(database, user, null, Map.of());
     }
 
-    private Connection jdbcTo(String database, String user, String password, Map<String, String> properties) throws SQLException {
+    /** pgJDBC through pgmux to {@code database} as {@code user} with {@code password} (null = none). */
+    public Connection jdbcTo(String database, String user, String password, Map<String, String> properties) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", user);
         if (password != null) {
