@@ -254,7 +254,7 @@ public final class ClientSession {
             return;
         }
         log.error("c{} [{}] unexpected failure; closing the client", id, poolName(), e);
-        fatal(internalError(e));
+        fatal(SessionErrors.internalError(e));
     }
 
     /**
@@ -264,13 +264,7 @@ public final class ClientSession {
      */
     public void onOutOfMemory(OutOfMemoryError e) {
         log.warn("c{} [{}] out of memory for this client's data, closing it: {}", id, poolName(), e.getMessage());
-        fatal(ErrorResponse.fatal(SqlState.OUT_OF_MEMORY, "out of memory: pgmux could not allocate a buffer for this session's data")
-                .withHint("Lower max_message_size or the size of the largest messages, or give pgmux more memory (-XX:MaxDirectMemorySize)."));
-    }
-
-    static ErrorResponse internalError(RuntimeException e) {
-        return ErrorResponse.fatal(SqlState.INTERNAL_ERROR, "pgmux failed to handle this session: " + e)
-                .withHint("This is a bug in pgmux; please report it. Reconnect to go on.");
+        fatal(SessionErrors.outOfMemory());
     }
 
     /** The client's connection is gone (it left, was killed, or pgmux closed it). */
@@ -477,39 +471,25 @@ public final class ClientSession {
     }
 
     private void onFrameWhileIdle(ByteBuf frame, byte type) {
-        switch (type) {
-            case Frontend.TERMINATE -> {
-                frame.release();
-                channel.close();
-            }
-            case Frontend.SYNC -> {
-                // Nothing is pending: Postgres would answer an idle ReadyForQuery, and so can we.
-                frame.release();
-                writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
-            }
-            case Frontend.FLUSH, Frontend.COPY_DATA, Frontend.COPY_DONE, Frontend.COPY_FAIL -> {
-                // Nothing to flush; Postgres ignores copy messages outside COPY.
-                frame.release();
-            }
-            default -> {
-                LocalReplies.Outcome outcome;
-                try {
-                    outcome = localReplies.answer(frame, type);
-                } catch (RuntimeException malformed) {
-                    frame.release();
-                    throw malformed;
+        LocalReplies.Outcome outcome;
+        try {
+            outcome = localReplies.answerWhileIdle(frame, type);
+        } catch (RuntimeException malformed) {
+            frame.release();
+            throw malformed;
+        }
+        switch (outcome) {
+            case TERMINATED -> channel.close();
+            case ANSWERED_SKIP_TO_SYNC -> moveTo(SessionState.FAILED_UNTIL_SYNC);
+            case NOT_ANSWERED -> {
+                if (Frames.isPartial(frame)) {
+                    readPauses.pause(ReadPauses.WAITING); // the rest of a streamed Query comes once it has a server
                 }
-                if (outcome == LocalReplies.Outcome.ANSWERED_SKIP_TO_SYNC) {
-                    moveTo(SessionState.FAILED_UNTIL_SYNC);
-                } else if (outcome == LocalReplies.Outcome.NOT_ANSWERED) {
-                    if (Frames.isPartial(frame)) {
-                        readPauses.pause(ReadPauses.WAITING); // the rest of a streamed Query comes once it has a server
-                    }
-                    List<ByteBuf> pending = new ArrayList<>(4);
-                    pending.add(frame);
-                    startWaiting(pending, false);
-                }
+                List<ByteBuf> pending = new ArrayList<>(4);
+                pending.add(frame);
+                startWaiting(pending, false);
             }
+            case ANSWERED -> { }
         }
     }
 

@@ -29,7 +29,11 @@ import java.util.List;
  */
 final class LocalReplies {
     /** What the client's session is after a local reply: as before, or skipping to its next Sync. */
-    enum Outcome { NOT_ANSWERED, ANSWERED, ANSWERED_SKIP_TO_SYNC }
+    enum Outcome {
+        NOT_ANSWERED, ANSWERED, ANSWERED_SKIP_TO_SYNC,
+        /** A Terminate: the client leaves. */
+        TERMINATED
+    }
 
     /**
      * A reply pgmux gives while the client holds a server, at the place of the message it answers:
@@ -68,10 +72,33 @@ final class LocalReplies {
     }
 
     /**
-     * Answers {@code frame} if it needs no server. Takes the frame when it answers it; a malformed
-     * message throws and leaves the frame to the caller.
+     * Answers {@code frame}, sent while the client holds no server, if it needs none. Takes the
+     * frame when it answers it; a malformed message throws and leaves the frame to the caller.
      */
-    Outcome answer(ByteBuf frame, byte type) {
+    Outcome answerWhileIdle(ByteBuf frame, byte type) {
+        switch (type) {
+            case Frontend.TERMINATE -> {
+                frame.release();
+                return Outcome.TERMINATED;
+            }
+            case Frontend.SYNC -> {
+                // Nothing is pending: Postgres would answer an idle ReadyForQuery, and so can we.
+                frame.release();
+                write(new ReadyForQuery(TransactionStatus.IDLE));
+                return Outcome.ANSWERED;
+            }
+            case Frontend.FLUSH, Frontend.COPY_DATA, Frontend.COPY_DONE, Frontend.COPY_FAIL -> {
+                // Nothing to flush; Postgres ignores copy messages outside COPY.
+                frame.release();
+                return Outcome.ANSWERED;
+            }
+            default -> {
+                return answerStatementMessage(frame, type);
+            }
+        }
+    }
+
+    private Outcome answerStatementMessage(ByteBuf frame, byte type) {
         if (type == Frontend.PARSE && statements.inspectsNames() && frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) != 0) {
             return answerParse(frame, Parse.decode(frame));
         }

@@ -215,7 +215,7 @@ final class ServerHold implements Waiter {
         } else {
             log.error("c{} [{}] unexpected failure while holding server {}; closing both", session.id(), session.poolName(),
                     link.server(), e);
-            error = ClientSession.internalError(e);
+            error = SessionErrors.internalError(e);
         }
         if (session.state() instanceof Validating validating) {
             validating.pending().forEach(ReferenceCountUtil::release);

@@ -3,8 +3,8 @@ package io.pgmux.proxy.client;
 import io.netty.buffer.ByteBuf;
 import io.pgmux.proxy.admin.AdminConsole;
 
+import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -16,56 +16,107 @@ import java.util.Set;
 sealed interface SessionState {
 
     /** Before the StartupMessage; SSL and GSS encryption requests are refused here. */
-    record AwaitingStartup() implements SessionState {}
+    record AwaitingStartup() implements SessionState {
+        public Kind kind() {
+            return Kind.AWAITING_STARTUP;
+        }
+    }
 
     /** Between the StartupMessage and the end of authentication; only password messages are read. */
-    record Authenticating(ClientAuthenticator authenticator) implements SessionState {}
+    record Authenticating(ClientAuthenticator authenticator) implements SessionState {
+        public Kind kind() {
+            return Kind.AUTHENTICATING;
+        }
+    }
 
     /** Queued for a server: to check the client's startup settings ({@code forWelcome}), or to run its messages. */
-    record Waiting(List<ByteBuf> pending, boolean forWelcome) implements SessionState {}
+    record Waiting(List<ByteBuf> pending, boolean forWelcome) implements SessionState {
+        public Kind kind() {
+            return Kind.WAITING;
+        }
+    }
 
     /** Holding a server to check the startup settings before the welcome; client messages wait. */
-    record Validating(ServerLink link, List<ByteBuf> pending) implements SessionState {}
+    record Validating(ServerLink link, List<ByteBuf> pending) implements SessionState {
+        public Kind kind() {
+            return Kind.VALIDATING;
+        }
+    }
 
     /** Logged in, holding no server. */
-    record Idle() implements SessionState {}
+    record Idle() implements SessionState {
+        public Kind kind() {
+            return Kind.IDLE;
+        }
+    }
 
     /** An error was answered locally for an unfinished extended-protocol batch: drop messages until Sync, as Postgres does. */
-    record FailedUntilSync() implements SessionState {}
+    record FailedUntilSync() implements SessionState {
+        public Kind kind() {
+            return Kind.FAILED_UNTIL_SYNC;
+        }
+    }
 
     /** Holding a server for a transaction (or, in session mode, for the session). */
-    record Linked(ServerLink link) implements SessionState {}
+    record Linked(ServerLink link) implements SessionState {
+        public Kind kind() {
+            return Kind.LINKED;
+        }
+    }
 
     /** The client is gone; the server it held is being rolled back or reset before it goes back. */
-    record Abandoned(ServerLink link) implements SessionState {}
+    record Abandoned(ServerLink link) implements SessionState {
+        public Kind kind() {
+            return Kind.ABANDONED;
+        }
+    }
 
     /** Logged in to the admin console, which gets every frame. */
-    record Admin(AdminConsole console) implements SessionState {}
+    record Admin(AdminConsole console) implements SessionState {
+        public Kind kind() {
+            return Kind.ADMIN;
+        }
+    }
 
     /** The connection is closed or closing; nothing more happens. */
-    record Closed() implements SessionState {}
+    record Closed() implements SessionState {
+        public Kind kind() {
+            return Kind.CLOSED;
+        }
+    }
 
     AwaitingStartup AWAITING_STARTUP = new AwaitingStartup();
     Idle IDLE = new Idle();
     FailedUntilSync FAILED_UNTIL_SYNC = new FailedUntilSync();
     Closed CLOSED = new Closed();
 
-    /** For each state, the states a session may move to from it (the diagram above, as data). */
-    Map<Class<? extends SessionState>, Set<Class<? extends SessionState>>> ALLOWED = Map.of(
-            AwaitingStartup.class, Set.of(Authenticating.class, Closed.class),
-            Authenticating.class, Set.of(Idle.class, Waiting.class, Admin.class, Closed.class),
-            Waiting.class, Set.of(Validating.class, Linked.class, Idle.class, FailedUntilSync.class, Closed.class),
-            Validating.class, Set.of(Idle.class, Abandoned.class, Closed.class),
-            Idle.class, Set.of(Waiting.class, FailedUntilSync.class, Closed.class),
-            FailedUntilSync.class, Set.of(Idle.class, Closed.class),
-            Linked.class, Set.of(Idle.class, FailedUntilSync.class, Abandoned.class, Closed.class),
-            Abandoned.class, Set.of(Closed.class),
-            Admin.class, Set.of(Closed.class),
-            Closed.class, Set.of());
+    /** Which state this is, for the table of changes. */
+    Kind kind();
+
+    /** The states by name, each with the states a session may move to from it (the diagram above, as data). */
+    enum Kind {
+        AWAITING_STARTUP, AUTHENTICATING, WAITING, VALIDATING, IDLE, FAILED_UNTIL_SYNC, LINKED, ABANDONED, ADMIN, CLOSED;
+
+        /** Set once below (an enum's constants cannot make an EnumSet of their type while they are built). */
+        private Set<Kind> next;
+
+        static {
+            AWAITING_STARTUP.next = EnumSet.of(AUTHENTICATING, CLOSED);
+            AUTHENTICATING.next = EnumSet.of(IDLE, WAITING, ADMIN, CLOSED);
+            WAITING.next = EnumSet.of(VALIDATING, LINKED, IDLE, FAILED_UNTIL_SYNC, CLOSED);
+            VALIDATING.next = EnumSet.of(IDLE, ABANDONED, CLOSED);
+            IDLE.next = EnumSet.of(WAITING, FAILED_UNTIL_SYNC, CLOSED);
+            FAILED_UNTIL_SYNC.next = EnumSet.of(IDLE, CLOSED);
+            LINKED.next = EnumSet.of(IDLE, FAILED_UNTIL_SYNC, ABANDONED, CLOSED);
+            ABANDONED.next = EnumSet.of(CLOSED);
+            ADMIN.next = EnumSet.of(CLOSED);
+            CLOSED.next = EnumSet.noneOf(Kind.class);
+        }
+    }
 
     /** Returns {@code next} if the table allows moving there from {@code current}; throws otherwise. */
     static SessionState check(SessionState current, SessionState next) {
-        if (!ALLOWED.get(current.getClass()).contains(next.getClass())) {
+        if (!current.kind().next.contains(next.kind())) { // a bit test: this runs several times per transaction
             throw new IllegalStateException("a client session cannot go from " + current.getClass().getSimpleName()
                     + " to " + next.getClass().getSimpleName());
         }
