@@ -1,0 +1,149 @@
+package io.pgmux.proxy.peer;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.function.ToIntFunction;
+
+/**
+ * This replica's share of each database's {@code max_db_connections}, decided from what its peers
+ * publish ({@link PeerView}s) so that the replicas together never have more servers open than the
+ * budget, also while one joins or leaves.
+ *
+ * <pre>
+ *   live set changes ──► target = split over the live set (NOTHING if a live peer that holds a share
+ *        │                   │                              does not count this replica)
+ *        │                   │
+ *        │  lower at once:   ▼   the share in force is the smallest of the splits in force
+ *        │  splits in force += target
+ *        │
+ *        └─ raise: splits in force = [target] once every live peer publishes the same live set and
+ *           uses no more than its share of it, and no replica has left (or this one started) within
+ *           the departure wait
+ * </pre>
+ *
+ * A peer is live while it has answered within the detection window. After one leaves (or at start,
+ * before the peers were asked), nothing is raised for the departure wait: longer than the window,
+ * so a replica that still runs but that the others no longer see has seen itself left out (and gone
+ * to nothing) first. Not thread-safe: one thread ticks it; {@link #shareOf} may be read anywhere.
+ */
+public final class BudgetShares {
+    private final int ownId;
+    private final long detectionNanos;
+    private final long departureWaitNanos;
+    private final Map<Integer, Answer> answers = new HashMap<>();
+    private volatile SortedSet<Integer> live;
+    private BudgetSplit target = BudgetSplit.NOTHING;
+    private volatile List<BudgetSplit> inForce = List.of(BudgetSplit.NOTHING);
+    private long waitUntil;
+
+    private record Answer(PeerView view, long atNanos) {
+    }
+
+    public BudgetShares(int ownId, long detectionNanos, long departureWaitNanos, long nowNanos) {
+        this.ownId = ownId;
+        this.detectionNanos = detectionNanos;
+        this.departureWaitNanos = departureWaitNanos;
+        this.live = Collections.unmodifiableSortedSet(new TreeSet<>(Set.of(ownId)));
+        this.waitUntil = nowNanos + departureWaitNanos;
+    }
+
+    /** Peer {@code view.id()} answered at {@code nowNanos}. */
+    public void onAnswer(PeerView view, long nowNanos) {
+        if (view.id() != ownId && view.members().contains(view.id())) {
+            answers.put(view.id(), new Answer(view, nowNanos));
+        }
+    }
+
+    /**
+     * Decides again, the peers now being {@code peerIds}; {@code limitOf} gives a database's
+     * {@code max_db_connections} (0 = none). Returns whether the shares in force changed.
+     */
+    public boolean tick(long nowNanos, Set<Integer> peerIds, ToIntFunction<String> limitOf) {
+        answers.keySet().retainAll(peerIds);
+        SortedSet<Integer> nowLive = new TreeSet<>(Set.of(ownId));
+        answers.forEach((id, answer) -> {
+            if (nowNanos - answer.atNanos() <= detectionNanos) {
+                nowLive.add(id);
+            }
+        });
+        if (!nowLive.containsAll(live)) {
+            waitUntil = Math.max(waitUntil, nowNanos + departureWaitNanos);
+        }
+        live = Collections.unmodifiableSortedSet(nowLive);
+        boolean leftOut = live.stream().map(answers::get).filter(Objects::nonNull).map(Answer::view)
+                .anyMatch(view -> view.holds() && !view.members().contains(ownId));
+        target = leftOut ? BudgetSplit.NOTHING : new BudgetSplit(live);
+        List<BudgetSplit> before = inForce;
+        List<BudgetSplit> next = new ArrayList<>(before);
+        if (!next.contains(target)) {
+            next.add(target);
+        }
+        if (next.size() > 1 && mayRaise(nowNanos, limitOf)) {
+            next = List.of(target);
+        }
+        inForce = List.copyOf(next);
+        return !inForce.equals(before);
+    }
+
+    private boolean mayRaise(long nowNanos, ToIntFunction<String> limitOf) {
+        if (target == BudgetSplit.NOTHING || nowNanos - waitUntil < 0) {
+            return false;
+        }
+        for (int id : live) {
+            if (id == ownId) {
+                continue;
+            }
+            PeerView view = answers.get(id).view();
+            if (!view.members().equals(target.members())) {
+                return false;
+            }
+            for (Map.Entry<String, Integer> used : view.used().entrySet()) {
+                int limit = limitOf.applyAsInt(used.getKey());
+                if (limit > 0 && used.getValue() > target.shareOf(id, limit)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** This replica's share of a database budget of {@code limit} now: the smallest the splits in force give. */
+    public int shareOf(int limit) {
+        int share = Integer.MAX_VALUE;
+        for (BudgetSplit split : inForce) {
+            share = Math.min(share, split.shareOf(ownId, limit));
+        }
+        return share;
+    }
+
+    /** The replicas this one sees live, itself among them: what it publishes. */
+    public SortedSet<Integer> live() {
+        return live;
+    }
+
+    /** Whether this replica has any share now (it publishes so: a replica with none costs its peers nothing). */
+    public boolean holds() {
+        return !inForce.contains(BudgetSplit.NOTHING);
+    }
+
+    /** The view this replica publishes, with {@code used} servers per database. */
+    public PeerView view(Map<String, Integer> used) {
+        return new PeerView(ownId, live, holds(), used);
+    }
+
+    /** The splits whose smallest share is in force, for SHOW PEERS and the logs. */
+    public List<BudgetSplit> inForce() {
+        return inForce;
+    }
+
+    public BudgetSplit target() {
+        return target;
+    }
+}
