@@ -20,7 +20,8 @@ import java.util.function.IntPredicate;
  * <p>Until the session calls {@link #loggedIn()}, a client's messages (passwords, SASL) may be at
  * most {@link #LOGIN_MESSAGE_LIMIT} bytes, and the decoder hands out one frame at a time, so that
  * the session can raise the limit before the next frame is measured. After the first framing
- * error, and after a CancelRequest (which is all a cancel connection says), the decoder drops
+ * error, and after a CancelRequest (which is all a cancel connection says; so is a peer's view
+ * request), the decoder drops
  * everything that arrives: the error is reported once, and nothing is buffered for a connection that
  * is being closed.
  *
@@ -123,7 +124,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 if (startupPhase) {
                     int code = Frames.startupCode(frame);
                     startupPhase = code == Frontend.SSL_REQUEST_CODE || code == Frontend.GSSENC_REQUEST_CODE;
-                    if (code == Frontend.CANCEL_REQUEST_CODE) {
+                    if (code == Frontend.CANCEL_REQUEST_CODE || code == Frontend.PEER_VIEW_REQUEST_CODE) {
                         // the whole conversation: the connection closes once the request is read
                         discarding = true;
                         in.skipBytes(in.readableBytes());

@@ -47,6 +47,7 @@ import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.OneReadPerTurn;
 import io.pgmux.proxy.net.TcpSettings;
 import io.pgmux.proxy.net.Transport;
+import io.pgmux.proxy.peer.PeerBudget;
 import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.peer.PeerDirectory;
 import io.pgmux.proxy.peer.PeerIds;
@@ -68,6 +69,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -78,6 +80,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The running proxy: event loops, the client listener, the pools and the sessions, the HTTP
@@ -107,6 +110,8 @@ public final class PgmuxServer implements RunningServer, Control {
     private final ServerAddresses addresses;
     private final Suspension suspension;
     private final PeerCancels peerCancels;
+    /** One server budget across the peers; null when peering is off. */
+    private final PeerBudget peerBudget;
     private final long startedAtMillis = System.currentTimeMillis();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -141,6 +146,25 @@ public final class PgmuxServer implements RunningServer, Control {
         this.peerCancels = peerId == 0 ? PeerCancels.off()
                 : new PeerCancels(new PeerDirectory(peerId, () -> this.config.peers(), hostLookup, background), connector::sendCancel);
         context.usePeers(peerCancels);
+        this.peerBudget = peerId == 0 ? null : new PeerBudget(peerCancels.directory(), new PeerBudget.Budgets() {
+            @Override
+            public Map<String, Integer> used() {
+                return pools.databaseUsed();
+            }
+
+            @Override
+            public int limitOf(String database) {
+                return pools.databaseLimit(database);
+            }
+
+            @Override
+            public void applyShares(IntUnaryOperator shareOfLimit) {
+                pools.applyShares(shareOfLimit);
+            }
+        });
+        if (peerBudget != null) {
+            context.usePeerBudget(peerBudget);
+        }
         this.ticker = new StatsTicker(pools, background);
         this.suspension = new Suspension(sessions, pools, background);
     }
@@ -248,6 +272,7 @@ public final class PgmuxServer implements RunningServer, Control {
         ticker.start(config.observability().statsPeriod());
         if (peerCancels.enabled()) {
             peerCancels.directory().start();
+            peerBudget.start();
         }
     }
 
@@ -522,6 +547,11 @@ public final class PgmuxServer implements RunningServer, Control {
         return peerCancels;
     }
 
+    /** The shared server budget's exchange with the peers; null when peering is off. */
+    public PeerBudget peerBudget() {
+        return peerBudget;
+    }
+
     /** Starts the shutdown on its own thread and returns; {@link #awaitTermination} waits for the end. */
     @Override
     public void shutdownGracefully() {
@@ -578,6 +608,9 @@ public final class PgmuxServer implements RunningServer, Control {
     private void releaseResources() {
         ticker.stop();
         peerCancels.directory().stop();
+        if (peerBudget != null) {
+            peerBudget.stop();
+        }
         if (http != null) {
             http.close();
         }
