@@ -547,7 +547,7 @@ public final class PgmuxServer implements RunningServer, Control {
         return peerCancels;
     }
 
-    /** The shared server budget's exchange with the peers; null when peering is off. */
+    @Override
     public PeerBudget peerBudget() {
         return peerBudget;
     }

@@ -1,0 +1,229 @@
+package io.pgmux.proxy.it;
+
+import io.pgmux.proxy.peer.PeerBudget;
+import io.pgmux.proxy.pool.PoolCounts;
+import io.pgmux.proxy.testing.Http;
+import io.pgmux.proxy.testing.Pgmux;
+import io.pgmux.proxy.testing.PgmuxFixture;
+import io.pgmux.proxy.testing.PrometheusTextParser;
+import io.pgmux.proxy.testing.TestPostgres;
+import io.pgmux.proxy.testing.TestSql;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three pgmux replicas on loopback, peers of each other, sharing {@code max_db_connections: 12}:
+ * under 90 pgJDBC clients spread over the three, Postgres never shows more than 12 of their server
+ * connections (sampled every 20 ms); stopping one lets the other two use its share within seconds;
+ * starting it again splits the budget in three again.
+ */
+class PeerBudgetIT {
+    private static final String USER = "peer_budget_user";
+    private static final int BUDGET = 12;
+    private static final int CLIENTS_PER_REPLICA = 30;
+
+    @RegisterExtension
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().role(USER);
+
+    @Test
+    void theReplicasNeverExceedTheBudgetTogetherAndReSplitItWhenOneLeavesAndComesBack() throws Exception {
+        int[] ports = freePorts(3);
+        List<String> configs = configs(ports);
+        List<Pgmux> replicas = new ArrayList<>();
+        for (String config : configs) {
+            replicas.add(fixture.start(config));
+        }
+        Pgmux a = replicas.get(0);
+        Pgmux b = replicas.get(1);
+        // given: the three agree on four each
+        for (Pgmux replica : replicas) {
+            TestSql.await("each replica's share is 4", () -> share(replica) == 4);
+        }
+        try (Sampler sampler = new Sampler()) {
+            List<Load> loads = new ArrayList<>();
+            for (Pgmux replica : replicas) {
+                loads.add(new Load(replica));
+            }
+            // when: 90 clients work through the three
+            TestSql.await("every replica has its four servers", () -> replicas.stream().allMatch(r -> servers(r) == 4));
+            Thread.sleep(2_000);
+            assertTrue(loads.stream().allMatch(load -> load.done.get() > 0), "every replica serves its clients");
+            long firstRound = sampler.max.get();
+
+            // when: C stops
+            long stopped = System.nanoTime();
+            loads.get(2).stop();
+            replicas.get(2).close();
+            // then: A and B take its share, within seconds, and their pools grow past four
+            TestSql.await("A and B have six each", () -> share(a) == 6 && share(b) == 6);
+            TestSql.await("A's and B's pools grow past their old share of four", () -> servers(a) > 4 && servers(b) > 4);
+            long raisedAfter = (System.nanoTime() - stopped) / 1_000_000;
+            assertTrue(raisedAfter < 15_000, "raised after " + raisedAfter + " ms");
+
+            // when: C starts again
+            Pgmux c = fixture.start(configs.get(2));
+            Load cLoad = new Load(c);
+            // then: A and B shrink back to four and C takes four
+            TestSql.await("four each again", () -> share(a) == 4 && share(b) == 4 && share(c) == 4);
+            TestSql.await("A and B down to four servers, C up to four",
+                    () -> servers(a) <= 4 && servers(b) <= 4 && servers(c) == 4);
+            cLoad.done.set(0);
+            TestSql.await("C serves its clients", () -> cLoad.done.get() > 0);
+            Thread.sleep(1_000);
+
+            loads.forEach(Load::stop);
+            cLoad.stop();
+            // and: Postgres never showed more than twelve of their connections, and the sampler did look
+            assertTrue(sampler.samples.get() > 50, "samples " + sampler.samples.get());
+            assertTrue(firstRound >= 10, "the first round used the budget: " + firstRound);
+            assertTrue(sampler.max.get() <= BUDGET, "at most " + BUDGET + " server connections, saw " + sampler.max.get());
+            System.out.printf("PeerBudgetIT: max %d server connections in %d samples; shares raised %d ms after a stop%n",
+                    sampler.max.get(), sampler.samples.get(), raisedAfter);
+        }
+        // and: /metrics says each replica's share
+        PrometheusTextParser.Exposition samples = PrometheusTextParser.parse(Http.get(a.http(), "/metrics").body());
+        assertEquals(Optional.of(4.0), samples.value("pgmux_peer_share", "database", TestPostgres.DATABASE));
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private static int share(Pgmux replica) {
+        PeerBudget budget = replica.server().peerBudget();
+        return budget.shareOf(BUDGET);
+    }
+
+    /** Server connections of the replica's pool, open or being opened. */
+    private static int servers(Pgmux replica) {
+        return replica.server().pools().pool(TestPostgres.DATABASE, USER).map(pool -> {
+            PoolCounts counts = pool.counts();
+            return counts.activeServers() + counts.idleServers() + counts.connectingServers();
+        }).orElse(0);
+    }
+
+    /** Thirty clients of one replica, each running short transactions until stopped. */
+    private static final class Load {
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicLong done = new AtomicLong();
+        final List<Thread> threads = new ArrayList<>();
+
+        Load(Pgmux replica) {
+            for (int i = 0; i < CLIENTS_PER_REPLICA; i++) {
+                Thread thread = new Thread(() -> work(replica), "load-" + replica.port() + "-" + i);
+                thread.setDaemon(true);
+                threads.add(thread);
+                thread.start();
+            }
+        }
+
+        private void work(Pgmux replica) {
+            try (Connection connection = replica.jdbc(USER); Statement st = connection.createStatement()) {
+                while (running.get()) {
+                    st.execute("SELECT pg_sleep(0.005)");
+                    done.incrementAndGet();
+                }
+            } catch (SQLException e) {
+                if (running.get()) {
+                    System.out.println("a client of " + replica.port() + " stopped: " + e);
+                }
+            }
+        }
+
+        void stop() {
+            running.set(false);
+            for (Thread thread : threads) {
+                try {
+                    thread.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    /** Counts the test user's backends in pg_stat_activity every 20 ms on a direct connection. */
+    private static final class Sampler implements AutoCloseable {
+        final AtomicInteger max = new AtomicInteger();
+        final AtomicInteger samples = new AtomicInteger();
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final Thread thread;
+
+        Sampler() throws SQLException {
+            Connection direct = TestPostgres.get().connect(TestPostgres.DATABASE, TestPostgres.SUPERUSER, null);
+            thread = new Thread(() -> {
+                try (direct; Statement st = direct.createStatement()) {
+                    while (running.get()) {
+                        try (var rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE usename = '" + USER + "'")) {
+                            rs.next();
+                            max.accumulateAndGet(rs.getInt(1), Math::max);
+                            samples.incrementAndGet();
+                        }
+                        Thread.sleep(20);
+                    }
+                } catch (SQLException | InterruptedException e) {
+                    System.out.println("sampler stopped: " + e);
+                }
+            }, "pg_stat_activity-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            thread.join(5_000);
+        }
+    }
+
+    private static List<String> configs(int[] ports) {
+        StringBuilder peers = new StringBuilder("peers:\n");
+        for (int i = 0; i < ports.length; i++) {
+            peers.append("  - {id: ").append(i + 1).append(", host: 127.0.0.1, port: ").append(ports[i]).append("}\n");
+        }
+        List<String> configs = new ArrayList<>();
+        for (int i = 0; i < ports.length; i++) {
+            configs.add("listen: \"127.0.0.1:" + ports[i] + "\"\npeer_id: " + (i + 1) + "\npeer_refresh: 500ms\n"
+                    + "pool_size: 10\nmax_db_connections: " + BUDGET + "\nshutdown_timeout: 1s\n" + peers);
+        }
+        return configs;
+    }
+
+    private static int[] freePorts(int count) {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                sockets.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+            return ports;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // a probe
+                }
+            }
+        }
+    }
+}
