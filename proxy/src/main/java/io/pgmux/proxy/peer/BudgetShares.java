@@ -36,7 +36,7 @@ import java.util.function.ToIntFunction;
 public final class BudgetShares {
     private final int ownId;
     private final long detectionNanos;
-    private final long departureWaitNanos;
+    private long departureWaitNanos;
     private final Map<Integer, Answer> answers = new HashMap<>();
     private volatile SortedSet<Integer> live;
     private BudgetSplit target = BudgetSplit.NOTHING;
@@ -52,6 +52,11 @@ public final class BudgetShares {
         this.departureWaitNanos = departureWaitNanos;
         this.live = Collections.unmodifiableSortedSet(new TreeSet<>(Set.of(ownId)));
         this.waitUntil = nowNanos + departureWaitNanos;
+    }
+
+    /** From the next departure on, no share rises for this long after it. */
+    public void departureWait(long nanos) {
+        departureWaitNanos = nanos;
     }
 
     /** Peer {@code view.id()} answered at {@code nowNanos}. */

@@ -8,6 +8,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntUnaryOperator;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * One server budget across the peer replicas: every {@link #INTERVAL_MILLIS} this replica asks each
@@ -37,7 +39,12 @@ public final class PeerBudget {
     static final int TIMEOUT_MILLIS = 400;
     /** A peer is live while it has answered within this window (four intervals). */
     public static final long DETECTION_MILLIS = 4 * INTERVAL_MILLIS;
-    /** After a peer left (or at start), no share rises for this long: longer than the detection window. */
+    /**
+     * After a peer left (or at start), no share rises for this long plus {@code shutdown_timeout}:
+     * longer than the detection window, so that a replica the others no longer see has seen itself
+     * left out, and than a drain, since a replica shutting down stops listening (and answering) at
+     * once but keeps its servers while its clients finish.
+     */
     public static final long DEPARTURE_WAIT_MILLIS = DETECTION_MILLIS + INTERVAL_MILLIS;
 
     /** The database budgets of this replica, as the pools keep them. */
@@ -54,6 +61,7 @@ public final class PeerBudget {
 
     private final PeerDirectory directory;
     private final Budgets budgets;
+    private final Supplier<Duration> shutdownTimeout;
     private final LongSupplier nanoClock;
     private final BudgetShares shares;
     private final ScheduledExecutorService ticker;
@@ -61,16 +69,21 @@ public final class PeerBudget {
     private volatile byte[] answer;
     private volatile boolean stopped;
 
-    public PeerBudget(PeerDirectory directory, Budgets budgets) {
+    public PeerBudget(PeerDirectory directory, Budgets budgets, Supplier<Duration> shutdownTimeout) {
         this.directory = directory;
         this.budgets = budgets;
+        this.shutdownTimeout = shutdownTimeout;
         this.nanoClock = System::nanoTime;
         this.shares = new BudgetShares(directory.ownId(), TimeUnit.MILLISECONDS.toNanos(DETECTION_MILLIS),
-                TimeUnit.MILLISECONDS.toNanos(DEPARTURE_WAIT_MILLIS), nanoClock.getAsLong());
+                departureWaitNanos(), nanoClock.getAsLong());
         this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("pgmux-peer-budget"));
         this.askers = Executors.newFixedThreadPool(2, daemon("pgmux-peer-ask"));
         this.answer = framed(shares.view(Map.of()).encode());
         budgets.applyShares(shares::shareOf); // nothing until the peers agree
+    }
+
+    private long departureWaitNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(DEPARTURE_WAIT_MILLIS) + shutdownTimeout.get().toNanos();
     }
 
     private static ThreadFactory daemon(String name) {
@@ -118,6 +131,7 @@ public final class PeerBudget {
             Set<Integer> ids = new HashSet<>();
             peers.forEach(peer -> ids.add(peer.id()));
             List<BudgetSplit> before = shares.inForce();
+            shares.departureWait(departureWaitNanos());
             if (shares.tick(nanoClock.getAsLong(), ids, budgets::limitOf)) {
                 budgets.applyShares(shares::shareOf);
                 log.info("server budget: peers live {}, this replica's share from {} (was {})", shares.live(),

@@ -161,7 +161,7 @@ public final class PgmuxServer implements RunningServer, Control {
             public void applyShares(IntUnaryOperator shareOfLimit) {
                 pools.applyShares(shareOfLimit);
             }
-        });
+        }, () -> this.config.shutdownTimeout());
         if (peerBudget != null) {
             context.usePeerBudget(peerBudget);
         }
