@@ -2,13 +2,13 @@ package io.pgmux.proxy.peer;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToIntFunction;
 
 /**
@@ -37,7 +37,8 @@ public final class BudgetShares {
     private final int ownId;
     private final long detectionNanos;
     private long departureWaitNanos;
-    private final Map<Integer, Answer> answers = new HashMap<>();
+    /** Written by the ticking thread; read anywhere (SHOW PEERS). */
+    private final Map<Integer, Answer> answers = new ConcurrentHashMap<>();
     private volatile SortedSet<Integer> live;
     private BudgetSplit target = BudgetSplit.NOTHING;
     private volatile List<BudgetSplit> inForce = List.of(BudgetSplit.NOTHING);
@@ -146,6 +147,12 @@ public final class BudgetShares {
     /** The splits whose smallest share is in force, for SHOW PEERS and the logs. */
     public List<BudgetSplit> inForce() {
         return inForce;
+    }
+
+    /** The last view peer {@code id} answered with; null if none. */
+    public PeerView lastView(int id) {
+        Answer answer = answers.get(id);
+        return answer == null ? null : answer.view();
     }
 
     public BudgetSplit target() {

@@ -28,17 +28,17 @@ import java.util.function.Supplier;
  * peer for its {@link PeerView} on the peer's client port (a startup packet with pgmux's own
  * {@link Frontend#PEER_VIEW_REQUEST_CODE}, answered with the view and a close), lets
  * {@link BudgetShares} decide, applies the shares to its database budgets and keeps the view it
- * answers with. All of it runs on its own two daemon threads, each request bounded by
+ * answers with. All of it runs on its own daemon threads (one per peer being asked), each request bounded by
  * {@link #TIMEOUT_MILLIS}: nothing here touches an event loop but the answer, a prepared byte array.
  */
 public final class PeerBudget {
     private static final Logger log = LoggerFactory.getLogger(PeerBudget.class);
     /** How often the peers are asked. */
     public static final long INTERVAL_MILLIS = 500;
-    /** The longest a peer may take to connect and answer. */
-    static final int TIMEOUT_MILLIS = 400;
-    /** A peer is live while it has answered within this window (four intervals). */
-    public static final long DETECTION_MILLIS = 4 * INTERVAL_MILLIS;
+    /** The longest a peer may take to connect, and then to answer (a loaded replica's loops are busy). */
+    static final int TIMEOUT_MILLIS = 1_000;
+    /** A peer is live while it has answered within this window (six intervals: a few slow answers are no departure). */
+    public static final long DETECTION_MILLIS = 6 * INTERVAL_MILLIS;
     /**
      * After a peer left (or at start), no share rises for this long plus {@code shutdown_timeout}:
      * longer than the detection window, so that a replica the others no longer see has seen itself
@@ -66,6 +66,8 @@ public final class PeerBudget {
     private final BudgetShares shares;
     private final ScheduledExecutorService ticker;
     private final ExecutorService askers;
+    /** Peers asked whose answer has not come yet: each is asked once at a time. Ticker thread only. */
+    private final Set<Integer> asking = new HashSet<>();
     private volatile byte[] answer;
     private volatile boolean stopped;
 
@@ -77,7 +79,7 @@ public final class PeerBudget {
         this.shares = new BudgetShares(directory.ownId(), TimeUnit.MILLISECONDS.toNanos(DETECTION_MILLIS),
                 departureWaitNanos(), nanoClock.getAsLong());
         this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("pgmux-peer-budget"));
-        this.askers = Executors.newFixedThreadPool(2, daemon("pgmux-peer-ask"));
+        this.askers = Executors.newCachedThreadPool(daemon("pgmux-peer-ask"));
         this.answer = framed(shares.view(Map.of()).encode());
         budgets.applyShares(shares::shareOf); // nothing until the peers agree
     }
@@ -120,6 +122,16 @@ public final class PeerBudget {
         return shares.live();
     }
 
+    /** The last view peer {@code id} answered with; null if none. */
+    public PeerView lastView(int id) {
+        return shares.lastView(id);
+    }
+
+    /** The split this replica heads for: its share once the peers agree (NOTHING if a peer leaves it out). */
+    public BudgetSplit target() {
+        return shares.target();
+    }
+
     /** The splits whose smallest share is in force (one, unless a raise is pending). */
     public List<BudgetSplit> inForce() {
         return shares.inForce();
@@ -139,8 +151,9 @@ public final class PeerBudget {
             }
             answer = framed(shares.view(budgets.used()).encode());
             for (Peer peer : peers) {
-                if (peer.reachable()) {
+                if (peer.reachable() && asking.add(peer.id())) {
                     CompletableFuture.supplyAsync(() -> ask(peer), askers).thenAcceptAsync(view -> {
+                        asking.remove(peer.id());
                         if (view != null) {
                             shares.onAnswer(view, nanoClock.getAsLong());
                         }

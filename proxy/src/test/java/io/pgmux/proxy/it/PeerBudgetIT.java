@@ -1,20 +1,28 @@
 package io.pgmux.proxy.it;
 
+import io.pgmux.protocol.Frontend;
 import io.pgmux.proxy.peer.PeerBudget;
+import io.pgmux.proxy.peer.PeerView;
 import io.pgmux.proxy.pool.PoolCounts;
+import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.Http;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.PrometheusTextParser;
+import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.TestPostgres;
 import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -97,9 +105,49 @@ class PeerBudgetIT {
             System.out.printf("PeerBudgetIT: max %d server connections in %d samples; shares raised %d ms after a stop%n",
                     sampler.max.get(), sampler.samples.get(), raisedAfter);
         }
-        // and: /metrics says each replica's share
+        // and: /metrics says this replica's share, SHOW PEERS the others' (live, and four each)
         PrometheusTextParser.Exposition samples = PrometheusTextParser.parse(Http.get(a.http(), "/metrics").body());
         assertEquals(Optional.of(4.0), samples.value("pgmux_peer_share", "database", TestPostgres.DATABASE));
+        assertEquals(Optional.of(3.0), samples.value("pgmux_peer_live"));
+        try (RawClient console = a.console(USER)) {
+            Console.Result peers = Console.show(console, "SHOW PEERS");
+            assertEquals(List.of(List.of("2", "1", "4"), List.of("3", "1", "4")), peers.rows().stream()
+                    .map(row -> List.of(row.get(0), row.get(4), row.get(6))).toList());
+        }
+    }
+
+    @Test
+    void aReplicaAnswersAViewRequestWithItsViewAndALonePgmuxWithNothing() throws Exception {
+        // given: a replica with peers, and a pgmux without
+        Pgmux replica = fixture.start(configs(freePorts(3)).get(0));
+        Pgmux lone = fixture.start("pool_size: 2\n");
+        // when: each is sent pgmux's peer view request
+        PeerView view = PeerView.decode(askView(replica));
+        byte[] fromLone = askView(lone);
+        // then: the replica says who it is and sees itself only (its peers are not running)
+        assertEquals(1, view.id());
+        assertEquals(List.of(1), List.copyOf(view.members()));
+        // and the lone pgmux closes without a word
+        assertEquals(0, fromLone.length);
+    }
+
+    /** The peer view request, as a replica sends it; the answer's body (empty if the connection closed first). */
+    private static byte[] askView(Pgmux pgmux) throws IOException {
+        try (Socket socket = new Socket(pgmux.host(), pgmux.port())) {
+            socket.setSoTimeout(5_000);
+            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+            out.writeInt(8);
+            out.writeInt(Frontend.PEER_VIEW_REQUEST_CODE);
+            out.flush();
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            try {
+                byte[] body = new byte[in.readInt()];
+                in.readFully(body);
+                return body;
+            } catch (EOFException closed) {
+                return new byte[0];
+            }
+        }
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -199,7 +247,8 @@ class PeerBudgetIT {
         List<String> configs = new ArrayList<>();
         for (int i = 0; i < ports.length; i++) {
             configs.add("listen: \"127.0.0.1:" + ports[i] + "\"\npeer_id: " + (i + 1) + "\npeer_refresh: 500ms\n"
-                    + "pool_size: 10\nmax_db_connections: " + BUDGET + "\nshutdown_timeout: 1s\n" + peers);
+                    + "pool_size: 10\nmax_db_connections: " + BUDGET + "\nshutdown_timeout: 1s\nadmin_users: [" + USER + "]\n"
+                    + peers);
         }
         return configs;
     }
