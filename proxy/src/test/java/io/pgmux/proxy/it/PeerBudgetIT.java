@@ -6,6 +6,7 @@ import io.pgmux.proxy.peer.PeerView;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.Http;
+import io.pgmux.proxy.testing.PeerReplicas;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.PrometheusTextParser;
@@ -19,9 +20,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -52,7 +50,7 @@ class PeerBudgetIT {
 
     @Test
     void theReplicasNeverExceedTheBudgetTogetherAndReSplitItWhenOneLeavesAndComesBack() throws Exception {
-        int[] ports = freePorts(3);
+        int[] ports = PeerReplicas.freePorts(3);
         List<String> configs = configs(ports);
         List<Pgmux> replicas = new ArrayList<>();
         for (String config : configs) {
@@ -119,7 +117,7 @@ class PeerBudgetIT {
     @Test
     void aReplicaAnswersAViewRequestWithItsViewAndALonePgmuxWithNothing() throws Exception {
         // given: a replica with peers, and a pgmux without
-        Pgmux replica = fixture.start(configs(freePorts(3)).get(0));
+        Pgmux replica = fixture.start(configs(PeerReplicas.freePorts(3)).get(0));
         Pgmux lone = fixture.start("pool_size: 2\n");
         // when: each is sent pgmux's peer view request
         PeerView view = PeerView.decode(askView(replica));
@@ -240,39 +238,7 @@ class PeerBudgetIT {
     }
 
     private static List<String> configs(int[] ports) {
-        StringBuilder peers = new StringBuilder("peers:\n");
-        for (int i = 0; i < ports.length; i++) {
-            peers.append("  - {id: ").append(i + 1).append(", host: 127.0.0.1, port: ").append(ports[i]).append("}\n");
-        }
-        List<String> configs = new ArrayList<>();
-        for (int i = 0; i < ports.length; i++) {
-            configs.add("listen: \"127.0.0.1:" + ports[i] + "\"\npeer_id: " + (i + 1) + "\npeer_refresh: 500ms\n"
-                    + "pool_size: 10\nmax_db_connections: " + BUDGET + "\nshutdown_timeout: 1s\nadmin_users: [" + USER + "]\n"
-                    + peers);
-        }
-        return configs;
-    }
-
-    private static int[] freePorts(int count) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (ServerSocket socket : sockets) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // a probe
-                }
-            }
-        }
+        return PeerReplicas.configs(ports, "pool_size: 10\nmax_db_connections: " + BUDGET
+                + "\nshutdown_timeout: 1s\nadmin_users: [" + USER + "]\n");
     }
 }

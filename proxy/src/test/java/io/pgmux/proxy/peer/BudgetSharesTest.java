@@ -54,11 +54,10 @@ class BudgetSharesTest {
 
     @Test
     void whenOneStopsTheOthersTakeItsShareOnlyAfterTheDepartureWaitAndWhenItComesBackTheyShrinkFirst() {
-        Replica a = replica(1);
-        Replica b = replica(2);
-        Replica c = replica(3);
-        rounds(8, a, b, c);
-        assertEquals(List.of(4, 4, 4), shares());
+        List<Replica> three = threeAtFourEach();
+        Replica a = three.get(0);
+        Replica b = three.get(1);
+        Replica c = three.get(2);
         a.used = 4;
         b.used = 4;
 
@@ -90,10 +89,10 @@ class BudgetSharesTest {
 
     @Test
     void aReplicaThatThePeersNoLongerSeeGoesToNothingBeforeTheyRaise() {
-        Replica a = replica(1);
-        Replica b = replica(2);
-        Replica c = replica(3);
-        rounds(8, a, b, c);
+        List<Replica> three = threeAtFourEach();
+        Replica a = three.get(0);
+        Replica b = three.get(1);
+        Replica c = three.get(2);
         // when C's answers stop reaching A and B, but C still hears them
         for (int i = 0; i < 14; i++) {
             now += TICK;
@@ -130,6 +129,14 @@ class BudgetSharesTest {
         PeerView view() {
             return shares.view(Map.of("app", used));
         }
+    }
+
+    /** Replicas 1, 2 and 3 started together, past the startup wait: four each. */
+    private List<Replica> threeAtFourEach() {
+        List<Replica> three = List.of(replica(1), replica(2), replica(3));
+        rounds(8, three.toArray(Replica[]::new));
+        assertEquals(List.of(4, 4, 4), shares());
+        return three;
     }
 
     private Replica replica(int id) {
