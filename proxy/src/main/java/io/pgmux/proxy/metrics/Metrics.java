@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * {@code /metrics}: every pool's clients, servers, counters, errors and latency histograms, and the
@@ -272,7 +271,7 @@ public final class Metrics {
         out.sample("pgmux_peer_live", budget.live().size());
         out.family("pgmux_peer_share", "gauge", "This replica's share of max_db_connections, by database with pools"
                 + " (0 until the live peers agree on a split).");
-        for (String database : new TreeSet<>(pools.databaseUsed().keySet())) {
+        for (String database : pools.databasesWithPools()) {
             int limit = pools.databaseLimit(database);
             if (limit > 0) {
                 out.sample("pgmux_peer_share", budget.shareOf(limit), "database", database);

@@ -1,5 +1,7 @@
 package io.pgmux.proxy.peer;
 
+import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Map;
@@ -11,23 +13,19 @@ import java.util.TreeSet;
  * What one replica tells its peers about the shared server budget: its id, the replicas it sees
  * live (itself among them), whether it holds a share now, and how many server connections each of
  * its databases has open or being opened. Sent as a few lines of text: {@code id 2},
- * {@code members 1,2,3}, {@code holds yes}, then {@code used <count> <database>} per database.
+ * {@code members 1,2,3}, {@code holds yes}, then {@code used <count> <database>} per database with
+ * servers, the name URL-encoded (a client may name any database when {@code upstream} serves them all).
  *
  * @param holds false while the replica has no share at all (just started, or left out): its view
  *              cannot cost another replica anything
  */
 public record PeerView(int id, SortedSet<Integer> members, boolean holds, Map<String, Integer> used) {
     /** The longest view a replica reads; a longer answer is not a view. */
-    static final int MAX_BYTES = 64 * 1024;
+    static final int MAX_BYTES = 1024 * 1024;
 
     public PeerView {
         members = Collections.unmodifiableSortedSet(new TreeSet<>(members));
         used = Collections.unmodifiableMap(new TreeMap<>(used));
-    }
-
-    /** Servers of {@code database} this replica has open or being opened. */
-    public int usedOf(String database) {
-        return used.getOrDefault(database, 0);
     }
 
     public byte[] encode() {
@@ -38,7 +36,8 @@ public record PeerView(int id, SortedSet<Integer> members, boolean holds, Map<St
             first = false;
         }
         text.append("\nholds ").append(holds ? "yes" : "no").append('\n');
-        used.forEach((database, count) -> text.append("used ").append(count).append(' ').append(database).append('\n'));
+        used.forEach((database, count) -> text.append("used ").append(count).append(' ')
+                .append(URLEncoder.encode(database, StandardCharsets.UTF_8)).append('\n'));
         return text.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -63,7 +62,7 @@ public record PeerView(int id, SortedSet<Integer> members, boolean holds, Map<St
                 if (parts.length != 3 || !parts[0].equals("used")) {
                     throw new IllegalArgumentException("not a peer view line: " + lines[i]);
                 }
-                used.put(parts[2], Integer.parseInt(parts[1]));
+                used.put(URLDecoder.decode(parts[2], StandardCharsets.UTF_8), Integer.parseInt(parts[1]));
             }
             return new PeerView(id, members, lines[2].equals("holds yes"), used);
         } catch (NumberFormatException e) {

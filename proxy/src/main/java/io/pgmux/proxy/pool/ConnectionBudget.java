@@ -109,11 +109,6 @@ final class ConnectionBudget {
         return cap() > before ? takeWaiting() : List.of();
     }
 
-    /** -1 if the budget is not shared with peers. */
-    synchronized int share() {
-        return share;
-    }
-
     /** How many servers the members may have: the share, else the limit. */
     synchronized int cap() {
         if (share >= 0) {

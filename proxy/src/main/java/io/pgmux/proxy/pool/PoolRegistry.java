@@ -185,11 +185,23 @@ public final class PoolRegistry {
         budgets.forEach(ConnectionBudget::shedExcess);
     }
 
-    /** Server connections open or being opened per database that has pools (for the peers). */
+    /** The databases that have pools (and so a budget), sorted. */
+    public List<String> databasesWithPools() {
+        synchronized (lock) {
+            return databaseBudgets.keySet().stream().sorted().toList();
+        }
+    }
+
+    /** Server connections open or being opened per database that has any (for the peers). */
     public Map<String, Integer> databaseUsed() {
         Map<String, Integer> used = new HashMap<>();
         synchronized (lock) {
-            databaseBudgets.forEach((name, budget) -> used.put(name, budget.used()));
+            databaseBudgets.forEach((name, budget) -> {
+                int count = budget.used();
+                if (count > 0) {
+                    used.put(name, count);
+                }
+            });
         }
         return used;
     }
@@ -289,9 +301,12 @@ public final class PoolRegistry {
     public List<Pool> apply(PgmuxConfig newConfig) {
         List<Pool> removed = new ArrayList<>();
         List<Pool> woken;
+        List<ConnectionBudget> budgets;
         synchronized (lock) {
             config = newConfig;
             woken = applyBudgetLimits(newConfig);
+            budgets = new ArrayList<>(databaseBudgets.values());
+            budgets.addAll(userBudgets.values());
             for (Pool pool : pools.values()) {
                 PoolKey key = pool.key();
                 Optional<DatabaseConfig> db = newConfig.database(key.database());
@@ -306,6 +321,7 @@ public final class PoolRegistry {
         }
         removed.forEach(Pool::close);
         PoolBudgets.wake(woken);
+        budgets.forEach(ConnectionBudget::shedExcess); // a lowered limit closes idle servers over it
         return removed;
     }
 

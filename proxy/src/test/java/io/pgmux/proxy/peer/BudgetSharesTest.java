@@ -33,7 +33,7 @@ class BudgetSharesTest {
 
     @Test
     void aViewTravelsAsTextAndNothingElseIsOne() {
-        PeerView view = new PeerView(2, new TreeSet<>(Set.of(1, 2, 3)), true, Map.of("app", 4, "my db", 1));
+        PeerView view = new PeerView(2, new TreeSet<>(Set.of(1, 2, 3)), true, Map.of("app", 4, "my db", 1, "x\nid 9", 2));
         assertEquals(view, PeerView.decode(view.encode()));
         assertThrows(IllegalArgumentException.class, () -> PeerView.decode("GET / HTTP/1.1\r\n".getBytes()));
         assertThrows(IllegalArgumentException.class, () -> PeerView.decode("id 1\nmembers 1,x\nholds no\n".getBytes()));
