@@ -23,15 +23,16 @@ import java.util.function.ToIntFunction;
  *        │  lower at once:   ▼   the share in force is the smallest of the splits in force
  *        │  splits in force += target
  *        │
- *        └─ raise: splits in force = [target] once every live peer publishes the same live set and
- *           uses no more than its share of it, and no replica has left (or this one started) within
- *           the departure wait
+ *        └─ raise: splits in force = [target] once every live peer publishes the same live set, uses
+ *           no more than its share of it and is not waiting, and this replica is not waiting either
+ *           (just started; or within the departure wait after a replica left)
  * </pre>
  *
- * A peer is live while it has answered within the detection window. After one leaves (or at start,
- * before the peers were asked), nothing is raised for the departure wait: longer than the window,
- * so a replica that still runs but that the others no longer see has seen itself left out (and gone
- * to nothing) first. Not thread-safe: one thread ticks it; {@link #shareOf} may be read anywhere.
+ * A peer is live while it has answered within the detection window. After one leaves, nothing is
+ * raised for the departure wait: longer than the window, so a replica that still runs but that the
+ * others no longer see has seen itself left out (and gone to nothing) first, and than a drain. A
+ * replica publishes that it waits, and its peers raise nothing meanwhile either: one that joins then
+ * learns of the departure that way. Not thread-safe: one thread ticks it; {@link #shareOf} may be read anywhere.
  */
 public final class BudgetShares {
     private final int ownId;
@@ -42,17 +43,28 @@ public final class BudgetShares {
     private volatile SortedSet<Integer> live;
     private BudgetSplit target = BudgetSplit.NOTHING;
     private volatile List<BudgetSplit> inForce = List.of(BudgetSplit.NOTHING);
+    /** No share rises before this: a departure seen here, plus the wait (drain included). */
     private long waitUntil;
+    private final long startedAt;
+    private final long hearWaitNanos;
 
     private record Answer(PeerView view, long atNanos) {
     }
 
-    public BudgetShares(int ownId, long detectionNanos, long departureWaitNanos, long nowNanos) {
+    /**
+     * @param hearWaitNanos      at start, how long to listen before anything rises (longer than the
+     *                           detection window, so that every live peer has answered)
+     * @param departureWaitNanos after a departure, how long nothing rises (a drain included); also at
+     *                           start when no peer answers, since replicas that are draining do not
+     */
+    public BudgetShares(int ownId, long detectionNanos, long hearWaitNanos, long departureWaitNanos, long nowNanos) {
         this.ownId = ownId;
         this.detectionNanos = detectionNanos;
         this.departureWaitNanos = departureWaitNanos;
         this.live = Collections.unmodifiableSortedSet(new TreeSet<>(Set.of(ownId)));
-        this.waitUntil = nowNanos + departureWaitNanos;
+        this.hearWaitNanos = hearWaitNanos;
+        this.startedAt = nowNanos;
+        this.waitUntil = nowNanos;
     }
 
     /** From the next departure on, no share rises for this long after it. */
@@ -99,7 +111,7 @@ public final class BudgetShares {
     }
 
     private boolean mayRaise(long nowNanos, ToIntFunction<String> limitOf) {
-        if (target == BudgetSplit.NOTHING || nowNanos - waitUntil < 0) {
+        if (target == BudgetSplit.NOTHING || waiting(nowNanos)) {
             return false;
         }
         for (int id : live) {
@@ -107,7 +119,7 @@ public final class BudgetShares {
                 continue;
             }
             PeerView view = answers.get(id).view();
-            if (!view.members().equals(target.members())) {
+            if (!view.members().equals(target.members()) || view.waiting()) {
                 return false;
             }
             for (Map.Entry<String, Integer> used : view.used().entrySet()) {
@@ -129,6 +141,18 @@ public final class BudgetShares {
         return share;
     }
 
+    /**
+     * Whether no share may rise here yet: just started (listening), alone since the start for less
+     * than the departure wait (peers that drain do not answer), or within the wait after a departure.
+     * Published, so that a replica that joins meanwhile does not take what a draining one holds.
+     */
+    private boolean waiting(long nowNanos) {
+        long sinceStart = nowNanos - startedAt;
+        return sinceStart < hearWaitNanos
+                || (live.size() == 1 && sinceStart < departureWaitNanos)
+                || nowNanos - waitUntil < 0;
+    }
+
     /** The replicas this one sees live, itself among them: what it publishes. */
     public SortedSet<Integer> live() {
         return live;
@@ -139,9 +163,9 @@ public final class BudgetShares {
         return !inForce.contains(BudgetSplit.NOTHING);
     }
 
-    /** The view this replica publishes, with {@code used} servers per database. */
-    public PeerView view(Map<String, Integer> used) {
-        return new PeerView(ownId, live, holds(), used);
+    /** The view this replica publishes at {@code nowNanos}, with {@code used} servers per database. */
+    public PeerView view(long nowNanos, Map<String, Integer> used) {
+        return new PeerView(ownId, live, holds(), waiting(nowNanos), used);
     }
 
     /** The splits whose smallest share is in force, for SHOW PEERS and the logs. */

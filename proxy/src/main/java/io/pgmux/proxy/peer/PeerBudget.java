@@ -40,10 +40,11 @@ public final class PeerBudget {
     /** A peer is live while it has answered within this window (six intervals: a few slow answers are no departure). */
     public static final long DETECTION_MILLIS = 6 * INTERVAL_MILLIS;
     /**
-     * After a peer left (or at start), no share rises for this long plus {@code shutdown_timeout}:
-     * longer than the detection window, so that a replica the others no longer see has seen itself
-     * left out, and than a drain, since a replica shutting down stops listening (and answering) at
-     * once but keeps its servers while its clients finish.
+     * At start, no share rises for this long (every live peer has answered by then); after a peer
+     * left (or at start, while no peer answers), for this long plus {@code shutdown_timeout}: longer
+     * than the detection window, so that a replica the others no longer see has seen itself left out,
+     * and than a drain, since a replica shutting down stops listening (and answering) at once but
+     * keeps its servers while its clients finish.
      */
     public static final long DEPARTURE_WAIT_MILLIS = DETECTION_MILLIS + INTERVAL_MILLIS;
 
@@ -77,10 +78,10 @@ public final class PeerBudget {
         this.shutdownTimeout = shutdownTimeout;
         this.nanoClock = System::nanoTime;
         this.shares = new BudgetShares(directory.ownId(), TimeUnit.MILLISECONDS.toNanos(DETECTION_MILLIS),
-                departureWaitNanos(), nanoClock.getAsLong());
+                TimeUnit.MILLISECONDS.toNanos(DEPARTURE_WAIT_MILLIS), departureWaitNanos(), nanoClock.getAsLong());
         this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("pgmux-peer-budget"));
         this.askers = Executors.newCachedThreadPool(daemon("pgmux-peer-ask"));
-        this.answer = framed(shares.view(Map.of()).encode());
+        this.answer = framed(shares.view(nanoClock.getAsLong(), Map.of()).encode());
         budgets.applyShares(shares::shareOf); // nothing until the peers agree
     }
 
@@ -149,7 +150,7 @@ public final class PeerBudget {
                 log.info("server budget: peers live {}, this replica's share from {} (was {})", shares.live(),
                         shares.inForce(), before);
             }
-            answer = framed(shares.view(budgets.used()).encode());
+            answer = framed(shares.view(nanoClock.getAsLong(), budgets.used()).encode());
             for (Peer peer : peers) {
                 if (peer.reachable() && asking.add(peer.id())) {
                     CompletableFuture.supplyAsync(() -> ask(peer), askers).thenAcceptAsync(view -> {

@@ -19,8 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class BudgetSharesTest {
     private static final long TICK = 500_000_000L;
     private static final int BUDGET = 12;
+    private static final Set<Integer> PEER_IDS = Set.of(1, 2, 3, 4);
 
     private long now;
+    /** shutdown_timeout: how long a replica that stopped answering may still hold servers. */
+    private long drain;
     private final List<Replica> replicas = new ArrayList<>();
 
     @Test
@@ -33,10 +36,10 @@ class BudgetSharesTest {
 
     @Test
     void aViewTravelsAsTextAndNothingElseIsOne() {
-        PeerView view = new PeerView(2, new TreeSet<>(Set.of(1, 2, 3)), true, Map.of("app", 4, "my db", 1, "x\nid 9", 2));
+        PeerView view = new PeerView(2, new TreeSet<>(Set.of(1, 2, 3)), true, false, Map.of("app", 4, "my db", 1, "x\nid 9", 2));
         assertEquals(view, PeerView.decode(view.encode()));
         assertThrows(IllegalArgumentException.class, () -> PeerView.decode("GET / HTTP/1.1\r\n".getBytes()));
-        assertThrows(IllegalArgumentException.class, () -> PeerView.decode("id 1\nmembers 1,x\nholds no\n".getBytes()));
+        assertThrows(IllegalArgumentException.class, () -> PeerView.decode("id 1\nmembers 1,x\nholds no\nwaiting no\n".getBytes()));
     }
 
     @Test
@@ -107,11 +110,41 @@ class BudgetSharesTest {
                 c.shares.onAnswer(from.view(), now);
             }
             for (Replica replica : replicas) {
-                replica.shares.tick(now, Set.of(1, 2, 3), database -> BUDGET);
+                replica.shares.tick(now, PEER_IDS, database -> BUDGET);
             }
             assertEquals(true, sum() <= BUDGET, "shares " + shares() + " at tick " + i);
         }
         assertEquals(List.of(6, 6, 0), shares());
+    }
+
+    @Test
+    void aReplicaThatJoinsWhileAnotherMayStillDrainTakesNothingUntilTheDrainIsOver() {
+        // given: a shutdown_timeout of ten ticks, and three at four each, all in use
+        drain = 10 * TICK;
+        List<Replica> three = threeAtFourEach();
+        three.forEach(replica -> replica.used = 4);
+        Replica a = three.get(0);
+        Replica b = three.get(1);
+        Replica c = three.get(2);
+        // when: C stops answering but drains its four servers, and D (id 4) starts two ticks later
+        replicas.remove(c);
+        rounds(2, a, b);
+        Replica d = replica(4);
+        int ticks = 2;
+        while (d.shares.shareOf(BUDGET) == 0 && ticks < 40) {
+            round(a, b, d);
+            ticks++;
+            // then: while C may drain, what A, B and D may use leaves room for C's four
+            if (ticks < 5 + 10 + 4) {
+                assertEquals(true, sum() + 4 <= BUDGET, "shares " + shares() + " at tick " + ticks);
+            }
+        }
+        // and: D gets its share once the drain is over (detection + wait + drain after C's last answer)
+        assertEquals(true, ticks >= 19 && ticks <= 24, "ticks " + ticks);
+        a.used = 4;
+        b.used = 4;
+        rounds(2, a, b, d);
+        assertEquals(List.of(4, 4, 4), shares());
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -123,11 +156,11 @@ class BudgetSharesTest {
 
         Replica(int id) {
             this.id = id;
-            this.shares = new BudgetShares(id, 4 * TICK, 5 * TICK, now);
+            this.shares = new BudgetShares(id, 4 * TICK, 5 * TICK, 5 * TICK + drain, now);
         }
 
         PeerView view() {
-            return shares.view(Map.of("app", used));
+            return shares.view(now, Map.of("app", used));
         }
     }
 
@@ -158,7 +191,7 @@ class BudgetSharesTest {
                     replica.shares.onAnswer(view, now);
                 }
             }
-            replica.shares.tick(now, Set.of(1, 2, 3), database -> BUDGET);
+            replica.shares.tick(now, PEER_IDS, database -> BUDGET);
         }
         assertEquals(true, sum() <= BUDGET, "shares " + shares());
     }
