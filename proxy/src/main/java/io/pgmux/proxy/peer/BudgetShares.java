@@ -32,7 +32,8 @@ import java.util.function.ToIntFunction;
  * raised for the departure wait: longer than the window, so a replica that still runs but that the
  * others no longer see has seen itself left out (and gone to nothing) first, and than a drain. A
  * replica publishes that it waits, and its peers raise nothing meanwhile either: one that joins then
- * learns of the departure that way. Not thread-safe: one thread ticks it; {@link #shareOf} may be read anywhere.
+ * learns of the departure that way. Not thread-safe: one thread ticks it; {@link #shareOf},
+ * {@link #live}, {@link #target} and {@link #lastView} may be read anywhere.
  */
 public final class BudgetShares {
     private final int ownId;
@@ -41,7 +42,7 @@ public final class BudgetShares {
     /** Written by the ticking thread; read anywhere (SHOW PEERS). */
     private final Map<Integer, Answer> answers = new ConcurrentHashMap<>();
     private volatile SortedSet<Integer> live;
-    private BudgetSplit target = BudgetSplit.NOTHING;
+    private volatile BudgetSplit target = BudgetSplit.NOTHING;
     private volatile List<BudgetSplit> inForce = List.of(BudgetSplit.NOTHING);
     /** No share rises before this: a departure seen here, plus the wait (drain included). */
     private long waitUntil;
