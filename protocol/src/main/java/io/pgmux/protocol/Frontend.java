@@ -29,6 +29,11 @@ public final class Frontend {
     public static final int CANCEL_REQUEST_CODE = 80877102;
     public static final int SSL_REQUEST_CODE = 80877103;
     public static final int GSSENC_REQUEST_CODE = 80877104;
+    /**
+     * pgmux's own, not Postgres's: a replica asks a peer for its view of the shared server budget
+     * (the whole request is this code in an 8-byte startup packet, as a CancelRequest's header).
+     */
+    public static final int PEER_VIEW_REQUEST_CODE = 1234 << 16 | 5777;
 
     /** Whether {@code type} is a message a client may send once the session is established. */
     public static boolean isKnownType(byte type) {

@@ -5,6 +5,7 @@ import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.OnlineSettings;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.net.ServerAddresses;
+import io.pgmux.proxy.peer.PeerBudget;
 import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.pool.PoolRegistry;
 
@@ -63,6 +64,11 @@ public interface Control {
     boolean isShuttingDown();
 
     /** The peer replicas and the cancels routed to them ({@code peer_id}, {@code peers}); off for a lone pgmux. */
+    /** One server budget across the peers; null for a lone pgmux. */
+    default PeerBudget peerBudget() {
+        return null;
+    }
+
     default PeerCancels peerCancels() {
         return PeerCancels.off();
     }

@@ -11,7 +11,9 @@ import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.UserConfig;
 import io.pgmux.proxy.net.UnsentBytes;
 import io.pgmux.proxy.peer.Peer;
+import io.pgmux.proxy.peer.PeerBudget;
 import io.pgmux.proxy.peer.PeerCancels;
+import io.pgmux.proxy.peer.PeerView;
 import io.pgmux.proxy.pool.LatencyWindow;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
@@ -362,12 +364,21 @@ final class Shows {
     /**
      * PgBouncer's columns: each current peer (this replica's own entry and ids two addresses claim are
      * left out), with pool_size 0: pgmux opens no pool to a peer, it sends each cancel on its own
-     * connection.
+     * connection. Then the shared server budget: live (1 if it answered within the detection window),
+     * servers (what it said it has open or being opened, over its databases, in its last answer) and
+     * share (its share of the global max_db_connections in the split this replica heads for; a
+     * database's own limit splits the same way; 0 when there is no limit).
      */
     static ResultTable peers(Control control) {
-        ResultTable table = ResultTable.of("isii", "peer_id", "host", "port", "pool_size");
+        ResultTable table = ResultTable.of("isiiiii", "peer_id", "host", "port", "pool_size", "live", "servers", "share");
+        PeerBudget budget = control.peerBudget();
+        int limit = control.config().serverLimits().maxDbConnections();
         for (Peer peer : control.peerCancels().directory().current().peers()) {
-            table.row(peer.id(), peer.host(), peer.address().getPort(), 0);
+            PeerView view = budget == null ? null : budget.lastView(peer.id());
+            boolean live = budget != null && budget.live().contains(peer.id());
+            int servers = view == null ? 0 : view.used().values().stream().mapToInt(Integer::intValue).sum();
+            int share = budget == null || limit == 0 ? 0 : budget.target().shareOf(peer.id(), limit);
+            table.row(peer.id(), peer.host(), peer.address().getPort(), 0, live ? 1 : 0, servers, share);
         }
         return table;
     }

@@ -1,7 +1,9 @@
 package io.pgmux.proxy.client;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.Frontend;
@@ -27,6 +29,7 @@ import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.UserConfig;
 import io.pgmux.proxy.config.Units;
 import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.peer.PeerBudget;
 import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolJoin;
@@ -149,6 +152,10 @@ final class ClientLogin {
                     onCancelRequest(CancelRequest.decode(packet));
                     return;
                 }
+                case Frontend.PEER_VIEW_REQUEST_CODE -> {
+                    onPeerViewRequest();
+                    return;
+                }
                 default -> onStartupMessage(StartupMessage.decode(packet));
             }
         } finally {
@@ -168,6 +175,17 @@ final class ClientLogin {
             peers.onNoLocalClient(channel.eventLoop(), request.processId(), request.secretKey());
         }
         channel.close();
+    }
+
+    /** A peer replica asks for this one's view of the shared server budget: the view, then close (nothing, if peering is off). */
+    private void onPeerViewRequest() {
+        session.moveTo(SessionState.CLOSED);
+        PeerBudget budget = context.peerBudget();
+        if (budget == null) {
+            channel.close();
+            return;
+        }
+        channel.writeAndFlush(Unpooled.wrappedBuffer(budget.answer())).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void onStartupMessage(StartupMessage startup) {

@@ -3,6 +3,7 @@ package io.pgmux.proxy.client;
 import io.pgmux.proxy.admin.Control;
 import io.pgmux.proxy.auth.RoleSecrets;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.peer.PeerBudget;
 import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.pool.PoolRegistry;
 
@@ -23,6 +24,7 @@ public final class ProxyContext {
     private volatile ClientTlsSetup clientTls;
     private final RoleSecrets roleSecrets;
     private volatile PeerCancels peerCancels = PeerCancels.off();
+    private volatile PeerBudget peerBudget;
 
     public ProxyContext(PgmuxConfig config, PoolRegistry pools, SessionRegistry sessions, Control control) {
         this(config, pools, sessions, control, null);
@@ -87,6 +89,16 @@ public final class ProxyContext {
     /** Set once at start, when this replica has a {@code peer_id}. */
     public void usePeers(PeerCancels cancels) {
         peerCancels = Objects.requireNonNull(cancels, "cancels");
+    }
+
+    /** The shared server budget's exchange with the peers; null when peering is off. */
+    public PeerBudget peerBudget() {
+        return peerBudget;
+    }
+
+    /** Set once at start, when this replica has a {@code peer_id}. */
+    public void usePeerBudget(PeerBudget budget) {
+        peerBudget = Objects.requireNonNull(budget, "budget");
     }
 
     /** A reloaded config: applies to logins from now on. */

@@ -6,8 +6,10 @@ import io.netty.util.internal.PlatformDependent;
 import io.pgmux.proxy.admin.Control;
 import io.pgmux.proxy.backend.ServerTlsStats;
 import io.pgmux.proxy.peer.Peer;
+import io.pgmux.proxy.peer.PeerBudget;
 import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.peer.PeerDirectory;
+import io.pgmux.proxy.pool.PoolRegistry;
 import io.pgmux.proxy.pool.LatencyWindow;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
@@ -156,6 +158,7 @@ public final class Metrics {
                 + " unknown user, refused by an HBA rule); each further one from the same address waits longer for its error.");
         out.sample("pgmux_client_login_failures_total", control.sessions().failedLogins().total());
         peers(out, control.peerCancels());
+        peerBudget(out, control.peerBudget(), control.pools());
         out.family("pgmux_pools", "gauge", "Pools (database, user pairs) in use.");
         out.sample("pgmux_pools", control.pools().all().size());
         out.family("pgmux_config_reloads_total", "counter", "RELOAD commands and SIGHUPs, by result.");
@@ -255,6 +258,24 @@ public final class Metrics {
         for (Peer peer : directory.current().peers()) {
             out.sample("pgmux_peer_cancels_forwarded_total", cancels.forwardedTo(peer.id()), "peer_id",
                     Integer.toString(peer.id()), "host", peer.host(), "port", Integer.toString(peer.address().getPort()));
+        }
+    }
+
+    /** This replica's share of each database's max_db_connections among the live peers; nothing for a lone pgmux. */
+    private static void peerBudget(PrometheusText out, PeerBudget budget, PoolRegistry pools) {
+        if (budget == null) {
+            return;
+        }
+        out.family("pgmux_peer_live", "gauge", "Replicas sharing the server budget now: this one and the peers that"
+                + " answered within the detection window.");
+        out.sample("pgmux_peer_live", budget.live().size());
+        out.family("pgmux_peer_share", "gauge", "This replica's share of max_db_connections, by database with pools"
+                + " (0 until the live peers agree on a split).");
+        for (String database : pools.databasesWithPools()) {
+            int limit = pools.databaseLimit(database);
+            if (limit > 0) {
+                out.sample("pgmux_peer_share", budget.shareOf(limit), "database", database);
+            }
         }
     }
 

@@ -20,9 +20,9 @@ import java.util.function.IntPredicate;
  * <p>Until the session calls {@link #loggedIn()}, a client's messages (passwords, SASL) may be at
  * most {@link #LOGIN_MESSAGE_LIMIT} bytes, and the decoder hands out one frame at a time, so that
  * the session can raise the limit before the next frame is measured. After the first framing
- * error, and after a CancelRequest (which is all a cancel connection says), the decoder drops
- * everything that arrives: the error is reported once, and nothing is buffered for a connection that
- * is being closed.
+ * error, and after a CancelRequest or a peer's view request (all such a connection says), the
+ * decoder drops everything that arrives: the error is reported once, and nothing is buffered for a
+ * connection that is being closed.
  *
  * <p><b>Streamed messages.</b> A message the proxy forwards without holding its body (from a server
  * a DataRow or CopyData, from a client CopyData or a Query, whose text the session reads as it
@@ -123,7 +123,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 if (startupPhase) {
                     int code = Frames.startupCode(frame);
                     startupPhase = code == Frontend.SSL_REQUEST_CODE || code == Frontend.GSSENC_REQUEST_CODE;
-                    if (code == Frontend.CANCEL_REQUEST_CODE) {
+                    if (code == Frontend.CANCEL_REQUEST_CODE || code == Frontend.PEER_VIEW_REQUEST_CODE) {
                         // the whole conversation: the connection closes once the request is read
                         discarding = true;
                         in.skipBytes(in.readableBytes());

@@ -13,6 +13,11 @@ import java.util.Set;
  * when a slot frees or the limit rises; a pool whose clients wait may also have an idle server of
  * another member closed to make room, as PgBouncer does.
  *
+ * <p>Replicas that share a database's budget ({@code peers}) each get a <em>share</em> of it, which
+ * then caps this replica's servers instead of the limit (0 = none at all). When the cap drops below
+ * what is open, the excess is surrendered: idle servers are closed at once ({@link #shedExcess}),
+ * busy ones when they are released ({@link #tryRetire}).
+ *
  * <p>Its own lock guards it, taken inside a pool's lock and never held while a pool is called:
  * the pools to wake are returned to the caller, who wakes them with no lock held.
  */
@@ -21,6 +26,10 @@ final class ConnectionBudget {
     /** 0 = no limit. */
     private int limit;
     private int used;
+    /** This replica's share of {@code limit} among its peers; -1 = not shared (the limit caps). */
+    private int share = -1;
+    /** Slots whose servers are being closed to come down to the cap. */
+    private int surrendered;
     private final Set<Pool> members = new LinkedHashSet<>();
     private final Set<Pool> waiting = new LinkedHashSet<>();
 
@@ -64,7 +73,7 @@ final class ConnectionBudget {
 
     /** Takes a slot for {@code pool}'s next server; if there is none, notes the pool as waiting and returns false. */
     synchronized boolean tryTake(Pool pool) {
-        if (limit > 0 && used >= limit) {
+        if (used >= cap()) {
             waiting.add(pool);
             return false;
         }
@@ -75,6 +84,9 @@ final class ConnectionBudget {
     /** A slot taken by {@link #tryTake} is free again; returns the pools to wake. */
     synchronized List<Pool> giveBack() {
         used--;
+        if (surrendered > 0) {
+            surrendered--;
+        }
         return takeWaiting();
     }
 
@@ -85,9 +97,43 @@ final class ConnectionBudget {
 
     /** A reload set a new limit; returns the pools to wake (those waiting, if it rose). */
     synchronized List<Pool> setLimit(int newLimit) {
-        boolean rose = newLimit == 0 || (limit > 0 && newLimit > limit);
+        int before = cap();
         limit = newLimit;
-        return rose ? takeWaiting() : List.of();
+        return cap() > before ? takeWaiting() : List.of();
+    }
+
+    /** This replica's share of the limit now (-1 = not shared); returns the pools to wake (if it rose). */
+    synchronized List<Pool> setShare(int newShare) {
+        int before = cap();
+        share = newShare;
+        return cap() > before ? takeWaiting() : List.of();
+    }
+
+    /** How many servers the members may have: the share, else the limit. */
+    synchronized int cap() {
+        if (share >= 0) {
+            return share;
+        }
+        return limit == 0 ? Integer.MAX_VALUE : limit;
+    }
+
+    /**
+     * Whether a server about to be kept (released, or idle) should be closed instead because more are
+     * open than the cap allows; if so its slot counts as surrendered until it has closed.
+     */
+    synchronized boolean tryRetire() {
+        if (used - surrendered > cap()) {
+            surrendered++;
+            return true;
+        }
+        return false;
+    }
+
+    /** After the cap dropped: closes idle servers of the members until what stays open fits; call with no lock held. */
+    void shedExcess() {
+        for (Pool pool : othersThan(null)) {
+            pool.closeIdleServersOverBudget();
+        }
     }
 
     /** The members other than {@code pool}, as a copy to call with no lock held. */
@@ -117,6 +163,6 @@ final class ConnectionBudget {
 
     @Override
     public synchronized String toString() {
-        return name + " (" + used + " of " + (limit == 0 ? "unlimited" : limit) + ")";
+        return name + " (" + used + " of " + (limit == 0 ? "unlimited" : limit) + (share >= 0 ? ", share " + share : "") + ")";
     }
 }

@@ -305,7 +305,8 @@ public final class Pool implements ServerLifecycle {
         boolean retire;
         lock.lock();
         try {
-            retire = spent || closed || paused || !servers.isCurrent(server) || beyondSize();
+            retire = spent || closed || paused || !servers.isCurrent(server) || beyondSize()
+                    || (servers.phaseOf(server) == ServerPhase.ACTIVE && budgets.tryRetire());
             if (retire) {
                 if (servers.phaseOf(server) != ServerPhase.UNLISTED) {
                     servers.move(server, ServerPhase.ACTIVE, ServerPhase.CLOSING);
@@ -896,6 +897,27 @@ public final class Pool implements ServerLifecycle {
                 key, server.id());
         server.terminate();
         return true;
+    }
+
+    /** The cap of a budget dropped below what is open: closes idle servers, oldest first, until the rest fits. */
+    void closeIdleServersOverBudget() {
+        List<ServerConnection> closing = new ArrayList<>();
+        lock.lock();
+        try {
+            List<ServerConnection> idle = servers.idleServers();
+            for (int i = idle.size() - 1; i >= 0 && !closed && budgets.tryRetire(); i--) {
+                ServerConnection server = idle.get(i);
+                servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING);
+                closing.add(server);
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (ServerConnection server : closing) {
+            log.debug("[{}] closing idle server s{}: this replica's share of max_db_connections (or a limit) dropped",
+                    key, server.id());
+            server.terminate();
+        }
     }
 
     /**

@@ -40,6 +40,11 @@ record PoolBudgets(ConnectionBudget database, ConnectionBudget user) {
         return null;
     }
 
+    /** Whether a server about to be kept should close because a budget is over its cap (see {@link ConnectionBudget#tryRetire}). */
+    boolean tryRetire() {
+        return database.tryRetire() || user.tryRetire();
+    }
+
     /** A server of the pool has closed or failed to open; returns the pools to wake. */
     List<Pool> giveBack() {
         List<Pool> woken = new ArrayList<>(database.giveBack());

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Every pool: one per (database, server user), created from the config when the first client of
@@ -46,6 +47,8 @@ public final class PoolRegistry {
     /** The server budgets of databases and users that have pools (max_db_connections, max_user_connections); guarded by the lock. */
     private final Map<String, ConnectionBudget> databaseBudgets = new HashMap<>();
     private final Map<String, ConnectionBudget> userBudgets = new HashMap<>();
+    /** This replica's share of a database budget of a given limit, when peers share it; -1 = not shared. */
+    private volatile IntUnaryOperator shareOfLimit = limit -> -1;
 
     public PoolRegistry(PgmuxConfig config, ServerOpener opener) {
         this.config = config;
@@ -135,8 +138,11 @@ public final class PoolRegistry {
 
     /** Called with the lock held: the budgets a new pool of {@code db} for {@code key} counts its servers against. */
     private PoolBudgets budgets(PgmuxConfig config, DatabaseConfig db, PoolKey key) {
-        ConnectionBudget database = databaseBudgets.computeIfAbsent(key.database(),
-                name -> new ConnectionBudget("database " + name, db.limits().maxDbConnections(config.serverLimits())));
+        ConnectionBudget database = databaseBudgets.computeIfAbsent(key.database(), name -> {
+            ConnectionBudget made = new ConnectionBudget("database " + name, db.limits().maxDbConnections(config.serverLimits()));
+            made.setShare(shareOf(made.limit()));
+            return made;
+        });
         ConnectionBudget user = userBudgets.computeIfAbsent(key.user(),
                 name -> new ConnectionBudget("user " + name, maxUserConnections(config, name)));
         return new PoolBudgets(database, user);
@@ -153,8 +159,58 @@ public final class PoolRegistry {
         databaseBudgets.forEach((name, budget) -> woken.addAll(budget.setLimit(newConfig.database(name)
                 .map(db -> db.limits().maxDbConnections(newConfig.serverLimits()))
                 .orElse(newConfig.serverLimits().maxDbConnections()))));
+        databaseBudgets.values().forEach(budget -> woken.addAll(budget.setShare(shareOf(budget.limit()))));
         userBudgets.forEach((name, budget) -> woken.addAll(budget.setLimit(maxUserConnections(newConfig, name))));
         return woken;
+    }
+
+    private int shareOf(int limit) {
+        return limit == 0 ? -1 : shareOfLimit.applyAsInt(limit);
+    }
+
+    /**
+     * Peer replicas share each database's {@code max_db_connections}: from now on this replica's
+     * servers of a database are capped at {@code share} of its limit (a lowered cap closes idle
+     * servers at once, busy ones when released). Call off the event loops.
+     */
+    public void applyShares(IntUnaryOperator share) {
+        shareOfLimit = share;
+        List<Pool> woken = new ArrayList<>();
+        List<ConnectionBudget> budgets;
+        synchronized (lock) {
+            budgets = new ArrayList<>(databaseBudgets.values());
+            budgets.forEach(budget -> woken.addAll(budget.setShare(shareOf(budget.limit()))));
+        }
+        PoolBudgets.wake(woken);
+        budgets.forEach(ConnectionBudget::shedExcess);
+    }
+
+    /** The databases that have pools (and so a budget), sorted. */
+    public List<String> databasesWithPools() {
+        synchronized (lock) {
+            return databaseBudgets.keySet().stream().sorted().toList();
+        }
+    }
+
+    /** Server connections open or being opened per database that has any (for the peers). */
+    public Map<String, Integer> databaseUsed() {
+        Map<String, Integer> used = new HashMap<>();
+        synchronized (lock) {
+            databaseBudgets.forEach((name, budget) -> {
+                int count = budget.used();
+                if (count > 0) {
+                    used.put(name, count);
+                }
+            });
+        }
+        return used;
+    }
+
+    /** {@code max_db_connections} of {@code database} in the config now (0 = none). */
+    public int databaseLimit(String database) {
+        PgmuxConfig now = config;
+        return now.database(database).map(db -> db.limits().maxDbConnections(now.serverLimits()))
+                .orElse(now.serverLimits().maxDbConnections());
     }
 
     /** The server budget of {@code database} (max_db_connections), if it has pools. */
@@ -245,9 +301,12 @@ public final class PoolRegistry {
     public List<Pool> apply(PgmuxConfig newConfig) {
         List<Pool> removed = new ArrayList<>();
         List<Pool> woken;
+        List<ConnectionBudget> budgets;
         synchronized (lock) {
             config = newConfig;
             woken = applyBudgetLimits(newConfig);
+            budgets = new ArrayList<>(databaseBudgets.values());
+            budgets.addAll(userBudgets.values());
             for (Pool pool : pools.values()) {
                 PoolKey key = pool.key();
                 Optional<DatabaseConfig> db = newConfig.database(key.database());
@@ -262,6 +321,7 @@ public final class PoolRegistry {
         }
         removed.forEach(Pool::close);
         PoolBudgets.wake(woken);
+        budgets.forEach(ConnectionBudget::shedExcess); // a lowered limit closes idle servers over it
         return removed;
     }
 

@@ -48,6 +48,7 @@ import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.OneReadPerTurn;
 import io.pgmux.proxy.net.TcpSettings;
 import io.pgmux.proxy.net.Transport;
+import io.pgmux.proxy.peer.PeerBudget;
 import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.peer.PeerDirectory;
 import io.pgmux.proxy.peer.PeerIds;
@@ -69,6 +70,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -79,6 +81,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The running proxy: event loops, the client listener, the pools and the sessions, the HTTP
@@ -108,6 +111,8 @@ public final class PgmuxServer implements RunningServer, Control {
     private final ServerAddresses addresses;
     private final Suspension suspension;
     private final PeerCancels peerCancels;
+    /** One server budget across the peers; null when peering is off. */
+    private final PeerBudget peerBudget;
     private final long startedAtMillis = System.currentTimeMillis();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -142,6 +147,25 @@ public final class PgmuxServer implements RunningServer, Control {
         this.peerCancels = peerId == 0 ? PeerCancels.off()
                 : new PeerCancels(new PeerDirectory(peerId, () -> this.config.peers(), hostLookup, background), connector::sendCancel);
         context.usePeers(peerCancels);
+        this.peerBudget = peerId == 0 ? null : new PeerBudget(peerCancels.directory(), new PeerBudget.Budgets() {
+            @Override
+            public Map<String, Integer> used() {
+                return pools.databaseUsed();
+            }
+
+            @Override
+            public int limitOf(String database) {
+                return pools.databaseLimit(database);
+            }
+
+            @Override
+            public void applyShares(IntUnaryOperator shareOfLimit) {
+                pools.applyShares(shareOfLimit);
+            }
+        }, () -> this.config.shutdownTimeout());
+        if (peerBudget != null) {
+            context.usePeerBudget(peerBudget);
+        }
         this.ticker = new StatsTicker(pools, background);
         this.suspension = new Suspension(sessions, pools, background);
     }
@@ -250,6 +274,7 @@ public final class PgmuxServer implements RunningServer, Control {
         ticker.start(config.observability().statsPeriod());
         if (peerCancels.enabled()) {
             peerCancels.directory().start();
+            peerBudget.start();
         }
     }
 
@@ -524,6 +549,11 @@ public final class PgmuxServer implements RunningServer, Control {
         return peerCancels;
     }
 
+    @Override
+    public PeerBudget peerBudget() {
+        return peerBudget;
+    }
+
     /** Starts the shutdown on its own thread and returns; {@link #awaitTermination} waits for the end. */
     @Override
     public void shutdownGracefully() {
@@ -580,6 +610,9 @@ public final class PgmuxServer implements RunningServer, Control {
     private void releaseResources() {
         ticker.stop();
         peerCancels.directory().stop();
+        if (peerBudget != null) {
+            peerBudget.stop();
+        }
         if (http != null) {
             http.close();
         }

@@ -9,6 +9,7 @@ import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.peer.PeerCancels.Outcome;
 import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.Http;
+import io.pgmux.proxy.testing.PeerReplicas;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.PrometheusTextParser;
@@ -18,10 +19,7 @@ import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +45,7 @@ class PeerCancelIT {
 
     @Test
     void aCancelSentToBOrToCCancelsTheQueryOfAClientOnA() throws Exception {
-        List<Pgmux> replicas = replicas(peerLists(freePorts(3)));
+        List<Pgmux> replicas = replicas(peerLists(PeerReplicas.freePorts(3)));
         Pgmux a = replicas.get(0);
         try (RawClient client = a.raw(USER)) {
             // given: a client of A, whose key names A
@@ -71,7 +69,7 @@ class PeerCancelIT {
 
     @Test
     void randomKeysSentToEachReplicaCancelNothing() throws Exception {
-        List<Pgmux> replicas = replicas(peerLists(freePorts(3)));
+        List<Pgmux> replicas = replicas(peerLists(PeerReplicas.freePorts(3)));
         SecureRandom random = new SecureRandom();
         try (RawClient client = replicas.get(0).raw(USER)) {
             // given: a client of A running a query
@@ -101,7 +99,7 @@ class PeerCancelIT {
     @Test
     void aForwardedCancelIsNeverForwardedAgain() throws Exception {
         // given: B's list is wrong and says peer 1 (A) is at C's address, C's is right
-        int[] ports = freePorts(3);
+        int[] ports = PeerReplicas.freePorts(3);
         List<String> lists = peerLists(ports);
         lists.set(1, lists.get(1).replace("{id: 1, host: 127.0.0.1, port: " + ports[0] + "}",
                 "{id: 1, host: 127.0.0.1, port: " + ports[2] + "}"));
@@ -131,7 +129,7 @@ class PeerCancelIT {
     void replicasFoundThroughADnsNameForwardCancelsByTheIdsTheirAddressesGive() throws Exception {
         // given: three replicas on 127.0.0.1, .2 and .3, one port, each with the id its address gives,
         // and a name that resolves to the three (as a headless Service does)
-        int port = freePorts(1)[0];
+        int port = PeerReplicas.freePorts(1)[0];
         List<InetAddress> addresses = List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("127.0.0.2"),
                 InetAddress.getByName("127.0.0.3"));
         HostLookup dns = host -> host.equals("pgmux-headless") ? CompletableFuture.completedFuture(addresses)
@@ -160,7 +158,7 @@ class PeerCancelIT {
 
     @Test
     void showPeersAndMetricsListTheOtherReplicas() throws Exception {
-        int[] ports = freePorts(3);
+        int[] ports = PeerReplicas.freePorts(3);
         List<Pgmux> replicas = replicas(peerLists(ports));
         Pgmux a = replicas.get(0);
         try (RawClient client = a.raw(USER)) {
@@ -168,9 +166,10 @@ class PeerCancelIT {
         }
         try (RawClient console = a.console(USER)) {
             Console.Result peers = Console.show(console, "SHOW PEERS");
-            assertEquals(List.of("peer_id", "host", "port", "pool_size"), peers.columns());
+            assertEquals(List.of("peer_id", "host", "port", "pool_size", "live", "servers", "share"), peers.columns());
             assertEquals(List.of(List.of("2", "127.0.0.1", Integer.toString(ports[1]), "0"),
-                    List.of("3", "127.0.0.1", Integer.toString(ports[2]), "0")), peers.rows());
+                    List.of("3", "127.0.0.1", Integer.toString(ports[2]), "0")),
+                    peers.rows().stream().map(row -> row.subList(0, 4)).toList());
             Console.Result pools = Console.show(console, "SHOW PEER_POOLS");
             assertEquals(List.of("database", "cl_active_cancel_req", "cl_waiting_cancel_req", "sv_active_cancel", "sv_login"),
                     pools.columns());
@@ -198,16 +197,7 @@ class PeerCancelIT {
 
     /** The config of each replica: its own port and id, and the same list of all three. */
     private static List<String> peerLists(int[] ports) {
-        StringBuilder peers = new StringBuilder("peers:\n");
-        for (int i = 0; i < ports.length; i++) {
-            peers.append("  - {id: ").append(i + 1).append(", host: 127.0.0.1, port: ").append(ports[i]).append("}\n");
-        }
-        List<String> configs = new ArrayList<>();
-        for (int i = 0; i < ports.length; i++) {
-            configs.add("listen: \"127.0.0.1:" + ports[i] + "\"\npeer_id: " + (i + 1) + "\npeer_refresh: 500ms\n"
-                    + "pool_size: 2\nadmin_users: [" + USER + "]\n" + peers);
-        }
-        return configs;
+        return PeerReplicas.configs(ports, "pool_size: 2\nadmin_users: [" + USER + "]\n");
     }
 
     /** Starts one replica per config and waits until each knows the other two. */
@@ -221,29 +211,6 @@ class PeerCancelIT {
                     () -> replica.server().peerCancels().directory().current().peers().size() == 2);
         }
         return replicas;
-    }
-
-    private static int[] freePorts(int count) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (ServerSocket socket : sockets) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // a probe
-                }
-            }
-        }
     }
 
     private static void awaitSleeping() {

@@ -157,6 +157,56 @@ class PoolConnectionBudgetTest {
         }
     }
 
+    /** Given a database budget of four shared with peer replicas, and this replica's pool holding all four. */
+    @Nested
+    class AShareOfTheDatabaseAmongReplicas {
+        private final ConnectionBudget database = new ConnectionBudget("database app", 12);
+        private final Pool alice = pool("alice", database);
+
+        @Test
+        void aLoweredShareClosesIdleServersAtOnceAndBusyOnesWhenReleased() {
+            // given a share of four, all in use, two of them idle now
+            database.setShare(4);
+            ServerConnection idle1 = loops.holdOne(alice);
+            ServerConnection idle2 = loops.holdOne(alice);
+            ServerConnection busy1 = loops.holdOne(alice);
+            ServerConnection busy2 = loops.holdOne(alice);
+            alice.release(idle1);
+            alice.release(idle2);
+            assertEquals(4, database.used());
+
+            // when the share drops to one (a replica joined)
+            PoolBudgets.wake(database.setShare(1));
+            database.shedExcess();
+
+            // then both idle servers are closed at once
+            assertEquals(0, alice.counts().idleServers());
+            assertEquals(2, database.used());
+            // and the first busy one released is closed, the second kept: one is the share
+            alice.release(busy1);
+            assertEquals(1, database.used());
+            alice.release(busy2);
+            assertEquals(1, database.used());
+            assertEquals(1, alice.counts().idleServers());
+        }
+
+        @Test
+        void aShareOfZeroOpensNothingAndARaisedShareWakesTheWaitingPool() {
+            // given no share yet (a replica that has not heard its peers agree)
+            database.setShare(0);
+            TestWaiter waiting = loops.waiter();
+            alice.acquire(waiting);
+            alice.openServersIfDue();
+            assertEquals(0, opener.pending());
+            assertEquals(0, database.used());
+
+            // when the share is granted, the waiting client gets a server
+            PoolBudgets.wake(database.setShare(3));
+            opener.loginTheOnlyRequestFor(waiting);
+            assertEquals(1, database.used());
+        }
+    }
+
     // ---------------------------------------------------------------- plumbing
 
     /** A pool of five of {@code user} in database app, whose servers count against {@code database} only. */

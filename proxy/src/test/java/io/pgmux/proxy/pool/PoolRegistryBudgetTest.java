@@ -1,5 +1,6 @@
 package io.pgmux.proxy.pool;
 
+import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.config.ConfigException;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.PgmuxConfig;
@@ -68,6 +69,46 @@ class PoolRegistryBudgetTest {
 
         assertEquals(Optional.of(new ConnectionBudgetView(0, 4)), pools.databaseBudget("app"));
         assertEquals(Optional.of(new ConnectionBudgetView(0, 9)), pools.userBudget("alice"));
+    }
+
+    @Test
+    void aShareAmongPeerReplicasCapsEveryDatabaseAndClosesIdleServersOverIt() throws ConfigException {
+        // given a database budget of twelve, and three servers of this replica, two idle
+        PoolRegistry pools = registry("max_db_connections: 12\n");
+        Pool alice = join(pools, "app", "alice");
+        loops.holdOne(alice);
+        ServerConnection idle1 = loops.holdOne(alice);
+        ServerConnection idle2 = loops.holdOne(alice);
+        alice.release(idle1);
+        alice.release(idle2);
+        assertEquals(Map.of("app", 3), pools.databaseUsed());
+
+        // when the peers leave this replica a share of one in twelve
+        pools.applyShares(limit -> limit / 12);
+
+        // then the idle servers close at once, the busy one stays
+        assertEquals(Map.of("app", 1), pools.databaseUsed());
+        assertEquals(0, alice.counts().idleServers());
+        // and a database first used later is capped the same way
+        Pool bob = join(pools, "other", "bob");
+        bob.acquire(loops.waiter());
+        bob.acquire(loops.waiter());
+        assertEquals(1, opener.pending());
+    }
+
+    @Test
+    void aReloadThatLowersALimitClosesIdleServersOverIt() throws ConfigException {
+        PoolRegistry pools = registry("max_db_connections: 3\n");
+        Pool alice = join(pools, "app", "alice");
+        ServerConnection idle1 = loops.holdOne(alice);
+        ServerConnection idle2 = loops.holdOne(alice);
+        alice.release(idle1);
+        alice.release(idle2);
+
+        pools.apply(parse("max_db_connections: 1\n"));
+
+        assertEquals(Optional.of(new ConnectionBudgetView(1, 1)), pools.databaseBudget("app"));
+        assertEquals(1, alice.counts().idleServers());
     }
 
     private PoolRegistry registry(String yaml) throws ConfigException {
