@@ -30,6 +30,11 @@ final class ConnectionBudget {
     private int share = -1;
     /** Slots whose servers are being closed to come down to the cap. */
     private int surrendered;
+    /**
+     * {@code used - surrendered > cap()}, kept by every change under the lock: {@link #tryRetire} runs
+     * at each release of a server, on every event loop, and reads only this while nothing is over.
+     */
+    private volatile boolean overCap;
     private final Set<Pool> members = new LinkedHashSet<>();
     private final Set<Pool> waiting = new LinkedHashSet<>();
 
@@ -78,6 +83,7 @@ final class ConnectionBudget {
             return false;
         }
         used++;
+        noteCap();
         return true;
     }
 
@@ -87,18 +93,21 @@ final class ConnectionBudget {
         if (surrendered > 0) {
             surrendered--;
         }
+        noteCap();
         return takeWaiting();
     }
 
     /** Gives back a slot just taken, waking nobody (the caller holds a pool's lock). */
     synchronized void untake() {
         used--;
+        noteCap();
     }
 
     /** A reload set a new limit; returns the pools to wake (those waiting, if it rose). */
     synchronized List<Pool> setLimit(int newLimit) {
         int before = cap();
         limit = newLimit;
+        noteCap();
         return cap() > before ? takeWaiting() : List.of();
     }
 
@@ -106,6 +115,7 @@ final class ConnectionBudget {
     synchronized List<Pool> setShare(int newShare) {
         int before = cap();
         share = newShare;
+        noteCap();
         return cap() > before ? takeWaiting() : List.of();
     }
 
@@ -121,12 +131,22 @@ final class ConnectionBudget {
      * Whether a server about to be kept (released, or idle) should be closed instead because more are
      * open than the cap allows; if so its slot counts as surrendered until it has closed.
      */
-    synchronized boolean tryRetire() {
-        if (used - surrendered > cap()) {
-            surrendered++;
-            return true;
+    boolean tryRetire() {
+        if (!overCap) {
+            return false; // a release that sees the cap drop only a moment late retires at the next one
         }
-        return false;
+        synchronized (this) {
+            if (used - surrendered > cap()) {
+                surrendered++;
+                noteCap();
+                return true;
+            }
+            return false;
+        }
+    }
+
+    private void noteCap() {
+        overCap = used - surrendered > cap();
     }
 
     /** After the cap dropped: closes idle servers of the members until what stays open fits; call with no lock held. */
