@@ -177,11 +177,15 @@ final class ClientLogin {
         channel.close();
     }
 
-    /** A peer replica asks for this one's view of the shared server budget: the view, then close (nothing, if peering is off). */
+    /**
+     * A peer replica asks for this one's view of the shared server budget: the view, then close
+     * (nothing, if peering is off or the request does not come from a peer's address).
+     */
     private void onPeerViewRequest() {
         session.moveTo(SessionState.CLOSED);
         PeerBudget budget = context.peerBudget();
-        if (budget == null) {
+        if (budget == null || !(channel.remoteAddress() instanceof InetSocketAddress from)
+                || !budget.isPeerAddress(from.getAddress())) {
             channel.close();
             return;
         }

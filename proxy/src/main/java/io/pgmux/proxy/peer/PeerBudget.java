@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.HashSet;
@@ -111,6 +112,14 @@ public final class PeerBudget {
     /** What a peer asking for this replica's view is sent: the view's length, then the view. */
     public byte[] answer() {
         return answer;
+    }
+
+    /**
+     * Whether a view request from {@code address} comes from a current peer: the view names databases
+     * and counts their servers, which a client that has not logged in must not learn.
+     */
+    public boolean isPeerAddress(InetAddress address) {
+        return directory.current().hasAddress(address);
     }
 
     /** This replica's share of a database budget of {@code limit} now. */

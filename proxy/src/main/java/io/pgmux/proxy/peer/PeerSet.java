@@ -73,6 +73,16 @@ public final class PeerSet {
     }
 
     /** Every peer, by id. */
+    /** Whether one of the peers has the address {@code address} (any port: a peer connects from an ephemeral one). */
+    public boolean hasAddress(InetAddress address) {
+        for (Peer peer : byId.values()) {
+            if (peer.reachable() && peer.address().getAddress().equals(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public List<Peer> peers() {
         List<Peer> peers = new ArrayList<>(byId.values());
         peers.sort((a, b) -> Integer.compare(a.id(), b.id()));

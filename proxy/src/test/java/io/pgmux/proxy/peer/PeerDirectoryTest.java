@@ -55,6 +55,17 @@ class PeerDirectoryTest {
     }
 
     @Test
+    void onlyAPeersAddressMayAskForTheBudgetView() throws Exception {
+        dns.put("b.example", List.of(ip("10.0.0.2")));
+        PeerDirectory directory = directory(1, new PeerEntry(2, "b.example", 7432));
+
+        PeerSet set = directory.refresh().get(5, TimeUnit.SECONDS);
+
+        assertTrue(set.hasAddress(ip("10.0.0.2")), "the peer, from any port");
+        assertFalse(set.hasAddress(ip("10.0.0.9")), "a client that is no peer learns no database names");
+    }
+
+    @Test
     void everyAddressOfADnsNameIsAPeerWithTheIdItsAddressGives() throws Exception {
         InetAddress own = ip("10.1.0.5");
         dns.put("pgmux-peers", List.of(own, ip("10.1.0.6"), ip("10.1.0.7")));
