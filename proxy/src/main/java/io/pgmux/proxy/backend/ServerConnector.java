@@ -27,6 +27,7 @@ import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.OneReadPerTurn;
 import io.pgmux.proxy.net.TcpSettings;
 import io.pgmux.proxy.net.Transport;
+import io.pgmux.proxy.tls.HandshakeCounts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +53,7 @@ public final class ServerConnector implements ServerOpener {
     private final ServerAddresses addresses;
     private final Supplier<TcpKeepalive> keepalive;
     private final ServerTlsContexts tlsContexts;
-    private final ServerTlsStats tlsStats;
+    private final HandshakeCounts<ServerTlsFailure> tlsStats;
 
     public ServerConnector(EventLoopGroup group, Transport transport, ServerAddresses addresses) {
         this(group, transport, addresses, () -> TcpKeepalive.OS_DEFAULTS);
@@ -61,12 +62,12 @@ public final class ServerConnector implements ServerOpener {
     /** {@code keepalive} is asked for the TCP settings of each new connection (so a reload applies to the next). */
     public ServerConnector(EventLoopGroup group, Transport transport, ServerAddresses addresses,
                            Supplier<TcpKeepalive> keepalive) {
-        this(group, transport, addresses, keepalive, new ServerTlsContexts(), new ServerTlsStats());
+        this(group, transport, addresses, keepalive, new ServerTlsContexts(), new HandshakeCounts<>(ServerTlsFailure.class));
     }
 
     /** With the TLS contexts pgmux loads at start and reload, and the counters {@code /metrics} shows. */
     public ServerConnector(EventLoopGroup group, Transport transport, ServerAddresses addresses,
-                           Supplier<TcpKeepalive> keepalive, ServerTlsContexts tlsContexts, ServerTlsStats tlsStats) {
+                           Supplier<TcpKeepalive> keepalive, ServerTlsContexts tlsContexts, HandshakeCounts<ServerTlsFailure> tlsStats) {
         this.group = group;
         this.transport = transport;
         this.addresses = addresses;

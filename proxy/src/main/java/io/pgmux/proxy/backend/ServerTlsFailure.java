@@ -1,5 +1,7 @@
 package io.pgmux.proxy.backend;
 
+import io.pgmux.proxy.tls.HandshakeCounts;
+
 import javax.net.ssl.SSLHandshakeException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
@@ -11,7 +13,7 @@ import java.util.Locale;
  * Why TLS to a server failed, as the {@code reason} label of {@code pgmux_server_tls_failures_total}
  * and the words of the error the waiting clients get.
  */
-enum ServerTlsFailure {
+public enum ServerTlsFailure implements HandshakeCounts.Reason {
     /** The server answered the SSLRequest with 'N' where TLS is required. */
     NOT_SUPPORTED("not_supported", "the server does not support TLS"),
     /** Its certificate does not chain to a trusted CA. */
@@ -33,7 +35,8 @@ enum ServerTlsFailure {
         this.words = words;
     }
 
-    String label() {
+    @Override
+    public String label() {
         return label;
     }
 

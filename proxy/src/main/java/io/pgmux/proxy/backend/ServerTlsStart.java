@@ -11,6 +11,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.tls.HandshakeCounts;
 import io.pgmux.proxy.tls.TlsSessions;
 
 import java.util.concurrent.TimeUnit;
@@ -38,7 +39,7 @@ final class ServerTlsStart extends ChannelInboundHandlerAdapter {
     private final SslContext context;
     private final boolean required;
     private final boolean direct;
-    private final ServerTlsStats stats;
+    private final HandshakeCounts<ServerTlsFailure> stats;
     private Step step;
     private ScheduledFuture<?> timeout;
 
@@ -47,7 +48,7 @@ final class ServerTlsStart extends ChannelInboundHandlerAdapter {
      * @param direct   no SSLRequest: the handshake at once
      */
     ServerTlsStart(ServerConnection server, ServerTarget target, SslContext context, boolean required, boolean direct,
-                   ServerTlsStats stats) {
+                   HandshakeCounts<ServerTlsFailure> stats) {
         this.server = server;
         this.target = target;
         this.context = context;
@@ -112,7 +113,7 @@ final class ServerTlsStart extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof SslHandshakeCompletionEvent completion && step == Step.HANDSHAKING) {
             if (completion.isSuccess()) {
-                stats.handshakeDone();
+                stats.succeeded();
                 server.setTls(TlsSessions.describe(ctx.pipeline().get(SslHandler.class)));
                 leave(ctx);
             } else {

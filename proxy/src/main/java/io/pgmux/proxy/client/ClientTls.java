@@ -14,7 +14,7 @@ import io.pgmux.proxy.config.ClientTlsMode;
 import io.pgmux.proxy.config.HbaRule;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.tls.TlsContexts;
-import io.pgmux.proxy.tls.TlsHandshakes;
+import io.pgmux.proxy.tls.ClientTlsFailure;
 import io.pgmux.proxy.tls.TlsSessions;
 import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
@@ -108,7 +108,7 @@ final class ClientTls {
             // could have put it there (CVE-2021-23222). It must not be read as if it came encrypted.
             int injected = decoder.bufferedBytes();
             decoder.discardRest();
-            context.sessions().tlsHandshakes().failed(TlsHandshakes.Failure.PLAINTEXT_AFTER_REQUEST);
+            context.sessions().tlsHandshakes().failed(ClientTlsFailure.PLAINTEXT_AFTER_REQUEST);
             log.info("c{} [{}] refused: {} bytes sent after SSLRequest before the TLS handshake", session.id(),
                     session.poolName(), injected);
             session.fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "received unencrypted data after SSL request")
@@ -130,7 +130,7 @@ final class ClientTls {
     /** The SslHandler finished its handshake, or failed it (it closes the connection itself then). */
     void onHandshake(ChannelHandlerContext ctx, SslHandshakeCompletionEvent event) {
         if (!event.isSuccess()) {
-            TlsHandshakes.Failure failure = TlsHandshakes.classify(event.cause());
+            ClientTlsFailure failure = ClientTlsFailure.of(event.cause());
             context.sessions().tlsHandshakes().failed(failure);
             if (context.sessions().shouldLogRefusal()) {
                 log.info("c{} TLS handshake from {} failed ({}): {}", session.id(), channel.remoteAddress(), failure.label(),
@@ -140,7 +140,7 @@ final class ClientTls {
             return;
         }
         if (direct && !TlsContexts.ALPN_POSTGRESQL.equals(handler.applicationProtocol())) {
-            context.sessions().tlsHandshakes().failed(TlsHandshakes.Failure.NO_ALPN);
+            context.sessions().tlsHandshakes().failed(ClientTlsFailure.NO_ALPN);
             log.info("c{} refused: direct TLS without ALPN \"postgresql\"", session.id());
             session.fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
                     "received direct SSL connection request without ALPN protocol negotiation extension"));
@@ -168,7 +168,7 @@ final class ClientTls {
         }
         String commonName = peerName(HbaRule.ClientName.CN);
         if (!user.equals(commonName)) {
-            context.sessions().tlsHandshakes().failed(TlsHandshakes.Failure.CERTIFICATE);
+            context.sessions().tlsHandshakes().failed(ClientTlsFailure.CERTIFICATE);
             return ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
                     "certificate authentication failed for user \"" + ClientText.name(user) + "\"")
                     .withDetail("The client certificate's CN is " + (commonName == null ? "missing" : "\"" + ClientText.name(commonName) + "\"")

@@ -5,7 +5,8 @@ import io.pgmux.proxy.auth.FailedLogins;
 import io.pgmux.proxy.config.TimeoutsConfig;
 import io.pgmux.proxy.peer.PeerCancelKeys;
 
-import io.pgmux.proxy.tls.TlsHandshakes;
+import io.pgmux.proxy.tls.ClientTlsFailure;
+import io.pgmux.proxy.tls.HandshakeCounts;
 
 import java.security.SecureRandom;
 import java.util.List;
@@ -38,7 +39,7 @@ public final class SessionRegistry {
     private final AtomicLong refused = new AtomicLong();
     private final FailedLogins failedLogins = new FailedLogins();
     private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
-    private final TlsHandshakes tlsHandshakes = new TlsHandshakes();
+    private final HandshakeCounts<ClientTlsFailure> tlsHandshakes = new HandshakeCounts<>(ClientTlsFailure.class);
     private final ClientsPerName perDatabase = new ClientsPerName();
     private final ClientsPerName perUser = new ClientsPerName();
     /** The (database, user) each session counts under in {@link #perDatabase} and {@link #perUser}. */
@@ -143,7 +144,7 @@ public final class SessionRegistry {
     }
 
     /** The TLS handshakes of client connections, for /metrics. */
-    public TlsHandshakes tlsHandshakes() {
+    public HandshakeCounts<ClientTlsFailure> tlsHandshakes() {
         return tlsHandshakes;
     }
 

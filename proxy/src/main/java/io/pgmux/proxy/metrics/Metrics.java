@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.internal.PlatformDependent;
 import io.pgmux.proxy.admin.Control;
-import io.pgmux.proxy.backend.ServerTlsStats;
 import io.pgmux.proxy.peer.Peer;
 import io.pgmux.proxy.peer.PeerBudget;
 import io.pgmux.proxy.peer.PeerCancels;
@@ -15,7 +14,7 @@ import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.pool.PoolStats;
 import io.pgmux.proxy.sql.SessionFeature;
-import io.pgmux.proxy.tls.TlsHandshakes;
+import io.pgmux.proxy.tls.HandshakeCounts;
 import io.pgmux.proxy.util.PgmuxVersion;
 
 import java.lang.management.ManagementFactory;
@@ -40,7 +39,7 @@ public final class Metrics {
 
     /** Counts kept by the server itself. */
     public record ServerCounters(long reloadsOk, long reloadsFailed, long lastReloadEpochSeconds, boolean ready,
-                                 ServerTlsStats serverTls) {}
+                                 HandshakeCounts<?> serverTls) {}
 
     private Metrics() {
     }
@@ -147,13 +146,12 @@ public final class Metrics {
         out.family("pgmux_client_connections_refused_total", "counter", "Client connections refused by"
                 + " max_pending_logins, max_client_connections or admin_reserved_connections.");
         out.sample("pgmux_client_connections_refused_total", control.sessions().refusedCount());
-        TlsHandshakes tls = control.sessions().tlsHandshakes();
+        HandshakeCounts<?> tls = control.sessions().tlsHandshakes();
         out.family("pgmux_client_tls_handshakes_total", "counter", "TLS handshakes of client connections: successes,"
                 + " and failures by reason (timeout, not_tls, certificate, no_alpn, plaintext_after_sslrequest, closed, protocol).");
         out.sample("pgmux_client_tls_handshakes_total", tls.succeededCount(), "result", "success", "reason", "");
-        for (TlsHandshakes.Failure failure : TlsHandshakes.Failure.values()) {
-            out.sample("pgmux_client_tls_handshakes_total", tls.failedCount(failure), "result", "failure", "reason", failure.label());
-        }
+        tls.failedCounts().forEach((reason, count) ->
+                out.sample("pgmux_client_tls_handshakes_total", count, "result", "failure", "reason", reason));
         out.family("pgmux_client_login_failures_total", "counter", "Logins that failed authentication (wrong password,"
                 + " unknown user, refused by an HBA rule); each further one from the same address waits longer for its error.");
         out.sample("pgmux_client_login_failures_total", control.sessions().failedLogins().total());
@@ -167,11 +165,11 @@ public final class Metrics {
         out.family("pgmux_config_last_reload_success_timestamp_seconds", "gauge", "When the config was last loaded (start or reload).");
         out.sample("pgmux_config_last_reload_success_timestamp_seconds", counters.lastReloadEpochSeconds());
         out.family("pgmux_server_tls_handshakes_total", "counter", "TLS handshakes with Postgres that completed (server_tls).");
-        out.sample("pgmux_server_tls_handshakes_total", counters.serverTls().handshakes());
+        out.sample("pgmux_server_tls_handshakes_total", counters.serverTls().succeededCount());
         out.family("pgmux_server_tls_failures_total", "counter", "TLS to Postgres that failed, by reason: not_supported"
                 + " (the server said 'N' where TLS is required), untrusted_certificate, expired_certificate,"
                 + " host_name_mismatch, timeout, handshake (anything else).");
-        counters.serverTls().failures().forEach((reason, count) ->
+        counters.serverTls().failedCounts().forEach((reason, count) ->
                 out.sample("pgmux_server_tls_failures_total", count, "reason", reason));
         out.family("pgmux_event_loop_lag_seconds", "gauge", "How late each event loop last ran a task due on it (probed every second).");
         for (int i = 0; i < loopLagNanos.length; i++) {

@@ -19,6 +19,7 @@ import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.ServerSslMode;
 import io.pgmux.proxy.config.ServerTlsConfig;
 import io.pgmux.proxy.config.SslNegotiation;
+import io.pgmux.proxy.tls.HandshakeCounts;
 
 import java.time.Duration;
 
@@ -46,7 +47,7 @@ class ServerTlsStartTest {
     }
 
     private final Login login = new Login();
-    private final ServerTlsStats stats = new ServerTlsStats();
+    private final HandshakeCounts<ServerTlsFailure> stats = new HandshakeCounts<>(ServerTlsFailure.class);
 
     private EmbeddedChannel connect(boolean required) throws Exception {
         return connect(required, login);
@@ -103,7 +104,7 @@ class ServerTlsStartTest {
         assertEquals("08001", login.failure.sqlState());
         assertTrue(login.failure.message().contains("does not support TLS"), login.failure::message);
         assertFalse(channel.isOpen());
-        assertEquals(1, stats.failures().get("not_supported"));
+        assertEquals(1, stats.failedCounts().get("not_supported"));
     }
 
     @Test
