@@ -24,6 +24,12 @@
 #   PGMUX_JAVA_OPTS [empty: the JVM's defaults, as `java -jar` gives a user]
 #   PGMUX_JAR [proxy/target/pgmux.jar]: another build of pgmux to measure (e.g. a copy of the last release's)
 #   PGMUX_HTTP_PORT [empty: none]: serve pgmux's /metrics on 127.0.0.1:PGMUX_HTTP_PORT (bench/soak.sh does)
+#   CLIENT_TLS [empty: plaintext]: `require` gives every target the same self-signed certificate (made
+#              with openssl in $BENCH_DIR/tls: Postgres `ssl = on`, pgmux `client_tls`, PgBouncer
+#              `client_tls_sslmode`; each still accepts plaintext; the poolers speak plaintext to
+#              Postgres, so only the client side differs from a plain run) and runs the comparison with
+#              PGSSLMODE=require, so the pgbench-* workloads use TLS. The load generator's own
+#              scenarios (select1, tpcb, ...) do not speak TLS: give only pgbench-* workloads (-w).
 #
 # File descriptors: 10,000 idle clients need more than 10,000 descriptors in the load generator, in
 # pgmux and in PgBouncer. This script raises its soft limit (`ulimit -n`) to the hard limit, which
@@ -46,6 +52,7 @@ MAX_CONNECTIONS=${MAX_CONNECTIONS:-1100}
 PGBOUNCER=${PGBOUNCER:-}
 PGMUX_JAVA_OPTS=${PGMUX_JAVA_OPTS:-}
 PGMUX_HTTP_PORT=${PGMUX_HTTP_PORT:-}
+CLIENT_TLS=${CLIENT_TLS:-}
 MAX_CLIENTS=12000
 
 pgdata=$BENCH_DIR/pg
@@ -91,6 +98,20 @@ wait_port() {
     return 1
 }
 
+# One self-signed certificate for 127.0.0.1 that every target serves (pgbench's sslmode=require
+# does not check it), readable by the postgres user; Postgres wants its key private to its owner.
+make_certificate() {
+    local tls=$BENCH_DIR/tls
+    mkdir -p "$tls"
+    if [ ! -f "$tls/server.crt" ]; then
+        openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=127.0.0.1" \
+            -keyout "$tls/server.key" -out "$tls/server.crt" >"$BENCH_DIR/openssl.log" 2>&1 \
+            || { cat "$BENCH_DIR/openssl.log" >&2; die "openssl could not make a certificate"; }
+    fi
+    if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$tls"; fi
+    chmod 600 "$tls/server.key"
+}
+
 raise_fd_limit() {
     local hard
     hard=$(ulimit -Hn)
@@ -122,6 +143,11 @@ up() {
     mkdir -p "$BENCH_DIR"
     if [ "$(id -u)" -eq 0 ]; then chown postgres: "$BENCH_DIR"; fi
     chmod 755 "$BENCH_DIR"
+    case "$CLIENT_TLS" in
+        '') ;;
+        require) make_certificate ;;
+        *) die "CLIENT_TLS=$CLIENT_TLS: only require (or empty) is known" ;;
+    esac
 
     # --- direct: a private Postgres -------------------------------------------------------------
     if [ ! -f "$pgdata/PG_VERSION" ]; then
@@ -141,6 +167,13 @@ synchronous_commit = off
 full_page_writes = off
 log_min_messages = warning
 EOF
+    if [ -n "$CLIENT_TLS" ]; then
+        as_pg tee -a "$pgdata/postgresql.auto.conf" >/dev/null <<EOF
+ssl = on
+ssl_cert_file = '$BENCH_DIR/tls/server.crt'
+ssl_key_file = '$BENCH_DIR/tls/server.key'
+EOF
+    fi
     say "starting Postgres on 127.0.0.1:$PG_PORT (max_connections=$MAX_CONNECTIONS)"
     as_pg "$bindir/pg_ctl" -D "$pgdata" -l "$pgdata/postgresql.log" -w -t 60 start >/dev/null \
         || { tail -n 30 "$pgdata/postgresql.log" >&2; die "Postgres did not start"; }
@@ -156,6 +189,16 @@ max_client_connections: $MAX_CLIENTS
 http:
   listen: "${PGMUX_HTTP_PORT:+127.0.0.1:$PGMUX_HTTP_PORT}"   # none unless asked: 9127 may be another pgmux's
 EOF
+    if [ -n "$CLIENT_TLS" ]; then
+        cat >>"$BENCH_DIR/pgmux.yaml" <<EOF
+client_tls:
+  mode: prefer
+  cert_file: $BENCH_DIR/tls/server.crt
+  key_file: $BENCH_DIR/tls/server.key
+server_tls:
+  sslmode: disable
+EOF
+    fi
     say "starting pgmux on 127.0.0.1:$PGMUX_PORT (pool_size $POOL_SIZE, $POOL_MODE mode)"
     # In a session of its own, detached from the caller's, as pg_ctl starts Postgres and `pgbouncer -d`
     # starts PgBouncer. Left in the session of the shell that ran this script, pgmux showed single
@@ -190,6 +233,14 @@ max_prepared_statements = 200
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 EOF
+        if [ -n "$CLIENT_TLS" ]; then
+            cat >>"$dir/pgbouncer.ini" <<EOF
+client_tls_sslmode = prefer
+client_tls_cert_file = $BENCH_DIR/tls/server.crt
+client_tls_key_file = $BENCH_DIR/tls/server.key
+server_tls_sslmode = disable
+EOF
+        fi
         if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$dir"; fi
         say "starting PgBouncer ($("$PGBOUNCER" --version | head -n 1)) on 127.0.0.1:$PGBOUNCER_PORT"
         as_pg "$PGBOUNCER" -d "$dir/pgbouncer.ini" >"$dir/stdout.log" 2>&1 \
@@ -240,6 +291,10 @@ compare() {
     trap down EXIT
     local note="pool_size $POOL_SIZE, $POOL_MODE mode; Postgres max_connections $MAX_CONNECTIONS, fsync off"
     if [ -n "$PGBOUNCER" ]; then note="$note; $("$PGBOUNCER" --version | head -n 1)"; fi
+    if [ -n "$CLIENT_TLS" ]; then
+        note="$note; clients over TLS (PGSSLMODE=$CLIENT_TLS)"
+        export PGSSLMODE=$CLIENT_TLS
+    fi
     # shellcheck disable=SC2046
     java -jar "$bench_jar" compare $(targets) --max-clients "direct=$((MAX_CONNECTIONS - 100))" --note "$note" "$@"
 }
