@@ -19,9 +19,9 @@ import java.util.Objects;
  * @param connectQuery            YAML {@code connect_query}: SQL every new server connection runs after
  *                                its login and before it joins the pool; "" = none (a database may set
  *                                its own)
- * @param serverFastClose         YAML {@code server_fast_close}: in session mode, a server that RECONNECT
- *                                or a reload retired is closed (with its client) at the end of the
- *                                current transaction, not at the end of the session
+ * @param serverFastClose         YAML {@code server_fast_close}: in session mode, a server that RECONNECT,
+ *                                PAUSE or a reload retired is closed (with its client) at the end of
+ *                                the current transaction, not at the end of the session
  * @param queryWaitNotify         YAML {@code query_wait_notify}: a client queued this long for a server
  *                                gets one NOTICE saying so; 0 = never
  */

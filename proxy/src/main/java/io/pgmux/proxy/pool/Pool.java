@@ -727,7 +727,7 @@ public final class Pool implements ServerLifecycle {
     }
 
     /**
-     * Applies settings from a reloaded config. A new server address, database, user or password
+     * Applies settings from a reloaded config. A new server address, database, user, password or connect_query
      * starts a new generation (idle servers close now, busy ones when released); a bigger pool opens
      * servers for queued clients; a smaller one closes idle servers beyond the new size now and busy
      * ones as they are released.
@@ -736,7 +736,8 @@ public final class Pool implements ServerLifecycle {
         PoolSettings old = settings;
         boolean upstreamChanged = !old.server().equals(newSettings.server()) || !old.dbname().equals(newSettings.dbname())
                 || !old.serverUser().equals(newSettings.serverUser())
-                || !Objects.equals(old.serverPassword(), newSettings.serverPassword());
+                || !Objects.equals(old.serverPassword(), newSettings.serverPassword())
+                || !Objects.equals(old.connectQuery(), newSettings.connectQuery());
         List<ServerConnection> toClose;
         List<ServerConnection> held = List.of();
         lock.lock();

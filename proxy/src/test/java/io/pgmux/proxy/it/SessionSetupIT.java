@@ -110,6 +110,23 @@ class SessionSetupIT {
     }
 
     @Test
+    void aNewConnectQueryRetiresTheServersThatRanTheOldOne() throws Exception {
+        try (Pgmux pgmux = Pgmux.start("admin_users: [" + ADMIN + "]\n"); RawClient client = pgmux.raw(CONNECTING);
+             RawClient console = pgmux.console(ADMIN)) {
+            // given a server that ran no connect_query
+            String before = TestSql.value(client, "SELECT pg_backend_pid()");
+            assertEquals("on", TestSql.value(client, "SHOW enable_seqscan"));
+
+            // when connect_query is set online
+            assertNull(Console.show(console, "SET connect_query = 'SET enable_seqscan = off'").error());
+
+            // then the old server is retired and the client's next transaction runs on one that ran it
+            TestSql.awaitBackendGone("the server without the connect_query is closed", before);
+            assertEquals("off", TestSql.value(client, "SHOW enable_seqscan"));
+        }
+    }
+
+    @Test
     void aFailingConnectQueryTellsTheWaitingClientAndLeavesNoServer() throws Exception {
         try (Pgmux pgmux = Pgmux.start("connect_query: \"SELECT 1 FROM setup_no_such_table\"\n")) {
             // the first client of a pool waits for a server to learn its welcome: it gets the error
