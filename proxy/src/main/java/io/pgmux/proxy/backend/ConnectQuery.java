@@ -19,6 +19,7 @@ import io.pgmux.protocol.message.ReadyForQuery;
  * PgBouncer, which logs the error and uses the connection anyway).
  */
 final class ConnectQuery {
+    private static final String HINT = "Fix connect_query in the pgmux config; servers of this pool cannot be used until then.";
     private final String sql;
     private final ServerConnection server;
     private ErrorResponse error;
@@ -51,7 +52,7 @@ final class ConnectQuery {
                 if (error != null) {
                     throw new LoginFailure(ErrorResponse.error(error.sqlState() != null ? error.sqlState() : SqlState.INTERNAL_ERROR,
                             "connect_query failed on a new server connection: " + error.message())
-                            .withHint("Fix connect_query in the pgmux config; servers of this pool cannot be used until then."));
+                            .withHint(HINT));
                 }
                 if (ReadyForQuery.statusOf(frame) != TransactionStatus.IDLE) {
                     throw failure(SqlState.INVALID_TRANSACTION_STATE, "it left a transaction open");
@@ -67,6 +68,6 @@ final class ConnectQuery {
 
     private static LoginFailure failure(String sqlState, String why) {
         return new LoginFailure(ErrorResponse.error(sqlState, "connect_query cannot be used on a new server connection: " + why)
-                .withHint("Fix connect_query in the pgmux config; servers of this pool cannot be used until then."));
+                .withHint(HINT));
     }
 }
