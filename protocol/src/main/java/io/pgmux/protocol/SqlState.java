@@ -15,6 +15,7 @@ public final class SqlState {
     public static final String INVALID_PASSWORD = "28P01";
     public static final String INVALID_CATALOG_NAME = "3D000";
     public static final String INVALID_SQL_STATEMENT_NAME = "26000";
+    public static final String INVALID_TRANSACTION_STATE = "25000";
     public static final String IN_FAILED_SQL_TRANSACTION = "25P02";
     public static final String DUPLICATE_PREPARED_STATEMENT = "42P05";
     public static final String TOO_MANY_CONNECTIONS = "53300";

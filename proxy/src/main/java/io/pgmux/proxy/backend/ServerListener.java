@@ -37,4 +37,11 @@ public interface ServerListener {
 
     /** The server's socket can take more data again. */
     void onServerWritable(ServerConnection server);
+
+    /**
+     * The pool retired the held server (RECONNECT, a reload that changed its upstream, PAUSE) and
+     * wants it closed as soon as no transaction is open on it ({@code server_fast_close}, session mode).
+     */
+    default void onServerRetired(ServerConnection server) {
+    }
 }

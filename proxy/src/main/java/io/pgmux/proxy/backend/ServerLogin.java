@@ -35,7 +35,8 @@ import java.util.Map;
  * Logs a new server connection in: StartupMessage, then whatever authentication the server asks
  * for (trust, cleartext, md5, SCRAM-SHA-256, SCRAM-SHA-256-PLUS over TLS as {@code channel_binding}
  * says), collecting its ParameterStatus and BackendKeyData until the first ReadyForQuery. An
- * ErrorResponse from Postgres fails the login as Postgres sent it.
+ * ErrorResponse from Postgres fails the login as Postgres sent it. Then the target's
+ * {@code connect_query}, if any, runs ({@link ConnectQuery}); the login is complete when it has.
  */
 final class ServerLogin {
     private static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
@@ -50,6 +51,8 @@ final class ServerLogin {
     private boolean bound;
     private boolean authenticated;
     private boolean complete;
+    /** The connect_query running; null before the login is done, or without one. */
+    private ConnectQuery connectQuery;
 
     ServerLogin(ServerConnection server, ServerTarget target) {
         this.server = server;
@@ -84,6 +87,10 @@ final class ServerLogin {
      * {@link #isComplete()} once the server is ready for queries.
      */
     ByteBuf onFrame(ByteBuf frame, ByteBufAllocator alloc) throws LoginFailure {
+        if (connectQuery != null) {
+            complete = connectQuery.onFrame(frame);
+            return null;
+        }
         byte type = Frames.type(frame);
         switch (type) {
             case Backend.AUTHENTICATION:
@@ -104,6 +111,10 @@ final class ServerLogin {
             case Backend.READY_FOR_QUERY:
                 if (!authenticated) {
                     throw failure(SqlState.PROTOCOL_VIOLATION, "server sent ReadyForQuery before authentication completed");
+                }
+                if (target.connectQuery() != null && !target.connectQuery().isBlank()) {
+                    connectQuery = new ConnectQuery(target.connectQuery(), server);
+                    return connectQuery.message(alloc);
                 }
                 complete = true;
                 return null;

@@ -12,15 +12,16 @@ import java.time.Duration;
  * {@code connectTimeout} bounds the TCP connect and, separately, the start of TLS (SSLRequest
  * and handshake) and the login; zero means no bound. {@code tls} says whether and how the connection uses TLS.
  * {@code passThrough}, when there is no password, is what a client of that user proved to pgmux
- * (see {@link PassThrough}); null if none.
+ * (see {@link PassThrough}); null if none. {@code connectQuery} runs once the login is done, before
+ * the connection is ready ("" or null = none: {@code connect_query}).
  */
 public record ServerTarget(HostPort server, String database, String user, String password, Duration connectTimeout,
-                           ServerTlsConfig tls, PassThrough passThrough) {
+                           ServerTlsConfig tls, PassThrough passThrough, String connectQuery) {
 
-    /** Without pass-through. */
+    /** Without pass-through and {@code connect_query}. */
     public ServerTarget(HostPort server, String database, String user, String password, Duration connectTimeout,
                         ServerTlsConfig tls) {
-        this(server, database, user, password, connectTimeout, tls, null);
+        this(server, database, user, password, connectTimeout, tls, null, null);
     }
 
     /**
@@ -31,7 +32,7 @@ public record ServerTarget(HostPort server, String database, String user, String
         if (canLogIn(password) || learned == null) {
             return this;
         }
-        return new ServerTarget(server, database, user, learned.password(), connectTimeout, tls, learned);
+        return new ServerTarget(server, database, user, learned.password(), connectTimeout, tls, learned, connectQuery);
     }
 
     /** Whether {@code password} can answer a server by itself: plaintext or an md5 secret, not a SCRAM verifier. */

@@ -227,7 +227,8 @@ final class ClientLogin {
             startupParameters = withClientAddress(startupParameters);
         }
         try {
-            parameters = ClientParameters.fromStartup(startupParameters);
+            parameters = ClientParameters.fromStartup(startupParameters,
+                    context.config().sessionSetup().ignoreStartupParameters());
         } catch (IllegalArgumentException e) {
             session.fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, e.getMessage()));
             return;

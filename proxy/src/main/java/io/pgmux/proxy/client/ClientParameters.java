@@ -4,6 +4,7 @@ import io.pgmux.proxy.backend.ServerParameters;
 
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -49,13 +50,28 @@ final class ClientParameters {
 
     /** The client's own startup settings, before the server defaults are known. */
     static ClientParameters fromStartup(Map<String, String> startup) {
+        return fromStartup(startup, List.of());
+    }
+
+    /**
+     * The client's own startup settings, without those named in {@code ignored}
+     * ({@code ignore_startup_parameters}, case-insensitive), whether given as parameters or within
+     * {@code options}. Naming {@code options} itself drops its words that are not settings
+     * ({@code -d}) instead of refusing the login; its settings still apply.
+     */
+    static ClientParameters fromStartup(Map<String, String> startup, List<String> ignored) {
+        Set<String> dropped = caseInsensitive(ignored.toArray(String[]::new));
         ClientParameters parameters = new ClientParameters();
         String options = startup.get("options");
         if (options != null) {
-            parameters.values.putAll(StartupOptions.parse(options));
+            StartupOptions.parse(options, dropped.contains("options")).forEach((name, value) -> {
+                if (!dropped.contains(name)) {
+                    parameters.values.put(name, value);
+                }
+            });
         }
         startup.forEach((name, value) -> {
-            if (!NOT_SETTINGS.contains(name) && !name.startsWith("_pq_.")) {
+            if (!NOT_SETTINGS.contains(name) && !name.startsWith("_pq_.") && !dropped.contains(name)) {
                 parameters.values.put(name, value);
             }
         });

@@ -131,6 +131,21 @@ final class ServerHold implements Waiter {
         session.onAcquireFailed(error);
     }
 
+    /**
+     * {@code query_wait_notify}: a logged-in client still queued for a server is told so with a
+     * NOTICE (its query goes on waiting); one waiting for its welcome is not logged in yet, and is not.
+     */
+    @Override
+    public void onLongWait() {
+        if (session.state() instanceof Waiting waiting && !waiting.forWelcome() && channel.isActive()) {
+            ByteBuf notice = channel.alloc().buffer();
+            ErrorResponse.of(ErrorResponse.NOTICE, SqlState.SUCCESSFUL_COMPLETION, "pgmux: every server connection of pool "
+                    + session.poolName() + " is in use; this query is queued until one is free").encodeAsNotice(notice);
+            session.writeToClient(notice);
+            session.flushClient();
+        }
+    }
+
     // ---------------------------------------------------------------- taking a server
 
     @Override
@@ -586,6 +601,10 @@ final class ServerHold implements Waiter {
                 sendToServer(link);
                 return;
             }
+            if (!transactionMode && link.isClean() && pool.fastCloses(link.server())) {
+                closeRetired(link);
+                return;
+            }
             // A client pinned by its session features keeps its server as in session mode, until they are given back.
             boolean pinned = session.sessionFeatures().isPinned();
             if (link.isClean() && (transactionMode && !pinned || session.shuttingDown())) {
@@ -691,6 +710,29 @@ final class ServerHold implements Waiter {
         link.server().cancel();
         link.server().close();
         session.moveTo(SessionState.CLOSED);
+    }
+
+    /** {@code server_fast_close}: a retired server held in session mode closes now if no transaction is open on it. */
+    @Override
+    public void onServerRetired(ServerConnection server) {
+        ServerLink link = linkOf(server);
+        if (link != null && session.state() instanceof Linked && link.isClean() && session.pool().fastCloses(server)) {
+            closeRetired(link);
+        }
+    }
+
+    /**
+     * The session's server was retired and {@code server_fast_close} is on: it closes between two
+     * transactions, and the client with it (told why), so that it notices its session ended.
+     */
+    private void closeRetired(ServerLink link) {
+        log.info("c{} [{}] server {} was retired (RECONNECT, RELOAD or PAUSE) and server_fast_close is on: closing it and"
+                + " the client between transactions", session.id(), session.poolName(), link.server());
+        loseServer(link);
+        link.server().close();
+        session.fatal(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "pgmux closed this session's server connection:"
+                + " its pool's servers were retired (RECONNECT, RELOAD or PAUSE) and server_fast_close is on")
+                .withHint("No transaction was lost; reconnect to go on with a new server connection."));
     }
 
     @Override

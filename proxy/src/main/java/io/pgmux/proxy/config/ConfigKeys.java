@@ -420,6 +420,27 @@ final class ConfigKeys {
     static final ConfigKey<Duration> PEER_REFRESH = key("peer_refresh", duration(Duration.ofMillis(100)),
             Duration.ofSeconds(5), APPLIED, c -> c.peers().refresh());
 
+    // ------------------------------------------------ session setup (PgBouncer's names and meanings)
+
+    /** Dropped at login, also from within {@code options}; names compare case-insensitively. */
+    static final ConfigKey<List<String>> IGNORE_STARTUP_PARAMETERS = key("ignore_startup_parameters", parameterNames(false),
+            List.of(), APPLIED, c -> c.sessionSetup().ignoreStartupParameters());
+
+    /** PgBouncer's default; pgmux keeps every setting of a client whatever the list says (see SessionSetupConfig). */
+    static final ConfigKey<List<String>> TRACK_EXTRA_PARAMETERS = key("track_extra_parameters", parameterNames(true),
+            List.of("IntervalStyle"), NEEDS_RESTART, c -> c.sessionSetup().trackExtraParameters());
+
+    /** "" = none. A database may have its own. */
+    static final ConfigKey<String> CONNECT_QUERY = key("connect_query", resetQuery(),
+            "", APPLIED, c -> c.sessionSetup().connectQuery());
+
+    static final ConfigKey<Boolean> SERVER_FAST_CLOSE = key("server_fast_close", bool(),
+            false, APPLIED, c -> c.sessionSetup().serverFastClose());
+
+    /** 5 s, as PgBouncer; 0 = never. */
+    static final ConfigKey<Duration> QUERY_WAIT_NOTIFY = key("query_wait_notify", duration(Duration.ZERO),
+            Duration.ofSeconds(5), APPLIED, c -> c.sessionSetup().queryWaitNotify());
+
     private ConfigKeys() {
     }
 
@@ -456,7 +477,9 @@ final class ConfigKeys {
                 new AuthQueryConfig(v.get(AUTH_USER), v.get(AUTH_QUERY), v.get(AUTH_DBNAME), v.get(AUTH_CACHE_TTL)),
                 new HbaConfig(v.get(HBA), v.get(HBA_FILE), new IdentMaps(v.get(IDENT_MAPS), v.get(IDENT_FILE))),
                 new AuthFailureLimits(v.get(AUTH_FAILURE_DELAY), v.get(AUTH_FAILURE_MAX_DELAY)),
-                new PeersConfig(v.get(PEER_ID), v.get(PEERS), v.get(PEER_REFRESH)));
+                new PeersConfig(v.get(PEER_ID), v.get(PEERS), v.get(PEER_REFRESH)),
+                new SessionSetupConfig(v.get(IGNORE_STARTUP_PARAMETERS), v.get(TRACK_EXTRA_PARAMETERS), v.get(CONNECT_QUERY),
+                        v.get(SERVER_FAST_CLOSE), v.get(QUERY_WAIT_NOTIFY)));
     }
 
     /** The global {@code server_tls} section. */
@@ -542,6 +565,24 @@ final class ConfigKeys {
         }, names -> String.join(",", names));
     }
 
+    /**
+     * Names of startup parameters, as a list or one comma-separated string (PgBouncer's spelling);
+     * a {@code tracked} list may not name {@code options}, only the settings within it.
+     */
+    private static Type<List<String>> parameterNames(boolean tracked) {
+        return type((yaml, name, dflt, reading) -> {
+            if (!yaml.isPresent(name)) {
+                return dflt;
+            }
+            List<String> names = yaml.nameList(name);
+            if (tracked && names.stream().anyMatch(n -> n.equalsIgnoreCase("options"))) {
+                yaml.error(name, "options cannot be tracked, only the settings within it");
+                return dflt;
+            }
+            return names;
+        }, names -> String.join(",", names));
+    }
+
     /** A name, or none: absent, null and "" all mean none. */
     private static Type<String> optionalName() {
         return new Type<>((yaml, name, dflt, reading) -> {
@@ -578,7 +619,7 @@ final class ConfigKeys {
             DatabaseConfig old = running.get(name);
             PreparedStatementMode mode = old != null ? old.preparedStatements() : db.preparedStatements();
             databases.put(name, new DatabaseConfig(name, db.server(), db.dbname(), db.user(), db.password(), db.poolSize(),
-                    db.poolMode(), mode, db.limits(), db.sessionFeatures(), db.serverTls(), db.authQuery()));
+                    db.poolMode(), mode, db.limits(), db.sessionFeatures(), db.serverTls(), db.authQuery(), db.connectQuery()));
         });
         return databases;
     }

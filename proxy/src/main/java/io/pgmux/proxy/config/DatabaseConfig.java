@@ -20,14 +20,24 @@ import java.util.Objects;
  * @param serverTls this database's {@code server_tls} (the global one with what it changes); null = the global one
  * @param authQuery this database's {@code auth_user}, {@code auth_query} and {@code auth_dbname}, each null
  *                  where the global key applies; null when it sets none
+ * @param connectQuery this database's {@code connect_query}; null = the global one ("" = none, whatever the global says)
  */
 public record DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
                              int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
                              DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures, ServerTlsConfig serverTls,
-                             DatabaseAuthQuery authQuery) {
+                             DatabaseAuthQuery authQuery, String connectQuery) {
 
     /** A database's own {@code auth_user}, {@code auth_query}, {@code auth_dbname}: null = the global one. */
     public record DatabaseAuthQuery(String user, String query, String dbname) {}
+
+    /** With the global {@code connect_query}. */
+    public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
+                          int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
+                          DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures, ServerTlsConfig serverTls,
+                          DatabaseAuthQuery authQuery) {
+        this(name, server, dbname, user, password, poolSize, poolMode, preparedStatements, limits, sessionFeatures, serverTls,
+                authQuery, null);
+    }
 
     /** With the global {@code auth_user}, {@code auth_query} and {@code auth_dbname}. */
     public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
@@ -69,12 +79,12 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
 
     DatabaseConfig withPoolSize(int newPoolSize) {
         return new DatabaseConfig(name, server, dbname, user, password, newPoolSize, poolMode, preparedStatements, limits,
-                sessionFeatures, serverTls, authQuery);
+                sessionFeatures, serverTls, authQuery, connectQuery);
     }
 
     DatabaseConfig withPoolMode(PoolMode newPoolMode) {
         return new DatabaseConfig(name, server, dbname, user, password, poolSize, newPoolMode, preparedStatements, limits,
-                sessionFeatures, serverTls, authQuery);
+                sessionFeatures, serverTls, authQuery, connectQuery);
     }
 
     /** Never shows the password. */

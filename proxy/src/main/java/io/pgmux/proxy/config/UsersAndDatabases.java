@@ -120,6 +120,7 @@ final class UsersAndDatabases {
             SessionFeaturesPolicy sessionFeatures = db.isPresent("session_features")
                     ? db.choice("session_features", null, SessionFeaturesPolicy::fromYaml, SessionFeaturesPolicy.choices()) : null;
             ServerTlsConfig serverTls = ServerTlsConfig.readForDatabase(db, globalTls);
+            String connectQuery = db.isPresent(ConfigKeys.CONNECT_QUERY.name()) ? db.string(ConfigKeys.CONNECT_QUERY.name(), "") : null;
             db.reportUnknownKeys();
             if (name.isEmpty()) {
                 section.error(name, "a database name must not be empty");
@@ -130,7 +131,7 @@ final class UsersAndDatabases {
                 continue;
             }
             databases.put(name, new DatabaseConfig(name, new HostPort(host, port), dbname, user, password,
-                    poolSize, poolMode, prepared, limits, sessionFeatures, serverTls, authQuery));
+                    poolSize, poolMode, prepared, limits, sessionFeatures, serverTls, authQuery, connectQuery));
         }
         return databases;
     }

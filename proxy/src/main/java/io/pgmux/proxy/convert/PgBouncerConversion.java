@@ -27,12 +27,12 @@ public final class PgBouncerConversion {
             "max_db_connections", "max_user_connections", "max_db_client_connections", "max_user_client_connections",
             "server_reset_query", "server_check_query",
             "tcp_keepalive", "tcp_keepcnt", "unix_socket_dir", "unix_socket_group", "auth_user", "auth_query", "auth_dbname",
-            "application_name_add_host");
+            "application_name_add_host", "server_fast_close", "ignore_startup_parameters");
     /** PgBouncer durations pgmux reads under the same name: a plain number is seconds in both. */
     private static final Set<String> SAME_NAME_DURATION = Set.of("reserve_pool_timeout", "server_check_delay",
             "server_lifetime", "server_idle_timeout", "server_connect_timeout", "server_login_retry", "query_timeout",
             "query_wait_timeout", "client_idle_timeout", "client_login_timeout", "idle_transaction_timeout", "dns_max_ttl",
-            "tcp_keepidle", "tcp_keepintvl", "stats_period");
+            "tcp_keepidle", "tcp_keepintvl", "stats_period", "query_wait_notify");
     private static final Map<String, String> RENAMED = Map.of("default_pool_size", "pool_size",
             "max_client_conn", "max_client_connections");
     /** Keys handled on their own below. */
@@ -40,7 +40,7 @@ public final class PgBouncerConversion {
             "admin_users", "stats_users", "max_packet_size", "max_prepared_statements", "unix_socket_mode",
             "tcp_user_timeout", "auth_hba_file", "auth_ident_file", "client_tls_sslmode", "client_tls_cert_file",
             "client_tls_key_file", "client_tls_ca_file", "client_tls_protocols", "server_tls_sslmode", "server_tls_ca_file",
-            "server_tls_cert_file", "server_tls_key_file");
+            "server_tls_cert_file", "server_tls_key_file", "track_extra_parameters");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|min|h|d)?");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+");
 
@@ -193,6 +193,16 @@ public final class PgBouncerConversion {
             }
         }
         TlsSettings.convert(settings, yaml, this::note);
+        String tracked = settings.get("track_extra_parameters");
+        if (tracked != null) {
+            List<String> names = new ArrayList<>(List.of(tracked.strip().split("\\s*,\\s*")));
+            names.removeIf(String::isEmpty);
+            if (names.removeIf(n -> n.equalsIgnoreCase("options"))) {
+                note("pgbouncer", "track_extra_parameters", "options cannot be tracked (PgBouncer ignores it too), only the"
+                        + " settings within it; left out of the list");
+            }
+            yaml.put("track_extra_parameters", names);
+        }
         String maxPrepared = settings.get("max_prepared_statements");
         if (maxPrepared != null) {
             if (maxPrepared.equals("0")) {
@@ -261,7 +271,7 @@ public final class PgBouncerConversion {
                     case "port", "pool_size", "min_pool_size", "max_db_connections", "max_db_client_connections" ->
                             db.put(key, scalar(value));
                     case "reserve_pool", "reserve_pool_size" -> db.put("reserve_pool_size", scalar(value));
-                    case "dbname", "user", "password", "pool_mode", "auth_user", "auth_query", "auth_dbname" ->
+                    case "dbname", "user", "password", "pool_mode", "auth_user", "auth_query", "auth_dbname", "connect_query" ->
                             db.put(key, value);
                     default -> note("databases", name + "." + key, reasonFor(key));
                 }
@@ -422,10 +432,9 @@ public final class PgBouncerConversion {
         }
         return switch (k) {
             case "pidfile", "user" -> "pgmux does not daemonize; run it under a supervisor (systemd, Kubernetes)";
-            case "connect_query" -> "pgmux has no connect_query yet";
+            case "connect_query" -> "PgBouncer reads it per database only; give it under [databases]";
             case "client_encoding", "datestyle", "timezone", "application_name" ->
                     "pgmux passes the client's own startup settings; no per-database default";
-            case "ignore_startup_parameters" -> "pgmux accepts every startup parameter Postgres accepts and passes it on";
             case "server_reset_query_always" -> "pgmux runs server_reset_query in session mode only";
             default -> "pgmux has no such setting";
         };

@@ -7,9 +7,11 @@ import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.backend.PassThrough;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.backend.ServerLifecycle;
+import io.pgmux.proxy.backend.ServerListener;
 import io.pgmux.proxy.backend.ServerOpener;
 import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.backend.ServerTarget;
+import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.prepared.StatementRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,7 +115,25 @@ public final class Pool implements ServerLifecycle {
     private final Map<Map<String, String>, Map<String, String>> internedSettings = new ConcurrentHashMap<>();
     private final PinnedServers pinnedServers = new PinnedServers(() -> settings.maxPinnedServers());
 
-    private record Queued(Waiter waiter, long sinceNanos) {}
+    /** A queued client, since when, and whether it was told it waits ({@code query_wait_notify}); guarded by the lock. */
+    private static final class Queued {
+        private final Waiter waiter;
+        private final long sinceNanos;
+        private boolean notified;
+
+        Queued(Waiter waiter, long sinceNanos) {
+            this.waiter = waiter;
+            this.sinceNanos = sinceNanos;
+        }
+
+        Waiter waiter() {
+            return waiter;
+        }
+
+        long sinceNanos() {
+            return sinceNanos;
+        }
+    }
 
     /** How long the head of the queue may be passed over for a waiter on the released server's loop. */
     private static final long LOCALITY_GRACE_NANOS = 2_000_000;
@@ -588,6 +608,7 @@ public final class Pool implements ServerLifecycle {
     public CompletableFuture<Void> pause() {
         CompletableFuture<Void> drained = new CompletableFuture<>();
         List<ServerConnection> toClose;
+        List<ServerConnection> held;
         lock.lock();
         try {
             paused = true;
@@ -597,10 +618,12 @@ public final class Pool implements ServerLifecycle {
             } else {
                 drainWaiters.add(drained);
             }
+            held = fastClosedHolders();
         } finally {
             lock.unlock();
         }
         toClose.forEach(ServerConnection::terminate);
+        tellRetired(held);
         return drained;
     }
 
@@ -632,14 +655,59 @@ public final class Pool implements ServerLifecycle {
     /** Closes every server: idle ones now, the others when released. New ones open as clients need them. */
     public void reconnect() {
         List<ServerConnection> toClose;
+        List<ServerConnection> held;
         lock.lock();
         try {
             servers.newGeneration();
             toClose = retireIdle();
+            held = fastClosedHolders();
         } finally {
             lock.unlock();
         }
         toClose.forEach(ServerConnection::terminate);
+        tellRetired(held);
+    }
+
+    /**
+     * {@code server_fast_close} in session mode: whether {@code server}, held by a client, must close
+     * once no transaction is open on it (RECONNECT or a reload retired it, or the pool is paused),
+     * rather than when its client leaves.
+     */
+    public boolean fastCloses(ServerConnection server) {
+        PoolSettings now = settings;
+        if (!now.serverFastClose() || now.mode() != PoolMode.SESSION) {
+            return false;
+        }
+        lock.lock();
+        try {
+            return paused || !servers.isCurrent(server);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Called with the lock held: the active servers whose holders must close them early ({@link #fastCloses}). */
+    private List<ServerConnection> fastClosedHolders() {
+        if (!settings.serverFastClose() || settings.mode() != PoolMode.SESSION) {
+            return List.of();
+        }
+        List<ServerConnection> held = new ArrayList<>();
+        for (ServerState state : servers.states()) {
+            if (state.phase() == ServerPhase.ACTIVE) {
+                held.add(state.server());
+            }
+        }
+        return held;
+    }
+
+    /** Tells the holders of {@code held} on their loops (see {@link ServerListener#onServerRetired}). */
+    private static void tellRetired(List<ServerConnection> held) {
+        for (ServerConnection server : held) {
+            ServerListener holder = server.listener();
+            if (holder != null) {
+                holder.executor().execute(() -> holder.onServerRetired(server));
+            }
+        }
     }
 
     /** Completes when no server opened before now with an older generation is left (after RECONNECT or a reload). */
@@ -659,7 +727,7 @@ public final class Pool implements ServerLifecycle {
     }
 
     /**
-     * Applies settings from a reloaded config. A new server address, database, user or password
+     * Applies settings from a reloaded config. A new server address, database, user, password or connect_query
      * starts a new generation (idle servers close now, busy ones when released); a bigger pool opens
      * servers for queued clients; a smaller one closes idle servers beyond the new size now and busy
      * ones as they are released.
@@ -668,14 +736,17 @@ public final class Pool implements ServerLifecycle {
         PoolSettings old = settings;
         boolean upstreamChanged = !old.server().equals(newSettings.server()) || !old.dbname().equals(newSettings.dbname())
                 || !old.serverUser().equals(newSettings.serverUser())
-                || !Objects.equals(old.serverPassword(), newSettings.serverPassword());
+                || !Objects.equals(old.serverPassword(), newSettings.serverPassword())
+                || !Objects.equals(old.connectQuery(), newSettings.connectQuery());
         List<ServerConnection> toClose;
+        List<ServerConnection> held = List.of();
         lock.lock();
         try {
             settings = newSettings;
             if (upstreamChanged) {
                 servers.newGeneration();
                 toClose = retireIdle();
+                held = fastClosedHolders();
                 // new credentials or a new server deserve an attempt now, not after the old one's failures
                 lastLoginError = null;
                 retry.reset();
@@ -697,6 +768,7 @@ public final class Pool implements ServerLifecycle {
                     newSettings.server(), newSettings.dbname(), newSettings.serverUser());
         }
         toClose.forEach(ServerConnection::terminate);
+        tellRetired(held);
         openServersForWaiters();
     }
 
@@ -999,24 +1071,42 @@ public final class Pool implements ServerLifecycle {
     }
 
     /**
-     * Fails the waiters queued longer than {@code query_wait_timeout}; one sweep for the whole pool
-     * instead of a timer per wait.
+     * Fails the waiters queued longer than {@code query_wait_timeout}, and tells those queued longer
+     * than {@code query_wait_notify} (once per wait); one sweep for the whole pool instead of timers
+     * per wait.
      */
     public void expireWaiters(long nowNanos) {
         long timeout = settings.queryWaitTimeout().toNanos();
-        if (timeout <= 0) {
+        long notifyAfter = settings.queryWaitNotify().toNanos();
+        if (timeout <= 0 && notifyAfter <= 0) {
             return;
         }
         List<Waiter> expired = new ArrayList<>();
+        List<Waiter> toNotify = new ArrayList<>();
         ConnectionBudget full;
         lock.lock();
         try {
-            while (!waiters.isEmpty() && nowNanos - waiters.peekFirst().sinceNanos() > timeout) {
+            while (timeout > 0 && !waiters.isEmpty() && nowNanos - waiters.peekFirst().sinceNanos() > timeout) {
                 expired.add(waiters.pollFirst().waiter());
+            }
+            if (notifyAfter > 0) {
+                // the queue is in the order of arrival: the first one not waiting long enough ends the sweep
+                for (Queued queued : waiters) {
+                    if (nowNanos - queued.sinceNanos() <= notifyAfter) {
+                        break;
+                    }
+                    if (!queued.notified) {
+                        queued.notified = true;
+                        toNotify.add(queued.waiter());
+                    }
+                }
             }
             full = refusedBy;
         } finally {
             lock.unlock();
+        }
+        for (Waiter waiter : toNotify) {
+            waiter.executor().execute(waiter::onLongWait);
         }
         if (!expired.isEmpty()) {
             ErrorResponse error = full != null ? budgetFullError(full) : waitTimeoutError();

@@ -16,7 +16,10 @@ import java.time.Duration;
  * {@code minPoolSize} servers are kept open (at most {@code poolSize}); up to {@code reservePoolSize}
  * more than {@code poolSize} may open for clients that waited {@code reservePoolTimeout}. A server
  * idle for {@code checkDelay} or more is checked with {@code checkQuery} ("" = a Sync) before a
- * client gets it. {@code serverTls} says how its connections use TLS.
+ * client gets it. {@code serverTls} says how its connections use TLS. A new server runs
+ * {@code connectQuery} ("" = none) before it joins the pool; in session mode, with
+ * {@code serverFastClose}, a retired server closes (with its client) at its next transaction end; a
+ * client queued {@code queryWaitNotify} (zero = never) gets a NOTICE.
  */
 public record PoolSettings(
         HostPort server,
@@ -42,7 +45,23 @@ public record PoolSettings(
         String checkQuery,
         SessionFeaturesPolicy sessionFeatures,
         int maxPinnedServers,
-        ServerTlsConfig serverTls) {
+        ServerTlsConfig serverTls,
+        String connectQuery,
+        boolean serverFastClose,
+        Duration queryWaitNotify) {
+
+    /** With no {@code connect_query}, no {@code server_fast_close} and no {@code query_wait_notify}. */
+    public PoolSettings(HostPort server, String dbname, String serverUser, String serverPassword, int poolSize,
+                        PoolMode mode, Duration queryWaitTimeout, Duration connectTimeout, Duration loginRetry,
+                        Duration idleTimeout, Duration lifetime, String resetQuery, PreparedStatementMode preparedStatements,
+                        int maxPreparedPerServer, int maxPreparedPerClient, int maxPreparedSizePerClient, int minPoolSize,
+                        int reservePoolSize, Duration reservePoolTimeout, Duration checkDelay, String checkQuery,
+                        SessionFeaturesPolicy sessionFeatures, int maxPinnedServers, ServerTlsConfig serverTls) {
+        this(server, dbname, serverUser, serverPassword, poolSize, mode, queryWaitTimeout, connectTimeout, loginRetry,
+                idleTimeout, lifetime, resetQuery, preparedStatements, maxPreparedPerServer, maxPreparedPerClient,
+                maxPreparedSizePerClient, minPoolSize, reservePoolSize, reservePoolTimeout, checkDelay, checkQuery,
+                sessionFeatures, maxPinnedServers, serverTls, "", false, Duration.ZERO);
+    }
 
     /** With the default {@code server_tls} (TLS when the server offers it). */
     public PoolSettings(HostPort server, String dbname, String serverUser, String serverPassword, int poolSize,
@@ -78,6 +97,6 @@ public record PoolSettings(
 
     /** Where and as whom the pool's next server connection logs in. */
     public ServerTarget target() {
-        return new ServerTarget(server, dbname, serverUser, serverPassword, connectTimeout, serverTls);
+        return new ServerTarget(server, dbname, serverUser, serverPassword, connectTimeout, serverTls, null, connectQuery);
     }
 }

@@ -15,4 +15,8 @@ public interface Waiter extends ServerListener {
 
     /** No server can be had: the pool cannot log in, or is closing. */
     void onAcquireFailed(ErrorResponse error);
+
+    /** Still queued after {@code query_wait_notify}: the waiter may tell its client (once per wait). */
+    default void onLongWait() {
+    }
 }

@@ -4,6 +4,7 @@ import io.pgmux.proxy.backend.ServerParameters;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,6 +51,29 @@ class ClientParametersTest {
 
         assertEquals("direct", ClientParameters.fromStartup(optionsFirst).get("application_name"));
         assertEquals("direct", ClientParameters.fromStartup(optionsLast).get("application_name"));
+    }
+
+    @Test
+    void ignoredStartupParametersAreDroppedWhereverTheyAreGiven() {
+        Map<String, String> startup = new LinkedHashMap<>();
+        startup.put("user", "alice");
+        startup.put("Extra_Float_Digits", "3");
+        startup.put("options", "-c extra_float_digits=2 -c TimeZone=UTC --search-path=app");
+        startup.put("application_name", "billing");
+
+        ClientParameters parameters = ClientParameters.fromStartup(startup, List.of("extra_float_digits", "search_path"));
+
+        assertEquals(Map.of("TimeZone", "UTC", "application_name", "billing"), Map.copyOf(parameters.values()));
+    }
+
+    @Test
+    void ignoringOptionsDropsItsSwitchesButKeepsItsSettings() {
+        Map<String, String> startup = Map.of("user", "alice", "options", "-d 5 -c TimeZone=UTC -c broken -c");
+
+        ClientParameters parameters = ClientParameters.fromStartup(startup, List.of("options"));
+
+        assertEquals(Map.of("TimeZone", "UTC"), Map.copyOf(parameters.values()));
+        assertThrows(IllegalArgumentException.class, () -> ClientParameters.fromStartup(startup, List.of()));
     }
 
     @Test

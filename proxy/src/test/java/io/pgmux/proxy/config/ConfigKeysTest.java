@@ -93,6 +93,11 @@ class ConfigKeysTest {
             peer_id: 7
             peers: [{id: 8, host: 10.0.0.8, port: 6433}, {dns: pgmux-peers.default.svc.cluster.local}]
             peer_refresh: 2s
+            ignore_startup_parameters: extra_float_digits, options
+            track_extra_parameters: [search_path]
+            connect_query: SET enable_seqscan = off
+            server_fast_close: true
+            query_wait_notify: 2s
             """;
 
     @Test
@@ -174,7 +179,7 @@ class ConfigKeysTest {
         }
         assertEquals(List.of("listen", "event_loops", "max_message_size", "prepared_statements",
                 "max_client_prepared_statements", "max_client_prepared_statements_size", "http.listen", "unix_socket_dir",
-                "unix_socket_mode", "unix_socket_group", "peer_id"),
+                "unix_socket_mode", "unix_socket_group", "peer_id", "track_extra_parameters"),
                 changes.stream().filter(s -> !s.changeable()).map(ConfigView.Setting::key).toList());
         // a listed database takes the file's settings but keeps its running prepared_statements
         DatabaseConfig app = effective.databases().get("app");

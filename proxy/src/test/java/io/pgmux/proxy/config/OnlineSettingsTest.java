@@ -55,6 +55,19 @@ class OnlineSettingsTest {
     }
 
     @Test
+    void sessionSetupKeysChangeOnlineWherePgBouncerAllowsIt() throws Exception {
+        PgmuxConfig running = ConfigLoader.parse(YAML, Map.of());
+
+        assertEquals(List.of("options", "extra_float_digits"),
+                OnlineSettings.set(running, "ignore_startup_parameters", "options, extra_float_digits").sessionSetup().ignoreStartupParameters());
+        assertEquals(true, OnlineSettings.set(running, "server_fast_close", "1").sessionSetup().serverFastClose());
+        assertEquals(Duration.ofSeconds(2), OnlineSettings.set(running, "query_wait_notify", "2").sessionSetup().queryWaitNotify());
+        assertEquals("SET jit = off", OnlineSettings.set(running, "connect_query", "SET jit = off").sessionSetup().connectQuery());
+        // PgBouncer reads track_extra_parameters at start only
+        assertRefused(running, "track_extra_parameters", "search_path", OnlineSettings.Refusal.NOT_CHANGEABLE, "restart");
+    }
+
+    @Test
     void refusalsSayWhy() throws Exception {
         PgmuxConfig running = ConfigLoader.parse(YAML, Map.of());
 

@@ -70,6 +70,10 @@ class PgBouncerConversionTest {
         DatabaseConfig reports = config.databases().get("reports");
         assertEquals(new HostPort("replica1.internal", 5432), reports.server());
         assertEquals(PoolMode.SESSION, reports.poolMode());
+        assertEquals("SET search_path = reports", reports.connectQuery());
+        assertEquals("SET search_path = reports", config.connectQuery(reports));
+        assertEquals("", config.connectQuery(app), "no global connect_query in PgBouncer");
+        assertEquals(List.of("extra_float_digits"), config.sessionSetup().ignoreStartupParameters());
         DatabaseConfig legacy = config.databases().get("legacy");
         assertEquals("legacy_owner", legacy.user());
         assertEquals("legacy-secret", legacy.password());
@@ -82,15 +86,40 @@ class PgBouncerConversionTest {
 
         // and each key it could not carry is named with its reason
         List<String> notes = conversion.notes();
-        assertTrue(notes.contains("[databases] reports.connect_query: pgmux has no connect_query yet"), notes.toString());
         assertTrue(notes.stream().anyMatch(n -> n.startsWith("[databases] reports.host: pgmux connects to one host")), notes.toString());
         assertTrue(notes.stream().anyMatch(n -> n.startsWith("[databases] legacy.host: a Unix socket directory")), notes.toString());
         assertTrue(notes.contains("[pgbouncer] logfile: pgmux logs to standard output (log.level, log.format)"), notes.toString());
         assertTrue(notes.stream().anyMatch(n -> n.startsWith("[pgbouncer] pidfile:")), notes.toString());
-        assertTrue(notes.stream().anyMatch(n -> n.startsWith("[pgbouncer] ignore_startup_parameters:")), notes.toString());
         assertTrue(notes.stream().anyMatch(n -> n.startsWith("[pgbouncer] stats_users monitor: not in the auth file")), notes.toString());
         assertTrue(notes.stream().anyMatch(n -> n.startsWith("[auth_file] ghost: an empty password")), notes.toString());
-        assertEquals(8, notes.size(), notes.toString());
+        assertEquals(6, notes.size(), notes.toString());
+    }
+
+    @Test
+    void sessionSetupKeysCarryOverWithPgBouncersMeanings() throws Exception {
+        // given PgBouncer's startup-parameter lists, fast close and wait notice (a plain number: seconds)
+        IniFile ini = IniFile.parse("""
+                [databases]
+                app = host=db connect_query='set enable_seqscan=off; set enable_nestloop=off'
+                [pgbouncer]
+                ignore_startup_parameters = extra_float_digits, options
+                track_extra_parameters = search_path, options, intervalstyle
+                server_fast_close = 1
+                query_wait_notify = 2
+                """, Path.of("."));
+
+        // when converted and loaded
+        PgBouncerConversion conversion = PgBouncerConversion.convert(ini, Map.of());
+        PgmuxConfig config = load(conversion);
+
+        // then each means what it meant, and options, which cannot be tracked, is named in a note
+        assertEquals(List.of("extra_float_digits", "options"), config.sessionSetup().ignoreStartupParameters());
+        assertEquals(List.of("search_path", "intervalstyle"), config.sessionSetup().trackExtraParameters());
+        assertTrue(config.sessionSetup().serverFastClose());
+        assertEquals(Duration.ofSeconds(2), config.sessionSetup().queryWaitNotify());
+        assertEquals("set enable_seqscan=off; set enable_nestloop=off", config.databases().get("app").connectQuery());
+        assertEquals(List.of("[pgbouncer] track_extra_parameters: options cannot be tracked (PgBouncer ignores it too), only"
+                + " the settings within it; left out of the list"), conversion.notes());
     }
 
     @Test
