@@ -2,6 +2,7 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.protocol.message.Query;
 import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
@@ -35,6 +36,8 @@ class PerUserSettingsIT {
     private static final String TIMED = "pu_timed";
     private static final String OTHER = "pu_other";
     private static final String ADMIN = "pu_admin";
+    private static final String LONG = "pu_long";
+    private static final String RESERVE = "pu_reserve";
 
     private static final String CONFIG = """
             pool_size: 10
@@ -45,10 +48,14 @@ class PerUserSettingsIT {
               pu_small: {pool_size: %d}
               pu_session: {pool_mode: session}
               pu_timed: {query_timeout: 1s, transaction_timeout: 2s}
+              pu_long: {transaction_timeout: 1s}
+              pu_reserve: {pool_size: 1, reserve_pool_size: 2}
+            reserve_pool_timeout: 1s
             """;
 
     @RegisterExtension
-    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().roles(SMALL, SESSION, TIMED, OTHER, ADMIN);
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().roles(SMALL, SESSION, TIMED, OTHER, ADMIN, LONG,
+            RESERVE);
 
     @Test
     void aUserWithPoolSize2NeverHasMoreThan2ServersWhile6ClientsRunWhileAnotherUserGetsTheGlobalSize() throws Exception {
@@ -130,6 +137,63 @@ class PerUserSettingsIT {
             TestSql.await("pu_timed's server rolled back and idle",
                     () -> TestSql.intDirect("SELECT count(*) FROM pg_stat_activity WHERE pid = " + timedPid
                             + " AND state = 'idle'") == 1);
+        }
+    }
+
+    @Test
+    void aStatementStillRunningAtTheUsersTransactionTimeoutCostsItsServerAndClient() throws Exception {
+        Pgmux pgmux = fixture.start(CONFIG.formatted(2));
+        try (RawClient timed = pgmux.raw(LONG)) {
+            int pid = Integer.parseInt(TestSql.value(timed, "SELECT pg_backend_pid()"));
+
+            // when one statement runs past pu_long's transaction_timeout of 1 s
+            long start = System.nanoTime();
+            timed.send(new Query("SELECT pg_sleep(10)")).flush();
+            ErrorResponse error = TestSql.nextError(timed);
+            double seconds = (System.nanoTime() - start) / 1e9;
+
+            // then the client gets 25P04 about a second later, and the busy server is cancelled and closed
+            assertEquals(SqlState.TRANSACTION_TIMEOUT, error.sqlState(), error::toString);
+            assertTrue(seconds >= 0.9 && seconds < 5, () -> "ended after " + seconds + " s");
+            TestSql.awaitBackendGone("pu_long's busy server closed", pid);
+        }
+    }
+
+    @Test
+    void aUsersReserveOpensItsServersBeyondItsPoolSizeAfterReservePoolTimeout() throws Exception {
+        Pgmux pgmux = fixture.start(CONFIG.formatted(2));
+        List<Connection> connections = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                connections.add(pgmux.jdbc(RESERVE));
+            }
+            // when 4 clients of pu_reserve (pool_size 1, reserve_pool_size 2) each run a 4 s query
+            List<CompletableFuture<Integer>> queries = new ArrayList<>();
+            for (Connection c : connections) {
+                queries.add(TestSql.intScalarLater(c, "SELECT 1 FROM pg_sleep(4)"));
+            }
+
+            // then one server runs at first, and once the others waited reserve_pool_timeout (1 s) the reserve's 2 more
+            Thread.sleep(600);
+            assertEquals(1, Pgmux.serverConnections(TestPostgres.DATABASE, RESERVE));
+            TestSql.await("the reserve's servers open", () -> serverConnections(RESERVE) == 3);
+            Thread.sleep(500);
+            assertEquals(3, Pgmux.serverConnections(TestPostgres.DATABASE, RESERVE), "never more than pool_size + reserve");
+            for (CompletableFuture<Integer> q : queries) {
+                assertEquals(1, q.get(30, TimeUnit.SECONDS));
+            }
+        } finally {
+            for (Connection c : connections) {
+                c.close();
+            }
+        }
+    }
+
+    private static int serverConnections(String user) {
+        try {
+            return Pgmux.serverConnections(TestPostgres.DATABASE, user);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 
