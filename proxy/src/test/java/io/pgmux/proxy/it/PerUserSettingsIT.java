@@ -174,8 +174,7 @@ class PerUserSettingsIT {
             }
 
             // then one server runs at first, and once the others waited reserve_pool_timeout (1 s) the reserve's 2 more
-            Thread.sleep(600);
-            assertEquals(1, Pgmux.serverConnections(TestPostgres.DATABASE, RESERVE));
+            TestSql.await("pu_reserve's one server", () -> serverConnections(RESERVE) == 1);
             TestSql.await("the reserve's servers open", () -> serverConnections(RESERVE) == 3);
             Thread.sleep(500);
             assertEquals(3, Pgmux.serverConnections(TestPostgres.DATABASE, RESERVE), "never more than pool_size + reserve");
