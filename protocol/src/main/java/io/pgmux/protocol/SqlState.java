@@ -25,6 +25,8 @@ public final class SqlState {
     public static final String QUERY_CANCELED = "57014";
     public static final String IDLE_IN_TRANSACTION_SESSION_TIMEOUT = "25P03";
     public static final String IDLE_SESSION_TIMEOUT = "57P05";
+    /** Postgres 17's {@code transaction_timeout}. */
+    public static final String TRANSACTION_TIMEOUT = "25P04";
     public static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
     public static final String OUT_OF_MEMORY = "53200";
     public static final String OBJECT_NOT_IN_PREREQUISITE_STATE = "55000";

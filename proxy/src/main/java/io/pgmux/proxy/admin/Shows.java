@@ -9,6 +9,7 @@ import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.DatabaseLimits;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.UserConfig;
+import io.pgmux.proxy.config.UserSettings;
 import io.pgmux.proxy.net.UnsentBytes;
 import io.pgmux.proxy.peer.Peer;
 import io.pgmux.proxy.peer.PeerBudget;
@@ -305,6 +306,10 @@ final class Shows {
         return table;
     }
 
+    /**
+     * SHOW USERS, PgBouncer 1.25's columns: pool_size, reserve_pool_size and pool_mode are the
+     * user's own (NULL where it leaves them to the database or the global keys).
+     */
     static ResultTable users(Control control, List<ClientInfo> clients) {
         ResultTable table = ResultTable.of("ssssiiii", "name", "pool_size", "reserve_pool_size", "pool_mode",
                 "max_user_connections", "current_connections", "max_user_client_connections",
@@ -327,10 +332,16 @@ final class Shows {
             UserConfig user = config.users().get(name);
             int maxConnections = user != null ? user.maxUserConnections(config.serverLimits())
                     : config.serverLimits().maxUserConnections();
-            table.row(name, null, null, null, maxConnections, servers.getOrDefault(name, 0), 0,
+            UserSettings own = user != null ? user.settings() : UserSettings.NONE;
+            table.row(name, text(own.poolSize()), text(own.reservePoolSize()),
+                    own.poolMode() != null ? own.poolMode().yamlName() : null, maxConnections, servers.getOrDefault(name, 0), 0,
                     clientCounts.getOrDefault(name, 0));
         }
         return table;
+    }
+
+    private static String text(Integer value) {
+        return value == null ? null : value.toString();
     }
 
     static ResultTable lists(Control control, List<ClientInfo> clients) {

@@ -27,7 +27,6 @@ import io.pgmux.proxy.client.SessionState.Idle;
 import io.pgmux.proxy.client.SessionState.Linked;
 import io.pgmux.proxy.client.SessionState.Validating;
 import io.pgmux.proxy.client.SessionState.Waiting;
-import io.pgmux.proxy.config.TimeoutsConfig;
 import io.pgmux.proxy.net.MessageChunk;
 import io.pgmux.proxy.net.UnsentBytes;
 import io.pgmux.proxy.net.WriteBatcher;
@@ -340,11 +339,16 @@ public final class ClientSession {
      * ends the session, with an error that names the setting, if a peer has stopped answering for
      * longer than {@code timeouts} allow (see {@link SessionTimeouts}).
      */
-    public void checkTimeouts(long nowNanos, TimeoutsConfig timeouts) {
+    public void checkTimeouts(long nowNanos, UserTimeouts timeouts) {
         ErrorResponse expired = fatalSent ? null : SessionTimeouts.expired(this, hold, nowNanos, timeouts);
         if (expired != null) {
             fatal(expired);
         }
+    }
+
+    /** The user the client logged in as (null before it said). */
+    String loginUser() {
+        return login.user();
     }
 
     /** When the state last changed (nanoTime): an Idle client has been idle since then. */

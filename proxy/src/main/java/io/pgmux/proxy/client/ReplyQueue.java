@@ -69,6 +69,12 @@ final class ReplyQueue {
      * its head since then; once empty, it has been idle since then.
      */
     private long progressAtNanos = System.nanoTime();
+    /**
+     * When the server's current transaction began (nanoTime): the first entry pushed since it was
+     * last idle ({@link #serverIdle}); {@link #NOT_IN_TRANSACTION} while it is idle.
+     */
+    private long transactionSinceNanos = NOT_IN_TRANSACTION;
+    static final long NOT_IN_TRANSACTION = Long.MIN_VALUE;
 
     void push(byte kind, int flag, long number, Attachment attachment) {
         if (size == kinds.length) {
@@ -76,6 +82,9 @@ final class ReplyQueue {
         }
         if (size == 0) {
             progressAtNanos = System.nanoTime();
+        }
+        if (transactionSinceNanos == NOT_IN_TRANSACTION) {
+            transactionSinceNanos = progressAtNanos;
         }
         int i = (head + size) % kinds.length;
         kinds[i] = kind;
@@ -86,6 +95,19 @@ final class ReplyQueue {
         if (attachment instanceof NamedStatements.StatementChange) {
             statementChanges++;
         }
+    }
+
+    /** See {@link #transactionSinceNanos}. */
+    long transactionSinceNanos() {
+        return transactionSinceNanos;
+    }
+
+    /**
+     * The server said it is idle (ReadyForQuery 'I'): its transaction is over, and what it still owes
+     * (a pipelined request) is a new one, begun now.
+     */
+    void serverIdle() {
+        transactionSinceNanos = size == 0 ? NOT_IN_TRANSACTION : System.nanoTime();
     }
 
     /** See {@link #progressAtNanos}. */
@@ -149,6 +171,7 @@ final class ReplyQueue {
         head = 0;
         size = 0;
         statementChanges = 0;
+        transactionSinceNanos = NOT_IN_TRANSACTION;
     }
 
     /**

@@ -160,6 +160,13 @@ final class ServerLink {
         return replies.progressAtNanos();
     }
 
+    /** When the server's current transaction began (its first request since it was idle), or {@link #NO_TRANSACTION}. */
+    long transactionSinceNanos() {
+        return replies.transactionSinceNanos();
+    }
+
+    static final long NO_TRANSACTION = ReplyQueue.NOT_IN_TRANSACTION;
+
     boolean inTransaction() {
         return status != TransactionStatus.IDLE;
     }
@@ -384,6 +391,9 @@ final class ServerLink {
         Attachment attachment = replies.headAttachment();
         long sentAt = replies.headNumber();
         replies.pop();
+        if (status == TransactionStatus.IDLE) {
+            replies.serverIdle();
+        }
         if (swallowed) {
             frame.release();
             if (attachment instanceof InjectedQuery injected) { // pgmux's own Sync has none

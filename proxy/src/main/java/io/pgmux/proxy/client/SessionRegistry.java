@@ -2,7 +2,6 @@ package io.pgmux.proxy.client;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.pgmux.proxy.auth.FailedLogins;
-import io.pgmux.proxy.config.TimeoutsConfig;
 import io.pgmux.proxy.peer.PeerCancelKeys;
 
 import io.pgmux.proxy.tls.ClientTlsFailure;
@@ -219,7 +218,7 @@ public final class SessionRegistry {
      * On {@code loop}: checks the timeouts of the sessions that live on it (each loop its own, so
      * that no session is touched from another thread and no task is queued per session).
      */
-    public void checkTimeouts(EventExecutor loop, TimeoutsConfig timeouts) {
+    public void checkTimeouts(EventExecutor loop, UserTimeouts timeouts) {
         long now = System.nanoTime();
         for (ClientSession session : sessions) {
             if (session.executor() == loop) {

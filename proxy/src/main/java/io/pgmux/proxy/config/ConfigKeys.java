@@ -229,6 +229,10 @@ final class ConfigKeys {
     static final ConfigKey<Duration> CLIENT_IDLE_TIMEOUT = key("client_idle_timeout", duration(Duration.ZERO),
             Duration.ZERO, APPLIED, c -> c.timeouts().clientIdleTimeout());
 
+    /** 0 = off. Counted from a transaction's first request (an autocommit statement is one). */
+    static final ConfigKey<Duration> TRANSACTION_TIMEOUT = key("transaction_timeout", duration(Duration.ZERO),
+            Duration.ZERO, APPLIED, c -> c.timeouts().transactionTimeout());
+
     /** 0 = check a server every time before a client gets it. */
     static final ConfigKey<Duration> SERVER_CHECK_DELAY = key("server_check_delay", duration(Duration.ZERO),
             Duration.ofSeconds(30), APPLIED, c -> c.timeouts().serverCheckDelay());
@@ -465,7 +469,7 @@ final class ConfigKeys {
                 new ServerLimits(v.get(MIN_POOL_SIZE), v.get(RESERVE_POOL_SIZE), v.get(RESERVE_POOL_TIMEOUT),
                         v.get(MAX_DB_CONNECTIONS), v.get(MAX_USER_CONNECTIONS), v.get(DNS_MAX_TTL)),
                 new TimeoutsConfig(v.get(QUERY_TIMEOUT), v.get(IDLE_TRANSACTION_TIMEOUT), v.get(CLIENT_IDLE_TIMEOUT),
-                        v.get(SERVER_CHECK_DELAY), v.get(SERVER_CHECK_QUERY),
+                        v.get(TRANSACTION_TIMEOUT), v.get(SERVER_CHECK_DELAY), v.get(SERVER_CHECK_QUERY),
                         new TcpKeepalive(v.get(TCP_KEEPALIVE), v.get(TCP_KEEPIDLE), v.get(TCP_KEEPINTVL), v.get(TCP_KEEPCNT),
                                 v.get(TCP_USER_TIMEOUT))),
                 new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)),

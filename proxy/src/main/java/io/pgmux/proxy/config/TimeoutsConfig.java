@@ -15,6 +15,9 @@ import java.util.Objects;
  *                               transaction this long is disconnected (25P03); its server is rolled back
  * @param clientIdleTimeout      YAML {@code client_idle_timeout}: a client idle outside a transaction
  *                               this long is disconnected (57P05)
+ * @param transactionTimeout     YAML {@code transaction_timeout}: a client whose transaction has been
+ *                               open this long (from its first request) is disconnected (25P04); its
+ *                               server is rolled back, or cancelled and closed when it is busy
  * @param serverCheckDelay       YAML {@code server_check_delay}: a server idle longer than this is
  *                               checked before a client gets it; 0 = checked every time
  * @param serverCheckQuery       YAML {@code server_check_query}: the check; "" = a protocol-level Sync
@@ -22,24 +25,26 @@ import java.util.Objects;
  *                               {@code tcp_keepcnt}, {@code tcp_user_timeout}: on both sides' sockets
  */
 public record TimeoutsConfig(Duration queryTimeout, Duration idleTransactionTimeout, Duration clientIdleTimeout,
-                             Duration serverCheckDelay, String serverCheckQuery, TcpKeepalive keepalive) {
+                             Duration transactionTimeout, Duration serverCheckDelay, String serverCheckQuery, TcpKeepalive keepalive) {
 
     public TimeoutsConfig {
         Objects.requireNonNull(queryTimeout, "queryTimeout");
         Objects.requireNonNull(idleTransactionTimeout, "idleTransactionTimeout");
         Objects.requireNonNull(clientIdleTimeout, "clientIdleTimeout");
+        Objects.requireNonNull(transactionTimeout, "transactionTimeout");
         Objects.requireNonNull(serverCheckDelay, "serverCheckDelay");
         Objects.requireNonNull(serverCheckQuery, "serverCheckQuery");
         Objects.requireNonNull(keepalive, "keepalive");
         if (queryTimeout.isNegative() || idleTransactionTimeout.isNegative() || clientIdleTimeout.isNegative()
-                || serverCheckDelay.isNegative()) {
+                || transactionTimeout.isNegative() || serverCheckDelay.isNegative()) {
             throw new IllegalArgumentException("timeouts must not be negative");
         }
     }
 
     /** Whether any of the client timeouts is on (else their sweep has nothing to do). */
     public boolean anyClientTimeout() {
-        return !queryTimeout.isZero() || !idleTransactionTimeout.isZero() || !clientIdleTimeout.isZero();
+        return !queryTimeout.isZero() || !idleTransactionTimeout.isZero() || !clientIdleTimeout.isZero()
+                || !transactionTimeout.isZero();
     }
 
     /** The defaults {@link ConfigKeys} declares. */

@@ -7,12 +7,20 @@ import java.util.Objects;
  * verifier (see {@link PasswordFormat}), with {@code ${ENV}} references already replaced; null when
  * the user has none (only possible with {@code client_auth: trust}). {@code maxUserConnections} is
  * the user's own {@code max_user_connections}, null where the global key applies; likewise
- * {@code maxUserClientConnections} for {@code max_user_client_connections}.
+ * {@code maxUserClientConnections} for {@code max_user_client_connections}. {@code settings} are its
+ * own pool sizes, pool mode and timeouts ({@link UserSettings#NONE} when it sets none).
  */
-public record UserConfig(String name, String password, Integer maxUserConnections, Integer maxUserClientConnections) {
+public record UserConfig(String name, String password, Integer maxUserConnections, Integer maxUserClientConnections,
+                         UserSettings settings) {
 
     public UserConfig {
         Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(settings, "settings");
+    }
+
+    /** With no pool or timeout settings of its own. */
+    public UserConfig(String name, String password, Integer maxUserConnections, Integer maxUserClientConnections) {
+        this(name, password, maxUserConnections, maxUserClientConnections, UserSettings.NONE);
     }
 
     /** With the global {@code max_user_client_connections}. */
@@ -45,6 +53,7 @@ public record UserConfig(String name, String password, Integer maxUserConnection
     public String toString() {
         return "UserConfig[name=" + name + ", password=" + (password == null ? "none" : "***")
                 + ", maxUserConnections=" + (maxUserConnections == null ? "(global)" : maxUserConnections)
-                + ", maxUserClientConnections=" + (maxUserClientConnections == null ? "(global)" : maxUserClientConnections) + "]";
+                + ", maxUserClientConnections=" + (maxUserClientConnections == null ? "(global)" : maxUserClientConnections)
+                + (settings.equals(UserSettings.NONE) ? "" : ", settings=" + settings) + "]";
     }
 }

@@ -1,10 +1,12 @@
 package io.pgmux.proxy.config;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -53,6 +55,7 @@ final class UsersAndDatabases {
             String password = readPassword(user, reading.env(), name);
             Integer maxUserConnections = optionalCount(user, ConfigKeys.MAX_USER_CONNECTIONS.name());
             Integer maxUserClientConnections = optionalCount(user, ConfigKeys.MAX_USER_CLIENT_CONNECTIONS.name());
+            UserSettings settings = readUserSettings(user, reading);
             user.reportUnknownKeys();
             if (name.isEmpty()) {
                 section.error(name, "a user name must not be empty");
@@ -68,13 +71,49 @@ final class UsersAndDatabases {
                 user.warn("password", "an md5 hash cannot be checked with client_auth scram-sha-256, so \"" + name
                         + "\" cannot log in with it (its logins fail with 28P01); give the plaintext or a SCRAM-SHA-256 verifier");
             }
-            users.put(name, new UserConfig(name, password, maxUserConnections, maxUserClientConnections));
+            users.put(name, new UserConfig(name, password, maxUserConnections, maxUserClientConnections, settings));
         }
         if (users.isEmpty() && clientAuth != AuthMethod.TRUST && !lookedUp) {
             section.error("required when client_auth is " + clientAuth.yamlName()
                     + ": list the users clients may log in as, or set auth_user to look them up in Postgres");
         }
         return users;
+    }
+
+    /**
+     * A user's own {@code pool_size}, {@code reserve_pool_size}, {@code pool_mode} and timeouts
+     * (PgBouncer's {@code [users]} keys); each null when the user leaves it to the database or the
+     * global key. A mode that shares servers cannot go with a global {@code prepared_statements: passthrough}.
+     */
+    private static UserSettings readUserSettings(YamlSection user, ConfigReading reading) {
+        Integer poolSize = optional(user, ConfigKeys.POOL_SIZE.name(),
+                key -> user.integer(key, 1, 1, PgmuxConfig.MAX_POOL_SIZE));
+        Integer reservePoolSize = optional(user, ConfigKeys.RESERVE_POOL_SIZE.name(),
+                key -> user.integer(key, 0, 0, PgmuxConfig.MAX_POOL_SIZE));
+        PoolMode poolMode = optional(user, ConfigKeys.POOL_MODE.name(),
+                key -> user.choice(key, null, PoolMode::fromYaml, PoolMode.choices()));
+        if (poolMode != null && poolMode.sharesServers()
+                && reading.value(ConfigKeys.PREPARED_STATEMENTS) == PreparedStatementMode.PASSTHROUGH) {
+            user.error(ConfigKeys.POOL_MODE.name(), PASSTHROUGH_NEEDS_SESSION);
+        }
+        return new UserSettings(poolSize, reservePoolSize, poolMode,
+                optionalDuration(user, ConfigKeys.QUERY_TIMEOUT.name()),
+                optionalDuration(user, ConfigKeys.IDLE_TRANSACTION_TIMEOUT.name()),
+                optionalDuration(user, ConfigKeys.TRANSACTION_TIMEOUT.name()),
+                optionalDuration(user, ConfigKeys.CLIENT_IDLE_TIMEOUT.name()));
+    }
+
+    private static Duration optionalDuration(YamlSection section, String key) {
+        return optional(section, key, name -> section.duration(name, Duration.ZERO, Duration.ZERO));
+    }
+
+    /** {@code read} of the key, or null (the key consumed) when it is absent or null. */
+    private static <T> T optional(YamlSection section, String key, Function<String, T> read) {
+        if (!section.isPresent(key) || section.isNull(key)) {
+            section.consume(key);
+            return null;
+        }
+        return read.apply(key);
     }
 
     /**
@@ -115,6 +154,10 @@ final class UsersAndDatabases {
             if (PreparedStatementMode.effective(prepared, globalPrepared, poolMode) == PreparedStatementMode.PASSTHROUGH
                     && poolMode.sharesServers()) {
                 db.error(db.isPresent("prepared_statements") ? "prepared_statements" : "pool_mode", PASSTHROUGH_NEEDS_SESSION);
+            } else if (prepared == PreparedStatementMode.PASSTHROUGH) {
+                users.values().stream().filter(u -> u.settings().poolMode() != null && u.settings().poolMode().sharesServers())
+                        .findFirst().ifPresent(u -> db.error("prepared_statements", PASSTHROUGH_NEEDS_SESSION + "; user \""
+                                + u.name() + "\" has pool_mode " + u.settings().poolMode().yamlName()));
             }
             DatabaseConfig.DatabaseAuthQuery authQuery = readAuthQuery(db);
             SessionFeaturesPolicy sessionFeatures = db.isPresent("session_features")

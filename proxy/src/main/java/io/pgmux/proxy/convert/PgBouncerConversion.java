@@ -31,7 +31,8 @@ public final class PgBouncerConversion {
     /** PgBouncer durations pgmux reads under the same name: a plain number is seconds in both. */
     private static final Set<String> SAME_NAME_DURATION = Set.of("reserve_pool_timeout", "server_check_delay",
             "server_lifetime", "server_idle_timeout", "server_connect_timeout", "server_login_retry", "query_timeout",
-            "query_wait_timeout", "client_idle_timeout", "client_login_timeout", "idle_transaction_timeout", "dns_max_ttl",
+            "query_wait_timeout", "client_idle_timeout", "client_login_timeout", "idle_transaction_timeout", "transaction_timeout",
+            "dns_max_ttl",
             "tcp_keepidle", "tcp_keepintvl", "stats_period", "query_wait_notify");
     private static final Map<String, String> RENAMED = Map.of("default_pool_size", "pool_size",
             "max_client_conn", "max_client_connections");
@@ -339,25 +340,22 @@ public final class PgBouncerConversion {
                 note("users", name, "not carried: " + bad.getMessage());
                 continue;
             }
-            for (Map.Entry<String, String> kv : conn.entrySet()) {
-                if (kv.getKey().equals("max_user_connections") || kv.getKey().equals("max_user_client_connections")) {
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> user = (Map<String, Object>) users.get(name);
-                    if (user == null && !auth.equals("trust")) {
-                        note("users", name, "not in the auth file: pgmux needs a password for it under client_auth "
-                                + auth + "; not carried");
-                        continue;
-                    }
-                    if (user == null) {
-                        user = new LinkedHashMap<>();
-                        users.put(name, user);
-                    }
-                    user.put(kv.getKey(), scalar(kv.getValue()));
-                } else {
-                    note("users", name + "." + kv.getKey(), "pgmux has no per-user " + kv.getKey()
-                            + "; the database's or the global one applies");
-                }
+            Map<String, Object> own = userSettings(name, conn);
+            if (own.isEmpty()) {
+                continue;
             }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> user = (Map<String, Object>) users.get(name);
+            if (user == null && !auth.equals("trust") && !yaml.containsKey("auth_user")) {
+                note("users", name, "not in the auth file: pgmux needs a password for it under client_auth "
+                        + auth + "; not carried");
+                continue;
+            }
+            if (user == null) {
+                user = new LinkedHashMap<>();
+                users.put(name, user);
+            }
+            user.putAll(own);
         }
         if (!users.isEmpty()) {
             yaml.put("users", users);
@@ -377,6 +375,44 @@ public final class PgBouncerConversion {
                     + " client_auth is written as trust");
             yaml.put("client_auth", "trust");
         }
+    }
+
+    /**
+     * A [users] entry's keys as pgmux's: all of PgBouncer 1.25's. A timeout of 0 (or less) is PgBouncer's
+     * "the global one", and a pool_size or reserve_pool_size below 0 its "not set": both left out.
+     */
+    private Map<String, Object> userSettings(String name, Map<String, String> conn) {
+        Map<String, Object> own = new LinkedHashMap<>();
+        for (Map.Entry<String, String> kv : conn.entrySet()) {
+            String key = kv.getKey();
+            String value = kv.getValue();
+            switch (key) {
+                case "max_user_connections", "max_user_client_connections", "reserve_pool_size" -> {
+                    if (!value.startsWith("-")) {
+                        own.put(key, scalar(value));
+                    }
+                }
+                case "pool_size" -> {
+                    if (value.equals("0")) {
+                        note("users", name + ".pool_size", "0 (PgBouncer opens no server for this user's pools);"
+                                + " pgmux's pool_size is at least 1: the database's or the global one applies");
+                    } else if (!value.startsWith("-")) {
+                        own.put(key, scalar(value));
+                    }
+                }
+                case "pool_mode" -> own.put(key, value);
+                case "query_timeout", "idle_transaction_timeout", "transaction_timeout", "client_idle_timeout" -> {
+                    // PgBouncer reads these with atoi: whole seconds, 0 = the global one
+                    if (NUMBER.matcher(value).matches() && Long.parseLong(value) > 0) {
+                        own.put(key, Integer.valueOf(value));
+                    } else if (!NUMBER.matcher(value).matches()) {
+                        note("users", name + "." + key, "\"" + value + "\" is not a number of seconds");
+                    }
+                }
+                default -> note("users", name + "." + key, "PgBouncer has no such per-user setting");
+            }
+        }
+        return own;
     }
 
     // ---------------------------------------------------------------- values and notes

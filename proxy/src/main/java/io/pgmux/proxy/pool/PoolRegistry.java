@@ -3,7 +3,10 @@ package io.pgmux.proxy.pool;
 import io.pgmux.proxy.backend.ServerOpener;
 import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.config.PreparedStatementMode;
 import io.pgmux.proxy.config.UserConfig;
+import io.pgmux.proxy.config.UserSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -413,21 +416,30 @@ public final class PoolRegistry {
         pauseAll();
     }
 
+    /**
+     * The settings of the pool of {@code db} for {@code serverUser}: the user's own {@code pool_size},
+     * {@code reserve_pool_size} and {@code pool_mode} (under {@code users}) win over the database's,
+     * as in PgBouncer.
+     */
     private static PoolSettings settings(PgmuxConfig config, DatabaseConfig db, String serverUser) {
+        UserConfig user = config.users().get(serverUser);
         String password = db.password();
         if (password == null) {
-            UserConfig user = config.users().get(serverUser);
             password = user != null ? user.password() : null;
         }
-        return new PoolSettings(db.server(), db.dbname(), serverUser, password, db.poolSize(), db.poolMode(),
+        UserSettings own = user != null ? user.settings() : UserSettings.NONE;
+        int poolSize = own.poolSize(db);
+        PoolMode mode = own.poolMode(db);
+        return new PoolSettings(db.server(), db.dbname(), serverUser, password, poolSize, mode,
                 config.queryWaitTimeout(), config.serverConnectTimeout(), config.serverLoginRetry(),
                 config.serverIdleTimeout(), config.serverLifetime(), config.serverResetQuery(),
-                config.preparedStatementMode(db), config.preparedStatements().maxPerServer(),
+                PreparedStatementMode.effective(db.preparedStatements(), config.preparedStatements().mode(), mode),
+                config.preparedStatements().maxPerServer(),
                 config.preparedStatements().maxPerClient(), config.preparedStatements().maxSizePerClient(),
-                db.limits().minPoolSize(config.serverLimits()), db.limits().reservePoolSize(config.serverLimits()),
+                db.limits().minPoolSize(config.serverLimits()), own.reservePoolSize(db, config.serverLimits()),
                 config.serverLimits().reservePoolTimeout(), config.timeouts().serverCheckDelay(),
                 config.timeouts().serverCheckQuery(), config.sessionFeaturesPolicy(db),
-                db.limits().maxPinnedServers(config.sessionFeatures(), db.poolSize()), config.serverTls(db),
+                db.limits().maxPinnedServers(config.sessionFeatures(), poolSize), config.serverTls(db),
                 config.connectQuery(db), config.sessionSetup().serverFastClose(), config.sessionSetup().queryWaitNotify());
     }
 }

@@ -22,6 +22,7 @@ import io.pgmux.proxy.client.ClientSession;
 import io.pgmux.proxy.client.ClientTlsSetup;
 import io.pgmux.proxy.client.ProxyContext;
 import io.pgmux.proxy.client.SessionRegistry;
+import io.pgmux.proxy.client.UserTimeouts;
 import io.pgmux.proxy.config.ConfigException;
 import io.pgmux.proxy.config.ConfigSource;
 import io.pgmux.proxy.config.ConfigView;
@@ -32,7 +33,6 @@ import io.pgmux.proxy.config.OnlineSettings;
 import io.pgmux.proxy.config.PeersConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.TcpKeepalive;
-import io.pgmux.proxy.config.TimeoutsConfig;
 import io.pgmux.proxy.http.Health;
 import io.pgmux.proxy.http.HttpEndpoint;
 import io.pgmux.proxy.http.UpstreamProbe;
@@ -296,12 +296,12 @@ public final class PgmuxServer implements RunningServer, Control {
 
     /**
      * On each event loop, every {@link #TIMEOUT_CHECK_MILLIS}: {@code query_timeout},
-     * {@code idle_transaction_timeout} and {@code client_idle_timeout} of the loop's sessions, as
-     * configured now (a reload applies at the next check). An exception would end the schedule.
+     * {@code idle_transaction_timeout}, {@code transaction_timeout} and {@code client_idle_timeout}
+     * of the loop's sessions (each user's own where it sets them), as configured now (a reload applies at the next check). An exception would end the schedule.
      */
     private void checkClientTimeouts(EventExecutor loop) {
-        TimeoutsConfig timeouts = config.timeouts();
-        if (!timeouts.anyClientTimeout()) {
+        UserTimeouts timeouts = UserTimeouts.of(config);
+        if (!timeouts.anyOn()) {
             return;
         }
         try {

@@ -143,4 +143,30 @@ class ReplyQueueTest {
 
         assertEquals(1, queue.size());
     }
+
+    @Test
+    void aTransactionRunsFromTheFirstRequestUntilTheServerIsIdleWithNothingMoreOwed() throws InterruptedException {
+        ReplyQueue queue = new ReplyQueue();
+        assertEquals(ReplyQueue.NOT_IN_TRANSACTION, queue.transactionSinceNanos());
+
+        // BEGIN, then a statement in the same transaction: the transaction began with the first
+        queue.push(ReplyQueue.QUERY, 0, 0, null);
+        long began = queue.transactionSinceNanos();
+        queue.pop();
+        Thread.sleep(2);
+        queue.push(ReplyQueue.QUERY, 0, 0, null);
+        assertEquals(began, queue.transactionSinceNanos());
+
+        // COMMIT answered ('I') with a pipelined request still owed: that one is a new transaction, begun now
+        queue.push(ReplyQueue.QUERY, 0, 0, null);
+        queue.pop();
+        Thread.sleep(2);
+        queue.serverIdle();
+        assertTrue(queue.transactionSinceNanos() > began);
+
+        // the last one answered ('I') with nothing owed: no transaction
+        queue.pop();
+        queue.serverIdle();
+        assertEquals(ReplyQueue.NOT_IN_TRANSACTION, queue.transactionSinceNanos());
+    }
 }

@@ -63,6 +63,7 @@ class ConfigKeysTest {
             query_timeout: 21s
             idle_transaction_timeout: 22s
             client_idle_timeout: 23s
+            transaction_timeout: 29s
             server_check_delay: 24s
             server_check_query: "select 1"
             tcp_keepalive: false

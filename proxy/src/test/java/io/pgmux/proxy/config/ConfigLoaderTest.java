@@ -528,6 +528,20 @@ class ConfigLoaderTest {
         }
 
         @Test
+        void aUserReadsItsOwnPoolSettingsAndTimeoutsAndRefusesWhatItsPoolCouldNotRun() throws ConfigException {
+            UserSettings own = parse("users: {rep: {pool_size: 2, reserve_pool_size: 0, pool_mode: session,"
+                    + " query_timeout: 0, client_idle_timeout: 5m}}").users().get("rep").settings();
+            assertEquals(new UserSettings(2, 0, PoolMode.SESSION, Duration.ZERO, null, null, Duration.ofMinutes(5)), own);
+            assertEquals(UserSettings.NONE, parse("users: {bob: {}}").users().get("bob").settings());
+
+            assertOnlyError("users.rep.pool_size: must be 1..100000", "users: {rep: {pool_size: 0}}");
+            assertTrue(errors("prepared_statements: passthrough\npool_mode: session\nusers: {rep: {pool_mode: transaction}}")
+                    .get(0).startsWith("users.rep.pool_mode: passthrough leaves named statements"));
+            assertTrue(errors("pool_mode: session\nusers: {rep: {pool_mode: statement}}\ndatabases: {app: {prepared_statements:"
+                    + " passthrough}}").get(0).endsWith("user \"rep\" has pool_mode statement"));
+        }
+
+        @Test
         void trustAllowsUsersWithoutPasswords() throws ConfigException {
             assertNull(parse("users: {bob: }").users().get("bob").password());
         }

@@ -80,6 +80,7 @@ class ConfigViewTest {
                 "query_timeout = 0s",
                 "idle_transaction_timeout = 0s",
                 "client_idle_timeout = 0s",
+                "transaction_timeout = 0s",
                 "server_check_delay = 30s",
                 "server_check_query = ",
                 "tcp_keepalive = true",

@@ -10,6 +10,7 @@ import io.pgmux.proxy.config.ServerSslMode;
 import io.pgmux.proxy.config.UnixSocketConfig;
 import io.pgmux.proxy.config.UnixSocketAuth;
 import io.pgmux.proxy.config.UserConfig;
+import io.pgmux.proxy.config.UserSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -140,13 +141,13 @@ class PgBouncerConversionTest {
         assertEquals("DISCARD ALL", config.serverResetQuery());
         assertEquals(5, config.users().get("bob").maxUserConnections());
         assertEquals(7, config.users().get("bob").maxUserClientConnections());
+        assertEquals(PoolMode.SESSION, config.users().get("bob").settings().poolMode());
         List<String> notes = conversion.notes();
         assertEquals(List.of(
                 "[pgbouncer] client_tls_sslmode: require needs client_tls_cert_file and client_tls_key_file (PgBouncer"
                         + " cannot offer TLS without them either); client TLS is not carried",
                 "[databases] *.client_encoding: pgmux's upstream (the fallback database) takes only host and port;"
                         + " the global settings apply to it",
-                "[users] bob.pool_mode: pgmux has no per-user pool_mode; the database's or the global one applies",
                 "[peers]: pgmux replicas find their peers differently; the section is not carried"), notes);
     }
 
@@ -263,5 +264,32 @@ class PgBouncerConversionTest {
         assertEquals(AuthMethod.TRUST, load(certConversion).clientAuth());
         assertTrue(certConversion.notes().get(0).startsWith("[pgbouncer] auth_type: cert is in pgmux the HBA rule"
                 + " {type: hostssl, method: cert}"), certConversion.notes().toString());
+    }
+
+    @Test
+    void everyPerUserSettingOfPgBouncer125CarriesOverAndItsZeroesMeanTheGlobalOne() throws Exception {
+        // given PgBouncer's [users] keys, where a timeout of 0 means "the global one" and pool_size=0 opens nothing
+        PgBouncerConversion conversion = PgBouncerConversion.convert(IniFile.parse("[pgbouncer]\nauth_type = trust\n"
+                + "query_timeout = 30\ntransaction_timeout = 600\n[databases]\napp = host=db.internal pool_size=10\n[users]\n"
+                + "reports = pool_size=2 reserve_pool_size=1 pool_mode=session max_user_connections=4 query_timeout=5"
+                + " idle_transaction_timeout=6 transaction_timeout=7 client_idle_timeout=8\n"
+                + "batch = query_timeout=0 pool_size=0 pool_mode=statement\n"
+                + "odd = verbose=1\n", Path.of(".")), Map.of());
+
+        // when pgmux loads what it wrote
+        PgmuxConfig config = load(conversion);
+
+        // then each user keeps its own values, and a 0 is left to the global key
+        UserSettings reports = config.users().get("reports").settings();
+        assertEquals(new UserSettings(2, 1, PoolMode.SESSION, Duration.ofSeconds(5), Duration.ofSeconds(6),
+                Duration.ofSeconds(7), Duration.ofSeconds(8)), reports);
+        assertEquals(4, config.users().get("reports").maxUserConnections());
+        assertEquals(new UserSettings(null, null, PoolMode.STATEMENT, null, null, null, null),
+                config.users().get("batch").settings());
+        assertEquals(Duration.ofSeconds(600), config.timeouts().transactionTimeout());
+        assertEquals(Duration.ofSeconds(30), config.timeouts().queryTimeout());
+        assertEquals(List.of("[users] batch.pool_size: 0 (PgBouncer opens no server for this user's pools); pgmux's"
+                        + " pool_size is at least 1: the database's or the global one applies",
+                "[users] odd.verbose: PgBouncer has no such per-user setting"), conversion.notes());
     }
 }

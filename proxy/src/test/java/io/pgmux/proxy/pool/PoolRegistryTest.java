@@ -4,6 +4,8 @@ import io.pgmux.proxy.backend.ServerOpener;
 import io.pgmux.proxy.config.ConfigException;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.config.PreparedStatementMode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -214,6 +216,50 @@ class PoolRegistryTest {
 
         joined(pools, "app", "bob");
         assertEquals(new PoolJoin.TooManyPools(2), pools.join("app", "carol"));
+    }
+
+    @Test
+    void aUsersOwnPoolSettingsWinOverItsDatabasesWhichWinOverTheGlobalOnesAndAReloadAppliesThem() throws ConfigException {
+        // given, as PgBouncer's [users]: reports sets its own pool_size, reserve and mode; alice sets none
+        PoolRegistry pools = registry("""
+                pool_size: 20
+                reserve_pool_size: 3
+                pool_mode: transaction
+                users:
+                  reports: {pool_size: 2, reserve_pool_size: 1, pool_mode: session}
+                  alice: {}
+                databases:
+                  app: {pool_size: 10, pool_mode: statement}
+                  other: {}
+                """);
+
+        // when each joins
+        Pool reportsApp = joined(pools, "app", "reports");
+        Pool aliceApp = joined(pools, "app", "alice");
+        Pool aliceOther = joined(pools, "other", "alice");
+
+        // then the user's value wins, then the database's, then the global one
+        assertEquals(2, reportsApp.settings().poolSize());
+        assertEquals(1, reportsApp.settings().reservePoolSize());
+        assertEquals(PoolMode.SESSION, reportsApp.settings().mode());
+        assertEquals(PreparedStatementMode.PASSTHROUGH, reportsApp.settings().preparedStatements(),
+                "auto follows the pool's own mode");
+        assertEquals(10, aliceApp.settings().poolSize());
+        assertEquals(PoolMode.STATEMENT, aliceApp.settings().mode());
+        assertEquals(3, aliceApp.settings().reservePoolSize());
+        assertEquals(20, aliceOther.settings().poolSize());
+        assertEquals(PoolMode.TRANSACTION, aliceOther.settings().mode());
+
+        // and a reload that drops the user's pool_size gives its pool the database's
+        pools.apply(ConfigLoader.parse("""
+                users:
+                  reports: {pool_mode: transaction}
+                databases:
+                  app: {pool_size: 10}
+                  other: {}
+                """, Map.of()));
+        assertEquals(10, reportsApp.settings().poolSize());
+        assertEquals(PoolMode.TRANSACTION, reportsApp.settings().mode());
     }
 
     private static Pool joined(PoolRegistry pools, String database, String user) {
