@@ -115,6 +115,11 @@ public final class Pool implements ServerLifecycle {
 
     private record Queued(Waiter waiter, long sinceNanos) {}
 
+    /** Replication clients queued for a server of their own (see {@link #acquireDedicated}), first come first served. */
+    private final ArrayDeque<Dedicated> dedicatedWaiters = new ArrayDeque<>();
+
+    private record Dedicated(Waiter waiter, Map<String, String> startup, long sinceNanos) {}
+
     /** How long the head of the queue may be passed over for a waiter on the released server's loop. */
     private static final long LOCALITY_GRACE_NANOS = 2_000_000;
     private static final int LOCALITY_WINDOW = 8;
@@ -291,7 +296,8 @@ public final class Pool implements ServerLifecycle {
     public boolean cancelWait(Waiter waiter) {
         lock.lock();
         try {
-            return waiters.removeIf(queued -> queued.waiter() == waiter);
+            return waiters.removeIf(queued -> queued.waiter() == waiter)
+                    | dedicatedWaiters.removeIf(dedicated -> dedicated.waiter() == waiter);
         } finally {
             lock.unlock();
         }
@@ -431,8 +437,11 @@ public final class Pool implements ServerLifecycle {
         EventExecutor loop;
         int connects = 0;
         ConnectionBudget makeRoomIn;
+        List<ServerConnection> evicted = new ArrayList<>();
+        List<Dedicated> dedicated;
         lock.lock();
         try {
+            dedicated = reserveDedicated(evicted);
             while (reserveConnectIfNeeded()) {
                 connects++;
             }
@@ -442,6 +451,7 @@ public final class Pool implements ServerLifecycle {
         } finally {
             lock.unlock();
         }
+        openDedicated(dedicated, evicted);
         for (int i = 0; i < connects; i++) {
             openServer(i == 0 ? loop : null);
         }
@@ -505,6 +515,8 @@ public final class Pool implements ServerLifecycle {
         boolean connect;
         List<CompletableFuture<Void>> done;
         List<Pool> woken = List.of();
+        List<ServerConnection> evicted = new ArrayList<>();
+        List<Dedicated> dedicated;
         lock.lock();
         try {
             ServerPhase phase = servers.phaseOf(server);
@@ -512,12 +524,14 @@ public final class Pool implements ServerLifecycle {
                 servers.move(server, phase, ServerPhase.UNLISTED);
                 woken = budgets.giveBack();
             }
+            dedicated = reserveDedicated(evicted);
             connect = reserveConnectIfNeeded();
             done = takeFinishedWaits();
         } finally {
             lock.unlock();
         }
         done.forEach(future -> future.complete(null));
+        openDedicated(dedicated, evicted);
         if (connect) {
             openServer(null);
         }
@@ -565,6 +579,8 @@ public final class Pool implements ServerLifecycle {
             closed = true;
             waiters.forEach(queued -> failed.add(queued.waiter()));
             waiters.clear();
+            dedicatedWaiters.forEach(dedicated -> failed.add(dedicated.waiter()));
+            dedicatedWaiters.clear();
             toClose = retireIdle();
             interrupted = new ArrayList<>(drainWaiters);
             drainWaiters.clear();
@@ -743,7 +759,7 @@ public final class Pool implements ServerLifecycle {
             if (closed) {
                 return true;
             }
-            if (clients > 0 || !servers.isEmpty() || !waiters.isEmpty() || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
+            if (clients > 0 || !servers.isEmpty() || !waiters.isEmpty() || !dedicatedWaiters.isEmpty() || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
                 seenUnused = false;
                 return false;
             }
@@ -768,7 +784,7 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             Queued oldest = waiters.peekFirst();
-            return new PoolCounts(clients, waiters.size(), servers.count(ServerPhase.ACTIVE), servers.count(ServerPhase.IDLE),
+            return new PoolCounts(clients, waiters.size() + dedicatedWaiters.size(), servers.count(ServerPhase.ACTIVE), servers.count(ServerPhase.IDLE),
                     servers.connecting(), servers.count(ServerPhase.CLOSING), oldest == null ? 0 : now - oldest.sinceNanos(), paused);
         } finally {
             lock.unlock();
@@ -939,6 +955,119 @@ public final class Pool implements ServerLifecycle {
         }
     }
 
+    // ---------------------------------------------------------------- replication clients' own servers
+
+    /**
+     * A replication client's server: a new connection of its own, opened on the client's loop with
+     * {@code startup} (the client's replication, options and settings), never shared and never given
+     * back: its client closes it. It counts against pool_size and the budgets like any other. When
+     * the pool is full, its idle servers are closed to make room (as PgBouncer evicts them);
+     * otherwise the client waits, within query_wait_timeout, until a server closes. The server comes
+     * to {@link Waiter#onServerAssigned} (only once logged in), a failure to {@link Waiter#onAcquireFailed}.
+     */
+    public void acquireDedicated(Waiter waiter, Map<String, String> startup) {
+        List<ServerConnection> evicted = new ArrayList<>();
+        List<Dedicated> dedicated = List.of();
+        boolean refused;
+        lock.lock();
+        try {
+            refused = closed;
+            if (!refused) {
+                dedicatedWaiters.addLast(new Dedicated(waiter, startup, System.nanoTime()));
+                dedicated = reserveDedicated(evicted);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (refused) {
+            fail(waiter, closedError());
+        }
+        openDedicated(dedicated, evicted);
+    }
+
+    /**
+     * Called with the lock held: reserves a slot for each queued replication client while the pool
+     * has room, retiring idle servers (the oldest first) to make it; the caller opens and terminates.
+     */
+    private List<Dedicated> reserveDedicated(List<ServerConnection> evicted) {
+        List<Dedicated> reserved = new ArrayList<>(0);
+        while (!dedicatedWaiters.isEmpty() && !closed && !paused) {
+            if (servers.size() >= settings.poolSize()) {
+                ServerConnection idle = servers.oldestIdle();
+                if (idle == null) {
+                    break;
+                }
+                servers.move(idle, ServerPhase.IDLE, ServerPhase.CLOSING);
+                evicted.add(idle);
+            } else if (budgets.tryTake(this) != null) {
+                break;
+            } else {
+                servers.reserve();
+                reserved.add(dedicatedWaiters.pollFirst());
+            }
+        }
+        return reserved;
+    }
+
+    private void openDedicated(List<Dedicated> reserved, List<ServerConnection> evicted) {
+        for (ServerConnection server : evicted) {
+            log.info("[{}] closing idle server s{} to make room for a replication client", key, server.id());
+            server.terminate();
+        }
+        for (Dedicated dedicated : reserved) {
+            ServerTarget target = settings.target().withPassThrough(passThrough).withStartup(dedicated.startup());
+            EventExecutor loop = dedicated.waiter().executor();
+            opener.open(target, new DedicatedOpening(this, dedicated.waiter()), loop instanceof EventLoop eventLoop ? eventLoop : null);
+        }
+    }
+
+    /** A replication client's server logged in: it is that client's, at once (see {@link DedicatedOpening}). */
+    void onDedicatedReady(ServerConnection server, Waiter waiter) {
+        lock.lock();
+        try {
+            servers.move(server, ServerPhase.LOGIN, ServerPhase.ACTIVE);
+            server.assignTo(waiter);
+        } finally {
+            lock.unlock();
+        }
+        log.info("[{}] server s{} logged in to {} (pid {}) for a replication client", key, server.id(), settings.server(),
+                server.processId());
+        deliver(waiter, server);
+        openServersForWaiters(); // the slot it reserved no longer stands for a server on its way to the queue
+    }
+
+    /**
+     * A replication client's server could not log in: the client is told Postgres's error. The
+     * pool's retry schedule is not touched, as in PgBouncer: a replication login fails for reasons
+     * of its own (no REPLICATION role, no pg_hba.conf line for replication) that say nothing of other logins.
+     */
+    void onDedicatedLoginFailed(ServerConnection server, Waiter waiter, ErrorResponse error) {
+        List<ServerConnection> evicted = new ArrayList<>();
+        List<Dedicated> dedicated;
+        List<Pool> woken;
+        boolean connect;
+        lock.lock();
+        try {
+            if (servers.phaseOf(server) == ServerPhase.UNLISTED) {
+                servers.unreserve();
+            } else {
+                servers.move(server, ServerPhase.LOGIN, ServerPhase.UNLISTED);
+            }
+            woken = budgets.giveBack();
+            dedicated = reserveDedicated(evicted);
+            connect = reserveConnectIfNeeded();
+        } finally {
+            lock.unlock();
+        }
+        log.info("[{}] replication server login to {} failed: {} ({})", key, settings.server(), error.message(), error.sqlState());
+        fail(waiter, error);
+        openDedicated(dedicated, evicted);
+        if (connect) {
+            openServer(null);
+        }
+        PoolBudgets.wake(woken);
+    }
+
     private void openServer(EventExecutor preferredLoop) {
         opener.open(settings.target().withPassThrough(passThrough), this, preferredLoop instanceof EventLoop loop ? loop : null);
     }
@@ -1013,6 +1142,9 @@ public final class Pool implements ServerLifecycle {
         try {
             while (!waiters.isEmpty() && nowNanos - waiters.peekFirst().sinceNanos() > timeout) {
                 expired.add(waiters.pollFirst().waiter());
+            }
+            while (!dedicatedWaiters.isEmpty() && nowNanos - dedicatedWaiters.peekFirst().sinceNanos() > timeout) {
+                expired.add(dedicatedWaiters.pollFirst().waiter());
             }
             full = refusedBy;
         } finally {
