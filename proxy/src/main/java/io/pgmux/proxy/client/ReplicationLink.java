@@ -121,10 +121,7 @@ final class ReplicationLink implements Waiter {
         if (clientGone) {
             return;
         }
-        String message = error.message();
-        ErrorResponse told = error.withSeverity(ErrorResponse.FATAL)
-                .with(ErrorResponse.MESSAGE, "replication server login failed: " + (message != null ? message : "no reason given"));
-        session.fatal(told);
+        session.fatal(error.withSeverity(ErrorResponse.FATAL));
     }
 
     /** Bytes (a frame before the welcome, raw bytes after it) from the client. */

@@ -309,6 +309,8 @@ public final class Pool implements ServerLifecycle {
                 || server.parameters().holdsTooManyCustomNames();
         Waiter next = null;
         boolean retire;
+        List<ServerConnection> evicted = new ArrayList<>();
+        List<Dedicated> dedicated = List.of();
         lock.lock();
         try {
             retire = spent || closed || paused || !servers.isCurrent(server) || beyondSize()
@@ -324,11 +326,13 @@ public final class Pool implements ServerLifecycle {
                     server.assignTo(next);
                 } else {
                     servers.move(server, ServerPhase.ACTIVE, ServerPhase.IDLE);
+                    dedicated = reserveDedicated(evicted); // a replication client waiting for room closes it
                 }
             }
         } finally {
             lock.unlock();
         }
+        openDedicated(dedicated, evicted);
         if (next != null) {
             deliver(next, server);
         } else if (retire) {
@@ -1060,7 +1064,7 @@ public final class Pool implements ServerLifecycle {
             lock.unlock();
         }
         log.info("[{}] replication server login to {} failed: {} ({})", key, settings.server(), error.message(), error.sqlState());
-        fail(waiter, error);
+        fail(waiter, error.with(ErrorResponse.MESSAGE, "replication server login failed: " + error.message()));
         openDedicated(dedicated, evicted);
         if (connect) {
             openServer(null);
