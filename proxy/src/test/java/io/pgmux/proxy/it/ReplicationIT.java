@@ -199,6 +199,26 @@ class ReplicationIT {
         }
     }
 
+    @Test
+    void aClientThatStopsReadingABaseBackupHoldsTheWalSenderBackInsteadOfFillingPgmux() throws Exception {
+        try (Pgmux pgmux = Pgmux.start("");
+             RawClient client = RawClient.open(pgmux.host(), pgmux.port(), 16 * 1024)
+                     .login(DATABASE, SUPERUSER, Map.of("replication", "true"))) {
+            // the whole cluster (tens of MB) is asked for, and nothing of it is read
+            client.send(new io.pgmux.protocol.message.Query("BASE_BACKUP (CHECKPOINT 'fast')")).flush();
+
+            String blocked = "SELECT coalesce(bool_or(wait_event IN ('ClientWrite', 'WalSenderWriteData')), false) FROM pg_stat_activity"
+                    + " WHERE backend_type = 'walsender'";
+            TestSql.awaitDirect("the walsender waits for pgmux to take its data", blocked);
+            for (int i = 0; i < 5; i++) {
+                Thread.sleep(300);
+                assertEquals("t", TestSql.direct(blocked), "pgmux stopped reading the server while its client does not read");
+            }
+            assertEquals(1, walSenders(), "the backup has not finished");
+        }
+        awaitWalSenders(0);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static int walSenders() throws Exception {
