@@ -64,10 +64,6 @@ final class ReplicationLink implements Waiter {
         this.kind = kind;
     }
 
-    Replication kind() {
-        return kind;
-    }
-
     /** Whether the bytes pass through: an error pgmux wrote now could land in the middle of a message. */
     boolean relaying() {
         return server != null;
