@@ -2,6 +2,7 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
@@ -148,13 +149,23 @@ class ReplicationIT {
 
     @Test
     void replicationConnectionsCountAgainstPoolSizeAndWaitForARoom() throws Exception {
-        try (Pgmux pgmux = Pgmux.start("pool_size: 1\n");
-             RawClient first = pgmux.raw(SUPERUSER, Map.of("replication", "database"))) {
+        try (Pgmux pgmux = Pgmux.start("pool_size: 1\nadmin_users: [repl_admin]\n");
+             RawClient first = pgmux.raw(SUPERUSER, Map.of("replication", "database"));
+             RawClient console = pgmux.console("repl_admin")) {
             RawClient second = RawClient.open(pgmux.host(), pgmux.port());
             second.send(new io.pgmux.protocol.message.StartupMessage(io.pgmux.protocol.Frontend.PROTOCOL_3_0,
                     Map.of("user", SUPERUSER, "database", DATABASE, "replication", "database"))).flush();
             awaitWaiting(pgmux, 1);
             assertEquals(1, walSenders(), "the second waits: pool_size 1 is held by the first");
+
+            // the console shows them as PgBouncer does: the replication column, the first active with its server, the second waiting
+            Console.Result clients = Console.show(console, "SHOW CLIENTS");
+            Map<String, String> active = clients.one("port", Integer.toString(first.localPort()));
+            Map<String, String> server = Console.show(console, "SHOW SERVERS").one("database", DATABASE);
+            TestSql.assertValues(active, "replication", "logical", "state", "active", "link", server.get("ptr"));
+            TestSql.assertValues(server, "replication", "logical", "state", "active", "link", active.get("ptr"));
+            TestSql.assertValues(clients.one("state", "waiting"), "replication", "logical");
+            TestSql.assertValues(Console.show(console, "SHOW POOLS").one("database", DATABASE), "cl_waiting", "1", "sv_active", "1");
 
             first.close();
             second.readUntilReady();
