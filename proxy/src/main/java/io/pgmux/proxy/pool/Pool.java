@@ -763,7 +763,8 @@ public final class Pool implements ServerLifecycle {
             if (closed) {
                 return true;
             }
-            if (clients > 0 || !servers.isEmpty() || !waiters.isEmpty() || !dedicatedWaiters.isEmpty() || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
+            if (clients > 0 || !servers.isEmpty() || !waiters.isEmpty() || !dedicatedWaiters.isEmpty()
+                    || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
                 seenUnused = false;
                 return false;
             }
@@ -788,8 +789,8 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             Queued oldest = waiters.peekFirst();
-            return new PoolCounts(clients, waiters.size() + dedicatedWaiters.size(), servers.count(ServerPhase.ACTIVE), servers.count(ServerPhase.IDLE),
-                    servers.connecting(), servers.count(ServerPhase.CLOSING), oldest == null ? 0 : now - oldest.sinceNanos(), paused);
+            return new PoolCounts(clients, waiters.size() + dedicatedWaiters.size(), servers.count(ServerPhase.ACTIVE),
+                    servers.count(ServerPhase.IDLE), servers.connecting(), servers.count(ServerPhase.CLOSING), oldest == null ? 0 : now - oldest.sinceNanos(), paused);
         } finally {
             lock.unlock();
         }
