@@ -230,6 +230,29 @@ class ReplicationIT {
         awaitWalSenders(0);
     }
 
+    @Test
+    void clientsThatLeaveWhileTheirServerIsOpeningLeaveNoServerBehind() throws Exception {
+        try (Pgmux pgmux = Pgmux.start("pool_size: 2\n")) {
+            // given replication clients that leave at once, whatever point their own server has reached
+            for (int i = 0; i < 20; i++) {
+                RawClient client = RawClient.open(pgmux.host(), pgmux.port());
+                client.send(new io.pgmux.protocol.message.StartupMessage(io.pgmux.protocol.Frontend.PROTOCOL_3_0,
+                        Map.of("user", SUPERUSER, "database", DATABASE, "replication", i % 2 == 0 ? "database" : "true"))).flush();
+                if (i % 4 == 0) {
+                    client.readUntilReady(); // some after their welcome
+                }
+                client.close();
+            }
+
+            // then every server they caused is closed, and the pool still serves a replication client
+            awaitWalSenders(0);
+            TestSql.await(() -> "no server left: " + pgmux.counts(SUPERUSER), () -> pgmux.counts(SUPERUSER).servers() == 0);
+            try (RawClient client = pgmux.raw(SUPERUSER, Map.of("replication", "database"))) {
+                assertEquals(4, TestSql.row(client.query("IDENTIFY_SYSTEM")).size());
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static int walSenders() throws Exception {
