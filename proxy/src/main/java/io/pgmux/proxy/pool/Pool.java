@@ -120,6 +120,15 @@ public final class Pool implements ServerLifecycle {
 
     private record Dedicated(Waiter waiter, Map<String, String> startup, long sinceNanos) {}
 
+    /**
+     * What {@link #reserveDedicated} decided under the lock, for after it: the replication clients whose
+     * servers open now, the idle servers closed to make room, and the budget (max_db_connections or
+     * max_user_connections) in which another pool should close an idle server (null if none refused).
+     */
+    private record DedicatedRound(List<Dedicated> open, List<ServerConnection> evicted, ConnectionBudget makeRoomIn) {
+        static final DedicatedRound NONE = new DedicatedRound(List.of(), List.of(), null);
+    }
+
     /** How long the head of the queue may be passed over for a waiter on the released server's loop. */
     private static final long LOCALITY_GRACE_NANOS = 2_000_000;
     private static final int LOCALITY_WINDOW = 8;
@@ -309,8 +318,7 @@ public final class Pool implements ServerLifecycle {
                 || server.parameters().holdsTooManyCustomNames();
         Waiter next = null;
         boolean retire;
-        List<ServerConnection> evicted = new ArrayList<>();
-        List<Dedicated> dedicated = List.of();
+        DedicatedRound dedicated = DedicatedRound.NONE;
         lock.lock();
         try {
             retire = spent || closed || paused || !servers.isCurrent(server) || beyondSize()
@@ -326,13 +334,13 @@ public final class Pool implements ServerLifecycle {
                     server.assignTo(next);
                 } else {
                     servers.move(server, ServerPhase.ACTIVE, ServerPhase.IDLE);
-                    dedicated = reserveDedicated(evicted); // a replication client waiting for room closes it
+                    dedicated = reserveDedicated(); // a replication client waiting for room closes it
                 }
             }
         } finally {
             lock.unlock();
         }
-        openDedicated(dedicated, evicted);
+        openDedicated(dedicated);
         if (next != null) {
             deliver(next, server);
         } else if (retire) {
@@ -441,11 +449,10 @@ public final class Pool implements ServerLifecycle {
         EventExecutor loop;
         int connects = 0;
         ConnectionBudget makeRoomIn;
-        List<ServerConnection> evicted = new ArrayList<>();
-        List<Dedicated> dedicated;
+        DedicatedRound dedicated;
         lock.lock();
         try {
-            dedicated = reserveDedicated(evicted);
+            dedicated = reserveDedicated();
             while (reserveConnectIfNeeded()) {
                 connects++;
             }
@@ -455,7 +462,7 @@ public final class Pool implements ServerLifecycle {
         } finally {
             lock.unlock();
         }
-        openDedicated(dedicated, evicted);
+        openDedicated(dedicated);
         for (int i = 0; i < connects; i++) {
             openServer(i == 0 ? loop : null);
         }
@@ -519,8 +526,7 @@ public final class Pool implements ServerLifecycle {
         boolean connect;
         List<CompletableFuture<Void>> done;
         List<Pool> woken = List.of();
-        List<ServerConnection> evicted = new ArrayList<>();
-        List<Dedicated> dedicated;
+        DedicatedRound dedicated;
         lock.lock();
         try {
             ServerPhase phase = servers.phaseOf(server);
@@ -528,14 +534,14 @@ public final class Pool implements ServerLifecycle {
                 servers.move(server, phase, ServerPhase.UNLISTED);
                 woken = budgets.giveBack();
             }
-            dedicated = reserveDedicated(evicted);
+            dedicated = reserveDedicated();
             connect = reserveConnectIfNeeded();
             done = takeFinishedWaits();
         } finally {
             lock.unlock();
         }
         done.forEach(future -> future.complete(null));
-        openDedicated(dedicated, evicted);
+        openDedicated(dedicated);
         if (connect) {
             openServer(null);
         }
@@ -971,15 +977,14 @@ public final class Pool implements ServerLifecycle {
      * to {@link Waiter#onServerAssigned} (only once logged in), a failure to {@link Waiter#onAcquireFailed}.
      */
     public void acquireDedicated(Waiter waiter, Map<String, String> startup) {
-        List<ServerConnection> evicted = new ArrayList<>();
-        List<Dedicated> dedicated = List.of();
+        DedicatedRound dedicated = DedicatedRound.NONE;
         boolean refused;
         lock.lock();
         try {
             refused = closed;
             if (!refused) {
                 dedicatedWaiters.addLast(new Dedicated(waiter, startup, System.nanoTime()));
-                dedicated = reserveDedicated(evicted);
+                dedicated = reserveDedicated();
             }
         } finally {
             lock.unlock();
@@ -987,15 +992,21 @@ public final class Pool implements ServerLifecycle {
         if (refused) {
             fail(waiter, closedError());
         }
-        openDedicated(dedicated, evicted);
+        openDedicated(dedicated);
     }
 
     /**
      * Called with the lock held: reserves a slot for each queued replication client while the pool
-     * has room, retiring idle servers (the oldest first) to make it; the caller opens and terminates.
+     * has room, retiring idle servers (the oldest first) to make it; when a budget refuses, another
+     * pool of that database or user is to close an idle server. The caller acts on the round.
      */
-    private List<Dedicated> reserveDedicated(List<ServerConnection> evicted) {
-        List<Dedicated> reserved = new ArrayList<>(0);
+    private DedicatedRound reserveDedicated() {
+        if (dedicatedWaiters.isEmpty()) {
+            return DedicatedRound.NONE;
+        }
+        List<Dedicated> reserved = new ArrayList<>(1);
+        List<ServerConnection> evicted = new ArrayList<>(0);
+        ConnectionBudget refused = null;
         while (!dedicatedWaiters.isEmpty() && !closed && !paused) {
             if (servers.size() >= settings.poolSize()) {
                 ServerConnection idle = servers.oldestIdle();
@@ -1004,22 +1015,25 @@ public final class Pool implements ServerLifecycle {
                 }
                 servers.move(idle, ServerPhase.IDLE, ServerPhase.CLOSING);
                 evicted.add(idle);
-            } else if (budgets.tryTake(this) != null) {
+            } else if ((refused = budgets.tryTake(this)) != null) {
                 break;
             } else {
                 servers.reserve();
                 reserved.add(dedicatedWaiters.pollFirst());
             }
         }
-        return reserved;
+        return new DedicatedRound(reserved, evicted, refused);
     }
 
-    private void openDedicated(List<Dedicated> reserved, List<ServerConnection> evicted) {
-        for (ServerConnection server : evicted) {
+    private void openDedicated(DedicatedRound round) {
+        for (ServerConnection server : round.evicted()) {
             log.info("[{}] closing idle server s{} to make room for a replication client", key, server.id());
             server.terminate();
         }
-        for (Dedicated dedicated : reserved) {
+        if (round.makeRoomIn() != null) {
+            round.makeRoomIn().closeAnIdleServerOfAnotherPool(this);
+        }
+        for (Dedicated dedicated : round.open()) {
             ServerTarget target = settings.target().withPassThrough(passThrough).withStartup(dedicated.startup());
             EventExecutor loop = dedicated.waiter().executor();
             opener.open(target, new DedicatedOpening(this, dedicated.waiter()), loop instanceof EventLoop eventLoop ? eventLoop : null);
@@ -1047,8 +1061,7 @@ public final class Pool implements ServerLifecycle {
      * of its own (no REPLICATION role, no pg_hba.conf line for replication) that say nothing of other logins.
      */
     void onDedicatedLoginFailed(ServerConnection server, Waiter waiter, ErrorResponse error) {
-        List<ServerConnection> evicted = new ArrayList<>();
-        List<Dedicated> dedicated;
+        DedicatedRound dedicated;
         List<Pool> woken;
         boolean connect;
         lock.lock();
@@ -1059,14 +1072,14 @@ public final class Pool implements ServerLifecycle {
                 servers.move(server, ServerPhase.LOGIN, ServerPhase.UNLISTED);
             }
             woken = budgets.giveBack();
-            dedicated = reserveDedicated(evicted);
+            dedicated = reserveDedicated();
             connect = reserveConnectIfNeeded();
         } finally {
             lock.unlock();
         }
         log.info("[{}] replication server login to {} failed: {} ({})", key, settings.server(), error.message(), error.sqlState());
         fail(waiter, error.with(ErrorResponse.MESSAGE, "replication server login failed: " + error.message()));
-        openDedicated(dedicated, evicted);
+        openDedicated(dedicated);
         if (connect) {
             openServer(null);
         }
