@@ -98,7 +98,7 @@ final class Shows {
     /** A client's cells of PgBouncer's socket columns, its state shown as {@code state}. */
     private static List<Object> clientCells(ClientInfo c, String state, long now) {
         long waitMicros = c.waitNanos() / 1000;
-        return new ArrayList<>(Arrays.asList("C", c.user(), c.database(), "none", state, host(c.remoteAddress()),
+        return new ArrayList<>(Arrays.asList("C", c.user(), c.database(), c.replication(), state, host(c.remoteAddress()),
                 port(c.remoteAddress()), host(c.localAddress()), port(c.localAddress()), ResultTable.time(c.connectedAtMillis()),
                 ResultTable.time(Math.min(now, c.requestAtMillis())), waitMicros / 1_000_000, waitMicros % 1_000_000, 0,
                 "c" + c.id(), c.serverId() < 0 ? "" : "s" + c.serverId(), 0, c.tls(), c.applicationName(),
@@ -131,7 +131,7 @@ final class Shows {
         SocketAddress remote = ready ? server.channel().remoteAddress() : null;
         SocketAddress local = ready ? server.channel().localAddress() : null;
         ClientInfo client = byServer.get(server.id());
-        return new ArrayList<>(Arrays.asList("S", pool.settings().serverUser(), pool.key().database(), "none", state,
+        return new ArrayList<>(Arrays.asList("S", pool.settings().serverUser(), pool.key().database(), server.replication().shown(), state,
                 remote != null ? host(remote) : pool.settings().server().host(),
                 remote != null ? port(remote) : pool.settings().server().port(), host(local), port(local),
                 timeOf(server.createdAtNanos(), nowMillis, nowNanos),

@@ -18,9 +18,9 @@ import java.util.function.Supplier;
  * Finds the first HBA rule that admits a connection, as Postgres reads pg_hba.conf: its type
  * ({@code local} for the Unix socket, {@code host} for TCP, {@code hostssl}/{@code hostnossl} by
  * whether the connection is over TLS), its address ({@code all}, a range, {@code samehost},
- * {@code samenet}), its databases ({@code all}, {@code sameuser}, {@code samerole}, names;
- * {@code replication} never, as pgmux takes no replication connections) and its users ({@code all},
- * {@code +group}, names).
+ * {@code samenet}), its databases ({@code all}, {@code sameuser}, {@code samerole}, names; a physical
+ * replication connection matches {@code replication} and nothing else, a logical one is matched
+ * as any connection to its database) and its users ({@code all}, {@code +group}, names).
  *
  * <p>Group membership ({@code +group}, {@code samerole}) is Postgres's to say: it is asked, for
  * only the groups that could decide, before the rules are walked, and the answers are awaited
@@ -32,8 +32,17 @@ public final class HbaCheck {
     private HbaCheck() {
     }
 
-    /** The connection to decide on. {@code address} is the client's IP, null on the Unix socket. */
-    public record Connection(String database, String user, InetAddress address, boolean tls, boolean unixSocket) {
+    /**
+     * The connection to decide on. {@code address} is the client's IP, null on the Unix socket;
+     * {@code physicalReplication} for a startup packet with a boolean true {@code replication}.
+     */
+    public record Connection(String database, String user, InetAddress address, boolean tls, boolean unixSocket,
+                             boolean physicalReplication) {
+        /** Not a physical replication connection. */
+        public Connection(String database, String user, InetAddress address, boolean tls, boolean unixSocket) {
+            this(database, user, address, tls, unixSocket, false);
+        }
+
         /** A TCP connection. */
         public Connection(String database, String user, InetAddress address, boolean tls) {
             this(database, user, address, tls, false);
@@ -133,6 +142,9 @@ public final class HbaCheck {
 
     /** True or false, or null when it depends on a membership not in {@code membership}. */
     private static Boolean databaseMatches(HbaRule rule, Connection connection, Map<String, Boolean> membership) {
+        if (connection.physicalReplication()) {
+            return rule.databases().stream().anyMatch(name -> name.is("replication"));
+        }
         boolean unknown = false;
         for (HbaRule.Name name : rule.databases()) {
             if (name.is("all") || (name.is("sameuser") && connection.database().equals(connection.user()))) {

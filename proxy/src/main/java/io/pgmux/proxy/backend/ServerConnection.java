@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.pgmux.protocol.message.Messages;
+import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.prepared.ServerStatements;
 
@@ -37,6 +38,8 @@ public final class ServerConnection {
     private long idleSinceNanos = createdAtNanos;
     /** SHOW SERVERS' {@code tls}: protocol and cipher once TLS is up; "" without TLS. */
     private volatile String tls = "";
+    /** NONE for a pooled server; what a replication client asked for, for its own server. */
+    private volatile Replication replication = Replication.NONE;
 
     ServerConnection(ServerConnector connector) {
         this.connector = connector;
@@ -50,6 +53,33 @@ public final class ServerConnection {
 
     void setTls(String description) {
         this.tls = description;
+    }
+
+    void setReplication(Replication replication) {
+        this.replication = replication;
+    }
+
+    /** SHOW SERVERS' {@code replication}: NONE for a pooled server. */
+    public Replication replication() {
+        return replication;
+    }
+
+    /**
+     * From now on the server's bytes reach its holder as they are read, not cut into messages (a
+     * replication client's server: a CopyBoth stream goes through untouched). Bytes already read
+     * and not yet handed out follow, in order. Takes effect on the server's loop.
+     */
+    public void passBytesThrough() {
+        Runnable remove = () -> {
+            if (channel.pipeline().get(FrameDecoder.class) != null) {
+                channel.pipeline().remove(FrameDecoder.class);
+            }
+        };
+        if (channel.eventLoop().inEventLoop()) {
+            remove.run();
+        } else {
+            channel.eventLoop().execute(remove);
+        }
     }
 
     /** How the connection is encrypted ({@code TLSv1.3/TLS_AES_256_GCM_SHA384}); "" when it is not. */

@@ -88,6 +88,7 @@ public final class ServerConnector implements ServerOpener {
                 return;
             }
             ServerConnection server = new ServerConnection(this);
+            server.setReplication(Replication.of(target.startup().get(Replication.PARAMETER)));
             lifecycle.onServerOpening(server);
             connect(target, lifecycle, loop, server, resolved, 0, TlsStart.first(target.tls()));
         });

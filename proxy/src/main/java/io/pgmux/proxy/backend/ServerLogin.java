@@ -79,6 +79,7 @@ final class ServerLogin {
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("user", target.user());
         parameters.put("database", target.database());
+        target.startup().forEach(parameters::putIfAbsent);
         return new StartupMessage(Frontend.PROTOCOL_3_0, parameters).encode(alloc);
     }
 

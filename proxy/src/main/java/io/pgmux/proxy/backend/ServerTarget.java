@@ -5,6 +5,7 @@ import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.ServerTlsConfig;
 
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Where a new server connection goes and as whom it logs in: the Postgres address, the database and
@@ -13,10 +14,23 @@ import java.time.Duration;
  * and handshake) and the login; zero means no bound. {@code tls} says whether and how the connection uses TLS.
  * {@code passThrough}, when there is no password, is what a client of that user proved to pgmux
  * (see {@link PassThrough}); null if none. {@code connectQuery} runs once the login is done, before
- * the connection is ready ("" or null = none: {@code connect_query}).
+ * the connection is ready ("" or null = none: {@code connect_query}). {@code startup} are more
+ * StartupMessage parameters after user and database: empty for a pooled server; a replication
+ * client's own server gets the client's ({@code replication}, {@code options}, settings), since it is
+ * never shared.
  */
 public record ServerTarget(HostPort server, String database, String user, String password, Duration connectTimeout,
-                           ServerTlsConfig tls, PassThrough passThrough, String connectQuery) {
+                           ServerTlsConfig tls, PassThrough passThrough, String connectQuery, Map<String, String> startup) {
+
+    public ServerTarget {
+        startup = Map.copyOf(startup);
+    }
+
+    /** A pooled server's: no startup parameters but user and database. */
+    public ServerTarget(HostPort server, String database, String user, String password, Duration connectTimeout,
+                        ServerTlsConfig tls, PassThrough passThrough, String connectQuery) {
+        this(server, database, user, password, connectTimeout, tls, passThrough, connectQuery, Map.of());
+    }
 
     /** Without pass-through and {@code connect_query}. */
     public ServerTarget(HostPort server, String database, String user, String password, Duration connectTimeout,
@@ -32,7 +46,15 @@ public record ServerTarget(HostPort server, String database, String user, String
         if (canLogIn(password) || learned == null) {
             return this;
         }
-        return new ServerTarget(server, database, user, learned.password(), connectTimeout, tls, learned, connectQuery);
+        return new ServerTarget(server, database, user, learned.password(), connectTimeout, tls, learned, connectQuery, startup);
+    }
+
+    /**
+     * The same target with {@code parameters} added to its StartupMessage (a replication client's, see
+     * {@link #startup}), and no {@code connect_query}: a physical replication connection runs no SQL.
+     */
+    public ServerTarget withStartup(Map<String, String> parameters) {
+        return new ServerTarget(server, database, user, password, connectTimeout, tls, passThrough, null, parameters);
     }
 
     /** Whether {@code password} can answer a server by itself: plaintext or an md5 secret, not a SCRAM verifier. */

@@ -20,7 +20,7 @@ import java.net.SocketAddress;
 public record ClientInfo(long id, String user, String database, String state, SocketAddress remoteAddress,
                          SocketAddress localAddress, long connectedAtMillis, long requestAtMillis, long waitNanos,
                          long serverId, String applicationName, int preparedStatements, String pinnedBy,
-                         String tls, String admittedBy, long unsentBytes) {
+                         String tls, String admittedBy, long unsentBytes, String replication) {
 
     /** What SHOW CLIENTS calls a session in {@code state}: see {@code state} above, or {@code closing}. */
     static String stateName(SessionState state) {
@@ -29,6 +29,8 @@ public record ClientInfo(long id, String user, String database, String state, So
             return "login";
         } else if (state instanceof SessionState.Waiting) {
             return "waiting";
+        } else if (state instanceof SessionState.Replicating replicating) {
+            return replicating.link().relaying() ? "active" : "waiting";
         } else if (state instanceof SessionState.Linked || state instanceof SessionState.Admin) {
             return "active";
         } else if (state instanceof SessionState.Idle || state instanceof SessionState.FailedUntilSync) {

@@ -19,6 +19,7 @@ import io.pgmux.protocol.message.ParameterStatus;
 import io.pgmux.protocol.message.ReadyForQuery;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.proxy.admin.AdminConsole;
+import io.pgmux.proxy.backend.Replication;
 import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.client.SessionState.Admin;
 import io.pgmux.proxy.client.SessionState.AwaitingStartup;
@@ -78,6 +79,10 @@ final class ClientLogin {
     private String admittedBy = "";
     /** What the client proved at login, for its pool to log in with (see {@link Pool#learnPassThrough}). */
     private PassThrough passThrough;
+    /** What the startup packet's {@code replication} asked for. */
+    private Replication replication = Replication.NONE;
+    /** A replication client's startup parameters for its own server (all but user and database), until it asks for it. */
+    private Map<String, String> replicationStartup;
 
     ClientLogin(ClientSession session, Channel channel, ProxyContext context) {
         this.session = session;
@@ -98,6 +103,11 @@ final class ClientLogin {
     /** The database of the startup packet, or null before it. */
     String database() {
         return database;
+    }
+
+    /** What the client's startup packet asked for: NONE but for a replication client. */
+    Replication replication() {
+        return replication;
     }
 
     /** The client's settings, from its startup packet on; null before it. */
@@ -218,13 +228,20 @@ final class ClientLogin {
         if (database.isEmpty()) {
             database = user;
         }
-        if (isReplication(startupParameters.get("replication"))) {
-            session.fatal(ErrorResponse.fatal(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported by pgmux")
-                    .withHint("Connect replication clients to Postgres directly."));
+        try {
+            replication = Replication.parse(startupParameters.get(Replication.PARAMETER));
+        } catch (IllegalArgumentException e) {
+            session.fatal(ErrorResponse.fatal(SqlState.INVALID_PARAMETER_VALUE, e.getMessage())
+                    .withHint("Valid values are false, true and database."));
             return;
         }
         if (context.config().observability().applicationNameAddHost()) {
             startupParameters = withClientAddress(startupParameters);
+        }
+        if (replication != Replication.NONE) {
+            replicationStartup = serverStartup(startupParameters);
+            startupParameters = new LinkedHashMap<>(startupParameters);
+            startupParameters.remove("options"); // it goes to the client's own server as it is, not read here
         }
         try {
             parameters = ClientParameters.fromStartup(startupParameters,
@@ -262,9 +279,17 @@ final class ClientLogin {
                 .withHint("pgmux serves the databases listed under \"databases\" in its config, and any database when \"upstream\" is set.");
     }
 
-    private static boolean isReplication(String value) {
-        return value != null && !value.equalsIgnoreCase("false") && !value.equalsIgnoreCase("off")
-                && !value.equalsIgnoreCase("no") && !value.equals("0");
+    /**
+     * A replication client's parameters for its own server: all it sent but user and database
+     * (those are its pool's), {@code options} verbatim and {@code replication} as Postgres spells it.
+     * Its server is never shared, so nothing of this can reach another client.
+     */
+    private Map<String, String> serverStartup(Map<String, String> startupParameters) {
+        Map<String, String> startup = new LinkedHashMap<>(startupParameters);
+        startup.remove("user");
+        startup.remove("database");
+        startup.put(Replication.PARAMETER, replication.startupValue());
+        return startup;
     }
 
     // ---------------------------------------------------------------- authentication and admission
@@ -384,6 +409,12 @@ final class ClientLogin {
         }
         Pool pool = joinPool();
         if (pool == null) {
+            return;
+        }
+        if (replication != Replication.NONE) {
+            Map<String, String> startup = replicationStartup;
+            replicationStartup = null;
+            session.startReplication(replication, startup);
             return;
         }
         ServerParameters welcome = pool.welcomeParameters();

@@ -25,8 +25,11 @@ import io.pgmux.proxy.client.SessionState.Closed;
 import io.pgmux.proxy.client.SessionState.FailedUntilSync;
 import io.pgmux.proxy.client.SessionState.Idle;
 import io.pgmux.proxy.client.SessionState.Linked;
+import io.pgmux.proxy.client.SessionState.Replicating;
 import io.pgmux.proxy.client.SessionState.Validating;
 import io.pgmux.proxy.client.SessionState.Waiting;
+import io.pgmux.proxy.backend.Replication;
+import io.pgmux.proxy.config.TimeoutsConfig;
 import io.pgmux.proxy.net.MessageChunk;
 import io.pgmux.proxy.net.UnsentBytes;
 import io.pgmux.proxy.net.WriteBatcher;
@@ -37,6 +40,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -61,6 +65,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   │                          └──no server in time──▶ Idle or FailedUntilSync
  *   │                                                       └──client gone──▶ Abandoned ──server clean or closed──▶ Closed
  *   └──error answered locally──▶ FailedUntilSync ──Sync──▶ Idle
+ *
+ *  Authenticating ──ok, replication=true|database──▶ Replicating (a server of its own, bytes passed through: ReplicationLink)
  * </pre>
  *
  * Every state but Closed goes to Closed: the client disconnects, gets a FATAL error, or loses its
@@ -175,6 +181,8 @@ public final class ClientSession {
             login.onPasswordFrame(authenticating, frame);
         } else if (state instanceof Admin admin) {
             admin.console().onFrame(frame);
+        } else if (state instanceof Replicating replicating) {
+            replicating.link().fromClient(frame);
         } else if (state instanceof Closed || state instanceof Abandoned) {
             frame.release();
         } else {
@@ -209,6 +217,8 @@ public final class ClientSession {
         lastClientReadNanos = System.nanoTime();
         if (state instanceof Linked linked) {
             hold.sendToServer(linked.link());
+        } else if (state instanceof Replicating replicating) {
+            replicating.link().onClientReadComplete();
         }
         flushClient();
     }
@@ -231,6 +241,8 @@ public final class ClientSession {
         readPauses.resume(ReadPauses.CLIENT_FULL);
         if (state instanceof Linked linked) {
             linked.link().reading.resume(); // the client drained: the server's replies may come again
+        } else if (state instanceof Replicating replicating) {
+            replicating.link().onClientWritable();
         }
     }
 
@@ -284,6 +296,8 @@ public final class ClientSession {
             pool.cancelWait(hold);
         } else if (previous instanceof Admin admin) {
             admin.console().onClosed();
+        } else if (previous instanceof Replicating replicating) {
+            replicating.link().onClientGone(pool);
         }
         if (countedInPool) {
             reportCounts();
@@ -375,14 +389,15 @@ public final class ClientSession {
     public ClientInfo describe() {
         String shown = ClientInfo.stateName(state);
         long waitNanos = shown.equals("waiting") ? System.nanoTime() - waitStartedNanos : 0;
-        long serverId = state instanceof Linked linked ? linked.link().server().id() : -1;
+        long serverId = state instanceof Linked linked ? linked.link().server().id()
+                : state instanceof Replicating replicating && replicating.link().relaying() ? replicating.link().server().id() : -1;
         long requestAtMillis = waitStartedNanos == 0 ? connectedAtMillis
                 : connectedAtMillis + (waitStartedNanos - connectedAtNanos) / 1_000_000;
         String applicationName = login.parameters() != null ? login.parameters().get("application_name") : null;
         return new ClientInfo(id, login.user(), login.database(), shown, channel.remoteAddress(), channel.localAddress(),
                 connectedAtMillis, requestAtMillis, waitNanos, serverId, applicationName != null ? applicationName : "",
                 statements != null ? statements.client().size() : 0, sessionFeatures != null ? sessionFeatures.reasons() : "",
-                tls.shown(), login.admittedBy(), unsentBytes());
+                tls.shown(), login.admittedBy(), unsentBytes(), login.replication().shown());
     }
 
     /** What was written to the client and not sent yet: SUSPEND waits until it is none. */
@@ -413,6 +428,11 @@ public final class ClientSession {
 
     /** A CancelRequest carrying this session's key arrived: forward it to the server held now, if any. */
     void forwardCancel() {
+        if (state instanceof Replicating replicating && replicating.link().relaying()) {
+            log.info("c{} [{}] cancel request forwarded to replication server {}", id, poolName(), replicating.link().server());
+            replicating.link().server().cancel();
+            return;
+        }
         hold.forwardCancel();
     }
 
@@ -430,6 +450,21 @@ public final class ClientSession {
     /** The client's session features; null until it joined a pool. */
     SessionFeatureGate sessionFeatures() {
         return sessionFeatures;
+    }
+
+    ClientLogin login() {
+        return login;
+    }
+
+    /**
+     * A replication client logged in: it waits for a server of its own, opened with its
+     * {@code startup} parameters, and then passes bytes through (see {@link ReplicationLink}).
+     */
+    void startReplication(Replication kind, Map<String, String> startup) {
+        ReplicationLink link = new ReplicationLink(this, channel, toClient, readPauses, kind);
+        moveTo(new Replicating(link));
+        waitStartedNanos = System.nanoTime();
+        link.start(pool, startup);
     }
 
     /** The login counted the client in {@code pool}: from now on the session works with it. */
@@ -568,12 +603,15 @@ public final class ClientSession {
             statementCounts.moveTo(pool.stats());
         }
         hold.reportBytes(pool);
+        if (state instanceof Replicating replicating) {
+            replicating.link().reportBytes(pool);
+        }
     }
 
     /** Sends a FATAL error and closes the connection; cleanup happens in {@link #onClientClosed}. */
     void fatal(ErrorResponse error) {
         fatalSent = true;
-        if (hold.midMessageToClient()) {
+        if (hold.midMessageToClient() || state instanceof Replicating replicating && replicating.link().relaying()) {
             // Bytes of the error would be read as the rest of a row: the client can only see the connection end.
             log.info("c{} [{}] closing in the middle of a message to the client, which cannot read an error now: {}",
                     id, poolName(), error.message());

@@ -8,6 +8,7 @@ import io.pgmux.proxy.admin.AdminConsole;
 import io.pgmux.proxy.auth.AuthLookupException;
 import io.pgmux.proxy.auth.FailedLogins;
 import io.pgmux.proxy.auth.HbaCheck;
+import io.pgmux.proxy.backend.Replication;
 import io.pgmux.proxy.client.SessionState.Authenticating;
 import io.pgmux.proxy.config.AuthFailureLimits;
 import io.pgmux.proxy.config.AuthMethod;
@@ -90,7 +91,8 @@ final class LoginAuthentication {
             session.fatal(noHbaEntry("(unknown)"));
             return;
         }
-        HbaCheck.Connection connection = new HbaCheck.Connection(database, user, address, isTls(), unixSocket);
+        HbaCheck.Connection connection = new HbaCheck.Connection(database, user, address, isTls(), unixSocket,
+                session.login().replication() == Replication.PHYSICAL);
         HbaCheck.firstMatch(rules, connection, group -> isMember(config, group)).whenComplete((rule, failure) ->
                 session.executor().execute(() -> {
                     if (session.state() != authenticating) {
@@ -184,6 +186,10 @@ final class LoginAuthentication {
 
     /** Postgres's words when no rule matches. */
     private ErrorResponse noHbaEntry(String host) {
+        if (session.login().replication() == Replication.PHYSICAL) { // as Postgres words it: no database is named
+            return ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no pg_hba.conf entry for replication "
+                    + "connection from host \"" + host + "\", user \"" + ClientText.name(user) + "\", " + encryption());
+        }
         return ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no pg_hba.conf entry for host \"" + host
                 + "\", user \"" + ClientText.name(user) + "\", database \"" + ClientText.name(database) + "\", " + encryption());
     }

@@ -71,6 +71,13 @@ sealed interface SessionState {
         }
     }
 
+    /** A replication client: waiting for a server of its own, then passing bytes through (see {@link ReplicationLink}). */
+    record Replicating(ReplicationLink link) implements SessionState {
+        public Kind kind() {
+            return Kind.REPLICATING;
+        }
+    }
+
     /** Logged in to the admin console, which gets every frame. */
     record Admin(AdminConsole console) implements SessionState {
         public Kind kind() {
@@ -95,20 +102,21 @@ sealed interface SessionState {
 
     /** The states by name, each with the states a session may move to from it (the diagram above, as data). */
     enum Kind {
-        AWAITING_STARTUP, AUTHENTICATING, WAITING, VALIDATING, IDLE, FAILED_UNTIL_SYNC, LINKED, ABANDONED, ADMIN, CLOSED;
+        AWAITING_STARTUP, AUTHENTICATING, WAITING, VALIDATING, IDLE, FAILED_UNTIL_SYNC, LINKED, ABANDONED, REPLICATING, ADMIN, CLOSED;
 
         /** Set once below (an enum's constants cannot make an EnumSet of their type while they are built). */
         private Set<Kind> next;
 
         static {
             AWAITING_STARTUP.next = EnumSet.of(AUTHENTICATING, CLOSED);
-            AUTHENTICATING.next = EnumSet.of(IDLE, WAITING, ADMIN, CLOSED);
+            AUTHENTICATING.next = EnumSet.of(IDLE, WAITING, REPLICATING, ADMIN, CLOSED);
             WAITING.next = EnumSet.of(VALIDATING, LINKED, IDLE, FAILED_UNTIL_SYNC, CLOSED);
             VALIDATING.next = EnumSet.of(IDLE, ABANDONED, CLOSED);
             IDLE.next = EnumSet.of(WAITING, FAILED_UNTIL_SYNC, CLOSED);
             FAILED_UNTIL_SYNC.next = EnumSet.of(IDLE, CLOSED);
             LINKED.next = EnumSet.of(IDLE, FAILED_UNTIL_SYNC, ABANDONED, CLOSED);
             ABANDONED.next = EnumSet.of(CLOSED);
+            REPLICATING.next = EnumSet.of(CLOSED);
             ADMIN.next = EnumSet.of(CLOSED);
             CLOSED.next = EnumSet.noneOf(Kind.class);
         }

@@ -135,6 +135,20 @@ public final class Pool implements ServerLifecycle {
         }
     }
 
+    /** Replication clients queued for a server of their own (see {@link #acquireDedicated}), first come first served. */
+    private final ArrayDeque<Dedicated> dedicatedWaiters = new ArrayDeque<>();
+
+    private record Dedicated(Waiter waiter, Map<String, String> startup, long sinceNanos) {}
+
+    /**
+     * What {@link #reserveDedicated} decided under the lock, for after it: the replication clients whose
+     * servers open now, the idle servers closed to make room, and the budget (max_db_connections or
+     * max_user_connections) in which another pool should close an idle server (null if none refused).
+     */
+    private record DedicatedRound(List<Dedicated> open, List<ServerConnection> evicted, ConnectionBudget makeRoomIn) {
+        static final DedicatedRound NONE = new DedicatedRound(List.of(), List.of(), null);
+    }
+
     /** How long the head of the queue may be passed over for a waiter on the released server's loop. */
     private static final long LOCALITY_GRACE_NANOS = 2_000_000;
     private static final int LOCALITY_WINDOW = 8;
@@ -311,7 +325,8 @@ public final class Pool implements ServerLifecycle {
     public boolean cancelWait(Waiter waiter) {
         lock.lock();
         try {
-            return waiters.removeIf(queued -> queued.waiter() == waiter);
+            return waiters.removeIf(queued -> queued.waiter() == waiter)
+                    | dedicatedWaiters.removeIf(dedicated -> dedicated.waiter() == waiter);
         } finally {
             lock.unlock();
         }
@@ -323,6 +338,7 @@ public final class Pool implements ServerLifecycle {
                 || server.parameters().holdsTooManyCustomNames();
         Waiter next = null;
         boolean retire;
+        DedicatedRound dedicated = DedicatedRound.NONE;
         lock.lock();
         try {
             retire = spent || closed || paused || !servers.isCurrent(server) || beyondSize()
@@ -338,11 +354,13 @@ public final class Pool implements ServerLifecycle {
                     server.assignTo(next);
                 } else {
                     servers.move(server, ServerPhase.ACTIVE, ServerPhase.IDLE);
+                    dedicated = reserveDedicated(); // a replication client waiting for room closes it
                 }
             }
         } finally {
             lock.unlock();
         }
+        openDedicated(dedicated);
         if (next != null) {
             deliver(next, server);
         } else if (retire) {
@@ -451,8 +469,10 @@ public final class Pool implements ServerLifecycle {
         EventExecutor loop;
         int connects = 0;
         ConnectionBudget makeRoomIn;
+        DedicatedRound dedicated;
         lock.lock();
         try {
+            dedicated = reserveDedicated();
             while (reserveConnectIfNeeded()) {
                 connects++;
             }
@@ -462,6 +482,7 @@ public final class Pool implements ServerLifecycle {
         } finally {
             lock.unlock();
         }
+        openDedicated(dedicated);
         for (int i = 0; i < connects; i++) {
             openServer(i == 0 ? loop : null);
         }
@@ -525,6 +546,7 @@ public final class Pool implements ServerLifecycle {
         boolean connect;
         List<CompletableFuture<Void>> done;
         List<Pool> woken = List.of();
+        DedicatedRound dedicated;
         lock.lock();
         try {
             ServerPhase phase = servers.phaseOf(server);
@@ -532,12 +554,14 @@ public final class Pool implements ServerLifecycle {
                 servers.move(server, phase, ServerPhase.UNLISTED);
                 woken = budgets.giveBack();
             }
+            dedicated = reserveDedicated();
             connect = reserveConnectIfNeeded();
             done = takeFinishedWaits();
         } finally {
             lock.unlock();
         }
         done.forEach(future -> future.complete(null));
+        openDedicated(dedicated);
         if (connect) {
             openServer(null);
         }
@@ -585,6 +609,8 @@ public final class Pool implements ServerLifecycle {
             closed = true;
             waiters.forEach(queued -> failed.add(queued.waiter()));
             waiters.clear();
+            dedicatedWaiters.forEach(dedicated -> failed.add(dedicated.waiter()));
+            dedicatedWaiters.clear();
             toClose = retireIdle();
             interrupted = new ArrayList<>(drainWaiters);
             drainWaiters.clear();
@@ -815,7 +841,8 @@ public final class Pool implements ServerLifecycle {
             if (closed) {
                 return true;
             }
-            if (clients > 0 || !servers.isEmpty() || !waiters.isEmpty() || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
+            if (clients > 0 || !servers.isEmpty() || !waiters.isEmpty() || !dedicatedWaiters.isEmpty()
+                    || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
                 seenUnused = false;
                 return false;
             }
@@ -840,8 +867,8 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             Queued oldest = waiters.peekFirst();
-            return new PoolCounts(clients, waiters.size(), servers.count(ServerPhase.ACTIVE), servers.count(ServerPhase.IDLE),
-                    servers.connecting(), servers.count(ServerPhase.CLOSING), oldest == null ? 0 : now - oldest.sinceNanos(), paused);
+            return new PoolCounts(clients, waiters.size() + dedicatedWaiters.size(), servers.count(ServerPhase.ACTIVE),
+                    servers.count(ServerPhase.IDLE), servers.connecting(), servers.count(ServerPhase.CLOSING), oldest == null ? 0 : now - oldest.sinceNanos(), paused);
         } finally {
             lock.unlock();
         }
@@ -1011,6 +1038,126 @@ public final class Pool implements ServerLifecycle {
         }
     }
 
+    // ---------------------------------------------------------------- replication clients' own servers
+
+    /**
+     * A replication client's server: a new connection of its own, opened on the client's loop with
+     * {@code startup} (the client's replication, options and settings), never shared and never given
+     * back: its client closes it. It counts against pool_size and the budgets like any other. When
+     * the pool is full, its idle servers are closed to make room (as PgBouncer evicts them);
+     * otherwise the client waits, within query_wait_timeout, until a server closes. The server comes
+     * to {@link Waiter#onServerAssigned} (only once logged in), a failure to {@link Waiter#onAcquireFailed}.
+     */
+    public void acquireDedicated(Waiter waiter, Map<String, String> startup) {
+        DedicatedRound dedicated = DedicatedRound.NONE;
+        boolean refused;
+        lock.lock();
+        try {
+            refused = closed;
+            if (!refused) {
+                dedicatedWaiters.addLast(new Dedicated(waiter, startup, System.nanoTime()));
+                dedicated = reserveDedicated();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (refused) {
+            fail(waiter, closedError());
+        }
+        openDedicated(dedicated);
+    }
+
+    /**
+     * Called with the lock held: reserves a slot for each queued replication client while the pool
+     * has room, retiring idle servers (the oldest first) to make it; when a budget refuses, another
+     * pool of that database or user is to close an idle server. The caller acts on the round.
+     */
+    private DedicatedRound reserveDedicated() {
+        if (dedicatedWaiters.isEmpty()) {
+            return DedicatedRound.NONE;
+        }
+        List<Dedicated> reserved = new ArrayList<>(1);
+        List<ServerConnection> evicted = new ArrayList<>(0);
+        ConnectionBudget refused = null;
+        while (!dedicatedWaiters.isEmpty() && !closed && !paused) {
+            if (servers.size() >= settings.poolSize()) {
+                ServerConnection idle = servers.oldestIdle();
+                if (idle == null) {
+                    break;
+                }
+                servers.move(idle, ServerPhase.IDLE, ServerPhase.CLOSING);
+                evicted.add(idle);
+            } else if ((refused = budgets.tryTake(this)) != null) {
+                break;
+            } else {
+                servers.reserve();
+                reserved.add(dedicatedWaiters.pollFirst());
+            }
+        }
+        return new DedicatedRound(reserved, evicted, refused);
+    }
+
+    private void openDedicated(DedicatedRound round) {
+        for (ServerConnection server : round.evicted()) {
+            log.info("[{}] closing idle server s{} to make room for a replication client", key, server.id());
+            server.terminate();
+        }
+        if (round.makeRoomIn() != null) {
+            round.makeRoomIn().closeAnIdleServerOfAnotherPool(this);
+        }
+        for (Dedicated dedicated : round.open()) {
+            ServerTarget target = settings.target().withPassThrough(passThrough).withStartup(dedicated.startup());
+            EventExecutor loop = dedicated.waiter().executor();
+            opener.open(target, new DedicatedOpening(this, dedicated.waiter()), loop instanceof EventLoop eventLoop ? eventLoop : null);
+        }
+    }
+
+    /** A replication client's server logged in: it is that client's, at once (see {@link DedicatedOpening}). */
+    void onDedicatedReady(ServerConnection server, Waiter waiter) {
+        lock.lock();
+        try {
+            servers.move(server, ServerPhase.LOGIN, ServerPhase.ACTIVE);
+            server.assignTo(waiter);
+        } finally {
+            lock.unlock();
+        }
+        log.info("[{}] server s{} logged in to {} (pid {}) for a replication client", key, server.id(), settings.server(),
+                server.processId());
+        deliver(waiter, server);
+        openServersForWaiters(); // the slot it reserved no longer stands for a server on its way to the queue
+    }
+
+    /**
+     * A replication client's server could not log in: the client is told Postgres's error. The
+     * pool's retry schedule is not touched, as in PgBouncer: a replication login fails for reasons
+     * of its own (no REPLICATION role, no pg_hba.conf line for replication) that say nothing of other logins.
+     */
+    void onDedicatedLoginFailed(ServerConnection server, Waiter waiter, ErrorResponse error) {
+        DedicatedRound dedicated;
+        List<Pool> woken;
+        boolean connect;
+        lock.lock();
+        try {
+            if (servers.phaseOf(server) == ServerPhase.UNLISTED) {
+                servers.unreserve();
+            } else {
+                servers.move(server, ServerPhase.LOGIN, ServerPhase.UNLISTED);
+            }
+            woken = budgets.giveBack();
+            dedicated = reserveDedicated();
+            connect = reserveConnectIfNeeded();
+        } finally {
+            lock.unlock();
+        }
+        log.info("[{}] replication server login to {} failed: {} ({})", key, settings.server(), error.message(), error.sqlState());
+        fail(waiter, error.with(ErrorResponse.MESSAGE, "replication server login failed: " + error.message()));
+        openDedicated(dedicated);
+        if (connect) {
+            openServer(null);
+        }
+        PoolBudgets.wake(woken);
+    }
+
     private void openServer(EventExecutor preferredLoop) {
         opener.open(settings.target().withPassThrough(passThrough), this, preferredLoop instanceof EventLoop loop ? loop : null);
     }
@@ -1100,6 +1247,9 @@ public final class Pool implements ServerLifecycle {
                         toNotify.add(queued.waiter());
                     }
                 }
+            }
+            while (timeout > 0 && !dedicatedWaiters.isEmpty() && nowNanos - dedicatedWaiters.peekFirst().sinceNanos() > timeout) {
+                expired.add(dedicatedWaiters.pollFirst().waiter());
             }
             full = refusedBy;
         } finally {

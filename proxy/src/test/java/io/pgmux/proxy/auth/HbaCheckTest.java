@@ -50,6 +50,26 @@ class HbaCheckTest {
     }
 
     @Test
+    void aPhysicalReplicationConnectionMatchesOnlyTheReplicationKeywordAndALogicalOneItsDatabase() throws UnknownHostException {
+        List<HbaRule> rules = rules("""
+                host all         all  127.0.0.1/32 reject
+                host replication all  127.0.0.1/32 trust
+                host replication all  10.0.0.0/8   md5
+                host app         all  10.0.0.0/8   scram-sha-256
+                """);
+        InetAddress local = InetAddress.getByName("127.0.0.1");
+        InetAddress remote = InetAddress.getByName("10.0.0.1");
+
+        assertEquals("2", match(rules, new HbaCheck.Connection("app", "bob", local, false, false, true), Set.of()));
+        assertEquals("3", match(rules, new HbaCheck.Connection("app", "bob", remote, false, false, true), Set.of()));
+        assertEquals("1", match(rules, new HbaCheck.Connection("app", "bob", local, false, false, false), Set.of()),
+                "a logical replication connection (or a normal one) is matched by its database");
+        assertEquals("4", match(rules, from("10.0.0.1", "app", "bob", false), Set.of()));
+        assertNull(match(rules, from("10.0.0.1", "replication", "bob", false), Set.of()),
+                "the keyword is no database name");
+    }
+
+    @Test
     void keywordsMatchOnlyUnquoted() throws UnknownHostException {
         List<HbaRule> rules = rules("""
                 host "all"    all  all  reject

@@ -8,8 +8,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,6 +72,25 @@ class PoolConnectionBudgetTest {
             opener.loginTheOnlyRequestFor(waiting);
             assertEquals(2, database.used());
             assertEquals(1, alice.counts().activeServers());
+            alice.release(busy);
+        }
+
+        @Test
+        void aReplicationClientAtTheDatabaseLimitHasAnIdleServerOfAnotherPoolClosed() {
+            // given the first pool's two servers, one of them idle
+            ServerConnection idle = loops.holdOne(alice);
+            ServerConnection busy = loops.holdOne(alice);
+            alice.release(idle);
+
+            // when a replication client of the other pool asks for its own server
+            TestWaiter replication = loops.waiter();
+            bob.acquireDedicated(replication, Map.of("replication", "true"));
+
+            // then the idle server is closed and, once it has, the replication client's opens, within the limit
+            assertFalse(idle.isOpen());
+            assertEquals(Map.of("replication", "true"), opener.oldest().target().startup());
+            opener.loginTheOnlyRequestFor(replication);
+            assertEquals(2, database.used());
             alice.release(busy);
         }
     }

@@ -34,6 +34,7 @@ class PoolTest {
     private static final HostPort UPSTREAM = new HostPort("db.invalid", 5432);
     private static final Duration QUERY_WAIT = Duration.ofSeconds(2);
     private static final Duration LOGIN_RETRY = Duration.ofSeconds(60);
+    private static final Map<String, String> REPLICATION_STARTUP = Map.of("replication", "database", "application_name", "abc");
 
     private final FakeOpener opener = new FakeOpener();
     private final List<EmbeddedChannel> loops = new ArrayList<>();
@@ -496,6 +497,114 @@ class PoolTest {
     }
 
     // ---------------------------------------------------------------- plumbing
+
+    // ---------------------------------------------------------------- a replication client's own server (acquireDedicated)
+
+    @Test
+    void aNewServerIsOpenedWithTheClientsStartupParametersEvenWhenAnIdleOneIsThere() {
+        // given a pool of two with one idle server
+        Pool pool = pool(2);
+        ServerConnection idle = holdOne(pool, loop());
+        pool.release(idle);
+
+        // when a replication client asks for its own server
+        TestWaiter client = waiter();
+        pool.acquireDedicated(client, REPLICATION_STARTUP);
+
+        // then a new one is opened on its loop, with its parameters, and it is the client's once logged in
+        assertTrue(client.assigned.isEmpty(), "the idle server is not the replication client's");
+        assertEquals(REPLICATION_STARTUP, opener.oldest().target().startup());
+        assertSame(client.executor(), opener.oldest().preferredLoop());
+        ServerConnection own = opener.loginNext();
+        assertSame(own, client.server());
+        assertCounts(pool, 1, 1, 0, 0);
+    }
+
+    @Test
+    void aFullPoolClosesAnIdleServerToMakeRoom() {
+        // given a pool of one whose server is idle
+        Pool pool = pool(1);
+        ServerConnection idle = holdOne(pool, loop());
+        pool.release(idle);
+
+        // when a replication client asks
+        pool.acquireDedicated(waiter(), REPLICATION_STARTUP);
+
+        // then the idle server is closing and the client's own is being opened, within pool_size
+        assertFalse(idle.isOpen(), "the idle server was closed");
+        assertEquals(1, opener.pending());
+        assertEquals(1, pool.counts().servers());
+    }
+
+    @Test
+    void withEveryServerHeldTheReplicationClientWaitsUntilOneIsReleased() {
+        // given a pool of one whose server is held
+        Pool pool = pool(1);
+        ServerConnection held = holdOne(pool, loop());
+        TestWaiter client = waiter();
+
+        // when a replication client asks, it waits and nothing is opened
+        pool.acquireDedicated(client, REPLICATION_STARTUP);
+        assertEquals(0, opener.pending());
+        assertEquals(1, pool.counts().waiting());
+
+        // when the holder gives its server back, that server closes and the client's own opens
+        pool.release(held);
+        assertFalse(held.isOpen());
+        assertEquals(1, opener.pending());
+        assertEquals(REPLICATION_STARTUP, opener.oldest().target().startup());
+        assertSame(opener.loginNext(), client.server());
+        assertEquals(0, pool.counts().waiting());
+    }
+
+    @Test
+    void itsServerClosingFreesTheSlotForTheNextReplicationClient() {
+        Pool pool = pool(1);
+        TestWaiter first = waiter();
+        TestWaiter second = waiter();
+        pool.acquireDedicated(first, REPLICATION_STARTUP);
+        ServerConnection own = opener.loginNext();
+        pool.acquireDedicated(second, REPLICATION_STARTUP);
+        assertEquals(0, opener.pending(), "pool_size 1 is taken by the first");
+
+        own.close(); // the first client left: its server closes, never given back
+
+        assertEquals(1, opener.pending());
+        assertSame(opener.loginNext(), second.server());
+    }
+
+    @Test
+    void aFailedLoginIsTheClientsAloneAndOtherLoginsGoOn() {
+        // given a replication client whose server Postgres refuses
+        Pool pool = pool(2);
+        TestWaiter client = waiter();
+        pool.acquireDedicated(client, REPLICATION_STARTUP);
+        opener.failNext(ErrorResponse.fatal(SqlState.INSUFFICIENT_PRIVILEGE, "permission denied to start WAL sender"));
+        loops.forEach(EmbeddedChannel::runPendingTasks); // failures reach a waiter as a task on its loop
+
+        // then it is told, naming the replication login
+        assertEquals(1, client.failures.size());
+        assertEquals("replication server login failed: permission denied to start WAL sender", client.failures.get(0).message());
+        assertEquals(SqlState.INSUFFICIENT_PRIVILEGE, client.failures.get(0).sqlState());
+
+        // and a normal client is served at once: no retry wait
+        assertEquals(null, pool.lastLoginError());
+        TestWaiter normal = waiter();
+        pool.acquire(normal);
+        assertSame(opener.loginNext(), normal.server());
+        assertCounts(pool, 1, 0, 0, 0);
+    }
+
+    @Test
+    void aReplicationClientThatLeftWhileWaitingIsNotServed() {
+        Pool pool = pool(1);
+        holdOne(pool, loop());
+        TestWaiter client = waiter();
+        pool.acquireDedicated(client, REPLICATION_STARTUP);
+
+        assertTrue(pool.cancelWait(client));
+        assertEquals(0, pool.counts().waiting());
+    }
 
     private Pool pool(int size) {
         return new Pool(new PoolKey("app", "alice"), settings(size, UPSTREAM), opener);

@@ -67,7 +67,8 @@ import java.util.stream.Stream;
  *       range (so that a restart does not find it taken by some client socket).
  *   <li>{@code max_connections = 400}, {@code max_prepared_transactions = 10} (PREPARE TRANSACTION
  *       tests); {@code fsync}, {@code synchronous_commit} and
- *       {@code full_page_writes} off (a crash loses nothing a test needs); {@code TimeZone = UTC}.
+ *       {@code full_page_writes} off (a crash loses nothing a test needs); {@code TimeZone = UTC};
+ *       {@code wal_level = logical}, and replication connections trusted as the others (ReplicationIT).
  *   <li>Roles: {@value #SUPERUSER} (superuser, no password); {@value #MD5_USER} (secret stored as an
  *       md5 hash, must log in with md5); {@value #SCRAM_USER} (SCRAM secret, scram-sha-256);
  *       {@value #CLEARTEXT_USER} (SCRAM secret, asked for in cleartext: {@code password}); members of
@@ -297,6 +298,8 @@ public final class TestPostgres {
                 host  all +%5$s 127.0.0.1/32 md5
                 local all all trust
                 host  all all 127.0.0.1/32 trust
+                local replication all trust
+                host  replication all 127.0.0.1/32 trust
                 """.formatted(MD5_USER, SCRAM_USER, CLEARTEXT_USER, SCRAM_ROLES, MD5_ROLES));
         try {
             Files.writeString(dataDir.resolve("postgresql.conf"), "\ninclude 'pgmux_test.conf'\n",
@@ -331,6 +334,7 @@ public final class TestPostgres {
                     fsync = off
                     synchronous_commit = off
                     full_page_writes = off
+                    wal_level = logical
                     timezone = 'UTC'
                     log_timezone = 'UTC'
                     log_line_prefix = '%%m [%%p] %%q%%u@%%d '
