@@ -5,6 +5,7 @@ import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.ServerTlsConfig;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Where a new server connection goes and as whom it logs in: the Postgres address, the database and
@@ -12,10 +13,21 @@ import java.time.Duration;
  * {@code connectTimeout} bounds the TCP connect and, separately, the start of TLS (SSLRequest
  * and handshake) and the login; zero means no bound. {@code tls} says whether and how the connection uses TLS.
  * {@code passThrough}, when there is no password, is what a client of that user proved to pgmux
- * (see {@link PassThrough}); null if none.
+ * (see {@link PassThrough}); null if none. {@code alternates} are the hosts to try, in turn, when
+ * {@code server} cannot be reached (its name does not resolve or no address accepts).
  */
 public record ServerTarget(HostPort server, String database, String user, String password, Duration connectTimeout,
-                           ServerTlsConfig tls, PassThrough passThrough) {
+                           ServerTlsConfig tls, PassThrough passThrough, List<HostPort> alternates) {
+
+    public ServerTarget {
+        alternates = alternates == null ? List.of() : List.copyOf(alternates);
+    }
+
+    /** With no other host to try. */
+    public ServerTarget(HostPort server, String database, String user, String password, Duration connectTimeout,
+                        ServerTlsConfig tls, PassThrough passThrough) {
+        this(server, database, user, password, connectTimeout, tls, passThrough, List.of());
+    }
 
     /** Without pass-through. */
     public ServerTarget(HostPort server, String database, String user, String password, Duration connectTimeout,
@@ -31,7 +43,18 @@ public record ServerTarget(HostPort server, String database, String user, String
         if (canLogIn(password) || learned == null) {
             return this;
         }
-        return new ServerTarget(server, database, user, learned.password(), connectTimeout, tls, learned);
+        return new ServerTarget(server, database, user, learned.password(), connectTimeout, tls, learned, alternates);
+    }
+
+    /** The same login to {@code hosts[0]}, then to the others in their order if it cannot be reached. */
+    public ServerTarget startingAt(List<HostPort> hosts) {
+        return new ServerTarget(hosts.get(0), database, user, password, connectTimeout, tls, passThrough,
+                hosts.subList(1, hosts.size()));
+    }
+
+    /** The same login to the first alternate host; only when there is one. */
+    public ServerTarget nextHost() {
+        return startingAt(alternates);
     }
 
     /** Whether {@code password} can answer a server by itself: plaintext or an md5 secret, not a SCRAM verifier. */

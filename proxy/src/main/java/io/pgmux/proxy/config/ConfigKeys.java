@@ -578,7 +578,7 @@ final class ConfigKeys {
             DatabaseConfig old = running.get(name);
             PreparedStatementMode mode = old != null ? old.preparedStatements() : db.preparedStatements();
             databases.put(name, new DatabaseConfig(name, db.server(), db.dbname(), db.user(), db.password(), db.poolSize(),
-                    db.poolMode(), mode, db.limits(), db.sessionFeatures(), db.serverTls(), db.authQuery()));
+                    db.poolMode(), mode, db.limits(), db.sessionFeatures(), db.serverTls(), db.authQuery(), db.hosts()));
         });
         return databases;
     }

@@ -1,5 +1,6 @@
 package io.pgmux.proxy.config;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,6 +97,7 @@ final class UsersAndDatabases {
             YamlSection db = section.section(name);
             String host = nonEmpty(db, "host", base.host());
             int port = db.integer("port", base.port(), 1, 65535);
+            ServerHosts hosts = readHosts(db, host, port);
             String dbname = nonEmpty(db, "dbname", name);
             String user = nonEmpty(db, "user", null);
             String password = readPassword(db, reading.env(), null);
@@ -129,10 +131,29 @@ final class UsersAndDatabases {
                 section.error(name, "the name is reserved for the admin console (connect to it to run SHOW POOLS, RELOAD...)");
                 continue;
             }
-            databases.put(name, new DatabaseConfig(name, new HostPort(host, port), dbname, user, password,
-                    poolSize, poolMode, prepared, limits, sessionFeatures, serverTls, authQuery));
+            databases.put(name, new DatabaseConfig(name, hosts.hosts().get(0), dbname, user, password,
+                    poolSize, poolMode, prepared, limits, sessionFeatures, serverTls, authQuery, hosts));
         }
         return databases;
+    }
+
+    /**
+     * A database's {@code host}, one name or a comma-separated list (every host on {@code port}), and its
+     * {@code load_balance_hosts}.
+     */
+    private static ServerHosts readHosts(YamlSection db, String host, int port) {
+        LoadBalanceHosts balance = db.choice("load_balance_hosts", LoadBalanceHosts.ROUND_ROBIN, LoadBalanceHosts::fromYaml,
+                LoadBalanceHosts.choices());
+        List<HostPort> hosts = new ArrayList<>();
+        for (String one : host.split(",", -1)) {
+            String name = one.strip();
+            if (name.isEmpty()) {
+                db.error("host", "an empty host name in the list \"" + host + "\"");
+                return ServerHosts.single(new HostPort(PgmuxConfig.DEFAULT_SERVER.host(), port));
+            }
+            hosts.add(new HostPort(name, port));
+        }
+        return new ServerHosts(hosts, balance);
     }
 
     /** A database's own auth_user, auth_query, auth_dbname; null when it sets none. */

@@ -93,7 +93,7 @@ public final class PgBouncerConversion {
     }
 
     /** Converts {@code ini}, with {@code authFile}'s users (null: none). */
-    static PgBouncerConversion convert(IniFile ini, Map<String, String> authFile) {
+    static PgBouncerConversion convert(IniFile ini, Map<String, String> authFile) throws IOException {
         PgBouncerConversion c = new PgBouncerConversion();
         c.convertSettings(ini.section("pgbouncer"));
         c.convertDatabases(ini.section("databases"));
@@ -110,7 +110,7 @@ public final class PgBouncerConversion {
 
     // ---------------------------------------------------------------- [pgbouncer]
 
-    private void convertSettings(Map<String, String> settings) {
+    private void convertSettings(Map<String, String> settings) throws IOException {
         String addr = settings.get("listen_addr");
         String port = settings.getOrDefault("listen_port", "6432");
         if (addr != null && !addr.isEmpty()) {
@@ -143,9 +143,10 @@ public final class PgBouncerConversion {
         special(settings);
     }
 
-    private void special(Map<String, String> settings) {
+    private void special(Map<String, String> settings) throws IOException {
         String authType = settings.get("auth_type");
         if (authType != null) {
+            authType = authType.strip().toLowerCase(Locale.ROOT); // PgBouncer reads it in any case
             switch (authType) {
                 case "trust", "md5", "scram-sha-256" -> yaml.put("client_auth", authType);
                 case "plain" -> yaml.put("client_auth", "password");
@@ -163,8 +164,11 @@ public final class PgBouncerConversion {
                 case "cert" -> note("pgbouncer", "auth_type", "cert is in pgmux the HBA rule {type: hostssl, method: cert},"
                         + " which needs client_tls (mode, cert_file, key_file, ca_file), not carried here; client_auth stays"
                         + " trust: write both before you use this file");
-                default -> note("pgbouncer", "auth_type", authType + " is not a pgmux client_auth (trust, password, md5,"
-                        + " scram-sha-256); client_auth stays trust: set it before you use this file");
+                case "pam", "ldap" -> throw new IOException("auth_type = " + authType + ": pgmux has no " + authType
+                        + " authentication (client_auth: trust, password, md5, scram-sha-256, or an hba_file); choose one"
+                        + " of those, a converted file must not let clients in unchecked");
+                default -> throw new IOException("auth_type = " + authType + ": not an auth_type (PgBouncer refuses the file"
+                        + " too): any, trust, plain, md5, scram-sha-256, cert, hba, peer");
             }
         }
         if (!"hba".equals(authType)) {
@@ -252,12 +256,8 @@ public final class PgBouncerConversion {
                 String key = kv.getKey();
                 String value = kv.getValue();
                 switch (key) {
-                    case "host" -> {
-                        String host = firstHost(name, value);
-                        if (host != null) {
-                            db.put("host", host);
-                        }
-                    }
+                    case "host" -> db.put("host", hostList(name, value));
+                    case "load_balance_hosts" -> db.put(key, value);
                     case "port", "pool_size", "min_pool_size", "max_db_connections", "max_db_client_connections" ->
                             db.put(key, scalar(value));
                     case "reserve_pool", "reserve_pool_size" -> db.put("reserve_pool_size", scalar(value));
@@ -288,19 +288,28 @@ public final class PgBouncerConversion {
         }
     }
 
-    /** pgmux connects to one host by TCP. */
+    /** A host list as pgmux reads it ({@code a,b}); pgmux connects to servers by TCP, never by a Unix socket. */
+    private String hostList(String database, String hosts) {
+        List<String> kept = new ArrayList<>();
+        for (String host : hosts.split("\\s*,\\s*")) {
+            if (host.startsWith("/") || host.startsWith("@")) {
+                note("databases", database + ".host", "a Unix socket (" + host + "): pgmux connects to servers"
+                        + " by TCP; 127.0.0.1 is used");
+                host = "127.0.0.1";
+            }
+            kept.add(host.strip());
+        }
+        return String.join(",", kept);
+    }
+
+    /** The fallback database takes one host: the first of a list. */
     private String firstHost(String database, String hosts) {
-        String[] list = hosts.split("\\s*,\\s*");
-        if (list[0].startsWith("/")) {
-            note("databases", database + ".host", "a Unix socket directory (" + list[0] + "): pgmux connects to servers"
-                    + " by TCP; 127.0.0.1 is used");
-            return "127.0.0.1";
+        String first = hostList(database, hosts).split(",")[0];
+        if (hosts.indexOf(',') >= 0) {
+            note("databases", database + ".host", "pgmux's upstream (the fallback database) has one host; " + first
+                    + " is kept (PgBouncer balances over " + hosts + ")");
         }
-        if (list.length > 1) {
-            note("databases", database + ".host", "pgmux connects to one host; " + list[0] + " is kept (PgBouncer balances"
-                    + " over " + hosts + ")");
-        }
-        return list[0];
+        return first;
     }
 
     // ---------------------------------------------------------------- [users] and the auth file

@@ -10,6 +10,7 @@ import io.pgmux.proxy.backend.ServerLifecycle;
 import io.pgmux.proxy.backend.ServerOpener;
 import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.backend.ServerTarget;
+import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.prepared.StatementRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,6 +103,8 @@ public final class Pool implements ServerLifecycle {
     private boolean closed;
     private ErrorResponse lastLoginError;
     private final LoginRetry retry;
+    /** Where in the database's host list the next server connection starts. */
+    private final HostRotation hostRotation = new HostRotation();
     /** The database's and user's server budgets ({@code max_db_connections}, {@code max_user_connections}). */
     private final PoolBudgets budgets;
     /** The budget that refused this pool's last server, until one is granted; null if none did. */
@@ -499,6 +502,12 @@ public final class Pool implements ServerLifecycle {
         return String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
     }
 
+    /** One host of the database's list could not be reached; the connection goes on to the next. */
+    @Override
+    public void onHostUnreachable(HostPort host, String reason) {
+        hostRotation.unreachable(settings.hosts(), host);
+    }
+
     /** A logged-in server's connection closed, for whatever reason; it leaves the pool. */
     @Override
     public void onServerClosed(ServerConnection server) {
@@ -666,7 +675,7 @@ public final class Pool implements ServerLifecycle {
      */
     public void updateSettings(PoolSettings newSettings) {
         PoolSettings old = settings;
-        boolean upstreamChanged = !old.server().equals(newSettings.server()) || !old.dbname().equals(newSettings.dbname())
+        boolean upstreamChanged = !old.hosts().hosts().equals(newSettings.hosts().hosts()) || !old.dbname().equals(newSettings.dbname())
                 || !old.serverUser().equals(newSettings.serverUser())
                 || !Objects.equals(old.serverPassword(), newSettings.serverPassword());
         List<ServerConnection> toClose;
@@ -940,7 +949,9 @@ public final class Pool implements ServerLifecycle {
     }
 
     private void openServer(EventExecutor preferredLoop) {
-        opener.open(settings.target().withPassThrough(passThrough), this, preferredLoop instanceof EventLoop loop ? loop : null);
+        PoolSettings current = settings;
+        ServerTarget target = current.target().withPassThrough(passThrough).startingAt(hostRotation.nextOrder(current.hosts()));
+        opener.open(target, this, preferredLoop instanceof EventLoop loop ? loop : null);
     }
 
     /**

@@ -427,6 +427,7 @@ public final class PoolRegistry {
                 db.limits().minPoolSize(config.serverLimits()), db.limits().reservePoolSize(config.serverLimits()),
                 config.serverLimits().reservePoolTimeout(), config.timeouts().serverCheckDelay(),
                 config.timeouts().serverCheckQuery(), config.sessionFeaturesPolicy(db),
-                db.limits().maxPinnedServers(config.sessionFeatures(), db.poolSize()), config.serverTls(db));
+                db.limits().maxPinnedServers(config.sessionFeatures(), db.poolSize()), config.serverTls(db),
+                db.hosts());
     }
 }

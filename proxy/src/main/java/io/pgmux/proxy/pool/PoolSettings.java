@@ -4,6 +4,7 @@ import io.pgmux.proxy.backend.ServerTarget;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.PreparedStatementMode;
+import io.pgmux.proxy.config.ServerHosts;
 import io.pgmux.proxy.config.ServerTlsConfig;
 import io.pgmux.proxy.config.SessionFeaturesConfig;
 import io.pgmux.proxy.config.SessionFeaturesPolicy;
@@ -16,7 +17,8 @@ import java.time.Duration;
  * {@code minPoolSize} servers are kept open (at most {@code poolSize}); up to {@code reservePoolSize}
  * more than {@code poolSize} may open for clients that waited {@code reservePoolTimeout}. A server
  * idle for {@code checkDelay} or more is checked with {@code checkQuery} ("" = a Sync) before a
- * client gets it. {@code serverTls} says how its connections use TLS.
+ * client gets it. {@code serverTls} says how its connections use TLS. {@code hosts} lists every host
+ * of the database ({@code server} is the first) and how new connections spread over them.
  */
 public record PoolSettings(
         HostPort server,
@@ -42,7 +44,27 @@ public record PoolSettings(
         String checkQuery,
         SessionFeaturesPolicy sessionFeatures,
         int maxPinnedServers,
-        ServerTlsConfig serverTls) {
+        ServerTlsConfig serverTls,
+        ServerHosts hosts) {
+
+    public PoolSettings {
+        if (hosts == null) {
+            hosts = ServerHosts.single(server);
+        }
+    }
+
+    /** With {@code server} as the one host. */
+    public PoolSettings(HostPort server, String dbname, String serverUser, String serverPassword, int poolSize,
+                        PoolMode mode, Duration queryWaitTimeout, Duration connectTimeout, Duration loginRetry,
+                        Duration idleTimeout, Duration lifetime, String resetQuery, PreparedStatementMode preparedStatements,
+                        int maxPreparedPerServer, int maxPreparedPerClient, int maxPreparedSizePerClient, int minPoolSize,
+                        int reservePoolSize, Duration reservePoolTimeout, Duration checkDelay, String checkQuery,
+                        SessionFeaturesPolicy sessionFeatures, int maxPinnedServers, ServerTlsConfig serverTls) {
+        this(server, dbname, serverUser, serverPassword, poolSize, mode, queryWaitTimeout, connectTimeout, loginRetry,
+                idleTimeout, lifetime, resetQuery, preparedStatements, maxPreparedPerServer, maxPreparedPerClient,
+                maxPreparedSizePerClient, minPoolSize, reservePoolSize, reservePoolTimeout, checkDelay, checkQuery,
+                sessionFeatures, maxPinnedServers, serverTls, null);
+    }
 
     /** With the default {@code server_tls} (TLS when the server offers it). */
     public PoolSettings(HostPort server, String dbname, String serverUser, String serverPassword, int poolSize,

@@ -4,6 +4,7 @@ import io.pgmux.proxy.config.AuthMethod;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.config.LoadBalanceHosts;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.ServerSslMode;
@@ -13,6 +14,7 @@ import io.pgmux.proxy.config.UserConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,6 +73,9 @@ class PgBouncerConversionTest {
         DatabaseConfig reports = config.databases().get("reports");
         assertEquals(new HostPort("replica1.internal", 5432), reports.server());
         assertEquals(PoolMode.SESSION, reports.poolMode());
+        assertEquals(List.of(new HostPort("replica1.internal", 5432), new HostPort("replica2.internal", 5432)),
+                reports.hosts().hosts());
+        assertEquals(LoadBalanceHosts.DISABLE, reports.hosts().balance());
         DatabaseConfig legacy = config.databases().get("legacy");
         assertEquals("legacy_owner", legacy.user());
         assertEquals("legacy-secret", legacy.password());
@@ -83,14 +89,13 @@ class PgBouncerConversionTest {
         // and each key it could not carry is named with its reason
         List<String> notes = conversion.notes();
         assertTrue(notes.contains("[databases] reports.connect_query: pgmux has no connect_query yet"), notes.toString());
-        assertTrue(notes.stream().anyMatch(n -> n.startsWith("[databases] reports.host: pgmux connects to one host")), notes.toString());
-        assertTrue(notes.stream().anyMatch(n -> n.startsWith("[databases] legacy.host: a Unix socket directory")), notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.startsWith("[databases] legacy.host: a Unix socket")), notes.toString());
         assertTrue(notes.contains("[pgbouncer] logfile: pgmux logs to standard output (log.level, log.format)"), notes.toString());
         assertTrue(notes.stream().anyMatch(n -> n.startsWith("[pgbouncer] pidfile:")), notes.toString());
         assertTrue(notes.stream().anyMatch(n -> n.startsWith("[pgbouncer] ignore_startup_parameters:")), notes.toString());
         assertTrue(notes.stream().anyMatch(n -> n.startsWith("[pgbouncer] stats_users monitor: not in the auth file")), notes.toString());
         assertTrue(notes.stream().anyMatch(n -> n.startsWith("[auth_file] ghost: an empty password")), notes.toString());
-        assertEquals(8, notes.size(), notes.toString());
+        assertEquals(7, notes.size(), notes.toString());
     }
 
     @Test
@@ -234,5 +239,20 @@ class PgBouncerConversionTest {
         assertEquals(AuthMethod.TRUST, load(certConversion).clientAuth());
         assertTrue(certConversion.notes().get(0).startsWith("[pgbouncer] auth_type: cert is in pgmux the HBA rule"
                 + " {type: hostssl, method: cert}"), certConversion.notes().toString());
+    }
+
+    @Test
+    void anAuthTypeThatIsNoneOfPgBouncersIsRefusedAndPlainIsAPassword(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // as PgBouncer refuses such a file: no config that lets clients in unchecked
+        IOException typo = assertThrows(IOException.class, () -> PgBouncerConversion.convert(
+                IniFile.parse("[pgbouncer]\nauth_type = md6\n[databases]\napp = host=db\n", dir), Map.of()));
+        assertTrue(typo.getMessage().startsWith("auth_type = md6: not an auth_type"), typo.getMessage());
+        IOException pam = assertThrows(IOException.class, () -> PgBouncerConversion.convert(
+                IniFile.parse("[pgbouncer]\nauth_type = pam\n", dir), Map.of()));
+        assertTrue(pam.getMessage().startsWith("auth_type = pam: pgmux has no pam authentication"), pam.getMessage());
+
+        PgBouncerConversion plain = PgBouncerConversion.convert(IniFile.parse("[pgbouncer]\nauth_type = PLAIN\n[databases]\napp = host=db\n", dir),
+                Map.of("alice", "secret"));
+        assertEquals(AuthMethod.PASSWORD, load(plain).clientAuth());
     }
 }
