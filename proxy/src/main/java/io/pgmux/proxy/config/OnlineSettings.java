@@ -60,6 +60,9 @@ public final class OnlineSettings {
      */
     public static PgmuxConfig set(PgmuxConfig running, String name, String text) throws RefusedException {
         ConfigKey<?> key = keyNamed(name);
+        if (name.equalsIgnoreCase("auth_type") && text.strip().equalsIgnoreCase("plain")) {
+            text = AuthMethod.PASSWORD.yamlName(); // PgBouncer's name for the cleartext password
+        }
         return set(running, key, text);
     }
 

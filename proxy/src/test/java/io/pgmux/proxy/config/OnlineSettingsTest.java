@@ -52,6 +52,7 @@ class OnlineSettingsTest {
         assertEquals(false, OnlineSettings.set(running, "tcp_keepalive", "off").timeouts().keepalive().enabled());
         // a key whose reader checks other keys sees the running ones: admin is a listed user
         assertEquals(List.of("admin"), OnlineSettings.set(running, "stats_users", "admin").observability().statsUsers());
+        assertEquals(AuthMethod.PASSWORD, OnlineSettings.set(running, "auth_type", "plain").clientAuth(), "PgBouncer's name");
     }
 
     @Test
