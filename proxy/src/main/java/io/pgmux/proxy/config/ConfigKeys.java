@@ -98,8 +98,11 @@ final class ConfigKeys {
             }, Function.identity()),
             AuthQueryConfig.DEFAULT_QUERY, APPLIED, c -> c.authQuery().query());
 
-    /** null = the server database the client asked for. */
-    static final ConfigKey<String> AUTH_DBNAME = key("auth_dbname", optionalName(),
+    /**
+     * null = the server database the client asked for; a name listed under {@code databases} is that
+     * entry (its server and database, as PgBouncer's), any other a database on the client's server.
+     */
+    static final ConfigKey<String> AUTH_DBNAME = key("auth_dbname", authDbname(),
             null, APPLIED, c -> c.authQuery().dbname());
 
     /** 30 s: a changed password is taken that long after ALTER ROLE at most; 0 = ask every time (one lookup still serves a storm). */
@@ -552,6 +555,19 @@ final class ConfigKeys {
             String value = yaml.string(name, dflt);
             return value == null || value.isEmpty() ? null : value;
         }, value -> value == null ? "" : value);
+    }
+
+    /** An optional name, not the admin console's: no Postgres answers there. */
+    static Type<String> authDbname() {
+        Type<String> name = optionalName();
+        return new Type<>((yaml, key, dflt, reading) -> {
+            String value = name.reader().read(yaml, key, dflt, reading);
+            if (value != null && ConfigLoader.RESERVED_DATABASES.contains(value)) {
+                yaml.error(key, "the admin console \"" + value + "\" cannot look users up: name a database of Postgres");
+                return dflt;
+            }
+            return value;
+        }, name.shown());
     }
 
     /** A file or host name of {@code server_tls}; null or "" = none. */

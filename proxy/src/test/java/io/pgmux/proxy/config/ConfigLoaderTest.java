@@ -364,6 +364,14 @@ class ConfigLoaderTest {
         }
 
         @Test
+        void theAdminConsoleIsNoAuthDbname() {
+            assertOnlyError("auth_dbname: the admin console \"pgbouncer\" cannot look users up: name a database of Postgres",
+                    "auth_dbname: pgbouncer");
+            assertOnlyError("databases.app.auth_dbname: the admin console \"pgmux\" cannot look users up: name a database"
+                    + " of Postgres", "databases: {app: {auth_dbname: pgmux}}");
+        }
+
+        @Test
         void anUnknownPoolModeListsTheChoices() {
             assertOnlyError("pool_mode: must be one of transaction, session, statement (got \"bogus\")", "pool_mode: bogus");
         }
