@@ -1,5 +1,6 @@
 package io.pgmux.proxy.convert;
 
+import io.pgmux.proxy.config.LogLevel;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -40,7 +41,7 @@ public final class PgBouncerConversion {
             "admin_users", "stats_users", "max_packet_size", "max_prepared_statements", "unix_socket_mode",
             "tcp_user_timeout", "auth_hba_file", "auth_ident_file", "client_tls_sslmode", "client_tls_cert_file",
             "client_tls_key_file", "client_tls_ca_file", "client_tls_protocols", "server_tls_sslmode", "server_tls_ca_file",
-            "server_tls_cert_file", "server_tls_key_file");
+            "server_tls_cert_file", "server_tls_key_file", "verbose");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|min|h|d)?");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+");
 
@@ -194,6 +195,14 @@ public final class PgBouncerConversion {
                 yaml.put("tcp_user_timeout", Integer.valueOf(userTimeout)); // milliseconds in both
             } else {
                 note("pgbouncer", "tcp_user_timeout", "\"" + userTimeout + "\" is not a number of milliseconds");
+            }
+        }
+        String verbose = settings.get("verbose");
+        if (verbose != null) {
+            if (verbose.strip().matches("\\d{1,9}")) {
+                yaml.put("log", new LinkedHashMap<>(Map.of("level", LogLevel.ofVerbosity(Integer.parseInt(verbose.strip())).yamlName())));
+            } else {
+                note("pgbouncer", "verbose", "\"" + verbose + "\" is not a number (0 info, 1 debug, 2 trace)");
             }
         }
         TlsSettings.convert(settings, yaml, this::note);
@@ -420,7 +429,7 @@ public final class PgBouncerConversion {
         if (k.startsWith("client_tls_") || k.startsWith("server_tls_")) {
             return "pgmux's TLS has no such setting (client_tls and server_tls take modes, files and protocols)";
         }
-        if (k.equals("logfile") || k.startsWith("syslog") || k.startsWith("log_") || k.equals("verbose")) {
+        if (k.equals("logfile") || k.startsWith("syslog") || k.startsWith("log_")) {
             return "pgmux logs to standard output (log.level, log.format)";
         }
         if (k.equals("auth_hba_file") || k.equals("auth_ident_file")) {

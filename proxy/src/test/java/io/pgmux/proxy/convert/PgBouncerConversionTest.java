@@ -5,6 +5,7 @@ import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.LoadBalanceHosts;
+import io.pgmux.proxy.config.LogLevel;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.ServerSslMode;
@@ -251,8 +252,10 @@ class PgBouncerConversionTest {
                 IniFile.parse("[pgbouncer]\nauth_type = pam\n", dir), Map.of()));
         assertTrue(pam.getMessage().startsWith("auth_type = pam: pgmux has no pam authentication"), pam.getMessage());
 
-        PgBouncerConversion plain = PgBouncerConversion.convert(IniFile.parse("[pgbouncer]\nauth_type = PLAIN\n[databases]\napp = host=db\n", dir),
+        PgBouncerConversion plain = PgBouncerConversion.convert(IniFile.parse("[pgbouncer]\nauth_type = PLAIN\nverbose = 1\n[databases]\napp = host=db\n", dir),
                 Map.of("alice", "secret"));
         assertEquals(AuthMethod.PASSWORD, load(plain).clientAuth());
+        assertEquals(LogLevel.DEBUG, load(plain).observability().logLevel(), "verbose = 1");
+        assertEquals(List.of(), plain.notes());
     }
 }
