@@ -103,6 +103,8 @@ public final class Pool implements ServerLifecycle {
     private boolean closed;
     private ErrorResponse lastLoginError;
     private final LoginRetry retry;
+    /** The database logs in as one fixed user: min_pool_size servers stay open with no client (PgBouncer's rule). */
+    private boolean minimumWithoutClients;
     /** Where in the database's host list the next server connection starts. */
     private final HostRotation hostRotation = new HostRotation();
     /** The database's and user's server budgets ({@code max_db_connections}, {@code max_user_connections}). */
@@ -502,6 +504,19 @@ public final class Pool implements ServerLifecycle {
         return String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
     }
 
+    /**
+     * Whether the pool keeps its {@code min_pool_size} servers open with no client, as PgBouncer does for a
+     * database with a fixed server user (its pool exists before any client); otherwise only while clients use it.
+     */
+    public void keepMinimumWithoutClients(boolean keep) {
+        lock.lock();
+        try {
+            minimumWithoutClients = keep;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** One host of the database's list could not be reached; the connection goes on to the next. */
     @Override
     public void onHostUnreachable(HostPort host, String reason) {
@@ -543,7 +558,7 @@ public final class Pool implements ServerLifecycle {
         try {
             // the oldest idle first; while clients use the pool, min_pool_size servers outlive server_idle_timeout
             List<ServerConnection> idle = servers.idleServers();
-            int spare = servers.size() - (clients > 0 ? settings.keptOpen() : 0);
+            int spare = servers.size() - (keepsMinimum() ? settings.keptOpen() : 0);
             for (int i = idle.size() - 1; i >= 0; i--) {
                 ServerConnection server = idle.get(i);
                 if (server.isExpired(nowNanos, settings.lifetime())
@@ -833,13 +848,18 @@ public final class Pool implements ServerLifecycle {
      * pool has room, or if the pool has clients and fewer servers than {@code min_pool_size} keeps
      * open. While logins fail, none during the retry wait and then one at a time.
      */
+    /** Called with the lock held: whether min_pool_size applies now: while clients use the pool, or always for a fixed user. */
+    private boolean keepsMinimum() {
+        return clients > 0 || minimumWithoutClients;
+    }
+
     private boolean reserveConnectIfNeeded() {
         refusedBy = null;
         if (closed || paused) {
             return false;
         }
         boolean forWaiter = waiters.size() > servers.connecting() && servers.size() < capacity();
-        boolean keptOpen = clients > 0 && servers.size() < settings.keptOpen();
+        boolean keptOpen = keepsMinimum() && servers.size() < settings.keptOpen();
         if (!forWaiter && !keptOpen) {
             return false;
         }

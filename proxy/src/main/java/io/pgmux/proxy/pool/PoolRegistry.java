@@ -97,6 +97,7 @@ public final class PoolRegistry {
             }
             Pool created = new Pool(key, settings(current, db.get(), key.user()), opener,
                     current.observability().statsPeriod(), LoginRetry.system(), budgets(current, db.get(), key));
+            created.keepMinimumWithoutClients(db.get().user() != null);
             if (isPaused(database)) {
                 created.pause();
             }
@@ -279,7 +280,40 @@ public final class PoolRegistry {
      * over and clients wait, and those {@code min_pool_size} keeps open.
      */
     public void openServersIfDue() {
+        createFixedUserPools();
         pools.values().forEach(Pool::openServersIfDue);
+    }
+
+    /**
+     * As PgBouncer: a listed database with a fixed server {@code user} and a {@code min_pool_size} has its
+     * pool before any client logs in, and the pool keeps that many servers open (unless the database is
+     * disabled, or {@code max_pools} is reached).
+     */
+    private void createFixedUserPools() {
+        PgmuxConfig current = config;
+        for (DatabaseConfig db : current.databases().values()) {
+            if (db.user() == null || db.limits().minPoolSize(current.serverLimits()) == 0
+                    || disabledDatabases.contains(db.name())) {
+                continue;
+            }
+            PoolKey key = keyOf(db.name(), db, null);
+            if (pools.containsKey(key)) {
+                continue;
+            }
+            synchronized (lock) {
+                if (config != current || pools.containsKey(key) || pools.size() >= current.poolLimits().maxPools()) {
+                    continue;
+                }
+                Pool created = new Pool(key, settings(current, db, key.user()), opener,
+                        current.observability().statsPeriod(), LoginRetry.system(), budgets(current, db, key));
+                created.keepMinimumWithoutClients(true);
+                if (isPaused(db.name())) {
+                    created.pause();
+                }
+                pools.put(key, created);
+                log.info("[{}] pool created to keep min_pool_size servers of a fixed user open", key);
+            }
+        }
     }
 
     public void closeExpiredIdle() {
@@ -314,6 +348,7 @@ public final class PoolRegistry {
                     pools.remove(key, pool);
                     removed.add(pool);
                 } else {
+                    pool.keepMinimumWithoutClients(db.get().user() != null);
                     pool.updateSettings(settings(newConfig, db.get(), key.user()));
                     pool.stats().setWindowIfChanged(newConfig.observability().statsPeriod());
                 }
