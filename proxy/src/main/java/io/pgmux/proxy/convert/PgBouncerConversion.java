@@ -149,7 +149,13 @@ public final class PgBouncerConversion {
         if (authType != null) {
             authType = authType.strip().toLowerCase(Locale.ROOT); // PgBouncer reads it in any case
             switch (authType) {
-                case "trust", "md5", "scram-sha-256" -> yaml.put("client_auth", authType);
+                case "trust" -> {
+                    yaml.put("client_auth", authType);
+                    note("pgbouncer", "auth_type", "trust: pgmux's trust, as Postgres's, admits any user name; PgBouncer"
+                            + " admits only those of the auth file (or found by auth_query): list them in hba rules with"
+                            + " method trust to keep that");
+                }
+                case "md5", "scram-sha-256" -> yaml.put("client_auth", authType);
                 case "plain" -> yaml.put("client_auth", "password");
                 case "any" -> {
                     yaml.put("client_auth", "trust");

@@ -119,6 +119,8 @@ class PgBouncerConversionTest {
         assertEquals(7, config.users().get("bob").maxUserClientConnections());
         List<String> notes = conversion.notes();
         assertEquals(List.of(
+                "[pgbouncer] auth_type: trust: pgmux's trust, as Postgres's, admits any user name; PgBouncer admits only"
+                        + " those of the auth file (or found by auth_query): list them in hba rules with method trust to keep that",
                 "[pgbouncer] client_tls_sslmode: require needs client_tls_cert_file and client_tls_key_file (PgBouncer"
                         + " cannot offer TLS without them either); client TLS is not carried",
                 "[databases] *.client_encoding: pgmux's upstream (the fallback database) takes only host and port;"
