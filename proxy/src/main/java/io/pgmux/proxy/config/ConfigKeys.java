@@ -562,12 +562,20 @@ final class ConfigKeys {
         Type<String> name = optionalName();
         return new Type<>((yaml, key, dflt, reading) -> {
             String value = name.reader().read(yaml, key, dflt, reading);
-            if (value != null && ConfigLoader.RESERVED_DATABASES.contains(value)) {
-                yaml.error(key, "the admin console \"" + value + "\" cannot look users up: name a database of Postgres");
+            if (isAdminConsole(yaml, key, value)) {
                 return dflt;
             }
             return value;
         }, name.shown());
+    }
+
+    /** Whether {@code value} of {@code key} names the admin console, which cannot be an auth_dbname; says so if it does. */
+    static boolean isAdminConsole(YamlSection yaml, String key, String value) {
+        if (value != null && ConfigLoader.RESERVED_DATABASES.contains(value)) {
+            yaml.error(key, "the admin console \"" + value + "\" cannot look users up: name a database of Postgres");
+            return true;
+        }
+        return false;
     }
 
     /** A file or host name of {@code server_tls}; null or "" = none. */

@@ -161,9 +161,7 @@ final class UsersAndDatabases {
         String user = nonEmpty(db, ConfigKeys.AUTH_USER.name(), null);
         String query = nonEmpty(db, ConfigKeys.AUTH_QUERY.name(), null);
         String dbname = nonEmpty(db, ConfigKeys.AUTH_DBNAME.name(), null);
-        if (dbname != null && ConfigLoader.RESERVED_DATABASES.contains(dbname)) {
-            db.error(ConfigKeys.AUTH_DBNAME.name(), "the admin console \"" + dbname + "\" cannot look users up:"
-                    + " name a database of Postgres");
+        if (ConfigKeys.isAdminConsole(db, ConfigKeys.AUTH_DBNAME.name(), dbname)) {
             dbname = null;
         }
         return user == null && query == null && dbname == null ? null : new DatabaseConfig.DatabaseAuthQuery(user, query, dbname);
