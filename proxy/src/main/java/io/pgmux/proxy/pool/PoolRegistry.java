@@ -44,6 +44,8 @@ public final class PoolRegistry {
     private final Set<String> pausedDatabases = new HashSet<>();
     /** DISABLE: databases whose new logins are refused; read without the lock at each login. */
     private final Set<String> disabledDatabases = ConcurrentHashMap.newKeySet();
+    /** Set by {@link #closeAll()}: no pool is made any more for a fixed user's min_pool_size. */
+    private volatile boolean closedAll;
     /** The server budgets of databases and users that have pools (max_db_connections, max_user_connections); guarded by the lock. */
     private final Map<String, ConnectionBudget> databaseBudgets = new HashMap<>();
     private final Map<String, ConnectionBudget> userBudgets = new HashMap<>();
@@ -290,6 +292,9 @@ public final class PoolRegistry {
      * disabled, or {@code max_pools} is reached).
      */
     private void createFixedUserPools() {
+        if (closedAll) {
+            return; // shutting down
+        }
         PgmuxConfig current = config;
         for (DatabaseConfig db : current.databases().values()) {
             if (db.user() == null || db.limits().minPoolSize(current.serverLimits()) == 0
@@ -322,6 +327,7 @@ public final class PoolRegistry {
     }
 
     public void closeAll() {
+        closedAll = true;
         pools.values().forEach(Pool::close);
     }
 
