@@ -206,7 +206,8 @@ public final class PgBouncerConversion {
         String verbose = settings.get("verbose");
         if (verbose != null) {
             if (verbose.strip().matches("\\d{1,9}")) {
-                yaml.put("log", new LinkedHashMap<>(Map.of("level", LogLevel.ofVerbosity(Integer.parseInt(verbose.strip())).yamlName())));
+                LogLevel level = LogLevel.ofVerbosity(Integer.parseInt(verbose.strip()));
+                yaml.put("log", new LinkedHashMap<>(Map.of("level", level.yamlName())));
             } else {
                 note("pgbouncer", "verbose", "\"" + verbose + "\" is not a number (0 info, 1 debug, 2 trace)");
             }

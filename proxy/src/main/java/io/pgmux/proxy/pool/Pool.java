@@ -690,7 +690,8 @@ public final class Pool implements ServerLifecycle {
      */
     public void updateSettings(PoolSettings newSettings) {
         PoolSettings old = settings;
-        boolean upstreamChanged = !old.hosts().hosts().equals(newSettings.hosts().hosts()) || !old.dbname().equals(newSettings.dbname())
+        boolean upstreamChanged = !old.hosts().hosts().equals(newSettings.hosts().hosts())
+                || !old.dbname().equals(newSettings.dbname())
                 || !old.serverUser().equals(newSettings.serverUser())
                 || !Objects.equals(old.serverPassword(), newSettings.serverPassword());
         List<ServerConnection> toClose;
@@ -843,16 +844,16 @@ public final class Pool implements ServerLifecycle {
         return done;
     }
 
-    /**
-     * Called with the lock held: reserves a slot for one more server if a waiter needs it and the
-     * pool has room, or if the pool has clients and fewer servers than {@code min_pool_size} keeps
-     * open. While logins fail, none during the retry wait and then one at a time.
-     */
     /** Called with the lock held: whether min_pool_size applies now: while clients use the pool, or always for a fixed user. */
     private boolean keepsMinimum() {
         return clients > 0 || minimumWithoutClients;
     }
 
+    /**
+     * Called with the lock held: reserves a slot for one more server if a waiter needs it and the
+     * pool has room, or if the pool has clients and fewer servers than {@code min_pool_size} keeps
+     * open. While logins fail, none during the retry wait and then one at a time.
+     */
     private boolean reserveConnectIfNeeded() {
         refusedBy = null;
         if (closed || paused) {

@@ -254,7 +254,8 @@ class PgBouncerConversionTest {
                 IniFile.parse("[pgbouncer]\nauth_type = pam\n", dir), Map.of()));
         assertTrue(pam.getMessage().startsWith("auth_type = pam: pgmux has no pam authentication"), pam.getMessage());
 
-        PgBouncerConversion plain = PgBouncerConversion.convert(IniFile.parse("[pgbouncer]\nauth_type = PLAIN\nverbose = 1\n[databases]\napp = host=db\n", dir),
+        PgBouncerConversion plain = PgBouncerConversion.convert(
+                IniFile.parse("[pgbouncer]\nauth_type = PLAIN\nverbose = 1\n[databases]\napp = host=db\n", dir),
                 Map.of("alice", "secret"));
         assertEquals(AuthMethod.PASSWORD, load(plain).clientAuth());
         assertEquals(LogLevel.DEBUG, load(plain).observability().logLevel(), "verbose = 1");
