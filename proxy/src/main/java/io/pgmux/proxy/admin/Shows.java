@@ -8,6 +8,7 @@ import io.pgmux.proxy.config.ConfigView;
 import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.DatabaseLimits;
 import io.pgmux.proxy.config.PgmuxConfig;
+import io.pgmux.proxy.config.ServerHosts;
 import io.pgmux.proxy.config.UserConfig;
 import io.pgmux.proxy.config.UserSettings;
 import io.pgmux.proxy.net.UnsentBytes;
@@ -291,7 +292,9 @@ final class Shows {
                 servers += c.servers();
                 clientCount += c.clients();
             }
-            String host = db != null ? db.server().host() : pools.get(0).settings().server().host();
+            ServerHosts hosts = db != null ? db.hosts() : pools.get(0).settings().hosts();
+            String host = hosts.hostNames();
+            String balance = hosts.isList() ? hosts.balance().yamlName() : null;
             int port = db != null ? db.server().port() : pools.get(0).settings().server().port();
             String dbname = db != null ? db.dbname() : pools.get(0).settings().dbname();
             int poolSize = db != null ? db.poolSize() : pools.get(0).settings().poolSize();
@@ -299,7 +302,7 @@ final class Shows {
             DatabaseLimits limits = db != null ? db.limits() : DatabaseLimits.GLOBAL;
             table.row(name, host, port, dbname, db != null ? db.user() : null, poolSize,
                     limits.minPoolSize(config.serverLimits()), limits.reservePoolSize(config.serverLimits()),
-                    config.serverLifetime().toSeconds(), mode, null, limits.maxDbConnections(config.serverLimits()),
+                    config.serverLifetime().toSeconds(), mode, balance, limits.maxDbConnections(config.serverLimits()),
                     servers, 0, clientCount,
                     control.pools().isPaused(name) ? 1 : 0, control.pools().isDisabled(name) ? 1 : 0);
         }

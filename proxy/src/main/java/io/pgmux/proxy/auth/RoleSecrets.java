@@ -96,12 +96,19 @@ public final class RoleSecrets {
         return entry.answer();
     }
 
+    /**
+     * Where lookups for clients of {@code database} run: the client's database, or {@code auth_dbname}: the
+     * entry of that name under {@code databases} (its server and database, as PgBouncer reads the key), else
+     * the database of that name on the client's server.
+     */
     private static ServerTarget target(PgmuxConfig config, DatabaseConfig database) {
         AuthQueryConfig auth = config.authQuery(database);
         UserConfig authUser = config.users().get(auth.user());
-        return new ServerTarget(database.server(), auth.dbname() != null ? auth.dbname() : database.dbname(),
+        DatabaseConfig listed = auth.dbname() != null ? config.databases().get(auth.dbname()) : null;
+        DatabaseConfig where = listed != null ? listed : database;
+        return new ServerTarget(where.server(), listed != null || auth.dbname() == null ? where.dbname() : auth.dbname(),
                 auth.user(), authUser != null ? authUser.password() : null, config.serverConnectTimeout(),
-                config.serverTls(database));
+                config.serverTls(where));
     }
 
     private static boolean isUsable(Entry entry, long now, long ttl) {

@@ -40,7 +40,8 @@ import java.util.function.Supplier;
  * with {@link ServerTlsStart}, then {@link ServerLogin}) and
  * the one-shot connections that carry a CancelRequest. Host names are resolved by
  * {@link ServerAddresses} (looked up again after {@code dns_max_ttl}, never on an event loop), and
- * a name's addresses are tried in turn until one accepts the connection.
+ * a name's addresses are tried in turn until one accepts the connection; then, for a database with a
+ * host list, the next hosts of the list.
  */
 public final class ServerConnector implements ServerOpener {
     private static final Logger log = LoggerFactory.getLogger(ServerConnector.class);
@@ -79,19 +80,49 @@ public final class ServerConnector implements ServerOpener {
     @Override
     public void open(ServerTarget target, ServerLifecycle lifecycle, EventLoop preferredLoop) {
         EventLoop loop = preferredLoop != null ? preferredLoop : group.next();
+        resolveAndConnect(target, lifecycle, loop, null);
+    }
+
+    /**
+     * Resolves {@code target}'s host and connects to it; {@code opening} is the connection already
+     * counted by the pool when an earlier host of the list could not be reached, else null.
+     */
+    private void resolveAndConnect(ServerTarget target, ServerLifecycle lifecycle, EventLoop loop, ServerConnection opening) {
         addresses.resolve(target.server()).whenComplete((resolved, error) -> {
             if (error != null || resolved.isEmpty()) {
-                ServerConnection unconnected = new ServerConnection(this);
+                String message = "pgmux could not resolve server host \"" + target.server().host() + "\"";
+                if (!target.alternates().isEmpty()) {
+                    tryNextHost(target, lifecycle, loop, opening, message);
+                    return;
+                }
+                ServerConnection unconnected = opening != null ? opening : new ServerConnection(this);
                 // 08001 as drivers say it for a host they cannot find: a wrong name, unlike a refused connect, is no restart
                 lifecycle.onServerLoginFailed(unconnected, ErrorResponse.fatal(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
-                        "pgmux could not resolve server host \"" + target.server().host() + "\""));
+                        message));
                 return;
             }
-            ServerConnection server = new ServerConnection(this);
-            server.setReplication(Replication.of(target.startup().get(Replication.PARAMETER)));
-            lifecycle.onServerOpening(server);
+            ServerConnection server = opening;
+            if (server == null) {
+                server = new ServerConnection(this);
+                server.setReplication(Replication.of(target.startup().get(Replication.PARAMETER)));
+                lifecycle.onServerOpening(server);
+            }
             connect(target, lifecycle, loop, server, resolved, 0, TlsStart.first(target.tls()));
         });
+    }
+
+    /** The host of a host list that {@code target} names cannot be reached: the same connection tries the next. */
+    private void tryNextHost(ServerTarget target, ServerLifecycle lifecycle, EventLoop loop, ServerConnection opening,
+                             String reason) {
+        log.info("[{}] server host {} cannot be reached ({}); trying {}", lifecycle.name(), target.server(), reason,
+                target.alternates().get(0));
+        lifecycle.onHostUnreachable(target.server(), reason);
+        ServerConnection server = opening;
+        if (server == null) {
+            server = new ServerConnection(this);
+            lifecycle.onServerOpening(server);
+        }
+        resolveAndConnect(target.nextHost(), lifecycle, loop, server);
     }
 
     /** How one connection attempt starts TLS, from {@code sslmode} and {@code sslnegotiation}. */
@@ -151,6 +182,11 @@ public final class ServerConnector implements ServerOpener {
             public void onServerClosed(ServerConnection server) {
                 lifecycle.onServerClosed(server);
             }
+
+            @Override
+            public void onHostUnreachable(HostPort host, String reason) {
+                lifecycle.onHostUnreachable(host, reason);
+            }
         };
     }
 
@@ -208,6 +244,10 @@ public final class ServerConnector implements ServerOpener {
                         log.info("could not connect to {} ({} of {} addresses of {}): {}; trying the next", address.getAddress()
                                 .getHostAddress(), index + 1, addresses.size(), target.server(), reason);
                         connect(target, lifecycle, loop, server, addresses, index + 1, tlsStart);
+                        return;
+                    }
+                    if (!target.alternates().isEmpty()) {
+                        tryNextHost(target, lifecycle, loop, server, reason);
                         return;
                     }
                     String tried = addresses.size() == 1 ? "" : " (tried its " + addresses.size() + " addresses)";

@@ -1,6 +1,7 @@
 package io.pgmux.proxy.backend;
 
 import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.config.HostPort;
 
 /**
  * The owner of the server connections a {@link ServerOpener} opens (a pool), told how each one fares.
@@ -25,4 +26,11 @@ public interface ServerLifecycle {
 
     /** A server that was ready has closed its connection, for whatever reason. */
     void onServerClosed(ServerConnection server);
+
+    /**
+     * {@code host}, one of a database's host list, could not be reached ({@code reason}); the
+     * connection goes on to the next host of the list.
+     */
+    default void onHostUnreachable(HostPort host, String reason) {
+    }
 }

@@ -274,8 +274,9 @@ final class ClientLogin {
         return changed;
     }
 
+    /** PgBouncer's words, which scripts match, with Postgres's SQLSTATE for a database that does not exist. */
     static ErrorResponse unknownDatabase(String database) {
-        return ErrorResponse.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + ClientText.name(database) + "\" does not exist")
+        return ErrorResponse.fatal(SqlState.INVALID_CATALOG_NAME, "no such database: " + ClientText.name(database))
                 .withHint("pgmux serves the databases listed under \"databases\" in its config, and any database when \"upstream\" is set.");
     }
 

@@ -98,8 +98,11 @@ final class ConfigKeys {
             }, Function.identity()),
             AuthQueryConfig.DEFAULT_QUERY, APPLIED, c -> c.authQuery().query());
 
-    /** null = the server database the client asked for. */
-    static final ConfigKey<String> AUTH_DBNAME = key("auth_dbname", optionalName(),
+    /**
+     * null = the server database the client asked for; a name listed under {@code databases} is that
+     * entry (its server and database, as PgBouncer's), any other a database on the client's server.
+     */
+    static final ConfigKey<String> AUTH_DBNAME = key("auth_dbname", authDbname(),
             null, APPLIED, c -> c.authQuery().dbname());
 
     /** 30 s: a changed password is taken that long after ALTER ROLE at most; 0 = ask every time (one lookup still serves a storm). */
@@ -599,6 +602,27 @@ final class ConfigKeys {
         }, value -> value == null ? "" : value);
     }
 
+    /** An optional name, not the admin console's: no Postgres answers there. */
+    static Type<String> authDbname() {
+        Type<String> name = optionalName();
+        return new Type<>((yaml, key, dflt, reading) -> {
+            String value = name.reader().read(yaml, key, dflt, reading);
+            if (isAdminConsole(yaml, key, value)) {
+                return dflt;
+            }
+            return value;
+        }, name.shown());
+    }
+
+    /** Whether {@code value} of {@code key} names the admin console, which cannot be an auth_dbname; says so if it does. */
+    static boolean isAdminConsole(YamlSection yaml, String key, String value) {
+        if (value != null && ConfigLoader.RESERVED_DATABASES.contains(value)) {
+            yaml.error(key, "the admin console \"" + value + "\" cannot look users up: name a database of Postgres");
+            return true;
+        }
+        return false;
+    }
+
     /** A file or host name of {@code server_tls}; null or "" = none. */
     private static Type<String> serverTlsPath() {
         return type((yaml, name, dflt, reading) -> ServerTlsConfig.path(yaml, name, dflt), Function.identity());
@@ -623,7 +647,7 @@ final class ConfigKeys {
             DatabaseConfig old = running.get(name);
             PreparedStatementMode mode = old != null ? old.preparedStatements() : db.preparedStatements();
             databases.put(name, new DatabaseConfig(name, db.server(), db.dbname(), db.user(), db.password(), db.poolSize(),
-                    db.poolMode(), mode, db.limits(), db.sessionFeatures(), db.serverTls(), db.authQuery(), db.connectQuery()));
+                    db.poolMode(), mode, db.limits(), db.sessionFeatures(), db.serverTls(), db.authQuery(), db.connectQuery(), db.hosts()));
         });
         return databases;
     }

@@ -25,7 +25,8 @@ public final class ConfigView {
             new PgBouncerName("listen_port", ConfigKeys.LISTEN, c -> c.listen().port()),
             new PgBouncerName("auth_type", ConfigKeys.CLIENT_AUTH, c -> c.clientAuth().yamlName()),
             new PgBouncerName("max_client_conn", ConfigKeys.MAX_CLIENT_CONNECTIONS, PgmuxConfig::maxClientConnections),
-            new PgBouncerName("default_pool_size", ConfigKeys.POOL_SIZE, PgmuxConfig::poolSize));
+            new PgBouncerName("default_pool_size", ConfigKeys.POOL_SIZE, PgmuxConfig::poolSize),
+            new PgBouncerName("verbose", ConfigKeys.LOG_LEVEL, c -> c.observability().logLevel().verbosity()));
 
     private ConfigView() {
     }

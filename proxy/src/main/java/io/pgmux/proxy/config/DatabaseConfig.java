@@ -21,11 +21,22 @@ import java.util.Objects;
  * @param authQuery this database's {@code auth_user}, {@code auth_query} and {@code auth_dbname}, each null
  *                  where the global key applies; null when it sets none
  * @param connectQuery this database's {@code connect_query}; null = the global one ("" = none, whatever the global says)
+ * @param hosts    every host of {@code host} (the first is {@code server}) and {@code load_balance_hosts};
+ *                 null = {@code server} alone
  */
 public record DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
                              int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
                              DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures, ServerTlsConfig serverTls,
-                             DatabaseAuthQuery authQuery, String connectQuery) {
+                             DatabaseAuthQuery authQuery, String connectQuery, ServerHosts hosts) {
+
+    /** With {@code server} as its one host. */
+    public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
+                          int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
+                          DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures, ServerTlsConfig serverTls,
+                          DatabaseAuthQuery authQuery, String connectQuery) {
+        this(name, server, dbname, user, password, poolSize, poolMode, preparedStatements, limits, sessionFeatures, serverTls,
+                authQuery, connectQuery, null);
+    }
 
     /** A database's own {@code auth_user}, {@code auth_query}, {@code auth_dbname}: null = the global one. */
     public record DatabaseAuthQuery(String user, String query, String dbname) {}
@@ -59,6 +70,11 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
         if (poolSize < 1) {
             throw new IllegalArgumentException("poolSize must be at least 1 (got " + poolSize + ")");
         }
+        if (hosts == null) {
+            hosts = ServerHosts.single(server);
+        } else if (!hosts.hosts().get(0).equals(server)) {
+            throw new IllegalArgumentException("server must be the first of hosts");
+        }
     }
 
     /** With the global {@code server_tls}. */
@@ -79,18 +95,20 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
 
     DatabaseConfig withPoolSize(int newPoolSize) {
         return new DatabaseConfig(name, server, dbname, user, password, newPoolSize, poolMode, preparedStatements, limits,
-                sessionFeatures, serverTls, authQuery, connectQuery);
+                sessionFeatures, serverTls, authQuery, connectQuery, hosts);
     }
 
     DatabaseConfig withPoolMode(PoolMode newPoolMode) {
         return new DatabaseConfig(name, server, dbname, user, password, poolSize, newPoolMode, preparedStatements, limits,
-                sessionFeatures, serverTls, authQuery, connectQuery);
+                sessionFeatures, serverTls, authQuery, connectQuery, hosts);
     }
 
     /** Never shows the password. */
     @Override
     public String toString() {
-        return "DatabaseConfig[name=" + name + ", server=" + server + ", dbname=" + dbname
+        return "DatabaseConfig[name=" + name + ", server=" + server
+                + (hosts.isList() ? ", hosts=" + hosts.hostNames() + " (" + hosts.balance().yamlName() + ")" : "")
+                + ", dbname=" + dbname
                 + ", user=" + (user == null ? "(client's)" : user)
                 + ", password=" + (password == null ? "(default)" : "***")
                 + ", poolSize=" + poolSize + ", poolMode=" + poolMode.yamlName()

@@ -24,7 +24,8 @@ public final class OnlineSettings {
             "max_client_conn", ConfigKeys.MAX_CLIENT_CONNECTIONS,
             "auth_type", ConfigKeys.CLIENT_AUTH,
             "listen_addr", ConfigKeys.LISTEN,
-            "listen_port", ConfigKeys.LISTEN);
+            "listen_port", ConfigKeys.LISTEN,
+            "verbose", ConfigKeys.LOG_LEVEL);
 
     /** Why a SET was refused; the console answers each with its own SQLSTATE. */
     public enum Refusal {
@@ -60,6 +61,12 @@ public final class OnlineSettings {
      */
     public static PgmuxConfig set(PgmuxConfig running, String name, String text) throws RefusedException {
         ConfigKey<?> key = keyNamed(name);
+        if (name.equalsIgnoreCase("auth_type") && text.strip().equalsIgnoreCase("plain")) {
+            text = AuthMethod.PASSWORD.yamlName(); // PgBouncer's name for the cleartext password
+        }
+        if (name.equalsIgnoreCase("verbose") && text.strip().matches("\\d{1,9}")) {
+            text = LogLevel.ofVerbosity(Integer.parseInt(text.strip())).yamlName();
+        }
         return set(running, key, text);
     }
 

@@ -1,6 +1,7 @@
 package io.pgmux.proxy.config;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,6 +136,7 @@ final class UsersAndDatabases {
             YamlSection db = section.section(name);
             String host = nonEmpty(db, "host", base.host());
             int port = db.integer("port", base.port(), 1, 65535);
+            ServerHosts hosts = readHosts(db, host, port);
             String dbname = nonEmpty(db, "dbname", name);
             String user = nonEmpty(db, "user", null);
             String password = readPassword(db, reading.env(), null);
@@ -173,10 +175,29 @@ final class UsersAndDatabases {
                 section.error(name, "the name is reserved for the admin console (connect to it to run SHOW POOLS, RELOAD...)");
                 continue;
             }
-            databases.put(name, new DatabaseConfig(name, new HostPort(host, port), dbname, user, password,
-                    poolSize, poolMode, prepared, limits, sessionFeatures, serverTls, authQuery, connectQuery));
+            databases.put(name, new DatabaseConfig(name, hosts.hosts().get(0), dbname, user, password,
+                    poolSize, poolMode, prepared, limits, sessionFeatures, serverTls, authQuery, connectQuery, hosts));
         }
         return databases;
+    }
+
+    /**
+     * A database's {@code host}, one name or a comma-separated list (every host on {@code port}), and its
+     * {@code load_balance_hosts}.
+     */
+    private static ServerHosts readHosts(YamlSection db, String host, int port) {
+        LoadBalanceHosts balance = db.choice("load_balance_hosts", LoadBalanceHosts.ROUND_ROBIN, LoadBalanceHosts::fromYaml,
+                LoadBalanceHosts.choices());
+        List<HostPort> hosts = new ArrayList<>();
+        for (String one : host.split(",", -1)) {
+            String name = one.strip();
+            if (name.isEmpty()) {
+                db.error("host", "an empty host name in the list \"" + host + "\"");
+                return ServerHosts.single(new HostPort(PgmuxConfig.DEFAULT_SERVER.host(), port));
+            }
+            hosts.add(new HostPort(name, port));
+        }
+        return new ServerHosts(hosts, balance);
     }
 
     /** A database's own auth_user, auth_query, auth_dbname; null when it sets none. */
@@ -184,6 +205,9 @@ final class UsersAndDatabases {
         String user = nonEmpty(db, ConfigKeys.AUTH_USER.name(), null);
         String query = nonEmpty(db, ConfigKeys.AUTH_QUERY.name(), null);
         String dbname = nonEmpty(db, ConfigKeys.AUTH_DBNAME.name(), null);
+        if (ConfigKeys.isAdminConsole(db, ConfigKeys.AUTH_DBNAME.name(), dbname)) {
+            dbname = null;
+        }
         return user == null && query == null && dbname == null ? null : new DatabaseConfig.DatabaseAuthQuery(user, query, dbname);
     }
 

@@ -1,5 +1,6 @@
 package io.pgmux.proxy.convert;
 
+import io.pgmux.proxy.config.LogLevel;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -41,7 +42,7 @@ public final class PgBouncerConversion {
             "admin_users", "stats_users", "max_packet_size", "max_prepared_statements", "unix_socket_mode",
             "tcp_user_timeout", "auth_hba_file", "auth_ident_file", "client_tls_sslmode", "client_tls_cert_file",
             "client_tls_key_file", "client_tls_ca_file", "client_tls_protocols", "server_tls_sslmode", "server_tls_ca_file",
-            "server_tls_cert_file", "server_tls_key_file", "track_extra_parameters");
+            "server_tls_cert_file", "server_tls_key_file", "track_extra_parameters", "verbose");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|min|h|d)?");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+");
 
@@ -94,7 +95,7 @@ public final class PgBouncerConversion {
     }
 
     /** Converts {@code ini}, with {@code authFile}'s users (null: none). */
-    static PgBouncerConversion convert(IniFile ini, Map<String, String> authFile) {
+    static PgBouncerConversion convert(IniFile ini, Map<String, String> authFile) throws IOException {
         PgBouncerConversion c = new PgBouncerConversion();
         c.convertSettings(ini.section("pgbouncer"));
         c.convertDatabases(ini.section("databases"));
@@ -111,7 +112,7 @@ public final class PgBouncerConversion {
 
     // ---------------------------------------------------------------- [pgbouncer]
 
-    private void convertSettings(Map<String, String> settings) {
+    private void convertSettings(Map<String, String> settings) throws IOException {
         String addr = settings.get("listen_addr");
         String port = settings.getOrDefault("listen_port", "6432");
         if (addr != null && !addr.isEmpty()) {
@@ -144,11 +145,18 @@ public final class PgBouncerConversion {
         special(settings);
     }
 
-    private void special(Map<String, String> settings) {
+    private void special(Map<String, String> settings) throws IOException {
         String authType = settings.get("auth_type");
         if (authType != null) {
+            authType = authType.strip().toLowerCase(Locale.ROOT); // PgBouncer reads it in any case
             switch (authType) {
-                case "trust", "md5", "scram-sha-256" -> yaml.put("client_auth", authType);
+                case "trust" -> {
+                    yaml.put("client_auth", authType);
+                    note("pgbouncer", "auth_type", "trust: pgmux's trust, as Postgres's, admits any user name; PgBouncer"
+                            + " admits only those of the auth file (or found by auth_query): list them in hba rules with"
+                            + " method trust to keep that");
+                }
+                case "md5", "scram-sha-256" -> yaml.put("client_auth", authType);
                 case "plain" -> yaml.put("client_auth", "password");
                 case "any" -> {
                     yaml.put("client_auth", "trust");
@@ -164,8 +172,11 @@ public final class PgBouncerConversion {
                 case "cert" -> note("pgbouncer", "auth_type", "cert is in pgmux the HBA rule {type: hostssl, method: cert},"
                         + " which needs client_tls (mode, cert_file, key_file, ca_file), not carried here; client_auth stays"
                         + " trust: write both before you use this file");
-                default -> note("pgbouncer", "auth_type", authType + " is not a pgmux client_auth (trust, password, md5,"
-                        + " scram-sha-256); client_auth stays trust: set it before you use this file");
+                case "pam", "ldap" -> throw new IOException("auth_type = " + authType + ": pgmux has no " + authType
+                        + " authentication (client_auth: trust, password, md5, scram-sha-256, or an hba_file); choose one"
+                        + " of those, a converted file must not let clients in unchecked");
+                default -> throw new IOException("auth_type = " + authType + ": not an auth_type (PgBouncer refuses the file"
+                        + " too): any, trust, plain, md5, scram-sha-256, cert, hba, peer");
             }
         }
         if (!"hba".equals(authType)) {
@@ -191,6 +202,15 @@ public final class PgBouncerConversion {
                 yaml.put("tcp_user_timeout", Integer.valueOf(userTimeout)); // milliseconds in both
             } else {
                 note("pgbouncer", "tcp_user_timeout", "\"" + userTimeout + "\" is not a number of milliseconds");
+            }
+        }
+        String verbose = settings.get("verbose");
+        if (verbose != null) {
+            if (verbose.strip().matches("\\d{1,9}")) {
+                LogLevel level = LogLevel.ofVerbosity(Integer.parseInt(verbose.strip()));
+                yaml.put("log", new LinkedHashMap<>(Map.of("level", level.yamlName())));
+            } else {
+                note("pgbouncer", "verbose", "\"" + verbose + "\" is not a number (0 info, 1 debug, 2 trace)");
             }
         }
         TlsSettings.convert(settings, yaml, this::note);
@@ -263,12 +283,8 @@ public final class PgBouncerConversion {
                 String key = kv.getKey();
                 String value = kv.getValue();
                 switch (key) {
-                    case "host" -> {
-                        String host = firstHost(name, value);
-                        if (host != null) {
-                            db.put("host", host);
-                        }
-                    }
+                    case "host" -> db.put("host", hostList(name, value));
+                    case "load_balance_hosts" -> db.put(key, value);
                     case "port", "pool_size", "min_pool_size", "max_db_connections", "max_db_client_connections" ->
                             db.put(key, scalar(value));
                     case "reserve_pool", "reserve_pool_size" -> db.put("reserve_pool_size", scalar(value));
@@ -299,19 +315,28 @@ public final class PgBouncerConversion {
         }
     }
 
-    /** pgmux connects to one host by TCP. */
+    /** A host list as pgmux reads it ({@code a,b}); pgmux connects to servers by TCP, never by a Unix socket. */
+    private String hostList(String database, String hosts) {
+        List<String> kept = new ArrayList<>();
+        for (String host : hosts.split("\\s*,\\s*")) {
+            if (host.startsWith("/") || host.startsWith("@")) {
+                note("databases", database + ".host", "a Unix socket (" + host + "): pgmux connects to servers"
+                        + " by TCP; 127.0.0.1 is used");
+                host = "127.0.0.1";
+            }
+            kept.add(host.strip());
+        }
+        return String.join(",", kept);
+    }
+
+    /** The fallback database takes one host: the first of a list. */
     private String firstHost(String database, String hosts) {
-        String[] list = hosts.split("\\s*,\\s*");
-        if (list[0].startsWith("/")) {
-            note("databases", database + ".host", "a Unix socket directory (" + list[0] + "): pgmux connects to servers"
-                    + " by TCP; 127.0.0.1 is used");
-            return "127.0.0.1";
+        String first = hostList(database, hosts).split(",")[0];
+        if (hosts.indexOf(',') >= 0) {
+            note("databases", database + ".host", "pgmux's upstream (the fallback database) has one host; " + first
+                    + " is kept (PgBouncer balances over " + hosts + ")");
         }
-        if (list.length > 1) {
-            note("databases", database + ".host", "pgmux connects to one host; " + list[0] + " is kept (PgBouncer balances"
-                    + " over " + hosts + ")");
-        }
-        return list[0];
+        return first;
     }
 
     // ---------------------------------------------------------------- [users] and the auth file
@@ -457,7 +482,7 @@ public final class PgBouncerConversion {
         if (k.startsWith("client_tls_") || k.startsWith("server_tls_")) {
             return "pgmux's TLS has no such setting (client_tls and server_tls take modes, files and protocols)";
         }
-        if (k.equals("logfile") || k.startsWith("syslog") || k.startsWith("log_") || k.equals("verbose")) {
+        if (k.equals("logfile") || k.startsWith("syslog") || k.startsWith("log_")) {
             return "pgmux logs to standard output (log.level, log.format)";
         }
         if (k.equals("auth_hba_file") || k.equals("auth_ident_file")) {

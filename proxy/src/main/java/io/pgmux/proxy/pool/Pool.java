@@ -12,6 +12,7 @@ import io.pgmux.proxy.backend.ServerOpener;
 import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.backend.ServerTarget;
 import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.prepared.StatementRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,6 +105,10 @@ public final class Pool implements ServerLifecycle {
     private boolean closed;
     private ErrorResponse lastLoginError;
     private final LoginRetry retry;
+    /** The database logs in as one fixed user: min_pool_size servers stay open with no client (PgBouncer's rule). */
+    private boolean minimumWithoutClients;
+    /** Where in the database's host list the next server connection starts. */
+    private final HostRotation hostRotation = new HostRotation();
     /** The database's and user's server budgets ({@code max_db_connections}, {@code max_user_connections}). */
     private final PoolBudgets budgets;
     /** The budget that refused this pool's last server, until one is granted; null if none did. */
@@ -540,6 +545,25 @@ public final class Pool implements ServerLifecycle {
         return String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
     }
 
+    /**
+     * Whether the pool keeps its {@code min_pool_size} servers open with no client, as PgBouncer does for a
+     * database with a fixed server user (its pool exists before any client); otherwise only while clients use it.
+     */
+    public void keepMinimumWithoutClients(boolean keep) {
+        lock.lock();
+        try {
+            minimumWithoutClients = keep;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One host of the database's list could not be reached; the connection goes on to the next. */
+    @Override
+    public void onHostUnreachable(HostPort host, String reason) {
+        hostRotation.unreachable(settings.hosts(), host);
+    }
+
     /** A logged-in server's connection closed, for whatever reason; it leaves the pool. */
     @Override
     public void onServerClosed(ServerConnection server) {
@@ -578,7 +602,7 @@ public final class Pool implements ServerLifecycle {
         try {
             // the oldest idle first; while clients use the pool, min_pool_size servers outlive server_idle_timeout
             List<ServerConnection> idle = servers.idleServers();
-            int spare = servers.size() - (clients > 0 ? settings.keptOpen() : 0);
+            int spare = servers.size() - (keepsMinimum() ? settings.keptOpen() : 0);
             for (int i = idle.size() - 1; i >= 0; i--) {
                 ServerConnection server = idle.get(i);
                 if (server.isExpired(nowNanos, settings.lifetime())
@@ -760,7 +784,8 @@ public final class Pool implements ServerLifecycle {
      */
     public void updateSettings(PoolSettings newSettings) {
         PoolSettings old = settings;
-        boolean upstreamChanged = !old.server().equals(newSettings.server()) || !old.dbname().equals(newSettings.dbname())
+        boolean upstreamChanged = !old.hosts().hosts().equals(newSettings.hosts().hosts())
+                || !old.dbname().equals(newSettings.dbname())
                 || !old.serverUser().equals(newSettings.serverUser())
                 || !Objects.equals(old.serverPassword(), newSettings.serverPassword())
                 || !Objects.equals(old.connectQuery(), newSettings.connectQuery());
@@ -918,6 +943,11 @@ public final class Pool implements ServerLifecycle {
         return done;
     }
 
+    /** Called with the lock held: whether min_pool_size applies now: while clients use the pool, or always for a fixed user. */
+    private boolean keepsMinimum() {
+        return clients > 0 || minimumWithoutClients;
+    }
+
     /**
      * Called with the lock held: reserves a slot for one more server if a waiter needs it and the
      * pool has room, or if the pool has clients and fewer servers than {@code min_pool_size} keeps
@@ -929,7 +959,7 @@ public final class Pool implements ServerLifecycle {
             return false;
         }
         boolean forWaiter = waiters.size() > servers.connecting() && servers.size() < capacity();
-        boolean keptOpen = clients > 0 && servers.size() < settings.keptOpen();
+        boolean keptOpen = keepsMinimum() && servers.size() < settings.keptOpen();
         if (!forWaiter && !keptOpen) {
             return false;
         }
@@ -1159,7 +1189,9 @@ public final class Pool implements ServerLifecycle {
     }
 
     private void openServer(EventExecutor preferredLoop) {
-        opener.open(settings.target().withPassThrough(passThrough), this, preferredLoop instanceof EventLoop loop ? loop : null);
+        PoolSettings current = settings;
+        ServerTarget target = current.target().withPassThrough(passThrough).startingAt(hostRotation.nextOrder(current.hosts()));
+        opener.open(target, this, preferredLoop instanceof EventLoop loop ? loop : null);
     }
 
     /**

@@ -47,6 +47,8 @@ public final class PoolRegistry {
     private final Set<String> pausedDatabases = new HashSet<>();
     /** DISABLE: databases whose new logins are refused; read without the lock at each login. */
     private final Set<String> disabledDatabases = ConcurrentHashMap.newKeySet();
+    /** Set by {@link #closeAll()}: no pool is made any more for a fixed user's min_pool_size. */
+    private volatile boolean closedAll;
     /** The server budgets of databases and users that have pools (max_db_connections, max_user_connections); guarded by the lock. */
     private final Map<String, ConnectionBudget> databaseBudgets = new HashMap<>();
     private final Map<String, ConnectionBudget> userBudgets = new HashMap<>();
@@ -100,6 +102,7 @@ public final class PoolRegistry {
             }
             Pool created = new Pool(key, settings(current, db.get(), key.user()), opener,
                     current.observability().statsPeriod(), LoginRetry.system(), budgets(current, db.get(), key));
+            created.keepMinimumWithoutClients(db.get().user() != null);
             if (isPaused(database)) {
                 created.pause();
             }
@@ -282,7 +285,43 @@ public final class PoolRegistry {
      * over and clients wait, and those {@code min_pool_size} keeps open.
      */
     public void openServersIfDue() {
+        createFixedUserPools();
         pools.values().forEach(Pool::openServersIfDue);
+    }
+
+    /**
+     * As PgBouncer: a listed database with a fixed server {@code user} and a {@code min_pool_size} has its
+     * pool before any client logs in, and the pool keeps that many servers open (unless the database is
+     * disabled, or {@code max_pools} is reached).
+     */
+    private void createFixedUserPools() {
+        if (closedAll) {
+            return; // shutting down
+        }
+        PgmuxConfig current = config;
+        for (DatabaseConfig db : current.databases().values()) {
+            if (db.user() == null || db.limits().minPoolSize(current.serverLimits()) == 0
+                    || disabledDatabases.contains(db.name())) {
+                continue;
+            }
+            PoolKey key = keyOf(db.name(), db, null);
+            if (pools.containsKey(key)) {
+                continue;
+            }
+            synchronized (lock) {
+                if (config != current || pools.containsKey(key) || pools.size() >= current.poolLimits().maxPools()) {
+                    continue;
+                }
+                Pool created = new Pool(key, settings(current, db, key.user()), opener,
+                        current.observability().statsPeriod(), LoginRetry.system(), budgets(current, db, key));
+                created.keepMinimumWithoutClients(true);
+                if (isPaused(db.name())) {
+                    created.pause();
+                }
+                pools.put(key, created);
+                log.info("[{}] pool created to keep min_pool_size servers of a fixed user open", key);
+            }
+        }
     }
 
     public void closeExpiredIdle() {
@@ -291,6 +330,7 @@ public final class PoolRegistry {
     }
 
     public void closeAll() {
+        closedAll = true;
         pools.values().forEach(Pool::close);
     }
 
@@ -317,6 +357,7 @@ public final class PoolRegistry {
                     pools.remove(key, pool);
                     removed.add(pool);
                 } else {
+                    pool.keepMinimumWithoutClients(db.get().user() != null);
                     pool.updateSettings(settings(newConfig, db.get(), key.user()));
                     pool.stats().setWindowIfChanged(newConfig.observability().statsPeriod());
                 }
@@ -440,6 +481,7 @@ public final class PoolRegistry {
                 config.serverLimits().reservePoolTimeout(), config.timeouts().serverCheckDelay(),
                 config.timeouts().serverCheckQuery(), config.sessionFeaturesPolicy(db),
                 db.limits().maxPinnedServers(config.sessionFeatures(), poolSize), config.serverTls(db),
-                config.connectQuery(db), config.sessionSetup().serverFastClose(), config.sessionSetup().queryWaitNotify());
+                config.connectQuery(db), config.sessionSetup().serverFastClose(), config.sessionSetup().queryWaitNotify(),
+                db.hosts());
     }
 }

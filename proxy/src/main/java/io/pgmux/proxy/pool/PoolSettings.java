@@ -4,6 +4,7 @@ import io.pgmux.proxy.backend.ServerTarget;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.PreparedStatementMode;
+import io.pgmux.proxy.config.ServerHosts;
 import io.pgmux.proxy.config.ServerTlsConfig;
 import io.pgmux.proxy.config.SessionFeaturesConfig;
 import io.pgmux.proxy.config.SessionFeaturesPolicy;
@@ -19,7 +20,8 @@ import java.time.Duration;
  * client gets it. {@code serverTls} says how its connections use TLS. A new server runs
  * {@code connectQuery} ("" = none) before it joins the pool; in session mode, with
  * {@code serverFastClose}, a retired server closes (with its client) at its next transaction end; a
- * client queued {@code queryWaitNotify} (zero = never) gets a NOTICE.
+ * client queued {@code queryWaitNotify} (zero = never) gets a NOTICE. {@code hosts} lists every host
+ * of the database ({@code server} is the first) and how new connections spread over them.
  */
 public record PoolSettings(
         HostPort server,
@@ -48,9 +50,16 @@ public record PoolSettings(
         ServerTlsConfig serverTls,
         String connectQuery,
         boolean serverFastClose,
-        Duration queryWaitNotify) {
+        Duration queryWaitNotify,
+        ServerHosts hosts) {
 
-    /** With no {@code connect_query}, no {@code server_fast_close} and no {@code query_wait_notify}. */
+    public PoolSettings {
+        if (hosts == null) {
+            hosts = ServerHosts.single(server);
+        }
+    }
+
+    /** With no {@code connect_query}, no {@code server_fast_close}, no {@code query_wait_notify}, and {@code server} as the one host. */
     public PoolSettings(HostPort server, String dbname, String serverUser, String serverPassword, int poolSize,
                         PoolMode mode, Duration queryWaitTimeout, Duration connectTimeout, Duration loginRetry,
                         Duration idleTimeout, Duration lifetime, String resetQuery, PreparedStatementMode preparedStatements,
@@ -60,7 +69,7 @@ public record PoolSettings(
         this(server, dbname, serverUser, serverPassword, poolSize, mode, queryWaitTimeout, connectTimeout, loginRetry,
                 idleTimeout, lifetime, resetQuery, preparedStatements, maxPreparedPerServer, maxPreparedPerClient,
                 maxPreparedSizePerClient, minPoolSize, reservePoolSize, reservePoolTimeout, checkDelay, checkQuery,
-                sessionFeatures, maxPinnedServers, serverTls, "", false, Duration.ZERO);
+                sessionFeatures, maxPinnedServers, serverTls, "", false, Duration.ZERO, null);
     }
 
     /** With the default {@code server_tls} (TLS when the server offers it). */

@@ -1,6 +1,7 @@
 package io.pgmux.proxy.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -241,6 +242,23 @@ class ConfigLoaderTest {
         }
 
         @Test
+        void aDatabaseHostMayListSeveralHostsOnOnePort() throws ConfigException {
+            PgmuxConfig config = parse("databases: {ha: {host: \"db1, db2,::1\", port: 6000, load_balance_hosts: disable},"
+                    + " one: {host: db1}}");
+
+            DatabaseConfig ha = config.databases().get("ha");
+            assertEquals(new HostPort("db1", 6000), ha.server());
+            assertEquals(List.of(new HostPort("db1", 6000), new HostPort("db2", 6000), new HostPort("::1", 6000)),
+                    ha.hosts().hosts());
+            assertEquals(LoadBalanceHosts.DISABLE, ha.hosts().balance());
+            assertEquals("db1,db2,::1", ha.hosts().hostNames());
+            DatabaseConfig one = config.databases().get("one");
+            assertEquals(List.of(new HostPort("db1", 5432)), one.hosts().hosts());
+            assertFalse(one.hosts().isList());
+            assertEquals(LoadBalanceHosts.ROUND_ROBIN, one.hosts().balance(), "PgBouncer's default");
+        }
+
+        @Test
         void aDatabaseMayHaveItsOwnMaxPinnedServers() throws ConfigException {
             PgmuxConfig config = parse("max_pinned_servers: 4\n"
                     + "databases: {own: {max_pinned_servers: 7}, half: {max_pinned_servers: 0}, global: {}}");
@@ -335,6 +353,22 @@ class ConfigLoaderTest {
         @Test
         void aPortOutOfRangeNamesTheDatabase() {
             assertOnlyError("databases.app.port: must be 1..65535", "databases: {app: {port: 70000}}");
+        }
+
+        @Test
+        void aHostListWithAnEmptyNameOrAnUnknownBalancingIsAnError() {
+            assertOnlyError("databases.app.host: an empty host name in the list \"db1,,db2\"",
+                    "databases: {app: {host: \"db1,,db2\"}}");
+            assertOnlyError("databases.app.load_balance_hosts: must be one of round-robin, disable (got \"random\")",
+                    "databases: {app: {host: \"db1,db2\", load_balance_hosts: random}}");
+        }
+
+        @Test
+        void theAdminConsoleIsNoAuthDbname() {
+            assertOnlyError("auth_dbname: the admin console \"pgbouncer\" cannot look users up: name a database of Postgres",
+                    "auth_dbname: pgbouncer");
+            assertOnlyError("databases.app.auth_dbname: the admin console \"pgmux\" cannot look users up: name a database"
+                    + " of Postgres", "databases: {app: {auth_dbname: pgmux}}");
         }
 
         @Test

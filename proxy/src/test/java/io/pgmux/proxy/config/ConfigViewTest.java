@@ -130,7 +130,8 @@ class ConfigViewTest {
                 "listen_port = 6432 (restart)",
                 "auth_type = trust",
                 "max_client_conn = 10000",
-                "default_pool_size = 20"), rows);
+                "default_pool_size = 20",
+                "verbose = 0"), rows);
     }
 
     @Test

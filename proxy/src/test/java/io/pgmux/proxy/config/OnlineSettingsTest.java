@@ -52,6 +52,10 @@ class OnlineSettingsTest {
         assertEquals(false, OnlineSettings.set(running, "tcp_keepalive", "off").timeouts().keepalive().enabled());
         // a key whose reader checks other keys sees the running ones: admin is a listed user
         assertEquals(List.of("admin"), OnlineSettings.set(running, "stats_users", "admin").observability().statsUsers());
+        assertEquals(AuthMethod.PASSWORD, OnlineSettings.set(running, "auth_type", "plain").clientAuth(), "PgBouncer's name");
+        assertEquals(LogLevel.DEBUG, OnlineSettings.set(running, "verbose", "1").observability().logLevel(), "PgBouncer's verbose");
+        assertEquals(LogLevel.TRACE, OnlineSettings.set(running, "verbose", "2").observability().logLevel());
+        assertEquals(LogLevel.INFO, OnlineSettings.set(running, "verbose", "0").observability().logLevel());
     }
 
     @Test

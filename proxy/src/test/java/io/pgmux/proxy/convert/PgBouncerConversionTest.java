@@ -4,6 +4,8 @@ import io.pgmux.proxy.config.AuthMethod;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.HostPort;
+import io.pgmux.proxy.config.LoadBalanceHosts;
+import io.pgmux.proxy.config.LogLevel;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.ServerSslMode;
@@ -14,6 +16,7 @@ import io.pgmux.proxy.config.UserSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,6 +79,9 @@ class PgBouncerConversionTest {
         assertEquals("SET search_path = reports", config.connectQuery(reports));
         assertEquals("", config.connectQuery(app), "no global connect_query in PgBouncer");
         assertEquals(List.of("extra_float_digits"), config.sessionSetup().ignoreStartupParameters());
+        assertEquals(List.of(new HostPort("replica1.internal", 5432), new HostPort("replica2.internal", 5432)),
+                reports.hosts().hosts());
+        assertEquals(LoadBalanceHosts.DISABLE, reports.hosts().balance());
         DatabaseConfig legacy = config.databases().get("legacy");
         assertEquals("legacy_owner", legacy.user());
         assertEquals("legacy-secret", legacy.password());
@@ -87,13 +94,12 @@ class PgBouncerConversionTest {
 
         // and each key it could not carry is named with its reason
         List<String> notes = conversion.notes();
-        assertTrue(notes.stream().anyMatch(n -> n.startsWith("[databases] reports.host: pgmux connects to one host")), notes.toString());
-        assertTrue(notes.stream().anyMatch(n -> n.startsWith("[databases] legacy.host: a Unix socket directory")), notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.startsWith("[databases] legacy.host: a Unix socket")), notes.toString());
         assertTrue(notes.contains("[pgbouncer] logfile: pgmux logs to standard output (log.level, log.format)"), notes.toString());
         assertTrue(notes.stream().anyMatch(n -> n.startsWith("[pgbouncer] pidfile:")), notes.toString());
         assertTrue(notes.stream().anyMatch(n -> n.startsWith("[pgbouncer] stats_users monitor: not in the auth file")), notes.toString());
         assertTrue(notes.stream().anyMatch(n -> n.startsWith("[auth_file] ghost: an empty password")), notes.toString());
-        assertEquals(6, notes.size(), notes.toString());
+        assertEquals(5, notes.size(), notes.toString());
     }
 
     @Test
@@ -144,6 +150,8 @@ class PgBouncerConversionTest {
         assertEquals(PoolMode.SESSION, config.users().get("bob").settings().poolMode());
         List<String> notes = conversion.notes();
         assertEquals(List.of(
+                "[pgbouncer] auth_type: trust: pgmux's trust, as Postgres's, admits any user name; PgBouncer admits only"
+                        + " those of the auth file (or found by auth_query): list them in hba rules with method trust to keep that",
                 "[pgbouncer] client_tls_sslmode: require needs client_tls_cert_file and client_tls_key_file (PgBouncer"
                         + " cannot offer TLS without them either); client TLS is not carried",
                 "[databases] *.client_encoding: pgmux's upstream (the fallback database) takes only host and port;"
@@ -290,6 +298,25 @@ class PgBouncerConversionTest {
         assertEquals(Duration.ofSeconds(30), config.timeouts().queryTimeout());
         assertEquals(List.of("[users] batch.pool_size: 0 (PgBouncer opens no server for this user's pools); pgmux's"
                         + " pool_size is at least 1: the database's or the global one applies",
-                "[users] odd.verbose: PgBouncer has no such per-user setting"), conversion.notes());
+                "[users] odd.verbose: PgBouncer has no such per-user setting"),
+                conversion.notes().stream().filter(n -> n.startsWith("[users]")).toList());
+    }
+
+    @Test
+    void anAuthTypeThatIsNoneOfPgBouncersIsRefusedAndPlainIsAPassword(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // as PgBouncer refuses such a file: no config that lets clients in unchecked
+        IOException typo = assertThrows(IOException.class, () -> PgBouncerConversion.convert(
+                IniFile.parse("[pgbouncer]\nauth_type = md6\n[databases]\napp = host=db\n", dir), Map.of()));
+        assertTrue(typo.getMessage().startsWith("auth_type = md6: not an auth_type"), typo.getMessage());
+        IOException pam = assertThrows(IOException.class, () -> PgBouncerConversion.convert(
+                IniFile.parse("[pgbouncer]\nauth_type = pam\n", dir), Map.of()));
+        assertTrue(pam.getMessage().startsWith("auth_type = pam: pgmux has no pam authentication"), pam.getMessage());
+
+        PgBouncerConversion plain = PgBouncerConversion.convert(
+                IniFile.parse("[pgbouncer]\nauth_type = PLAIN\nverbose = 1\n[databases]\napp = host=db\n", dir),
+                Map.of("alice", "secret"));
+        assertEquals(AuthMethod.PASSWORD, load(plain).clientAuth());
+        assertEquals(LogLevel.DEBUG, load(plain).observability().logLevel(), "verbose = 1");
+        assertEquals(List.of(), plain.notes());
     }
 }

@@ -110,6 +110,22 @@ class AuthQueryIT {
     }
 
     @Test
+    void authDbnameNamingAListedDatabaseLooksUpThroughThatEntry() throws SQLException {
+        // given auth_dbname naming an entry of databases (as PgBouncer reads it), whose name no Postgres database has
+        Pgmux pgmux = fixture.start(config("scram-sha-256", "SELECT username, secret FROM authq.lookup($1)", "0s")
+                + "databases:\n"
+                + "  authq_source:\n    host: 127.0.0.1\n    port: ${PG_PORT}\n    dbname: " + DATABASE + "\n"
+                + "  authq_app:\n    host: 127.0.0.1\n    port: ${PG_PORT}\n    dbname: " + DATABASE + "\n"
+                + "    auth_dbname: authq_source\n", Map.of("AUTHQ_PASSWORD", AUTH_PASSWORD));
+
+        // then the lookup runs in that entry's database on its server, and the client logs in
+        try (Connection c = pgmux.jdbcTo("authq_app", SCRAM_USER, SCRAM_PASSWORD, Map.of())) {
+            assertEquals(SCRAM_USER, TestSql.scalar(c, "SELECT session_user"));
+        }
+        assertEquals(1, lookups(SCRAM_USER));
+    }
+
+    @Test
     void anMd5RoleLogsInWithMd5EndToEnd() throws SQLException {
         Pgmux pgmux = start("md5", "60s");
 

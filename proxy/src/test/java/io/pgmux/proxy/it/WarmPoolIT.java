@@ -25,9 +25,12 @@ class WarmPoolIT {
     private static final String WARM_USER = "warm_pool";
     private static final String OUTAGE_USER = "warm_pool_outage";
     private static final String RELOAD_USER = "warm_pool_reload";
+    private static final String FIXED_USER = "warm_pool_fixed";
+    private static final String CLIENT_USER = "warm_pool_client";
 
     @RegisterExtension
-    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().roles(WARM_USER, OUTAGE_USER, RELOAD_USER);
+    static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().roles(WARM_USER, OUTAGE_USER, RELOAD_USER, FIXED_USER,
+            CLIENT_USER);
 
     @Test
     void aPoolWithAClientKeepsMinPoolSizeServersOpenAndReopensTheOnesPostgresEnds() throws Exception {
@@ -87,6 +90,32 @@ class WarmPoolIT {
 
             // then the pool has four
             awaitServers(RELOAD_USER, 4);
+        }
+    }
+
+    @Test
+    void aDatabaseWithAFixedUserKeepsMinPoolSizeServersOpenBeforeAnyClient() throws Exception {
+        // given, as PgBouncer: a database that logs in as one user, and one that logs in as the client's
+        String db = "    host: 127.0.0.1\n    port: ${PG_PORT}\n    dbname: " + DATABASE + "\n    min_pool_size: 2\n";
+        try (Pgmux pgmux = Pgmux.start("pool_size: 5\nserver_idle_timeout: 1s\ndatabases:\n"
+                + "  warm_fixed:\n" + db + "    user: " + FIXED_USER + "\n"
+                + "  warm_any:\n" + db)) {
+            // then with no client at all, the fixed user's pool opens its two servers, and keeps them past server_idle_timeout
+            awaitServers(FIXED_USER, 2);
+            Thread.sleep(1_500);
+            assertEquals(2, Pgmux.serverConnections(DATABASE, FIXED_USER));
+
+            // and a client of the other database gets its pool's minimum only once it comes
+            assertEquals(0, Pgmux.serverConnections(DATABASE, CLIENT_USER));
+            try (Connection client = pgmux.jdbcTo("warm_any", CLIENT_USER)) {
+                assertEquals(1, TestSql.intScalar(client, "SELECT 1"));
+                awaitServers(CLIENT_USER, 2);
+            }
+            // a client of the fixed database is served by the servers already open
+            try (Connection client = pgmux.jdbcTo("warm_fixed", CLIENT_USER)) {
+                assertEquals(FIXED_USER, TestSql.scalar(client, "SELECT current_user"));
+            }
+            assertEquals(2, Pgmux.serverConnections(DATABASE, FIXED_USER));
         }
     }
 
