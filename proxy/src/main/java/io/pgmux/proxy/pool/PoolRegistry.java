@@ -95,15 +95,51 @@ public final class PoolRegistry {
             if (pools.size() >= maxPools && !removeOneUnused()) {
                 return new PoolJoin.TooManyPools(maxPools);
             }
-            Pool created = new Pool(key, settings(current, db.get(), key.user()), opener,
-                    current.observability().statsPeriod(), LoginRetry.system(), budgets(current, db.get(), key));
-            if (isPaused(database)) {
-                created.pause();
-            }
+            Pool created = create(current, database, db.get(), key);
             created.join();
             pools.put(key, created);
             return new PoolJoin.Joined(created);
         }
+    }
+
+    /** Called with the lock held: a new pool, not yet listed. */
+    private Pool create(PgmuxConfig current, String database, DatabaseConfig db, PoolKey key) {
+        Pool created = new Pool(key, settings(current, db, key.user()), opener,
+                current.observability().statsPeriod(), LoginRetry.system(), budgets(current, db, key));
+        if (isPaused(database)) {
+            created.pause();
+        }
+        created.keepWarm(isKeptWarm(current, db));
+        return created;
+    }
+
+    /**
+     * As PgBouncer: the pool of a database with a fixed server user ({@code user}) and a
+     * {@code min_pool_size} keeps that many servers open from the start, without waiting for a client
+     * (a pool per client user would open servers for names nobody uses, so only those).
+     */
+    private static boolean isKeptWarm(PgmuxConfig config, DatabaseConfig db) {
+        return db.user() != null && db.limits().minPoolSize(config.serverLimits()) > 0;
+    }
+
+    /**
+     * Makes the pools {@link #isKeptWarm} keeps that do not exist yet (at start, after a reload, or
+     * when one was closed); their servers open with the next {@link #openServersIfDue}. Called every
+     * second, off the event loops. A pool that {@code max_pools} has no room for is left out.
+     */
+    public void warmFixedUserPools() {
+        PgmuxConfig current = config;
+        current.databases().forEach((name, db) -> {
+            if (isKeptWarm(current, db) && !pools.containsKey(new PoolKey(name, db.user()))) {
+                synchronized (lock) {
+                    PoolKey key = new PoolKey(name, db.user());
+                    if (config == current && !pools.containsKey(key) && pools.size() < current.poolLimits().maxPools()) {
+                        pools.put(key, create(current, name, db, key));
+                        log.debug("[{}] pool made to keep min_pool_size servers open", key);
+                    }
+                }
+            }
+        });
     }
 
     /** The pool of {@code database} for clients logging in as {@code user}, if it exists now. Creates nothing. */
@@ -315,6 +351,7 @@ public final class PoolRegistry {
                     removed.add(pool);
                 } else {
                     pool.updateSettings(settings(newConfig, db.get(), key.user()));
+                    pool.keepWarm(isKeptWarm(newConfig, db.get()));
                     pool.stats().setWindowIfChanged(newConfig.observability().statsPeriod());
                 }
             }
