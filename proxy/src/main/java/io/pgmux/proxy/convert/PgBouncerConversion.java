@@ -147,7 +147,13 @@ public final class PgBouncerConversion {
         String authType = settings.get("auth_type");
         if (authType != null) {
             switch (authType) {
-                case "trust", "md5", "scram-sha-256" -> yaml.put("client_auth", authType);
+                case "md5", "scram-sha-256" -> yaml.put("client_auth", authType);
+                case "trust" -> {
+                    yaml.put("client_auth", "trust");
+                    note("pgbouncer", "auth_type", "trust: pgmux's trust lets in any user name (Postgres then refuses"
+                            + " roles it does not have); PgBouncer's only the users of auth_file or those auth_query finds."
+                            + " To keep a list, write HBA rules (hba: - {user: \"a, b\", method: trust})");
+                }
                 case "plain" -> yaml.put("client_auth", "password");
                 case "any" -> {
                     yaml.put("client_auth", "trust");

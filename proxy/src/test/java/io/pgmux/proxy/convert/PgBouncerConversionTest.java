@@ -113,6 +113,9 @@ class PgBouncerConversionTest {
         assertEquals(7, config.users().get("bob").maxUserClientConnections());
         List<String> notes = conversion.notes();
         assertEquals(List.of(
+                "[pgbouncer] auth_type: trust: pgmux's trust lets in any user name (Postgres then refuses roles it does"
+                        + " not have); PgBouncer's only the users of auth_file or those auth_query finds. To keep a list,"
+                        + " write HBA rules (hba: - {user: \"a, b\", method: trust})",
                 "[pgbouncer] client_tls_sslmode: require needs client_tls_cert_file and client_tls_key_file (PgBouncer"
                         + " cannot offer TLS without them either); client TLS is not carried",
                 "[databases] *.client_encoding: pgmux's upstream (the fallback database) takes only host and port;"
@@ -195,6 +198,17 @@ class PgBouncerConversionTest {
         assertEquals(UnixSocketAuth.PEER, peerConfig.unixSocket().auth());
         assertTrue(peerConversion.notes().stream().anyMatch(n -> n.startsWith("[pgbouncer] auth_type: peer:")),
                 peerConversion.notes().toString());
+    }
+
+    @Test
+    void authTypeTrustStaysTrustWithANoteThatPgmuxDoesNotLimitItToTheAuthFilesUsers(@TempDir Path dir) throws Exception {
+        PgBouncerConversion conversion = PgBouncerConversion.convert(IniFile.parse("[databases]\n* = host=db\n"
+                + "[pgbouncer]\nauth_type = trust\n", dir), Map.of());
+
+        assertEquals(AuthMethod.TRUST, load(conversion).clientAuth());
+        assertEquals(1, conversion.notes().size(), conversion.notes()::toString);
+        assertTrue(conversion.notes().get(0).startsWith("[pgbouncer] auth_type: trust: pgmux's trust lets in any user name"),
+                conversion.notes()::toString);
     }
 
     @Test
