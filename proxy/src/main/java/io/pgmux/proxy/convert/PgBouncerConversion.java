@@ -257,6 +257,9 @@ public final class PgBouncerConversion {
             for (Map.Entry<String, String> kv : conn.entrySet()) {
                 String key = kv.getKey();
                 String value = kv.getValue();
+                if (meansTheGlobalLimit(key, value)) {
+                    continue;
+                }
                 switch (key) {
                     case "host" -> {
                         String host = firstHost(name, value);
@@ -336,6 +339,9 @@ public final class PgBouncerConversion {
                 continue;
             }
             for (Map.Entry<String, String> kv : conn.entrySet()) {
+                if (meansTheGlobalLimit(kv.getKey(), kv.getValue())) {
+                    continue;
+                }
                 if (kv.getKey().equals("max_user_connections") || kv.getKey().equals("max_user_client_connections")) {
                     @SuppressWarnings("unchecked")
                     Map<String, Object> user = (Map<String, Object>) users.get(name);
@@ -398,6 +404,17 @@ public final class PgBouncerConversion {
     }
 
     /** A plain number as a YAML integer (pgmux reads counts only unquoted); anything else as text. */
+    /**
+     * A database's or user's max_db_connections, max_db_client_connections, max_user_connections or
+     * max_user_client_connections of 0 (or less) is PgBouncer's "the global one"; in pgmux a name's
+     * own 0 is "no limit", so it is left out.
+     */
+    private static boolean meansTheGlobalLimit(String key, String value) {
+        return Set.of("max_db_connections", "max_db_client_connections", "max_user_connections",
+                "max_user_client_connections").contains(key) && NUMBER.matcher(value).matches() && value.length() < 10
+                && Integer.parseInt(value) <= 0;
+    }
+
     private static Object scalar(String value) {
         if (NUMBER.matcher(value).matches() && value.length() < 10) {
             return Integer.valueOf(value);

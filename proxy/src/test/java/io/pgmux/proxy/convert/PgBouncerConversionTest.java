@@ -212,6 +212,30 @@ class PgBouncerConversionTest {
     }
 
     @Test
+    void aNamesZeroConnectionLimitIsTheGlobalOneAsInPgBouncer(@TempDir Path dir) throws Exception {
+        PgBouncerConversion conversion = PgBouncerConversion.convert(IniFile.parse("[databases]\n"
+                + "app = host=db max_db_connections=0 max_db_client_connections=0\n"
+                + "own = host=db max_db_connections=7 max_db_client_connections=9\n"
+                + "[users]\nalice = max_user_connections=0 max_user_client_connections=0\n"
+                + "bob = max_user_client_connections=4\n"
+                + "[pgbouncer]\nauth_type = md5\nmax_db_connections = 20\nmax_db_client_connections = 30\n"
+                + "max_user_connections = 5\nmax_user_client_connections = 6\n", dir),
+                Map.of("alice", "secret", "bob", "secret"));
+
+        PgmuxConfig config = load(conversion);
+
+        // PgBouncer reads a name's 0 as "the global limit"; pgmux's own 0 would be "no limit"
+        assertEquals(20, config.databases().get("app").limits().maxDbConnections(config.serverLimits()));
+        assertEquals(30, config.maxDbClientConnections("app"));
+        assertEquals(7, config.databases().get("own").limits().maxDbConnections(config.serverLimits()));
+        assertEquals(9, config.maxDbClientConnections("own"));
+        assertEquals(5, config.users().get("alice").maxUserConnections(config.serverLimits()));
+        assertEquals(6, config.maxUserClientConnections("alice"));
+        assertEquals(4, config.maxUserClientConnections("bob"));
+        assertEquals(List.of(), conversion.notes());
+    }
+
+    @Test
     void anAuthFileGivenOnTheCommandLineWinsOverTheOneTheIniNames() throws Exception {
         PgBouncerConversion conversion = PgBouncerConversion.convert(resource("web.ini"), resource("scram-users.txt"));
 
