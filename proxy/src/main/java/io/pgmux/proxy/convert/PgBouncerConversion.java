@@ -43,6 +43,9 @@ public final class PgBouncerConversion {
             "server_tls_cert_file", "server_tls_key_file");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|min|h|d)?");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+");
+    /** The limits a database or a user may set for itself. */
+    private static final Set<String> NAME_LIMITS = Set.of("max_db_connections", "max_db_client_connections",
+            "max_user_connections", "max_user_client_connections");
 
     private final Map<String, Object> yaml = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
@@ -403,18 +406,16 @@ public final class PgBouncerConversion {
         }
     }
 
-    /** A plain number as a YAML integer (pgmux reads counts only unquoted); anything else as text. */
     /**
-     * A database's or user's max_db_connections, max_db_client_connections, max_user_connections or
-     * max_user_client_connections of 0 (or less) is PgBouncer's "the global one"; in pgmux a name's
-     * own 0 is "no limit", so it is left out.
+     * A database's or user's connection limit of 0 (or less) is PgBouncer's "the global one"; in
+     * pgmux a name's own 0 is "no limit", so it is left out.
      */
     private static boolean meansTheGlobalLimit(String key, String value) {
-        return Set.of("max_db_connections", "max_db_client_connections", "max_user_connections",
-                "max_user_client_connections").contains(key) && NUMBER.matcher(value).matches() && value.length() < 10
+        return NAME_LIMITS.contains(key) && NUMBER.matcher(value).matches() && value.length() < 10
                 && Integer.parseInt(value) <= 0;
     }
 
+    /** A plain number as a YAML integer (pgmux reads counts only unquoted); anything else as text. */
     private static Object scalar(String value) {
         if (NUMBER.matcher(value).matches() && value.length() < 10) {
             return Integer.valueOf(value);

@@ -50,6 +50,9 @@ public final class PoolRegistry {
     /** This replica's share of a database budget of a given limit, when peers share it; -1 = not shared. */
     private volatile IntUnaryOperator shareOfLimit = limit -> -1;
 
+    /** {@link #closeAll} was called (pgmux is stopping): no pool is made to keep servers warm any more. */
+    private volatile boolean closedAll;
+
     public PoolRegistry(PgmuxConfig config, ServerOpener opener) {
         this.config = config;
         this.opener = opener;
@@ -129,6 +132,9 @@ public final class PoolRegistry {
      */
     public void warmFixedUserPools() {
         PgmuxConfig current = config;
+        if (closedAll) {
+            return;
+        }
         current.databases().forEach((name, db) -> {
             if (isKeptWarm(current, db) && !pools.containsKey(new PoolKey(name, db.user()))) {
                 synchronized (lock) {
@@ -324,6 +330,7 @@ public final class PoolRegistry {
     }
 
     public void closeAll() {
+        closedAll = true;
         pools.values().forEach(Pool::close);
     }
 
