@@ -111,13 +111,13 @@ final class AdminCommands {
             case "stats" -> now(Shows.stats(control).messages());
             case "stats_totals" -> now(Shows.statsTotals(control).messages());
             case "stats_averages" -> now(Shows.statsAverages(control).messages());
-            case "databases" -> withClients(clients -> Shows.databases(control, clients));
+            case "databases" -> now(Shows.databases(control).messages());
             case "config" -> now(Shows.config(control).messages());
             case "version" -> now(Shows.version().messages());
             case "latency" -> now(Shows.latency(control).messages());
             case "clients" -> withClients(clients -> Shows.clients(clients));
             case "servers" -> withClients(clients -> Shows.servers(control, clients));
-            case "users" -> withClients(clients -> Shows.users(control, clients));
+            case "users" -> now(Shows.users(control).messages());
             case "lists" -> withClients(clients -> Shows.lists(control, clients));
             case "prepared_statements" -> now(Shows.preparedStatements(control).messages());
             case "totals" -> now(Shows.totals(control).messages());

@@ -3,6 +3,7 @@ package io.pgmux.proxy.admin;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.client.ClientInfo;
+import io.pgmux.proxy.client.SessionRegistry;
 import io.pgmux.proxy.config.ConfigLoader;
 import io.pgmux.proxy.config.ConfigView;
 import io.pgmux.proxy.config.DatabaseConfig;
@@ -264,20 +265,26 @@ final class Shows {
                 t.transactionMicros(), t.queryMicros(), t.waitMicros(), t.clientParses(), t.serverParses(), t.binds());
     }
 
-    static ResultTable databases(Control control, List<ClientInfo> clients) {
+    /**
+     * max_client_connections is the database's max_db_client_connections (its own, else the global
+     * one; the console's is the global one) and current_client_connections what that limit counts:
+     * the clients logged in to the database now, the console's own included.
+     */
+    static ResultTable databases(Control control) {
         ResultTable table = ResultTable.of("ssissiiiissiiiiii", "name", "host", "port", "database", "force_user",
                 "pool_size", "min_pool_size", "reserve_pool_size", "server_lifetime", "pool_mode", "load_balance_hosts",
                 "max_connections", "current_connections", "max_client_connections", "current_client_connections",
                 "paused", "disabled");
         PgmuxConfig config = control.config();
+        SessionRegistry sessions = control.sessions();
         TreeSet<String> names = databaseNames(control);
         names.addAll(ConfigLoader.RESERVED_DATABASES);
         for (String name : names) {
+            int maxClients = config.maxDbClientConnections(name);
             if (AdminConsole.isConsoleDatabase(name)) {
                 // the console, as PgBouncer lists its "pgbouncer" database: no server, statement-at-a-time
-                long consoles = clients.stream().filter(c -> name.equals(c.database()) && !c.state().equals("closing")).count();
-                table.row(name, null, control.boundAddress().port(), name, name, 0, 0, 0, 0, "statement", null, 0, 0, 0,
-                        consoles, 0, 0);
+                table.row(name, null, control.boundAddress().port(), name, name, 0, 0, 0, 0, "statement", null, 0, 0,
+                        maxClients, sessions.clientsOfDatabase(name), 0, 0);
                 continue;
             }
             DatabaseConfig db = config.database(name).orElse(null);
@@ -286,11 +293,8 @@ final class Shows {
                 continue;
             }
             int servers = 0;
-            int clientCount = 0;
             for (Pool pool : pools) {
-                PoolCounts c = pool.counts();
-                servers += c.servers();
-                clientCount += c.clients();
+                servers += pool.counts().servers();
             }
             ServerHosts hosts = db != null ? db.hosts() : pools.get(0).settings().hosts();
             String host = hosts.hostNames();
@@ -303,33 +307,31 @@ final class Shows {
             table.row(name, host, port, dbname, db != null ? db.user() : null, poolSize,
                     limits.minPoolSize(config.serverLimits()), limits.reservePoolSize(config.serverLimits()),
                     config.serverLifetime().toSeconds(), mode, balance, limits.maxDbConnections(config.serverLimits()),
-                    servers, 0, clientCount,
+                    servers, maxClients, sessions.clientsOfDatabase(name),
                     control.pools().isPaused(name) ? 1 : 0, control.pools().isDisabled(name) ? 1 : 0);
         }
         return table;
     }
 
     /**
-     * SHOW USERS, PgBouncer 1.25's columns: pool_size, reserve_pool_size and pool_mode are the
-     * user's own (NULL where it leaves them to the database or the global keys).
+     * SHOW USERS, PgBouncer 1.25's columns, for the users under {@code users}, of a pool, or of a
+     * logged-in client: pool_size, reserve_pool_size and pool_mode are the user's own (NULL where it
+     * leaves them to the database or the global keys); max_user_client_connections is the user's own,
+     * else the global one, and current_client_connections what that limit counts: the clients logged
+     * in as the user now, on any database and the console.
      */
-    static ResultTable users(Control control, List<ClientInfo> clients) {
+    static ResultTable users(Control control) {
         ResultTable table = ResultTable.of("ssssiiii", "name", "pool_size", "reserve_pool_size", "pool_mode",
                 "max_user_connections", "current_connections", "max_user_client_connections",
                 "current_client_connections");
+        SessionRegistry sessions = control.sessions();
         TreeSet<String> names = new TreeSet<>(control.config().users().keySet());
         Map<String, Integer> servers = new HashMap<>();
         for (Pool pool : control.pools().all()) {
             names.add(pool.key().user());
             servers.merge(pool.key().user(), pool.counts().servers(), Integer::sum);
         }
-        Map<String, Integer> clientCounts = new HashMap<>();
-        for (ClientInfo c : clients) {
-            if (c.user() != null && !c.state().equals("login") && !c.state().equals("closing")) {
-                names.add(c.user());
-                clientCounts.merge(c.user(), 1, Integer::sum);
-            }
-        }
+        names.addAll(sessions.usersWithClients());
         PgmuxConfig config = control.config();
         for (String name : names) {
             UserConfig user = config.users().get(name);
@@ -337,8 +339,8 @@ final class Shows {
                     : config.serverLimits().maxUserConnections();
             UserSettings own = user != null ? user.settings() : UserSettings.NONE;
             table.row(name, text(own.poolSize()), text(own.reservePoolSize()),
-                    own.poolMode() != null ? own.poolMode().yamlName() : null, maxConnections, servers.getOrDefault(name, 0), 0,
-                    clientCounts.getOrDefault(name, 0));
+                    own.poolMode() != null ? own.poolMode().yamlName() : null, maxConnections, servers.getOrDefault(name, 0),
+                    config.maxUserClientConnections(name), sessions.clientsOfUser(name));
         }
         return table;
     }

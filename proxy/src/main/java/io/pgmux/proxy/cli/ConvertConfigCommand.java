@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = {
             "Writes a PgBouncer configuration as a pgmux.yaml on standard output: [databases], [users], the"
-                    + " [pgbouncer] keys pgmux has, %include, and the users of the auth file.",
+                    + " [pgbouncer] keys pgmux has, %%include, and the users of the auth file.",
             "Each key that cannot be carried is named on standard error, with the reason."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:converted (see standard error for what was not carried)", "2:a file cannot be read"})

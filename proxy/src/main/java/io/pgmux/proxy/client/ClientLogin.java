@@ -25,9 +25,7 @@ import io.pgmux.proxy.client.SessionState.Admin;
 import io.pgmux.proxy.client.SessionState.AwaitingStartup;
 import io.pgmux.proxy.client.SessionState.Authenticating;
 import io.pgmux.proxy.backend.PassThrough;
-import io.pgmux.proxy.config.LoginLimits;
 import io.pgmux.proxy.config.PgmuxConfig;
-import io.pgmux.proxy.config.UserConfig;
 import io.pgmux.proxy.config.Units;
 import io.pgmux.proxy.net.FrameDecoder;
 import io.pgmux.proxy.peer.PeerBudget;
@@ -348,7 +346,7 @@ final class ClientLogin {
         int reserved = config.loginLimits().adminReservedConnections();
         int limit = consoleUser ? (int) Math.min((long) maxClients + reserved, Integer.MAX_VALUE) : maxClients;
         if (context.sessions().onLoggedIn(session, limit)) {
-            return AdminConsole.isConsoleDatabase(database) || admitByName(config);
+            return admitByName(config);
         }
         session.moveTo(SessionState.CLOSED);
         if (consoleUser) {
@@ -365,14 +363,16 @@ final class ClientLogin {
 
     /**
      * {@code max_db_client_connections} and {@code max_user_client_connections}: the client counts
-     * under its database and its user, or gets 53300 naming the limit (as PgBouncer) and false.
+     * under its database and its user, or gets 53300 naming the limit and false. As in PgBouncer,
+     * console clients count too (under the console's database, against the global
+     * max_db_client_connections), and an {@code admin_users} name on the console is counted but
+     * never refused, so an operator gets in to see who fills the limits.
      */
     private boolean admitByName(PgmuxConfig config) {
-        LoginLimits global = config.loginLimits();
-        int maxDb = config.database(database).map(db -> db.limits().maxDbClientConnections(global))
-                .orElse(global.maxDbClientConnections());
-        UserConfig listed = config.users().get(user);
-        int maxUser = listed != null ? listed.maxUserClientConnections(global) : global.maxUserClientConnections();
+        boolean consoleAdmin = AdminConsole.isConsoleDatabase(database)
+                && config.observability().adminUsers().contains(user);
+        int maxDb = consoleAdmin ? 0 : config.maxDbClientConnections(database);
+        int maxUser = consoleAdmin ? 0 : config.maxUserClientConnections(user);
         SessionRegistry.NameLimit refusal = context.sessions().countByName(session, database, maxDb, user, maxUser);
         if (refusal == SessionRegistry.NameLimit.NONE) {
             return true;

@@ -1,5 +1,6 @@
 package io.pgmux.proxy.client;
 
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -29,5 +30,16 @@ final class ClientsPerName {
     /** One client counted under {@code name} left. */
     void remove(String name) {
         counts.computeIfPresent(name, (n, count) -> count.decrementAndGet() == 0 ? null : count);
+    }
+
+    /** Clients counted under {@code name} now. */
+    int count(String name) {
+        AtomicInteger count = counts.get(name);
+        return count == null ? 0 : count.get();
+    }
+
+    /** The names at least one client is counted under now. */
+    Set<String> names() {
+        return Set.copyOf(counts.keySet());
     }
 }

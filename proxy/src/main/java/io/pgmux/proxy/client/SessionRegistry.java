@@ -9,6 +9,7 @@ import io.pgmux.proxy.tls.HandshakeCounts;
 
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -93,7 +94,7 @@ public final class SessionRegistry {
     }
 
     /**
-     * A logged-in client (not a console one) counts under its database and its user, if fewer than
+     * A logged-in client (the console's too) counts under its database and its user, if fewer than
      * {@code maxDb} (0 = no limit) are counted under that database and fewer than {@code maxUser}
      * under that user; otherwise it is counted under neither, and the limit that refused it is returned.
      */
@@ -109,6 +110,21 @@ public final class SessionRegistry {
         }
         countedAs.put(session, new CountedAs(database, user));
         return NameLimit.NONE;
+    }
+
+    /** Logged-in clients counted under database {@code name} now (SHOW DATABASES' current_client_connections). */
+    public int clientsOfDatabase(String name) {
+        return perDatabase.count(name);
+    }
+
+    /** Logged-in clients counted under user {@code name} now (SHOW USERS' current_client_connections). */
+    public int clientsOfUser(String name) {
+        return perUser.count(name);
+    }
+
+    /** The users at least one logged-in client is counted under now. */
+    public Set<String> usersWithClients() {
+        return perUser.names();
     }
 
     void onDisconnected(ClientSession session) {

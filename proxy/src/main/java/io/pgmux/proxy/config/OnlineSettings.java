@@ -18,14 +18,24 @@ import java.util.Optional;
  * one place that says what pgmux runs with after a restart.
  */
 public final class OnlineSettings {
-    /** PgBouncer's names of keys pgmux spells its own way. */
-    private static final Map<String, ConfigKey<?>> PGBOUNCER_NAMES = Map.of(
-            "default_pool_size", ConfigKeys.POOL_SIZE,
-            "max_client_conn", ConfigKeys.MAX_CLIENT_CONNECTIONS,
-            "auth_type", ConfigKeys.CLIENT_AUTH,
-            "listen_addr", ConfigKeys.LISTEN,
-            "listen_port", ConfigKeys.LISTEN,
-            "verbose", ConfigKeys.LOG_LEVEL);
+    /**
+     * PgBouncer's names of keys pgmux spells its own way. Its TLS keys whose values pgmux takes as
+     * they are (client_tls_sslmode is two keys in pgmux, client_tls.mode and client_tls.verify: not here).
+     */
+    private static final Map<String, ConfigKey<?>> PGBOUNCER_NAMES = Map.ofEntries(
+            Map.entry("default_pool_size", ConfigKeys.POOL_SIZE),
+            Map.entry("max_client_conn", ConfigKeys.MAX_CLIENT_CONNECTIONS),
+            Map.entry("auth_type", ConfigKeys.CLIENT_AUTH),
+            Map.entry("listen_addr", ConfigKeys.LISTEN),
+            Map.entry("listen_port", ConfigKeys.LISTEN),
+            Map.entry("server_tls_sslmode", ConfigKeys.SERVER_TLS_SSLMODE),
+            Map.entry("server_tls_ca_file", ConfigKeys.SERVER_TLS_ROOT_CERT),
+            Map.entry("server_tls_cert_file", ConfigKeys.SERVER_TLS_CERT_FILE),
+            Map.entry("server_tls_key_file", ConfigKeys.SERVER_TLS_KEY_FILE),
+            Map.entry("client_tls_cert_file", ConfigKeys.CLIENT_TLS_CERT_FILE),
+            Map.entry("client_tls_key_file", ConfigKeys.CLIENT_TLS_KEY_FILE),
+            Map.entry("client_tls_ca_file", ConfigKeys.CLIENT_TLS_CA_FILE),
+            Map.entry("verbose", ConfigKeys.LOG_LEVEL));
 
     /** Why a SET was refused; the console answers each with its own SQLSTATE. */
     public enum Refusal {

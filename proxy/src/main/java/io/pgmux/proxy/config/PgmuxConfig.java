@@ -174,6 +174,18 @@ public record PgmuxConfig(
         return Optional.of(new DatabaseConfig(clientDatabase, upstream, clientDatabase, null, null, poolSize, poolMode, null));
     }
 
+    /** {@code max_db_client_connections} of the client database {@code name}: its own, else the global one; 0 = no limit. */
+    public int maxDbClientConnections(String name) {
+        return database(name).map(db -> db.limits().maxDbClientConnections(loginLimits))
+                .orElse(loginLimits.maxDbClientConnections());
+    }
+
+    /** {@code max_user_client_connections} of user {@code name}: its own under {@code users}, else the global one; 0 = no limit. */
+    public int maxUserClientConnections(String name) {
+        UserConfig listed = users.get(name);
+        return listed != null ? listed.maxUserClientConnections(loginLimits) : loginLimits.maxUserClientConnections();
+    }
+
     /**
      * How the users of {@code database} are looked up: its own {@code auth_user}, {@code auth_query}
      * and {@code auth_dbname} where it sets them, else the global ones.

@@ -45,6 +45,9 @@ public final class PgBouncerConversion {
             "server_tls_cert_file", "server_tls_key_file", "track_extra_parameters", "verbose");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|min|h|d)?");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+");
+    /** The limits a database or a user may set for itself. */
+    private static final Set<String> NAME_LIMITS = Set.of("max_db_connections", "max_db_client_connections",
+            "max_user_connections", "max_user_client_connections");
 
     private final Map<String, Object> yaml = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
@@ -150,13 +153,13 @@ public final class PgBouncerConversion {
         if (authType != null) {
             authType = authType.strip().toLowerCase(Locale.ROOT); // PgBouncer reads it in any case
             switch (authType) {
-                case "trust" -> {
-                    yaml.put("client_auth", authType);
-                    note("pgbouncer", "auth_type", "trust: pgmux's trust, as Postgres's, admits any user name; PgBouncer"
-                            + " admits only those of the auth file (or found by auth_query): list them in hba rules with"
-                            + " method trust to keep that");
-                }
                 case "md5", "scram-sha-256" -> yaml.put("client_auth", authType);
+                case "trust" -> {
+                    yaml.put("client_auth", "trust");
+                    note("pgbouncer", "auth_type", "trust: pgmux's trust lets in any user name (Postgres then refuses"
+                            + " roles it does not have); PgBouncer's only the users of auth_file or those auth_query finds."
+                            + " To keep a list, write HBA rules (hba: - {user: \"a, b\", method: trust})");
+                }
                 case "plain" -> yaml.put("client_auth", "password");
                 case "any" -> {
                     yaml.put("client_auth", "trust");
@@ -282,6 +285,9 @@ public final class PgBouncerConversion {
             for (Map.Entry<String, String> kv : conn.entrySet()) {
                 String key = kv.getKey();
                 String value = kv.getValue();
+                if (meansTheGlobalLimit(key, value)) {
+                    continue;
+                }
                 switch (key) {
                     case "host" -> db.put("host", hostList(name, value));
                     case "load_balance_hosts" -> db.put(key, value);
@@ -411,6 +417,9 @@ public final class PgBouncerConversion {
         for (Map.Entry<String, String> kv : conn.entrySet()) {
             String key = kv.getKey();
             String value = kv.getValue();
+            if (meansTheGlobalLimit(key, value)) {
+                continue;
+            }
             switch (key) {
                 case "max_user_connections", "max_user_client_connections", "reserve_pool_size" -> {
                     if (!value.startsWith("-")) {
@@ -460,6 +469,15 @@ public final class PgBouncerConversion {
         } else {
             into.put(pgmuxKey, Math.max(1, Long.parseLong(m.group(1)) / 1000) + "ms");
         }
+    }
+
+    /**
+     * A database's or user's connection limit of 0 (or less) is PgBouncer's "the global one"; in
+     * pgmux a name's own 0 is "no limit", so it is left out.
+     */
+    private static boolean meansTheGlobalLimit(String key, String value) {
+        return NAME_LIMITS.contains(key) && NUMBER.matcher(value).matches() && value.length() < 10
+                && Integer.parseInt(value) <= 0;
     }
 
     /** A plain number as a YAML integer (pgmux reads counts only unquoted); anything else as text. */

@@ -98,6 +98,11 @@ public final class Pool implements ServerLifecycle {
     private final List<CloseWaiter> closeWaiters = new ArrayList<>();
     /** Clients logged in to this pool (see {@link #join}). */
     private int clients;
+    /**
+     * min_pool_size servers are kept open with no client too, and the pool is never unused: its
+     * database has a fixed server user (see {@link PoolRegistry#warmFixedUserPools}).
+     */
+    private boolean keptWarm;
     /** Whether {@link #closeIfUnused} found the pool unused since it was last used, and when it first did. */
     private boolean seenUnused;
     private long unusedSinceNanos;
@@ -105,8 +110,6 @@ public final class Pool implements ServerLifecycle {
     private boolean closed;
     private ErrorResponse lastLoginError;
     private final LoginRetry retry;
-    /** The database logs in as one fixed user: min_pool_size servers stay open with no client (PgBouncer's rule). */
-    private boolean minimumWithoutClients;
     /** Where in the database's host list the next server connection starts. */
     private final HostRotation hostRotation = new HostRotation();
     /** The database's and user's server budgets ({@code max_db_connections}, {@code max_user_connections}). */
@@ -545,19 +548,6 @@ public final class Pool implements ServerLifecycle {
         return String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
     }
 
-    /**
-     * Whether the pool keeps its {@code min_pool_size} servers open with no client, as PgBouncer does for a
-     * database with a fixed server user (its pool exists before any client); otherwise only while clients use it.
-     */
-    public void keepMinimumWithoutClients(boolean keep) {
-        lock.lock();
-        try {
-            minimumWithoutClients = keep;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** One host of the database's list could not be reached; the connection goes on to the next. */
     @Override
     public void onHostUnreachable(HostPort host, String reason) {
@@ -594,7 +584,7 @@ public final class Pool implements ServerLifecycle {
 
     /**
      * Closes idle servers past {@code server_idle_timeout} (but not the {@code min_pool_size} a pool
-     * with clients keeps) or {@code server_lifetime} (those are opened again if the pool keeps them).
+     * with clients, or kept warm, keeps) or {@code server_lifetime} (those are opened again if the pool keeps them).
      */
     public void closeExpiredIdle(long nowNanos) {
         List<ServerConnection> expired = new ArrayList<>();
@@ -602,7 +592,7 @@ public final class Pool implements ServerLifecycle {
         try {
             // the oldest idle first; while clients use the pool, min_pool_size servers outlive server_idle_timeout
             List<ServerConnection> idle = servers.idleServers();
-            int spare = servers.size() - (keepsMinimum() ? settings.keptOpen() : 0);
+            int spare = servers.size() - (inUse() ? settings.keptOpen() : 0);
             for (int i = idle.size() - 1; i >= 0; i--) {
                 ServerConnection server = idle.get(i);
                 if (server.isExpired(nowNanos, settings.lifetime())
@@ -844,6 +834,21 @@ public final class Pool implements ServerLifecycle {
         }
     }
 
+    /** Whether min_pool_size servers are kept open with no client too (see {@link #keptWarm}). */
+    void keepWarm(boolean warm) {
+        lock.lock();
+        try {
+            keptWarm = warm;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Called with the lock held: whether min_pool_size applies now (clients use the pool, or it is kept warm). */
+    private boolean inUse() {
+        return clients > 0 || keptWarm;
+    }
+
     public void onClientLeft() {
         lock.lock();
         try {
@@ -866,7 +871,7 @@ public final class Pool implements ServerLifecycle {
             if (closed) {
                 return true;
             }
-            if (clients > 0 || !servers.isEmpty() || !waiters.isEmpty() || !dedicatedWaiters.isEmpty()
+            if (inUse() || !servers.isEmpty() || !waiters.isEmpty() || !dedicatedWaiters.isEmpty()
                     || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
                 seenUnused = false;
                 return false;
@@ -943,14 +948,9 @@ public final class Pool implements ServerLifecycle {
         return done;
     }
 
-    /** Called with the lock held: whether min_pool_size applies now: while clients use the pool, or always for a fixed user. */
-    private boolean keepsMinimum() {
-        return clients > 0 || minimumWithoutClients;
-    }
-
     /**
      * Called with the lock held: reserves a slot for one more server if a waiter needs it and the
-     * pool has room, or if the pool has clients and fewer servers than {@code min_pool_size} keeps
+     * pool has room, or if the pool has clients (or is kept warm) and fewer servers than {@code min_pool_size} keeps
      * open. While logins fail, none during the retry wait and then one at a time.
      */
     private boolean reserveConnectIfNeeded() {
@@ -959,7 +959,7 @@ public final class Pool implements ServerLifecycle {
             return false;
         }
         boolean forWaiter = waiters.size() > servers.connecting() && servers.size() < capacity();
-        boolean keptOpen = keepsMinimum() && servers.size() < settings.keptOpen();
+        boolean keptOpen = inUse() && servers.size() < settings.keptOpen();
         if (!forWaiter && !keptOpen) {
             return false;
         }

@@ -47,13 +47,14 @@ public final class PoolRegistry {
     private final Set<String> pausedDatabases = new HashSet<>();
     /** DISABLE: databases whose new logins are refused; read without the lock at each login. */
     private final Set<String> disabledDatabases = ConcurrentHashMap.newKeySet();
-    /** Set by {@link #closeAll()}: no pool is made any more for a fixed user's min_pool_size. */
-    private volatile boolean closedAll;
     /** The server budgets of databases and users that have pools (max_db_connections, max_user_connections); guarded by the lock. */
     private final Map<String, ConnectionBudget> databaseBudgets = new HashMap<>();
     private final Map<String, ConnectionBudget> userBudgets = new HashMap<>();
     /** This replica's share of a database budget of a given limit, when peers share it; -1 = not shared. */
     private volatile IntUnaryOperator shareOfLimit = limit -> -1;
+
+    /** {@link #closeAll} was called (pgmux is stopping): no pool is made to keep servers warm any more. */
+    private volatile boolean closedAll;
 
     public PoolRegistry(PgmuxConfig config, ServerOpener opener) {
         this.config = config;
@@ -100,16 +101,54 @@ public final class PoolRegistry {
             if (pools.size() >= maxPools && !removeOneUnused()) {
                 return new PoolJoin.TooManyPools(maxPools);
             }
-            Pool created = new Pool(key, settings(current, db.get(), key.user()), opener,
-                    current.observability().statsPeriod(), LoginRetry.system(), budgets(current, db.get(), key));
-            created.keepMinimumWithoutClients(db.get().user() != null);
-            if (isPaused(database)) {
-                created.pause();
-            }
+            Pool created = create(current, database, db.get(), key);
             created.join();
             pools.put(key, created);
             return new PoolJoin.Joined(created);
         }
+    }
+
+    /** Called with the lock held: a new pool, not yet listed. */
+    private Pool create(PgmuxConfig current, String database, DatabaseConfig db, PoolKey key) {
+        Pool created = new Pool(key, settings(current, db, key.user()), opener,
+                current.observability().statsPeriod(), LoginRetry.system(), budgets(current, db, key));
+        if (isPaused(database)) {
+            created.pause();
+        }
+        created.keepWarm(isKeptWarm(current, db));
+        return created;
+    }
+
+    /**
+     * As PgBouncer: the pool of a database with a fixed server user ({@code user}) and a
+     * {@code min_pool_size} keeps that many servers open from the start, without waiting for a client
+     * (a pool per client user would open servers for names nobody uses, so only those).
+     */
+    private static boolean isKeptWarm(PgmuxConfig config, DatabaseConfig db) {
+        return db.user() != null && db.limits().minPoolSize(config.serverLimits()) > 0;
+    }
+
+    /**
+     * Makes the pools {@link #isKeptWarm} keeps that do not exist yet (at start, after a reload, or
+     * when one was closed); their servers open with the next {@link #openServersIfDue}. Called every
+     * second, off the event loops. A pool that {@code max_pools} has no room for is left out.
+     */
+    public void warmFixedUserPools() {
+        PgmuxConfig current = config;
+        if (closedAll) {
+            return;
+        }
+        current.databases().forEach((name, db) -> {
+            if (isKeptWarm(current, db) && !disabledDatabases.contains(name) && !pools.containsKey(new PoolKey(name, db.user()))) {
+                synchronized (lock) {
+                    PoolKey key = new PoolKey(name, db.user());
+                    if (config == current && !pools.containsKey(key) && pools.size() < current.poolLimits().maxPools()) {
+                        pools.put(key, create(current, name, db, key));
+                        log.debug("[{}] pool made to keep min_pool_size servers open", key);
+                    }
+                }
+            }
+        });
     }
 
     /** The pool of {@code database} for clients logging in as {@code user}, if it exists now. Creates nothing. */
@@ -285,43 +324,7 @@ public final class PoolRegistry {
      * over and clients wait, and those {@code min_pool_size} keeps open.
      */
     public void openServersIfDue() {
-        createFixedUserPools();
         pools.values().forEach(Pool::openServersIfDue);
-    }
-
-    /**
-     * As PgBouncer: a listed database with a fixed server {@code user} and a {@code min_pool_size} has its
-     * pool before any client logs in, and the pool keeps that many servers open (unless the database is
-     * disabled, or {@code max_pools} is reached).
-     */
-    private void createFixedUserPools() {
-        if (closedAll) {
-            return; // shutting down
-        }
-        PgmuxConfig current = config;
-        for (DatabaseConfig db : current.databases().values()) {
-            if (db.user() == null || db.limits().minPoolSize(current.serverLimits()) == 0
-                    || disabledDatabases.contains(db.name())) {
-                continue;
-            }
-            PoolKey key = keyOf(db.name(), db, null);
-            if (pools.containsKey(key)) {
-                continue;
-            }
-            synchronized (lock) {
-                if (config != current || pools.containsKey(key) || pools.size() >= current.poolLimits().maxPools()) {
-                    continue;
-                }
-                Pool created = new Pool(key, settings(current, db, key.user()), opener,
-                        current.observability().statsPeriod(), LoginRetry.system(), budgets(current, db, key));
-                created.keepMinimumWithoutClients(true);
-                if (isPaused(db.name())) {
-                    created.pause();
-                }
-                pools.put(key, created);
-                log.info("[{}] pool created to keep min_pool_size servers of a fixed user open", key);
-            }
-        }
     }
 
     public void closeExpiredIdle() {
@@ -357,8 +360,8 @@ public final class PoolRegistry {
                     pools.remove(key, pool);
                     removed.add(pool);
                 } else {
-                    pool.keepMinimumWithoutClients(db.get().user() != null);
                     pool.updateSettings(settings(newConfig, db.get(), key.user()));
+                    pool.keepWarm(isKeptWarm(newConfig, db.get()));
                     pool.stats().setWindowIfChanged(newConfig.observability().statsPeriod());
                 }
             }

@@ -311,10 +311,14 @@ public final class PgmuxServer implements RunningServer, Control {
         }
     }
 
-    /** On the background thread, every second; an exception would end the schedule, so it is logged here. */
+    /**
+     * On the background thread, every second: removes unused pools and makes those min_pool_size
+     * keeps warm. An exception would end the schedule, so it is logged here.
+     */
     private void removeUnusedPools() {
         try {
             pools.removeUnused();
+            pools.warmFixedUserPools();
         } catch (RuntimeException e) {
             log.error("removing unused pools failed", e);
         }

@@ -34,6 +34,19 @@ class OnlineSettingsTest {
     }
 
     @Test
+    void pgBouncersServerTlsNamesChangePgmuxsServerTlsKeys() throws Exception {
+        PgmuxConfig running = ConfigLoader.parse(YAML, Map.of());
+        assertEquals(ServerSslMode.PREFER, running.serverTls().sslmode());
+
+        assertEquals(ServerSslMode.DISABLE, OnlineSettings.set(running, "server_tls_sslmode", "disable").serverTls().sslmode());
+        assertEquals(ServerSslMode.VERIFY_FULL, OnlineSettings.set(running, "SERVER_TLS_SSLMODE", "verify-full").serverTls().sslmode());
+        assertEquals("/etc/ca.pem", OnlineSettings.set(running, "server_tls_ca_file", "/etc/ca.pem").serverTls().rootCert());
+        OnlineSettings.RefusedException e = assertThrows(OnlineSettings.RefusedException.class,
+                () -> OnlineSettings.set(running, "server_tls_sslmode", "sometimes"));
+        assertEquals(OnlineSettings.Refusal.INVALID_VALUE, e.refusal());
+    }
+
+    @Test
     void poolModeFollowsTheSameRule() throws Exception {
         PgmuxConfig changed = OnlineSettings.set(ConfigLoader.parse(YAML, Map.of()), "POOL_MODE", "statement");
 

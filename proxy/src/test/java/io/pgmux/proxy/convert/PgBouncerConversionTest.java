@@ -150,8 +150,9 @@ class PgBouncerConversionTest {
         assertEquals(PoolMode.SESSION, config.users().get("bob").settings().poolMode());
         List<String> notes = conversion.notes();
         assertEquals(List.of(
-                "[pgbouncer] auth_type: trust: pgmux's trust, as Postgres's, admits any user name; PgBouncer admits only"
-                        + " those of the auth file (or found by auth_query): list them in hba rules with method trust to keep that",
+                "[pgbouncer] auth_type: trust: pgmux's trust lets in any user name (Postgres then refuses roles it does"
+                        + " not have); PgBouncer's only the users of auth_file or those auth_query finds. To keep a list,"
+                        + " write HBA rules (hba: - {user: \"a, b\", method: trust})",
                 "[pgbouncer] client_tls_sslmode: require needs client_tls_cert_file and client_tls_key_file (PgBouncer"
                         + " cannot offer TLS without them either); client TLS is not carried",
                 "[databases] *.client_encoding: pgmux's upstream (the fallback database) takes only host and port;"
@@ -233,6 +234,41 @@ class PgBouncerConversionTest {
         assertEquals(UnixSocketAuth.PEER, peerConfig.unixSocket().auth());
         assertTrue(peerConversion.notes().stream().anyMatch(n -> n.startsWith("[pgbouncer] auth_type: peer:")),
                 peerConversion.notes().toString());
+    }
+
+    @Test
+    void authTypeTrustStaysTrustWithANoteThatPgmuxDoesNotLimitItToTheAuthFilesUsers(@TempDir Path dir) throws Exception {
+        PgBouncerConversion conversion = PgBouncerConversion.convert(IniFile.parse("[databases]\n* = host=db\n"
+                + "[pgbouncer]\nauth_type = trust\n", dir), Map.of());
+
+        assertEquals(AuthMethod.TRUST, load(conversion).clientAuth());
+        assertEquals(1, conversion.notes().size(), conversion.notes()::toString);
+        assertTrue(conversion.notes().get(0).startsWith("[pgbouncer] auth_type: trust: pgmux's trust lets in any user name"),
+                conversion.notes()::toString);
+    }
+
+    @Test
+    void aNamesZeroConnectionLimitIsTheGlobalOneAsInPgBouncer(@TempDir Path dir) throws Exception {
+        PgBouncerConversion conversion = PgBouncerConversion.convert(IniFile.parse("[databases]\n"
+                + "app = host=db max_db_connections=0 max_db_client_connections=0\n"
+                + "own = host=db max_db_connections=7 max_db_client_connections=9\n"
+                + "[users]\nalice = max_user_connections=0 max_user_client_connections=0\n"
+                + "bob = max_user_client_connections=4\n"
+                + "[pgbouncer]\nauth_type = md5\nmax_db_connections = 20\nmax_db_client_connections = 30\n"
+                + "max_user_connections = 5\nmax_user_client_connections = 6\n", dir),
+                Map.of("alice", "secret", "bob", "secret"));
+
+        PgmuxConfig config = load(conversion);
+
+        // PgBouncer reads a name's 0 as "the global limit"; pgmux's own 0 would be "no limit"
+        assertEquals(20, config.databases().get("app").limits().maxDbConnections(config.serverLimits()));
+        assertEquals(30, config.maxDbClientConnections("app"));
+        assertEquals(7, config.databases().get("own").limits().maxDbConnections(config.serverLimits()));
+        assertEquals(9, config.maxDbClientConnections("own"));
+        assertEquals(5, config.users().get("alice").maxUserConnections(config.serverLimits()));
+        assertEquals(6, config.maxUserClientConnections("alice"));
+        assertEquals(4, config.maxUserClientConnections("bob"));
+        assertEquals(List.of(), conversion.notes());
     }
 
     @Test

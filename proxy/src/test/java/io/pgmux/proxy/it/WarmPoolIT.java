@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code min_pool_size} against a real Postgres, counting pgmux's server connections in
  * pg_stat_activity: a pool with a client keeps that many open, opens them again when Postgres ends
- * them, and after an outage refills them as the login retry allows, without a storm.
+ * them, and after an outage refills them as the login retry allows, without a storm; a database
+ * with a fixed server user keeps them open with no client at all.
  */
 class WarmPoolIT {
     private static final String WARM_USER = "warm_pool";
@@ -27,10 +28,11 @@ class WarmPoolIT {
     private static final String RELOAD_USER = "warm_pool_reload";
     private static final String FIXED_USER = "warm_pool_fixed";
     private static final String CLIENT_USER = "warm_pool_client";
+    private static final String PER_CLIENT_USER = "warm_pool_per_client";
 
     @RegisterExtension
     static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().roles(WARM_USER, OUTAGE_USER, RELOAD_USER, FIXED_USER,
-            CLIENT_USER);
+            CLIENT_USER, PER_CLIENT_USER);
 
     @Test
     void aPoolWithAClientKeepsMinPoolSizeServersOpenAndReopensTheOnesPostgresEnds() throws Exception {
@@ -116,6 +118,34 @@ class WarmPoolIT {
                 assertEquals(FIXED_USER, TestSql.scalar(client, "SELECT current_user"));
             }
             assertEquals(2, Pgmux.serverConnections(DATABASE, FIXED_USER));
+        }
+    }
+
+    @Test
+    void aDatabaseWithAFixedServerUserKeepsMinPoolSizeServersWithoutAnyClientAndOthersOpenNone() throws Exception {
+        String databases = "databases:\n"
+                + "  fixed: {host: 127.0.0.1, port: ${PG_PORT}, dbname: " + DATABASE + ", user: " + FIXED_USER + ", min_pool_size: 2}\n"
+                + "  per_client: {host: 127.0.0.1, port: ${PG_PORT}, dbname: " + DATABASE + ", min_pool_size: 2}\n";
+        try (Pgmux pgmux = Pgmux.start("pool_size: 5\nserver_idle_timeout: 1s\n")) {
+            // given no such database yet: nothing is opened for the fixed user
+            Thread.sleep(1500);
+            assertEquals(0, Pgmux.serverConnections(DATABASE, FIXED_USER));
+
+            // when a reload adds one with a fixed server user and min_pool_size, and no client comes
+            pgmux.rewriteConfig("pool_size: 5\nserver_idle_timeout: 1s\n" + databases);
+            pgmux.server().reload().get(10, TimeUnit.SECONDS);
+
+            // then its pool opens min_pool_size servers and keeps them past server_idle_timeout
+            awaitServers(FIXED_USER, 2);
+            Thread.sleep(2500);
+            assertEquals(2, Pgmux.serverConnections(DATABASE, FIXED_USER));
+            // and a database whose pools are per client user opens none before a client
+            assertEquals(0, Pgmux.serverConnections(DATABASE, PER_CLIENT_USER));
+
+            // when a reload drops min_pool_size, the servers go after server_idle_timeout
+            pgmux.rewriteConfig("pool_size: 5\nserver_idle_timeout: 1s\n" + databases.replace(", min_pool_size: 2}", "}"));
+            pgmux.server().reload().get(10, TimeUnit.SECONDS);
+            awaitServers(FIXED_USER, 0);
         }
     }
 

@@ -262,6 +262,28 @@ class PoolRegistryTest {
         assertEquals(PoolMode.TRANSACTION, reportsApp.settings().mode());
     }
 
+    @Test
+    void onlyADatabaseWithAFixedUserAndMinPoolSizeGetsAPoolWithoutAClientAndNotOnceClosed() throws ConfigException {
+        PoolRegistry pools = registry("min_pool_size: 2\nmax_pools: 2\ndatabases:\n"
+                + "  fixed: {host: db, user: app_owner}\n"
+                + "  per_client: {host: db}\n"
+                + "  fixed_cold: {host: db, user: app_owner, min_pool_size: 0}\n");
+
+        pools.warmFixedUserPools();
+
+        assertEquals(List.of("fixed/app_owner"), pools.all().stream().map(p -> p.key().toString()).toList());
+        Pool warm = pools.pool("fixed", "anyone").orElseThrow();
+        pools.warmFixedUserPools();
+        assertSame(warm, pools.pool("fixed", "anyone").orElseThrow(), "made once");
+        // a client of that database joins the same pool
+        assertSame(warm, joined(pools, "fixed", "alice"));
+
+        PoolRegistry stopping = registry("min_pool_size: 2\ndatabases:\n  fixed: {host: db, user: app_owner}\n");
+        stopping.closeAll();
+        stopping.warmFixedUserPools();
+        assertTrue(stopping.all().isEmpty(), "nothing is made once pgmux stops");
+    }
+
     private static Pool joined(PoolRegistry pools, String database, String user) {
         PoolJoin join = pools.join(database, user);
         return assertInstanceOf(PoolJoin.Joined.class, join, join::toString).pool();
