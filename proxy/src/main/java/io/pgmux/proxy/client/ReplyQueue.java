@@ -55,10 +55,17 @@ final class ReplyQueue {
     /** pgmux's own message: the server's answer is not for the client. */
     static final int SWALLOW = 1;
 
-    private byte[] kinds = new byte[8];
-    private int[] flags = new int[8];
-    private long[] numbers = new long[8];
-    private Attachment[] attachments = new Attachment[8];
+    /**
+     * Room for a simple Query's entry and a few more: every client has a queue for its whole life,
+     * most of them idle and many never pipelining, so it starts small (64 bytes less per client than
+     * at 8); an extended-protocol client grows it once, on its first Parse/Bind/Execute/Sync.
+     */
+    private static final int INITIAL_CAPACITY = 4;
+
+    private byte[] kinds = new byte[INITIAL_CAPACITY];
+    private int[] flags = new int[INITIAL_CAPACITY];
+    private long[] numbers = new long[INITIAL_CAPACITY];
+    private Attachment[] attachments = new Attachment[INITIAL_CAPACITY];
     private int head;
     private int size;
     /** Entries whose attachment changes statements or names ({@link NamedStatements.StatementChange}). */
