@@ -112,6 +112,10 @@ public final class ClientSession {
     private long lastClientReadNanos;
     /** Named statements prepared and bound since the pool's counters were last told (once per batch, not per message). */
     private final StatementCounts statementCounts = new StatementCounts();
+    /** Which of the {@link SessionRegistry}'s counts the session is in; only the registry changes it. */
+    private SessionRegistry.Counted counted = SessionRegistry.Counted.NOWHERE;
+    /** Whether the registry counts it under its login's database and user; only the registry changes it. */
+    private boolean countedByName;
 
     public ClientSession(Channel channel, ProxyContext context) {
         this.channel = channel;
@@ -145,6 +149,32 @@ public final class ClientSession {
 
     int processId() {
         return processId;
+    }
+
+    SessionRegistry.Counted counted() {
+        return counted;
+    }
+
+    void counted(SessionRegistry.Counted counted) {
+        this.counted = counted;
+    }
+
+    boolean countedByName() {
+        return countedByName;
+    }
+
+    void countedByName(boolean counted) {
+        this.countedByName = counted;
+    }
+
+    /** The user of the startup packet, or null before it. */
+    String user() {
+        return login.user();
+    }
+
+    /** The database of the startup packet, or null before it. */
+    String database() {
+        return login.database();
     }
 
     int secretKey() {

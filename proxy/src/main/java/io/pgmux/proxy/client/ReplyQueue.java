@@ -54,11 +54,21 @@ final class ReplyQueue {
 
     /** pgmux's own message: the server's answer is not for the client. */
     static final int SWALLOW = 1;
+    /** {@link #SWALLOW}, kept in the entry's kind byte (kinds are below it): one array less per client. */
+    private static final int SWALLOWED_KIND = 0x40;
+    private static final int KIND = SWALLOWED_KIND - 1;
 
-    private byte[] kinds = new byte[8];
-    private int[] flags = new int[8];
-    private long[] numbers = new long[8];
-    private Attachment[] attachments = new Attachment[8];
+    /**
+     * Room for a simple Query's entry and a few more: every client has a queue for its whole life,
+     * most of them idle and many never pipelining, so it starts small (48 bytes less per client than
+     * at 8); an extended-protocol client grows it once, on its first Parse/Bind/Execute/Sync.
+     */
+    private static final int INITIAL_CAPACITY = 4;
+
+    /** Each entry's kind, with {@link #SWALLOWED_KIND} when it is pgmux's own. */
+    private byte[] kinds = new byte[INITIAL_CAPACITY];
+    private long[] numbers = new long[INITIAL_CAPACITY];
+    private Attachment[] attachments = new Attachment[INITIAL_CAPACITY];
     private int head;
     private int size;
     /** Entries whose attachment changes statements or names ({@link NamedStatements.StatementChange}). */
@@ -87,8 +97,7 @@ final class ReplyQueue {
             transactionSinceNanos = progressAtNanos;
         }
         int i = (head + size) % kinds.length;
-        kinds[i] = kind;
-        flags[i] = flag;
+        kinds[i] = (byte) ((flag & SWALLOW) != 0 ? kind | SWALLOWED_KIND : kind);
         numbers[i] = number;
         attachments[i] = attachment;
         size++;
@@ -128,11 +137,15 @@ final class ReplyQueue {
     }
 
     byte headKind() {
-        return kinds[head];
+        return kindAt(head);
     }
 
     boolean headSwallowed() {
-        return (flags[head] & SWALLOW) != 0;
+        return (kinds[head] & SWALLOWED_KIND) != 0;
+    }
+
+    private byte kindAt(int index) {
+        return (byte) (kinds[index] & KIND);
     }
 
     /** For SYNC and QUERY entries: when the message was sent (nanoTime); for entries that change statements, their Sync segment. */
@@ -157,7 +170,7 @@ final class ReplyQueue {
         if (attachments[head] instanceof NamedStatements.StatementChange) {
             statementChanges--;
         }
-        if (kinds[head] == SYNC || kinds[head] == QUERY) {
+        if (kindAt(head) == SYNC || kindAt(head) == QUERY) {
             progressAtNanos = System.nanoTime();
         }
         attachments[head] = null;
@@ -185,13 +198,12 @@ final class ReplyQueue {
         boolean ended = false;
         for (int i = 1; i < size; i++) {
             int from = (head + i) % kinds.length;
-            if (!ended && kinds[from] == SYNC) {
+            if (!ended && kindAt(from) == SYNC) {
                 continue;
             }
-            ended |= kinds[from] == COPY_END;
+            ended |= kindAt(from) == COPY_END;
             int to = (head + kept) % kinds.length;
             kinds[to] = kinds[from];
-            flags[to] = flags[from];
             numbers[to] = numbers[from];
             attachments[to] = attachments[from];
             kept++;
@@ -206,18 +218,15 @@ final class ReplyQueue {
     private void grow() {
         int capacity = kinds.length * 2;
         byte[] k = new byte[capacity];
-        int[] f = new int[capacity];
         long[] n = new long[capacity];
         Attachment[] a = new Attachment[capacity];
         for (int i = 0; i < size; i++) {
             int from = (head + i) % kinds.length;
             k[i] = kinds[from];
-            f[i] = flags[from];
             n[i] = numbers[from];
             a[i] = attachments[from];
         }
         kinds = k;
-        flags = f;
         numbers = n;
         attachments = a;
         head = 0;

@@ -26,23 +26,33 @@ final class SessionFeatureGate {
 
     private final ClientSession session;
     private final Pool pool;
-    private final SessionPins pins;
+    /**
+     * Made at the first statement that takes or gives back a feature: most clients never send one,
+     * and until then a client holds nothing (an idle client keeps no pin lists).
+     */
+    private SessionPins pins;
 
     SessionFeatureGate(ClientSession session, Pool pool) {
         this.session = session;
         this.pool = pool;
-        PinnedServers pinned = pool.pinnedServers();
-        this.pins = new SessionPins(new SessionPins.Budget() {
-            @Override
-            public boolean tryPin() {
-                return pinned.tryPin();
-            }
+    }
 
-            @Override
-            public void unpin() {
-                pinned.unpin();
-            }
-        });
+    private SessionPins pins() {
+        if (pins == null) {
+            PinnedServers pinned = pool.pinnedServers();
+            pins = new SessionPins(new SessionPins.Budget() {
+                @Override
+                public boolean tryPin() {
+                    return pinned.tryPin();
+                }
+
+                @Override
+                public void unpin() {
+                    pinned.unpin();
+                }
+            });
+        }
+        return pins;
     }
 
     /** Statements are read for session features: in transaction mode only. */
@@ -51,12 +61,12 @@ final class SessionFeatureGate {
     }
 
     boolean isPinned() {
-        return pins.isPinned();
+        return pins != null && pins.isPinned();
     }
 
     /** Why the client is pinned ({@code listen,advisory_lock}), "" when it is not. */
     String reasons() {
-        return pins.reasons();
+        return pins != null ? pins.reasons() : "";
     }
 
     /**
@@ -71,8 +81,9 @@ final class SessionFeatureGate {
         if (settings.sessionFeatures() == SessionFeaturesPolicy.REJECT && uses.stream().anyMatch(FeatureUse::takes)) {
             return rejected(uses);
         }
-        boolean wasPinned = pins.isPinned();
-        if (!pins.onSent(uses)) {
+        SessionPins clientPins = pins();
+        boolean wasPinned = clientPins.isPinned();
+        if (!clientPins.onSent(uses)) {
             log.info("c{} [{}] refused a statement that would pin server s{}: max_pinned_servers ({}) reached",
                     session.id(), session.poolName(), serverId, pool.pinnedServers().limit());
             return ErrorResponse.error(SqlState.TOO_MANY_CONNECTIONS, "too many pinned servers: " + taken(uses)
@@ -81,38 +92,42 @@ final class SessionFeatureGate {
                     .withHint("Give back session state sooner (UNLISTEN, pg_advisory_unlock, DROP of temp tables, CLOSE, "
                             + "DISCARD ALL), raise max_pinned_servers, or use pool_mode: session for this database.");
         }
-        if (!wasPinned && pins.isPinned()) {
-            pins.features().forEach(pool.pinnedServers()::countPinBy);
+        if (!wasPinned && clientPins.isPinned()) {
+            clientPins.features().forEach(pool.pinnedServers()::countPinBy);
             log.info("c{} [{}] pinned to server s{} by {}: it keeps the server after its transactions", session.id(),
-                    session.poolName(), serverId, pins.reasons());
+                    session.poolName(), serverId, clientPins.reasons());
         }
         return null;
     }
 
     /** The server reported an error to the client. */
     void onError() {
-        pins.onError();
+        if (pins != null) {
+            pins.onError();
+        }
     }
 
     void onRollback() {
-        pins.onRollback();
+        if (pins != null) {
+            pins.onRollback();
+        }
     }
 
     /** A ReadyForQuery for the client: give-backs settle at 'I'. */
     void onReadyForQuery(TransactionStatus status) {
-        if (pins.onReadyForQuery(status)) {
+        if (pins != null && pins.onReadyForQuery(status)) {
             logReleased();
         }
     }
 
     /** Whether the server must be asked how many advisory locks the client holds ({@link InjectedQuery#advisoryLockCount}); answers once. */
     boolean takeAdvisoryCheck() {
-        return pins.takeAdvisoryCheck();
+        return pins != null && pins.takeAdvisoryCheck();
     }
 
     /** The answer: the client holds {@code count} advisory locks, or null when the server could not say (it stays pinned). */
     void onAdvisoryLocksCounted(Integer count) {
-        if (count != null && pins.onAdvisoryLocksCounted(count)) {
+        if (count != null && pins().onAdvisoryLocksCounted(count)) {
             logReleased();
         }
     }
@@ -123,7 +138,9 @@ final class SessionFeatureGate {
 
     /** The client is gone: its server (reset, or closed) takes its features with it. */
     void onClientGone() {
-        pins.clear();
+        if (pins != null) {
+            pins.clear();
+        }
     }
 
     private static ErrorResponse rejected(List<FeatureUse> uses) {

@@ -31,8 +31,6 @@ public final class SessionRegistry {
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<Integer, ClientSession> byProcessId = new ConcurrentHashMap<>();
     private final ConcurrentHashMap.KeySetView<ClientSession, Boolean> sessions = ConcurrentHashMap.newKeySet();
-    private final ConcurrentHashMap.KeySetView<ClientSession, Boolean> loggingIn = ConcurrentHashMap.newKeySet();
-    private final ConcurrentHashMap.KeySetView<ClientSession, Boolean> loggedIn = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connected = new AtomicInteger();
     private final AtomicInteger loggingInCount = new AtomicInteger();
     private final AtomicInteger loggedInCount = new AtomicInteger();
@@ -42,10 +40,13 @@ public final class SessionRegistry {
     private final HandshakeCounts<ClientTlsFailure> tlsHandshakes = new HandshakeCounts<>(ClientTlsFailure.class);
     private final ClientsPerName perDatabase = new ClientsPerName();
     private final ClientsPerName perUser = new ClientsPerName();
-    /** The (database, user) each session counts under in {@link #perDatabase} and {@link #perUser}. */
-    private final ConcurrentHashMap<ClientSession, CountedAs> countedAs = new ConcurrentHashMap<>();
 
-    private record CountedAs(String database, String user) {}
+    /**
+     * Which count a session is in, kept in the session ({@link ClientSession#counted}) rather than
+     * in a set per count here: an idle client costs no map entry for it. Only the session's loop
+     * reads and changes it (its connect, login and disconnect all run there).
+     */
+    enum Counted { NOWHERE, LOGGING_IN, LOGGED_IN }
 
     /** Which per-name limit refused a client (see {@link #countByName}). */
     enum NameLimit { NONE, MAX_DB_CLIENT_CONNECTIONS, MAX_USER_CLIENT_CONNECTIONS }
@@ -72,7 +73,7 @@ public final class SessionRegistry {
             refused.incrementAndGet();
             return false;
         }
-        loggingIn.add(session);
+        session.counted(Counted.LOGGING_IN);
         return true;
     }
 
@@ -82,14 +83,15 @@ public final class SessionRegistry {
      * nowhere then, and is about to be closed).
      */
     boolean onLoggedIn(ClientSession session, int limit) {
-        if (loggingIn.remove(session)) {
+        if (session.counted() == Counted.LOGGING_IN) {
             loggingInCount.decrementAndGet();
         }
+        session.counted(Counted.NOWHERE);
         if (!raise(loggedInCount, limit)) {
             refused.incrementAndGet();
             return false;
         }
-        loggedIn.add(session);
+        session.counted(Counted.LOGGED_IN);
         return true;
     }
 
@@ -97,6 +99,7 @@ public final class SessionRegistry {
      * A logged-in client (the console's too) counts under its database and its user, if fewer than
      * {@code maxDb} (0 = no limit) are counted under that database and fewer than {@code maxUser}
      * under that user; otherwise it is counted under neither, and the limit that refused it is returned.
+     * It is uncounted at disconnect under the names its login keeps ({@link ClientSession#countedByName}).
      */
     NameLimit countByName(ClientSession session, String database, int maxDb, String user, int maxUser) {
         if (!perDatabase.tryAdd(database, maxDb)) {
@@ -108,7 +111,7 @@ public final class SessionRegistry {
             refused.incrementAndGet();
             return NameLimit.MAX_USER_CLIENT_CONNECTIONS;
         }
-        countedAs.put(session, new CountedAs(database, user));
+        session.countedByName(true);
         return NameLimit.NONE;
     }
 
@@ -128,20 +131,20 @@ public final class SessionRegistry {
     }
 
     void onDisconnected(ClientSession session) {
-        CountedAs counted = countedAs.remove(session);
-        if (counted != null) {
-            perDatabase.remove(counted.database());
-            perUser.remove(counted.user());
+        if (session.countedByName()) {
+            session.countedByName(false);
+            perDatabase.remove(session.database());
+            perUser.remove(session.user());
         }
         if (sessions.remove(session)) {
             connected.decrementAndGet();
         }
-        if (loggingIn.remove(session)) {
-            loggingInCount.decrementAndGet();
+        switch (session.counted()) {
+            case LOGGING_IN -> loggingInCount.decrementAndGet();
+            case LOGGED_IN -> loggedInCount.decrementAndGet();
+            case NOWHERE -> { }
         }
-        if (loggedIn.remove(session)) {
-            loggedInCount.decrementAndGet();
-        }
+        session.counted(Counted.NOWHERE);
         byProcessId.remove(session.processId(), session);
     }
 

@@ -53,8 +53,12 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     /** Postgres reads and sends no message over 1 GB (MaxAllocSize); a streamed message may be that long. */
     public static final int MAX_STREAMED_MESSAGE_SIZE = 1 << 30;
 
+    /** The types of message that may stream, one array for all clients and one for all servers (never written). */
+    private static final byte[] CLIENT_STREAMED = {Frontend.COPY_DATA, Frontend.QUERY};
+    private static final byte[] SERVER_STREAMED = {Backend.DATA_ROW, Backend.COPY_DATA};
+
     private final int maxMessageSize;
-    /** The types of message that may stream. */
+    /** The types of message that may stream: {@link #CLIENT_STREAMED} or {@link #SERVER_STREAMED}. */
     private final byte[] streamedTypes;
     private IntPredicate streamingAllowed;
     /** Body bytes of the streamed message that are still to come, in chunks; 0 between messages. */
@@ -76,12 +80,12 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     /** A client's decoder: its CopyData and Query stream once {@link #streamWhen} says so. */
     public static FrameDecoder forClient(int maxMessageSize) {
-        return new FrameDecoder(maxMessageSize, true, new byte[] {Frontend.COPY_DATA, Frontend.QUERY}, type -> false);
+        return new FrameDecoder(maxMessageSize, true, CLIENT_STREAMED, type -> false);
     }
 
     /** A server's decoder: its DataRows and CopyData always stream (the session drops what it does not forward). */
     public static FrameDecoder forServer(int maxMessageSize) {
-        return new FrameDecoder(maxMessageSize, false, new byte[] {Backend.DATA_ROW, Backend.COPY_DATA}, type -> true);
+        return new FrameDecoder(maxMessageSize, false, SERVER_STREAMED, type -> true);
     }
 
     /** Asked, with the message's type, when a streamable message arrives incomplete: whether its chunks can go on as they come. */

@@ -1,6 +1,7 @@
 package io.pgmux.proxy.prepared;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -17,7 +18,11 @@ public final class ClientStatements {
     /** One name given by the client, in the order names were given. */
     public record Registration(String name, PreparedStatement statement, long generation) {}
 
-    private final Map<String, Registration> byName = new HashMap<>();
+    /** No names: shared by every client that has none (most never name a statement), never written. */
+    private static final Map<String, Registration> NONE = Collections.emptyMap();
+
+    /** {@link #NONE} until the first name, then the client's own. */
+    private Map<String, Registration> byName = NONE;
     private final StatementRegistry registry;
     private long generation;
     private long textLength;
@@ -47,14 +52,14 @@ public final class ClientStatements {
     /** Names {@code key} as {@code name}; the caller has checked the name is free. */
     public Registration register(String name, StatementKey key) {
         Registration registration = new Registration(name, registry.reference(key), ++generation);
-        byName.put(name, registration);
+        own().put(name, registration);
         textLength += key.query().length();
         return registration;
     }
 
     /** Forgets {@code name}; returns what it named, or null. */
     public Registration unregister(String name) {
-        Registration removed = byName.remove(name);
+        Registration removed = byName == NONE ? null : byName.remove(name);
         if (removed != null) {
             dropped(removed);
         }
@@ -65,14 +70,14 @@ public final class ClientStatements {
     public void restore(Registration registration) {
         if (!byName.containsKey(registration.name())) {
             StatementKey key = registration.statement().key();
-            byName.put(registration.name(), new Registration(registration.name(), registry.reference(key), registration.generation()));
+            own().put(registration.name(), new Registration(registration.name(), registry.reference(key), registration.generation()));
             textLength += key.query().length();
         }
     }
 
     /** Undoes {@code registration} if the name still refers to it (its Parse failed). */
     public void undo(Registration registration) {
-        if (byName.remove(registration.name(), registration)) {
+        if (byName != NONE && byName.remove(registration.name(), registration)) {
             dropped(registration);
         }
     }
@@ -98,6 +103,13 @@ public final class ClientStatements {
     /** Forgets everything (the client left). */
     public void clear() {
         forgetBefore(Long.MAX_VALUE);
+    }
+
+    private Map<String, Registration> own() {
+        if (byName == NONE) {
+            byName = new HashMap<>();
+        }
+        return byName;
     }
 
     private void dropped(Registration registration) {
