@@ -50,6 +50,11 @@ final class ConfigKeys {
     static final ConfigKey<Integer> EVENT_LOOPS = key("event_loops", integer(0, MAX_EVENT_LOOPS),
             0, NEEDS_RESTART, PgmuxConfig::eventLoops);
 
+    /** auto = epoll on Linux, NIO elsewhere; io_uring falls back to epoll where the kernel refuses it. */
+    static final ConfigKey<TransportChoice> TRANSPORT = key("transport",
+            choice(TransportChoice::fromYaml, TransportChoice.choices(), TransportChoice::yamlName),
+            TransportChoice.AUTO, NEEDS_RESTART, PgmuxConfig::transport);
+
     static final ConfigKey<Integer> MAX_CLIENT_CONNECTIONS = key("max_client_connections", integer(1, Integer.MAX_VALUE),
             10_000, APPLIED, PgmuxConfig::maxClientConnections);
 
@@ -456,7 +461,7 @@ final class ConfigKeys {
                 new AuthQueryConfig(v.get(AUTH_USER), v.get(AUTH_QUERY), v.get(AUTH_DBNAME), v.get(AUTH_CACHE_TTL)),
                 new HbaConfig(v.get(HBA), v.get(HBA_FILE), new IdentMaps(v.get(IDENT_MAPS), v.get(IDENT_FILE))),
                 new AuthFailureLimits(v.get(AUTH_FAILURE_DELAY), v.get(AUTH_FAILURE_MAX_DELAY)),
-                new PeersConfig(v.get(PEER_ID), v.get(PEERS), v.get(PEER_REFRESH)));
+                new PeersConfig(v.get(PEER_ID), v.get(PEERS), v.get(PEER_REFRESH)), v.get(TRANSPORT));
     }
 
     /** The global {@code server_tls} section. */

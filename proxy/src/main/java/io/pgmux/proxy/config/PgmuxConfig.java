@@ -47,7 +47,8 @@ public record PgmuxConfig(
         AuthQueryConfig authQuery,
         HbaConfig hba,
         AuthFailureLimits authFailures,
-        PeersConfig peers) {
+        PeersConfig peers,
+        TransportChoice transport) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -79,6 +80,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(hba, "hba");
         Objects.requireNonNull(authFailures, "authFailures");
         Objects.requireNonNull(peers, "peers");
+        Objects.requireNonNull(transport, "transport");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -91,7 +93,7 @@ public record PgmuxConfig(
     }
 
     /** A config with the defaults of the Unix domain socket, {@code client_tls} (no TLS from clients), {@code server_tls},
-     * {@code auth_query} (no lookups), HBA (no rules), failed-login delays and peers (none). */
+     * {@code auth_query} (no lookups), HBA (no rules), failed-login delays, peers (none) and transport (auto). */
     public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
                        int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
                        Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
@@ -104,7 +106,7 @@ public record PgmuxConfig(
                 shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
                 poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, UnixSocketConfig.defaults(),
                 ClientTlsConfig.defaults(), ServerTlsConfig.defaults(), AuthQueryConfig.off(), HbaConfig.none(),
-                AuthFailureLimits.defaults(), PeersConfig.none());
+                AuthFailureLimits.defaults(), PeersConfig.none(), TransportChoice.AUTO);
     }
 
     /**

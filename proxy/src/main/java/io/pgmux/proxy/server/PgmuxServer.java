@@ -187,7 +187,10 @@ public final class PgmuxServer implements RunningServer, Control {
     public static PgmuxServer start(PgmuxConfig config, ConfigSource source, HostLookup lookup) throws Exception {
         ClientTlsSetup clientTls = loadClientTls(config);
         int peerId = peerId(config);
-        Transport transport = Transport.best();
+        Transport transport = Transport.of(config.transport());
+        if (transport.fallback() != null) {
+            log.warn("transport {} asked for, {} used: {}", config.transport().yamlName(), transport.name(), transport.fallback());
+        }
         int loops = config.effectiveEventLoops();
         EventLoopGroup group = transport.newGroup(loops, "pgmux-loop");
         EventLoopGroup httpGroup = transport.newGroup(1, "pgmux-http");
@@ -348,6 +351,11 @@ public final class PgmuxServer implements RunningServer, Control {
     public HostPort boundAddress() {
         InetSocketAddress address = (InetSocketAddress) listener.localAddress();
         return new HostPort(address.getAddress().getHostAddress(), address.getPort());
+    }
+
+    /** The transport the connections use: io_uring, epoll or nio (the one asked for, or its fallback). */
+    public String transportName() {
+        return transport.name();
     }
 
     /** Where the HTTP endpoint listens, or null when {@code http.listen} is off. */
