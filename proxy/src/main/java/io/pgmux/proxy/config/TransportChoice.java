@@ -4,7 +4,7 @@ import java.util.Optional;
 
 /** Which Netty transport carries the connections. YAML key {@code transport}. */
 public enum TransportChoice {
-    /** The fastest the platform offers: epoll on Linux, NIO elsewhere. */
+    /** epoll where the platform has it, else NIO. */
     AUTO("auto"),
     /** Linux io_uring; epoll (then NIO) when the kernel refuses it. */
     IO_URING("io_uring"),

@@ -15,7 +15,8 @@ import java.time.Duration;
  * Puts {@code tcp_keepalive}, {@code tcp_keepidle}, {@code tcp_keepintvl}, {@code tcp_keepcnt} and
  * {@code tcp_user_timeout} on a socket, client or server side, as it opens (a reload applies to the
  * sockets opened after it). The timings are Linux socket options that Netty offers on its epoll
- * and io_uring channels only (each under its own option names); on NIO the socket gets {@code SO_KEEPALIVE} alone and the kernel's timings.
+ * and io_uring channels only (each under its own option names); on NIO the socket gets
+ * {@code SO_KEEPALIVE} alone and the kernel's timings.
  * A zero keeps the kernel's default.
  */
 public final class TcpSettings {

@@ -35,7 +35,7 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
         this(name, ioHandlerFactory, serverChannelClass, socketChannelClass, null, null);
     }
 
-    /** Native epoll where the platform has it, NIO everywhere else. */
+    /** What {@code transport: auto} takes: epoll where the platform has it, else NIO. */
     public static Transport best() {
         return of(TransportChoice.AUTO);
     }
@@ -51,7 +51,8 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
     }
 
     private static Transport epollOrNio() {
-        return Epoll.isAvailable() ? epoll() : nio().because("epoll is not available here (" + cause(Epoll.unavailabilityCause()) + ")");
+        return Epoll.isAvailable() ? epoll()
+                : nio().because("epoll is not available here (" + cause(Epoll.unavailabilityCause()) + ")");
     }
 
     private static Transport ioUring() {

@@ -33,6 +33,7 @@ import io.pgmux.proxy.config.PeersConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.TcpKeepalive;
 import io.pgmux.proxy.config.TimeoutsConfig;
+import io.pgmux.proxy.config.TransportChoice;
 import io.pgmux.proxy.http.Health;
 import io.pgmux.proxy.http.HttpEndpoint;
 import io.pgmux.proxy.http.UpstreamProbe;
@@ -188,8 +189,11 @@ public final class PgmuxServer implements RunningServer, Control {
         ClientTlsSetup clientTls = loadClientTls(config);
         int peerId = peerId(config);
         Transport transport = Transport.of(config.transport());
-        if (transport.fallback() != null) {
-            log.warn("transport {} asked for, {} used: {}", config.transport().yamlName(), transport.name(), transport.fallback());
+        if (transport.fallback() != null && config.transport() == TransportChoice.AUTO) {
+            log.info("transport auto: {}, since {}", transport.name(), transport.fallback());
+        } else if (transport.fallback() != null) {
+            log.warn("transport {} asked for, {} used: {}", config.transport().yamlName(), transport.name(),
+                    transport.fallback());
         }
         int loops = config.effectiveEventLoops();
         EventLoopGroup group = transport.newGroup(loops, "pgmux-loop");
@@ -204,7 +208,7 @@ public final class PgmuxServer implements RunningServer, Control {
             log.info("{} transport, {} event loops", transport.name(), loops);
             log.info("TLS engine: {}; client TLS: {}", TlsEngine.describe(), clientTls.summary());
             if (!TcpSettings.timingsSupported(transport) && hasKeepaliveTimings(config)) {
-                log.warn("tcp_keepidle, tcp_keepintvl, tcp_keepcnt and tcp_user_timeout need the epoll transport (Linux); "
+                log.warn("tcp_keepidle, tcp_keepintvl, tcp_keepcnt and tcp_user_timeout need the epoll or io_uring transport (Linux); "
                         + "on {} only tcp_keepalive applies", transport.name());
             }
             return server;
