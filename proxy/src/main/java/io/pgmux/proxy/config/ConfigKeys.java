@@ -50,6 +50,11 @@ final class ConfigKeys {
     static final ConfigKey<Integer> EVENT_LOOPS = key("event_loops", integer(0, MAX_EVENT_LOOPS),
             0, NEEDS_RESTART, PgmuxConfig::eventLoops);
 
+    /** auto = epoll on Linux, else NIO; io_uring falls back to epoll (with a warning) where the kernel refuses it. */
+    static final ConfigKey<TransportChoice> TRANSPORT = key("transport",
+            choice(TransportChoice::fromYaml, TransportChoice.choices(), TransportChoice::yamlName),
+            TransportChoice.AUTO, NEEDS_RESTART, PgmuxConfig::transport);
+
     static final ConfigKey<Integer> MAX_CLIENT_CONNECTIONS = key("max_client_connections", integer(1, Integer.MAX_VALUE),
             10_000, APPLIED, PgmuxConfig::maxClientConnections);
 
@@ -486,7 +491,8 @@ final class ConfigKeys {
                 new AuthFailureLimits(v.get(AUTH_FAILURE_DELAY), v.get(AUTH_FAILURE_MAX_DELAY)),
                 new PeersConfig(v.get(PEER_ID), v.get(PEERS), v.get(PEER_REFRESH)),
                 new SessionSetupConfig(v.get(IGNORE_STARTUP_PARAMETERS), v.get(TRACK_EXTRA_PARAMETERS), v.get(CONNECT_QUERY),
-                        v.get(SERVER_FAST_CLOSE), v.get(QUERY_WAIT_NOTIFY)));
+                        v.get(SERVER_FAST_CLOSE), v.get(QUERY_WAIT_NOTIFY)),
+                v.get(TRANSPORT));
     }
 
     /** The global {@code server_tls} section. */

@@ -48,7 +48,8 @@ public record PgmuxConfig(
         HbaConfig hba,
         AuthFailureLimits authFailures,
         PeersConfig peers,
-        SessionSetupConfig sessionSetup) {
+        SessionSetupConfig sessionSetup,
+        TransportChoice transport) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -81,6 +82,7 @@ public record PgmuxConfig(
         Objects.requireNonNull(authFailures, "authFailures");
         Objects.requireNonNull(peers, "peers");
         Objects.requireNonNull(sessionSetup, "sessionSetup");
+        Objects.requireNonNull(transport, "transport");
         if (eventLoops < 0 || maxClientConnections < 1 || maxMessageSize < 1 || poolSize < 1) {
             throw new IllegalArgumentException("eventLoops must be >= 0; maxClientConnections, "
                     + "maxMessageSize and poolSize >= 1");
@@ -93,7 +95,7 @@ public record PgmuxConfig(
     }
 
     /** A config with the defaults of the Unix domain socket, {@code client_tls} (no TLS from clients), {@code server_tls},
-     * {@code auth_query} (no lookups), HBA (no rules), failed-login delays, peers (none) and session setup. */
+     * {@code auth_query} (no lookups), HBA (no rules), failed-login delays, peers (none), session setup and transport (auto). */
     public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
                        int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
                        Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
@@ -106,7 +108,7 @@ public record PgmuxConfig(
                 shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
                 poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, UnixSocketConfig.defaults(),
                 ClientTlsConfig.defaults(), ServerTlsConfig.defaults(), AuthQueryConfig.off(), HbaConfig.none(),
-                AuthFailureLimits.defaults(), PeersConfig.none(), SessionSetupConfig.defaults());
+                AuthFailureLimits.defaults(), PeersConfig.none(), SessionSetupConfig.defaults(), TransportChoice.AUTO);
     }
 
     /**

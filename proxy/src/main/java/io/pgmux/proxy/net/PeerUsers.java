@@ -2,7 +2,7 @@ package io.pgmux.proxy.net;
 
 import io.netty.channel.Channel;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.unix.PeerCredentials;
+import io.netty.channel.uring.IoUringDomainSocketChannel;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,20 +27,22 @@ public final class PeerUsers {
 
     /** The peer's user id, or empty when the channel is not a Unix domain socket (or the kernel would not say). */
     public static OptionalInt uid(Channel channel) {
-        if (channel instanceof EpollDomainSocketChannel domain) {
-            try {
-                PeerCredentials credentials = domain.peerCredentials();
-                return OptionalInt.of(credentials.uid());
-            } catch (IOException e) {
-                return OptionalInt.empty();
+        try {
+            if (channel instanceof EpollDomainSocketChannel domain) {
+                return OptionalInt.of(domain.peerCredentials().uid());
             }
+            if (channel instanceof IoUringDomainSocketChannel domain) {
+                return OptionalInt.of(domain.peerCredentials().uid());
+            }
+        } catch (IOException e) {
+            return OptionalInt.empty();
         }
         return OptionalInt.empty();
     }
 
     /** True for a client on the Unix domain socket. */
     public static boolean isUnixSocket(Channel channel) {
-        return channel instanceof EpollDomainSocketChannel;
+        return channel instanceof EpollDomainSocketChannel || channel instanceof IoUringDomainSocketChannel;
     }
 
     /** The user name of {@code uid}, or null when {@code /etc/passwd} has no such user. */

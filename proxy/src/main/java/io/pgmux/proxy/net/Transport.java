@@ -13,22 +13,69 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerDomainSocketChannel;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.pgmux.proxy.config.TransportChoice;
 
-/** Native epoll where the platform has it, NIO everywhere else. */
+/**
+ * The Netty transport: its loops' I/O handler and its channel classes. {@code fallback} says why
+ * the one asked for was not taken (null when it was), for the log.
+ */
 public record Transport(String name, IoHandlerFactory ioHandlerFactory,
-        Class<? extends ServerChannel> serverChannelClass, Class<? extends SocketChannel> socketChannelClass) {
+        Class<? extends ServerChannel> serverChannelClass, Class<? extends SocketChannel> socketChannelClass,
+        Class<? extends ServerChannel> domainSocketServerChannelClass, String fallback) {
 
+    /** A transport without Unix domain sockets, taken as asked. */
+    public Transport(String name, IoHandlerFactory ioHandlerFactory,
+                     Class<? extends ServerChannel> serverChannelClass, Class<? extends SocketChannel> socketChannelClass) {
+        this(name, ioHandlerFactory, serverChannelClass, socketChannelClass, null, null);
+    }
+
+    /** What {@code transport: auto} takes: epoll where the platform has it, else NIO. */
     public static Transport best() {
-        if (Epoll.isAvailable()) {
-            return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
-        }
+        return of(TransportChoice.AUTO);
+    }
+
+    /** The transport {@code choice} names, or the next one down (io_uring, epoll, NIO) that the platform has. */
+    public static Transport of(TransportChoice choice) {
+        return switch (choice) {
+            case IO_URING -> IoUring.isAvailable() ? ioUring() : epollOrNio().because(
+                    "io_uring is not available here (" + cause(IoUring.unavailabilityCause()) + ")");
+            case AUTO, EPOLL -> epollOrNio();
+            case NIO -> nio();
+        };
+    }
+
+    private static Transport epollOrNio() {
+        return Epoll.isAvailable() ? epoll()
+                : nio().because("epoll is not available here (" + cause(Epoll.unavailabilityCause()) + ")");
+    }
+
+    private static Transport ioUring() {
+        return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
+                IoUringSocketChannel.class, IoUringServerDomainSocketChannel.class, null);
+    }
+
+    private static Transport epoll() {
+        return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class,
+                EpollServerDomainSocketChannel.class, null);
+    }
+
+    private static Transport nio() {
         return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
     }
 
-    /** The listening channel for Unix domain sockets, or null where the transport has none (NIO). */
-    public Class<? extends ServerChannel> domainSocketServerChannelClass() {
-        return name.equals("epoll") ? EpollServerDomainSocketChannel.class : null;
+    private Transport because(String reason) {
+        String why = fallback == null ? reason : reason + "; " + fallback;
+        return new Transport(name, ioHandlerFactory, serverChannelClass, socketChannelClass, domainSocketServerChannelClass, why);
+    }
+
+    private static String cause(Throwable cause) {
+        return cause == null ? "no reason given" : cause.toString();
     }
 
     public EventLoopGroup newGroup(int threads, String threadPrefix) {

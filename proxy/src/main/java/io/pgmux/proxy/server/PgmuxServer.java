@@ -33,6 +33,7 @@ import io.pgmux.proxy.config.OnlineSettings;
 import io.pgmux.proxy.config.PeersConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.TcpKeepalive;
+import io.pgmux.proxy.config.TransportChoice;
 import io.pgmux.proxy.http.Health;
 import io.pgmux.proxy.http.HttpEndpoint;
 import io.pgmux.proxy.http.UpstreamProbe;
@@ -188,7 +189,13 @@ public final class PgmuxServer implements RunningServer, Control {
     public static PgmuxServer start(PgmuxConfig config, ConfigSource source, HostLookup lookup) throws Exception {
         ClientTlsSetup clientTls = loadClientTls(config);
         int peerId = peerId(config);
-        Transport transport = Transport.best();
+        Transport transport = Transport.of(config.transport());
+        if (transport.fallback() != null && config.transport() == TransportChoice.AUTO) {
+            log.info("transport auto: {}, since {}", transport.name(), transport.fallback());
+        } else if (transport.fallback() != null) {
+            log.warn("transport {} asked for, {} used: {}", config.transport().yamlName(), transport.name(),
+                    transport.fallback());
+        }
         int loops = config.effectiveEventLoops();
         EventLoopGroup group = transport.newGroup(loops, "pgmux-loop");
         EventLoopGroup httpGroup = transport.newGroup(1, "pgmux-http");
@@ -202,7 +209,7 @@ public final class PgmuxServer implements RunningServer, Control {
             log.info("{} transport, {} event loops", transport.name(), loops);
             log.info("TLS engine: {}; client TLS: {}", TlsEngine.describe(), clientTls.summary());
             if (!TcpSettings.timingsSupported(transport) && hasKeepaliveTimings(config)) {
-                log.warn("tcp_keepidle, tcp_keepintvl, tcp_keepcnt and tcp_user_timeout need the epoll transport (Linux); "
+                log.warn("tcp_keepidle, tcp_keepintvl, tcp_keepcnt and tcp_user_timeout need the epoll or io_uring transport (Linux); "
                         + "on {} only tcp_keepalive applies", transport.name());
             }
             return server;
@@ -353,6 +360,11 @@ public final class PgmuxServer implements RunningServer, Control {
     public HostPort boundAddress() {
         InetSocketAddress address = (InetSocketAddress) listener.localAddress();
         return new HostPort(address.getAddress().getHostAddress(), address.getPort());
+    }
+
+    /** The transport the connections use: io_uring, epoll or nio (the one asked for, or its fallback). */
+    public String transportName() {
+        return transport.name();
     }
 
     /** Where the HTTP endpoint listens, or null when {@code http.listen} is off. */

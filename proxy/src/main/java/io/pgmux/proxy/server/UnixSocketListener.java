@@ -32,7 +32,7 @@ import java.util.Set;
  * The Unix domain socket {@code <unix_socket_dir>/.s.PGSQL.<port>} clients may connect to, as to
  * PgBouncer's or Postgres's. It replaces a socket file nobody answers on (a crashed process's), refuses
  * to start over one that answers, gives the file {@code unix_socket_mode} and {@code unix_socket_group},
- * and removes it when closed. Only the epoll transport has domain sockets: elsewhere there is none.
+ * and removes it when closed. Only the epoll and io_uring transports have domain sockets: elsewhere there is none.
  */
 final class UnixSocketListener {
     private static final Logger log = LoggerFactory.getLogger(UnixSocketListener.class);
@@ -62,7 +62,7 @@ final class UnixSocketListener {
             return null;
         }
         if (transport.domainSocketServerChannelClass() == null) {
-            log.warn("no Unix domain socket in {}: the {} transport has none (it needs epoll, on Linux); "
+            log.warn("no Unix domain socket in {}: the {} transport has none (it needs epoll or io_uring, on Linux); "
                     + "clients connect on TCP only", config.dir(), transport.name());
             return null;
         }

@@ -406,6 +406,7 @@ class ConfigLoaderTest {
         @CsvSource(delimiter = '|', value = {
             "pool_size: 0               | pool_size: must be 1..100000",
             "event_loops: -1            | event_loops: must be 0..1024",
+            "transport: uring           | transport: must be one of auto, io_uring, epoll, nio (got \"uring\")",
             "max_client_connections: 0  | max_client_connections: must be at least 1",
             "max_pending_logins: 0      | max_pending_logins: must be at least 1",
             "client_login_timeout: 0    | client_login_timeout: must be greater than 0",

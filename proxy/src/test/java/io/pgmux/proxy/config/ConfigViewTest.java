@@ -38,6 +38,7 @@ class ConfigViewTest {
         assertEquals(List.of(
                 "listen = 127.0.0.1:6432 (restart)",
                 "event_loops = 0 (restart)",
+                "transport = auto (restart)",
                 "max_client_connections = 10000",
                 "max_pending_logins = 10000",
                 "client_login_timeout = 60s",

@@ -1,9 +1,12 @@
 package io.pgmux.proxy.it;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
@@ -17,6 +20,8 @@ import io.pgmux.proxy.testing.RawClient.Reply;
 import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -37,7 +42,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * {@code tcp_keepalive}, {@code tcp_keepidle}, {@code tcp_keepintvl}, {@code tcp_keepcnt} and
  * {@code tcp_user_timeout} on real sockets, both sides, and a path to Postgres that stops taking
- * data detected by {@code tcp_user_timeout}. Linux (epoll) only. Every wait is bounded.
+ * data detected by {@code tcp_user_timeout}. Linux (epoll or io_uring) only. Every wait is bounded.
  */
 class TcpKeepaliveIT {
     private static final String USER = "tcp_user";
@@ -47,10 +52,13 @@ class TcpKeepaliveIT {
     @RegisterExtension
     static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().role(USER).table(TABLE, "line text");
 
-    @Test
-    void clientAndServerSocketsCarryTheConfiguredSettings() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "the timings need epoll");
-        Pgmux pgmux = fixture.start("tcp_keepidle: 30\ntcp_keepintvl: 5\ntcp_keepcnt: 3\ntcp_user_timeout: 4000\n");
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void clientAndServerSocketsCarryTheConfiguredSettings(String transport) throws Exception {
+        assumeTrue(transport.equals("epoll") ? Epoll.isAvailable() : IoUring.isAvailable(), "the timings need " + transport);
+        Pgmux pgmux = fixture.start("transport: " + transport
+                + "\ntcp_keepidle: 30\ntcp_keepintvl: 5\ntcp_keepcnt: 3\ntcp_user_timeout: 4000\n");
+        assertEquals(transport, pgmux.server().transportName());
         try (RawClient client = pgmux.raw(USER)) {
             TestSql.assertOk(client.query("SELECT 1"));
 
@@ -59,10 +67,13 @@ class TcpKeepaliveIT {
             assertFalse(servers.isEmpty());
             Channel server = servers.get(0).server().channel();
             assertEquals(true, server.config().getOption(ChannelOption.SO_KEEPALIVE));
-            assertEquals(30, server.config().getOption(EpollChannelOption.TCP_KEEPIDLE));
-            assertEquals(5, server.config().getOption(EpollChannelOption.TCP_KEEPINTVL));
-            assertEquals(3, server.config().getOption(EpollChannelOption.TCP_KEEPCNT));
-            assertEquals(4000, server.config().getOption(EpollChannelOption.TCP_USER_TIMEOUT));
+            boolean epoll = transport.equals("epoll");
+            ChannelConfig config = server.config();
+            assertEquals(30, config.getOption(epoll ? EpollChannelOption.TCP_KEEPIDLE : IoUringChannelOption.TCP_KEEPIDLE));
+            assertEquals(5, config.getOption(epoll ? EpollChannelOption.TCP_KEEPINTVL : IoUringChannelOption.TCP_KEEPINTVL));
+            assertEquals(3, config.getOption(epoll ? EpollChannelOption.TCP_KEEPCNT : IoUringChannelOption.TCP_KEEPCNT));
+            assertEquals(4000, config.getOption(epoll ? EpollChannelOption.TCP_USER_TIMEOUT
+                    : IoUringChannelOption.TCP_USER_TIMEOUT));
 
             // the client side: the kernel's keepalive timer on pgmux's end of the client's connection (the default is 2 h)
             // (ss shows the keepalive timer once nothing is left unacknowledged)

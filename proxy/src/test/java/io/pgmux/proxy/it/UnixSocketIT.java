@@ -1,5 +1,6 @@
 package io.pgmux.proxy.it;
 
+import io.netty.channel.uring.IoUring;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.testing.Console;
@@ -12,6 +13,8 @@ import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -28,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The Unix domain socket {@code <unix_socket_dir>/.s.PGSQL.<port>}, as PgBouncer's: psql finds it
@@ -77,10 +81,13 @@ class UnixSocketIT {
         }
     }
 
-    @Test
-    void peerAuthenticationLetsInOnlyTheOsUsersOwnName() throws Exception {
-        // given socket clients authenticated by peer, TCP clients by trust
-        Pgmux pgmux = fixture.start("unix_socket_dir: \"" + dir + "\"\nunix_socket_auth: peer\n");
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void peerAuthenticationLetsInOnlyTheOsUsersOwnName(String transport) throws Exception {
+        assumeTrue(transport.equals("epoll") || IoUring.isAvailable(), "io_uring is not available here");
+        // given socket clients authenticated by peer (SO_PEERCRED, read through the transport's channel), TCP clients by trust
+        Pgmux pgmux = fixture.start("transport: " + transport + "\nunix_socket_dir: \"" + dir + "\"\nunix_socket_auth: peer\n");
+        assertEquals(transport, pgmux.server().transportName());
         Path socket = pgmux.server().unixSocketPath();
 
         // when the OS user logs in as itself, it gets in without a password

@@ -8,9 +8,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
+import io.pgmux.proxy.config.TransportChoice;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.OutputStream;
@@ -42,8 +41,15 @@ class OneReadPerTurnTest {
 
     @Test
     void aConnectionWithMuchToReadIsReadOncePerTurn_nio() throws Exception {
-        Transport nio = new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
+        Transport nio = Transport.of(TransportChoice.NIO);
         expectOneReadPerTurn(nio.newGroup(1, "one-read-test-nio"), nio.serverChannelClass());
+    }
+
+    @Test
+    void aConnectionWithMuchToReadIsReadOncePerTurn_ioUring() throws Exception {
+        Transport ioUring = Transport.of(TransportChoice.IO_URING);
+        Assumptions.assumeTrue(ioUring.fallback() == null, "io_uring is not available here");
+        expectOneReadPerTurn(ioUring.newGroup(1, "one-read-test-uring"), ioUring.serverChannelClass());
     }
 
     private static void expectOneReadPerTurn(EventLoopGroup group, Class<? extends io.netty.channel.ServerChannel> serverClass)
