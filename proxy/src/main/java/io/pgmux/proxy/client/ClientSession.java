@@ -390,11 +390,6 @@ public final class ClientSession {
         }
     }
 
-    /** The user the client logged in as (null before it said). */
-    String loginUser() {
-        return login.user();
-    }
-
     /** When the state last changed (nanoTime): an Idle client has been idle since then. */
     long stateSinceNanos() {
         return stateSinceNanos;

@@ -32,11 +32,11 @@ final class SessionTimeouts {
     static ErrorResponse expired(ClientSession session, ServerHold hold, long nowNanos, UserTimeouts perUser) {
         SessionState state = session.state();
         if (state instanceof Idle || state instanceof FailedUntilSync) {
-            Duration limit = perUser.of(session.loginUser()).clientIdleTimeout();
+            Duration limit = perUser.of(session.user()).clientIdleTimeout();
             return !limit.isZero() && nowNanos - session.stateSinceNanos() > limit.toNanos() ? clientIdle(session, limit) : null;
         }
         ServerLink link = hold.currentLink();
-        TimeoutsConfig timeouts = perUser.of(session.pool() != null ? session.pool().key().user() : session.loginUser());
+        TimeoutsConfig timeouts = perUser.of(session.pool() != null ? session.pool().key().user() : session.user());
         if (link == null || hold.checkQueryTimeout(link, nowNanos, timeouts.queryTimeout())) {
             return null;
         }
@@ -48,7 +48,7 @@ final class SessionTimeouts {
         }
         long idleNanos = nowNanos - Math.max(link.progressAtNanos(), session.lastClientReadNanos());
         Duration limit = link.inTransaction() ? timeouts.idleTransactionTimeout()
-                : perUser.of(session.loginUser()).clientIdleTimeout();
+                : perUser.of(session.user()).clientIdleTimeout();
         if (limit.isZero() || idleNanos <= limit.toNanos()) {
             return null;
         }

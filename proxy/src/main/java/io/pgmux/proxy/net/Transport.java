@@ -35,7 +35,7 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
         this(name, ioHandlerFactory, serverChannelClass, socketChannelClass, null, null);
     }
 
-    /** What {@code transport: auto} takes: epoll where the platform has it, else NIO. */
+    /** What {@code transport: auto} takes: io_uring where the kernel allows it, else epoll, else NIO. */
     public static Transport best() {
         return of(TransportChoice.AUTO);
     }
@@ -43,9 +43,10 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
     /** The transport {@code choice} names, or the next one down (io_uring, epoll, NIO) that the platform has. */
     public static Transport of(TransportChoice choice) {
         return switch (choice) {
+            case AUTO -> IoUring.isAvailable() ? ioUring() : epollOrNio();
             case IO_URING -> IoUring.isAvailable() ? ioUring() : epollOrNio().because(
                     "io_uring is not available here (" + cause(IoUring.unavailabilityCause()) + ")");
-            case AUTO, EPOLL -> epollOrNio();
+            case EPOLL -> epollOrNio();
             case NIO -> nio();
         };
     }
