@@ -9,6 +9,7 @@ import io.pgmux.protocol.message.SaslResponse;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.pool.Pool;
+import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.pool.PoolRegistry;
 import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.Http;
@@ -170,7 +171,10 @@ class PoolChurnIT {
 
             // and once b's client has left and its server has gone idle and closed, c takes the room
             b.close();
-            TestSql.await("b's pool has no server", () -> pools.pool(DATABASE, "churn_b").orElseThrow().counts().servers() == 0);
+            TestSql.await("b's pool has no client and no server, not even a closing one", () -> {
+                PoolCounts counts = pools.pool(DATABASE, "churn_b").orElseThrow().counts();
+                return counts.clients() == 0 && counts.servers() == 0 && counts.closingServers() == 0;
+            });
             try (Connection c = pgmux.jdbc(LIMIT_USERS.get(2))) {
                 assertEquals("churn_c", TestSql.scalar(c, "SELECT current_user"));
                 assertEquals(List.of(DATABASE + "/churn_a", DATABASE + "/churn_c"), poolNames(pools));
