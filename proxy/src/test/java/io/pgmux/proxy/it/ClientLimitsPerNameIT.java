@@ -58,7 +58,8 @@ class ClientLimitsPerNameIT {
                 }
                 assertEquals("1", TestSql.scalar(first, "SELECT 1"));
             }
-            // once they left, clients get in again
+            // once they left (pgmux has seen them go), clients get in again
+            TestSql.await("the clients are gone", () -> pgmux.server().sessions().connectedCount() == 0);
             try (Connection again = pgmux.jdbcTo(OTHER_DB, ALICE); Connection small = pgmux.jdbcTo(SMALL_DB, BOB)) {
                 assertEquals("1", TestSql.scalar(again, "SELECT 1"));
                 assertEquals("1", TestSql.scalar(small, "SELECT 1"));
@@ -80,6 +81,7 @@ class ClientLimitsPerNameIT {
                 }
                 assertEquals("1", TestSql.scalar(alice, "SELECT 1"));
             }
+            TestSql.await("the clients are gone", () -> pgmux.server().sessions().connectedCount() == 0);
             try (Connection alice = pgmux.jdbcTo(SMALL_DB, ALICE)) {
                 assertEquals("1", TestSql.scalar(alice, "SELECT 1"));
             }
