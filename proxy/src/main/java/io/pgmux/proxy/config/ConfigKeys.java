@@ -50,7 +50,7 @@ final class ConfigKeys {
     static final ConfigKey<Integer> EVENT_LOOPS = key("event_loops", integer(0, MAX_EVENT_LOOPS),
             0, NEEDS_RESTART, PgmuxConfig::eventLoops);
 
-    /** auto = io_uring where the kernel allows it, else epoll, else NIO; io_uring falls back the same way, with a warning. */
+    /** auto = epoll on Linux, else NIO; io_uring (experimental) falls back to epoll, with a warning, where the kernel refuses it. */
     static final ConfigKey<TransportChoice> TRANSPORT = key("transport",
             choice(TransportChoice::fromYaml, TransportChoice.choices(), TransportChoice::yamlName),
             TransportChoice.AUTO, NEEDS_RESTART, PgmuxConfig::transport);

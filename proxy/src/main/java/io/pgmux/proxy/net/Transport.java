@@ -35,7 +35,11 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
         this(name, ioHandlerFactory, serverChannelClass, socketChannelClass, null, null);
     }
 
-    /** What {@code transport: auto} takes: io_uring where the kernel allows it, else epoll, else NIO. */
+    /**
+     * What {@code transport: auto} takes: epoll where the platform has it, else NIO. Not io_uring yet:
+     * on it a peer's reset or close goes unnoticed while pgmux is not reading that socket (BadInputIT's
+     * half-message client, ServerOutageIT's reset mid-result fail on it).
+     */
     public static Transport best() {
         return of(TransportChoice.AUTO);
     }
@@ -43,10 +47,9 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
     /** The transport {@code choice} names, or the next one down (io_uring, epoll, NIO) that the platform has. */
     public static Transport of(TransportChoice choice) {
         return switch (choice) {
-            case AUTO -> IoUring.isAvailable() ? ioUring() : epollOrNio();
             case IO_URING -> IoUring.isAvailable() ? ioUring() : epollOrNio().because(
                     "io_uring is not available here (" + cause(IoUring.unavailabilityCause()) + ")");
-            case EPOLL -> epollOrNio();
+            case AUTO, EPOLL -> epollOrNio();
             case NIO -> nio();
         };
     }
