@@ -66,9 +66,12 @@ class ClientDisconnectIT {
             // when: it dies without reading
             dead.kill();
 
-            // then: the transaction is rolled back and the server is back in the pool
+            // then: the transaction is rolled back and the server's slot is free again: the server is back in
+            // the pool, or, when pgmux had not yet read the whole reply off it at the kill (a busy machine),
+            // closed (a server in the middle of a reply is not reused)
             Pool pool = pgmux.server().pools().pool(TestPostgres.DATABASE, USER).orElseThrow();
-            TestSql.await("the server is back", () -> pool.counts().activeServers() == 0 && pool.counts().idleServers() == 1);
+            TestSql.await("the server is back or closed", () -> pool.counts().activeServers() == 0
+                    && pool.counts().closingServers() == 0 && pool.counts().idleServers() <= 1);
             try (RawClient next = pgmux.raw(USER)) {
                 assertEquals("0", value(next, "SELECT v::text FROM disconnect_lock WHERE id = 1"));
             }
