@@ -9,13 +9,15 @@ import java.util.Map;
 
 /**
  * The client timeouts of one config, per user: the global ones, and for each user that sets any of
- * its own under {@code users} those in their place. Made once per sweep of the timeouts.
+ * its own under {@code users} those in their place. Made once per config (see {@link #isOf}), not per sweep.
  */
 public final class UserTimeouts {
+    private final PgmuxConfig config;
     private final TimeoutsConfig global;
     private final Map<String, TimeoutsConfig> own;
 
-    private UserTimeouts(TimeoutsConfig global, Map<String, TimeoutsConfig> own) {
+    private UserTimeouts(PgmuxConfig config, TimeoutsConfig global, Map<String, TimeoutsConfig> own) {
+        this.config = config;
         this.global = global;
         this.own = own;
     }
@@ -28,7 +30,12 @@ public final class UserTimeouts {
                 own.put(user.name(), user.settings().timeouts(global));
             }
         }
-        return new UserTimeouts(global, own);
+        return new UserTimeouts(config, global, own);
+    }
+
+    /** Whether these are the timeouts of {@code config} (a reload or an admin SET makes a new one). */
+    public boolean isOf(PgmuxConfig config) {
+        return this.config == config;
     }
 
     /** Whether any timeout is on, globally or for some user (else a sweep has nothing to do). */

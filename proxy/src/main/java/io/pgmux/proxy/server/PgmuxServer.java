@@ -122,6 +122,8 @@ public final class PgmuxServer implements RunningServer, Control {
     private final AtomicLong reloadsFailed = new AtomicLong();
     private volatile long lastReloadMillis = startedAtMillis;
     private volatile PgmuxConfig config;
+    /** The per-user client timeouts of {@link #config}, made again when the config changes. */
+    private volatile UserTimeouts userTimeouts;
     private volatile boolean shuttingDown;
     private Channel listener;
     private UnixSocketListener unixListener;
@@ -132,6 +134,7 @@ public final class PgmuxServer implements RunningServer, Control {
                         EventLoopGroup httpGroup, ExecutorService resolver, HostLookup lookup,
                         ScheduledExecutorService background, int peerId) {
         this.config = config;
+        this.userTimeouts = UserTimeouts.of(config);
         this.source = source;
         this.transport = transport;
         this.group = group;
@@ -307,7 +310,12 @@ public final class PgmuxServer implements RunningServer, Control {
      * of the loop's sessions (each user's own where it sets them), as configured now (a reload applies at the next check). An exception would end the schedule.
      */
     private void checkClientTimeouts(EventExecutor loop) {
-        UserTimeouts timeouts = UserTimeouts.of(config);
+        UserTimeouts timeouts = userTimeouts;
+        PgmuxConfig now = config;
+        if (!timeouts.isOf(now)) {
+            timeouts = UserTimeouts.of(now); // once per config: each loop's check would otherwise rebuild the map
+            userTimeouts = timeouts;
+        }
         if (!timeouts.anyOn()) {
             return;
         }
