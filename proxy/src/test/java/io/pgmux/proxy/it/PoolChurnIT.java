@@ -36,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -203,19 +204,26 @@ class PoolChurnIT {
             Set<Pool> racePools = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
             ExecutorService executor = Executors.newFixedThreadPool(3);
             try {
-                // when three clients of another user log in, query and leave over and over, with pauses
-                // long enough for their server to close and their pool to be removed
+                // when three clients of another user log in, query and leave over and over, in rounds; after
+                // each round all three wait, away, until the pool has been removed, so every round after the
+                // first logs in while a pool is being made again or removed (the sweeper never stops)
+                int rounds = 3;
+                CyclicBarrier allAway = new CyclicBarrier(3, () -> TestSql.await(
+                        "the race user's pool is removed while its clients are away",
+                        () -> pools.pool(DATABASE, RACE_USER).isEmpty()));
                 List<Future<Integer>> done = new ArrayList<>();
                 for (int t = 0; t < 3; t++) {
                     done.add(executor.submit(() -> {
                         int served = 0;
-                        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
-                        for (int i = 0; i < 200 && System.nanoTime() - deadline < 0; i++) {
-                            try (Connection c = pgmux.jdbc(RACE_USER)) {
-                                pools.pool(DATABASE, RACE_USER).ifPresent(racePools::add);
-                                served += TestSql.intScalar(c, "SELECT 1");
+                        for (int round = 0; round < rounds; round++) {
+                            for (int i = 0; i < 5; i++) {
+                                try (Connection c = pgmux.jdbc(RACE_USER)) {
+                                    pools.pool(DATABASE, RACE_USER).ifPresent(racePools::add);
+                                    served += TestSql.intScalar(c, "SELECT 1");
+                                }
+                                sleepMillis(ThreadLocalRandom.current().nextInt(300));
                             }
-                            sleepMillis(ThreadLocalRandom.current().nextInt(1500));
+                            allAway.await(60, TimeUnit.SECONDS);
                         }
                         return served;
                     }));
@@ -226,14 +234,14 @@ class PoolChurnIT {
                     assertEquals(i, TestSql.intScalar(busy, "SELECT " + i));
                 }
 
-                // then every login was served, and the race user's pool was removed and made again
+                // then every login was served, and each round had a pool of its own
                 int logins = 0;
                 for (Future<Integer> future : done) {
-                    logins += future.get(60, TimeUnit.SECONDS);
+                    logins += future.get(120, TimeUnit.SECONDS);
                 }
-                assertTrue(logins >= 6, "only " + logins + " logins in 8 s");
-                assertTrue(racePools.size() >= 2, "the race user's pool was never removed in between: "
-                        + racePools.size() + " pool(s) for " + logins + " logins");
+                assertEquals(3 * rounds * 5, logins);
+                assertTrue(racePools.size() >= rounds, "the race user's pool was not made again after removal: "
+                        + racePools.size() + " pool(s) in " + rounds + " rounds");
             } finally {
                 stop.set(true);
                 sweeper.join(5_000);
