@@ -32,7 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The server connections of one (database, user) pair, shared by every event loop.
  *
- * <p>Each state is a list, as in PgBouncer: {@code waiters} are clients queued (FIFO) for a server,
+ * <p>Each state is a list, as in PgBouncer: {@link WaitQueue} holds the clients queued (FIFO) for a server,
  * and every server has one {@link ServerPhase}, kept in {@link ServerLists}: logging in, idle
  * (waiting for a client), active (held by exactly one client) or closing (retired, its connection
  * still going away). {@link ServerLists#move} is the one place a server changes phase, together
@@ -92,7 +92,7 @@ public final class Pool implements ServerLifecycle {
     private final PoolStats stats;
     private final StatementRegistry statements = new StatementRegistry();
     private final ReentrantLock lock = new ReentrantLock();
-    private final ArrayDeque<Queued> waiters = new ArrayDeque<>();
+    private final WaitQueue waiters = new WaitQueue();
     private final ServerLists servers;
     private final List<CompletableFuture<Void>> drainWaiters = new ArrayList<>();
     private final List<CloseWaiter> closeWaiters = new ArrayList<>();
@@ -123,26 +123,6 @@ public final class Pool implements ServerLifecycle {
     private final Map<Map<String, String>, Map<String, String>> internedSettings = new ConcurrentHashMap<>();
     private final PinnedServers pinnedServers = new PinnedServers(() -> settings.maxPinnedServers());
 
-    /** A queued client, since when, and whether it was told it waits ({@code query_wait_notify}); guarded by the lock. */
-    private static final class Queued {
-        private final Waiter waiter;
-        private final long sinceNanos;
-        private boolean notified;
-
-        Queued(Waiter waiter, long sinceNanos) {
-            this.waiter = waiter;
-            this.sinceNanos = sinceNanos;
-        }
-
-        Waiter waiter() {
-            return waiter;
-        }
-
-        long sinceNanos() {
-            return sinceNanos;
-        }
-    }
-
     /** Replication clients queued for a server of their own (see {@link #acquireDedicated}), first come first served. */
     private final ArrayDeque<Dedicated> dedicatedWaiters = new ArrayDeque<>();
 
@@ -156,10 +136,6 @@ public final class Pool implements ServerLifecycle {
     private record DedicatedRound(List<Dedicated> open, List<ServerConnection> evicted, ConnectionBudget makeRoomIn) {
         static final DedicatedRound NONE = new DedicatedRound(List.of(), List.of(), null);
     }
-
-    /** How long the head of the queue may be passed over for a waiter on the released server's loop. */
-    private static final long LOCALITY_GRACE_NANOS = 2_000_000;
-    private static final int LOCALITY_WINDOW = 8;
 
     private record CloseWaiter(int generation, CompletableFuture<Void> done) {}
 
@@ -261,12 +237,12 @@ public final class Pool implements ServerLifecycle {
             if (closed) {
                 failure = closedError();
             } else if (paused) {
-                waiters.addLast(new Queued(waiter, System.nanoTime()));
+                waiters.add(waiter, System.nanoTime());
             } else if ((server = servers.idleServerFor(waiter.executor())) == null) {
                 if (clientsAreToldOfLoginFailure() && retry.isWaiting()) {
                     failure = lastLoginError;
                 } else {
-                    waiters.addLast(new Queued(waiter, System.nanoTime()));
+                    waiters.add(waiter, System.nanoTime());
                     connect = reserveConnectIfNeeded();
                     makeRoomIn = budgetToMakeRoomIn();
                 }
@@ -333,7 +309,7 @@ public final class Pool implements ServerLifecycle {
     public boolean cancelWait(Waiter waiter) {
         lock.lock();
         try {
-            return waiters.removeIf(queued -> queued.waiter() == waiter)
+            return waiters.remove(waiter)
                     | dedicatedWaiters.removeIf(dedicated -> dedicated.waiter() == waiter);
         } finally {
             lock.unlock();
@@ -356,8 +332,7 @@ public final class Pool implements ServerLifecycle {
                     servers.move(server, ServerPhase.ACTIVE, ServerPhase.CLOSING);
                 }
             } else if (server.isOpen()) {
-                Queued queued = nextWaiterFor(server);
-                next = queued != null ? queued.waiter() : null;
+                next = waiters.nextFor(server);
                 if (next != null) {
                     server.assignTo(next);
                 } else {
@@ -445,8 +420,7 @@ public final class Pool implements ServerLifecycle {
                 lastLoginError = error;
                 round = retry.onFailure(settings.loginRetry());
                 if (clientsAreToldOfLoginFailure()) {
-                    waiters.forEach(queued -> told.add(queued.waiter()));
-                    waiters.clear();
+                    waiters.takeAll(told);
                 }
             }
             done = takeFinishedWaits();
@@ -484,8 +458,7 @@ public final class Pool implements ServerLifecycle {
             while (reserveConnectIfNeeded()) {
                 connects++;
             }
-            Queued head = waiters.peekFirst();
-            loop = head != null ? head.waiter().executor() : null;
+            loop = waiters.headExecutor();
             makeRoomIn = budgetToMakeRoomIn();
         } finally {
             lock.unlock();
@@ -621,8 +594,7 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             closed = true;
-            waiters.forEach(queued -> failed.add(queued.waiter()));
-            waiters.clear();
+            waiters.takeAll(failed);
             dedicatedWaiters.forEach(dedicated -> failed.add(dedicated.waiter()));
             dedicatedWaiters.clear();
             toClose = retireIdle();
@@ -896,9 +868,8 @@ public final class Pool implements ServerLifecycle {
         long now = System.nanoTime();
         lock.lock();
         try {
-            Queued oldest = waiters.peekFirst();
             return new PoolCounts(clients, waiters.size() + dedicatedWaiters.size(), servers.count(ServerPhase.ACTIVE),
-                    servers.count(ServerPhase.IDLE), servers.connecting(), servers.count(ServerPhase.CLOSING), oldest == null ? 0 : now - oldest.sinceNanos(), paused);
+                    servers.count(ServerPhase.IDLE), servers.connecting(), servers.count(ServerPhase.CLOSING), waiters.headWaitNanos(now), paused);
         } finally {
             lock.unlock();
         }
@@ -979,9 +950,8 @@ public final class Pool implements ServerLifecycle {
      * {@code reserve_pool_size} more once the first queued client has waited {@code reserve_pool_timeout}.
      */
     private int capacity() {
-        Queued head = waiters.peekFirst();
-        boolean reserveDue = settings.reservePoolSize() > 0 && head != null
-                && System.nanoTime() - head.sinceNanos() >= settings.reservePoolTimeout().toNanos();
+        boolean reserveDue = settings.reservePoolSize() > 0
+                && waiters.headWaitedAtLeast(System.nanoTime(), settings.reservePoolTimeout().toNanos());
         return settings.poolSize() + (reserveDue ? settings.reservePoolSize() : 0);
     }
 
@@ -1227,29 +1197,6 @@ public final class Pool implements ServerLifecycle {
     }
 
     /**
-     * Called with the lock held: the waiter that gets a released server. First come, first served;
-     * except that a waiter on the server's own event loop, among the next few, goes first while the
-     * head of the queue has waited less than {@link #LOCALITY_GRACE_NANOS}: a hand-over within one
-     * loop needs no cross-thread task. The grace bounds how long the head can be passed over.
-     */
-    private Queued nextWaiterFor(ServerConnection server) {
-        Queued head = waiters.peekFirst();
-        if (head == null || head.waiter().executor() == server.eventLoop()
-                || System.nanoTime() - head.sinceNanos() > LOCALITY_GRACE_NANOS) {
-            return waiters.pollFirst();
-        }
-        int looked = 0;
-        for (Iterator<Queued> it = waiters.iterator(); it.hasNext() && looked < LOCALITY_WINDOW; looked++) {
-            Queued queued = it.next();
-            if (queued.waiter().executor() == server.eventLoop()) {
-                it.remove();
-                return queued;
-            }
-        }
-        return waiters.pollFirst();
-    }
-
-    /**
      * Fails the waiters queued longer than {@code query_wait_timeout}, and tells those queued longer
      * than {@code query_wait_notify} (once per wait); one sweep for the whole pool instead of timers
      * per wait.
@@ -1265,20 +1212,11 @@ public final class Pool implements ServerLifecycle {
         ConnectionBudget full;
         lock.lock();
         try {
-            while (timeout > 0 && !waiters.isEmpty() && nowNanos - waiters.peekFirst().sinceNanos() > timeout) {
-                expired.add(waiters.pollFirst().waiter());
+            if (timeout > 0) {
+                waiters.takeExpired(nowNanos, timeout, expired);
             }
             if (notifyAfter > 0) {
-                // the queue is in the order of arrival: the first one not waiting long enough ends the sweep
-                for (Queued queued : waiters) {
-                    if (nowNanos - queued.sinceNanos() <= notifyAfter) {
-                        break;
-                    }
-                    if (!queued.notified) {
-                        queued.notified = true;
-                        toNotify.add(queued.waiter());
-                    }
-                }
+                waiters.takeLongWaits(nowNanos, notifyAfter, toNotify);
             }
             while (timeout > 0 && !dedicatedWaiters.isEmpty() && nowNanos - dedicatedWaiters.peekFirst().sinceNanos() > timeout) {
                 expired.add(dedicatedWaiters.pollFirst().waiter());
