@@ -5,16 +5,18 @@ import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.backend.ServerLifecycle;
 
 /**
- * How one replication client's own server fares (see {@link Pool#acquireDedicated}): like any
+ * How one replication client's own server fares (see {@link DedicatedServers}): like any
  * server of its pool while it opens and closes, but once logged in it goes to {@code waiter} and
  * nowhere else, and a failed login is that client's alone.
  */
 final class DedicatedOpening implements ServerLifecycle {
     private final Pool pool;
+    private final DedicatedServers dedicatedServers;
     private final Waiter waiter;
 
-    DedicatedOpening(Pool pool, Waiter waiter) {
+    DedicatedOpening(Pool pool, DedicatedServers dedicatedServers, Waiter waiter) {
         this.pool = pool;
+        this.dedicatedServers = dedicatedServers;
         this.waiter = waiter;
     }
 
@@ -30,12 +32,12 @@ final class DedicatedOpening implements ServerLifecycle {
 
     @Override
     public void onServerReady(ServerConnection server) {
-        pool.onDedicatedReady(server, waiter);
+        dedicatedServers.onReady(server, waiter);
     }
 
     @Override
     public void onServerLoginFailed(ServerConnection server, ErrorResponse error) {
-        pool.onDedicatedLoginFailed(server, waiter, error);
+        dedicatedServers.onLoginFailed(server, waiter, error);
     }
 
     @Override

@@ -18,7 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -123,19 +122,8 @@ public final class Pool implements ServerLifecycle {
     private final Map<Map<String, String>, Map<String, String>> internedSettings = new ConcurrentHashMap<>();
     private final PinnedServers pinnedServers = new PinnedServers(() -> settings.maxPinnedServers());
 
-    /** Replication clients queued for a server of their own (see {@link #acquireDedicated}), first come first served. */
-    private final ArrayDeque<Dedicated> dedicatedWaiters = new ArrayDeque<>();
-
-    private record Dedicated(Waiter waiter, Map<String, String> startup, long sinceNanos) {}
-
-    /**
-     * What {@link #reserveDedicated} decided under the lock, for after it: the replication clients whose
-     * servers open now, the idle servers closed to make room, and the budget (max_db_connections or
-     * max_user_connections) in which another pool should close an idle server (null if none refused).
-     */
-    private record DedicatedRound(List<Dedicated> open, List<ServerConnection> evicted, ConnectionBudget makeRoomIn) {
-        static final DedicatedRound NONE = new DedicatedRound(List.of(), List.of(), null);
-    }
+    /** Replication clients' servers of their own, and the clients queued for them (see {@link #acquireDedicated}). */
+    private final DedicatedServers dedicatedServers;
 
     private record CloseWaiter(int generation, CompletableFuture<Void> done) {}
 
@@ -161,6 +149,7 @@ public final class Pool implements ServerLifecycle {
         this.servers = new ServerLists(key.toString());
         this.retry = retry;
         this.budgets = budgets;
+        this.dedicatedServers = new DedicatedServers(this, lock, servers, budgets, opener);
         budgets.join(this);
     }
 
@@ -310,7 +299,7 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             return waiters.remove(waiter)
-                    | dedicatedWaiters.removeIf(dedicated -> dedicated.waiter() == waiter);
+                    | dedicatedServers.remove(waiter);
         } finally {
             lock.unlock();
         }
@@ -322,7 +311,7 @@ public final class Pool implements ServerLifecycle {
                 || server.parameters().holdsTooManyCustomNames();
         Waiter next = null;
         boolean retire;
-        DedicatedRound dedicated = DedicatedRound.NONE;
+        DedicatedServers.Round dedicated = DedicatedServers.Round.NONE;
         lock.lock();
         try {
             retire = spent || closed || paused || !servers.isCurrent(server) || beyondSize()
@@ -337,13 +326,13 @@ public final class Pool implements ServerLifecycle {
                     server.assignTo(next);
                 } else {
                     servers.move(server, ServerPhase.ACTIVE, ServerPhase.IDLE);
-                    dedicated = reserveDedicated(); // a replication client waiting for room closes it
+                    dedicated = dedicatedServers.reserve(); // a replication client waiting for room closes it
                 }
             }
         } finally {
             lock.unlock();
         }
-        openDedicated(dedicated);
+        dedicatedServers.open(dedicated);
         if (next != null) {
             deliver(next, server);
         } else if (retire) {
@@ -451,10 +440,10 @@ public final class Pool implements ServerLifecycle {
         EventExecutor loop;
         int connects = 0;
         ConnectionBudget makeRoomIn;
-        DedicatedRound dedicated;
+        DedicatedServers.Round dedicated;
         lock.lock();
         try {
-            dedicated = reserveDedicated();
+            dedicated = dedicatedServers.reserve();
             while (reserveConnectIfNeeded()) {
                 connects++;
             }
@@ -463,7 +452,7 @@ public final class Pool implements ServerLifecycle {
         } finally {
             lock.unlock();
         }
-        openDedicated(dedicated);
+        dedicatedServers.open(dedicated);
         for (int i = 0; i < connects; i++) {
             openServer(i == 0 ? loop : null);
         }
@@ -533,7 +522,7 @@ public final class Pool implements ServerLifecycle {
         boolean connect;
         List<CompletableFuture<Void>> done;
         List<Pool> woken = List.of();
-        DedicatedRound dedicated;
+        DedicatedServers.Round dedicated;
         lock.lock();
         try {
             ServerPhase phase = servers.phaseOf(server);
@@ -541,14 +530,14 @@ public final class Pool implements ServerLifecycle {
                 servers.move(server, phase, ServerPhase.UNLISTED);
                 woken = budgets.giveBack();
             }
-            dedicated = reserveDedicated();
+            dedicated = dedicatedServers.reserve();
             connect = reserveConnectIfNeeded();
             done = takeFinishedWaits();
         } finally {
             lock.unlock();
         }
         done.forEach(future -> future.complete(null));
-        openDedicated(dedicated);
+        dedicatedServers.open(dedicated);
         if (connect) {
             openServer(null);
         }
@@ -595,8 +584,7 @@ public final class Pool implements ServerLifecycle {
         try {
             closed = true;
             waiters.takeAll(failed);
-            dedicatedWaiters.forEach(dedicated -> failed.add(dedicated.waiter()));
-            dedicatedWaiters.clear();
+            dedicatedServers.takeAll(failed);
             toClose = retireIdle();
             interrupted = new ArrayList<>(drainWaiters);
             drainWaiters.clear();
@@ -843,7 +831,7 @@ public final class Pool implements ServerLifecycle {
             if (closed) {
                 return true;
             }
-            if (inUse() || !servers.isEmpty() || !waiters.isEmpty() || !dedicatedWaiters.isEmpty()
+            if (inUse() || !servers.isEmpty() || !waiters.isEmpty() || !dedicatedServers.isEmpty()
                     || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
                 seenUnused = false;
                 return false;
@@ -868,7 +856,7 @@ public final class Pool implements ServerLifecycle {
         long now = System.nanoTime();
         lock.lock();
         try {
-            return new PoolCounts(clients, waiters.size() + dedicatedWaiters.size(), servers.count(ServerPhase.ACTIVE),
+            return new PoolCounts(clients, waiters.size() + dedicatedServers.size(), servers.count(ServerPhase.ACTIVE),
                     servers.count(ServerPhase.IDLE), servers.connecting(), servers.count(ServerPhase.CLOSING), waiters.headWaitNanos(now), paused);
         } finally {
             lock.unlock();
@@ -924,7 +912,7 @@ public final class Pool implements ServerLifecycle {
      * pool has room, or if the pool has clients (or is kept warm) and fewer servers than {@code min_pool_size} keeps
      * open. While logins fail, none during the retry wait and then one at a time.
      */
-    private boolean reserveConnectIfNeeded() {
+    boolean reserveConnectIfNeeded() {
         refusedBy = null;
         if (closed || paused) {
             return false;
@@ -1023,7 +1011,7 @@ public final class Pool implements ServerLifecycle {
      * Opens as many servers as the waiters need and {@code min_pool_size} keeps open, as far as the
      * pool has room (and the login retry allows).
      */
-    private void openServersForWaiters() {
+    void openServersForWaiters() {
         int connects = 0;
         lock.lock();
         try {
@@ -1043,122 +1031,30 @@ public final class Pool implements ServerLifecycle {
     /**
      * A replication client's server: a new connection of its own, opened on the client's loop with
      * {@code startup} (the client's replication, options and settings), never shared and never given
-     * back: its client closes it. It counts against pool_size and the budgets like any other. When
-     * the pool is full, its idle servers are closed to make room (as PgBouncer evicts them);
-     * otherwise the client waits, within query_wait_timeout, until a server closes. The server comes
-     * to {@link Waiter#onServerAssigned} (only once logged in), a failure to {@link Waiter#onAcquireFailed}.
+     * back: its client closes it (see {@link DedicatedServers}). The server comes to
+     * {@link Waiter#onServerAssigned} (only once logged in), a failure to {@link Waiter#onAcquireFailed}.
      */
     public void acquireDedicated(Waiter waiter, Map<String, String> startup) {
-        DedicatedRound dedicated = DedicatedRound.NONE;
-        boolean refused;
-        lock.lock();
-        try {
-            refused = closed;
-            if (!refused) {
-                dedicatedWaiters.addLast(new Dedicated(waiter, startup, System.nanoTime()));
-                dedicated = reserveDedicated();
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (refused) {
-            fail(waiter, closedError());
-        }
-        openDedicated(dedicated);
+        dedicatedServers.acquire(waiter, startup);
     }
 
-    /**
-     * Called with the lock held: reserves a slot for each queued replication client while the pool
-     * has room, retiring idle servers (the oldest first) to make it; when a budget refuses, another
-     * pool of that database or user is to close an idle server. The caller acts on the round.
-     */
-    private DedicatedRound reserveDedicated() {
-        if (dedicatedWaiters.isEmpty()) {
-            return DedicatedRound.NONE;
-        }
-        List<Dedicated> reserved = new ArrayList<>(1);
-        List<ServerConnection> evicted = new ArrayList<>(0);
-        ConnectionBudget refused = null;
-        while (!dedicatedWaiters.isEmpty() && !closed && !paused) {
-            if (servers.size() >= settings.poolSize()) {
-                ServerConnection idle = servers.oldestIdle();
-                if (idle == null) {
-                    break;
-                }
-                servers.move(idle, ServerPhase.IDLE, ServerPhase.CLOSING);
-                evicted.add(idle);
-            } else if ((refused = budgets.tryTake(this)) != null) {
-                break;
-            } else {
-                servers.reserve();
-                reserved.add(dedicatedWaiters.pollFirst());
-            }
-        }
-        return new DedicatedRound(reserved, evicted, refused);
+    /** Called with the lock held: whether the pool is closed (it refuses every client). */
+    boolean isClosed() {
+        return closed;
     }
 
-    private void openDedicated(DedicatedRound round) {
-        for (ServerConnection server : round.evicted()) {
-            log.info("[{}] closing idle server s{} to make room for a replication client", key, server.id());
-            server.terminate();
-        }
-        if (round.makeRoomIn() != null) {
-            round.makeRoomIn().closeAnIdleServerOfAnotherPool(this);
-        }
-        for (Dedicated dedicated : round.open()) {
-            ServerTarget target = settings.target().withPassThrough(passThrough).withStartup(dedicated.startup());
-            EventExecutor loop = dedicated.waiter().executor();
-            opener.open(target, new DedicatedOpening(this, dedicated.waiter()), loop instanceof EventLoop eventLoop ? eventLoop : null);
-        }
+    /** Called with the lock held: whether the pool hands out servers now (neither closed nor paused). */
+    boolean handsOutServers() {
+        return !closed && !paused;
     }
 
-    /** A replication client's server logged in: it is that client's, at once (see {@link DedicatedOpening}). */
-    void onDedicatedReady(ServerConnection server, Waiter waiter) {
-        lock.lock();
-        try {
-            servers.move(server, ServerPhase.LOGIN, ServerPhase.ACTIVE);
-            server.assignTo(waiter);
-        } finally {
-            lock.unlock();
-        }
-        log.info("[{}] server s{} logged in to {} (pid {}) for a replication client", key, server.id(), settings.server(),
-                server.processId());
-        deliver(waiter, server);
-        openServersForWaiters(); // the slot it reserved no longer stands for a server on its way to the queue
+    /** What the last client that logged in with a proof taught the pool (see {@link #learnPassThrough}); null if none. */
+    PassThrough passThrough() {
+        return passThrough;
     }
 
-    /**
-     * A replication client's server could not log in: the client is told Postgres's error. The
-     * pool's retry schedule is not touched, as in PgBouncer: a replication login fails for reasons
-     * of its own (no REPLICATION role, no pg_hba.conf line for replication) that say nothing of other logins.
-     */
-    void onDedicatedLoginFailed(ServerConnection server, Waiter waiter, ErrorResponse error) {
-        DedicatedRound dedicated;
-        List<Pool> woken;
-        boolean connect;
-        lock.lock();
-        try {
-            if (servers.phaseOf(server) == ServerPhase.UNLISTED) {
-                servers.unreserve();
-            } else {
-                servers.move(server, ServerPhase.LOGIN, ServerPhase.UNLISTED);
-            }
-            woken = budgets.giveBack();
-            dedicated = reserveDedicated();
-            connect = reserveConnectIfNeeded();
-        } finally {
-            lock.unlock();
-        }
-        log.info("[{}] replication server login to {} failed: {} ({})", key, settings.server(), error.message(), error.sqlState());
-        fail(waiter, error.with(ErrorResponse.MESSAGE, "replication server login failed: " + error.message()));
-        openDedicated(dedicated);
-        if (connect) {
-            openServer(null);
-        }
-        PoolBudgets.wake(woken);
-    }
-
-    private void openServer(EventExecutor preferredLoop) {
+    /** Called without the lock: opens the server a slot was reserved for ({@link #reserveConnectIfNeeded}), on {@code preferredLoop} if it is one. */
+    void openServer(EventExecutor preferredLoop) {
         PoolSettings current = settings;
         ServerTarget target = current.target().withPassThrough(passThrough).startingAt(hostRotation.nextOrder(current.hosts()));
         opener.open(target, this, preferredLoop instanceof EventLoop loop ? loop : null);
@@ -1188,7 +1084,7 @@ public final class Pool implements ServerLifecycle {
      * hand-over started inside another one (the previous waiter gave the server straight back) runs
      * right after it instead, so that a queue of any length is served with constant stack.
      */
-    private void deliver(Waiter waiter, ServerConnection server) {
+    static void deliver(Waiter waiter, ServerConnection server) {
         if (waiter.executor().inEventLoop()) {
             HandOvers.run(Waiter::onServerAssigned, waiter, server);
         } else {
@@ -1218,8 +1114,8 @@ public final class Pool implements ServerLifecycle {
             if (notifyAfter > 0) {
                 waiters.takeLongWaits(nowNanos, notifyAfter, toNotify);
             }
-            while (timeout > 0 && !dedicatedWaiters.isEmpty() && nowNanos - dedicatedWaiters.peekFirst().sinceNanos() > timeout) {
-                expired.add(dedicatedWaiters.pollFirst().waiter());
+            if (timeout > 0) {
+                dedicatedServers.takeExpired(nowNanos, timeout, expired);
             }
             full = refusedBy;
         } finally {
@@ -1251,11 +1147,11 @@ public final class Pool implements ServerLifecycle {
                         + (full == budgets.database() ? "database" : "user") + "'s pools.");
     }
 
-    private static void fail(Waiter waiter, ErrorResponse error) {
+    static void fail(Waiter waiter, ErrorResponse error) {
         waiter.executor().execute(() -> waiter.onAcquireFailed(error));
     }
 
-    private ErrorResponse closedError() {
+    ErrorResponse closedError() {
         return ErrorResponse.error(SqlState.ADMIN_SHUTDOWN, "pool " + key + " is closing");
     }
 }
