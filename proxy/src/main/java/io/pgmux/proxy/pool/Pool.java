@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -93,8 +92,7 @@ public final class Pool implements ServerLifecycle {
     private final ReentrantLock lock = new ReentrantLock();
     private final WaitQueue waiters = new WaitQueue();
     private final ServerLists servers;
-    private final List<CompletableFuture<Void>> drainWaiters = new ArrayList<>();
-    private final List<CloseWaiter> closeWaiters = new ArrayList<>();
+    private final AdminWaits adminWaits = new AdminWaits();
     /** Clients logged in to this pool (see {@link #join}). */
     private int clients;
     /**
@@ -124,8 +122,6 @@ public final class Pool implements ServerLifecycle {
 
     /** Replication clients' servers of their own, and the clients queued for them (see {@link #acquireDedicated}). */
     private final DedicatedServers dedicatedServers;
-
-    private record CloseWaiter(int generation, CompletableFuture<Void> done) {}
 
     public Pool(PoolKey key, PoolSettings settings, ServerOpener opener) {
         this(key, settings, opener, PoolStats.DEFAULT_WINDOW);
@@ -412,7 +408,7 @@ public final class Pool implements ServerLifecycle {
                     waiters.takeAll(told);
                 }
             }
-            done = takeFinishedWaits();
+            done = adminWaits.takeFinished(paused, servers);
         } finally {
             lock.unlock();
         }
@@ -532,7 +528,7 @@ public final class Pool implements ServerLifecycle {
             }
             dedicated = dedicatedServers.reserve();
             connect = reserveConnectIfNeeded();
-            done = takeFinishedWaits();
+            done = adminWaits.takeFinished(paused, servers);
         } finally {
             lock.unlock();
         }
@@ -578,7 +574,7 @@ public final class Pool implements ServerLifecycle {
         List<Waiter> failed = new ArrayList<>();
         List<ServerConnection> toClose;
         List<CompletableFuture<Void>> interrupted;
-        List<CloseWaiter> closeWaits;
+        List<CompletableFuture<Void>> closeWaits;
         budgets.leave(this);
         lock.lock();
         try {
@@ -586,17 +582,15 @@ public final class Pool implements ServerLifecycle {
             waiters.takeAll(failed);
             dedicatedServers.takeAll(failed);
             toClose = retireIdle();
-            interrupted = new ArrayList<>(drainWaiters);
-            drainWaiters.clear();
-            closeWaits = new ArrayList<>(closeWaiters);
-            closeWaiters.clear();
+            interrupted = adminWaits.takeDrains();
+            closeWaits = adminWaits.takeCloses();
         } finally {
             lock.unlock();
         }
         failed.forEach(waiter -> fail(waiter, closedError()));
         toClose.forEach(ServerConnection::terminate);
         interrupted.forEach(future -> future.completeExceptionally(new IllegalStateException("pool " + key + " was closed")));
-        closeWaits.forEach(wait -> wait.done().completeExceptionally(new IllegalStateException("pool " + key + " was closed")));
+        closeWaits.forEach(future -> future.completeExceptionally(new IllegalStateException("pool " + key + " was closed")));
     }
 
     // ---------------------------------------------------------------- admin: pause, reconnect, settings
@@ -616,7 +610,7 @@ public final class Pool implements ServerLifecycle {
             if (servers.size() == 0 && servers.count(ServerPhase.CLOSING) == 0) {
                 drained.complete(null);
             } else {
-                drainWaiters.add(drained);
+                adminWaits.addDrain(drained);
             }
             held = fastClosedHolders();
         } finally {
@@ -633,8 +627,7 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             paused = false;
-            interrupted = new ArrayList<>(drainWaiters);
-            drainWaiters.clear();
+            interrupted = adminWaits.takeDrains();
         } finally {
             lock.unlock();
         }
@@ -716,7 +709,7 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             if (servers.oldServersLeft(servers.generation())) {
-                closeWaiters.add(new CloseWaiter(servers.generation(), done));
+                adminWaits.addClose(servers.generation(), done);
             } else {
                 done.complete(null);
             }
@@ -832,7 +825,7 @@ public final class Pool implements ServerLifecycle {
                 return true;
             }
             if (inUse() || !servers.isEmpty() || !waiters.isEmpty() || !dedicatedServers.isEmpty()
-                    || !drainWaiters.isEmpty() || !closeWaiters.isEmpty()) {
+                    || !adminWaits.isEmpty()) {
                 seenUnused = false;
                 return false;
             }
@@ -888,23 +881,6 @@ public final class Pool implements ServerLifecycle {
         List<ServerConnection> retired = servers.idleServers();
         retired.forEach(server -> servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING));
         return retired;
-    }
-
-    /** Called with the lock held: the PAUSE and WAIT_CLOSE waits that are now over. */
-    private List<CompletableFuture<Void>> takeFinishedWaits() {
-        List<CompletableFuture<Void>> done = new ArrayList<>();
-        if (paused && servers.size() == 0 && servers.count(ServerPhase.CLOSING) == 0) {
-            done.addAll(drainWaiters);
-            drainWaiters.clear();
-        }
-        for (Iterator<CloseWaiter> it = closeWaiters.iterator(); it.hasNext(); ) {
-            CloseWaiter wait = it.next();
-            if (!servers.oldServersLeft(wait.generation())) {
-                it.remove();
-                done.add(wait.done());
-            }
-        }
-        return done;
     }
 
     /**
