@@ -7,7 +7,6 @@ import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.backend.PassThrough;
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.backend.ServerLifecycle;
-import io.pgmux.proxy.backend.ServerListener;
 import io.pgmux.proxy.backend.ServerOpener;
 import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.backend.ServerTarget;
@@ -122,6 +121,8 @@ public final class Pool implements ServerLifecycle {
 
     /** Replication clients' servers of their own, and the clients queued for them (see {@link #acquireDedicated}). */
     private final DedicatedServers dedicatedServers;
+    /** Retires servers other than on release: expired or surplus idle ones, and fast-closed held ones. */
+    private final ServerRetirement retirement;
 
     public Pool(PoolKey key, PoolSettings settings, ServerOpener opener) {
         this(key, settings, opener, PoolStats.DEFAULT_WINDOW);
@@ -146,6 +147,7 @@ public final class Pool implements ServerLifecycle {
         this.retry = retry;
         this.budgets = budgets;
         this.dedicatedServers = new DedicatedServers(this, lock, servers, budgets, opener);
+        this.retirement = new ServerRetirement(this, lock, servers, budgets);
         budgets.join(this);
     }
 
@@ -545,28 +547,7 @@ public final class Pool implements ServerLifecycle {
      * with clients, or kept warm, keeps) or {@code server_lifetime} (those are opened again if the pool keeps them).
      */
     public void closeExpiredIdle(long nowNanos) {
-        List<ServerConnection> expired = new ArrayList<>();
-        lock.lock();
-        try {
-            // the oldest idle first; while clients use the pool, min_pool_size servers outlive server_idle_timeout
-            List<ServerConnection> idle = servers.idleServers();
-            int spare = servers.size() - (inUse() ? settings.keptOpen() : 0);
-            for (int i = idle.size() - 1; i >= 0; i--) {
-                ServerConnection server = idle.get(i);
-                if (server.isExpired(nowNanos, settings.lifetime())
-                        || (spare > 0 && server.isIdleLongerThan(nowNanos, settings.idleTimeout()))) {
-                    expired.add(server);
-                    spare--;
-                }
-            }
-            expired.forEach(server -> servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING));
-        } finally {
-            lock.unlock();
-        }
-        for (ServerConnection server : expired) {
-            log.debug("[{}] closing idle server s{}", key, server.id());
-            server.terminate();
-        }
+        retirement.closeExpiredIdle(nowNanos);
     }
 
     /** Stops serving: waiters are failed, idle servers closed; held servers close when released. */
@@ -581,7 +562,7 @@ public final class Pool implements ServerLifecycle {
             closed = true;
             waiters.takeAll(failed);
             dedicatedServers.takeAll(failed);
-            toClose = retireIdle();
+            toClose = retirement.retireIdle();
             interrupted = adminWaits.takeDrains();
             closeWaits = adminWaits.takeCloses();
         } finally {
@@ -606,18 +587,18 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             paused = true;
-            toClose = retireIdle();
+            toClose = retirement.retireIdle();
             if (servers.size() == 0 && servers.count(ServerPhase.CLOSING) == 0) {
                 drained.complete(null);
             } else {
                 adminWaits.addDrain(drained);
             }
-            held = fastClosedHolders();
+            held = retirement.fastClosedHolders();
         } finally {
             lock.unlock();
         }
         toClose.forEach(ServerConnection::terminate);
-        tellRetired(held);
+        ServerRetirement.tellRetired(held);
         return drained;
     }
 
@@ -652,13 +633,13 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             servers.newGeneration();
-            toClose = retireIdle();
-            held = fastClosedHolders();
+            toClose = retirement.retireIdle();
+            held = retirement.fastClosedHolders();
         } finally {
             lock.unlock();
         }
         toClose.forEach(ServerConnection::terminate);
-        tellRetired(held);
+        ServerRetirement.tellRetired(held);
     }
 
     /**
@@ -676,30 +657,6 @@ public final class Pool implements ServerLifecycle {
             return paused || !servers.isCurrent(server);
         } finally {
             lock.unlock();
-        }
-    }
-
-    /** Called with the lock held: the active servers whose holders must close them early ({@link #fastCloses}). */
-    private List<ServerConnection> fastClosedHolders() {
-        if (!settings.serverFastClose() || settings.mode() != PoolMode.SESSION) {
-            return List.of();
-        }
-        List<ServerConnection> held = new ArrayList<>();
-        for (ServerState state : servers.states()) {
-            if (state.phase() == ServerPhase.ACTIVE) {
-                held.add(state.server());
-            }
-        }
-        return held;
-    }
-
-    /** Tells the holders of {@code held} on their loops (see {@link ServerListener#onServerRetired}). */
-    private static void tellRetired(List<ServerConnection> held) {
-        for (ServerConnection server : held) {
-            ServerListener holder = server.listener();
-            if (holder != null) {
-                holder.executor().execute(() -> holder.onServerRetired(server));
-            }
         }
     }
 
@@ -739,18 +696,13 @@ public final class Pool implements ServerLifecycle {
             settings = newSettings;
             if (upstreamChanged) {
                 servers.newGeneration();
-                toClose = retireIdle();
-                held = fastClosedHolders();
+                toClose = retirement.retireIdle();
+                held = retirement.fastClosedHolders();
                 // new credentials or a new server deserve an attempt now, not after the old one's failures
                 lastLoginError = null;
                 retry.reset();
             } else {
-                toClose = new ArrayList<>();
-                ServerConnection server;
-                while (servers.size() > newSettings.poolSize() && (server = servers.oldestIdle()) != null) {
-                    servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING);
-                    toClose.add(server);
-                }
+                toClose = retirement.retireIdleBeyond(newSettings.poolSize());
             }
         } finally {
             lock.unlock();
@@ -762,7 +714,7 @@ public final class Pool implements ServerLifecycle {
                     newSettings.server(), newSettings.dbname(), newSettings.serverUser());
         }
         toClose.forEach(ServerConnection::terminate);
-        tellRetired(held);
+        ServerRetirement.tellRetired(held);
         openServersForWaiters();
     }
 
@@ -798,7 +750,7 @@ public final class Pool implements ServerLifecycle {
     }
 
     /** Called with the lock held: whether min_pool_size applies now (clients use the pool, or it is kept warm). */
-    private boolean inUse() {
+    boolean inUse() {
         return clients > 0 || keptWarm;
     }
 
@@ -876,13 +828,6 @@ public final class Pool implements ServerLifecycle {
         }
     }
 
-    /** Called with the lock held: retires every idle server; the caller terminates them. */
-    private List<ServerConnection> retireIdle() {
-        List<ServerConnection> retired = servers.idleServers();
-        retired.forEach(server -> servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING));
-        return retired;
-    }
-
     /**
      * Called with the lock held: reserves a slot for one more server if a waiter needs it and the
      * pool has room, or if the pool has clients (or is kept warm) and fewer servers than {@code min_pool_size} keeps
@@ -943,44 +888,12 @@ public final class Pool implements ServerLifecycle {
      * database or user; false if it has none.
      */
     boolean closeOneIdleServer() {
-        ServerConnection server;
-        lock.lock();
-        try {
-            server = closed ? null : servers.oldestIdle();
-            if (server != null) {
-                servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING);
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (server == null) {
-            return false;
-        }
-        log.debug("[{}] closing idle server s{} to make room for another pool (max_db_connections or max_user_connections)",
-                key, server.id());
-        server.terminate();
-        return true;
+        return retirement.closeOneIdleServer();
     }
 
     /** The cap of a budget dropped below what is open: closes idle servers, oldest first, until the rest fits. */
     void closeIdleServersOverBudget() {
-        List<ServerConnection> closing = new ArrayList<>();
-        lock.lock();
-        try {
-            List<ServerConnection> idle = servers.idleServers();
-            for (int i = idle.size() - 1; i >= 0 && !closed && budgets.tryRetire(); i--) {
-                ServerConnection server = idle.get(i);
-                servers.move(server, ServerPhase.IDLE, ServerPhase.CLOSING);
-                closing.add(server);
-            }
-        } finally {
-            lock.unlock();
-        }
-        for (ServerConnection server : closing) {
-            log.debug("[{}] closing idle server s{}: this replica's share of max_db_connections (or a limit) dropped",
-                    key, server.id());
-            server.terminate();
-        }
+        retirement.closeIdleServersOverBudget();
     }
 
     /**
