@@ -104,8 +104,8 @@ public final class Pool implements ServerLifecycle {
     private long unusedSinceNanos;
     private boolean paused;
     private boolean closed;
-    private ErrorResponse lastLoginError;
-    private final LoginRetry retry;
+    /** The last failed server login and the retry schedule it set. */
+    private final LoginFailures loginFailures;
     /** Where in the database's host list the next server connection starts. */
     private final HostRotation hostRotation = new HostRotation();
     /** The database's and user's server budgets ({@code max_db_connections}, {@code max_user_connections}). */
@@ -144,7 +144,7 @@ public final class Pool implements ServerLifecycle {
         this.opener = opener;
         this.stats = new PoolStats(statsWindow);
         this.servers = new ServerLists(key.toString());
-        this.retry = retry;
+        this.loginFailures = new LoginFailures(retry);
         this.budgets = budgets;
         this.dedicatedServers = new DedicatedServers(this, lock, servers, budgets, opener);
         this.retirement = new ServerRetirement(this, lock, servers, budgets);
@@ -226,8 +226,8 @@ public final class Pool implements ServerLifecycle {
             } else if (paused) {
                 waiters.add(waiter, System.nanoTime());
             } else if ((server = servers.idleServerFor(waiter.executor())) == null) {
-                if (clientsAreToldOfLoginFailure() && retry.isWaiting()) {
-                    failure = lastLoginError;
+                if (loginFailures.turnsAwayNewClients(servers.hasLoggedIn())) {
+                    failure = loginFailures.lastError();
                 } else {
                     waiters.add(waiter, System.nanoTime());
                     connect = reserveConnectIfNeeded();
@@ -363,23 +363,19 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             servers.move(server, ServerPhase.LOGIN, ServerPhase.ACTIVE);
-            lastLoginError = null;
-            recovery = retry.onSuccess();
+            recovery = loginFailures.onSuccess();
         } finally {
             lock.unlock();
         }
         log.info("[{}] server s{} logged in to {} (pid {})", key, server.id(), settings.server(), server.processId());
-        if (recovery.failedAttempts() > 0) {
-            log.info("[{}] server login to {} works again (attempts failed before: {}, over {})", key, settings.server(),
-                    recovery.failedAttempts(), seconds(recovery.failingNanos()));
-        }
+        LoginFailures.logRecovery(key, settings.server(), recovery);
         release(server);
         openServersForWaiters();
     }
 
     /**
      * Opening a server failed (refused, timed out, or Postgres said no). The pool opens no other
-     * before the retry wait is over; the waiters are told if {@link #clientsAreToldOfLoginFailure()}.
+     * before the retry wait is over; the waiters are told if {@link LoginFailures#clientsAreTold}.
      * A server opened before the upstream changed (a reload, maybe the fix of that very failure)
      * says nothing of the new one: its failure only frees its slot.
      */
@@ -404,9 +400,8 @@ public final class Pool implements ServerLifecycle {
             if (stale) {
                 connect = reserveConnectIfNeeded();
             } else {
-                lastLoginError = error;
-                round = retry.onFailure(settings.loginRetry());
-                if (clientsAreToldOfLoginFailure()) {
+                round = loginFailures.onFailure(error, settings.loginRetry());
+                if (loginFailures.clientsAreTold(servers.hasLoggedIn())) {
                     waiters.takeAll(told);
                 }
             }
@@ -418,7 +413,7 @@ public final class Pool implements ServerLifecycle {
         if (stale) {
             log.info("[{}] server login (opened before the server settings changed) failed: {}", key, error.message());
         } else {
-            logLoginFailure(error, round, told.size());
+            LoginFailures.logFailure(key, settings.server(), error, round, told.size());
         }
         for (Waiter waiter : told) {
             fail(waiter, error);
@@ -457,55 +452,6 @@ public final class Pool implements ServerLifecycle {
         if (makeRoomIn != null) {
             makeRoomIn.closeAnIdleServerOfAnotherPool(this);
         }
-    }
-
-    /**
-     * Called with the lock held: whether clients are told the last login error instead of waiting.
-     * At once when Postgres refused the credentials (class 28: the password changed, the role
-     * cannot log in), as PgBouncer does: the servers still logged in with the old ones say nothing
-     * of the next login. Otherwise only while the pool has no logged-in server that could serve
-     * them, and only once the failure is more than a blip: Postgres refused the login, or the
-     * server could not be reached twice in a row (the first time may be a restart, which one wait covers).
-     */
-    private boolean clientsAreToldOfLoginFailure() {
-        if (lastLoginError == null) {
-            return false;
-        }
-        return refusesTheCredentials(lastLoginError)
-                || (!servers.hasLoggedIn() && (!mayBeARestart(lastLoginError) || retry.round() > 1));
-    }
-
-    /** Postgres's answer to the credentials themselves (28P01 wrong password, 28000 not allowed to log in). */
-    private static boolean refusesTheCredentials(ErrorResponse error) {
-        return error.sqlState() != null && error.sqlState().startsWith("28");
-    }
-
-    /**
-     * pgmux could not reach the server (its own 08006: refused, timed out, closed during login), or
-     * Postgres said it is starting up or shutting down (57P03): both are what a restart looks like.
-     * Any other error is Postgres's answer to the login itself, or a host name that does not resolve (08001).
-     */
-    private static boolean mayBeARestart(ErrorResponse error) {
-        return SqlState.CONNECTION_FAILURE.equals(error.sqlState()) || SqlState.CANNOT_CONNECT_NOW.equals(error.sqlState());
-    }
-
-    /** One warning per retry round (see {@link LoginRetry}); the failures of a burst within a wait only at debug. */
-    private void logLoginFailure(ErrorResponse error, LoginRetry.Round round, int told) {
-        String toldText = told == 0 ? "" : "; waiting clients told: " + told;
-        if (round == null) {
-            log.debug("[{}] server login to {} failed during the retry wait: {}{}", key, settings.server(), error.message(), toldText);
-        } else if (round.number() == 1) {
-            log.warn("[{}] server login to {} failed: {} ({}); next attempt in {}{}", key, settings.server(),
-                    error.message(), error.sqlState(), seconds(round.waitNanos()), toldText);
-        } else {
-            log.warn("[{}] server login to {} failed again: {} ({}); attempts failed since the last report: {}, "
-                            + "next attempt in {}{}", key, settings.server(), error.message(), error.sqlState(),
-                    round.failedAttempts(), seconds(round.waitNanos()), toldText);
-        }
-    }
-
-    private static String seconds(long nanos) {
-        return String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
     }
 
     /** One host of the database's list could not be reached; the connection goes on to the next. */
@@ -699,8 +645,7 @@ public final class Pool implements ServerLifecycle {
                 toClose = retirement.retireIdle();
                 held = retirement.fastClosedHolders();
                 // new credentials or a new server deserve an attempt now, not after the old one's failures
-                lastLoginError = null;
-                retry.reset();
+                loginFailures.reset();
             } else {
                 toClose = retirement.retireIdleBeyond(newSettings.poolSize());
             }
@@ -822,7 +767,7 @@ public final class Pool implements ServerLifecycle {
     public ErrorResponse lastLoginError() {
         lock.lock();
         try {
-            return lastLoginError;
+            return loginFailures.lastError();
         } finally {
             lock.unlock();
         }
@@ -843,7 +788,7 @@ public final class Pool implements ServerLifecycle {
         if (!forWaiter && !keptOpen) {
             return false;
         }
-        if (retry.isFailing() && (retry.isWaiting() || servers.connecting() > 0)) {
+        if (loginFailures.holdsBackConnects(servers.connecting())) {
             return false;
         }
         refusedBy = budgets.tryTake(this);
@@ -961,8 +906,7 @@ public final class Pool implements ServerLifecycle {
         passThrough = learned;
         lock.lock();
         try {
-            lastLoginError = null;
-            retry.reset();
+            loginFailures.reset();
         } finally {
             lock.unlock();
         }
