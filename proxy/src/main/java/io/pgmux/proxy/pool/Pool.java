@@ -92,16 +92,8 @@ public final class Pool implements ServerLifecycle {
     private final WaitQueue waiters = new WaitQueue();
     private final ServerLists servers;
     private final AdminWaits adminWaits = new AdminWaits();
-    /** Clients logged in to this pool (see {@link #join}). */
-    private int clients;
-    /**
-     * min_pool_size servers are kept open with no client too, and the pool is never unused: its
-     * database has a fixed server user (see {@link PoolRegistry#warmFixedUserPools}).
-     */
-    private boolean keptWarm;
-    /** Whether {@link #closeIfUnused} found the pool unused since it was last used, and when it first did. */
-    private boolean seenUnused;
-    private long unusedSinceNanos;
+    /** Its clients, whether it is kept warm, and since when it is unused. */
+    private final PoolUse use = new PoolUse();
     private boolean paused;
     private boolean closed;
     /** The last failed server login and the retry schedule it set. */
@@ -676,19 +668,21 @@ public final class Pool implements ServerLifecycle {
             if (closed) {
                 return false;
             }
-            clients++;
-            seenUnused = false;
+            use.join();
             return true;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Whether min_pool_size servers are kept open with no client too (see {@link #keptWarm}). */
+    /**
+     * Whether min_pool_size servers are kept open with no client too, and the pool is never unused: its
+     * database has a fixed server user (see {@link PoolRegistry#warmFixedUserPools}).
+     */
     void keepWarm(boolean warm) {
         lock.lock();
         try {
-            keptWarm = warm;
+            use.keepWarm(warm);
         } finally {
             lock.unlock();
         }
@@ -696,13 +690,13 @@ public final class Pool implements ServerLifecycle {
 
     /** Called with the lock held: whether min_pool_size applies now (clients use the pool, or it is kept warm). */
     boolean inUse() {
-        return clients > 0 || keptWarm;
+        return use.inUse();
     }
 
     public void onClientLeft() {
         lock.lock();
         try {
-            clients--;
+            use.leave();
         } finally {
             lock.unlock();
         }
@@ -721,16 +715,9 @@ public final class Pool implements ServerLifecycle {
             if (closed) {
                 return true;
             }
-            if (inUse() || !servers.isEmpty() || !waiters.isEmpty() || !dedicatedServers.isEmpty()
-                    || !adminWaits.isEmpty()) {
-                seenUnused = false;
-                return false;
-            }
-            if (!seenUnused) {
-                seenUnused = true;
-                unusedSinceNanos = nowNanos;
-            }
-            if (nowNanos - unusedSinceNanos < unusedNanos) {
+            boolean nothingPending = servers.isEmpty() && waiters.isEmpty() && dedicatedServers.isEmpty()
+                    && adminWaits.isEmpty();
+            if (!use.unusedFor(nowNanos, unusedNanos, nothingPending)) {
                 return false;
             }
             closed = true;
@@ -746,7 +733,7 @@ public final class Pool implements ServerLifecycle {
         long now = System.nanoTime();
         lock.lock();
         try {
-            return new PoolCounts(clients, waiters.size() + dedicatedServers.size(), servers.count(ServerPhase.ACTIVE),
+            return new PoolCounts(use.clients(), waiters.size() + dedicatedServers.size(), servers.count(ServerPhase.ACTIVE),
                     servers.count(ServerPhase.IDLE), servers.connecting(), servers.count(ServerPhase.CLOSING), waiters.headWaitNanos(now), paused);
         } finally {
             lock.unlock();
