@@ -19,11 +19,9 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -79,7 +77,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Pool implements ServerLifecycle {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
-    private static final int MAX_REMEMBERED_SETTINGS = 10_000;
 
     private final PoolKey key;
     private volatile PoolSettings settings;
@@ -106,9 +103,8 @@ public final class Pool implements ServerLifecycle {
     private ConnectionBudget refusedBy;
     /** What the first server of this pool reported at login: the basis of every client's welcome. */
     private volatile ServerParameters welcomeParameters;
-    /** Client settings a server accepted, by "name=value" as the client spelled it, to the value as normalized. */
-    private final Map<String, String> acceptedSettings = new ConcurrentHashMap<>();
-    private final Map<Map<String, String>, Map<String, String>> internedSettings = new ConcurrentHashMap<>();
+    /** Shared copies of client settings, and the setting values a server accepted. */
+    private final ClientSettingsMemory settingsMemory = new ClientSettingsMemory();
     private final PinnedServers pinnedServers = new PinnedServers(() -> settings.maxPinnedServers());
 
     /** Replication clients' servers of their own, and the clients queued for them (see {@link #acquireDedicated}). */
@@ -177,26 +173,16 @@ public final class Pool implements ServerLifecycle {
 
     /** The one shared copy of a set of client settings (see {@code ClientParameters.snapshot}). */
     public Map<String, String> internSettings(Map<String, String> settings) {
-        if (internedSettings.size() >= MAX_REMEMBERED_SETTINGS) {
-            Map<String, String> known = internedSettings.get(settings);
-            return known != null ? known : settings;
-        }
-        return internedSettings.computeIfAbsent(settings, s -> s);
+        return settingsMemory.intern(settings);
     }
 
     /** A setting value a server of this pool already accepted, as the server spells it; null if never seen. */
     public String acceptedSetting(String name, String value) {
-        return acceptedSettings.get(settingKey(name, value));
+        return settingsMemory.accepted(name, value);
     }
 
     public void rememberAcceptedSetting(String name, String value, String normalized) {
-        if (acceptedSettings.size() < MAX_REMEMBERED_SETTINGS) {
-            acceptedSettings.put(settingKey(name, value), normalized);
-        }
-    }
-
-    private static String settingKey(String name, String value) {
-        return name.toLowerCase(Locale.ROOT) + '=' + value;
+        settingsMemory.rememberAccepted(name, value, normalized);
     }
 
     /**
@@ -646,7 +632,7 @@ public final class Pool implements ServerLifecycle {
         }
         if (upstreamChanged) {
             welcomeParameters = null;
-            acceptedSettings.clear();
+            settingsMemory.forgetAccepted();
             log.info("[{}] server changed to {}/{} as {}: old server connections close when released", key,
                     newSettings.server(), newSettings.dbname(), newSettings.serverUser());
         }
