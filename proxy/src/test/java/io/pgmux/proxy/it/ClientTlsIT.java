@@ -285,9 +285,9 @@ class ClientTlsIT {
             assertEquals("disable", Console.show(console, "SHOW CONFIG").one("key", "client_tls.mode").get("value"));
             assertSetQuietly(console, "SET client_tls_sslmode = require");
 
-            // then new connections must use TLS, with pgmux's certificate
-            assertEquals("t", psql(pgmux, USER, verifyFull, "select ssl from pg_stat_ssl where pid = pg_backend_pid()")
-                    .orFail("psql verify-full").output().strip());
+            // then new connections must use TLS, with pgmux's certificate (verify-full checks it)
+            assertEquals("1", psql(pgmux, USER, verifyFull, "select 1").orFail("psql verify-full").output().strip());
+            assertEquals(CERTS.server().certificate(), peerCertificate(pgmux));
             ExternalClient.Result plain = psql(pgmux, USER, "sslmode=disable", "select 1");
             assertTrue(plain.exitCode() != 0 && plain.output().contains("SSL/TLS is required"), plain.output());
 
