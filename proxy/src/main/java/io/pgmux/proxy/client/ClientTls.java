@@ -13,6 +13,7 @@ import io.pgmux.proxy.config.ClientCertVerify;
 import io.pgmux.proxy.config.ClientTlsMode;
 import io.pgmux.proxy.config.HbaRule;
 import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.net.PeerUsers;
 import io.pgmux.proxy.tls.TlsContexts;
 import io.pgmux.proxy.tls.ClientTlsFailure;
 import io.pgmux.proxy.tls.TlsSessions;
@@ -153,11 +154,13 @@ final class ClientTls {
 
     /**
      * Null when a login as {@code user} may go on; else the FATAL error: TLS is required and this
-     * connection is plain, or client certificates are verified in full and this one is not the user's.
+     * connection is plain TCP, or client certificates are verified in full and this one is not the
+     * user's. A Unix-socket client is never asked for TLS (as in PgBouncer: the socket does not leave
+     * the machine, and libpq does not offer TLS over it).
      */
     ErrorResponse refusal(String user) {
         if (!established) {
-            if (context.config().clientTls().mode() == ClientTlsMode.REQUIRE) {
+            if (context.config().clientTls().mode() == ClientTlsMode.REQUIRE && !PeerUsers.isUnixSocket(channel)) {
                 return ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "SSL/TLS is required to connect to pgmux")
                         .withHint("Connect with sslmode=require (or stronger): client_tls.mode is require.");
             }

@@ -285,13 +285,15 @@ final class ConfigKeys {
             Map.of(), APPLIED, PgmuxConfig::databases, ConfigKeys::keepPreparedModes);
 
     // ---------------------------------------------------------------------- prepared statements
-    // Servers and clients keep their statements by these settings, so a change needs a restart; except
-    // max_prepared_statements: a server over a lowered limit closes statements as it is next used.
+    // Clients keep their statements by these settings, so the per-client limits need a restart; the
+    // global prepared_statements applies to clients that log in after a change (each keeps the mode it
+    // logged in with, as with pool_mode, on which auto depends), and max_prepared_statements to each
+    // server as it is next used (one over a lowered limit closes statements).
 
     /** null = auto. */
     static final ConfigKey<PreparedStatementMode> PREPARED_STATEMENTS = key("prepared_statements",
             new Type<>(UsersAndDatabases::readGlobalPreparedMode, mode -> mode == null ? PreparedStatementMode.AUTO : mode.yamlName()),
-            null, NEEDS_RESTART, c -> c.preparedStatements().mode());
+            null, APPLIED, c -> c.preparedStatements().mode());
 
     static final ConfigKey<Integer> MAX_PREPARED_STATEMENTS = key("max_prepared_statements",
             integer(1, PreparedStatementsConfig.MAX_LIMIT), 200, APPLIED, c -> c.preparedStatements().maxPerServer());

@@ -43,6 +43,17 @@ public enum PreparedStatementMode {
         return AUTO + ", " + YamlNames.join(values(), PreparedStatementMode::yamlName);
     }
 
+    /**
+     * PgBouncer's {@code max_prepared_statements = 0}, "prepared statement support off": named statements
+     * go to the server untouched. That is pgmux's auto in session mode (null: passthrough); where servers
+     * are shared, pgmux never lets a client's statement stay on a server others get next, so the mode is
+     * {@link #REJECT}: a named statement is refused with an error that says so, rather than failing later
+     * on whichever server the next Bind reaches.
+     */
+    public static PreparedStatementMode pgBouncerOff(PoolMode poolMode) {
+        return poolMode.sharesServers() ? REJECT : null;
+    }
+
     /** The mode a pool uses: the database's, else the global one, else what suits the pool mode. */
     public static PreparedStatementMode effective(PreparedStatementMode database, PreparedStatementMode global, PoolMode poolMode) {
         if (database != null) {

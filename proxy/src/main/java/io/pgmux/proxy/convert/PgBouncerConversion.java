@@ -1,6 +1,8 @@
 package io.pgmux.proxy.convert;
 
 import io.pgmux.proxy.config.LogLevel;
+import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.config.PreparedStatementMode;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -229,9 +231,13 @@ public final class PgBouncerConversion {
         }
         String maxPrepared = settings.get("max_prepared_statements");
         if (maxPrepared != null) {
-            if (maxPrepared.equals("0")) {
-                note("pgbouncer", "max_prepared_statements", "0 (PgBouncer does not track prepared statements): pgmux"
-                        + " always makes named prepared statements work in transaction mode; its default 200 applies");
+            if (maxPrepared.strip().equals("0")) {
+                PoolMode poolMode = PoolMode.fromYaml(settings.getOrDefault("pool_mode", "session").strip().toLowerCase(Locale.ROOT))
+                        .orElse(PoolMode.SESSION);
+                PreparedStatementMode off = PreparedStatementMode.pgBouncerOff(poolMode);
+                if (off != null) { // in session mode pgmux's auto is PgBouncer's 0: statements go through
+                    yaml.put("prepared_statements", off.yamlName());
+                }
             } else {
                 yaml.put("max_prepared_statements", scalar(maxPrepared));
             }

@@ -1,10 +1,14 @@
 package io.pgmux.proxy.convert;
 
+import io.pgmux.proxy.config.ClientCertVerify;
+import io.pgmux.proxy.config.PgBouncerClientSslmode;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * PgBouncer's {@code client_tls_*} and {@code server_tls_*} keys as pgmux's {@code client_tls} and
@@ -24,14 +28,14 @@ final class TlsSettings {
         Map<String, Object> client = new LinkedHashMap<>();
         String mode = settings.get("client_tls_sslmode");
         if (mode != null) {
-            switch (mode.toLowerCase(Locale.ROOT)) {
-                case "disable", "allow", "prefer", "require" -> client.put("mode", mode.toLowerCase(Locale.ROOT));
-                case "verify-ca", "verify-full" -> {
-                    // PgBouncer: TLS is required and the client's certificate is checked
-                    client.put("mode", "require");
-                    client.put("verify", mode.toLowerCase(Locale.ROOT));
+            Optional<PgBouncerClientSslmode> known = PgBouncerClientSslmode.of(mode);
+            if (known.isEmpty()) {
+                notes.note("pgbouncer", "client_tls_sslmode", "\"" + mode + "\" is not a PgBouncer sslmode");
+            } else {
+                client.put("mode", known.get().mode().yamlName());
+                if (known.get().verify() != ClientCertVerify.NONE) {
+                    client.put("verify", known.get().verify().yamlName());
                 }
-                default -> notes.note("pgbouncer", "client_tls_sslmode", "\"" + mode + "\" is not a PgBouncer sslmode");
             }
         }
         copyNonEmpty(settings, "client_tls_cert_file", client, "cert_file");

@@ -601,8 +601,8 @@ public final class Pool implements ServerLifecycle {
     }
 
     /**
-     * Applies settings from a reloaded config. A new server address, database, user, password or connect_query
-     * starts a new generation (idle servers close now, busy ones when released); a bigger pool opens
+     * Applies settings from a reloaded config. A new server address, database, user, password, connect_query
+     * or server_tls starts a new generation (idle servers close now, busy ones when released); a bigger pool opens
      * servers for queued clients; a smaller one closes idle servers beyond the new size now and busy
      * ones as they are released.
      */
@@ -613,12 +613,14 @@ public final class Pool implements ServerLifecycle {
                 || !old.serverUser().equals(newSettings.serverUser())
                 || !Objects.equals(old.serverPassword(), newSettings.serverPassword())
                 || !Objects.equals(old.connectQuery(), newSettings.connectQuery());
+        // as PgBouncer: a connection made under the old TLS settings (perhaps weaker ones) must not live on
+        boolean tlsChanged = !old.serverTls().equals(newSettings.serverTls());
         List<ServerConnection> toClose;
         List<ServerConnection> held = List.of();
         lock.lock();
         try {
             settings = newSettings;
-            if (upstreamChanged) {
+            if (upstreamChanged || tlsChanged) {
                 servers.newGeneration();
                 toClose = retirement.retireIdle();
                 held = retirement.fastClosedHolders();
@@ -635,6 +637,9 @@ public final class Pool implements ServerLifecycle {
             settingsMemory.forgetAccepted();
             log.info("[{}] server changed to {}/{} as {}: old server connections close when released", key,
                     newSettings.server(), newSettings.dbname(), newSettings.serverUser());
+        } else if (tlsChanged) {
+            log.info("[{}] server_tls changed (sslmode {}): obsolete connections close when released", key,
+                    newSettings.serverTls().sslmode().yamlName());
         }
         toClose.forEach(ServerConnection::terminate);
         ServerRetirement.tellRetired(held);

@@ -30,6 +30,7 @@ import io.pgmux.proxy.config.DatabaseConfig;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.config.ObservabilityConfig;
 import io.pgmux.proxy.config.OnlineSettings;
+import io.pgmux.proxy.config.PendingTlsFiles;
 import io.pgmux.proxy.config.PeersConfig;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.TcpKeepalive;
@@ -108,6 +109,8 @@ public final class PgmuxServer implements RunningServer, Control {
     private final SessionRegistry sessions;
     private final ProxyContext context;
     private final ServerTlsContexts serverTls = new ServerTlsContexts();
+    /** Touched on the background thread only (SET, RELOAD). */
+    private final PendingTlsFiles pendingTlsFiles = new PendingTlsFiles();
     private final HandshakeCounts<ServerTlsFailure> serverTlsStats = new HandshakeCounts<>(ServerTlsFailure.class);
     private final StatsTicker ticker;
     private final ServerAddresses addresses;
@@ -440,6 +443,7 @@ public final class PgmuxServer implements RunningServer, Control {
             log.warn("reload failed; the config in effect is unchanged: {}", String.join("; ", e.errors()));
             return ReloadResult.failed(e.errors());
         }
+        pendingTlsFiles.clear();
         ReloadResult result = switchTo(loaded, clientTls, "config reloaded");
         reloadsOk.incrementAndGet(); // a SET is no reload: /metrics counts reloads of the file
         lastReloadMillis = System.currentTimeMillis();
@@ -452,17 +456,34 @@ public final class PgmuxServer implements RunningServer, Control {
             PgmuxConfig changed;
             ClientTlsSetup clientTls;
             try {
-                changed = OnlineSettings.set(config, key, value);
+                changed = OnlineSettings.set(config, pendingTlsFiles.with(key, value));
                 serverTls.load(changed);
                 clientTls = loadClientTls(changed);
             } catch (OnlineSettings.RefusedException e) {
+                if (e.refusal() == OnlineSettings.Refusal.INVALID_VALUE && PendingTlsFiles.isFileName(key)) {
+                    return keepTlsFile(key, value, e.getMessage());
+                }
                 throw new CompletionException(e);
             } catch (ConfigException e) {
-                throw new CompletionException(new OnlineSettings.RefusedException(OnlineSettings.Refusal.INVALID_VALUE,
-                        String.join("; ", e.errors())));
+                String why = String.join("; ", e.errors());
+                if (PendingTlsFiles.isFileName(key)) {
+                    return keepTlsFile(key, value, why);
+                }
+                throw new CompletionException(new OnlineSettings.RefusedException(OnlineSettings.Refusal.INVALID_VALUE, why));
             }
+            pendingTlsFiles.clear();
             return switchTo(changed, clientTls, "SET " + key);
         }, background);
+    }
+
+    /** On the background thread: a TLS file SET that does not load with the others yet waits for the next one. */
+    private ReloadResult keepTlsFile(String key, String value, String why) {
+        pendingTlsFiles.keep(key, value);
+        String notice = "SET " + key + " is kept but not in effect: " + why + ". TLS goes on as before until a SET of another"
+                + " TLS file completes the change (waiting: " + String.join(", ", pendingTlsFiles.names())
+                + "); RELOAD drops the waiting SETs";
+        log.warn("{}", notice);
+        return new ReloadResult(List.of(), List.of(), List.of(notice));
     }
 
     /** On the background thread: puts {@code loaded} in effect, keeping what needs a restart. */

@@ -179,7 +179,7 @@ class ConfigKeysTest {
             PgmuxConfig expected = key.reloadable() ? file : running;
             assertEquals(key.valueIn(expected), key.valueIn(effective), key.name());
         }
-        assertEquals(List.of("listen", "event_loops", "transport", "max_message_size", "prepared_statements",
+        assertEquals(List.of("listen", "event_loops", "transport", "max_message_size",
                 "max_client_prepared_statements", "max_client_prepared_statements_size", "http.listen", "unix_socket_dir",
                 "unix_socket_mode", "unix_socket_group", "peer_id", "track_extra_parameters"),
                 changes.stream().filter(s -> !s.changeable()).map(ConfigView.Setting::key).toList());

@@ -92,7 +92,7 @@ class ConfigViewTest {
                 "upstream = 127.0.0.1:5432",
                 "users = ",
                 "databases = ",
-                "prepared_statements = auto (restart)",
+                "prepared_statements = auto",
                 "max_prepared_statements = 200",
                 "max_client_prepared_statements = 10000 (restart)",
                 "max_client_prepared_statements_size = 16MB (restart)",

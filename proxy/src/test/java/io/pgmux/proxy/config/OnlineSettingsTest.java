@@ -1,5 +1,6 @@
 package io.pgmux.proxy.config;
 
+import io.pgmux.proxy.testing.TestCertificates;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -44,6 +45,64 @@ class OnlineSettingsTest {
         OnlineSettings.RefusedException e = assertThrows(OnlineSettings.RefusedException.class,
                 () -> OnlineSettings.set(running, "server_tls_sslmode", "sometimes"));
         assertEquals(OnlineSettings.Refusal.INVALID_VALUE, e.refusal());
+    }
+
+    @Test
+    void pgBouncersClientTlsSslmodeSetsPgmuxsModeAndVerifyTogether() throws Exception {
+        TestCertificates certs = TestCertificates.get();
+        PgmuxConfig running = ConfigLoader.parse(YAML + "client_tls:\n  cert_file: \"" + certs.server().certFile()
+                + "\"\n  key_file: \"" + certs.server().keyFile() + "\"\n  ca_file: \"" + certs.caFile() + "\"\n", Map.of());
+        assertEquals(ClientTlsMode.DISABLE, running.clientTls().mode());
+
+        ClientTlsConfig verifyFull = OnlineSettings.set(running, "client_tls_sslmode", "verify-full").clientTls();
+        assertEquals(ClientTlsMode.REQUIRE, verifyFull.mode());
+        assertEquals(ClientCertVerify.VERIFY_FULL, verifyFull.verify());
+        PgmuxConfig verifyCa = OnlineSettings.set(running, "client_tls_sslmode", "verify-ca");
+        assertEquals(ClientCertVerify.VERIFY_CA, verifyCa.clientTls().verify());
+        ClientTlsConfig require = OnlineSettings.set(verifyCa, "CLIENT_TLS_SSLMODE", "Require").clientTls();
+        assertEquals(ClientTlsMode.REQUIRE, require.mode());
+        assertEquals(ClientCertVerify.NONE, require.verify(), "require checks a certificate only when one is sent");
+        assertEquals(ClientTlsMode.ALLOW, OnlineSettings.set(verifyCa, "client_tls_sslmode", "allow").clientTls().mode());
+
+        assertRefused(running, "client_tls_sslmode", "sometimes", OnlineSettings.Refusal.INVALID_VALUE,
+                "\"sometimes\" is not one of disable, allow, prefer, require, verify-ca, verify-full");
+        PgmuxConfig noCa = OnlineSettings.set(running, "client_tls_ca_file", "");
+        assertRefused(noCa, "client_tls_sslmode", "verify-ca", OnlineSettings.Refusal.INVALID_VALUE, "client_tls.ca_file");
+    }
+
+    @Test
+    void aCertificateAndItsKeySetTogetherAreCheckedAsAPairAndEachAloneIsRefused() throws Exception {
+        TestCertificates certs = TestCertificates.get();
+        PgmuxConfig running = ConfigLoader.parse(YAML + "client_tls:\n  mode: require\n  cert_file: \"" + certs.server().certFile()
+                + "\"\n  key_file: \"" + certs.server().keyFile() + "\"\n", Map.of());
+        TestCertificates.Pair other = certs.serverEc();
+
+        assertRefused(running, "client_tls_key_file", other.keyFile().toString(), OnlineSettings.Refusal.INVALID_VALUE,
+                "the private key does not match the certificate");
+        PgmuxConfig changed = OnlineSettings.set(running, List.of(
+                new OnlineSettings.Change("client_tls_key_file", other.keyFile().toString()),
+                new OnlineSettings.Change("client_tls_cert_file", other.certFile().toString())));
+
+        assertEquals(other.certFile().toString(), changed.clientTls().certFile());
+        assertEquals(other.keyFile().toString(), changed.clientTls().keyFile());
+        assertEquals(certs.server().keyFile().toString(), running.clientTls().keyFile(), "the running config is not touched");
+    }
+
+    @Test
+    void pgBouncersMaxPreparedStatementsZeroTurnsNamedStatementsOffAndANumberTurnsThemBackOn() throws Exception {
+        PgmuxConfig transaction = ConfigLoader.parse(YAML + "pool_mode: transaction\n", Map.of());
+
+        PgmuxConfig off = OnlineSettings.set(transaction, "max_prepared_statements", "0");
+        assertEquals(PreparedStatementMode.REJECT, off.preparedStatements().mode(), "servers are shared: refused, not leaked");
+        assertEquals(200, off.preparedStatements().maxPerServer());
+        PgmuxConfig on = OnlineSettings.set(off, "max_prepared_statements", "10");
+        assertEquals(null, on.preparedStatements().mode(), "auto again");
+        assertEquals(10, on.preparedStatements().maxPerServer());
+
+        PgmuxConfig session = ConfigLoader.parse(YAML + "pool_mode: session\n", Map.of());
+        assertEquals(null, OnlineSettings.set(session, "max_prepared_statements", "0").preparedStatements().mode(),
+                "auto is passthrough in session mode, which is PgBouncer's 0");
+        assertRefused(transaction, "max_prepared_statements", "-1", OnlineSettings.Refusal.INVALID_VALUE, "max_prepared_statements");
     }
 
     @Test

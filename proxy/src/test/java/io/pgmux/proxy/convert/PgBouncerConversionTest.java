@@ -8,6 +8,7 @@ import io.pgmux.proxy.config.LoadBalanceHosts;
 import io.pgmux.proxy.config.LogLevel;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.PoolMode;
+import io.pgmux.proxy.config.PreparedStatementMode;
 import io.pgmux.proxy.config.ServerSslMode;
 import io.pgmux.proxy.config.UnixSocketConfig;
 import io.pgmux.proxy.config.UnixSocketAuth;
@@ -127,6 +128,22 @@ class PgBouncerConversionTest {
         assertEquals("set enable_seqscan=off; set enable_nestloop=off", config.databases().get("app").connectQuery());
         assertEquals(List.of("[pgbouncer] track_extra_parameters: options cannot be tracked (PgBouncer ignores it too), only"
                 + " the settings within it; left out of the list"), conversion.notes());
+    }
+
+    @Test
+    void maxPreparedStatementsZeroIsRejectWhereServersAreSharedAndAutoInSessionMode() throws Exception {
+        // given PgBouncer's "prepared statements off" in transaction and in session mode
+        String ini = "[databases]\napp = host=db\n[pgbouncer]\nmax_prepared_statements = 0\npool_mode = %s\n";
+
+        // when converted and loaded
+        PgBouncerConversion transaction = PgBouncerConversion.convert(IniFile.parse(ini.formatted("transaction"), Path.of(".")), Map.of());
+        PgBouncerConversion session = PgBouncerConversion.convert(IniFile.parse(ini.formatted("session"), Path.of(".")), Map.of());
+
+        // then a named statement is refused where it would stay on a shared server, and goes through in session mode
+        assertEquals(PreparedStatementMode.REJECT, load(transaction).preparedStatements().mode());
+        assertNull(load(session).preparedStatements().mode(), "auto: passthrough in session mode");
+        assertEquals(List.of(), transaction.notes());
+        assertEquals(List.of(), session.notes());
     }
 
     @Test

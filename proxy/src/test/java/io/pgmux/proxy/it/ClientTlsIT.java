@@ -272,6 +272,95 @@ class ClientTlsIT {
     }
 
     @Test
+    void consoleSetOfPgBouncersClientTlsNamesTurnsTlsOnForNewConnectionsAndChangesTheCertificateAsAPair() throws Exception {
+        Pgmux pgmux = fixture.start("admin_users: [" + USER + "]\n");
+        TestCertificates.Pair rotated = CERTS.newServer("set-rotated");
+        String verifyFull = "sslmode=verify-full sslrootcert=" + CERTS.caFile();
+
+        try (RawClient console = RawClient.connect(pgmux.host(), pgmux.port(), "pgmux", USER, Map.of())) {
+            // given a pgmux without client TLS, when the files and then PgBouncer's client_tls_sslmode are SET
+            assertSetQuietly(console, "SET client_tls_key_file = '" + CERTS.server().keyFile() + "'");
+            assertSetQuietly(console, "SET client_tls_cert_file = '" + CERTS.server().certFile() + "'");
+            assertSetQuietly(console, "SET client_tls_ca_file = '" + CERTS.caFile() + "'");
+            assertEquals("disable", Console.show(console, "SHOW CONFIG").one("key", "client_tls.mode").get("value"));
+            assertSetQuietly(console, "SET client_tls_sslmode = require");
+
+            // then new connections must use TLS, with pgmux's certificate (verify-full checks it)
+            assertEquals("1", psql(pgmux, USER, verifyFull, "select 1").orFail("psql verify-full").output().strip());
+            assertEquals(CERTS.server().certificate(), peerCertificate(pgmux));
+            ExternalClient.Result plain = psql(pgmux, USER, "sslmode=disable", "select 1");
+            assertTrue(plain.exitCode() != 0 && plain.output().contains("SSL/TLS is required"), plain.output());
+
+            try (Connection open = pgmux.jdbc(USER, null, Map.of("sslmode", "verify-full", "sslrootcert", CERTS.caFile().toString()))) {
+                // when a new key is SET before its certificate: kept, with a notice, and the old pair goes on
+                Console.Result keyFirst = Console.show(console, "SET client_tls_key_file = '" + rotated.keyFile() + "'");
+                assertEquals(null, keyFirst.error());
+                assertEquals("SET", keyFirst.tag());
+                assertEquals(1, keyFirst.notices().size(), keyFirst.notices().toString());
+                String notice = keyFirst.notices().get(0).message();
+                assertTrue(notice.startsWith("SET client_tls_key_file is kept but not in effect: ")
+                        && notice.contains("the private key does not match the certificate"), notice);
+                assertEquals(CERTS.server().certificate(), peerCertificate(pgmux));
+
+                // then its certificate completes the pair: new connections get it, the open one goes on
+                assertSetQuietly(console, "SET client_tls_cert_file = '" + rotated.certFile() + "'");
+                assertEquals(rotated.certificate(), peerCertificate(pgmux));
+                assertEquals(3, TestSql.intScalar(open, "select 3"));
+                Map<String, String> keyRow = Console.show(console, "SHOW CONFIG").one("key", "client_tls.key_file");
+                assertEquals(rotated.keyFile().toString(), keyRow.get("value"));
+            }
+
+            // a mode that is not PgBouncer's is refused and changes nothing
+            Console.Result bad = Console.show(console, "SET client_tls_sslmode = sometimes");
+            assertEquals("22023", bad.error().sqlState());
+            assertTrue(bad.error().message().contains("\"sometimes\" is not one of disable, allow, prefer, require, verify-ca,"
+                    + " verify-full"), bad.error().message());
+            assertEquals(rotated.certificate(), peerCertificate(pgmux));
+
+            // verify-full asks every client for a certificate whose CN is its user
+            assertSetQuietly(console, "SET client_tls_sslmode = 'verify-full'");
+            ExternalClient.Result noCertificate = psql(pgmux, USER, verifyFull, "select 1");
+            assertTrue(noCertificate.exitCode() != 0, noCertificate.output());
+            assertEquals("4", psql(pgmux, USER, clientCert(CERTS.client(USER)), "select 4").orFail("with a certificate")
+                    .output().strip());
+
+            // and disable turns TLS off for new connections
+            assertSetQuietly(console, "SET client_tls_sslmode = disable");
+            assertEquals("5", psql(pgmux, USER, "sslmode=disable", "select 5").orFail("plain after disable").output().strip());
+            ExternalClient.Result tls = psql(pgmux, USER, "sslmode=require", "select 1");
+            assertTrue(tls.exitCode() != 0, tls.output());
+        }
+    }
+
+    @Test
+    void aReloadDropsAKeptTlsFileSetAndPutsTheFilesValuesBack() throws Exception {
+        Pgmux pgmux = fixture.start(tlsConfig("prefer", CERTS.server(), "") + "admin_users: [" + USER + "]\n");
+        TestCertificates.Pair rotated = CERTS.newServer("set-dropped");
+
+        try (RawClient console = RawClient.connect(pgmux.host(), pgmux.port(), "pgmux", USER, Map.of())) {
+            // given a new key kept, waiting for its certificate
+            assertEquals(1, Console.show(console, "SET client_tls_key_file = '" + rotated.keyFile() + "'").notices().size());
+
+            // when RELOAD reads the file again
+            assertEquals("RELOAD", Console.show(console, "RELOAD").tag());
+
+            // then the new certificate alone does not match the file's key: it is kept in turn, and nothing changed
+            Console.Result certificate = Console.show(console, "SET client_tls_cert_file = '" + rotated.certFile() + "'");
+            assertEquals(1, certificate.notices().size(), certificate.notices().toString());
+            assertTrue(certificate.notices().get(0).message().contains("(waiting: client_tls_cert_file)"),
+                    certificate.notices().get(0).message());
+            assertEquals(CERTS.server().certificate(), peerCertificate(pgmux));
+        }
+    }
+
+    private static void assertSetQuietly(RawClient console, String set) throws IOException {
+        Console.Result result = Console.show(console, set);
+        assertEquals(null, result.error(), set);
+        assertEquals(List.of(), result.notices(), set);
+        assertEquals("SET", result.tag(), set);
+    }
+
+    @Test
     void aBadFileAtStartIsAConfigErrorNamingTheKey() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> fixture.start("client_tls:\n  mode: require\n  cert_file: \"" + CERTS.server().certFile()

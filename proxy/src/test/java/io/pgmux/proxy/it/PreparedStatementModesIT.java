@@ -2,6 +2,7 @@ package io.pgmux.proxy.it;
 
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
@@ -75,6 +76,37 @@ class PreparedStatementModesIT {
             assertEquals(List.of(), statementsOfItsServer(client));
             // SQL PREPARE is refused too in transaction mode
             assertEquals("0A000", sqlState(client.query("PREPARE p AS SELECT 1")));
+        }
+    }
+
+    @Test
+    void pgBouncersMaxPreparedStatementsZeroRejectsNamedStatementsForNewClientsAndANumberTurnsThemBackOn() throws Exception {
+        pgmux = fixture.start("pool_size: 1\npool_mode: transaction\nadmin_users: [" + USER + "]\n");
+        try (RawClient console = pgmux.console(USER); RawClient before = pgmux.raw(USER)) {
+            // given a client that prepared a statement while pgmux rewrites them
+            before.send(parse("early", "SELECT $1::int + 1")).send(bind("early", "1")).send(execute()).sync().flush();
+            assertEquals(List.of("2"), values(before.readUntilReady()));
+
+            // when the console sets PgBouncer's "prepared statements off"
+            assertEquals("SET", Console.show(console, "SET max_prepared_statements = 0").tag());
+            assertEquals("reject", Console.show(console, "SHOW CONFIG").one("key", "prepared_statements").get("value"));
+
+            // then a client that logs in now gets 0A000 for a named statement, and unnamed ones work
+            try (RawClient after = pgmux.raw(USER)) {
+                after.send(parse("late", "SELECT 1")).send(bind("late")).send(execute()).sync().flush();
+                assertEquals("0A000", sqlState(after.readUntilReady()));
+                assertEquals(List.of("ok"), values(after.query("SELECT 'ok'")));
+            }
+            // while the client from before keeps the mode it logged in with
+            assertEquals(List.of("6"), values(run(before, "early", "5")));
+
+            // when a number turns statements back on, a new client's named statement is rewritten again
+            assertEquals("SET", Console.show(console, "SET max_prepared_statements = 10").tag());
+            try (RawClient again = pgmux.raw(USER)) {
+                again.send(parse("again", "SELECT $1::int * 3")).send(bind("again", "3")).send(execute()).sync().flush();
+                assertEquals(List.of("9"), values(again.readUntilReady()));
+            }
+            assertEquals("10", Console.show(console, "SHOW CONFIG").one("key", "max_prepared_statements").get("value"));
         }
     }
 

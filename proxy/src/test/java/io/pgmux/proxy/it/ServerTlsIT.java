@@ -388,6 +388,67 @@ class ServerTlsIT {
         }
     }
 
+    @Test
+    void consoleSetOfServerTlsNamesClosesTheServersMadeBeforeAndACertificatesKeyWaitsForTheCertificate() throws Exception {
+        String config = "admin_users: [" + ADMIN + "]\nserver_login_retry: 100ms\nserver_tls: {sslmode: require}\ndatabases:\n"
+                + "  stls_set: {host: 127.0.0.1, port: " + TLS_PG.port() + ", dbname: " + DATABASE + ", user: " + SUPERUSER
+                + ", pool_size: 1, pool_mode: transaction}\n";
+        TestCertificates.Pair mine = CERTS.client(CERT_USER);
+        try (var own = pgmux.start(config); RawClient console = own.console(ADMIN); Connection client = own.jdbcTo("stls_set", CLIENT)) {
+            // given the pool's one server, made under sslmode require and idle between transactions
+            String underRequire = TestSql.scalar(client, "SELECT pg_backend_pid()");
+
+            // when PgBouncer's names SET verify-full with the test CA
+            assertSetQuietly(console, "SET server_tls_ca_file = '" + CERTS.caFile() + "'");
+            assertSetQuietly(console, "SET server_tls_sslmode = 'verify-full'");
+
+            // then that server is closed and the next transaction gets a new one, over TLS
+            awaitGone(client, underRequire);
+            String underVerifyFull = TestSql.scalar(client, "SELECT pg_backend_pid()");
+            assertEquals("t", ssl(client));
+
+            // when a client certificate's key is SET before the certificate: kept with a notice, nothing closed
+            Console.Result keyFirst = Console.show(console, "SET server_tls_key_file = '" + mine.keyFile() + "'");
+            assertEquals(null, keyFirst.error());
+            assertEquals(1, keyFirst.notices().size(), keyFirst.notices().toString());
+            assertTrue(keyFirst.notices().get(0).message().contains("server_tls.cert_file: required with key_file"),
+                    keyFirst.notices().get(0).message());
+            assertEquals(underVerifyFull, TestSql.scalar(client, "SELECT pg_backend_pid()"));
+
+            // then the certificate completes the pair, and the server made without it is closed in turn
+            assertSetQuietly(console, "SET server_tls_cert_file = '" + mine.certFile() + "'");
+            awaitGone(client, underVerifyFull);
+            assertEquals("t", ssl(client));
+
+            // and RELOAD puts the file's server_tls back (require, no files): a change, so that server closes too
+            String withCertificate = TestSql.scalar(client, "SELECT pg_backend_pid()");
+            assertEquals("RELOAD", Console.show(console, "RELOAD").tag());
+            awaitGone(client, withCertificate);
+
+            // while a RELOAD that changes nothing about TLS leaves the server alone
+            String afterReload = TestSql.scalar(client, "SELECT pg_backend_pid()");
+            assertEquals("RELOAD", Console.show(console, "RELOAD").tag());
+            assertEquals(afterReload, TestSql.scalar(client, "SELECT pg_backend_pid()"));
+        }
+    }
+
+    private static void awaitGone(Connection client, String pid) {
+        TestSql.await("backend " + pid + " closed", () -> {
+            try {
+                return "0".equals(TestSql.scalar(client, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + Integer.parseInt(pid)));
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static void assertSetQuietly(RawClient console, String set) throws java.io.IOException {
+        Console.Result result = Console.show(console, set);
+        assertEquals(null, result.error(), set);
+        assertEquals(List.of(), result.notices(), set);
+        assertEquals("SET", result.tag(), set);
+    }
+
     private static ServerErrorMessage loginError(io.pgmux.proxy.testing.Pgmux own, String database) {
         PSQLException e = assertThrows(PSQLException.class, () -> own.jdbcTo(database, CLIENT).close());
         assertNotNull(e.getServerErrorMessage(), e::toString);

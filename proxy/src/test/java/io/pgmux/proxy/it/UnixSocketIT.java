@@ -8,6 +8,7 @@ import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.RawClient.Reply;
+import io.pgmux.proxy.testing.TestCertificates;
 import io.pgmux.proxy.testing.TestPostgres;
 import io.pgmux.proxy.testing.TestSql;
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,25 @@ class UnixSocketIT {
 
         // then it ran its query through pgmux
         assertEquals("via socket|" + USER, psql.output().strip());
+    }
+
+    @Test
+    void clientTlsRequireAsksTcpClientsForTlsButNotSocketClientsAsPgBouncer() throws Exception {
+        // given client_tls.mode require (the local console must stay reachable after SET client_tls_sslmode = require)
+        TestCertificates.Pair server = TestCertificates.get().server();
+        Pgmux pgmux = fixture.start("unix_socket_dir: \"" + dir + "\"\nclient_tls:\n  mode: require\n  cert_file: \""
+                + server.certFile() + "\"\n  key_file: \"" + server.keyFile() + "\"\n");
+        String psql = TestPostgres.get().binDir().resolve("psql").toString();
+
+        // when psql connects over the socket, and over TCP without TLS
+        ExternalClient.Result socket = ExternalClient.run(60, psql, "-h", dir.toString(), "-p", Integer.toString(pgmux.port()),
+                "-U", USER, "-d", TestPostgres.DATABASE, "-Atc", "SELECT 'via socket'").orFail("psql over the socket");
+        ExternalClient.Result plainTcp = ExternalClient.run(60, psql, "-d", "host=127.0.0.1 port=" + pgmux.port()
+                + " sslmode=disable user=" + USER + " dbname=" + TestPostgres.DATABASE, "-Atc", "SELECT 1");
+
+        // then the socket client is served and the plain TCP one refused
+        assertEquals("via socket", socket.output().strip());
+        assertTrue(plainTcp.exitCode() != 0 && plainTcp.output().contains("SSL/TLS is required"), plainTcp.output());
     }
 
     @Test
