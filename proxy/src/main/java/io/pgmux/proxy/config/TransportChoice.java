@@ -4,7 +4,7 @@ import java.util.Optional;
 
 /** Which Netty transport carries the connections. YAML key {@code transport}. */
 public enum TransportChoice {
-    /** io_uring where the kernel allows it, else epoll, else NIO, without a warning. */
+    /** epoll where the platform has it, else NIO (see {@code Transport.best} for why not io_uring yet). */
     AUTO("auto"),
     /** Linux io_uring; epoll (then NIO) when the kernel refuses it. */
     IO_URING("io_uring"),
