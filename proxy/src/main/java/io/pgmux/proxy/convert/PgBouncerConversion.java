@@ -44,6 +44,7 @@ public final class PgBouncerConversion {
             "client_tls_key_file", "client_tls_ca_file", "client_tls_protocols", "server_tls_sslmode", "server_tls_ca_file",
             "server_tls_cert_file", "server_tls_key_file", "track_extra_parameters", "verbose");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|min|h|d)?");
+    private static final Pattern FRACTIONAL_SECONDS = Pattern.compile("\\d*\\.\\d+");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+");
     /** The limits a database or a user may set for itself. */
     private static final Set<String> NAME_LIMITS = Set.of("max_db_connections", "max_db_client_connections",
@@ -451,11 +452,20 @@ public final class PgBouncerConversion {
 
     // ---------------------------------------------------------------- values and notes
 
-    private void putDuration(String section, String key, String pgmuxKey, String value, Map<String, Object> into) {
+    /**
+     * PgBouncer reads a duration as a number of seconds, fractions allowed, and refuses the file
+     * for anything else; so does the conversion (a unit, as pgmux writes them, is taken too).
+     */
+    private void putDuration(String section, String key, String pgmuxKey, String value, Map<String, Object> into)
+            throws IOException {
+        if (FRACTIONAL_SECONDS.matcher(value.strip()).matches()) {
+            into.put(pgmuxKey, Math.round(Double.parseDouble(value.strip()) * 1000) + "ms");
+            return;
+        }
         Matcher m = DURATION.matcher(value.strip());
         if (!m.matches()) {
-            note(section, key, "\"" + value + "\" is not a duration pgmux reads");
-            return;
+            throw new IOException("[" + section + "] " + key + " = " + value + ": not a number of seconds"
+                    + " (PgBouncer refuses the file)");
         }
         String unit = m.group(2);
         if (unit == null || unit.equals("s")) {

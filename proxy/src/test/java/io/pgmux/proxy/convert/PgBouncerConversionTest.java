@@ -355,4 +355,18 @@ class PgBouncerConversionTest {
         assertEquals(LogLevel.DEBUG, load(plain).observability().logLevel(), "verbose = 1");
         assertEquals(List.of(), plain.notes());
     }
+
+    @Test
+    void aDurationPgBouncerCannotReadIsRefusedAndAFractionOfASecondIsKept(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // as PgBouncer refuses the file (its RELOAD fails): not a config with the key silently left at its default
+        IOException bad = assertThrows(IOException.class, () -> PgBouncerConversion.convert(
+                IniFile.parse("[pgbouncer]\nserver_lifetime = invalid_server_lifetime\n[databases]\napp = host=db\n", dir), Map.of()));
+        assertEquals("[pgbouncer] server_lifetime = invalid_server_lifetime: not a number of seconds (PgBouncer refuses the file)",
+                bad.getMessage());
+
+        PgBouncerConversion fraction = PgBouncerConversion.convert(
+                IniFile.parse("[pgbouncer]\nquery_wait_timeout = 0.5\nserver_lifetime = 120\n[databases]\napp = host=db\n", dir), Map.of());
+        assertEquals(java.time.Duration.ofMillis(500), load(fraction).queryWaitTimeout());
+        assertEquals(java.time.Duration.ofSeconds(120), load(fraction).serverLifetime());
+    }
 }
