@@ -295,6 +295,13 @@ public final class PgBouncerConversion {
                     case "port", "pool_size", "min_pool_size", "max_db_connections", "max_db_client_connections" ->
                             db.put(key, scalar(value));
                     case "reserve_pool", "reserve_pool_size" -> db.put("reserve_pool_size", scalar(value));
+                    case "server_lifetime" -> { // PgBouncer: whole seconds, and 0 (or unset) is the global one
+                        if (!NUMBER.matcher(value).matches() || value.length() >= 10) {
+                            note("databases", name + "." + key, "\"" + value + "\" is not a number of seconds");
+                        } else if (Integer.parseInt(value) > 0) {
+                            db.put(key, Integer.valueOf(value));
+                        }
+                    }
                     case "dbname", "user", "password", "pool_mode", "auth_user", "auth_query", "auth_dbname", "connect_query" ->
                             db.put(key, value);
                     default -> note("databases", name + "." + key, reasonFor(key));

@@ -369,4 +369,15 @@ class PgBouncerConversionTest {
         assertEquals(java.time.Duration.ofMillis(500), load(fraction).queryWaitTimeout());
         assertEquals(java.time.Duration.ofSeconds(120), load(fraction).serverLifetime());
     }
+
+    @Test
+    void aDatabasesServerLifetimeIsCarriedAndItsZeroMeansTheGlobalOne(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        PgBouncerConversion conversion = PgBouncerConversion.convert(IniFile.parse("[pgbouncer]\nserver_lifetime = 120\n"
+                + "[databases]\nshort = host=db server_lifetime=2\nglobal = host=db server_lifetime=0\n", dir), Map.of());
+        assertEquals(java.time.Duration.ofSeconds(2),
+                load(conversion).databases().get("short").limits().serverLifetime(java.time.Duration.ofSeconds(120)));
+        assertEquals(java.time.Duration.ofSeconds(120),
+                load(conversion).databases().get("global").limits().serverLifetime(java.time.Duration.ofSeconds(120)));
+        assertEquals(List.of(), conversion.notes().stream().filter(n -> n.startsWith("[databases]")).toList());
+    }
 }
