@@ -26,16 +26,11 @@ class ServerLifetimeIT {
     @RegisterExtension
     static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().role(USER);
 
-    private static String databases() {
-        return "databases:\n"
-                + "  " + SHORT_LIVED + ":\n    host: 127.0.0.1\n    port: ${PG_PORT}\n    dbname: " + TestPostgres.DATABASE + "\n"
-                + "    server_lifetime: 1s\n"
-                + "  " + LONG_LIVED + ":\n    host: 127.0.0.1\n    port: ${PG_PORT}\n    dbname: " + TestPostgres.DATABASE + "\n";
-    }
-
     @Test
     void aDatabasesOwnServerLifetimeClosesItsIdleServersAndNotTheOtherDatabases() throws Exception {
-        try (Pgmux pgmux = Pgmux.start("server_lifetime: 1h\n" + databases());
+        String databases = "databases:\n" + TestPostgres.databaseEntry(SHORT_LIVED, "server_lifetime: 1s")
+                + TestPostgres.databaseEntry(LONG_LIVED);
+        try (Pgmux pgmux = Pgmux.start("server_lifetime: 1h\n" + databases);
              RawClient shortLived = RawClient.connect(pgmux.host(), pgmux.port(), SHORT_LIVED, USER, Map.of());
              RawClient longLived = RawClient.connect(pgmux.host(), pgmux.port(), LONG_LIVED, USER, Map.of())) {
             // given: each database's pool served one query and keeps its server idle
