@@ -28,7 +28,7 @@ public final class PgBouncerConversion {
             "max_db_connections", "max_user_connections", "max_db_client_connections", "max_user_client_connections",
             "server_reset_query", "server_check_query",
             "tcp_keepalive", "tcp_keepcnt", "unix_socket_dir", "unix_socket_group", "auth_user", "auth_query", "auth_dbname",
-            "application_name_add_host", "server_fast_close", "ignore_startup_parameters");
+            "application_name_add_host", "server_fast_close", "ignore_startup_parameters", "peer_id");
     /** PgBouncer durations pgmux reads under the same name: a plain number is seconds in both. */
     private static final Set<String> SAME_NAME_DURATION = Set.of("reserve_pool_timeout", "server_check_delay",
             "server_lifetime", "server_idle_timeout", "server_connect_timeout", "server_login_retry", "query_timeout",
@@ -104,14 +104,57 @@ public final class PgBouncerConversion {
         c.convertSettings(ini.section("pgbouncer"));
         c.convertDatabases(ini.section("databases"));
         c.convertUsers(ini.section("users"), authFile != null ? authFile : Map.of());
+        c.convertPeers(ini.section("peers"), ini.section("pgbouncer").getOrDefault("peer_id", "0"));
         for (String section : ini.sectionNames()) {
-            if (!Set.of("pgbouncer", "databases", "users").contains(section)) {
-                c.note(section, null, section.equals("peers")
-                        ? "pgmux replicas find their peers differently; the section is not carried"
-                        : "not a PgBouncer section pgmux knows");
+            if (!Set.of("pgbouncer", "databases", "users", "peers").contains(section)) {
+                c.note(section, null, "not a PgBouncer section pgmux knows");
             }
         }
         return c;
+    }
+
+    /**
+     * {@code [peers]}: PgBouncer's {@code id = host=... port=...} is pgmux's {@code peers} entry
+     * {@code {id, host, port}}; pgmux reaches its peers over TCP only, so a Unix socket directory
+     * as host is not carried. Without a {@code peer_id} of its own (0, PgBouncer's default) the
+     * section is not carried: pgmux forwards cancels to peers only when it has one.
+     */
+    private void convertPeers(Map<String, String> peers, String peerId) {
+        if (!peers.isEmpty() && peerId.strip().equals("0")) {
+            note("peers", null, "peer_id is 0 (peering off): pgmux takes peers only with a peer_id; not carried");
+            return;
+        }
+        List<Map<String, Object>> entries = new ArrayList<>();
+        for (Map.Entry<String, String> e : peers.entrySet()) {
+            String id = e.getKey();
+            Map<String, String> conn;
+            try {
+                conn = ConnectionString.parse(e.getValue());
+            } catch (IllegalArgumentException bad) {
+                note("peers", id, "not carried: " + bad.getMessage());
+                continue;
+            }
+            String host = conn.get("host");
+            String port = conn.getOrDefault("port", "6432");
+            if (!NUMBER.matcher(id).matches() || id.length() > 5) {
+                note("peers", id, "not a peer_id; not carried");
+            } else if (host == null || host.startsWith("/")) {
+                note("peers", id, "pgmux reaches its peers over TCP: give the peer's host; not carried");
+            } else if (!NUMBER.matcher(port).matches() || port.length() > 5) {
+                note("peers", id, "port " + port + " is not a port number; not carried");
+            } else {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("id", Integer.valueOf(id));
+                entry.put("host", host);
+                entry.put("port", Integer.valueOf(port));
+                entries.add(entry);
+                conn.keySet().stream().filter(k -> !k.equals("host") && !k.equals("port"))
+                        .forEach(k -> note("peers", id + "." + k, "pgmux's peers take only host and port"));
+            }
+        }
+        if (!entries.isEmpty()) {
+            yaml.put("peers", entries);
+        }
     }
 
     // ---------------------------------------------------------------- [pgbouncer]
