@@ -127,11 +127,8 @@ public final class PgBouncerConversion {
         List<Map<String, Object>> entries = new ArrayList<>();
         for (Map.Entry<String, String> e : peers.entrySet()) {
             String id = e.getKey();
-            Map<String, String> conn;
-            try {
-                conn = ConnectionString.parse(e.getValue());
-            } catch (IllegalArgumentException bad) {
-                note("peers", id, "not carried: " + bad.getMessage());
+            Map<String, String> conn = connectionString("peers", id, e.getValue());
+            if (conn == null) {
                 continue;
             }
             String host = conn.get("host");
@@ -308,16 +305,23 @@ public final class PgBouncerConversion {
 
     // ---------------------------------------------------------------- [databases]
 
+    /** An entry's {@code key=value ...} string, or null (with a note) when it cannot be read. */
+    private Map<String, String> connectionString(String section, String name, String value) {
+        try {
+            return ConnectionString.parse(value);
+        } catch (IllegalArgumentException bad) {
+            note(section, name, "not carried: " + bad.getMessage());
+            return null;
+        }
+    }
+
     private void convertDatabases(Map<String, String> databases) {
         Map<String, Object> listed = new LinkedHashMap<>();
         boolean fallback = false;
         for (Map.Entry<String, String> e : databases.entrySet()) {
             String name = e.getKey();
-            Map<String, String> conn;
-            try {
-                conn = ConnectionString.parse(e.getValue());
-            } catch (IllegalArgumentException bad) {
-                note("databases", name, "not carried: " + bad.getMessage());
+            Map<String, String> conn = connectionString("databases", name, e.getValue());
+            if (conn == null) {
                 continue;
             }
             if (name.equals("*")) {
