@@ -351,7 +351,8 @@ final class AdminCommands {
         return control.reload().thenApply(result -> {
             if (!result.ok()) {
                 ErrorResponse error = ErrorResponse.error(SqlState.CONFIG_FILE_ERROR,
-                        "RELOAD failed; the config in effect is unchanged: " + result.errors().get(0));
+                        "RELOAD failed, see logs for additional details (the config in effect is unchanged): "
+                                + result.errors().get(0));
                 throw new AdminException(result.errors().size() == 1 ? error
                         : error.withDetail("every problem:\n" + String.join("\n", result.errors())));
             }

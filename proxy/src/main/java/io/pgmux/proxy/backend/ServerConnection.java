@@ -11,6 +11,7 @@ import io.pgmux.proxy.prepared.ServerStatements;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -29,6 +30,7 @@ public final class ServerConnection {
     private final long createdAtNanos = System.nanoTime();
     private final ServerParameters parameters = new ServerParameters();
     private final ServerStatements statements = new ServerStatements();
+    private final CancelsInFlight cancels = new CancelsInFlight();
     private Channel channel;
     private volatile ServerListener listener;
     /** When the pool last handed it to a client (its creation if never): read by SHOW SERVERS. */
@@ -207,7 +209,35 @@ public final class ServerConnection {
 
     /** Asks Postgres, on a new connection, to cancel whatever this connection is running. */
     public void cancel() {
-        connector.sendCancel(eventLoop(), address, processId, secretKey);
+        cancelIf(() -> true, () -> { });
+    }
+
+    /**
+     * Sends a cancel, as {@link #cancel()}, if {@code stillHeld} says so once the cancel already
+     * counts as in flight: a holder that gives the server back at the same moment either is seen
+     * here (nothing is sent) or sees the cancel, and the server waits for it in
+     * {@link #deferWhileCancelling}. {@code done} runs when Postgres has answered (or at once if
+     * nothing was sent).
+     */
+    public void cancelIf(BooleanSupplier stillHeld, Runnable done) {
+        cancels.start();
+        if (!stillHeld.getAsBoolean()) {
+            cancels.finish();
+            done.run();
+            return;
+        }
+        connector.sendCancel(eventLoop(), address, processId, secretKey, () -> {
+            cancels.finish();
+            done.run();
+        });
+    }
+
+    /**
+     * While a cancel sent for this connection is still on its way, {@code then} is kept for when it
+     * has landed and this returns true; false when there is none.
+     */
+    public boolean deferWhileCancelling(Runnable then) {
+        return cancels.deferUntilDone(then);
     }
 
     /** Says goodbye politely (Terminate) and closes. */

@@ -12,6 +12,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.CancelRequest;
 import io.pgmux.protocol.message.ErrorResponse;
@@ -33,6 +35,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -47,6 +50,8 @@ public final class ServerConnector implements ServerOpener {
     private static final Logger log = LoggerFactory.getLogger(ServerConnector.class);
     /** Postgres never sends a message over 1 GB; a larger length is corruption. */
     private static final int MAX_SERVER_MESSAGE_SIZE = (1 << 30) + 1024;
+    /** How long a cancel request's connection may take to connect, and then for the other side to close it. */
+    private static final int CANCEL_ANSWER_MILLIS = 5_000;
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
 
     private final EventLoopGroup group;
@@ -257,24 +262,30 @@ public final class ServerConnector implements ServerOpener {
     }
 
     /** Sends a CancelRequest for {@code processId} on a fresh connection to {@code address}. */
-    void sendCancel(EventLoop loop, InetSocketAddress address, int processId, int secretKey) {
-        sendCancel(loop, address, processId, secretKey, () -> { });
-    }
-
     /**
      * Sends a CancelRequest with this key to {@code address} (a server, or a peer replica) on a new
-     * connection from {@code loop}; {@code done} runs once the connection is closed or failed.
+     * connection from {@code loop}; {@code done} runs once the connection is closed or failed. The
+     * connection stays open until the other side closes it, which Postgres does once it has
+     * signalled the backend (as libpq waits for), or for at most {@link #CANCEL_ANSWER_MILLIS}.
      */
     public void sendCancel(EventLoop loop, InetSocketAddress address, int processId, int secretKey, Runnable done) {
         new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannelClass())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CANCEL_ANSWER_MILLIS)
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelActive(ChannelHandlerContext ctx) {
                         ByteBuf packet = new CancelRequest(processId, secretKey).encode(ctx.alloc());
-                        ctx.writeAndFlush(packet).addListener(ChannelFutureListener.CLOSE);
+                        ctx.writeAndFlush(packet).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+                        ScheduledFuture<?> giveUp = ctx.executor().schedule(() -> ctx.close(), CANCEL_ANSWER_MILLIS,
+                                TimeUnit.MILLISECONDS);
+                        ctx.channel().closeFuture().addListener(closed -> giveUp.cancel(false));
+                    }
+
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        ReferenceCountUtil.release(msg); // Postgres answers a cancel with nothing but its close
                     }
                 })
                 .connect(address)

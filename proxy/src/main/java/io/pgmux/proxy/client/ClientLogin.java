@@ -171,18 +171,22 @@ final class ClientLogin {
         }
     }
 
-    /** To the server the key's client holds now, or to the peer replica that issued the key (see {@link PeerCancels}). */
+    /**
+     * To the server the key's client holds now, or to the peer replica that issued the key (see
+     * {@link PeerCancels}). A local client's cancel connection is closed once Postgres has answered
+     * the forwarded cancel, as Postgres closes it: libpq's cancel returns when the cancel has landed.
+     */
     private void onCancelRequest(CancelRequest request) {
         session.moveTo(SessionState.CLOSED);
         PeerCancels peers = context.peerCancels();
         ClientSession target = context.sessions().find(peers.localProcessId(request.processId()), request.secretKey());
         if (target != null) {
             peers.onLocalClient(request.processId());
-            target.executor().execute(target::forwardCancel);
+            target.executor().execute(() -> target.forwardCancel(channel::close));
         } else {
             peers.onNoLocalClient(channel.eventLoop(), request.processId(), request.secretKey());
+            channel.close();
         }
-        channel.close();
     }
 
     /**

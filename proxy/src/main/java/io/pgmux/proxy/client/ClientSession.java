@@ -451,14 +451,17 @@ public final class ClientSession {
         channel.close();
     }
 
-    /** A CancelRequest carrying this session's key arrived: forward it to the server held now, if any. */
-    void forwardCancel() {
+    /**
+     * A CancelRequest carrying this session's key arrived: forward it to the server held now, if any;
+     * {@code done} runs once Postgres has answered it (at once when nothing is sent).
+     */
+    void forwardCancel(Runnable done) {
         if (state instanceof Replicating replicating && replicating.link().relaying()) {
             log.info("c{} [{}] cancel request forwarded to replication server {}", id, poolName(), replicating.link().server());
-            replicating.link().server().cancel();
+            replicating.link().server().cancelIf(() -> true, done);
             return;
         }
-        hold.forwardCancel();
+        hold.forwardCancel(done);
     }
 
     // ---------------------------------------------------------------- logged in

@@ -88,14 +88,18 @@ final class ServerHold implements Waiter {
         this.readPauses = readPauses;
     }
 
-    /** A cancel request for this client goes to the server it holds now, if any (see {@link #cancelTarget}). */
-    void forwardCancel() {
+    /**
+     * A cancel request for this client goes to the server it holds now, if any (see {@link #cancelTarget});
+     * {@code done} runs once Postgres has answered it, or at once when nothing is sent.
+     */
+    void forwardCancel(Runnable done) {
         ServerConnection server = cancelTarget;
         if (server != null) {
             log.info("c{} [{}] cancel request forwarded to server {}", session.id(), session.poolName(), server);
-            server.cancel();
+            server.cancelIf(() -> cancelTarget == server, done);
         } else {
             log.debug("c{} [{}] cancel request while holding no server; ignored", session.id(), session.poolName());
+            done.run();
         }
     }
 

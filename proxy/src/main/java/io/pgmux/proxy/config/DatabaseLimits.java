@@ -1,5 +1,7 @@
 package io.pgmux.proxy.config;
 
+import java.time.Duration;
+
 /**
  * What one database sets of {@link ServerLimits} (and of {@link SessionFeaturesConfig}) for itself;
  * null = the global key.
@@ -8,11 +10,19 @@ package io.pgmux.proxy.config;
  * @param reservePoolSize  its {@code reserve_pool_size}
  * @param maxDbConnections its {@code max_db_connections}
  * @param maxPinnedServers its {@code max_pinned_servers} (0 = half of its pool_size, at least 1)
+ * @param maxDbClientConnections its {@code max_db_client_connections}
+ * @param serverLifetime   its {@code server_lifetime}, as PgBouncer's per-database one
  */
 public record DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integer maxDbConnections, Integer maxPinnedServers,
-                             Integer maxDbClientConnections) {
+                             Integer maxDbClientConnections, Duration serverLifetime) {
     /** Every value from the global keys. */
-    public static final DatabaseLimits GLOBAL = new DatabaseLimits(null, null, null, null, null);
+    public static final DatabaseLimits GLOBAL = new DatabaseLimits(null, null, null, null, null, null);
+
+    /** With the global {@code server_lifetime}. */
+    public DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integer maxDbConnections, Integer maxPinnedServers,
+                          Integer maxDbClientConnections) {
+        this(minPoolSize, reservePoolSize, maxDbConnections, maxPinnedServers, maxDbClientConnections, null);
+    }
 
     /** With the global {@code max_db_client_connections}. */
     public DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integer maxDbConnections, Integer maxPinnedServers) {
@@ -41,6 +51,11 @@ public record DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integ
     /** Clients logged in to the database at once: its own {@code max_db_client_connections}, else the global one; 0 = no limit. */
     public int maxDbClientConnections(LoginLimits global) {
         return maxDbClientConnections != null ? maxDbClientConnections : global.maxDbClientConnections();
+    }
+
+    /** How long a server connection of its pools may live: its own {@code server_lifetime}, else the global one. */
+    public Duration serverLifetime(Duration global) {
+        return serverLifetime != null ? serverLifetime : global;
     }
 
     public int maxDbConnections(ServerLimits global) {

@@ -152,7 +152,8 @@ final class UsersAndDatabases {
             PreparedStatementMode prepared = readPreparedMode(db, "prepared_statements");
             DatabaseLimits limits = new DatabaseLimits(optionalCount(db, ConfigKeys.MIN_POOL_SIZE.name()),
                     optionalCount(db, ConfigKeys.RESERVE_POOL_SIZE.name()), optionalCount(db, ConfigKeys.MAX_DB_CONNECTIONS.name()),
-                    optionalPinnedServers(db), optionalCount(db, ConfigKeys.MAX_DB_CLIENT_CONNECTIONS.name()));
+                    optionalPinnedServers(db), optionalCount(db, ConfigKeys.MAX_DB_CLIENT_CONNECTIONS.name()),
+                    optionalDuration(db, ConfigKeys.SERVER_LIFETIME.name()));
             if (PreparedStatementMode.effective(prepared, globalPrepared, poolMode) == PreparedStatementMode.PASSTHROUGH
                     && poolMode.sharesServers()) {
                 db.error(db.isPresent("prepared_statements") ? "prepared_statements" : "pool_mode", PASSTHROUGH_NEEDS_SESSION);

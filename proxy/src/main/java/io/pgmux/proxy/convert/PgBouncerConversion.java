@@ -30,7 +30,7 @@ public final class PgBouncerConversion {
             "max_db_connections", "max_user_connections", "max_db_client_connections", "max_user_client_connections",
             "server_reset_query", "server_check_query",
             "tcp_keepalive", "tcp_keepcnt", "unix_socket_dir", "unix_socket_group", "auth_user", "auth_query", "auth_dbname",
-            "application_name_add_host", "server_fast_close", "ignore_startup_parameters");
+            "application_name_add_host", "server_fast_close", "ignore_startup_parameters", "peer_id");
     /** PgBouncer durations pgmux reads under the same name: a plain number is seconds in both. */
     private static final Set<String> SAME_NAME_DURATION = Set.of("reserve_pool_timeout", "server_check_delay",
             "server_lifetime", "server_idle_timeout", "server_connect_timeout", "server_login_retry", "query_timeout",
@@ -46,6 +46,7 @@ public final class PgBouncerConversion {
             "client_tls_key_file", "client_tls_ca_file", "client_tls_protocols", "server_tls_sslmode", "server_tls_ca_file",
             "server_tls_cert_file", "server_tls_key_file", "track_extra_parameters", "verbose");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|min|h|d)?");
+    private static final Pattern FRACTIONAL_SECONDS = Pattern.compile("\\d*\\.\\d+");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+");
     /** The limits a database or a user may set for itself. */
     private static final Set<String> NAME_LIMITS = Set.of("max_db_connections", "max_db_client_connections",
@@ -105,14 +106,54 @@ public final class PgBouncerConversion {
         c.convertSettings(ini.section("pgbouncer"));
         c.convertDatabases(ini.section("databases"));
         c.convertUsers(ini.section("users"), authFile != null ? authFile : Map.of());
+        c.convertPeers(ini.section("peers"), ini.section("pgbouncer").getOrDefault("peer_id", "0"));
         for (String section : ini.sectionNames()) {
-            if (!Set.of("pgbouncer", "databases", "users").contains(section)) {
-                c.note(section, null, section.equals("peers")
-                        ? "pgmux replicas find their peers differently; the section is not carried"
-                        : "not a PgBouncer section pgmux knows");
+            if (!Set.of("pgbouncer", "databases", "users", "peers").contains(section)) {
+                c.note(section, null, "not a PgBouncer section pgmux knows");
             }
         }
         return c;
+    }
+
+    /**
+     * {@code [peers]}: PgBouncer's {@code id = host=... port=...} is pgmux's {@code peers} entry
+     * {@code {id, host, port}}; pgmux reaches its peers over TCP only, so a Unix socket directory
+     * as host is not carried. Without a {@code peer_id} of its own (0, PgBouncer's default) the
+     * section is not carried: pgmux forwards cancels to peers only when it has one.
+     */
+    private void convertPeers(Map<String, String> peers, String peerId) {
+        if (!peers.isEmpty() && peerId.strip().equals("0")) {
+            note("peers", null, "peer_id is 0 (peering off): pgmux takes peers only with a peer_id; not carried");
+            return;
+        }
+        List<Map<String, Object>> entries = new ArrayList<>();
+        for (Map.Entry<String, String> e : peers.entrySet()) {
+            String id = e.getKey();
+            Map<String, String> conn = connectionString("peers", id, e.getValue());
+            if (conn == null) {
+                continue;
+            }
+            String host = conn.get("host");
+            String port = conn.getOrDefault("port", "6432");
+            if (!NUMBER.matcher(id).matches() || id.length() > 5) {
+                note("peers", id, "not a peer_id; not carried");
+            } else if (host == null || host.startsWith("/")) {
+                note("peers", id, "pgmux reaches its peers over TCP: give the peer's host; not carried");
+            } else if (!NUMBER.matcher(port).matches() || port.length() > 5) {
+                note("peers", id, "port " + port + " is not a port number; not carried");
+            } else {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("id", Integer.valueOf(id));
+                entry.put("host", host);
+                entry.put("port", Integer.valueOf(port));
+                entries.add(entry);
+                conn.keySet().stream().filter(k -> !k.equals("host") && !k.equals("port"))
+                        .forEach(k -> note("peers", id + "." + k, "pgmux's peers take only host and port"));
+            }
+        }
+        if (!entries.isEmpty()) {
+            yaml.put("peers", entries);
+        }
     }
 
     // ---------------------------------------------------------------- [pgbouncer]
@@ -270,16 +311,23 @@ public final class PgBouncerConversion {
 
     // ---------------------------------------------------------------- [databases]
 
+    /** An entry's {@code key=value ...} string, or null (with a note) when it cannot be read. */
+    private Map<String, String> connectionString(String section, String name, String value) {
+        try {
+            return ConnectionString.parse(value);
+        } catch (IllegalArgumentException bad) {
+            note(section, name, "not carried: " + bad.getMessage());
+            return null;
+        }
+    }
+
     private void convertDatabases(Map<String, String> databases) {
         Map<String, Object> listed = new LinkedHashMap<>();
         boolean fallback = false;
         for (Map.Entry<String, String> e : databases.entrySet()) {
             String name = e.getKey();
-            Map<String, String> conn;
-            try {
-                conn = ConnectionString.parse(e.getValue());
-            } catch (IllegalArgumentException bad) {
-                note("databases", name, "not carried: " + bad.getMessage());
+            Map<String, String> conn = connectionString("databases", name, e.getValue());
+            if (conn == null) {
                 continue;
             }
             if (name.equals("*")) {
@@ -300,6 +348,13 @@ public final class PgBouncerConversion {
                     case "port", "pool_size", "min_pool_size", "max_db_connections", "max_db_client_connections" ->
                             db.put(key, scalar(value));
                     case "reserve_pool", "reserve_pool_size" -> db.put("reserve_pool_size", scalar(value));
+                    case "server_lifetime" -> { // PgBouncer: whole seconds, and 0 (or unset) is the global one
+                        if (!NUMBER.matcher(value).matches() || value.length() >= 10) {
+                            note("databases", name + "." + key, "\"" + value + "\" is not a number of seconds");
+                        } else if (Integer.parseInt(value) > 0) {
+                            db.put(key, Integer.valueOf(value));
+                        }
+                    }
                     case "dbname", "user", "password", "pool_mode", "auth_user", "auth_query", "auth_dbname", "connect_query" ->
                             db.put(key, value);
                     default -> note("databases", name + "." + key, reasonFor(key));
@@ -457,11 +512,20 @@ public final class PgBouncerConversion {
 
     // ---------------------------------------------------------------- values and notes
 
-    private void putDuration(String section, String key, String pgmuxKey, String value, Map<String, Object> into) {
+    /**
+     * PgBouncer reads a duration as a number of seconds, fractions allowed, and refuses the file
+     * for anything else; so does the conversion (a unit, as pgmux writes them, is taken too).
+     */
+    private void putDuration(String section, String key, String pgmuxKey, String value, Map<String, Object> into)
+            throws IOException {
+        if (FRACTIONAL_SECONDS.matcher(value.strip()).matches()) {
+            into.put(pgmuxKey, Math.round(Double.parseDouble(value.strip()) * 1000) + "ms");
+            return;
+        }
         Matcher m = DURATION.matcher(value.strip());
         if (!m.matches()) {
-            note(section, key, "\"" + value + "\" is not a duration pgmux reads");
-            return;
+            throw new IOException("[" + section + "] " + key + " = " + value + ": not a number of seconds"
+                    + " (PgBouncer refuses the file)");
         }
         String unit = m.group(2);
         if (unit == null || unit.equals("s")) {

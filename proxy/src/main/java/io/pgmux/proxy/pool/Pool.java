@@ -281,8 +281,16 @@ public final class Pool implements ServerLifecycle {
         }
     }
 
-    /** Gives back a clean server (ReadyForQuery idle, nothing outstanding). */
+    /**
+     * Gives back a clean server (ReadyForQuery idle, nothing outstanding). One with a cancel still
+     * on its way to Postgres is given back only once that cancel has landed, so that it cannot stop
+     * the next holder's query.
+     */
     public void release(ServerConnection server) {
+        if (server.deferWhileCancelling(() -> release(server))) {
+            log.debug("[{}] server s{} is given back once its cancel request has landed", key, server.id());
+            return;
+        }
         boolean spent = server.isExpired(System.nanoTime(), settings.lifetime())
                 || server.parameters().holdsTooManyCustomNames();
         Waiter next = null;

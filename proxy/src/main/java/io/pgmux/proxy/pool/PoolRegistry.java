@@ -476,7 +476,7 @@ public final class PoolRegistry {
         PoolMode mode = own.poolMode(db);
         return new PoolSettings(db.server(), db.dbname(), serverUser, password, poolSize, mode,
                 config.queryWaitTimeout(), config.serverConnectTimeout(), config.serverLoginRetry(),
-                config.serverIdleTimeout(), config.serverLifetime(), config.serverResetQuery(),
+                config.serverIdleTimeout(), db.limits().serverLifetime(config.serverLifetime()), config.serverResetQuery(),
                 PreparedStatementMode.effective(db.preparedStatements(), config.preparedStatements().mode(), mode),
                 config.preparedStatements().maxPerServer(),
                 config.preparedStatements().maxPerClient(), config.preparedStatements().maxSizePerClient(),

@@ -174,7 +174,7 @@ class PgBouncerConversionTest {
                         + " cannot offer TLS without them either); client TLS is not carried",
                 "[databases] *.client_encoding: pgmux's upstream (the fallback database) takes only host and port;"
                         + " the global settings apply to it",
-                "[peers]: pgmux replicas find their peers differently; the section is not carried"), notes);
+                "[peers]: peer_id is 0 (peering off): pgmux takes peers only with a peer_id; not carried"), notes);
     }
 
     @Test
@@ -371,5 +371,41 @@ class PgBouncerConversionTest {
         assertEquals(AuthMethod.PASSWORD, load(plain).clientAuth());
         assertEquals(LogLevel.DEBUG, load(plain).observability().logLevel(), "verbose = 1");
         assertEquals(List.of(), plain.notes());
+    }
+
+    @Test
+    void aDurationPgBouncerCannotReadIsRefusedAndAFractionOfASecondIsKept(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // as PgBouncer refuses the file (its RELOAD fails): not a config with the key silently left at its default
+        IOException bad = assertThrows(IOException.class, () -> PgBouncerConversion.convert(
+                IniFile.parse("[pgbouncer]\nserver_lifetime = invalid_server_lifetime\n[databases]\napp = host=db\n", dir), Map.of()));
+        assertEquals("[pgbouncer] server_lifetime = invalid_server_lifetime: not a number of seconds (PgBouncer refuses the file)",
+                bad.getMessage());
+
+        PgBouncerConversion fraction = PgBouncerConversion.convert(
+                IniFile.parse("[pgbouncer]\nquery_wait_timeout = 0.5\nserver_lifetime = 120\n[databases]\napp = host=db\n", dir), Map.of());
+        assertEquals(java.time.Duration.ofMillis(500), load(fraction).queryWaitTimeout());
+        assertEquals(java.time.Duration.ofSeconds(120), load(fraction).serverLifetime());
+    }
+
+    @Test
+    void aDatabasesServerLifetimeIsCarriedAndItsZeroMeansTheGlobalOne(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        PgBouncerConversion conversion = PgBouncerConversion.convert(IniFile.parse("[pgbouncer]\nserver_lifetime = 120\n"
+                + "[databases]\nshort = host=db server_lifetime=2\nglobal = host=db server_lifetime=0\n", dir), Map.of());
+        assertEquals(java.time.Duration.ofSeconds(2),
+                load(conversion).databases().get("short").limits().serverLifetime(java.time.Duration.ofSeconds(120)));
+        assertEquals(java.time.Duration.ofSeconds(120),
+                load(conversion).databases().get("global").limits().serverLifetime(java.time.Duration.ofSeconds(120)));
+        assertEquals(List.of(), conversion.notes().stream().filter(n -> n.startsWith("[databases]")).toList());
+    }
+
+    @Test
+    void peerIdAndPeersAreCarriedAndAUnixSocketPeerIsNoted(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        PgBouncerConversion conversion = PgBouncerConversion.convert(IniFile.parse("[pgbouncer]\npeer_id = 1\n"
+                + "[databases]\napp = host=db\n[peers]\n2 = host=10.0.0.2 port=6433\n3 = host=/tmp/pgbouncer3 port=6432\n", dir),
+                Map.of());
+        assertEquals(1, load(conversion).peers().peerId());
+        assertEquals(List.of(new io.pgmux.proxy.config.PeerEntry(2, "10.0.0.2", 6433)), load(conversion).peers().entries());
+        assertEquals(List.of("[peers] 3: pgmux reaches its peers over TCP: give the peer's host; not carried"),
+                conversion.notes().stream().filter(n -> n.startsWith("[peers]")).toList());
     }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.pgmux.proxy.testing.TestSql.scalar;
 import static io.pgmux.proxy.testing.TestSql.value;
@@ -80,6 +81,42 @@ class CancelIT {
             TestSql.sendCancel(pgmux.host(), pgmux.port(), idle.processId(), idle.secretKey());
             assertEquals("57014", TestSql.error(idle.readUntilReady()).sqlState());
             assertEquals("ok", value(idle, "SELECT 'ok'"));
+        }
+    }
+
+    @Test
+    void cancelsStillOnTheirWayWhenTheServerIsFreedDoNotStopTheNextClientsQuery() throws Exception {
+        ExecutorService senders = Executors.newFixedThreadPool(4);
+        AtomicBoolean firstAnswered = new AtomicBoolean();
+        try (RawClient first = pgmux.raw(USER); RawClient next = pgmux.raw(USER)) {
+            // given: a client runs a long query on the pool's only server, and another one is queued behind it
+            first.send(new Query("SELECT pg_sleep(30)")).flush();
+            awaitSleeping();
+            next.send(new Query("SELECT 'served', pg_sleep(1)")).flush();
+            // when: CancelRequests for the first client keep coming, from four senders, until its query has
+            // ended (PgBouncer's test_cancel_race): some are on their way to Postgres when it frees the server
+            List<Future<?>> cancels = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                cancels.add(senders.submit(() -> {
+                    for (int n = 0; n < 500 && !firstAnswered.get(); n++) {
+                        TestSql.sendCancel(pgmux.host(), pgmux.port(), first.processId(), first.secretKey());
+                    }
+                    return null;
+                }));
+            }
+            // then: the first client's query is cancelled
+            assertEquals("57014", TestSql.error(first.readUntilReady()).sqlState());
+            firstAnswered.set(true);
+            for (Future<?> cancel : cancels) {
+                cancel.get(30, TimeUnit.SECONDS);
+            }
+            // and the queued client's query, which gets the server after it, is not hit by a cancel still on its way
+            List<Reply> replies = next.readUntilReady();
+            assertEquals(List.of("served", ""), TestSql.row(replies));
+            assertEquals(TransactionStatus.IDLE, TestSql.status(replies));
+        } finally {
+            firstAnswered.set(true);
+            senders.shutdownNow();
         }
     }
 

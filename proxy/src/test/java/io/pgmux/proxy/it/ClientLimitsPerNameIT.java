@@ -39,10 +39,8 @@ class ClientLimitsPerNameIT {
     static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux().roles(ALICE, BOB, STATS);
 
     private static String databases() {
-        return "databases:\n"
-                + "  " + SMALL_DB + ":\n    host: 127.0.0.1\n    port: ${PG_PORT}\n    dbname: " + TestPostgres.DATABASE + "\n"
-                + "    max_db_client_connections: 1\n"
-                + "  " + OTHER_DB + ":\n    host: 127.0.0.1\n    port: ${PG_PORT}\n    dbname: " + TestPostgres.DATABASE + "\n";
+        return "databases:\n" + TestPostgres.databaseEntry(SMALL_DB, "max_db_client_connections: 1")
+                + TestPostgres.databaseEntry(OTHER_DB);
     }
 
     @Test

@@ -99,6 +99,19 @@ public final class TestPostgres {
     /** Members of this group must log in with md5 (their secret must be an md5 hash, see {@code password_encryption}). */
     public static final String MD5_ROLES = "pgmux_md5_roles";
 
+    /**
+     * A {@code databases} entry of pgmux's YAML named {@code name}, on the test database, with
+     * {@code settings} (lines such as {@code "server_lifetime: 1s"}) under it.
+     */
+    public static String databaseEntry(String name, String... settings) {
+        StringBuilder entry = new StringBuilder("  " + name + ":\n    host: " + HOST + "\n    port: ${PG_PORT}\n    dbname: "
+                + DATABASE + "\n");
+        for (String setting : settings) {
+            entry.append("    ").append(setting).append('\n');
+        }
+        return entry.toString();
+    }
+
     private static final String PORT_ENV = "PGMUX_TEST_PG_PORT";
     private static final String DIR_PREFIX = "pgmux-test-pg-";
     private static final String OWNER_PID_FILE = "owner.pid";
