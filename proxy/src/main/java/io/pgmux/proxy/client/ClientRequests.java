@@ -57,7 +57,7 @@ final class ClientRequests {
     private final Outbox toServer;
     private final ByteBufAllocator alloc;
     /** The text of the message being read, scanned once for all the readers that look at it. */
-    private final QueryScan scan = new QueryScan();
+    private final QueryScan scan;
     private ServerConnection server;
     /** Made on first use: most sessions never name a statement. */
     private NamedStatements namedStatements;
@@ -78,6 +78,7 @@ final class ClientRequests {
         this.replies = replies;
         this.toServer = toServer;
         this.alloc = alloc;
+        this.scan = statements.scan();
     }
 
     /** The client now holds {@code server}: its unnamed statement and portal are none yet. */
