@@ -41,6 +41,9 @@ class QueryScanTest {
         assertFalse(scan("SELECT set_confi").mentions(Mention.SET_CONFIG));
         assertFalse(scan("SELECT pg_setting s").mentions(Mention.PG_SETTINGS));
         assertFalse(scan("deal locate").mentions(Mention.DEALLOCATE));
+        assertFalse(scan("SELECT settings, allocate, _config").mentions(Mention.PG_SETTINGS), "the last 8 bytes are not enough");
+        assertFalse(scan("SELECT settings, allocate, _config").mentions(Mention.DEALLOCATE));
+        assertFalse(scan("SELECT settings, allocate, t_config").mentions(Mention.SET_CONFIG));
         assertTrue(scan("xxdeallocatexx").mentions(Mention.DEALLOCATE), "a mention is any occurrence, as before");
     }
 
@@ -90,8 +93,11 @@ class QueryScanTest {
     @Provide
     Arbitrary<String> texts() {
         Arbitrary<String> words = Arbitraries.of(Mention.values()).map(m -> new String(m.word, StandardCharsets.US_ASCII));
+        Arbitrary<String> suffixes = words.flatMap(w -> Arbitraries.integers().between(1, w.length() - 1).map(w::substring));
+        Arbitrary<String> prefixes = words.flatMap(w -> Arbitraries.integers().between(1, w.length() - 1).map(i -> w.substring(0, i)));
         Arbitrary<String> bits = Arbitraries.strings().withChars("aAdDeEsStT_;\\ \n\té$pglncoru").ofMaxLength(6);
-        return Arbitraries.oneOf(words, words.map(String::toUpperCase), bits).list().ofMaxSize(8).map(parts -> String.join("", parts));
+        return Arbitraries.oneOf(words, words.map(String::toUpperCase), suffixes, prefixes, bits).list().ofMaxSize(8)
+                .map(parts -> String.join("", parts));
     }
 
     private static String asciiLowerCase(String text) {
