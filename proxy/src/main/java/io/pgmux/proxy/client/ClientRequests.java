@@ -17,6 +17,7 @@ import io.pgmux.proxy.client.ReplyQueue.Attachment;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.sql.MultiStatementQuery;
 import io.pgmux.proxy.sql.NamedStatementSql;
+import io.pgmux.proxy.sql.QueryScan;
 import io.pgmux.proxy.sql.FeatureUse;
 import io.pgmux.proxy.sql.SessionFeatures;
 import io.pgmux.proxy.sql.SqlCommand;
@@ -55,6 +56,8 @@ final class ClientRequests {
     private final ReplyQueue replies;
     private final Outbox toServer;
     private final ByteBufAllocator alloc;
+    /** The text of the message being read, scanned once for all the readers that look at it. */
+    private final QueryScan scan;
     private ServerConnection server;
     /** Made on first use: most sessions never name a statement. */
     private NamedStatements namedStatements;
@@ -75,6 +78,7 @@ final class ClientRequests {
         this.replies = replies;
         this.toServer = toServer;
         this.alloc = alloc;
+        this.scan = statements.scan();
     }
 
     /** The client now holds {@code server}: its unnamed statement and portal are none yet. */
@@ -115,11 +119,11 @@ final class ClientRequests {
                 if (frame.getByte(body) != 0) {
                     return named().blocks(segment);
                 }
-                return !replies.isEmpty() && SqlCommand.of(frame, body + 1).isDeallocate();
+                return !replies.isEmpty() && SqlCommand.of(scan.at(frame, body + 1)).isDeallocate();
             case Frontend.QUERY:
                 // Answered in the transaction state of the moment it is sent: that state must be known.
-                return !replies.isEmpty() && (SqlCommand.of(frame, body).isDeallocate()
-                        || statements.rewritesSqlNames() && NamedStatementSql.mayBeAnsweredLocally(frame, body));
+                return !replies.isEmpty() && (SqlCommand.of(scan.at(frame, body)).isDeallocate()
+                        || statements.rewritesSqlNames() && NamedStatementSql.mayBeAnsweredLocally(scan));
             case Frontend.BIND:
                 int portalEnd = frame.forEachByte(body, frame.writerIndex() - body, ByteProcessor.FIND_NUL);
                 return portalEnd >= 0 && portalEnd + 1 < frame.writerIndex() && frame.getByte(portalEnd + 1) != 0
@@ -136,26 +140,26 @@ final class ClientRequests {
      * {@code syncAhead} sends a Sync of pgmux's own, for messages pgmux sends ahead of the query.
      */
     void query(ByteBuf frame, TransactionStatus status, Runnable syncAhead) {
-        int sql = frame.readerIndex() + Frames.HEADER_SIZE;
-        SqlCommand command = statements.inspectsSql() ? SqlCommand.of(frame, sql) : SqlCommand.OTHER;
+        QueryScan sql = scan.at(frame, frame.readerIndex() + Frames.HEADER_SIZE);
+        SqlCommand command = statements.inspectsSql() ? SqlCommand.of(sql) : SqlCommand.OTHER;
         if (command.isDeallocate() && statements.rewrites() && named().queryLocalDeallocate(frame, command, status)) {
             return;
         }
-        if (statements.refusesSqlPrepare() && (command.isPrepare() || MultiStatementQuery.hasLaterPrepare(frame, sql, settings.backslashEscapes()))) {
+        if (statements.refusesSqlPrepare() && (command.isPrepare() || MultiStatementQuery.hasLaterPrepare(sql, settings.backslashEscapes()))) {
             frame.release();
             named().refuseQuery(StatementContext.sqlPrepareRefused(), System.nanoTime());
             return;
         }
-        ErrorResponse refusal = admitSessionFeatures(frame, sql);
+        ErrorResponse refusal = admitSessionFeatures(sql);
         if (refusal != null) {
             frame.release();
             named().refuseQuery(refusal, System.nanoTime());
             return;
         }
         NamedStatementSql sqlNames = statements.rewritesSqlNames()
-                ? NamedStatementSql.of(frame, sql, settings.backslashEscapes()) : null;
+                ? NamedStatementSql.of(sql, settings.backslashEscapes()) : null;
         Attachment attachment = attachmentFor(command);
-        SettingChanges.MultiStatement multiStatement = settings.onQuerySent(frame, sql);
+        SettingChanges.MultiStatement multiStatement = settings.onQuerySent(sql);
         Attachment settingsAttachment = multiStatement != null ? multiStatement : attachment;
         if (sqlNames != null) {
             frame.release();
@@ -175,10 +179,10 @@ final class ClientRequests {
     Trace parse(ByteBuf frame, long segment, TransactionStatus status) {
         boolean unnamed = frame.getByte(frame.readerIndex() + Frames.HEADER_SIZE) == 0;
         if (unnamed) {
-            int sql = frame.readerIndex() + Frames.HEADER_SIZE + 1;
-            SqlCommand command = statements.inspectsSql() ? SqlCommand.of(frame, sql) : SqlCommand.OTHER;
+            QueryScan sql = scan.at(frame, frame.readerIndex() + Frames.HEADER_SIZE + 1);
+            SqlCommand command = statements.inspectsSql() ? SqlCommand.of(sql) : SqlCommand.OTHER;
             unnamedStatementFeatures = features != null && features.tracks()
-                    ? SessionFeatures.inQuery(frame, sql, settings.backslashEscapes()) : List.of();
+                    ? SessionFeatures.inQuery(sql, settings.backslashEscapes()) : List.of();
             if (command.isDeallocate() && statements.rewrites() && named().parseLocalDeallocate(frame, command, status)) {
                 return Trace.NONE;
             }
@@ -186,7 +190,7 @@ final class ClientRequests {
                 named.forgetLocalUnnamed();
             }
             unnamedStatementCommand = command;
-            settings.onTextSent(frame, sql);
+            settings.onTextSent(sql);
         }
         if (!statements.inspectsNames() || unnamed) {
             replies.push(ReplyQueue.PARSE, 0, 0, null);
@@ -261,15 +265,15 @@ final class ClientRequests {
     }
 
     /**
-     * Whether the query text at {@code sql} may go, as far as the session features it takes are
+     * Whether the query text may go, as far as the session features it takes are
      * concerned: null, or the error the client gets instead. (A Parse runs nothing: the Binds of
      * its statement count, see {@link #bind}.)
      */
-    private ErrorResponse admitSessionFeatures(ByteBuf frame, int sql) {
+    private ErrorResponse admitSessionFeatures(QueryScan sql) {
         if (features == null || !features.tracks()) {
             return null;
         }
-        return features.admit(SessionFeatures.inQuery(frame, sql, settings.backslashEscapes()), server.id());
+        return features.admit(SessionFeatures.inQuery(sql, settings.backslashEscapes()), server.id());
     }
 
     // ---------------------------------------------------------------- outcomes

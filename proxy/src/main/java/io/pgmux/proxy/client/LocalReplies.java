@@ -111,7 +111,7 @@ final class LocalReplies {
                 return Outcome.ANSWERED;
             }
         } else if (type == Frontend.QUERY && statements.inspectsSql()) {
-            return answerQuery(frame, SqlCommand.of(frame, frame.readerIndex() + Frames.HEADER_SIZE));
+            return answerQuery(frame, SqlCommand.of(statements.scan().at(frame, frame.readerIndex() + Frames.HEADER_SIZE)));
         }
         return Outcome.NOT_ANSWERED;
     }

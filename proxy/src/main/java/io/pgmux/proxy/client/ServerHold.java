@@ -43,7 +43,6 @@ final class ServerHold implements Waiter {
     /** A client's lines stay under one name, whichever part of the session writes them. */
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
     /** PgBouncer's words, which clients such as PostgREST recognise. */
-    private static final long NO_TRANSACTION = Long.MIN_VALUE;
     static final String TRANSACTION_BLOCKS_REFUSED = "transaction blocks not allowed in statement pooling mode";
 
     private final ClientSession session;
@@ -66,8 +65,6 @@ final class ServerHold implements Waiter {
     /** Bytes forwarded since the pool's counters were last told (once per batch, not per message). */
     private long bytesFromClient;
     private long bytesToClient;
-    /** When the client's current transaction began (its first query since the last idle ReadyForQuery). */
-    private long transactionStartNanos = NO_TRANSACTION;
     /**
      * The head of a server message whose body follows in chunks (a large row) went to the client:
      * until its last chunk nothing else may be written to the client, not even an error.
@@ -510,9 +507,6 @@ final class ServerHold implements Waiter {
         @Override
         public void onQueryDone(long nanos) {
             session.pool().stats().onQuery(nanos);
-            if (transactionStartNanos == NO_TRANSACTION) {
-                transactionStartNanos = System.nanoTime() - nanos;
-            }
         }
 
         /**
@@ -521,11 +515,10 @@ final class ServerHold implements Waiter {
          * giving the server back counts it.
          */
         @Override
-        public void onTransactionEnded() {
-            if (!session.pool().settings().mode().sharesServers() && transactionStartNanos != NO_TRANSACTION) {
-                session.pool().stats().onTransaction(System.nanoTime() - transactionStartNanos);
+        public void onTransactionEnded(long nanos) {
+            if (!session.pool().settings().mode().sharesServers() && nanos != ServerLink.NO_TRANSACTION) {
+                session.pool().stats().onTransaction(nanos);
             }
-            transactionStartNanos = NO_TRANSACTION;
         }
 
         @Override
@@ -660,7 +653,6 @@ final class ServerHold implements Waiter {
     }
 
     private void release(ServerLink link) {
-        transactionStartNanos = NO_TRANSACTION;
         if (session.state() instanceof Linked && session.pool().settings().mode().sharesServers()) {
             session.pool().stats().onTransaction(System.nanoTime() - link.linkedAtNanos());
         }

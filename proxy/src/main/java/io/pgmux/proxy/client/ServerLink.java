@@ -391,7 +391,10 @@ final class ServerLink {
         Attachment attachment = replies.headAttachment();
         long sentAt = replies.headNumber();
         replies.pop();
+        long transactionNanos = NO_TRANSACTION;
         if (status == TransactionStatus.IDLE) {
+            long since = replies.transactionSinceNanos();
+            transactionNanos = since == NO_TRANSACTION ? NO_TRANSACTION : System.nanoTime() - since;
             replies.serverIdle();
         }
         if (swallowed) {
@@ -413,7 +416,7 @@ final class ServerLink {
             }
             events.onQueryDone(System.nanoTime() - sentAt);
             if (status == TransactionStatus.IDLE) {
-                events.onTransactionEnded();
+                events.onTransactionEnded(transactionNanos);
             }
             events.toClient(frame);
         }

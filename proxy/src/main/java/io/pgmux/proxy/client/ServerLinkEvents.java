@@ -13,8 +13,12 @@ interface ServerLinkEvents extends SettingChanges.Client {
     /** A ReadyForQuery for a client's query or Sync, sent that many nanoseconds earlier. */
     void onQueryDone(long nanos);
 
-    /** That ReadyForQuery said idle: the client's transaction (explicit or not) ended. */
-    default void onTransactionEnded() {
+    /**
+     * That ReadyForQuery said idle: the client's transaction (explicit or not) ended, {@code nanos}
+     * after the server was first asked for something in it ({@link ServerLink#NO_TRANSACTION} when
+     * nothing was asked since it was last idle).
+     */
+    default void onTransactionEnded(long nanos) {
     }
 
     /** An error went to the client. */

@@ -1,10 +1,10 @@
 package io.pgmux.proxy.client;
 
-import io.netty.buffer.ByteBuf;
 import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.sql.MultiStatementQuery;
 import io.pgmux.proxy.sql.QueryFacts;
+import io.pgmux.proxy.sql.QueryScan;
 import io.pgmux.proxy.sql.SetConfigCalls;
 import io.pgmux.proxy.sql.SqlCommand;
 
@@ -88,15 +88,15 @@ final class SettingChanges {
      * A simple query goes out: what its entry carries when it has several statements (null when it
      * has one), and the server is marked for a reset where pgmux may not follow what it sets.
      *
-     * @param sql where its text starts in {@code frame}
+     * @param sql its text
      */
-    MultiStatement onQuerySent(ByteBuf frame, int sql) {
+    MultiStatement onQuerySent(QueryScan sql) {
         if (!tracked) {
             return null;
         }
-        List<SqlCommand> statements = MultiStatementQuery.statementsMentioningSet(frame, sql, backslashEscapes);
-        MultiStatement attachment = statements == null ? null : multiStatement(statements, () -> MultiStatementQuery.hasBackslash(frame, sql));
-        onTextSent(frame, sql);
+        List<SqlCommand> statements = MultiStatementQuery.statementsMentioningSet(sql, backslashEscapes);
+        MultiStatement attachment = statements == null ? null : multiStatement(statements, () -> MultiStatementQuery.hasBackslash(sql));
+        onTextSent(sql);
         return attachment;
     }
 
@@ -124,8 +124,8 @@ final class SettingChanges {
     }
 
     /** A statement's text goes out (a query, an unnamed Parse): a set_config in it changes settings pgmux does not see. */
-    void onTextSent(ByteBuf frame, int sql) {
-        if (tracked && SetConfigCalls.maySetConfigForTheSession(frame, sql)) {
+    void onTextSent(QueryScan sql) {
+        if (tracked && SetConfigCalls.maySetConfigForTheSession(sql)) {
             server.markUnknown();
         }
     }

@@ -11,6 +11,7 @@ import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolSettings;
 import io.pgmux.proxy.prepared.StatementKey;
 import io.pgmux.proxy.prepared.StatementRegistry;
+import io.pgmux.proxy.sql.QueryScan;
 import io.pgmux.proxy.util.ClientText;
 
 import java.util.Locale;
@@ -20,17 +21,20 @@ import java.util.function.IntSupplier;
  * A client's prepared-statement policy and state: the mode of its pool, its own statement names,
  * the pool's shared statements, the limits, what it counts for the pool's statistics, and the
  * errors it raises where Postgres would.
+ *
+ * @param scan where the text of the client's message being read is scanned, once for all who read
+ *             it ({@link LocalReplies}, {@link ClientRequests}); reused for each message, on the client's loop
  */
 record StatementContext(PreparedStatementMode mode, PoolMode poolMode, ClientStatements client,
         StatementRegistry registry, IntSupplier maxPerServerNow, int maxPerClient, int maxSizePerClient, String searchPath,
-        StatementCounts counts) {
+        StatementCounts counts, QueryScan scan) {
 
     /** The context of a client of {@code pool}, with its own names; the limits are the pool's (the per-server one as reloaded). */
     static StatementContext forClientOf(Pool pool, String searchPath, StatementCounts counts) {
         PoolSettings settings = pool.settings();
         return new StatementContext(settings.preparedStatements(), settings.mode(), new ClientStatements(pool.statements()),
                 pool.statements(), () -> pool.settings().maxPreparedPerServer(), settings.maxPreparedPerClient(),
-                settings.maxPreparedSizePerClient(), searchPath, counts);
+                settings.maxPreparedSizePerClient(), searchPath, counts, new QueryScan());
     }
 
     /** {@code max_prepared_statements} as configured now: a reload lowers it for servers as they are next used. */

@@ -1,6 +1,5 @@
 package io.pgmux.proxy.sql;
 
-import io.netty.buffer.ByteBuf;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,14 +7,11 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What pgmux reads in a simple query of several statements ({@code SET search_path TO a; SELECT ...}),
- * whose first statement {@link SqlCommand#of} classifies. Each method first checks the bytes of
- * the null-terminated text at {@code start}, and decodes it only when it has text after a semicolon
- * and mentions the word it looks for: one statement, the usual query, costs a scan and no allocation.
+ * whose first statement {@link SqlCommand#of} classifies. Each method first asks the text's
+ * {@link QueryScan}, and decodes it only when it has text after a semicolon and mentions the word
+ * it looks for: one statement, the usual query, costs no allocation.
  */
 public final class MultiStatementQuery {
-    private static final byte[] PREPARE = QueryBytes.ascii("prepare");
-    private static final byte[] SET = QueryBytes.ascii("set");
-
     private MultiStatementQuery() {
     }
 
@@ -24,12 +20,11 @@ public final class MultiStatementQuery {
      *
      * @param backslashEscapes whether {@code \} escapes in plain '...' strings: asked only for a text that is decoded
      */
-    public static boolean hasLaterPrepare(ByteBuf buf, int start, BooleanSupplier backslashEscapes) {
-        int end = QueryBytes.textEnd(buf, start);
-        if (end < 0 || !QueryBytes.hasTextAfterASemicolon(buf, start, end) || !QueryBytes.containsIgnoringCase(buf, start, end, PREPARE)) {
+    public static boolean hasLaterPrepare(QueryScan text, BooleanSupplier backslashEscapes) {
+        if (text.end() < 0 || !text.textAfterSemicolon() || !text.mentions(Mention.PREPARE)) {
             return false;
         }
-        String sql = QueryBytes.decode(buf, start, end);
+        String sql = text.text();
         for (int statement : StatementSplitter.statementStarts(sql, backslashEscapes.getAsBoolean())) {
             if (statement > 0 && CommandReader.read(sql.substring(statement)).isPrepare()) {
                 return true;
@@ -46,12 +41,11 @@ public final class MultiStatementQuery {
      * @param backslashEscapes whether {@code \} escapes in plain '...' strings ({@code standard_conforming_strings}
      *                         off): asked only for a text that is decoded
      */
-    public static List<SqlCommand> statementsMentioningSet(ByteBuf buf, int start, BooleanSupplier backslashEscapes) {
-        int end = QueryBytes.textEnd(buf, start);
-        if (end < 0 || !QueryBytes.hasTextAfterASemicolon(buf, start, end) || !QueryBytes.containsIgnoringCase(buf, start, end, SET)) {
+    public static List<SqlCommand> statementsMentioningSet(QueryScan text, BooleanSupplier backslashEscapes) {
+        if (text.end() < 0 || !text.textAfterSemicolon() || !text.mentions(Mention.SET)) {
             return null;
         }
-        return statementsOf(QueryBytes.decode(buf, start, end), backslashEscapes.getAsBoolean());
+        return statementsOf(text.text(), backslashEscapes.getAsBoolean());
     }
 
     /** The statements of {@code sql} as {@link #statementsMentioningSet} lists them, without its byte checks. */
@@ -71,8 +65,7 @@ public final class MultiStatementQuery {
      * Whether the text has a backslash: the one place where reading SQL depends on more than the
      * text ({@code standard_conforming_strings}).
      */
-    public static boolean hasBackslash(ByteBuf buf, int start) {
-        int end = QueryBytes.textEnd(buf, start);
-        return end > start && buf.forEachByte(start, end - start, b -> b != '\\') >= 0;
+    public static boolean hasBackslash(QueryScan text) {
+        return text.end() > text.start() && text.hasBackslash();
     }
 }

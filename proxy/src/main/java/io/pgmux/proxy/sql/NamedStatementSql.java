@@ -1,6 +1,5 @@
 package io.pgmux.proxy.sql;
 
-import io.netty.buffer.ByteBuf;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +12,7 @@ import java.util.function.BooleanSupplier;
  * other statement is {@link Kind#OTHER}. Each carries where its name is in {@link #sql}, so that pgmux
  * can put its own name there and leave the rest of the text as it is.
  *
- * <p>{@link #of} looks at the bytes first: a query is decoded only when its first word is PREPARE,
+ * <p>{@link #of} looks at the bytes first ({@link QueryScan}): a query is decoded only when its first word is PREPARE,
  * EXECUTE or DEALLOCATE (or EXPLAIN or CREATE mentioning "execute"), or when it has several
  * statements and mentions one of these words. Any other query costs a byte compare or two.
  *
@@ -52,50 +51,46 @@ public record NamedStatementSql(String sql, List<Statement> statements) {
      *
      * @param backslashEscapes whether {@code \} escapes in plain '...' strings: asked only for a text that is decoded
      */
-    public static NamedStatementSql of(ByteBuf buf, int start, BooleanSupplier backslashEscapes) {
-        int end = QueryBytes.textEnd(buf, start);
-        if (end < 0 || !mayUseNames(buf, start, end)) {
+    public static NamedStatementSql of(QueryScan text, BooleanSupplier backslashEscapes) {
+        if (text.end() < 0 || !mayUseNames(text)) {
             return null;
         }
-        return read(QueryBytes.decode(buf, start, end), backslashEscapes.getAsBoolean());
+        return read(text.text(), backslashEscapes.getAsBoolean());
     }
 
     /**
-     * Whether pgmux may answer some statement of the null-terminated text at {@code start} itself (a
-     * PREPARE or DEALLOCATE): any text {@link #of} would decode, except one statement that starts with
-     * EXECUTE, EXPLAIN or CREATE, which the server always runs.
+     * Whether pgmux may answer some statement of the text itself (a PREPARE or DEALLOCATE): any text
+     * {@link #of} would decode, except one statement that starts with EXECUTE, EXPLAIN or CREATE,
+     * which the server always runs.
      */
-    public static boolean mayBeAnsweredLocally(ByteBuf buf, int start) {
-        int end = QueryBytes.textEnd(buf, start);
-        if (end < 0 || !mayUseNames(buf, start, end)) {
+    public static boolean mayBeAnsweredLocally(QueryScan text) {
+        if (text.end() < 0 || !mayUseNames(text)) {
             return false;
         }
-        int word = QueryBytes.afterSpaces(buf, start, end);
-        int first = buf.getByte(word) | 0x20;
-        return first != 'e' && first != 'c' || QueryBytes.hasTextAfterASemicolon(buf, word, end);
+        int first = text.first();
+        return first != 'e' && first != 'c' || text.textAfterSemicolon();
     }
 
-    /** The byte check: whether the text in [start, end) is decoded. */
-    static boolean mayUseNames(ByteBuf buf, int start, int end) {
-        int word = QueryBytes.afterSpaces(buf, start, end);
-        if (word >= end) {
+    /** The byte check: whether the text is decoded. */
+    static boolean mayUseNames(QueryScan text) {
+        if (text.word() >= text.end()) {
             return false;
         }
-        int first = buf.getByte(word) | 0x20;
-        if (first == 'p' && QueryBytes.startsWithWord(buf, word, end, PREPARE)
-                || first == 'd' && QueryBytes.startsWithWord(buf, word, end, DEALLOCATE)
-                || first == 'e' && QueryBytes.startsWithWord(buf, word, end, EXECUTE)) {
+        int first = text.first();
+        if (first == 'p' && text.firstWordIs(PREPARE)
+                || first == 'd' && text.firstWordIs(DEALLOCATE)
+                || first == 'e' && text.firstWordIs(EXECUTE)) {
             return true;
         }
-        boolean comment = first == '-' || first == '/';
-        boolean mayHaveExecute = comment || first == 'e' && QueryBytes.startsWithWord(buf, word, end, EXPLAIN)
-                || first == 'c' && QueryBytes.startsWithWord(buf, word, end, CREATE)
-                || QueryBytes.hasTextAfterASemicolon(buf, word, end);
+        boolean comment = text.startsWithComment();
+        boolean mayHaveExecute = comment || first == 'e' && text.firstWordIs(EXPLAIN)
+                || first == 'c' && text.firstWordIs(CREATE)
+                || text.textAfterSemicolon();
         if (!mayHaveExecute) {
             return false;
         }
-        return QueryBytes.containsIgnoringCase(buf, word, end, EXECUTE) || (comment || QueryBytes.hasTextAfterASemicolon(buf, word, end))
-                && (QueryBytes.containsIgnoringCase(buf, word, end, PREPARE) || QueryBytes.containsIgnoringCase(buf, word, end, DEALLOCATE));
+        return text.mentions(Mention.EXECUTE) || (comment || text.textAfterSemicolon())
+                && (text.mentions(Mention.PREPARE) || text.mentions(Mention.DEALLOCATE));
     }
 
     /** Reads a decoded query; null when none of its statements uses a name. */

@@ -18,10 +18,16 @@ public record QueryFacts(SqlCommand command, boolean laterPrepare, List<FeatureU
 
     /** The facts of the null-terminated text at {@code start}, read as the whole-message path reads them. */
     public static QueryFacts of(ByteBuf buf, int start, boolean backslashEscapes) {
+        QueryScan text = QueryScan.of(buf, start);
+        return of(text, MultiStatementQuery.statementsMentioningSet(text, () -> backslashEscapes),
+                SetConfigCalls.maySetConfigForTheSession(text), backslashEscapes);
+    }
+
+    /** The facts of {@code text}, with the two that a streamed text reads otherwise. */
+    static QueryFacts of(QueryScan text, List<SqlCommand> setStatements, boolean maySetConfig, boolean backslashEscapes) {
         BooleanSupplier escapes = () -> backslashEscapes;
-        return new QueryFacts(SqlCommand.of(buf, start), MultiStatementQuery.hasLaterPrepare(buf, start, escapes),
-                SessionFeatures.inQuery(buf, start, escapes), MultiStatementQuery.statementsMentioningSet(buf, start, escapes),
-                MultiStatementQuery.hasBackslash(buf, start), SetConfigCalls.maySetConfigForTheSession(buf, start),
-                NamedStatementSql.of(buf, start, escapes) != null);
+        return new QueryFacts(SqlCommand.of(text), MultiStatementQuery.hasLaterPrepare(text, escapes),
+                SessionFeatures.inQuery(text, escapes), setStatements, MultiStatementQuery.hasBackslash(text), maySetConfig,
+                NamedStatementSql.of(text, escapes) != null);
     }
 }

@@ -1,6 +1,5 @@
 package io.pgmux.proxy.sql;
 
-import io.netty.buffer.ByteBuf;
 import io.pgmux.proxy.sql.SqlTokens.Kind;
 import io.pgmux.proxy.sql.SqlTokens.Token;
 
@@ -31,10 +30,10 @@ import java.util.function.BooleanSupplier;
  * What runs inside a function is not seen (a function that takes an advisory lock, or creates a
  * temp table, pins nothing).
  *
- * <p>The bytes of a query are checked first and decoded only when its first word is one of these
- * commands, or it mentions "advisory", or it is a SELECT that mentions "temp", or a query of several
- * statements that mentions one of the commands ("temp" for the CREATEs):
- * an ordinary query costs a few byte scans and no allocation.
+ * <p>The bytes of a query are checked first ({@link QueryScan}) and decoded only when its first word
+ * is one of these commands, or it mentions "advisory", or it is a SELECT that mentions "temp", or a
+ * query of several statements that mentions one of the commands ("temp" for the CREATEs):
+ * an ordinary query costs the one pass and no allocation.
  */
 public final class SessionFeatures {
     private static final byte[][] COMMANDS = {
@@ -42,12 +41,9 @@ public final class SessionFeatures {
         QueryBytes.ascii("drop"), QueryBytes.ascii("declare"), QueryBytes.ascii("close"), QueryBytes.ascii("discard")};
     private static final byte[] SELECT = QueryBytes.ascii("select");
     private static final byte[] WITH = QueryBytes.ascii("with");
-    private static final byte[] ADVISORY = QueryBytes.ascii("advisory");
-    private static final byte[] TEMP = QueryBytes.ascii("temp");
     /** A later statement of a query may be any of the commands: CREATE TEMP and SELECT INTO TEMP mention "temp". */
-    private static final byte[][] LATER_MENTIONS = {
-        QueryBytes.ascii("listen"), QueryBytes.ascii("load"), TEMP, QueryBytes.ascii("drop"), QueryBytes.ascii("declare"),
-        QueryBytes.ascii("close"), QueryBytes.ascii("discard")};
+    private static final Mention[] LATER_MENTIONS = {
+        Mention.LISTEN, Mention.LOAD, Mention.TEMP, Mention.DROP, Mention.DECLARE, Mention.CLOSE, Mention.DISCARD};
     private static final Set<String> LOCKS = Set.of("pg_advisory_lock", "pg_advisory_lock_shared",
             "pg_try_advisory_lock", "pg_try_advisory_lock_shared");
     private static final Set<String> UNLOCKS = Set.of("pg_advisory_unlock", "pg_advisory_unlock_shared");
@@ -58,50 +54,44 @@ public final class SessionFeatures {
     }
 
     /**
-     * What the null-terminated query text at {@code start} does to session features; empty (the
-     * same immutable list) for most queries.
+     * What the query text does to session features; empty (the same immutable list) for most queries.
      *
      * @param backslashEscapes whether {@code \} escapes in plain '...' strings: asked only for a text that is decoded
      */
-    public static List<FeatureUse> inQuery(ByteBuf buf, int start, BooleanSupplier backslashEscapes) {
-        int end = QueryBytes.textEnd(buf, start);
-        if (end < 0 || !mayUseFeatures(buf, start, end)) {
+    public static List<FeatureUse> inQuery(QueryScan text, BooleanSupplier backslashEscapes) {
+        if (text.end() < 0 || !mayUseFeatures(text)) {
             return List.of();
         }
-        return inText(QueryBytes.decode(buf, start, end), backslashEscapes.getAsBoolean());
+        return inText(text.text(), backslashEscapes.getAsBoolean());
     }
 
-    private static boolean mayUseFeatures(ByteBuf buf, int start, int end) {
-        int word = start;
-        while (word < end && QueryBytes.isSpace(buf.getByte(word))) {
-            word++;
-        }
-        if (word >= end) {
+    private static boolean mayUseFeatures(QueryScan text) {
+        if (text.word() >= text.end()) {
             return false;
         }
-        int first = buf.getByte(word) | 0x20;
-        if (first == '-' || first == '/') {
+        if (text.startsWithComment()) {
             return true; // a comment first: read the text to see past it
         }
+        int first = text.first();
         if (first == 'l' || first == 'u' || first == 'c' || first == 'd') {
             for (byte[] command : COMMANDS) {
-                if (QueryBytes.startsWithWord(buf, word, end, command)) {
+                if (text.firstWordIs(command)) {
                     return true;
                 }
             }
         }
-        if (QueryBytes.containsIgnoringCase(buf, word, end, ADVISORY)) {
+        if (text.mentions(Mention.ADVISORY)) {
             return true;
         }
-        boolean select = QueryBytes.startsWithWord(buf, word, end, SELECT) || QueryBytes.startsWithWord(buf, word, end, WITH);
-        if (select && QueryBytes.containsIgnoringCase(buf, word, end, TEMP)) {
+        boolean select = text.firstWordIs(SELECT) || text.firstWordIs(WITH);
+        if (select && text.mentions(Mention.TEMP)) {
             return true;
         }
-        if (!QueryBytes.hasTextAfterASemicolon(buf, word, end)) {
+        if (!text.textAfterSemicolon()) {
             return false;
         }
-        for (byte[] mention : LATER_MENTIONS) {
-            if (QueryBytes.containsIgnoringCase(buf, word, end, mention)) {
+        for (Mention mention : LATER_MENTIONS) {
+            if (text.mentions(mention)) {
                 return true;
             }
         }

@@ -1,6 +1,5 @@
 package io.pgmux.proxy.sql;
 
-import io.netty.buffer.ByteBuf;
 
 import java.util.Set;
 
@@ -10,9 +9,6 @@ import java.util.Set;
  * spelling of it, {@code UPDATE pg_settings SET setting = ...}. Errs on the side of yes.
  */
 public final class SetConfigCalls {
-    private static final byte[] SET_CONFIG = QueryBytes.ascii("set_config");
-    private static final byte[] PG_SETTINGS = QueryBytes.ascii("pg_settings");
-    private static final byte[] UPDATE = QueryBytes.ascii("update");
     /** The spellings of a literal true as set_config's {@code is_local} (a transaction-local setting). */
     private static final Set<String> LOCAL_TRUE = Set.of("true", "'true'", "'t'", "'on'", "'yes'", "'1'", "true::boolean");
 
@@ -20,27 +16,18 @@ public final class SetConfigCalls {
     }
 
     /**
-     * Whether the null-terminated text at {@code start} may call set_config with {@code is_local}
-     * other than a literal true. Decoded only when the word appears.
+     * Whether the text may call set_config with {@code is_local} other than a literal true. Decoded
+     * only when the word appears.
      */
-    public static boolean maySetConfigForTheSession(ByteBuf buf, int start) {
-        int end = QueryBytes.textEnd(buf, start);
-        if (end < 0) {
+    public static boolean maySetConfigForTheSession(QueryScan text) {
+        if (text.end() < 0) {
             return false;
         }
-        // Both words have an underscore: most texts have none, and are read once, fast.
-        boolean setConfig = false;
-        boolean pgSettings = false;
-        for (int underscore = buf.indexOf(start, end, (byte) '_'); underscore >= 0 && !setConfig;
-                underscore = buf.indexOf(underscore + 1, end, (byte) '_')) {
-            setConfig = QueryBytes.matchesIgnoringCase(buf, underscore - 3, start, end, SET_CONFIG);
-            pgSettings |= QueryBytes.matchesIgnoringCase(buf, underscore - 2, start, end, PG_SETTINGS);
-        }
-        if (setConfig) {
-            return maySetConfigForTheSession(QueryBytes.decode(buf, start, end));
+        if (text.mentions(Mention.SET_CONFIG)) {
+            return maySetConfigForTheSession(text.text());
         }
         // UPDATE pg_settings SET setting = ... is Postgres's other spelling of set_config
-        return pgSettings && QueryBytes.containsIgnoringCase(buf, start, end, UPDATE);
+        return text.mentions(Mention.PG_SETTINGS) && text.mentions(Mention.UPDATE);
     }
 
     /** Whether the decoded text may call set_config with {@code is_local} other than a literal true. */

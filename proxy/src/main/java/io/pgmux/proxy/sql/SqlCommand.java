@@ -42,23 +42,19 @@ public record SqlCommand(Kind kind, String name, String value) {
      * comment is decoded to look past it), so the text of ordinary queries is never decoded.
      */
     public static SqlCommand of(ByteBuf buf, int start) {
-        int limit = buf.writerIndex();
-        int word = start;
-        while (word < limit && QueryBytes.isSpace(buf.getByte(word))) {
-            word++;
-        }
-        if (word >= limit) {
-            return OTHER;
-        }
-        int first = buf.getByte(word) | 0x20;
-        boolean comment = first == '-' || first == '/';
+        return of(QueryScan.of(buf, start));
+    }
+
+    /** The same, for a text other readers look at too. */
+    public static SqlCommand of(QueryScan text) {
+        int first = text.first();
+        boolean comment = text.startsWithComment();
         if (!comment && first != 'd' && first != 'p' && first != 's' && first != 'r') {
             return OTHER;
         }
         for (byte[] keyword : KEYWORDS) {
-            if (comment || QueryBytes.startsWithWord(buf, word, limit, keyword)) {
-                int end = QueryBytes.textEnd(buf, word);
-                return end < 0 ? OTHER : parse(QueryBytes.decode(buf, word, end));
+            if (comment || text.firstWordIs(keyword)) {
+                return text.end() < 0 ? OTHER : parse(text.textFromFirstWord());
             }
         }
         return OTHER;

@@ -30,12 +30,6 @@ public final class StreamedQueryText implements AutoCloseable {
     static final int KEPT = 64;
     /** A cut is marked in the stand-in with one byte that is nothing special wherever it stands. */
     private static final byte CUT = '.';
-    private static final byte[][] NEEDLES = {
-        QueryBytes.ascii("set"), QueryBytes.ascii("set_config"), QueryBytes.ascii("pg_settings"), QueryBytes.ascii("update")};
-    private static final int SET = 0;
-    private static final int SET_CONFIG = 1;
-    private static final int PG_SETTINGS = 2;
-    private static final int UPDATE = 3;
 
     private enum State {
         NORMAL, AFTER_DASH, AFTER_SLASH, STRING, STRING_AFTER_QUOTE, STRING_ESCAPE, QUOTED_NAME, QUOTED_NAME_AFTER_QUOTE,
@@ -64,10 +58,8 @@ public final class StreamedQueryText implements AutoCloseable {
     /** Something was cut (a literal or a comment). */
     private boolean cut;
     private boolean inString;
-    private final int[] matched = new int[NEEDLES.length];
-    private final boolean[] mentioned = new boolean[NEEDLES.length];
-    private boolean afterSemicolon;
-    private boolean textAfterSemicolon;
+    /** The checks that look at every byte of the text, wherever it is. */
+    private final MentionReader mentions = new MentionReader();
     private boolean overflow;
 
     /**
@@ -92,7 +84,7 @@ public final class StreamedQueryText implements AutoCloseable {
             state = State.ENDED;
             return false;
         }
-        watch(b);
+        mentions.process(b);
         switch (state) {
             case NORMAL -> normal(b);
             case AFTER_DASH -> {
@@ -303,26 +295,6 @@ public final class StreamedQueryText implements AutoCloseable {
         return true;
     }
 
-    /** The checks that look at every byte of the text, wherever it is. */
-    private void watch(byte b) {
-        if (b == ';') {
-            afterSemicolon = true;
-        } else if (afterSemicolon && !QueryBytes.isSpace(b)) {
-            textAfterSemicolon = true;
-        }
-        byte lower = b >= 'A' && b <= 'Z' ? (byte) (b | 0x20) : b;
-        for (int n = 0; n < NEEDLES.length; n++) {
-            byte[] needle = NEEDLES[n];
-            // none of the needles has a prefix that is also its suffix: a mismatch restarts at this byte
-            int at = needle[matched[n]] == lower ? matched[n] + 1 : needle[0] == lower ? 1 : 0;
-            if (at == needle.length) {
-                mentioned[n] = true;
-                at = 0;
-            }
-            matched[n] = at;
-        }
-    }
-
     /** Whether something was cut: when not, the stand-in is the text. */
     boolean cut() {
         return cut;
@@ -368,15 +340,13 @@ public final class StreamedQueryText implements AutoCloseable {
         int end = standIn.writerIndex();
         standIn.writeByte(0);
         try {
-            List<SqlCommand> setStatements = textAfterSemicolon && mentioned[SET]
-                    ? MultiStatementQuery.statementsOf(QueryBytes.decode(standIn, 0, end), backslashEscapes) : null;
+            QueryScan text = QueryScan.of(standIn, 0);
+            List<SqlCommand> setStatements = mentions.textAfterSemicolon() && mentions.mentions(Mention.SET)
+                    ? MultiStatementQuery.statementsOf(text.text(), backslashEscapes) : null;
             boolean maySetConfig = cut()
-                    ? mentioned[SET_CONFIG] || mentioned[PG_SETTINGS] && mentioned[UPDATE]
-                    : SetConfigCalls.maySetConfigForTheSession(standIn, 0);
-            return new QueryFacts(SqlCommand.of(standIn, 0), MultiStatementQuery.hasLaterPrepare(standIn, 0, () -> backslashEscapes),
-                    SessionFeatures.inQuery(standIn, 0, () -> backslashEscapes), setStatements,
-                    MultiStatementQuery.hasBackslash(standIn, 0), maySetConfig,
-                    NamedStatementSql.of(standIn, 0, () -> backslashEscapes) != null);
+                    ? mentions.mentions(Mention.SET_CONFIG) || mentions.mentions(Mention.PG_SETTINGS) && mentions.mentions(Mention.UPDATE)
+                    : SetConfigCalls.maySetConfigForTheSession(text);
+            return QueryFacts.of(text, setStatements, maySetConfig, backslashEscapes);
         } finally {
             standIn.writerIndex(end);
         }

@@ -29,6 +29,7 @@ import io.pgmux.proxy.net.MessageChunk;
 import io.pgmux.proxy.net.Outbox;
 import io.pgmux.proxy.prepared.ClientStatements;
 import io.pgmux.proxy.prepared.StatementRegistry;
+import io.pgmux.proxy.sql.QueryScan;
 import io.pgmux.proxy.sql.SqlCommand;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -554,7 +555,7 @@ class ServerLinkTest {
 
     private ServerLink link(PreparedStatementMode mode, int maxPerServer) {
         StatementContext context = new StatementContext(mode, PoolMode.TRANSACTION, clientStatements, registry, () -> maxPerServer, 10, 16 << 20, null,
-                new StatementCounts());
+                new StatementCounts(), new QueryScan());
         return new ServerLink(context, new ReplyQueue(), toServer, ByteBufAllocator.DEFAULT, events).attach(server);
     }
 

@@ -8,6 +8,7 @@ import io.pgmux.protocol.message.Query;
 import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.client.SettingChanges.MultiStatement;
 import io.pgmux.proxy.client.SettingChanges.SettingChange;
+import io.pgmux.proxy.sql.QueryScan;
 import io.pgmux.proxy.sql.SqlCommand;
 import org.junit.jupiter.api.Test;
 
@@ -261,7 +262,7 @@ class SettingChangesTest {
     private static MultiStatement sent(SettingChanges changes, String sql) {
         ByteBuf frame = new Query(sql).encode(ByteBufAllocator.DEFAULT);
         try {
-            return changes.onQuerySent(frame, frame.readerIndex() + Frames.HEADER_SIZE);
+            return changes.onQuerySent(QueryScan.of(frame, frame.readerIndex() + Frames.HEADER_SIZE));
         } finally {
             frame.release();
         }

@@ -55,16 +55,16 @@ class MultiStatementQueryTest {
 
     @Test
     void aBackslashIsFoundAnywhereButAfterTheText() {
-        assertTrue(QueryFrames.onQuery("SELECT 'a\\b'; SET x TO y", MultiStatementQuery::hasBackslash));
-        assertFalse(QueryFrames.onQuery("SELECT 'a/b'; SET x TO y", MultiStatementQuery::hasBackslash));
-        assertFalse(QueryFrames.onQuery("", MultiStatementQuery::hasBackslash));
+        assertTrue(QueryFrames.onScan("SELECT 'a\\b'; SET x TO y", MultiStatementQuery::hasBackslash));
+        assertFalse(QueryFrames.onScan("SELECT 'a/b'; SET x TO y", MultiStatementQuery::hasBackslash));
+        assertFalse(QueryFrames.onScan("", MultiStatementQuery::hasBackslash));
     }
 
     private static List<SqlCommand> statements(String sql) {
-        return QueryFrames.onQuery(sql, (frame, start) -> MultiStatementQuery.statementsMentioningSet(frame, start, () -> false));
+        return QueryFrames.onScan(sql, text -> MultiStatementQuery.statementsMentioningSet(text, () -> false));
     }
 
     private static boolean laterPrepare(String sql) {
-        return QueryFrames.onQuery(sql, (buf, start) -> MultiStatementQuery.hasLaterPrepare(buf, start, () -> false));
+        return QueryFrames.onScan(sql, text -> MultiStatementQuery.hasLaterPrepare(text, () -> false));
     }
 }

@@ -89,7 +89,7 @@ class NamedStatementSqlTest {
     private static boolean mayUseNames(String sql) {
         ByteBuf frame = query(sql);
         try {
-            return NamedStatementSql.mayUseNames(frame, 5, QueryBytes.textEnd(frame, 5));
+            return NamedStatementSql.mayUseNames(QueryScan.of(frame, 5));
         } finally {
             frame.release();
         }
@@ -98,7 +98,7 @@ class NamedStatementSqlTest {
     private static boolean answeredLocally(String sql) {
         ByteBuf frame = query(sql);
         try {
-            return NamedStatementSql.mayBeAnsweredLocally(frame, 5);
+            return NamedStatementSql.mayBeAnsweredLocally(QueryScan.of(frame, 5));
         } finally {
             frame.release();
         }

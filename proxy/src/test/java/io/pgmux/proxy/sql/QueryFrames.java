@@ -6,6 +6,7 @@ import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.message.Query;
 
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /** Query frames for the readers that look at a message's text where it starts. */
 final class QueryFrames {
@@ -20,5 +21,10 @@ final class QueryFrames {
         } finally {
             frame.release();
         }
+    }
+
+    /** What {@code read} finds in the scan of a Query frame of {@code sql}. */
+    static <T> T onScan(String sql, Function<QueryScan, T> read) {
+        return onQuery(sql, (frame, start) -> read.apply(QueryScan.of(frame, start)));
     }
 }

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 class SessionFeaturesTest {
 
     private static List<FeatureUse> of(String sql) {
-        List<FeatureUse> fromBytes = QueryFrames.onQuery(sql, (buf, start) -> SessionFeatures.inQuery(buf, start, () -> false));
+        List<FeatureUse> fromBytes = QueryFrames.onScan(sql, text -> SessionFeatures.inQuery(text, () -> false));
         assertEquals(SessionFeatures.inText(sql, false), fromBytes, "the byte pre-check must not hide anything: " + sql);
         return fromBytes;
     }

@@ -34,6 +34,6 @@ class SetConfigCallsTest {
     }
 
     private static boolean setsConfig(String sql) {
-        return QueryFrames.onQuery(sql, SetConfigCalls::maySetConfigForTheSession);
+        return QueryFrames.onScan(sql, SetConfigCalls::maySetConfigForTheSession);
     }
 }

@@ -37,14 +37,16 @@ class SqlReaderFuzzTest {
         int start = frame.readerIndex() + Frames.HEADER_SIZE;
         try {
             Bounded.run(FuzzFrames.TIME_LIMIT_MILLIS, () -> {
-                assertNotNull(SqlCommand.of(frame, start));
-                MultiStatementQuery.hasLaterPrepare(frame, start, () -> false);
-                MultiStatementQuery.statementsMentioningSet(frame, start, () -> false);
-                MultiStatementQuery.statementsMentioningSet(frame, start, () -> true);
-                MultiStatementQuery.hasBackslash(frame, start);
-                SetConfigCalls.maySetConfigForTheSession(frame, start);
-                NamedStatementSql.of(frame, start, () -> false);
-                NamedStatementSql.mayBeAnsweredLocally(frame, start);
+                QueryScan scan = QueryScan.of(frame, start);
+                assertNotNull(SqlCommand.of(scan));
+                MultiStatementQuery.hasLaterPrepare(scan, () -> false);
+                MultiStatementQuery.statementsMentioningSet(scan, () -> false);
+                MultiStatementQuery.statementsMentioningSet(scan, () -> true);
+                MultiStatementQuery.hasBackslash(scan);
+                SetConfigCalls.maySetConfigForTheSession(scan);
+                NamedStatementSql.of(scan, () -> false);
+                NamedStatementSql.mayBeAnsweredLocally(scan);
+                SessionFeatures.inQuery(scan, () -> false);
             });
             assertEquals(1, frame.refCnt());
         } finally {
