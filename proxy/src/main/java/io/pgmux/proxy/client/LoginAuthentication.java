@@ -217,10 +217,11 @@ final class LoginAuthentication {
     private void authenticate(PgmuxConfig config, Authenticating authenticating, AuthMethod method) {
         ClientAuthenticator authenticator = authenticating.authenticator();
         authenticator.useMethod(method);
-        if (method == AuthMethod.TRUST && !config.hba().trustAdmits(user)) {
-            authenticator.trustOnlyIfFound();
-        }
         Optional<DatabaseConfig> lookupDatabase = lookupDatabase(config);
+        boolean authUser = lookupDatabase.map(db -> user.equals(config.authQuery(db).user())).orElse(false);
+        if (method == AuthMethod.TRUST && !config.hba().trustAdmits(user) && !authUser) {
+            authenticator.trustOnlyIfFound(); // the auth_user itself is admitted, as PgBouncer's trust does
+        }
         if (authenticator.needsLookup() && lookupDatabase.map(db -> config.authQuery(db).enabled()).orElse(false)) {
             lookUpSecret(config, authenticating, lookupDatabase.get());
             return;

@@ -13,8 +13,8 @@ import java.util.Set;
  * @param rules     the {@code hba} list; null when not given
  * @param file      the {@code hba_file} and the rules read from it at load (or reload); null when not given
  * @param identMaps the user name maps rules name with {@code map=} ({@code ident_maps}, {@code ident_file})
- * @param trustUsers {@code trust_users}: the only user names {@code trust} admits (besides those auth_query
- *                  finds); null = any
+ * @param trustUsers {@code trust_users}: the only user names {@code trust} admits (besides auth_user and those
+ *                  auth_query finds); null = any
  */
 public record HbaConfig(List<HbaRule> rules, HbaFile file, IdentMaps identMaps, Set<String> trustUsers) {
 

@@ -125,6 +125,11 @@ class AuthQueryIT {
             assertEquals(TRUST_FOUND, TestSql.scalar(c, "SELECT session_user"));
         }
         assertEquals(1, lookups(TRUST_FOUND));
+        // when auth_user itself logs in (its password is under users, for the server), it gets in without a lookup
+        try (Connection c = pgmux.jdbc(AUTH_USER, null, Map.of())) {
+            assertEquals(AUTH_USER, TestSql.scalar(c, "SELECT session_user"));
+        }
+        assertEquals(0, lookups(AUTH_USER));
         // when a name neither listed nor found logs in, it is refused, as PgBouncer's trust refuses it
         ErrorResponse refused = TestSql.loginError("127.0.0.1", pgmux.port(), DATABASE, "authq_no_such_role");
         assertEquals(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, refused.sqlState());
