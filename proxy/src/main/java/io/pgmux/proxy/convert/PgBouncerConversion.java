@@ -397,7 +397,9 @@ public final class PgBouncerConversion {
         for (String key : List.of("admin_users", "stats_users")) {
             @SuppressWarnings("unchecked")
             List<String> names = (List<String>) yaml.get(key);
-            if (names != null && !auth.equals("trust")) {
+            // with a global auth_user and auth_dbname, the console looks its users up as PgBouncer's does
+            boolean lookedUp = yaml.containsKey("auth_user") && yaml.containsKey("auth_dbname");
+            if (names != null && !auth.equals("trust") && !lookedUp) {
                 List<String> known = names.stream().filter(users::containsKey).toList();
                 names.stream().filter(n -> !users.containsKey(n)).forEach(n -> note("pgbouncer", key + " " + n,
                         "not in the auth file: pgmux needs its password under client_auth " + auth + "; not carried"));

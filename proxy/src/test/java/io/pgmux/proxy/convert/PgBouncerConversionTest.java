@@ -252,6 +252,21 @@ class PgBouncerConversionTest {
     }
 
     @Test
+    void consoleUsersOutsideTheAuthFileAreKeptWhenAGlobalAuthDbnameLooksThemUp(@TempDir Path dir) throws Exception {
+        String ini = "[databases]\nauthdb = host=db\n[pgbouncer]\nauth_type = md5\nauth_user = lookup\n"
+                + "stats_users = stats\nadmin_users = alice, nobody\n";
+
+        PgmuxConfig withLookups = load(PgBouncerConversion.convert(IniFile.parse(ini + "auth_dbname = authdb\n", dir),
+                Map.of("alice", "secret", "lookup", "pw")));
+        PgmuxConfig without = load(PgBouncerConversion.convert(IniFile.parse(ini, dir), Map.of("alice", "secret", "lookup", "pw")));
+
+        assertEquals(List.of("stats"), withLookups.observability().statsUsers());
+        assertEquals(List.of("alice", "nobody"), withLookups.observability().adminUsers());
+        assertEquals(List.of(), without.observability().statsUsers());
+        assertEquals(List.of("alice"), without.observability().adminUsers());
+    }
+
+    @Test
     void authTypeAnyAdmitsAnyUserName(@TempDir Path dir) throws Exception {
         PgBouncerConversion conversion = PgBouncerConversion.convert(IniFile.parse("[databases]\n* = host=db\n"
                 + "[pgbouncer]\nauth_type = any\n", dir), Map.of("alice", "secret"));
