@@ -74,11 +74,13 @@ public final class AdminConsole {
 
     /**
      * A console for {@code user}, who has authenticated; null if the user is in neither
-     * {@code admin_users} nor {@code stats_users}.
+     * {@code admin_users} nor {@code stats_users} and is not {@code ownUserAdmin} (let in as pgmux's own
+     * OS user, see {@code unix_socket_admin_user}).
      */
-    public static AdminConsole open(Control control, Channel channel, long sessionId, String user, String database) {
+    public static AdminConsole open(Control control, Channel channel, long sessionId, String user, String database,
+                                    boolean ownUserAdmin) {
         ObservabilityConfig config = control.config().observability();
-        boolean admin = config.adminUsers().contains(user);
+        boolean admin = ownUserAdmin || config.adminUsers().contains(user);
         if (!admin && !config.statsUsers().contains(user)) {
             return null;
         }

@@ -52,6 +52,8 @@ final class ClientAuthenticator {
     private Phase phase = Phase.NOT_STARTED;
     private byte[] md5Salt;
     private ScramServer scram;
+    /** trust_users does not list the user: trust admits it only if auth_query finds it. */
+    private boolean trustOnlyIfFound;
     /** tls-server-end-point data of this connection; null on a plain one (no -PLUS offered). */
     private final byte[] channelBinding;
 
@@ -75,9 +77,18 @@ final class ClientAuthenticator {
         return method;
     }
 
+    /**
+     * {@code trust_users} does not list the user: {@code trust} admits it only if auth_query finds it
+     * (PgBouncer's trust, which admits only the users it knows). A password under {@code users} does not count.
+     */
+    void trustOnlyIfFound() {
+        trustOnlyIfFound = true;
+        entry = null;
+    }
+
     /** Whether the user's secret must be looked up ({@code auth_query}) before {@link #start()}. */
     boolean needsLookup() {
-        return entry == null && method != AuthMethod.TRUST;
+        return entry == null && (method != AuthMethod.TRUST || trustOnlyIfFound);
     }
 
     /** The secret {@code auth_query} found (or not): the exchange checks the client against it. */
@@ -89,6 +100,11 @@ final class ClientAuthenticator {
         switch (method) {
             case TRUST:
                 phase = Phase.DONE;
+                if (trustOnlyIfFound && entry == null) {
+                    return new Failure(ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                            "\"trust\" authentication failed for user \"" + ClientText.name(user) + "\""),
+                            "trust_users does not list the user and auth_query did not find it");
+                }
                 return new Success(null, null);
             case PASSWORD:
                 phase = Phase.CLEARTEXT;

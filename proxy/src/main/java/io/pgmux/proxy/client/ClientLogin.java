@@ -345,8 +345,8 @@ final class ClientLogin {
     private boolean admitLoggedIn() {
         PgmuxConfig config = context.config();
         int maxClients = config.maxClientConnections();
-        boolean consoleUser = AdminConsole.isConsoleDatabase(database)
-                && (config.observability().adminUsers().contains(user) || config.observability().statsUsers().contains(user));
+        boolean consoleUser = isConsoleAdmin(config)
+                || AdminConsole.isConsoleDatabase(database) && config.observability().statsUsers().contains(user);
         int reserved = config.loginLimits().adminReservedConnections();
         int limit = consoleUser ? (int) Math.min((long) maxClients + reserved, Integer.MAX_VALUE) : maxClients;
         if (context.sessions().onLoggedIn(session, limit)) {
@@ -373,8 +373,7 @@ final class ClientLogin {
      * never refused, so an operator gets in to see who fills the limits.
      */
     private boolean admitByName(PgmuxConfig config) {
-        boolean consoleAdmin = AdminConsole.isConsoleDatabase(database)
-                && config.observability().adminUsers().contains(user);
+        boolean consoleAdmin = isConsoleAdmin(config);
         int maxDb = consoleAdmin ? 0 : config.maxDbClientConnections(database);
         int maxUser = consoleAdmin ? 0 : config.maxUserClientConnections(user);
         SessionRegistry.NameLimit refusal = context.sessions().countByName(session, database, maxDb, user, maxUser);
@@ -390,6 +389,12 @@ final class ClientLogin {
                 + (byDatabase ? "to database \"" + ClientText.name(database) + "\"" : "as user \"" + ClientText.name(user) + "\"")
                 + ": pgmux allows " + max + " (" + key + ")"));
         return false;
+    }
+
+    /** An admin on the console: listed in admin_users, or let in as pgmux's own OS user (unix_socket_admin_user). */
+    private boolean isConsoleAdmin(PgmuxConfig config) {
+        return AdminConsole.isConsoleDatabase(database)
+                && (config.observability().adminUsers().contains(user) || authentication != null && authentication.ownUserAdmin());
     }
 
     /** One line a second at most, however many connections a limit refuses. */
@@ -496,7 +501,8 @@ final class ClientLogin {
     private void openAdminConsole() {
         cancelTimeout();
         session.flushClient(); // the console writes to the channel itself, after AuthenticationOk
-        AdminConsole console = AdminConsole.open(context.control(), channel, session.id(), user, database);
+        AdminConsole console = AdminConsole.open(context.control(), channel, session.id(), user, database,
+                authentication != null && authentication.ownUserAdmin());
         if (console == null) {
             log.info("c{} [{}] refused: not an admin or stats user", session.id(), session.poolName());
             session.fatal(AdminConsole.notAllowed(user));

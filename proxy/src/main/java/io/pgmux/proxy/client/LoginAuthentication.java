@@ -53,6 +53,8 @@ final class LoginAuthentication {
     private final Consumer<ClientAuthenticator.Step> onStep;
     /** How the client was admitted, for SHOW CLIENTS: {@code md5 (client_auth)}, {@code scram-sha-256 (hba[0])}. */
     private String admittedBy = "";
+    /** Admitted by {@code unix_socket_admin_user}: an admin on the console whatever admin_users says. */
+    private boolean ownUserAdmin;
 
     LoginAuthentication(ClientSession session, Channel channel, ProxyContext context, String user, String database,
                         Consumer<ClientAuthenticator.Step> onStep) {
@@ -68,10 +70,23 @@ final class LoginAuthentication {
         return admittedBy;
     }
 
+    /** Whether the client was let in to the console as pgmux's own OS user ({@code unix_socket_admin_user}). */
+    boolean ownUserAdmin() {
+        return ownUserAdmin;
+    }
+
     /** The session moves to Authenticating; the exchange starts now, or when the rules and the secret are known. */
     void begin() {
         PgmuxConfig config = context.config();
         boolean unixSocket = PeerUsers.isUnixSocket(channel);
+        if (unixSocket && AdminConsole.isConsoleDatabase(database) && user.equals(config.unixSocket().adminUser())
+                && PeerUsers.isOwnUser(channel)) {
+            admittedBy = "own OS user (unix_socket_admin_user)";
+            ownUserAdmin = true;
+            session.moveTo(new Authenticating(null)); // decided at once: no password message is read
+            onStep.accept(new ClientAuthenticator.Success(null, null));
+            return;
+        }
         if (unixSocket && config.unixSocket().auth() == UnixSocketAuth.PEER) {
             admittedBy = "peer (unix_socket_auth)";
             session.moveTo(new Authenticating(null)); // decided at once: no password message is read
@@ -202,12 +217,28 @@ final class LoginAuthentication {
     private void authenticate(PgmuxConfig config, Authenticating authenticating, AuthMethod method) {
         ClientAuthenticator authenticator = authenticating.authenticator();
         authenticator.useMethod(method);
-        if (authenticator.needsLookup() && !AdminConsole.isConsoleDatabase(database)
-                && config.database(database).map(db -> config.authQuery(db).enabled()).orElse(false)) {
-            lookUpSecret(config, authenticating);
+        Optional<DatabaseConfig> lookupDatabase = lookupDatabase(config);
+        boolean authUser = lookupDatabase.map(db -> user.equals(config.authQuery(db).user())).orElse(false);
+        if (method == AuthMethod.TRUST && !config.hba().trustAdmits(user) && !authUser) {
+            authenticator.trustOnlyIfFound(); // the auth_user itself is admitted, as PgBouncer's trust does
+        }
+        if (authenticator.needsLookup() && lookupDatabase.map(db -> config.authQuery(db).enabled()).orElse(false)) {
+            lookUpSecret(config, authenticating, lookupDatabase.get());
             return;
         }
         onStep.accept(authenticator.start());
+    }
+
+    /**
+     * The database whose auth_query settings look the user up: the client's; for the admin console,
+     * which has none, the database the global auth_dbname names (as PgBouncer), if it is listed.
+     */
+    private Optional<DatabaseConfig> lookupDatabase(PgmuxConfig config) {
+        if (!AdminConsole.isConsoleDatabase(database)) {
+            return config.database(database);
+        }
+        String authDbname = config.authQuery().dbname();
+        return authDbname == null ? Optional.empty() : Optional.ofNullable(config.databases().get(authDbname));
     }
 
     /** The client cannot be checked: a lookup in Postgres failed or took too long. */
@@ -223,13 +254,17 @@ final class LoginAuthentication {
      * The user is not in the config: auth_query looks its secret up, off this loop; the exchange
      * starts when the answer is back, if the client is still logging in by then.
      */
-    private void lookUpSecret(PgmuxConfig config, Authenticating authenticating) {
-        Optional<DatabaseConfig> db = config.database(database);
-        if (db.isEmpty()) {
-            session.fatal(ClientLogin.unknownDatabase(database));
+    private void lookUpSecret(PgmuxConfig config, Authenticating authenticating, DatabaseConfig db) {
+        String authDbname = config.authQuery(db).dbname();
+        if (authDbname != null && config.databases().containsKey(authDbname) && context.pools().isDisabled(authDbname)) {
+            log.info("c{} [{}] refused: its authentication database {} is disabled (DISABLE)", session.id(), session.poolName(),
+                    ClientText.name(authDbname));
+            session.fatal(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "authentication database \""
+                    + ClientText.name(authDbname) + "\" is disabled")
+                    .withHint("An admin ran DISABLE on it; ENABLE in the admin console lets auth_query logins in again."));
             return;
         }
-        context.roleSecrets().lookup(config, db.get(), user).whenComplete((secret, failure) -> session.executor().execute(() -> {
+        context.roleSecrets().lookup(config, db, user).whenComplete((secret, failure) -> session.executor().execute(() -> {
             if (session.state() != authenticating) {
                 return; // gone, or timed out, meanwhile
             }

@@ -89,6 +89,13 @@ final class ConfigKeys {
             choice(AuthMethod::fromYaml, AuthMethod.choices(), AuthMethod::yamlName),
             AuthMethod.TRUST, APPLIED, PgmuxConfig::clientAuth);
 
+    /**
+     * null = {@code trust} admits any user name; a list (PgBouncer's trust, which admits the users of
+     * its auth_file): only these names, and those auth_query finds. Applies to trust HBA rules too.
+     */
+    static final ConfigKey<List<String>> TRUST_USERS = key("trust_users", optionalNames(),
+            null, APPLIED, c -> c.hba().trustUsers() == null ? null : List.copyOf(c.hba().trustUsers()));
+
     /** null = no lookups: only the users listed under {@code users} can log in (unless client_auth is trust). */
     static final ConfigKey<String> AUTH_USER = key("auth_user", optionalName(),
             null, APPLIED, c -> c.authQuery().user());
@@ -350,6 +357,10 @@ final class ConfigKeys {
             choice(UnixSocketAuth::fromYaml, UnixSocketAuth.choices(), UnixSocketAuth::yamlName),
             UnixSocketAuth.CLIENT_AUTH, APPLIED, c -> c.unixSocket().auth());
 
+    /** null = none: every console login authenticates (PgBouncer's own-OS-user rule is for the user pgbouncer). */
+    static final ConfigKey<String> UNIX_SOCKET_ADMIN_USER = key("unix_socket_admin_user", optionalName(),
+            null, APPLIED, c -> c.unixSocket().adminUser());
+
     // --------------------------------------------------------------------- TLS from clients
 
     /** New connections take a reloaded value; open ones keep what they started with. */
@@ -484,12 +495,13 @@ final class ConfigKeys {
                                 v.get(TCP_USER_TIMEOUT))),
                 new SessionFeaturesConfig(v.get(SESSION_FEATURES), v.get(MAX_PINNED_SERVERS)),
                 new UnixSocketConfig(v.get(UNIX_SOCKET_DIR), v.get(UNIX_SOCKET_MODE), v.get(UNIX_SOCKET_GROUP),
-                        v.get(UNIX_SOCKET_AUTH)),
+                        v.get(UNIX_SOCKET_AUTH), v.get(UNIX_SOCKET_ADMIN_USER)),
                 new ClientTlsConfig(v.get(CLIENT_TLS_MODE), v.get(CLIENT_TLS_CERT_FILE), v.get(CLIENT_TLS_KEY_FILE),
                         v.get(CLIENT_TLS_CA_FILE), v.get(CLIENT_TLS_VERIFY), v.get(CLIENT_TLS_PROTOCOLS), v.get(CLIENT_TLS_CIPHERS)),
                 serverTls(v),
                 new AuthQueryConfig(v.get(AUTH_USER), v.get(AUTH_QUERY), v.get(AUTH_DBNAME), v.get(AUTH_CACHE_TTL)),
-                new HbaConfig(v.get(HBA), v.get(HBA_FILE), new IdentMaps(v.get(IDENT_MAPS), v.get(IDENT_FILE))),
+                new HbaConfig(v.get(HBA), v.get(HBA_FILE), new IdentMaps(v.get(IDENT_MAPS), v.get(IDENT_FILE)),
+                        v.get(TRUST_USERS)),
                 new AuthFailureLimits(v.get(AUTH_FAILURE_DELAY), v.get(AUTH_FAILURE_MAX_DELAY)),
                 new PeersConfig(v.get(PEER_ID), v.get(PEERS), v.get(PEER_REFRESH)),
                 new SessionSetupConfig(v.get(IGNORE_STARTUP_PARAMETERS), v.get(TRACK_EXTRA_PARAMETERS), v.get(CONNECT_QUERY),
@@ -596,6 +608,15 @@ final class ConfigKeys {
             }
             return names;
         }, names -> String.join(",", names));
+    }
+
+    /** Names, as a list or one comma-separated string; absent and null mean the default. */
+    private static Type<List<String>> optionalNames() {
+        return new Type<>((yaml, name, dflt, reading) -> {
+            yaml.consume(name);
+            return yaml.isPresent(name) && !yaml.isNull(name) ? yaml.nameList(name) : dflt;
+        },
+                names -> names == null ? "" : String.join(",", names));
     }
 
     /** A name, or none: absent, null and "" all mean none. */

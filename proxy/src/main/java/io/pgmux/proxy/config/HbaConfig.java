@@ -1,6 +1,9 @@
 package io.pgmux.proxy.config;
 
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Who may log in as whom from where, and how they prove it: the rules of {@code hba} (YAML), then
@@ -10,8 +13,10 @@ import java.util.List;
  * @param rules     the {@code hba} list; null when not given
  * @param file      the {@code hba_file} and the rules read from it at load (or reload); null when not given
  * @param identMaps the user name maps rules name with {@code map=} ({@code ident_maps}, {@code ident_file})
+ * @param trustUsers {@code trust_users}: the only user names {@code trust} admits (besides auth_user and those
+ *                  auth_query finds); null = any
  */
-public record HbaConfig(List<HbaRule> rules, HbaFile file, IdentMaps identMaps) {
+public record HbaConfig(List<HbaRule> rules, HbaFile file, IdentMaps identMaps, Set<String> trustUsers) {
 
     /** A pg_hba.conf-style file and its rules as read. */
     public record HbaFile(String path, List<HbaRule> rules) {
@@ -23,11 +28,21 @@ public record HbaConfig(List<HbaRule> rules, HbaFile file, IdentMaps identMaps) 
     public HbaConfig {
         rules = rules == null ? null : List.copyOf(rules);
         identMaps = identMaps == null ? IdentMaps.none() : identMaps;
+        trustUsers = trustUsers == null ? null : Collections.unmodifiableSet(new LinkedHashSet<>(trustUsers));
     }
 
-    /** Rules without user name maps. */
+    public HbaConfig(List<HbaRule> rules, HbaFile file, IdentMaps identMaps, List<String> trustUsers) {
+        this(rules, file, identMaps, trustUsers == null ? null : new LinkedHashSet<>(trustUsers));
+    }
+
+    /** Rules without user name maps; trust admits any user. */
     public HbaConfig(List<HbaRule> rules, HbaFile file) {
-        this(rules, file, IdentMaps.none());
+        this(rules, file, IdentMaps.none(), (Set<String>) null);
+    }
+
+    /** Whether {@code trust} admits {@code user} by its name alone (else only if auth_query finds it). */
+    public boolean trustAdmits(String user) {
+        return trustUsers == null || trustUsers.contains(user);
     }
 
     public static HbaConfig none() {

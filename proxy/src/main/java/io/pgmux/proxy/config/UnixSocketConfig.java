@@ -9,8 +9,10 @@ import java.util.Objects;
  * @param mode  YAML {@code unix_socket_mode}: the socket file's permission bits (0777 by default, as PgBouncer)
  * @param group YAML {@code unix_socket_group}: the group the socket file is given; "" = the process's
  * @param auth  YAML {@code unix_socket_auth}: how socket clients log in
+ * @param adminUser YAML {@code unix_socket_admin_user}: the console user a socket client running as pgmux's own
+ *              OS user logs in as, an admin, without authenticating (PgBouncer's rule for {@code pgbouncer}); null = none
  */
-public record UnixSocketConfig(String dir, int mode, String group, UnixSocketAuth auth) {
+public record UnixSocketConfig(String dir, int mode, String group, UnixSocketAuth auth, String adminUser) {
     /** The largest permission bits: rwx for owner, group and others. */
     public static final int MAX_MODE = 0777;
 
@@ -21,6 +23,11 @@ public record UnixSocketConfig(String dir, int mode, String group, UnixSocketAut
         if (mode < 0 || mode > MAX_MODE) {
             throw new IllegalArgumentException("mode must be 0..0777");
         }
+    }
+
+    /** Without an own-OS-user console login. */
+    public UnixSocketConfig(String dir, int mode, String group, UnixSocketAuth auth) {
+        this(dir, mode, group, auth, null);
     }
 
     /** The defaults {@link ConfigKeys} declares. */

@@ -54,6 +54,8 @@ public final class PgBouncerConversion {
 
     private final Map<String, Object> yaml = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
+    /** auth_type = any: PgBouncer admits any user name, so no trust_users is written. */
+    private boolean anyUser;
 
     private PgBouncerConversion() {
     }
@@ -197,14 +199,10 @@ public final class PgBouncerConversion {
             authType = authType.strip().toLowerCase(Locale.ROOT); // PgBouncer reads it in any case
             switch (authType) {
                 case "md5", "scram-sha-256" -> yaml.put("client_auth", authType);
-                case "trust" -> {
-                    yaml.put("client_auth", "trust");
-                    note("pgbouncer", "auth_type", "trust: pgmux's trust lets in any user name (Postgres then refuses"
-                            + " roles it does not have); PgBouncer's only the users of auth_file or those auth_query finds."
-                            + " To keep a list, write HBA rules (hba: - {user: \"a, b\", method: trust})");
-                }
+                case "trust" -> yaml.put("client_auth", "trust");
                 case "plain" -> yaml.put("client_auth", "password");
                 case "any" -> {
+                    anyUser = true;
                     yaml.put("client_auth", "trust");
                     note("pgbouncer", "auth_type", "any: written as trust (pgmux logs in to the server as the client's user,"
                             + " not as the database's configured user whatever the client says)");
@@ -242,6 +240,7 @@ public final class PgBouncerConversion {
         if (mode != null) {
             yaml.put("unix_socket_mode", mode.startsWith("0") ? mode : "0" + mode);
         }
+        yaml.put("unix_socket_admin_user", "pgbouncer"); // PgBouncer's console login for its own OS user
         String userTimeout = settings.get("tcp_user_timeout");
         if (userTimeout != null) {
             if (NUMBER.matcher(userTimeout).matches()) {
@@ -409,6 +408,10 @@ public final class PgBouncerConversion {
     // ---------------------------------------------------------------- [users] and the auth file
 
     private void convertUsers(Map<String, String> userSettings, Map<String, String> passwords) {
+        if (!anyUser) {
+            // PgBouncer's trust (and its hba's) admits only the auth file's users, an empty password included
+            yaml.put("trust_users", new ArrayList<>(passwords.keySet()));
+        }
         Object auth = yaml.getOrDefault("client_auth", "trust");
         Map<String, Object> users = new LinkedHashMap<>();
         passwords.forEach((name, password) -> {
@@ -455,7 +458,9 @@ public final class PgBouncerConversion {
         for (String key : List.of("admin_users", "stats_users")) {
             @SuppressWarnings("unchecked")
             List<String> names = (List<String>) yaml.get(key);
-            if (names != null && !auth.equals("trust")) {
+            // with a global auth_user and auth_dbname, the console looks its users up as PgBouncer's does
+            boolean lookedUp = yaml.containsKey("auth_user") && yaml.containsKey("auth_dbname");
+            if (names != null && !auth.equals("trust") && !lookedUp) {
                 List<String> known = names.stream().filter(users::containsKey).toList();
                 names.stream().filter(n -> !users.containsKey(n)).forEach(n -> note("pgbouncer", key + " " + n,
                         "not in the auth file: pgmux needs its password under client_auth " + auth + "; not carried"));

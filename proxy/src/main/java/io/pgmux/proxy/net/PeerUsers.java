@@ -19,6 +19,8 @@ import java.util.OptionalInt;
  */
 public final class PeerUsers {
     private static final Path PASSWD = Path.of("/etc/passwd");
+    /** The uid pgmux runs as; -1 where the system does not say (no {@code /proc}). */
+    private static final int OWN_UID = ownUid();
     private static Map<Integer, String> names = Map.of();
     private static FileTime readAt;
 
@@ -38,6 +40,20 @@ public final class PeerUsers {
             return OptionalInt.empty();
         }
         return OptionalInt.empty();
+    }
+
+    /** True for a client on the Unix domain socket whose process runs as the same OS user as pgmux. */
+    public static boolean isOwnUser(Channel channel) {
+        OptionalInt uid = uid(channel);
+        return OWN_UID >= 0 && uid.isPresent() && uid.getAsInt() == OWN_UID;
+    }
+
+    private static int ownUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return -1;
+        }
     }
 
     /** True for a client on the Unix domain socket. */

@@ -30,6 +30,7 @@ class ConfigKeysTest {
             max_user_client_connections: 32
             max_message_size: 2MB
             client_auth: md5
+            trust_users: [alice]
             auth_user: alice
             auth_query: "SELECT usename, passwd FROM pgbouncer.get_auth($1)"
             auth_dbname: auth_db
@@ -87,6 +88,7 @@ class ConfigKeysTest {
             unix_socket_mode: "0770"
             unix_socket_group: pgmux
             unix_socket_auth: peer
+            unix_socket_admin_user: pgbouncer
             client_tls: {mode: require, cert_file: src/test/resources/tls/config-test.crt, key_file: src/test/resources/tls/config-test.key,
                          ca_file: src/test/resources/tls/config-test.crt, verify: verify-full, protocols: [TLSv1.3],
                          ciphers: [TLS_AES_128_GCM_SHA256]}

@@ -21,11 +21,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -167,9 +169,6 @@ class PgBouncerConversionTest {
         assertEquals(PoolMode.SESSION, config.users().get("bob").settings().poolMode());
         List<String> notes = conversion.notes();
         assertEquals(List.of(
-                "[pgbouncer] auth_type: trust: pgmux's trust lets in any user name (Postgres then refuses roles it does"
-                        + " not have); PgBouncer's only the users of auth_file or those auth_query finds. To keep a list,"
-                        + " write HBA rules (hba: - {user: \"a, b\", method: trust})",
                 "[pgbouncer] client_tls_sslmode: require needs client_tls_cert_file and client_tls_key_file (PgBouncer"
                         + " cannot offer TLS without them either); client TLS is not carried",
                 "[databases] *.client_encoding: pgmux's upstream (the fallback database) takes only host and port;"
@@ -185,7 +184,7 @@ class PgBouncerConversionTest {
 
         assertEquals(new HostPort("10.1.2.3", 6543), config.listen());
         assertEquals(AuthMethod.SCRAM_SHA_256, config.clientAuth());
-        assertEquals(new UnixSocketConfig("/tmp", 0700, "pgadmin", UnixSocketAuth.CLIENT_AUTH), config.unixSocket());
+        assertEquals(new UnixSocketConfig("/tmp", 0700, "pgadmin", UnixSocketAuth.CLIENT_AUTH, "pgbouncer"), config.unixSocket());
         assertEquals(Set.of("orders_app"), config.users().keySet());
         DatabaseConfig orders = config.databases().get("orders");
         assertEquals(new HostPort("orders.db", 5432), orders.server());
@@ -254,14 +253,42 @@ class PgBouncerConversionTest {
     }
 
     @Test
-    void authTypeTrustStaysTrustWithANoteThatPgmuxDoesNotLimitItToTheAuthFilesUsers(@TempDir Path dir) throws Exception {
+    void authTypeTrustAdmitsOnlyTheAuthFilesUsersAnEmptyPasswordIncludedAsPgBouncers(@TempDir Path dir) throws Exception {
+        Map<String, String> authFile = new LinkedHashMap<>();
+        authFile.put("alice", "secret");
+        authFile.put("bob", "");
         PgBouncerConversion conversion = PgBouncerConversion.convert(IniFile.parse("[databases]\n* = host=db\n"
-                + "[pgbouncer]\nauth_type = trust\n", dir), Map.of());
+                + "[pgbouncer]\nauth_type = trust\n[users]\ncarol = pool_size=3\n", dir), authFile);
 
-        assertEquals(AuthMethod.TRUST, load(conversion).clientAuth());
-        assertEquals(1, conversion.notes().size(), conversion.notes()::toString);
-        assertTrue(conversion.notes().get(0).startsWith("[pgbouncer] auth_type: trust: pgmux's trust lets in any user name"),
-                conversion.notes()::toString);
+        PgmuxConfig config = load(conversion);
+        assertEquals(AuthMethod.TRUST, config.clientAuth());
+        assertEquals(Set.of("alice", "bob"), config.hba().trustUsers(), "carol has settings only, no auth file line");
+        assertTrue(config.hba().trustAdmits("bob"));
+        assertFalse(config.hba().trustAdmits("carol"));
+        assertEquals("pgbouncer", config.unixSocket().adminUser());
+    }
+
+    @Test
+    void consoleUsersOutsideTheAuthFileAreKeptWhenAGlobalAuthDbnameLooksThemUp(@TempDir Path dir) throws Exception {
+        String ini = "[databases]\nauthdb = host=db\n[pgbouncer]\nauth_type = md5\nauth_user = lookup\n"
+                + "stats_users = stats\nadmin_users = alice, nobody\n";
+
+        PgmuxConfig withLookups = load(PgBouncerConversion.convert(IniFile.parse(ini + "auth_dbname = authdb\n", dir),
+                Map.of("alice", "secret", "lookup", "pw")));
+        PgmuxConfig without = load(PgBouncerConversion.convert(IniFile.parse(ini, dir), Map.of("alice", "secret", "lookup", "pw")));
+
+        assertEquals(List.of("stats"), withLookups.observability().statsUsers());
+        assertEquals(List.of("alice", "nobody"), withLookups.observability().adminUsers());
+        assertEquals(List.of(), without.observability().statsUsers());
+        assertEquals(List.of("alice"), without.observability().adminUsers());
+    }
+
+    @Test
+    void authTypeAnyAdmitsAnyUserName(@TempDir Path dir) throws Exception {
+        PgBouncerConversion conversion = PgBouncerConversion.convert(IniFile.parse("[databases]\n* = host=db\n"
+                + "[pgbouncer]\nauth_type = any\n", dir), Map.of("alice", "secret"));
+
+        assertNull(load(conversion).hba().trustUsers());
     }
 
     @Test

@@ -1,6 +1,10 @@
 package io.pgmux.proxy.it;
 
+import io.pgmux.protocol.SqlState;
+import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.proxy.testing.ClientStorm;
+import io.pgmux.proxy.testing.Console;
+import io.pgmux.proxy.testing.RawClient;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
 import io.pgmux.proxy.testing.TestPostgres;
@@ -25,6 +29,7 @@ import static io.pgmux.proxy.testing.TestPostgres.DATABASE;
 import static io.pgmux.proxy.testing.TestPostgres.MD5_ROLES;
 import static io.pgmux.proxy.testing.TestPostgres.SCRAM_ROLES;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +51,9 @@ class AuthQueryIT {
     private static final String STORM_USER = "authq_storm";
     private static final String NOLOGIN_USER = "authq_nologin";
     private static final String EXPIRED_USER = "authq_expired";
+    /** Roles the test Postgres trusts (in neither SCRAM_ROLES nor MD5_ROLES): one listed in trust_users, one only auth_query finds. */
+    private static final String TRUST_LISTED = "authq_trust_listed";
+    private static final String TRUST_FOUND = "authq_trust_found";
 
     @RegisterExtension
     static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
@@ -56,6 +64,8 @@ class AuthQueryIT {
             .role(STORM_USER, "LOGIN IN ROLE " + MD5_ROLES)
             .role(NOLOGIN_USER, "NOLOGIN PASSWORD 'nologin-pw' IN ROLE " + SCRAM_ROLES)
             .role(EXPIRED_USER, "LOGIN PASSWORD 'expired-pw' VALID UNTIL '2000-01-01' IN ROLE " + SCRAM_ROLES)
+            .role(TRUST_LISTED, "LOGIN")
+            .role(TRUST_FOUND, "LOGIN PASSWORD 'found-pw'")
             .sql("SET password_encryption = 'md5'; ALTER ROLE " + MD5_USER + " PASSWORD '" + MD5_PASSWORD + "'; "
                     + "ALTER ROLE " + STORM_USER + " PASSWORD 'storm-pw'")
             .sql("DROP SCHEMA IF EXISTS authq CASCADE; CREATE SCHEMA authq; "
@@ -100,6 +110,34 @@ class AuthQueryIT {
     }
 
     @Test
+    void trustUsersAdmitsTheListedNamesAndThoseAuthQueryFindsAndRefusesEveryOtherName() throws Exception {
+        // given trust restricted, as PgBouncer's, to a list of names (and those auth_query finds)
+        Pgmux pgmux = fixture.start(config("trust", "SELECT username, secret FROM authq.lookup($1)", "0s")
+                + "trust_users: [" + TRUST_LISTED + "]\n", Map.of("AUTHQ_PASSWORD", AUTH_PASSWORD));
+
+        // when the listed name logs in, it gets in without a password and without a lookup
+        try (Connection c = pgmux.jdbc(TRUST_LISTED, null, Map.of())) {
+            assertEquals(TRUST_LISTED, TestSql.scalar(c, "SELECT session_user"));
+        }
+        assertEquals(0, lookups(TRUST_LISTED));
+        // when a name auth_query finds logs in, it gets in without a password
+        try (Connection c = pgmux.jdbc(TRUST_FOUND, null, Map.of())) {
+            assertEquals(TRUST_FOUND, TestSql.scalar(c, "SELECT session_user"));
+        }
+        assertEquals(1, lookups(TRUST_FOUND));
+        // when auth_user itself logs in (its password is under users, for the server), it gets in without a lookup
+        try (Connection c = pgmux.jdbc(AUTH_USER, null, Map.of())) {
+            assertEquals(AUTH_USER, TestSql.scalar(c, "SELECT session_user"));
+        }
+        assertEquals(0, lookups(AUTH_USER));
+        // when a name neither listed nor found logs in, it is refused, as PgBouncer's trust refuses it
+        ErrorResponse refused = TestSql.loginError("127.0.0.1", pgmux.port(), DATABASE, "authq_no_such_role");
+        assertEquals(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, refused.sqlState());
+        assertEquals("\"trust\" authentication failed for user \"authq_no_such_role\"", refused.message());
+        assertEquals(1, lookups("authq_no_such_role"));
+    }
+
+    @Test
     void aRoleThatExistsOnlyInPostgresLogsInWithScramEndToEnd() throws SQLException {
         Pgmux pgmux = start("scram-sha-256", "60s");
 
@@ -123,6 +161,39 @@ class AuthQueryIT {
             assertEquals(SCRAM_USER, TestSql.scalar(c, "SELECT session_user"));
         }
         assertEquals(1, lookups(SCRAM_USER));
+    }
+
+    @Test
+    void theConsoleLooksUsersUpThroughTheGlobalAuthDbnameAndADisabledAuthDatabaseRefusesLookups() throws Exception {
+        // given a global auth_dbname naming an entry of databases, a stats user only Postgres knows, and an admin
+        Pgmux pgmux = fixture.start(config("scram-sha-256", "SELECT username, secret FROM authq.lookup($1)", "0s")
+                + "auth_dbname: authq_source\nstats_users: [" + SCRAM_USER + "]\nadmin_users: [" + AUTH_USER + "]\n"
+                + "databases:\n"
+                + "  authq_source:\n    host: 127.0.0.1\n    port: ${PG_PORT}\n    dbname: " + DATABASE + "\n"
+                + "  authq_app:\n    host: 127.0.0.1\n    port: ${PG_PORT}\n    dbname: " + DATABASE + "\n",
+                Map.of("AUTHQ_PASSWORD", AUTH_PASSWORD));
+
+        // when the stats user logs in to the console (which has no server of its own) with its Postgres password
+        try (RawClient stats = RawClient.open(pgmux.host(), pgmux.port()).loginWithPassword("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+            // then auth_query found it through auth_dbname's entry, and it may SHOW
+            assertEquals(1, Console.show(stats, "SHOW VERSION").rows().size());
+        }
+        assertEquals(1, lookups(SCRAM_USER));
+
+        try (RawClient admin = RawClient.open(pgmux.host(), pgmux.port()).loginWithPassword("pgbouncer", AUTH_USER, AUTH_PASSWORD)) {
+            // when an admin disables the auth database, a login that needs a lookup through it is refused, naming it
+            assertNull(Console.show(admin, "DISABLE authq_source").error());
+            ErrorResponse refused = TestSql.loginError(pgmux.host(), pgmux.port(), Map.of("user", SCRAM_USER, "database", "authq_app"));
+            assertEquals("authentication database \"authq_source\" is disabled", refused.message());
+            assertEquals(SqlState.PROTOCOL_VIOLATION, refused.sqlState());
+            assertEquals(1, lookups(SCRAM_USER), "no lookup ran");
+
+            // when it is enabled again, the same login succeeds
+            assertNull(Console.show(admin, "ENABLE authq_source").error());
+            try (Connection c = pgmux.jdbcTo("authq_app", SCRAM_USER, SCRAM_PASSWORD, Map.of())) {
+                assertEquals(SCRAM_USER, TestSql.scalar(c, "SELECT session_user"));
+            }
+        }
     }
 
     @Test

@@ -128,6 +128,33 @@ class UnixSocketIT {
     }
 
     @Test
+    void pgmuxsOwnOsUserLogsInToTheConsoleAsUnixSocketAdminUserAndNobodyElseDoes() throws Exception {
+        // given rules that reject every client, and PgBouncer's console rule for the name "pgbouncer"
+        // (the test runs in pgmux's process, so its socket connections are pgmux's own OS user's)
+        Pgmux pgmux = fixture.start("unix_socket_dir: \"" + dir + "\"\nunix_socket_admin_user: pgbouncer\n"
+                + "hba:\n  - {type: local, method: reject}\n  - {type: host, method: reject}\n");
+        Path socket = pgmux.server().unixSocketPath();
+
+        // when it logs in to the console as pgbouncer over the socket, no rule is asked and no password
+        try (RawClient console = RawClient.openUnix(socket).login("pgbouncer", "pgbouncer", Map.of())) {
+            // then it is an admin, though admin_users is empty
+            assertEquals(null, Console.show(console, "RELOAD").error());
+            assertEquals(1, Console.show(console, "SHOW VERSION").rows().size());
+        }
+        // when the same name comes over TCP, or asks for a database, or another name asks for the console, the rules apply
+        ErrorResponse overTcp = TestSql.loginError("127.0.0.1", pgmux.port(), Map.of("user", "pgbouncer", "database", "pgbouncer"));
+        assertTrue(overTcp.message().startsWith("pg_hba.conf rejects"), overTcp.message());
+        for (Map<String, String> startup : List.of(Map.of("user", "pgbouncer", "database", TestPostgres.DATABASE),
+                Map.of("user", OS_USER, "database", "pgbouncer"))) {
+            try (RawClient other = RawClient.openUnix(socket)) {
+                List<Reply> replies = TestSql.loginRefusal(other, startup);
+                ErrorResponse refused = replies.get(replies.size() - 1).error();
+                assertTrue(refused.message().startsWith("pg_hba.conf rejects"), startup + ": " + refused.message());
+            }
+        }
+    }
+
+    @Test
     void aStaleSocketFileIsReplacedAndALiveOneRefusedAndItGoesAtShutdown() throws Exception {
         int port;
         try (ServerSocket free = new ServerSocket(0)) {
