@@ -10,7 +10,6 @@ import io.pgmux.proxy.backend.ServerLifecycle;
 import io.pgmux.proxy.backend.ServerOpener;
 import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.backend.ServerTarget;
-import io.pgmux.proxy.config.PoolMode;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.prepared.StatementRegistry;
 import org.slf4j.Logger;
@@ -580,8 +579,7 @@ public final class Pool implements ServerLifecycle {
      * rather than when its client leaves.
      */
     public boolean fastCloses(ServerConnection server) {
-        PoolSettings now = settings;
-        if (!now.serverFastClose() || now.mode() != PoolMode.SESSION) {
+        if (!settings.fastClosesHeldServers()) {
             return false;
         }
         lock.lock();

@@ -104,6 +104,11 @@ public record PoolSettings(
         return Math.min(minPoolSize, poolSize);
     }
 
+    /** {@code server_fast_close} in session mode: a retired server held by a client closes at its next transaction end. */
+    public boolean fastClosesHeldServers() {
+        return serverFastClose && mode == PoolMode.SESSION;
+    }
+
     /** Where and as whom the pool's next server connection logs in. */
     public ServerTarget target() {
         return new ServerTarget(server, dbname, serverUser, serverPassword, connectTimeout, serverTls, null, connectQuery);

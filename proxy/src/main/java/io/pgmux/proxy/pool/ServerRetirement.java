@@ -2,7 +2,6 @@ package io.pgmux.proxy.pool;
 
 import io.pgmux.proxy.backend.ServerConnection;
 import io.pgmux.proxy.backend.ServerListener;
-import io.pgmux.proxy.config.PoolMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,8 +127,7 @@ final class ServerRetirement {
 
     /** Called with the lock held: the active servers whose holders must close them early ({@link Pool#fastCloses}). */
     List<ServerConnection> fastClosedHolders() {
-        PoolSettings settings = pool.settings();
-        if (!settings.serverFastClose() || settings.mode() != PoolMode.SESSION) {
+        if (!pool.settings().fastClosesHeldServers()) {
             return List.of();
         }
         List<ServerConnection> held = new ArrayList<>();
