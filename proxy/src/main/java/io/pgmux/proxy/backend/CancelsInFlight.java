@@ -13,8 +13,9 @@ final class CancelsInFlight {
     private final AtomicInteger count = new AtomicInteger();
     private final AtomicReference<Runnable> whenDone = new AtomicReference<>();
 
-    void start() {
-        count.incrementAndGet();
+    /** Counts one more in flight; true if it is the only one (so it is the one to send). */
+    boolean start() {
+        return count.incrementAndGet() == 1;
     }
 
     void finish() {

@@ -217,11 +217,11 @@ public final class ServerConnection {
      * counts as in flight: a holder that gives the server back at the same moment either is seen
      * here (nothing is sent) or sees the cancel, and the server waits for it in
      * {@link #deferWhileCancelling}. {@code done} runs when Postgres has answered (or at once if
-     * nothing was sent).
+     * nothing was sent). While one cancel is on its way no other is sent: a client repeating its
+     * CancelRequest costs Postgres one connection at a time, not one each.
      */
     public void cancelIf(BooleanSupplier stillHeld, Runnable done) {
-        cancels.start();
-        if (!stillHeld.getAsBoolean()) {
+        if (!cancels.start() || !stillHeld.getAsBoolean()) {
             cancels.finish();
             done.run();
             return;

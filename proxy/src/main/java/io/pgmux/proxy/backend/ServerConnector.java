@@ -261,7 +261,6 @@ public final class ServerConnector implements ServerOpener {
                 });
     }
 
-    /** Sends a CancelRequest for {@code processId} on a fresh connection to {@code address}. */
     /**
      * Sends a CancelRequest with this key to {@code address} (a server, or a peer replica) on a new
      * connection from {@code loop}; {@code done} runs once the connection is closed or failed. The

@@ -178,6 +178,7 @@ final class ClientLogin {
      */
     private void onCancelRequest(CancelRequest request) {
         session.moveTo(SessionState.CLOSED);
+        context.sessions().onCancelRequest(session);
         PeerCancels peers = context.peerCancels();
         ClientSession target = context.sessions().find(peers.localProcessId(request.processId()), request.secretKey());
         if (target != null) {

@@ -78,6 +78,17 @@ public final class SessionRegistry {
     }
 
     /**
+     * The session is a CancelRequest's connection, open until Postgres has answered the cancel: it
+     * no longer counts as logging in, so cancels cannot hold {@code max_pending_logins} for others.
+     */
+    void onCancelRequest(ClientSession session) {
+        if (session.counted() == Counted.LOGGING_IN) {
+            loggingInCount.decrementAndGet();
+        }
+        session.counted(Counted.NOWHERE);
+    }
+
+    /**
      * The session has authenticated: it stops counting as logging in and counts as a client, if
      * fewer than {@code limit} clients have logged in; false if that many have (it is counted
      * nowhere then, and is about to be closed).

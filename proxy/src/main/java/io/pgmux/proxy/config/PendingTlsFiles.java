@@ -35,8 +35,14 @@ public final class PendingTlsFiles {
         return FILE_NAMES.contains(name.toLowerCase(Locale.ROOT));
     }
 
-    /** The SETs to try for SET {@code name} = {@code text}: those kept, then this one. */
+    /**
+     * The SETs to try for SET {@code name} = {@code text}: for a TLS file name those kept, then this
+     * one; for any other name this one alone (a kept key waits for its certificate, not for pool_size).
+     */
     public List<OnlineSettings.Change> with(String name, String text) {
+        if (!isFileName(name)) {
+            return List.of(new OnlineSettings.Change(name, text));
+        }
         List<OnlineSettings.Change> changes = new ArrayList<>();
         kept.forEach((keptName, keptText) -> changes.add(new OnlineSettings.Change(keptName, keptText)));
         changes.add(new OnlineSettings.Change(name, text));

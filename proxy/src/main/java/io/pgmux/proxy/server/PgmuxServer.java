@@ -471,7 +471,9 @@ public final class PgmuxServer implements RunningServer, Control {
                 }
                 throw new CompletionException(new OnlineSettings.RefusedException(OnlineSettings.Refusal.INVALID_VALUE, why));
             }
-            pendingTlsFiles.clear();
+            if (PendingTlsFiles.isFileName(key)) {
+                pendingTlsFiles.clear(); // they took effect with this one
+            }
             return switchTo(changed, clientTls, "SET " + key);
         }, background);
     }

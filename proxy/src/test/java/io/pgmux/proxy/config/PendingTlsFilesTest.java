@@ -34,6 +34,15 @@ class PendingTlsFilesTest {
         assertEquals(List.of("client_tls_ca_file", "client_tls_key_file"), pending.names());
 
         pending.clear();
-        assertEquals(List.of(new OnlineSettings.Change("x", "1")), pending.with("x", "1"));
+        assertEquals(List.of(new OnlineSettings.Change("client_tls_cert_file", "/c.crt")), pending.with("client_tls_cert_file", "/c.crt"));
+    }
+
+    @Test
+    void aSetOfAnotherKeyIsTriedAloneWhileTlsFilesAreKept() {
+        PendingTlsFiles pending = new PendingTlsFiles();
+        pending.keep("client_tls_key_file", "/a.key");
+
+        assertEquals(List.of(new OnlineSettings.Change("pool_size", "10")), pending.with("pool_size", "10"));
+        assertEquals(List.of("client_tls_key_file"), pending.names());
     }
 }
