@@ -173,7 +173,7 @@ final class ClientLogin {
 
     /**
      * To the server the key's client holds now, or to the peer replica that issued the key (see
-     * {@link PeerCancels}). A local client's cancel connection is closed once Postgres has answered
+     * {@link PeerCancels}). The client's cancel connection is closed once Postgres has answered
      * the forwarded cancel, as Postgres closes it: libpq's cancel returns when the cancel has landed.
      */
     private void onCancelRequest(CancelRequest request) {
@@ -185,8 +185,7 @@ final class ClientLogin {
             peers.onLocalClient(request.processId());
             target.executor().execute(() -> target.forwardCancel(channel::close));
         } else {
-            peers.onNoLocalClient(channel.eventLoop(), request.processId(), request.secretKey());
-            channel.close();
+            peers.onNoLocalClient(channel.eventLoop(), request.processId(), request.secretKey(), channel::close);
         }
     }
 

@@ -86,15 +86,19 @@ public final class PeerCancels {
 
     /**
      * A cancel matched no client here: forwards it, from {@code loop}, to the replica its key names
-     * if that is a current peer and the cancel was not forwarded already.
+     * if that is a current peer and the cancel was not forwarded already. {@code done} runs once the
+     * peer has closed the forwarded request (it closes it when Postgres has answered), or at once
+     * when nothing is forwarded: the client's cancel connection stays open until then, as libpq expects.
      */
-    public void onNoLocalClient(EventLoop loop, int processId, int secretKey) {
+    public void onNoLocalClient(EventLoop loop, int processId, int secretKey, Runnable done) {
         if (!enabled()) {
+            done.run();
             return;
         }
         if (PeerCancelKeys.isForwarded(processId)) {
             counts.get(Outcome.NOT_FORWARDED_AGAIN).incrementAndGet();
             log.debug("a forwarded cancel request matched no client here; it is not forwarded again");
+            done.run();
             return;
         }
         int issuer = PeerCancelKeys.issuer(processId);
@@ -102,6 +106,7 @@ public final class PeerCancels {
         if (peer == null || !peer.reachable()) {
             counts.get(Outcome.NO_SUCH_PEER).incrementAndGet();
             log.debug("cancel request for peer {}, which is not a current peer here; ignored", issuer);
+            done.run();
             return;
         }
         counts.get(Outcome.FORWARDED).incrementAndGet();
@@ -109,7 +114,10 @@ public final class PeerCancels {
         AtomicInteger inFlight = sending.computeIfAbsent(peer.id(), id -> new AtomicInteger());
         inFlight.incrementAndGet();
         log.debug("cancel request forwarded to peer {} at {}", peer.id(), peer.address());
-        sender.send(loop, peer.address(), PeerCancelKeys.markForwarded(processId), secretKey, inFlight::decrementAndGet);
+        sender.send(loop, peer.address(), PeerCancelKeys.markForwarded(processId), secretKey, () -> {
+            inFlight.decrementAndGet();
+            done.run();
+        });
     }
 
     /** How many cancels had this outcome since start. */

@@ -1,6 +1,8 @@
 package io.pgmux.proxy.peer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgmux.proxy.config.PeerEntry;
 import io.pgmux.proxy.config.PeersConfig;
@@ -15,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,19 +55,22 @@ class PeerCancelsTest {
     void aKeyOfAPeerGoesToThatPeerOnceMarkedForwarded() {
         int key = PeerCancelKeys.processId(2, 42);
 
-        cancels.onNoLocalClient(null, key, 1234);
+        AtomicBoolean clientClosed = new AtomicBoolean();
+        cancels.onNoLocalClient(null, key, 1234, () -> clientClosed.set(true));
 
         assertEquals(List.of(new Sent(new InetSocketAddress("127.0.0.1", 6002), PeerCancelKeys.markForwarded(key), 1234)), sent);
         assertEquals(1, cancels.count(Outcome.FORWARDED));
         assertEquals(1, cancels.forwardedTo(2));
         assertEquals(1, cancels.sendingTo(2), "until its connection closes");
+        assertFalse(clientClosed.get(), "the client's cancel connection waits for the peer's answer");
         pending.forEach(Runnable::run);
         assertEquals(0, cancels.sendingTo(2));
+        assertTrue(clientClosed.get());
     }
 
     @Test
     void aForwardedCancelIsNeverForwardedAgain() {
-        cancels.onNoLocalClient(null, PeerCancelKeys.markForwarded(PeerCancelKeys.processId(3, 42)), 1234);
+        cancels.onNoLocalClient(null, PeerCancelKeys.markForwarded(PeerCancelKeys.processId(3, 42)), 1234, () -> { });
 
         assertEquals(List.of(), sent);
         assertEquals(1, cancels.count(Outcome.NOT_FORWARDED_AGAIN));
@@ -72,9 +78,9 @@ class PeerCancelsTest {
 
     @Test
     void keysOfThisReplicaOrOfNoCurrentPeerCancelNothing() {
-        cancels.onNoLocalClient(null, PeerCancelKeys.processId(1, 42), 1234); // a client of ours that left
-        cancels.onNoLocalClient(null, PeerCancelKeys.processId(4, 42), 1234); // nobody's
-        cancels.onNoLocalClient(null, 0, 0);                                    // forged
+        cancels.onNoLocalClient(null, PeerCancelKeys.processId(1, 42), 1234, () -> { }); // a client of ours that left
+        cancels.onNoLocalClient(null, PeerCancelKeys.processId(4, 42), 1234, () -> { }); // nobody's
+        cancels.onNoLocalClient(null, 0, 0, () -> { });                                    // forged
 
         assertEquals(List.of(), sent);
         assertEquals(3, cancels.count(Outcome.NO_SUCH_PEER));
@@ -96,7 +102,7 @@ class PeerCancelsTest {
         PeerCancels off = PeerCancels.off();
         int key = PeerCancelKeys.markForwarded(PeerCancelKeys.processId(2, 42));
 
-        off.onNoLocalClient(null, key, 1);
+        off.onNoLocalClient(null, key, 1, () -> { });
 
         assertEquals(key, off.localProcessId(key));
         for (Outcome outcome : Outcome.values()) {
