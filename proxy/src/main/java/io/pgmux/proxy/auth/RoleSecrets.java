@@ -59,7 +59,7 @@ public final class RoleSecrets {
      */
     public CompletableFuture<RoleSecret> lookup(PgmuxConfig config, DatabaseConfig database, String role) {
         return ask(config, database, "auth_query", config.authQuery(database).query(), List.of(role))
-                .thenApply(row -> new RoleSecret(role, row != null && row.size() >= 2 ? row.get(1) : null));
+                .thenApply(row -> new RoleSecret(role, row != null && row.size() >= 2 ? row.get(1) : null, row != null));
     }
 
     /** Whether {@code user} is a member (directly or not) of role {@code group}, as pg_hba.conf's {@code +group}. */

@@ -12,6 +12,7 @@ import io.pgmux.protocol.message.PasswordMessage;
 import io.pgmux.protocol.message.SaslInitialResponse;
 import io.pgmux.protocol.message.SaslResponse;
 import io.pgmux.protocol.message.WireMessage;
+import io.pgmux.proxy.auth.RoleSecret;
 import io.pgmux.proxy.backend.PassThrough;
 import io.pgmux.proxy.config.AuthMethod;
 import io.pgmux.proxy.util.ClientText;
@@ -54,6 +55,8 @@ final class ClientAuthenticator {
     private ScramServer scram;
     /** trust_users does not list the user: trust admits it only if auth_query finds it. */
     private boolean trustOnlyIfFound;
+    /** auth_query returned a row for the user (with or without a secret). */
+    private boolean foundByLookup;
     /** tls-server-end-point data of this connection; null on a plain one (no -PLUS offered). */
     private final byte[] channelBinding;
 
@@ -91,16 +94,20 @@ final class ClientAuthenticator {
         return entry == null && (method != AuthMethod.TRUST || trustOnlyIfFound);
     }
 
-    /** The secret {@code auth_query} found (or not): the exchange checks the client against it. */
-    void useLookedUp(String secret) {
-        entry = ClientCredentials.entryOf(user, secret);
+    /**
+     * What {@code auth_query} found (or not): the exchange checks the client against its secret; under
+     * {@code trust} a role it found gets in, with or without a password (PgBouncer's trust does too).
+     */
+    void useLookedUp(RoleSecret looked) {
+        entry = ClientCredentials.entryOf(user, looked.secret());
+        foundByLookup = looked.found();
     }
 
     Step start() {
         switch (method) {
             case TRUST:
                 phase = Phase.DONE;
-                if (trustOnlyIfFound && entry == null) {
+                if (trustOnlyIfFound && entry == null && !foundByLookup) {
                     return new Failure(ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
                             "\"trust\" authentication failed for user \"" + ClientText.name(user) + "\""),
                             "trust_users does not list the user and auth_query did not find it");

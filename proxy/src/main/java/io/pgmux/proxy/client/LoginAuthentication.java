@@ -272,7 +272,7 @@ final class LoginAuthentication {
                 lookupFailed("check the password of", failure);
                 return;
             }
-            authenticating.authenticator().useLookedUp(secret.secret());
+            authenticating.authenticator().useLookedUp(secret);
             onStep.accept(authenticating.authenticator().start());
         }));
     }

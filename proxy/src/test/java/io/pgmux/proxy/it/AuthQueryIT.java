@@ -54,6 +54,8 @@ class AuthQueryIT {
     /** Roles the test Postgres trusts (in neither SCRAM_ROLES nor MD5_ROLES): one listed in trust_users, one only auth_query finds. */
     private static final String TRUST_LISTED = "authq_trust_listed";
     private static final String TRUST_FOUND = "authq_trust_found";
+    /** A role auth_query finds with no password (PgBouncer's suite: pswcheck_not_in_auth_file). */
+    private static final String TRUST_FOUND_NO_PASSWORD = "authq_trust_found_nopw";
 
     @RegisterExtension
     static final PgmuxFixture fixture = PgmuxFixture.withoutPgmux()
@@ -66,6 +68,7 @@ class AuthQueryIT {
             .role(EXPIRED_USER, "LOGIN PASSWORD 'expired-pw' VALID UNTIL '2000-01-01' IN ROLE " + SCRAM_ROLES)
             .role(TRUST_LISTED, "LOGIN")
             .role(TRUST_FOUND, "LOGIN PASSWORD 'found-pw'")
+            .role(TRUST_FOUND_NO_PASSWORD, "LOGIN")
             .sql("SET password_encryption = 'md5'; ALTER ROLE " + MD5_USER + " PASSWORD '" + MD5_PASSWORD + "'; "
                     + "ALTER ROLE " + STORM_USER + " PASSWORD 'storm-pw'")
             .sql("DROP SCHEMA IF EXISTS authq CASCADE; CREATE SCHEMA authq; "
@@ -125,6 +128,11 @@ class AuthQueryIT {
             assertEquals(TRUST_FOUND, TestSql.scalar(c, "SELECT session_user"));
         }
         assertEquals(1, lookups(TRUST_FOUND));
+        // and one it finds without a password, as PgBouncer's trust admits it
+        try (Connection c = pgmux.jdbc(TRUST_FOUND_NO_PASSWORD, null, Map.of())) {
+            assertEquals(TRUST_FOUND_NO_PASSWORD, TestSql.scalar(c, "SELECT session_user"));
+        }
+        assertEquals(1, lookups(TRUST_FOUND_NO_PASSWORD));
         // when auth_user itself logs in (its password is under users, for the server), it gets in without a lookup
         try (Connection c = pgmux.jdbc(AUTH_USER, null, Map.of())) {
             assertEquals(AUTH_USER, TestSql.scalar(c, "SELECT session_user"));
