@@ -48,12 +48,22 @@ public final class PeerUsers {
         return OWN_UID >= 0 && uid.isPresent() && uid.getAsInt() == OWN_UID;
     }
 
+    /**
+     * pgmux's effective uid, from the {@code Uid:} line of {@code /proc/self/status} (real, effective,
+     * saved, filesystem), as a peer's credentials give its effective uid; -1 where there is none.
+     * (The owner of {@code /proc/self} is root for a process that is not dumpable.)
+     */
     private static int ownUid() {
         try {
-            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
             return -1;
         }
+        return -1;
     }
 
     /** True for a client on the Unix domain socket. */
