@@ -11,7 +11,6 @@ import io.pgmux.proxy.prepared.ServerStatements;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -209,19 +208,17 @@ public final class ServerConnection {
 
     /** Asks Postgres, on a new connection, to cancel whatever this connection is running. */
     public void cancel() {
-        cancelIf(() -> true, () -> { });
+        cancel(() -> { });
     }
 
     /**
-     * Sends a cancel, as {@link #cancel()}, if {@code stillHeld} says so once the cancel already
-     * counts as in flight: a holder that gives the server back at the same moment either is seen
-     * here (nothing is sent) or sees the cancel, and the server waits for it in
-     * {@link #deferWhileCancelling}. {@code done} runs when Postgres has answered (or at once if
-     * nothing was sent). While one cancel is on its way no other is sent: a client repeating its
-     * CancelRequest costs Postgres one connection at a time, not one each.
+     * As {@link #cancel()}; {@code done} runs when Postgres has answered (or at once if nothing was
+     * sent). The cancel counts as in flight until then, and a holder giving the server back waits for
+     * it in {@link #deferWhileCancelling}. While one cancel is on its way no other is sent: a client
+     * repeating its CancelRequest costs Postgres one connection at a time, not one each.
      */
-    public void cancelIf(BooleanSupplier stillHeld, Runnable done) {
-        if (!cancels.start() || !stillHeld.getAsBoolean()) {
+    public void cancel(Runnable done) {
+        if (!cancels.start()) {
             cancels.finish();
             done.run();
             return;

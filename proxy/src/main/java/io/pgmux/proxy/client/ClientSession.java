@@ -458,7 +458,7 @@ public final class ClientSession {
     void forwardCancel(Runnable done) {
         if (state instanceof Replicating replicating && replicating.link().relaying()) {
             log.info("c{} [{}] cancel request forwarded to replication server {}", id, poolName(), replicating.link().server());
-            replicating.link().server().cancelIf(() -> true, done);
+            replicating.link().server().cancel(done);
             return;
         }
         hold.forwardCancel(done);

@@ -93,7 +93,7 @@ final class ServerHold implements Waiter {
         ServerConnection server = cancelTarget;
         if (server != null) {
             log.info("c{} [{}] cancel request forwarded to server {}", session.id(), session.poolName(), server);
-            server.cancelIf(() -> cancelTarget == server, done);
+            server.cancel(done);
         } else {
             log.debug("c{} [{}] cancel request while holding no server; ignored", session.id(), session.poolName());
             done.run();
@@ -598,8 +598,7 @@ final class ServerHold implements Waiter {
                 sendToServer(link);
                 return;
             }
-            if (!transactionMode && link.isClean() && pool.fastCloses(link.server())) {
-                closeRetired(link);
+            if (closedIfFastClosed(link)) {
                 return;
             }
             // A client pinned by its session features keeps its server as in session mode, until they are given back.
@@ -712,8 +711,8 @@ final class ServerHold implements Waiter {
     @Override
     public void onServerRetired(ServerConnection server) {
         ServerLink link = linkOf(server);
-        if (link != null && session.state() instanceof Linked && link.isClean() && session.pool().fastCloses(server)) {
-            closeRetired(link);
+        if (link != null && session.state() instanceof Linked) {
+            closedIfFastClosed(link);
         }
     }
 
@@ -721,6 +720,18 @@ final class ServerHold implements Waiter {
      * The session's server was retired and {@code server_fast_close} is on: it closes between two
      * transactions, and the client with it (told why), so that it notices its session ended.
      */
+    /**
+     * {@code server_fast_close} (session mode only, see {@link Pool#fastCloses}): a retired server with
+     * no transaction open is closed, with its client; true if it was.
+     */
+    private boolean closedIfFastClosed(ServerLink link) {
+        if (!link.isClean() || !session.pool().fastCloses(link.server())) {
+            return false;
+        }
+        closeRetired(link);
+        return true;
+    }
+
     private void closeRetired(ServerLink link) {
         log.info("c{} [{}] server {} was retired (RECONNECT, RELOAD or PAUSE) and server_fast_close is on: closing it and"
                 + " the client between transactions", session.id(), session.poolName(), link.server());
