@@ -18,22 +18,6 @@ public record DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integ
     /** Every value from the global keys. */
     public static final DatabaseLimits GLOBAL = new DatabaseLimits(null, null, null, null, null, null);
 
-    /** With the global {@code server_lifetime}. */
-    public DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integer maxDbConnections, Integer maxPinnedServers,
-                          Integer maxDbClientConnections) {
-        this(minPoolSize, reservePoolSize, maxDbConnections, maxPinnedServers, maxDbClientConnections, null);
-    }
-
-    /** With the global {@code max_db_client_connections}. */
-    public DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integer maxDbConnections, Integer maxPinnedServers) {
-        this(minPoolSize, reservePoolSize, maxDbConnections, maxPinnedServers, null);
-    }
-
-    /** With the global {@code max_pinned_servers}. */
-    public DatabaseLimits(Integer minPoolSize, Integer reservePoolSize, Integer maxDbConnections) {
-        this(minPoolSize, reservePoolSize, maxDbConnections, null);
-    }
-
     /** Servers of one of its pools of {@code poolSize} that pinned clients may keep. */
     public int maxPinnedServers(SessionFeaturesConfig global, int poolSize) {
         return maxPinnedServers != null ? SessionFeaturesConfig.maxPinnedServers(maxPinnedServers, poolSize)

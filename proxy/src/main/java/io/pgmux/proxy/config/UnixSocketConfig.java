@@ -25,11 +25,6 @@ public record UnixSocketConfig(String dir, int mode, String group, UnixSocketAut
         }
     }
 
-    /** Without an own-OS-user console login. */
-    public UnixSocketConfig(String dir, int mode, String group, UnixSocketAuth auth) {
-        this(dir, mode, group, auth, null);
-    }
-
     /** The defaults {@link ConfigKeys} declares. */
     public static UnixSocketConfig defaults() {
         return PgmuxConfig.defaults().unixSocket();

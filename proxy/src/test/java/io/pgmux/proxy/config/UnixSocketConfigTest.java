@@ -15,7 +15,7 @@ class UnixSocketConfigTest {
     void theDefaultsArePgBouncers() throws ConfigException {
         UnixSocketConfig unix = ConfigLoader.parse("", Map.of()).unixSocket();
 
-        assertEquals(new UnixSocketConfig("/tmp", 0777, "", UnixSocketAuth.CLIENT_AUTH), unix);
+        assertEquals(new UnixSocketConfig("/tmp", 0777, "", UnixSocketAuth.CLIENT_AUTH, null), unix);
         assertEquals(".s.PGSQL.6432", UnixSocketConfig.fileName(6432));
     }
 
