@@ -484,7 +484,7 @@ public final class Pool implements ServerLifecycle {
     /** Stops serving: waiters are failed, idle servers closed; held servers close when released. */
     public void close() {
         List<Waiter> failed = new ArrayList<>();
-        List<ServerConnection> toClose;
+        ServerRetirement.Retired retired;
         List<CompletableFuture<Void>> interrupted;
         List<CompletableFuture<Void>> closeWaits;
         budgets.leave(this);
@@ -493,14 +493,14 @@ public final class Pool implements ServerLifecycle {
             closed = true;
             waiters.takeAll(failed);
             dedicatedServers.takeAll(failed);
-            toClose = retirement.retireIdle();
+            retired = retirement.retireIdle();
             interrupted = adminWaits.takeDrains();
             closeWaits = adminWaits.takeCloses();
         } finally {
             lock.unlock();
         }
         failed.forEach(waiter -> fail(waiter, closedError()));
-        toClose.forEach(ServerConnection::terminate);
+        retired.act();
         interrupted.forEach(future -> future.completeExceptionally(new IllegalStateException("pool " + key + " was closed")));
         closeWaits.forEach(future -> future.completeExceptionally(new IllegalStateException("pool " + key + " was closed")));
     }
@@ -513,23 +513,20 @@ public final class Pool implements ServerLifecycle {
      */
     public CompletableFuture<Void> pause() {
         CompletableFuture<Void> drained = new CompletableFuture<>();
-        List<ServerConnection> toClose;
-        List<ServerConnection> held;
+        ServerRetirement.Retired retired;
         lock.lock();
         try {
             paused = true;
-            toClose = retirement.retireIdle();
+            retired = retirement.retireAll();
             if (servers.size() == 0 && servers.count(ServerPhase.CLOSING) == 0) {
                 drained.complete(null);
             } else {
                 adminWaits.addDrain(drained);
             }
-            held = retirement.fastClosedHolders();
         } finally {
             lock.unlock();
         }
-        toClose.forEach(ServerConnection::terminate);
-        ServerRetirement.tellRetired(held);
+        retired.act();
         return drained;
     }
 
@@ -559,18 +556,15 @@ public final class Pool implements ServerLifecycle {
 
     /** Closes every server: idle ones now, the others when released. New ones open as clients need them. */
     public void reconnect() {
-        List<ServerConnection> toClose;
-        List<ServerConnection> held;
+        ServerRetirement.Retired retired;
         lock.lock();
         try {
             servers.newGeneration();
-            toClose = retirement.retireIdle();
-            held = retirement.fastClosedHolders();
+            retired = retirement.retireAll();
         } finally {
             lock.unlock();
         }
-        toClose.forEach(ServerConnection::terminate);
-        ServerRetirement.tellRetired(held);
+        retired.act();
     }
 
     /**
@@ -621,19 +615,17 @@ public final class Pool implements ServerLifecycle {
                 || !Objects.equals(old.connectQuery(), newSettings.connectQuery());
         // as PgBouncer: a connection made under the old TLS settings (perhaps weaker ones) must not live on
         boolean tlsChanged = !old.serverTls().equals(newSettings.serverTls());
-        List<ServerConnection> toClose;
-        List<ServerConnection> held = List.of();
+        ServerRetirement.Retired retired;
         lock.lock();
         try {
             settings = newSettings;
             if (upstreamChanged || tlsChanged) {
                 servers.newGeneration();
-                toClose = retirement.retireIdle();
-                held = retirement.fastClosedHolders();
+                retired = retirement.retireAll();
                 // new credentials or a new server deserve an attempt now, not after the old one's failures
                 loginFailures.reset();
             } else {
-                toClose = retirement.retireIdleBeyond(newSettings.poolSize());
+                retired = retirement.retireIdleBeyond(newSettings.poolSize());
             }
         } finally {
             lock.unlock();
@@ -647,8 +639,7 @@ public final class Pool implements ServerLifecycle {
             log.info("[{}] server_tls changed (sslmode {}): obsolete connections close when released", key,
                     newSettings.serverTls().sslmode().yamlName());
         }
-        toClose.forEach(ServerConnection::terminate);
-        ServerRetirement.tellRetired(held);
+        retired.act();
         openServersForWaiters();
     }
 
