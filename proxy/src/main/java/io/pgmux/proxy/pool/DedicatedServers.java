@@ -9,7 +9,6 @@ import io.pgmux.proxy.backend.ServerTarget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link Waiter#onAcquireFailed}.
  *
  * <p>The queue of replication clients is guarded by the pool's lock, like the rest of the pool:
- * {@link #reserve} and the queue's views are called with it held; {@link #acquire}, {@link #onReady}
+ * {@link #reserve} and the {@link #queue} are called with it held; {@link #acquire}, {@link #onReady}
  * and {@link #onLoginFailed} take it, and open, close and call back only once it is released
  * ({@link #open}).
  */
@@ -38,9 +37,9 @@ final class DedicatedServers {
     private final PoolBudgets budgets;
     private final ServerOpener opener;
     /** Replication clients queued for a server of their own, first come first served. */
-    private final ArrayDeque<Dedicated> waiting = new ArrayDeque<>();
+    private final WaitLine<Dedicated> waiting = new WaitLine<>();
 
-    private record Dedicated(Waiter waiter, Map<String, String> startup, long sinceNanos) {}
+    private record Dedicated(Waiter waiter, Map<String, String> startup, long sinceNanos) implements WaitLine.Place {}
 
     /**
      * What {@link #reserve} decided under the lock, for after it: the replication clients whose
@@ -104,7 +103,7 @@ final class DedicatedServers {
                 break;
             } else {
                 servers.reserve();
-                reserved.add(waiting.pollFirst());
+                reserved.add(waiting.pollHead());
             }
         }
         return new Round(reserved, evicted, refused);
@@ -174,31 +173,8 @@ final class DedicatedServers {
         PoolBudgets.wake(woken);
     }
 
-    // ---------------------------------------------------------------- the queue, with the lock held
-
-    /** Takes {@code waiter} out of the queue; false if it was not in it (its server is on its way). */
-    boolean remove(Waiter waiter) {
-        return waiting.removeIf(dedicated -> dedicated.waiter() == waiter);
-    }
-
-    /** Empties the queue into {@code into}, in order. */
-    void takeAll(List<Waiter> into) {
-        waiting.forEach(dedicated -> into.add(dedicated.waiter()));
-        waiting.clear();
-    }
-
-    /** Takes the clients queued longer than {@code timeoutNanos} into {@code into}, the oldest first. */
-    void takeExpired(long nowNanos, long timeoutNanos, List<Waiter> into) {
-        while (!waiting.isEmpty() && nowNanos - waiting.peekFirst().sinceNanos() > timeoutNanos) {
-            into.add(waiting.pollFirst().waiter());
-        }
-    }
-
-    boolean isEmpty() {
-        return waiting.isEmpty();
-    }
-
-    int size() {
-        return waiting.size();
+    /** Called with the lock held: the replication clients queued for a server of their own. */
+    WaitLine<?> queue() {
+        return waiting;
     }
 }

@@ -274,7 +274,7 @@ public final class Pool implements ServerLifecycle {
         lock.lock();
         try {
             return waiters.remove(waiter)
-                    | dedicatedServers.remove(waiter);
+                    | dedicatedServers.queue().remove(waiter);
         } finally {
             lock.unlock();
         }
@@ -492,7 +492,7 @@ public final class Pool implements ServerLifecycle {
         try {
             closed = true;
             waiters.takeAll(failed);
-            dedicatedServers.takeAll(failed);
+            dedicatedServers.queue().takeAll(failed);
             retired = retirement.retireIdle();
             interrupted = adminWaits.takeDrains();
             closeWaits = adminWaits.takeCloses();
@@ -703,7 +703,7 @@ public final class Pool implements ServerLifecycle {
             if (closed) {
                 return true;
             }
-            boolean nothingPending = servers.isEmpty() && waiters.isEmpty() && dedicatedServers.isEmpty()
+            boolean nothingPending = servers.isEmpty() && waiters.isEmpty() && dedicatedServers.queue().isEmpty()
                     && adminWaits.isEmpty();
             if (!use.unusedFor(nowNanos, unusedNanos, nothingPending)) {
                 return false;
@@ -721,7 +721,7 @@ public final class Pool implements ServerLifecycle {
         long now = System.nanoTime();
         lock.lock();
         try {
-            return new PoolCounts(use.clients(), waiters.size() + dedicatedServers.size(), servers.count(ServerPhase.ACTIVE),
+            return new PoolCounts(use.clients(), waiters.size() + dedicatedServers.queue().size(), servers.count(ServerPhase.ACTIVE),
                     servers.count(ServerPhase.IDLE), servers.connecting(), servers.count(ServerPhase.CLOSING), waiters.headWaitNanos(now), paused);
         } finally {
             lock.unlock();
@@ -923,7 +923,7 @@ public final class Pool implements ServerLifecycle {
                 waiters.takeLongWaits(nowNanos, notifyAfter, toNotify);
             }
             if (timeout > 0) {
-                dedicatedServers.takeExpired(nowNanos, timeout, expired);
+                dedicatedServers.queue().takeExpired(nowNanos, timeout, expired);
             }
             full = refusedBy;
         } finally {

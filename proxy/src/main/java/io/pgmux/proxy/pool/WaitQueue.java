@@ -3,7 +3,6 @@ package io.pgmux.proxy.pool;
 import io.netty.util.concurrent.EventExecutor;
 import io.pgmux.proxy.backend.ServerConnection;
 
-import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
 
@@ -15,71 +14,52 @@ import java.util.List;
  *
  * <p>Not thread-safe: its pool calls it only with the pool's lock held, as {@link ServerLists}.
  */
-final class WaitQueue {
+final class WaitQueue extends WaitLine<WaitQueue.Queued> {
     /** How long the head of the queue may be passed over for a waiter on the released server's loop. */
     private static final long LOCALITY_GRACE_NANOS = 2_000_000;
     private static final int LOCALITY_WINDOW = 8;
 
-    private final ArrayDeque<Queued> waiters = new ArrayDeque<>();
-
     /** A queued client, since when, and whether it was told it waits ({@code query_wait_notify}). */
-    private static final class Queued {
+    static final class Queued implements WaitLine.Place {
         private final Waiter waiter;
         private final long sinceNanos;
         private boolean notified;
 
-        Queued(Waiter waiter, long sinceNanos) {
+        private Queued(Waiter waiter, long sinceNanos) {
             this.waiter = waiter;
             this.sinceNanos = sinceNanos;
         }
 
-        Waiter waiter() {
+        @Override
+        public Waiter waiter() {
             return waiter;
         }
 
-        long sinceNanos() {
+        @Override
+        public long sinceNanos() {
             return sinceNanos;
         }
     }
 
     void add(Waiter waiter, long nowNanos) {
-        waiters.addLast(new Queued(waiter, nowNanos));
-    }
-
-    /** Takes {@code waiter} out of the queue; false if it was not in it. */
-    boolean remove(Waiter waiter) {
-        return waiters.removeIf(queued -> queued.waiter() == waiter);
-    }
-
-    boolean isEmpty() {
-        return waiters.isEmpty();
-    }
-
-    int size() {
-        return waiters.size();
-    }
-
-    /** Empties the queue into {@code into}, in order. */
-    void takeAll(List<Waiter> into) {
-        waiters.forEach(queued -> into.add(queued.waiter()));
-        waiters.clear();
+        addLast(new Queued(waiter, nowNanos));
     }
 
     /** The event loop of the first waiter; null if none waits. */
     EventExecutor headExecutor() {
-        Queued head = waiters.peekFirst();
+        Queued head = head();
         return head != null ? head.waiter().executor() : null;
     }
 
     /** Whether the first waiter has waited {@code nanos} or longer; false if none waits. */
     boolean headWaitedAtLeast(long nowNanos, long nanos) {
-        Queued head = waiters.peekFirst();
+        Queued head = head();
         return head != null && nowNanos - head.sinceNanos() >= nanos;
     }
 
     /** How long the first waiter has waited; 0 if none waits. */
     long headWaitNanos(long nowNanos) {
-        Queued oldest = waiters.peekFirst();
+        Queued oldest = head();
         return oldest == null ? 0 : nowNanos - oldest.sinceNanos();
     }
 
@@ -90,37 +70,30 @@ final class WaitQueue {
      * The grace bounds how long the head can be passed over. Null if none waits.
      */
     Waiter nextFor(ServerConnection server) {
-        Queued head = waiters.peekFirst();
+        Queued head = head();
         if (head == null || head.waiter().executor() == server.eventLoop()
                 || System.nanoTime() - head.sinceNanos() > LOCALITY_GRACE_NANOS) {
-            return waiterOf(waiters.pollFirst());
+            return waiterOf(pollHead());
         }
         int looked = 0;
-        for (Iterator<Queued> it = waiters.iterator(); it.hasNext() && looked < LOCALITY_WINDOW; looked++) {
+        for (Iterator<Queued> it = iterator(); it.hasNext() && looked < LOCALITY_WINDOW; looked++) {
             Queued queued = it.next();
             if (queued.waiter().executor() == server.eventLoop()) {
                 it.remove();
                 return queued.waiter();
             }
         }
-        return waiterOf(waiters.pollFirst());
+        return waiterOf(pollHead());
     }
 
     private static Waiter waiterOf(Queued queued) {
         return queued != null ? queued.waiter() : null;
     }
 
-    /** Takes the waiters queued longer than {@code timeoutNanos} into {@code into}, the oldest first. */
-    void takeExpired(long nowNanos, long timeoutNanos, List<Waiter> into) {
-        while (!waiters.isEmpty() && nowNanos - waiters.peekFirst().sinceNanos() > timeoutNanos) {
-            into.add(waiters.pollFirst().waiter());
-        }
-    }
-
     /** Adds to {@code into} the waiters queued longer than {@code notifyAfterNanos} not yet told so (once per wait). */
     void takeLongWaits(long nowNanos, long notifyAfterNanos, List<Waiter> into) {
         // the queue is in the order of arrival: the first one not waiting long enough ends the sweep
-        for (Queued queued : waiters) {
+        for (Queued queued : this) {
             if (nowNanos - queued.sinceNanos() <= notifyAfterNanos) {
                 break;
             }

@@ -1,7 +1,7 @@
 /**
  * Pools, one per (database, server user): the pool's state machine ({@code Pool}) and, each in a
  * class of its own and guarded by the pool's one lock, its parts: the server lists and their states
- * ({@code ServerPhase}, {@code ServerLists}), the wait queue ({@code WaitQueue}), replication
+ * ({@code ServerPhase}, {@code ServerLists}), the wait queue ({@code WaitQueue}, a {@code WaitLine} like the one of replication clients), replication
  * clients' own servers ({@code DedicatedServers}), retiring servers ({@code ServerRetirement}),
  * failing logins and the waits between them ({@code LoginFailures}, {@code LoginRetry}), who uses
  * the pool ({@code PoolUse}) and the admin waits on it ({@code AdminWaits}); constant-stack
