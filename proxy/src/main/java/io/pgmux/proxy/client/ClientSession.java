@@ -562,7 +562,7 @@ public final class ClientSession {
         }
     }
 
-    /** Sends a FATAL error and closes the connection; cleanup happens in {@link #onClientClosed}. */
+    /** See {@link SessionEnd#fatal}. */
     void fatal(ErrorResponse error) {
         end.fatal(error);
     }

@@ -52,7 +52,6 @@ final class SessionEnd {
         return shuttingDown;
     }
 
-    /** The client broke the protocol: one log line, a FATAL error, and the connection closes. Later reports are ignored. */
     void onProtocolError(ProtocolException e) {
         channel.config().setAutoRead(false);
         if (fatalSent) {
@@ -63,7 +62,6 @@ final class SessionEnd {
         fatal(ErrorResponse.fatal(e.sqlState(), message));
     }
 
-    /** Something pgmux did not foresee failed on this client's behalf: a bug, which costs this client only. */
     void onUnexpectedFailure(RuntimeException e) {
         ServerLink link = hold.currentLink();
         if (link != null) {
@@ -74,13 +72,11 @@ final class SessionEnd {
         fatal(SessionErrors.internalError(e));
     }
 
-    /** No buffer for the client's data: it is told so, truthfully, and closed. */
     void onOutOfMemory(OutOfMemoryError e) {
         log.warn("c{} [{}] out of memory for this client's data, closing it: {}", session.id(), session.poolName(), e.getMessage());
         fatal(SessionErrors.outOfMemory());
     }
 
-    /** pgmux is stopping: idle clients are told now, clients in a transaction when it ends. */
     void onShutdown() {
         shuttingDown = true;
         SessionState state = session.state();
@@ -90,13 +86,11 @@ final class SessionEnd {
         }
     }
 
-    /** Like {@link #onShutdown}, with another reason: the client's database is no longer served. */
     void closeWhenIdle(ErrorResponse reason) {
         leaveReason = reason;
         onShutdown();
     }
 
-    /** Tells the client why pgmux ends its session (shutting down, database gone) and closes it. */
     void leave() {
         fatal(leaveReason);
     }
