@@ -17,7 +17,6 @@ import io.pgmux.protocol.message.Query;
 import io.pgmux.protocol.message.ReadyForQuery;
 import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.config.ConfigLoader;
-import io.pgmux.proxy.config.ObservabilityConfig;
 import io.pgmux.proxy.util.ClientText;
 import io.pgmux.proxy.util.PgmuxVersion;
 import org.slf4j.Logger;
@@ -72,21 +71,15 @@ public final class AdminConsole {
                 .withHint("List the user under admin_users (every command) or stats_users (SHOW only) in pgmux's config.");
     }
 
-    /**
-     * A console for {@code user}, who has authenticated; null if the user is in neither
-     * {@code admin_users} nor {@code stats_users} and is not {@code ownUserAdmin} (let in as pgmux's own
-     * OS user, see {@code unix_socket_admin_user}).
-     */
+    /** A console for {@code user}, who has authenticated with {@code role} (an admin or a stats user, see {@link ConsoleRole}). */
     public static AdminConsole open(Control control, Channel channel, long sessionId, String user, String database,
-                                    boolean ownUserAdmin) {
-        ObservabilityConfig config = control.config().observability();
-        boolean admin = ownUserAdmin || config.adminUsers().contains(user);
-        if (!admin && !config.statsUsers().contains(user)) {
-            return null;
+                                    ConsoleRole role) {
+        if (!role.admitted()) {
+            throw new IllegalArgumentException("no console for role " + role);
         }
         String who = "c" + sessionId + " [" + database + "/" + user + "]";
-        log.info("{} admin console login ({})", who, admin ? "admin" : "stats");
-        return new AdminConsole(channel, who, new AdminCommands(control, who, admin));
+        log.info("{} admin console login ({})", who, role == ConsoleRole.ADMIN ? "admin" : "stats");
+        return new AdminConsole(channel, who, new AdminCommands(control, who, role == ConsoleRole.ADMIN));
     }
 
     /** The welcome: PgBouncer's fixed set of server settings, the cancel key, ReadyForQuery. */

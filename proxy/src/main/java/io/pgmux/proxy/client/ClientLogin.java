@@ -19,6 +19,7 @@ import io.pgmux.protocol.message.ParameterStatus;
 import io.pgmux.protocol.message.ReadyForQuery;
 import io.pgmux.protocol.message.StartupMessage;
 import io.pgmux.proxy.admin.AdminConsole;
+import io.pgmux.proxy.admin.ConsoleRole;
 import io.pgmux.proxy.backend.Replication;
 import io.pgmux.proxy.backend.ServerParameters;
 import io.pgmux.proxy.client.SessionState.Admin;
@@ -81,6 +82,8 @@ final class ClientLogin {
     private Replication replication = Replication.NONE;
     /** A replication client's startup parameters for its own server (all but user and database), until it asks for it. */
     private Map<String, String> replicationStartup;
+    /** Whether the login is for the admin console and as whom; decided once, when authentication succeeds. */
+    private ConsoleRole consoleRole = ConsoleRole.NONE;
 
     ClientLogin(ClientSession session, Channel channel, ProxyContext context) {
         this.session = session;
@@ -319,6 +322,7 @@ final class ClientLogin {
             authentication.failed(failure.error(), failure.reason());
         } else if (step instanceof ClientAuthenticator.Success success) {
             authentication.succeeded();
+            consoleRole = ConsoleRole.of(context.config().observability(), database, user, authentication.ownUserAdmin());
             if (!admitLoggedIn()) {
                 return;
             }
@@ -345,8 +349,7 @@ final class ClientLogin {
     private boolean admitLoggedIn() {
         PgmuxConfig config = context.config();
         int maxClients = config.maxClientConnections();
-        boolean consoleUser = isConsoleAdmin(config)
-                || AdminConsole.isConsoleDatabase(database) && config.observability().statsUsers().contains(user);
+        boolean consoleUser = consoleRole.admitted();
         int reserved = config.loginLimits().adminReservedConnections();
         int limit = consoleUser ? (int) Math.min((long) maxClients + reserved, Integer.MAX_VALUE) : maxClients;
         if (context.sessions().onLoggedIn(session, limit)) {
@@ -373,7 +376,7 @@ final class ClientLogin {
      * never refused, so an operator gets in to see who fills the limits.
      */
     private boolean admitByName(PgmuxConfig config) {
-        boolean consoleAdmin = isConsoleAdmin(config);
+        boolean consoleAdmin = consoleRole == ConsoleRole.ADMIN;
         int maxDb = consoleAdmin ? 0 : config.maxDbClientConnections(database);
         int maxUser = consoleAdmin ? 0 : config.maxUserClientConnections(user);
         SessionRegistry.NameLimit refusal = context.sessions().countByName(session, database, maxDb, user, maxUser);
@@ -389,12 +392,6 @@ final class ClientLogin {
                 + (byDatabase ? "to database \"" + ClientText.name(database) + "\"" : "as user \"" + ClientText.name(user) + "\"")
                 + ": pgmux allows " + max + " (" + key + ")"));
         return false;
-    }
-
-    /** An admin on the console: listed in admin_users, or let in as pgmux's own OS user (unix_socket_admin_user). */
-    private boolean isConsoleAdmin(PgmuxConfig config) {
-        return AdminConsole.isConsoleDatabase(database)
-                && (config.observability().adminUsers().contains(user) || authentication != null && authentication.ownUserAdmin());
     }
 
     /** One line a second at most, however many connections a limit refuses. */
@@ -413,7 +410,7 @@ final class ClientLogin {
      * server; otherwise a server checks them first, as Postgres would at startup.
      */
     private void afterAuthentication() {
-        if (AdminConsole.isConsoleDatabase(database)) {
+        if (consoleRole != ConsoleRole.NONE) {
             openAdminConsole();
             return;
         }
@@ -501,13 +498,12 @@ final class ClientLogin {
     private void openAdminConsole() {
         cancelTimeout();
         session.flushClient(); // the console writes to the channel itself, after AuthenticationOk
-        AdminConsole console = AdminConsole.open(context.control(), channel, session.id(), user, database,
-                authentication != null && authentication.ownUserAdmin());
-        if (console == null) {
+        if (!consoleRole.admitted()) {
             log.info("c{} [{}] refused: not an admin or stats user", session.id(), session.poolName());
             session.fatal(AdminConsole.notAllowed(user));
             return;
         }
+        AdminConsole console = AdminConsole.open(context.control(), channel, session.id(), user, database, consoleRole);
         session.moveTo(new Admin(console));
         console.start(session.processId(), session.secretKey());
     }

@@ -1,10 +1,8 @@
 package io.pgmux.proxy.client;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
@@ -12,10 +10,7 @@ import io.pgmux.protocol.Frames;
 import io.pgmux.protocol.Frontend;
 import io.pgmux.protocol.FrontendFrameCheck;
 import io.pgmux.protocol.ProtocolException;
-import io.pgmux.protocol.SqlState;
-import io.pgmux.protocol.TransactionStatus;
 import io.pgmux.protocol.message.ErrorResponse;
-import io.pgmux.protocol.message.ReadyForQuery;
 import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.client.SessionState.Abandoned;
 import io.pgmux.proxy.client.SessionState.Admin;
@@ -29,7 +24,6 @@ import io.pgmux.proxy.client.SessionState.Replicating;
 import io.pgmux.proxy.client.SessionState.Validating;
 import io.pgmux.proxy.client.SessionState.Waiting;
 import io.pgmux.proxy.backend.Replication;
-import io.pgmux.proxy.config.TimeoutsConfig;
 import io.pgmux.proxy.net.MessageChunk;
 import io.pgmux.proxy.net.UnsentBytes;
 import io.pgmux.proxy.net.WriteBatcher;
@@ -38,7 +32,6 @@ import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,9 +40,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * One client connection, from its startup packet to its last byte. Everything here runs on the
  * client's event loop: client frames, frames of the server it holds (handed over by the server's
  * loop), pool callbacks and timers. The Netty handler only does I/O and calls the {@code on*}
- * events; every state change happens in them. The login (startup packet to welcome) is
- * {@link ClientLogin}'s, the server the session holds is {@link ServerHold}'s (which also waits for
- * it in the pool's queue and hears from it); both change the state only through {@link #moveTo}.
+ * events; every state change happens in them. Each state's events go to the part that owns it:
+ * the login (startup packet to welcome) is {@link ClientLogin}'s; the messages of a client holding
+ * no server (Idle, FailedUntilSync, and queued while Waiting or Validating) are
+ * {@link MessagesWithoutServer}'s; the server the session holds is {@link ServerHold}'s (which also
+ * waits for it in the pool's queue and hears from it); a FATAL error or a leave is
+ * {@link SessionEnd}'s. They change the state only through {@link #moveTo}.
  *
  * <pre>
  *  AwaitingStartup ──StartupMessage──▶ Authenticating ──ok, console database and user──▶ Admin
@@ -76,7 +72,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ClientSession {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
-    private static final ErrorResponse SHUTTING_DOWN = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "pgmux is shutting down");
 
     private static final AtomicLong IDS = new AtomicLong();
 
@@ -89,20 +84,18 @@ public final class ClientSession {
     private SessionState state = SessionState.AWAITING_STARTUP;
     /** When the state last changed (nanoTime): an Idle client has been idle since then. */
     private long stateSinceNanos = connectedAtNanos;
-    /** A FATAL error went to the client and the connection is closing: its further messages are dropped. */
-    private boolean fatalSent;
-    private boolean shuttingDown;
-    private ErrorResponse leaveReason = SHUTTING_DOWN;
     private boolean countedInPool;
     private final ClientLogin login;
     private final ClientTls tls;
     private final ServerHold hold;
+    private final SessionEnd end;
     private final ReadPauses readPauses;
     private Pool pool;
     /** The client's settings, from the moment it joined its pool. */
     private ClientParameters parameters;
     private StatementContext statements;
-    private LocalReplies localReplies;
+    /** Its messages while it holds no server; made when it joined a pool. */
+    private MessagesWithoutServer withoutServer;
     /** The session features it holds under transaction pooling; made when it joined a pool. */
     private SessionFeatureGate sessionFeatures;
     private int processId;
@@ -125,6 +118,7 @@ public final class ClientSession {
         this.tls = new ClientTls(this, channel, context);
         this.readPauses = new ReadPauses(channel);
         this.hold = new ServerHold(this, login, channel, toClient, readPauses);
+        this.end = new SessionEnd(this, channel, toClient, hold);
     }
 
     /** {@code max_message_size} as configured now. */
@@ -203,7 +197,7 @@ public final class ClientSession {
     }
 
     public void onClientFrame(ByteBuf frame) {
-        if (fatalSent) {
+        if (end.fatalSent()) {
             frame.release(); // the rest of a read that ended in a FATAL error: nothing more is acted on
         } else if (state instanceof AwaitingStartup) {
             login.onStartupPacket(frame);
@@ -222,7 +216,7 @@ public final class ClientSession {
 
     /** More of the client's message whose head came last (CopyData or Query, see {@link #canStream}): it follows the head. */
     public void onClientChunk(MessageChunk chunk) {
-        if (!fatalSent && state instanceof Linked linked) {
+        if (!end.fatalSent() && state instanceof Linked linked) {
             hold.forwardChunk(linked.link(), chunk);
         } else {
             chunk.release();
@@ -234,10 +228,10 @@ public final class ClientSession {
      * server chunk by chunk: while the client holds a server and none of its messages waits (then
      * the head goes straight to the server's outbox, and its chunks after it), and for a Query also
      * while the client is idle (its head waits for a server with the client's reading paused, see
-     * {@link #onFrameWhileIdle}). Otherwise it is read whole, within {@code max_message_size}.
+     * {@link MessagesWithoutServer#onFrameWhileIdle}). Otherwise it is read whole, within {@code max_message_size}.
      */
     boolean canStream(int type) {
-        if (fatalSent) {
+        if (end.fatalSent()) {
             return false;
         }
         return type == Frontend.QUERY && state instanceof Idle || state instanceof Linked linked && !linked.link().isStalled();
@@ -278,24 +272,12 @@ public final class ClientSession {
 
     /** The client broke the protocol: one log line, a FATAL error, and the connection closes. Later reports are ignored. */
     public void onProtocolError(ProtocolException e) {
-        channel.config().setAutoRead(false);
-        if (fatalSent) {
-            return;
-        }
-        String message = ClientText.text(e.getMessage());
-        log.info("c{} [{}] protocol violation: {}", id, poolName(), message);
-        fatal(ErrorResponse.fatal(e.sqlState(), message));
+        end.onProtocolError(e);
     }
 
     /** Something pgmux did not foresee failed on this client's behalf: a bug, which costs this client only. */
     public void onUnexpectedFailure(RuntimeException e) {
-        ServerLink link = hold.currentLink();
-        if (link != null) {
-            hold.fail(link, e);
-            return;
-        }
-        log.error("c{} [{}] unexpected failure; closing the client", id, poolName(), e);
-        fatal(SessionErrors.internalError(e));
+        end.onUnexpectedFailure(e);
     }
 
     /**
@@ -304,8 +286,7 @@ public final class ClientSession {
      * when a client leaves.
      */
     public void onOutOfMemory(OutOfMemoryError e) {
-        log.warn("c{} [{}] out of memory for this client's data, closing it: {}", id, poolName(), e.getMessage());
-        fatal(SessionErrors.outOfMemory());
+        end.onOutOfMemory(e);
     }
 
     /** The client's connection is gone (it left, was killed, or pgmux closed it). */
@@ -349,31 +330,26 @@ public final class ClientSession {
 
     /** pgmux is stopping: idle clients are told now, clients in a transaction when it ends. */
     public void onShutdown() {
-        shuttingDown = true;
-        // A client in the middle of a transaction is closed when it ends (ServerHold.afterServerBatch).
-        if (!(state instanceof Linked linked && !linked.link().isClean() || state instanceof Abandoned || state instanceof Closed)) {
-            leave();
-        }
+        end.onShutdown();
     }
 
     boolean shuttingDown() {
-        return shuttingDown;
+        return end.shuttingDown();
     }
 
     /** Tells the client why pgmux ends its session (shutting down, database gone) and closes it. */
     void leave() {
-        fatal(leaveReason);
+        end.leave();
     }
 
     /** Like {@link #onShutdown}, with another reason: the client's database is no longer served. */
     public void closeWhenIdle(ErrorResponse reason) {
-        leaveReason = reason;
-        onShutdown();
+        end.closeWhenIdle(reason);
     }
 
     /** Sends {@code reason} and closes the connection now, whatever the client is doing (KILL, KILL_CLIENT). */
     public void kill(ErrorResponse reason) {
-        fatal(reason);
+        end.fatal(reason);
     }
 
     // ---------------------------------------------------------------- timeouts
@@ -384,7 +360,7 @@ public final class ClientSession {
      * longer than {@code timeouts} allow (see {@link SessionTimeouts}).
      */
     public void checkTimeouts(long nowNanos, UserTimeouts timeouts) {
-        ErrorResponse expired = fatalSent ? null : SessionTimeouts.expired(this, hold, nowNanos, timeouts);
+        ErrorResponse expired = end.fatalSent() ? null : SessionTimeouts.expired(this, hold, nowNanos, timeouts);
         if (expired != null) {
             fatal(expired);
         }
@@ -436,7 +412,7 @@ public final class ClientSession {
      * and the admin console goes on.
      */
     public void suspendReading() {
-        if (pool != null && !fatalSent) {
+        if (pool != null && !end.fatalSent()) {
             readPauses.pause(ReadPauses.SUSPENDED);
         }
     }
@@ -501,7 +477,8 @@ public final class ClientSession {
         this.parameters = parameters;
         countedInPool = true;
         statements = StatementContext.forClientOf(pool, parameters.get("search_path"), statementCounts);
-        localReplies = new LocalReplies(statements, toClient, pool.stats(), channel.alloc());
+        withoutServer = new MessagesWithoutServer(this, channel, readPauses, pool,
+                new LocalReplies(statements, toClient, pool.stats(), channel.alloc()));
         sessionFeatures = new SessionFeatureGate(this, pool);
     }
 
@@ -520,53 +497,18 @@ public final class ClientSession {
             return;
         }
         if (state instanceof Idle) {
-            onFrameWhileIdle(frame, type);
+            withoutServer.onFrameWhileIdle(frame, type);
         } else if (state instanceof FailedUntilSync) {
-            onFrameAfterLocalError(frame, type);
-        } else if (state instanceof Waiting || state instanceof Validating) {
-            List<ByteBuf> pending = state instanceof Waiting waiting ? waiting.pending() : ((Validating) state).pending();
-            pending.add(frame);
-            if (pending.size() >= MAX_PENDING_WHILE_WAITING) {
-                readPauses.pause(ReadPauses.WAITING);
-            }
+            withoutServer.onFrameAfterLocalError(frame, type);
+        } else if (state instanceof Waiting waiting) {
+            withoutServer.onFrameWhileWaiting(waiting.pending(), frame);
+        } else if (state instanceof Validating validating) {
+            withoutServer.onFrameWhileWaiting(validating.pending(), frame);
         } else if (state instanceof Linked linked) {
             hold.forward(linked.link(), frame, type);
         } else {
             frame.release();
             throw new IllegalStateException("client frame in state " + state);
-        }
-    }
-
-    private void onFrameWhileIdle(ByteBuf frame, byte type) {
-        LocalReplies.Outcome outcome;
-        try {
-            outcome = localReplies.answerWhileIdle(frame, type);
-        } catch (RuntimeException malformed) {
-            frame.release();
-            throw malformed;
-        }
-        switch (outcome) {
-            case TERMINATED -> channel.close();
-            case ANSWERED_SKIP_TO_SYNC -> moveTo(SessionState.FAILED_UNTIL_SYNC);
-            case NOT_ANSWERED -> {
-                if (Frames.isPartial(frame)) {
-                    readPauses.pause(ReadPauses.WAITING); // the rest of a streamed Query comes once it has a server
-                }
-                List<ByteBuf> pending = new ArrayList<>(4);
-                pending.add(frame);
-                startWaiting(pending, false);
-            }
-            case ANSWERED -> { }
-        }
-    }
-
-    private void onFrameAfterLocalError(ByteBuf frame, byte type) {
-        frame.release();
-        if (type == Frontend.SYNC) {
-            writeToClient(new ReadyForQuery(TransactionStatus.IDLE));
-            moveTo(SessionState.IDLE);
-        } else if (type == Frontend.TERMINATE) {
-            channel.close();
         }
     }
 
@@ -586,27 +528,11 @@ public final class ClientSession {
         return waitStartedNanos;
     }
 
-    /** A waiting client stops reading once it has queued this many messages: memory stays bounded. */
-    private static final int MAX_PENDING_WHILE_WAITING = 16;
-
     /** The pool could not give the waiting session a server ({@link ServerHold} waits in its queue). */
     void onAcquireFailed(ErrorResponse error) {
-        if (!(state instanceof Waiting waiting)) {
-            return;
+        if (state instanceof Waiting waiting) {
+            withoutServer.onAcquireFailed(waiting, error);
         }
-        pool.stats().onClientWaited(System.nanoTime() - waitStartedNanos);
-        readPauses.resume(ReadPauses.WAITING);
-        if (waiting.forWelcome()) {
-            waiting.pending().forEach(ReferenceCountUtil::release);
-            fatal(error.withSeverity(ErrorResponse.FATAL));
-            return;
-        }
-        LocalReplies.Failed failed = localReplies.failAll(waiting.pending(), error.isFatal() ? error.withSeverity(ErrorResponse.ERROR) : error);
-        moveTo(failed.skippingToSync() ? SessionState.FAILED_UNTIL_SYNC : SessionState.IDLE);
-        if (failed.terminated() || shuttingDown) {
-            channel.close();
-        }
-        flushClient();
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -636,22 +562,9 @@ public final class ClientSession {
         }
     }
 
-    /** Sends a FATAL error and closes the connection; cleanup happens in {@link #onClientClosed}. */
+    /** See {@link SessionEnd#fatal}. */
     void fatal(ErrorResponse error) {
-        fatalSent = true;
-        if (hold.midMessageToClient() || state instanceof Replicating replicating && replicating.link().relaying()) {
-            // Bytes of the error would be read as the rest of a row: the client can only see the connection end.
-            log.info("c{} [{}] closing in the middle of a message to the client, which cannot read an error now: {}",
-                    id, poolName(), error.message());
-            toClient.discard();
-            channel.close();
-            return;
-        }
-        if (channel.isActive()) {
-            toClient.write(error.encode(channel.alloc()));
-            toClient.flush();
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        }
+        end.fatal(error);
     }
 
     String poolName() {
