@@ -26,6 +26,7 @@ import io.pgmux.proxy.net.Addresses;
 import io.pgmux.proxy.net.Buffers;
 import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.net.NoReadWhileClosing;
 import io.pgmux.proxy.net.OneReadPerTurn;
 import io.pgmux.proxy.net.TcpSettings;
 import io.pgmux.proxy.net.Transport;
@@ -231,6 +232,7 @@ public final class ServerConnector implements ServerOpener {
                         server.bind(ch, address);
                         TcpSettings.apply(ch, tcp);
                         OneReadPerTurn.apply(ch);
+                        NoReadWhileClosing.apply(ch);
                         if (context != null) {
                             ch.pipeline().addLast(new ServerTlsStart(server, target, context, tlsStart != TlsStart.OFFERED,
                                     tlsStart == TlsStart.DIRECT, tlsStats));

@@ -4,7 +4,7 @@ import java.util.Optional;
 
 /** Which Netty transport carries the connections. YAML key {@code transport}. */
 public enum TransportChoice {
-    /** epoll where the platform has it, else NIO (see {@code Transport.best} for why not io_uring yet). */
+    /** io_uring where the kernel allows it, else epoll, else NIO, without a warning. */
     AUTO("auto"),
     /** Linux io_uring; epoll (then NIO) when the kernel refuses it. */
     IO_URING("io_uring"),

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.pgmux.proxy.config.HostPort;
 import io.pgmux.proxy.metrics.PrometheusText;
+import io.pgmux.proxy.net.NoReadWhileClosing;
 import io.pgmux.proxy.net.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +65,7 @@ public final class HttpEndpoint {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        NoReadWhileClosing.apply(ch);
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
                                 new Handler(routes));
                     }

@@ -47,6 +47,7 @@ import io.pgmux.proxy.net.Buffers;
 import io.pgmux.proxy.net.HostLookup;
 import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.net.NoReadWhileClosing;
 import io.pgmux.proxy.net.OneReadPerTurn;
 import io.pgmux.proxy.net.TcpSettings;
 import io.pgmux.proxy.net.Transport;
@@ -301,6 +302,7 @@ public final class PgmuxServer implements RunningServer, Control {
                     TcpSettings.apply(ch, config.timeouts().keepalive());
                 }
                 OneReadPerTurn.apply(ch);
+                NoReadWhileClosing.apply(ch);
                 ch.pipeline().addLast(FrameDecoder.forClient(config.maxMessageSize()),
                         new ClientHandler(new ClientSession(ch, context)));
             }

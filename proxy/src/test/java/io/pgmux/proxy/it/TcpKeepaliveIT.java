@@ -5,12 +5,12 @@ import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.pgmux.protocol.Backend;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
 import io.pgmux.protocol.message.Query;
+import io.pgmux.proxy.net.Transport;
 import io.pgmux.proxy.pool.ServerState;
 import io.pgmux.proxy.testing.FaultRelay;
 import io.pgmux.proxy.testing.Pgmux;
@@ -55,7 +55,7 @@ class TcpKeepaliveIT {
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring"})
     void clientAndServerSocketsCarryTheConfiguredSettings(String transport) throws Exception {
-        assumeTrue(transport.equals("epoll") ? Epoll.isAvailable() : IoUring.isAvailable(), "the timings need " + transport);
+        assumeTrue(transport.equals("epoll") ? Epoll.isAvailable() : Transport.ioUringAvailable(), "the timings need " + transport);
         Pgmux pgmux = fixture.start("transport: " + transport
                 + "\ntcp_keepidle: 30\ntcp_keepintvl: 5\ntcp_keepcnt: 3\ntcp_user_timeout: 4000\n");
         assertEquals(transport, pgmux.server().transportName());

@@ -1,8 +1,8 @@
 package io.pgmux.proxy.it;
 
-import io.netty.channel.uring.IoUring;
 import io.pgmux.protocol.SqlState;
 import io.pgmux.protocol.message.ErrorResponse;
+import io.pgmux.proxy.net.Transport;
 import io.pgmux.proxy.testing.Console;
 import io.pgmux.proxy.testing.Pgmux;
 import io.pgmux.proxy.testing.PgmuxFixture;
@@ -104,7 +104,7 @@ class UnixSocketIT {
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring"})
     void peerAuthenticationLetsInOnlyTheOsUsersOwnName(String transport) throws Exception {
-        assumeTrue(transport.equals("epoll") || IoUring.isAvailable(), "io_uring is not available here");
+        assumeTrue(transport.equals("epoll") || Transport.ioUringAvailable(), "io_uring is not available here");
         // given socket clients authenticated by peer (SO_PEERCRED, read through the transport's channel), TCP clients by trust
         Pgmux pgmux = fixture.start("transport: " + transport + "\nunix_socket_dir: \"" + dir + "\"\nunix_socket_auth: peer\n");
         assertEquals(transport, pgmux.server().transportName());
