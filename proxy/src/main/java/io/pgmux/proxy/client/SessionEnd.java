@@ -53,7 +53,6 @@ final class SessionEnd {
     }
 
     void onProtocolError(ProtocolException e) {
-        channel.config().setAutoRead(false);
         if (fatalSent) {
             return;
         }
@@ -73,6 +72,9 @@ final class SessionEnd {
     }
 
     void onOutOfMemory(OutOfMemoryError e) {
+        if (fatalSent) {
+            return;
+        }
         log.warn("c{} [{}] out of memory for this client's data, closing it: {}", session.id(), session.poolName(), e.getMessage());
         fatal(SessionErrors.outOfMemory());
     }
@@ -98,6 +100,9 @@ final class SessionEnd {
     /** Sends a FATAL error and closes the connection; cleanup happens in {@link ClientSession#onClientClosed}. */
     void fatal(ErrorResponse error) {
         fatalSent = true;
+        // Nothing it sends now is acted on: reading on until the error is written (the close waits for
+        // that) would only fill the decoder, for a client sending a message too big for memory another time
+        channel.config().setAutoRead(false);
         if (hold.midMessageToClient() || session.state() instanceof Replicating replicating && replicating.link().relaying()) {
             // Bytes of the error would be read as the rest of a row: the client can only see the connection end.
             log.info("c{} [{}] closing in the middle of a message to the client, which cannot read an error now: {}",
