@@ -49,7 +49,8 @@ public record PgmuxConfig(
         AuthFailureLimits authFailures,
         PeersConfig peers,
         SessionSetupConfig sessionSetup,
-        TransportChoice transport) {
+        TransportChoice transport,
+        boolean soReuseport) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);
@@ -95,7 +96,8 @@ public record PgmuxConfig(
     }
 
     /** A config with the defaults of the Unix domain socket, {@code client_tls} (no TLS from clients), {@code server_tls},
-     * {@code auth_query} (no lookups), HBA (no rules), failed-login delays, peers (none), session setup and transport (auto). */
+     * {@code auth_query} (no lookups), HBA (no rules), failed-login delays, peers (none), session setup, transport (auto)
+     * and no {@code so_reuseport}. */
     public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
                        int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
                        Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
@@ -108,7 +110,8 @@ public record PgmuxConfig(
                 shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
                 poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, UnixSocketConfig.defaults(),
                 ClientTlsConfig.defaults(), ServerTlsConfig.defaults(), AuthQueryConfig.off(), HbaConfig.none(),
-                AuthFailureLimits.defaults(), PeersConfig.none(), SessionSetupConfig.defaults(), TransportChoice.AUTO);
+                AuthFailureLimits.defaults(), PeersConfig.none(), SessionSetupConfig.defaults(), TransportChoice.AUTO,
+                false);
     }
 
     /**

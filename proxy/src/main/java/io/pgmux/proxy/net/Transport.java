@@ -1,10 +1,14 @@
 package io.pgmux.proxy.net;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -14,6 +18,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDomainSocketChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerDomainSocketChannel;
 import io.netty.channel.uring.IoUringServerSocketChannel;
@@ -23,11 +29,14 @@ import io.pgmux.proxy.config.TransportChoice;
 
 /**
  * The Netty transport: its loops' I/O handler and its channel classes. {@code fallback} says why
- * the one asked for was not taken (null when it was), for the log.
+ * the one asked for was not taken (null when it was), for the log. The domain socket classes are
+ * null where the transport has none (NIO), and so is {@code reusePort}, its listening socket's
+ * SO_REUSEPORT option.
  */
 public record Transport(String name, IoHandlerFactory ioHandlerFactory,
         Class<? extends ServerChannel> serverChannelClass, Class<? extends SocketChannel> socketChannelClass,
-        Class<? extends ServerChannel> domainSocketServerChannelClass, String fallback) {
+        Class<? extends ServerChannel> domainSocketServerChannelClass, Class<? extends Channel> domainSocketChannelClass,
+        ChannelOption<Boolean> reusePort, String fallback) {
 
     /**
      * Netty's io_uring system property for multishot POLLIN. A multishot poll reports each change of
@@ -59,7 +68,7 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
     /** A transport without Unix domain sockets, taken as asked. */
     public Transport(String name, IoHandlerFactory ioHandlerFactory,
                      Class<? extends ServerChannel> serverChannelClass, Class<? extends SocketChannel> socketChannelClass) {
-        this(name, ioHandlerFactory, serverChannelClass, socketChannelClass, null, null);
+        this(name, ioHandlerFactory, serverChannelClass, socketChannelClass, null, null, null, null);
     }
 
     /** What {@code transport: auto} takes: io_uring where the kernel allows it, else epoll, else NIO. */
@@ -87,12 +96,13 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
 
     private static Transport ioUring() {
         return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
-                IoUringSocketChannel.class, IoUringServerDomainSocketChannel.class, null);
+                IoUringSocketChannel.class, IoUringServerDomainSocketChannel.class, IoUringDomainSocketChannel.class,
+                IoUringChannelOption.SO_REUSEPORT, null);
     }
 
     private static Transport epoll() {
         return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class,
-                EpollServerDomainSocketChannel.class, null);
+                EpollServerDomainSocketChannel.class, EpollDomainSocketChannel.class, EpollChannelOption.SO_REUSEPORT, null);
     }
 
     private static Transport nio() {
@@ -101,7 +111,8 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
 
     private Transport because(String reason) {
         String why = fallback == null ? reason : reason + "; " + fallback;
-        return new Transport(name, ioHandlerFactory, serverChannelClass, socketChannelClass, domainSocketServerChannelClass, why);
+        return new Transport(name, ioHandlerFactory, serverChannelClass, socketChannelClass, domainSocketServerChannelClass,
+                domainSocketChannelClass, reusePort, why);
     }
 
     private static String cause(Throwable cause) {

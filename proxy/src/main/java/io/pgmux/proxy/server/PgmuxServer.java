@@ -252,16 +252,18 @@ public final class PgmuxServer implements RunningServer, Control {
     private void bind() throws Exception {
         serverTls.load(config);
         LogSettings.apply(config.observability().logLevel(), config.observability().logFormat());
-        ChannelFuture bound = new ServerBootstrap()
+        ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, CLIENT_WATER_MARK)
-                .childHandler(clientInitializer(true))
-                .bind(config.listen().host(), config.listen().port())
-                .await();
+                .childHandler(clientInitializer(true));
+        if (config.soReuseport()) {
+            bootstrap.option(reusePort(), true);
+        }
+        ChannelFuture bound = bootstrap.bind(config.listen().host(), config.listen().port()).await();
         if (!bound.isSuccess()) {
             throw cannotListen("listen", config.listen(), bound.cause());
         }
@@ -291,6 +293,19 @@ public final class PgmuxServer implements RunningServer, Control {
             peerCancels.directory().start();
             peerBudget.start();
         }
+    }
+
+    /**
+     * The option {@code so_reuseport} sets. NIO has none: pgmux then refuses to start rather than
+     * bind without it, since the next process on the port would fail, or (where the port is free
+     * again) two processes would be told they share a port they do not.
+     */
+    private ChannelOption<Boolean> reusePort() throws ConfigException {
+        if (transport.reusePort() == null) {
+            throw new ConfigException("so_reuseport needs the epoll or io_uring transport (Linux); the " + transport.name()
+                    + " transport has no SO_REUSEPORT" + (transport.fallback() != null ? " (" + transport.fallback() + ")" : ""));
+        }
+        return transport.reusePort();
     }
 
     /** Each new client connection: TCP ones ({@code tcp}) take the keepalive settings, Unix socket ones have none. */
