@@ -196,12 +196,17 @@ public final class PgmuxServer implements RunningServer, Control {
     public static PgmuxServer start(PgmuxConfig config, ConfigSource source, HostLookup lookup) throws Exception {
         ClientTlsSetup clientTls = loadClientTls(config);
         int peerId = peerId(config);
-        Transport transport = Transport.of(config.transport());
+        Transport transport = Transport.of(config.transport(), config.soReuseport());
         if (transport.fallback() != null && config.transport() == TransportChoice.AUTO) {
             log.info("transport auto: {}, since {}", transport.name(), transport.fallback());
         } else if (transport.fallback() != null) {
             log.warn("transport {} asked for, {} used: {}", config.transport().yamlName(), transport.name(),
                     transport.fallback());
+        }
+        if (config.soReuseport() && transport.isIoUring()) {
+            log.warn("so_reuseport with the io_uring transport: should this process be killed, its listening socket stays"
+                    + " in the port's group a moment after it, and connections the kernel gives it then are reset"
+                    + " (transport auto takes epoll with so_reuseport)");
         }
         int loops = config.effectiveEventLoops();
         EventLoopGroup group = transport.newGroup(loops, "pgmux-loop");
