@@ -29,34 +29,8 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
                              DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures, ServerTlsConfig serverTls,
                              DatabaseAuthQuery authQuery, String connectQuery, ServerHosts hosts) {
 
-    /** With {@code server} as its one host. */
-    public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
-                          int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
-                          DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures, ServerTlsConfig serverTls,
-                          DatabaseAuthQuery authQuery, String connectQuery) {
-        this(name, server, dbname, user, password, poolSize, poolMode, preparedStatements, limits, sessionFeatures, serverTls,
-                authQuery, connectQuery, null);
-    }
-
     /** A database's own {@code auth_user}, {@code auth_query}, {@code auth_dbname}: null = the global one. */
     public record DatabaseAuthQuery(String user, String query, String dbname) {}
-
-    /** With the global {@code connect_query}. */
-    public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
-                          int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
-                          DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures, ServerTlsConfig serverTls,
-                          DatabaseAuthQuery authQuery) {
-        this(name, server, dbname, user, password, poolSize, poolMode, preparedStatements, limits, sessionFeatures, serverTls,
-                authQuery, null);
-    }
-
-    /** With the global {@code auth_user}, {@code auth_query} and {@code auth_dbname}. */
-    public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
-                          int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
-                          DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures, ServerTlsConfig serverTls) {
-        this(name, server, dbname, user, password, poolSize, poolMode, preparedStatements, limits, sessionFeatures, serverTls,
-                null);
-    }
 
     public DatabaseConfig {
         Objects.requireNonNull(name, "name");
@@ -77,20 +51,13 @@ public record DatabaseConfig(String name, HostPort server, String dbname, String
         }
     }
 
-    /** With the global {@code server_tls}. */
-    public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
-                          int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements,
-                          DatabaseLimits limits, SessionFeaturesPolicy sessionFeatures) {
-        this(name, server, dbname, user, password, poolSize, poolMode, preparedStatements, limits, sessionFeatures, null);
-    }
-
     /**
-     * With the global {@code min_pool_size}, {@code reserve_pool_size}, {@code max_db_connections}
-     * and {@code session_features}.
+     * Database {@code name} on {@code server} under the same name, logged into as the client's user with the
+     * client's password, every other key global: where a database that {@code databases} does not list goes.
      */
-    public DatabaseConfig(String name, HostPort server, String dbname, String user, String password,
-                          int poolSize, PoolMode poolMode, PreparedStatementMode preparedStatements) {
-        this(name, server, dbname, user, password, poolSize, poolMode, preparedStatements, DatabaseLimits.GLOBAL, null);
+    public static DatabaseConfig forwarding(String name, HostPort server, int poolSize, PoolMode poolMode) {
+        return new DatabaseConfig(name, server, name, null, null, poolSize, poolMode, null, DatabaseLimits.GLOBAL, null, null,
+                null, null, null);
     }
 
     DatabaseConfig withPoolSize(int newPoolSize) {

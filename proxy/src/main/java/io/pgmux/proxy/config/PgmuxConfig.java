@@ -95,66 +95,6 @@ public record PgmuxConfig(
         databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
     }
 
-    /** A config with the defaults of the Unix domain socket, {@code client_tls} (no TLS from clients), {@code server_tls},
-     * {@code auth_query} (no lookups), HBA (no rules), failed-login delays, peers (none), session setup, transport (auto)
-     * and no {@code so_reuseport}. */
-    public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
-                       int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
-                       Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
-                       Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
-                       Map<String, DatabaseConfig> databases, PreparedStatementsConfig preparedStatements,
-                       ObservabilityConfig observability, PoolLimitsConfig poolLimits, LoginLimits loginLimits,
-                       ServerLimits serverLimits, TimeoutsConfig timeouts, SessionFeaturesConfig sessionFeatures) {
-        this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
-                serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
-                shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
-                poolLimits, loginLimits, serverLimits, timeouts, sessionFeatures, UnixSocketConfig.defaults(),
-                ClientTlsConfig.defaults(), ServerTlsConfig.defaults(), AuthQueryConfig.off(), HbaConfig.none(),
-                AuthFailureLimits.defaults(), PeersConfig.none(), SessionSetupConfig.defaults(), TransportChoice.AUTO,
-                false);
-    }
-
-    /**
-     * A config with the default server limits ({@code min_pool_size}, {@code max_db_connections}...),
-     * timeouts and session-feature settings.
-     */
-    public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
-                       int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
-                       Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
-                       Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
-                       Map<String, DatabaseConfig> databases, PreparedStatementsConfig preparedStatements,
-                       ObservabilityConfig observability, PoolLimitsConfig poolLimits, LoginLimits loginLimits) {
-        this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
-                serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
-                shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
-                poolLimits, loginLimits, ServerLimits.defaults(), TimeoutsConfig.defaults(), SessionFeaturesConfig.defaults());
-    }
-
-    /** A config with the default pool and login limits. */
-    public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
-                       int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
-                       Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
-                       Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
-                       Map<String, DatabaseConfig> databases, PreparedStatementsConfig preparedStatements,
-                       ObservabilityConfig observability) {
-        this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
-                serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
-                shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements, observability,
-                PoolLimitsConfig.defaults(), LoginLimits.defaults());
-    }
-
-    /** A config with the default admin console, HTTP endpoint, statistics, logging and login settings. */
-    public PgmuxConfig(HostPort listen, int eventLoops, int maxClientConnections, int maxMessageSize, PoolMode poolMode,
-                       int poolSize, Duration queryWaitTimeout, Duration serverConnectTimeout, Duration serverLoginRetry,
-                       Duration serverIdleTimeout, Duration serverLifetime, String serverResetQuery,
-                       Duration shutdownTimeout, AuthMethod clientAuth, HostPort upstream, Map<String, UserConfig> users,
-                       Map<String, DatabaseConfig> databases, PreparedStatementsConfig preparedStatements) {
-        this(listen, eventLoops, maxClientConnections, maxMessageSize, poolMode, poolSize, queryWaitTimeout,
-                serverConnectTimeout, serverLoginRetry, serverIdleTimeout, serverLifetime, serverResetQuery,
-                shutdownTimeout, clientAuth, upstream, users, databases, preparedStatements,
-                ObservabilityConfig.defaults());
-    }
-
     /**
      * What an empty config file gives: every key at the default {@link ConfigKeys} declares; equal to
      * what the shipped {@code conf/pgmux.yaml} gives.
@@ -165,8 +105,8 @@ public record PgmuxConfig(
 
     /**
      * Where a client asking for {@code clientDatabase} goes: the listed database of that name, else
-     * one derived from {@code upstream} (same database name on the server, the client's user and
-     * password, the global pool size and mode), else nothing (the client gets an error).
+     * that name {@linkplain DatabaseConfig#forwarding forwarded} to {@code upstream} with the global
+     * pool size and mode, else nothing (the client gets an error).
      */
     public Optional<DatabaseConfig> database(String clientDatabase) {
         DatabaseConfig listed = databases.get(clientDatabase);
@@ -176,7 +116,7 @@ public record PgmuxConfig(
         if (upstream == null) {
             return Optional.empty();
         }
-        return Optional.of(new DatabaseConfig(clientDatabase, upstream, clientDatabase, null, null, poolSize, poolMode, null));
+        return Optional.of(DatabaseConfig.forwarding(clientDatabase, upstream, poolSize, poolMode));
     }
 
     /** {@code max_db_client_connections} of the client database {@code name}: its own, else the global one; 0 = no limit. */

@@ -89,8 +89,7 @@ class ConfigLoaderTest {
         void theDefaultsSendEveryDatabaseToTheLocalPostgres() {
             DatabaseConfig db = PgmuxConfig.defaults().database("shop").orElseThrow();
 
-            assertEquals(new DatabaseConfig("shop", new HostPort("127.0.0.1", 5432), "shop", null, null, 20,
-                    PoolMode.TRANSACTION, null), db);
+            assertEquals(DatabaseConfig.forwarding("shop", new HostPort("127.0.0.1", 5432), 20, PoolMode.TRANSACTION), db);
         }
 
         private List<String> commentAbove(List<String> lines, int at) {
@@ -149,15 +148,29 @@ class ConfigLoaderTest {
 
             PgmuxConfig config = parse(yaml);
 
-            assertEquals(new PgmuxConfig(new HostPort("0.0.0.0", 7432), 4, 500, 1 << 20, PoolMode.SESSION, 7,
-                    Duration.ZERO, Duration.ofMillis(500), Duration.ZERO, Duration.ofMinutes(2), Duration.ofHours(1),
-                    "", Duration.ofSeconds(5), AuthMethod.SCRAM_SHA_256, new HostPort("db.internal", 5433),
-                    Map.of("alice", new UserConfig("alice", "secret")),
-                    Map.of("app", new DatabaseConfig("app", new HostPort("10.0.0.5", 6543), "app_prod", "alice",
-                            "other", 3, PoolMode.TRANSACTION, null)), PreparedStatementsConfig.defaults(),
-                    ObservabilityConfig.defaults(), new PoolLimitsConfig(30, Duration.ofMinutes(5)), LoginLimits.defaults(),
-                    ServerLimits.defaults(), TimeoutsConfig.defaults(), SessionFeaturesConfig.defaults()),
-                    config);
+            DatabaseConfig app = new DatabaseConfig("app", new HostPort("10.0.0.5", 6543), "app_prod", "alice", "other", 3,
+                    PoolMode.TRANSACTION, null, DatabaseLimits.GLOBAL, null, null, null, null, null); // the rest global
+            assertEquals(ConfigValues.defaults()
+                    .put(ConfigKeys.LISTEN, new HostPort("0.0.0.0", 7432))
+                    .put(ConfigKeys.EVENT_LOOPS, 4)
+                    .put(ConfigKeys.MAX_CLIENT_CONNECTIONS, 500)
+                    .put(ConfigKeys.MAX_MESSAGE_SIZE, 1 << 20)
+                    .put(ConfigKeys.POOL_MODE, PoolMode.SESSION)
+                    .put(ConfigKeys.POOL_SIZE, 7)
+                    .put(ConfigKeys.QUERY_WAIT_TIMEOUT, Duration.ZERO)
+                    .put(ConfigKeys.POOL_IDLE_TIMEOUT, Duration.ofMinutes(5))
+                    .put(ConfigKeys.MAX_POOLS, 30)
+                    .put(ConfigKeys.SERVER_CONNECT_TIMEOUT, Duration.ofMillis(500))
+                    .put(ConfigKeys.SERVER_LOGIN_RETRY, Duration.ZERO)
+                    .put(ConfigKeys.SERVER_IDLE_TIMEOUT, Duration.ofMinutes(2))
+                    .put(ConfigKeys.SERVER_LIFETIME, Duration.ofHours(1))
+                    .put(ConfigKeys.SERVER_RESET_QUERY, "")
+                    .put(ConfigKeys.SHUTDOWN_TIMEOUT, Duration.ofSeconds(5))
+                    .put(ConfigKeys.CLIENT_AUTH, AuthMethod.SCRAM_SHA_256)
+                    .put(ConfigKeys.UPSTREAM, new HostPort("db.internal", 5433))
+                    .put(ConfigKeys.USERS, Map.of("alice", new UserConfig("alice", "secret")))
+                    .put(ConfigKeys.DATABASES, Map.of("app", app))
+                    .toConfig(), config);
         }
 
         @Test
@@ -703,8 +716,8 @@ class ConfigLoaderTest {
             PgmuxConfig config = parse("pool_size: 9");
 
             assertEquals(PgmuxConfig.DEFAULT_SERVER, config.upstream());
-            assertEquals(Optional.of(new DatabaseConfig("any", PgmuxConfig.DEFAULT_SERVER, "any", null, null, 9,
-                    PoolMode.TRANSACTION, null)), config.database("any"));
+            assertEquals(Optional.of(DatabaseConfig.forwarding("any", PgmuxConfig.DEFAULT_SERVER, 9, PoolMode.TRANSACTION)),
+                    config.database("any"));
         }
 
         @Test
@@ -727,8 +740,14 @@ class ConfigLoaderTest {
         void unlistedDatabasesGoToTheUpstreamWithTheClientsNameAndGlobalPoolSettings() throws ConfigException {
             PgmuxConfig config = parse(UPSTREAM_AND_GLOBAL_POOL_KEYS + "    pool_size: 10\n");
 
-            assertEquals(new DatabaseConfig("shop", new HostPort("pg.internal", 5433), "shop", null, null, 4,
-                    PoolMode.SESSION, null), config.database("shop").orElseThrow());
+            DatabaseConfig shop = config.database("shop").orElseThrow();
+
+            assertEquals(new HostPort("pg.internal", 5433), shop.server());
+            assertEquals("shop", shop.dbname());
+            assertNull(shop.user(), "the client's user");
+            assertNull(shop.password(), "the client's password");
+            assertEquals(4, shop.poolSize());
+            assertEquals(PoolMode.SESSION, shop.poolMode());
             assertEquals(10, config.database("app").orElseThrow().poolSize());
         }
 
@@ -736,8 +755,8 @@ class ConfigLoaderTest {
         void aListedDatabaseTakesItsDefaultsFromUpstreamAndTheGlobalKeys() throws ConfigException {
             PgmuxConfig config = parse(UPSTREAM_AND_GLOBAL_POOL_KEYS);
 
-            assertEquals(new DatabaseConfig("app", new HostPort("pg.internal", 5433), "app", null, null, 4,
-                    PoolMode.SESSION, null), config.databases().get("app"));
+            assertEquals(DatabaseConfig.forwarding("app", new HostPort("pg.internal", 5433), 4, PoolMode.SESSION),
+                    config.databases().get("app"));
         }
 
         @Test

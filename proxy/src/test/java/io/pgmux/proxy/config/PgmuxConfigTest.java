@@ -70,11 +70,7 @@ class PgmuxConfigTest {
     @Test
     void theMapsCannotBeChangedFromOutside() {
         Map<String, UserConfig> users = new HashMap<>();
-        PgmuxConfig d = PgmuxConfig.defaults();
-        PgmuxConfig config = new PgmuxConfig(d.listen(), 3, d.maxClientConnections(), d.maxMessageSize(),
-                d.poolMode(), d.poolSize(), d.queryWaitTimeout(), d.serverConnectTimeout(), d.serverLoginRetry(),
-                d.serverIdleTimeout(), d.serverLifetime(), d.serverResetQuery(), d.shutdownTimeout(), d.clientAuth(),
-                d.upstream(), users, d.databases(), d.preparedStatements());
+        PgmuxConfig config = ConfigValues.defaults().put(ConfigKeys.USERS, users).put(ConfigKeys.EVENT_LOOPS, 3).toConfig();
 
         users.put("late", new UserConfig("late", null));
 
