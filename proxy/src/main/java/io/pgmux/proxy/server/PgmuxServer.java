@@ -302,8 +302,7 @@ public final class PgmuxServer implements RunningServer, Control {
 
     /**
      * The option {@code so_reuseport} sets. NIO has none: pgmux then refuses to start rather than
-     * bind without it, since the next process on the port would fail, or (where the port is free
-     * again) two processes would be told they share a port they do not.
+     * bind without it, which would leave the next process on the port unable to bind.
      */
     private ChannelOption<Boolean> reusePort() throws ConfigException {
         if (transport.reusePort() == null) {
