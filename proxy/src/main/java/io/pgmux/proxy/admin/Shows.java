@@ -394,7 +394,7 @@ final class Shows {
             boolean live = budget != null && budget.live().contains(peer.id());
             int servers = view == null ? 0 : view.used().values().stream().mapToInt(Integer::intValue).sum();
             int share = budget == null || limit == 0 ? 0 : budget.target().shareOf(peer.id(), limit);
-            table.row(peer.id(), peer.host(), peer.address().getPort(), 0, live ? 1 : 0, servers, share);
+            table.row(peer.id(), peer.host(), peer.port(), 0, live ? 1 : 0, servers, share);
         }
         return table;
     }

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -35,6 +36,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -267,12 +269,22 @@ public final class ServerConnector implements ServerOpener {
      * Sends a CancelRequest with this key to {@code address} (a server, or a peer replica) on a new
      * connection from {@code loop}; {@code done} runs once the connection is closed or failed. The
      * connection stays open until the other side closes it, which Postgres does once it has
-     * signalled the backend (as libpq waits for), or for at most {@link #CANCEL_ANSWER_MILLIS}.
+     * signalled the backend (as libpq waits for), or for at most {@link #CANCEL_ANSWER_MILLIS}. A
+     * {@link DomainSocketAddress} (a peer's Unix socket) is reached on the transport's domain socket
+     * channel; NIO has none, and such a cancel is dropped with a warning.
      */
-    public void sendCancel(EventLoop loop, InetSocketAddress address, int processId, int secretKey, Runnable done) {
+    public void sendCancel(EventLoop loop, SocketAddress address, int processId, int secretKey, Runnable done) {
+        Class<? extends Channel> channelClass = address instanceof DomainSocketAddress
+                ? transport.domainSocketChannelClass() : transport.socketChannelClass();
+        if (channelClass == null) {
+            log.warn("could not send cancel request to {}: the {} transport has no Unix domain sockets (it needs epoll"
+                    + " or io_uring, on Linux)", address, transport.name());
+            done.run();
+            return;
+        }
         new Bootstrap()
                 .group(loop)
-                .channel(transport.socketChannelClass())
+                .channel(channelClass)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CANCEL_ANSWER_MILLIS)
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override

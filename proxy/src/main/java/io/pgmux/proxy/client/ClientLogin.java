@@ -29,6 +29,7 @@ import io.pgmux.proxy.backend.PassThrough;
 import io.pgmux.proxy.config.PgmuxConfig;
 import io.pgmux.proxy.config.Units;
 import io.pgmux.proxy.net.FrameDecoder;
+import io.pgmux.proxy.net.PeerUsers;
 import io.pgmux.proxy.peer.PeerBudget;
 import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.pool.Pool;
@@ -199,12 +200,22 @@ final class ClientLogin {
     private void onPeerViewRequest() {
         session.moveTo(SessionState.CLOSED);
         PeerBudget budget = context.peerBudget();
-        if (budget == null || !(channel.remoteAddress() instanceof InetSocketAddress from)
-                || !budget.isPeerAddress(from.getAddress())) {
+        if (budget == null || !comesFromPeer(budget)) {
             channel.close();
             return;
         }
         channel.writeAndFlush(Unpooled.wrappedBuffer(budget.answer())).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * On TCP, from a peer's address; on the Unix socket, from a process of pgmux's own OS user while
+     * a peer is listed by its Unix socket (the socket says no more about who is asking).
+     */
+    private boolean comesFromPeer(PeerBudget budget) {
+        if (channel.remoteAddress() instanceof InetSocketAddress from) {
+            return budget.isPeerAddress(from.getAddress());
+        }
+        return PeerUsers.isOwnUser(channel) && budget.hasUnixSocketPeer();
     }
 
     private void onStartupMessage(StartupMessage startup) {

@@ -46,6 +46,10 @@ final class ConfigKeys {
     static final ConfigKey<HostPort> LISTEN = key("listen", hostPort(0),
             new HostPort("127.0.0.1", 6432), NEEDS_RESTART, PgmuxConfig::listen);
 
+    /** SO_REUSEPORT on the {@code listen} socket: several pgmux processes on one port (epoll and io_uring only). */
+    static final ConfigKey<Boolean> SO_REUSEPORT = key("so_reuseport", bool(),
+            false, NEEDS_RESTART, PgmuxConfig::soReuseport);
+
     /** 0 = one per two cores (see {@link PgmuxConfig#effectiveEventLoops()}). */
     static final ConfigKey<Integer> EVENT_LOOPS = key("event_loops", integer(0, MAX_EVENT_LOOPS),
             0, NEEDS_RESTART, PgmuxConfig::eventLoops);
@@ -506,7 +510,7 @@ final class ConfigKeys {
                 new PeersConfig(v.get(PEER_ID), v.get(PEERS), v.get(PEER_REFRESH)),
                 new SessionSetupConfig(v.get(IGNORE_STARTUP_PARAMETERS), v.get(TRACK_EXTRA_PARAMETERS), v.get(CONNECT_QUERY),
                         v.get(SERVER_FAST_CLOSE), v.get(QUERY_WAIT_NOTIFY)),
-                v.get(TRANSPORT));
+                v.get(TRANSPORT), v.get(SO_REUSEPORT));
     }
 
     /** The global {@code server_tls} section. */

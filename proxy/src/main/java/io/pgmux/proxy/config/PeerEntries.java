@@ -23,8 +23,9 @@ final class PeerEntries {
     }
 
     /**
-     * {@code peers}: a list of {@code {id, host, port}} (one replica) and {@code {dns, port}} (every
-     * address of a name). Ids are unique; a list needs {@code peer_id}.
+     * {@code peers}: a list of {@code {id, host, port}} (one replica; a host starting with {@code /}
+     * is its Unix socket directory) and {@code {dns, port}} (every address of a name). Ids are
+     * unique; a list needs {@code peer_id}.
      */
     static List<PeerEntry> readList(YamlSection root, String key, List<PeerEntry> dflt, ConfigReading reading) {
         if (!root.isPresent(key) || root.isNull(key)) {
@@ -43,8 +44,8 @@ final class PeerEntries {
                 String name = entry.string("dns", "");
                 entry.consume("id");
                 entry.consume("host");
-                if (name == null || name.isBlank()) {
-                    entry.error("dns", "must be a host name");
+                if (name == null || name.isBlank() || name.strip().startsWith("/")) {
+                    entry.error("dns", "must be a host name (a Unix socket directory is a host, with an id)");
                 } else {
                     entries.add(new PeerEntry(0, name.strip(), port));
                 }
@@ -55,7 +56,7 @@ final class PeerEntries {
                 int id = entry.integer("id", 1, 1, PeerEntry.MAX_ID);
                 String host = entry.string("host", "");
                 if (host == null || host.isBlank()) {
-                    entry.error("host", "must be a host name or address");
+                    entry.error("host", "must be a host name or address, or a Unix socket directory (starting with /)");
                 } else if (!ids.add(id)) {
                     entry.error("id", "peer id " + id + " is listed twice");
                 } else {

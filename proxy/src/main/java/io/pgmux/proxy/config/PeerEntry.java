@@ -6,10 +6,11 @@ import java.util.Objects;
  * One entry of {@code peers}: either one replica named with its {@code peer_id} ({@code id},
  * {@code host}, {@code port}), or a DNS name ({@code dns}, {@code port}) each of whose addresses is
  * a replica, its id derived from the address (see {@code peer.PeerIds}), as a Kubernetes headless
- * Service lists the pods behind it.
+ * Service lists the pods behind it. A replica's host that starts with {@code /} is the directory of
+ * its Unix domain socket, {@code <host>/.s.PGSQL.<port>}, as in PgBouncer's {@code [peers]}.
  *
  * @param id   the replica's {@code peer_id}; 0 for a DNS name
- * @param host a host name or address; for a DNS name, the name to resolve
+ * @param host a host name or address, or a Unix socket directory; for a DNS name, the name to resolve
  * @param port the replica's client port
  */
 public record PeerEntry(int id, String host, int port) {
@@ -29,6 +30,16 @@ public record PeerEntry(int id, String host, int port) {
     /** True if the entry is a DNS name standing for every address it resolves to. */
     public boolean isDnsName() {
         return id == 0;
+    }
+
+    /** True if the replica is reached on its Unix domain socket in the directory {@code host}. */
+    public boolean isUnixSocket() {
+        return !isDnsName() && host.startsWith("/");
+    }
+
+    /** The path of the replica's Unix domain socket; only for {@link #isUnixSocket()}. */
+    public String socketPath() {
+        return host + "/" + UnixSocketConfig.fileName(port);
     }
 
     @Override

@@ -49,7 +49,8 @@ public record PgmuxConfig(
         AuthFailureLimits authFailures,
         PeersConfig peers,
         SessionSetupConfig sessionSetup,
-        TransportChoice transport) {
+        TransportChoice transport,
+        boolean soReuseport) {
 
     /** The host and port of a database server when neither the database nor {@code upstream} says. */
     public static final HostPort DEFAULT_SERVER = new HostPort("127.0.0.1", 5432);

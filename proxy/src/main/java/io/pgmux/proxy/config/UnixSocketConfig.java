@@ -34,8 +34,11 @@ public record UnixSocketConfig(String dir, int mode, String group, UnixSocketAut
         return !dir.isEmpty();
     }
 
+    /** What a socket file's name starts with; its port follows. */
+    public static final String FILE_PREFIX = ".s.PGSQL.";
+
     /** The socket file name for a listening port, as Postgres and PgBouncer name it. */
     public static String fileName(int port) {
-        return ".s.PGSQL." + port;
+        return FILE_PREFIX + port;
     }
 }

@@ -30,7 +30,7 @@ public final class PgBouncerConversion {
             "max_db_connections", "max_user_connections", "max_db_client_connections", "max_user_client_connections",
             "server_reset_query", "server_check_query",
             "tcp_keepalive", "tcp_keepcnt", "unix_socket_dir", "unix_socket_group", "auth_user", "auth_query", "auth_dbname",
-            "application_name_add_host", "server_fast_close", "ignore_startup_parameters", "peer_id");
+            "application_name_add_host", "server_fast_close", "ignore_startup_parameters", "peer_id", "so_reuseport");
     /** PgBouncer durations pgmux reads under the same name: a plain number is seconds in both. */
     private static final Set<String> SAME_NAME_DURATION = Set.of("reserve_pool_timeout", "server_check_delay",
             "server_lifetime", "server_idle_timeout", "server_connect_timeout", "server_login_retry", "query_timeout",
@@ -119,8 +119,8 @@ public final class PgBouncerConversion {
 
     /**
      * {@code [peers]}: PgBouncer's {@code id = host=... port=...} is pgmux's {@code peers} entry
-     * {@code {id, host, port}}; pgmux reaches its peers over TCP only, so a Unix socket directory
-     * as host is not carried. Without a {@code peer_id} of its own (0, PgBouncer's default) the
+     * {@code {id, host, port}}, a Unix socket directory as host included (pgmux reaches that peer
+     * on its socket, as PgBouncer does). Without a {@code peer_id} of its own (0, PgBouncer's default) the
      * section is not carried: pgmux forwards cancels to peers only when it has one.
      */
     private void convertPeers(Map<String, String> peers, String peerId) {
@@ -139,8 +139,8 @@ public final class PgBouncerConversion {
             String port = conn.getOrDefault("port", "6432");
             if (!NUMBER.matcher(id).matches() || id.length() > 5) {
                 note("peers", id, "not a peer_id; not carried");
-            } else if (host == null || host.startsWith("/")) {
-                note("peers", id, "pgmux reaches its peers over TCP: give the peer's host; not carried");
+            } else if (host == null) {
+                note("peers", id, "no host: give the peer's host or Unix socket directory; not carried");
             } else if (!NUMBER.matcher(port).matches() || port.length() > 5) {
                 note("peers", id, "port " + port + " is not a port number; not carried");
             } else {

@@ -255,7 +255,7 @@ public final class Metrics {
         out.family("pgmux_peer_cancels_forwarded_total", "counter", "Cancel requests forwarded to each peer.");
         for (Peer peer : directory.current().peers()) {
             out.sample("pgmux_peer_cancels_forwarded_total", cancels.forwardedTo(peer.id()), "peer_id",
-                    Integer.toString(peer.id()), "host", peer.host(), "port", Integer.toString(peer.address().getPort()));
+                    Integer.toString(peer.id()), "host", peer.host(), "port", Integer.toString(peer.port()));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.pgmux.proxy.peer;
 
+import io.netty.channel.unix.DomainSocketAddress;
 import io.pgmux.protocol.Frontend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -7,8 +8,13 @@ import org.slf4j.LoggerFactory;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -17,7 +23,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntUnaryOperator;
@@ -122,6 +130,14 @@ public final class PeerBudget {
         return directory.current().hasAddress(address);
     }
 
+    /**
+     * Whether a view request on this replica's Unix socket may come from a peer: one of the peers is
+     * listed by its Unix socket (the caller checks that the asking process runs as pgmux's OS user).
+     */
+    public boolean hasUnixSocketPeer() {
+        return directory.current().hasUnixSocketPeer();
+    }
+
     /** This replica's share of a database budget of {@code limit} now. */
     public int shareOf(int limit) {
         return shares.shareOf(limit);
@@ -177,28 +193,57 @@ public final class PeerBudget {
         }
     }
 
-    /** The peer's view; null if it did not answer in time or did not answer with a view of its own id. */
+    /**
+     * The peer's view; null if it did not answer in time or did not answer with a view of its own id.
+     * A peer on a Unix socket is asked on a blocking channel that a timer closes after
+     * {@link #TIMEOUT_MILLIS} (such a channel has no read timeout of its own).
+     */
     private PeerView ask(Peer peer) {
-        try (Socket socket = new Socket()) {
-            socket.connect(peer.address(), TIMEOUT_MILLIS);
-            socket.setSoTimeout(TIMEOUT_MILLIS);
-            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-            out.writeInt(8);
-            out.writeInt(Frontend.PEER_VIEW_REQUEST_CODE);
-            out.flush();
-            DataInputStream in = new DataInputStream(socket.getInputStream());
-            int length = in.readInt();
-            if (length < 0 || length > PeerView.MAX_BYTES) {
-                log.debug("peer {} answered a view of {} bytes; ignored", peer.id(), length);
-                return null;
+        try {
+            if (peer.address() instanceof DomainSocketAddress unix) {
+                try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(unix.path()))) {
+                    ScheduledFuture<?> giveUp = ticker.schedule(() -> closeQuietly(channel), TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                    try {
+                        return exchange(peer, Channels.newInputStream(channel), Channels.newOutputStream(channel));
+                    } finally {
+                        giveUp.cancel(false);
+                    }
+                }
             }
-            byte[] bytes = new byte[length];
-            in.readFully(bytes);
-            PeerView view = PeerView.decode(bytes);
-            return view.id() == peer.id() ? view : null;
-        } catch (IOException | IllegalArgumentException e) {
+            try (Socket socket = new Socket()) {
+                socket.connect(peer.address(), TIMEOUT_MILLIS);
+                socket.setSoTimeout(TIMEOUT_MILLIS);
+                return exchange(peer, socket.getInputStream(), socket.getOutputStream());
+            }
+        } catch (IOException | IllegalArgumentException | RejectedExecutionException e) {
             log.debug("peer {} at {} gave no view: {}", peer.id(), peer.address(), e.toString());
             return null;
+        }
+    }
+
+    /** Sends the view request on a connection to {@code peer} and reads its answer. */
+    private static PeerView exchange(Peer peer, InputStream input, OutputStream output) throws IOException {
+        DataOutputStream out = new DataOutputStream(output);
+        out.writeInt(8);
+        out.writeInt(Frontend.PEER_VIEW_REQUEST_CODE);
+        out.flush();
+        DataInputStream in = new DataInputStream(input);
+        int length = in.readInt();
+        if (length < 0 || length > PeerView.MAX_BYTES) {
+            log.debug("peer {} answered a view of {} bytes; ignored", peer.id(), length);
+            return null;
+        }
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        PeerView view = PeerView.decode(bytes);
+        return view.id() == peer.id() ? view : null;
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing is all that was asked
         }
     }
 

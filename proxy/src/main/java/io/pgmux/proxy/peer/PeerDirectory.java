@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The current {@link PeerSet}: the names of {@code peers} are looked up every {@code peer_refresh}
+ * The current {@link PeerSet}: the names of {@code peers} (not their Unix socket directories, which
+ * need no lookup) are looked up every {@code peer_refresh}
  * through {@link HostLookup} (on the resolver threads, each lookup bounded), and the set is made
  * and published on the background thread. Event loops only read {@link #current()}.
  *
@@ -87,7 +88,7 @@ public final class PeerDirectory {
     CompletableFuture<PeerSet> refresh() {
         List<PeerEntry> entries = config.get().entries();
         Set<String> names = new LinkedHashSet<>();
-        entries.forEach(entry -> names.add(entry.host()));
+        entries.stream().filter(entry -> !entry.isUnixSocket()).forEach(entry -> names.add(entry.host()));
         List<CompletableFuture<Void>> lookups = new ArrayList<>();
         Map<String, List<InetAddress>> found = new ConcurrentHashMap<>();
         for (String name : names) {

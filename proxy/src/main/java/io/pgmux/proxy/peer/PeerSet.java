@@ -1,5 +1,6 @@
 package io.pgmux.proxy.peer;
 
+import io.netty.channel.unix.DomainSocketAddress;
 import io.pgmux.proxy.config.PeerEntry;
 
 import java.net.InetAddress;
@@ -41,6 +42,10 @@ public final class PeerSet {
         Map<Integer, Peer> byId = new LinkedHashMap<>();
         Set<Integer> ambiguous = new TreeSet<>();
         for (PeerEntry entry : entries) {
+            if (entry.isUnixSocket()) {
+                add(byId, ambiguous, ownId, new Peer(entry.id(), new DomainSocketAddress(entry.socketPath()), entry.toString()));
+                continue;
+            }
             List<InetAddress> found = addresses.getOrDefault(entry.host(), List.of());
             if (!entry.isDnsName()) {
                 InetSocketAddress address = found.isEmpty() ? InetSocketAddress.createUnresolved(entry.host(), entry.port())
@@ -72,17 +77,27 @@ public final class PeerSet {
         return byId.get(id);
     }
 
-    /** Every peer, by id. */
     /** Whether one of the peers has the address {@code address} (any port: a peer connects from an ephemeral one). */
     public boolean hasAddress(InetAddress address) {
         for (Peer peer : byId.values()) {
-            if (peer.reachable() && peer.address().getAddress().equals(address)) {
+            if (peer.reachable() && peer.address() instanceof InetSocketAddress inet && inet.getAddress().equals(address)) {
                 return true;
             }
         }
         return false;
     }
 
+    /** Whether one of the peers is reached on a Unix domain socket (so it may ask on this replica's). */
+    public boolean hasUnixSocketPeer() {
+        for (Peer peer : byId.values()) {
+            if (peer.isUnixSocket()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Every peer, by id. */
     public List<Peer> peers() {
         List<Peer> peers = new ArrayList<>(byId.values());
         peers.sort((a, b) -> Integer.compare(a.id(), b.id()));
@@ -109,7 +124,7 @@ public final class PeerSet {
         StringBuilder text = new StringBuilder();
         for (Peer peer : peers()) {
             text.append(text.isEmpty() ? "" : ", ").append(peer.id()).append('=').append(peer.host()).append(':')
-                    .append(peer.address().getPort());
+                    .append(peer.port());
         }
         if (!ambiguous.isEmpty()) {
             text.append(text.isEmpty() ? "" : "; ").append("ambiguous ids ").append(ambiguous);

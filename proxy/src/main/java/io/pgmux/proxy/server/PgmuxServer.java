@@ -196,12 +196,17 @@ public final class PgmuxServer implements RunningServer, Control {
     public static PgmuxServer start(PgmuxConfig config, ConfigSource source, HostLookup lookup) throws Exception {
         ClientTlsSetup clientTls = loadClientTls(config);
         int peerId = peerId(config);
-        Transport transport = Transport.of(config.transport());
+        Transport transport = Transport.of(config.transport(), config.soReuseport());
         if (transport.fallback() != null && config.transport() == TransportChoice.AUTO) {
             log.info("transport auto: {}, since {}", transport.name(), transport.fallback());
         } else if (transport.fallback() != null) {
             log.warn("transport {} asked for, {} used: {}", config.transport().yamlName(), transport.name(),
                     transport.fallback());
+        }
+        if (config.soReuseport() && transport.isIoUring()) {
+            log.warn("so_reuseport with the io_uring transport: should this process be killed, its listening socket stays"
+                    + " in the port's group a moment after it, and connections the kernel gives it then are reset"
+                    + " (transport auto takes epoll with so_reuseport)");
         }
         int loops = config.effectiveEventLoops();
         EventLoopGroup group = transport.newGroup(loops, "pgmux-loop");
@@ -252,16 +257,18 @@ public final class PgmuxServer implements RunningServer, Control {
     private void bind() throws Exception {
         serverTls.load(config);
         LogSettings.apply(config.observability().logLevel(), config.observability().logFormat());
-        ChannelFuture bound = new ServerBootstrap()
+        ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, CLIENT_WATER_MARK)
-                .childHandler(clientInitializer(true))
-                .bind(config.listen().host(), config.listen().port())
-                .await();
+                .childHandler(clientInitializer(true));
+        if (config.soReuseport()) {
+            bootstrap.option(reusePort(), true);
+        }
+        ChannelFuture bound = bootstrap.bind(config.listen().host(), config.listen().port()).await();
         if (!bound.isSuccess()) {
             throw cannotListen("listen", config.listen(), bound.cause());
         }
@@ -291,6 +298,18 @@ public final class PgmuxServer implements RunningServer, Control {
             peerCancels.directory().start();
             peerBudget.start();
         }
+    }
+
+    /**
+     * The option {@code so_reuseport} sets. NIO has none: pgmux then refuses to start rather than
+     * bind without it, which would leave the next process on the port unable to bind.
+     */
+    private ChannelOption<Boolean> reusePort() throws ConfigException {
+        if (transport.reusePort() == null) {
+            throw new ConfigException("so_reuseport needs the epoll or io_uring transport (Linux); the " + transport.name()
+                    + " transport has no SO_REUSEPORT" + (transport.fallback() != null ? " (" + transport.fallback() + ")" : ""));
+        }
+        return transport.reusePort();
     }
 
     /** Each new client connection: TCP ones ({@code tcp}) take the keepalive settings, Unix socket ones have none. */

@@ -20,6 +20,7 @@ class ConfigKeysTest {
     /** Every key at a value of its own, none the default (a new key must be added here). */
     static final String EVERY_KEY_SET = """
             listen: "0.0.0.0:7001"
+            so_reuseport: true
             event_loops: 3
             transport: nio
             max_client_connections: 501
@@ -181,7 +182,7 @@ class ConfigKeysTest {
             PgmuxConfig expected = key.reloadable() ? file : running;
             assertEquals(key.valueIn(expected), key.valueIn(effective), key.name());
         }
-        assertEquals(List.of("listen", "event_loops", "transport", "max_message_size",
+        assertEquals(List.of("listen", "so_reuseport", "event_loops", "transport", "max_message_size",
                 "max_client_prepared_statements", "max_client_prepared_statements_size", "http.listen", "unix_socket_dir",
                 "unix_socket_mode", "unix_socket_group", "peer_id", "track_extra_parameters"),
                 changes.stream().filter(s -> !s.changeable()).map(ConfigView.Setting::key).toList());

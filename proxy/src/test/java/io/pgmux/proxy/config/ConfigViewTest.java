@@ -37,6 +37,7 @@ class ConfigViewTest {
 
         assertEquals(List.of(
                 "listen = 127.0.0.1:6432 (restart)",
+                "so_reuseport = false (restart)",
                 "event_loops = 0 (restart)",
                 "transport = auto (restart)",
                 "max_client_connections = 10000",

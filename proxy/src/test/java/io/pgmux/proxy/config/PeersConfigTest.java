@@ -29,12 +29,16 @@ class PeersConfigTest {
                   - {id: 1, host: 10.0.0.1}
                   - {id: 2, host: 10.0.0.2, port: 7432}
                   - {dns: pgmux-peers.db.svc.cluster.local, port: 6433}
+                  - {id: 3, host: /run/pgmux3, port: 6432}
                 peer_refresh: 2s
                 """, Map.of());
 
         assertTrue(config.peers().enabled());
         assertEquals(new PeersConfig(1, List.of(new PeerEntry(1, "10.0.0.1", 6432), new PeerEntry(2, "10.0.0.2", 7432),
-                new PeerEntry(0, "pgmux-peers.db.svc.cluster.local", 6433)), Duration.ofSeconds(2)), config.peers());
+                new PeerEntry(0, "pgmux-peers.db.svc.cluster.local", 6433), new PeerEntry(3, "/run/pgmux3", 6432)),
+                Duration.ofSeconds(2)), config.peers());
+        assertTrue(config.peers().entries().get(3).isUnixSocket());
+        assertEquals("/run/pgmux3/.s.PGSQL.6432", config.peers().entries().get(3).socketPath());
     }
 
     @Test
@@ -54,6 +58,7 @@ class PeersConfigTest {
                   - {dns: x, id: 3}
                   - {host: c}
                   - {id: 4, host: d, weight: 1}
+                  - {dns: /run/pgmux}
                 """, Map.of()));
 
         assertEquals(List.of(
@@ -61,7 +66,8 @@ class PeersConfigTest {
                 "peers[1].id: peer id 2 is listed twice",
                 "peers[2].dns: an entry has either dns (every address of a name) or id and host (one replica)",
                 "peers[3]: id and host are required (or dns: a name whose every address is a replica)",
-                "peers[4].weight: unknown key"), e.errors());
+                "peers[4].weight: unknown key",
+                "peers[5].dns: must be a host name (a Unix socket directory is a host, with an id)"), e.errors());
     }
 
     @Test

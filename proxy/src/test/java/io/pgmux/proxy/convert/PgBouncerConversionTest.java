@@ -426,13 +426,15 @@ class PgBouncerConversionTest {
     }
 
     @Test
-    void peerIdAndPeersAreCarriedAndAUnixSocketPeerIsNoted(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        PgBouncerConversion conversion = PgBouncerConversion.convert(IniFile.parse("[pgbouncer]\npeer_id = 1\n"
-                + "[databases]\napp = host=db\n[peers]\n2 = host=10.0.0.2 port=6433\n3 = host=/tmp/pgbouncer3 port=6432\n", dir),
-                Map.of());
+    void peerIdPeersAndSoReuseportAreCarriedAUnixSocketPeerToo(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        PgBouncerConversion conversion = PgBouncerConversion.convert(IniFile.parse("[pgbouncer]\npeer_id = 1\nso_reuseport = 1\n"
+                + "[databases]\napp = host=db\n[peers]\n2 = host=10.0.0.2 port=6433\n3 = host=/tmp/pgbouncer3 port=6432\n"
+                + "4 = port=6432\n", dir), Map.of());
         assertEquals(1, load(conversion).peers().peerId());
-        assertEquals(List.of(new io.pgmux.proxy.config.PeerEntry(2, "10.0.0.2", 6433)), load(conversion).peers().entries());
-        assertEquals(List.of("[peers] 3: pgmux reaches its peers over TCP: give the peer's host; not carried"),
+        assertEquals(true, load(conversion).soReuseport());
+        assertEquals(List.of(new io.pgmux.proxy.config.PeerEntry(2, "10.0.0.2", 6433),
+                new io.pgmux.proxy.config.PeerEntry(3, "/tmp/pgbouncer3", 6432)), load(conversion).peers().entries());
+        assertEquals(List.of("[peers] 4: no host: give the peer's host or Unix socket directory; not carried"),
                 conversion.notes().stream().filter(n -> n.startsWith("[peers]")).toList());
     }
 }

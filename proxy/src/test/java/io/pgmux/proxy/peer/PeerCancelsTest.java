@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.channel.unix.DomainSocketAddress;
 import io.pgmux.proxy.config.PeerEntry;
 import io.pgmux.proxy.config.PeersConfig;
 import io.pgmux.proxy.peer.PeerCancels.Outcome;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +25,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Replica 1 with peers 2 (reachable) and 3: which cancels go where, and which go nowhere. */
+/** Replica 1 with peers 2 (reachable), 3 and 4 (on its Unix socket): which cancels go where, and which go nowhere. */
 class PeerCancelsTest {
-    private record Sent(InetSocketAddress address, int processId, int secretKey) {
+    private record Sent(SocketAddress address, int processId, int secretKey) {
     }
 
     private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor();
@@ -36,7 +38,8 @@ class PeerCancelsTest {
     @BeforeEach
     void peers() throws Exception {
         PeersConfig config = new PeersConfig(1, List.of(new PeerEntry(1, "127.0.0.1", 6001),
-                new PeerEntry(2, "127.0.0.1", 6002), new PeerEntry(3, "127.0.0.1", 6003)), Duration.ofSeconds(1));
+                new PeerEntry(2, "127.0.0.1", 6002), new PeerEntry(3, "127.0.0.1", 6003),
+                new PeerEntry(4, "/run/pgmux4", 6004)), Duration.ofSeconds(1));
         PeerDirectory directory = new PeerDirectory(1, () -> config,
                 host -> CompletableFuture.completedFuture(List.of(InetAddress.getLoopbackAddress())), background);
         directory.refresh().get(5, TimeUnit.SECONDS);
@@ -69,6 +72,17 @@ class PeerCancelsTest {
     }
 
     @Test
+    void aKeyOfAPeerListedByItsSocketDirectoryGoesToItsUnixSocket() {
+        int key = PeerCancelKeys.processId(4, 42);
+
+        cancels.onNoLocalClient(null, key, 1234, () -> { });
+
+        assertEquals(List.of(new Sent(new DomainSocketAddress("/run/pgmux4/.s.PGSQL.6004"), PeerCancelKeys.markForwarded(key),
+                1234)), sent);
+        assertEquals(1, cancels.forwardedTo(4));
+    }
+
+    @Test
     void aForwardedCancelIsNeverForwardedAgain() {
         cancels.onNoLocalClient(null, PeerCancelKeys.markForwarded(PeerCancelKeys.processId(3, 42)), 1234, () -> { });
 
@@ -79,7 +93,7 @@ class PeerCancelsTest {
     @Test
     void keysOfThisReplicaOrOfNoCurrentPeerCancelNothing() {
         cancels.onNoLocalClient(null, PeerCancelKeys.processId(1, 42), 1234, () -> { }); // a client of ours that left
-        cancels.onNoLocalClient(null, PeerCancelKeys.processId(4, 42), 1234, () -> { }); // nobody's
+        cancels.onNoLocalClient(null, PeerCancelKeys.processId(5, 42), 1234, () -> { }); // nobody's
         cancels.onNoLocalClient(null, 0, 0, () -> { });                                    // forged
 
         assertEquals(List.of(), sent);

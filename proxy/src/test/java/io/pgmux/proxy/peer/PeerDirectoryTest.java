@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.channel.unix.DomainSocketAddress;
 import io.pgmux.proxy.config.PeerEntry;
 import io.pgmux.proxy.config.PeersConfig;
 import io.pgmux.proxy.net.HostLookup;
@@ -63,6 +64,22 @@ class PeerDirectoryTest {
 
         assertTrue(set.hasAddress(ip("10.0.0.2")), "the peer, from any port");
         assertFalse(set.hasAddress(ip("10.0.0.9")), "a client that is no peer learns no database names");
+    }
+
+    @Test
+    void aReplicaListedByItsSocketDirectoryIsReachedThereWithoutALookup() throws Exception {
+        PeerDirectory directory = directory(1, new PeerEntry(1, "/tmp/one", 6432), new PeerEntry(2, "/tmp/two", 6432));
+
+        PeerSet set = directory.refresh().get(5, TimeUnit.SECONDS);
+
+        Peer two = set.find(2);
+        assertEquals(new DomainSocketAddress("/tmp/two/.s.PGSQL.6432"), two.address(), "no name was looked up, none failed");
+        assertTrue(two.reachable());
+        assertEquals("/tmp/two", two.host());
+        assertEquals(6432, two.port());
+        assertNull(set.find(1), "this replica is no peer of itself");
+        assertTrue(set.hasUnixSocketPeer());
+        assertFalse(set.hasAddress(ip("127.0.0.1")), "no TCP address is a peer's");
     }
 
     @Test
