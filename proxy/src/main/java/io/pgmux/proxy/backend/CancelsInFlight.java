@@ -18,6 +18,10 @@ final class CancelsInFlight {
         return count.incrementAndGet() == 1;
     }
 
+    boolean inFlight() {
+        return count.get() != 0;
+    }
+
     void finish() {
         if (count.decrementAndGet() == 0) {
             Runnable then = whenDone.getAndSet(null);

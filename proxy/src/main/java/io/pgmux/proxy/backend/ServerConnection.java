@@ -229,6 +229,11 @@ public final class ServerConnection {
         });
     }
 
+    /** Whether a cancel sent for this connection is still on its way (see {@link #deferWhileCancelling}). */
+    public boolean cancelling() {
+        return cancels.inFlight();
+    }
+
     /**
      * While a cancel sent for this connection is still on its way, {@code then} is kept for when it
      * has landed and this returns true; false when there is none.

@@ -452,7 +452,7 @@ final class ClientLogin {
             sendWelcome(welcome);
             return;
         }
-        session.startWaiting(new ArrayList<>(), true);
+        session.startWaiting(new SessionState.Waiting(new ArrayList<>(), true));
     }
 
     /**

@@ -32,7 +32,6 @@ import io.pgmux.proxy.util.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -303,6 +302,7 @@ public final class ClientSession {
         }
         if (previous instanceof Waiting waiting) {
             waiting.pending().forEach(ReferenceCountUtil::release);
+            waiting.pending().clear();
             // If the pool already picked us, the server arrives later and goes straight back.
             pool.cancelWait(hold);
         } else if (previous instanceof Admin admin) {
@@ -517,8 +517,8 @@ public final class ClientSession {
      * or just after it when this runs inside another hand-over, see {@code HandOvers}); otherwise
      * the client queues, and the pool fails it after {@code query_wait_timeout}.
      */
-    void startWaiting(List<ByteBuf> pending, boolean forWelcome) {
-        moveTo(new Waiting(pending, forWelcome));
+    void startWaiting(Waiting waiting) {
+        moveTo(waiting);
         waitStartedNanos = System.nanoTime();
         pool.acquire(hold);
     }

@@ -30,6 +30,13 @@ final class MessagesWithoutServer {
     private final ReadPauses readPauses;
     private final Pool pool;
     private final LocalReplies localReplies;
+    /**
+     * The Waiting state of this session's transactions, made at its first one and then reused (a
+     * record still, and still a state of its own): its pending list is emptied whenever the session
+     * leaves Waiting, so an idle client keeps an empty list, never frames, and one that never ran a
+     * transaction keeps nothing.
+     */
+    private Waiting transactionWait;
 
     MessagesWithoutServer(ClientSession session, Channel channel, ReadPauses readPauses, Pool pool, LocalReplies localReplies) {
         this.session = session;
@@ -55,9 +62,11 @@ final class MessagesWithoutServer {
                 if (Frames.isPartial(frame)) {
                     readPauses.pause(ReadPauses.WAITING); // the rest of a streamed Query comes once it has a server
                 }
-                List<ByteBuf> pending = new ArrayList<>(4);
-                pending.add(frame);
-                session.startWaiting(pending, false);
+                if (transactionWait == null) {
+                    transactionWait = new Waiting(new ArrayList<>(4), false);
+                }
+                transactionWait.pending().add(frame);
+                session.startWaiting(transactionWait);
             }
             case ANSWERED -> { }
         }
@@ -95,6 +104,7 @@ final class MessagesWithoutServer {
             return;
         }
         LocalReplies.Failed failed = localReplies.failAll(waiting.pending(), error.isFatal() ? error.withSeverity(ErrorResponse.ERROR) : error);
+        waiting.pending().clear(); // failAll released them; the list serves the session's next wait
         session.moveTo(failed.skippingToSync() ? SessionState.FAILED_UNTIL_SYNC : SessionState.IDLE);
         if (failed.terminated() || session.shuttingDown()) {
             channel.close();

@@ -60,6 +60,8 @@ final class ServerHold implements Waiter {
      * the session's state carries it ({@link #currentLink}).
      */
     private ServerLink sessionLink;
+    /** The Linked state that holds {@link #sessionLink}, made with it: the same link at every assignment. */
+    private Linked linked;
     /** Chunks of a client's message went into the outbox since it was last sent. */
     private boolean chunksToSend;
     /** Bytes forwarded since the pool's counters were last told (once per batch, not per message). */
@@ -170,6 +172,7 @@ final class ServerHold implements Waiter {
         ClientParameters parameters = session.parameters();
         if (sessionLink == null) {
             sessionLink = new ServerLink(session.statements(), replies, toServer, channel.alloc(), linkEvents);
+            linked = new Linked(sessionLink);
         }
         ServerLink link = sessionLink.attach(server);
         midMessageToClient = false;
@@ -177,7 +180,7 @@ final class ServerHold implements Waiter {
             parameters.adoptDefaults(pool.welcomeParameters());
             session.moveTo(new Validating(link, waiting.pending()));
         } else {
-            session.moveTo(new Linked(link));
+            session.moveTo(linked);
             cancelTarget = server;
         }
         Object settings = parameters.snapshot(pool::internSettings);
@@ -208,9 +211,11 @@ final class ServerHold implements Waiter {
             for (; i < pending.size(); i++) {
                 pending.get(i).release();
             }
+            pending.clear();
             fail(link, e);
             return;
         }
+        pending.clear(); // forwarded: the list serves the session's next wait
         sendToServer(link);
         readPauses.resume(ReadPauses.WAITING);
     }

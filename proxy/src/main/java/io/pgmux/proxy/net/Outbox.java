@@ -54,9 +54,10 @@ public final class Outbox {
         frames = new ArrayList<>(8);
     }
 
+    /** An index loop, not an iterator: this runs for every batch on the event loop. */
     private static void writeAll(Channel channel, List<ByteBuf> batch) {
-        for (ByteBuf frame : batch) {
-            channel.write(frame, channel.voidPromise());
+        for (int i = 0; i < batch.size(); i++) {
+            channel.write(batch.get(i), channel.voidPromise());
         }
         channel.flush();
     }

@@ -111,6 +111,9 @@ final class DedicatedServers {
 
     /** Called without the lock: closes what {@code round} evicted and opens the servers it reserved. */
     void open(Round round) {
+        if (round == Round.NONE) {
+            return; // the usual case, with no replication client: not even an iterator over the empty lists
+        }
         for (ServerConnection server : round.evicted()) {
             log.info("[{}] closing idle server s{} to make room for a replication client", pool.key(), server.id());
             server.terminate();

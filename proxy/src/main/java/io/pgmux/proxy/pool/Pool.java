@@ -286,7 +286,8 @@ public final class Pool implements ServerLifecycle {
      * the next holder's query.
      */
     public void release(ServerConnection server) {
-        if (server.deferWhileCancelling(() -> release(server))) {
+        // Asked first so that the closure is made only when a cancel is in flight, not at every release.
+        if (server.cancelling() && server.deferWhileCancelling(() -> release(server))) {
             log.debug("[{}] server s{} is given back once its cancel request has landed", key, server.id());
             return;
         }

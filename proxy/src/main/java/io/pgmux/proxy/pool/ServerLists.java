@@ -3,8 +3,8 @@ package io.pgmux.proxy.pool;
 import io.netty.util.concurrent.EventExecutor;
 import io.pgmux.proxy.backend.ServerConnection;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * The server connections of one pool, by {@link ServerPhase}, as PgBouncer keeps them: every
  * listed server with its phase and the generation it was opened in, the idle list (most recently
- * released first), a count per phase, and the slots reserved for servers the opener has not yet
+ * released last), a count per phase, and the slots reserved for servers the opener has not yet
  * reported. {@link #move} is the one place a server changes phase, and with it the list and the
  * counts; it refuses what {@link ServerPhase#mayBecome} does not allow.
  *
@@ -23,8 +23,11 @@ final class ServerLists {
     private final String poolName;
     /** Every server in a phase other than UNLISTED, in the order they were opened. */
     private final Map<ServerConnection, Entry> servers = new LinkedHashMap<>();
-    /** The servers in phase IDLE, the most recently released first. */
-    private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
+    /**
+     * The servers in phase IDLE, the most recently released last: a list, not a deque, so that the
+     * search in {@link #idleServerFor} is an index loop, which allocates no iterator.
+     */
+    private final List<ServerConnection> idle = new ArrayList<>();
     /** How many listed servers are in each phase, by the phase's ordinal. */
     private final int[] inPhase = new int[ServerPhase.values().length];
     /** Servers asked of the opener that it has not yet reported opening (or failing to). */
@@ -76,7 +79,7 @@ final class ServerLists {
         if (to == ServerPhase.IDLE) {
             server.assignTo(null);
             server.markIdle();
-            idle.addFirst(server);
+            idle.add(server);
         }
     }
 
@@ -136,22 +139,25 @@ final class ServerLists {
 
     /** An idle server on {@code loop} if there is one, else the most recently released; null if none. It stays idle. */
     ServerConnection idleServerFor(EventExecutor loop) {
-        for (ServerConnection server : idle) {
+        for (int i = idle.size() - 1; i >= 0; i--) {
+            ServerConnection server = idle.get(i);
             if (server.eventLoop() == loop) {
                 return server;
             }
         }
-        return idle.peekFirst();
+        return idle.isEmpty() ? null : idle.get(idle.size() - 1);
     }
 
     /** The idle servers, most recently released first, as a copy the caller may move them from. */
     List<ServerConnection> idleServers() {
-        return new ArrayList<>(idle);
+        List<ServerConnection> copy = new ArrayList<>(idle);
+        Collections.reverse(copy);
+        return copy;
     }
 
     /** The idle server released longest ago; null if none. */
     ServerConnection oldestIdle() {
-        return idle.peekLast();
+        return idle.isEmpty() ? null : idle.get(0);
     }
 
     int generation() {
