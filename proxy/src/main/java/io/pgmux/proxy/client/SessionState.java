@@ -10,8 +10,10 @@ import java.util.Set;
 /**
  * The states of a {@link ClientSession}, and the one table of the changes between them that a
  * session may make: the diagram in {@link ClientSession}'s comment, as data. A pair the table does
- * not list is a bug, and {@link #check} throws. States that carry nothing are singletons, so the
- * hot path (Idle, Waiting, Linked, Idle) allocates only the two states that carry something.
+ * not list is a bug, and {@link #check} throws. States that carry nothing are singletons, and a
+ * session makes the Waiting of its transactions and its Linked once each (see
+ * {@code MessagesWithoutServer} and {@code ServerHold}), so the hot path (Idle, Waiting, Linked,
+ * Idle) allocates no state.
  */
 sealed interface SessionState {
 
