@@ -378,6 +378,11 @@ public final class ClientSession {
 
     // ---------------------------------------------------------------- read on the session's loop, for the admin console
 
+    /** Whether the client's connection is still open (false once its socket is closed; any thread may ask). */
+    public boolean connected() {
+        return channel.isActive();
+    }
+
     public long id() {
         return id;
     }

@@ -261,10 +261,14 @@ public final class SessionRegistry {
         return List.copyOf(sessions);
     }
 
-    /** The connected session with this id (SHOW CLIENTS' {@code id}), or null. */
+    /**
+     * The connected session with this id (SHOW CLIENTS' {@code id}), or null. One whose connection is
+     * closed but whose cleanup has not run yet (it runs in a later task of its loop; on io_uring the
+     * close itself completes a turn later) is not connected: its client may already have seen the end.
+     */
     public ClientSession byId(long id) {
         for (ClientSession session : sessions) {
-            if (session.id() == id) {
+            if (session.id() == id && session.connected()) {
                 return session;
             }
         }
