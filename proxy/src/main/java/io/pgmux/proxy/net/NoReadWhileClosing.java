@@ -16,10 +16,10 @@ import io.netty.channel.uring.IoUringSocketChannel;
  * in between (the pipeline asks for one after every read when auto-read is on; SslHandler asks for
  * one itself) arms a fresh one-shot POLLIN after that cancel. Nothing cancels that poll, and an
  * io_uring request holds its own reference to the socket: the descriptor is closed, the channel
- * reports closed, and the peer never sees the connection end. Seen when pgmux closes a connection
- * right after writing to it, from inside the handling of a read: a failed TLS handshake (the alert
- * written, then the close), a client refused for bad input, and only with the one-shot polls pgmux
- * runs io_uring with ({@link Transport}). No read is wanted from a connection being closed, so
+ * reports closed, and the peer never sees the connection end. Seen with a failed TLS handshake
+ * (SslHandler writes its alert and closes, from inside the handling of a read; ClientTlsIT), and
+ * possible wherever pgmux closes a connection with a write in flight; only with the one-shot polls
+ * pgmux runs io_uring with ({@link Transport}). No read is wanted from a connection being closed, so
  * dropping them loses nothing.
  *
  * <p>First in the pipeline (nearest the socket), so that every read request, whoever asks, passes
