@@ -502,7 +502,8 @@ final class Shows {
 
     private static Map<String, DatabaseStats> statsByDatabase(Control control) {
         Map<String, DatabaseStats> byDb = new TreeMap<>();
-        byDb.put(CONSOLE_STATS_NAME, new DatabaseStats(control.consoleStats().totals(), control.consoleStats().lastPeriod()));
+        PoolStats console = control.consoleStats();
+        byDb.put(CONSOLE_STATS_NAME, new DatabaseStats(console.totals(), console.lastPeriod()));
         for (Pool pool : control.pools().all()) {
             PoolStats.Totals totals = pool.stats().totals();
             PoolStats.Period period = pool.stats().lastPeriod();
