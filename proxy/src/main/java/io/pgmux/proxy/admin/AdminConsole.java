@@ -17,6 +17,7 @@ import io.pgmux.protocol.message.Query;
 import io.pgmux.protocol.message.ReadyForQuery;
 import io.pgmux.protocol.message.WireMessage;
 import io.pgmux.proxy.config.ConfigLoader;
+import io.pgmux.proxy.pool.PoolStats;
 import io.pgmux.proxy.util.ClientText;
 import io.pgmux.proxy.util.PgmuxVersion;
 import org.slf4j.Logger;
@@ -49,14 +50,17 @@ public final class AdminConsole {
     private final Channel channel;
     private final String who;
     private final AdminCommands commands;
+    /** Counts every Query before it is answered, as PgBouncer does: a SHOW STATS counts itself. */
+    private final PoolStats stats;
     private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
     private boolean busy;
     private boolean closed;
 
-    private AdminConsole(Channel channel, String who, AdminCommands commands) {
+    private AdminConsole(Channel channel, String who, AdminCommands commands, PoolStats stats) {
         this.channel = channel;
         this.who = who;
         this.commands = commands;
+        this.stats = stats;
     }
 
     /** True for the database names that reach the console: {@code pgbouncer} (as PgBouncer) and {@code pgmux}. */
@@ -79,7 +83,8 @@ public final class AdminConsole {
         }
         String who = "c" + sessionId + " [" + database + "/" + user + "]";
         log.info("{} admin console login ({})", who, role == ConsoleRole.ADMIN ? "admin" : "stats");
-        return new AdminConsole(channel, who, new AdminCommands(control, who, role == ConsoleRole.ADMIN));
+        return new AdminConsole(channel, who, new AdminCommands(control, who, role == ConsoleRole.ADMIN),
+                control.consoleStats());
     }
 
     /** The welcome: PgBouncer's fixed set of server settings, the cancel key, ReadyForQuery. */
@@ -131,7 +136,10 @@ public final class AdminConsole {
         try {
             byte type = Frames.type(frame);
             switch (type) {
-                case Frontend.QUERY -> sql = Query.decode(frame).sql();
+                case Frontend.QUERY -> {
+                    sql = Query.decode(frame).sql();
+                    stats.onConsoleCommand();
+                }
                 case Frontend.TERMINATE -> {
                     closed = true;
                     channel.close();

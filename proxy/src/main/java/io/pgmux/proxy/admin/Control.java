@@ -8,6 +8,7 @@ import io.pgmux.proxy.net.ServerAddresses;
 import io.pgmux.proxy.peer.PeerBudget;
 import io.pgmux.proxy.peer.PeerCancels;
 import io.pgmux.proxy.pool.PoolRegistry;
+import io.pgmux.proxy.pool.PoolStats;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -18,6 +19,9 @@ public interface Control {
     PgmuxConfig config();
 
     PoolRegistry pools();
+
+    /** The console's commands, shown as the database "pgbouncer" in SHOW STATS and counted in SHOW TOTALS. */
+    PoolStats consoleStats();
 
     SessionRegistry sessions();
 

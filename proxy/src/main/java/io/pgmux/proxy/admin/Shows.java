@@ -495,10 +495,15 @@ final class Shows {
         return names;
     }
 
+    /** The console's commands are PgBouncer's admin database's: one row named as PgBouncer names it. */
+    private static final String CONSOLE_STATS_NAME = "pgbouncer";
+
     private record DatabaseStats(PoolStats.Totals totals, PoolStats.Period period) {}
 
     private static Map<String, DatabaseStats> statsByDatabase(Control control) {
         Map<String, DatabaseStats> byDb = new TreeMap<>();
+        PoolStats console = control.consoleStats();
+        byDb.put(CONSOLE_STATS_NAME, new DatabaseStats(console.totals(), console.lastPeriod()));
         for (Pool pool : control.pools().all()) {
             PoolStats.Totals totals = pool.stats().totals();
             PoolStats.Period period = pool.stats().lastPeriod();

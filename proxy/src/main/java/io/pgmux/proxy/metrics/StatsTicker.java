@@ -28,13 +28,15 @@ public final class StatsTicker {
     private static final Logger log = LoggerFactory.getLogger("io.pgmux.stats");
 
     private final PoolRegistry pools;
+    private final PoolStats consoleStats;
     private final ScheduledExecutorService executor;
     private ScheduledFuture<?> slices;
     private ScheduledFuture<?> periods;
     private Duration period;
 
-    public StatsTicker(PoolRegistry pools, ScheduledExecutorService executor) {
+    public StatsTicker(PoolRegistry pools, PoolStats consoleStats, ScheduledExecutorService executor) {
         this.pools = pools;
+        this.consoleStats = consoleStats;
         this.executor = executor;
     }
 
@@ -70,6 +72,7 @@ public final class StatsTicker {
     private void endPeriod() {
         try {
             long now = System.nanoTime();
+            consoleStats.endPeriod(now);
             for (Pool pool : pools.all()) {
                 PoolStats.Period p = pool.stats().endPeriod(now);
                 PoolCounts counts = pool.counts();

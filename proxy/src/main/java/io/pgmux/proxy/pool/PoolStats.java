@@ -113,6 +113,15 @@ public final class PoolStats {
         queryTimes.record(micros);
     }
 
+    /**
+     * The admin console answered a command: as PgBouncer counts its admin database, one transaction
+     * and one query, with no time, no server and no bytes.
+     */
+    public void onConsoleCommand() {
+        transactions.increment();
+        queries.increment();
+    }
+
     public void onBytesFromClient(long bytes) {
         bytesReceived.add(bytes);
     }

@@ -58,6 +58,7 @@ import io.pgmux.proxy.peer.PeerIds;
 import io.pgmux.proxy.pool.Pool;
 import io.pgmux.proxy.pool.PoolCounts;
 import io.pgmux.proxy.pool.PoolRegistry;
+import io.pgmux.proxy.pool.PoolStats;
 import io.pgmux.proxy.tls.HandshakeCounts;
 import io.pgmux.proxy.tls.TlsEngine;
 import io.pgmux.proxy.tls.TlsFileException;
@@ -107,6 +108,7 @@ public final class PgmuxServer implements RunningServer, Control {
     private final ExecutorService resolver;
     private final ScheduledExecutorService background;
     private final PoolRegistry pools;
+    private final PoolStats consoleStats = new PoolStats();
     private final SessionRegistry sessions;
     private final ProxyContext context;
     private final ServerTlsContexts serverTls = new ServerTlsContexts();
@@ -175,7 +177,7 @@ public final class PgmuxServer implements RunningServer, Control {
         if (peerBudget != null) {
             context.usePeerBudget(peerBudget);
         }
-        this.ticker = new StatsTicker(pools, background);
+        this.ticker = new StatsTicker(pools, consoleStats, background);
         this.suspension = new Suspension(sessions, pools, background);
     }
 
@@ -417,6 +419,11 @@ public final class PgmuxServer implements RunningServer, Control {
     @Override
     public PoolRegistry pools() {
         return pools;
+    }
+
+    @Override
+    public PoolStats consoleStats() {
+        return consoleStats;
     }
 
     @Override

@@ -361,6 +361,38 @@ class AdminConsoleIT {
     }
 
     @Test
+    void consoleCommandsAreCountedAsTheDatabasePgbouncerAndInTotalsAsPgBouncerCountsThem() throws Exception {
+        try (Pgmux own = Pgmux.start(ONE_SERVER); RawClient console = own.console(STATS);
+             RawClient client = RawClient.connect(own.host(), own.port(), "ps_db", PREPARING)) {
+            // given: two autocommit queries and one transaction of three queries
+            client.query("SELECT 1");
+            client.query("SELECT 1");
+            client.query("BEGIN");
+            client.query("SELECT 1");
+            client.query("COMMIT");
+            // and one console command
+            assertEquals("SHOW", Console.show(console, "SHOW VERSION").tag());
+
+            // when: SHOW STATS, SHOW STATS_TOTALS, SHOW STATS_AVERAGES, SHOW TOTALS, each counting itself
+            Map<String, String> stats = Console.show(console, "SHOW STATS").one("database", "pgbouncer");
+            Map<String, String> totals = Console.show(console, "SHOW STATS_TOTALS").one("database", "pgbouncer");
+            Map<String, String> clientTotals = Console.show(console, "SHOW STATS_TOTALS").one("database", "ps_db");
+            Map<String, String> averages = Console.show(console, "SHOW STATS_AVERAGES").one("database", "pgbouncer");
+            Console.Result sums = Console.show(console, "SHOW TOTALS");
+
+            // then: each console command is one transaction and one query of "pgbouncer", without server or bytes
+            TestSql.assertValues(stats, "total_xact_count", "2", "total_query_count", "2",
+                    "total_server_assignment_count", "0", "total_received", "0", "total_sent", "0");
+            TestSql.assertValues(totals, "xact_count", "3", "query_count", "3", "bytes_received", "0");
+            TestSql.assertValues(clientTotals, "xact_count", "3", "query_count", "5");
+            assertNotNull(averages.get("xact_count"));
+            // and SHOW TOTALS adds the six console commands to the client's three transactions and five queries
+            assertEquals("9", sums.one("name", "total_xact_count").get("value"));
+            assertEquals("11", sums.one("name", "total_query_count").get("value"));
+        }
+    }
+
+    @Test
     void showClientsAndServersCountPreparedStatementsAndTheServersLastHandOver() throws Exception {
         try (Pgmux own = Pgmux.start(ONE_SERVER); RawClient console = own.console(STATS);
              RawClient first = RawClient.connect(own.host(), own.port(), "ps_db", PREPARING);
