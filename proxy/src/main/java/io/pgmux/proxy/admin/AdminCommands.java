@@ -82,9 +82,9 @@ final class AdminCommands {
             case "reconnect":
                 return done(reconnect(arg), "RECONNECT");
             case "kill":
-                return done(kill(arg), "KILL");
+                return doneWhen(kill(arg), "KILL");
             case "kill_client":
-                return done(killClient(arg), "KILL_CLIENT");
+                return doneWhen(killClient(arg), "KILL_CLIENT");
             case "wait_close":
                 return waitClose(arg);
             case "reload":
@@ -277,7 +277,8 @@ final class AdminCommands {
         return true;
     }
 
-    private boolean kill(String database) {
+    /** Answered once every killed session has sent its FATAL error, so a SHOW CLIENTS after it no longer lists them. */
+    private CompletableFuture<Void> kill(String database) {
         requireAdmin();
         requireNotSuspended();
         ErrorResponse reason;
@@ -292,16 +293,15 @@ final class AdminCommands {
             reason = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "database \"" + database
                     + "\" was killed by an admin (KILL); it is paused until RESUME");
         }
-        Sessions.forEach(control.sessions(), session -> {
+        return Sessions.forEach(control.sessions(), session -> {
             Pool pool = session.pool();
             if (pool != null && (database == null || pool.key().database().equals(database))) {
                 session.kill(reason);
             }
         });
-        return true;
     }
 
-    private boolean killClient(String id) {
+    private CompletableFuture<Void> killClient(String id) {
         requireAdmin();
         long clientId;
         try {
@@ -314,9 +314,8 @@ final class AdminCommands {
             throw new AdminException(SqlState.UNDEFINED_OBJECT, "client not found: " + clientId);
         }
         log.info("{} KILL_CLIENT {} command issued", who, clientId);
-        session.executor().execute(() -> session.kill(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN,
+        return Sessions.onLoop(session, () -> session.kill(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN,
                 "connection killed by an admin (KILL_CLIENT " + clientId + ")")));
-        return true;
     }
 
     private CompletableFuture<List<WireMessage>> waitClose(String database) {
@@ -419,6 +418,10 @@ final class AdminCommands {
 
     private static CompletableFuture<List<WireMessage>> done(boolean ignored, String tag) {
         return now(List.of(new CommandComplete(tag)));
+    }
+
+    private static CompletableFuture<List<WireMessage>> doneWhen(CompletableFuture<Void> finished, String tag) {
+        return finished.thenApply(ignored -> List.of(new CommandComplete(tag)));
     }
 
     private static CompletableFuture<List<WireMessage>> now(List<WireMessage> messages) {

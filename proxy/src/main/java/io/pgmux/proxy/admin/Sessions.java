@@ -19,12 +19,15 @@ final class Sessions {
     private Sessions() {
     }
 
-    /** Every session's {@link ClientInfo}, in id order; sessions that close meanwhile are left out. */
+    /**
+     * Every open session's {@link ClientInfo}, in id order; a session that is closing (a FATAL went
+     * out, or its socket is closed) is left out, as PgBouncer drops a client from its lists at once.
+     */
     static CompletableFuture<List<ClientInfo>> describeAll(SessionRegistry registry) {
         List<CompletableFuture<ClientInfo>> answers = new ArrayList<>();
         for (ClientSession session : registry.all()) {
             try {
-                answers.add(CompletableFuture.supplyAsync(session::describe, session.executor()));
+                answers.add(CompletableFuture.supplyAsync(() -> session.closing() ? null : session.describe(), session.executor()));
             } catch (RejectedExecutionException stopping) {
                 // its loop is shutting down: the session is going away
             }
@@ -32,8 +35,9 @@ final class Sessions {
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).handle((ignored, error) -> {
             List<ClientInfo> infos = new ArrayList<>(answers.size());
             for (CompletableFuture<ClientInfo> answer : answers) {
-                if (!answer.isCompletedExceptionally()) {
-                    infos.add(answer.join());
+                ClientInfo info = answer.isCompletedExceptionally() ? null : answer.join();
+                if (info != null) {
+                    infos.add(info);
                 }
             }
             infos.sort(Comparator.comparingLong(ClientInfo::id));
@@ -41,14 +45,22 @@ final class Sessions {
         });
     }
 
-    /** Runs {@code action} on each session's own loop. */
-    static void forEach(SessionRegistry registry, Consumer<ClientSession> action) {
+    /** Runs {@code action} on each session's own loop; completes when every one has run. */
+    static CompletableFuture<Void> forEach(SessionRegistry registry, Consumer<ClientSession> action) {
+        List<CompletableFuture<Void>> runs = new ArrayList<>();
         for (ClientSession session : registry.all()) {
-            try {
-                session.executor().execute(() -> action.accept(session));
-            } catch (RejectedExecutionException stopping) {
-                // its loop is shutting down: the session is going away
-            }
+            runs.add(onLoop(session, () -> action.accept(session)));
+        }
+        return CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new));
+    }
+
+    /** Runs {@code action} on the session's own loop; completes when it has run (at once if the loop is gone). */
+    static CompletableFuture<Void> onLoop(ClientSession session, Runnable action) {
+        try {
+            return CompletableFuture.runAsync(action, session.executor());
+        } catch (RejectedExecutionException stopping) {
+            // its loop is shutting down: the session is going away
+            return CompletableFuture.completedFuture(null);
         }
     }
 }

@@ -383,6 +383,11 @@ public final class ClientSession {
         return channel.isActive();
     }
 
+    /** Whether the session is on its way out: a FATAL error went to the client or its socket is closed. On the session's loop. */
+    public boolean closing() {
+        return end.fatalSent() || !connected();
+    }
+
     public long id() {
         return id;
     }

@@ -230,8 +230,12 @@ class AdminConsoleIT {
             // when
             Console.Result killed = Console.show(console, "KILL_CLIENT " + id);
 
-            // then: that one got a FATAL error and was closed; the others still work
+            // then: SHOW CLIENTS at once lists the others but not that one, which got a FATAL error and
+            // was closed; the others still work
             assertEquals("KILL_CLIENT", killed.tag());
+            Console.Result listed = Console.show(console, "SHOW CLIENTS");
+            assertEquals(List.of(), listed.where("port", Integer.toString(victim.localPort())));
+            assertEquals(2, listed.where("user", user).size());
             ErrorResponse error = victim.read().error();
             assertEquals(SqlState.ADMIN_SHUTDOWN, error.sqlState());
             assertTrue(victim.isClosedByPeer());
@@ -258,7 +262,11 @@ class AdminConsoleIT {
             // when
             assertEquals("KILL", Console.show(console, "KILL kill_db").tag());
 
-            // then: the kill_db client is told and closed, its server goes, other_db is untouched
+            // then: SHOW CLIENTS at once lists no kill_db client; the client is told and closed, its
+            // server goes, other_db is untouched
+            Console.Result listed = Console.show(console, "SHOW CLIENTS");
+            assertEquals(List.of(), listed.where("database", "kill_db"));
+            assertEquals(1, listed.where("database", "other_db").size());
             assertEquals(SqlState.ADMIN_SHUTDOWN, busy.read().error().sqlState());
             assertTrue(busy.isClosedByPeer());
             TestSql.awaitBackendGone("the killed client's server connection is closed", pid);
