@@ -307,11 +307,13 @@ final class AdminCommands {
         try {
             clientId = Long.parseLong(id == null ? "" : id);
         } catch (NumberFormatException e) {
-            throw new AdminException(SqlState.SYNTAX_ERROR, "KILL_CLIENT needs a client id (the id column of SHOW CLIENTS)");
+            // PgBouncer's words and SQLSTATE (admin_error: 08P01), which its tests match
+            throw new AdminException(SqlState.PROTOCOL_VIOLATION,
+                    "invalid client pointer supplied: KILL_CLIENT needs a client id (the id column of SHOW CLIENTS)");
         }
         ClientSession session = control.sessions().byId(clientId);
         if (session == null) {
-            throw new AdminException(SqlState.UNDEFINED_OBJECT, "client not found: " + clientId);
+            throw new AdminException(SqlState.PROTOCOL_VIOLATION, "client not found: " + clientId);
         }
         log.info("{} KILL_CLIENT {} command issued", who, clientId);
         return Sessions.onLoop(session, () -> session.kill(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN,

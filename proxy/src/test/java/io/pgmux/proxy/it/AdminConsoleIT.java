@@ -241,7 +241,7 @@ class AdminConsoleIT {
             assertTrue(victim.isClosedByPeer());
             assertEquals(List.of("1"), TestSql.row(first.query("SELECT 1")));
             assertEquals(List.of("3"), TestSql.row(last.query("SELECT 3")));
-            assertEquals(SqlState.UNDEFINED_OBJECT, Console.show(console, "KILL_CLIENT " + id).error().sqlState());
+            assertEquals(SqlState.PROTOCOL_VIOLATION, Console.show(console, "KILL_CLIENT " + id).error().sqlState());
         }
     }
 

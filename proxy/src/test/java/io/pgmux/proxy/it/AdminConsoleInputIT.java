@@ -70,8 +70,18 @@ class AdminConsoleInputIT {
         try (RawClient console = pgmux.console(ADMIN)) {
             ErrorResponse error = Console.show(console, "KILL_CLIENT 999999999").error();
 
-            assertEquals(SqlState.UNDEFINED_OBJECT, error.sqlState());
+            assertEquals(SqlState.PROTOCOL_VIOLATION, error.sqlState()); // PgBouncer's, which its tests match
             assertEquals("client not found: 999999999", error.message());
+        }
+    }
+
+    @Test
+    void killClientOfANonNumericIdFails() throws IOException {
+        try (RawClient console = pgmux.console(ADMIN)) {
+            ErrorResponse error = Console.show(console, "KILL_CLIENT not_an_id").error();
+
+            assertEquals(SqlState.PROTOCOL_VIOLATION, error.sqlState());
+            assertTrue(error.message().startsWith("invalid client pointer supplied"), error::toString);
         }
     }
 
