@@ -27,7 +27,8 @@ final class Sessions {
         List<CompletableFuture<ClientInfo>> answers = new ArrayList<>();
         for (ClientSession session : registry.all()) {
             try {
-                answers.add(CompletableFuture.supplyAsync(() -> session.closing() ? null : session.describe(), session.executor()));
+                answers.add(CompletableFuture.supplyAsync(() -> session.closing() ? null : session.describe(),
+                        session.executor()));
             } catch (RejectedExecutionException stopping) {
                 // its loop is shutting down: the session is going away
             }

@@ -383,7 +383,7 @@ public final class ClientSession {
         return channel.isActive();
     }
 
-    /** Whether the session is on its way out: a FATAL error went to the client or its socket is closed. On the session's loop. */
+    /** Whether the session is on its way out: a FATAL went to the client or its socket is closed (on its loop). */
     public boolean closing() {
         return end.fatalSent() || !connected();
     }
