@@ -117,7 +117,7 @@ public final class ClientSession {
         this.tls = new ClientTls(this, channel, context);
         this.readPauses = new ReadPauses(channel);
         this.hold = new ServerHold(this, login, channel, toClient, readPauses);
-        this.end = new SessionEnd(this, channel, toClient, hold);
+        this.end = new SessionEnd(this, channel, readPauses, toClient, hold);
     }
 
     /** {@code max_message_size} as configured now. */

@@ -17,6 +17,8 @@ final class ReadPauses {
     static final int CLIENT_FULL = 8;
     /** The admin console's SUSPEND, until RESUME. */
     static final int SUSPENDED = 16;
+    /** A FATAL error went to the client and its connection is closing: never resumed. */
+    static final int CLOSING = 32;
 
     private final Channel channel;
     private int reasons;

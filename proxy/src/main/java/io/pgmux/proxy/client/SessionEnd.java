@@ -29,6 +29,7 @@ final class SessionEnd {
 
     private final ClientSession session;
     private final Channel channel;
+    private final ReadPauses readPauses;
     private final WriteBatcher toClient;
     private final ServerHold hold;
     /** A FATAL error went to the client and the connection is closing: its further messages are dropped. */
@@ -36,9 +37,10 @@ final class SessionEnd {
     private boolean shuttingDown;
     private ErrorResponse leaveReason = SHUTTING_DOWN;
 
-    SessionEnd(ClientSession session, Channel channel, WriteBatcher toClient, ServerHold hold) {
+    SessionEnd(ClientSession session, Channel channel, ReadPauses readPauses, WriteBatcher toClient, ServerHold hold) {
         this.session = session;
         this.channel = channel;
+        this.readPauses = readPauses;
         this.toClient = toClient;
         this.hold = hold;
     }
@@ -102,7 +104,7 @@ final class SessionEnd {
         fatalSent = true;
         // Nothing it sends now is acted on: reading on until the error is written (the close waits for
         // that) would only fill the decoder, for a client sending a message too big for memory another time
-        channel.config().setAutoRead(false);
+        readPauses.pause(ReadPauses.CLOSING);
         if (hold.midMessageToClient() || session.state() instanceof Replicating replicating && replicating.link().relaying()) {
             // Bytes of the error would be read as the rest of a row: the client can only see the connection end.
             log.info("c{} [{}] closing in the middle of a message to the client, which cannot read an error now: {}",

@@ -4,7 +4,6 @@ import io.netty.util.concurrent.EventExecutor;
 import io.pgmux.proxy.backend.ServerConnection;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -148,11 +147,9 @@ final class ServerLists {
         return idle.isEmpty() ? null : idle.get(idle.size() - 1);
     }
 
-    /** The idle servers, most recently released first, as a copy the caller may move them from. */
-    List<ServerConnection> idleServers() {
-        List<ServerConnection> copy = new ArrayList<>(idle);
-        Collections.reverse(copy);
-        return copy;
+    /** The idle servers, released longest ago first, as a copy the caller may move them from. */
+    List<ServerConnection> idleOldestFirst() {
+        return new ArrayList<>(idle);
     }
 
     /** The idle server released longest ago; null if none. */

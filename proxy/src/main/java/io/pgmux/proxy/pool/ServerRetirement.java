@@ -93,10 +93,8 @@ final class ServerRetirement {
     private List<ServerConnection> retireExpired(long nowNanos) {
         List<ServerConnection> expired = new ArrayList<>();
         // the oldest idle first; while clients use the pool, min_pool_size servers outlive server_idle_timeout
-        List<ServerConnection> idle = servers.idleServers();
         int spare = servers.size() - (pool.inUse() ? pool.settings().keptOpen() : 0);
-        for (int i = idle.size() - 1; i >= 0; i--) {
-            ServerConnection server = idle.get(i);
+        for (ServerConnection server : servers.idleOldestFirst()) {
             if (server.isExpired(nowNanos, pool.settings().lifetime())
                     || (spare > 0 && server.isIdleLongerThan(nowNanos, pool.settings().idleTimeout()))) {
                 retire(server, expired);
@@ -119,9 +117,11 @@ final class ServerRetirement {
     /** Called with the lock held: retires idle servers, the oldest first, while the budgets ask for one less. */
     private List<ServerConnection> retireOverBudget() {
         List<ServerConnection> retired = new ArrayList<>();
-        List<ServerConnection> idle = servers.idleServers();
-        for (int i = idle.size() - 1; i >= 0 && !pool.isClosed() && budgets.tryRetire(); i--) {
-            retire(idle.get(i), retired);
+        for (ServerConnection server : servers.idleOldestFirst()) {
+            if (pool.isClosed() || !budgets.tryRetire()) {
+                break;
+            }
+            retire(server, retired);
         }
         return retired;
     }
@@ -129,7 +129,7 @@ final class ServerRetirement {
     /** Called with the lock held: retires every idle server; the caller acts on it ({@link Retired#act}). */
     Retired retireIdle() {
         List<ServerConnection> retired = new ArrayList<>();
-        servers.idleServers().forEach(server -> retire(server, retired));
+        servers.idleOldestFirst().forEach(server -> retire(server, retired));
         return new Retired(retired, List.of());
     }
 

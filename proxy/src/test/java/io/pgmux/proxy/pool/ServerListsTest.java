@@ -49,12 +49,12 @@ class ServerListsTest {
 
         lists.move(server, ACTIVE, IDLE);
         assertEquals(List.of(0, 1), List.of(lists.count(ACTIVE), lists.count(IDLE)));
-        assertEquals(List.of(server), lists.idleServers());
+        assertEquals(List.of(server), lists.idleOldestFirst());
 
         lists.move(server, IDLE, CLOSING);
         assertSizes(0, 0);
         assertEquals(List.of(0, 1), List.of(lists.count(IDLE), lists.count(CLOSING)));
-        assertEquals(List.of(), lists.idleServers());
+        assertEquals(List.of(), lists.idleOldestFirst());
         assertFalse(lists.isEmpty(), "a closing server is still listed");
         assertEquals(List.of(), lists.states(), "but not shown");
 
